@@ -1,0 +1,481 @@
+//! The exact aligner: passages two token sequences share, and passages repeated inside one.
+//!
+//! # Definitions
+//!
+//! Tokens are compared by their 64-bit normalized-token hashes; the
+//! [`Detector`](crate::Detector) then verifies every reported passage token by token on the
+//! normalized text. With m = `min_tokens`:
+//!
+//! * **Shared passages** of a and b ([`Aligner::shared`]). The candidates are the maximal
+//!   exact matches: `(i, j, L)` with `a[i..i+L] == b[j..j+L]`, `L >= m`, extendable neither
+//!   left nor right. They are taken greedily, longest first (ties: smaller i, then smaller
+//!   j), and a candidate is kept only when its tokens in a and in b are all still unused.
+//!   The result is a one-to-one alignment: every token of a and of b is in at most one
+//!   passage, so a paragraph that a holds once and b twice is matched once (b's second copy
+//!   shows up among b's own repeats). Adjacent paragraphs that match form one passage,
+//!   because white space and punctuation are not tokens.
+//! * **Repeats** inside t ([`Aligner::repeats`]). The candidates are the left-maximal
+//!   matches of t with itself shifted by `d >= 1` (`t[i..i+L] == t[i+d..i+d+L]`, maximal),
+//!   clipped to `min(L, d)` tokens so that the two copies do not overlap, and kept when at
+//!   least m long. They are taken greedily, longest first (ties: earlier later copy, then
+//!   earlier first copy); a candidate is kept only when its later copy overlaps no kept
+//!   later copy. So every token is declared a copy at most once, and a passage that occurs
+//!   three times gives two repeats, each naming the first occurrence.
+//!
+//! # Algorithm
+//!
+//! Seed and extend. Every window of m tokens gets a polynomial hash modulo the Mersenne
+//! prime 2^61 − 1 from a prefix table; equal windows are seeds. Only left-maximal seeds
+//! start a candidate, and its length comes from a galloping search over the prefix table,
+//! O(log L) however long the match, so periodic text ("a a a …") stays fast. At most
+//! `max_occurrences` earlier positions of one window are kept as anchors: below that bound
+//! (always true for ordinary prose) the output is exactly the definition above, which the
+//! tests check against a brute-force O(n·m) oracle; above it, later occurrences of that
+//! window are only matched against its first `max_occurrences` ones. Kept candidates are
+//! checked token by token before they are returned.
+//!
+//! # Cost
+//!
+//! For sequences of n and p tokens: O((n + p)·(1 + c·log L)) where c ≤ `max_occurrences`
+//! is the number of anchors per window (1 for text without repeated windows), plus
+//! O(q log q) to select among q candidates; 24 bytes per token of working memory.
+
+use crate::error::Error;
+use crate::lsh::MixMap;
+use smallvec::SmallVec;
+use std::collections::BTreeMap;
+
+/// The default `min_tokens`.
+pub const DEFAULT_MIN_TOKENS: usize = 25;
+/// The default `max_occurrences`.
+pub const DEFAULT_MAX_OCCURRENCES: usize = 64;
+
+/// One aligned passage, in token positions: `a[a..a+len] == b[b..b+len]`.
+///
+/// For [`Aligner::repeats`], `a` is the first copy and `b` the later one (`a + len <= b`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Match {
+    /// Start token in the first sequence (the first copy, for repeats).
+    pub a: usize,
+    /// Start token in the second sequence (the later copy, for repeats).
+    pub b: usize,
+    /// Number of tokens.
+    pub len: usize,
+}
+
+/// Finds shared and repeated passages. See the module docs for the exact definitions.
+#[derive(Clone, Debug)]
+pub struct Aligner {
+    min_tokens: usize,
+    max_occurrences: usize,
+}
+
+impl Aligner {
+    /// An aligner that reports passages of at least `min_tokens` tokens.
+    ///
+    /// Errors when `min_tokens` is 0.
+    pub fn new(min_tokens: usize) -> Result<Aligner, Error> {
+        if min_tokens == 0 {
+            return Err(Error::invalid("min_passage_tokens", "1 <= m", min_tokens));
+        }
+        Ok(Aligner {
+            min_tokens,
+            max_occurrences: DEFAULT_MAX_OCCURRENCES,
+        })
+    }
+
+    /// Caps the anchors kept per window (default [`DEFAULT_MAX_OCCURRENCES`]); bounds the
+    /// cost on highly repetitive text. Errors when 0.
+    pub fn max_occurrences(mut self, n: usize) -> Result<Aligner, Error> {
+        if n == 0 {
+            return Err(Error::invalid("max_occurrences", "1 <= n", n));
+        }
+        self.max_occurrences = n;
+        Ok(self)
+    }
+
+    /// The minimum passage length in tokens.
+    pub fn min_tokens(&self) -> usize {
+        self.min_tokens
+    }
+
+    /// The passages `a` and `b` share, sorted by position in `a`.
+    pub fn shared(&self, a: &[u64], b: &[u64]) -> Vec<Match> {
+        let m = self.min_tokens;
+        if a.len() < m || b.len() < m {
+            return Vec::new();
+        }
+        let (pa, pb) = (Prefix::new(a), Prefix::new(b));
+        let mut anchors: MixMap<u64, SmallVec<[u32; 2]>> = MixMap::default();
+        for i in 0..=a.len() - m {
+            let list = anchors.entry(pa.window(i, m)).or_default();
+            if list.len() < self.max_occurrences {
+                list.push(i as u32);
+            }
+        }
+        let mut candidates = Vec::new();
+        for j in 0..=b.len() - m {
+            let Some(list) = anchors.get(&pb.window(j, m)) else {
+                continue;
+            };
+            for &i in list {
+                let i = i as usize;
+                if i > 0 && j > 0 && a[i - 1] == b[j - 1] {
+                    continue; // inside a longer match that starts further left
+                }
+                let max = (a.len() - i).min(b.len() - j);
+                let len = common_prefix(&pa, i, &pb, j, m, max);
+                if len >= m {
+                    candidates.push(Match { a: i, b: j, len });
+                }
+            }
+        }
+        let mut out = select_one_to_one(candidates);
+        out.retain_mut(|c| verify(a, b, c, m));
+        out
+    }
+
+    /// The passages repeated inside `t`, sorted by first copy, then later copy.
+    pub fn repeats(&self, t: &[u64]) -> Vec<Match> {
+        let m = self.min_tokens;
+        if t.len() < 2 * m {
+            return Vec::new();
+        }
+        let p = Prefix::new(t);
+        let mut anchors: MixMap<u64, SmallVec<[u32; 2]>> = MixMap::default();
+        let mut candidates = Vec::new();
+        for j in 0..=t.len() - m {
+            let list = anchors.entry(p.window(j, m)).or_default();
+            for &i in list.iter() {
+                let i = i as usize;
+                if i > 0 && t[i - 1] == t[j - 1] {
+                    continue;
+                }
+                let d = j - i;
+                if d < m {
+                    continue; // the clipped copy would be shorter than m
+                }
+                let len = common_prefix(&p, i, &p, j, m, t.len() - j).min(d);
+                if len >= m {
+                    candidates.push(Match { a: i, b: j, len });
+                }
+            }
+            if list.len() < self.max_occurrences {
+                list.push(j as u32);
+            }
+        }
+        let mut out = select_later_copies(candidates);
+        out.retain_mut(|c| verify(t, t, c, m));
+        out
+    }
+}
+
+/// Greedy one-to-one selection for [`Aligner::shared`].
+fn select_one_to_one(mut candidates: Vec<Match>) -> Vec<Match> {
+    candidates.sort_unstable_by(|x, y| y.len.cmp(&x.len).then(x.a.cmp(&y.a)).then(x.b.cmp(&y.b)));
+    let (mut used_a, mut used_b) = (Intervals::default(), Intervals::default());
+    let mut out = Vec::new();
+    for c in candidates {
+        if !used_a.overlaps(c.a, c.a + c.len) && !used_b.overlaps(c.b, c.b + c.len) {
+            used_a.insert(c.a, c.a + c.len);
+            used_b.insert(c.b, c.b + c.len);
+            out.push(c);
+        }
+    }
+    out.sort_unstable();
+    out
+}
+
+/// Greedy selection for [`Aligner::repeats`]: later copies never overlap.
+fn select_later_copies(mut candidates: Vec<Match>) -> Vec<Match> {
+    candidates.sort_unstable_by(|x, y| y.len.cmp(&x.len).then(x.b.cmp(&y.b)).then(x.a.cmp(&y.a)));
+    let mut used = Intervals::default();
+    let mut out = Vec::new();
+    for c in candidates {
+        if !used.overlaps(c.b, c.b + c.len) {
+            used.insert(c.b, c.b + c.len);
+            out.push(c);
+        }
+    }
+    out.sort_unstable();
+    out
+}
+
+/// Checks a kept candidate token by token. A window-hash collision (probability about
+/// L / 2^61 per comparison) could only have made it too long: it is cut back to the exact
+/// common prefix, and dropped if that is shorter than `m`.
+fn verify(a: &[u64], b: &[u64], c: &mut Match, m: usize) -> bool {
+    let exact = a[c.a..c.a + c.len]
+        .iter()
+        .zip(&b[c.b..c.b + c.len])
+        .take_while(|(x, y)| x == y)
+        .count();
+    c.len = exact;
+    exact >= m
+}
+
+/// Disjoint half-open intervals, for overlap tests in O(log n).
+#[derive(Default)]
+struct Intervals {
+    by_start: BTreeMap<usize, usize>,
+}
+
+impl Intervals {
+    fn overlaps(&self, start: usize, end: usize) -> bool {
+        // The interval starting last before `end` is the only one that can overlap.
+        self.by_start
+            .range(..end)
+            .next_back()
+            .is_some_and(|(_, &e)| e > start)
+    }
+
+    fn insert(&mut self, start: usize, end: usize) {
+        self.by_start.insert(start, end);
+    }
+}
+
+const MERSENNE_61: u64 = (1 << 61) - 1;
+/// The polynomial base: any fixed value in 2..p works; this one is odd and large.
+const BASE: u64 = 0x1f35_9a6c_0b8e_d2a7 % MERSENNE_61;
+
+fn mul_mod(a: u64, b: u64) -> u64 {
+    let p = a as u128 * b as u128;
+    let lo = (p as u64) & MERSENNE_61;
+    let hi = (p >> 61) as u64;
+    let s = lo + hi;
+    if s >= MERSENNE_61 { s - MERSENNE_61 } else { s }
+}
+
+/// Prefix hashes of a token sequence: the hash of any window in O(1).
+struct Prefix {
+    hash: Vec<u64>,
+    pow: Vec<u64>,
+}
+
+impl Prefix {
+    fn new(t: &[u64]) -> Prefix {
+        let mut hash = Vec::with_capacity(t.len() + 1);
+        let mut pow = Vec::with_capacity(t.len() + 1);
+        let (mut h, mut p) = (0u64, 1u64);
+        hash.push(h);
+        pow.push(p);
+        for &x in t {
+            h = mul_mod(h, BASE) + x % MERSENNE_61;
+            if h >= MERSENNE_61 {
+                h -= MERSENNE_61;
+            }
+            p = mul_mod(p, BASE);
+            hash.push(h);
+            pow.push(p);
+        }
+        Prefix { hash, pow }
+    }
+
+    /// The hash of the `len` tokens starting at `i`.
+    fn window(&self, i: usize, len: usize) -> u64 {
+        let sub = mul_mod(self.hash[i], self.pow[len]);
+        let h = self.hash[i + len];
+        if h >= sub {
+            h - sub
+        } else {
+            h + MERSENNE_61 - sub
+        }
+    }
+}
+
+/// The length of the longest common prefix of `x[i..]` and `y[j..]`, at most `max`, given
+/// that the first `known` tokens match. Galloping, then binary search: O(log L).
+fn common_prefix(x: &Prefix, i: usize, y: &Prefix, j: usize, known: usize, max: usize) -> usize {
+    let equal = |len: usize| x.window(i, len) == y.window(j, len);
+    let mut lo = known.min(max); // equal for lo tokens
+    let mut step = 1;
+    let mut hi = loop {
+        let probe = lo + step;
+        if probe > max {
+            break max + 1;
+        }
+        if !equal(probe) {
+            break probe;
+        }
+        lo = probe;
+        step *= 2;
+    };
+    // Invariant: equal(lo), !equal(hi) (or hi past max).
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if equal(mid) {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Brute force: every left-maximal match by direct scan, then the same selection.
+    fn naive_shared(a: &[u64], b: &[u64], m: usize) -> Vec<Match> {
+        let mut cands = Vec::new();
+        for i in 0..a.len() {
+            for j in 0..b.len() {
+                if i > 0 && j > 0 && a[i - 1] == b[j - 1] {
+                    continue;
+                }
+                let len = a[i..].iter().zip(&b[j..]).take_while(|(x, y)| x == y).count();
+                if len >= m {
+                    cands.push(Match { a: i, b: j, len });
+                }
+            }
+        }
+        select_one_to_one(cands)
+    }
+
+    fn naive_repeats(t: &[u64], m: usize) -> Vec<Match> {
+        let mut cands = Vec::new();
+        for i in 0..t.len() {
+            for j in i + 1..t.len() {
+                if i > 0 && t[i - 1] == t[j - 1] {
+                    continue;
+                }
+                let len = t[i..]
+                    .iter()
+                    .zip(&t[j..])
+                    .take_while(|(x, y)| x == y)
+                    .count()
+                    .min(j - i);
+                if len >= m {
+                    cands.push(Match { a: i, b: j, len });
+                }
+            }
+        }
+        select_later_copies(cands)
+    }
+
+    fn seq(s: &str) -> Vec<u64> {
+        s.split_whitespace().map(|w| w.as_bytes()[0] as u64).collect()
+    }
+
+    #[test]
+    fn finds_a_shared_paragraph() {
+        let a = seq("x y a b c d e f z");
+        let b = seq("q a b c d e f r s");
+        let got = Aligner::new(4).unwrap().shared(&a, &b);
+        assert_eq!(got, [Match { a: 2, b: 1, len: 6 }]);
+        assert!(Aligner::new(7).unwrap().shared(&a, &b).is_empty());
+    }
+
+    #[test]
+    fn one_to_one_takes_the_longest_first() {
+        // a holds P once; b holds a shorter piece of P, then all of P.
+        let a = seq("a b c d e f");
+        let b = seq("a b c x a b c d e f");
+        let got = Aligner::new(3).unwrap().shared(&a, &b);
+        assert_eq!(got, [Match { a: 0, b: 4, len: 6 }]);
+    }
+
+    #[test]
+    fn a_doubled_block_is_one_repeat() {
+        let t = seq("h a b c d e a b c d e");
+        let got = Aligner::new(3).unwrap().repeats(&t);
+        assert_eq!(got, [Match { a: 1, b: 6, len: 5 }]);
+    }
+
+    #[test]
+    fn a_tripled_block_names_the_first_copy_twice() {
+        let t = seq("a b c d a b c d a b c d");
+        let got = Aligner::new(4).unwrap().repeats(&t);
+        assert_eq!(
+            got,
+            [Match { a: 0, b: 4, len: 4 }, Match { a: 0, b: 8, len: 4 }]
+        );
+    }
+
+    #[test]
+    fn periodic_text_is_fast_and_bounded() {
+        let t = vec![7u64; 200_000];
+        let got = Aligner::new(25).unwrap().repeats(&t);
+        // Later copies are disjoint, so at most n / m of them.
+        assert!(!got.is_empty() && got.len() <= t.len() / 25);
+        assert!(got.contains(&Match { a: 0, b: 100_000, len: 100_000 }));
+        let shared = Aligner::new(25).unwrap().shared(&t, &t[..1000]);
+        assert_eq!(shared, [Match { a: 0, b: 0, len: 1000 }]);
+    }
+
+    #[test]
+    fn zero_min_tokens_is_an_error() {
+        assert!(Aligner::new(0).is_err());
+        assert!(Aligner::new(1).unwrap().max_occurrences(0).is_err());
+    }
+
+    #[test]
+    fn mersenne_arithmetic() {
+        assert_eq!(mul_mod(MERSENNE_61 - 1, MERSENNE_61 - 1), 1);
+        assert_eq!(mul_mod(1 << 60, 2), 1);
+    }
+
+    fn small_seq(alphabet: u64, max_len: usize) -> impl Strategy<Value = Vec<u64>> {
+        prop::collection::vec(0..alphabet, 0..max_len)
+    }
+
+    proptest! {
+        #[test]
+        fn shared_equals_the_naive_oracle(
+            a in small_seq(3, 60),
+            b in small_seq(3, 60),
+            m in 1usize..6,
+        ) {
+            let fast = Aligner::new(m).unwrap().shared(&a, &b);
+            prop_assert_eq!(fast, naive_shared(&a, &b, m));
+        }
+
+        #[test]
+        fn shared_finds_a_planted_passage(
+            a in small_seq(50, 80),
+            b in small_seq(50, 80),
+            planted in small_seq(1000, 60),
+            m in 1usize..20,
+        ) {
+            let (mut x, mut y) = (a.clone(), b.clone());
+            let (ia, ib) = (a.len() / 2, b.len() / 3);
+            x.splice(ia..ia, planted.iter().copied());
+            y.splice(ib..ib, planted.iter().copied());
+            let fast = Aligner::new(m).unwrap().shared(&x, &y);
+            prop_assert_eq!(&fast, &naive_shared(&x, &y, m));
+            if planted.len() >= m {
+                // Some passage covers the planted one on both sides.
+                prop_assert!(fast.iter().any(|p| p.a <= ia && ia + planted.len() <= p.a + p.len
+                    && p.b <= ib && ib + planted.len() <= p.b + p.len));
+            }
+        }
+
+        #[test]
+        fn repeats_equal_the_naive_oracle(t in small_seq(3, 60), m in 1usize..6) {
+            let fast = Aligner::new(m).unwrap().repeats(&t);
+            prop_assert_eq!(fast, naive_repeats(&t, m));
+        }
+
+        #[test]
+        fn repeats_find_a_doubled_block(
+            head in small_seq(1000, 30),
+            block in small_seq(1000, 40),
+            mid in small_seq(1000, 10),
+            m in 1usize..10,
+        ) {
+            let t: Vec<u64> = head.iter().chain(&block).chain(&mid).chain(&block).copied().collect();
+            let fast = Aligner::new(m).unwrap().repeats(&t);
+            prop_assert_eq!(&fast, &naive_repeats(&t, m));
+            for r in &fast {
+                prop_assert!(r.a + r.len <= r.b);
+                prop_assert_eq!(&t[r.a..r.a + r.len], &t[r.b..r.b + r.len]);
+            }
+            if block.len() >= m {
+                let second = head.len() + block.len() + mid.len();
+                prop_assert!(fast.iter().any(|r| r.b <= second && second + block.len() <= r.b + r.len));
+            }
+        }
+    }
+}

@@ -1,0 +1,334 @@
+//! The documents to compare: names, bytes, and what happened to each input.
+//!
+//! A [`Corpus`] assigns dense ids ([`DocId`]) in insertion order; that order is the
+//! "corpus order" every report is sorted by, so a corpus built the same way gives the same
+//! report. Every input becomes a document, also the ones that cannot be compared (binary
+//! data, unreadable files): those carry a [`Status::Skipped`] with a reason, so the report
+//! accounts for every input.
+//!
+//! [`Corpus::from_dir`] loads a folder: it walks it recursively in byte order of the file
+//! names, reads every regular file, does not follow symbolic links (they are listed as
+//! skipped), and never opens FIFOs, sockets or devices. Cost: one read per file; the
+//! corpus holds every file's bytes.
+
+use crate::error::Error;
+use std::fmt;
+use std::fs;
+use std::path::Path;
+
+/// A document's id: its position in the corpus, from 0.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct DocId(u32);
+
+impl DocId {
+    /// The id as an index into the corpus.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+
+    /// The id as a `u32`.
+    pub fn as_u32(self) -> u32 {
+        self.0
+    }
+
+    pub(crate) fn from_index(i: usize) -> DocId {
+        DocId(i as u32)
+    }
+}
+
+impl fmt::Display for DocId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// Why a document was not compared.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SkipReason {
+    /// The bytes hold a NUL byte: binary data, not text.
+    Binary,
+    /// The bytes start with a UTF-16 byte order mark; UTF-16 text is not decoded.
+    Utf16,
+    /// The document is larger than the 4 GiB that offsets are kept in.
+    TooLarge,
+    /// Not a regular file (directory entries only): a symbolic link, FIFO, socket or device.
+    NotAFile(&'static str),
+    /// Reading failed; the message says why.
+    Unreadable(String),
+}
+
+impl fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SkipReason::Binary => f.write_str("binary (contains NUL bytes)"),
+            SkipReason::Utf16 => f.write_str("utf-16 text (byte order mark) is not supported"),
+            SkipReason::TooLarge => f.write_str("larger than 4 GiB"),
+            SkipReason::NotAFile(kind) => write!(f, "{kind} (not followed)"),
+            SkipReason::Unreadable(why) => write!(f, "unreadable: {why}"),
+        }
+    }
+}
+
+/// Whether a document takes part in the comparison.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// Tokenized and compared.
+    Ok,
+    /// Left out, for the reason given.
+    Skipped(SkipReason),
+}
+
+/// One input document.
+#[derive(Clone, Debug)]
+pub struct Document {
+    name: String,
+    bytes: Vec<u8>,
+    len: u64,
+    status: Status,
+}
+
+impl Document {
+    /// The name it was added under (a path relative to the folder, for [`Corpus::from_dir`]).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Its bytes; empty for a skipped document.
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// Its size in bytes as seen (also for skipped documents, when known).
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// True when it has no bytes.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Whether it is compared.
+    pub fn status(&self) -> &Status {
+        &self.status
+    }
+
+    /// True when it is compared.
+    pub fn is_ok(&self) -> bool {
+        self.status == Status::Ok
+    }
+}
+
+/// An ordered collection of documents.
+///
+/// ```
+/// let mut corpus = neardup::Corpus::new();
+/// let a = corpus.add("a.txt", "some text");
+/// let b = corpus.add("b.bin", b"\x00\x01binary".to_vec());
+/// assert_eq!(corpus.len(), 2);
+/// assert!(corpus.get(a).is_ok());
+/// assert!(!corpus.get(b).is_ok());
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Corpus {
+    docs: Vec<Document>,
+}
+
+impl Corpus {
+    /// An empty corpus.
+    pub fn new() -> Corpus {
+        Corpus::default()
+    }
+
+    /// Adds a document and returns its id. Bytes with a NUL byte are kept as a skipped
+    /// binary document, bytes with a UTF-16 byte order mark as skipped UTF-16; anything
+    /// else is compared (invalid UTF-8 only separates tokens).
+    ///
+    /// # Panics
+    ///
+    /// When the corpus already holds `u32::MAX` documents.
+    pub fn add(&mut self, name: impl Into<String>, bytes: impl Into<Vec<u8>>) -> DocId {
+        let bytes = bytes.into();
+        let len = bytes.len() as u64;
+        let skip = if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+            Some(SkipReason::Utf16)
+        } else if memchr::memchr(0, &bytes).is_some() {
+            Some(SkipReason::Binary)
+        } else if u32::try_from(bytes.len()).is_err() {
+            Some(SkipReason::TooLarge)
+        } else {
+            None
+        };
+        let (bytes, status) = match skip {
+            Some(reason) => (Vec::new(), Status::Skipped(reason)),
+            None => (bytes, Status::Ok),
+        };
+        self.push(Document {
+            name: name.into(),
+            bytes,
+            len,
+            status,
+        })
+    }
+
+    /// Records an input that could not be compared, with its size when known (0 if not).
+    pub fn add_skipped(&mut self, name: impl Into<String>, len: u64, reason: SkipReason) -> DocId {
+        self.push(Document {
+            name: name.into(),
+            bytes: Vec::new(),
+            len,
+            status: Status::Skipped(reason),
+        })
+    }
+
+    fn push(&mut self, doc: Document) -> DocId {
+        assert!(self.docs.len() < u32::MAX as usize, "corpus is full");
+        self.docs.push(doc);
+        DocId::from_index(self.docs.len() - 1)
+    }
+
+    /// Loads every file below `dir`, recursively, named by its path relative to `dir`
+    /// with `/` separators. Entries are visited in byte order of their names, so the ids
+    /// are the same on every run.
+    ///
+    /// Files that cannot be read, symbolic links and special files become skipped
+    /// documents; a subfolder that cannot be listed becomes one skipped document named
+    /// after it. Errors only when `dir` itself cannot be listed.
+    pub fn from_dir(dir: impl AsRef<Path>) -> Result<Corpus, Error> {
+        let dir = dir.as_ref();
+        let entries = sorted_entries(dir).map_err(|e| Error::io(dir, e))?;
+        let mut corpus = Corpus::new();
+        corpus.walk(entries, "");
+        Ok(corpus)
+    }
+
+    fn walk(&mut self, entries: Vec<fs::DirEntry>, prefix: &str) {
+        for entry in entries {
+            let name = format!("{prefix}{}", entry.file_name().to_string_lossy());
+            let path = entry.path();
+            let file_type = match entry.file_type() {
+                Ok(t) => t,
+                Err(e) => {
+                    self.add_skipped(name, 0, SkipReason::Unreadable(e.to_string()));
+                    continue;
+                }
+            };
+            if file_type.is_dir() {
+                match sorted_entries(&path) {
+                    Ok(children) => self.walk(children, &format!("{name}/")),
+                    Err(e) => {
+                        self.add_skipped(name, 0, SkipReason::Unreadable(e.to_string()));
+                    }
+                }
+            } else if file_type.is_file() {
+                match fs::read(&path) {
+                    Ok(bytes) => {
+                        self.add(name, bytes);
+                    }
+                    Err(e) => {
+                        let len = entry.metadata().map(|m| m.len()).unwrap_or(0);
+                        self.add_skipped(name, len, SkipReason::Unreadable(e.to_string()));
+                    }
+                }
+            } else {
+                self.add_skipped(name, 0, SkipReason::NotAFile(special_kind(&file_type)));
+            }
+        }
+    }
+
+    /// The document with id `id`.
+    ///
+    /// # Panics
+    ///
+    /// When `id` is not from this corpus.
+    pub fn get(&self, id: DocId) -> &Document {
+        &self.docs[id.index()]
+    }
+
+    /// The documents in corpus order, with their ids.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (DocId, &Document)> {
+        self.docs
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (DocId::from_index(i), d))
+    }
+
+    /// The number of documents, skipped ones included.
+    pub fn len(&self) -> usize {
+        self.docs.len()
+    }
+
+    /// True when it holds no document.
+    pub fn is_empty(&self) -> bool {
+        self.docs.is_empty()
+    }
+}
+
+fn sorted_entries(dir: &Path) -> std::io::Result<Vec<fs::DirEntry>> {
+    let mut entries = fs::read_dir(dir)?.collect::<std::io::Result<Vec<_>>>()?;
+    entries.sort_by_key(|e| e.file_name());
+    Ok(entries)
+}
+
+fn special_kind(t: &fs::FileType) -> &'static str {
+    if t.is_symlink() {
+        return "symbolic link";
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "fifo";
+        }
+        if t.is_socket() {
+            return "socket";
+        }
+        if t.is_block_device() || t.is_char_device() {
+            return "device";
+        }
+    }
+    "special file"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_bytes() {
+        let mut c = Corpus::new();
+        let cases: &[(&[u8], Status)] = &[
+            (b"plain text", Status::Ok),
+            (b"", Status::Ok),
+            (b"bad \xFF utf8", Status::Ok),
+            (b"nul\x00inside", Status::Skipped(SkipReason::Binary)),
+            (b"\xFF\xFEh\x00i\x00", Status::Skipped(SkipReason::Utf16)),
+        ];
+        for (bytes, want) in cases {
+            let id = c.add("x", bytes.to_vec());
+            assert_eq!(c.get(id).status(), want, "{bytes:?}");
+            assert_eq!(c.get(id).len(), bytes.len() as u64);
+        }
+        assert_eq!(c.len(), cases.len());
+    }
+
+    #[test]
+    fn ids_are_dense_in_insertion_order() {
+        let mut c = Corpus::new();
+        assert_eq!(c.add("a", "x").index(), 0);
+        assert_eq!(
+            c.add_skipped("b", 3, SkipReason::Unreadable("no".into()))
+                .index(),
+            1
+        );
+        let names: Vec<&str> = c.iter().map(|(_, d)| d.name()).collect();
+        assert_eq!(names, ["a", "b"]);
+    }
+
+    #[test]
+    fn missing_folder_is_an_error() {
+        let e = Corpus::from_dir("/definitely/not/here").unwrap_err();
+        assert!(e.to_string().contains("/definitely/not/here"), "{e}");
+    }
+}

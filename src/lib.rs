@@ -1,0 +1,119 @@
+/*!
+neardup finds near-duplicate documents and repeated passages in text collections, with
+exact byte spans into the original texts.
+
+# Overview
+
+The pipeline, one module per stage, data flowing one way:
+
+* [`text`]: bytes → normalized word tokens (NFKC, lowercase), each with its byte span in
+  the original input; invalid UTF-8 only separates tokens.
+* [`shingle`]: k consecutive tokens → one xxh3 `u64`; the set of them is what Jaccard
+  similarity is measured on.
+* [`minhash`]: shingle set → [`Signature`] of k slots whose agreement estimates Jaccard.
+* [`lsh`]: signatures → bands → [`LshIndex`] → candidate pairs, verified with the exact
+  Jaccard of the shingle sets.
+* [`align`]: confirmed pairs → the exact passages they share; every document → the
+  passages repeated inside it. [`cluster`] joins pairs into clusters; [`report`] says it
+  all, also as JSON Lines.
+
+[`Detector`] runs them all over a [`Corpus`].
+
+# Example: near-duplicates
+
+```
+use neardup::{Corpus, Detector};
+
+let original = "The council voted on Tuesday to close the old footbridge over the canal \
+    after engineers found that two of its wooden supports had rotted through. A \
+    temporary crossing will open near the lock gates next month, and the bridge \
+    itself will be rebuilt in steel over the winter.";
+let edited = original.replace("Tuesday", "Wednesday");
+
+let mut corpus = Corpus::new();
+corpus.add("original.txt", original);
+corpus.add("edited.txt", edited);
+corpus.add("other.txt", "Rain is expected across the region for most of the weekend.");
+
+let report = Detector::builder().threshold(0.7).build()?.run(&corpus);
+let pairs: Vec<_> = report.pairs().collect();
+assert_eq!(pairs.len(), 1);
+assert_eq!((pairs[0].a.index(), pairs[0].b.index()), (0, 1));
+assert!(pairs[0].jaccard > 0.8 && pairs[0].jaccard < 1.0);
+// The shared passage starts right after the edited word, as a byte span in each text.
+let p = pairs[0].passages()[0];
+assert_eq!(&original[p.a.start..p.a.start + 5], "to cl");
+let cluster = report.clusters().next().unwrap();
+assert_eq!(cluster.representative().index(), 0);
+# Ok::<(), neardup::Error>(())
+```
+
+# Example: repeated passages
+
+```
+let paragraph = "Volunteers cleared eleven bags of litter from the beach on Saturday \
+    morning, most of it plastic bottles and fishing line washed up by the storm.";
+let article = format!("Beach clean-up.\n{paragraph}\nThanks to all who came.\n{paragraph}\n");
+
+let det = neardup::Detector::builder().min_passage_tokens(10).build()?;
+let repeats = det.repeats(article.as_bytes());
+assert_eq!(repeats.len(), 1);
+assert_eq!(&article[repeats[0].first.start..repeats[0].first.end], paragraph);
+assert_eq!(&article[repeats[0].again.start..repeats[0].again.end], paragraph);
+# Ok::<(), neardup::Error>(())
+```
+
+# Lower-level APIs
+
+Each stage is usable alone: [`text::tokens`], [`shingle::ShingleSet`], [`MinHasher`],
+[`LshIndex`] (insert, query, remove, candidate pairs), [`Aligner`] (shared passages and
+repeats over any `u64` token sequence) and [`cluster::UnionFind`].
+
+# Determinism
+
+Every hash is xxh3 with an explicit seed, never `std`'s random hasher; output is sorted.
+The same corpus and configuration give a byte-identical report on every run, thread count
+and platform. Signatures ([`Signature::to_bytes`]) and band keys
+([`lsh::Config::band_keys`]) are plain, stable values, so signing can be sharded across
+machines and band keys grouped by another engine, with verification done here.
+
+# Performance
+
+Signing is O(t·k) for t tokens and k hashes, LSH O(n·b), verification and alignment run
+only on candidate pairs. See the README for measured figures.
+
+# Crate features
+
+* `parallel` (default): spread per-document and per-pair work over all cores with rayon.
+  The output is identical with or without it.
+*/
+
+#![deny(missing_docs)]
+#![deny(unsafe_code)]
+
+pub mod align;
+pub mod cluster;
+pub mod corpus;
+pub mod detector;
+mod error;
+pub mod lsh;
+pub mod minhash;
+pub mod report;
+pub mod shingle;
+pub mod text;
+
+pub use crate::align::Aligner;
+pub use crate::corpus::{Corpus, DocId};
+pub use crate::detector::{Builder, Detector};
+pub use crate::error::{Error, ErrorKind};
+pub use crate::lsh::LshIndex;
+pub use crate::minhash::{MinHasher, Signature};
+pub use crate::report::{Pair, Passage, Report};
+pub use crate::text::Span;
+
+/// A `Result` with this crate's [`Error`].
+pub type Result<T> = std::result::Result<T, Error>;
+
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

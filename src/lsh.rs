@@ -1,0 +1,431 @@
+//! Locality-sensitive hashing over MinHash signatures: candidate pairs without comparing
+//! all pairs.
+//!
+//! # Algorithm
+//!
+//! The banding technique (Indyk & Motwani 1998; Leskovec, Rajaraman & Ullman, *Mining of
+//! Massive Datasets*, ch. 3). A signature of k slots is cut into b bands of r rows
+//! (`b·r <= k`). Each band's r values are hashed with xxh3 (seed [`BAND_SEED`] plus the
+//! band number) into a `u64` band key; two documents become candidates when any band key
+//! is equal. Two sets of Jaccard similarity s become candidates with probability
+//!
+//! ```text
+//! P(s) = 1 - (1 - s^r)^b
+//! ```
+//!
+//! an S-curve that rises steeply near `(1/b)^(1/r)`. [`Config::for_threshold`] picks b and
+//! r the way datasketch does: it minimizes `0.5·FP + 0.5·FN`, where FP is the area under
+//! P(s) for s below the threshold and FN the area above P(s) for s above it.
+//!
+//! Band keys are plain `u64`s, the same on every platform ([`Config::band_keys`]): they can
+//! be grouped by any engine (Spark, DuckDB, DataFusion) and the pairs verified here.
+//!
+//! # Cost
+//!
+//! Insert and remove O(b) expected; query O(b + c) for c candidates; all candidate pairs of
+//! the index cost O(n·b + p log p) for n documents and p candidate pairs, so n documents
+//! mean n² work only if n² pairs really collide. Memory: about `b · 40` bytes per
+//! document (a key, an inline bucket and its table slot per band; see
+//! [`LshIndex::memory_usage`]).
+
+use crate::error::Error;
+use crate::minhash::Signature;
+use smallvec::SmallVec;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use xxhash_rust::xxh3::xxh3_64_with_seed;
+
+/// The base seed of band-key hashes. Part of the stable format.
+pub const BAND_SEED: u64 = 0x6e65_6172_6475_7032; // "neardup2"
+
+/// Bands and rows of an LSH index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Config {
+    bands: usize,
+    rows: usize,
+    num_hashes: usize,
+}
+
+impl Config {
+    /// An explicit layout of `bands` x `rows` over signatures of `num_hashes` slots.
+    ///
+    /// Errors unless `bands >= 1`, `rows >= 1` and `bands * rows <= num_hashes`.
+    pub fn new(bands: usize, rows: usize, num_hashes: usize) -> Result<Config, Error> {
+        if bands == 0 || bands > num_hashes {
+            return Err(Error::invalid(
+                "bands",
+                format!("1 <= bands <= num_hashes ({num_hashes})"),
+                bands,
+            ));
+        }
+        if rows == 0 || bands.saturating_mul(rows) > num_hashes {
+            return Err(Error::invalid(
+                "rows",
+                format!(
+                    "1 <= rows and bands x rows <= num_hashes ({bands} x rows <= {num_hashes})"
+                ),
+                rows,
+            ));
+        }
+        Ok(Config {
+            bands,
+            rows,
+            num_hashes,
+        })
+    }
+
+    /// The layout that minimizes `0.5·FP + 0.5·FN` around `threshold` (see the module
+    /// docs), for signatures of `num_hashes` slots.
+    ///
+    /// Errors unless `0 < threshold <= 1` and `num_hashes >= 1`.
+    pub fn for_threshold(threshold: f64, num_hashes: usize) -> Result<Config, Error> {
+        check_threshold(threshold)?;
+        if num_hashes == 0 {
+            return Err(Error::invalid("num_hashes", "1 <= n", num_hashes));
+        }
+        let mut best = (f64::INFINITY, 1, 1);
+        for b in 1..=num_hashes {
+            for r in 1..=num_hashes / b {
+                let err = 0.5 * false_positive_area(threshold, b, r)
+                    + 0.5 * false_negative_area(threshold, b, r);
+                if err < best.0 {
+                    best = (err, b, r);
+                }
+            }
+        }
+        Config::new(best.1, best.2, num_hashes)
+    }
+
+    /// The number of bands, b.
+    pub fn bands(&self) -> usize {
+        self.bands
+    }
+
+    /// The number of rows per band, r.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// The signature length it expects, k.
+    pub fn num_hashes(&self) -> usize {
+        self.num_hashes
+    }
+
+    /// The probability `1 - (1 - s^r)^b` that two documents of Jaccard similarity `s`
+    /// share at least one band key.
+    pub fn candidate_probability(&self, s: f64) -> f64 {
+        collision_probability(s, self.bands, self.rows)
+    }
+
+    /// The b band keys of a signature, in band order. Stable across runs and platforms.
+    pub fn band_keys<'a>(&self, sig: &'a Signature) -> impl Iterator<Item = u64> + 'a {
+        let rows = self.rows;
+        sig.values()
+            .chunks_exact(rows)
+            .take(self.bands)
+            .enumerate()
+            .map(move |(band, values)| band_key(band, values))
+    }
+
+    fn check(&self, sig: &Signature) -> Result<(), Error> {
+        if sig.len() != self.num_hashes {
+            return Err(Error::incompatible(
+                format!("a hasher with {} hashes", self.num_hashes),
+                format!("a hasher with {} hashes", sig.len()),
+            ));
+        }
+        Ok(())
+    }
+}
+
+pub(crate) fn check_threshold(threshold: f64) -> Result<(), Error> {
+    if !(threshold > 0.0 && threshold <= 1.0) {
+        return Err(Error::invalid("threshold", "0 < t <= 1", threshold));
+    }
+    Ok(())
+}
+
+fn band_key(band: usize, values: &[u32]) -> u64 {
+    let mut buf: SmallVec<[u8; 64]> = SmallVec::with_capacity(4 * values.len());
+    for v in values {
+        buf.extend_from_slice(&v.to_le_bytes());
+    }
+    xxh3_64_with_seed(&buf, BAND_SEED.wrapping_add(band as u64))
+}
+
+fn collision_probability(s: f64, b: usize, r: usize) -> f64 {
+    1.0 - (1.0 - s.powi(r as i32)).powi(b as i32)
+}
+
+/// Simpson's rule with a fixed number of panels: plenty for these smooth curves.
+fn integrate(f: impl Fn(f64) -> f64, lo: f64, hi: f64) -> f64 {
+    const PANELS: usize = 64;
+    if hi <= lo {
+        return 0.0;
+    }
+    let h = (hi - lo) / PANELS as f64;
+    let mut sum = f(lo) + f(hi);
+    for i in 1..PANELS {
+        let w = if i % 2 == 1 { 4.0 } else { 2.0 };
+        sum += w * f(lo + i as f64 * h);
+    }
+    sum * h / 3.0
+}
+
+fn false_positive_area(t: f64, b: usize, r: usize) -> f64 {
+    integrate(|s| collision_probability(s, b, r), 0.0, t)
+}
+
+fn false_negative_area(t: f64, b: usize, r: usize) -> f64 {
+    integrate(|s| 1.0 - collision_probability(s, b, r), t, 1.0)
+}
+
+/// A hasher for keys that are already hashes or small ids: one multiply, deterministic
+/// (never `RandomState`, so nothing depends on the process).
+#[derive(Default)]
+pub(crate) struct MixHasher(u64);
+
+impl Hasher for MixHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(b as u64);
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(n as u64);
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        let x = (self.0 ^ n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        self.0 = x ^ (x >> 29);
+    }
+}
+
+pub(crate) type MixMap<K, V> = HashMap<K, V, BuildHasherDefault<MixHasher>>;
+
+/// Ids that share one band key. Singletons and pairs stay inline.
+type Bucket = SmallVec<[u32; 2]>;
+
+/// An LSH index of signatures under caller-given `u32` ids.
+///
+/// ```
+/// use neardup::{lsh, MinHasher};
+///
+/// let hasher = MinHasher::new(128, 1)?;
+/// let mut index = neardup::LshIndex::new(lsh::Config::for_threshold(0.8, 128)?);
+/// let sig = |words: std::ops::Range<u64>| hasher.sign(words);
+/// index.insert(0, &sig(0..100))?;
+/// index.insert(1, &sig(0..98))?;   // Jaccard 0.98 with 0
+/// index.insert(2, &sig(500..600))?; // unrelated
+/// assert_eq!(index.candidate_pairs(), [(0, 1)]);
+/// assert_eq!(index.query(&sig(0..99))?, [0, 1]);
+/// index.remove(1);
+/// assert_eq!(index.candidate_pairs(), []);
+/// # Ok::<(), neardup::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct LshIndex {
+    config: Config,
+    bands: Vec<MixMap<u64, Bucket>>,
+    keys: MixMap<u32, Box<[u64]>>,
+}
+
+impl LshIndex {
+    /// An empty index with the given layout.
+    pub fn new(config: Config) -> LshIndex {
+        LshIndex {
+            config,
+            bands: (0..config.bands).map(|_| MixMap::default()).collect(),
+            keys: MixMap::default(),
+        }
+    }
+
+    /// The layout.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Adds `sig` under `id`.
+    ///
+    /// Errors when `id` is already present or `sig` has another length than the layout
+    /// expects. Signatures of empty sets are indexed like any other (they all collide
+    /// with each other); the [`Detector`](crate::Detector) does not insert them.
+    pub fn insert(&mut self, id: u32, sig: &Signature) -> Result<(), Error> {
+        self.config.check(sig)?;
+        if self.keys.contains_key(&id) {
+            return Err(Error::duplicate_id(id));
+        }
+        let keys: Box<[u64]> = self.config.band_keys(sig).collect();
+        for (band, &key) in self.bands.iter_mut().zip(keys.iter()) {
+            band.entry(key).or_default().push(id);
+        }
+        self.keys.insert(id, keys);
+        Ok(())
+    }
+
+    /// Removes `id`; returns whether it was present.
+    pub fn remove(&mut self, id: u32) -> bool {
+        let Some(keys) = self.keys.remove(&id) else {
+            return false;
+        };
+        for (band, key) in self.bands.iter_mut().zip(keys.iter()) {
+            if let Some(bucket) = band.get_mut(key) {
+                bucket.retain(|&mut x| x != id);
+                if bucket.is_empty() {
+                    band.remove(key);
+                }
+            }
+        }
+        true
+    }
+
+    /// The ids that share at least one band key with `sig`, sorted ascending.
+    ///
+    /// Errors when `sig` has another length than the layout expects.
+    pub fn query(&self, sig: &Signature) -> Result<Vec<u32>, Error> {
+        self.config.check(sig)?;
+        let mut out = Vec::new();
+        for (band, key) in self.bands.iter().zip(self.config.band_keys(sig)) {
+            if let Some(bucket) = band.get(&key) {
+                out.extend_from_slice(bucket);
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        Ok(out)
+    }
+
+    /// Every pair `(a, b)` with `a < b` that shares at least one band key, sorted.
+    pub fn candidate_pairs(&self) -> Vec<(u32, u32)> {
+        let mut packed = Vec::new();
+        for band in &self.bands {
+            for bucket in band.values().filter(|b| b.len() > 1) {
+                for (i, &x) in bucket.iter().enumerate() {
+                    for &y in &bucket[i + 1..] {
+                        let (a, b) = if x < y { (x, y) } else { (y, x) };
+                        packed.push((a as u64) << 32 | b as u64);
+                    }
+                }
+            }
+        }
+        packed.sort_unstable();
+        packed.dedup();
+        packed
+            .into_iter()
+            .map(|p| ((p >> 32) as u32, p as u32))
+            .collect()
+    }
+
+    /// The number of ids in the index.
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// True when the index holds no id.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// Approximate heap bytes held: hash-table slots, spilled buckets and stored keys.
+    pub fn memory_usage(&self) -> usize {
+        let slot = std::mem::size_of::<(u64, Bucket)>() + 1;
+        let bands: usize = self
+            .bands
+            .iter()
+            .map(|band| {
+                band.capacity() * slot
+                    + band
+                        .values()
+                        .filter(|b| b.spilled())
+                        .map(|b| b.capacity() * 4)
+                        .sum::<usize>()
+            })
+            .sum();
+        let key_slot = std::mem::size_of::<(u32, Box<[u64]>)>() + 1;
+        bands + self.keys.capacity() * key_slot + self.keys.len() * self.config.bands * 8
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::minhash::MinHasher;
+
+    #[test]
+    fn rejects_layouts_that_do_not_fit() {
+        assert!(Config::new(0, 4, 128).is_err());
+        assert!(Config::new(4, 0, 128).is_err());
+        assert!(Config::new(33, 4, 128).is_err());
+        assert!(Config::new(32, 4, 128).is_ok());
+        for t in [0.0, -0.1, 1.5, f64::NAN] {
+            let e = Config::for_threshold(t, 128).unwrap_err().to_string();
+            assert!(e.contains("'threshold'"), "{e}");
+        }
+        assert!(Config::for_threshold(0.5, 0).is_err());
+    }
+
+    #[test]
+    fn threshold_layout_puts_the_curve_near_the_threshold() {
+        for t in [0.5, 0.7, 0.8, 0.9] {
+            let c = Config::for_threshold(t, 128).unwrap();
+            assert!(c.bands() * c.rows() <= 128);
+            // Well above the threshold nearly always a candidate, well below rarely.
+            assert!(c.candidate_probability((t + 0.15).min(1.0)) > 0.9, "{t} {c:?}");
+            assert!(c.candidate_probability(t - 0.3) < 0.2, "{t} {c:?}");
+        }
+    }
+
+    #[test]
+    fn integration_is_accurate() {
+        let area = integrate(|s| s * s, 0.0, 1.0);
+        assert!((area - 1.0 / 3.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn duplicate_ids_and_wrong_lengths_are_errors() {
+        let h = MinHasher::new(16, 1).unwrap();
+        let mut index = LshIndex::new(Config::new(4, 4, 16).unwrap());
+        index.insert(3, &h.sign([1, 2, 3])).unwrap();
+        assert!(index.insert(3, &h.sign([4])).is_err());
+        let short = MinHasher::new(8, 1).unwrap().sign([1]);
+        assert!(index.insert(4, &short).is_err());
+        assert!(index.query(&short).is_err());
+        assert_eq!(index.len(), 1);
+    }
+
+    #[test]
+    fn remove_forgets_every_band() {
+        let h = MinHasher::new(16, 1).unwrap();
+        let mut index = LshIndex::new(Config::new(4, 4, 16).unwrap());
+        let sig = h.sign([1, 2, 3]);
+        index.insert(1, &sig).unwrap();
+        index.insert(2, &sig).unwrap();
+        assert_eq!(index.candidate_pairs(), [(1, 2)]);
+        assert!(index.remove(2));
+        assert!(!index.remove(2));
+        assert_eq!(index.query(&sig).unwrap(), [1]);
+        assert!(index.remove(1));
+        assert!(index.is_empty());
+        assert!(index.bands.iter().all(|b| b.is_empty()));
+    }
+
+    #[test]
+    fn band_keys_are_stable() {
+        let h = MinHasher::new(4, 9).unwrap();
+        let c = Config::new(2, 2, 4).unwrap();
+        let sig = h.sign([10, 20, 30]);
+        let keys: Vec<u64> = c.band_keys(&sig).collect();
+        let v = sig.values();
+        let mut first = Vec::new();
+        first.extend_from_slice(&v[0].to_le_bytes());
+        first.extend_from_slice(&v[1].to_le_bytes());
+        assert_eq!(keys[0], xxh3_64_with_seed(&first, BAND_SEED));
+        assert_eq!(keys.len(), 2);
+        assert_ne!(keys[0], keys[1]);
+    }
+}

@@ -1,0 +1,326 @@
+//! What a run found: per-document accounts, near-duplicate pairs with their shared
+//! passages, passages repeated inside documents, clusters, and a summary; and a JSON Lines
+//! writer for all of it.
+//!
+//! Everything is sorted (pairs by `(a, b)`, passages by position, clusters by their
+//! representative), so the same corpus and configuration give a byte-identical report on
+//! every run, thread count and platform.
+//!
+//! # JSON Lines
+//!
+//! [`Report::write_json_lines`] writes one object per line, in this order: every
+//! `document`, every `pair`, every `repeat`, every `cluster`, then one `summary`. Offsets
+//! are half-open byte offsets `[start, end)` into the document's original bytes.
+//!
+//! ```text
+//! {"type":"document","path":P,"bytes":N,"tokens":N,"status":"ok"|"skipped","reason":S|null}
+//! {"type":"pair","a":P,"b":P,"jaccard":F,"passages":[{"a":[S,E],"b":[S,E],"tokens":N}]}
+//! {"type":"repeat","path":P,"passages":[{"first":[S,E],"again":[S,E],"tokens":N}]}
+//! {"type":"cluster","members":[P,..],"representative":P}
+//! {"type":"summary","documents":N,"ok":N,"skipped":N,"tokens":N,"candidate_pairs":N,
+//!  "pairs":N,"shared_passages":N,"documents_with_repeats":N,"repeated_passages":N,
+//!  "clusters":N,"duplicate_documents":N}
+//! ```
+
+use crate::corpus::{Corpus, DocId, Status};
+use crate::text::Span;
+use std::io::{self, Write};
+
+/// A passage two documents share: the same normalized tokens at `a` in the first and at
+/// `b` in the second.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Passage {
+    /// Where it is in the first document, from its first token's first byte to its last
+    /// token's last byte.
+    pub a: Span,
+    /// Where it is in the second document.
+    pub b: Span,
+    /// Its length in tokens.
+    pub tokens: usize,
+}
+
+/// A passage that occurs twice in one document.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RepeatedPassage {
+    /// The first copy.
+    pub first: Span,
+    /// A later copy of the same normalized tokens; never overlaps `first`.
+    pub again: Span,
+    /// Its length in tokens.
+    pub tokens: usize,
+}
+
+/// A confirmed near-duplicate pair.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pair {
+    /// The document that comes first in the corpus.
+    pub a: DocId,
+    /// The other one.
+    pub b: DocId,
+    /// The exact Jaccard similarity of the two shingle sets.
+    pub jaccard: f64,
+    pub(crate) passages: Vec<Passage>,
+}
+
+impl Pair {
+    /// The passages the two share, by position in `a`; every token of either document is
+    /// in at most one of them.
+    pub fn passages(&self) -> &[Passage] {
+        &self.passages
+    }
+}
+
+/// The passages repeated inside one document.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Repeat {
+    /// The document.
+    pub doc: DocId,
+    pub(crate) passages: Vec<RepeatedPassage>,
+}
+
+impl Repeat {
+    /// The repeated passages, by first copy, then later copy.
+    pub fn passages(&self) -> &[RepeatedPassage] {
+        &self.passages
+    }
+}
+
+/// A group of documents connected by confirmed pairs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cluster {
+    pub(crate) members: Vec<DocId>,
+}
+
+impl Cluster {
+    /// The member that comes first in the corpus: the copy to keep.
+    pub fn representative(&self) -> DocId {
+        self.members[0]
+    }
+
+    /// All members in corpus order, the representative first.
+    pub fn members(&self) -> &[DocId] {
+        &self.members
+    }
+}
+
+/// What happened to one document.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DocumentStats {
+    /// Its number of tokens (0 when skipped).
+    pub tokens: usize,
+}
+
+/// Counts over the whole run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Documents in the corpus.
+    pub documents: usize,
+    /// Documents compared.
+    pub ok: usize,
+    /// Documents skipped.
+    pub skipped: usize,
+    /// Tokens in all compared documents.
+    pub tokens: usize,
+    /// Pairs the LSH index proposed.
+    pub candidate_pairs: usize,
+    /// Pairs confirmed by exact Jaccard.
+    pub pairs: usize,
+    /// Shared passages over all pairs.
+    pub shared_passages: usize,
+    /// Documents with at least one repeated passage.
+    pub documents_with_repeats: usize,
+    /// Repeated passages over all documents.
+    pub repeated_passages: usize,
+    /// Clusters.
+    pub clusters: usize,
+    /// Cluster members that are not their cluster's representative.
+    pub duplicate_documents: usize,
+}
+
+/// The result of [`Detector::run`](crate::Detector::run). Borrows the corpus for names.
+#[derive(Clone, Debug)]
+pub struct Report<'c> {
+    pub(crate) corpus: &'c Corpus,
+    pub(crate) stats: Vec<DocumentStats>,
+    pub(crate) pairs: Vec<Pair>,
+    pub(crate) repeats: Vec<Repeat>,
+    pub(crate) clusters: Vec<Cluster>,
+    pub(crate) candidate_pairs: usize,
+}
+
+impl<'c> Report<'c> {
+    /// The corpus it is about.
+    pub fn corpus(&self) -> &'c Corpus {
+        self.corpus
+    }
+
+    /// Every document of the corpus with its stats, in corpus order.
+    pub fn documents(&self) -> impl ExactSizeIterator<Item = (DocId, DocumentStats)> + '_ {
+        self.stats
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (DocId::from_index(i), *s))
+    }
+
+    /// Confirmed near-duplicate pairs, sorted by `(a, b)`.
+    pub fn pairs(&self) -> std::slice::Iter<'_, Pair> {
+        self.pairs.iter()
+    }
+
+    /// Documents with repeated passages, in corpus order.
+    pub fn repeats(&self) -> std::slice::Iter<'_, Repeat> {
+        self.repeats.iter()
+    }
+
+    /// Clusters of two or more documents, by representative.
+    pub fn clusters(&self) -> std::slice::Iter<'_, Cluster> {
+        self.clusters.iter()
+    }
+
+    /// The counts.
+    pub fn summary(&self) -> Summary {
+        let ok = self.corpus.iter().filter(|(_, d)| d.is_ok()).count();
+        Summary {
+            documents: self.corpus.len(),
+            ok,
+            skipped: self.corpus.len() - ok,
+            tokens: self.stats.iter().map(|s| s.tokens).sum(),
+            candidate_pairs: self.candidate_pairs,
+            pairs: self.pairs.len(),
+            shared_passages: self.pairs.iter().map(|p| p.passages.len()).sum(),
+            documents_with_repeats: self.repeats.len(),
+            repeated_passages: self.repeats.iter().map(|r| r.passages.len()).sum(),
+            clusters: self.clusters.len(),
+            duplicate_documents: self.clusters.iter().map(|c| c.members.len() - 1).sum(),
+        }
+    }
+
+    /// Writes the report as JSON Lines (see the module docs for the schema).
+    pub fn write_json_lines<W: Write>(&self, mut w: W) -> io::Result<()> {
+        let name = |id: DocId| self.corpus.get(id).name();
+        for (id, doc) in self.corpus.iter() {
+            w.write_all(b"{\"type\":\"document\",\"path\":")?;
+            write_str(&mut w, doc.name())?;
+            write!(
+                w,
+                ",\"bytes\":{},\"tokens\":{},",
+                doc.len(),
+                self.stats[id.index()].tokens
+            )?;
+            match doc.status() {
+                Status::Ok => w.write_all(b"\"status\":\"ok\",\"reason\":null}\n")?,
+                Status::Skipped(reason) => {
+                    w.write_all(b"\"status\":\"skipped\",\"reason\":")?;
+                    write_str(&mut w, &reason.to_string())?;
+                    w.write_all(b"}\n")?;
+                }
+            }
+        }
+        for pair in &self.pairs {
+            w.write_all(b"{\"type\":\"pair\",\"a\":")?;
+            write_str(&mut w, name(pair.a))?;
+            w.write_all(b",\"b\":")?;
+            write_str(&mut w, name(pair.b))?;
+            write!(w, ",\"jaccard\":{},\"passages\":[", pair.jaccard)?;
+            for (i, p) in pair.passages.iter().enumerate() {
+                let sep = if i == 0 { "" } else { "," };
+                write!(
+                    w,
+                    "{sep}{{\"a\":[{},{}],\"b\":[{},{}],\"tokens\":{}}}",
+                    p.a.start, p.a.end, p.b.start, p.b.end, p.tokens
+                )?;
+            }
+            w.write_all(b"]}\n")?;
+        }
+        for repeat in &self.repeats {
+            w.write_all(b"{\"type\":\"repeat\",\"path\":")?;
+            write_str(&mut w, name(repeat.doc))?;
+            w.write_all(b",\"passages\":[")?;
+            for (i, p) in repeat.passages.iter().enumerate() {
+                let sep = if i == 0 { "" } else { "," };
+                write!(
+                    w,
+                    "{sep}{{\"first\":[{},{}],\"again\":[{},{}],\"tokens\":{}}}",
+                    p.first.start, p.first.end, p.again.start, p.again.end, p.tokens
+                )?;
+            }
+            w.write_all(b"]}\n")?;
+        }
+        for cluster in &self.clusters {
+            w.write_all(b"{\"type\":\"cluster\",\"members\":[")?;
+            for (i, &m) in cluster.members.iter().enumerate() {
+                if i > 0 {
+                    w.write_all(b",")?;
+                }
+                write_str(&mut w, name(m))?;
+            }
+            w.write_all(b"],\"representative\":")?;
+            write_str(&mut w, name(cluster.representative()))?;
+            w.write_all(b"}\n")?;
+        }
+        let s = self.summary();
+        writeln!(
+            w,
+            "{{\"type\":\"summary\",\"documents\":{},\"ok\":{},\"skipped\":{},\"tokens\":{},\
+             \"candidate_pairs\":{},\"pairs\":{},\"shared_passages\":{},\
+             \"documents_with_repeats\":{},\"repeated_passages\":{},\"clusters\":{},\
+             \"duplicate_documents\":{}}}",
+            s.documents,
+            s.ok,
+            s.skipped,
+            s.tokens,
+            s.candidate_pairs,
+            s.pairs,
+            s.shared_passages,
+            s.documents_with_repeats,
+            s.repeated_passages,
+            s.clusters,
+            s.duplicate_documents
+        )
+    }
+}
+
+/// Writes `s` as a JSON string literal.
+fn write_str<W: Write>(w: &mut W, s: &str) -> io::Result<()> {
+    w.write_all(b"\"")?;
+    let mut last = 0;
+    for (i, c) in s.char_indices() {
+        let escape: Option<&str> = match c {
+            '"' => Some("\\\""),
+            '\\' => Some("\\\\"),
+            '\n' => Some("\\n"),
+            '\r' => Some("\\r"),
+            '\t' => Some("\\t"),
+            c if (c as u32) < 0x20 => None,
+            _ => continue,
+        };
+        w.write_all(&s.as_bytes()[last..i])?;
+        match escape {
+            Some(e) => w.write_all(e.as_bytes())?,
+            None => write!(w, "\\u{:04x}", c as u32)?,
+        }
+        last = i + c.len_utf8();
+    }
+    w.write_all(&s.as_bytes()[last..])?;
+    w.write_all(b"\"")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_strings_are_escaped() {
+        let cases = [
+            ("plain", r#""plain""#),
+            ("q\"b\\", r#""q\"b\\""#),
+            ("line\nx\t", r#""line\nx\t""#),
+            ("\u{1}é", "\"\\u0001é\""),
+        ];
+        for (input, want) in cases {
+            let mut out = Vec::new();
+            write_str(&mut out, input).unwrap();
+            assert_eq!(String::from_utf8(out).unwrap(), want);
+        }
+    }
+}

@@ -1,0 +1,397 @@
+//! Normalization and tokenization: bytes in, word tokens out, each with its byte span in
+//! the original input.
+//!
+//! # Algorithm
+//!
+//! The input is bytes. Valid UTF-8 runs are scanned character by character; every invalid
+//! UTF-8 sequence acts as a separator, so offsets stay exact and the rest of the document
+//! is still processed. Characters fall into four classes:
+//!
+//! * **word**: alphanumeric characters (`char::is_alphanumeric`) and combining marks. A
+//!   maximal run of them is one token.
+//! * **per-character scripts**: Han ideographs, Hiragana, Katakana, Thai, Lao, Khmer and
+//!   Myanmar are written without spaces between words, so each such character is a token
+//!   of its own (with the combining marks that follow it). With the default shingle size
+//!   of 5 a shingle is then a 5-character n-gram, the usual unit for these scripts.
+//! * **ignorable**: soft hyphen, zero-width joiner and non-joiner, word joiner and the byte
+//!   order mark continue a token but are dropped from its normalized form.
+//! * **separator**: everything else: white space, punctuation (curly quotes, dashes, the
+//!   Arabic comma), symbols and emoji, and invalid UTF-8 bytes.
+//!
+//! A token's normalized form is NFKC of its characters, then Unicode lowercase. ASCII
+//! tokens take a fast path that only lowercases. The token's [`Token::hash`] is xxh3 of the
+//! normalized form's UTF-8 bytes with a fixed seed, so it is the same on every run and
+//! platform. [`normalized`] recomputes the normalized form of a span, which is how passages
+//! are verified character for character.
+//!
+//! # Cost
+//!
+//! One pass, O(b) for b input bytes; no allocation per token (one reused buffer).
+
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
+use xxhash_rust::xxh3::xxh3_64_with_seed;
+
+/// The seed of the xxh3 hash that turns a normalized token into [`Token::hash`].
+///
+/// Part of the stable format: changing it changes every signature.
+pub const TOKEN_SEED: u64 = 0x6e65_6172_6475_7030; // "neardup0"
+
+/// A half-open byte range `[start, end)` into a document's original bytes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Span {
+    /// First byte.
+    pub start: usize,
+    /// One past the last byte.
+    pub end: usize,
+}
+
+impl Span {
+    /// A span from `start` to `end`.
+    pub fn new(start: usize, end: usize) -> Span {
+        Span { start, end }
+    }
+
+    /// The number of bytes it covers.
+    pub fn len(&self) -> usize {
+        self.end - self.start
+    }
+
+    /// True when it covers no byte.
+    pub fn is_empty(&self) -> bool {
+        self.start == self.end
+    }
+
+    /// True when the two spans share at least one byte.
+    pub fn overlaps(&self, other: &Span) -> bool {
+        self.start < other.end && other.start < self.end
+    }
+}
+
+/// One word token: where it is in the original bytes and the hash of its normalized form.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Token {
+    /// Where the token's characters are in the original bytes.
+    pub span: Span,
+    /// xxh3 (seed [`TOKEN_SEED`]) of the normalized form.
+    pub hash: u64,
+}
+
+/// An iterator over the [`Token`]s of some bytes. Made by [`tokens`].
+pub struct Tokens<'a> {
+    chunks: std::str::Utf8Chunks<'a>,
+    /// The valid UTF-8 run being scanned and its offset in the input.
+    run: &'a str,
+    run_offset: usize,
+    /// Offset of the chunk after the current one.
+    next_offset: usize,
+    /// Position inside `run`.
+    pos: usize,
+    buf: String,
+}
+
+/// The tokens of `bytes`, in order.
+///
+/// Never fails and never panics: any bytes are accepted, invalid UTF-8 separates tokens.
+///
+/// ```
+/// let text = "Don’t PANIC — the ﬁsh";
+/// let words: Vec<&str> = neardup::text::tokens(text.as_bytes())
+///     .map(|t| &text[t.span.start..t.span.end])
+///     .collect();
+/// assert_eq!(words, ["Don", "t", "PANIC", "the", "ﬁsh"]);
+/// // Spans point into the original; the hash is of the normalized form.
+/// let fish = neardup::text::tokens("fish".as_bytes()).next().unwrap();
+/// assert_eq!(neardup::text::tokens(text.as_bytes()).last().unwrap().hash, fish.hash);
+/// ```
+pub fn tokens(bytes: &[u8]) -> Tokens<'_> {
+    Tokens {
+        chunks: bytes.utf8_chunks(),
+        run: "",
+        run_offset: 0,
+        next_offset: 0,
+        pos: 0,
+        buf: String::new(),
+    }
+}
+
+/// Collects the tokens of `bytes` into `out` (cleared first), reusing its allocation.
+pub fn tokenize_into(bytes: &[u8], out: &mut Vec<Token>) {
+    out.clear();
+    out.extend(tokens(bytes));
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Class {
+    Word,
+    PerChar,
+    Ignorable,
+    Separator,
+}
+
+fn classify(c: char) -> Class {
+    if c.is_ascii() {
+        return if c.is_ascii_alphanumeric() {
+            Class::Word
+        } else {
+            Class::Separator
+        };
+    }
+    if is_per_char_script(c) {
+        Class::PerChar
+    } else if is_ignorable(c) {
+        Class::Ignorable
+    } else if c.is_alphanumeric() || is_combining_mark(c) {
+        Class::Word
+    } else {
+        Class::Separator
+    }
+}
+
+fn is_ignorable(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}'
+    )
+}
+
+fn is_per_char_script(c: char) -> bool {
+    matches!(c as u32,
+        0x0E00..=0x0EFF      // Thai, Lao
+        | 0x1000..=0x109F    // Myanmar
+        | 0x1780..=0x17FF    // Khmer
+        | 0x3040..=0x30FF    // Hiragana, Katakana
+        | 0x31F0..=0x31FF    // Katakana phonetic extensions
+        | 0x3400..=0x4DBF    // CJK extension A
+        | 0x4E00..=0x9FFF    // CJK unified ideographs
+        | 0xF900..=0xFAFF    // CJK compatibility ideographs
+        | 0xFF66..=0xFF9F    // halfwidth Katakana
+        | 0x20000..=0x3FFFF  // CJK extensions B..
+    ) && !is_combining_mark(c)
+}
+
+impl Tokens<'_> {
+    /// Finds the next token inside the current valid run, as a range of `run`.
+    fn next_in_run(&mut self) -> Option<(usize, usize)> {
+        let bytes = self.run.as_bytes();
+        // Skip separators and leading ignorables.
+        let start = loop {
+            let i = self.pos;
+            let &b = bytes.get(i)?;
+            if b < 0x80 {
+                self.pos += 1;
+                if b.is_ascii_alphanumeric() {
+                    break (i, Class::Word);
+                }
+                continue;
+            }
+            let c = self.run[i..].chars().next()?;
+            self.pos += c.len_utf8();
+            match classify(c) {
+                Class::Word => break (i, Class::Word),
+                Class::PerChar => break (i, Class::PerChar),
+                Class::Ignorable | Class::Separator => continue,
+            }
+        };
+        let (start, class) = start;
+        // Extend: a word token takes word characters, marks and ignorables; a per-character
+        // token takes only the marks and ignorables that follow it.
+        let mut end = self.pos;
+        while let Some(&b) = bytes.get(self.pos) {
+            if b < 0x80 {
+                if class == Class::Word && b.is_ascii_alphanumeric() {
+                    self.pos += 1;
+                    end = self.pos;
+                    continue;
+                }
+                break;
+            }
+            let c = self.run[self.pos..].chars().next()?;
+            let joins = match classify(c) {
+                Class::Word => class == Class::Word || is_combining_mark(c),
+                Class::Ignorable => true,
+                Class::PerChar | Class::Separator => false,
+            };
+            if !joins {
+                break;
+            }
+            self.pos += c.len_utf8();
+            if !is_ignorable(c) {
+                end = self.pos;
+            }
+        }
+        Some((start, end))
+    }
+}
+
+impl Iterator for Tokens<'_> {
+    type Item = Token;
+
+    fn next(&mut self) -> Option<Token> {
+        loop {
+            if let Some((s, e)) = self.next_in_run() {
+                let hash = hash_normalized(&self.run[s..e], &mut self.buf);
+                let span = Span::new(self.run_offset + s, self.run_offset + e);
+                return Some(token(span, hash));
+            }
+            // The run is done; its invalid tail (if any) is a separator.
+            let chunk = self.chunks.next()?;
+            self.run_offset = self.next_offset;
+            self.next_offset += chunk.valid().len() + chunk.invalid().len();
+            self.run = chunk.valid();
+            self.pos = 0;
+        }
+    }
+}
+
+fn token(span: Span, hash: u64) -> Token {
+    Token { span, hash }
+}
+
+/// Appends the normalized form of `word` (one token's original text) to `out`.
+fn normalize_into(word: &str, out: &mut String) {
+    if word.is_ascii() {
+        out.extend(word.bytes().map(|b| b.to_ascii_lowercase() as char));
+        return;
+    }
+    for c in word.chars().filter(|&c| !is_ignorable(c)).nfkc() {
+        out.extend(c.to_lowercase());
+    }
+}
+
+fn hash_normalized(word: &str, buf: &mut String) -> u64 {
+    buf.clear();
+    normalize_into(word, buf);
+    xxh3_64_with_seed(buf.as_bytes(), TOKEN_SEED)
+}
+
+/// The normalized form of the text at `span` in `bytes`: NFKC, then lowercase, ignorable
+/// characters dropped. Invalid UTF-8 inside the span is replaced by U+FFFD; an out-of-range
+/// span is clamped to the input.
+///
+/// For a token's span this is exactly the text whose hash is [`Token::hash`].
+pub fn normalized(bytes: &[u8], span: Span) -> String {
+    let end = span.end.min(bytes.len());
+    let start = span.start.min(end);
+    let text = String::from_utf8_lossy(&bytes[start..end]);
+    let mut out = String::with_capacity(text.len());
+    normalize_into(&text, &mut out);
+    out
+}
+
+/// Maps byte offsets to 1-based line numbers. `\n`, `\r\n` and a lone `\r` each end a line.
+#[derive(Clone, Debug)]
+pub struct LineIndex {
+    /// Byte offset where each line after the first starts.
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    /// Indexes the line breaks of `bytes`. O(b).
+    pub fn new(bytes: &[u8]) -> LineIndex {
+        let mut starts = Vec::new();
+        for i in memchr::memchr2_iter(b'\n', b'\r', bytes) {
+            let crlf = bytes[i] == b'\r' && bytes.get(i + 1) == Some(&b'\n');
+            if !crlf {
+                starts.push(i + 1);
+            }
+        }
+        LineIndex { starts }
+    }
+
+    /// The 1-based line that holds byte `offset`. O(log lines).
+    pub fn line(&self, offset: usize) -> usize {
+        self.starts.partition_point(|&s| s <= offset) + 1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(text: &str) -> Vec<&str> {
+        tokens(text.as_bytes())
+            .map(|t| &text[t.span.start..t.span.end])
+            .collect()
+    }
+
+    fn norm(text: &str) -> Vec<String> {
+        tokens(text.as_bytes())
+            .map(|t| normalized(text.as_bytes(), t.span))
+            .collect()
+    }
+
+    #[test]
+    fn splits_on_whitespace_and_punctuation() {
+        let cases: &[(&str, &[&str])] = &[
+            ("", &[]),
+            ("   \n\t ", &[]),
+            ("one", &["one"]),
+            ("one two", &["one", "two"]),
+            ("  lead and trail  ", &["lead", "and", "trail"]),
+            ("“quoted”—dash–en", &["quoted", "dash", "en"]),
+            ("a،b", &["a", "b"]), // Arabic comma
+            ("x-ray 3.14", &["x", "ray", "3", "14"]),
+            ("emoji😀between", &["emoji", "between"]),
+        ];
+        for (text, want) in cases {
+            assert_eq!(words(text), *want, "text: {text:?}");
+        }
+    }
+
+    #[test]
+    fn normalizes_case_width_and_compatibility_forms() {
+        assert_eq!(norm("HeLLo ＷＯＲＬＤ ﬁne Ⅻ"), ["hello", "world", "fine", "xii"]);
+        // Composed and decomposed accents normalize alike.
+        assert_eq!(norm("caf\u{e9}"), norm("cafe\u{301}"));
+        assert_eq!(words("cafe\u{301} x"), ["cafe\u{301}", "x"]);
+    }
+
+    #[test]
+    fn ignorables_join_but_vanish() {
+        assert_eq!(words("co\u{AD}operate"), ["co\u{AD}operate"]);
+        assert_eq!(norm("co\u{AD}operate"), ["cooperate"]);
+        // Leading and trailing ignorables are not part of the span.
+        assert_eq!(words("\u{200D}word\u{200D} x"), ["word", "x"]);
+    }
+
+    #[test]
+    fn per_character_scripts() {
+        assert_eq!(words("東京都"), ["東", "京", "都"]);
+        assert_eq!(words("ひらがなabc"), ["ひ", "ら", "が", "な", "abc"]);
+        // A Thai consonant keeps the vowel mark that follows it.
+        assert_eq!(words("กิน"), ["กิ", "น"]);
+    }
+
+    #[test]
+    fn invalid_utf8_separates_and_keeps_offsets() {
+        let bytes = b"good\xFFtext \xE2\x82 more\xC3";
+        let got: Vec<Span> = tokens(bytes).map(|t| t.span).collect();
+        assert_eq!(
+            got,
+            [Span::new(0, 4), Span::new(5, 9), Span::new(13, 17)],
+            "{bytes:?}"
+        );
+    }
+
+    #[test]
+    fn hash_is_of_the_normalized_form() {
+        let a: Vec<u64> = tokens("The CAT".as_bytes()).map(|t| t.hash).collect();
+        let b: Vec<u64> = tokens("the cat".as_bytes()).map(|t| t.hash).collect();
+        assert_eq!(a, b);
+        assert_ne!(a[0], a[1]);
+        // Stable across runs and platforms: a fixed value.
+        assert_eq!(a[0], xxh3_64_with_seed(b"the", TOKEN_SEED));
+    }
+
+    #[test]
+    fn line_index_counts_all_line_endings() {
+        let text = b"one\ntwo\r\nthree\rfour";
+        let lines = LineIndex::new(text);
+        assert_eq!(lines.line(0), 1);
+        assert_eq!(lines.line(4), 2);
+        assert_eq!(lines.line(7), 2); // the \r of \r\n
+        assert_eq!(lines.line(9), 3);
+        assert_eq!(lines.line(15), 4);
+    }
+}
