@@ -1,0 +1,254 @@
+//! Finds near-duplicate files and repeated passages in a folder.
+//!
+//! ```text
+//! cargo run --release --example neardup -- [OPTIONS] [DIR]
+//! ```
+//!
+//! With no DIR it runs on the demo folder shipped in `examples/demo`. Run with `--help`
+//! for the options. Exit status: 0 when all went well, 1 with `--fail-on-dup` when
+//! duplicates were found, 2 on a bad option, an unreadable DIR, or when some file could
+//! not be read (the rest is still processed and reported).
+
+use neardup::corpus::{SkipReason, Status};
+use neardup::text::{LineIndex, Span};
+use neardup::{Corpus, Detector, Report};
+use std::io::{self, BufWriter, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: neardup [OPTIONS] [DIR]
+
+Finds near-duplicate files and passages repeated within and across files in DIR
+(recursively; default: the demo folder shipped with neardup).
+
+Options:
+  --json                    JSON Lines output, one object per line
+  --threshold T             Jaccard threshold for near-duplicates, 0 < T <= 1 [default: 0.8]
+  --shingle-size K          tokens per shingle, 1..=64 [default: 5]
+  --num-hashes N            MinHash hash functions, 1..=4096 [default: 128]
+  --bands B --rows R        LSH layout (both, B x R <= N) [default: chosen from T]
+  --min-passage-tokens M    shortest reported passage, in tokens [default: 25]
+  --no-repeats              do not search for passages repeated inside one file
+  --fail-on-dup             exit with status 1 when duplicates are found
+  -h, --help                this text
+
+Exit status: 0 ok; 1 duplicates found (with --fail-on-dup); 2 bad option, unreadable DIR,
+or some file could not be read.";
+
+struct Args {
+    dir: PathBuf,
+    json: bool,
+    fail_on_dup: bool,
+    builder: neardup::Builder,
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(code) => code,
+        Err(msg) => {
+            eprintln!("neardup: {msg}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run() -> Result<ExitCode, String> {
+    let Some(args) = parse_args(std::env::args().skip(1))? else {
+        println!("{USAGE}");
+        return Ok(ExitCode::SUCCESS);
+    };
+    let detector = args.builder.build().map_err(|e| e.to_string())?;
+    let corpus = Corpus::from_dir(&args.dir).map_err(|e| e.to_string())?;
+    let report = detector.run(&corpus);
+
+    let stdout = io::stdout().lock();
+    let mut out = BufWriter::new(stdout);
+    let written = if args.json {
+        report.write_json_lines(&mut out)
+    } else {
+        write_human(&mut out, &report, &detector)
+    };
+    match written.and_then(|()| out.flush()) {
+        Ok(()) => {}
+        // A closed pipe (`| head`) is not an error worth a message.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
+        Err(e) => return Err(format!("writing the report: {e}")),
+    }
+
+    let unreadable = corpus.iter().any(|(_, d)| {
+        matches!(d.status(), Status::Skipped(SkipReason::Unreadable(_)))
+    });
+    let s = report.summary();
+    let found = s.pairs + s.repeated_passages > 0;
+    Ok(if unreadable {
+        ExitCode::from(2)
+    } else if args.fail_on_dup && found {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// The parsed arguments, or `None` when help was asked for.
+fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Option<Args>, String> {
+    let mut args = Args {
+        dir: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/demo")),
+        json: false,
+        fail_on_dup: false,
+        builder: Detector::builder(),
+    };
+    let mut dir_given = false;
+    while let Some(arg) = it.next() {
+        let mut value = |name: &str| {
+            it.next()
+                .ok_or_else(|| format!("option '{name}' needs a value (see --help)"))
+        };
+        let b = args.builder;
+        args.builder = match arg.as_str() {
+            "-h" | "--help" => return Ok(None),
+            "--json" => {
+                args.json = true;
+                b
+            }
+            "--fail-on-dup" => {
+                args.fail_on_dup = true;
+                b
+            }
+            "--no-repeats" => b.find_repeats(false),
+            "--threshold" => b.threshold(number(&arg, &value(&arg)?)?),
+            "--shingle-size" => b.shingle_size(number(&arg, &value(&arg)?)?),
+            "--num-hashes" => b.num_hashes(number(&arg, &value(&arg)?)?),
+            "--bands" => b.bands(number(&arg, &value(&arg)?)?),
+            "--rows" => b.rows(number(&arg, &value(&arg)?)?),
+            "--min-passage-tokens" => b.min_passage_tokens(number(&arg, &value(&arg)?)?),
+            s if s.starts_with('-') && s.len() > 1 => {
+                return Err(format!("unknown option '{s}' (see --help)"));
+            }
+            _ if dir_given => return Err(format!("more than one DIR given: '{arg}'")),
+            _ => {
+                args.dir = PathBuf::from(&arg);
+                dir_given = true;
+                b
+            }
+        };
+    }
+    Ok(Some(args))
+}
+
+fn number<T: std::str::FromStr>(name: &str, value: &str) -> Result<T, String> {
+    value
+        .parse()
+        .map_err(|_| format!("invalid value for '{name}': '{value}' is not a number"))
+}
+
+fn write_human<W: Write>(w: &mut W, report: &Report<'_>, det: &Detector) -> io::Result<()> {
+    let corpus = report.corpus();
+    let lines: Vec<Option<LineIndex>> = corpus
+        .iter()
+        .map(|(_, d)| d.is_ok().then(|| LineIndex::new(d.bytes())))
+        .collect();
+    let place = |id: neardup::DocId, span: Span| {
+        let idx = lines[id.index()].as_ref().expect("passages are in compared documents");
+        let (first, last) = (idx.line(span.start), idx.line(span.end.saturating_sub(1)));
+        format!("{}:{first}-{last}", corpus.get(id).name())
+    };
+    let snippet = |id: neardup::DocId, span: Span| {
+        let text = String::from_utf8_lossy(&corpus.get(id).bytes()[span.start..span.end]);
+        let words: Vec<&str> = text.split_whitespace().collect();
+        if words.len() <= 12 {
+            words.join(" ")
+        } else {
+            format!("{} … {}", words[..6].join(" "), words[words.len() - 6..].join(" "))
+        }
+    };
+
+    let c = det.config();
+    writeln!(
+        w,
+        "near-duplicate pairs (exact Jaccard of {}-token shingles >= {}):",
+        c.get_shingle_size(),
+        c.get_threshold()
+    )?;
+    if report.pairs().len() == 0 {
+        writeln!(w, "  none")?;
+    }
+    for pair in report.pairs() {
+        let (a, b) = (corpus.get(pair.a).name(), corpus.get(pair.b).name());
+        writeln!(w, "  {a}  ~  {b}   jaccard {:.3}", pair.jaccard)?;
+        for p in pair.passages() {
+            writeln!(
+                w,
+                "    shared {} = {} ({} tokens) \"{}\"",
+                place(pair.a, p.a),
+                place(pair.b, p.b),
+                p.tokens,
+                snippet(pair.a, p.a)
+            )?;
+        }
+    }
+    writeln!(
+        w,
+        "\npassages repeated inside one file (>= {} tokens):",
+        c.get_min_passage_tokens()
+    )?;
+    if report.repeats().len() == 0 {
+        writeln!(w, "  none")?;
+    }
+    for repeat in report.repeats() {
+        for p in repeat.passages() {
+            writeln!(
+                w,
+                "  {} again at {} ({} tokens) \"{}\"",
+                place(repeat.doc, p.first),
+                place(repeat.doc, p.again),
+                p.tokens,
+                snippet(repeat.doc, p.first)
+            )?;
+        }
+    }
+    writeln!(w, "\nclusters:")?;
+    if report.clusters().len() == 0 {
+        writeln!(w, "  none")?;
+    }
+    for cluster in report.clusters() {
+        let names: Vec<&str> = cluster.members().iter().map(|&m| corpus.get(m).name()).collect();
+        writeln!(
+            w,
+            "  keep {}; near-duplicates: {}",
+            names[0],
+            names[1..].join(", ")
+        )?;
+    }
+    let skipped: Vec<_> = corpus
+        .iter()
+        .filter_map(|(_, d)| match d.status() {
+            Status::Skipped(reason) => Some((d.name(), reason)),
+            Status::Ok => None,
+        })
+        .collect();
+    if !skipped.is_empty() {
+        writeln!(w, "\nskipped files:")?;
+        for (name, reason) in skipped {
+            writeln!(w, "  {name}: {reason}")?;
+        }
+    }
+    let s = report.summary();
+    writeln!(
+        w,
+        "\nsummary: {} files ({} compared, {} skipped), {} tokens; {} candidate pairs, \
+         {} near-duplicate pairs with {} shared passages, {} clusters ({} files to drop); \
+         {} repeated passages in {} files",
+        s.documents,
+        s.ok,
+        s.skipped,
+        s.tokens,
+        s.candidate_pairs,
+        s.pairs,
+        s.shared_passages,
+        s.clusters,
+        s.duplicate_documents,
+        s.repeated_passages,
+        s.documents_with_repeats
+    )
+}

@@ -1,0 +1,228 @@
+//! Integration tests through the public API, on fixtures written for this project
+//! (examples/demo) and on generated text.
+
+mod common;
+
+use common::{Rng, edit, text};
+use neardup::corpus::{SkipReason, Status};
+use neardup::{Corpus, Detector, Report};
+use std::path::Path;
+
+fn demo() -> Corpus {
+    Corpus::from_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo")).unwrap()
+}
+
+fn names<'a>(report: &Report<'a>) -> Vec<(&'a str, &'a str)> {
+    let c = report.corpus();
+    report
+        .pairs()
+        .map(|p| (c.get(p.a).name(), c.get(p.b).name()))
+        .collect()
+}
+
+fn json(report: &Report<'_>) -> String {
+    let mut out = Vec::new();
+    report.write_json_lines(&mut out).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn demo_folder_finds_the_reprint_and_the_doubled_paragraphs() {
+    let corpus = demo();
+    let report = Detector::builder().build().unwrap().run(&corpus);
+    assert_eq!(
+        names(&report),
+        [("library-opening.txt", "library-reprint.txt")]
+    );
+    let pair = report.pairs().next().unwrap();
+    assert!(pair.jaccard >= 0.8 && pair.jaccard < 1.0, "{}", pair.jaccard);
+    // The three one-word edits split the article into four shared passages.
+    assert_eq!(pair.passages().len(), 4);
+
+    let repeats: Vec<_> = report.repeats().collect();
+    assert_eq!(repeats.len(), 1);
+    let doc = corpus.get(repeats[0].doc);
+    assert_eq!(doc.name(), "harbour-festival.txt");
+    let [p] = repeats[0].passages() else {
+        panic!("one repeated passage expected: {:?}", repeats[0].passages());
+    };
+    // Lines 2-4 appear again as lines 6-8: the spans run from the first word of line 2 to
+    // the last word of line 4, and the same for 6-8.
+    let text = std::str::from_utf8(doc.bytes()).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let first = &text[p.first.start..p.first.end];
+    assert!(first.starts_with(lines[1].split(' ').next().unwrap()));
+    assert_eq!(&text[p.first.start..p.first.end], &text[p.again.start..p.again.end]);
+    assert_eq!(
+        first,
+        format!("{}\n{}\n{}", lines[1], lines[2], lines[3]).trim_end_matches('.')
+    );
+
+    let clusters: Vec<_> = report.clusters().collect();
+    assert_eq!(clusters.len(), 1);
+    assert_eq!(
+        corpus.get(clusters[0].representative()).name(),
+        "library-opening.txt"
+    );
+}
+
+#[test]
+fn unrelated_texts_make_no_pair() {
+    let mut rng = Rng(1);
+    let mut corpus = Corpus::new();
+    for i in 0..50 {
+        corpus.add(format!("{i}"), text(&mut rng, 300));
+    }
+    let report = Detector::builder().build().unwrap().run(&corpus);
+    assert_eq!(report.pairs().len(), 0);
+    assert_eq!(report.clusters().len(), 0);
+    assert_eq!(report.summary().ok, 50);
+}
+
+#[test]
+fn edited_copies_are_found_with_exact_jaccard() {
+    let mut rng = Rng(2);
+    let mut corpus = Corpus::new();
+    let mut planted = Vec::new();
+    for i in 0..40 {
+        let original = text(&mut rng, 400);
+        let a = corpus.add(format!("orig{i}"), original.clone());
+        if i % 4 == 0 {
+            let b = corpus.add(format!("copy{i}"), edit(&mut rng, &original, 0.01));
+            planted.push((a, b));
+        }
+    }
+    let report = Detector::builder().threshold(0.7).build().unwrap().run(&corpus);
+    let found: Vec<_> = report.pairs().map(|p| (p.a, p.b)).collect();
+    assert_eq!(found, planted);
+    for pair in report.pairs() {
+        let (a, b) = (corpus.get(pair.a).bytes(), corpus.get(pair.b).bytes());
+        let k = 5;
+        let ta: Vec<_> = neardup::text::tokens(a).collect();
+        let tb: Vec<_> = neardup::text::tokens(b).collect();
+        let exact = neardup::shingle::ShingleSet::new(&ta, k)
+            .jaccard(&neardup::shingle::ShingleSet::new(&tb, k));
+        assert_eq!(pair.jaccard, exact);
+        assert!(!pair.passages().is_empty());
+    }
+}
+
+#[test]
+fn bad_bytes_and_empty_documents_are_accounted_for() {
+    let mut corpus = Corpus::new();
+    let good = "alpha beta gamma delta epsilon zeta eta theta iota kappa";
+    corpus.add("empty", "");
+    corpus.add("plain", good);
+    let mut broken = good.as_bytes().to_vec();
+    broken.splice(11..11, [0xFF, 0xC3]);
+    corpus.add("broken", broken);
+    corpus.add("binary", b"PK\x03\x04\x00\x00binary".to_vec());
+    corpus.add("only-punctuation", "... --- !!! ???");
+    corpus.add_skipped("unreadable", 12, SkipReason::Unreadable("permission denied".into()));
+    let report = Detector::builder().build().unwrap().run(&corpus);
+
+    let s = report.summary();
+    assert_eq!((s.documents, s.ok, s.skipped), (6, 4, 2));
+    let stats: Vec<usize> = report.documents().map(|(_, st)| st.tokens).collect();
+    assert_eq!(stats, [0, 10, 10, 0, 0, 0]);
+    assert_eq!(
+        corpus.iter().nth(3).unwrap().1.status(),
+        &Status::Skipped(SkipReason::Binary)
+    );
+    // The two readable copies of the same words pair up despite the invalid bytes.
+    assert_eq!(names(&report), [("plain", "broken")]);
+
+    let out = json(&report);
+    let docs: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .filter(|v: &serde_json::Value| v["type"] == "document")
+        .collect();
+    assert_eq!(docs.len(), 6);
+    assert_eq!(docs[3]["status"], "skipped");
+    assert_eq!(docs[3]["reason"], "binary (contains NUL bytes)");
+    assert_eq!(docs[5]["reason"], "unreadable: permission denied");
+    assert_eq!(docs[0]["status"], "ok");
+    assert_eq!(docs[0]["tokens"], 0);
+}
+
+#[test]
+fn json_lines_follow_the_schema() {
+    let corpus = demo();
+    let report = Detector::builder().build().unwrap().run(&corpus);
+    let out = json(&report);
+    let objects: Vec<serde_json::Value> =
+        out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let kinds: Vec<&str> = objects.iter().map(|o| o["type"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "document", "document", "document", "document", "document", "pair", "repeat",
+            "cluster", "summary"
+        ]
+    );
+    let pair = &objects[5];
+    let a = corpus.get(report.pairs().next().unwrap().a);
+    for p in pair["passages"].as_array().unwrap() {
+        let s = p["a"][0].as_u64().unwrap() as usize;
+        let e = p["a"][1].as_u64().unwrap() as usize;
+        assert!(s < e && e <= a.bytes().len());
+    }
+    assert_eq!(objects[7]["representative"], "library-opening.txt");
+    assert_eq!(objects[8]["pairs"], 1);
+    assert_eq!(objects[8]["documents"], 5);
+}
+
+#[test]
+fn reports_are_identical_across_runs_and_input_order() {
+    let mut rng = Rng(3);
+    let mut docs = Vec::new();
+    for i in 0..30 {
+        let t = text(&mut rng, 200);
+        docs.push((format!("d{i:02}"), t.clone()));
+        if i % 3 == 0 {
+            docs.push((format!("e{i:02}"), edit(&mut rng, &t, 0.02)));
+        }
+    }
+    let det = Detector::builder().threshold(0.6).build().unwrap();
+    let build = |order: &[(String, String)]| {
+        let mut c = Corpus::new();
+        for (n, t) in order {
+            c.add(n.clone(), t.clone());
+        }
+        c
+    };
+    let c1 = build(&docs);
+    let first = json(&det.run(&c1));
+    assert_eq!(first, json(&det.run(&c1)));
+
+    let mut shuffled = docs.clone();
+    shuffled.reverse();
+    let c2 = build(&shuffled);
+    let r2 = det.run(&c2);
+    let mut a: Vec<_> = names(&det.run(&c1))
+        .into_iter()
+        .map(|(x, y)| if x < y { (x, y) } else { (y, x) })
+        .collect();
+    let mut b: Vec<_> = names(&r2)
+        .into_iter()
+        .map(|(x, y)| if x < y { (x, y) } else { (y, x) })
+        .collect();
+    a.sort();
+    b.sort();
+    assert!(!a.is_empty());
+    assert_eq!(a, b);
+}
+
+#[test]
+fn public_types_are_send_and_sync() {
+    fn check<T: Send + Sync>() {}
+    check::<Detector>();
+    check::<Corpus>();
+    check::<Report<'static>>();
+    check::<neardup::LshIndex>();
+    check::<neardup::MinHasher>();
+    check::<neardup::Signature>();
+    check::<neardup::Aligner>();
+    check::<neardup::Error>();
+}
