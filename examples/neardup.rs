@@ -76,9 +76,9 @@ fn run() -> Result<ExitCode, String> {
         Err(e) => return Err(format!("writing the report: {e}")),
     }
 
-    let unreadable = corpus.iter().any(|(_, d)| {
-        matches!(d.status(), Status::Skipped(SkipReason::Unreadable(_)))
-    });
+    let unreadable = corpus
+        .iter()
+        .any(|(_, d)| matches!(d.status(), Status::Skipped(SkipReason::Unreadable(_))));
     let s = report.summary();
     let found = s.pairs + s.repeated_passages > 0;
     Ok(if unreadable {
@@ -149,7 +149,9 @@ fn write_human<W: Write>(w: &mut W, report: &Report<'_>, det: &Detector) -> io::
         .map(|(_, d)| d.is_ok().then(|| LineIndex::new(d.bytes())))
         .collect();
     let place = |id: neardup::DocId, span: Span| {
-        let idx = lines[id.index()].as_ref().expect("passages are in compared documents");
+        let idx = lines[id.index()]
+            .as_ref()
+            .expect("passages are in compared documents");
         let (first, last) = (idx.line(span.start), idx.line(span.end.saturating_sub(1)));
         format!("{}:{first}-{last}", corpus.get(id).name())
     };
@@ -159,7 +161,11 @@ fn write_human<W: Write>(w: &mut W, report: &Report<'_>, det: &Detector) -> io::
         if words.len() <= 12 {
             words.join(" ")
         } else {
-            format!("{} … {}", words[..6].join(" "), words[words.len() - 6..].join(" "))
+            format!(
+                "{} … {}",
+                words[..6].join(" "),
+                words[words.len() - 6..].join(" ")
+            )
         }
     };
 
@@ -212,7 +218,11 @@ fn write_human<W: Write>(w: &mut W, report: &Report<'_>, det: &Detector) -> io::
         writeln!(w, "  none")?;
     }
     for cluster in report.clusters() {
-        let names: Vec<&str> = cluster.members().iter().map(|&m| corpus.get(m).name()).collect();
+        let names: Vec<&str> = cluster
+            .members()
+            .iter()
+            .map(|&m| corpus.get(m).name())
+            .collect();
         writeln!(
             w,
             "  keep {}; near-duplicates: {}",

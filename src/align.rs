@@ -325,7 +325,11 @@ mod tests {
                 if i > 0 && j > 0 && a[i - 1] == b[j - 1] {
                     continue;
                 }
-                let len = a[i..].iter().zip(&b[j..]).take_while(|(x, y)| x == y).count();
+                let len = a[i..]
+                    .iter()
+                    .zip(&b[j..])
+                    .take_while(|(x, y)| x == y)
+                    .count();
                 if len >= m {
                     cands.push(Match { a: i, b: j, len });
                 }
@@ -356,7 +360,9 @@ mod tests {
     }
 
     fn seq(s: &str) -> Vec<u64> {
-        s.split_whitespace().map(|w| w.as_bytes()[0] as u64).collect()
+        s.split_whitespace()
+            .map(|w| w.as_bytes()[0] as u64)
+            .collect()
     }
 
     #[test]
@@ -400,9 +406,20 @@ mod tests {
         let got = Aligner::new(25).unwrap().repeats(&t);
         // Later copies are disjoint, so at most n / m of them.
         assert!(!got.is_empty() && got.len() <= t.len() / 25);
-        assert!(got.contains(&Match { a: 0, b: 100_000, len: 100_000 }));
+        assert!(got.contains(&Match {
+            a: 0,
+            b: 100_000,
+            len: 100_000
+        }));
         let shared = Aligner::new(25).unwrap().shared(&t, &t[..1000]);
-        assert_eq!(shared, [Match { a: 0, b: 0, len: 1000 }]);
+        assert_eq!(
+            shared,
+            [Match {
+                a: 0,
+                b: 0,
+                len: 1000
+            }]
+        );
     }
 
     #[test]

@@ -39,6 +39,7 @@ pub struct Config {
     threshold: f64,
     bands: Option<usize>,
     rows: Option<usize>,
+    false_negative_weight: f64,
     min_passage_tokens: usize,
     find_repeats: bool,
 }
@@ -52,6 +53,7 @@ impl Default for Config {
             threshold: DEFAULT_THRESHOLD,
             bands: None,
             rows: None,
+            false_negative_weight: lsh::DEFAULT_FALSE_NEGATIVE_WEIGHT,
             min_passage_tokens: crate::align::DEFAULT_MIN_TOKENS,
             find_repeats: true,
         }
@@ -147,6 +149,14 @@ impl Builder {
         self
     }
 
+    /// How much a missed pair weighs against a needless candidate when bands x rows are
+    /// chosen from the threshold, `0 < w < 1`. Default 0.95 (see
+    /// [`lsh::DEFAULT_FALSE_NEGATIVE_WEIGHT`]); 0.5 is datasketch's choice.
+    pub fn false_negative_weight(mut self, w: f64) -> Builder {
+        self.config.false_negative_weight = w;
+        self
+    }
+
     /// The shortest passage reported, in tokens, at least 1. Default 25 (about two lines
     /// of prose: long enough that chance matches of common phrases are rare).
     pub fn min_passage_tokens(mut self, m: usize) -> Builder {
@@ -174,7 +184,11 @@ impl Builder {
         lsh::check_threshold(c.threshold)?;
         let lsh = match (c.bands, c.rows) {
             (Some(b), Some(r)) => lsh::Config::new(b, r, c.num_hashes)?,
-            (None, None) => lsh::Config::for_threshold(c.threshold, c.num_hashes)?,
+            (None, None) => lsh::Config::for_threshold_weighted(
+                c.threshold,
+                c.num_hashes,
+                c.false_negative_weight,
+            )?,
             (Some(_), None) => {
                 return Err(Error::invalid("rows", "a value when bands is set", "none"));
             }
@@ -341,7 +355,10 @@ impl Detector {
             .groups()
             .into_iter()
             .map(|g| Cluster {
-                members: g.into_iter().map(|i| DocId::from_index(i as usize)).collect(),
+                members: g
+                    .into_iter()
+                    .map(|i| DocId::from_index(i as usize))
+                    .collect(),
             })
             .collect();
 
@@ -464,10 +481,17 @@ mod tests {
             (Detector::builder().num_hashes(0), "'num_hashes'"),
             (Detector::builder().threshold(0.0), "'threshold'"),
             (Detector::builder().threshold(f64::NAN), "'threshold'"),
-            (Detector::builder().min_passage_tokens(0), "'min_passage_tokens'"),
+            (
+                Detector::builder().min_passage_tokens(0),
+                "'min_passage_tokens'",
+            ),
             (Detector::builder().bands(4), "'rows'"),
             (Detector::builder().rows(4), "'bands'"),
             (Detector::builder().bands(64).rows(4), "'rows'"),
+            (
+                Detector::builder().false_negative_weight(1.0),
+                "'false_negative_weight'",
+            ),
         ];
         for (builder, name) in cases {
             let e = builder.clone().build().unwrap_err().to_string();

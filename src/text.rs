@@ -341,7 +341,10 @@ mod tests {
 
     #[test]
     fn normalizes_case_width_and_compatibility_forms() {
-        assert_eq!(norm("HeLLo ＷＯＲＬＤ ﬁne Ⅻ"), ["hello", "world", "fine", "xii"]);
+        assert_eq!(
+            norm("HeLLo ＷＯＲＬＤ ﬁne Ⅻ"),
+            ["hello", "world", "fine", "xii"]
+        );
         // Composed and decomposed accents normalize alike.
         assert_eq!(norm("caf\u{e9}"), norm("cafe\u{301}"));
         assert_eq!(words("cafe\u{301} x"), ["cafe\u{301}", "x"]);

@@ -35,7 +35,11 @@ fn demo_folder_finds_the_reprint_and_the_doubled_paragraphs() {
         [("library-opening.txt", "library-reprint.txt")]
     );
     let pair = report.pairs().next().unwrap();
-    assert!(pair.jaccard >= 0.8 && pair.jaccard < 1.0, "{}", pair.jaccard);
+    assert!(
+        pair.jaccard >= 0.8 && pair.jaccard < 1.0,
+        "{}",
+        pair.jaccard
+    );
     // The three one-word edits split the article into four shared passages.
     assert_eq!(pair.passages().len(), 4);
 
@@ -52,7 +56,10 @@ fn demo_folder_finds_the_reprint_and_the_doubled_paragraphs() {
     let lines: Vec<&str> = text.lines().collect();
     let first = &text[p.first.start..p.first.end];
     assert!(first.starts_with(lines[1].split(' ').next().unwrap()));
-    assert_eq!(&text[p.first.start..p.first.end], &text[p.again.start..p.again.end]);
+    assert_eq!(
+        &text[p.first.start..p.first.end],
+        &text[p.again.start..p.again.end]
+    );
     assert_eq!(
         first,
         format!("{}\n{}\n{}", lines[1], lines[2], lines[3]).trim_end_matches('.')
@@ -92,7 +99,11 @@ fn edited_copies_are_found_with_exact_jaccard() {
             planted.push((a, b));
         }
     }
-    let report = Detector::builder().threshold(0.7).build().unwrap().run(&corpus);
+    let report = Detector::builder()
+        .threshold(0.7)
+        .build()
+        .unwrap()
+        .run(&corpus);
     let found: Vec<_> = report.pairs().map(|p| (p.a, p.b)).collect();
     assert_eq!(found, planted);
     for pair in report.pairs() {
@@ -118,7 +129,11 @@ fn bad_bytes_and_empty_documents_are_accounted_for() {
     corpus.add("broken", broken);
     corpus.add("binary", b"PK\x03\x04\x00\x00binary".to_vec());
     corpus.add("only-punctuation", "... --- !!! ???");
-    corpus.add_skipped("unreadable", 12, SkipReason::Unreadable("permission denied".into()));
+    corpus.add_skipped(
+        "unreadable",
+        12,
+        SkipReason::Unreadable("permission denied".into()),
+    );
     let report = Detector::builder().build().unwrap().run(&corpus);
 
     let s = report.summary();
@@ -151,9 +166,14 @@ fn json_lines_follow_the_schema() {
     let corpus = demo();
     let report = Detector::builder().build().unwrap().run(&corpus);
     let out = json(&report);
-    let objects: Vec<serde_json::Value> =
-        out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    let kinds: Vec<&str> = objects.iter().map(|o| o["type"].as_str().unwrap()).collect();
+    let objects: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let kinds: Vec<&str> = objects
+        .iter()
+        .map(|o| o["type"].as_str().unwrap())
+        .collect();
     assert_eq!(
         kinds,
         [

@@ -27,14 +27,16 @@ impl Rng {
 }
 
 const SYLLABLES: &[&str] = &[
-    "ka", "lo", "mi", "ren", "tas", "vo", "ne", "dri", "pu", "sel", "gor", "an", "bi", "cu",
-    "fen", "hal", "jo", "kri", "mun", "os", "pel", "qua", "ri", "sto", "tu", "ve", "wy", "zan",
+    "ka", "lo", "mi", "ren", "tas", "vo", "ne", "dri", "pu", "sel", "gor", "an", "bi", "cu", "fen",
+    "hal", "jo", "kri", "mun", "os", "pel", "qua", "ri", "sto", "tu", "ve", "wy", "zan",
 ];
 
 /// One made-up word of 1 to 3 syllables; a vocabulary of about 22,000 words.
 pub fn word(rng: &mut Rng) -> String {
     let n = 1 + rng.below(3);
-    (0..n).map(|_| SYLLABLES[rng.below(SYLLABLES.len())]).collect()
+    (0..n)
+        .map(|_| SYLLABLES[rng.below(SYLLABLES.len())])
+        .collect()
 }
 
 /// `n` words with sentence punctuation and a line break every ~60 words.
@@ -42,7 +44,13 @@ pub fn text(rng: &mut Rng, n: usize) -> String {
     let mut out = String::new();
     for i in 0..n {
         if i > 0 {
-            out.push_str(if i % 60 == 0 { ".\n" } else if rng.chance(0.08) { ", " } else { " " });
+            out.push_str(if i % 60 == 0 {
+                ".\n"
+            } else if rng.chance(0.08) {
+                ", "
+            } else {
+                " "
+            });
         }
         out.push_str(&word(rng));
     }

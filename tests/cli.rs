@@ -1,0 +1,206 @@
+//! The example binary, run as a user runs it.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The example binary next to this test's build, built first if `cargo test` was asked
+/// for this test alone.
+fn binary() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let profile_dir = exe.parent().unwrap().parent().unwrap();
+    let bin = profile_dir
+        .join("examples")
+        .join(format!("neardup{}", std::env::consts::EXE_SUFFIX));
+    if !bin.exists() {
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "--example", "neardup"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .status()
+            .unwrap();
+        assert!(status.success(), "building the example failed");
+    }
+    bin
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(binary()).args(args).output().unwrap()
+}
+
+fn json_lines(out: &Output) -> Vec<serde_json::Value> {
+    String::from_utf8(out.stdout.clone())
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+fn scratch_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("neardup-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn no_arguments_runs_the_demo() {
+    let out = run(&[]);
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("library-opening.txt  ~  library-reprint.txt"),
+        "{text}"
+    );
+    assert!(
+        text.contains("harbour-festival.txt:2-4 again at harbour-festival.txt:6-8"),
+        "{text}"
+    );
+    assert!(
+        text.contains("summary: 5 files (5 compared, 0 skipped)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn fail_on_dup_sets_the_exit_code() {
+    assert_eq!(run(&["--json", "--fail-on-dup"]).status.code(), Some(1));
+    assert_eq!(run(&["--json"]).status.code(), Some(0));
+}
+
+#[test]
+fn bad_options_exit_2_naming_the_setting() {
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["--threshold", "1.5"],
+            "invalid value for 'threshold': expected 0 < t <= 1",
+        ),
+        (&["--shingle-size", "0"], "'shingle_size'"),
+        (
+            &["--num-hashes", "x"],
+            "'--num-hashes': 'x' is not a number",
+        ),
+        (&["--bands", "64", "--rows", "4"], "'rows'"),
+        (&["--frobnicate"], "unknown option '--frobnicate'"),
+        (&["--threshold"], "needs a value"),
+        (&["/no/such/folder/anywhere"], "/no/such/folder/anywhere"),
+    ];
+    for (args, want) in cases {
+        let out = run(args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(want), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn every_file_in_a_messy_folder_is_accounted_for() {
+    let dir = scratch_dir("messy");
+    std::fs::create_dir_all(dir.join("sub/deeper")).unwrap();
+    std::fs::write(dir.join("empty.txt"), "").unwrap();
+    std::fs::write(dir.join("binary.dat"), b"\x7fELF\x00\x00\x01").unwrap();
+    std::fs::write(
+        dir.join("sub/bad-utf8.txt"),
+        b"caf\xE9 ol\xC3\xA9 \xFF\xFE end",
+    )
+    .unwrap();
+    std::fs::write(dir.join("sub/deeper/crlf.txt"), "one\r\ntwo\r\n").unwrap();
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(dir.join("empty.txt"), dir.join("link.txt")).unwrap();
+        let fifo = dir.join("pipe");
+        let made = Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.is_ok_and(|s| s.success()), "mkfifo failed");
+    }
+    let out = run(&["--json", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let objects = json_lines(&out);
+    let docs: Vec<(String, String)> = objects
+        .iter()
+        .filter(|o| o["type"] == "document")
+        .map(|o| {
+            (
+                o["path"].as_str().unwrap().to_string(),
+                o["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let mut want = vec![
+        ("binary.dat", "skipped"),
+        ("empty.txt", "ok"),
+        ("sub/bad-utf8.txt", "ok"),
+        ("sub/deeper/crlf.txt", "ok"),
+    ];
+    if cfg!(unix) {
+        want.insert(2, ("link.txt", "skipped"));
+        want.insert(3, ("pipe", "skipped"));
+    }
+    let want: Vec<(String, String)> = want
+        .into_iter()
+        .map(|(a, b)| (a.into(), b.into()))
+        .collect();
+    assert_eq!(docs, want);
+    let summary = objects.last().unwrap();
+    assert_eq!(summary["type"], "summary");
+    assert_eq!(summary["documents"], want.len());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The seed articles, when the shared folder is next to the repository.
+fn seeds() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/seeds");
+    dir.is_dir().then_some(dir)
+}
+
+#[test]
+fn seeds_give_the_doubled_paragraphs_of_002_and_no_pair() {
+    let Some(dir) = seeds() else {
+        eprintln!("../shared/seeds not present; skipping");
+        return;
+    };
+    let out = run(&["--json", dir.to_str().unwrap()]);
+    assert!(out.status.success(), "{out:?}");
+    let objects = json_lines(&out);
+    assert!(
+        objects.iter().all(|o| o["type"] != "pair"),
+        "no pair expected"
+    );
+    let repeats: Vec<_> = objects.iter().filter(|o| o["type"] == "repeat").collect();
+    assert_eq!(repeats.len(), 1);
+    assert_eq!(repeats[0]["path"], "002_911f931c1b6cc433.txt");
+    let passages = repeats[0]["passages"].as_array().unwrap();
+    assert_eq!(passages.len(), 1);
+
+    let bytes = std::fs::read(dir.join("002_911f931c1b6cc433.txt")).unwrap();
+    let (first, again) = (
+        word_span_of_lines(&bytes, 2, 8),
+        word_span_of_lines(&bytes, 9, 15),
+    );
+    let span = |v: &serde_json::Value| {
+        (
+            v[0].as_u64().unwrap() as usize,
+            v[1].as_u64().unwrap() as usize,
+        )
+    };
+    assert_eq!(span(&passages[0]["first"]), first);
+    assert_eq!(span(&passages[0]["again"]), again);
+}
+
+/// From the first alphanumeric byte of line `from` to the end of the last alphanumeric
+/// character of line `to` (1-based, inclusive).
+fn word_span_of_lines(bytes: &[u8], from: usize, to: usize) -> (usize, usize) {
+    let text = std::str::from_utf8(bytes).unwrap();
+    let mut offset = 0;
+    let mut starts = Vec::new();
+    for line in text.split_inclusive('\n') {
+        starts.push((offset, line));
+        offset += line.len();
+    }
+    let (s0, l0) = starts[from - 1];
+    let (s1, l1) = starts[to - 1];
+    let first = s0 + l0.find(|c: char| c.is_alphanumeric()).unwrap();
+    let (i, c) = l1
+        .char_indices()
+        .rev()
+        .find(|(_, c)| c.is_alphanumeric())
+        .unwrap();
+    (first, s1 + i + c.len_utf8())
+}
