@@ -1,1 +1,266 @@
-fn main() {}
+//! Criterion benches, one group per stage plus end to end and pathological inputs.
+//!
+//! Every bench asserts its expected result once outside the timed loop, so
+//! `cargo bench -- --test` checks them quickly in CI.
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use common::{Rng, edit, text};
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use neardup::shingle::{ShingleSet, shingles};
+use neardup::text::{Token, tokens};
+use neardup::{Aligner, Corpus, Detector, LshIndex, MinHasher, lsh};
+use std::hint::black_box;
+
+/// A corpus of `n` documents of ~300 words: 2% are lightly edited copies of others, and
+/// every 50th document repeats a paragraph of itself. Also returns how many planted
+/// copies have exact Jaccard >= 0.85 with their source (the ones every layout must find).
+fn corpus(n: usize, seed: u64) -> (Corpus, usize) {
+    let mut rng = Rng(seed);
+    let mut corpus = Corpus::new();
+    let mut originals: Vec<String> = Vec::new();
+    let mut planted = 0;
+    for i in 0..n {
+        let doc = if i % 50 == 25 && !originals.is_empty() {
+            let src = &originals[rng.below(originals.len())];
+            let copy = edit(&mut rng, src, 0.01);
+            planted += (jaccard(src, &copy) >= 0.85) as usize;
+            copy
+        } else {
+            let mut t = text(&mut rng, 300);
+            if i % 50 == 0 {
+                let para: String = t.chars().take(400).collect();
+                t.push_str(&para);
+            }
+            originals.push(t.clone());
+            t
+        };
+        corpus.add(format!("doc{i:07}"), doc);
+    }
+    (corpus, planted)
+}
+
+fn jaccard(a: &str, b: &str) -> f64 {
+    let set = |t: &str| ShingleSet::new(&tokens(t.as_bytes()).collect::<Vec<_>>(), 5);
+    set(a).jaccard(&set(b))
+}
+
+fn corpus_bytes(c: &Corpus) -> u64 {
+    c.iter().map(|(_, d)| d.len()).sum()
+}
+
+fn all_tokens(c: &Corpus) -> Vec<Vec<Token>> {
+    c.iter().map(|(_, d)| tokens(d.bytes()).collect()).collect()
+}
+
+fn bench_text(c: &mut Criterion) {
+    let (corpus, _) = corpus(200, 1);
+    let mut g = c.benchmark_group("text");
+    g.throughput(Throughput::Bytes(corpus_bytes(&corpus)));
+    let expected: usize = all_tokens(&corpus).iter().map(Vec::len).sum();
+    let count = || {
+        corpus
+            .iter()
+            .map(|(_, d)| tokens(d.bytes()).count())
+            .sum::<usize>()
+    };
+    assert_eq!(count(), expected);
+    assert!(expected > 200 * 300);
+    g.bench_function("tokenize/ascii", |b| b.iter(|| black_box(count())));
+    let mixed = "Größe café naïve ЖЁЛТЫЙ 東京都 ﬁne “quoted” ".repeat(2000);
+    let mixed_tokens = tokens(mixed.as_bytes()).count();
+    assert_eq!(mixed_tokens, 9 * 2000);
+    g.throughput(Throughput::Bytes(mixed.len() as u64));
+    g.bench_function("tokenize/unicode", |b| {
+        b.iter(|| black_box(tokens(mixed.as_bytes()).count()))
+    });
+    g.finish();
+}
+
+fn bench_shingle_and_floor(c: &mut Criterion) {
+    let (corpus, _) = corpus(200, 2);
+    let toks = all_tokens(&corpus);
+    let bytes = corpus_bytes(&corpus);
+    let n_shingles: usize = toks.iter().map(|t| shingles(t, 5).len()).sum();
+    let mut g = c.benchmark_group("shingle");
+    g.throughput(Throughput::Bytes(bytes));
+    g.bench_function("hash", |b| {
+        b.iter(|| {
+            let n: usize = toks.iter().map(|t| shingles(t, 5).count()).sum();
+            assert_eq!(n, n_shingles);
+        })
+    });
+    g.finish();
+    // The speed limit of signing: tokenize and hash every shingle, nothing else.
+    let mut g = c.benchmark_group("floor");
+    g.throughput(Throughput::Bytes(bytes));
+    let floor = || {
+        corpus
+            .iter()
+            .map(|(_, d)| {
+                let t: Vec<Token> = tokens(d.bytes()).collect();
+                shingles(&t, 5).fold(0u64, |acc, h| acc ^ h)
+            })
+            .fold(0u64, |a, b| a ^ b)
+    };
+    let want = floor();
+    g.bench_function("tokenize+shingle", |b| b.iter(|| assert_eq!(floor(), want)));
+    g.finish();
+}
+
+fn bench_minhash(c: &mut Criterion) {
+    let (corpus, _) = corpus(200, 3);
+    let hashes: Vec<Vec<u64>> = all_tokens(&corpus)
+        .iter()
+        .map(|t| shingles(t, 5).collect())
+        .collect();
+    let total: usize = hashes.iter().map(Vec::len).sum();
+    let mut g = c.benchmark_group("minhash");
+    g.throughput(Throughput::Bytes(corpus_bytes(&corpus)));
+    for k in [64usize, 128, 256] {
+        let h = MinHasher::new(k, 1).unwrap();
+        let sigs: Vec<_> = hashes.iter().map(|s| h.sign(s.iter().copied())).collect();
+        assert!(sigs.iter().all(|s| s.len() == k && !s.is_empty_set()));
+        g.bench_with_input(BenchmarkId::new("sign", k), &k, |b, _| {
+            b.iter(|| {
+                for s in &hashes {
+                    black_box(h.sign(s.iter().copied()));
+                }
+            })
+        });
+    }
+    g.finish();
+    assert!(total > 0);
+}
+
+fn bench_lsh(c: &mut Criterion) {
+    let (corpus, planted) = corpus(2000, 4);
+    let det = Detector::builder().build().unwrap();
+    let sigs: Vec<_> = corpus
+        .iter()
+        .map(|(_, d)| det.sign(d.bytes()).unwrap())
+        .collect();
+    let config = lsh::Config::for_threshold(0.8, 128).unwrap();
+    let build = || {
+        let mut index = LshIndex::new(config);
+        for (i, s) in sigs.iter().enumerate() {
+            index.insert(i as u32, s).unwrap();
+        }
+        index
+    };
+    let index = build();
+    let n_candidates = index.candidate_pairs().len();
+    assert!(
+        n_candidates >= planted,
+        "{n_candidates} candidates, {planted} planted"
+    );
+    let mut g = c.benchmark_group("lsh");
+    g.throughput(Throughput::Elements(sigs.len() as u64));
+    g.bench_function("build", |b| b.iter(|| black_box(build().len())));
+    g.bench_function("query", |b| {
+        b.iter(|| {
+            let found: usize = sigs.iter().map(|s| index.query(s).unwrap().len()).sum();
+            assert!(found >= sigs.len());
+        })
+    });
+    g.bench_function("candidate_pairs", |b| {
+        b.iter(|| black_box(index.candidate_pairs()))
+    });
+    g.finish();
+}
+
+fn bench_align(c: &mut Criterion) {
+    let mut rng = Rng(5);
+    let a = text(&mut rng, 5000);
+    let b = edit(&mut rng, &a, 0.01);
+    let ha: Vec<u64> = tokens(a.as_bytes()).map(|t| t.hash).collect();
+    let hb: Vec<u64> = tokens(b.as_bytes()).map(|t| t.hash).collect();
+    let aligner = Aligner::new(25).unwrap();
+    let shared = aligner.shared(&ha, &hb);
+    let covered: usize = shared.iter().map(|m| m.len).sum();
+    assert!(covered > ha.len() * 7 / 10, "{covered} of {}", ha.len());
+    let mut g = c.benchmark_group("align");
+    g.throughput(Throughput::Bytes((a.len() + b.len()) as u64));
+    g.bench_function("shared/5k-tokens", |bn| {
+        bn.iter(|| black_box(aligner.shared(&ha, &hb)))
+    });
+    let doubled: Vec<u64> = ha.iter().chain(&ha).copied().collect();
+    assert_eq!(aligner.repeats(&doubled).len(), 1);
+    g.bench_function("repeats/10k-tokens", |bn| {
+        bn.iter(|| black_box(aligner.repeats(&doubled)))
+    });
+    g.finish();
+}
+
+fn bench_end_to_end(c: &mut Criterion) {
+    let mut g = c.benchmark_group("end_to_end");
+    g.sample_size(10);
+    for n in [1_000usize, 10_000] {
+        let (corpus, planted) = corpus(n, 6);
+        let det = Detector::builder().build().unwrap();
+        let report = det.run(&corpus);
+        let s = report.summary();
+        assert!(s.pairs >= planted, "{} pairs, {planted} planted", s.pairs);
+        assert!(s.documents_with_repeats >= n / 50 - 1);
+        g.throughput(Throughput::Bytes(corpus_bytes(&corpus)));
+        g.bench_with_input(BenchmarkId::new("run", n), &n, |b, _| {
+            b.iter(|| black_box(det.run(&corpus).summary()))
+        });
+    }
+    g.finish();
+}
+
+fn bench_pathological(c: &mut Criterion) {
+    let mut g = c.benchmark_group("pathological");
+    g.sample_size(10);
+    let det = Detector::builder().build().unwrap();
+
+    let same_word = "a ".repeat(200_000);
+    let reps = det.repeats(same_word.as_bytes());
+    assert!(!reps.is_empty() && reps.len() <= 200_000 / 25);
+    g.throughput(Throughput::Bytes(same_word.len() as u64));
+    g.bench_function("one-word-200k", |b| {
+        b.iter(|| black_box(det.repeats(same_word.as_bytes())))
+    });
+
+    let mut rng = Rng(7);
+    let doc = text(&mut rng, 300);
+    let mut identical = Corpus::new();
+    for i in 0..300 {
+        identical.add(format!("{i}"), doc.clone());
+    }
+    let report = det.run(&identical);
+    assert_eq!(report.clusters().len(), 1);
+    assert_eq!(report.summary().pairs, 300 * 299 / 2);
+    g.throughput(Throughput::Bytes(corpus_bytes(&identical)));
+    g.bench_function("300-identical-docs", |b| {
+        b.iter(|| black_box(det.run(&identical).summary()))
+    });
+
+    let (unrelated, _) = corpus(2000, 8);
+    let mut none = Corpus::new();
+    for (i, (_, d)) in unrelated.iter().enumerate() {
+        if i % 50 != 25 {
+            none.add(d.name(), d.bytes().to_vec());
+        }
+    }
+    assert_eq!(det.run(&none).summary().pairs, 0);
+    g.throughput(Throughput::Bytes(corpus_bytes(&none)));
+    g.bench_function("no-duplicates-2k", |b| {
+        b.iter(|| black_box(det.run(&none).summary()))
+    });
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    bench_text,
+    bench_shingle_and_floor,
+    bench_minhash,
+    bench_lsh,
+    bench_align,
+    bench_end_to_end,
+    bench_pathological
+);
+criterion_main!(benches);

@@ -39,7 +39,7 @@ let report = Detector::builder().threshold(0.7).build()?.run(&corpus);
 let pairs: Vec<_> = report.pairs().collect();
 assert_eq!(pairs.len(), 1);
 assert_eq!((pairs[0].a.index(), pairs[0].b.index()), (0, 1));
-assert!(pairs[0].jaccard > 0.8 && pairs[0].jaccard < 1.0);
+assert!(pairs[0].jaccard > 0.7 && pairs[0].jaccard < 1.0);
 // The shared passage starts right after the edited word, as a byte span in each text.
 let p = pairs[0].passages()[0];
 assert_eq!(&original[p.a.start..p.a.start + 5], "to cl");
@@ -58,8 +58,10 @@ let article = format!("Beach clean-up.\n{paragraph}\nThanks to all who came.\n{p
 let det = neardup::Detector::builder().min_passage_tokens(10).build()?;
 let repeats = det.repeats(article.as_bytes());
 assert_eq!(repeats.len(), 1);
-assert_eq!(&article[repeats[0].first.start..repeats[0].first.end], paragraph);
-assert_eq!(&article[repeats[0].again.start..repeats[0].again.end], paragraph);
+// Spans run from the first word's first byte to the last word's last byte.
+let words = paragraph.trim_end_matches('.');
+assert_eq!(&article[repeats[0].first.start..repeats[0].first.end], words);
+assert_eq!(&article[repeats[0].again.start..repeats[0].again.end], words);
 # Ok::<(), neardup::Error>(())
 ```
 

@@ -32,7 +32,7 @@ pub const DEFAULT_NUM_HASHES: usize = 128;
 /// The largest number of hash functions.
 pub const MAX_NUM_HASHES: usize = 4096;
 /// The default seed.
-pub const DEFAULT_SEED: u64 = 0x5eed_0f_6e65_6172;
+pub const DEFAULT_SEED: u64 = 0x005e_ed0f_6e65_6172;
 
 /// Makes [`Signature`]s. Cheap to clone; holds 16·k bytes of coefficients.
 #[derive(Clone, Debug)]
@@ -275,11 +275,14 @@ mod tests {
         assert_eq!(bytes.len(), 16 + 16);
         assert!(Signature::from_bytes(&bytes[..bytes.len() - 1]).is_err());
         assert!(Signature::from_bytes(b"junk").is_err());
-        // A fixed input gives fixed bytes: a change here breaks stored signatures.
+        // Slot i is the minimum over the set of (a_i * h + b_i) >> 32.
         let one = MinHasher::new(2, 0).unwrap().sign([0x0123_4567_89ab_cdef]);
         let mut state = 0;
         let (a0, b0) = (splitmix64(&mut state) | 1, splitmix64(&mut state));
         let want = (a0.wrapping_mul(0x0123_4567_89ab_cdef).wrapping_add(b0) >> 32) as u32;
         assert_eq!(one.values()[0], want);
+        // SplitMix64 from 0 is a published sequence; its first output is fixed.
+        let mut s = 0;
+        assert_eq!(splitmix64(&mut s), 0xe220_a839_7b1d_cdaf);
     }
 }

@@ -246,3 +246,21 @@ fn public_types_are_send_and_sync() {
     check::<neardup::Aligner>();
     check::<neardup::Error>();
 }
+
+/// Signatures and band keys are a stored format: these values must never change without
+/// a new format version (a signature written today must compare with one made tomorrow).
+#[test]
+fn signature_and_band_keys_are_stable_values() {
+    let det = Detector::builder().build().unwrap();
+    let sig = det
+        .sign(b"the quick brown fox jumps over the lazy dog near the river bank")
+        .unwrap();
+    let digest = xxhash_rust::xxh3::xxh3_64(&sig.to_bytes());
+    assert_eq!(
+        &sig.values()[..4],
+        [1052699566, 1026656308, 60981416, 311937214]
+    );
+    assert_eq!(digest, 8721996108582298693);
+    let keys: Vec<u64> = det.lsh_config().band_keys(&sig).take(2).collect();
+    assert_eq!(keys, [9259961801496531761, 9411014937339805437]);
+}
