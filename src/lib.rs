@@ -98,6 +98,8 @@ pub mod cluster;
 pub mod corpus;
 pub mod detector;
 mod error;
+#[allow(unsafe_code)]
+mod kernel;
 pub mod lsh;
 pub mod minhash;
 pub mod report;
