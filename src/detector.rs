@@ -3,12 +3,17 @@
 //! # Stages of [`Detector::run`]
 //!
 //! 1. Per document, in parallel: tokens ([`crate::text`]), shingles ([`crate::shingle`]),
-//!    a MinHash signature ([`crate::minhash`]), and the passages repeated inside it
-//!    ([`crate::align`]). Only the signature is kept.
-//! 2. All signatures go into an [`LshIndex`]; its candidate pairs come out sorted.
+//!    a MinHash signature ([`crate::minhash`]) and its b LSH band keys ([`crate::lsh`]),
+//!    and the passages repeated inside it ([`crate::align`]). Only the band keys are kept:
+//!    8·b bytes per document.
+//! 2. The `(band key, id)` rows of all documents are sorted; ids that share a key are
+//!    candidate pairs ([`lsh::pairs_sharing_a_key`], the same pairs an [`LshIndex`] gives).
+//!    A key shared by more than [`Builder::max_group`] documents contributes only the pairs
+//!    of its first document with each other one, so 10,000 identical texts cost 9,999
+//!    pairs, not 50 million, and still form one cluster.
 //! 3. Per candidate pair, in parallel: the exact Jaccard of the two shingle sets (tokens
-//!    are recomputed, so memory stays at one signature per document); pairs at or above
-//!    the threshold are confirmed and aligned.
+//!    are recomputed, so memory stays at the band keys); pairs at or above the threshold
+//!    are confirmed and aligned.
 //! 4. Union-find over the confirmed pairs gives the clusters.
 //!
 //! Every passage is checked character for character on the normalized text before it is
@@ -19,7 +24,9 @@ use crate::align::{Aligner, Match};
 use crate::cluster::UnionFind;
 use crate::corpus::{Corpus, DocId};
 use crate::error::Error;
-use crate::lsh::{self, LshIndex};
+use crate::lsh;
+#[cfg(doc)]
+use crate::lsh::LshIndex;
 use crate::minhash::{self, MinHasher, Signature};
 use crate::report::{Cluster, DocumentStats, Pair, Passage, Repeat, RepeatedPassage, Report};
 use crate::shingle::{self, ShingleSet};
@@ -29,6 +36,8 @@ use crate::text::{self, Span, Token};
 pub const DEFAULT_SHINGLE_SIZE: usize = 5;
 /// The default Jaccard threshold.
 pub const DEFAULT_THRESHOLD: f64 = 0.8;
+/// The default [`Builder::max_group`].
+pub const DEFAULT_MAX_GROUP: usize = 200;
 
 /// Settings for a [`Detector`]; made and validated by [`Builder`].
 #[derive(Clone, Debug, PartialEq)]
@@ -42,6 +51,7 @@ pub struct Config {
     false_negative_weight: f64,
     min_passage_tokens: usize,
     find_repeats: bool,
+    max_group: usize,
 }
 
 impl Default for Config {
@@ -56,6 +66,7 @@ impl Default for Config {
             false_negative_weight: lsh::DEFAULT_FALSE_NEGATIVE_WEIGHT,
             min_passage_tokens: crate::align::DEFAULT_MIN_TOKENS,
             find_repeats: true,
+            max_group: DEFAULT_MAX_GROUP,
         }
     }
 }
@@ -170,6 +181,15 @@ impl Builder {
         self
     }
 
+    /// The largest group of documents sharing one LSH band key whose pairs are all
+    /// checked, at least 2. Default 200. A larger group (many copies of one text) is
+    /// checked as a star: its first document against each other one. The group still forms
+    /// one cluster, but pairs among the other members are not listed.
+    pub fn max_group(mut self, n: usize) -> Builder {
+        self.config.max_group = n;
+        self
+    }
+
     /// Checks every setting and makes the detector.
     pub fn build(self) -> Result<Detector, Error> {
         let c = self.config;
@@ -197,6 +217,9 @@ impl Builder {
             }
         };
         let aligner = Aligner::new(c.min_passage_tokens)?;
+        if c.max_group < 2 {
+            return Err(Error::invalid("max_group", "2 <= n", c.max_group));
+        }
         Ok(Detector {
             config: c,
             hasher,
@@ -232,7 +255,7 @@ pub struct Detector {
 /// What stage 1 keeps of a document.
 struct Signed {
     tokens: usize,
-    signature: Option<Signature>,
+    band_keys: Box<[u64]>,
     repeats: Vec<RepeatedPassage>,
 }
 
@@ -327,16 +350,13 @@ impl Detector {
             .collect();
         let signed: Vec<Signed> = par_map(&docs, |&(_, bytes, ok)| self.stage_one(bytes, ok));
 
-        let mut index = LshIndex::new(self.lsh);
-        for (i, s) in signed.iter().enumerate() {
-            if let Some(sig) = &s.signature {
-                index
-                    .insert(i as u32, sig)
-                    .expect("ids are distinct and signatures come from our hasher");
-            }
-        }
-        let candidates = index.candidate_pairs();
-        drop(index);
+        let mut rows: Vec<(u64, u32)> = signed
+            .iter()
+            .enumerate()
+            .flat_map(|(i, s)| s.band_keys.iter().map(move |&k| (k, i as u32)))
+            .collect();
+        let candidates = lsh::pairs_sharing_a_key(&mut rows, self.config.max_group);
+        drop(rows);
 
         let checked = par_map(&candidates, |&(a, b)| {
             self.confirm(
@@ -387,7 +407,7 @@ impl Detector {
         if !ok {
             return Signed {
                 tokens: 0,
-                signature: None,
+                band_keys: Box::default(),
                 repeats: Vec::new(),
             };
         }
@@ -399,7 +419,10 @@ impl Detector {
         };
         Signed {
             tokens: tokens.len(),
-            signature: self.sign_tokens(&tokens),
+            band_keys: match self.sign_tokens(&tokens) {
+                Some(sig) => self.lsh.band_keys(&sig).collect(),
+                None => Box::default(),
+            },
             repeats,
         }
     }

@@ -206,6 +206,51 @@ fn false_negative_area(t: f64, b: usize, r: usize) -> f64 {
     integrate(|s| 1.0 - collision_probability(s, b, r), t, 1.0)
 }
 
+/// The pairs of ids that share a key, from `(band key, id)` rows: what
+/// [`LshIndex::candidate_pairs`] gives, computed by sorting instead of a hash table, the
+/// way an engine groups rows by key. Band keys carry their band number (it is in the
+/// hash seed), so rows of all bands go in one list. Pairs come out sorted, `a < b`.
+///
+/// A key shared by more than `max_group` ids (a huge group of identical texts) yields
+/// only the pairs of its smallest id with each other id: enough to join them into one
+/// cluster, with `n - 1` pairs instead of `n(n-1)/2`. Cost: O(R log R + p log p) for R rows
+/// and p pairs.
+pub fn pairs_sharing_a_key(rows: &mut [(u64, u32)], max_group: usize) -> Vec<(u32, u32)> {
+    rows.sort_unstable();
+    let mut packed: Vec<u64> = Vec::new();
+    let pack = |a: u32, b: u32| (a as u64) << 32 | b as u64;
+    for group in rows.chunk_by(|x, y| x.0 == y.0) {
+        if group.len() < 2 {
+            continue;
+        }
+        // Ids within a group are sorted, and distinct unless an id was given twice.
+        if group.len() > max_group {
+            let first = group[0].1;
+            packed.extend(
+                group[1..]
+                    .iter()
+                    .filter(|r| r.1 != first)
+                    .map(|r| pack(first, r.1)),
+            );
+            continue;
+        }
+        for (i, x) in group.iter().enumerate() {
+            packed.extend(
+                group[i + 1..]
+                    .iter()
+                    .filter(|y| y.1 != x.1)
+                    .map(|y| pack(x.1, y.1)),
+            );
+        }
+    }
+    packed.sort_unstable();
+    packed.dedup();
+    packed
+        .into_iter()
+        .map(|p| ((p >> 32) as u32, p as u32))
+        .collect()
+}
+
 /// A hasher for keys that are already hashes or small ids: one multiply, deterministic
 /// (never `RandomState`, so nothing depends on the process).
 #[derive(Default)]
@@ -448,6 +493,27 @@ mod tests {
         assert!(index.remove(1));
         assert!(index.is_empty());
         assert!(index.bands.iter().all(|b| b.is_empty()));
+    }
+
+    #[test]
+    fn sorting_rows_gives_the_index_pairs() {
+        let h = MinHasher::new(32, 3).unwrap();
+        let config = Config::new(8, 4, 32).unwrap();
+        let mut index = LshIndex::new(config);
+        let mut rows = Vec::new();
+        for id in 0..60u32 {
+            // Sets drawn from a small universe so that many band keys collide.
+            let sig = h.sign((0..6).map(|j| (id as u64 * 7 + j * 3) % 11));
+            index.insert(id, &sig).unwrap();
+            rows.extend(config.band_keys(&sig).map(|k| (k, id)));
+        }
+        let want = index.candidate_pairs();
+        assert!(want.len() > 10);
+        assert_eq!(pairs_sharing_a_key(&mut rows.clone(), usize::MAX), want);
+        // Capped groups keep every id connected to the group's smallest id.
+        let capped = pairs_sharing_a_key(&mut rows, 2);
+        assert!(capped.len() < want.len());
+        assert!(capped.iter().all(|p| want.contains(p)));
     }
 
     #[test]

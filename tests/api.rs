@@ -264,3 +264,29 @@ fn signature_and_band_keys_are_stable_values() {
     let keys: Vec<u64> = det.lsh_config().band_keys(&sig).take(2).collect();
     assert_eq!(keys, [11273298879814160219, 943778651719293949]);
 }
+
+#[test]
+fn large_groups_of_copies_are_checked_as_a_star() {
+    let mut rng = Rng(4);
+    let doc = text(&mut rng, 100);
+    let mut corpus = Corpus::new();
+    for i in 0..30 {
+        corpus.add(format!("{i}"), doc.clone());
+    }
+    // Up to max_group copies every pair is listed ...
+    let all = Detector::builder().build().unwrap().run(&corpus);
+    assert_eq!(all.summary().pairs, 30 * 29 / 2);
+    // ... above it, the first copy against each other one; the cluster is the same.
+    let star = Detector::builder()
+        .max_group(10)
+        .build()
+        .unwrap()
+        .run(&corpus);
+    assert_eq!(star.summary().pairs, 29);
+    assert!(star.pairs().all(|p| p.a.index() == 0));
+    for r in [&all, &star] {
+        let clusters: Vec<_> = r.clusters().collect();
+        assert_eq!(clusters.len(), 1);
+        assert_eq!(clusters[0].members().len(), 30);
+    }
+}
