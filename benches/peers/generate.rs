@@ -1,0 +1,137 @@
+//! Writes a seeded synthetic corpus for benchmarks and the peer comparison.
+//!
+//! ```text
+//! cargo run --release --example peers-generate -- OUT_DIR [--docs N] [--words W]
+//!     [--dup-rate R] [--max-edit E] [--repeat-rate P] [--seed S]
+//! ```
+//!
+//! Documents are lowercase made-up words (so every peer's whitespace tokenizer sees the
+//! same tokens as neardup's), about W words each, in `OUT_DIR/docs/NNNN/NNNNNNN.txt`,
+//! 1,000 to a folder. A share R of them are copies of an earlier document with up to E of
+//! their words replaced; a share P repeat one of their own paragraphs. Also written:
+//! `manifest.txt` (the paths in corpus order) and `truth.tsv` (`i<TAB>j<TAB>jaccard` for
+//! every planted pair, with the exact Jaccard of 5-token shingles; unplanted pairs share
+//! no shingle, the vocabulary being about 22,000 words).
+
+#[path = "../../tests/common/mod.rs"]
+mod common;
+
+use common::{Rng, edit, text};
+use neardup::shingle::ShingleSet;
+use neardup::text::tokens;
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
+
+struct Options {
+    out: PathBuf,
+    docs: usize,
+    words: usize,
+    dup_rate: f64,
+    max_edit: f64,
+    repeat_rate: f64,
+    seed: u64,
+}
+
+fn parse() -> Result<Options, String> {
+    let mut args = std::env::args().skip(1);
+    let mut o = Options {
+        out: PathBuf::new(),
+        docs: 20_000,
+        words: 300,
+        dup_rate: 0.02,
+        max_edit: 0.05,
+        repeat_rate: 0.02,
+        seed: 1,
+    };
+    let mut out = None;
+    while let Some(a) = args.next() {
+        let mut value = || args.next().ok_or(format!("{a} needs a value"));
+        match a.as_str() {
+            "--docs" => o.docs = value()?.parse().map_err(|e| format!("--docs: {e}"))?,
+            "--words" => o.words = value()?.parse().map_err(|e| format!("--words: {e}"))?,
+            "--dup-rate" => o.dup_rate = value()?.parse().map_err(|e| format!("--dup-rate: {e}"))?,
+            "--max-edit" => o.max_edit = value()?.parse().map_err(|e| format!("--max-edit: {e}"))?,
+            "--repeat-rate" => {
+                o.repeat_rate = value()?.parse().map_err(|e| format!("--repeat-rate: {e}"))?
+            }
+            "--seed" => o.seed = value()?.parse().map_err(|e| format!("--seed: {e}"))?,
+            s if s.starts_with('-') => return Err(format!("unknown option {s}")),
+            s => out = Some(PathBuf::from(s)),
+        }
+    }
+    o.out = out.ok_or("usage: peers-generate OUT_DIR [options]")?;
+    Ok(o)
+}
+
+fn shingle_set(t: &str) -> ShingleSet {
+    ShingleSet::new(&tokens(t.as_bytes()).collect::<Vec<_>>(), 5)
+}
+
+fn main() {
+    let o = match parse() {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("peers-generate: {e}");
+            std::process::exit(2);
+        }
+    };
+    if let Err(e) = generate(&o) {
+        eprintln!("peers-generate: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn generate(o: &Options) -> std::io::Result<()> {
+    let mut rng = Rng(o.seed);
+    std::fs::create_dir_all(o.out.join("docs"))?;
+    let mut manifest = BufWriter::new(std::fs::File::create(o.out.join("manifest.txt"))?);
+    let mut truth = BufWriter::new(std::fs::File::create(o.out.join("truth.tsv"))?);
+    // Recent originals that may still be copied, each copied at most once so that the
+    // planted pairs are the only similar pairs.
+    let mut pool: Vec<(usize, String)> = Vec::new();
+    let mut bytes = 0u64;
+    for i in 0..o.docs {
+        let doc = if rng.chance(o.dup_rate) && !pool.is_empty() {
+            let (src, original) = pool.swap_remove(rng.below(pool.len()));
+            let rate = o.max_edit * rng.below(1001) as f64 / 1000.0;
+            let copy = edit(&mut rng, &original, rate);
+            let j = shingle_set(&original).jaccard(&shingle_set(&copy));
+            writeln!(truth, "{src}\t{i}\t{j}")?;
+            copy
+        } else {
+            let words = o.words / 2 + rng.below(o.words + 1);
+            let mut t = text(&mut rng, words);
+            if rng.chance(o.repeat_rate) {
+                // Repeat a stretch of about 60 words, starting at a word boundary.
+                let start = t.find(' ').map_or(0, |p| p + 1);
+                let stretch: String = t[start..].split(' ').take(60).collect::<Vec<_>>().join(" ");
+                t.push_str(&stretch);
+                t.push_str(".\n");
+            }
+            if pool.len() < 1000 {
+                pool.push((i, t.clone()));
+            } else {
+                let slot = rng.below(pool.len());
+                pool[slot] = (i, t.clone());
+            }
+            t
+        };
+        let rel = format!("docs/{:04}/{:07}.txt", i / 1000, i);
+        let path = o.out.join(&rel);
+        if i % 1000 == 0 {
+            std::fs::create_dir_all(path.parent().expect("has a folder"))?;
+        }
+        std::fs::write(&path, &doc)?;
+        bytes += doc.len() as u64;
+        writeln!(manifest, "{rel}")?;
+    }
+    manifest.flush()?;
+    truth.flush()?;
+    eprintln!(
+        "peers-generate: {} documents, {:.1} MB in {}",
+        o.docs,
+        bytes as f64 / 1e6,
+        o.out.display()
+    );
+    Ok(())
+}
