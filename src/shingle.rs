@@ -4,9 +4,13 @@
 //!
 //! A document of t tokens has `t - k + 1` shingles (windows of k tokens). A document with
 //! `0 < t < k` tokens still gets one shingle, of all its tokens, so short texts can match
-//! each other; a document with no token has none. A shingle's hash is xxh3 (seed
-//! [`SHINGLE_SEED`]) of the little-endian bytes of its k token hashes, so it is the same on
-//! every run and platform and shards can be hashed on different machines.
+//! each other; a document with no token has none. A shingle of tokens with hashes
+//! `t_0 … t_{n-1}` hashes to `fmix64(Σ t_i·P^(n-1-i) + n·Q + SEED)` (wrapping `u64`
+//! arithmetic, Horner's rule; `P`, `Q` fixed odd constants, `SEED` = [`SHINGLE_SEED`],
+//! `fmix64` MurmurHash3's finalizer): a polynomial over the token hashes, which are
+//! already uniform xxh3 values, then a full avalanche. It costs k multiplies instead of a
+//! pass of a byte hash, and is the same on every run and platform, so shards can be
+//! hashed on different machines.
 //!
 //! [`ShingleSet`] is the sorted, de-duplicated set of a document's shingle hashes, and
 //! [`ShingleSet::jaccard`] is the exact Jaccard similarity `|A ∩ B| / |A ∪ B|` that
@@ -18,7 +22,6 @@
 //! distinct shingle; Jaccard is one O(|A| + |B|) merge.
 
 use crate::text::Token;
-use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 /// The seed of the xxh3 hash of a shingle. Part of the stable format.
 pub const SHINGLE_SEED: u64 = 0x6e65_6172_6475_7031; // "neardup1"
@@ -30,12 +33,18 @@ pub const MAX_SHINGLE_SIZE: usize = 64;
 pub struct Shingles<'a> {
     tokens: &'a [Token],
     k: usize,
+    /// Start of the next window.
     next: usize,
     remaining: usize,
+    /// The polynomial of the k-1 tokens before the next window's last one.
+    poly: u64,
+    /// P^(k-1), to drop a window's first token.
+    drop: u64,
 }
 
 /// The shingle hashes of `tokens` with `k` tokens per shingle, in document order
-/// (repeated shingles are repeated).
+/// (repeated shingles are repeated). Each step updates the polynomial in O(1) (a rolling
+/// hash), so the cost does not grow with k.
 ///
 /// # Panics
 ///
@@ -51,22 +60,50 @@ pub fn shingles(tokens: &[Token], k: usize) -> Shingles<'_> {
         t if t < k => 1,
         t => t - k + 1,
     };
+    let poly = if tokens.len() >= k {
+        horner(&tokens[..k - 1])
+    } else {
+        0
+    };
+    let drop = (1..k).fold(1u64, |acc, _| acc.wrapping_mul(P));
     Shingles {
         tokens,
         k,
         next: 0,
         remaining,
+        poly,
+        drop,
     }
 }
 
-/// The hash of one shingle made of `window` (at most [`MAX_SHINGLE_SIZE`] tokens).
+fn horner(window: &[Token]) -> u64 {
+    window
+        .iter()
+        .fold(0u64, |acc, t| acc.wrapping_mul(P).wrapping_add(t.hash))
+}
+
+fn finish(poly: u64, len: usize) -> u64 {
+    fmix64(
+        poly.wrapping_add((len as u64).wrapping_mul(Q))
+            .wrapping_add(SHINGLE_SEED),
+    )
+}
+
+const P: u64 = 0x9e37_79b9_7f4a_7c15;
+const Q: u64 = 0xd6e8_feb8_6659_fd93;
+
+/// MurmurHash3's 64-bit finalizer: every input bit affects every output bit.
+fn fmix64(mut x: u64) -> u64 {
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    x ^ (x >> 33)
+}
+
+/// The hash of one shingle made of `window` (see the module docs).
 pub fn shingle_hash(window: &[Token]) -> u64 {
-    let mut buf = [0u8; 8 * MAX_SHINGLE_SIZE];
-    let window = &window[..window.len().min(MAX_SHINGLE_SIZE)];
-    for (dst, t) in buf.chunks_exact_mut(8).zip(window) {
-        dst.copy_from_slice(&t.hash.to_le_bytes());
-    }
-    xxh3_64_with_seed(&buf[..8 * window.len()], SHINGLE_SEED)
+    finish(horner(window), window.len())
 }
 
 impl Iterator for Shingles<'_> {
@@ -77,10 +114,15 @@ impl Iterator for Shingles<'_> {
             return None;
         }
         self.remaining -= 1;
-        let end = (self.next + self.k).min(self.tokens.len());
-        let hash = shingle_hash(&self.tokens[self.next..end]);
+        if self.tokens.len() < self.k {
+            return Some(shingle_hash(self.tokens));
+        }
+        let first = self.tokens[self.next].hash;
+        let last = self.tokens[self.next + self.k - 1].hash;
+        let full = self.poly.wrapping_mul(P).wrapping_add(last);
+        self.poly = full.wrapping_sub(first.wrapping_mul(self.drop));
         self.next += 1;
-        Some(hash)
+        Some(finish(full, self.k))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -204,6 +246,39 @@ mod tests {
         assert_eq!(a.intersection_len(&b), 2);
         assert_eq!(a.jaccard(&b), 2.0 / 5.0);
         assert_eq!(ShingleSet::default().jaccard(&ShingleSet::default()), 0.0);
+    }
+
+    #[test]
+    fn shingle_hash_is_a_fixed_function() {
+        // Part of the stable format: a change here changes every signature.
+        let t = |hash| Token {
+            span: crate::text::Span::default(),
+            hash,
+        };
+        assert_eq!(
+            shingle_hash(&[t(1), t(2)]),
+            fmix64(
+                P.wrapping_add(2)
+                    .wrapping_add(Q.wrapping_mul(2))
+                    .wrapping_add(SHINGLE_SEED)
+            )
+        );
+        assert_ne!(shingle_hash(&[t(0)]), shingle_hash(&[t(0), t(0)]));
+        assert_eq!(fmix64(0), 0);
+        assert_eq!(fmix64(1), 0xb456_bcfc_34c2_cb2c);
+    }
+
+    #[test]
+    fn rolling_equals_hashing_each_window() {
+        let t = toks("a b c a b c d e f g h i j k a b");
+        for k in 1..=t.len() + 2 {
+            let want: Vec<u64> = if t.len() < k {
+                vec![shingle_hash(&t)]
+            } else {
+                t.windows(k).map(shingle_hash).collect()
+            };
+            assert_eq!(shingles(&t, k).collect::<Vec<_>>(), want, "k={k}");
+        }
     }
 
     #[test]

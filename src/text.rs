@@ -170,36 +170,74 @@ fn is_per_char_script(c: char) -> bool {
     ) && !is_combining_mark(c)
 }
 
+/// ASCII byte classes for the fast path.
+const SEP: u8 = 0;
+const LOWER: u8 = 1; // lowercase letter or digit: already normalized
+const UPPER: u8 = 2;
+const NON_ASCII: u8 = 3;
+
+const ASCII_CLASS: [u8; 256] = {
+    let mut t = [NON_ASCII; 256];
+    let mut i = 0;
+    while i < 128 {
+        let b = i as u8;
+        t[i] = if b.is_ascii_lowercase() || b.is_ascii_digit() {
+            LOWER
+        } else if b.is_ascii_uppercase() {
+            UPPER
+        } else {
+            SEP
+        };
+        i += 1;
+    }
+    t
+};
+
 impl Tokens<'_> {
-    /// Finds the next token inside the current valid run, as a range of `run`.
-    fn next_in_run(&mut self) -> Option<(usize, usize)> {
+    /// Finds the next token inside the current valid run: its range in `run`, and whether
+    /// its text is already normalized (ASCII lowercase letters and digits only).
+    fn next_in_run(&mut self) -> Option<(usize, usize, bool)> {
         let bytes = self.run.as_bytes();
         // Skip separators and leading ignorables.
-        let start = loop {
+        let (start, class) = loop {
             let i = self.pos;
             let &b = bytes.get(i)?;
-            if b < 0x80 {
-                self.pos += 1;
-                if b.is_ascii_alphanumeric() {
+            match ASCII_CLASS[b as usize] {
+                SEP => self.pos += 1,
+                LOWER | UPPER => {
+                    self.pos += 1;
                     break (i, Class::Word);
                 }
-                continue;
-            }
-            let c = self.run[i..].chars().next()?;
-            self.pos += c.len_utf8();
-            match classify(c) {
-                Class::Word => break (i, Class::Word),
-                Class::PerChar => break (i, Class::PerChar),
-                Class::Ignorable | Class::Separator => continue,
+                _ => {
+                    let c = self.run[i..].chars().next()?;
+                    self.pos += c.len_utf8();
+                    match classify(c) {
+                        Class::Word => break (i, Class::Word),
+                        Class::PerChar => break (i, Class::PerChar),
+                        Class::Ignorable | Class::Separator => {}
+                    }
+                }
             }
         };
-        let (start, class) = start;
-        // Extend: a word token takes word characters, marks and ignorables; a per-character
-        // token takes only the marks and ignorables that follow it.
+        let mut plain = class == Class::Word && ASCII_CLASS[bytes[start] as usize] == LOWER;
+        // A word token takes word characters, marks and ignorables; a per-character token
+        // takes only the marks and ignorables that follow it.
         let mut end = self.pos;
+        if class == Class::Word {
+            // The common case: a run of ASCII letters and digits.
+            while let Some(&b) = bytes.get(self.pos) {
+                match ASCII_CLASS[b as usize] {
+                    LOWER => {}
+                    UPPER => plain = false,
+                    _ => break,
+                }
+                self.pos += 1;
+            }
+            end = self.pos;
+        }
         while let Some(&b) = bytes.get(self.pos) {
             if b < 0x80 {
-                if class == Class::Word && b.is_ascii_alphanumeric() {
+                if class == Class::Word && ASCII_CLASS[b as usize] != SEP {
                     self.pos += 1;
                     end = self.pos;
                     continue;
@@ -215,12 +253,13 @@ impl Tokens<'_> {
             if !joins {
                 break;
             }
+            plain = false;
             self.pos += c.len_utf8();
             if !is_ignorable(c) {
                 end = self.pos;
             }
         }
-        Some((start, end))
+        Some((start, end, plain))
     }
 }
 
@@ -229,8 +268,13 @@ impl Iterator for Tokens<'_> {
 
     fn next(&mut self) -> Option<Token> {
         loop {
-            if let Some((s, e)) = self.next_in_run() {
-                let hash = hash_normalized(&self.run[s..e], &mut self.buf);
+            if let Some((s, e, plain)) = self.next_in_run() {
+                let word = &self.run[s..e];
+                let hash = if plain {
+                    xxh3_64_with_seed(word.as_bytes(), TOKEN_SEED)
+                } else {
+                    hash_normalized(word, &mut self.buf)
+                };
                 let span = Span::new(self.run_offset + s, self.run_offset + e);
                 return Some(token(span, hash));
             }
@@ -251,7 +295,9 @@ fn token(span: Span, hash: u64) -> Token {
 /// Appends the normalized form of `word` (one token's original text) to `out`.
 fn normalize_into(word: &str, out: &mut String) {
     if word.is_ascii() {
-        out.extend(word.bytes().map(|b| b.to_ascii_lowercase() as char));
+        let start = out.len();
+        out.push_str(word);
+        out[start..].make_ascii_lowercase();
         return;
     }
     for c in word.chars().filter(|&c| !is_ignorable(c)).nfkc() {

@@ -49,10 +49,16 @@ fn parse() -> Result<Options, String> {
         match a.as_str() {
             "--docs" => o.docs = value()?.parse().map_err(|e| format!("--docs: {e}"))?,
             "--words" => o.words = value()?.parse().map_err(|e| format!("--words: {e}"))?,
-            "--dup-rate" => o.dup_rate = value()?.parse().map_err(|e| format!("--dup-rate: {e}"))?,
-            "--max-edit" => o.max_edit = value()?.parse().map_err(|e| format!("--max-edit: {e}"))?,
+            "--dup-rate" => {
+                o.dup_rate = value()?.parse().map_err(|e| format!("--dup-rate: {e}"))?
+            }
+            "--max-edit" => {
+                o.max_edit = value()?.parse().map_err(|e| format!("--max-edit: {e}"))?
+            }
             "--repeat-rate" => {
-                o.repeat_rate = value()?.parse().map_err(|e| format!("--repeat-rate: {e}"))?
+                o.repeat_rate = value()?
+                    .parse()
+                    .map_err(|e| format!("--repeat-rate: {e}"))?
             }
             "--seed" => o.seed = value()?.parse().map_err(|e| format!("--seed: {e}"))?,
             s if s.starts_with('-') => return Err(format!("unknown option {s}")),
