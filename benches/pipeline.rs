@@ -185,6 +185,11 @@ fn bench_align(c: &mut Criterion) {
     g.bench_function("shared/5k-tokens", |bn| {
         bn.iter(|| black_box(aligner.shared(&ha, &hb)))
     });
+    // The common case: a document without repeats, which costs two linear passes.
+    assert!(aligner.repeats(&ha).is_empty());
+    g.bench_function("repeats/5k-tokens-none", |bn| {
+        bn.iter(|| black_box(aligner.repeats(&ha)))
+    });
     let doubled: Vec<u64> = ha.iter().chain(&ha).copied().collect();
     assert_eq!(aligner.repeats(&doubled).len(), 1);
     g.bench_function("repeats/10k-tokens", |bn| {

@@ -24,8 +24,11 @@
 //!
 //! # Algorithm
 //!
-//! Seed and extend. Every window of m tokens gets a polynomial hash modulo the Mersenne
-//! prime 2^61 − 1 from a prefix table; equal windows are seeds. Only left-maximal seeds
+//! Seed and extend. Every window of m tokens gets a 64-bit rolling key. A table of 8
+//! marks per window first lets through only the windows whose key may occur twice (or in
+//! both sequences); those are sorted, and equal windows, now adjacent, are seeds. Text
+//! without repeats costs two linear passes, no sort and nothing more. Match lengths come
+//! from a prefix table of polynomial hashes modulo the Mersenne prime 2^61 − 1. Only left-maximal seeds
 //! start a candidate, and its length comes from a galloping search over the prefix table,
 //! O(log L) however long the match, so periodic text ("a a a …") stays fast. At most
 //! `max_occurrences` earlier positions of one window are kept as anchors: below that bound
@@ -36,13 +39,12 @@
 //!
 //! # Cost
 //!
-//! For sequences of n and p tokens: O((n + p)·(1 + c·log L)) where c ≤ `max_occurrences`
-//! is the number of anchors per window (1 for text without repeated windows), plus
-//! O(q log q) to select among q candidates; 24 bytes per token of working memory.
+//! For sequences of n and p tokens: O((n + p)·(log n + c·log L)) where c ≤
+//! `max_occurrences` is the number of anchors per window (0 or 1 for text without repeated
+//! windows), plus O(q log q) to select among q candidates; 32 bytes per token of working
+//! memory.
 
 use crate::error::Error;
-use crate::lsh::MixMap;
-use smallvec::SmallVec;
 use std::collections::BTreeMap;
 
 /// The default `min_tokens`.
@@ -105,28 +107,42 @@ impl Aligner {
         if a.len() < m || b.len() < m {
             return Vec::new();
         }
-        let (pa, pb) = (Prefix::new(a), Prefix::new(b));
-        let mut anchors: MixMap<u64, SmallVec<[u32; 2]>> = MixMap::default();
-        for i in 0..=a.len() - m {
-            let list = anchors.entry(pa.window(i, m)).or_default();
-            if list.len() < self.max_occurrences {
-                list.push(i as u32);
-            }
+        let (wa, wb) = common_windows(a, b, m);
+        if wa.is_empty() {
+            return Vec::new();
         }
+        let (pa, pb) = (Prefix::new(a), Prefix::new(b));
         let mut candidates = Vec::new();
-        for j in 0..=b.len() - m {
-            let Some(list) = anchors.get(&pb.window(j, m)) else {
-                continue;
-            };
-            for &i in list {
-                let i = i as usize;
-                if i > 0 && j > 0 && a[i - 1] == b[j - 1] {
-                    continue; // inside a longer match that starts further left
+        let (mut ga, mut gb) = (
+            wa.chunk_by(same_key).peekable(),
+            wb.chunk_by(same_key).peekable(),
+        );
+        while let (Some(x), Some(y)) = (ga.peek(), gb.peek()) {
+            match x[0].0.cmp(&y[0].0) {
+                std::cmp::Ordering::Less => {
+                    ga.next();
                 }
-                let max = (a.len() - i).min(b.len() - j);
-                let len = common_prefix(&pa, i, &pb, j, m, max);
-                if len >= m {
-                    candidates.push(Match { a: i, b: j, len });
+                std::cmp::Ordering::Greater => {
+                    gb.next();
+                }
+                std::cmp::Ordering::Equal => {
+                    let anchors = &x[..x.len().min(self.max_occurrences)];
+                    for &(_, j) in y.iter() {
+                        let j = j as usize;
+                        for &(_, i) in anchors {
+                            let i = i as usize;
+                            if i > 0 && j > 0 && a[i - 1] == b[j - 1] {
+                                continue; // inside a longer match that starts further left
+                            }
+                            let max = (a.len() - i).min(b.len() - j);
+                            let len = common_prefix(&pa, i, &pb, j, m, max);
+                            if len >= m {
+                                candidates.push(Match { a: i, b: j, len });
+                            }
+                        }
+                    }
+                    ga.next();
+                    gb.next();
                 }
             }
         }
@@ -141,33 +157,126 @@ impl Aligner {
         if t.len() < 2 * m {
             return Vec::new();
         }
+        let windows = repeated_windows(t, m);
+        if windows.is_empty() {
+            return Vec::new();
+        }
         let p = Prefix::new(t);
-        let mut anchors: MixMap<u64, SmallVec<[u32; 2]>> = MixMap::default();
         let mut candidates = Vec::new();
-        for j in 0..=t.len() - m {
-            let list = anchors.entry(p.window(j, m)).or_default();
-            for &i in list.iter() {
-                let i = i as usize;
-                if i > 0 && t[i - 1] == t[j - 1] {
-                    continue;
+        for group in windows.chunk_by(same_key).filter(|g| g.len() > 1) {
+            // Positions ascend within a group: the anchors of a later copy are the first
+            // `max_occurrences` positions before it.
+            for (k, &(_, j)) in group.iter().enumerate().skip(1) {
+                let j = j as usize;
+                for &(_, i) in &group[..k.min(self.max_occurrences)] {
+                    let i = i as usize;
+                    let d = j - i;
+                    if d < m || (i > 0 && t[i - 1] == t[j - 1]) {
+                        continue; // too close to make m tokens, or not left-maximal
+                    }
+                    let len = common_prefix(&p, i, &p, j, m, t.len() - j).min(d);
+                    if len >= m {
+                        candidates.push(Match { a: i, b: j, len });
+                    }
                 }
-                let d = j - i;
-                if d < m {
-                    continue; // the clipped copy would be shorter than m
-                }
-                let len = common_prefix(&p, i, &p, j, m, t.len() - j).min(d);
-                if len >= m {
-                    candidates.push(Match { a: i, b: j, len });
-                }
-            }
-            if list.len() < self.max_occurrences {
-                list.push(j as u32);
             }
         }
         let mut out = select_later_copies(candidates);
         out.retain_mut(|c| verify(t, t, c, m));
         out
     }
+}
+
+fn same_key(x: &(u64, u32), y: &(u64, u32)) -> bool {
+    x.0 == y.0
+}
+
+/// A table of two-bit marks indexed by window hash: a cheap first pass that lets only the
+/// windows that may have a partner through to the sort. About 8 slots per window, so a
+/// window without a partner gets through with probability about 1/8.
+struct Marks {
+    slots: Vec<u8>,
+    shift: u32,
+}
+
+impl Marks {
+    fn new(windows: usize) -> Marks {
+        let size = (8 * windows.max(1)).next_power_of_two();
+        Marks {
+            slots: vec![0; size],
+            shift: 64 - size.trailing_zeros(),
+        }
+    }
+
+    fn slot(&mut self, hash: u64) -> &mut u8 {
+        // The hashes are uniform, so their top bits make a fine index.
+        let i = if self.shift == 64 {
+            0
+        } else {
+            (hash >> self.shift) as usize
+        };
+        &mut self.slots[i]
+    }
+}
+
+/// A 64-bit key for every window of `m` tokens, in order: a rolling polynomial modulo
+/// 2^64, finished with a multiply-xorshift. Only seeds use it; lengths come from the
+/// exact-arithmetic [`Prefix`].
+fn window_keys(t: &[u64], m: usize) -> Vec<u64> {
+    const B: u64 = 0x9e37_79b9_7f4a_7c15;
+    let drop = (1..m).fold(1u64, |acc, _| acc.wrapping_mul(B));
+    let mut poly = t[..m - 1]
+        .iter()
+        .fold(0u64, |acc, &x| acc.wrapping_mul(B).wrapping_add(x));
+    let mut keys = Vec::with_capacity(t.len() - m + 1);
+    for i in 0..=t.len() - m {
+        let full = poly.wrapping_mul(B).wrapping_add(t[i + m - 1]);
+        poly = full.wrapping_sub(t[i].wrapping_mul(drop));
+        let x = full ^ (full >> 29);
+        keys.push(x.wrapping_mul(0xbf58_476d_1ce4_e5b9) ^ (x >> 32));
+    }
+    keys
+}
+
+/// The windows of `t` whose key may occur twice, sorted.
+fn repeated_windows(t: &[u64], m: usize) -> Vec<(u64, u32)> {
+    let hashes = window_keys(t, m);
+    let mut marks = Marks::new(hashes.len());
+    for &h in &hashes {
+        let s = marks.slot(h);
+        *s = (*s + 1).min(2);
+    }
+    let mut out = keep_marked(&hashes, &mut marks, 2);
+    out.sort_unstable();
+    out
+}
+
+/// The windows of `a` and of `b` whose key may occur in both, each sorted.
+fn common_windows(a: &[u64], b: &[u64], m: usize) -> (Vec<(u64, u32)>, Vec<(u64, u32)>) {
+    let ha = window_keys(a, m);
+    let hb = window_keys(b, m);
+    let mut marks = Marks::new(ha.len() + hb.len());
+    for &h in &ha {
+        *marks.slot(h) |= 1;
+    }
+    for &h in &hb {
+        *marks.slot(h) |= 2;
+    }
+    let mut wa = keep_marked(&ha, &mut marks, 3);
+    let mut wb = keep_marked(&hb, &mut marks, 3);
+    wa.sort_unstable();
+    wb.sort_unstable();
+    (wa, wb)
+}
+
+/// `(hash, position)` of the windows whose slot holds `mark`.
+fn keep_marked(hashes: &[u64], marks: &mut Marks, mark: u8) -> Vec<(u64, u32)> {
+    hashes
+        .iter()
+        .enumerate()
+        .filter(|&(_, &h)| *marks.slot(h) == mark)
+        .map(|(i, &h)| (h, i as u32))
+        .collect()
 }
 
 /// Greedy one-to-one selection for [`Aligner::shared`].
