@@ -187,7 +187,10 @@ impl Aligner {
     }
 }
 
-fn same_key(x: &(u64, u32), y: &(u64, u32)) -> bool {
+/// A window's key and start position.
+type Window = (u64, u32);
+
+fn same_key(x: &Window, y: &Window) -> bool {
     x.0 == y.0
 }
 
@@ -252,7 +255,7 @@ fn repeated_windows(t: &[u64], m: usize) -> Vec<(u64, u32)> {
 }
 
 /// The windows of `a` and of `b` whose key may occur in both, each sorted.
-fn common_windows(a: &[u64], b: &[u64], m: usize) -> (Vec<(u64, u32)>, Vec<(u64, u32)>) {
+fn common_windows(a: &[u64], b: &[u64], m: usize) -> (Vec<Window>, Vec<Window>) {
     let ha = window_keys(a, m);
     let hb = window_keys(b, m);
     let mut marks = Marks::new(ha.len() + hb.len());
