@@ -14,7 +14,7 @@
 use crate::error::Error;
 use std::fmt;
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// A document's id: its position in the corpus, from 0.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -199,40 +199,37 @@ impl Corpus {
         let dir = dir.as_ref();
         let entries = sorted_entries(dir).map_err(|e| Error::io(dir, e))?;
         let mut corpus = Corpus::new();
-        corpus.walk(entries, "");
+        corpus.add_listing(entries);
         Ok(corpus)
     }
 
-    fn walk(&mut self, entries: Vec<fs::DirEntry>, prefix: &str) {
-        for entry in entries {
-            let name = format!("{prefix}{}", entry.file_name().to_string_lossy());
-            let path = entry.path();
-            let file_type = match entry.file_type() {
-                Ok(t) => t,
-                Err(e) => {
-                    self.add_skipped(name, 0, SkipReason::Unreadable(e.to_string()));
-                    continue;
+    /// Lists every entry below the folder, depth first in name order, then reads the
+    /// regular files (in parallel with the `parallel` feature) and adds them in order.
+    fn add_listing(&mut self, entries: Vec<fs::DirEntry>) {
+        let mut listing = Vec::new();
+        list(entries, "", &mut listing);
+        let read = crate::par::map(&listing, |item| match item {
+            Listed::File { path, .. } => Some(fs::read(path)),
+            Listed::Skipped { .. } => None,
+        });
+        for (item, bytes) in listing.into_iter().zip(read) {
+            match item {
+                Listed::Skipped { name, reason } => {
+                    self.add_skipped(name, 0, reason);
                 }
-            };
-            if file_type.is_dir() {
-                match sorted_entries(&path) {
-                    Ok(children) => self.walk(children, &format!("{name}/")),
-                    Err(e) => {
-                        self.add_skipped(name, 0, SkipReason::Unreadable(e.to_string()));
-                    }
-                }
-            } else if file_type.is_file() {
-                match fs::read(&path) {
-                    Ok(bytes) => {
+                Listed::File { name, path } => match bytes {
+                    Some(Ok(bytes)) => {
                         self.add(name, bytes);
                     }
-                    Err(e) => {
-                        let len = entry.metadata().map(|m| m.len()).unwrap_or(0);
+                    Some(Err(e)) => {
+                        let len = fs::symlink_metadata(&path).map(|m| m.len()).unwrap_or(0);
                         self.add_skipped(name, len, SkipReason::Unreadable(e.to_string()));
                     }
-                }
-            } else {
-                self.add_skipped(name, 0, SkipReason::NotAFile(special_kind(&file_type)));
+                    None => {
+                        let why = "not read".to_string();
+                        self.add_skipped(name, 0, SkipReason::Unreadable(why));
+                    }
+                },
             }
         }
     }
@@ -262,6 +259,42 @@ impl Corpus {
     /// True when it holds no document.
     pub fn is_empty(&self) -> bool {
         self.docs.is_empty()
+    }
+}
+
+/// One entry found by the walk.
+enum Listed {
+    File { name: String, path: PathBuf },
+    Skipped { name: String, reason: SkipReason },
+}
+
+fn list(entries: Vec<fs::DirEntry>, prefix: &str, out: &mut Vec<Listed>) {
+    for entry in entries {
+        let name = format!("{prefix}{}", entry.file_name().to_string_lossy());
+        let skipped = |name, reason| Listed::Skipped { name, reason };
+        let file_type = match entry.file_type() {
+            Ok(t) => t,
+            Err(e) => {
+                out.push(skipped(name, SkipReason::Unreadable(e.to_string())));
+                continue;
+            }
+        };
+        if file_type.is_dir() {
+            match sorted_entries(&entry.path()) {
+                Ok(children) => list(children, &format!("{name}/"), out),
+                Err(e) => out.push(skipped(name, SkipReason::Unreadable(e.to_string()))),
+            }
+        } else if file_type.is_file() {
+            out.push(Listed::File {
+                name,
+                path: entry.path(),
+            });
+        } else {
+            out.push(skipped(
+                name,
+                SkipReason::NotAFile(special_kind(&file_type)),
+            ));
+        }
     }
 }
 

@@ -348,7 +348,8 @@ impl Detector {
             .iter()
             .map(|(id, d)| (id, d.bytes(), d.is_ok()))
             .collect();
-        let signed: Vec<Signed> = par_map(&docs, |&(_, bytes, ok)| self.stage_one(bytes, ok));
+        let signed: Vec<Signed> =
+            crate::par::map(&docs, |&(_, bytes, ok)| self.stage_one(bytes, ok));
 
         let mut rows: Vec<(u64, u32)> = signed
             .iter()
@@ -358,7 +359,7 @@ impl Detector {
         let candidates = lsh::pairs_sharing_a_key(&mut rows, self.config.max_group);
         drop(rows);
 
-        let checked = par_map(&candidates, |&(a, b)| {
+        let checked = crate::par::map(&candidates, |&(a, b)| {
             self.confirm(
                 corpus,
                 DocId::from_index(a as usize),
@@ -479,17 +480,6 @@ fn verified(
         }
     }
     pieces.into_iter()
-}
-
-#[cfg(feature = "parallel")]
-fn par_map<T: Sync, U: Send>(items: &[T], f: impl Fn(&T) -> U + Sync + Send) -> Vec<U> {
-    use rayon::prelude::*;
-    items.par_iter().map(f).collect()
-}
-
-#[cfg(not(feature = "parallel"))]
-fn par_map<T: Sync, U: Send>(items: &[T], f: impl Fn(&T) -> U + Sync + Send) -> Vec<U> {
-    items.iter().map(f).collect()
 }
 
 #[cfg(test)]

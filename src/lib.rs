@@ -102,6 +102,7 @@ mod error;
 mod kernel;
 pub mod lsh;
 pub mod minhash;
+mod par;
 pub mod report;
 pub mod shingle;
 pub mod text;
