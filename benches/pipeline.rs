@@ -201,7 +201,7 @@ fn bench_align(c: &mut Criterion) {
 fn bench_end_to_end(c: &mut Criterion) {
     let mut g = c.benchmark_group("end_to_end");
     g.sample_size(10);
-    for n in [1_000usize, 10_000] {
+    for n in [1_000usize, 10_000, 50_000] {
         let (corpus, planted) = corpus(n, 6);
         let det = Detector::builder().build().unwrap();
         let report = det.run(&corpus);

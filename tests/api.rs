@@ -234,6 +234,32 @@ fn reports_are_identical_across_runs_and_input_order() {
     assert_eq!(a, b);
 }
 
+/// The report is byte-identical whatever the number of threads.
+#[test]
+fn one_thread_and_many_give_identical_reports() {
+    let mut rng = Rng(9);
+    let mut corpus = Corpus::new();
+    for i in 0..300 {
+        let t = text(&mut rng, 150 + i % 100);
+        corpus.add(format!("{i:03}"), t.clone());
+        if i % 7 == 0 {
+            corpus.add(format!("{i:03}-copy"), edit(&mut rng, &t, 0.02));
+        }
+    }
+    let det = Detector::builder().threshold(0.6).build().unwrap();
+    let run_on = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| json(&det.run(&corpus)))
+    };
+    let one = run_on(1);
+    assert!(one.contains("\"type\":\"pair\""));
+    assert_eq!(one, run_on(2));
+    assert_eq!(one, run_on(4));
+}
+
 #[test]
 fn public_types_are_send_and_sync() {
     fn check<T: Send + Sync>() {}
