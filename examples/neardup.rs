@@ -9,9 +9,9 @@
 //! duplicates were found, 2 on a bad option, an unreadable DIR, or when some file could
 //! not be read (the rest is still processed and reported).
 
-use neardup::corpus::{SkipReason, Status};
+use neardup::corpus::{Loader, SkipReason, Status};
 use neardup::text::{LineIndex, Span};
-use neardup::{Corpus, Detector, Report};
+use neardup::{Detector, Report};
 use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -30,6 +30,8 @@ Options:
   --bands B --rows R        LSH layout (both, B x R <= N) [default: chosen from T]
   --min-passage-tokens M    shortest reported passage, in tokens [default: 25]
   --no-repeats              do not search for passages repeated inside one file
+  --follow-links            follow symbolic links (loops are detected and skipped)
+  --max-file-bytes N        skip larger files, unread [default: 4294967295]
   --fail-on-dup             exit with status 1 when duplicates are found
   -h, --help                this text
 
@@ -41,6 +43,7 @@ struct Args {
     json: bool,
     fail_on_dup: bool,
     builder: neardup::Builder,
+    loader: Loader,
 }
 
 fn main() -> ExitCode {
@@ -59,7 +62,7 @@ fn run() -> Result<ExitCode, String> {
         return Ok(ExitCode::SUCCESS);
     };
     let detector = args.builder.build().map_err(|e| e.to_string())?;
-    let corpus = Corpus::from_dir(&args.dir).map_err(|e| e.to_string())?;
+    let corpus = args.loader.load(&args.dir).map_err(|e| e.to_string())?;
     let report = detector.run(&corpus);
 
     let stdout = io::stdout().lock();
@@ -97,6 +100,7 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Option<Args>, Stri
         json: false,
         fail_on_dup: false,
         builder: Detector::builder(),
+        loader: Loader::new(),
     };
     let mut dir_given = false;
     while let Some(arg) = it.next() {
@@ -116,6 +120,14 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Option<Args>, Stri
                 b
             }
             "--no-repeats" => b.find_repeats(false),
+            "--follow-links" => {
+                args.loader = args.loader.follow_links(true);
+                b
+            }
+            "--max-file-bytes" => {
+                args.loader = args.loader.max_file_bytes(number(&arg, &value(&arg)?)?);
+                b
+            }
             "--threshold" => b.threshold(number(&arg, &value(&arg)?)?),
             "--shingle-size" => b.shingle_size(number(&arg, &value(&arg)?)?),
             "--num-hashes" => b.num_hashes(number(&arg, &value(&arg)?)?),

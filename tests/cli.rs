@@ -3,23 +3,30 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// The example binary next to this test's build, built first if `cargo test` was asked
-/// for this test alone.
+/// The example binary next to this test's build. `cargo test` builds examples, but not
+/// when a single test target is asked for, so it is brought up to date once per run.
 fn binary() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let profile_dir = exe.parent().unwrap().parent().unwrap();
-    let bin = profile_dir
-        .join("examples")
-        .join(format!("neardup{}", std::env::consts::EXE_SUFFIX));
-    if !bin.exists() {
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "--example", "neardup"])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .status()
-            .unwrap();
-        assert!(status.success(), "building the example failed");
-    }
-    bin
+    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let exe = std::env::current_exe().unwrap();
+            let profile_dir = exe.parent().unwrap().parent().unwrap();
+            let release = profile_dir.ends_with("release");
+            let mut cmd = Command::new(env!("CARGO"));
+            cmd.args(["build", "--example", "neardup"]);
+            if release {
+                cmd.arg("--release");
+            }
+            let status = cmd
+                .current_dir(env!("CARGO_MANIFEST_DIR"))
+                .status()
+                .unwrap();
+            assert!(status.success(), "building the example failed");
+            profile_dir
+                .join("examples")
+                .join(format!("neardup{}", std::env::consts::EXE_SUFFIX))
+        })
+        .clone()
 }
 
 fn run(args: &[&str]) -> Output {
@@ -141,6 +148,69 @@ fn every_file_in_a_messy_folder_is_accounted_for() {
     let summary = objects.last().unwrap();
     assert_eq!(summary["type"], "summary");
     assert_eq!(summary["documents"], want.len());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[cfg(unix)]
+#[test]
+fn links_loops_odd_names_and_size_limits() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = scratch_dir("links");
+    std::fs::create_dir_all(dir.join("sub")).unwrap();
+    std::fs::write(dir.join("sub/text.txt"), "some words here").unwrap();
+    std::fs::write(dir.join("big.txt"), "x".repeat(5000)).unwrap();
+    std::os::unix::fs::symlink(&dir, dir.join("sub/loop")).unwrap();
+    std::os::unix::fs::symlink(dir.join("sub/text.txt"), dir.join("link.txt")).unwrap();
+    std::os::unix::fs::symlink(dir.join("gone"), dir.join("broken")).unwrap();
+    let odd = std::ffi::OsStr::from_bytes(b"caf\xE9 \"q\".txt");
+    std::fs::write(dir.join(odd), "odd name").unwrap();
+
+    let docs = |args: &[&str]| -> (Option<i32>, Vec<(String, String)>) {
+        let out = run(args);
+        let docs = json_lines(&out)
+            .into_iter()
+            .filter(|o| o["type"] == "document")
+            .map(|o| {
+                let reason = o["reason"].as_str().unwrap_or("ok").to_string();
+                (o["path"].as_str().unwrap().to_string(), reason)
+            })
+            .collect();
+        (out.status.code(), docs)
+    };
+    let d = dir.to_str().unwrap();
+    let (code, plain) = docs(&["--json", "--max-file-bytes", "4096", d]);
+    assert_eq!(code, Some(0));
+    let want = [
+        ("big.txt", "larger than the limit of 4096 bytes"),
+        ("broken", "symbolic link (not followed)"),
+        ("caf\\xE9 \"q\".txt", "ok"),
+        ("link.txt", "symbolic link (not followed)"),
+        ("sub/loop", "symbolic link (not followed)"),
+        ("sub/text.txt", "ok"),
+    ];
+    let want: Vec<(String, String)> = want
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+    assert_eq!(plain, want);
+
+    // Following links: the file link is read, the loop is not entered, the broken link is
+    // an input that could not be read (exit status 2).
+    let (code, followed) = docs(&["--json", "--follow-links", d]);
+    assert_eq!(code, Some(2));
+    let reasons: Vec<(&str, &str)> = followed
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    assert_eq!(reasons[0], ("big.txt", "ok"));
+    assert!(
+        reasons[1].0 == "broken" && reasons[1].1.starts_with("unreadable: broken symbolic link")
+    );
+    assert_eq!(reasons[3], ("link.txt", "ok"));
+    assert_eq!(
+        reasons[4],
+        ("sub/loop", "symbolic link loop (not followed)")
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
