@@ -221,12 +221,37 @@ fn bench_pathological(c: &mut Criterion) {
     g.sample_size(10);
     let det = Detector::builder().build().unwrap();
 
-    let same_word = "a ".repeat(200_000);
+    let same_word = "a ".repeat(1_000_000);
     let reps = det.repeats(same_word.as_bytes());
-    assert!(!reps.is_empty() && reps.len() <= 200_000 / 25);
+    assert!(!reps.is_empty() && reps.len() <= 1_000_000 / 25);
     g.throughput(Throughput::Bytes(same_word.len() as u64));
-    g.bench_function("one-word-200k", |b| {
+    g.bench_function("one-word-1m", |b| {
         b.iter(|| black_box(det.repeats(same_word.as_bytes())))
+    });
+
+    // A whole document on one 1 MB line, and 10 MB of one character (one token).
+    let mut rng = Rng(70);
+    let line = text(&mut rng, 170_000).replace('\n', " ");
+    assert!(line.len() > 1_000_000 && !line.trim_end().contains('\n'));
+    let one_char = "x".repeat(10_000_000);
+    let mut odd = Corpus::new();
+    odd.add("line", line);
+    odd.add("x", one_char);
+    let report = det.run(&odd);
+    let tokens: Vec<usize> = report.documents().map(|(_, s)| s.tokens).collect();
+    assert!(tokens[0] >= 170_000 && tokens[1] == 1);
+    g.throughput(Throughput::Bytes(corpus_bytes(&odd)));
+    g.bench_function("1mb-line-and-10mb-char", |b| {
+        b.iter(|| black_box(det.run(&odd).summary()))
+    });
+
+    // Mixed scripts: Han, Arabic, Thai, emoji with joiners, combining marks.
+    let mixed = "東京で会議 مرحبا بالعالم สวัสดีครับ 👩\u{200D}💻 cafe\u{301} ".repeat(20_000);
+    let n = neardup::text::tokens(mixed.as_bytes()).count();
+    assert_eq!(n, 20_000 * 15); // 5 Han/Kana, 2 Arabic, 7 Thai (marks attached), 1 Latin
+    g.throughput(Throughput::Bytes(mixed.len() as u64));
+    g.bench_function("mixed-scripts", |b| {
+        b.iter(|| black_box(det.repeats(mixed.as_bytes())))
     });
 
     let mut rng = Rng(7);
