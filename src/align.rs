@@ -65,6 +65,39 @@ pub struct Match {
     pub len: usize,
 }
 
+/// An edit-tolerant passage: exact runs in order on both sides, separated by small gaps.
+/// Made by [`Aligner::chains`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Chain {
+    /// The exact runs, in order; each starts after the previous one on both sides.
+    pub runs: Vec<Match>,
+    /// Tokens in the runs.
+    pub matched: usize,
+    /// Tokens in the gaps: for each gap, the larger of its two sides.
+    pub differing: usize,
+}
+
+impl Chain {
+    fn new(run: Match) -> Chain {
+        Chain {
+            matched: run.len,
+            runs: vec![run],
+            differing: 0,
+        }
+    }
+
+    /// One past the last token of the chain in each sequence.
+    pub fn end(&self) -> (usize, usize) {
+        let last = self.runs.last().expect("a chain has a run");
+        (last.a + last.len, last.b + last.len)
+    }
+
+    /// The first token of the chain in each sequence.
+    pub fn start(&self) -> (usize, usize) {
+        (self.runs[0].a, self.runs[0].b)
+    }
+}
+
 /// Finds shared and repeated passages. See the module docs for the exact definitions.
 #[derive(Clone, Debug)]
 pub struct Aligner {
@@ -103,7 +136,48 @@ impl Aligner {
 
     /// The passages `a` and `b` share, sorted by position in `a`.
     pub fn shared(&self, a: &[u64], b: &[u64]) -> Vec<Match> {
-        let m = self.min_tokens;
+        self.one_to_one(a, b, self.min_tokens)
+    }
+
+    /// Edit-tolerant shared passages of `a` and `b`, sorted by position in `a`.
+    ///
+    /// Exact runs of at least `seed` tokens, taken one to one as in
+    /// [`shared`](Aligner::shared), are chained when the next run starts after the previous
+    /// one in both sequences with at most `max_gap` tokens between them on each side (a
+    /// changed word, a dropped or added phrase). Chains with at least `min_tokens`
+    /// matching tokens are kept. With `max_gap` 0 and `seed` = `min_tokens` this is exactly
+    /// [`shared`](Aligner::shared), one run per chain.
+    ///
+    /// # Panics
+    ///
+    /// When `seed` is 0 (a caller bug; the detector validates its settings).
+    pub fn chains(&self, a: &[u64], b: &[u64], seed: usize, max_gap: usize) -> Vec<Chain> {
+        assert!(seed > 0, "seed must be at least 1");
+        let seed = seed.min(self.min_tokens);
+        let runs = self.one_to_one(a, b, seed);
+        let mut chains: Vec<Chain> = Vec::new();
+        let mut current: Option<Chain> = None;
+        for run in runs {
+            if let Some(c) = current.as_mut() {
+                let (end_a, end_b) = c.end();
+                if run.b >= end_b && run.a - end_a <= max_gap && run.b - end_b <= max_gap {
+                    c.differing += (run.a - end_a).max(run.b - end_b);
+                    c.matched += run.len;
+                    c.runs.push(run);
+                    continue;
+                }
+            }
+            chains.extend(current.take());
+            current = Some(Chain::new(run));
+        }
+        chains.extend(current);
+        chains.retain(|c| c.matched >= self.min_tokens);
+        chains
+    }
+
+    /// Maximal exact matches of at least `min` tokens, taken longest first, one to one.
+    fn one_to_one(&self, a: &[u64], b: &[u64], min: usize) -> Vec<Match> {
+        let m = min;
         if a.len() < m || b.len() < m {
             return Vec::new();
         }
@@ -496,6 +570,25 @@ mod tests {
     }
 
     #[test]
+    fn chains_bridge_small_edits() {
+        // b is a with one word changed and one word dropped.
+        let a = seq("q a b c d e f g h i j k l m n o p r");
+        let b = seq("z a b c d X f g h i k l m n o p r");
+        let al = Aligner::new(10).unwrap();
+        assert!(al.shared(&a, &b).is_empty(), "no exact run of 10");
+        let chains = al.chains(&a, &b, 3, 2);
+        assert_eq!(chains.len(), 1);
+        let c = &chains[0];
+        assert_eq!(c.start(), (1, 1));
+        assert_eq!(c.end(), (a.len(), b.len()));
+        assert_eq!((c.matched, c.differing), (15, 2));
+        // Exact-only: gaps are not bridged.
+        assert!(al.chains(&a, &b, 3, 0).is_empty());
+        // A gap wider than max_gap splits the chain.
+        assert!(al.chains(&a, &b, 3, 0).len() <= al.chains(&a, &b, 3, 1).len());
+    }
+
+    #[test]
     fn a_doubled_block_is_one_repeat() {
         let t = seq("h a b c d e a b c d e");
         let got = Aligner::new(3).unwrap().repeats(&t);
@@ -579,6 +672,52 @@ mod tests {
                 prop_assert!(fast.iter().any(|p| p.a <= ia && ia + planted.len() <= p.a + p.len
                     && p.b <= ib && ib + planted.len() <= p.b + p.len));
             }
+        }
+
+        /// With no gap allowed and seeds of full length, chains are the exact passages.
+        #[test]
+        fn exact_chains_are_the_shared_passages(
+            a in small_seq(3, 60),
+            b in small_seq(3, 60),
+            m in 1usize..6,
+        ) {
+            let al = Aligner::new(m).unwrap();
+            let chains: Vec<Match> = al.chains(&a, &b, m, 0).into_iter()
+                .flat_map(|c| { assert_eq!(c.runs.len(), 1); c.runs }).collect();
+            prop_assert_eq!(chains, al.shared(&a, &b));
+        }
+
+        /// A passage edited by substitutions at least `spacing` tokens apart comes out as
+        /// one chain covering it, with the substituted tokens counted as differing.
+        #[test]
+        fn an_edited_passage_is_one_chain(
+            head in small_seq(1000, 20),
+            len in 40usize..120,
+            salt in 0u64..1000,
+            spacing in 8usize..20,
+            offset in 0usize..8,
+        ) {
+            // Distinct tokens, so that the passage matches itself in one way only.
+            let passage: Vec<u64> = (0..len as u64).map(|i| 1000 + salt + i).collect();
+            let mut edited = passage.clone();
+            let mut changed = 0;
+            for i in (offset..edited.len()).step_by(spacing) {
+                edited[i] = 200_000 + i as u64;
+                changed += 1;
+            }
+            let a: Vec<u64> = head.iter().chain(&passage).copied().collect();
+            let b: Vec<u64> = edited.clone();
+            let chains = Aligner::new(20).unwrap().chains(&a, &b, 5, 3);
+            prop_assert_eq!(chains.len(), 1, "{:?}", chains);
+            let c = &chains[0];
+            // The chain spans the passage, short of edits at its very ends.
+            let (sa, sb) = c.start();
+            let (ea, eb) = c.end();
+            prop_assert!(sb <= offset + 1 && eb + spacing > b.len());
+            prop_assert_eq!(sa - head.len(), sb);
+            prop_assert_eq!(ea - head.len(), eb);
+            prop_assert!(c.differing <= changed);
+            prop_assert_eq!(c.matched + c.differing, eb - sb);
         }
 
         #[test]
