@@ -29,6 +29,7 @@ use crate::lsh;
 use crate::lsh::LshIndex;
 use crate::minhash::{self, MinHasher, Signature};
 use crate::report::{Cluster, DocumentStats, Pair, Passage, Repeat, RepeatedPassage, Report};
+use crate::reuse::{self, Occurrence};
 use crate::shingle::{self, ShingleSet};
 use crate::text::{self, Span, Token};
 
@@ -38,6 +39,12 @@ pub const DEFAULT_SHINGLE_SIZE: usize = 5;
 pub const DEFAULT_THRESHOLD: f64 = 0.8;
 /// The default [`Builder::max_group`].
 pub const DEFAULT_MAX_GROUP: usize = 200;
+/// The default [`Builder::fingerprint_tokens`].
+pub const DEFAULT_FINGERPRINT_TOKENS: usize = 16;
+/// The default [`Builder::seed_tokens`].
+pub const DEFAULT_SEED_TOKENS: usize = 8;
+/// The default [`Builder::max_gap`].
+pub const DEFAULT_MAX_GAP: usize = 8;
 
 /// Settings for a [`Detector`]; made and validated by [`Builder`].
 #[derive(Clone, Debug, PartialEq)]
@@ -52,6 +59,11 @@ pub struct Config {
     min_passage_tokens: usize,
     find_repeats: bool,
     max_group: usize,
+    passage_reuse: bool,
+    fingerprint_tokens: usize,
+    boilerplate_docs: usize,
+    seed_tokens: usize,
+    max_gap: usize,
 }
 
 impl Default for Config {
@@ -67,6 +79,11 @@ impl Default for Config {
             min_passage_tokens: crate::align::DEFAULT_MIN_TOKENS,
             find_repeats: true,
             max_group: DEFAULT_MAX_GROUP,
+            passage_reuse: true,
+            fingerprint_tokens: DEFAULT_FINGERPRINT_TOKENS,
+            boilerplate_docs: reuse::DEFAULT_MAX_DOCS,
+            seed_tokens: DEFAULT_SEED_TOKENS,
+            max_gap: DEFAULT_MAX_GAP,
         }
     }
 }
@@ -190,6 +207,44 @@ impl Builder {
         self
     }
 
+    /// Whether to look for passages shared by documents that are not near-duplicates
+    /// (quotes, syndicated leads, pasted press releases). Default true. See
+    /// [`crate::reuse`] for the guarantee.
+    pub fn passage_reuse(mut self, yes: bool) -> Builder {
+        self.config.passage_reuse = yes;
+        self
+    }
+
+    /// The length in tokens of the shortest exact shared run that passage reuse is
+    /// guaranteed to find between any two documents, at least the shingle size.
+    /// Default 16. Smaller finds more edited passages and keeps more fingerprints
+    /// (about 2 / (t - k + 2) per token).
+    pub fn fingerprint_tokens(mut self, t: usize) -> Builder {
+        self.config.fingerprint_tokens = t;
+        self
+    }
+
+    /// A fingerprint held by more than this many documents is boilerplate and proposes
+    /// no pairs, at least 2. Default 50.
+    pub fn boilerplate_docs(mut self, n: usize) -> Builder {
+        self.config.boilerplate_docs = n;
+        self
+    }
+
+    /// The shortest exact run chained into an edit-tolerant passage, at least 1.
+    /// Default 8 (capped at `min_passage_tokens`).
+    pub fn seed_tokens(mut self, n: usize) -> Builder {
+        self.config.seed_tokens = n;
+        self
+    }
+
+    /// The widest gap, in tokens on either side, between two exact runs of one passage.
+    /// Default 8; 0 reports exact passages only.
+    pub fn max_gap(mut self, n: usize) -> Builder {
+        self.config.max_gap = n;
+        self
+    }
+
     /// Checks every setting and makes the detector.
     pub fn build(self) -> Result<Detector, Error> {
         let c = self.config;
@@ -219,6 +274,23 @@ impl Builder {
         let aligner = Aligner::new(c.min_passage_tokens)?;
         if c.max_group < 2 {
             return Err(Error::invalid("max_group", "2 <= n", c.max_group));
+        }
+        if c.fingerprint_tokens < c.shingle_size {
+            return Err(Error::invalid(
+                "fingerprint_tokens",
+                format!("shingle_size ({}) <= t", c.shingle_size),
+                c.fingerprint_tokens,
+            ));
+        }
+        if c.boilerplate_docs < 2 {
+            return Err(Error::invalid(
+                "boilerplate_docs",
+                "2 <= n",
+                c.boilerplate_docs,
+            ));
+        }
+        if c.seed_tokens == 0 {
+            return Err(Error::invalid("seed_tokens", "1 <= n", c.seed_tokens));
         }
         Ok(Detector {
             config: c,
@@ -253,9 +325,12 @@ pub struct Detector {
 }
 
 /// What stage 1 keeps of a document.
+#[derive(Default)]
 struct Signed {
     tokens: usize,
     band_keys: Box<[u64]>,
+    /// Packed fingerprint rows ([`reuse::row`]), sorted and distinct.
+    fingerprints: Vec<u64>,
     repeats: Vec<RepeatedPassage>,
 }
 
@@ -328,15 +403,28 @@ impl Detector {
     fn shared_of(&self, a: &[u8], ta: &[Token], b: &[u8], tb: &[Token]) -> Vec<Passage> {
         let ha: Vec<u64> = ta.iter().map(|t| t.hash).collect();
         let hb: Vec<u64> = tb.iter().map(|t| t.hash).collect();
+        let (m, c) = (self.aligner.min_tokens(), &self.config);
         let mut out = Vec::new();
-        for m in self.aligner.shared(&ha, &hb) {
-            for v in verified(a, ta, b, tb, m, self.aligner.min_tokens()) {
-                out.push(Passage {
-                    a: span_of(ta, v.a, v.len),
-                    b: span_of(tb, v.b, v.len),
-                    tokens: v.len,
-                });
+        for chain in self.aligner.chains(&ha, &hb, c.seed_tokens, c.max_gap) {
+            // Every run is checked on the normalized text; the chain keeps what passes.
+            let pieces: Vec<Match> = chain
+                .runs
+                .iter()
+                .flat_map(|&run| verified(a, ta, b, tb, run, c.seed_tokens.min(m)))
+                .collect();
+            let matched: usize = pieces.iter().map(|p| p.len).sum();
+            let (Some(first), Some(last)) = (pieces.first(), pieces.last()) else {
+                continue;
+            };
+            if matched < m {
+                continue;
             }
+            out.push(Passage {
+                a: Span::new(ta[first.a].span.start, ta[last.a + last.len - 1].span.end),
+                b: Span::new(tb[first.b].span.start, tb[last.b + last.len - 1].span.end),
+                tokens: matched,
+                differing: chain.differing,
+            });
         }
         out
     }
@@ -344,29 +432,81 @@ impl Detector {
     /// Runs every stage over `corpus`. Never fails: skipped documents are reported as
     /// such, any bytes are accepted.
     pub fn run<'c>(&self, corpus: &'c Corpus) -> Report<'c> {
-        let docs: Vec<(DocId, &[u8], bool)> = corpus
+        let docs: Vec<(usize, &[u8], bool)> = corpus
             .iter()
-            .map(|(id, d)| (id, d.bytes(), d.is_ok()))
+            .map(|(id, d)| (id.index(), d.bytes(), d.is_ok()))
             .collect();
-        let signed: Vec<Signed> =
-            crate::par::map(&docs, |&(_, bytes, ok)| self.stage_one(bytes, ok));
+        let doc_bits = reuse::doc_bits(corpus.len());
+        let signed: Vec<Signed> = crate::par::map(&docs, |&(i, bytes, ok)| {
+            self.stage_one(bytes, ok, i as u32, doc_bits)
+        });
 
-        let mut rows: Vec<(u64, u32)> = signed
-            .iter()
-            .enumerate()
-            .flat_map(|(i, s)| s.band_keys.iter().map(move |&k| (k, i as u32)))
-            .collect();
-        let candidates = lsh::pairs_sharing_a_key(&mut rows, self.config.max_group);
-        drop(rows);
+        // Gather band keys and fingerprints, freeing each document's as it is moved.
+        let n_keys: usize = signed.iter().map(|s| s.band_keys.len()).sum();
+        let n_prints: usize = signed.iter().map(|s| s.fingerprints.len()).sum();
+        let mut keys: Vec<(u64, u32)> = Vec::with_capacity(n_keys);
+        let mut prints: Vec<u64> = Vec::with_capacity(n_prints);
+        let mut stats = Vec::with_capacity(signed.len());
+        let mut repeats = Vec::new();
+        for (i, s) in signed.into_iter().enumerate() {
+            keys.extend(s.band_keys.iter().map(|&k| (k, i as u32)));
+            prints.extend_from_slice(&s.fingerprints);
+            stats.push(DocumentStats { tokens: s.tokens });
+            if !s.repeats.is_empty() {
+                repeats.push(Repeat {
+                    doc: DocId::from_index(i),
+                    passages: s.repeats,
+                });
+            }
+        }
+        let near = lsh::pairs_sharing_a_key(&mut keys, self.config.max_group);
+        drop(keys);
+        let (reused, boilerplate) =
+            reuse::pairs_sharing_a_fingerprint(&mut prints, doc_bits, self.config.boilerplate_docs);
+        drop(prints);
+        let boilerplate_fingerprints = boilerplate.len();
 
+        // Every pair to check once: near-duplicate candidates and passage candidates.
+        let mut candidates: Vec<(u32, u32)> = near.iter().chain(&reused).copied().collect();
+        candidates.sort_unstable();
+        candidates.dedup();
         let checked = crate::par::map(&candidates, |&(a, b)| {
-            self.confirm(
+            self.compare(
                 corpus,
                 DocId::from_index(a as usize),
                 DocId::from_index(b as usize),
+                (&boilerplate, doc_bits),
             )
         });
-        let pairs: Vec<Pair> = checked.into_iter().flatten().collect();
+        let mut pairs = Vec::new();
+        let mut links = Vec::new();
+        let mut reuse_pairs = 0;
+        for outcome in checked.into_iter().flatten() {
+            for p in &outcome.passages {
+                links.push((
+                    Occurrence {
+                        doc: outcome.a,
+                        span: p.a,
+                    },
+                    Occurrence {
+                        doc: outcome.b,
+                        span: p.b,
+                    },
+                ));
+            }
+            if outcome.jaccard >= self.config.threshold {
+                pairs.push(outcome);
+            } else if !outcome.passages.is_empty() {
+                reuse_pairs += 1;
+            }
+        }
+        for r in &repeats {
+            for p in &r.passages {
+                let at = |span| Occurrence { doc: r.doc, span };
+                links.push((at(p.first), at(p.again)));
+            }
+        }
+        let passage_groups = reuse::group_occurrences(&links);
 
         let mut uf = UnionFind::new(corpus.len());
         for p in &pairs {
@@ -382,35 +522,22 @@ impl Detector {
                     .collect(),
             })
             .collect();
-
-        let mut stats = Vec::with_capacity(signed.len());
-        let mut repeats = Vec::new();
-        for (i, s) in signed.into_iter().enumerate() {
-            stats.push(DocumentStats { tokens: s.tokens });
-            if !s.repeats.is_empty() {
-                repeats.push(Repeat {
-                    doc: DocId::from_index(i),
-                    passages: s.repeats,
-                });
-            }
-        }
         Report {
             corpus,
             stats,
             pairs,
             repeats,
             clusters,
-            candidate_pairs: candidates.len(),
+            passage_groups,
+            candidate_pairs: near.len(),
+            reuse_pairs,
+            boilerplate_fingerprints,
         }
     }
 
-    fn stage_one(&self, bytes: &[u8], ok: bool) -> Signed {
+    fn stage_one(&self, bytes: &[u8], ok: bool, doc: u32, doc_bits: u32) -> Signed {
         if !ok {
-            return Signed {
-                tokens: 0,
-                band_keys: Box::default(),
-                repeats: Vec::new(),
-            };
+            return Signed::default();
         }
         let tokens: Vec<Token> = text::tokens(bytes).collect();
         let repeats = if self.config.find_repeats {
@@ -418,30 +545,76 @@ impl Detector {
         } else {
             Vec::new()
         };
+        if tokens.is_empty() {
+            return Signed::default();
+        }
+        let k = self.config.shingle_size;
+        let shingles: Vec<u64> = shingle::shingles(&tokens, k).collect();
+        let sig = self.hasher.sign(shingles.iter().copied());
+        let fingerprints = if self.config.passage_reuse {
+            let w = reuse::window_for(self.config.fingerprint_tokens, k);
+            let mut f: Vec<u64> = reuse::winnow(&shingles, w)
+                .into_iter()
+                .map(|(h, _)| reuse::row(h, doc, doc_bits))
+                .collect();
+            f.sort_unstable();
+            f.dedup();
+            f
+        } else {
+            Vec::new()
+        };
         Signed {
             tokens: tokens.len(),
-            band_keys: match self.sign_tokens(&tokens) {
-                Some(sig) => self.lsh.band_keys(&sig).collect(),
-                None => Box::default(),
-            },
+            band_keys: self.lsh.band_keys(&sig).collect(),
+            fingerprints,
             repeats,
         }
     }
 
-    fn confirm(&self, corpus: &Corpus, a: DocId, b: DocId) -> Option<Pair> {
+    /// Exact Jaccard and shared passages of two documents. `None` when they share
+    /// neither enough shingles nor a passage. Between documents that are not
+    /// near-duplicates, tokens under boilerplate shingles are kept out of passages.
+    fn compare(
+        &self,
+        corpus: &Corpus,
+        a: DocId,
+        b: DocId,
+        (boilerplate, doc_bits): (&[u64], u32),
+    ) -> Option<Pair> {
         let (da, db) = (corpus.get(a).bytes(), corpus.get(b).bytes());
-        let ta: Vec<Token> = text::tokens(da).collect();
-        let tb: Vec<Token> = text::tokens(db).collect();
+        let mut ta: Vec<Token> = text::tokens(da).collect();
+        let mut tb: Vec<Token> = text::tokens(db).collect();
         let k = self.config.shingle_size;
-        let jaccard = ShingleSet::new(&ta, k).jaccard(&ShingleSet::new(&tb, k));
-        if jaccard < self.config.threshold {
+        let sa: Vec<u64> = shingle::shingles(&ta, k).collect();
+        let sb: Vec<u64> = shingle::shingles(&tb, k).collect();
+        let jaccard =
+            ShingleSet::from_hashes(sa.clone()).jaccard(&ShingleSet::from_hashes(sb.clone()));
+        let near = jaccard >= self.config.threshold;
+        if !near && !self.config.passage_reuse {
+            return None;
+        }
+        if !near {
+            // Boilerplate tokens get hashes that match nothing (distinct per side and
+            // position), so no exact run crosses them.
+            for (tokens, shingles, side) in [(&mut ta, &sa, 0u64), (&mut tb, &sb, 1u64)] {
+                let marked =
+                    reuse::boilerplate_tokens(shingles, k, tokens.len(), boilerplate, doc_bits);
+                for (i, (t, &m)) in tokens.iter_mut().zip(&marked).enumerate() {
+                    if m {
+                        t.hash = u64::MAX - 2 * i as u64 - side;
+                    }
+                }
+            }
+        }
+        let passages = self.shared_of(da, &ta, db, &tb);
+        if !near && passages.is_empty() {
             return None;
         }
         Some(Pair {
             a,
             b,
             jaccard,
-            passages: self.shared_of(da, &ta, db, &tb),
+            passages,
         })
     }
 }

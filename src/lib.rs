@@ -104,6 +104,7 @@ pub mod lsh;
 pub mod minhash;
 mod par;
 pub mod report;
+pub mod reuse;
 pub mod shingle;
 pub mod text;
 

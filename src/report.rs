@@ -23,6 +23,7 @@
 //! ```
 
 use crate::corpus::{Corpus, DocId, Status};
+use crate::reuse::PassageGroup;
 use crate::text::Span;
 use std::io::{self, Write};
 
@@ -35,8 +36,11 @@ pub struct Passage {
     pub a: Span,
     /// Where it is in the second document.
     pub b: Span,
-    /// Its length in tokens.
+    /// Tokens that match exactly (the passage's exact runs).
     pub tokens: usize,
+    /// Tokens that differ between the copies: in each gap between exact runs, the larger
+    /// of its two sides. 0 for an exact passage.
+    pub differing: usize,
 }
 
 /// A passage that occurs twice in one document.
@@ -135,6 +139,12 @@ pub struct Summary {
     pub clusters: usize,
     /// Cluster members that are not their cluster's representative.
     pub duplicate_documents: usize,
+    /// Pairs of documents below the threshold that share at least one passage.
+    pub reuse_pairs: usize,
+    /// Groups of passage occurrences.
+    pub passage_groups: usize,
+    /// Distinct fingerprints left out as boilerplate.
+    pub boilerplate_fingerprints: usize,
 }
 
 /// The result of [`Detector::run`](crate::Detector::run). Borrows the corpus for names.
@@ -145,7 +155,10 @@ pub struct Report<'c> {
     pub(crate) pairs: Vec<Pair>,
     pub(crate) repeats: Vec<Repeat>,
     pub(crate) clusters: Vec<Cluster>,
+    pub(crate) passage_groups: Vec<PassageGroup>,
     pub(crate) candidate_pairs: usize,
+    pub(crate) reuse_pairs: usize,
+    pub(crate) boilerplate_fingerprints: usize,
 }
 
 impl<'c> Report<'c> {
@@ -177,6 +190,12 @@ impl<'c> Report<'c> {
         self.clusters.iter()
     }
 
+    /// Groups of occurrences of one passage, across and within documents, each with its
+    /// first copy first; ordered by first copy.
+    pub fn passage_groups(&self) -> std::slice::Iter<'_, PassageGroup> {
+        self.passage_groups.iter()
+    }
+
     /// The counts.
     pub fn summary(&self) -> Summary {
         let ok = self.corpus.iter().filter(|(_, d)| d.is_ok()).count();
@@ -192,6 +211,9 @@ impl<'c> Report<'c> {
             repeated_passages: self.repeats.iter().map(|r| r.passages.len()).sum(),
             clusters: self.clusters.len(),
             duplicate_documents: self.clusters.iter().map(|c| c.members.len() - 1).sum(),
+            reuse_pairs: self.reuse_pairs,
+            passage_groups: self.passage_groups.len(),
+            boilerplate_fingerprints: self.boilerplate_fingerprints,
         }
     }
 
@@ -226,8 +248,8 @@ impl<'c> Report<'c> {
                 let sep = if i == 0 { "" } else { "," };
                 write!(
                     w,
-                    "{sep}{{\"a\":[{},{}],\"b\":[{},{}],\"tokens\":{}}}",
-                    p.a.start, p.a.end, p.b.start, p.b.end, p.tokens
+                    "{sep}{{\"a\":[{},{}],\"b\":[{},{}],\"tokens\":{},\"differing\":{}}}",
+                    p.a.start, p.a.end, p.b.start, p.b.end, p.tokens, p.differing
                 )?;
             }
             w.write_all(b"]}\n")?;
@@ -258,13 +280,26 @@ impl<'c> Report<'c> {
             write_str(&mut w, name(cluster.representative()))?;
             w.write_all(b"}\n")?;
         }
+        for group in &self.passage_groups {
+            w.write_all(b"{\"type\":\"passage\",\"occurrences\":[")?;
+            for (i, o) in group.occurrences().iter().enumerate() {
+                if i > 0 {
+                    w.write_all(b",")?;
+                }
+                w.write_all(b"{\"path\":")?;
+                write_str(&mut w, name(o.doc))?;
+                write!(w, ",\"span\":[{},{}]}}", o.span.start, o.span.end)?;
+            }
+            w.write_all(b"]}\n")?;
+        }
         let s = self.summary();
         writeln!(
             w,
             "{{\"type\":\"summary\",\"documents\":{},\"ok\":{},\"skipped\":{},\"tokens\":{},\
              \"candidate_pairs\":{},\"pairs\":{},\"shared_passages\":{},\
              \"documents_with_repeats\":{},\"repeated_passages\":{},\"clusters\":{},\
-             \"duplicate_documents\":{}}}",
+             \"duplicate_documents\":{},\"reuse_pairs\":{},\"passage_groups\":{},\
+             \"boilerplate_fingerprints\":{}}}",
             s.documents,
             s.ok,
             s.skipped,
@@ -275,7 +310,10 @@ impl<'c> Report<'c> {
             s.documents_with_repeats,
             s.repeated_passages,
             s.clusters,
-            s.duplicate_documents
+            s.duplicate_documents,
+            s.reuse_pairs,
+            s.passage_groups,
+            s.boilerplate_fingerprints
         )
     }
 }

@@ -40,8 +40,23 @@ fn demo_folder_finds_the_reprint_and_the_doubled_paragraphs() {
         "{}",
         pair.jaccard
     );
-    // The three one-word edits split the article into four shared passages.
-    assert_eq!(pair.passages().len(), 4);
+    // Three one-word edits: one edit-tolerant passage over the whole article ...
+    let [whole] = pair.passages() else {
+        panic!("one passage expected: {:?}", pair.passages());
+    };
+    assert_eq!(whole.differing, 3);
+    let a = corpus.get(pair.a).bytes();
+    assert!(a[whole.a.start..].starts_with(b"New library opens"));
+    assert_eq!(
+        whole.a.end,
+        a.len() - 2,
+        "up to the last word, before '.\\n'"
+    );
+    // ... and four exact passages in exact-only mode.
+    let exact = Detector::builder().max_gap(0).build().unwrap().run(&corpus);
+    let passages = exact.pairs().next().unwrap().passages();
+    assert_eq!(passages.len(), 4);
+    assert!(passages.iter().all(|p| p.differing == 0));
 
     let repeats: Vec<_> = report.repeats().collect();
     assert_eq!(repeats.len(), 1);
@@ -178,7 +193,7 @@ fn json_lines_follow_the_schema() {
         kinds,
         [
             "document", "document", "document", "document", "document", "pair", "repeat",
-            "cluster", "summary"
+            "cluster", "passage", "passage", "summary"
         ]
     );
     let pair = &objects[5];
@@ -189,8 +204,14 @@ fn json_lines_follow_the_schema() {
         assert!(s < e && e <= a.bytes().len());
     }
     assert_eq!(objects[7]["representative"], "library-opening.txt");
-    assert_eq!(objects[8]["pairs"], 1);
-    assert_eq!(objects[8]["documents"], 5);
+    // Passage groups: the harbour article's doubled block, and the reprinted article,
+    // each with its first copy first.
+    assert_eq!(objects[8]["occurrences"][0]["path"], "harbour-festival.txt");
+    assert_eq!(objects[9]["occurrences"][0]["path"], "library-opening.txt");
+    assert_eq!(objects[9]["occurrences"][1]["path"], "library-reprint.txt");
+    assert_eq!(objects[10]["pairs"], 1);
+    assert_eq!(objects[10]["documents"], 5);
+    assert_eq!(objects[10]["passage_groups"], 2);
 }
 
 #[test]
@@ -303,8 +324,10 @@ fn large_groups_of_copies_are_checked_as_a_star() {
     let all = Detector::builder().build().unwrap().run(&corpus);
     assert_eq!(all.summary().pairs, 30 * 29 / 2);
     // ... above it, the first copy against each other one; the cluster is the same.
+    // (Passage reuse checks the pairs of up to `boilerplate_docs` documents again.)
     let star = Detector::builder()
         .max_group(10)
+        .passage_reuse(false)
         .build()
         .unwrap()
         .run(&corpus);
@@ -315,4 +338,53 @@ fn large_groups_of_copies_are_checked_as_a_star() {
         assert_eq!(clusters.len(), 1);
         assert_eq!(clusters[0].members().len(), 30);
     }
+}
+
+/// Passages shared by documents that are otherwise unrelated: found whatever the
+/// documents' Jaccard, grouped once with the first copy first, boilerplate left out.
+#[test]
+fn quoted_and_syndicated_passages_are_grouped_with_the_first_copy_first() {
+    let mut rng = Rng(21);
+    let release = text(&mut rng, 80).replace('\n', " ");
+    let footer = text(&mut rng, 40).replace('\n', " ");
+    let mut corpus = Corpus::new();
+    let mut carriers = Vec::new();
+    for i in 0..70 {
+        let mut doc = text(&mut rng, 400);
+        if i % 10 == 3 {
+            // Seven articles paste the press release in the middle, one with edits.
+            let mid = doc.len() / 2;
+            let cut = doc[mid..].find(' ').unwrap() + mid + 1;
+            let pasted = if i == 33 {
+                edit(&mut rng, &release, 0.04)
+            } else {
+                release.clone()
+            };
+            doc.insert_str(cut, &format!("{pasted} "));
+            carriers.push(i);
+        }
+        // Every article ends with the same footer: boilerplate.
+        doc.push_str(&footer);
+        corpus.add(format!("{i:02}"), doc);
+    }
+    let report = Detector::builder().build().unwrap().run(&corpus);
+    assert_eq!(report.pairs().len(), 0, "no near-duplicates");
+    let s = report.summary();
+    assert!(s.boilerplate_fingerprints > 0);
+    assert_eq!(s.reuse_pairs, 7 * 6 / 2);
+    let groups: Vec<_> = report.passage_groups().collect();
+    assert_eq!(groups.len(), 1, "{groups:?}");
+    let docs: Vec<usize> = groups[0]
+        .occurrences()
+        .iter()
+        .map(|o| o.doc.index())
+        .collect();
+    assert_eq!(docs, carriers);
+    // The first copy is the first carrier, and it is the release, word for word.
+    let first = groups[0].first();
+    let bytes = corpus.get(first.doc).bytes();
+    assert_eq!(
+        &bytes[first.span.start..first.span.end],
+        release.trim_end_matches(['.', ' ']).as_bytes()
+    );
 }
