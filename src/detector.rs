@@ -330,7 +330,7 @@ struct Signed {
     tokens: usize,
     band_keys: Box<[u64]>,
     /// Packed fingerprint rows ([`reuse::row`]), sorted and distinct.
-    fingerprints: Vec<u64>,
+    fingerprints: Box<[u64]>,
     repeats: Vec<RepeatedPassage>,
 }
 
@@ -441,16 +441,15 @@ impl Detector {
             self.stage_one(bytes, ok, i as u32, doc_bits)
         });
 
-        // Gather band keys and fingerprints, freeing each document's as it is moved.
+        // Gather band keys (freeing each document's as they are moved) and fingerprints.
         let n_keys: usize = signed.iter().map(|s| s.band_keys.len()).sum();
-        let n_prints: usize = signed.iter().map(|s| s.fingerprints.len()).sum();
         let mut keys: Vec<(u64, u32)> = Vec::with_capacity(n_keys);
-        let mut prints: Vec<u64> = Vec::with_capacity(n_prints);
+        let mut prints: Vec<Box<[u64]>> = Vec::with_capacity(signed.len());
         let mut stats = Vec::with_capacity(signed.len());
         let mut repeats = Vec::new();
         for (i, s) in signed.into_iter().enumerate() {
             keys.extend(s.band_keys.iter().map(|&k| (k, i as u32)));
-            prints.extend_from_slice(&s.fingerprints);
+            prints.push(s.fingerprints);
             stats.push(DocumentStats { tokens: s.tokens });
             if !s.repeats.is_empty() {
                 repeats.push(Repeat {
@@ -462,7 +461,7 @@ impl Detector {
         let near = lsh::pairs_sharing_a_key(&mut keys, self.config.max_group);
         drop(keys);
         let (reused, boilerplate) =
-            reuse::pairs_sharing_a_fingerprint(&mut prints, doc_bits, self.config.boilerplate_docs);
+            reuse::pairs_sharing_a_fingerprint(&prints, doc_bits, self.config.boilerplate_docs);
         drop(prints);
         let boilerplate_fingerprints = boilerplate.len();
 
@@ -559,9 +558,9 @@ impl Detector {
                 .collect();
             f.sort_unstable();
             f.dedup();
-            f
+            f.into_boxed_slice()
         } else {
-            Vec::new()
+            Box::default()
         };
         Signed {
             tokens: tokens.len(),

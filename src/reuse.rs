@@ -88,39 +88,50 @@ pub fn row(fingerprint: u64, doc: u32, doc_bits: u32) -> u64 {
     (fingerprint >> doc_bits << doc_bits) | doc as u64
 }
 
-/// Document pairs that share a fingerprint, from the [`row`]s of all documents; and the
-/// fingerprints left out as boilerplate (held by more than `max_docs` documents), as
-/// sorted [`row`]s with document 0. Pairs come out sorted, `a < b`. Two fingerprints that
-/// agree in their kept high bits count as one: that costs a needless check, never a
-/// missed pair.
-pub fn pairs_sharing_a_fingerprint(
-    rows: &mut [u64],
+/// Document pairs that share a fingerprint, from each document's [`row`]s (each list
+/// sorted); and the fingerprints left out as boilerplate (held by more than `max_docs`
+/// documents), as sorted [`row`]s with document 0. Pairs come out sorted, `a < b`. Two
+/// fingerprints that agree in their kept high bits count as one: that costs a needless
+/// check, never a missed pair.
+///
+/// The rows are grouped in 16 passes by their top 4 bits, so the working copy is a
+/// sixteenth of all fingerprints.
+pub fn pairs_sharing_a_fingerprint<R: AsRef<[u64]>>(
+    rows_by_doc: &[R],
     doc_bits: u32,
     max_docs: usize,
 ) -> (Vec<(u32, u32)>, Vec<u64>) {
-    rows.sort_unstable();
+    const PASSES: u64 = 16;
     let mask = (1u64 << doc_bits) - 1;
     let mut packed = Vec::new();
     let mut boilerplate = Vec::new();
     let mut docs: Vec<u32> = Vec::new();
-    for group in rows.chunk_by(|x, y| x & !mask == y & !mask) {
-        docs.clear();
-        docs.extend(group.iter().map(|r| (r & mask) as u32));
-        docs.dedup();
-        if docs.len() > max_docs {
-            boilerplate.push(group[0] & !mask);
-            continue;
+    let mut part: Vec<u64> = Vec::new();
+    for pass in 0..PASSES {
+        part.clear();
+        for rows in rows_by_doc {
+            let rows = rows.as_ref();
+            let lo = rows.partition_point(|&r| r >> 60 < pass);
+            let hi = rows.partition_point(|&r| r >> 60 <= pass);
+            part.extend_from_slice(&rows[lo..hi]);
         }
-        for (i, &a) in docs.iter().enumerate() {
-            packed.extend(docs[i + 1..].iter().map(|&b| (a as u64) << 32 | b as u64));
+        part.sort_unstable();
+        for group in part.chunk_by(|x, y| x & !mask == y & !mask) {
+            docs.clear();
+            docs.extend(group.iter().map(|r| (r & mask) as u32));
+            docs.dedup();
+            if docs.len() > max_docs {
+                boilerplate.push(group[0] & !mask);
+                continue;
+            }
+            for (i, &a) in docs.iter().enumerate() {
+                packed.extend(docs[i + 1..].iter().map(|&b| (a as u64) << 32 | b as u64));
+            }
         }
     }
     packed.sort_unstable();
     packed.dedup();
-    let pairs = packed
-        .into_iter()
-        .map(|p| ((p >> 32) as u32, p as u32))
-        .collect();
+    let pairs = packed.into_iter().map(|p| ((p >> 32) as u32, p as u32)).collect();
     (pairs, boilerplate)
 }
 
@@ -239,11 +250,17 @@ mod tests {
 
     #[test]
     fn boilerplate_fingerprints_make_no_pairs() {
-        let r = |f: u64, d: u32| row(f << 40, d, 24);
-        let mut rows = vec![r(7, 0), r(7, 1), r(7, 2), r(9, 1), r(9, 3), r(9, 3)];
-        let (pairs, boiler) = pairs_sharing_a_fingerprint(&mut rows, 24, 2);
-        assert_eq!(pairs, [(1, 3)]);
-        assert_eq!(boiler, [7 << 40]);
+        let r = |f: u64, d: u32| row(f << 58, d, 24);
+        let rows = vec![
+            vec![r(7, 0)],
+            vec![r(7, 1), r(9, 1)],
+            vec![r(7, 2)],
+            vec![r(9, 3), r(33, 3)],
+            vec![r(33, 4)],
+        ];
+        let (pairs, boiler) = pairs_sharing_a_fingerprint(&rows, 24, 2);
+        assert_eq!(pairs, [(1, 3), (3, 4)]);
+        assert_eq!(boiler, [7 << 58]);
     }
 
     #[test]
