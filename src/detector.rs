@@ -479,7 +479,7 @@ impl Detector {
         });
         let mut pairs = Vec::new();
         let mut links = Vec::new();
-        let mut reuse_pairs = 0;
+        let mut reuse = Vec::new();
         for outcome in checked.into_iter().flatten() {
             for p in &outcome.passages {
                 links.push((
@@ -496,7 +496,7 @@ impl Detector {
             if outcome.jaccard >= self.config.threshold {
                 pairs.push(outcome);
             } else if !outcome.passages.is_empty() {
-                reuse_pairs += 1;
+                reuse.push(outcome);
             }
         }
         for r in &repeats {
@@ -529,7 +529,7 @@ impl Detector {
             clusters,
             passage_groups,
             candidate_pairs: near.len(),
-            reuse_pairs,
+            reuse,
             boilerplate_fingerprints,
         }
     }

@@ -9,18 +9,30 @@
 //! # JSON Lines
 //!
 //! [`Report::write_json_lines`] writes one object per line, in this order: every
-//! `document`, every `pair`, every `repeat`, every `cluster`, then one `summary`. Offsets
-//! are half-open byte offsets `[start, end)` into the document's original bytes.
+//! `document`, every near-duplicate `pair`, every `reuse` pair (documents below the
+//! threshold that share passages), every `repeat`, every `cluster`, every `passage` group,
+//! then one `summary`. Offsets are half-open byte offsets `[start, end)` into the
+//! document's original bytes; a passage runs from its first word's first byte to its last
+//! word's last byte.
 //!
 //! ```text
 //! {"type":"document","path":P,"bytes":N,"tokens":N,"status":"ok"|"skipped","reason":S|null}
-//! {"type":"pair","a":P,"b":P,"jaccard":F,"passages":[{"a":[S,E],"b":[S,E],"tokens":N}]}
+//! {"type":"pair","a":P,"b":P,"jaccard":F,
+//!  "passages":[{"a":[S,E],"b":[S,E],"tokens":N,"differing":N}]}
+//! {"type":"reuse","a":P,"b":P,"jaccard":F,"passages":[...as in pair...]}
 //! {"type":"repeat","path":P,"passages":[{"first":[S,E],"again":[S,E],"tokens":N}]}
 //! {"type":"cluster","members":[P,..],"representative":P}
+//! {"type":"passage","occurrences":[{"path":P,"span":[S,E]},..]}
 //! {"type":"summary","documents":N,"ok":N,"skipped":N,"tokens":N,"candidate_pairs":N,
 //!  "pairs":N,"shared_passages":N,"documents_with_repeats":N,"repeated_passages":N,
-//!  "clusters":N,"duplicate_documents":N}
+//!  "clusters":N,"duplicate_documents":N,"reuse_pairs":N,"passage_groups":N,
+//!  "boilerplate_fingerprints":N}
 //! ```
+//!
+//! In `pair` and `reuse`, `a` comes first in the corpus; `tokens` counts the words that
+//! match exactly and `differing` the words changed between the copies. A `passage` group
+//! lists every occurrence of one passage, in corpus order and then by position: the first
+//! occurrence is the first copy, the one to keep.
 
 use crate::corpus::{Corpus, DocId, Status};
 use crate::reuse::PassageGroup;
@@ -157,7 +169,7 @@ pub struct Report<'c> {
     pub(crate) clusters: Vec<Cluster>,
     pub(crate) passage_groups: Vec<PassageGroup>,
     pub(crate) candidate_pairs: usize,
-    pub(crate) reuse_pairs: usize,
+    pub(crate) reuse: Vec<Pair>,
     pub(crate) boilerplate_fingerprints: usize,
 }
 
@@ -190,6 +202,12 @@ impl<'c> Report<'c> {
         self.clusters.iter()
     }
 
+    /// Pairs of documents below the threshold that share passages (a quote, a pasted
+    /// block), sorted by `(a, b)`; `jaccard` is their exact Jaccard.
+    pub fn reuse(&self) -> std::slice::Iter<'_, Pair> {
+        self.reuse.iter()
+    }
+
     /// Groups of occurrences of one passage, across and within documents, each with its
     /// first copy first; ordered by first copy.
     pub fn passage_groups(&self) -> std::slice::Iter<'_, PassageGroup> {
@@ -211,7 +229,7 @@ impl<'c> Report<'c> {
             repeated_passages: self.repeats.iter().map(|r| r.passages.len()).sum(),
             clusters: self.clusters.len(),
             duplicate_documents: self.clusters.iter().map(|c| c.members.len() - 1).sum(),
-            reuse_pairs: self.reuse_pairs,
+            reuse_pairs: self.reuse.len(),
             passage_groups: self.passage_groups.len(),
             boilerplate_fingerprints: self.boilerplate_fingerprints,
         }
@@ -238,8 +256,13 @@ impl<'c> Report<'c> {
                 }
             }
         }
-        for pair in &self.pairs {
-            w.write_all(b"{\"type\":\"pair\",\"a\":")?;
+        for (kind, pair) in self
+            .pairs
+            .iter()
+            .map(|p| ("pair", p))
+            .chain(self.reuse.iter().map(|p| ("reuse", p)))
+        {
+            write!(w, "{{\"type\":\"{kind}\",\"a\":")?;
             write_str(&mut w, name(pair.a))?;
             w.write_all(b",\"b\":")?;
             write_str(&mut w, name(pair.b))?;
