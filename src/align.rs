@@ -227,7 +227,49 @@ impl Aligner {
 
     /// The passages repeated inside `t`, sorted by first copy, then later copy.
     pub fn repeats(&self, t: &[u64]) -> Vec<Match> {
-        let m = self.min_tokens;
+        self.repeats_min(t, self.min_tokens)
+    }
+
+    /// Edit-tolerant repeats inside `t`: exact repeats of at least `seed` tokens (as
+    /// [`repeats`](Aligner::repeats) finds them), chained as in
+    /// [`chains`](Aligner::chains) while the first copy stays before the later one; chains
+    /// with at least `min_tokens` matching tokens are kept, sorted by later copy.
+    ///
+    /// # Panics
+    ///
+    /// When `seed` is 0.
+    pub fn repeat_chains(&self, t: &[u64], seed: usize, max_gap: usize) -> Vec<Chain> {
+        assert!(seed > 0, "seed must be at least 1");
+        let mut runs = self.repeats_min(t, seed.min(self.min_tokens));
+        runs.sort_unstable_by_key(|r| (r.b, r.a));
+        let mut chains: Vec<Chain> = Vec::new();
+        let mut current: Option<Chain> = None;
+        for run in runs {
+            if let Some(c) = current.as_mut() {
+                let (end_a, end_b) = c.end();
+                let (_, start_b) = c.start();
+                let fits = run.a >= end_a
+                    && run.b >= end_b
+                    && run.a - end_a <= max_gap
+                    && run.b - end_b <= max_gap
+                    && run.a + run.len <= start_b;
+                if fits {
+                    c.differing += (run.a - end_a).max(run.b - end_b);
+                    c.matched += run.len;
+                    c.runs.push(run);
+                    continue;
+                }
+            }
+            chains.extend(current.take());
+            current = Some(Chain::new(run));
+        }
+        chains.extend(current);
+        chains.retain(|c| c.matched >= self.min_tokens);
+        chains
+    }
+
+    fn repeats_min(&self, t: &[u64], min: usize) -> Vec<Match> {
+        let m = min;
         if t.len() < 2 * m {
             return Vec::new();
         }
@@ -586,6 +628,19 @@ mod tests {
         assert!(al.chains(&a, &b, 3, 0).is_empty());
         // A gap wider than max_gap splits the chain.
         assert!(al.chains(&a, &b, 3, 0).len() <= al.chains(&a, &b, 3, 1).len());
+    }
+
+    #[test]
+    fn an_edited_repeat_is_one_chain() {
+        let t = seq("h a b c d e f g i j k l m x a b c d E f g i j l m");
+        // Runs "a b c d" and "f g i j" repeat; "l m" is shorter than the seed.
+        let al = Aligner::new(8).unwrap();
+        assert!(al.repeats(&t).is_empty());
+        let chains = al.repeat_chains(&t, 3, 2);
+        assert_eq!(chains.len(), 1, "{chains:?}");
+        let c = &chains[0];
+        assert_eq!((c.start(), c.end()), ((1, 14), (10, 23)));
+        assert_eq!((c.matched, c.differing), (8, 1));
     }
 
     #[test]

@@ -20,7 +20,7 @@
 //! reported. Cost: O(B) for B corpus bytes in stage 1 (O(B·k) hash arithmetic), O(n·b)
 //! for stage 2, O(c·t) for c candidate pairs of t tokens in stage 3.
 
-use crate::align::{Aligner, Match};
+use crate::align::{Aligner, Chain, Match};
 use crate::cluster::UnionFind;
 use crate::corpus::{Corpus, DocId};
 use crate::error::Error;
@@ -380,16 +380,24 @@ impl Detector {
 
     fn repeats_of(&self, bytes: &[u8], tokens: &[Token]) -> Vec<RepeatedPassage> {
         let hashes: Vec<u64> = tokens.iter().map(|t| t.hash).collect();
+        let (m, c) = (self.aligner.min_tokens(), &self.config);
         let mut out = Vec::new();
-        for m in self.aligner.repeats(&hashes) {
-            for v in verified(bytes, tokens, bytes, tokens, m, self.aligner.min_tokens()) {
-                out.push(RepeatedPassage {
-                    first: span_of(tokens, v.a, v.len),
-                    again: span_of(tokens, v.b, v.len),
-                    tokens: v.len,
-                });
-            }
+        for chain in self
+            .aligner
+            .repeat_chains(&hashes, c.seed_tokens, c.max_gap)
+        {
+            let Some(v) = verified_chain(bytes, tokens, bytes, tokens, &chain, c.seed_tokens, m)
+            else {
+                continue;
+            };
+            out.push(RepeatedPassage {
+                first: v.a,
+                again: v.b,
+                tokens: v.tokens,
+                differing: v.differing,
+            });
         }
+        out.sort_unstable();
         out
     }
 
@@ -406,25 +414,7 @@ impl Detector {
         let (m, c) = (self.aligner.min_tokens(), &self.config);
         let mut out = Vec::new();
         for chain in self.aligner.chains(&ha, &hb, c.seed_tokens, c.max_gap) {
-            // Every run is checked on the normalized text; the chain keeps what passes.
-            let pieces: Vec<Match> = chain
-                .runs
-                .iter()
-                .flat_map(|&run| verified(a, ta, b, tb, run, c.seed_tokens.min(m)))
-                .collect();
-            let matched: usize = pieces.iter().map(|p| p.len).sum();
-            let (Some(first), Some(last)) = (pieces.first(), pieces.last()) else {
-                continue;
-            };
-            if matched < m {
-                continue;
-            }
-            out.push(Passage {
-                a: Span::new(ta[first.a].span.start, ta[last.a + last.len - 1].span.end),
-                b: Span::new(tb[first.b].span.start, tb[last.b + last.len - 1].span.end),
-                tokens: matched,
-                differing: chain.differing,
-            });
+            out.extend(verified_chain(a, ta, b, tb, &chain, c.seed_tokens, m));
         }
         out
     }
@@ -618,10 +608,34 @@ impl Detector {
     }
 }
 
-/// The byte span from the first byte of token `start` to the last byte of token
-/// `start + len - 1`.
-fn span_of(tokens: &[Token], start: usize, len: usize) -> Span {
-    Span::new(tokens[start].span.start, tokens[start + len - 1].span.end)
+/// Checks every run of a chain on the normalized text and gives the passage it makes:
+/// from the first verified run to the last, with the verified tokens counted; `None` when
+/// fewer than `min` tokens pass.
+fn verified_chain(
+    a: &[u8],
+    ta: &[Token],
+    b: &[u8],
+    tb: &[Token],
+    chain: &Chain,
+    seed: usize,
+    min: usize,
+) -> Option<Passage> {
+    let pieces: Vec<Match> = chain
+        .runs
+        .iter()
+        .flat_map(|&run| verified(a, ta, b, tb, run, seed.min(min)))
+        .collect();
+    let matched: usize = pieces.iter().map(|p| p.len).sum();
+    let (first, last) = (pieces.first()?, pieces.last()?);
+    if matched < min {
+        return None;
+    }
+    Some(Passage {
+        a: Span::new(ta[first.a].span.start, ta[last.a + last.len - 1].span.end),
+        b: Span::new(tb[first.b].span.start, tb[last.b + last.len - 1].span.end),
+        tokens: matched,
+        differing: chain.differing,
+    })
 }
 
 /// Checks a match token by token on the normalized text. Token hashes are 64-bit, so a
@@ -688,13 +702,6 @@ mod tests {
     fn explicit_bands_and_rows_override_the_threshold() {
         let d = Detector::builder().bands(16).rows(8).build().unwrap();
         assert_eq!((d.lsh_config().bands(), d.lsh_config().rows()), (16, 8));
-    }
-
-    #[test]
-    fn spans_cover_whole_tokens() {
-        let text = "alpha beta gamma";
-        let tokens: Vec<Token> = text::tokens(text.as_bytes()).collect();
-        assert_eq!(span_of(&tokens, 1, 2), Span::new(6, 16));
     }
 
     #[test]

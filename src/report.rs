@@ -20,7 +20,7 @@
 //! {"type":"pair","a":P,"b":P,"jaccard":F,
 //!  "passages":[{"a":[S,E],"b":[S,E],"tokens":N,"differing":N}]}
 //! {"type":"reuse","a":P,"b":P,"jaccard":F,"passages":[...as in pair...]}
-//! {"type":"repeat","path":P,"passages":[{"first":[S,E],"again":[S,E],"tokens":N}]}
+//! {"type":"repeat","path":P,"passages":[{"first":[S,E],"again":[S,E],"tokens":N,"differing":N}]}
 //! {"type":"cluster","members":[P,..],"representative":P}
 //! {"type":"passage","occurrences":[{"path":P,"span":[S,E]},..]}
 //! {"type":"summary","documents":N,"ok":N,"skipped":N,"tokens":N,"candidate_pairs":N,
@@ -60,10 +60,13 @@ pub struct Passage {
 pub struct RepeatedPassage {
     /// The first copy.
     pub first: Span,
-    /// A later copy of the same normalized tokens; never overlaps `first`.
+    /// A later copy of the same normalized tokens (up to `differing` changed ones);
+    /// never overlaps `first`.
     pub again: Span,
-    /// Its length in tokens.
+    /// Tokens that match exactly.
     pub tokens: usize,
+    /// Tokens changed between the copies (0 for an exact repeat).
+    pub differing: usize,
 }
 
 /// A confirmed near-duplicate pair.
@@ -285,8 +288,8 @@ impl<'c> Report<'c> {
                 let sep = if i == 0 { "" } else { "," };
                 write!(
                     w,
-                    "{sep}{{\"first\":[{},{}],\"again\":[{},{}],\"tokens\":{}}}",
-                    p.first.start, p.first.end, p.again.start, p.again.end, p.tokens
+                    "{sep}{{\"first\":[{},{}],\"again\":[{},{}],\"tokens\":{},\"differing\":{}}}",
+                    p.first.start, p.first.end, p.again.start, p.again.end, p.tokens, p.differing
                 )?;
             }
             w.write_all(b"]}\n")?;

@@ -131,7 +131,10 @@ pub fn pairs_sharing_a_fingerprint<R: AsRef<[u64]>>(
     }
     packed.sort_unstable();
     packed.dedup();
-    let pairs = packed.into_iter().map(|p| ((p >> 32) as u32, p as u32)).collect();
+    let pairs = packed
+        .into_iter()
+        .map(|p| ((p >> 32) as u32, p as u32))
+        .collect();
     (pairs, boilerplate)
 }
 
