@@ -42,9 +42,9 @@ pub const DEFAULT_MAX_GROUP: usize = 200;
 /// The default [`Builder::fingerprint_tokens`].
 pub const DEFAULT_FINGERPRINT_TOKENS: usize = 16;
 /// The default [`Builder::seed_tokens`].
-pub const DEFAULT_SEED_TOKENS: usize = 8;
+pub const DEFAULT_SEED_TOKENS: usize = 5;
 /// The default [`Builder::max_gap`].
-pub const DEFAULT_MAX_GAP: usize = 8;
+pub const DEFAULT_MAX_GAP: usize = 12;
 
 /// Settings for a [`Detector`]; made and validated by [`Builder`].
 #[derive(Clone, Debug, PartialEq)]
