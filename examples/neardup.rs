@@ -10,10 +10,11 @@
 //! not be read (the rest is still processed and reported).
 
 use neardup::corpus::{Loader, SkipReason, Status};
+use neardup::reuse::Occurrence;
 use neardup::text::{LineIndex, Span};
 use neardup::{Detector, Report};
 use std::io::{self, BufWriter, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 const USAGE: &str = "\
@@ -33,6 +34,12 @@ Options:
   --follow-links            follow symbolic links (loops are detected and skipped)
   --max-file-bytes N        skip larger files, unread [default: 4294967295]
   --fail-on-dup             exit with status 1 when duplicates are found
+  --dedup-out OUT           write a de-duplicated copy of DIR to OUT (must not exist):
+                            near-duplicates reduced to their cluster's representative,
+                            with OUT/manifest.jsonl saying what was removed and why
+  --cut-passages            with --dedup-out, also cut the later copies of repeated
+                            passages (the first copy in a kept file stays)
+  --exact                   exact passages only (no edit-tolerant chaining)
   -h, --help                this text
 
 Exit status: 0 ok; 1 duplicates found (with --fail-on-dup); 2 bad option, unreadable DIR,
@@ -44,6 +51,8 @@ struct Args {
     fail_on_dup: bool,
     builder: neardup::Builder,
     loader: Loader,
+    dedup_out: Option<PathBuf>,
+    cut_passages: bool,
 }
 
 fn main() -> ExitCode {
@@ -79,6 +88,11 @@ fn run() -> Result<ExitCode, String> {
         Err(e) => return Err(format!("writing the report: {e}")),
     }
 
+    if let Some(out) = &args.dedup_out {
+        write_dedup(&report, out, args.cut_passages)
+            .map_err(|e| format!("writing the de-duplicated copy to {}: {e}", out.display()))?;
+    }
+
     let unreadable = corpus
         .iter()
         .any(|(_, d)| matches!(d.status(), Status::Skipped(SkipReason::Unreadable(_))));
@@ -101,6 +115,8 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Option<Args>, Stri
         fail_on_dup: false,
         builder: Detector::builder(),
         loader: Loader::new(),
+        dedup_out: None,
+        cut_passages: false,
     };
     let mut dir_given = false;
     while let Some(arg) = it.next() {
@@ -120,6 +136,15 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Option<Args>, Stri
                 b
             }
             "--no-repeats" => b.find_repeats(false),
+            "--exact" => b.max_gap(0),
+            "--cut-passages" => {
+                args.cut_passages = true;
+                b
+            }
+            "--dedup-out" => {
+                args.dedup_out = Some(PathBuf::from(value(&arg)?));
+                b
+            }
             "--follow-links" => {
                 args.loader = args.loader.follow_links(true);
                 b
@@ -146,6 +171,122 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Option<Args>, Stri
         };
     }
     Ok(Some(args))
+}
+
+/// Writes the kept documents to `out`, minus removed near-duplicates and (with `cut`) the
+/// later copies of repeated passages, and `out/manifest.jsonl`: one line per input
+/// document (`kept`, `removed` or `not copied`) and one per cut passage.
+fn write_dedup(report: &Report<'_>, out: &Path, cut: bool) -> io::Result<()> {
+    use std::collections::BTreeMap;
+    let corpus = report.corpus();
+    std::fs::create_dir(out)?;
+    let mut manifest = BufWriter::new(std::fs::File::create(out.join("manifest.jsonl"))?);
+    let json = |s: &str| serde_like_string(s);
+    // Near-duplicates: every cluster member but the representative is removed.
+    let mut removed: BTreeMap<usize, (neardup::DocId, f64)> = BTreeMap::new();
+    for cluster in report.clusters() {
+        let rep = cluster.representative();
+        for &m in &cluster.members()[1..] {
+            let j = report
+                .pairs()
+                .filter(|p| (p.a == rep && p.b == m) || (p.a == m && p.b == rep))
+                .map(|p| p.jaccard)
+                .next()
+                .unwrap_or(f64::NAN);
+            removed.insert(m.index(), (rep, j));
+        }
+    }
+    // Later copies of passages: in each group, the first occurrence in a kept document
+    // stays and the others in kept documents are cut.
+    let mut cuts: BTreeMap<usize, Vec<(Span, Occurrence)>> = BTreeMap::new();
+    if cut {
+        for group in report.passage_groups() {
+            let mut kept = group
+                .occurrences()
+                .iter()
+                .filter(|o| !removed.contains_key(&o.doc.index()));
+            let Some(first) = kept.next() else { continue };
+            for o in kept {
+                cuts.entry(o.doc.index())
+                    .or_default()
+                    .push((o.span, *first));
+            }
+        }
+    }
+    for (id, doc) in corpus.iter() {
+        let i = id.index();
+        let name = doc.name();
+        if let Status::Skipped(reason) = doc.status() {
+            let r = json(&reason.to_string());
+            writeln!(
+                manifest,
+                "{{\"path\":{},\"action\":\"not copied\",\"reason\":{r}}}",
+                json(name)
+            )?;
+            continue;
+        }
+        if let Some(&(rep, j)) = removed.get(&i) {
+            let rep = corpus.get(rep).name();
+            writeln!(
+                manifest,
+                "{{\"path\":{},\"action\":\"removed\",\"reason\":\"near-duplicate\",\"kept\":{},\"jaccard\":{j}}}",
+                json(name),
+                json(rep)
+            )?;
+            continue;
+        }
+        let bytes = doc.bytes();
+        let mut spans: Vec<(Span, Occurrence)> = cuts.remove(&i).unwrap_or_default();
+        spans.sort_by_key(|s| s.0);
+        let mut kept_bytes = Vec::with_capacity(bytes.len());
+        let mut at = 0;
+        for (span, first) in &spans {
+            let start = span.start.max(at);
+            if span.end <= start {
+                continue;
+            }
+            kept_bytes.extend_from_slice(&bytes[at..start]);
+            at = span.end;
+            let first_name = corpus.get(first.doc).name();
+            writeln!(
+                manifest,
+                "{{\"path\":{},\"action\":\"cut\",\"span\":[{start},{}],\"reason\":\"repeated passage\",\"first\":{{\"path\":{},\"span\":[{},{}]}}}}",
+                json(name),
+                span.end,
+                json(first_name),
+                first.span.start,
+                first.span.end
+            )?;
+        }
+        kept_bytes.extend_from_slice(&bytes[at..]);
+        let path = out.join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(&path, &kept_bytes)?;
+        writeln!(
+            manifest,
+            "{{\"path\":{},\"action\":\"kept\",\"bytes\":{}}}",
+            json(name),
+            kept_bytes.len()
+        )?;
+    }
+    manifest.flush()
+}
+
+/// A JSON string literal.
+fn serde_like_string(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 fn number<T: std::str::FromStr>(name: &str, value: &str) -> Result<T, String> {

@@ -214,6 +214,49 @@ fn links_loops_odd_names_and_size_limits() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+#[test]
+fn dedup_out_writes_a_cleaned_copy_and_a_manifest() {
+    let out = std::env::temp_dir().join(format!("neardup-cli-{}-dedup", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
+    let run_out = run(&["--cut-passages", "--dedup-out", out.to_str().unwrap()]);
+    assert!(run_out.status.success(), "{run_out:?}");
+    let manifest: Vec<serde_json::Value> = std::fs::read_to_string(out.join("manifest.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let actions: Vec<(&str, &str)> = manifest
+        .iter()
+        .map(|m| (m["path"].as_str().unwrap(), m["action"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            ("allotment-water.txt", "kept"),
+            ("harbour-festival.txt", "cut"),
+            ("harbour-festival.txt", "kept"),
+            ("library-opening.txt", "kept"),
+            ("library-reprint.txt", "removed"),
+            ("sourdough-notes.txt", "kept"),
+        ]
+    );
+    assert_eq!(manifest[4]["kept"], "library-opening.txt");
+    assert!(!out.join("library-reprint.txt").exists());
+    // The doubled paragraphs now appear once; the rest of the article is unchanged.
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo");
+    let original = std::fs::read_to_string(demo.join("harbour-festival.txt")).unwrap();
+    let cleaned = std::fs::read_to_string(out.join("harbour-festival.txt")).unwrap();
+    let span = &manifest[1]["span"];
+    let (s, e) = (
+        span[0].as_u64().unwrap() as usize,
+        span[1].as_u64().unwrap() as usize,
+    );
+    assert_eq!(cleaned, format!("{}{}", &original[..s], &original[e..]));
+    assert_eq!(cleaned.matches("raft race").count(), 1);
+    assert_eq!(original.matches("raft race").count(), 2);
+    let _ = std::fs::remove_dir_all(&out);
+}
+
 /// The seed articles, when the shared folder is next to the repository.
 fn seeds() -> Option<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/seeds");
