@@ -332,18 +332,35 @@ fn write_human<W: Write>(w: &mut W, report: &Report<'_>, det: &Detector) -> io::
     if report.pairs().len() == 0 {
         writeln!(w, "  none")?;
     }
-    for pair in report.pairs() {
+    let write_pair = |w: &mut W, pair: &neardup::Pair| -> io::Result<()> {
         let (a, b) = (corpus.get(pair.a).name(), corpus.get(pair.b).name());
         writeln!(w, "  {a}  ~  {b}   jaccard {:.3}", pair.jaccard)?;
         for p in pair.passages() {
+            let edits = match p.differing {
+                0 => String::new(),
+                d => format!(", {d} differing"),
+            };
             writeln!(
                 w,
-                "    shared {} = {} ({} tokens) \"{}\"",
+                "    shared {} = {} ({} tokens{edits}) \"{}\"",
                 place(pair.a, p.a),
                 place(pair.b, p.b),
                 p.tokens,
                 snippet(pair.a, p.a)
             )?;
+        }
+        Ok(())
+    };
+    for pair in report.pairs() {
+        write_pair(w, pair)?;
+    }
+    if report.reuse().len() > 0 {
+        writeln!(
+            w,
+            "\npassages shared by files that are not near-duplicates:"
+        )?;
+        for pair in report.reuse() {
+            write_pair(w, pair)?;
         }
     }
     writeln!(

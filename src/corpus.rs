@@ -241,7 +241,7 @@ pub const MAX_DOCUMENT_BYTES: u64 = u32::MAX as u64;
 ///     .follow_links(true)
 ///     .max_file_bytes(1 << 20)
 ///     .load(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/demo"))?;
-/// assert_eq!(corpus.len(), 5);
+/// assert_eq!(corpus.len(), 6);
 /// # Ok::<(), neardup::Error>(())
 /// ```
 #[derive(Clone, Debug)]

@@ -192,26 +192,41 @@ fn json_lines_follow_the_schema() {
     assert_eq!(
         kinds,
         [
-            "document", "document", "document", "document", "document", "pair", "repeat",
-            "cluster", "passage", "passage", "summary"
+            "document", "document", "document", "document", "document", "document", "pair",
+            "reuse", "repeat", "cluster", "passage", "passage", "passage", "summary"
         ]
     );
-    let pair = &objects[5];
+    let pair = &objects[6];
     let a = corpus.get(report.pairs().next().unwrap().a);
     for p in pair["passages"].as_array().unwrap() {
         let s = p["a"][0].as_u64().unwrap() as usize;
         let e = p["a"][1].as_u64().unwrap() as usize;
         assert!(s < e && e <= a.bytes().len());
     }
-    assert_eq!(objects[7]["representative"], "library-opening.txt");
-    // Passage groups: the harbour article's doubled block, and the reprinted article,
-    // each with its first copy first.
-    assert_eq!(objects[8]["occurrences"][0]["path"], "harbour-festival.txt");
-    assert_eq!(objects[9]["occurrences"][0]["path"], "library-opening.txt");
-    assert_eq!(objects[9]["occurrences"][1]["path"], "library-reprint.txt");
-    assert_eq!(objects[10]["pairs"], 1);
-    assert_eq!(objects[10]["documents"], 5);
-    assert_eq!(objects[10]["passage_groups"], 2);
+    // The letter quotes a paragraph of the allotment report: reuse, not a near-duplicate.
+    assert_eq!(objects[7]["a"], "allotment-water.txt");
+    assert_eq!(objects[7]["b"], "letters-page.txt");
+    assert!(objects[7]["jaccard"].as_f64().unwrap() < 0.5);
+    assert_eq!(objects[9]["representative"], "library-opening.txt");
+    // Passage groups, each with its first copy first: the quoted paragraph, the harbour
+    // article's doubled block, and the reprinted article.
+    let first = |i: usize, j: usize| objects[i]["occurrences"][j]["path"].as_str().unwrap();
+    assert_eq!(
+        (first(10, 0), first(10, 1)),
+        ("allotment-water.txt", "letters-page.txt")
+    );
+    assert_eq!(first(11, 0), "harbour-festival.txt");
+    assert_eq!(
+        (first(12, 0), first(12, 1)),
+        ("library-opening.txt", "library-reprint.txt")
+    );
+    let summary = &objects[13];
+    assert_eq!(
+        (summary["pairs"].as_u64(), summary["reuse_pairs"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(summary["documents"], 6);
+    assert_eq!(summary["passage_groups"], 3);
 }
 
 #[test]

@@ -62,7 +62,11 @@ fn no_arguments_runs_the_demo() {
         "{text}"
     );
     assert!(
-        text.contains("summary: 5 files (5 compared, 0 skipped)"),
+        text.contains("allotment-water.txt  ~  letters-page.txt"),
+        "{text}"
+    );
+    assert!(
+        text.contains("summary: 6 files (6 compared, 0 skipped)"),
         "{text}"
     );
 }
@@ -235,12 +239,15 @@ fn dedup_out_writes_a_cleaned_copy_and_a_manifest() {
             ("allotment-water.txt", "kept"),
             ("harbour-festival.txt", "cut"),
             ("harbour-festival.txt", "kept"),
+            ("letters-page.txt", "cut"),
+            ("letters-page.txt", "kept"),
             ("library-opening.txt", "kept"),
             ("library-reprint.txt", "removed"),
             ("sourdough-notes.txt", "kept"),
         ]
     );
-    assert_eq!(manifest[4]["kept"], "library-opening.txt");
+    assert_eq!(manifest[6]["kept"], "library-opening.txt");
+    assert_eq!(manifest[3]["first"]["path"], "allotment-water.txt");
     assert!(!out.join("library-reprint.txt").exists());
     // The doubled paragraphs now appear once; the rest of the article is unchanged.
     let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo");
