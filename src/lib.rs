@@ -13,9 +13,11 @@ The pipeline, one module per stage, data flowing one way:
 * [`minhash`]: shingle set → [`Signature`] of k slots whose agreement estimates Jaccard.
 * [`lsh`]: signatures → bands → [`LshIndex`] → candidate pairs, verified with the exact
   Jaccard of the shingle sets.
-* [`align`]: confirmed pairs → the exact passages they share; every document → the
-  passages repeated inside it. [`cluster`] joins pairs into clusters; [`report`] says it
-  all, also as JSON Lines.
+* [`align`]: confirmed pairs → the passages they share (exact runs, chained across small
+  edits); every document → the passages repeated inside it. [`reuse`] finds, by winnowed
+  fingerprints, the documents that share a passage whatever their overall similarity,
+  and groups every passage's occurrences with its first copy first. [`cluster`] joins
+  pairs into clusters; [`report`] says it all, also as JSON Lines.
 
 [`Detector`] runs them all over a [`Corpus`].
 
