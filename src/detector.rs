@@ -427,19 +427,25 @@ impl Detector {
             .map(|(id, d)| (id.index(), d.bytes(), d.is_ok()))
             .collect();
         let doc_bits = reuse::doc_bits(corpus.len());
-        let signed: Vec<Signed> = crate::par::map(&docs, |&(i, bytes, ok)| {
+        let mut signed: Vec<Signed> = crate::par::map(&docs, |&(i, bytes, ok)| {
             self.stage_one(bytes, ok, i as u32, doc_bits)
         });
 
-        // Gather band keys (freeing each document's as they are moved) and fingerprints.
+        // Passage candidates first, then near-duplicate candidates, so that the
+        // fingerprints are freed before the band-key rows are built (peak memory).
+        let prints: Vec<Box<[u64]>> = signed
+            .iter_mut()
+            .map(|s| std::mem::take(&mut s.fingerprints))
+            .collect();
+        let (reused, boilerplate) =
+            reuse::pairs_sharing_a_fingerprint(&prints, doc_bits, self.config.boilerplate_docs);
+        drop(prints);
         let n_keys: usize = signed.iter().map(|s| s.band_keys.len()).sum();
         let mut keys: Vec<(u64, u32)> = Vec::with_capacity(n_keys);
-        let mut prints: Vec<Box<[u64]>> = Vec::with_capacity(signed.len());
         let mut stats = Vec::with_capacity(signed.len());
         let mut repeats = Vec::new();
         for (i, s) in signed.into_iter().enumerate() {
             keys.extend(s.band_keys.iter().map(|&k| (k, i as u32)));
-            prints.push(s.fingerprints);
             stats.push(DocumentStats { tokens: s.tokens });
             if !s.repeats.is_empty() {
                 repeats.push(Repeat {
@@ -450,9 +456,6 @@ impl Detector {
         }
         let near = lsh::pairs_sharing_a_key(&mut keys, self.config.max_group);
         drop(keys);
-        let (reused, boilerplate) =
-            reuse::pairs_sharing_a_fingerprint(&prints, doc_bits, self.config.boilerplate_docs);
-        drop(prints);
         let boilerplate_fingerprints = boilerplate.len();
 
         // Every pair to check once: near-duplicate candidates and passage candidates.
