@@ -269,6 +269,22 @@ fn bench_pathological(c: &mut Criterion) {
         b.iter(|| black_box(det.run(&identical).summary()))
     });
 
+    // Every document carries the same boilerplate paragraph: its fingerprints are capped,
+    // no pair comes of it, and the cost stays that of the documents alone.
+    let mut rng = Rng(71);
+    let footer = text(&mut rng, 60);
+    let mut boiler = Corpus::new();
+    for i in 0..2000 {
+        boiler.add(format!("{i}"), format!("{}{footer}", text(&mut rng, 250)));
+    }
+    let s = det.run(&boiler).summary();
+    assert!(s.boilerplate_fingerprints > 0);
+    assert_eq!((s.pairs, s.reuse_pairs), (0, 0));
+    g.throughput(Throughput::Bytes(corpus_bytes(&boiler)));
+    g.bench_function("shared-boilerplate-2k", |b| {
+        b.iter(|| black_box(det.run(&boiler).summary()))
+    });
+
     let (unrelated, _) = corpus(2000, 8);
     let mut none = Corpus::new();
     for (i, (_, d)) in unrelated.iter().enumerate() {

@@ -286,7 +286,84 @@ mod tests {
         assert_eq!(groups[0].first(), o(0, 10, 50));
     }
 
+    /// Brute force: occurrences merged by repeated pairwise overlap, components by
+    /// repeated relaxation, each group sorted.
+    fn naive_groups(links: &[(Occurrence, Occurrence)]) -> Vec<Vec<Occurrence>> {
+        let mut occ: Vec<Occurrence> = links.iter().flat_map(|&(x, y)| [x, y]).collect();
+        occ.sort();
+        occ.dedup();
+        let n = occ.len();
+        let mut comp: Vec<usize> = (0..n).collect();
+        let same_node = |x: &Occurrence, y: &Occurrence| x.doc == y.doc && x.span.overlaps(&y.span);
+        loop {
+            let mut changed = false;
+            for i in 0..n {
+                for j in 0..n {
+                    let linked = links.iter().any(|(x, y)| {
+                        (*x == occ[i] && *y == occ[j]) || (*y == occ[i] && *x == occ[j])
+                    });
+                    if (linked || same_node(&occ[i], &occ[j])) && comp[i] != comp[j] {
+                        let c = comp[i].min(comp[j]);
+                        comp[i] = c;
+                        comp[j] = c;
+                        changed = true;
+                    }
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        let mut groups: Vec<Vec<Occurrence>> = Vec::new();
+        for c in 0..n {
+            let members: Vec<Occurrence> =
+                (0..n).filter(|&i| comp[i] == c).map(|i| occ[i]).collect();
+            if members.is_empty() {
+                continue;
+            }
+            // Merge overlapping occurrences of one document, as the groups report them.
+            let mut merged: Vec<Occurrence> = Vec::new();
+            for o in members {
+                match merged.last_mut() {
+                    Some(m) if m.doc == o.doc && o.span.start < m.span.end => {
+                        m.span.end = m.span.end.max(o.span.end)
+                    }
+                    _ => merged.push(o),
+                }
+            }
+            if merged.len() > 1 {
+                groups.push(merged);
+            }
+        }
+        groups.sort();
+        groups
+    }
+
     proptest! {
+        /// Groups are the connected components of links and overlaps, listed with the
+        /// first copy (corpus order, then position) first, ordered by first copy.
+        #[test]
+        fn groups_equal_brute_force_components(
+            raw in prop::collection::vec(((0usize..4, 0usize..60, 1usize..20), (0usize..4, 0usize..60, 1usize..20)), 1..12),
+        ) {
+            let o = |(d, s, l): (usize, usize, usize)| Occurrence {
+                doc: DocId::from_index(d),
+                span: Span::new(s, s + l),
+            };
+            let links: Vec<(Occurrence, Occurrence)> = raw
+                .into_iter()
+                .map(|(x, y)| (o(x), o(y)))
+                .filter(|(x, y)| !(x.doc == y.doc && x.span.overlaps(&y.span)))
+                .collect();
+            let got: Vec<Vec<Occurrence>> =
+                group_occurrences(&links).into_iter().map(|g| g.occurrences).collect();
+            for g in &got {
+                prop_assert!(g.windows(2).all(|w| w[0] < w[1]));
+            }
+            prop_assert!(got.windows(2).all(|w| w[0][0] < w[1][0]));
+            prop_assert_eq!(got, naive_groups(&links));
+        }
+
         #[test]
         fn winnowing_equals_the_naive_definition(
             h in prop::collection::vec(0u64..20, 0..80),

@@ -120,6 +120,8 @@ fn every_file_in_a_messy_folder_is_accounted_for() {
         let fifo = dir.join("pipe");
         let made = Command::new("mkfifo").arg(&fifo).status();
         assert!(made.is_ok_and(|s| s.success()), "mkfifo failed");
+        // A listening socket: skipped without being opened (opening would fail).
+        let _socket = std::os::unix::net::UnixListener::bind(dir.join("sock")).unwrap();
     }
     let out = run(&["--json", dir.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{out:?}");
@@ -143,6 +145,7 @@ fn every_file_in_a_messy_folder_is_accounted_for() {
     if cfg!(unix) {
         want.insert(2, ("link.txt", "skipped"));
         want.insert(3, ("pipe", "skipped"));
+        want.insert(4, ("sock", "skipped"));
     }
     let want: Vec<(String, String)> = want
         .into_iter()
@@ -262,6 +265,43 @@ fn dedup_out_writes_a_cleaned_copy_and_a_manifest() {
     assert_eq!(cleaned.matches("raft race").count(), 1);
     assert_eq!(original.matches("raft race").count(), 2);
     let _ = std::fs::remove_dir_all(&out);
+}
+
+/// Large inputs, run with `cargo test --release -- --ignored` (a minute or two): a single
+/// 200 MB file and a folder of 100,000 files.
+#[test]
+#[ignore]
+fn a_200_mb_file_and_100k_files() {
+    let dir = scratch_dir("huge");
+    let line = "lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod \
+                tempor incididunt ut labore et dolore magna aliqua\n";
+    let mut big = String::with_capacity(200_000_000);
+    let mut i = 0u64;
+    while big.len() < 200_000_000 {
+        big.push_str(&format!("{i} {line}"));
+        i += 1;
+    }
+    std::fs::write(dir.join("big.txt"), &big).unwrap();
+    let out = run(&["--json", "--no-repeats", dir.to_str().unwrap()]);
+    assert!(out.status.success(), "{out:?}");
+    let objects = json_lines(&out);
+    assert_eq!(objects[0]["bytes"], big.len());
+    assert_eq!(objects[0]["status"], "ok");
+    std::fs::remove_file(dir.join("big.txt")).unwrap();
+
+    for i in 0..100_000 {
+        if i % 1000 == 0 {
+            std::fs::create_dir_all(dir.join(format!("{:03}", i / 1000))).unwrap();
+        }
+        let path = dir.join(format!("{:03}/{i:06}.txt", i / 1000));
+        std::fs::write(path, format!("document {i} says {line}")).unwrap();
+    }
+    let out = run(&["--json", dir.to_str().unwrap()]);
+    assert!(out.status.success(), "{out:?}");
+    let summary = json_lines(&out).pop().unwrap();
+    assert_eq!(summary["documents"], 100_000);
+    assert_eq!(summary["ok"], 100_000);
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// The seed articles, when the shared folder is next to the repository.

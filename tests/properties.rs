@@ -64,6 +64,18 @@ proptest! {
         }
     }
 
+    /// Any bytes as a serialized signature: an error, or a signature that round-trips.
+    #[test]
+    fn signature_decoding_accepts_any_bytes(bytes in prop::collection::vec(any::<u8>(), 0..80)) {
+        let mut framed = b"NDS1".to_vec();
+        framed.extend_from_slice(&bytes);
+        for input in [&bytes[..], &framed[..]] {
+            if let Ok(sig) = neardup::Signature::from_bytes(input) {
+                prop_assert_eq!(sig.to_bytes(), input.to_vec());
+            }
+        }
+    }
+
     /// Any bytes through the whole detector: no panic, and every passage is the same
     /// normalized text on both sides.
     #[test]
