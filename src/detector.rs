@@ -39,8 +39,6 @@ pub const DEFAULT_SHINGLE_SIZE: usize = 5;
 pub const DEFAULT_THRESHOLD: f64 = 0.8;
 /// The default [`Builder::max_group`].
 pub const DEFAULT_MAX_GROUP: usize = 200;
-/// The default [`Builder::fingerprint_tokens`].
-pub const DEFAULT_FINGERPRINT_TOKENS: usize = 16;
 /// The default [`Builder::seed_tokens`].
 pub const DEFAULT_SEED_TOKENS: usize = 5;
 /// The default [`Builder::max_gap`].
@@ -60,7 +58,7 @@ pub struct Config {
     find_repeats: bool,
     max_group: usize,
     passage_reuse: bool,
-    fingerprint_tokens: usize,
+    fingerprint_tokens: Option<usize>,
     boilerplate_docs: usize,
     seed_tokens: usize,
     max_gap: usize,
@@ -80,7 +78,7 @@ impl Default for Config {
             find_repeats: true,
             max_group: DEFAULT_MAX_GROUP,
             passage_reuse: true,
-            fingerprint_tokens: DEFAULT_FINGERPRINT_TOKENS,
+            fingerprint_tokens: None,
             boilerplate_docs: reuse::DEFAULT_MAX_DOCS,
             seed_tokens: DEFAULT_SEED_TOKENS,
             max_gap: DEFAULT_MAX_GAP,
@@ -217,10 +215,12 @@ impl Builder {
 
     /// The length in tokens of the shortest exact shared run that passage reuse is
     /// guaranteed to find between any two documents, at least the shingle size.
-    /// Default 16. Smaller finds more edited passages and keeps more fingerprints
-    /// (about 2 / (t - k + 2) per token).
+    /// Default: `min_passage_tokens` (but at least the shingle size), so every exact
+    /// passage that is reported at all is found between any two documents. Smaller finds
+    /// more heavily edited passages and keeps more fingerprints (about 2 / (t - k + 2) per
+    /// token, 8 bytes each).
     pub fn fingerprint_tokens(mut self, t: usize) -> Builder {
-        self.config.fingerprint_tokens = t;
+        self.config.fingerprint_tokens = Some(t);
         self
     }
 
@@ -275,11 +275,11 @@ impl Builder {
         if c.max_group < 2 {
             return Err(Error::invalid("max_group", "2 <= n", c.max_group));
         }
-        if c.fingerprint_tokens < c.shingle_size {
+        if let Some(t) = c.fingerprint_tokens.filter(|&t| t < c.shingle_size) {
             return Err(Error::invalid(
                 "fingerprint_tokens",
                 format!("shingle_size ({}) <= t", c.shingle_size),
-                c.fingerprint_tokens,
+                t,
             ));
         }
         if c.boilerplate_docs < 2 {
@@ -405,16 +405,31 @@ impl Detector {
     pub fn shared_passages(&self, a: &[u8], b: &[u8]) -> Vec<Passage> {
         let ta: Vec<Token> = text::tokens(a).collect();
         let tb: Vec<Token> = text::tokens(b).collect();
-        self.shared_of(a, &ta, b, &tb)
+        self.shared_of(a, &ta, b, &tb, None)
     }
 
-    fn shared_of(&self, a: &[u8], ta: &[Token], b: &[u8], tb: &[Token]) -> Vec<Passage> {
+    /// Shared passages; with `barriers` (tokens of each side that no passage may span),
+    /// chains are split where a gap holds such a token.
+    fn shared_of(
+        &self,
+        a: &[u8],
+        ta: &[Token],
+        b: &[u8],
+        tb: &[Token],
+        barriers: Option<(&[bool], &[bool])>,
+    ) -> Vec<Passage> {
         let ha: Vec<u64> = ta.iter().map(|t| t.hash).collect();
         let hb: Vec<u64> = tb.iter().map(|t| t.hash).collect();
         let (m, c) = (self.aligner.min_tokens(), &self.config);
         let mut out = Vec::new();
         for chain in self.aligner.chains(&ha, &hb, c.seed_tokens, c.max_gap) {
-            out.extend(verified_chain(a, ta, b, tb, &chain, c.seed_tokens, m));
+            let pieces = match barriers {
+                Some((xa, xb)) => split_at_barriers(chain, xa, xb),
+                None => vec![chain],
+            };
+            for piece in &pieces {
+                out.extend(verified_chain(a, ta, b, tb, piece, c.seed_tokens, m));
+            }
         }
         out
     }
@@ -544,7 +559,11 @@ impl Detector {
         let shingles: Vec<u64> = shingle::shingles(&tokens, k).collect();
         let sig = self.hasher.sign(shingles.iter().copied());
         let fingerprints = if self.config.passage_reuse {
-            let w = reuse::window_for(self.config.fingerprint_tokens, k);
+            let t = self
+                .config
+                .fingerprint_tokens
+                .unwrap_or(self.config.min_passage_tokens);
+            let w = reuse::window_for(t.max(k), k);
             let mut f: Vec<u64> = reuse::winnow(&shingles, w)
                 .into_iter()
                 .map(|(h, _)| reuse::row(h, doc, doc_bits))
@@ -585,9 +604,12 @@ impl Detector {
         if !near && !self.config.passage_reuse {
             return None;
         }
-        if !near {
+        let passages = if near {
+            self.shared_of(da, &ta, db, &tb, None)
+        } else {
             // Boilerplate tokens get hashes that match nothing (distinct per side and
-            // position), so no exact run crosses them.
+            // position), so no exact run crosses them, and no chain bridges them.
+            let mut marks = Vec::with_capacity(2);
             for (tokens, shingles, side) in [(&mut ta, &sa, 0u64), (&mut tb, &sb, 1u64)] {
                 let marked =
                     reuse::boilerplate_tokens(shingles, k, tokens.len(), boilerplate, doc_bits);
@@ -596,9 +618,10 @@ impl Detector {
                         t.hash = u64::MAX - 2 * i as u64 - side;
                     }
                 }
+                marks.push(marked);
             }
-        }
-        let passages = self.shared_of(da, &ta, db, &tb);
+            self.shared_of(da, &ta, db, &tb, Some((&marks[0], &marks[1])))
+        };
         if !near && passages.is_empty() {
             return None;
         }
@@ -609,6 +632,29 @@ impl Detector {
             passages,
         })
     }
+}
+
+/// Splits a chain wherever the gap between two runs holds a barrier token on either side.
+fn split_at_barriers(chain: Chain, xa: &[bool], xb: &[bool]) -> Vec<Chain> {
+    let mut out: Vec<Chain> = Vec::new();
+    for run in chain.runs {
+        if let Some(c) = out.last_mut() {
+            let (ea, eb) = c.end();
+            let blocked = xa[ea..run.a].iter().any(|&x| x) || xb[eb..run.b].iter().any(|&x| x);
+            if !blocked {
+                c.differing += (run.a - ea).max(run.b - eb);
+                c.matched += run.len;
+                c.runs.push(run);
+                continue;
+            }
+        }
+        out.push(Chain {
+            runs: vec![run],
+            matched: run.len,
+            differing: 0,
+        });
+    }
+    out
 }
 
 /// Checks every run of a chain on the normalized text and gives the passage it makes:
@@ -705,6 +751,27 @@ mod tests {
     fn explicit_bands_and_rows_override_the_threshold() {
         let d = Detector::builder().bands(16).rows(8).build().unwrap();
         assert_eq!((d.lsh_config().bands(), d.lsh_config().rows()), (16, 8));
+    }
+
+    #[test]
+    fn barriers_split_chains() {
+        let run = |a, b, len| Match { a, b, len };
+        let chain = Chain {
+            runs: vec![run(0, 0, 5), run(6, 7, 5), run(13, 14, 5)],
+            matched: 15,
+            differing: 4,
+        };
+        let mut xa = vec![false; 20];
+        let xb = vec![false; 20];
+        assert_eq!(
+            split_at_barriers(chain.clone(), &xa, &xb),
+            std::slice::from_ref(&chain)
+        );
+        xa[12] = true;
+        let parts = split_at_barriers(chain, &xa, &xb);
+        assert_eq!(parts.len(), 2);
+        assert_eq!((parts[0].matched, parts[0].differing), (10, 2));
+        assert_eq!((parts[1].matched, parts[1].differing), (5, 0));
     }
 
     #[test]
