@@ -78,12 +78,30 @@ pub struct Chain {
 }
 
 impl Chain {
-    fn new(run: Match) -> Chain {
+    /// A chain of one run.
+    pub fn new(run: Match) -> Chain {
         Chain {
             matched: run.len,
             runs: vec![run],
             differing: 0,
         }
+    }
+
+    /// Appends a run that starts at or after the chain's end on both sides; the gap
+    /// counts as differing tokens.
+    ///
+    /// # Panics
+    ///
+    /// When `run` starts before the chain's end on either side (a caller bug).
+    pub fn push(&mut self, run: Match) {
+        let (end_a, end_b) = self.end();
+        assert!(
+            run.a >= end_a && run.b >= end_b,
+            "run {run:?} overlaps the chain"
+        );
+        self.differing += (run.a - end_a).max(run.b - end_b);
+        self.matched += run.len;
+        self.runs.push(run);
     }
 
     /// One past the last token of the chain in each sequence.
@@ -155,22 +173,10 @@ impl Aligner {
         assert!(seed > 0, "seed must be at least 1");
         let seed = seed.min(self.min_tokens);
         let runs = self.one_to_one(a, b, seed);
-        let mut chains: Vec<Chain> = Vec::new();
-        let mut current: Option<Chain> = None;
-        for run in runs {
-            if let Some(c) = current.as_mut() {
-                let (end_a, end_b) = c.end();
-                if run.b >= end_b && run.a - end_a <= max_gap && run.b - end_b <= max_gap {
-                    c.differing += (run.a - end_a).max(run.b - end_b);
-                    c.matched += run.len;
-                    c.runs.push(run);
-                    continue;
-                }
-            }
-            chains.extend(current.take());
-            current = Some(Chain::new(run));
-        }
-        chains.extend(current);
+        let mut chains = chain_runs(runs, |c, run| {
+            let (end_a, end_b) = c.end();
+            run.b >= end_b && run.a - end_a <= max_gap && run.b - end_b <= max_gap
+        });
         chains.retain(|c| c.matched >= self.min_tokens);
         chains
     }
@@ -242,28 +248,14 @@ impl Aligner {
         assert!(seed > 0, "seed must be at least 1");
         let mut runs = self.repeats_min(t, seed.min(self.min_tokens));
         runs.sort_unstable_by_key(|r| (r.b, r.a));
-        let mut chains: Vec<Chain> = Vec::new();
-        let mut current: Option<Chain> = None;
-        for run in runs {
-            if let Some(c) = current.as_mut() {
-                let (end_a, end_b) = c.end();
-                let (_, start_b) = c.start();
-                let fits = run.a >= end_a
-                    && run.b >= end_b
-                    && run.a - end_a <= max_gap
-                    && run.b - end_b <= max_gap
-                    && run.a + run.len <= start_b;
-                if fits {
-                    c.differing += (run.a - end_a).max(run.b - end_b);
-                    c.matched += run.len;
-                    c.runs.push(run);
-                    continue;
-                }
-            }
-            chains.extend(current.take());
-            current = Some(Chain::new(run));
-        }
-        chains.extend(current);
+        let mut chains = chain_runs(runs, |c, run| {
+            let ((_, start_b), (end_a, end_b)) = (c.start(), c.end());
+            run.a >= end_a
+                && run.b >= end_b
+                && run.a - end_a <= max_gap
+                && run.b - end_b <= max_gap
+                && run.a + run.len <= start_b
+        });
         chains.retain(|c| c.matched >= self.min_tokens);
         chains
     }
@@ -396,6 +388,21 @@ fn keep_marked(hashes: &[u64], marks: &mut Marks, mark: u8) -> Vec<(u64, u32)> {
         .filter(|&(_, &h)| *marks.slot(h) == mark)
         .map(|(i, &h)| (h, i as u32))
         .collect()
+}
+
+/// Chains consecutive runs while `fits(chain, next run)` holds.
+pub(crate) fn chain_runs(
+    runs: impl IntoIterator<Item = Match>,
+    fits: impl Fn(&Chain, &Match) -> bool,
+) -> Vec<Chain> {
+    let mut chains: Vec<Chain> = Vec::new();
+    for run in runs {
+        match chains.last_mut() {
+            Some(c) if fits(c, &run) => c.push(run),
+            _ => chains.push(Chain::new(run)),
+        }
+    }
+    chains
 }
 
 /// Greedy one-to-one selection for [`Aligner::shared`].

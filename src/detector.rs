@@ -636,25 +636,10 @@ impl Detector {
 
 /// Splits a chain wherever the gap between two runs holds a barrier token on either side.
 fn split_at_barriers(chain: Chain, xa: &[bool], xb: &[bool]) -> Vec<Chain> {
-    let mut out: Vec<Chain> = Vec::new();
-    for run in chain.runs {
-        if let Some(c) = out.last_mut() {
-            let (ea, eb) = c.end();
-            let blocked = xa[ea..run.a].iter().any(|&x| x) || xb[eb..run.b].iter().any(|&x| x);
-            if !blocked {
-                c.differing += (run.a - ea).max(run.b - eb);
-                c.matched += run.len;
-                c.runs.push(run);
-                continue;
-            }
-        }
-        out.push(Chain {
-            runs: vec![run],
-            matched: run.len,
-            differing: 0,
-        });
-    }
-    out
+    crate::align::chain_runs(chain.runs, |c, run| {
+        let (ea, eb) = c.end();
+        !(xa[ea..run.a].iter().any(|&x| x) || xb[eb..run.b].iter().any(|&x| x))
+    })
 }
 
 /// Checks every run of a chain on the normalized text and gives the passage it makes:

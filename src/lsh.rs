@@ -218,7 +218,6 @@ fn false_negative_area(t: f64, b: usize, r: usize) -> f64 {
 pub fn pairs_sharing_a_key(rows: &mut [(u64, u32)], max_group: usize) -> Vec<(u32, u32)> {
     rows.sort_unstable();
     let mut packed: Vec<u64> = Vec::new();
-    let pack = |a: u32, b: u32| (a as u64) << 32 | b as u64;
     for group in rows.chunk_by(|x, y| x.0 == y.0) {
         if group.len() < 2 {
             continue;
@@ -230,7 +229,7 @@ pub fn pairs_sharing_a_key(rows: &mut [(u64, u32)], max_group: usize) -> Vec<(u3
                 group[1..]
                     .iter()
                     .filter(|r| r.1 != first)
-                    .map(|r| pack(first, r.1)),
+                    .map(|r| pack_pair(first, r.1)),
             );
             continue;
         }
@@ -239,10 +238,20 @@ pub fn pairs_sharing_a_key(rows: &mut [(u64, u32)], max_group: usize) -> Vec<(u3
                 group[i + 1..]
                     .iter()
                     .filter(|y| y.1 != x.1)
-                    .map(|y| pack(x.1, y.1)),
+                    .map(|y| pack_pair(x.1, y.1)),
             );
         }
     }
+    sorted_pairs(packed)
+}
+
+/// Packs a pair of ids into one `u64`, `a` in the high half.
+pub(crate) fn pack_pair(a: u32, b: u32) -> u64 {
+    (a as u64) << 32 | b as u64
+}
+
+/// Packed pairs, sorted, without repeats, unpacked.
+pub(crate) fn sorted_pairs(mut packed: Vec<u64>) -> Vec<(u32, u32)> {
     packed.sort_unstable();
     packed.dedup();
     packed
@@ -379,17 +388,12 @@ impl LshIndex {
                 for (i, &x) in bucket.iter().enumerate() {
                     for &y in &bucket[i + 1..] {
                         let (a, b) = if x < y { (x, y) } else { (y, x) };
-                        packed.push((a as u64) << 32 | b as u64);
+                        packed.push(pack_pair(a, b));
                     }
                 }
             }
         }
-        packed.sort_unstable();
-        packed.dedup();
-        packed
-            .into_iter()
-            .map(|p| ((p >> 32) as u32, p as u32))
-            .collect()
+        sorted_pairs(packed)
     }
 
     /// The number of ids in the index.

@@ -125,17 +125,11 @@ pub fn pairs_sharing_a_fingerprint<R: AsRef<[u64]>>(
                 continue;
             }
             for (i, &a) in docs.iter().enumerate() {
-                packed.extend(docs[i + 1..].iter().map(|&b| (a as u64) << 32 | b as u64));
+                packed.extend(docs[i + 1..].iter().map(|&b| crate::lsh::pack_pair(a, b)));
             }
         }
     }
-    packed.sort_unstable();
-    packed.dedup();
-    let pairs = packed
-        .into_iter()
-        .map(|p| ((p >> 32) as u32, p as u32))
-        .collect();
-    (pairs, boilerplate)
+    (crate::lsh::sorted_pairs(packed), boilerplate)
 }
 
 /// Which tokens of a document lie under a boilerplate shingle: those shingles' tokens are
