@@ -204,6 +204,18 @@ fn score(cases: &[&Case], all: &[Case], dets: &[Detection]) -> Scores {
     }
 }
 
+fn print_row(kind: &str, rate: f64, s: &Scores) {
+    println!(
+        "| {kind} | {:.0}% | {} | {:.4} | {:.4} | {:.4} | {:.4} |",
+        rate * 100.0,
+        s.cases,
+        s.precision,
+        s.recall,
+        s.granularity,
+        s.plagdet
+    );
+}
+
 fn main() {
     let quick = std::env::args().any(|a| a == "--test");
     let n = if quick { 120 } else { 600 };
@@ -227,33 +239,16 @@ fn main() {
                 .iter()
                 .filter(|c| c.rate == rate && c.within == within)
                 .collect();
-            let s = score(&sel, &cases, &dets);
-            println!(
-                "| {} | {:.0}% | {} | {:.4} | {:.4} | {:.4} | {:.4} |",
-                if within {
-                    "within a document"
-                } else {
-                    "across documents"
-                },
-                rate * 100.0,
-                s.cases,
-                s.precision,
-                s.recall,
-                s.granularity,
-                s.plagdet
-            );
+            let kind = if within {
+                "within a document"
+            } else {
+                "across documents"
+            };
+            print_row(kind, rate, &score(&sel, &cases, &dets));
         }
         let sel: Vec<&Case> = cases.iter().filter(|c| c.rate == rate).collect();
         let s = score(&sel, &cases, &dets);
-        println!(
-            "| all | {:.0}% | {} | {:.4} | {:.4} | {:.4} | **{:.4}** |",
-            rate * 100.0,
-            s.cases,
-            s.precision,
-            s.recall,
-            s.granularity,
-            s.plagdet
-        );
+        print_row("all", rate, &s);
         by_rate.push((rate, s.plagdet));
     }
     // The targets: exact passages >= 0.99, 5% word edits >= 0.95.

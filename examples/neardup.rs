@@ -274,6 +274,14 @@ fn write_dedup(report: &Report<'_>, out: &Path, cut: bool) -> io::Result<()> {
     manifest.flush()
 }
 
+/// ", N differing" for an edited passage, nothing for an exact one.
+fn differing(n: usize) -> String {
+    match n {
+        0 => String::new(),
+        n => format!(", {n} differing"),
+    }
+}
+
 /// A JSON string literal.
 fn serde_like_string(s: &str) -> String {
     let mut out = String::from("\"");
@@ -336,16 +344,13 @@ fn write_human<W: Write>(w: &mut W, report: &Report<'_>, det: &Detector) -> io::
         let (a, b) = (corpus.get(pair.a).name(), corpus.get(pair.b).name());
         writeln!(w, "  {a}  ~  {b}   jaccard {:.3}", pair.jaccard)?;
         for p in pair.passages() {
-            let edits = match p.differing {
-                0 => String::new(),
-                d => format!(", {d} differing"),
-            };
             writeln!(
                 w,
-                "    shared {} = {} ({} tokens{edits}) \"{}\"",
+                "    shared {} = {} ({} tokens{}) \"{}\"",
                 place(pair.a, p.a),
                 place(pair.b, p.b),
                 p.tokens,
+                differing(p.differing),
                 snippet(pair.a, p.a)
             )?;
         }
@@ -375,10 +380,11 @@ fn write_human<W: Write>(w: &mut W, report: &Report<'_>, det: &Detector) -> io::
         for p in repeat.passages() {
             writeln!(
                 w,
-                "  {} again at {} ({} tokens) \"{}\"",
+                "  {} again at {} ({} tokens{}) \"{}\"",
                 place(repeat.doc, p.first),
                 place(repeat.doc, p.again),
                 p.tokens,
+                differing(p.differing),
                 snippet(repeat.doc, p.first)
             )?;
         }
