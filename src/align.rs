@@ -105,12 +105,20 @@ impl Chain {
     }
 
     /// One past the last token of the chain in each sequence.
+    ///
+    /// # Panics
+    ///
+    /// When `runs` is empty (chains made here never are).
     pub fn end(&self) -> (usize, usize) {
         let last = self.runs.last().expect("a chain has a run");
         (last.a + last.len, last.b + last.len)
     }
 
     /// The first token of the chain in each sequence.
+    ///
+    /// # Panics
+    ///
+    /// When `runs` is empty (chains made here never are).
     pub fn start(&self) -> (usize, usize) {
         (self.runs[0].a, self.runs[0].b)
     }
