@@ -33,7 +33,8 @@ Options:
   --no-repeats              do not search for passages repeated inside one file
   --follow-links            follow symbolic links (loops are detected and skipped)
   --max-file-bytes N        skip larger files, unread [default: 4294967295]
-  --fail-on-dup             exit with status 1 when duplicates are found
+  --fail-on-dup             exit with status 1 when duplicates are found (near-duplicate
+                            files, or passages shared or repeated)
   --dedup-out OUT           write a de-duplicated copy of DIR to OUT (must not exist):
                             near-duplicates reduced to their cluster's representative,
                             with OUT/manifest.jsonl saying what was removed and why
@@ -97,7 +98,7 @@ fn run() -> Result<ExitCode, String> {
         .iter()
         .any(|(_, d)| matches!(d.status(), Status::Skipped(SkipReason::Unreadable(_))));
     let s = report.summary();
-    let found = s.pairs + s.repeated_passages > 0;
+    let found = s.pairs + s.reuse_pairs + s.repeated_passages > 0;
     Ok(if unreadable {
         ExitCode::from(2)
     } else if args.fail_on_dup && found {
