@@ -341,7 +341,7 @@ fn write_human<W: Write>(w: &mut W, report: &Report<'_>, det: &Detector) -> io::
     if report.pairs().len() == 0 {
         writeln!(w, "  none")?;
     }
-    let write_pair = |w: &mut W, pair: &neardup::Pair| -> io::Result<()> {
+    for pair in report.pairs() {
         let (a, b) = (corpus.get(pair.a).name(), corpus.get(pair.b).name());
         writeln!(w, "  {a}  ~  {b}   jaccard {:.3}", pair.jaccard)?;
         for p in pair.passages() {
@@ -355,19 +355,30 @@ fn write_human<W: Write>(w: &mut W, report: &Report<'_>, det: &Detector) -> io::
                 snippet(pair.a, p.a)
             )?;
         }
-        Ok(())
-    };
-    for pair in report.pairs() {
-        write_pair(w, pair)?;
     }
-    if report.reuse().len() > 0 {
+    // Passages shared across files, each once, with its first copy first (pairs of
+    // files that share them are in the JSON output as `reuse` lines).
+    let across: Vec<_> = report
+        .passage_groups()
+        .filter(|g| g.occurrences().iter().any(|o| o.doc != g.first().doc))
+        .collect();
+    writeln!(w, "\npassages shared across files (first copy first):")?;
+    if across.is_empty() {
+        writeln!(w, "  none")?;
+    }
+    for g in across {
+        let first = g.first();
+        let others: Vec<String> = g.occurrences()[1..]
+            .iter()
+            .map(|o| place(o.doc, o.span))
+            .collect();
         writeln!(
             w,
-            "\npassages shared by files that are not near-duplicates:"
+            "  {} also at {} \"{}\"",
+            place(first.doc, first.span),
+            others.join(", "),
+            snippet(first.doc, first.span)
         )?;
-        for pair in report.reuse() {
-            write_pair(w, pair)?;
-        }
     }
     writeln!(
         w,

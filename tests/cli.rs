@@ -62,7 +62,7 @@ fn no_arguments_runs_the_demo() {
         "{text}"
     );
     assert!(
-        text.contains("allotment-water.txt  ~  letters-page.txt"),
+        text.contains("allotment-water.txt:5-5 also at letters-page.txt:5-5"),
         "{text}"
     );
     assert!(
