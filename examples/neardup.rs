@@ -182,7 +182,7 @@ fn write_dedup(report: &Report<'_>, out: &Path, cut: bool) -> io::Result<()> {
     let corpus = report.corpus();
     std::fs::create_dir(out)?;
     let mut manifest = BufWriter::new(std::fs::File::create(out.join("manifest.jsonl"))?);
-    let json = |s: &str| serde_like_string(s);
+    let json = |s: &str| serde_json::Value::from(s).to_string();
     // Near-duplicates: every cluster member but the representative is removed.
     let mut removed: BTreeMap<usize, (neardup::DocId, f64)> = BTreeMap::new();
     for cluster in report.clusters() {
@@ -281,21 +281,6 @@ fn differing(n: usize) -> String {
         0 => String::new(),
         n => format!(", {n} differing"),
     }
-}
-
-/// A JSON string literal.
-fn serde_like_string(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 fn number<T: std::str::FromStr>(name: &str, value: &str) -> Result<T, String> {

@@ -596,10 +596,7 @@ impl Detector {
         let mut ta: Vec<Token> = text::tokens(da).collect();
         let mut tb: Vec<Token> = text::tokens(db).collect();
         let k = self.config.shingle_size;
-        let sa: Vec<u64> = shingle::shingles(&ta, k).collect();
-        let sb: Vec<u64> = shingle::shingles(&tb, k).collect();
-        let jaccard =
-            ShingleSet::from_hashes(sa.clone()).jaccard(&ShingleSet::from_hashes(sb.clone()));
+        let jaccard = ShingleSet::new(&ta, k).jaccard(&ShingleSet::new(&tb, k));
         let near = jaccard >= self.config.threshold;
         if !near && !self.config.passage_reuse {
             return None;
@@ -610,9 +607,10 @@ impl Detector {
             // Boilerplate tokens get hashes that match nothing (distinct per side and
             // position), so no exact run crosses them, and no chain bridges them.
             let mut marks = Vec::with_capacity(2);
-            for (tokens, shingles, side) in [(&mut ta, &sa, 0u64), (&mut tb, &sb, 1u64)] {
+            for (tokens, side) in [(&mut ta, 0u64), (&mut tb, 1u64)] {
+                let shingles: Vec<u64> = shingle::shingles(tokens, k).collect();
                 let marked =
-                    reuse::boilerplate_tokens(shingles, k, tokens.len(), boilerplate, doc_bits);
+                    reuse::boilerplate_tokens(&shingles, k, tokens.len(), boilerplate, doc_bits);
                 for (i, (t, &m)) in tokens.iter_mut().zip(&marked).enumerate() {
                     if m {
                         t.hash = u64::MAX - 2 * i as u64 - side;
