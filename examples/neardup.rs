@@ -137,6 +137,7 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Option<Args>, Stri
                 b
             }
             "--no-repeats" => b.find_repeats(false),
+            "--no-passages" => b.passage_reuse(false),
             "--exact" => b.max_gap(0),
             "--cut-passages" => {
                 args.cut_passages = true;

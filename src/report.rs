@@ -76,12 +76,25 @@ pub struct Pair {
     pub a: DocId,
     /// The other one.
     pub b: DocId,
-    /// The exact Jaccard similarity of the two shingle sets.
+    /// The Jaccard similarity of the two shingle sets: exact for every near-duplicate
+    /// pair; for a [reuse](Report::reuse) pair exact when
+    /// [`jaccard_is_exact`](Pair::jaccard_is_exact), else estimated from the MinHash
+    /// signatures (see there).
     pub jaccard: f64,
+    pub(crate) jaccard_exact: bool,
     pub(crate) passages: Vec<Passage>,
 }
 
 impl Pair {
+    /// Whether [`jaccard`](Pair::jaccard) is exact. Always true for near-duplicate
+    /// pairs. A reuse pair is checked exactly when the LSH index proposed it or when
+    /// its estimate came within five standard errors of the threshold; otherwise
+    /// `jaccard` is the share of agreeing MinHash slots (low byte of each, corrected for
+    /// chance agreement), with standard error about `sqrt(J(1-J)/k)` for k hashes.
+    pub fn jaccard_is_exact(&self) -> bool {
+        self.jaccard_exact
+    }
+
     /// The passages the two share, by position in `a`; every token of either document is
     /// in at most one of them.
     pub fn passages(&self) -> &[Passage] {
@@ -140,8 +153,17 @@ pub struct Summary {
     pub skipped: usize,
     /// Tokens in all compared documents.
     pub tokens: usize,
-    /// Pairs the LSH index proposed.
+    /// Pairs the LSH index proposed (near-duplicate candidates), all checked with exact
+    /// Jaccard.
     pub candidate_pairs: usize,
+    /// Pairs that share a passage fingerprint (passage candidates), all aligned around
+    /// their shared fingerprints. A pair may be both kinds of candidate.
+    pub passage_candidates: usize,
+    /// Passage candidates that turned out to share at least one passage.
+    pub passage_candidates_with_passages: usize,
+    /// Near-duplicate pairs that the LSH index did not propose, found because they share
+    /// passage fingerprints (see [`Builder::passage_reuse`](crate::Builder::passage_reuse)).
+    pub pairs_from_passages: usize,
     /// Pairs confirmed by exact Jaccard.
     pub pairs: usize,
     /// Shared passages over all pairs.
@@ -171,8 +193,17 @@ pub struct Report<'c> {
     pub(crate) repeats: Vec<Repeat>,
     pub(crate) clusters: Vec<Cluster>,
     pub(crate) passage_groups: Vec<PassageGroup>,
-    pub(crate) candidate_pairs: usize,
     pub(crate) reuse: Vec<Pair>,
+    pub(crate) counts: Counts,
+}
+
+/// The counts that a run keeps besides its results.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Counts {
+    pub(crate) candidate_pairs: usize,
+    pub(crate) passage_candidates: usize,
+    pub(crate) passage_candidates_with_passages: usize,
+    pub(crate) pairs_from_passages: usize,
     pub(crate) boilerplate_fingerprints: usize,
 }
 
@@ -225,7 +256,10 @@ impl<'c> Report<'c> {
             ok,
             skipped: self.corpus.len() - ok,
             tokens: self.stats.iter().map(|s| s.tokens).sum(),
-            candidate_pairs: self.candidate_pairs,
+            candidate_pairs: self.counts.candidate_pairs,
+            passage_candidates: self.counts.passage_candidates,
+            passage_candidates_with_passages: self.counts.passage_candidates_with_passages,
+            pairs_from_passages: self.counts.pairs_from_passages,
             pairs: self.pairs.len(),
             shared_passages: self.pairs.iter().map(|p| p.passages.len()).sum(),
             documents_with_repeats: self.repeats.len(),
@@ -234,7 +268,7 @@ impl<'c> Report<'c> {
             duplicate_documents: self.clusters.iter().map(|c| c.members.len() - 1).sum(),
             reuse_pairs: self.reuse.len(),
             passage_groups: self.passage_groups.len(),
-            boilerplate_fingerprints: self.boilerplate_fingerprints,
+            boilerplate_fingerprints: self.counts.boilerplate_fingerprints,
         }
     }
 
@@ -269,7 +303,11 @@ impl<'c> Report<'c> {
             write_str(&mut w, name(pair.a))?;
             w.write_all(b",\"b\":")?;
             write_str(&mut w, name(pair.b))?;
-            write!(w, ",\"jaccard\":{},\"passages\":[", pair.jaccard)?;
+            write!(w, ",\"jaccard\":{}", pair.jaccard)?;
+            if kind == "reuse" {
+                write!(w, ",\"jaccard_exact\":{}", pair.jaccard_exact)?;
+            }
+            w.write_all(b",\"passages\":[")?;
             for (i, p) in pair.passages.iter().enumerate() {
                 let sep = if i == 0 { "" } else { "," };
                 write!(
@@ -322,7 +360,9 @@ impl<'c> Report<'c> {
         writeln!(
             w,
             "{{\"type\":\"summary\",\"documents\":{},\"ok\":{},\"skipped\":{},\"tokens\":{},\
-             \"candidate_pairs\":{},\"pairs\":{},\"shared_passages\":{},\
+             \"candidate_pairs\":{},\"passage_candidates\":{},\
+             \"passage_candidates_with_passages\":{},\"pairs\":{},\"pairs_from_passages\":{},\
+             \"shared_passages\":{},\
              \"documents_with_repeats\":{},\"repeated_passages\":{},\"clusters\":{},\
              \"duplicate_documents\":{},\"reuse_pairs\":{},\"passage_groups\":{},\
              \"boilerplate_fingerprints\":{}}}",
@@ -331,7 +371,10 @@ impl<'c> Report<'c> {
             s.skipped,
             s.tokens,
             s.candidate_pairs,
+            s.passage_candidates,
+            s.passage_candidates_with_passages,
             s.pairs,
+            s.pairs_from_passages,
             s.shared_passages,
             s.documents_with_repeats,
             s.repeated_passages,

@@ -4,21 +4,32 @@
 //! # Algorithm
 //!
 //! Winnowing (Schleimer, Wilkerson & Aiken 2003, "Winnowing: local algorithms for
-//! document fingerprinting"). A document's shingle hashes (k tokens each) are scanned with
-//! a window of w consecutive shingles; in every window the smallest hash is selected
-//! (the rightmost on ties) and recorded once. Fingerprint density is about 2/(w+1) per
-//! token.
+//! document fingerprinting") over long windows. Every run of f consecutive tokens of a
+//! document is hashed ([`crate::shingle::shingle_hash`] of the f tokens); in every window
+//! of w consecutive such hashes the smallest is selected (the rightmost on ties) and
+//! recorded once, with the position of its first token. Fingerprint density is about
+//! 2/(w+1) per token.
 //!
-//! **Guarantee.** Two documents that share a run of at least `t = w + k - 1` identical
-//! normalized tokens share at least one fingerprint: the run holds a whole window, and
-//! both documents select that window's minimum hash. [`window_for`] picks
-//! `w = t - k + 1` for a wanted `t`. The aligner then finds the exact passages.
+//! The fingerprint length f is decoupled from the near-duplicate shingle size k: for a
+//! guaranteed length t, [`layout`] gives f = ⌈t/2⌉ tokens and w = ⌊(t - f + 1)/2⌋ (13
+//! and 6 for the default t = 25). A window of 13 words is long enough that documents
+//! rarely share one by chance, and a pair is aligned only when it shares two fingerprints
+//! in a consistent order ([`consistent_pairs`]), so a stock phrase held by many
+//! documents proposes nothing, and the pairs aligned grow with the passages really
+//! shared, not with the square of how many documents use a phrase.
+//!
+//! **Guarantee.** Two documents that share a run of at least `t >= 2w + f - 1` identical
+//! normalized tokens share two fingerprints on one diagonal, at most w tokens apart: every
+//! window inside the run selects the same position in both documents, and the run holds
+//! two disjoint windows. Every such pair is aligned unless those fingerprints are
+//! boilerplate (below), and the aligner then finds the passages around the shared
+//! fingerprints ([`Aligner::chains_around`](crate::Aligner::chains_around)).
 //!
 //! **Boilerplate.** A fingerprint held by more than `max_docs` documents (a footer, a
-//! licence) gives no candidate pairs; such fingerprints are counted instead. Passages made
-//! only of boilerplate are therefore not reported across documents (the guarantee holds
-//! for every run that contains at least one fingerprint held by at most `max_docs`
-//! documents).
+//! licence) proposes no pair; such fingerprints are counted instead, and the tokens under
+//! any window with a boilerplate hash are kept out of passages between documents that are
+//! not near-duplicates ([`Boilerplate::mask`]). So the guarantee holds for every shared
+//! run of t tokens whose windows are each held by at most `max_docs` documents.
 //!
 //! **Groups.** Every reported passage joins two occurrences (document, byte span).
 //! Occurrences in one document that overlap are one occurrence; connected occurrences
@@ -26,9 +37,10 @@
 //!
 //! # Cost
 //!
-//! O(t) per document to winnow; one `u64` per fingerprint, about 2t/(w+1) per document;
-//! O(F log F) to sort F fingerprints; candidate pairs at most `max_docs²/2` per
-//! fingerprint.
+//! O(t) per document of t tokens to hash and winnow; about 2t/(w+1) fingerprints of 12
+//! bytes per document; O(F) passes over F fingerprints in 16 slices to group them; at most
+//! `max_docs²/2` pairs per fingerprint, each checked in time proportional to the text
+//! around its shared fingerprints.
 
 use crate::cluster::UnionFind;
 use crate::corpus::DocId;
@@ -37,10 +49,19 @@ use crate::text::Span;
 /// The default number of documents above which a fingerprint counts as boilerplate.
 pub const DEFAULT_MAX_DOCS: usize = 50;
 
-/// The winnowing window w, in shingles, that guarantees detection of shared runs of
-/// `min_tokens` tokens with shingles of `shingle_size` tokens (at least 1).
-pub fn window_for(min_tokens: usize, shingle_size: usize) -> usize {
-    (min_tokens + 1).saturating_sub(shingle_size).max(1)
+/// The fingerprint layout for a guaranteed length of `t` tokens (taken as at least 2):
+/// windows of f = ⌈t/2⌉ tokens, winnowed w = ⌊(t - f + 1)/2⌋ at a time, so that a shared
+/// run of t tokens holds two disjoint winnowing windows, `2w + f - 1 <= t`, and therefore
+/// two shared fingerprints (see [`consistent_pairs`]). Returns `(f, w)`.
+///
+/// ```
+/// assert_eq!(neardup::reuse::layout(25), (13, 6));
+/// assert_eq!(neardup::reuse::layout(2), (1, 1));
+/// ```
+pub fn layout(t: usize) -> (usize, usize) {
+    let t = t.max(2);
+    let f = t.div_ceil(2);
+    (f, (t - f).div_ceil(2).max(1))
 }
 
 /// Winnows `hashes` with a window of `w`: the selected hashes, each with its position,
@@ -76,6 +97,103 @@ pub fn winnow(hashes: &[u64], w: usize) -> Vec<(u64, u32)> {
     out
 }
 
+/// One document's passage fingerprints: winnowed hashes of `size`-token windows, sorted by
+/// hash, each with the token position of its first occurrence. Plain, stable values.
+///
+/// ```
+/// use neardup::reuse::Fingerprints;
+/// use neardup::text::tokens;
+/// let hashes = |t: &str| tokens(t.as_bytes()).map(|t| t.hash).collect::<Vec<u64>>();
+/// let a = hashes("one two three four five six seven eight nine ten");
+/// let b = hashes("zero one two three four five six seven eight nine");
+/// // Windows of 3 tokens, winnowed 4 at a time: any shared run of 6 tokens is caught.
+/// let (fa, fb) = (Fingerprints::new(&a, 3, 4), Fingerprints::new(&b, 3, 4));
+/// let shared = fa.shared(&fb);
+/// assert!(!shared.is_empty());
+/// for (i, j) in shared {
+///     assert_eq!(a[i as usize..i as usize + 3], b[j as usize..j as usize + 3]);
+/// }
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Fingerprints {
+    hashes: Box<[u64]>,
+    positions: Box<[u32]>,
+}
+
+impl Fingerprints {
+    /// The fingerprints of a document given its token hashes: windows of `size` tokens,
+    /// winnowed `window` at a time. A document with fewer than `size + window - 1` tokens
+    /// can hold no run of the guaranteed length and has none.
+    ///
+    /// # Panics
+    ///
+    /// When `size` is 0 or larger than [`crate::shingle::MAX_SHINGLE_SIZE`] (a caller bug).
+    pub fn new(token_hashes: &[u64], size: usize, window: usize) -> Fingerprints {
+        let window = window.max(1);
+        if token_hashes.len() < size + window - 1 {
+            return Fingerprints::default();
+        }
+        // Positions are u32; a document is at most u32::MAX bytes, so this never cuts.
+        let usable = token_hashes.len().min(u32::MAX as usize);
+        let windows: Vec<u64> = crate::shingle::shingles(&token_hashes[..usable], size).collect();
+        let mut picked = winnow(&windows, window);
+        picked.sort_unstable();
+        picked.dedup_by_key(|p| p.0);
+        Fingerprints {
+            hashes: picked.iter().map(|p| p.0).collect(),
+            positions: picked.iter().map(|p| p.1).collect(),
+        }
+    }
+
+    /// The number of distinct fingerprints.
+    pub fn len(&self) -> usize {
+        self.hashes.len()
+    }
+
+    /// True when there are none.
+    pub fn is_empty(&self) -> bool {
+        self.hashes.is_empty()
+    }
+
+    /// The fingerprint hashes, sorted ascending.
+    pub fn hashes(&self) -> &[u64] {
+        &self.hashes
+    }
+
+    /// `(hash, position)` pairs, by hash.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (u64, u32)> + '_ {
+        self.hashes
+            .iter()
+            .copied()
+            .zip(self.positions.iter().copied())
+    }
+
+    /// The positions of the fingerprints both documents hold: `(position here, position
+    /// in other)`, by hash. O(n + m).
+    pub fn shared(&self, other: &Fingerprints) -> Vec<(u32, u32)> {
+        let (a, b) = (&self.hashes, &other.hashes);
+        let (mut i, mut j) = (0, 0);
+        let mut out = Vec::new();
+        while i < a.len() && j < b.len() {
+            match a[i].cmp(&b[j]) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    out.push((self.positions[i], other.positions[j]));
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        out
+    }
+
+    /// Heap bytes held: 12 per fingerprint.
+    pub fn memory_usage(&self) -> usize {
+        self.hashes.len() * 12
+    }
+}
+
 /// The bits of a [`row`] that hold the document id, for a corpus of `n` documents: 24
 /// (leaving 40 bits of fingerprint) up to 16.7 million documents, 32 beyond.
 pub fn doc_bits(n: usize) -> u32 {
@@ -88,73 +206,336 @@ pub fn row(fingerprint: u64, doc: u32, doc_bits: u32) -> u64 {
     (fingerprint >> doc_bits << doc_bits) | doc as u64
 }
 
-/// Document pairs that share a fingerprint, from each document's [`row`]s (each list
-/// sorted); and the fingerprints left out as boilerplate (held by more than `max_docs`
-/// documents), as sorted [`row`]s with document 0. Pairs come out sorted, `a < b`. Two
-/// fingerprints that agree in their kept high bits count as one: that costs a needless
-/// check, never a missed pair.
-///
-/// The rows are grouped in 16 passes by their top 4 bits, so the working copy is a
-/// sixteenth of all fingerprints.
-pub fn pairs_sharing_a_fingerprint<R: AsRef<[u64]>>(
-    rows_by_doc: &[R],
+/// The fingerprints held by more than `max_docs` documents, which propose no pairs.
+/// Fingerprints are compared by their high bits (those a [`row`] keeps).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Boilerplate {
+    /// Sorted rows with document 0.
+    rows: Vec<u64>,
     doc_bits: u32,
-    max_docs: usize,
-) -> (Vec<(u32, u32)>, Vec<u64>) {
-    const PASSES: u64 = 16;
-    let mask = (1u64 << doc_bits) - 1;
-    let mut packed = Vec::new();
-    let mut boilerplate = Vec::new();
-    let mut docs: Vec<u32> = Vec::new();
-    let mut part: Vec<u64> = Vec::new();
-    for pass in 0..PASSES {
-        part.clear();
-        for rows in rows_by_doc {
-            let rows = rows.as_ref();
-            let lo = rows.partition_point(|&r| r >> 60 < pass);
-            let hi = rows.partition_point(|&r| r >> 60 <= pass);
-            part.extend_from_slice(&rows[lo..hi]);
-        }
-        part.sort_unstable();
-        for group in part.chunk_by(|x, y| x & !mask == y & !mask) {
-            docs.clear();
-            docs.extend(group.iter().map(|r| (r & mask) as u32));
-            docs.dedup();
-            if docs.len() > max_docs {
-                boilerplate.push(group[0] & !mask);
-                continue;
-            }
-            for (i, &a) in docs.iter().enumerate() {
-                packed.extend(docs[i + 1..].iter().map(|&b| crate::lsh::pack_pair(a, b)));
-            }
-        }
-    }
-    (crate::lsh::sorted_pairs(packed), boilerplate)
 }
 
-/// Which tokens of a document lie under a boilerplate shingle: those shingles' tokens are
-/// kept out of passages between documents that are not near-duplicates. Every window of
-/// w shingles inside boilerplate text holds a boilerplate fingerprint, so what is left of
-/// a boilerplate block are pieces shorter than the guaranteed length.
-pub fn boilerplate_tokens(
-    shingles: &[u64],
-    k: usize,
-    tokens: usize,
-    boilerplate: &[u64],
-    doc_bits: u32,
-) -> Vec<bool> {
-    let mut marked = vec![false; tokens];
-    if boilerplate.is_empty() {
-        return marked;
+impl Boilerplate {
+    /// The number of boilerplate fingerprints.
+    pub fn len(&self) -> usize {
+        self.rows.len()
     }
-    for (i, &h) in shingles.iter().enumerate() {
-        if boilerplate.binary_search(&row(h, 0, doc_bits)).is_ok() {
-            for m in &mut marked[i..(i + k).min(tokens)] {
-                *m = true;
+
+    /// True when there are none.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// Whether `fingerprint` is boilerplate.
+    pub fn contains(&self, fingerprint: u64) -> bool {
+        !self.rows.is_empty()
+            && self
+                .rows
+                .binary_search(&row(fingerprint, 0, self.doc_bits))
+                .is_ok()
+    }
+
+    /// Which of a document's tokens lie under a boilerplate window of `size` tokens. Every
+    /// window of w fingerprint windows inside boilerplate text selects a boilerplate
+    /// fingerprint, so a document none of whose own fingerprints is boilerplate holds no
+    /// boilerplate run of the guaranteed length; `None` then, without a scan.
+    pub fn tokens(
+        &self,
+        token_hashes: &[u64],
+        size: usize,
+        own: &Fingerprints,
+    ) -> Option<Vec<bool>> {
+        if !own.hashes().iter().any(|&h| self.contains(h)) {
+            return None;
+        }
+        let mut marked = vec![false; token_hashes.len()];
+        for (i, h) in crate::shingle::shingles(token_hashes, size).enumerate() {
+            if self.contains(h) {
+                let end = (i + size).min(marked.len());
+                marked[i..end].iter_mut().for_each(|m| *m = true);
             }
         }
+        Some(marked)
     }
-    marked
+
+    /// Replaces the hash of every token of document `doc` that lies under a boilerplate
+    /// window (see [`tokens`](Boilerplate::tokens)) by a value no other token has, so that
+    /// no exact run and no passage crosses it. Returns whether anything was masked.
+    pub fn mask(
+        &self,
+        token_hashes: &mut [u64],
+        size: usize,
+        own: &Fingerprints,
+        doc: u32,
+    ) -> bool {
+        let Some(marked) = self.tokens(token_hashes, size, own) else {
+            return false;
+        };
+        for (i, (h, m)) in token_hashes.iter_mut().zip(marked).enumerate() {
+            if m {
+                *h = masked_token(doc, i);
+            }
+        }
+        true
+    }
+}
+
+/// Whether `hash`, at token `i` of document `doc`, is a masked token (see
+/// [`Boilerplate::mask`]).
+pub(crate) fn is_masked(hash: u64, doc: u32, i: usize) -> bool {
+    hash == masked_token(doc, i)
+}
+
+/// A hash for the masked token `i` of document `doc`: distinct for every (doc, i) (a
+/// bijective mix of `doc << 32 | i`), and as unlikely as any other hash to equal a real
+/// token's.
+fn masked_token(doc: u32, i: usize) -> u64 {
+    let mut x = ((doc as u64) << 32 | (i as u64 & 0xffff_ffff)) ^ 0x6d61_736b_6564_2121;
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    x ^ (x >> 33)
+}
+
+/// Two documents hold one fingerprint: which documents (`a < b`) and where in each (the
+/// first token of the fingerprint's window).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SharedFingerprint {
+    /// The first document.
+    pub a: u32,
+    /// The second document.
+    pub b: u32,
+    /// Token position in `a`.
+    pub pos_a: u32,
+    /// Token position in `b`.
+    pub pos_b: u32,
+}
+
+impl SharedFingerprint {
+    /// The sort key: `(b, pos_a, pos_b)` packed into one integer (`a` is the same for
+    /// all of one document's entries).
+    fn key(&self) -> u128 {
+        (self.b as u128) << 64 | (self.pos_a as u128) << 32 | self.pos_b as u128
+    }
+}
+
+/// Which documents hold each fingerprint: an inverted index over the fingerprints held
+/// by 2 to `max_docs` documents, and the [`Boilerplate`] (fingerprints held by more).
+///
+/// Built by grouping all fingerprints in 16 passes by their top 4 bits (the working copy
+/// is a sixteenth of them). Two fingerprints that agree in their high bits (all but the
+/// low `doc_bits`) count as one: that costs a needless check, never a missed one. Holds
+/// 16 bytes per fingerprint held by 2 to `max_docs` documents.
+///
+/// ```
+/// use neardup::reuse::{FingerprintIndex, Fingerprints};
+/// let text = |s: &str| neardup::text::tokens(s.as_bytes()).map(|t| t.hash).collect::<Vec<u64>>();
+/// let shared = "the harbour master said the ferry would run again on friday morning";
+/// let docs = [
+///     Fingerprints::new(&text(&format!("{shared} and the tide")), 4, 3),
+///     Fingerprints::new(&text("nothing in common with the others at all today"), 4, 3),
+///     Fingerprints::new(&text(&format!("as we heard {shared}")), 4, 3),
+/// ];
+/// let index = FingerprintIndex::new(&docs, 24, 50);
+/// let later = index.shared_with_later(0);
+/// assert!(!later.is_empty() && later.iter().all(|s| s.b == 2));
+/// assert!(index.shared_with_later(1).is_empty());
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct FingerprintIndex {
+    /// The holders `(doc, position)` of every fingerprint, one group after the other,
+    /// each group sorted by document.
+    holders: Vec<(u32, u32)>,
+    /// Where each group starts in `holders` (one more entry than groups).
+    group_start: Vec<usize>,
+    /// For every document, `(group, position)` of the fingerprints it holds, one
+    /// document after the other.
+    held: Vec<(u32, u32)>,
+    /// Where each document starts in `held` (one more entry than documents).
+    doc_start: Vec<usize>,
+    boilerplate: Boilerplate,
+}
+
+impl FingerprintIndex {
+    /// The index of every document's [`Fingerprints`] (document ids are positions in
+    /// `by_doc`), with fingerprints held by more than `max_docs` documents left out as
+    /// boilerplate. `doc_bits` as [`doc_bits`] gives for the corpus.
+    ///
+    /// # Panics
+    ///
+    /// When a document id does not fit in `doc_bits` bits (a caller bug).
+    pub fn new(by_doc: &[Fingerprints], doc_bits: u32, max_docs: usize) -> FingerprintIndex {
+        const PASSES: u64 = 16;
+        assert!(
+            (by_doc.len() as u64) <= 1u64 << doc_bits,
+            "{} documents do not fit in {doc_bits} bits",
+            by_doc.len()
+        );
+        let passes: Vec<u64> = (0..PASSES).collect();
+        let parts = crate::par::map(&passes, |&pass| {
+            group_pass(by_doc, pass, doc_bits, max_docs)
+        });
+        let mut holders: Vec<(u32, u32)> =
+            Vec::with_capacity(parts.iter().map(|p| p.holders.len()).sum());
+        let mut group_start = vec![0];
+        let mut boilerplate = Vec::new();
+        let mut held_by_doc = vec![0usize; by_doc.len() + 1];
+        for part in parts {
+            for &(d, _) in &part.holders {
+                held_by_doc[d as usize + 1] += 1;
+            }
+            let base = holders.len();
+            group_start.extend(part.group_end.iter().map(|&e| base + e));
+            holders.extend_from_slice(&part.holders);
+            boilerplate.extend_from_slice(&part.boilerplate);
+        }
+        // Every document's groups, in group order: a counting sort of the holders.
+        let mut doc_start = held_by_doc;
+        for i in 1..doc_start.len() {
+            doc_start[i] += doc_start[i - 1];
+        }
+        let mut next = doc_start.clone();
+        let mut held = vec![(0u32, 0u32); holders.len()];
+        for (g, w) in group_start.windows(2).enumerate() {
+            for &(d, pos) in &holders[w[0]..w[1]] {
+                held[next[d as usize]] = (g as u32, pos);
+                next[d as usize] += 1;
+            }
+        }
+        FingerprintIndex {
+            holders,
+            group_start,
+            held,
+            doc_start,
+            boilerplate: Boilerplate {
+                rows: boilerplate,
+                doc_bits,
+            },
+        }
+    }
+
+    /// The fingerprints left out as boilerplate.
+    pub fn boilerplate(&self) -> &Boilerplate {
+        &self.boilerplate
+    }
+
+    /// Whether document `doc` shares at least one (non-boilerplate) fingerprint.
+    pub fn shares_any(&self, doc: u32) -> bool {
+        let d = doc as usize;
+        d + 1 < self.doc_start.len() && self.doc_start[d] < self.doc_start[d + 1]
+    }
+
+    /// Every fingerprint document `a` shares with a later document `b > a`, sorted by
+    /// `(b, pos_a, pos_b)`. Costs the number of such (document, fingerprint) pairs.
+    pub fn shared_with_later(&self, a: u32) -> Vec<SharedFingerprint> {
+        let mut out = Vec::new();
+        if !self.shares_any(a) {
+            return out;
+        }
+        let a_i = a as usize;
+        for &(g, pos_a) in &self.held[self.doc_start[a_i]..self.doc_start[a_i + 1]] {
+            let group =
+                &self.holders[self.group_start[g as usize]..self.group_start[g as usize + 1]];
+            let later = group.partition_point(|h| h.0 <= a);
+            out.extend(group[later..].iter().map(|&(b, pos_b)| SharedFingerprint {
+                a,
+                b,
+                pos_a,
+                pos_b,
+            }));
+        }
+        out.sort_unstable_by_key(SharedFingerprint::key);
+        out
+    }
+
+    /// The number of fingerprints held by 2 to `max_docs` documents.
+    pub fn len(&self) -> usize {
+        self.group_start.len() - 1
+    }
+
+    /// True when no fingerprint is shared.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Heap bytes held.
+    pub fn memory_usage(&self) -> usize {
+        8 * (self.holders.capacity() + self.held.capacity() + self.boilerplate.rows.capacity())
+            + std::mem::size_of::<usize>()
+                * (self.group_start.capacity() + self.doc_start.capacity())
+    }
+}
+
+/// The groups of one of [`FingerprintIndex::new`]'s passes.
+struct Pass {
+    /// The holders of each group, one group after the other, each sorted by document.
+    holders: Vec<(u32, u32)>,
+    /// Where each group ends in `holders`.
+    group_end: Vec<usize>,
+    boilerplate: Vec<u64>,
+}
+
+/// Groups the fingerprints whose top 4 bits are `pass`.
+fn group_pass(by_doc: &[Fingerprints], pass: u64, doc_bits: u32, max_docs: usize) -> Pass {
+    let mask = (1u64 << doc_bits) - 1;
+    let mut part: Vec<(u64, u32)> = Vec::new();
+    for (doc, f) in by_doc.iter().enumerate() {
+        let h = f.hashes();
+        let lo = h.partition_point(|&x| x >> 60 < pass);
+        let hi = h.partition_point(|&x| x >> 60 <= pass);
+        part.extend(
+            f.iter()
+                .skip(lo)
+                .take(hi - lo)
+                .map(|(x, pos)| (row(x, doc as u32, doc_bits), pos)),
+        );
+    }
+    part.sort_unstable();
+    let mut out = Pass {
+        holders: Vec::new(),
+        group_end: Vec::new(),
+        boilerplate: Vec::new(),
+    };
+    let mut docs: Vec<(u32, u32)> = Vec::new();
+    for group in part.chunk_by(|x, y| x.0 & !mask == y.0 & !mask) {
+        docs.clear();
+        docs.extend(group.iter().map(|&(r, pos)| ((r & mask) as u32, pos)));
+        docs.dedup_by_key(|d| d.0);
+        if docs.len() > max_docs {
+            out.boilerplate.push(group[0].0 & !mask);
+        } else if docs.len() > 1 {
+            out.holders.extend_from_slice(&docs);
+            out.group_end.push(out.holders.len());
+        }
+    }
+    out
+}
+
+/// Whether one pair's shared fingerprints (as [`FingerprintIndex::shared_with_later`]
+/// gives them for one `b`) are worth aligning: two in a consistent order, the second at
+/// most `reach` tokens after the first in `a`, after it in `b`, and on diagonals
+/// (`pos_a - pos_b`) at most `max_shift` apart.
+///
+/// A shared exact run of `2w + f - 1` tokens (windows of f tokens winnowed w at a time,
+/// see [`layout`]) holds two fingerprints at most w apart on one diagonal: every window
+/// inside the run selects the same position in both documents. So with `reach >= w` no
+/// such run is missed, while a pair that shares one stock phrase by chance is not
+/// aligned at all.
+pub fn consistent(pair: &[SharedFingerprint], reach: usize, max_shift: usize) -> bool {
+    consistent_in_order(pair, reach as i64, max_shift as i64)
+}
+
+/// [`consistent`] over entries sorted by `pos_a`. Looks at most 16 fingerprints ahead of
+/// each, so a pair with thousands of entries costs linear time.
+fn consistent_in_order(pair: &[SharedFingerprint], reach: i64, max_shift: i64) -> bool {
+    let diag = |s: &SharedFingerprint| s.pos_a as i64 - s.pos_b as i64;
+    pair.iter().enumerate().any(|(i, x)| {
+        pair[i + 1..].iter().take(16).any(|y| {
+            let step = y.pos_a as i64 - x.pos_a as i64;
+            0 < step && step <= reach && y.pos_b > x.pos_b && (diag(y) - diag(x)).abs() <= max_shift
+        })
+    })
 }
 
 /// One place where a passage occurs.
@@ -240,24 +621,68 @@ mod tests {
     }
 
     #[test]
-    fn window_covers_the_guarantee() {
-        assert_eq!(window_for(25, 5), 21);
-        assert_eq!(window_for(3, 5), 1);
+    fn the_layout_fits_two_windows_in_the_guaranteed_length() {
+        for t in 1..200 {
+            let (f, w) = layout(t);
+            assert!(f >= 1 && w >= 1);
+            assert!(2 * w + f - 1 <= t.max(2), "t={t} f={f} w={w}");
+        }
+        assert_eq!(layout(25), (13, 6));
+    }
+
+    /// Fingerprints with the given hashes (sorted here), all at position 0.
+    fn prints(hashes: &[u64]) -> Fingerprints {
+        let mut h = hashes.to_vec();
+        h.sort_unstable();
+        Fingerprints {
+            positions: vec![0; h.len()].into(),
+            hashes: h.into(),
+        }
     }
 
     #[test]
     fn boilerplate_fingerprints_make_no_pairs() {
-        let r = |f: u64, d: u32| row(f << 58, d, 24);
-        let rows = vec![
-            vec![r(7, 0)],
-            vec![r(7, 1), r(9, 1)],
-            vec![r(7, 2)],
-            vec![r(9, 3), r(33, 3)],
-            vec![r(33, 4)],
+        let f = |x: u64| x << 58;
+        let docs = [
+            prints(&[f(7)]),
+            prints(&[f(7), f(9)]),
+            prints(&[f(7)]),
+            prints(&[f(9), f(33)]),
+            prints(&[f(33)]),
         ];
-        let (pairs, boiler) = pairs_sharing_a_fingerprint(&rows, 24, 2);
+        let index = FingerprintIndex::new(&docs, 24, 2);
+        let pairs: Vec<(u32, u32)> = (0..5)
+            .flat_map(|a| index.shared_with_later(a))
+            .map(|s| (s.a, s.b))
+            .collect();
         assert_eq!(pairs, [(1, 3), (3, 4)]);
-        assert_eq!(boiler, [7 << 58]);
+        let boiler = index.boilerplate();
+        assert_eq!(boiler.len(), 1);
+        assert!(boiler.contains(f(7)) && !boiler.contains(f(9)));
+    }
+
+    #[test]
+    fn masking_covers_boilerplate_windows_only() {
+        let t: Vec<u64> = (0..40).collect();
+        let own = Fingerprints::new(&t, 4, 5);
+        let index = FingerprintIndex::new(&[own.clone(), own.clone(), own.clone()], 24, 2);
+        let boiler = index.boilerplate();
+        // Every fingerprint of a document held three times is boilerplate.
+        assert_eq!(boiler.len(), own.len());
+        let mut masked = t.clone();
+        assert!(boiler.mask(&mut masked, 4, &own, 7));
+        // Each masked token is distinct from every other and from the original.
+        let marked: Vec<usize> = (0..40).filter(|&i| masked[i] != t[i]).collect();
+        assert!(!marked.is_empty());
+        let mut distinct = masked.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        assert_eq!(distinct.len(), masked.len());
+        // A document without boilerplate fingerprints is left alone, without a scan.
+        let other: Vec<u64> = (100..140).collect();
+        let mut copy = other.clone();
+        assert!(!boiler.mask(&mut copy, 4, &Fingerprints::new(&other, 4, 5), 8));
+        assert_eq!(copy, other);
     }
 
     #[test]

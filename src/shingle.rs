@@ -29,9 +29,28 @@ pub const SHINGLE_SEED: u64 = 0x6e65_6172_6475_7031; // "neardup1"
 /// The largest shingle size, in tokens.
 pub const MAX_SHINGLE_SIZE: usize = 64;
 
+/// What a shingle is made of: a [`Token`], or a token's hash alone (the same shingle
+/// hashes either way).
+pub trait TokenHash: Copy {
+    /// The token's hash ([`Token::hash`]).
+    fn token_hash(self) -> u64;
+}
+
+impl TokenHash for Token {
+    fn token_hash(self) -> u64 {
+        self.hash
+    }
+}
+
+impl TokenHash for u64 {
+    fn token_hash(self) -> u64 {
+        self
+    }
+}
+
 /// An iterator over the shingle hashes of a token sequence. Made by [`shingles`].
-pub struct Shingles<'a> {
-    tokens: &'a [Token],
+pub struct Shingles<'a, T = Token> {
+    tokens: &'a [T],
     k: usize,
     /// Start of the next window.
     next: usize,
@@ -50,7 +69,7 @@ pub struct Shingles<'a> {
 ///
 /// When `k` is 0 or larger than [`MAX_SHINGLE_SIZE`]: a caller bug (the detector's builder
 /// validates it).
-pub fn shingles(tokens: &[Token], k: usize) -> Shingles<'_> {
+pub fn shingles<T: TokenHash>(tokens: &[T], k: usize) -> Shingles<'_, T> {
     assert!(
         (1..=MAX_SHINGLE_SIZE).contains(&k),
         "shingle size {k} is outside 1..={MAX_SHINGLE_SIZE}"
@@ -76,10 +95,10 @@ pub fn shingles(tokens: &[Token], k: usize) -> Shingles<'_> {
     }
 }
 
-fn horner(window: &[Token]) -> u64 {
-    window
-        .iter()
-        .fold(0u64, |acc, t| acc.wrapping_mul(P).wrapping_add(t.hash))
+fn horner<T: TokenHash>(window: &[T]) -> u64 {
+    window.iter().fold(0u64, |acc, t| {
+        acc.wrapping_mul(P).wrapping_add(t.token_hash())
+    })
 }
 
 fn finish(poly: u64, len: usize) -> u64 {
@@ -102,11 +121,11 @@ fn fmix64(mut x: u64) -> u64 {
 }
 
 /// The hash of one shingle made of `window` (see the module docs).
-pub fn shingle_hash(window: &[Token]) -> u64 {
+pub fn shingle_hash<T: TokenHash>(window: &[T]) -> u64 {
     finish(horner(window), window.len())
 }
 
-impl Iterator for Shingles<'_> {
+impl<T: TokenHash> Iterator for Shingles<'_, T> {
     type Item = u64;
 
     fn next(&mut self) -> Option<u64> {
@@ -117,8 +136,8 @@ impl Iterator for Shingles<'_> {
         if self.tokens.len() < self.k {
             return Some(shingle_hash(self.tokens));
         }
-        let first = self.tokens[self.next].hash;
-        let last = self.tokens[self.next + self.k - 1].hash;
+        let first = self.tokens[self.next].token_hash();
+        let last = self.tokens[self.next + self.k - 1].token_hash();
         let full = self.poly.wrapping_mul(P).wrapping_add(last);
         self.poly = full.wrapping_sub(first.wrapping_mul(self.drop));
         self.next += 1;
@@ -130,7 +149,7 @@ impl Iterator for Shingles<'_> {
     }
 }
 
-impl ExactSizeIterator for Shingles<'_> {}
+impl<T: TokenHash> ExactSizeIterator for Shingles<'_, T> {}
 
 /// A document's distinct shingle hashes, sorted.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

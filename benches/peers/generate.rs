@@ -2,8 +2,15 @@
 //!
 //! ```text
 //! cargo run --release --example peers-generate -- OUT_DIR [--docs N] [--words W]
-//!     [--dup-rate R] [--max-edit E] [--repeat-rate P] [--seed S]
+//!     [--dup-rate R] [--max-edit E] [--repeat-rate P] [--seed S] [--markov POOL]
 //! ```
+//!
+//! With `--markov POOL` the original documents are order-2 Markov text walked over the
+//! paragraphs of the files in folder POOL (`system`: the machine's
+//! `/usr/share/common-licenses` and `/usr/share/doc/*/copyright`), so they share short
+//! phrases, and now and then longer stretches, as real prose does; `truth.tsv` then lists
+//! the planted pairs only. `--backoff P` backs off to an order-1 chain with probability P
+//! at each word (default 0): higher values share shorter phrases.
 //!
 //! Documents are lowercase made-up words (so every peer's whitespace tokenizer sees the
 //! same tokens as neardup's), about W words each, in `OUT_DIR/docs/NNNN/NNNNNNN.txt`,
@@ -16,7 +23,7 @@
 #[path = "../../tests/common/mod.rs"]
 mod common;
 
-use common::{Rng, edit, text};
+use common::{Markov, Rng, edit, paragraphs_in, system_text_files, text};
 use neardup::shingle::ShingleSet;
 use neardup::text::tokens;
 use std::io::{BufWriter, Write};
@@ -30,6 +37,8 @@ struct Options {
     max_edit: f64,
     repeat_rate: f64,
     seed: u64,
+    markov: Option<PathBuf>,
+    backoff: f64,
 }
 
 fn parse() -> Result<Options, String> {
@@ -42,6 +51,8 @@ fn parse() -> Result<Options, String> {
         max_edit: 0.05,
         repeat_rate: 0.02,
         seed: 1,
+        markov: None,
+        backoff: 0.0,
     };
     let mut out = None;
     while let Some(a) = args.next() {
@@ -60,6 +71,8 @@ fn parse() -> Result<Options, String> {
                     .parse()
                     .map_err(|e| format!("--repeat-rate: {e}"))?
             }
+            "--markov" => o.markov = Some(PathBuf::from(value()?)),
+            "--backoff" => o.backoff = value()?.parse().map_err(|e| format!("--backoff: {e}"))?,
             "--seed" => o.seed = value()?.parse().map_err(|e| format!("--seed: {e}"))?,
             s if s.starts_with('-') => return Err(format!("unknown option {s}")),
             s => out = Some(PathBuf::from(s)),
@@ -89,6 +102,30 @@ fn main() {
 
 fn generate(o: &Options) -> std::io::Result<()> {
     let mut rng = Rng(o.seed);
+    let markov = match &o.markov {
+        None => None,
+        Some(pool) => {
+            let files = if pool.as_os_str() == "system" {
+                system_text_files()
+            } else {
+                let mut f: Vec<PathBuf> = std::fs::read_dir(pool)?
+                    .flatten()
+                    .map(|e| e.path())
+                    .filter(|p| p.is_file())
+                    .collect();
+                f.sort();
+                f
+            };
+            let paragraphs = paragraphs_in(&files);
+            if paragraphs.is_empty() {
+                return Err(std::io::Error::other(format!(
+                    "no paragraph of text in {}",
+                    pool.display()
+                )));
+            }
+            Some(Markov::new(&paragraphs).backoff(o.backoff))
+        }
+    };
     std::fs::create_dir_all(o.out.join("docs"))?;
     let mut manifest = BufWriter::new(std::fs::File::create(o.out.join("manifest.txt"))?);
     let mut truth = BufWriter::new(std::fs::File::create(o.out.join("truth.tsv"))?);
@@ -106,7 +143,10 @@ fn generate(o: &Options) -> std::io::Result<()> {
             copy
         } else {
             let words = o.words / 2 + rng.below(o.words + 1);
-            let mut t = text(&mut rng, words);
+            let mut t = match &markov {
+                Some(m) => m.text(&mut rng, words),
+                None => text(&mut rng, words),
+            };
             if rng.chance(o.repeat_rate) {
                 // Repeat a stretch of about 60 words, starting at a word boundary.
                 let start = t.find(' ').map_or(0, |p| p + 1);

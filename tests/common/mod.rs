@@ -73,3 +73,150 @@ pub fn edit(rng: &mut Rng, text: &str, rate: f64) -> String {
     }
     out
 }
+
+/// An order-2 Markov chain over the words of a paragraph pool: generated text reuses the
+/// pool's short phrases (as real prose shares stock phrases) and now and then a longer
+/// stretch where a two-word context has one successor.
+pub struct Markov {
+    words: Vec<String>,
+    seq: Vec<u32>,
+    /// `(w[i-2], w[i-1], w[i])` for every position i >= 2 of the pool, sorted.
+    by_context: Vec<(u32, u32, u32)>,
+    /// `(w[i-1], w[i])` for every position i >= 1 of the pool, sorted: the order-1 chain
+    /// that a walk backs off to.
+    by_word: Vec<(u32, u32)>,
+    /// The chance of backing off at each word.
+    backoff: f64,
+    /// Positions of the pool's paragraph starts.
+    starts: Vec<usize>,
+}
+
+impl Markov {
+    /// A chain over `paragraphs` (whitespace-separated words, punctuation kept on them).
+    ///
+    /// # Panics
+    ///
+    /// When no paragraph has three words.
+    pub fn new<S: AsRef<str>>(paragraphs: &[S]) -> Markov {
+        let mut ids: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
+        let mut words: Vec<String> = Vec::new();
+        let mut seq: Vec<u32> = Vec::new();
+        let mut starts = Vec::new();
+        let mut by_context = Vec::new();
+        let mut by_word = Vec::new();
+        for p in paragraphs {
+            let start = seq.len();
+            for w in p.as_ref().split_whitespace() {
+                let id = *ids.entry(w).or_insert_with(|| {
+                    words.push(w.to_string());
+                    (words.len() - 1) as u32
+                });
+                seq.push(id);
+            }
+            let par = &seq[start..];
+            if par.len() >= 3 {
+                starts.push(start);
+                by_context.extend(par.windows(3).map(|w| (w[0], w[1], w[2])));
+                by_word.extend(par.windows(2).map(|w| (w[0], w[1])));
+            }
+        }
+        assert!(!starts.is_empty(), "the pool needs a paragraph of 3 words");
+        by_context.sort_unstable();
+        by_word.sort_unstable();
+        Markov {
+            words,
+            seq,
+            by_context,
+            by_word,
+            backoff: 0.0,
+            starts,
+        }
+    }
+
+    /// Backs off to the order-1 chain (the next word drawn from all that follow the last
+    /// word) with probability `p` at each word: 0 copies every stretch of the pool where a
+    /// two-word context has one successor; larger values share shorter phrases.
+    pub fn backoff(mut self, p: f64) -> Markov {
+        self.backoff = p;
+        self
+    }
+
+    /// About `n` words of text: paragraphs of 40 to 120 words, each walked from a random
+    /// paragraph start of the pool, jumping to another start at a dead end.
+    pub fn text(&self, rng: &mut Rng, n: usize) -> String {
+        let mut out = String::new();
+        let mut written = 0;
+        while written < n {
+            let len = 40 + rng.below(81);
+            let (mut x, mut y) = self.start(rng);
+            out.push_str(&self.words[x as usize]);
+            out.push(' ');
+            out.push_str(&self.words[y as usize]);
+            for _ in 2..len {
+                let z = if rng.chance(self.backoff) {
+                    let lo = self.by_word.partition_point(|r| r.0 < y);
+                    let hi = self.by_word.partition_point(|r| r.0 <= y);
+                    (lo < hi).then(|| self.by_word[lo + rng.below(hi - lo)].1)
+                } else {
+                    let lo = self.by_context.partition_point(|r| (r.0, r.1) < (x, y));
+                    let hi = self.by_context.partition_point(|r| (r.0, r.1) <= (x, y));
+                    (lo < hi).then(|| self.by_context[lo + rng.below(hi - lo)].2)
+                };
+                let z = if let Some(z) = z {
+                    z
+                } else {
+                    let (_, s) = self.start(rng);
+                    s
+                };
+                out.push(' ');
+                out.push_str(&self.words[z as usize]);
+                (x, y) = (y, z);
+            }
+            out.push_str("\n\n");
+            written += len;
+        }
+        out
+    }
+
+    fn start(&self, rng: &mut Rng) -> (u32, u32) {
+        let s = self.starts[rng.below(self.starts.len())];
+        (self.seq[s], self.seq[s + 1])
+    }
+}
+
+/// The paragraphs (blocks separated by blank lines) of `files`, in order; unreadable
+/// files are left out. Real text for a [`Markov`] pool.
+pub fn paragraphs_in(files: &[std::path::PathBuf]) -> Vec<String> {
+    let mut out = Vec::new();
+    for f in files {
+        let Ok(bytes) = std::fs::read(f) else {
+            continue;
+        };
+        let text = String::from_utf8_lossy(&bytes);
+        out.extend(
+            text.split("\n\n")
+                .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
+                .filter(|p| p.split(' ').count() >= 3),
+        );
+    }
+    out
+}
+
+/// The machine's real text that every Debian development machine has: the files under
+/// `/usr/share/common-licenses` and `/usr/share/doc/*/copyright`, in sorted order. Empty
+/// where they are absent.
+pub fn system_text_files() -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    if let Ok(rd) = std::fs::read_dir("/usr/share/common-licenses") {
+        files.extend(rd.flatten().map(|e| e.path()).filter(|p| p.is_file()));
+    }
+    if let Ok(rd) = std::fs::read_dir("/usr/share/doc") {
+        files.extend(
+            rd.flatten()
+                .map(|e| e.path().join("copyright"))
+                .filter(|p| p.is_file()),
+        );
+    }
+    files.sort();
+    files
+}

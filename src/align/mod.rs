@@ -44,6 +44,8 @@
 //! windows), plus O(q log q) to select among q candidates; 32 bytes per token of working
 //! memory.
 
+mod local;
+
 use crate::error::Error;
 use std::collections::BTreeMap;
 
@@ -179,14 +181,18 @@ impl Aligner {
     /// When `seed` is 0 (a caller bug; the detector validates its settings).
     pub fn chains(&self, a: &[u64], b: &[u64], seed: usize, max_gap: usize) -> Vec<Chain> {
         assert!(seed > 0, "seed must be at least 1");
-        let seed = seed.min(self.min_tokens);
-        let runs = self.one_to_one(a, b, seed);
-        let mut chains = chain_runs(runs, |c, run| {
-            let (end_a, end_b) = c.end();
-            run.b >= end_b && run.a - end_a <= max_gap && run.b - end_b <= max_gap
-        });
+        let mut chains = self.all_chains(a, b, seed, max_gap);
         chains.retain(|c| c.matched >= self.min_tokens);
         chains
+    }
+
+    /// [`chains`](Aligner::chains) before the length filter: every chain of seed runs.
+    fn all_chains(&self, a: &[u64], b: &[u64], seed: usize, max_gap: usize) -> Vec<Chain> {
+        let runs = self.one_to_one(a, b, seed.min(self.min_tokens));
+        chain_runs(runs, |c, run| {
+            let (end_a, end_b) = c.end();
+            run.b >= end_b && run.a - end_a <= max_gap && run.b - end_b <= max_gap
+        })
     }
 
     /// Maximal exact matches of at least `min` tokens, taken longest first, one to one.

@@ -20,6 +20,9 @@
 //! reported. Cost: O(B) for B corpus bytes in stage 1 (O(B·k) hash arithmetic), O(n·b)
 //! for stage 2, O(c·t) for c candidate pairs of t tokens in stage 3.
 
+mod passages;
+
+use self::passages::{Reusable, estimated_jaccard, near_margin};
 use crate::align::{Aligner, Chain, Match};
 use crate::cluster::UnionFind;
 use crate::corpus::{Corpus, DocId};
@@ -28,8 +31,10 @@ use crate::lsh;
 #[cfg(doc)]
 use crate::lsh::LshIndex;
 use crate::minhash::{self, MinHasher, Signature};
-use crate::report::{Cluster, DocumentStats, Pair, Passage, Repeat, RepeatedPassage, Report};
-use crate::reuse::{self, Occurrence};
+use crate::report::{
+    Cluster, Counts, DocumentStats, Pair, Passage, Repeat, RepeatedPassage, Report,
+};
+use crate::reuse::{self, FingerprintIndex, Fingerprints, Occurrence, SharedFingerprint};
 use crate::shingle::{self, ShingleSet};
 use crate::text::{self, Span, Token};
 
@@ -329,8 +334,8 @@ pub struct Detector {
 struct Signed {
     tokens: usize,
     band_keys: Box<[u64]>,
-    /// Packed fingerprint rows ([`reuse::row`]), sorted and distinct.
-    fingerprints: Box<[u64]>,
+    /// For passage search (empty when it is off).
+    reuse: Reusable,
     repeats: Vec<RepeatedPassage>,
 }
 
@@ -386,7 +391,8 @@ impl Detector {
             .aligner
             .repeat_chains(&hashes, c.seed_tokens, c.max_gap)
         {
-            let Some(v) = verified_chain(bytes, tokens, bytes, tokens, &chain, c.seed_tokens, m)
+            let span = |i: usize| tokens[i].span;
+            let Some(v) = verified_chain((bytes, span), (bytes, span), &chain, c.seed_tokens, m)
             else {
                 continue;
             };
@@ -405,60 +411,61 @@ impl Detector {
     pub fn shared_passages(&self, a: &[u8], b: &[u8]) -> Vec<Passage> {
         let ta: Vec<Token> = text::tokens(a).collect();
         let tb: Vec<Token> = text::tokens(b).collect();
-        self.shared_of(a, &ta, b, &tb, None)
+        self.shared_of(a, &ta, b, &tb)
     }
 
-    /// Shared passages; with `barriers` (tokens of each side that no passage may span),
-    /// chains are split where a gap holds such a token.
-    fn shared_of(
-        &self,
-        a: &[u8],
-        ta: &[Token],
-        b: &[u8],
-        tb: &[Token],
-        barriers: Option<(&[bool], &[bool])>,
-    ) -> Vec<Passage> {
+    /// Shared passages of two whole documents.
+    fn shared_of(&self, a: &[u8], ta: &[Token], b: &[u8], tb: &[Token]) -> Vec<Passage> {
         let ha: Vec<u64> = ta.iter().map(|t| t.hash).collect();
         let hb: Vec<u64> = tb.iter().map(|t| t.hash).collect();
         let (m, c) = (self.aligner.min_tokens(), &self.config);
-        let mut out = Vec::new();
-        for chain in self.aligner.chains(&ha, &hb, c.seed_tokens, c.max_gap) {
-            let pieces = match barriers {
-                Some((xa, xb)) => split_at_barriers(chain, xa, xb),
-                None => vec![chain],
-            };
-            for piece in &pieces {
-                out.extend(verified_chain(a, ta, b, tb, piece, c.seed_tokens, m));
-            }
-        }
-        out
+        self.aligner
+            .chains(&ha, &hb, c.seed_tokens, c.max_gap)
+            .iter()
+            .filter_map(|chain| {
+                let (sa, sb) = (|i: usize| ta[i].span, |j: usize| tb[j].span);
+                verified_chain((a, sa), (b, sb), chain, c.seed_tokens, m)
+            })
+            .collect()
     }
 
     /// Runs every stage over `corpus`. Never fails: skipped documents are reported as
     /// such, any bytes are accepted.
     pub fn run<'c>(&self, corpus: &'c Corpus) -> Report<'c> {
-        let docs: Vec<(usize, &[u8], bool)> = corpus
-            .iter()
-            .map(|(id, d)| (id.index(), d.bytes(), d.is_ok()))
-            .collect();
-        let doc_bits = reuse::doc_bits(corpus.len());
-        let mut signed: Vec<Signed> = crate::par::map(&docs, |&(i, bytes, ok)| {
-            self.stage_one(bytes, ok, i as u32, doc_bits)
+        let docs: Vec<(&[u8], bool)> = corpus.iter().map(|(_, d)| (d.bytes(), d.is_ok())).collect();
+        let mut signed: Vec<Signed> =
+            crate::par::map(&docs, |&(bytes, ok)| self.stage_one(bytes, ok));
+
+        // Passage candidates: which documents share which fingerprints.
+        let index = if self.config.passage_reuse {
+            let prints: Vec<Fingerprints> = signed
+                .iter_mut()
+                .map(|s| std::mem::take(&mut s.reuse.fingerprints))
+                .collect();
+            let doc_bits = reuse::doc_bits(corpus.len());
+            let index = FingerprintIndex::new(&prints, doc_bits, self.config.boilerplate_docs);
+            for (s, f) in signed.iter_mut().zip(prints) {
+                s.reuse.fingerprints = f;
+            }
+            index
+        } else {
+            FingerprintIndex::default()
+        };
+        let (size, _) = self.fingerprint_layout();
+        crate::par::for_each_mut(&mut signed, |i, s| {
+            if index.shares_any(i as u32) {
+                s.reuse.mask(index.boilerplate(), size, i as u32);
+            } else {
+                s.reuse.release();
+            }
         });
 
-        // Passage candidates first, then near-duplicate candidates, so that the
-        // fingerprints are freed before the band-key rows are built (peak memory).
-        let prints: Vec<Box<[u64]>> = signed
-            .iter_mut()
-            .map(|s| std::mem::take(&mut s.fingerprints))
-            .collect();
-        let (reused, boilerplate) =
-            reuse::pairs_sharing_a_fingerprint(&prints, doc_bits, self.config.boilerplate_docs);
-        drop(prints);
+        // Near-duplicate candidates: pairs that share a band key.
         let n_keys: usize = signed.iter().map(|s| s.band_keys.len()).sum();
         let mut keys: Vec<(u64, u32)> = Vec::with_capacity(n_keys);
         let mut stats = Vec::with_capacity(signed.len());
         let mut repeats = Vec::new();
+        let mut kept: Vec<Reusable> = Vec::with_capacity(signed.len());
         for (i, s) in signed.into_iter().enumerate() {
             keys.extend(s.band_keys.iter().map(|&k| (k, i as u32)));
             stats.push(DocumentStats { tokens: s.tokens });
@@ -468,43 +475,53 @@ impl Detector {
                     passages: s.repeats,
                 });
             }
+            kept.push(s.reuse);
         }
         let near = lsh::pairs_sharing_a_key(&mut keys, self.config.max_group);
         drop(keys);
-        let boilerplate_fingerprints = boilerplate.len();
 
-        // Every pair to check once: near-duplicate candidates and passage candidates.
-        let mut candidates: Vec<(u32, u32)> = near.iter().chain(&reused).copied().collect();
-        candidates.sort_unstable();
-        candidates.dedup();
-        let checked = crate::par::map(&candidates, |&(a, b)| {
-            self.compare(
-                corpus,
-                DocId::from_index(a as usize),
-                DocId::from_index(b as usize),
-                (&boilerplate, doc_bits),
-            )
+        // Every candidate pair checked once, document by document.
+        let ids: Vec<u32> = (0..corpus.len() as u32).collect();
+        let checked = crate::par::map(&ids, |&a| {
+            let lo = near.partition_point(|p| p.0 < a);
+            let hi = near.partition_point(|p| p.0 <= a);
+            self.check_document(corpus, &kept, &index, a, &near[lo..hi])
         });
+        drop(kept);
         let mut pairs = Vec::new();
         let mut links = Vec::new();
         let mut reuse = Vec::new();
-        for outcome in checked.into_iter().flatten() {
-            for p in &outcome.passages {
-                links.push((
-                    Occurrence {
-                        doc: outcome.a,
-                        span: p.a,
-                    },
-                    Occurrence {
-                        doc: outcome.b,
-                        span: p.b,
-                    },
-                ));
-            }
-            if outcome.jaccard >= self.config.threshold {
-                pairs.push(outcome);
-            } else if !outcome.passages.is_empty() {
-                reuse.push(outcome);
+        let mut counts = Counts {
+            candidate_pairs: near.len(),
+            boilerplate_fingerprints: index.boilerplate().len(),
+            ..Counts::default()
+        };
+        for found in checked {
+            counts.passage_candidates += found.passage_candidates;
+            for (outcome, lsh, fingerprinted) in found.pairs {
+                for p in &outcome.passages {
+                    links.push((
+                        Occurrence {
+                            doc: outcome.a,
+                            span: p.a,
+                        },
+                        Occurrence {
+                            doc: outcome.b,
+                            span: p.b,
+                        },
+                    ));
+                }
+                if fingerprinted && !outcome.passages.is_empty() {
+                    counts.passage_candidates_with_passages += 1;
+                }
+                if outcome.jaccard_exact && outcome.jaccard >= self.config.threshold {
+                    if !lsh {
+                        counts.pairs_from_passages += 1;
+                    }
+                    pairs.push(outcome);
+                } else if !outcome.passages.is_empty() {
+                    reuse.push(outcome);
+                }
             }
         }
         for r in &repeats {
@@ -536,13 +553,72 @@ impl Detector {
             repeats,
             clusters,
             passage_groups,
-            candidate_pairs: near.len(),
             reuse,
-            boilerplate_fingerprints,
+            counts,
         }
     }
 
-    fn stage_one(&self, bytes: &[u8], ok: bool, doc: u32, doc_bits: u32) -> Signed {
+    /// Checks every candidate pair `(a, b)` with `b > a`: those in `near` (LSH
+    /// candidates, sorted) and those that share fingerprints in a consistent order.
+    fn check_document(
+        &self,
+        corpus: &Corpus,
+        kept: &[Reusable],
+        index: &FingerprintIndex,
+        a: u32,
+        near: &[(u32, u32)],
+    ) -> Checked {
+        let shared = index.shared_with_later(a);
+        let (_, w) = self.fingerprint_layout();
+        let reach = w.max(self.fingerprint_tokens());
+        let mut by_b = shared.chunk_by(|x, y| x.b == y.b).peekable();
+        let mut near = near.iter().map(|p| p.1).peekable();
+        let mut out = Checked::default();
+        loop {
+            let (b, lsh, anchors) = match (near.peek(), by_b.peek()) {
+                (None, None) => break,
+                (Some(&x), Some(g)) if x == g[0].b => {
+                    near.next();
+                    (x, true, by_b.next().expect("peeked"))
+                }
+                (Some(&x), Some(g)) if x < g[0].b => (near.next().expect("peeked"), true, &[][..]),
+                (Some(&x), None) => {
+                    near.next();
+                    (x, true, &[][..])
+                }
+                (_, Some(_)) => {
+                    let g = by_b.next().expect("peeked");
+                    (g[0].b, false, g)
+                }
+            };
+            let anchors = if reuse::consistent(anchors, reach, self.config.max_gap) {
+                out.passage_candidates += 1;
+                anchors
+            } else {
+                &[]
+            };
+            if !lsh && anchors.is_empty() {
+                continue;
+            }
+            if let Some(pair) = self.check(corpus, kept, (a, b), lsh, anchors) {
+                out.pairs.push((pair, lsh, !anchors.is_empty()));
+            }
+        }
+        out
+    }
+
+    /// The fingerprint length, in tokens, and the winnowing window.
+    fn fingerprint_layout(&self) -> (usize, usize) {
+        reuse::layout(self.fingerprint_tokens())
+    }
+
+    fn fingerprint_tokens(&self) -> usize {
+        self.config
+            .fingerprint_tokens
+            .unwrap_or(self.config.min_passage_tokens)
+    }
+
+    fn stage_one(&self, bytes: &[u8], ok: bool) -> Signed {
         if !ok {
             return Signed::default();
         }
@@ -555,140 +631,139 @@ impl Detector {
         if tokens.is_empty() {
             return Signed::default();
         }
-        let k = self.config.shingle_size;
-        let shingles: Vec<u64> = shingle::shingles(&tokens, k).collect();
-        let sig = self.hasher.sign(shingles.iter().copied());
-        let fingerprints = if self.config.passage_reuse {
-            let t = self
-                .config
-                .fingerprint_tokens
-                .unwrap_or(self.config.min_passage_tokens);
-            let w = reuse::window_for(t.max(k), k);
-            let mut f: Vec<u64> = reuse::winnow(&shingles, w)
-                .into_iter()
-                .map(|(h, _)| reuse::row(h, doc, doc_bits))
-                .collect();
-            f.sort_unstable();
-            f.dedup();
-            f.into_boxed_slice()
+        let sig = self
+            .hasher
+            .sign(shingle::shingles(&tokens, self.config.shingle_size));
+        let reuse = if self.config.passage_reuse {
+            let hashes: Vec<u64> = tokens.iter().map(|t| t.hash).collect();
+            let (f, w) = self.fingerprint_layout();
+            let prints = Fingerprints::new(&hashes, f, w);
+            let sketch = sig.values().iter().map(|&v| v as u8).collect();
+            Reusable::new(&tokens, prints, sketch)
         } else {
-            Box::default()
+            Reusable::default()
         };
         Signed {
             tokens: tokens.len(),
             band_keys: self.lsh.band_keys(&sig).collect(),
-            fingerprints,
+            reuse,
             repeats,
         }
     }
 
-    /// Exact Jaccard and shared passages of two documents. `None` when they share
-    /// neither enough shingles nor a passage. Between documents that are not
-    /// near-duplicates, tokens under boilerplate shingles are kept out of passages.
-    fn compare(
+    /// Checks one candidate pair: exact Jaccard when it came from the LSH index or its
+    /// sketch estimate is near the threshold (whole-document passages when it is a
+    /// near-duplicate), passages around its shared fingerprints otherwise. `None` when it
+    /// is neither a near-duplicate nor shares a passage.
+    fn check(
         &self,
         corpus: &Corpus,
-        a: DocId,
-        b: DocId,
-        (boilerplate, doc_bits): (&[u64], u32),
+        kept: &[Reusable],
+        (a, b): (u32, u32),
+        lsh: bool,
+        anchors: &[SharedFingerprint],
     ) -> Option<Pair> {
-        let (da, db) = (corpus.get(a).bytes(), corpus.get(b).bytes());
-        let mut ta: Vec<Token> = text::tokens(da).collect();
-        let mut tb: Vec<Token> = text::tokens(db).collect();
-        let k = self.config.shingle_size;
-        let jaccard = ShingleSet::new(&ta, k).jaccard(&ShingleSet::new(&tb, k));
-        let near = jaccard >= self.config.threshold;
-        if !near && !self.config.passage_reuse {
+        let (ia, ib) = (DocId::from_index(a as usize), DocId::from_index(b as usize));
+        let (da, db) = (corpus.get(ia).bytes(), corpus.get(ib).bytes());
+        let (ra, rb) = (&kept[a as usize], &kept[b as usize]);
+        let threshold = self.config.threshold;
+        let estimate = estimated_jaccard(&ra.sketch, &rb.sketch);
+        let mut exact = None;
+        if lsh || estimate >= threshold - near_margin(threshold, self.hasher.num_hashes()) {
+            let ta: Vec<Token> = text::tokens(da).collect();
+            let tb: Vec<Token> = text::tokens(db).collect();
+            let k = self.config.shingle_size;
+            let jaccard = ShingleSet::new(&ta, k).jaccard(&ShingleSet::new(&tb, k));
+            if jaccard >= threshold {
+                return Some(Pair {
+                    a: ia,
+                    b: ib,
+                    jaccard,
+                    jaccard_exact: true,
+                    passages: self.shared_of(da, &ta, db, &tb),
+                });
+            }
+            exact = Some(jaccard);
+        }
+        if anchors.is_empty() {
             return None;
         }
-        let passages = if near {
-            self.shared_of(da, &ta, db, &tb, None)
-        } else {
-            // Boilerplate tokens get hashes that match nothing (distinct per side and
-            // position), so no exact run crosses them, and no chain bridges them.
-            let mut marks = Vec::with_capacity(2);
-            for (tokens, side) in [(&mut ta, 0u64), (&mut tb, 1u64)] {
-                let shingles: Vec<u64> = shingle::shingles(tokens, k).collect();
-                let marked =
-                    reuse::boilerplate_tokens(&shingles, k, tokens.len(), boilerplate, doc_bits);
-                for (i, (t, &m)) in tokens.iter_mut().zip(&marked).enumerate() {
-                    if m {
-                        t.hash = u64::MAX - 2 * i as u64 - side;
-                    }
-                }
-                marks.push(marked);
-            }
-            self.shared_of(da, &ta, db, &tb, Some((&marks[0], &marks[1])))
-        };
-        if !near && passages.is_empty() {
+        let anchors = anchors.iter().map(|s| (s.pos_a as usize, s.pos_b as usize));
+        let passages = self.passages_around((da, ra, a), (db, rb, b), anchors);
+        if passages.is_empty() {
             return None;
         }
         Some(Pair {
-            a,
-            b,
-            jaccard,
+            a: ia,
+            b: ib,
+            jaccard: exact.unwrap_or(estimate),
+            jaccard_exact: exact.is_some(),
             passages,
         })
     }
 }
 
-/// Splits a chain wherever the gap between two runs holds a barrier token on either side.
-fn split_at_barriers(chain: Chain, xa: &[bool], xb: &[bool]) -> Vec<Chain> {
-    crate::align::chain_runs(chain.runs, |c, run| {
-        let (ea, eb) = c.end();
-        !(xa[ea..run.a].iter().any(|&x| x) || xb[eb..run.b].iter().any(|&x| x))
-    })
+/// What [`Detector::check_document`] found for one document.
+#[derive(Default)]
+struct Checked {
+    /// Pairs found, each with whether the LSH index proposed it and whether it was a
+    /// passage candidate.
+    pairs: Vec<(Pair, bool, bool)>,
+    passage_candidates: usize,
 }
 
 /// Checks every run of a chain on the normalized text and gives the passage it makes:
 /// from the first verified run to the last, with the verified tokens counted; `None` when
-/// fewer than `min` tokens pass.
+/// fewer than `min` tokens pass. `span_a(i)` and `span_b(j)` are the spans of token i of
+/// `a` and token j of `b`.
 fn verified_chain(
-    a: &[u8],
-    ta: &[Token],
-    b: &[u8],
-    tb: &[Token],
+    (a, span_a): (&[u8], impl Fn(usize) -> Span),
+    (b, span_b): (&[u8], impl Fn(usize) -> Span),
     chain: &Chain,
     seed: usize,
     min: usize,
 ) -> Option<Passage> {
-    let pieces: Vec<Match> = chain
-        .runs
-        .iter()
-        .flat_map(|&run| verified(a, ta, b, tb, run, seed.min(min)))
-        .collect();
-    let matched: usize = pieces.iter().map(|p| p.len).sum();
-    let (first, last) = (pieces.first()?, pieces.last()?);
+    let (mut first, mut last, mut matched) = (None, None, 0);
+    for &run in &chain.runs {
+        for_each_verified((a, &span_a), (b, &span_b), run, seed.min(min), |piece| {
+            first.get_or_insert(piece);
+            last = Some(piece);
+            matched += piece.len;
+        });
+    }
+    let (first, last) = (first?, last?);
     if matched < min {
         return None;
     }
     Some(Passage {
-        a: Span::new(ta[first.a].span.start, ta[last.a + last.len - 1].span.end),
-        b: Span::new(tb[first.b].span.start, tb[last.b + last.len - 1].span.end),
+        a: Span::new(span_a(first.a).start, span_a(last.a + last.len - 1).end),
+        b: Span::new(span_b(first.b).start, span_b(last.b + last.len - 1).end),
         tokens: matched,
         differing: chain.differing,
     })
 }
 
+/// Whether two tokens have the same normalized text: byte-equal tokens always do.
+fn same_token(a: &[u8], x: Span, b: &[u8], y: Span) -> bool {
+    a[x.start..x.end] == b[y.start..y.end] || text::normalized(a, x) == text::normalized(b, y)
+}
+
 /// Checks a match token by token on the normalized text. Token hashes are 64-bit, so a
 /// mismatch is a hash collision (about 2^-64 per token pair); the match is then cut at
-/// the mismatching tokens and the pieces of at least `min` tokens are kept.
-fn verified(
-    a: &[u8],
-    ta: &[Token],
-    b: &[u8],
-    tb: &[Token],
+/// the mismatching tokens, and `f` gets each piece of at least `min` tokens.
+fn for_each_verified(
+    (a, span_a): (&[u8], impl Fn(usize) -> Span),
+    (b, span_b): (&[u8], impl Fn(usize) -> Span),
     m: Match,
     min: usize,
-) -> impl Iterator<Item = Match> {
-    let mut pieces = Vec::new();
+    mut f: impl FnMut(Match),
+) {
     let mut run_start = 0;
     for i in 0..=m.len {
-        let same = i < m.len
-            && text::normalized(a, ta[m.a + i].span) == text::normalized(b, tb[m.b + i].span);
+        let same = i < m.len && same_token(a, span_a(m.a + i), b, span_b(m.b + i));
         if !same {
             if i - run_start >= min {
-                pieces.push(Match {
+                f(Match {
                     a: m.a + run_start,
                     b: m.b + run_start,
                     len: i - run_start,
@@ -697,7 +772,6 @@ fn verified(
             run_start = i + 1;
         }
     }
-    pieces.into_iter()
 }
 
 #[cfg(test)]
@@ -737,34 +811,20 @@ mod tests {
     }
 
     #[test]
-    fn barriers_split_chains() {
-        let run = |a, b, len| Match { a, b, len };
-        let chain = Chain {
-            runs: vec![run(0, 0, 5), run(6, 7, 5), run(13, 14, 5)],
-            matched: 15,
-            differing: 4,
-        };
-        let mut xa = vec![false; 20];
-        let xb = vec![false; 20];
-        assert_eq!(
-            split_at_barriers(chain.clone(), &xa, &xb),
-            std::slice::from_ref(&chain)
-        );
-        xa[12] = true;
-        let parts = split_at_barriers(chain, &xa, &xb);
-        assert_eq!(parts.len(), 2);
-        assert_eq!((parts[0].matched, parts[0].differing), (10, 2));
-        assert_eq!((parts[1].matched, parts[1].differing), (5, 0));
-    }
-
-    #[test]
     fn verification_cuts_at_mismatches() {
         // Pretend the aligner matched 'a b X c d' with 'a b Y c d'.
         let (a, b) = ("a b x c d", "a b y c d");
         let ta: Vec<Token> = text::tokens(a.as_bytes()).collect();
         let tb: Vec<Token> = text::tokens(b.as_bytes()).collect();
         let m = Match { a: 0, b: 0, len: 5 };
-        let got: Vec<Match> = verified(a.as_bytes(), &ta, b.as_bytes(), &tb, m, 2).collect();
+        let mut got = Vec::new();
+        for_each_verified(
+            (a.as_bytes(), |i| ta[i].span),
+            (b.as_bytes(), |j| tb[j].span),
+            m,
+            2,
+            |p| got.push(p),
+        );
         assert_eq!(
             got,
             [Match { a: 0, b: 0, len: 2 }, Match { a: 3, b: 3, len: 2 }]

@@ -1,0 +1,342 @@
+//! Shared passages around known matches: chains grown from the exact runs through a
+//! few anchor positions, for pairs of documents that share a passage but are otherwise
+//! different. The cost follows the passages, not the documents.
+//!
+//! # Algorithm
+//!
+//! 1. Every anchor `(i, j)` with `a[i] == b[j]` grows into its maximal exact run, left
+//!    and right; anchors inside a run already grown on the same diagonal are skipped.
+//! 2. Every run of at least `seed` tokens that no chain holds yet grows into a chain, one
+//!    run at a time: the next run is the exact match of at least `seed` tokens that
+//!    starts at most `max_gap` tokens after the chain's end on both sides, the nearest
+//!    (fewest differing tokens `max(ga, gb)`, then fewest skipped `ga + gb`, then smaller
+//!    `ga`), grown to its maximal length; and
+//!    likewise to the left, ending at most `max_gap` tokens before the chain's start.
+//! 3. Chains with at least `min_tokens` matched tokens are kept one to one, the most
+//!    matched tokens first: a chain that overlaps a kept one in either sequence is
+//!    dropped, so every token is in at most one passage, as with [`Aligner::chains`].
+//!
+//! For a passage whose edits are at least `seed` tokens apart this gives the same chain
+//! as [`Aligner::chains`] over the whole documents (the tests check it); the two may
+//! differ where a gap could be bridged in several ways.
+//!
+//! # Cost
+//!
+//! O(A log A) to sort A anchors, then O(L + (max_gap + 1)² · r) for a chain of L tokens
+//! and r runs: nothing grows with the length of the two sequences.
+
+use super::{Aligner, Chain, Match};
+
+impl Aligner {
+    /// Edit-tolerant shared passages of `a` and `b` through `anchors`: positions `(i, j)`
+    /// where the two are known to hold the same token (for example a shared
+    /// [fingerprint](crate::reuse::Fingerprints)). Anchors where they differ are ignored.
+    /// Passages are chains of exact runs as in [`chains`](Aligner::chains), grown from the
+    /// runs through the anchors (see the module docs); sorted by position in `a`.
+    ///
+    /// Every exact run through an anchor that is at least `min_tokens` long is inside a
+    /// returned passage unless a passage with more matched tokens overlaps it.
+    ///
+    /// ```
+    /// let al = neardup::Aligner::new(6).unwrap();
+    /// let a: Vec<u64> = (0..1000).collect();
+    /// let mut b: Vec<u64> = (5000..6000).collect();
+    /// b[700..710].copy_from_slice(&a[300..310]); // a[300..310] is quoted in b
+    /// let chains = al.chains_around(&a, &b, [(303, 703)], 5, 12);
+    /// assert_eq!(chains.len(), 1);
+    /// assert_eq!((chains[0].start(), chains[0].end()), ((300, 700), (310, 710)));
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// When `seed` is 0 (a caller bug; the detector validates its settings).
+    pub fn chains_around(
+        &self,
+        a: &[u64],
+        b: &[u64],
+        anchors: impl IntoIterator<Item = (usize, usize)>,
+        seed: usize,
+        max_gap: usize,
+    ) -> Vec<Chain> {
+        assert!(seed > 0, "seed must be at least 1");
+        let seed = seed.min(self.min_tokens);
+        let mut chains: Vec<Chain> = Vec::new();
+        for run in anchor_runs(a, b, anchors) {
+            if run.len < seed || chains.iter().any(|c| c.runs.contains(&run)) {
+                continue;
+            }
+            let chain = grow(a, b, run, seed, max_gap);
+            if chain.matched >= self.min_tokens {
+                chains.push(chain);
+            }
+        }
+        one_to_one(chains)
+    }
+}
+
+/// The maximal exact runs through the anchors where `a` and `b` agree, each once.
+fn anchor_runs(
+    a: &[u64],
+    b: &[u64],
+    anchors: impl IntoIterator<Item = (usize, usize)>,
+) -> Vec<Match> {
+    let mut sorted: Vec<(usize, usize)> = anchors
+        .into_iter()
+        .filter(|&(i, j)| i < a.len() && j < b.len() && a[i] == b[j])
+        .collect();
+    // By diagonal, then position: an anchor inside the previous run is skipped.
+    sorted.sort_unstable_by_key(|&(i, j)| (i as i64 - j as i64, i));
+    let mut runs: Vec<Match> = Vec::new();
+    for (i, j) in sorted {
+        if let Some(last) = runs.last()
+            && last.a as i64 - last.b as i64 == i as i64 - j as i64
+            && i < last.a + last.len
+        {
+            continue;
+        }
+        let left = common_suffix(&a[..i], &b[..j]);
+        let right = common_prefix(&a[i..], &b[j..]);
+        runs.push(Match {
+            a: i - left,
+            b: j - left,
+            len: left + right,
+        });
+    }
+    runs
+}
+
+fn common_prefix(x: &[u64], y: &[u64]) -> usize {
+    x.iter().zip(y).take_while(|(p, q)| p == q).count()
+}
+
+fn common_suffix(x: &[u64], y: &[u64]) -> usize {
+    x.iter()
+        .rev()
+        .zip(y.iter().rev())
+        .take_while(|(p, q)| p == q)
+        .count()
+}
+
+/// The chain grown from `run` to the right and to the left (see the module docs).
+fn grow(a: &[u64], b: &[u64], run: Match, seed: usize, max_gap: usize) -> Chain {
+    let mut right = vec![run];
+    while let Some(&last) = right.last() {
+        let (ea, eb) = (last.a + last.len, last.b + last.len);
+        let Some((i, j)) = next_seed(a, b, (ea, eb), seed, max_gap, Direction::Right) else {
+            break;
+        };
+        right.push(Match {
+            a: i,
+            b: j,
+            len: common_prefix(&a[i..], &b[j..]),
+        });
+    }
+    let mut left: Vec<Match> = Vec::new();
+    loop {
+        let first = left.last().copied().unwrap_or(run);
+        let Some((ea, eb)) = next_seed(a, b, (first.a, first.b), seed, max_gap, Direction::Left)
+        else {
+            break;
+        };
+        let len = common_suffix(&a[..ea], &b[..eb]);
+        left.push(Match {
+            a: ea - len,
+            b: eb - len,
+            len,
+        });
+    }
+    let mut runs = left.into_iter().rev().chain(right);
+    let mut chain = Chain::new(runs.next().expect("the run itself"));
+    for r in runs {
+        chain.push(r);
+    }
+    chain
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Direction {
+    Right,
+    Left,
+}
+
+/// The nearest seed run past `(ea, eb)` in direction `dir`, at most `max_gap` tokens
+/// away on each side (nearest: fewest differing tokens, then fewest skipped, then the
+/// smaller gap in `a`): to the right, where it
+/// starts; to the left, where it ends.
+fn next_seed(
+    a: &[u64],
+    b: &[u64],
+    (ea, eb): (usize, usize),
+    seed: usize,
+    max_gap: usize,
+    dir: Direction,
+) -> Option<(usize, usize)> {
+    // Where the seed's first token may be (to the right) or its last one (to the left),
+    // as the gap grows.
+    let at = |end: usize, g: usize| match dir {
+        Direction::Right => Some(end + g),
+        Direction::Left => end.checked_sub(g + 1),
+    };
+    let fits = |i: usize, len: usize| match dir {
+        Direction::Right => i + seed <= len,
+        Direction::Left => i + 1 >= seed,
+    };
+    // First the pairs of gaps whose nearest tokens agree: a tight loop over at most
+    // (max_gap + 1)² token pairs that nearly always finds none.
+    let mut hits: smallvec::SmallVec<[(usize, usize); 8]> = smallvec::SmallVec::new();
+    for ga in 0..=max_gap {
+        let Some(i) = at(ea, ga).filter(|&i| i < a.len() && fits(i, a.len())) else {
+            break;
+        };
+        for gb in 0..=max_gap {
+            let Some(j) = at(eb, gb).filter(|&j| j < b.len() && fits(j, b.len())) else {
+                break;
+            };
+            if a[i] == b[j] {
+                hits.push((ga, gb));
+            }
+        }
+    }
+    hits.sort_unstable_by_key(|&(ga, gb)| (ga.max(gb), ga + gb, ga));
+    hits.into_iter().find_map(|(ga, gb)| {
+        let (i, j) = (at(ea, ga)?, at(eb, gb)?);
+        let same = match dir {
+            Direction::Right => a[i..i + seed] == b[j..j + seed],
+            Direction::Left => a[i + 1 - seed..=i] == b[j + 1 - seed..=j],
+        };
+        same.then(|| match dir {
+            Direction::Right => (i, j),
+            Direction::Left => (i + 1, j + 1),
+        })
+    })
+}
+
+/// Chains kept one to one, most matched tokens first (ties: earlier in `a`), then
+/// sorted by position in `a`.
+fn one_to_one(mut chains: Vec<Chain>) -> Vec<Chain> {
+    chains.sort_unstable_by(|x, y| y.matched.cmp(&x.matched).then(x.start().cmp(&y.start())));
+    let mut kept: Vec<Chain> = Vec::new();
+    for c in chains {
+        let ((sa, sb), (ea, eb)) = (c.start(), c.end());
+        let free = kept.iter().all(|k| {
+            let ((ka, kb), (la, lb)) = (k.start(), k.end());
+            (ea <= ka || la <= sa) && (eb <= kb || lb <= sb)
+        });
+        if free {
+            kept.push(c);
+        }
+    }
+    kept.sort_unstable_by_key(|c| c.start());
+    kept
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn an_edited_quote_is_one_chain_from_one_anchor() {
+        // A 300-token passage with a changed token every 20, found from one anchor near
+        // its middle.
+        let passage: Vec<u64> = (1000..1300).collect();
+        let mut quoted = passage.clone();
+        for i in (10..300).step_by(20) {
+            quoted[i] = 90_000 + i as u64;
+        }
+        let a: Vec<u64> = (0..500).chain(passage).chain(2000..2500).collect();
+        let b: Vec<u64> = (3000..3100).chain(quoted).chain(4000..4100).collect();
+        let al = Aligner::new(25).unwrap();
+        let around = al.chains_around(&a, &b, [(652, 252)], 5, 12);
+        assert_eq!(around, al.chains(&a, &b, 5, 12));
+        assert_eq!(around.len(), 1);
+        assert_eq!(
+            (around[0].start(), around[0].end()),
+            ((500, 100), (800, 400))
+        );
+        assert_eq!((around[0].matched, around[0].differing), (285, 15));
+    }
+
+    #[test]
+    fn the_nearest_seed_is_taken() {
+        // After position 2 of both: a seed "7 8" at gap (1, 3) and one at gap (2, 0).
+        let a = [1, 2, 0, 7, 8, 5, 6, 9];
+        let b = [1, 2, 5, 6, 4, 4, 7, 8, 3];
+        assert_eq!(
+            next_seed(&a, &b, (2, 2), 2, 3, Direction::Right),
+            Some((5, 2))
+        );
+        assert_eq!(next_seed(&a, &b, (2, 2), 2, 1, Direction::Right), None);
+        // To the left of (7, 6): "5 6" ends at (7, 4), a gap of (0, 2).
+        assert_eq!(
+            next_seed(&a, &b, (7, 6), 2, 3, Direction::Left),
+            Some((7, 4))
+        );
+        assert_eq!(next_seed(&a, &b, (7, 6), 2, 1, Direction::Left), None);
+    }
+
+    #[test]
+    fn anchors_where_the_tokens_differ_are_ignored() {
+        let a: Vec<u64> = (0..100).collect();
+        let b: Vec<u64> = (200..300).collect();
+        let al = Aligner::new(5).unwrap();
+        assert!(
+            al.chains_around(&a, &b, [(10, 10), (99, 99), (500, 3)], 5, 12)
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn a_passage_quoted_twice_is_matched_once() {
+        // b holds a's passage twice; one-to-one keeps one copy.
+        let p: Vec<u64> = (100..140).collect();
+        let a: Vec<u64> = (0..10).chain(p.iter().copied()).collect();
+        let b: Vec<u64> = p
+            .iter()
+            .copied()
+            .chain(500..520)
+            .chain(p.iter().copied())
+            .collect();
+        let al = Aligner::new(20).unwrap();
+        let got = al.chains_around(&a, &b, [(10, 0), (15, 65)], 5, 3);
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].start().0, 10);
+    }
+
+    proptest! {
+        /// Around anchors placed in every shared passage, the passages are those of the
+        /// whole alignment, when the two sequences share nothing else.
+        #[test]
+        fn around_every_passage_equals_the_whole_alignment(
+            pieces in prop::collection::vec((5usize..60, 0usize..40, 0usize..40, 0usize..4), 1..5),
+            edits in prop::collection::vec(0usize..1000, 0..6),
+        ) {
+            // Distinct filler on each side; shared passages with a few edited tokens,
+            // at least `seed` tokens apart.
+            let (mut a, mut b): (Vec<u64>, Vec<u64>) = (Vec::new(), Vec::new());
+            let mut anchors = Vec::new();
+            let mut next = 1u64;
+            let mut fresh = |n: usize| -> Vec<u64> { (0..n).map(|_| { next += 1; next << 20 }).collect() };
+            for (k, &(len, fa, fb, gap)) in pieces.iter().enumerate() {
+                a.extend(fresh(fa));
+                b.extend(fresh(fb));
+                let shared: Vec<u64> = (0..len as u64).map(|i| (k as u64 + 1) << 40 | i).collect();
+                let mut quoted = shared.clone();
+                let mut at: Vec<usize> = edits.iter().map(|e| e % (len + 1)).filter(|&e| e >= 10 && e < len).collect();
+                at.sort_unstable();
+                at.dedup_by(|x, y| *x < *y + 4);
+                for &e in &at {
+                    quoted[e] = (e as u64 + 7) << 50;
+                }
+                anchors.push((a.len(), b.len()));
+                a.extend(&shared);
+                a.extend(fresh(gap));
+                b.extend(&quoted);
+            }
+            let al = Aligner::new(8).unwrap();
+            let whole = al.chains(&a, &b, 3, 4);
+            let around = al.chains_around(&a, &b, anchors, 3, 4);
+            prop_assert_eq!(around, whole);
+        }
+    }
+}
