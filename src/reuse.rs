@@ -28,7 +28,7 @@
 //! **Boilerplate.** A fingerprint held by more than `max_docs` documents (a footer, a
 //! licence) proposes no pair; such fingerprints are counted instead, and the tokens under
 //! any window with a boilerplate hash are kept out of passages between documents that are
-//! not near-duplicates ([`Boilerplate::mask`]). So the guarantee holds for every shared
+//! not near-duplicates ([`Boilerplate::tokens`]). So the guarantee holds for every shared
 //! run of t tokens whose windows are each held by at most `max_docs` documents.
 //!
 //! **Groups.** Every reported passage joins two occurrences (document, byte span).
@@ -257,45 +257,6 @@ impl Boilerplate {
         }
         Some(marked)
     }
-
-    /// Replaces the hash of every token of document `doc` that lies under a boilerplate
-    /// window (see [`tokens`](Boilerplate::tokens)) by a value no other token has, so that
-    /// no exact run and no passage crosses it. Returns whether anything was masked.
-    pub fn mask(
-        &self,
-        token_hashes: &mut [u64],
-        size: usize,
-        own: &Fingerprints,
-        doc: u32,
-    ) -> bool {
-        let Some(marked) = self.tokens(token_hashes, size, own) else {
-            return false;
-        };
-        for (i, (h, m)) in token_hashes.iter_mut().zip(marked).enumerate() {
-            if m {
-                *h = masked_token(doc, i);
-            }
-        }
-        true
-    }
-}
-
-/// Whether `hash`, at token `i` of document `doc`, is a masked token (see
-/// [`Boilerplate::mask`]).
-pub(crate) fn is_masked(hash: u64, doc: u32, i: usize) -> bool {
-    hash == masked_token(doc, i)
-}
-
-/// A hash for the masked token `i` of document `doc`: distinct for every (doc, i) (a
-/// bijective mix of `doc << 32 | i`), and as unlikely as any other hash to equal a real
-/// token's.
-fn masked_token(doc: u32, i: usize) -> u64 {
-    let mut x = ((doc as u64) << 32 | (i as u64 & 0xffff_ffff)) ^ 0x6d61_736b_6564_2121;
-    x ^= x >> 33;
-    x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
-    x ^= x >> 33;
-    x = x.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-    x ^ (x >> 33)
 }
 
 /// Two documents hold one fingerprint: which documents (`a < b`) and where in each (the
@@ -451,7 +412,7 @@ impl FingerprintIndex {
 
     /// The number of fingerprints held by 2 to `max_docs` documents.
     pub fn len(&self) -> usize {
-        self.group_start.len() - 1
+        self.group_start.len().saturating_sub(1)
     }
 
     /// True when no fingerprint is shared.
@@ -662,27 +623,36 @@ mod tests {
     }
 
     #[test]
-    fn masking_covers_boilerplate_windows_only() {
+    fn boilerplate_tokens_are_those_under_boilerplate_windows() {
         let t: Vec<u64> = (0..40).collect();
         let own = Fingerprints::new(&t, 4, 5);
         let index = FingerprintIndex::new(&[own.clone(), own.clone(), own.clone()], 24, 2);
         let boiler = index.boilerplate();
         // Every fingerprint of a document held three times is boilerplate.
         assert_eq!(boiler.len(), own.len());
-        let mut masked = t.clone();
-        assert!(boiler.mask(&mut masked, 4, &own, 7));
-        // Each masked token is distinct from every other and from the original.
-        let marked: Vec<usize> = (0..40).filter(|&i| masked[i] != t[i]).collect();
-        assert!(!marked.is_empty());
-        let mut distinct = masked.clone();
-        distinct.sort_unstable();
-        distinct.dedup();
-        assert_eq!(distinct.len(), masked.len());
-        // A document without boilerplate fingerprints is left alone, without a scan.
+        // Brute force: a token is marked when a boilerplate window covers it.
+        let brute = |t: &[u64]| -> Vec<bool> {
+            let windows: Vec<u64> = t.windows(4).map(crate::shingle::shingle_hash).collect();
+            (0..t.len())
+                .map(|i| {
+                    (i.saturating_sub(3)..=i.min(windows.len() - 1))
+                        .any(|j| boiler.contains(windows[j]))
+                })
+                .collect()
+        };
+        assert_eq!(boiler.tokens(&t, 4, &own), Some(brute(&t)));
+        let half: Vec<u64> = (0..20).chain(100..120).collect();
+        let marked = boiler
+            .tokens(&half, 4, &Fingerprints::new(&half, 4, 5))
+            .unwrap();
+        assert_eq!(marked, brute(&half));
+        assert!(marked[..17].iter().any(|&m| m) && marked[20..].iter().all(|&m| !m));
+        // A document without boilerplate fingerprints is not scanned.
         let other: Vec<u64> = (100..140).collect();
-        let mut copy = other.clone();
-        assert!(!boiler.mask(&mut copy, 4, &Fingerprints::new(&other, 4, 5), 8));
-        assert_eq!(copy, other);
+        assert_eq!(
+            boiler.tokens(&other, 4, &Fingerprints::new(&other, 4, 5)),
+            None
+        );
     }
 
     #[test]

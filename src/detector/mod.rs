@@ -22,7 +22,7 @@
 
 mod passages;
 
-use self::passages::{Reusable, estimated_jaccard, near_margin};
+use self::passages::{DocTokens, Reusable, estimated_jaccard, near_margin};
 use crate::align::{Aligner, Chain, Match};
 use crate::cluster::UnionFind;
 use crate::corpus::{Corpus, DocId};
@@ -409,21 +409,21 @@ impl Detector {
 
     /// The passages two texts share, verified, by position in `a`.
     pub fn shared_passages(&self, a: &[u8], b: &[u8]) -> Vec<Passage> {
-        let ta: Vec<Token> = text::tokens(a).collect();
-        let tb: Vec<Token> = text::tokens(b).collect();
-        self.shared_of(a, &ta, b, &tb)
+        self.shared_of((a, &DocTokens::new(a)), (b, &DocTokens::new(b)))
     }
 
     /// Shared passages of two whole documents.
-    fn shared_of(&self, a: &[u8], ta: &[Token], b: &[u8], tb: &[Token]) -> Vec<Passage> {
-        let ha: Vec<u64> = ta.iter().map(|t| t.hash).collect();
-        let hb: Vec<u64> = tb.iter().map(|t| t.hash).collect();
+    fn shared_of(
+        &self,
+        (a, ta): (&[u8], &DocTokens),
+        (b, tb): (&[u8], &DocTokens),
+    ) -> Vec<Passage> {
         let (m, c) = (self.aligner.min_tokens(), &self.config);
         self.aligner
-            .chains(&ha, &hb, c.seed_tokens, c.max_gap)
+            .chains(&ta.hashes, &tb.hashes, c.seed_tokens, c.max_gap)
             .iter()
             .filter_map(|chain| {
-                let (sa, sb) = (|i: usize| ta[i].span, |j: usize| tb[j].span);
+                let (sa, sb) = (|i: usize| ta.span(i), |j: usize| tb.span(j));
                 verified_chain((a, sa), (b, sb), chain, c.seed_tokens, m)
             })
             .collect()
@@ -451,15 +451,6 @@ impl Detector {
         } else {
             FingerprintIndex::default()
         };
-        let (size, _) = self.fingerprint_layout();
-        crate::par::for_each_mut(&mut signed, |i, s| {
-            if index.shares_any(i as u32) {
-                s.reuse.mask(index.boilerplate(), size, i as u32);
-            } else {
-                s.reuse.release();
-            }
-        });
-
         // Near-duplicate candidates: pairs that share a band key.
         let n_keys: usize = signed.iter().map(|s| s.band_keys.len()).sum();
         let mut keys: Vec<(u64, u32)> = Vec::with_capacity(n_keys);
@@ -479,6 +470,22 @@ impl Detector {
         }
         let near = lsh::pairs_sharing_a_key(&mut keys, self.config.max_group);
         drop(keys);
+
+        // Tokens are kept for the documents in some candidate pair, with their
+        // boilerplate marked; the others free them.
+        let mut in_near = vec![false; kept.len()];
+        for &(a, b) in &near {
+            in_near[a as usize] = true;
+            in_near[b as usize] = true;
+        }
+        let (size, _) = self.fingerprint_layout();
+        crate::par::for_each_mut(&mut kept, |i, r| {
+            if index.shares_any(i as u32) {
+                r.mask_boilerplate(index.boilerplate(), size, i as u32);
+            } else if !in_near[i] {
+                r.release();
+            }
+        });
 
         // Every candidate pair checked once, document by document.
         let ids: Vec<u32> = (0..corpus.len() as u32).collect();
@@ -670,17 +677,18 @@ impl Detector {
         let estimate = estimated_jaccard(&ra.sketch, &rb.sketch);
         let mut exact = None;
         if lsh || estimate >= threshold - near_margin(threshold, self.hasher.num_hashes()) {
-            let ta: Vec<Token> = text::tokens(da).collect();
-            let tb: Vec<Token> = text::tokens(db).collect();
+            let (ta, tb) = (ra.tokens(da), rb.tokens(db));
             let k = self.config.shingle_size;
-            let jaccard = ShingleSet::new(&ta, k).jaccard(&ShingleSet::new(&tb, k));
+            let set =
+                |t: &DocTokens| ShingleSet::from_hashes(shingle::shingles(&t.hashes, k).collect());
+            let jaccard = set(&ta).jaccard(&set(&tb));
             if jaccard >= threshold {
                 return Some(Pair {
                     a: ia,
                     b: ib,
                     jaccard,
                     jaccard_exact: true,
-                    passages: self.shared_of(da, &ta, db, &tb),
+                    passages: self.shared_of((da, &ta), (db, &tb)),
                 });
             }
             exact = Some(jaccard);
@@ -689,7 +697,7 @@ impl Detector {
             return None;
         }
         let anchors = anchors.iter().map(|s| (s.pos_a as usize, s.pos_b as usize));
-        let passages = self.passages_around((da, ra, a), (db, rb, b), anchors);
+        let passages = self.passages_around((da, ra), (db, rb), anchors);
         if passages.is_empty() {
             return None;
         }

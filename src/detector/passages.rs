@@ -12,49 +12,122 @@
 use super::{Detector, verified_chain};
 use crate::align::Chain;
 use crate::report::Passage;
-use crate::reuse::{self, Boilerplate, Fingerprints};
-use crate::text::{Span, Token};
-use std::ops::Range;
+use crate::reuse::{Boilerplate, Fingerprints};
+use crate::text::{self, Span, Token};
+use std::borrow::Cow;
 
 /// What a document keeps for passage search.
 #[derive(Default)]
 pub(crate) struct Reusable {
-    /// Token hashes; boilerplate tokens masked once the boilerplate is known.
-    pub(crate) hashes: Box<[u64]>,
-    /// Token spans, as u32 offsets (a document is at most u32::MAX bytes).
-    spans: Box<[(u32, u32)]>,
+    /// Its tokens, while it may be in a candidate pair.
+    tokens: Option<Kept>,
     pub(crate) fingerprints: Fingerprints,
     /// The low byte of every MinHash slot.
     pub(crate) sketch: Box<[u8]>,
 }
 
+/// A document's tokens as stage 1 keeps them.
+struct Kept {
+    hashes: Box<[u64]>,
+    /// Token spans, as u32 offsets (a document is at most u32::MAX bytes).
+    spans: Box<[(u32, u32)]>,
+    /// The hashes with every token under boilerplate replaced by a value no other token
+    /// has, when any token is; what passages between documents are aligned on.
+    masked: Option<Box<[u64]>>,
+}
+
 impl Reusable {
     pub(crate) fn new(tokens: &[Token], fingerprints: Fingerprints, sketch: Box<[u8]>) -> Reusable {
         Reusable {
-            hashes: tokens.iter().map(|t| t.hash).collect(),
-            // Documents are at most u32::MAX bytes (the corpus skips larger ones).
-            spans: tokens
-                .iter()
-                .map(|t| (t.span.start as u32, t.span.end as u32))
-                .collect(),
+            tokens: Some(Kept {
+                hashes: tokens.iter().map(|t| t.hash).collect(),
+                spans: tokens
+                    .iter()
+                    .map(|t| (t.span.start as u32, t.span.end as u32))
+                    .collect(),
+                masked: None,
+            }),
             fingerprints,
             sketch,
         }
     }
 
-    /// Frees the tokens (a document in no passage candidate).
+    /// Frees the tokens (a document in no candidate pair).
     pub(crate) fn release(&mut self) {
-        self.hashes = Box::default();
-        self.spans = Box::default();
+        self.tokens = None;
     }
 
-    /// Masks the tokens under boilerplate windows of `size` tokens.
-    pub(crate) fn mask(&mut self, boilerplate: &Boilerplate, size: usize, doc: u32) {
-        boilerplate.mask(&mut self.hashes, size, &self.fingerprints, doc);
+    /// Masks the tokens of document `doc` under boilerplate windows of `size` tokens.
+    pub(crate) fn mask_boilerplate(&mut self, boilerplate: &Boilerplate, size: usize, doc: u32) {
+        if let Some(kept) = &mut self.tokens {
+            kept.masked = boilerplate
+                .tokens(&kept.hashes, size, &self.fingerprints)
+                .map(|marked| {
+                    kept.hashes
+                        .iter()
+                        .zip(marked)
+                        .enumerate()
+                        .map(|(i, (&h, m))| if m { masked_token(doc, i) } else { h })
+                        .collect()
+                });
+        }
+        self.fingerprints = Fingerprints::default();
     }
 
+    /// The document's tokens: the kept ones, or those of `bytes` made again.
+    pub(crate) fn tokens<'a>(&'a self, bytes: &[u8]) -> DocTokens<'a> {
+        match &self.tokens {
+            Some(k) => DocTokens {
+                hashes: Cow::Borrowed(&k.hashes),
+                spans: Cow::Borrowed(&k.spans),
+            },
+            None => DocTokens::new(bytes),
+        }
+    }
+
+    /// The hashes that passages between documents are aligned on: boilerplate masked.
+    fn masked<'a>(&'a self, tokens: &'a DocTokens) -> &'a [u64] {
+        match self.tokens.as_ref().and_then(|k| k.masked.as_deref()) {
+            Some(m) => m,
+            None => &tokens.hashes,
+        }
+    }
+}
+
+/// A hash for the masked token `i` of document `doc`: distinct for every (doc, i) (a
+/// bijective mix of `doc << 32 | i`), and as unlikely as any other hash to equal a real
+/// token's; verification on the text would catch it if it did.
+fn masked_token(doc: u32, i: usize) -> u64 {
+    let mut x = ((doc as u64) << 32 | (i as u64 & 0xffff_ffff)) ^ 0x6d61_736b_6564_2121;
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    x ^ (x >> 33)
+}
+
+/// A document's token hashes and spans, kept by stage 1 or made again.
+pub(crate) struct DocTokens<'a> {
+    pub(crate) hashes: Cow<'a, [u64]>,
+    spans: Cow<'a, [(u32, u32)]>,
+}
+
+impl DocTokens<'static> {
+    /// The tokens of `bytes`.
+    pub(crate) fn new(bytes: &[u8]) -> DocTokens<'static> {
+        let (hashes, spans) = text::tokens(bytes)
+            .map(|t| (t.hash, (t.span.start as u32, t.span.end as u32)))
+            .unzip();
+        DocTokens {
+            hashes: Cow::Owned(hashes),
+            spans: Cow::Owned(spans),
+        }
+    }
+}
+
+impl DocTokens<'_> {
     /// The span of token `i`.
-    fn span(&self, i: usize) -> Span {
+    pub(crate) fn span(&self, i: usize) -> Span {
         let (s, e) = self.spans[i];
         Span::new(s as usize, e as usize)
     }
@@ -104,24 +177,26 @@ pub(crate) fn near_margin(threshold: f64, slots: usize) -> f64 {
 
 impl Detector {
     /// The verified passages of documents `a` and `b` around `anchors`, the positions of
-    /// the fingerprints they share.
+    /// the fingerprints they share. Boilerplate tokens are kept out of them.
     pub(crate) fn passages_around(
         &self,
-        (da, ra, ia): (&[u8], &Reusable, u32),
-        (db, rb, ib): (&[u8], &Reusable, u32),
+        (da, ra): (&[u8], &Reusable),
+        (db, rb): (&[u8], &Reusable),
         anchors: impl IntoIterator<Item = (usize, usize)>,
     ) -> Vec<Passage> {
         let c = &self.config;
-        let chains =
-            self.aligner
-                .chains_around(&ra.hashes, &rb.hashes, anchors, c.seed_tokens, c.max_gap);
+        let (ta, tb) = (ra.tokens(da), rb.tokens(db));
+        let (ma, mb) = (ra.masked(&ta), rb.masked(&tb));
+        let chains = self
+            .aligner
+            .chains_around(ma, mb, anchors, c.seed_tokens, c.max_gap);
         let mut out = Vec::new();
         for chain in chains {
-            // A chain never bridges a masked (boilerplate) token.
-            for piece in split_at_masked(chain, (&ra.hashes, ia), (&rb.hashes, ib)) {
+            // Masked tokens never match, so only a gap can hold one.
+            for piece in split_at_masked(chain, (ma, &ta.hashes), (mb, &tb.hashes)) {
                 out.extend(verified_chain(
-                    (da, |i| ra.span(i)),
-                    (db, |j| rb.span(j)),
+                    (da, |i| ta.span(i)),
+                    (db, |j| tb.span(j)),
                     &piece,
                     c.seed_tokens,
                     self.aligner.min_tokens(),
@@ -132,30 +207,67 @@ impl Detector {
     }
 }
 
-/// Splits a chain wherever the gap between two runs holds a masked token on either side.
-fn split_at_masked(chain: Chain, (ha, ia): (&[u64], u32), (hb, ib): (&[u64], u32)) -> Vec<Chain> {
-    let masked = |h: &[u64], doc: u32, range: Range<usize>| {
-        range.into_iter().any(|i| reuse::is_masked(h[i], doc, i))
-    };
+/// Splits a chain wherever a gap between two runs holds a masked token on either side
+/// (`masked` differs from `hashes` there).
+fn split_at_masked(
+    chain: Chain,
+    (ma, ha): (&[u64], &[u64]),
+    (mb, hb): (&[u64], &[u64]),
+) -> Vec<Chain> {
+    let clear = |m: &[u64], h: &[u64], from: usize, to: usize| m[from..to] == h[from..to];
     crate::align::chain_runs(chain.runs, |c, run| {
         let (ea, eb) = c.end();
-        !(masked(ha, ia, ea..run.a) || masked(hb, ib, eb..run.b))
+        clear(ma, ha, ea, run.a) && clear(mb, hb, eb, run.b)
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::align::Match;
     use crate::text;
 
     #[test]
     fn kept_tokens_are_the_tokens() {
         let text: String = (0..300).map(|i| format!("Wörd{i}, ")).collect();
-        let tokens: Vec<Token> = text::tokens(text.as_bytes()).collect();
-        let r = Reusable::new(&tokens, Fingerprints::default(), Box::default());
-        for (i, t) in tokens.iter().enumerate() {
-            assert_eq!((r.hashes[i], r.span(i)), (t.hash, t.span));
+        let bytes = text.as_bytes();
+        let tokens: Vec<Token> = text::tokens(bytes).collect();
+        let mut r = Reusable::new(&tokens, Fingerprints::default(), Box::default());
+        let again = DocTokens::new(bytes);
+        for t in [r.tokens(bytes), again] {
+            assert!(matches!(t.hashes, Cow::Borrowed(_)) != matches!(t.spans, Cow::Owned(_)));
+            for (i, tok) in tokens.iter().enumerate() {
+                assert_eq!((t.hashes[i], t.span(i)), (tok.hash, tok.span));
+            }
         }
+        r.release();
+        assert!(matches!(r.tokens(bytes).hashes, Cow::Owned(_)));
+    }
+
+    #[test]
+    fn masked_tokens_in_a_gap_split_chains() {
+        let run = |a, b, len| Match { a, b, len };
+        let mut chain = Chain::new(run(0, 0, 10));
+        chain.push(run(12, 12, 10));
+        chain.push(run(24, 24, 10));
+        let h: Vec<u64> = (0..40).collect();
+        assert_eq!(
+            split_at_masked(chain.clone(), (&h, &h), (&h, &h)),
+            [chain.clone()]
+        );
+        let mut m = h.clone();
+        m[23] = masked_token(1, 23);
+        let parts = split_at_masked(chain, (&h, &h), (&m, &h));
+        assert_eq!(parts.len(), 2);
+        assert_eq!((parts[0].start(), parts[0].end()), ((0, 0), (22, 22)));
+        assert_eq!(parts[1].start(), (24, 24));
+        // Masked values are distinct for every document and position.
+        let mut all: Vec<u64> = (0..3)
+            .flat_map(|d| (0..1000).map(move |i| masked_token(d, i)))
+            .collect();
+        all.sort_unstable();
+        all.dedup();
+        assert_eq!(all.len(), 3000);
     }
 
     #[test]
