@@ -12,6 +12,27 @@ pub(crate) fn map<T: Sync, U: Send>(items: &[T], f: impl Fn(&T) -> U + Sync + Se
     items.iter().map(f).collect()
 }
 
+/// `map` with per-thread state made by `init` (working buffers reused across items).
+#[cfg(feature = "parallel")]
+pub(crate) fn map_init<T: Sync, U: Send, S>(
+    items: &[T],
+    init: impl Fn() -> S + Sync + Send,
+    f: impl Fn(&mut S, &T) -> U + Sync + Send,
+) -> Vec<U> {
+    use rayon::prelude::*;
+    items.par_iter().map_init(init, f).collect()
+}
+
+#[cfg(not(feature = "parallel"))]
+pub(crate) fn map_init<T: Sync, U: Send, S>(
+    items: &[T],
+    init: impl Fn() -> S + Sync + Send,
+    f: impl Fn(&mut S, &T) -> U + Sync + Send,
+) -> Vec<U> {
+    let mut state = init();
+    items.iter().map(|x| f(&mut state, x)).collect()
+}
+
 /// Calls `f(index, item)` on every item, in parallel with the `parallel` feature.
 #[cfg(feature = "parallel")]
 pub(crate) fn for_each_mut<T: Send>(items: &mut [T], f: impl Fn(usize, &mut T) + Sync + Send) {

@@ -50,7 +50,8 @@ use crate::text::Span;
 pub const DEFAULT_MAX_DOCS: usize = 50;
 
 /// The fingerprint layout for a guaranteed length of `t` tokens (taken as at least 2):
-/// windows of f = ⌈t/2⌉ tokens, winnowed w = ⌊(t - f + 1)/2⌋ at a time, so that a shared
+/// windows of f = ⌈t/2⌉ tokens (at most [`MAX_SHINGLE_SIZE`](crate::shingle::MAX_SHINGLE_SIZE)),
+/// winnowed w = ⌊(t - f + 1)/2⌋ at a time, so that a shared
 /// run of t tokens holds two disjoint winnowing windows, `2w + f - 1 <= t`, and therefore
 /// two shared fingerprints (see [`consistent_pairs`]). Returns `(f, w)`.
 ///
@@ -60,7 +61,7 @@ pub const DEFAULT_MAX_DOCS: usize = 50;
 /// ```
 pub fn layout(t: usize) -> (usize, usize) {
     let t = t.max(2);
-    let f = t.div_ceil(2);
+    let f = t.div_ceil(2).min(crate::shingle::MAX_SHINGLE_SIZE);
     (f, (t - f).div_ceil(2).max(1))
 }
 
@@ -73,28 +74,36 @@ pub fn layout(t: usize) -> (usize, usize) {
 /// assert_eq!(picked, [(3, 1), (3, 3), (1, 5)]);
 /// ```
 pub fn winnow(hashes: &[u64], w: usize) -> Vec<(u64, u32)> {
-    let w = w.clamp(1, hashes.len().max(1));
-    let mut out: Vec<(u64, u32)> = Vec::new();
-    // A deque of positions with increasing hashes: its front is the current window's
-    // rightmost minimum. O(n) in all.
-    let mut deque = std::collections::VecDeque::with_capacity(w);
-    for (i, &h) in hashes.iter().enumerate() {
-        while deque.back().is_some_and(|&j: &usize| hashes[j] >= h) {
-            deque.pop_back();
+    let mut out = Vec::new();
+    winnow_into(hashes, w, &mut out);
+    out
+}
+
+/// [`winnow`] into `out` (cleared first). The minimum is kept until it leaves the window,
+/// then the window is scanned again: O(n) for hashes in random order, O(n·w) at worst.
+fn winnow_into(hashes: &[u64], w: usize, out: &mut Vec<(u64, u32)>) {
+    out.clear();
+    if hashes.is_empty() {
+        return;
+    }
+    let w = w.clamp(1, hashes.len());
+    // The rightmost minimum of hashes[from..=to].
+    let rightmost_min = |from: usize, to: usize| {
+        (from + 1..=to).fold(from, |m, i| if hashes[i] <= hashes[m] { i } else { m })
+    };
+    let mut min = rightmost_min(0, w - 1);
+    out.push((hashes[min], min as u32));
+    for end in w..hashes.len() {
+        let start = end + 1 - w;
+        if min < start {
+            min = rightmost_min(start, end);
+        } else if hashes[end] <= hashes[min] {
+            min = end;
         }
-        deque.push_back(i);
-        let Some(start) = (i + 1).checked_sub(w) else {
-            continue; // the first window is not full yet
-        };
-        while deque.front().is_some_and(|&j| j < start) {
-            deque.pop_front();
-        }
-        let min = *deque.front().expect("the window holds position i");
         if out.last().map(|f| f.1 as usize) != Some(min) {
             out.push((hashes[min], min as u32));
         }
     }
-    out
 }
 
 /// One document's passage fingerprints: winnowed hashes of `size`-token windows, sorted by
@@ -129,14 +138,26 @@ impl Fingerprints {
     ///
     /// When `size` is 0 or larger than [`crate::shingle::MAX_SHINGLE_SIZE`] (a caller bug).
     pub fn new(token_hashes: &[u64], size: usize, window: usize) -> Fingerprints {
+        Fingerprints::new_in(token_hashes, size, window, &mut Default::default())
+    }
+
+    /// [`new`](Fingerprints::new) with working space that a caller reuses across
+    /// documents.
+    pub(crate) fn new_in(
+        token_hashes: &[u64],
+        size: usize,
+        window: usize,
+        (windows, picked): &mut (Vec<u64>, Vec<(u64, u32)>),
+    ) -> Fingerprints {
         let window = window.max(1);
         if token_hashes.len() < size + window - 1 {
             return Fingerprints::default();
         }
         // Positions are u32; a document is at most u32::MAX bytes, so this never cuts.
         let usable = token_hashes.len().min(u32::MAX as usize);
-        let windows: Vec<u64> = crate::shingle::shingles(&token_hashes[..usable], size).collect();
-        let mut picked = winnow(&windows, window);
+        windows.clear();
+        windows.extend(crate::shingle::shingles(&token_hashes[..usable], size));
+        winnow_into(windows, window, picked);
         picked.sort_unstable();
         picked.dedup_by_key(|p| p.0);
         Fingerprints {
@@ -213,9 +234,29 @@ pub struct Boilerplate {
     /// Sorted rows with document 0.
     rows: Vec<u64>,
     doc_bits: u32,
+    /// A bit per slot, set for the slots (top bits of a row) that some row falls in:
+    /// about 16 slots per row, so nearly every other fingerprint is turned away without
+    /// a search.
+    slots: Vec<u64>,
 }
 
 impl Boilerplate {
+    /// The boilerplate given as sorted rows with document 0.
+    fn new(rows: Vec<u64>, doc_bits: u32) -> Boilerplate {
+        let bits = (16 * rows.len()).next_power_of_two().max(64);
+        let mut slots = vec![0u64; bits / 64];
+        let shift = 64 - bits.trailing_zeros();
+        for &r in &rows {
+            let i = (r >> shift) as usize;
+            slots[i / 64] |= 1 << (i % 64);
+        }
+        Boilerplate {
+            rows,
+            doc_bits,
+            slots,
+        }
+    }
+
     /// The number of boilerplate fingerprints.
     pub fn len(&self) -> usize {
         self.rows.len()
@@ -228,34 +269,31 @@ impl Boilerplate {
 
     /// Whether `fingerprint` is boilerplate.
     pub fn contains(&self, fingerprint: u64) -> bool {
-        !self.rows.is_empty()
-            && self
-                .rows
-                .binary_search(&row(fingerprint, 0, self.doc_bits))
-                .is_ok()
+        if self.rows.is_empty() {
+            return false;
+        }
+        let r = row(fingerprint, 0, self.doc_bits);
+        let bits = self.slots.len() * 64;
+        let i = (r >> (64 - bits.trailing_zeros())) as usize;
+        self.slots[i / 64] & (1 << (i % 64)) != 0 && self.rows.binary_search(&r).is_ok()
     }
 
-    /// Which of a document's tokens lie under a boilerplate window of `size` tokens. Every
-    /// window of w fingerprint windows inside boilerplate text selects a boilerplate
-    /// fingerprint, so a document none of whose own fingerprints is boilerplate holds no
-    /// boilerplate run of the guaranteed length; `None` then, without a scan.
-    pub fn tokens(
-        &self,
-        token_hashes: &[u64],
-        size: usize,
-        own: &Fingerprints,
-    ) -> Option<Vec<bool>> {
-        if !own.hashes().iter().any(|&h| self.contains(h)) {
-            return None;
-        }
-        let mut marked = vec![false; token_hashes.len()];
-        for (i, h) in crate::shingle::shingles(token_hashes, size).enumerate() {
+    /// Which of a document's `tokens` lie under one of its own fingerprints (windows of
+    /// `size` tokens) that is boilerplate; `None` when none does. Inside a boilerplate
+    /// block every window of w consecutive windows selects a fingerprint, and w < f
+    /// (see [`layout`]), so the block's windows overlap and cover it; what is left
+    /// unmarked are its edges and pieces shorter than the guaranteed length. O(F) for F
+    /// fingerprints, without a pass over the tokens.
+    pub fn tokens(&self, tokens: usize, size: usize, own: &Fingerprints) -> Option<Vec<bool>> {
+        let mut marked: Option<Vec<bool>> = None;
+        for (h, pos) in own.iter() {
             if self.contains(h) {
-                let end = (i + size).min(marked.len());
-                marked[i..end].iter_mut().for_each(|m| *m = true);
+                let m = marked.get_or_insert_with(|| vec![false; tokens]);
+                let (start, end) = (pos as usize, (pos as usize + size).min(tokens));
+                m[start.min(end)..end].iter_mut().for_each(|x| *x = true);
             }
         }
-        Some(marked)
+        marked
     }
 }
 
@@ -369,10 +407,7 @@ impl FingerprintIndex {
             group_start,
             held,
             doc_start,
-            boilerplate: Boilerplate {
-                rows: boilerplate,
-                doc_bits,
-            },
+            boilerplate: Boilerplate::new(boilerplate, doc_bits),
         }
     }
 
@@ -440,19 +475,43 @@ struct Pass {
 /// Groups the fingerprints whose top 4 bits are `pass`.
 fn group_pass(by_doc: &[Fingerprints], pass: u64, doc_bits: u32, max_docs: usize) -> Pass {
     let mask = (1u64 << doc_bits) - 1;
-    let mut part: Vec<(u64, u32)> = Vec::new();
-    for (doc, f) in by_doc.iter().enumerate() {
-        let h = f.hashes();
-        let lo = h.partition_point(|&x| x >> 60 < pass);
-        let hi = h.partition_point(|&x| x >> 60 <= pass);
-        part.extend(
-            f.iter()
-                .skip(lo)
-                .take(hi - lo)
-                .map(|(x, pos)| (row(x, doc as u32, doc_bits), pos)),
-        );
+    // Each document's slice of this pass (its hashes are sorted), then the rows bucketed
+    // by their next 8 bits (a counting sort) and each bucket sorted: small sorts that
+    // stay in cache.
+    let slices: Vec<(usize, usize)> = by_doc
+        .iter()
+        .map(|f| {
+            let h = f.hashes();
+            (
+                h.partition_point(|&x| x >> 60 < pass),
+                h.partition_point(|&x| x >> 60 <= pass),
+            )
+        })
+        .collect();
+    let bucket = |x: u64| ((x >> 52) & 0xff) as usize;
+    let mut starts = [0usize; 257];
+    for (f, &(lo, hi)) in by_doc.iter().zip(&slices) {
+        for &x in &f.hashes()[lo..hi] {
+            starts[bucket(x) + 1] += 1;
+        }
     }
-    part.sort_unstable();
+    for i in 1..starts.len() {
+        starts[i] += starts[i - 1];
+    }
+    let mut part: Vec<(u64, u32)> = vec![(0, 0); starts[256]];
+    let mut next = starts;
+    for (doc, (f, &(lo, hi))) in by_doc.iter().zip(&slices).enumerate() {
+        for (x, pos) in f.iter().skip(lo).take(hi - lo) {
+            let b = bucket(x);
+            part[next[b]] = (row(x, doc as u32, doc_bits), pos);
+            next[b] += 1;
+        }
+    }
+    // By row: a document holds each hash once, so equal rows are rare collisions of the
+    // high bits, and their order (which position is kept) is still fixed by the input.
+    for b in 0..256 {
+        part[starts[b]..starts[b + 1]].sort_unstable_by_key(|p| p.0);
+    }
     let mut out = Pass {
         holders: Vec::new(),
         group_end: Vec::new(),
@@ -588,6 +647,7 @@ mod tests {
             assert!(f >= 1 && w >= 1);
             assert!(2 * w + f - 1 <= t.max(2), "t={t} f={f} w={w}");
         }
+        assert_eq!(layout(1000).0, crate::shingle::MAX_SHINGLE_SIZE);
         assert_eq!(layout(25), (13, 6));
     }
 
@@ -630,49 +690,31 @@ mod tests {
         let boiler = index.boilerplate();
         // Every fingerprint of a document held three times is boilerplate.
         assert_eq!(boiler.len(), own.len());
-        // Brute force: a token is marked when a boilerplate window covers it.
+        // Brute force: a token is marked when one of the document's own boilerplate
+        // fingerprints covers it.
         let brute = |t: &[u64]| -> Vec<bool> {
-            let windows: Vec<u64> = t.windows(4).map(crate::shingle::shingle_hash).collect();
+            let own = Fingerprints::new(t, 4, 5);
             (0..t.len())
                 .map(|i| {
-                    (i.saturating_sub(3)..=i.min(windows.len() - 1))
-                        .any(|j| boiler.contains(windows[j]))
+                    own.iter().any(|(h, p)| {
+                        boiler.contains(h) && (p as usize..p as usize + 4).contains(&i)
+                    })
                 })
                 .collect()
         };
-        assert_eq!(boiler.tokens(&t, 4, &own), Some(brute(&t)));
+        assert_eq!(boiler.tokens(t.len(), 4, &own), Some(brute(&t)));
         let half: Vec<u64> = (0..20).chain(100..120).collect();
         let marked = boiler
-            .tokens(&half, 4, &Fingerprints::new(&half, 4, 5))
+            .tokens(half.len(), 4, &Fingerprints::new(&half, 4, 5))
             .unwrap();
         assert_eq!(marked, brute(&half));
         assert!(marked[..17].iter().any(|&m| m) && marked[20..].iter().all(|&m| !m));
-        // A document without boilerplate fingerprints is not scanned.
+        // A document without boilerplate fingerprints has no mark.
         let other: Vec<u64> = (100..140).collect();
         assert_eq!(
-            boiler.tokens(&other, 4, &Fingerprints::new(&other, 4, 5)),
+            boiler.tokens(other.len(), 4, &Fingerprints::new(&other, 4, 5)),
             None
         );
-    }
-
-    #[test]
-    fn groups_merge_overlaps_and_put_the_first_copy_first() {
-        let o = |doc: usize, s: usize, e: usize| Occurrence {
-            doc: DocId::from_index(doc),
-            span: Span::new(s, e),
-        };
-        // Doc 2 quotes doc 0 and doc 1 quotes doc 2, with slightly different spans in 2.
-        let links = [
-            (o(0, 10, 50), o(2, 100, 140)),
-            (o(1, 0, 30), o(2, 105, 150)),
-        ];
-        let groups = group_occurrences(&links);
-        assert_eq!(groups.len(), 1);
-        assert_eq!(
-            groups[0].occurrences(),
-            [o(0, 10, 50), o(1, 0, 30), o(2, 100, 150)]
-        );
-        assert_eq!(groups[0].first(), o(0, 10, 50));
     }
 
     /// Brute force: occurrences merged by repeated pairwise overlap, components by

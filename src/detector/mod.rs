@@ -22,7 +22,7 @@
 
 mod passages;
 
-use self::passages::{DocTokens, Reusable, estimated_jaccard, near_margin};
+use self::passages::{DocTokens, Reusable, estimated_jaccard, near_margin, tokenize_into};
 use crate::align::{Aligner, Chain, Match};
 use crate::cluster::UnionFind;
 use crate::corpus::{Corpus, DocId};
@@ -329,6 +329,14 @@ pub struct Detector {
     aligner: Aligner,
 }
 
+/// Working buffers of stage 1, reused from one document to the next.
+#[derive(Default)]
+struct Scratch {
+    hashes: Vec<u64>,
+    spans: Vec<(u32, u32)>,
+    fingerprints: (Vec<u64>, Vec<(u64, u32)>),
+}
+
 /// What stage 1 keeps of a document.
 #[derive(Default)]
 struct Signed {
@@ -379,19 +387,17 @@ impl Detector {
 
     /// The passages repeated inside one text, verified, sorted by first copy.
     pub fn repeats(&self, bytes: &[u8]) -> Vec<RepeatedPassage> {
-        let tokens: Vec<Token> = text::tokens(bytes).collect();
-        self.repeats_of(bytes, &tokens)
+        self.repeats_of(bytes, &DocTokens::new(bytes))
     }
 
-    fn repeats_of(&self, bytes: &[u8], tokens: &[Token]) -> Vec<RepeatedPassage> {
-        let hashes: Vec<u64> = tokens.iter().map(|t| t.hash).collect();
+    fn repeats_of(&self, bytes: &[u8], tokens: &DocTokens) -> Vec<RepeatedPassage> {
         let (m, c) = (self.aligner.min_tokens(), &self.config);
         let mut out = Vec::new();
         for chain in self
             .aligner
-            .repeat_chains(&hashes, c.seed_tokens, c.max_gap)
+            .repeat_chains(&tokens.hashes, c.seed_tokens, c.max_gap)
         {
-            let span = |i: usize| tokens[i].span;
+            let span = |i: usize| tokens.span(i);
             let Some(v) = verified_chain((bytes, span), (bytes, span), &chain, c.seed_tokens, m)
             else {
                 continue;
@@ -434,7 +440,9 @@ impl Detector {
     pub fn run<'c>(&self, corpus: &'c Corpus) -> Report<'c> {
         let docs: Vec<(&[u8], bool)> = corpus.iter().map(|(_, d)| (d.bytes(), d.is_ok())).collect();
         let mut signed: Vec<Signed> =
-            crate::par::map(&docs, |&(bytes, ok)| self.stage_one(bytes, ok));
+            crate::par::map_init(&docs, Scratch::default, |s, &(bytes, ok)| {
+                self.stage_one(s, bytes, ok)
+            });
 
         // Passage candidates: which documents share which fingerprints.
         let index = if self.config.passage_reuse {
@@ -625,28 +633,28 @@ impl Detector {
             .unwrap_or(self.config.min_passage_tokens)
     }
 
-    fn stage_one(&self, bytes: &[u8], ok: bool) -> Signed {
+    fn stage_one(&self, scratch: &mut Scratch, bytes: &[u8], ok: bool) -> Signed {
         if !ok {
             return Signed::default();
         }
-        let tokens: Vec<Token> = text::tokens(bytes).collect();
+        tokenize_into(bytes, &mut scratch.hashes, &mut scratch.spans);
+        let tokens = DocTokens::borrowed(&scratch.hashes, &scratch.spans);
         let repeats = if self.config.find_repeats {
             self.repeats_of(bytes, &tokens)
         } else {
             Vec::new()
         };
-        if tokens.is_empty() {
+        if tokens.len() == 0 {
             return Signed::default();
         }
         let sig = self
             .hasher
-            .sign(shingle::shingles(&tokens, self.config.shingle_size));
+            .sign(shingle::shingles(&tokens.hashes, self.config.shingle_size));
         let reuse = if self.config.passage_reuse {
-            let hashes: Vec<u64> = tokens.iter().map(|t| t.hash).collect();
             let (f, w) = self.fingerprint_layout();
-            let prints = Fingerprints::new(&hashes, f, w);
+            let prints = Fingerprints::new_in(&tokens.hashes, f, w, &mut scratch.fingerprints);
             let sketch = sig.values().iter().map(|&v| v as u8).collect();
-            Reusable::new(&tokens, prints, sketch)
+            Reusable::new(&tokens.hashes, prints, sketch)
         } else {
             Reusable::default()
         };

@@ -1,20 +1,21 @@
 //! The detector's passage stage: what each document keeps for passage search, and the
 //! check of one pair that shares fingerprints.
 //!
-//! Work is per document, not per pair: stage 1 keeps each document's token hashes and
-//! spans (16 bytes a token), its fingerprints and a one-byte-per-slot sketch of its
-//! MinHash signature. After the fingerprints are grouped, documents in no passage
-//! candidate drop their tokens, and the others have their boilerplate tokens masked
-//! once. A pair is then aligned only around the fingerprints it shares
-//! ([`Aligner::chains_around`]), and the passages found are verified on the text through
-//! the kept spans.
+//! Work is per document, not per pair: stage 1 keeps each document's token hashes (8
+//! bytes a token), its fingerprints and a one-byte-per-slot sketch of its MinHash
+//! signature. After the fingerprints are grouped, documents in no candidate pair drop
+//! their hashes, and those that hold boilerplate get a masked copy, once. A pair is then
+//! aligned only around the fingerprints it shares ([`Aligner::chains_around`]). Token
+//! spans, needed only to verify and report passages, are made once per document, the
+//! first time one of its pairs yields a passage.
 
 use super::{Detector, verified_chain};
 use crate::align::Chain;
 use crate::report::Passage;
 use crate::reuse::{Boilerplate, Fingerprints};
-use crate::text::{self, Span, Token};
+use crate::text::{self, Span};
 use std::borrow::Cow;
+use std::sync::OnceLock;
 
 /// What a document keeps for passage search.
 #[derive(Default)]
@@ -29,22 +30,20 @@ pub(crate) struct Reusable {
 /// A document's tokens as stage 1 keeps them.
 struct Kept {
     hashes: Box<[u64]>,
-    /// Token spans, as u32 offsets (a document is at most u32::MAX bytes).
-    spans: Box<[(u32, u32)]>,
+    /// Token spans, as u32 offsets (a document is at most u32::MAX bytes), made on first
+    /// use.
+    spans: OnceLock<Box<[(u32, u32)]>>,
     /// The hashes with every token under boilerplate replaced by a value no other token
     /// has, when any token is; what passages between documents are aligned on.
     masked: Option<Box<[u64]>>,
 }
 
 impl Reusable {
-    pub(crate) fn new(tokens: &[Token], fingerprints: Fingerprints, sketch: Box<[u8]>) -> Reusable {
+    pub(crate) fn new(hashes: &[u64], fingerprints: Fingerprints, sketch: Box<[u8]>) -> Reusable {
         Reusable {
             tokens: Some(Kept {
-                hashes: tokens.iter().map(|t| t.hash).collect(),
-                spans: tokens
-                    .iter()
-                    .map(|t| (t.span.start as u32, t.span.end as u32))
-                    .collect(),
+                hashes: hashes.into(),
+                spans: OnceLock::new(),
                 masked: None,
             }),
             fingerprints,
@@ -61,7 +60,7 @@ impl Reusable {
     pub(crate) fn mask_boilerplate(&mut self, boilerplate: &Boilerplate, size: usize, doc: u32) {
         if let Some(kept) = &mut self.tokens {
             kept.masked = boilerplate
-                .tokens(&kept.hashes, size, &self.fingerprints)
+                .tokens(kept.hashes.len(), size, &self.fingerprints)
                 .map(|marked| {
                     kept.hashes
                         .iter()
@@ -74,12 +73,13 @@ impl Reusable {
         self.fingerprints = Fingerprints::default();
     }
 
-    /// The document's tokens: the kept ones, or those of `bytes` made again.
-    pub(crate) fn tokens<'a>(&'a self, bytes: &[u8]) -> DocTokens<'a> {
+    /// The tokens of the document whose text is `bytes`: the kept ones (spans made on
+    /// first use), or all made again.
+    pub(crate) fn tokens<'a>(&'a self, bytes: &'a [u8]) -> DocTokens<'a> {
         match &self.tokens {
             Some(k) => DocTokens {
                 hashes: Cow::Borrowed(&k.hashes),
-                spans: Cow::Borrowed(&k.spans),
+                spans: Spans::Later(&k.spans, bytes),
             },
             None => DocTokens::new(bytes),
         }
@@ -109,26 +109,62 @@ fn masked_token(doc: u32, i: usize) -> u64 {
 /// A document's token hashes and spans, kept by stage 1 or made again.
 pub(crate) struct DocTokens<'a> {
     pub(crate) hashes: Cow<'a, [u64]>,
-    spans: Cow<'a, [(u32, u32)]>,
+    spans: Spans<'a>,
+}
+
+/// Where a document's token spans come from.
+enum Spans<'a> {
+    Ready(Cow<'a, [(u32, u32)]>),
+    /// Made from the text on first use, once for all pairs of the document.
+    Later(&'a OnceLock<Box<[(u32, u32)]>>, &'a [u8]),
 }
 
 impl DocTokens<'static> {
     /// The tokens of `bytes`.
     pub(crate) fn new(bytes: &[u8]) -> DocTokens<'static> {
-        let (hashes, spans) = text::tokens(bytes)
-            .map(|t| (t.hash, (t.span.start as u32, t.span.end as u32)))
-            .unzip();
+        let (mut hashes, mut spans) = (Vec::new(), Vec::new());
+        tokenize_into(bytes, &mut hashes, &mut spans);
         DocTokens {
             hashes: Cow::Owned(hashes),
-            spans: Cow::Owned(spans),
+            spans: Spans::Ready(Cow::Owned(spans)),
         }
     }
 }
 
-impl DocTokens<'_> {
+/// The token hashes and spans of `bytes` into `hashes` and `spans` (cleared first).
+pub(crate) fn tokenize_into(bytes: &[u8], hashes: &mut Vec<u64>, spans: &mut Vec<(u32, u32)>) {
+    hashes.clear();
+    spans.clear();
+    for t in text::tokens(bytes) {
+        hashes.push(t.hash);
+        // A document is at most u32::MAX bytes (the corpus skips larger ones).
+        spans.push((t.span.start as u32, t.span.end as u32));
+    }
+}
+
+impl<'a> DocTokens<'a> {
+    /// Tokens borrowed from hashes and spans made elsewhere.
+    pub(crate) fn borrowed(hashes: &'a [u64], spans: &'a [(u32, u32)]) -> DocTokens<'a> {
+        DocTokens {
+            hashes: Cow::Borrowed(hashes),
+            spans: Spans::Ready(Cow::Borrowed(spans)),
+        }
+    }
+
+    /// The number of tokens.
+    pub(crate) fn len(&self) -> usize {
+        self.hashes.len()
+    }
     /// The span of token `i`.
     pub(crate) fn span(&self, i: usize) -> Span {
-        let (s, e) = self.spans[i];
+        let (s, e) = match &self.spans {
+            Spans::Ready(spans) => spans[i],
+            Spans::Later(cell, bytes) => cell.get_or_init(|| {
+                text::tokens(bytes)
+                    .map(|t| (t.span.start as u32, t.span.end as u32))
+                    .collect()
+            })[i],
+        };
         Span::new(s as usize, e as usize)
     }
 }
@@ -225,17 +261,17 @@ fn split_at_masked(
 mod tests {
     use super::*;
     use crate::align::Match;
-    use crate::text;
+    use crate::text::Token;
 
     #[test]
     fn kept_tokens_are_the_tokens() {
         let text: String = (0..300).map(|i| format!("Wörd{i}, ")).collect();
         let bytes = text.as_bytes();
         let tokens: Vec<Token> = text::tokens(bytes).collect();
-        let mut r = Reusable::new(&tokens, Fingerprints::default(), Box::default());
+        let hashes: Vec<u64> = tokens.iter().map(|t| t.hash).collect();
+        let mut r = Reusable::new(&hashes, Fingerprints::default(), Box::default());
         let again = DocTokens::new(bytes);
         for t in [r.tokens(bytes), again] {
-            assert!(matches!(t.hashes, Cow::Borrowed(_)) != matches!(t.spans, Cow::Owned(_)));
             for (i, tok) in tokens.iter().enumerate() {
                 assert_eq!((t.hashes[i], t.span(i)), (tok.hash, tok.span));
             }

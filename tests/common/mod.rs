@@ -92,21 +92,25 @@ pub struct Markov {
 }
 
 impl Markov {
-    /// A chain over `paragraphs` (whitespace-separated words, punctuation kept on them).
+    /// A chain over the distinct `paragraphs` (whitespace-separated words, punctuation
+    /// kept on them; a paragraph that occurs twice counts once).
     ///
     /// # Panics
     ///
     /// When no paragraph has three words.
     pub fn new<S: AsRef<str>>(paragraphs: &[S]) -> Markov {
+        let mut distinct: Vec<&str> = paragraphs.iter().map(|p| p.as_ref()).collect();
+        distinct.sort_unstable();
+        distinct.dedup();
         let mut ids: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
         let mut words: Vec<String> = Vec::new();
         let mut seq: Vec<u32> = Vec::new();
         let mut starts = Vec::new();
         let mut by_context = Vec::new();
         let mut by_word = Vec::new();
-        for p in paragraphs {
+        for p in distinct {
             let start = seq.len();
-            for w in p.as_ref().split_whitespace() {
+            for w in p.split_whitespace() {
                 let id = *ids.entry(w).or_insert_with(|| {
                     words.push(w.to_string());
                     (words.len() - 1) as u32
@@ -184,8 +188,10 @@ impl Markov {
     }
 }
 
-/// The paragraphs (blocks separated by blank lines) of `files`, in order; unreadable
-/// files are left out. Real text for a [`Markov`] pool.
+/// The prose paragraphs (blocks separated by blank lines) of `files`, in order: those of
+/// at least 20 words, nine in ten of them plain words of letters (trailing punctuation
+/// allowed), so that lists of file names and addresses stay out. Unreadable files are
+/// left out. Real text for a [`Markov`] pool.
 pub fn paragraphs_in(files: &[std::path::PathBuf]) -> Vec<String> {
     let mut out = Vec::new();
     for f in files {
@@ -196,10 +202,23 @@ pub fn paragraphs_in(files: &[std::path::PathBuf]) -> Vec<String> {
         out.extend(
             text.split("\n\n")
                 .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
-                .filter(|p| p.split(' ').count() >= 3),
+                .filter(|p| is_prose(p)),
         );
     }
     out
+}
+
+fn is_prose(paragraph: &str) -> bool {
+    let words: Vec<&str> = paragraph.split(' ').collect();
+    let plain = words
+        .iter()
+        .filter(|w| {
+            let w = w.trim_end_matches(|c: char| ",.;:!?)\"'".contains(c));
+            let w = w.trim_start_matches(|c: char| "(\"'".contains(c));
+            !w.is_empty() && w.chars().all(char::is_alphabetic)
+        })
+        .count();
+    words.len() >= 20 && plain * 10 >= words.len() * 9
 }
 
 /// The machine's real text that every Debian development machine has: the files under
