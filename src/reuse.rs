@@ -79,6 +79,31 @@ pub fn winnow(hashes: &[u64], w: usize) -> Vec<(u64, u32)> {
     out
 }
 
+/// [`winnow`] over the windows where `eligible` holds, into `out` (cleared first): the
+/// others are never selected, and a window of w that holds none selects nothing.
+fn winnow_eligible_into(
+    hashes: &[u64],
+    w: usize,
+    eligible: impl Fn(usize) -> bool,
+    scratch: &mut Vec<u64>,
+    out: &mut Vec<(u64, u32)>,
+) {
+    scratch.clear();
+    scratch.extend(
+        hashes
+            .iter()
+            .enumerate()
+            .map(|(i, &h)| if eligible(i) { h } else { u64::MAX }),
+    );
+    winnow_into(scratch, w, out);
+    // A window left out has the largest hash, so it is selected only where its whole
+    // window was left out (or, about once in 2^64, where an eligible one hashes to it).
+    out.retain(|&(_, pos)| eligible(pos as usize));
+    for p in out.iter_mut() {
+        p.0 = hashes[p.1 as usize];
+    }
+}
+
 /// [`winnow`] into `out` (cleared first). The minimum is kept until it leaves the window,
 /// then the window is scanned again: O(n) for hashes in random order, O(n·w) at worst.
 fn winnow_into(hashes: &[u64], w: usize, out: &mut Vec<(u64, u32)>) {
@@ -139,6 +164,48 @@ impl Fingerprints {
     /// When `size` is 0 or larger than [`crate::shingle::MAX_SHINGLE_SIZE`] (a caller bug).
     pub fn new(token_hashes: &[u64], size: usize, window: usize) -> Fingerprints {
         Fingerprints::new_in(token_hashes, size, window, &mut Default::default())
+    }
+
+    /// The fingerprints of a document whose tokens under `boilerplate` (one flag a token)
+    /// are known to be common text: windows wholly inside it are never selected, so each
+    /// window of w selects the smallest of the others. A rare passage that starts or ends
+    /// next to boilerplate is then fingerprinted by the windows that straddle the edge.
+    ///
+    /// # Panics
+    ///
+    /// As [`new`](Fingerprints::new), and when `boilerplate` is shorter than the tokens.
+    pub fn new_excluding(
+        token_hashes: &[u64],
+        size: usize,
+        window: usize,
+        boilerplate: &[bool],
+    ) -> Fingerprints {
+        let window = window.max(1);
+        if token_hashes.len() < size + window - 1 {
+            return Fingerprints::default();
+        }
+        let usable = token_hashes.len().min(u32::MAX as usize);
+        // clear[i]: tokens before i that are not boilerplate.
+        let mut clear = Vec::with_capacity(usable + 1);
+        clear.push(0u32);
+        for &b in &boilerplate[..usable] {
+            clear.push(clear[clear.len() - 1] + u32::from(!b));
+        }
+        let windows: Vec<u64> = crate::shingle::shingles(&token_hashes[..usable], size).collect();
+        let inside = |i: usize| clear[(i + size).min(usable)] == clear[i];
+        let (mut scratch, mut picked) = (Vec::new(), Vec::new());
+        winnow_eligible_into(&windows, window, |i| !inside(i), &mut scratch, &mut picked);
+        Fingerprints::from_picked(picked)
+    }
+
+    /// Sorted by hash, one position (the first) per hash.
+    fn from_picked(mut picked: Vec<(u64, u32)>) -> Fingerprints {
+        picked.sort_unstable();
+        picked.dedup_by_key(|p| p.0);
+        Fingerprints {
+            hashes: picked.iter().map(|p| p.0).collect(),
+            positions: picked.iter().map(|p| p.1).collect(),
+        }
     }
 
     /// [`new`](Fingerprints::new) with working space that a caller reuses across
@@ -241,6 +308,19 @@ pub struct Boilerplate {
 }
 
 impl Boilerplate {
+    /// The fingerprints among `by_doc` held by more than `max_docs` documents, without
+    /// building an index. `doc_bits` as [`doc_bits`] gives for the corpus.
+    pub fn of(by_doc: &[Fingerprints], doc_bits: u32, max_docs: usize) -> Boilerplate {
+        let passes: Vec<u64> = (0..PASSES).collect();
+        let parts = crate::par::map(&passes, |&pass| {
+            group_pass(by_doc, pass, doc_bits, max_docs, false)
+        });
+        Boilerplate::new(
+            parts.into_iter().flat_map(|p| p.boilerplate).collect(),
+            doc_bits,
+        )
+    }
+
     /// The boilerplate given as sorted rows with document 0.
     fn new(rows: Vec<u64>, doc_bits: u32) -> Boilerplate {
         let bits = (16 * rows.len()).next_power_of_two().max(64);
@@ -365,7 +445,6 @@ impl FingerprintIndex {
     ///
     /// When a document id does not fit in `doc_bits` bits (a caller bug).
     pub fn new(by_doc: &[Fingerprints], doc_bits: u32, max_docs: usize) -> FingerprintIndex {
-        const PASSES: u64 = 16;
         assert!(
             (by_doc.len() as u64) <= 1u64 << doc_bits,
             "{} documents do not fit in {doc_bits} bits",
@@ -373,7 +452,7 @@ impl FingerprintIndex {
         );
         let passes: Vec<u64> = (0..PASSES).collect();
         let parts = crate::par::map(&passes, |&pass| {
-            group_pass(by_doc, pass, doc_bits, max_docs)
+            group_pass(by_doc, pass, doc_bits, max_docs, true)
         });
         let mut holders: Vec<(u32, u32)> =
             Vec::with_capacity(parts.iter().map(|p| p.holders.len()).sum());
@@ -472,8 +551,18 @@ struct Pass {
     boilerplate: Vec<u64>,
 }
 
-/// Groups the fingerprints whose top 4 bits are `pass`.
-fn group_pass(by_doc: &[Fingerprints], pass: u64, doc_bits: u32, max_docs: usize) -> Pass {
+/// The fingerprints are grouped in this many passes, by their top 4 bits.
+const PASSES: u64 = 16;
+
+/// Groups the fingerprints whose top 4 bits are `pass`; the holders of each group only
+/// when `holders` is set (the boilerplate always).
+fn group_pass(
+    by_doc: &[Fingerprints],
+    pass: u64,
+    doc_bits: u32,
+    max_docs: usize,
+    holders: bool,
+) -> Pass {
     let mask = (1u64 << doc_bits) - 1;
     // Each document's slice of this pass (its hashes are sorted), then the rows bucketed
     // by their next 8 bits (a counting sort) and each bucket sorted: small sorts that
@@ -524,7 +613,7 @@ fn group_pass(by_doc: &[Fingerprints], pass: u64, doc_bits: u32, max_docs: usize
         docs.dedup_by_key(|d| d.0);
         if docs.len() > max_docs {
             out.boilerplate.push(group[0].0 & !mask);
-        } else if docs.len() > 1 {
+        } else if holders && docs.len() > 1 {
             out.holders.extend_from_slice(&docs);
             out.group_end.push(out.holders.len());
         }

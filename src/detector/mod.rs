@@ -34,7 +34,9 @@ use crate::minhash::{self, MinHasher, Signature};
 use crate::report::{
     Cluster, Counts, DocumentStats, Pair, Passage, Repeat, RepeatedPassage, Report,
 };
-use crate::reuse::{self, FingerprintIndex, Fingerprints, Occurrence, SharedFingerprint};
+use crate::reuse::{
+    self, Boilerplate, FingerprintIndex, Fingerprints, Occurrence, SharedFingerprint,
+};
 use crate::shingle::{self, ShingleSet};
 use crate::text::{self, Span, Token};
 
@@ -445,19 +447,25 @@ impl Detector {
             });
 
         // Passage candidates: which documents share which fingerprints.
-        let index = if self.config.passage_reuse {
-            let prints: Vec<Fingerprints> = signed
+        let (index, common) = if self.config.passage_reuse {
+            let mut prints: Vec<Fingerprints> = signed
                 .iter_mut()
                 .map(|s| std::mem::take(&mut s.reuse.fingerprints))
                 .collect();
-            let doc_bits = reuse::doc_bits(corpus.len());
-            let index = FingerprintIndex::new(&prints, doc_bits, self.config.boilerplate_docs);
-            for (s, f) in signed.iter_mut().zip(prints) {
-                s.reuse.fingerprints = f;
-            }
-            index
+            let (doc_bits, max) = (reuse::doc_bits(corpus.len()), self.config.boilerplate_docs);
+            // Documents that hold common text are fingerprinted again without the
+            // windows inside it, so that a rare passage next to it is still caught.
+            let common = Boilerplate::of(&prints, doc_bits, max);
+            let (f, w) = self.fingerprint_layout();
+            crate::par::for_each_mut(&mut prints, |i, p| {
+                let hashes = signed[i].reuse.hashes();
+                if let Some(marks) = common.tokens(hashes.len(), f, p) {
+                    *p = Fingerprints::new_excluding(hashes, f, w, &marks);
+                }
+            });
+            (FingerprintIndex::new(&prints, doc_bits, max), common)
         } else {
-            FingerprintIndex::default()
+            Default::default()
         };
         // Near-duplicate candidates: pairs that share a band key.
         let n_keys: usize = signed.iter().map(|s| s.band_keys.len()).sum();
@@ -479,21 +487,17 @@ impl Detector {
         let near = lsh::pairs_sharing_a_key(&mut keys, self.config.max_group);
         drop(keys);
 
-        // Tokens are kept for the documents in some candidate pair, with their
-        // boilerplate marked; the others free them.
+        // Tokens are kept for the documents in some candidate pair; the others free them.
         let mut in_near = vec![false; kept.len()];
         for &(a, b) in &near {
             in_near[a as usize] = true;
             in_near[b as usize] = true;
         }
-        let (size, _) = self.fingerprint_layout();
-        crate::par::for_each_mut(&mut kept, |i, r| {
-            if index.shares_any(i as u32) {
-                r.mask_boilerplate(index.boilerplate(), size, i as u32);
-            } else if !in_near[i] {
+        for (i, r) in kept.iter_mut().enumerate() {
+            if !in_near[i] && !index.shares_any(i as u32) {
                 r.release();
             }
-        });
+        }
 
         // Every candidate pair checked once, document by document.
         let ids: Vec<u32> = (0..corpus.len() as u32).collect();
@@ -508,7 +512,7 @@ impl Detector {
         let mut reuse = Vec::new();
         let mut counts = Counts {
             candidate_pairs: near.len(),
-            boilerplate_fingerprints: index.boilerplate().len(),
+            boilerplate_fingerprints: common.len() + index.boilerplate().len(),
             ..Counts::default()
         };
         for found in checked {
@@ -585,7 +589,7 @@ impl Detector {
     ) -> Checked {
         let shared = index.shared_with_later(a);
         let (_, w) = self.fingerprint_layout();
-        let reach = w.max(self.fingerprint_tokens());
+        let reach = w.max(2 * self.fingerprint_tokens());
         let mut by_b = shared.chunk_by(|x, y| x.b == y.b).peekable();
         let mut near = near.iter().map(|p| p.1).peekable();
         let mut out = Checked::default();

@@ -2,17 +2,20 @@
 //! check of one pair that shares fingerprints.
 //!
 //! Work is per document, not per pair: stage 1 keeps each document's token hashes (8
-//! bytes a token), its fingerprints and a one-byte-per-slot sketch of its MinHash
-//! signature. After the fingerprints are grouped, documents in no candidate pair drop
-//! their hashes, and those that hold boilerplate get a masked copy, once. A pair is then
-//! aligned only around the fingerprints it shares ([`Aligner::chains_around`]). Token
+//! bytes a token) and a one-byte-per-slot sketch of its MinHash signature. After the
+//! fingerprints are indexed, documents in no candidate pair drop their hashes. A pair is
+//! aligned only around the fingerprints it shares ([`Aligner::chains_around`]); token
 //! spans, needed only to verify and report passages, are made once per document, the
 //! first time one of its pairs yields a passage.
+//!
+//! Boilerplate fingerprints (held by too many documents) are not in the index, so they
+//! neither propose a pair nor seed a passage; a passage seeded by a rarer fingerprint
+//! still runs on through any boilerplate the two documents share next to it (a rare
+//! heading followed by a common licence is one passage).
 
 use super::{Detector, verified_chain};
-use crate::align::Chain;
 use crate::report::Passage;
-use crate::reuse::{Boilerplate, Fingerprints};
+use crate::reuse::Fingerprints;
 use crate::text::{self, Span};
 use std::borrow::Cow;
 use std::sync::OnceLock;
@@ -33,9 +36,6 @@ struct Kept {
     /// Token spans, as u32 offsets (a document is at most u32::MAX bytes), made on first
     /// use.
     spans: OnceLock<Box<[(u32, u32)]>>,
-    /// The hashes with every token under boilerplate replaced by a value no other token
-    /// has, when any token is; what passages between documents are aligned on.
-    masked: Option<Box<[u64]>>,
 }
 
 impl Reusable {
@@ -44,33 +44,20 @@ impl Reusable {
             tokens: Some(Kept {
                 hashes: hashes.into(),
                 spans: OnceLock::new(),
-                masked: None,
             }),
             fingerprints,
             sketch,
         }
     }
 
+    /// The kept token hashes (empty once released).
+    pub(crate) fn hashes(&self) -> &[u64] {
+        self.tokens.as_ref().map_or(&[], |k| &k.hashes)
+    }
+
     /// Frees the tokens (a document in no candidate pair).
     pub(crate) fn release(&mut self) {
         self.tokens = None;
-    }
-
-    /// Masks the tokens of document `doc` under boilerplate windows of `size` tokens.
-    pub(crate) fn mask_boilerplate(&mut self, boilerplate: &Boilerplate, size: usize, doc: u32) {
-        if let Some(kept) = &mut self.tokens {
-            kept.masked = boilerplate
-                .tokens(kept.hashes.len(), size, &self.fingerprints)
-                .map(|marked| {
-                    kept.hashes
-                        .iter()
-                        .zip(marked)
-                        .enumerate()
-                        .map(|(i, (&h, m))| if m { masked_token(doc, i) } else { h })
-                        .collect()
-                });
-        }
-        self.fingerprints = Fingerprints::default();
     }
 
     /// The tokens of the document whose text is `bytes`: the kept ones (spans made on
@@ -85,25 +72,6 @@ impl Reusable {
         }
     }
 
-    /// The hashes that passages between documents are aligned on: boilerplate masked.
-    fn masked<'a>(&'a self, tokens: &'a DocTokens) -> &'a [u64] {
-        match self.tokens.as_ref().and_then(|k| k.masked.as_deref()) {
-            Some(m) => m,
-            None => &tokens.hashes,
-        }
-    }
-}
-
-/// A hash for the masked token `i` of document `doc`: distinct for every (doc, i) (a
-/// bijective mix of `doc << 32 | i`), and as unlikely as any other hash to equal a real
-/// token's; verification on the text would catch it if it did.
-fn masked_token(doc: u32, i: usize) -> u64 {
-    let mut x = ((doc as u64) << 32 | (i as u64 & 0xffff_ffff)) ^ 0x6d61_736b_6564_2121;
-    x ^= x >> 33;
-    x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
-    x ^= x >> 33;
-    x = x.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-    x ^ (x >> 33)
 }
 
 /// A document's token hashes and spans, kept by stage 1 or made again.
@@ -213,7 +181,7 @@ pub(crate) fn near_margin(threshold: f64, slots: usize) -> f64 {
 
 impl Detector {
     /// The verified passages of documents `a` and `b` around `anchors`, the positions of
-    /// the fingerprints they share. Boilerplate tokens are kept out of them.
+    /// the fingerprints they share.
     pub(crate) fn passages_around(
         &self,
         (da, ra): (&[u8], &Reusable),
@@ -222,45 +190,25 @@ impl Detector {
     ) -> Vec<Passage> {
         let c = &self.config;
         let (ta, tb) = (ra.tokens(da), rb.tokens(db));
-        let (ma, mb) = (ra.masked(&ta), rb.masked(&tb));
-        let chains = self
-            .aligner
-            .chains_around(ma, mb, anchors, c.seed_tokens, c.max_gap);
-        let mut out = Vec::new();
-        for chain in chains {
-            // Masked tokens never match, so only a gap can hold one.
-            for piece in split_at_masked(chain, (ma, &ta.hashes), (mb, &tb.hashes)) {
-                out.extend(verified_chain(
+        self.aligner
+            .chains_around(&ta.hashes, &tb.hashes, anchors, c.seed_tokens, c.max_gap)
+            .iter()
+            .filter_map(|chain| {
+                verified_chain(
                     (da, |i| ta.span(i)),
                     (db, |j| tb.span(j)),
-                    &piece,
+                    chain,
                     c.seed_tokens,
                     self.aligner.min_tokens(),
-                ));
-            }
-        }
-        out
+                )
+            })
+            .collect()
     }
-}
-
-/// Splits a chain wherever a gap between two runs holds a masked token on either side
-/// (`masked` differs from `hashes` there).
-fn split_at_masked(
-    chain: Chain,
-    (ma, ha): (&[u64], &[u64]),
-    (mb, hb): (&[u64], &[u64]),
-) -> Vec<Chain> {
-    let clear = |m: &[u64], h: &[u64], from: usize, to: usize| m[from..to] == h[from..to];
-    crate::align::chain_runs(chain.runs, |c, run| {
-        let (ea, eb) = c.end();
-        clear(ma, ha, ea, run.a) && clear(mb, hb, eb, run.b)
-    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::align::Match;
     use crate::text::Token;
 
     #[test]
@@ -278,32 +226,6 @@ mod tests {
         }
         r.release();
         assert!(matches!(r.tokens(bytes).hashes, Cow::Owned(_)));
-    }
-
-    #[test]
-    fn masked_tokens_in_a_gap_split_chains() {
-        let run = |a, b, len| Match { a, b, len };
-        let mut chain = Chain::new(run(0, 0, 10));
-        chain.push(run(12, 12, 10));
-        chain.push(run(24, 24, 10));
-        let h: Vec<u64> = (0..40).collect();
-        assert_eq!(
-            split_at_masked(chain.clone(), (&h, &h), (&h, &h)),
-            [chain.clone()]
-        );
-        let mut m = h.clone();
-        m[23] = masked_token(1, 23);
-        let parts = split_at_masked(chain, (&h, &h), (&m, &h));
-        assert_eq!(parts.len(), 2);
-        assert_eq!((parts[0].start(), parts[0].end()), ((0, 0), (22, 22)));
-        assert_eq!(parts[1].start(), (24, 24));
-        // Masked values are distinct for every document and position.
-        let mut all: Vec<u64> = (0..3)
-            .flat_map(|d| (0..1000).map(move |i| masked_token(d, i)))
-            .collect();
-        all.sort_unstable();
-        all.dedup();
-        assert_eq!(all.len(), 3000);
     }
 
     #[test]

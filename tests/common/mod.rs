@@ -239,3 +239,33 @@ pub fn system_text_files() -> Vec<std::path::PathBuf> {
     files.sort();
     files
 }
+
+/// Brute force: the document pairs `(a, b)`, `a < b`, that share an exact run of at least
+/// `run` normalized tokens that occurs in at most `max_docs` documents. Every window of
+/// `run` tokens is compared by its tokens, not by a hash.
+pub fn pairs_sharing_a_run(texts: &[Vec<u8>], run: usize, max_docs: usize) -> Vec<(usize, usize)> {
+    let tokens: Vec<Vec<u64>> = texts
+        .iter()
+        .map(|t| neardup::text::tokens(t).map(|t| t.hash).collect())
+        .collect();
+    let mut windows: Vec<(&[u64], usize)> = Vec::new();
+    for (d, t) in tokens.iter().enumerate() {
+        if t.len() >= run {
+            windows.extend(t.windows(run).map(|w| (w, d)));
+        }
+    }
+    windows.sort_unstable();
+    windows.dedup();
+    let mut pairs = Vec::new();
+    for group in windows.chunk_by(|x, y| x.0 == y.0) {
+        if group.len() < 2 || group.len() > max_docs {
+            continue;
+        }
+        for (i, x) in group.iter().enumerate() {
+            pairs.extend(group[i + 1..].iter().map(|y| (x.1, y.1)));
+        }
+    }
+    pairs.sort_unstable();
+    pairs.dedup();
+    pairs
+}

@@ -1,0 +1,68 @@
+//! Passage reuse against a brute-force oracle on real text: the copyright files and
+//! licences every Debian machine has under /usr/share (read at test time, never copied
+//! into the project), and order-2 Markov text walked over their prose.
+
+mod common;
+
+use common::{Markov, Rng, pairs_sharing_a_run, paragraphs_in, system_text_files};
+use neardup::{Corpus, Detector};
+
+/// The share of oracle pairs (an exact run of >= 30 tokens held by <= 10 documents) that
+/// the default detector reports as near-duplicates or as sharing a passage.
+fn recall(texts: &[Vec<u8>]) -> (f64, usize) {
+    let mut corpus = Corpus::new();
+    for (i, t) in texts.iter().enumerate() {
+        corpus.add(format!("{i:05}"), t.clone());
+    }
+    let report = Detector::builder().find_repeats(false).build().unwrap().run(&corpus);
+    let mut found: Vec<(usize, usize)> = report
+        .pairs()
+        .chain(report.reuse())
+        .map(|p| (p.a.index(), p.b.index()))
+        .collect();
+    found.sort_unstable();
+    let oracle = pairs_sharing_a_run(texts, 30, 10);
+    let hit = oracle
+        .iter()
+        .filter(|p| found.binary_search(p).is_ok())
+        .count();
+    (hit as f64 / oracle.len().max(1) as f64, oracle.len())
+}
+
+fn system_texts(limit: usize) -> Vec<Vec<u8>> {
+    system_text_files()
+        .into_iter()
+        .take(limit)
+        .filter_map(|f| std::fs::read(f).ok())
+        .filter(|t| !t.contains(&0))
+        .collect()
+}
+
+#[test]
+fn cross_document_recall_on_copyright_files() {
+    let texts = system_texts(400);
+    if texts.len() < 50 {
+        eprintln!("skipped: fewer than 50 files under /usr/share/common-licenses and /usr/share/doc/*/copyright");
+        return;
+    }
+    let (r, n) = recall(&texts);
+    eprintln!("copyright files: {} documents, {n} oracle pairs, recall {r:.4}", texts.len());
+    assert!(n > 100, "the oracle should have pairs to find, got {n}");
+    assert!(r >= 0.97, "recall {r:.4} over {n} pairs");
+}
+
+#[test]
+fn cross_document_recall_on_markov_prose() {
+    let paragraphs = paragraphs_in(&system_text_files());
+    if paragraphs.len() < 100 {
+        eprintln!("skipped: too little prose under /usr/share/common-licenses and /usr/share/doc");
+        return;
+    }
+    let m = Markov::new(&paragraphs).backoff(0.3);
+    let mut rng = Rng(7);
+    let texts: Vec<Vec<u8>> = (0..3000).map(|_| m.text(&mut rng, 300).into_bytes()).collect();
+    let (r, n) = recall(&texts);
+    eprintln!("Markov prose: {} documents, {n} oracle pairs, recall {r:.4}", texts.len());
+    assert!(n > 100, "the oracle should have pairs to find, got {n}");
+    assert!(r >= 0.97, "recall {r:.4} over {n} pairs");
+}
