@@ -49,6 +49,20 @@ use crate::text::Span;
 /// The default number of documents above which a fingerprint counts as boilerplate.
 pub const DEFAULT_MAX_DOCS: usize = 50;
 
+/// The long fingerprint layout for a guaranteed length of `t` tokens: windows of
+/// `f = t - w + 1` tokens winnowed `w` at a time (w as in [`layout`]), so that every run of
+/// t tokens holds one. Long fingerprints are taken only where a document holds
+/// boilerplate (see [`Fingerprints::with_long`]). Returns `(f, w)`.
+///
+/// ```
+/// assert_eq!(neardup::reuse::long_layout(25), (20, 6));
+/// ```
+pub fn long_layout(t: usize) -> (usize, usize) {
+    let (_, w) = layout(t);
+    let f = (t.max(2) + 1).saturating_sub(w).clamp(1, crate::shingle::MAX_SHINGLE_SIZE);
+    (f, w)
+}
+
 /// The fingerprint layout for a guaranteed length of `t` tokens (taken as at least 2):
 /// windows of f = ⌈t/2⌉ tokens (at most [`MAX_SHINGLE_SIZE`](crate::shingle::MAX_SHINGLE_SIZE)),
 /// winnowed w = ⌊(t - f + 1)/2⌋ at a time, so that a shared
@@ -131,6 +145,16 @@ fn winnow_into(hashes: &[u64], w: usize, out: &mut Vec<(u64, u32)>) {
     }
 }
 
+/// `counts[i]`: how many of `flags[..i]` equal `value` (one more entry than flags).
+fn prefix_counts(flags: &[bool], value: bool) -> Vec<u32> {
+    let mut counts = Vec::with_capacity(flags.len() + 1);
+    counts.push(0u32);
+    for &f in flags {
+        counts.push(counts[counts.len() - 1] + u32::from(f == value));
+    }
+    counts
+}
+
 /// One document's passage fingerprints: winnowed hashes of `size`-token windows, sorted by
 /// hash, each with the token position of its first occurrence. Plain, stable values.
 ///
@@ -151,8 +175,13 @@ fn winnow_into(hashes: &[u64], w: usize, out: &mut Vec<(u64, u32)>) {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Fingerprints {
     hashes: Box<[u64]>,
+    /// Token positions; [`LONG`] marks a long fingerprint.
     positions: Box<[u32]>,
 }
+
+/// The bit of a position that marks a long fingerprint. A document is at most u32::MAX
+/// bytes, so it has fewer than 2^31 tokens and the bit is free.
+const LONG: u32 = 1 << 31;
 
 impl Fingerprints {
     /// The fingerprints of a document given its token hashes: windows of `size` tokens,
@@ -185,16 +214,44 @@ impl Fingerprints {
             return Fingerprints::default();
         }
         let usable = token_hashes.len().min(u32::MAX as usize);
-        // clear[i]: tokens before i that are not boilerplate.
-        let mut clear = Vec::with_capacity(usable + 1);
-        clear.push(0u32);
-        for &b in &boilerplate[..usable] {
-            clear.push(clear[clear.len() - 1] + u32::from(!b));
-        }
+        let clear = prefix_counts(&boilerplate[..usable], false);
         let windows: Vec<u64> = crate::shingle::shingles(&token_hashes[..usable], size).collect();
         let inside = |i: usize| clear[(i + size).min(usable)] == clear[i];
         let (mut scratch, mut picked) = (Vec::new(), Vec::new());
         winnow_eligible_into(&windows, window, |i| !inside(i), &mut scratch, &mut picked);
+        Fingerprints::from_picked(picked)
+    }
+
+    /// These fingerprints and the long ones of a document with boilerplate: windows of
+    /// `size` tokens (longer than the short ones) winnowed `window` at a time, among
+    /// those that overlap its boilerplate tokens (one flag a token). A run of rare length
+    /// made of common text (each short window held by many documents, the whole run by
+    /// few) is caught by them. Long and short windows hash differently.
+    ///
+    /// # Panics
+    ///
+    /// As [`new`](Fingerprints::new), and when `boilerplate` is shorter than the tokens.
+    pub fn with_long(
+        self,
+        token_hashes: &[u64],
+        size: usize,
+        window: usize,
+        boilerplate: &[bool],
+    ) -> Fingerprints {
+        let window = window.max(1);
+        let usable = token_hashes.len().min(u32::MAX as usize);
+        if usable < size + window - 1 {
+            return self;
+        }
+        let marked = prefix_counts(&boilerplate[..usable], true);
+        let windows: Vec<u64> = crate::shingle::shingles(&token_hashes[..usable], size).collect();
+        let overlaps = |i: usize| marked[(i + size).min(usable)] > marked[i];
+        let (mut scratch, mut picked) = (Vec::new(), Vec::new());
+        winnow_eligible_into(&windows, window, overlaps, &mut scratch, &mut picked);
+        for p in &mut picked {
+            p.1 |= LONG;
+        }
+        picked.extend(self.iter_raw());
         Fingerprints::from_picked(picked)
     }
 
@@ -248,8 +305,28 @@ impl Fingerprints {
         &self.hashes
     }
 
-    /// `(hash, position)` pairs, by hash.
+    /// `(hash, position)` pairs, by hash; long fingerprints too.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = (u64, u32)> + '_ {
+        self.iter_raw().map(|(h, p)| (h, p & !LONG))
+    }
+
+    /// The raw position (with [`LONG`]) of the first fingerprint whose [`row`] with
+    /// document 0 is `key`.
+    ///
+    /// # Panics
+    ///
+    /// When there is none (a caller bug).
+    fn position_of_row(&self, key: u64, doc_bits: u32) -> u32 {
+        let i = self.hashes.partition_point(|&h| row(h, 0, doc_bits) < key);
+        assert!(
+            self.hashes.get(i).is_some_and(|&h| row(h, 0, doc_bits) == key),
+            "the document holds the fingerprint"
+        );
+        self.positions[i]
+    }
+
+    /// `(hash, position)` pairs with [`LONG`] marking long fingerprints.
+    fn iter_raw(&self) -> impl ExactSizeIterator<Item = (u64, u32)> + '_ {
         self.hashes
             .iter()
             .copied()
@@ -267,7 +344,7 @@ impl Fingerprints {
                 std::cmp::Ordering::Less => i += 1,
                 std::cmp::Ordering::Greater => j += 1,
                 std::cmp::Ordering::Equal => {
-                    out.push((self.positions[i], other.positions[j]));
+                    out.push((self.positions[i] & !LONG, other.positions[j] & !LONG));
                     i += 1;
                     j += 1;
                 }
@@ -311,10 +388,7 @@ impl Boilerplate {
     /// The fingerprints among `by_doc` held by more than `max_docs` documents, without
     /// building an index. `doc_bits` as [`doc_bits`] gives for the corpus.
     pub fn of(by_doc: &[Fingerprints], doc_bits: u32, max_docs: usize) -> Boilerplate {
-        let passes: Vec<u64> = (0..PASSES).collect();
-        let parts = crate::par::map(&passes, |&pass| {
-            group_pass(by_doc, pass, doc_bits, max_docs, false)
-        });
+        let parts = group(by_doc, doc_bits, max_docs, false);
         Boilerplate::new(
             parts.into_iter().flat_map(|p| p.boilerplate).collect(),
             doc_bits,
@@ -366,7 +440,7 @@ impl Boilerplate {
     /// fingerprints, without a pass over the tokens.
     pub fn tokens(&self, tokens: usize, size: usize, own: &Fingerprints) -> Option<Vec<bool>> {
         let mut marked: Option<Vec<bool>> = None;
-        for (h, pos) in own.iter() {
+        for (h, pos) in own.iter_raw().filter(|p| p.1 & LONG == 0) {
             if self.contains(h) {
                 let m = marked.get_or_insert_with(|| vec![false; tokens]);
                 let (start, end) = (pos as usize, (pos as usize + size).min(tokens));
@@ -389,6 +463,9 @@ pub struct SharedFingerprint {
     pub pos_a: u32,
     /// Token position in `b`.
     pub pos_b: u32,
+    /// A long fingerprint ([`Fingerprints::with_long`]): one is enough to align the
+    /// pair.
+    pub long: bool,
 }
 
 impl SharedFingerprint {
@@ -402,8 +479,8 @@ impl SharedFingerprint {
 /// Which documents hold each fingerprint: an inverted index over the fingerprints held
 /// by 2 to `max_docs` documents, and the [`Boilerplate`] (fingerprints held by more).
 ///
-/// Built by grouping all fingerprints in 16 passes by their top 4 bits (the working copy
-/// is a sixteenth of them). Two fingerprints that agree in their high bits (all but the
+/// Built by bucketing all fingerprints by their top 8 bits and sorting the buckets in
+/// parallel (16 bytes a fingerprint while it is built). Two fingerprints that agree in their high bits (all but the
 /// low `doc_bits`) count as one: that costs a needless check, never a missed one. Holds
 /// 16 bytes per fingerprint held by 2 to `max_docs` documents.
 ///
@@ -450,10 +527,7 @@ impl FingerprintIndex {
             "{} documents do not fit in {doc_bits} bits",
             by_doc.len()
         );
-        let passes: Vec<u64> = (0..PASSES).collect();
-        let parts = crate::par::map(&passes, |&pass| {
-            group_pass(by_doc, pass, doc_bits, max_docs, true)
-        });
+        let parts = group(by_doc, doc_bits, max_docs, true);
         let mut holders: Vec<(u32, u32)> =
             Vec::with_capacity(parts.iter().map(|p| p.holders.len()).sum());
         let mut group_start = vec![0];
@@ -516,8 +590,9 @@ impl FingerprintIndex {
             out.extend(group[later..].iter().map(|&(b, pos_b)| SharedFingerprint {
                 a,
                 b,
-                pos_a,
-                pos_b,
+                pos_a: pos_a & !LONG,
+                pos_b: pos_b & !LONG,
+                long: pos_a & LONG != 0,
             }));
         }
         out.sort_unstable_by_key(SharedFingerprint::key);
@@ -542,7 +617,7 @@ impl FingerprintIndex {
     }
 }
 
-/// The groups of one of [`FingerprintIndex::new`]'s passes.
+/// The groups of one bucket of rows.
 struct Pass {
     /// The holders of each group, one group after the other, each sorted by document.
     holders: Vec<(u32, u32)>,
@@ -551,70 +626,59 @@ struct Pass {
     boilerplate: Vec<u64>,
 }
 
-/// The fingerprints are grouped in this many passes, by their top 4 bits.
-const PASSES: u64 = 16;
+/// The rows are grouped in this many buckets, by their top bits.
+const BUCKETS: usize = 256;
 
-/// Groups the fingerprints whose top 4 bits are `pass`; the holders of each group only
-/// when `holders` is set (the boilerplate always).
-fn group_pass(
-    by_doc: &[Fingerprints],
-    pass: u64,
-    doc_bits: u32,
+/// Groups every document's fingerprints: one scan counts the [`row`]s of each bucket, one
+/// places them, and the buckets are sorted and grouped in parallel. The holders of each
+/// group (with their positions, looked up in their documents) are kept only when
+/// `holders` is set (the boilerplate always). Buckets come out in hash order.
+fn group(by_doc: &[Fingerprints], doc_bits: u32, max_docs: usize, holders: bool) -> Vec<Pass> {
+    let bucket = |x: u64| (x >> 56) as usize;
+    let mut sizes = vec![0usize; BUCKETS];
+    for f in by_doc {
+        for &x in f.hashes() {
+            sizes[bucket(x)] += 1;
+        }
+    }
+    let mut buckets: Vec<Vec<u64>> = sizes.iter().map(|&n| Vec::with_capacity(n)).collect();
+    for (doc, f) in by_doc.iter().enumerate() {
+        for &x in f.hashes() {
+            buckets[bucket(x)].push(row(x, doc as u32, doc_bits));
+        }
+    }
+    crate::par::for_each_mut(&mut buckets, |_, b| b.sort_unstable());
+    crate::par::map(&buckets, |part| {
+        group_sorted(part, (by_doc, doc_bits), max_docs, holders)
+    })
+}
+
+/// Groups sorted rows (see [`group`]).
+fn group_sorted(
+    part: &[u64],
+    (by_doc, doc_bits): (&[Fingerprints], u32),
     max_docs: usize,
     holders: bool,
 ) -> Pass {
     let mask = (1u64 << doc_bits) - 1;
-    // Each document's slice of this pass (its hashes are sorted), then the rows bucketed
-    // by their next 8 bits (a counting sort) and each bucket sorted: small sorts that
-    // stay in cache.
-    let slices: Vec<(usize, usize)> = by_doc
-        .iter()
-        .map(|f| {
-            let h = f.hashes();
-            (
-                h.partition_point(|&x| x >> 60 < pass),
-                h.partition_point(|&x| x >> 60 <= pass),
-            )
-        })
-        .collect();
-    let bucket = |x: u64| ((x >> 52) & 0xff) as usize;
-    let mut starts = [0usize; 257];
-    for (f, &(lo, hi)) in by_doc.iter().zip(&slices) {
-        for &x in &f.hashes()[lo..hi] {
-            starts[bucket(x) + 1] += 1;
-        }
-    }
-    for i in 1..starts.len() {
-        starts[i] += starts[i - 1];
-    }
-    let mut part: Vec<(u64, u32)> = vec![(0, 0); starts[256]];
-    let mut next = starts;
-    for (doc, (f, &(lo, hi))) in by_doc.iter().zip(&slices).enumerate() {
-        for (x, pos) in f.iter().skip(lo).take(hi - lo) {
-            let b = bucket(x);
-            part[next[b]] = (row(x, doc as u32, doc_bits), pos);
-            next[b] += 1;
-        }
-    }
-    // By row: a document holds each hash once, so equal rows are rare collisions of the
-    // high bits, and their order (which position is kept) is still fixed by the input.
-    for b in 0..256 {
-        part[starts[b]..starts[b + 1]].sort_unstable_by_key(|p| p.0);
-    }
     let mut out = Pass {
         holders: Vec::new(),
         group_end: Vec::new(),
         boilerplate: Vec::new(),
     };
-    let mut docs: Vec<(u32, u32)> = Vec::new();
-    for group in part.chunk_by(|x, y| x.0 & !mask == y.0 & !mask) {
+    let mut docs: Vec<u32> = Vec::new();
+    for group in part.chunk_by(|x, y| x & !mask == y & !mask) {
+        if group.len() == 1 {
+            continue;
+        }
         docs.clear();
-        docs.extend(group.iter().map(|&(r, pos)| ((r & mask) as u32, pos)));
-        docs.dedup_by_key(|d| d.0);
+        docs.extend(group.iter().map(|&r| (r & mask) as u32));
+        docs.dedup();
+        let key = group[0] & !mask;
         if docs.len() > max_docs {
-            out.boilerplate.push(group[0].0 & !mask);
+            out.boilerplate.push(key);
         } else if holders && docs.len() > 1 {
-            out.holders.extend_from_slice(&docs);
+            out.holders.extend(docs.iter().map(|&d| (d, by_doc[d as usize].position_of_row(key, doc_bits))));
             out.group_end.push(out.holders.len());
         }
     }
@@ -622,7 +686,8 @@ fn group_pass(
 }
 
 /// Whether one pair's shared fingerprints (as [`FingerprintIndex::shared_with_later`]
-/// gives them for one `b`) are worth aligning: two in a consistent order, the second at
+/// gives them for one `b`) are worth aligning: one long fingerprint, or two in a
+/// consistent order, the second at
 /// most `reach` tokens after the first in `a`, after it in `b`, and on diagonals
 /// (`pos_a - pos_b`) at most `max_shift` apart.
 ///
@@ -638,6 +703,9 @@ pub fn consistent(pair: &[SharedFingerprint], reach: usize, max_shift: usize) ->
 /// [`consistent`] over entries sorted by `pos_a`. Looks at most 16 fingerprints ahead of
 /// each, so a pair with thousands of entries costs linear time.
 fn consistent_in_order(pair: &[SharedFingerprint], reach: i64, max_shift: i64) -> bool {
+    if pair.iter().any(|s| s.long) {
+        return true;
+    }
     let diag = |s: &SharedFingerprint| s.pos_a as i64 - s.pos_b as i64;
     pair.iter().enumerate().any(|(i, x)| {
         pair[i + 1..].iter().take(16).any(|y| {

@@ -457,10 +457,12 @@ impl Detector {
             // windows inside it, so that a rare passage next to it is still caught.
             let common = Boilerplate::of(&prints, doc_bits, max);
             let (f, w) = self.fingerprint_layout();
+            let (lf, lw) = reuse::long_layout(self.fingerprint_tokens());
             crate::par::for_each_mut(&mut prints, |i, p| {
                 let hashes = signed[i].reuse.hashes();
                 if let Some(marks) = common.tokens(hashes.len(), f, p) {
-                    *p = Fingerprints::new_excluding(hashes, f, w, &marks);
+                    *p = Fingerprints::new_excluding(hashes, f, w, &marks)
+                        .with_long(hashes, lf, lw, &marks);
                 }
             });
             (FingerprintIndex::new(&prints, doc_bits, max), common)
