@@ -10,21 +10,57 @@ fn main() {
         let paragraphs = paragraphs_in(&system_text_files());
         let m = Markov::new(&paragraphs).backoff(0.3);
         let mut rng = Rng(7);
-        (0..3000).map(|_| m.text(&mut rng, 300).into_bytes()).collect()
+        (0..3000)
+            .map(|_| m.text(&mut rng, 300).into_bytes())
+            .collect()
     } else {
-        system_text_files().into_iter().take(400).filter_map(|f| std::fs::read(f).ok()).filter(|t| !t.contains(&0)).collect()
+        system_text_files()
+            .into_iter()
+            .take(400)
+            .filter_map(|f| std::fs::read(f).ok())
+            .filter(|t| !t.contains(&0))
+            .collect()
     };
     let mut corpus = Corpus::new();
-    for (i, t) in texts.iter().enumerate() { corpus.add(format!("{i:05}"), t.clone()); }
-    let det = Detector::builder().find_repeats(false).boilerplate_docs(bp).build().unwrap();
+    for (i, t) in texts.iter().enumerate() {
+        corpus.add(format!("{i:05}"), t.clone());
+    }
+    let det = Detector::builder()
+        .find_repeats(false)
+        .boilerplate_docs(bp)
+        .build()
+        .unwrap();
     let report = det.run(&corpus);
-    let mut found: Vec<(usize, usize)> = report.pairs().chain(report.reuse()).map(|p| (p.a.index(), p.b.index())).collect();
+    let mut found: Vec<(usize, usize)> = report
+        .pairs()
+        .chain(report.reuse())
+        .map(|p| (p.a.index(), p.b.index()))
+        .collect();
     found.sort_unstable();
     let oracle = pairs_sharing_a_run(&texts, 30, 10);
-    let missed: Vec<_> = oracle.iter().filter(|p| found.binary_search(p).is_err()).collect();
-    println!("oracle {} missed {} summary {:?}", oracle.len(), missed.len(), report.summary());
+    let missed: Vec<_> = oracle
+        .iter()
+        .filter(|p| found.binary_search(p).is_err())
+        .collect();
+    println!(
+        "oracle {} missed {} summary {:?}",
+        oracle.len(),
+        missed.len(),
+        report.summary()
+    );
     for &&(a, b) in missed.iter().take(3) {
         let sp = det.shared_passages(&texts[a], &texts[b]);
-        println!("missed {a} {b}: whole-doc passages {:?}", sp.iter().map(|p| (p.tokens, String::from_utf8_lossy(&texts[a][p.a.start..p.a.end]).chars().take(80).collect::<String>())).collect::<Vec<_>>());
+        println!(
+            "missed {a} {b}: whole-doc passages {:?}",
+            sp.iter()
+                .map(|p| (
+                    p.tokens,
+                    String::from_utf8_lossy(&texts[a][p.a.start..p.a.end])
+                        .chars()
+                        .take(80)
+                        .collect::<String>()
+                ))
+                .collect::<Vec<_>>()
+        );
     }
 }

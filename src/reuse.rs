@@ -59,7 +59,9 @@ pub const DEFAULT_MAX_DOCS: usize = 50;
 /// ```
 pub fn long_layout(t: usize) -> (usize, usize) {
     let (_, w) = layout(t);
-    let f = (t.max(2) + 1).saturating_sub(w).clamp(1, crate::shingle::MAX_SHINGLE_SIZE);
+    let f = (t.max(2) + 1)
+        .saturating_sub(w)
+        .clamp(1, crate::shingle::MAX_SHINGLE_SIZE);
     (f, w)
 }
 
@@ -319,7 +321,9 @@ impl Fingerprints {
     fn position_of_row(&self, key: u64, doc_bits: u32) -> u32 {
         let i = self.hashes.partition_point(|&h| row(h, 0, doc_bits) < key);
         assert!(
-            self.hashes.get(i).is_some_and(|&h| row(h, 0, doc_bits) == key),
+            self.hashes
+                .get(i)
+                .is_some_and(|&h| row(h, 0, doc_bits) == key),
             "the document holds the fingerprint"
         );
         self.positions[i]
@@ -678,7 +682,10 @@ fn group_sorted(
         if docs.len() > max_docs {
             out.boilerplate.push(key);
         } else if holders && docs.len() > 1 {
-            out.holders.extend(docs.iter().map(|&d| (d, by_doc[d as usize].position_of_row(key, doc_bits))));
+            out.holders.extend(
+                docs.iter()
+                    .map(|&d| (d, by_doc[d as usize].position_of_row(key, doc_bits))),
+            );
             out.group_end.push(out.holders.len());
         }
     }

@@ -14,7 +14,11 @@ fn recall(texts: &[Vec<u8>]) -> (f64, usize) {
     for (i, t) in texts.iter().enumerate() {
         corpus.add(format!("{i:05}"), t.clone());
     }
-    let report = Detector::builder().find_repeats(false).build().unwrap().run(&corpus);
+    let report = Detector::builder()
+        .find_repeats(false)
+        .build()
+        .unwrap()
+        .run(&corpus);
     let mut found: Vec<(usize, usize)> = report
         .pairs()
         .chain(report.reuse())
@@ -42,11 +46,16 @@ fn system_texts(limit: usize) -> Vec<Vec<u8>> {
 fn cross_document_recall_on_copyright_files() {
     let texts = system_texts(400);
     if texts.len() < 50 {
-        eprintln!("skipped: fewer than 50 files under /usr/share/common-licenses and /usr/share/doc/*/copyright");
+        eprintln!(
+            "skipped: fewer than 50 files under /usr/share/common-licenses and /usr/share/doc/*/copyright"
+        );
         return;
     }
     let (r, n) = recall(&texts);
-    eprintln!("copyright files: {} documents, {n} oracle pairs, recall {r:.4}", texts.len());
+    eprintln!(
+        "copyright files: {} documents, {n} oracle pairs, recall {r:.4}",
+        texts.len()
+    );
     assert!(n > 100, "the oracle should have pairs to find, got {n}");
     assert!(r >= 0.97, "recall {r:.4} over {n} pairs");
 }
@@ -60,9 +69,14 @@ fn cross_document_recall_on_markov_prose() {
     }
     let m = Markov::new(&paragraphs).backoff(0.3);
     let mut rng = Rng(7);
-    let texts: Vec<Vec<u8>> = (0..3000).map(|_| m.text(&mut rng, 300).into_bytes()).collect();
+    let texts: Vec<Vec<u8>> = (0..3000)
+        .map(|_| m.text(&mut rng, 300).into_bytes())
+        .collect();
     let (r, n) = recall(&texts);
-    eprintln!("Markov prose: {} documents, {n} oracle pairs, recall {r:.4}", texts.len());
+    eprintln!(
+        "Markov prose: {} documents, {n} oracle pairs, recall {r:.4}",
+        texts.len()
+    );
     assert!(n > 100, "the oracle should have pairs to find, got {n}");
     assert!(r >= 0.97, "recall {r:.4} over {n} pairs");
 }

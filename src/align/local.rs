@@ -181,18 +181,24 @@ fn next_seed(
         Direction::Right => i + seed <= len,
         Direction::Left => i + 1 >= seed,
     };
-    // First the pairs of gaps whose nearest tokens agree: a tight loop over at most
-    // (max_gap + 1)² token pairs that nearly always finds none.
+    // First the pairs of gaps whose nearest tokens agree. The tokens of b within reach,
+    // and a 64-bit mask of their top bits: nearly every token of a is turned away by
+    // one test instead of max_gap + 1 comparisons.
+    let reachable_b: smallvec::SmallVec<[u64; 16]> = (0..=max_gap)
+        .map_while(|gb| at(eb, gb).filter(|&j| j < b.len() && fits(j, b.len())))
+        .map(|j| b[j])
+        .collect();
+    let mask = reachable_b.iter().fold(0u64, |m, &t| m | 1 << (t >> 58));
     let mut hits: smallvec::SmallVec<[(usize, usize); 8]> = smallvec::SmallVec::new();
     for ga in 0..=max_gap {
         let Some(i) = at(ea, ga).filter(|&i| i < a.len() && fits(i, a.len())) else {
             break;
         };
-        for gb in 0..=max_gap {
-            let Some(j) = at(eb, gb).filter(|&j| j < b.len() && fits(j, b.len())) else {
-                break;
-            };
-            if a[i] == b[j] {
+        if mask & (1 << (a[i] >> 58)) == 0 {
+            continue;
+        }
+        for (gb, &t) in reachable_b.iter().enumerate() {
+            if a[i] == t {
                 hits.push((ga, gb));
             }
         }

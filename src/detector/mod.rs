@@ -34,9 +34,7 @@ use crate::minhash::{self, MinHasher, Signature};
 use crate::report::{
     Cluster, Counts, DocumentStats, Pair, Passage, Repeat, RepeatedPassage, Report,
 };
-use crate::reuse::{
-    self, Boilerplate, FingerprintIndex, Fingerprints, Occurrence, SharedFingerprint,
-};
+use crate::reuse::{self, Boilerplate, FingerprintIndex, Fingerprints, Occurrence};
 use crate::shingle::{self, ShingleSet};
 use crate::text::{self, Span, Token};
 
@@ -501,13 +499,25 @@ impl Detector {
             }
         }
 
-        // Every candidate pair checked once, document by document.
+        // Every candidate pair checked once: the candidates of a block of documents are
+        // listed in parallel, then checked in parallel pair by pair (a document with many
+        // partners does not hold up one thread).
         let ids: Vec<u32> = (0..corpus.len() as u32).collect();
-        let checked = crate::par::map(&ids, |&a| {
-            let lo = near.partition_point(|p| p.0 < a);
-            let hi = near.partition_point(|p| p.0 <= a);
-            self.check_document(corpus, &kept, &index, a, &near[lo..hi])
-        });
+        let mut checked: Vec<(Option<Pair>, bool, bool)> = Vec::new();
+        let mut passage_candidates = 0;
+        for block in ids.chunks(CANDIDATE_BLOCK) {
+            let listed = crate::par::map(block, |&a| {
+                let lo = near.partition_point(|p| p.0 < a);
+                let hi = near.partition_point(|p| p.0 <= a);
+                self.candidates_of(&index, a, &near[lo..hi])
+            });
+            let candidates: Vec<Candidate> = listed.into_iter().flatten().collect();
+            passage_candidates += candidates.iter().filter(|c| !c.anchors.is_empty()).count();
+            checked.extend(crate::par::map(&candidates, |c| {
+                let pair = self.check(corpus, &kept, c);
+                (pair, c.lsh, !c.anchors.is_empty())
+            }));
+        }
         drop(kept);
         let mut pairs = Vec::new();
         let mut links = Vec::new();
@@ -517,9 +527,10 @@ impl Detector {
             boilerplate_fingerprints: common.len() + index.boilerplate().len(),
             ..Counts::default()
         };
-        for found in checked {
-            counts.passage_candidates += found.passage_candidates;
-            for (outcome, lsh, fingerprinted) in found.pairs {
+        counts.passage_candidates = passage_candidates;
+        {
+            for (outcome, lsh, fingerprinted) in checked {
+                let Some(outcome) = outcome else { continue };
                 for p in &outcome.passages {
                     links.push((
                         Occurrence {
@@ -579,22 +590,20 @@ impl Detector {
         }
     }
 
-    /// Checks every candidate pair `(a, b)` with `b > a`: those in `near` (LSH
-    /// candidates, sorted) and those that share fingerprints in a consistent order.
-    fn check_document(
+    /// The candidate pairs `(a, b)` with `b > a`: those in `near` (LSH candidates, sorted)
+    /// and those that share fingerprints in a consistent order.
+    fn candidates_of(
         &self,
-        corpus: &Corpus,
-        kept: &[Reusable],
         index: &FingerprintIndex,
         a: u32,
         near: &[(u32, u32)],
-    ) -> Checked {
+    ) -> Vec<Candidate> {
         let shared = index.shared_with_later(a);
         let (_, w) = self.fingerprint_layout();
         let reach = w.max(2 * self.fingerprint_tokens());
         let mut by_b = shared.chunk_by(|x, y| x.b == y.b).peekable();
         let mut near = near.iter().map(|p| p.1).peekable();
-        let mut out = Checked::default();
+        let mut out = Vec::new();
         loop {
             let (b, lsh, anchors) = match (near.peek(), by_b.peek()) {
                 (None, None) => break,
@@ -613,16 +622,12 @@ impl Detector {
                 }
             };
             let anchors = if reuse::consistent(anchors, reach, self.config.max_gap) {
-                out.passage_candidates += 1;
-                anchors
+                anchors.iter().map(|s| (s.pos_a, s.pos_b)).collect()
             } else {
-                &[]
+                Vec::new()
             };
-            if !lsh && anchors.is_empty() {
-                continue;
-            }
-            if let Some(pair) = self.check(corpus, kept, (a, b), lsh, anchors) {
-                out.pairs.push((pair, lsh, !anchors.is_empty()));
+            if lsh || !anchors.is_empty() {
+                out.push(Candidate { a, b, lsh, anchors });
             }
         }
         out
@@ -676,14 +681,8 @@ impl Detector {
     /// sketch estimate is near the threshold (whole-document passages when it is a
     /// near-duplicate), passages around its shared fingerprints otherwise. `None` when it
     /// is neither a near-duplicate nor shares a passage.
-    fn check(
-        &self,
-        corpus: &Corpus,
-        kept: &[Reusable],
-        (a, b): (u32, u32),
-        lsh: bool,
-        anchors: &[SharedFingerprint],
-    ) -> Option<Pair> {
+    fn check(&self, corpus: &Corpus, kept: &[Reusable], c: &Candidate) -> Option<Pair> {
+        let (a, b, lsh) = (c.a, c.b, c.lsh);
         let (ia, ib) = (DocId::from_index(a as usize), DocId::from_index(b as usize));
         let (da, db) = (corpus.get(ia).bytes(), corpus.get(ib).bytes());
         let (ra, rb) = (&kept[a as usize], &kept[b as usize]);
@@ -691,12 +690,10 @@ impl Detector {
         let estimate = estimated_jaccard(&ra.sketch, &rb.sketch);
         let mut exact = None;
         if lsh || estimate >= threshold - near_margin(threshold, self.hasher.num_hashes()) {
-            let (ta, tb) = (ra.tokens(da), rb.tokens(db));
             let k = self.config.shingle_size;
-            let set =
-                |t: &DocTokens| ShingleSet::from_hashes(shingle::shingles(&t.hashes, k).collect());
-            let jaccard = set(&ta).jaccard(&set(&tb));
+            let jaccard = ra.shingle_set(da, k).jaccard(rb.shingle_set(db, k));
             if jaccard >= threshold {
+                let (ta, tb) = (ra.tokens(da), rb.tokens(db));
                 return Some(Pair {
                     a: ia,
                     b: ib,
@@ -707,10 +704,10 @@ impl Detector {
             }
             exact = Some(jaccard);
         }
-        if anchors.is_empty() {
+        if c.anchors.is_empty() {
             return None;
         }
-        let anchors = anchors.iter().map(|s| (s.pos_a as usize, s.pos_b as usize));
+        let anchors = c.anchors.iter().map(|&(i, j)| (i as usize, j as usize));
         let passages = self.passages_around((da, ra), (db, rb), anchors);
         if passages.is_empty() {
             return None;
@@ -725,13 +722,18 @@ impl Detector {
     }
 }
 
-/// What [`Detector::check_document`] found for one document.
-#[derive(Default)]
-struct Checked {
-    /// Pairs found, each with whether the LSH index proposed it and whether it was a
-    /// passage candidate.
-    pairs: Vec<(Pair, bool, bool)>,
-    passage_candidates: usize,
+/// Documents whose candidate pairs are listed at a time: bounds the anchors held.
+const CANDIDATE_BLOCK: usize = 4096;
+
+/// A pair to check.
+struct Candidate {
+    a: u32,
+    b: u32,
+    /// The LSH index proposed it.
+    lsh: bool,
+    /// Where the fingerprints it shares are, in `a` and in `b`, when it is a passage
+    /// candidate (two in a consistent order, or a long one); empty otherwise.
+    anchors: Vec<(u32, u32)>,
 }
 
 /// Checks every run of a chain on the normalized text and gives the passage it makes:

@@ -6,7 +6,8 @@
 //! fingerprints are indexed, documents in no candidate pair drop their hashes. A pair is
 //! aligned only around the fingerprints it shares ([`Aligner::chains_around`]); token
 //! spans, needed only to verify and report passages, are made once per document, the
-//! first time one of its pairs yields a passage.
+//! first time one of its pairs yields a passage, and shingle sets, for exact Jaccard, the
+//! first time one of its pairs is checked as a near-duplicate.
 //!
 //! Boilerplate fingerprints (held by too many documents) are not in the index, so they
 //! neither propose a pair nor seed a passage; a passage seeded by a rarer fingerprint
@@ -16,6 +17,7 @@
 use super::{Detector, verified_chain};
 use crate::report::Passage;
 use crate::reuse::Fingerprints;
+use crate::shingle::ShingleSet;
 use crate::text::{self, Span};
 use std::borrow::Cow;
 use std::sync::OnceLock;
@@ -28,6 +30,8 @@ pub(crate) struct Reusable {
     pub(crate) fingerprints: Fingerprints,
     /// The low byte of every MinHash slot.
     pub(crate) sketch: Box<[u8]>,
+    /// Its shingle set, made the first time a pair of it is checked exactly.
+    shingles: OnceLock<ShingleSet>,
 }
 
 /// A document's tokens as stage 1 keeps them.
@@ -47,7 +51,16 @@ impl Reusable {
             }),
             fingerprints,
             sketch,
+            shingles: OnceLock::new(),
         }
+    }
+
+    /// The set of the document's shingles of `k` tokens (`bytes` its text), made once.
+    pub(crate) fn shingle_set(&self, bytes: &[u8], k: usize) -> &ShingleSet {
+        self.shingles.get_or_init(|| {
+            let tokens = self.tokens(bytes);
+            ShingleSet::from_hashes(crate::shingle::shingles(&tokens.hashes, k).collect())
+        })
     }
 
     /// The kept token hashes (empty once released).
@@ -71,7 +84,6 @@ impl Reusable {
             None => DocTokens::new(bytes),
         }
     }
-
 }
 
 /// A document's token hashes and spans, kept by stage 1 or made again.
