@@ -483,10 +483,16 @@ impl SharedFingerprint {
 /// Which documents hold each fingerprint: an inverted index over the fingerprints held
 /// by 2 to `max_docs` documents, and the [`Boilerplate`] (fingerprints held by more).
 ///
+/// Pairs are proposed as a star: the first document that holds a fingerprint (the lowest
+/// id) with each later one ([`shared_from`](FingerprintIndex::shared_from)). A
+/// fingerprint held by n documents gives n - 1 pairs, not n(n-1)/2, so the work grows
+/// with the documents, not with the square of how many share a passage; every later copy
+/// is aligned with the first copy, and the passage groups of the report join them all.
+///
 /// Built by bucketing all fingerprints by their top 8 bits and sorting the buckets in
-/// parallel (16 bytes a fingerprint while it is built). Two fingerprints that agree in their high bits (all but the
-/// low `doc_bits`) count as one: that costs a needless check, never a missed one. Holds
-/// 16 bytes per fingerprint held by 2 to `max_docs` documents.
+/// parallel (8 bytes a fingerprint while it is built). Two fingerprints that agree in
+/// their high bits (all but the low `doc_bits`) count as one: that costs a needless
+/// check, never a missed one. Holds 12 bytes per holder of a shared fingerprint.
 ///
 /// ```
 /// use neardup::reuse::{FingerprintIndex, Fingerprints};
@@ -496,11 +502,15 @@ impl SharedFingerprint {
 ///     Fingerprints::new(&text(&format!("{shared} and the tide")), 4, 3),
 ///     Fingerprints::new(&text("nothing in common with the others at all today"), 4, 3),
 ///     Fingerprints::new(&text(&format!("as we heard {shared}")), 4, 3),
+///     Fingerprints::new(&text(&format!("{shared} so they said")), 4, 3),
 /// ];
 /// let index = FingerprintIndex::new(&docs, 24, 50);
-/// let later = index.shared_with_later(0);
-/// assert!(!later.is_empty() && later.iter().all(|s| s.b == 2));
-/// assert!(index.shared_with_later(1).is_empty());
+/// // Document 0 holds the shared text first: it is paired with 2 and 3, which are not
+/// // paired with each other.
+/// let from_first: Vec<u32> = index.shared_from(0).iter().map(|s| s.b).collect();
+/// assert!(from_first.contains(&2) && from_first.contains(&3));
+/// assert!(index.shared_from(2).is_empty() && index.shared_from(1).is_empty());
+/// assert!(index.shares_any(3) && !index.shares_any(1));
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct FingerprintIndex {
@@ -509,11 +519,12 @@ pub struct FingerprintIndex {
     holders: Vec<(u32, u32)>,
     /// Where each group starts in `holders` (one more entry than groups).
     group_start: Vec<usize>,
-    /// For every document, `(group, position)` of the fingerprints it holds, one
-    /// document after the other.
-    held: Vec<(u32, u32)>,
-    /// Where each document starts in `held` (one more entry than documents).
-    doc_start: Vec<usize>,
+    /// For every document, the groups it holds first, one document after the other.
+    led: Vec<u32>,
+    /// Where each document starts in `led` (one more entry than documents).
+    led_start: Vec<usize>,
+    /// Whether each document holds a shared fingerprint.
+    sharing: Vec<bool>,
     boilerplate: Boilerplate,
 }
 
@@ -536,34 +547,38 @@ impl FingerprintIndex {
             Vec::with_capacity(parts.iter().map(|p| p.holders.len()).sum());
         let mut group_start = vec![0];
         let mut boilerplate = Vec::new();
-        let mut held_by_doc = vec![0usize; by_doc.len() + 1];
         for part in parts {
-            for &(d, _) in &part.holders {
-                held_by_doc[d as usize + 1] += 1;
-            }
             let base = holders.len();
             group_start.extend(part.group_end.iter().map(|&e| base + e));
             holders.extend_from_slice(&part.holders);
             boilerplate.extend_from_slice(&part.boilerplate);
         }
-        // Every document's groups, in group order: a counting sort of the holders.
-        let mut doc_start = held_by_doc;
-        for i in 1..doc_start.len() {
-            doc_start[i] += doc_start[i - 1];
+        let mut sharing = vec![false; by_doc.len()];
+        for &(d, _) in &holders {
+            sharing[d as usize] = true;
         }
-        let mut next = doc_start.clone();
-        let mut held = vec![(0u32, 0u32); holders.len()];
-        for (g, w) in group_start.windows(2).enumerate() {
-            for &(d, pos) in &holders[w[0]..w[1]] {
-                held[next[d as usize]] = (g as u32, pos);
-                next[d as usize] += 1;
-            }
+        // Every document's led groups, in group order: a counting sort by first holder.
+        let first = |g: usize| holders[group_start[g]].0 as usize;
+        let groups = group_start.len() - 1;
+        let mut led_start = vec![0usize; by_doc.len() + 1];
+        for g in 0..groups {
+            led_start[first(g) + 1] += 1;
+        }
+        for i in 1..led_start.len() {
+            led_start[i] += led_start[i - 1];
+        }
+        let mut next = led_start.clone();
+        let mut led = vec![0u32; groups];
+        for g in 0..groups {
+            led[next[first(g)]] = g as u32;
+            next[first(g)] += 1;
         }
         FingerprintIndex {
             holders,
             group_start,
-            held,
-            doc_start,
+            led,
+            led_start,
+            sharing,
             boilerplate: Boilerplate::new(boilerplate, doc_bits),
         }
     }
@@ -573,25 +588,24 @@ impl FingerprintIndex {
         &self.boilerplate
     }
 
-    /// Whether document `doc` shares at least one (non-boilerplate) fingerprint.
+    /// Whether document `doc` holds at least one shared (non-boilerplate) fingerprint.
     pub fn shares_any(&self, doc: u32) -> bool {
-        let d = doc as usize;
-        d + 1 < self.doc_start.len() && self.doc_start[d] < self.doc_start[d + 1]
+        self.sharing.get(doc as usize).copied().unwrap_or(false)
     }
 
-    /// Every fingerprint document `a` shares with a later document `b > a`, sorted by
+    /// Every fingerprint that document `a` holds first (no document with a lower id holds
+    /// it), once for each later document `b` that holds it too; sorted by
     /// `(b, pos_a, pos_b)`. Costs the number of such (document, fingerprint) pairs.
-    pub fn shared_with_later(&self, a: u32) -> Vec<SharedFingerprint> {
+    pub fn shared_from(&self, a: u32) -> Vec<SharedFingerprint> {
         let mut out = Vec::new();
-        if !self.shares_any(a) {
+        let a_i = a as usize;
+        if a_i + 1 >= self.led_start.len() {
             return out;
         }
-        let a_i = a as usize;
-        for &(g, pos_a) in &self.held[self.doc_start[a_i]..self.doc_start[a_i + 1]] {
-            let group =
-                &self.holders[self.group_start[g as usize]..self.group_start[g as usize + 1]];
-            let later = group.partition_point(|h| h.0 <= a);
-            out.extend(group[later..].iter().map(|&(b, pos_b)| SharedFingerprint {
+        for &g in &self.led[self.led_start[a_i]..self.led_start[a_i + 1]] {
+            let group = &self.holders[self.group_start[g as usize]..self.group_start[g as usize + 1]];
+            let pos_a = group[0].1;
+            out.extend(group[1..].iter().map(|&(b, pos_b)| SharedFingerprint {
                 a,
                 b,
                 pos_a: pos_a & !LONG,
@@ -615,9 +629,11 @@ impl FingerprintIndex {
 
     /// Heap bytes held.
     pub fn memory_usage(&self) -> usize {
-        8 * (self.holders.capacity() + self.held.capacity() + self.boilerplate.rows.capacity())
+        8 * (self.holders.capacity() + self.boilerplate.rows.capacity())
+            + 4 * self.led.capacity()
+            + self.sharing.capacity()
             + std::mem::size_of::<usize>()
-                * (self.group_start.capacity() + self.doc_start.capacity())
+                * (self.group_start.capacity() + self.led_start.capacity())
     }
 }
 
@@ -692,7 +708,7 @@ fn group_sorted(
     out
 }
 
-/// Whether one pair's shared fingerprints (as [`FingerprintIndex::shared_with_later`]
+/// Whether one pair's shared fingerprints (as [`FingerprintIndex::shared_from`]
 /// gives them for one `b`) are worth aligning: one long fingerprint, or two in a
 /// consistent order, the second at
 /// most `reach` tokens after the first in `a`, after it in `b`, and on diagonals
@@ -837,7 +853,7 @@ mod tests {
         ];
         let index = FingerprintIndex::new(&docs, 24, 2);
         let pairs: Vec<(u32, u32)> = (0..5)
-            .flat_map(|a| index.shared_with_later(a))
+            .flat_map(|a| index.shared_from(a))
             .map(|s| (s.a, s.b))
             .collect();
         assert_eq!(pairs, [(1, 3), (3, 4)]);

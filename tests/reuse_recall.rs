@@ -8,7 +8,8 @@ use common::{Markov, Rng, pairs_sharing_a_run, paragraphs_in, system_text_files}
 use neardup::{Corpus, Detector};
 
 /// The share of oracle pairs (an exact run of >= 30 tokens held by <= 10 documents) that
-/// the default detector reports as near-duplicates or as sharing a passage.
+/// the default detector reports as near-duplicates, as sharing a passage, or as holding
+/// occurrences of one passage group.
 fn recall(texts: &[Vec<u8>]) -> (f64, usize) {
     let mut corpus = Corpus::new();
     for (i, t) in texts.iter().enumerate() {
@@ -19,17 +20,9 @@ fn recall(texts: &[Vec<u8>]) -> (f64, usize) {
         .build()
         .unwrap()
         .run(&corpus);
-    let mut found: Vec<(usize, usize)> = report
-        .pairs()
-        .chain(report.reuse())
-        .map(|p| (p.a.index(), p.b.index()))
-        .collect();
-    found.sort_unstable();
+    let found = common::found_pairs(&report);
     let oracle = pairs_sharing_a_run(texts, 30, 10);
-    let hit = oracle
-        .iter()
-        .filter(|p| found.binary_search(p).is_ok())
-        .count();
+    let hit = oracle.iter().filter(|p| found(p.0, p.1)).count();
     (hit as f64 / oracle.len().max(1) as f64, oracle.len())
 }
 

@@ -35,7 +35,7 @@ use crate::report::{
     Cluster, Counts, DocumentStats, Pair, Passage, Repeat, RepeatedPassage, Report,
 };
 use crate::reuse::{self, Boilerplate, FingerprintIndex, Fingerprints, Occurrence};
-use crate::shingle::{self, ShingleSet};
+use crate::shingle;
 use crate::text::{self, Span, Token};
 
 /// The default shingle size, in tokens.
@@ -598,7 +598,7 @@ impl Detector {
         a: u32,
         near: &[(u32, u32)],
     ) -> Vec<Candidate> {
-        let shared = index.shared_with_later(a);
+        let shared = index.shared_from(a);
         let (_, w) = self.fingerprint_layout();
         let reach = w.max(2 * self.fingerprint_tokens());
         let mut by_b = shared.chunk_by(|x, y| x.b == y.b).peekable();

@@ -269,3 +269,34 @@ pub fn pairs_sharing_a_run(texts: &[Vec<u8>], run: usize, max_docs: usize) -> Ve
     pairs.dedup();
     pairs
 }
+
+/// Whether a report says that documents `a` and `b` share text: a near-duplicate or
+/// reuse pair, or both paired with a third document `f` by passages that overlap in `f`
+/// (passage candidates are aligned as a star, every later copy with the first one).
+pub fn found_pairs(report: &neardup::Report<'_>) -> impl Fn(usize, usize) -> bool {
+    use std::collections::BTreeMap;
+    let n = report.corpus().len();
+    let mut pairs: Vec<(usize, usize)> = Vec::new();
+    // For every document, the spans in it of the passages it shares, with the partner.
+    let mut spans: Vec<BTreeMap<usize, Vec<neardup::Span>>> = vec![BTreeMap::new(); n];
+    for p in report.pairs().chain(report.reuse()) {
+        let (a, b) = (p.a.index(), p.b.index());
+        pairs.push((a, b));
+        for q in p.passages() {
+            spans[a].entry(b).or_default().push(q.a);
+            spans[b].entry(a).or_default().push(q.b);
+        }
+    }
+    pairs.sort_unstable();
+    move |a, b| {
+        if pairs.binary_search(&(a.min(b), a.max(b))).is_ok() {
+            return true;
+        }
+        spans[a].keys().any(|&f| {
+            let (Some(x), Some(y)) = (spans[f].get(&a), spans[f].get(&b)) else {
+                return false;
+            };
+            x.iter().any(|s| y.iter().any(|t| s.overlaps(t)))
+        })
+    }
+}
