@@ -480,14 +480,19 @@ impl SharedFingerprint {
     }
 }
 
+/// The largest group of holders whose pairs are all proposed; larger groups propose a
+/// star from their first holder.
+pub const SMALL_GROUP: usize = 10;
+
 /// Which documents hold each fingerprint: an inverted index over the fingerprints held
 /// by 2 to `max_docs` documents, and the [`Boilerplate`] (fingerprints held by more).
 ///
-/// Pairs are proposed as a star: the first document that holds a fingerprint (the lowest
-/// id) with each later one ([`shared_from`](FingerprintIndex::shared_from)). A
-/// fingerprint held by n documents gives n - 1 pairs, not n(n-1)/2, so the work grows
-/// with the documents, not with the square of how many share a passage; every later copy
-/// is aligned with the first copy, and the passage groups of the report join them all.
+/// A fingerprint held by at most [`SMALL_GROUP`] documents proposes all their pairs; one
+/// held by more proposes a star: the first document that holds it (the lowest id) with
+/// each later one ([`shared_from`](FingerprintIndex::shared_from)), n - 1 pairs instead
+/// of n(n-1)/2. So the work grows with the documents, not with the square of how many
+/// share a passage; every later copy is aligned with the first copy, and the passage
+/// groups of the report join them.
 ///
 /// Built by bucketing all fingerprints by their top 8 bits and sorting the buckets in
 /// parallel (8 bytes a fingerprint while it is built). Two fingerprints that agree in
@@ -505,11 +510,11 @@ impl SharedFingerprint {
 ///     Fingerprints::new(&text(&format!("{shared} so they said")), 4, 3),
 /// ];
 /// let index = FingerprintIndex::new(&docs, 24, 50);
-/// // Document 0 holds the shared text first: it is paired with 2 and 3, which are not
-/// // paired with each other.
+/// // Document 0 holds the shared text first; a group this small pairs all its holders.
 /// let from_first: Vec<u32> = index.shared_from(0).iter().map(|s| s.b).collect();
 /// assert!(from_first.contains(&2) && from_first.contains(&3));
-/// assert!(index.shared_from(2).is_empty() && index.shared_from(1).is_empty());
+/// assert!(index.shared_from(2).iter().all(|s| s.b == 3));
+/// assert!(index.shared_from(1).is_empty() && index.shared_from(3).is_empty());
 /// assert!(index.shares_any(3) && !index.shares_any(1));
 /// ```
 #[derive(Clone, Debug, Default)]
@@ -519,7 +524,9 @@ pub struct FingerprintIndex {
     holders: Vec<(u32, u32)>,
     /// Where each group starts in `holders` (one more entry than groups).
     group_start: Vec<usize>,
-    /// For every document, the groups it holds first, one document after the other.
+    /// For every document, the groups it holds first, then the small groups
+    /// (at most [`SMALL_GROUP`] holders) it holds but not first, one document after the
+    /// other.
     led: Vec<u32>,
     /// Where each document starts in `led` (one more entry than documents).
     led_start: Vec<usize>,
@@ -557,21 +564,32 @@ impl FingerprintIndex {
         for &(d, _) in &holders {
             sharing[d as usize] = true;
         }
-        // Every document's led groups, in group order: a counting sort by first holder.
-        let first = |g: usize| holders[group_start[g]].0 as usize;
+        // Every document's groups to pair from, in group order: a counting sort. A
+        // document pairs from the groups it holds first, and from every small group it
+        // holds (with the later holders).
         let groups = group_start.len() - 1;
+        let members = |g: usize| &holders[group_start[g]..group_start[g + 1]];
+        let pairs_from = |g: usize| {
+            let m = members(g);
+            let n = if m.len() <= SMALL_GROUP { m.len() - 1 } else { 1 };
+            m[..n].iter().map(|h| h.0 as usize)
+        };
         let mut led_start = vec![0usize; by_doc.len() + 1];
         for g in 0..groups {
-            led_start[first(g) + 1] += 1;
+            for d in pairs_from(g) {
+                led_start[d + 1] += 1;
+            }
         }
         for i in 1..led_start.len() {
             led_start[i] += led_start[i - 1];
         }
         let mut next = led_start.clone();
-        let mut led = vec![0u32; groups];
+        let mut led = vec![0u32; led_start[by_doc.len()]];
         for g in 0..groups {
-            led[next[first(g)]] = g as u32;
-            next[first(g)] += 1;
+            for d in pairs_from(g) {
+                led[next[d]] = g as u32;
+                next[d] += 1;
+            }
         }
         FingerprintIndex {
             holders,
@@ -593,9 +611,10 @@ impl FingerprintIndex {
         self.sharing.get(doc as usize).copied().unwrap_or(false)
     }
 
-    /// Every fingerprint that document `a` holds first (no document with a lower id holds
-    /// it), once for each later document `b` that holds it too; sorted by
-    /// `(b, pos_a, pos_b)`. Costs the number of such (document, fingerprint) pairs.
+    /// The fingerprints document `a` is paired by: each that it holds first (no document
+    /// with a lower id holds it) or that at most [`SMALL_GROUP`] documents hold, once for
+    /// each later document `b` that holds it too; sorted by `(b, pos_a, pos_b)`. Costs
+    /// the number of such (document, fingerprint) pairs.
     pub fn shared_from(&self, a: u32) -> Vec<SharedFingerprint> {
         let mut out = Vec::new();
         let a_i = a as usize;
@@ -603,9 +622,11 @@ impl FingerprintIndex {
             return out;
         }
         for &g in &self.led[self.led_start[a_i]..self.led_start[a_i + 1]] {
-            let group = &self.holders[self.group_start[g as usize]..self.group_start[g as usize + 1]];
-            let pos_a = group[0].1;
-            out.extend(group[1..].iter().map(|&(b, pos_b)| SharedFingerprint {
+            let group =
+                &self.holders[self.group_start[g as usize]..self.group_start[g as usize + 1]];
+            let at = group.partition_point(|h| h.0 < a);
+            let pos_a = group[at].1;
+            out.extend(group[at + 1..].iter().map(|&(b, pos_b)| SharedFingerprint {
                 a,
                 b,
                 pos_a: pos_a & !LONG,
