@@ -14,9 +14,17 @@ fn main() {
             .map(|_| m.text(&mut rng, 300).into_bytes())
             .collect()
     } else if args[2] != "copy" {
-        let mut files: Vec<_> = std::fs::read_dir(&args[2]).unwrap().flatten().map(|e| e.path()).collect();
+        let mut files: Vec<_> = std::fs::read_dir(&args[2])
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .collect();
         files.sort();
-        files.into_iter().filter_map(|f| std::fs::read(f).ok()).filter(|t| !t.contains(&0)).collect()
+        files
+            .into_iter()
+            .filter_map(|f| std::fs::read(f).ok())
+            .filter(|t| !t.contains(&0))
+            .collect()
     } else {
         system_text_files()
             .into_iter()
@@ -37,10 +45,7 @@ fn main() {
     let report = det.run(&corpus);
     let found = common::found_pairs(&report);
     let oracle = pairs_sharing_a_run(&texts, 30, 10);
-    let missed: Vec<_> = oracle
-        .iter()
-        .filter(|p| !found(p.0, p.1))
-        .collect();
+    let missed: Vec<_> = oracle.iter().filter(|p| !found(p.0, p.1)).collect();
     println!(
         "oracle {} missed {} summary {:?}",
         oracle.len(),
@@ -48,9 +53,33 @@ fn main() {
         report.summary()
     );
     for &&(a, b) in missed.iter().take(2) {
-        let rp: Vec<_> = report.reuse().chain(report.pairs()).filter(|p| [a, b].contains(&p.a.index()) || [a, b].contains(&p.b.index())).map(|p| (p.a.index(), p.b.index(), p.passages().len())).collect();
+        let rp: Vec<_> = report
+            .reuse()
+            .chain(report.pairs())
+            .filter(|p| [a, b].contains(&p.a.index()) || [a, b].contains(&p.b.index()))
+            .map(|p| (p.a.index(), p.b.index(), p.passages().len()))
+            .collect();
         println!("pairs touching {a} {b}: {:?}", &rp[..rp.len().min(12)]);
-        let gs: Vec<_> = report.passage_groups().enumerate().filter(|(_, g)| g.occurrences().iter().any(|o| o.doc.index() == a || o.doc.index() == b)).map(|(i, g)| (i, g.occurrences().len(), g.occurrences().iter().filter(|o| o.doc.index() == a || o.doc.index() == b).map(|o| (o.doc.index(), o.span.start, o.span.end)).collect::<Vec<_>>())).collect();
+        let gs: Vec<_> = report
+            .passage_groups()
+            .enumerate()
+            .filter(|(_, g)| {
+                g.occurrences()
+                    .iter()
+                    .any(|o| o.doc.index() == a || o.doc.index() == b)
+            })
+            .map(|(i, g)| {
+                (
+                    i,
+                    g.occurrences().len(),
+                    g.occurrences()
+                        .iter()
+                        .filter(|o| o.doc.index() == a || o.doc.index() == b)
+                        .map(|o| (o.doc.index(), o.span.start, o.span.end))
+                        .collect::<Vec<_>>(),
+                )
+            })
+            .collect();
         println!("groups touching: {:?}", gs);
         let sp = det.shared_passages(&texts[a], &texts[b]);
         println!(

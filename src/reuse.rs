@@ -1,5 +1,6 @@
 //! Passage reuse across documents, whatever their overall similarity: winnowed
-//! fingerprints, the document pairs that share one, and groups of passage occurrences.
+//! fingerprints, an inverted index of who holds them, the document pairs worth aligning,
+//! and groups of passage occurrences.
 //!
 //! # Algorithm
 //!
@@ -7,29 +8,37 @@
 //! document fingerprinting") over long windows. Every run of f consecutive tokens of a
 //! document is hashed ([`crate::shingle::shingle_hash`] of the f tokens); in every window
 //! of w consecutive such hashes the smallest is selected (the rightmost on ties) and
-//! recorded once, with the position of its first token. Fingerprint density is about
-//! 2/(w+1) per token.
+//! recorded once, with the position of its first token ([`Fingerprints`]). Fingerprint
+//! density is about 2/(w+1) per token.
 //!
-//! The fingerprint length f is decoupled from the near-duplicate shingle size k: for a
-//! guaranteed length t, [`layout`] gives f = ⌈t/2⌉ tokens and w = ⌊(t - f + 1)/2⌋ (13
-//! and 6 for the default t = 25). A window of 13 words is long enough that documents
-//! rarely share one by chance, and a pair is aligned only when it shares two fingerprints
-//! in a consistent order ([`consistent_pairs`]), so a stock phrase held by many
-//! documents proposes nothing, and the pairs aligned grow with the passages really
-//! shared, not with the square of how many documents use a phrase.
+//! The fingerprint length is decoupled from the near-duplicate shingle size: for a
+//! guaranteed length t, [`layout`] gives f = ⌈t/2⌉ tokens and w = ⌈(t - f)/2⌉ (13 and 6
+//! for the default t = 25). Thirteen words are long enough that documents rarely share
+//! them by chance, and a pair is aligned only when it shares two fingerprints in a
+//! consistent order ([`consistent`]): a stock phrase held by many documents proposes
+//! nothing.
 //!
 //! **Guarantee.** Two documents that share a run of at least `t >= 2w + f - 1` identical
 //! normalized tokens share two fingerprints on one diagonal, at most w tokens apart: every
 //! window inside the run selects the same position in both documents, and the run holds
-//! two disjoint windows. Every such pair is aligned unless those fingerprints are
-//! boilerplate (below), and the aligner then finds the passages around the shared
-//! fingerprints ([`Aligner::chains_around`](crate::Aligner::chains_around)).
+//! two disjoint windows. The pair is aligned unless those fingerprints are boilerplate
+//! (below), and the aligner finds the passages around the shared fingerprints
+//! ([`Aligner::chains_around`](crate::Aligner::chains_around)).
 //!
 //! **Boilerplate.** A fingerprint held by more than `max_docs` documents (a footer, a
-//! licence) proposes no pair; such fingerprints are counted instead, and the tokens under
-//! any window with a boilerplate hash are kept out of passages between documents that are
-//! not near-duplicates ([`Boilerplate::tokens`]). So the guarantee holds for every shared
-//! run of t tokens whose windows are each held by at most `max_docs` documents.
+//! licence) proposes no pair and seeds no passage; such fingerprints are counted
+//! instead. A document that holds boilerplate is fingerprinted again
+//! ([`Fingerprints::around_boilerplate`]): boilerplate windows are never selected, so
+//! rare text next to common text is fingerprinted by the windows that straddle the edge,
+//! and long windows ([`long_layout`], 30 tokens by default; one is enough to align a
+//! pair) are taken over the common text, so a run of rare length made of common phrases
+//! is caught too. A passage seeded by a rare fingerprint runs on through any boilerplate
+//! the two documents share next to it.
+//!
+//! **Linear in how many share a passage.** A fingerprint held by at most
+//! [`SMALL_GROUP`] documents proposes all their pairs; one held by more proposes a star,
+//! its first holder with each later one ([`FingerprintIndex`]). The passage groups below
+//! join the copies.
 //!
 //! **Groups.** Every reported passage joins two occurrences (document, byte span).
 //! Occurrences in one document that overlap are one occurrence; connected occurrences
@@ -37,10 +46,11 @@
 //!
 //! # Cost
 //!
-//! O(t) per document of t tokens to hash and winnow; about 2t/(w+1) fingerprints of 12
-//! bytes per document; O(F) passes over F fingerprints in 16 slices to group them; at most
-//! `max_docs²/2` pairs per fingerprint, each checked in time proportional to the text
-//! around its shared fingerprints.
+//! For n documents of t tokens and F fingerprints (about 2t/(w+1) per document, 12 bytes
+//! each): O(t) per document to hash and winnow; O(F log F) to group them (8 bytes a
+//! fingerprint while grouped); at most `SMALL_GROUP²/2` pairs per fingerprint held by at
+//! most [`SMALL_GROUP`] documents and n - 1 per larger one; each pair aligned in time
+//! proportional to the text around its shared fingerprints.
 
 use crate::cluster::UnionFind;
 use crate::corpus::DocId;
@@ -49,27 +59,30 @@ use crate::text::Span;
 /// The default number of documents above which a fingerprint counts as boilerplate.
 pub const DEFAULT_MAX_DOCS: usize = 50;
 
-/// The long fingerprint layout for a guaranteed length of `t` tokens: windows of
-/// `f = t - w + 1` tokens winnowed `w` at a time (w as in [`layout`]), so that every run of
-/// t tokens holds one. Long fingerprints are taken only where a document holds
-/// boilerplate (see [`Fingerprints::with_long`]). Returns `(f, w)`.
+/// The long fingerprint layout for a guaranteed length of `t` tokens: every window of
+/// `⌈1.2·t⌉` tokens (30 for the default t = 25; at most
+/// [`MAX_SHINGLE_SIZE`](crate::shingle::MAX_SHINGLE_SIZE)), winnowed 1 at a time, that is
+/// every one of them. Long fingerprints are taken only over boilerplate (see
+/// [`Fingerprints::around_boilerplate`]): there a run is rare only as a whole, and every
+/// long window of it is a fingerprint, so a run of common phrases that only a few
+/// documents hold in that order is found as soon as one of its long windows is held by
+/// at most `max_docs` documents. Returns `(f, w)`.
 ///
 /// ```
-/// assert_eq!(neardup::reuse::long_layout(25), (20, 6));
+/// assert_eq!(neardup::reuse::long_layout(25), (30, 1));
 /// ```
 pub fn long_layout(t: usize) -> (usize, usize) {
-    let (_, w) = layout(t);
-    let f = (t.max(2) + 1)
-        .saturating_sub(w)
-        .clamp(1, crate::shingle::MAX_SHINGLE_SIZE);
-    (f, w)
+    let f = (t.max(2) * 6)
+        .div_ceil(5)
+        .min(crate::shingle::MAX_SHINGLE_SIZE);
+    (f, 1)
 }
 
 /// The fingerprint layout for a guaranteed length of `t` tokens (taken as at least 2):
 /// windows of f = ⌈t/2⌉ tokens (at most [`MAX_SHINGLE_SIZE`](crate::shingle::MAX_SHINGLE_SIZE)),
 /// winnowed w = ⌊(t - f + 1)/2⌋ at a time, so that a shared
 /// run of t tokens holds two disjoint winnowing windows, `2w + f - 1 <= t`, and therefore
-/// two shared fingerprints (see [`consistent_pairs`]). Returns `(f, w)`.
+/// two shared fingerprints (see [`consistent`]). Returns `(f, w)`.
 ///
 /// ```
 /// assert_eq!(neardup::reuse::layout(25), (13, 6));
@@ -197,64 +210,65 @@ impl Fingerprints {
         Fingerprints::new_in(token_hashes, size, window, &mut Default::default())
     }
 
-    /// The fingerprints of a document whose tokens under `boilerplate` (one flag a token)
-    /// are known to be common text: windows wholly inside it are never selected, so each
-    /// window of w selects the smallest of the others. A rare passage that starts or ends
-    /// next to boilerplate is then fingerprinted by the windows that straddle the edge.
+    /// The fingerprints of a document that holds `boilerplate` (windows of `layout.0`
+    /// tokens held by too many documents), taken again so that rare text next to or
+    /// inside common text is still caught:
+    ///
+    /// * short windows (`layout`: size, winnowing window) that are boilerplate are never
+    ///   selected, so each window of w selects the smallest of the others: a rare passage
+    ///   that starts or ends next to common text is fingerprinted by the windows that
+    ///   straddle the edge;
+    /// * long windows (`long`: size, winnowing window, as [`long_layout`] gives them) are
+    ///   selected among those that hold a boilerplate short window: a run of rare length
+    ///   made of common text (each short window held by many documents, the whole run by
+    ///   few) is caught by them. Long and short windows hash differently.
+    ///
+    /// Which windows are eligible depends only on their text, so two documents that share
+    /// a run select the same fingerprints inside it.
     ///
     /// # Panics
     ///
-    /// As [`new`](Fingerprints::new), and when `boilerplate` is shorter than the tokens.
-    pub fn new_excluding(
+    /// As [`new`](Fingerprints::new), for either size.
+    pub fn around_boilerplate(
         token_hashes: &[u64],
-        size: usize,
-        window: usize,
-        boilerplate: &[bool],
+        (size, window): (usize, usize),
+        (long_size, long_window): (usize, usize),
+        boilerplate: &Boilerplate,
     ) -> Fingerprints {
-        let window = window.max(1);
-        if token_hashes.len() < size + window - 1 {
+        let usable = token_hashes.len().min(u32::MAX as usize);
+        let tokens = &token_hashes[..usable];
+        if usable < size + window.max(1) - 1 {
             return Fingerprints::default();
         }
-        let usable = token_hashes.len().min(u32::MAX as usize);
-        let clear = prefix_counts(&boilerplate[..usable], false);
-        let windows: Vec<u64> = crate::shingle::shingles(&token_hashes[..usable], size).collect();
-        let inside = |i: usize| clear[(i + size).min(usable)] == clear[i];
+        let short: Vec<u64> = crate::shingle::shingles(tokens, size).collect();
+        let common: Vec<bool> = short.iter().map(|&h| boilerplate.contains(h)).collect();
         let (mut scratch, mut picked) = (Vec::new(), Vec::new());
-        winnow_eligible_into(&windows, window, |i| !inside(i), &mut scratch, &mut picked);
-        Fingerprints::from_picked(picked)
-    }
-
-    /// These fingerprints and the long ones of a document with boilerplate: windows of
-    /// `size` tokens (longer than the short ones) winnowed `window` at a time, among
-    /// those that overlap its boilerplate tokens (one flag a token). A run of rare length
-    /// made of common text (each short window held by many documents, the whole run by
-    /// few) is caught by them. Long and short windows hash differently.
-    ///
-    /// # Panics
-    ///
-    /// As [`new`](Fingerprints::new), and when `boilerplate` is shorter than the tokens.
-    pub fn with_long(
-        self,
-        token_hashes: &[u64],
-        size: usize,
-        window: usize,
-        boilerplate: &[bool],
-    ) -> Fingerprints {
-        let window = window.max(1);
-        let usable = token_hashes.len().min(u32::MAX as usize);
-        if usable < size + window - 1 {
-            return self;
+        winnow_eligible_into(
+            &short,
+            window.max(1),
+            |i| !common[i],
+            &mut scratch,
+            &mut picked,
+        );
+        let mut all = std::mem::take(&mut picked);
+        if usable >= long_size + long_window.max(1) - 1 && long_size >= size {
+            let held = prefix_counts(&common, true);
+            let long: Vec<u64> = crate::shingle::shingles(tokens, long_size).collect();
+            // Long window j holds the short windows j ..= j + long_size - size.
+            let holds_common = |j: usize| {
+                let end = (j + long_size - size + 1).min(common.len());
+                held[end] > held[j.min(end)]
+            };
+            winnow_eligible_into(
+                &long,
+                long_window.max(1),
+                holds_common,
+                &mut scratch,
+                &mut picked,
+            );
+            all.extend(picked.iter().map(|&(h, p)| (h, p | LONG)));
         }
-        let marked = prefix_counts(&boilerplate[..usable], true);
-        let windows: Vec<u64> = crate::shingle::shingles(&token_hashes[..usable], size).collect();
-        let overlaps = |i: usize| marked[(i + size).min(usable)] > marked[i];
-        let (mut scratch, mut picked) = (Vec::new(), Vec::new());
-        winnow_eligible_into(&windows, window, overlaps, &mut scratch, &mut picked);
-        for p in &mut picked {
-            p.1 |= LONG;
-        }
-        picked.extend(self.iter_raw());
-        Fingerprints::from_picked(picked)
+        Fingerprints::from_picked(all)
     }
 
     /// Sorted by hash, one position (the first) per hash.
@@ -425,6 +439,11 @@ impl Boilerplate {
         self.rows.is_empty()
     }
 
+    /// Whether any of a document's fingerprints is boilerplate.
+    pub fn holds_any(&self, own: &Fingerprints) -> bool {
+        !self.rows.is_empty() && own.hashes().iter().any(|&h| self.contains(h))
+    }
+
     /// Whether `fingerprint` is boilerplate.
     pub fn contains(&self, fingerprint: u64) -> bool {
         if self.rows.is_empty() {
@@ -434,24 +453,6 @@ impl Boilerplate {
         let bits = self.slots.len() * 64;
         let i = (r >> (64 - bits.trailing_zeros())) as usize;
         self.slots[i / 64] & (1 << (i % 64)) != 0 && self.rows.binary_search(&r).is_ok()
-    }
-
-    /// Which of a document's `tokens` lie under one of its own fingerprints (windows of
-    /// `size` tokens) that is boilerplate; `None` when none does. Inside a boilerplate
-    /// block every window of w consecutive windows selects a fingerprint, and w < f
-    /// (see [`layout`]), so the block's windows overlap and cover it; what is left
-    /// unmarked are its edges and pieces shorter than the guaranteed length. O(F) for F
-    /// fingerprints, without a pass over the tokens.
-    pub fn tokens(&self, tokens: usize, size: usize, own: &Fingerprints) -> Option<Vec<bool>> {
-        let mut marked: Option<Vec<bool>> = None;
-        for (h, pos) in own.iter_raw().filter(|p| p.1 & LONG == 0) {
-            if self.contains(h) {
-                let m = marked.get_or_insert_with(|| vec![false; tokens]);
-                let (start, end) = (pos as usize, (pos as usize + size).min(tokens));
-                m[start.min(end)..end].iter_mut().for_each(|x| *x = true);
-            }
-        }
-        marked
     }
 }
 
@@ -467,7 +468,7 @@ pub struct SharedFingerprint {
     pub pos_a: u32,
     /// Token position in `b`.
     pub pos_b: u32,
-    /// A long fingerprint ([`Fingerprints::with_long`]): one is enough to align the
+    /// A long fingerprint ([`Fingerprints::around_boilerplate`]): one is enough to align the
     /// pair.
     pub long: bool,
 }
@@ -544,22 +545,68 @@ impl FingerprintIndex {
     ///
     /// When a document id does not fit in `doc_bits` bits (a caller bug).
     pub fn new(by_doc: &[Fingerprints], doc_bits: u32, max_docs: usize) -> FingerprintIndex {
+        FingerprintIndex::build(by_doc, doc_bits, max_docs, None)
+    }
+
+    /// As [`new`](FingerprintIndex::new), with boilerplate counted by containment: a
+    /// shared fingerprint is boilerplate when more than `max_docs` documents contain its
+    /// window anywhere, selected or not. `windows(doc, out)` appends to `out` the hash of
+    /// every window of document `doc` (short and long). Winnowing selects a window near
+    /// the edge of common text in some of the documents that hold it and not in others;
+    /// counted by selection, such a window of a footer held by a thousand documents could
+    /// look rare.
+    ///
+    /// # Panics
+    ///
+    /// As [`new`](FingerprintIndex::new).
+    pub fn counting_containment(
+        by_doc: &[Fingerprints],
+        doc_bits: u32,
+        max_docs: usize,
+        windows: &(dyn Fn(usize, &mut Vec<u64>) + Sync),
+    ) -> FingerprintIndex {
+        FingerprintIndex::build(by_doc, doc_bits, max_docs, Some(windows))
+    }
+
+    fn build(
+        by_doc: &[Fingerprints],
+        doc_bits: u32,
+        max_docs: usize,
+        windows: Option<&(dyn Fn(usize, &mut Vec<u64>) + Sync)>,
+    ) -> FingerprintIndex {
         assert!(
             (by_doc.len() as u64) <= 1u64 << doc_bits,
             "{} documents do not fit in {doc_bits} bits",
             by_doc.len()
         );
         let parts = group(by_doc, doc_bits, max_docs, true);
-        let mut holders: Vec<(u32, u32)> =
-            Vec::with_capacity(parts.iter().map(|p| p.holders.len()).sum());
+        let crowded = match windows {
+            Some(w) => {
+                let keys: Vec<u64> = parts
+                    .iter()
+                    .flat_map(|p| p.group_key.iter().copied())
+                    .collect();
+                crowded(&keys, by_doc.len(), w, doc_bits, max_docs)
+            }
+            None => Boilerplate::default(),
+        };
+        let mut holders: Vec<(u32, u32)> = Vec::new();
         let mut group_start = vec![0];
         let mut boilerplate = Vec::new();
         for part in parts {
-            let base = holders.len();
-            group_start.extend(part.group_end.iter().map(|&e| base + e));
-            holders.extend_from_slice(&part.holders);
             boilerplate.extend_from_slice(&part.boilerplate);
+            let mut start = 0;
+            for (&end, &key) in part.group_end.iter().zip(&part.group_key) {
+                if crowded.contains(key) {
+                    boilerplate.push(key);
+                } else {
+                    holders.extend_from_slice(&part.holders[start..end]);
+                    group_start.push(holders.len());
+                }
+                start = end;
+            }
         }
+        boilerplate.sort_unstable();
         let mut sharing = vec![false; by_doc.len()];
         for &(d, _) in &holders {
             sharing[d as usize] = true;
@@ -571,7 +618,11 @@ impl FingerprintIndex {
         let members = |g: usize| &holders[group_start[g]..group_start[g + 1]];
         let pairs_from = |g: usize| {
             let m = members(g);
-            let n = if m.len() <= SMALL_GROUP { m.len() - 1 } else { 1 };
+            let n = if m.len() <= SMALL_GROUP {
+                m.len() - 1
+            } else {
+                1
+            };
             m[..n].iter().map(|h| h.0 as usize)
         };
         let mut led_start = vec![0usize; by_doc.len() + 1];
@@ -664,6 +715,8 @@ struct Pass {
     holders: Vec<(u32, u32)>,
     /// Where each group ends in `holders`.
     group_end: Vec<usize>,
+    /// Each group's fingerprint, as a row with document 0.
+    group_key: Vec<u64>,
     boilerplate: Vec<u64>,
 }
 
@@ -705,6 +758,7 @@ fn group_sorted(
     let mut out = Pass {
         holders: Vec::new(),
         group_end: Vec::new(),
+        group_key: Vec::new(),
         boilerplate: Vec::new(),
     };
     let mut docs: Vec<u32> = Vec::new();
@@ -724,9 +778,43 @@ fn group_sorted(
                     .map(|&d| (d, by_doc[d as usize].position_of_row(key, doc_bits))),
             );
             out.group_end.push(out.holders.len());
+            out.group_key.push(key);
         }
     }
     out
+}
+
+/// The `keys` (rows with document 0, sorted) that more than `max_docs` documents
+/// contain among their `windows`, as [`Boilerplate`].
+fn crowded(
+    keys: &[u64],
+    docs: usize,
+    windows: &(dyn Fn(usize, &mut Vec<u64>) + Sync),
+    doc_bits: u32,
+    max_docs: usize,
+) -> Boilerplate {
+    let wanted = Boilerplate::new(keys.to_vec(), doc_bits);
+    let ids: Vec<usize> = (0..docs).collect();
+    let found = crate::par::map_init(&ids, Vec::new, |scratch, &d| {
+        scratch.clear();
+        windows(d, scratch);
+        let mut hits: Vec<u64> = scratch
+            .iter()
+            .filter(|&&h| wanted.contains(h))
+            .map(|&h| row(h, 0, doc_bits))
+            .collect();
+        hits.sort_unstable();
+        hits.dedup();
+        hits
+    });
+    let mut all: Vec<u64> = found.into_iter().flatten().collect();
+    all.sort_unstable();
+    let crowded = all
+        .chunk_by(|x, y| x == y)
+        .filter(|g| g.len() > max_docs)
+        .map(|g| g[0])
+        .collect();
+    Boilerplate::new(crowded, doc_bits)
 }
 
 /// Whether one pair's shared fingerprints (as [`FingerprintIndex::shared_from`]
@@ -884,38 +972,32 @@ mod tests {
     }
 
     #[test]
-    fn boilerplate_tokens_are_those_under_boilerplate_windows() {
-        let t: Vec<u64> = (0..40).collect();
-        let own = Fingerprints::new(&t, 4, 5);
+    fn fingerprints_around_boilerplate_skip_it_and_add_long_ones() {
+        let common: Vec<u64> = (1000..1060).collect();
+        let own = Fingerprints::new(&common, 13, 6);
         let index = FingerprintIndex::new(&[own.clone(), own.clone(), own.clone()], 24, 2);
         let boiler = index.boilerplate();
-        // Every fingerprint of a document held three times is boilerplate.
-        assert_eq!(boiler.len(), own.len());
-        // Brute force: a token is marked when one of the document's own boilerplate
-        // fingerprints covers it.
-        let brute = |t: &[u64]| -> Vec<bool> {
-            let own = Fingerprints::new(t, 4, 5);
-            (0..t.len())
-                .map(|i| {
-                    own.iter().any(|(h, p)| {
-                        boiler.contains(h) && (p as usize..p as usize + 4).contains(&i)
-                    })
-                })
-                .collect()
-        };
-        assert_eq!(boiler.tokens(t.len(), 4, &own), Some(brute(&t)));
-        let half: Vec<u64> = (0..20).chain(100..120).collect();
-        let marked = boiler
-            .tokens(half.len(), 4, &Fingerprints::new(&half, 4, 5))
-            .unwrap();
-        assert_eq!(marked, brute(&half));
-        assert!(marked[..17].iter().any(|&m| m) && marked[20..].iter().all(|&m| !m));
-        // A document without boilerplate fingerprints has no mark.
-        let other: Vec<u64> = (100..140).collect();
-        assert_eq!(
-            boiler.tokens(other.len(), 4, &Fingerprints::new(&other, 4, 5)),
-            None
-        );
+        let doc: Vec<u64> = (0..40)
+            .chain(common.iter().copied())
+            .chain(50..90)
+            .collect();
+        assert!(boiler.holds_any(&Fingerprints::new(&doc, 13, 6)));
+        let f = Fingerprints::around_boilerplate(&doc, (13, 6), (30, 1), boiler);
+        let short: Vec<u64> = crate::shingle::shingles(&doc, 13).collect();
+        let long: Vec<u64> = crate::shingle::shingles(&doc, 30).collect();
+        let mut longs = 0;
+        for (h, raw) in f.iter_raw() {
+            let p = (raw & !LONG) as usize;
+            if raw & LONG == 0 {
+                assert_eq!(short[p], h);
+                assert!(!boiler.contains(h), "a boilerplate window was selected");
+            } else {
+                longs += 1;
+                assert_eq!(long[p], h);
+                assert!((p..=p + 17).any(|i| boiler.contains(short[i])));
+            }
+        }
+        assert!(longs > 0);
     }
 
     /// Brute force: occurrences merged by repeated pairwise overlap, components by
@@ -1002,6 +1084,47 @@ mod tests {
             w in 1usize..12,
         ) {
             prop_assert_eq!(winnow(&h, w), naive_winnow(&h, w));
+        }
+
+        /// Around boilerplate, two documents that share a run select the same
+        /// fingerprints inside it: a long one wherever the run holds 30 tokens over a
+        /// boilerplate window, or two short ones.
+        #[test]
+        fn runs_next_to_boilerplate_share_fingerprints(
+            before in prop::collection::vec(any::<u64>(), 0..30),
+            after in prop::collection::vec(any::<u64>(), 0..30),
+            rare in prop::collection::vec(any::<u64>(), 0..20),
+            split in 0usize..40,
+            other in prop::collection::vec(any::<u64>(), 0..30),
+        ) {
+            let common: Vec<u64> = (1..=40).collect();
+            let own = Fingerprints::new(&common, 13, 6);
+            let index = FingerprintIndex::new(&[own.clone(), own.clone(), own], 24, 2);
+            let boiler = index.boilerplate();
+            // The shared run: rare text put into the common text at `split`.
+            let mut run: Vec<u64> = common.clone();
+            run.splice(split..split, rare.iter().copied());
+            let x: Vec<u64> = before.iter().chain(&run).chain(&after).copied().collect();
+            let y: Vec<u64> = other.iter().chain(&run).chain(&before).copied().collect();
+            let fx = Fingerprints::around_boilerplate(&x, (13, 6), (30, 1), boiler);
+            let fy = Fingerprints::around_boilerplate(&y, (13, 6), (30, 1), boiler);
+            // Fingerprints whose windows lie inside the run, as offsets in it.
+            let inside = |f: &Fingerprints, start: usize| -> Vec<(u64, u32, bool)> {
+                f.iter_raw()
+                    .filter_map(|(h, raw)| {
+                        let (p, long) = ((raw & !LONG) as usize, raw & LONG != 0);
+                        let len = if long { 30 } else { 13 };
+                        (p >= start && p + len <= start + run.len())
+                            .then(|| (h, (p - start) as u32, long))
+                    })
+                    .collect()
+            };
+            let (ix, iy) = (inside(&fx, before.len()), inside(&fy, other.len()));
+            let shared: Vec<_> = ix.iter().filter(|e| iy.contains(e)).collect();
+            prop_assert!(
+                shared.iter().any(|e| e.2) || shared.len() >= 2,
+                "run of {} tokens: shared {:?}", run.len(), shared
+            );
         }
 
         /// The guarantee: a shared run of w + k - 1 tokens (w shingles) gives a shared

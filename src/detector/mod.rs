@@ -213,38 +213,47 @@ impl Builder {
     /// Whether to look for passages shared by documents that are not near-duplicates
     /// (quotes, syndicated leads, pasted press releases). Default true. See
     /// [`crate::reuse`] for the guarantee.
+    ///
+    /// Off, a run keeps 128 bytes per document instead of about 10 per token, and skips
+    /// the fingerprint stage; what it loses: every reuse pair and passage group across
+    /// documents (repeats inside documents stay), and the near-duplicate pairs that the
+    /// LSH index missed but shared passages proposed (for 16 bands x 8 rows, a pair at
+    /// Jaccard 0.8 is missed by the index with probability 0.053, at 0.85 with 0.006;
+    /// [`Summary::pairs_from_passages`](crate::report::Summary::pairs_from_passages)
+    /// counts them).
     pub fn passage_reuse(mut self, yes: bool) -> Builder {
         self.config.passage_reuse = yes;
         self
     }
 
-    /// The length in tokens of the shortest exact shared run that passage reuse is
-    /// guaranteed to find between any two documents, at least the shingle size.
-    /// Default: `min_passage_tokens` (but at least the shingle size), so every exact
-    /// passage that is reported at all is found between any two documents. Smaller finds
-    /// more heavily edited passages and keeps more fingerprints (about 2 / (t - k + 2) per
-    /// token, 8 bytes each).
+    /// The length t in tokens of the shortest exact shared run that passage reuse is
+    /// guaranteed to find between any two documents (see [`crate::reuse`]), at least 2.
+    /// Default: `min_passage_tokens`, so every exact passage that is reported at all is
+    /// found. Fingerprints are windows of ⌈t/2⌉ tokens winnowed ⌈(t - ⌈t/2⌉)/2⌉ at a time
+    /// ([`reuse::layout`]): about 2 / (w + 1) per token (0.29 for t = 25), 12 bytes each.
+    /// Smaller finds more heavily edited passages and keeps more fingerprints.
     pub fn fingerprint_tokens(mut self, t: usize) -> Builder {
         self.config.fingerprint_tokens = Some(t);
         self
     }
 
-    /// A fingerprint held by more than this many documents is boilerplate and proposes
-    /// no pairs, at least 2. Default 50.
+    /// A fingerprint held by more than this many documents is boilerplate: it proposes
+    /// no pair and seeds no passage (a passage seeded elsewhere still runs through it),
+    /// at least 2. Default 50.
     pub fn boilerplate_docs(mut self, n: usize) -> Builder {
         self.config.boilerplate_docs = n;
         self
     }
 
     /// The shortest exact run chained into an edit-tolerant passage, at least 1.
-    /// Default 8 (capped at `min_passage_tokens`).
+    /// Default 5 (capped at `min_passage_tokens`).
     pub fn seed_tokens(mut self, n: usize) -> Builder {
         self.config.seed_tokens = n;
         self
     }
 
     /// The widest gap, in tokens on either side, between two exact runs of one passage.
-    /// Default 8; 0 reports exact passages only.
+    /// Default 12; 0 reports exact passages only.
     pub fn max_gap(mut self, n: usize) -> Builder {
         self.config.max_gap = n;
         self
@@ -280,12 +289,8 @@ impl Builder {
         if c.max_group < 2 {
             return Err(Error::invalid("max_group", "2 <= n", c.max_group));
         }
-        if let Some(t) = c.fingerprint_tokens.filter(|&t| t < c.shingle_size) {
-            return Err(Error::invalid(
-                "fingerprint_tokens",
-                format!("shingle_size ({}) <= t", c.shingle_size),
-                t,
-            ));
+        if let Some(t) = c.fingerprint_tokens.filter(|&t| t < 2) {
+            return Err(Error::invalid("fingerprint_tokens", "2 <= t", t));
         }
         if c.boilerplate_docs < 2 {
             return Err(Error::invalid(
@@ -454,16 +459,22 @@ impl Detector {
             // Documents that hold common text are fingerprinted again without the
             // windows inside it, so that a rare passage next to it is still caught.
             let common = Boilerplate::of(&prints, doc_bits, max);
-            let (f, w) = self.fingerprint_layout();
-            let (lf, lw) = reuse::long_layout(self.fingerprint_tokens());
+            let layout = self.fingerprint_layout();
+            let long = reuse::long_layout(self.fingerprint_tokens());
             crate::par::for_each_mut(&mut prints, |i, p| {
-                let hashes = signed[i].reuse.hashes();
-                if let Some(marks) = common.tokens(hashes.len(), f, p) {
-                    *p = Fingerprints::new_excluding(hashes, f, w, &marks)
-                        .with_long(hashes, lf, lw, &marks);
+                if common.holds_any(p) {
+                    let hashes = signed[i].reuse.hashes();
+                    *p = Fingerprints::around_boilerplate(hashes, layout, long, &common);
                 }
             });
-            (FingerprintIndex::new(&prints, doc_bits, max), common)
+            let (f, lf) = (layout.0, long.0);
+            let windows = |d: usize, out: &mut Vec<u64>| {
+                let hashes = signed[d].reuse.hashes();
+                out.extend(shingle::shingles(hashes, f));
+                out.extend(shingle::shingles(hashes, lf));
+            };
+            let index = FingerprintIndex::counting_containment(&prints, doc_bits, max, &windows);
+            (index, common)
         } else {
             Default::default()
         };
