@@ -481,6 +481,9 @@ impl SharedFingerprint {
     }
 }
 
+/// Appends to its `Vec` the hash of every window of a document, given its id.
+pub type WindowsOf = dyn Fn(usize, &mut Vec<u64>) + Sync;
+
 /// The largest group of holders whose pairs are all proposed; larger groups propose a
 /// star from their first holder.
 pub const SMALL_GROUP: usize = 10;
@@ -563,7 +566,7 @@ impl FingerprintIndex {
         by_doc: &[Fingerprints],
         doc_bits: u32,
         max_docs: usize,
-        windows: &(dyn Fn(usize, &mut Vec<u64>) + Sync),
+        windows: &WindowsOf,
     ) -> FingerprintIndex {
         FingerprintIndex::build(by_doc, doc_bits, max_docs, Some(windows))
     }
@@ -572,7 +575,7 @@ impl FingerprintIndex {
         by_doc: &[Fingerprints],
         doc_bits: u32,
         max_docs: usize,
-        windows: Option<&(dyn Fn(usize, &mut Vec<u64>) + Sync)>,
+        windows: Option<&WindowsOf>,
     ) -> FingerprintIndex {
         assert!(
             (by_doc.len() as u64) <= 1u64 << doc_bits,
@@ -789,7 +792,7 @@ fn group_sorted(
 fn crowded(
     keys: &[u64],
     docs: usize,
-    windows: &(dyn Fn(usize, &mut Vec<u64>) + Sync),
+    windows: &WindowsOf,
     doc_bits: u32,
     max_docs: usize,
 ) -> Boilerplate {
