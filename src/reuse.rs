@@ -482,7 +482,7 @@ impl SharedFingerprint {
 }
 
 /// Appends to its `Vec` the hash of every window of a document, given its id.
-pub type WindowsOf = dyn Fn(usize, &mut Vec<u64>) + Sync;
+pub type WindowsOf<'a> = dyn Fn(usize, &mut Vec<u64>) + Sync + 'a;
 
 /// The largest group of holders whose pairs are all proposed; larger groups propose a
 /// star from their first holder.
@@ -566,7 +566,7 @@ impl FingerprintIndex {
         by_doc: &[Fingerprints],
         doc_bits: u32,
         max_docs: usize,
-        windows: &WindowsOf,
+        windows: &WindowsOf<'_>,
     ) -> FingerprintIndex {
         FingerprintIndex::build(by_doc, doc_bits, max_docs, Some(windows))
     }
@@ -575,7 +575,7 @@ impl FingerprintIndex {
         by_doc: &[Fingerprints],
         doc_bits: u32,
         max_docs: usize,
-        windows: Option<&WindowsOf>,
+        windows: Option<&WindowsOf<'_>>,
     ) -> FingerprintIndex {
         assert!(
             (by_doc.len() as u64) <= 1u64 << doc_bits,
@@ -792,7 +792,7 @@ fn group_sorted(
 fn crowded(
     keys: &[u64],
     docs: usize,
-    windows: &WindowsOf,
+    windows: &WindowsOf<'_>,
     doc_bits: u32,
     max_docs: usize,
 ) -> Boilerplate {
