@@ -461,17 +461,21 @@ impl Detector {
             let common = Boilerplate::of(&prints, doc_bits, max);
             let layout = self.fingerprint_layout();
             let long = reuse::long_layout(self.fingerprint_tokens());
+            let around: Vec<bool> = crate::par::map(&prints, |p| common.holds_any(p));
             crate::par::for_each_mut(&mut prints, |i, p| {
-                if common.holds_any(p) {
+                if around[i] {
                     let hashes = signed[i].reuse.hashes();
                     *p = Fingerprints::around_boilerplate(hashes, layout, long, &common);
                 }
             });
-            let (f, lf) = (layout.0, long.0);
+            // Winnowing selects a window at the edge of common text in some of the
+            // documents that hold it; its short windows are counted by containment, in
+            // the documents that hold common text. Every long window there is selected.
+            let f = layout.0;
             let windows = |d: usize, out: &mut Vec<u64>| {
-                let hashes = signed[d].reuse.hashes();
-                out.extend(shingle::shingles(hashes, f));
-                out.extend(shingle::shingles(hashes, lf));
+                if around[d] {
+                    out.extend(shingle::shingles(signed[d].reuse.hashes(), f));
+                }
             };
             let index = FingerprintIndex::counting_containment(&prints, doc_bits, max, &windows);
             (index, common)
