@@ -12,7 +12,8 @@ pub(crate) fn map<T: Sync, U: Send>(items: &[T], f: impl Fn(&T) -> U + Sync + Se
     items.iter().map(f).collect()
 }
 
-/// `map` with per-thread state made by `init` (working buffers reused across items).
+/// `map` with working state made by `init` once per block of items and reused across the
+/// block (buffers that would otherwise be allocated for every item).
 #[cfg(feature = "parallel")]
 pub(crate) fn map_init<T: Sync, U: Send, S>(
     items: &[T],
@@ -20,7 +21,14 @@ pub(crate) fn map_init<T: Sync, U: Send, S>(
     f: impl Fn(&mut S, &T) -> U + Sync + Send,
 ) -> Vec<U> {
     use rayon::prelude::*;
-    items.par_iter().map_init(init, f).collect()
+    const BLOCK: usize = 64;
+    items
+        .par_chunks(BLOCK)
+        .flat_map_iter(|block| {
+            let mut state = init();
+            block.iter().map(|x| f(&mut state, x)).collect::<Vec<U>>()
+        })
+        .collect()
 }
 
 #[cfg(not(feature = "parallel"))]
