@@ -22,6 +22,33 @@ fn two_sets(seed: u64, common: usize, only_a: usize, only_b: usize) -> (Vec<u64>
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(200))]
 
+    /// The passage guarantee through the detector: two unrelated documents that share an
+    /// exact run of `fingerprint_tokens` words (25, the default), anywhere, are reported
+    /// as a reuse pair with a passage covering the run, whatever else they hold.
+    #[test]
+    fn a_shared_run_of_the_guaranteed_length_is_found(
+        seed in any::<u64>(),
+        len in 25usize..60,
+        at_a in 0usize..300,
+        at_b in 0usize..300,
+    ) {
+        let mut rng = Rng(seed);
+        let run = text(&mut rng, len).replace(".\n", " ");
+        let (mut a, mut b) = (text(&mut rng, 300), text(&mut rng, 300));
+        let cut = |t: &str, words: usize| t.match_indices(' ').nth(words).map_or(t.len(), |(i, _)| i + 1);
+        let (ia, ib) = (cut(&a, at_a), cut(&b, at_b));
+        a.insert_str(ia, &format!("{} ", run.trim_end()));
+        b.insert_str(ib, &format!("{} ", run.trim_end()));
+        let mut corpus = Corpus::new();
+        corpus.add("a", a.clone());
+        corpus.add("b", b);
+        let report = Detector::builder().find_repeats(false).build().unwrap().run(&corpus);
+        let pair = report.pairs().chain(report.reuse()).next();
+        prop_assert!(pair.is_some(), "no pair for a shared run of {} words", len);
+        let covered = pair.unwrap().passages().iter().any(|p| p.a.start <= ia && ia + run.trim_end().len() <= p.a.end + 1);
+        prop_assert!(covered, "the passage does not cover the run");
+    }
+
     /// The estimate is within 4 standard errors (plus 0.02 for the 32-bit slots and the
     /// hash family) of the exact Jaccard: a bound that random hashing breaks with
     /// probability below 1e-4 per case.

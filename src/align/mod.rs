@@ -201,6 +201,14 @@ impl Aligner {
         if a.len() < m || b.len() < m {
             return Vec::new();
         }
+        if a == b {
+            // Identical copies: the whole is the longest match and leaves nothing else.
+            return vec![Match {
+                a: 0,
+                b: 0,
+                len: a.len(),
+            }];
+        }
         let (wa, wb) = common_windows(a, b, m);
         if wa.is_empty() {
             return Vec::new();

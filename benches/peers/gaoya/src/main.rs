@@ -1,9 +1,11 @@
-//! gaoya's side of the peer comparison: `neardup-peer-gaoya CORPUS_DIR OUT_PREFIX T B R`.
+//! gaoya's side of the peer comparison:
+//! `neardup-peer-gaoya CORPUS_DIR OUT_PREFIX T B R [once]`.
 //!
 //! Same protocol as benches/peers/peer.py: shingle strings built untimed ("prep"), then
-//! signing with `MinHasher32::create_signature` (best of three, one thread) and LSH
-//! candidate pairs with `MinHashIndex` (B bands x R rows), written to
-//! OUT_PREFIX.candidates.tsv; one JSON line of figures on stdout.
+//! signing with `MinHasher32::create_signature` (best of three, one thread; once with
+//! `once`, for end-to-end timing of the whole process) and LSH candidate pairs with
+//! `MinHashIndex` (B bands x R rows), written to OUT_PREFIX.candidates.tsv; one JSON line
+//! of figures on stdout.
 
 use gaoya::minhash::{MinHashIndex, MinHasher, MinHasher32};
 use std::io::Write;
@@ -28,9 +30,13 @@ fn shingles(text: &str) -> Vec<String> {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let [dir, prefix, threshold, bands, rows] = &args[..] else {
-        eprintln!("usage: neardup-peer-gaoya CORPUS_DIR OUT_PREFIX THRESHOLD BANDS ROWS");
-        std::process::exit(2);
+    let (dir, prefix, threshold, bands, rows, reps) = match &args[..] {
+        [d, p, t, b, r] => (d, p, t, b, r, 3),
+        [d, p, t, b, r, once] if once == "once" => (d, p, t, b, r, 1),
+        _ => {
+            eprintln!("usage: neardup-peer-gaoya CORPUS_DIR OUT_PREFIX THRESHOLD BANDS ROWS [once]");
+            std::process::exit(2);
+        }
     };
     let threshold: f64 = threshold.parse().expect("threshold");
     let (bands, rows): (usize, usize) = (bands.parse().expect("bands"), rows.parse().expect("rows"));
@@ -48,7 +54,7 @@ fn main() {
     let hasher = MinHasher32::new(bands * rows);
     let mut sign = f64::INFINITY;
     let mut sigs = Vec::new();
-    for _ in 0..3 {
+    for _ in 0..reps {
         let t0 = Instant::now();
         sigs = sets.iter().map(|s| hasher.create_signature(s.iter())).collect::<Vec<_>>();
         sign = sign.min(t0.elapsed().as_secs_f64());
