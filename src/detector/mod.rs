@@ -342,8 +342,36 @@ struct Scratch {
     fingerprints: (Vec<u64>, Vec<(u64, u32)>),
 }
 
+/// For every document, the first document with the same bytes (itself when none
+/// before it has them): texts are grouped by their xxh3 hash, then compared.
+fn first_copies(docs: &[(&[u8], bool)]) -> Vec<usize> {
+    let hashes = crate::par::map(docs, |&(bytes, ok)| {
+        ok.then(|| xxhash_rust::xxh3::xxh3_64(bytes))
+    });
+    let mut order: Vec<(u64, usize)> = hashes
+        .iter()
+        .enumerate()
+        .filter_map(|(i, h)| h.map(|h| (h, i)))
+        .collect();
+    order.sort_unstable();
+    let mut first: Vec<usize> = (0..docs.len()).collect();
+    for group in order.chunk_by(|x, y| x.0 == y.0) {
+        // Earliest first; a copy joins the earliest text it equals (hash collisions
+        // between different texts leave them apart).
+        for (k, &(_, i)) in group.iter().enumerate() {
+            if let Some(&(_, j)) = group[..k]
+                .iter()
+                .find(|&&(_, j)| first[j] == j && docs[j].0 == docs[i].0)
+            {
+                first[i] = j;
+            }
+        }
+    }
+    first
+}
+
 /// What stage 1 keeps of a document.
-#[derive(Default)]
+#[derive(Clone, Default)]
 struct Signed {
     tokens: usize,
     band_keys: Box<[u64]>,
@@ -444,10 +472,34 @@ impl Detector {
     /// such, any bytes are accepted.
     pub fn run<'c>(&self, corpus: &'c Corpus) -> Report<'c> {
         let docs: Vec<(&[u8], bool)> = corpus.iter().map(|(_, d)| (d.bytes(), d.is_ok())).collect();
-        let mut signed: Vec<Signed> =
-            crate::par::map_init(&docs, Scratch::default, |s, &(bytes, ok)| {
-                self.stage_one(s, bytes, ok)
+        // Identical texts go through stage 1 once: the other copies take the first one's
+        // result (a crawl holds many copies of one page).
+        let first = first_copies(&docs);
+        let distinct: Vec<usize> = (0..docs.len()).filter(|&i| first[i] == i).collect();
+        let mut done: Vec<Option<Signed>> =
+            crate::par::map_init(&distinct, Scratch::default, |s, &i| {
+                let (bytes, ok) = docs[i];
+                Some(self.stage_one(s, bytes, ok))
             });
+        let mut slot = vec![usize::MAX; docs.len()];
+        for (k, &i) in distinct.iter().enumerate() {
+            slot[i] = k;
+        }
+        let mut signed: Vec<Signed> = Vec::with_capacity(docs.len());
+        for i in (0..docs.len()).rev() {
+            let k = slot[first[i]];
+            signed.push(if first[i] == i {
+                done[k]
+                    .take()
+                    .expect("each first copy is taken once, after its copies")
+            } else {
+                done[k]
+                    .as_ref()
+                    .expect("the first copy comes before")
+                    .clone()
+            });
+        }
+        signed.reverse();
 
         // Passage candidates: which documents share which fingerprints.
         let (index, common) = if self.config.passage_reuse {
@@ -847,6 +899,20 @@ mod tests {
     fn explicit_bands_and_rows_override_the_threshold() {
         let d = Detector::builder().bands(16).rows(8).build().unwrap();
         assert_eq!((d.lsh_config().bands(), d.lsh_config().rows()), (16, 8));
+    }
+
+    #[test]
+    fn identical_texts_point_to_their_first_copy() {
+        let docs: Vec<(&[u8], bool)> = vec![
+            (b"one text", true),
+            (b"another", true),
+            (b"one text", true),
+            (b"", false),
+            (b"", false),
+            (b"another", true),
+            (b"one text", true),
+        ];
+        assert_eq!(first_copies(&docs), [0, 1, 0, 3, 4, 1, 0]);
     }
 
     #[test]

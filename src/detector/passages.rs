@@ -23,7 +23,7 @@ use std::borrow::Cow;
 use std::sync::OnceLock;
 
 /// What a document keeps for passage search.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(crate) struct Reusable {
     /// Its tokens, while it may be in a candidate pair.
     tokens: Option<Kept>,
@@ -34,9 +34,10 @@ pub(crate) struct Reusable {
     shingles: OnceLock<ShingleSet>,
 }
 
-/// A document's tokens as stage 1 keeps them.
+/// A document's tokens as stage 1 keeps them (shared by identical copies).
+#[derive(Clone)]
 struct Kept {
-    hashes: Box<[u64]>,
+    hashes: std::sync::Arc<[u64]>,
     /// Token spans, as u32 offsets (a document is at most u32::MAX bytes), made on first
     /// use.
     spans: OnceLock<Box<[(u32, u32)]>>,
