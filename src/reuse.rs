@@ -731,17 +731,27 @@ const BUCKETS: usize = 256;
 /// group (with their positions, looked up in their documents) are kept only when
 /// `holders` is set (the boilerplate always). Buckets come out in hash order.
 fn group(by_doc: &[Fingerprints], doc_bits: u32, max_docs: usize, holders: bool) -> Vec<Pass> {
+    // Blocks of documents are bucketed in parallel, then each bucket is put together
+    // and sorted (the sorted rows do not depend on the order they came in).
+    const BLOCK: usize = 4096;
     let bucket = |x: u64| (x >> 56) as usize;
-    let mut sizes = vec![0usize; BUCKETS];
-    for f in by_doc {
-        for &x in f.hashes() {
-            sizes[bucket(x)] += 1;
+    let starts: Vec<usize> = (0..by_doc.len()).step_by(BLOCK).collect();
+    let blocks = crate::par::map(&starts, |&start| {
+        let end = (start + BLOCK).min(by_doc.len());
+        let mut buckets: Vec<Vec<u64>> = vec![Vec::new(); BUCKETS];
+        for (doc, f) in by_doc[start..end].iter().enumerate() {
+            for &x in f.hashes() {
+                buckets[bucket(x)].push(row(x, (start + doc) as u32, doc_bits));
+            }
         }
-    }
-    let mut buckets: Vec<Vec<u64>> = sizes.iter().map(|&n| Vec::with_capacity(n)).collect();
-    for (doc, f) in by_doc.iter().enumerate() {
-        for &x in f.hashes() {
-            buckets[bucket(x)].push(row(x, doc as u32, doc_bits));
+        buckets
+    });
+    let mut buckets: Vec<Vec<u64>> = (0..BUCKETS)
+        .map(|b| Vec::with_capacity(blocks.iter().map(|bl| bl[b].len()).sum()))
+        .collect();
+    for block in blocks {
+        for (all, part) in buckets.iter_mut().zip(block) {
+            all.extend_from_slice(&part);
         }
     }
     crate::par::for_each_mut(&mut buckets, |_, b| b.sort_unstable());
@@ -811,7 +821,7 @@ fn crowded(
         hits
     });
     let mut all: Vec<u64> = found.into_iter().flatten().collect();
-    all.sort_unstable();
+    crate::par::sort_unstable(&mut all);
     let crowded = all
         .chunk_by(|x, y| x == y)
         .filter(|g| g.len() > max_docs)
