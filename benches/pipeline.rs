@@ -6,7 +6,7 @@
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-use common::{Rng, edit, text};
+use common::{Markov, Rng, edit, paragraphs_in, system_text_files, text};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use neardup::shingle::{ShingleSet, shingles};
 use neardup::text::{Token, tokens};
@@ -216,6 +216,64 @@ fn bench_end_to_end(c: &mut Criterion) {
     g.finish();
 }
 
+/// Shared-passage search on real text and on Markov text, against the same run with it
+/// off: what passages cost. The real text is the machine's own (read at bench time, never
+/// copied into the project): `/usr/share/doc/*/copyright` and `/usr/share/common-licenses`.
+fn bench_reuse(c: &mut Criterion) {
+    let mut g = c.benchmark_group("reuse");
+    g.sample_size(10);
+    let on = Detector::builder().build().unwrap();
+    let off = Detector::builder().passage_reuse(false).build().unwrap();
+    let files = system_text_files();
+    let mut real = Corpus::new();
+    for f in &files {
+        if let Ok(bytes) = std::fs::read(f) {
+            real.add(f.display().to_string(), bytes);
+        }
+    }
+    // Order-2 Markov text over the prose of those files (or, on a machine without them,
+    // over made-up paragraphs), 10,000 documents of about 330 words.
+    let mut paragraphs = paragraphs_in(&files);
+    if paragraphs.len() < 100 {
+        let mut rng = Rng(90);
+        paragraphs = (0..2000).map(|_| text(&mut rng, 60)).collect();
+    }
+    let chain = Markov::new(&paragraphs).backoff(0.3);
+    let mut rng = Rng(91);
+    let mut markov = Corpus::new();
+    for i in 0..10_000 {
+        markov.add(format!("{i:05}"), chain.text(&mut rng, 330));
+    }
+    for (name, corpus) in [("real-text", &real), ("markov", &markov)] {
+        if corpus.len() < 50 {
+            eprintln!("reuse/{name}: skipped, the machine has no text under /usr/share/doc");
+            continue;
+        }
+        let (with, without) = (on.run(corpus).summary(), off.run(corpus).summary());
+        assert!(
+            with.reuse_pairs > 0 && with.passage_groups > 0,
+            "{name}: {with:?}"
+        );
+        assert_eq!(without.reuse_pairs, 0);
+        assert!(with.pairs >= without.pairs);
+        eprintln!(
+            "reuse/{name}: {} documents, {:.1} MB; {} reuse pairs, {} passage groups",
+            corpus.len(),
+            corpus_bytes(corpus) as f64 / 1e6,
+            with.reuse_pairs,
+            with.passage_groups
+        );
+        g.throughput(Throughput::Bytes(corpus_bytes(corpus)));
+        g.bench_function(BenchmarkId::new(name, "passages-on"), |b| {
+            b.iter(|| black_box(on.run(corpus).summary()))
+        });
+        g.bench_function(BenchmarkId::new(name, "passages-off"), |b| {
+            b.iter(|| black_box(off.run(corpus).summary()))
+        });
+    }
+    g.finish();
+}
+
 fn bench_pathological(c: &mut Criterion) {
     let mut g = c.benchmark_group("pathological");
     g.sample_size(10);
@@ -270,20 +328,62 @@ fn bench_pathological(c: &mut Criterion) {
     });
 
     // Every document carries the same boilerplate paragraph: its fingerprints are capped,
-    // no pair comes of it, and the cost stays that of the documents alone.
+    // it makes no pair on its own (only documents that also share the word before it do),
+    // and the cost stays that of the documents alone.
     let mut rng = Rng(71);
     let footer = text(&mut rng, 60);
+    let footer_words = neardup::text::tokens(footer.as_bytes()).count();
     let mut boiler = Corpus::new();
     for i in 0..2000 {
         boiler.add(format!("{i}"), format!("{}{footer}", text(&mut rng, 250)));
     }
-    let s = det.run(&boiler).summary();
+    let report = det.run(&boiler);
+    let s = report.summary();
     assert!(s.boilerplate_fingerprints > 0);
-    assert_eq!((s.pairs, s.reuse_pairs), (0, 0));
+    assert_eq!(s.pairs, 0);
+    assert!(
+        report
+            .reuse()
+            .all(|p| p.passages().iter().all(|q| q.tokens > footer_words))
+    );
     g.throughput(Throughput::Bytes(corpus_bytes(&boiler)));
     g.bench_function("shared-boilerplate-2k", |b| {
         b.iter(|| black_box(det.run(&boiler).summary()))
     });
+
+    // Every document shares one 6-word phrase with 39 others, a different phrase for
+    // every 40 documents: no passage to report, and no pair is proposed (a phrase is
+    // shorter than a fingerprint), so the cost grows with the documents alone.
+    for n in [5_000usize, 20_000] {
+        let mut rng = Rng(72);
+        let phrases: Vec<String> = (0..n / 40)
+            .map(|_| text(&mut rng, 6).replace(".\n", " "))
+            .collect();
+        let mut shared = Corpus::new();
+        for i in 0..n {
+            let body = text(&mut rng, 120);
+            let cut = body.find(' ').map_or(0, |p| p + 1);
+            shared.add(
+                format!("{i}"),
+                format!(
+                    "{}{} {}",
+                    &body[..cut],
+                    phrases[i / 40].trim_end(),
+                    &body[cut..]
+                ),
+            );
+        }
+        let s = det.run(&shared).summary();
+        assert_eq!(
+            (s.pairs, s.reuse_pairs, s.passage_candidates),
+            (0, 0, 0),
+            "{s:?}"
+        );
+        g.throughput(Throughput::Bytes(corpus_bytes(&shared)));
+        g.bench_with_input(BenchmarkId::new("shared-6-word-phrases", n), &n, |b, _| {
+            b.iter(|| black_box(det.run(&shared).summary()))
+        });
+    }
 
     let (unrelated, _) = corpus(2000, 8);
     let mut none = Corpus::new();
@@ -308,6 +408,7 @@ criterion_group!(
     bench_lsh,
     bench_align,
     bench_end_to_end,
+    bench_reuse,
     bench_pathological
 );
 criterion_main!(benches);
