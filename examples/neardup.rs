@@ -31,6 +31,9 @@ Options:
   --bands B --rows R        LSH layout (both, B x R <= N) [default: chosen from T]
   --min-passage-tokens M    shortest reported passage, in tokens [default: 25]
   --no-repeats              do not search for passages repeated inside one file
+  --no-passages             do not search for passages shared across files: near-duplicate
+                            files only (faster; loses reuse pairs and the near-duplicates
+                            that only shared passages revealed)
   --follow-links            follow symbolic links (loops are detected and skipped)
   --max-file-bytes N        skip larger files, unread [default: 4294967295]
   --fail-on-dup             exit with status 1 when duplicates are found (near-duplicate
@@ -420,18 +423,21 @@ fn write_human<W: Write>(w: &mut W, report: &Report<'_>, det: &Detector) -> io::
     let s = report.summary();
     writeln!(
         w,
-        "\nsummary: {} files ({} compared, {} skipped), {} tokens; {} candidate pairs, \
-         {} near-duplicate pairs with {} shared passages, {} clusters ({} files to drop); \
+        "\nsummary: {} files ({} compared, {} skipped), {} tokens; {} near-duplicate \
+         candidates and {} passage candidates checked; {} near-duplicate pairs with {} \
+         shared passages, {} clusters ({} files to drop); {} pairs of files share passages; \
          {} repeated passages in {} files",
         s.documents,
         s.ok,
         s.skipped,
         s.tokens,
         s.candidate_pairs,
+        s.passage_candidates,
         s.pairs,
         s.shared_passages,
         s.clusters,
         s.duplicate_documents,
+        s.reuse_pairs,
         s.repeated_passages,
         s.documents_with_repeats
     )

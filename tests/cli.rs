@@ -72,6 +72,26 @@ fn no_arguments_runs_the_demo() {
 }
 
 #[test]
+fn no_passages_keeps_the_near_duplicates_and_drops_the_reuse() {
+    let summary = |args: &[&str]| {
+        let lines = json_lines(&run(args));
+        lines.last().unwrap().clone()
+    };
+    let with = summary(&["--json"]);
+    let without = summary(&["--json", "--no-passages"]);
+    assert_eq!(with["type"], "summary");
+    // The demo folder: one reprint (a near-duplicate pair) and one quoted paragraph.
+    assert_eq!(with["pairs"], 1);
+    assert_eq!(without["pairs"], 1);
+    assert!(with["reuse_pairs"].as_u64().unwrap() >= 1, "{with}");
+    assert!(with["passage_candidates"].as_u64().unwrap() >= with["reuse_pairs"].as_u64().unwrap());
+    assert_eq!(without["reuse_pairs"], 0);
+    assert_eq!(without["passage_candidates"], 0);
+    // Repeats inside a file do not depend on it.
+    assert_eq!(with["repeated_passages"], without["repeated_passages"]);
+}
+
+#[test]
 fn fail_on_dup_sets_the_exit_code() {
     assert_eq!(run(&["--json", "--fail-on-dup"]).status.code(), Some(1));
     assert_eq!(run(&["--json"]).status.code(), Some(0));
