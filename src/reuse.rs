@@ -498,8 +498,9 @@ pub const SMALL_GROUP: usize = 10;
 /// share a passage; every later copy is aligned with the first copy, and the passage
 /// groups of the report join them.
 ///
-/// Built by bucketing all fingerprints by their top 8 bits and sorting the buckets in
-/// parallel (8 bytes a fingerprint while it is built). Two fingerprints that agree in
+/// Built by bucketing the fingerprints by their top 8 bits, a quarter of them at a time,
+/// and sorting the buckets in parallel (8 bytes a fingerprint of the quarter while it is
+/// built). Two fingerprints that agree in
 /// their high bits (all but the low `doc_bits`) count as one: that costs a needless
 /// check, never a missed one. Holds 12 bytes per holder of a shared fingerprint.
 ///
@@ -731,33 +732,48 @@ const BUCKETS: usize = 256;
 /// group (with their positions, looked up in their documents) are kept only when
 /// `holders` is set (the boilerplate always). Buckets come out in hash order.
 fn group(by_doc: &[Fingerprints], doc_bits: u32, max_docs: usize, holders: bool) -> Vec<Pass> {
-    // Blocks of documents are bucketed in parallel, then each bucket is put together
-    // and sorted (the sorted rows do not depend on the order they came in).
+    // In four passes over the hash space (top 2 bits), so that a quarter of the rows is
+    // held at a time; in each, blocks of documents are bucketed in parallel (next 6
+    // bits), then each bucket is put together and sorted (the sorted rows do not depend
+    // on the order they came in). Each document's hashes are sorted, so its slice of a
+    // pass is found by binary search.
     const BLOCK: usize = 4096;
-    let bucket = |x: u64| (x >> 56) as usize;
+    const PASSES: u64 = 4;
+    const PER_PASS: usize = BUCKETS / PASSES as usize;
+    let bucket = |x: u64| ((x >> 56) as usize) % PER_PASS;
     let starts: Vec<usize> = (0..by_doc.len()).step_by(BLOCK).collect();
-    let blocks = crate::par::map(&starts, |&start| {
-        let end = (start + BLOCK).min(by_doc.len());
-        let mut buckets: Vec<Vec<u64>> = vec![Vec::new(); BUCKETS];
-        for (doc, f) in by_doc[start..end].iter().enumerate() {
-            for &x in f.hashes() {
-                buckets[bucket(x)].push(row(x, (start + doc) as u32, doc_bits));
+    let mut out = Vec::with_capacity(BUCKETS);
+    for pass in 0..PASSES {
+        let mut blocks = crate::par::map(&starts, |&start| {
+            let end = (start + BLOCK).min(by_doc.len());
+            let mut buckets: Vec<Vec<u64>> = vec![Vec::new(); PER_PASS];
+            for (doc, f) in by_doc[start..end].iter().enumerate() {
+                let h = f.hashes();
+                let lo = h.partition_point(|&x| x >> 62 < pass);
+                let hi = h.partition_point(|&x| x >> 62 <= pass);
+                for &x in &h[lo..hi] {
+                    buckets[bucket(x)].push(row(x, (start + doc) as u32, doc_bits));
+                }
             }
-        }
-        buckets
-    });
-    let mut buckets: Vec<Vec<u64>> = (0..BUCKETS)
-        .map(|b| Vec::with_capacity(blocks.iter().map(|bl| bl[b].len()).sum()))
-        .collect();
-    for block in blocks {
-        for (all, part) in buckets.iter_mut().zip(block) {
-            all.extend_from_slice(&part);
-        }
+            buckets
+        });
+        // Bucket by bucket, so that each block's part is freed as soon as it is copied.
+        let mut buckets: Vec<Vec<u64>> = (0..PER_PASS)
+            .map(|b| {
+                let mut all = Vec::with_capacity(blocks.iter().map(|bl| bl[b].len()).sum());
+                for block in &mut blocks {
+                    all.extend_from_slice(&std::mem::take(&mut block[b]));
+                }
+                all
+            })
+            .collect();
+        drop(blocks);
+        crate::par::for_each_mut(&mut buckets, |_, b| b.sort_unstable());
+        out.extend(crate::par::map(&buckets, |part| {
+            group_sorted(part, (by_doc, doc_bits), max_docs, holders)
+        }));
     }
-    crate::par::for_each_mut(&mut buckets, |_, b| b.sort_unstable());
-    crate::par::map(&buckets, |part| {
-        group_sorted(part, (by_doc, doc_bits), max_docs, holders)
-    })
+    out
 }
 
 /// Groups sorted rows (see [`group`]).

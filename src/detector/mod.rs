@@ -380,6 +380,18 @@ struct Signed {
     repeats: Vec<RepeatedPassage>,
 }
 
+impl AsMut<Reusable> for Signed {
+    fn as_mut(&mut self) -> &mut Reusable {
+        &mut self.reuse
+    }
+}
+
+impl AsMut<Reusable> for Reusable {
+    fn as_mut(&mut self) -> &mut Reusable {
+        self
+    }
+}
+
 impl Detector {
     /// A builder with every setting at its default.
     pub fn builder() -> Builder {
@@ -514,6 +526,7 @@ impl Detector {
             let layout = self.fingerprint_layout();
             let long = reuse::long_layout(self.fingerprint_tokens());
             let around: Vec<bool> = crate::par::map(&prints, |p| common.holds_any(p));
+            self.keep_tokens(&docs, &first, &mut signed, &around);
             crate::par::for_each_mut(&mut prints, |i, p| {
                 if around[i] {
                     let hashes = signed[i].reuse.hashes();
@@ -555,15 +568,19 @@ impl Detector {
         drop(keys);
 
         // Tokens are kept for the documents in some candidate pair; the others free them.
-        let mut in_near = vec![false; kept.len()];
+        let mut wanted = vec![false; kept.len()];
         for &(a, b) in &near {
-            in_near[a as usize] = true;
-            in_near[b as usize] = true;
+            wanted[a as usize] = true;
+            wanted[b as usize] = true;
         }
-        for (i, r) in kept.iter_mut().enumerate() {
-            if !in_near[i] && !index.shares_any(i as u32) {
-                r.release();
+        for (i, w) in wanted.iter_mut().enumerate() {
+            *w |= index.shares_any(i as u32);
+            if !*w {
+                kept[i].release();
             }
+        }
+        if self.config.passage_reuse {
+            self.keep_tokens(&docs, &first, &mut kept, &wanted);
         }
 
         // Every candidate pair checked once: the candidates of a block of documents are
@@ -700,6 +717,37 @@ impl Detector {
         out
     }
 
+    /// Keeps the token hashes of every document that is `wanted` and has none yet: made
+    /// once per distinct text (copies share them), in parallel.
+    fn keep_tokens<T: AsMut<Reusable>>(
+        &self,
+        docs: &[(&[u8], bool)],
+        first: &[usize],
+        items: &mut [T],
+        wanted: &[bool],
+    ) {
+        let mut need = vec![false; docs.len()];
+        for i in 0..docs.len() {
+            if wanted[i] && !items[i].as_mut().is_kept() {
+                need[first[i]] = true;
+            }
+        }
+        let todo: Vec<usize> = (0..docs.len()).filter(|&i| need[i]).collect();
+        let made = crate::par::map(&todo, |&i| passages::token_hashes(docs[i].0));
+        let mut by_first: Vec<Option<std::sync::Arc<[u64]>>> = vec![None; docs.len()];
+        for (&i, h) in todo.iter().zip(made) {
+            by_first[i] = Some(h);
+        }
+        for i in 0..docs.len() {
+            if let Some(h) = &by_first[first[i]]
+                && wanted[i]
+                && !items[i].as_mut().is_kept()
+            {
+                items[i].as_mut().keep(h.clone());
+            }
+        }
+    }
+
     /// The fingerprint length, in tokens, and the winnowing window.
     fn fingerprint_layout(&self) -> (usize, usize) {
         reuse::layout(self.fingerprint_tokens())
@@ -732,7 +780,7 @@ impl Detector {
             let (f, w) = self.fingerprint_layout();
             let prints = Fingerprints::new_in(&tokens.hashes, f, w, &mut scratch.fingerprints);
             let sketch = sig.values().iter().map(|&v| v as u8).collect();
-            Reusable::new(&tokens.hashes, prints, sketch)
+            Reusable::new(prints, sketch)
         } else {
             Reusable::default()
         };

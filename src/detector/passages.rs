@@ -1,13 +1,14 @@
 //! The detector's passage stage: what each document keeps for passage search, and the
 //! check of one pair that shares fingerprints.
 //!
-//! Work is per document, not per pair: stage 1 keeps each document's token hashes (8
-//! bytes a token) and a one-byte-per-slot sketch of its MinHash signature. After the
-//! fingerprints are indexed, documents in no candidate pair drop their hashes. A pair is
-//! aligned only around the fingerprints it shares ([`Aligner::chains_around`]); token
-//! spans, needed only to verify and report passages, are made once per document, the
-//! first time one of its pairs yields a passage, and shingle sets, for exact Jaccard, the
-//! first time one of its pairs is checked as a near-duplicate.
+//! Work is per document, not per pair: stage 1 keeps each document's fingerprints and a
+//! one-byte-per-slot sketch of its MinHash signature. Token hashes (8 bytes a token) are
+//! made again once, only for the documents that hold boilerplate or end up in a
+//! candidate pair, and kept for all their pairs. A pair is aligned only around the
+//! fingerprints it shares ([`Aligner::chains_around`]); token spans, needed only to verify
+//! and report passages, are made once per document, the first time one of its pairs
+//! yields a passage, and shingle sets, for exact Jaccard, the first time one of its pairs
+//! is checked as a near-duplicate.
 //!
 //! Boilerplate fingerprints (held by too many documents) are not in the index, so they
 //! neither propose a pair nor seed a passage; a passage seeded by a rarer fingerprint
@@ -20,7 +21,12 @@ use crate::reuse::Fingerprints;
 use crate::shingle::ShingleSet;
 use crate::text::{self, Span};
 use std::borrow::Cow;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
+
+/// The token hashes of `bytes`.
+pub(crate) fn token_hashes(bytes: &[u8]) -> Arc<[u64]> {
+    text::tokens(bytes).map(|t| t.hash).collect()
+}
 
 /// What a document keeps for passage search.
 #[derive(Clone, Default)]
@@ -37,23 +43,35 @@ pub(crate) struct Reusable {
 /// A document's tokens as stage 1 keeps them (shared by identical copies).
 #[derive(Clone)]
 struct Kept {
-    hashes: std::sync::Arc<[u64]>,
+    hashes: Arc<[u64]>,
     /// Token spans, as u32 offsets (a document is at most u32::MAX bytes), made on first
     /// use.
     spans: OnceLock<Box<[(u32, u32)]>>,
 }
 
 impl Reusable {
-    pub(crate) fn new(hashes: &[u64], fingerprints: Fingerprints, sketch: Box<[u8]>) -> Reusable {
+    /// What stage 1 keeps: the fingerprints and the sketch; tokens are kept later, only
+    /// for the documents that need them ([`keep`](Reusable::keep)).
+    pub(crate) fn new(fingerprints: Fingerprints, sketch: Box<[u8]>) -> Reusable {
         Reusable {
-            tokens: Some(Kept {
-                hashes: hashes.into(),
-                spans: OnceLock::new(),
-            }),
+            tokens: None,
             fingerprints,
             sketch,
             shingles: OnceLock::new(),
         }
+    }
+
+    /// Keeps the document's token hashes (shared with its identical copies).
+    pub(crate) fn keep(&mut self, hashes: Arc<[u64]>) {
+        self.tokens = Some(Kept {
+            hashes,
+            spans: OnceLock::new(),
+        });
+    }
+
+    /// Whether the token hashes are kept.
+    pub(crate) fn is_kept(&self) -> bool {
+        self.tokens.is_some()
     }
 
     /// The set of the document's shingles of `k` tokens (`bytes` its text), made once.
@@ -229,8 +247,9 @@ mod tests {
         let text: String = (0..300).map(|i| format!("Wörd{i}, ")).collect();
         let bytes = text.as_bytes();
         let tokens: Vec<Token> = text::tokens(bytes).collect();
-        let hashes: Vec<u64> = tokens.iter().map(|t| t.hash).collect();
-        let mut r = Reusable::new(&hashes, Fingerprints::default(), Box::default());
+        let mut r = Reusable::new(Fingerprints::default(), Box::default());
+        assert!(!r.is_kept());
+        r.keep(token_hashes(bytes));
         let again = DocTokens::new(bytes);
         for t in [r.tokens(bytes), again] {
             for (i, tok) in tokens.iter().enumerate() {
