@@ -2,23 +2,31 @@
 //!
 //! # Stages of [`Detector::run`]
 //!
-//! 1. Per document, in parallel: tokens ([`crate::text`]), shingles ([`crate::shingle`]),
-//!    a MinHash signature ([`crate::minhash`]) and its b LSH band keys ([`crate::lsh`]),
-//!    and the passages repeated inside it ([`crate::align`]). Only the band keys are kept:
-//!    8·b bytes per document.
+//! 1. Per distinct text, in parallel (identical texts share the result): tokens
+//!    ([`crate::text`]), shingles ([`crate::shingle`]), a MinHash signature
+//!    ([`crate::minhash`]) and its b LSH band keys ([`crate::lsh`]), the passages repeated
+//!    inside it ([`crate::align`]), and with passage reuse its fingerprints and a
+//!    one-byte-per-slot sketch of its signature ([`crate::reuse`]).
 //! 2. The `(band key, id)` rows of all documents are sorted; ids that share a key are
 //!    candidate pairs ([`lsh::pairs_sharing_a_key`], the same pairs an [`LshIndex`] gives).
 //!    A key shared by more than [`Builder::max_group`] documents contributes only the pairs
 //!    of its first document with each other one, so 10,000 identical texts cost 9,999
 //!    pairs, not 50 million, and still form one cluster.
-//! 3. Per candidate pair, in parallel: the exact Jaccard of the two shingle sets (tokens
-//!    are recomputed, so memory stays at the band keys); pairs at or above the threshold
-//!    are confirmed and aligned.
-//! 4. Union-find over the confirmed pairs gives the clusters.
+//! 3. With passage reuse: boilerplate fingerprints are found, the documents that hold
+//!    some are fingerprinted again around it, and an inverted index
+//!    ([`reuse::FingerprintIndex`]) gives the pairs that share two fingerprints in a
+//!    consistent order (passage candidates).
+//! 4. Per candidate pair, in parallel: the exact Jaccard of the two shingle sets when the
+//!    LSH index proposed it or its sketch says it may be a near-duplicate; near-duplicates
+//!    are aligned whole, other passage candidates only around their shared fingerprints.
+//!    Token hashes, spans and shingle sets are made once per document, not per pair.
+//! 5. Union-find over the confirmed pairs gives the clusters, and the passages of all
+//!    pairs and repeats give the passage groups.
 //!
 //! Every passage is checked character for character on the normalized text before it is
 //! reported. Cost: O(B) for B corpus bytes in stage 1 (O(B·k) hash arithmetic), O(n·b)
-//! for stage 2, O(c·t) for c candidate pairs of t tokens in stage 3.
+//! for stage 2, O(F log F) for F fingerprints in stage 3, O(t) per near-duplicate
+//! candidate of t tokens and O(passage) per passage candidate in stage 4.
 
 mod passages;
 
