@@ -166,6 +166,9 @@ pub struct Summary {
     pub pairs_from_passages: usize,
     /// Pairs confirmed by exact Jaccard.
     pub pairs: usize,
+    /// Documents whose bytes are those of an earlier document: each is paired with that
+    /// first copy only (Jaccard 1), and takes no other part in the comparison.
+    pub identical_documents: usize,
     /// Shared passages over all pairs.
     pub shared_passages: usize,
     /// Documents with at least one repeated passage.
@@ -205,6 +208,7 @@ pub(crate) struct Counts {
     pub(crate) passage_candidates_with_passages: usize,
     pub(crate) pairs_from_passages: usize,
     pub(crate) boilerplate_fingerprints: usize,
+    pub(crate) identical_documents: usize,
 }
 
 impl<'c> Report<'c> {
@@ -260,6 +264,7 @@ impl<'c> Report<'c> {
             passage_candidates: self.counts.passage_candidates,
             passage_candidates_with_passages: self.counts.passage_candidates_with_passages,
             pairs_from_passages: self.counts.pairs_from_passages,
+            identical_documents: self.counts.identical_documents,
             pairs: self.pairs.len(),
             shared_passages: self.pairs.iter().map(|p| p.passages.len()).sum(),
             documents_with_repeats: self.repeats.len(),
@@ -362,6 +367,7 @@ impl<'c> Report<'c> {
             "{{\"type\":\"summary\",\"documents\":{},\"ok\":{},\"skipped\":{},\"tokens\":{},\
              \"candidate_pairs\":{},\"passage_candidates\":{},\
              \"passage_candidates_with_passages\":{},\"pairs\":{},\"pairs_from_passages\":{},\
+             \"identical_documents\":{},\
              \"shared_passages\":{},\
              \"documents_with_repeats\":{},\"repeated_passages\":{},\"clusters\":{},\
              \"duplicate_documents\":{},\"reuse_pairs\":{},\"passage_groups\":{},\
@@ -375,6 +381,7 @@ impl<'c> Report<'c> {
             s.passage_candidates_with_passages,
             s.pairs,
             s.pairs_from_passages,
+            s.identical_documents,
             s.shared_passages,
             s.documents_with_repeats,
             s.repeated_passages,

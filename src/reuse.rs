@@ -306,6 +306,11 @@ impl Fingerprints {
         }
     }
 
+    /// These fingerprints when `keep`, none otherwise.
+    pub(crate) fn only_if(self, keep: bool) -> Fingerprints {
+        if keep { self } else { Fingerprints::default() }
+    }
+
     /// The number of distinct fingerprints.
     pub fn len(&self) -> usize {
         self.hashes.len()

@@ -382,6 +382,8 @@ fn first_copies(docs: &[(&[u8], bool)]) -> Vec<usize> {
 #[derive(Clone, Default)]
 struct Signed {
     tokens: usize,
+    /// From the first token's first byte to the last token's last byte.
+    whole: Span,
     band_keys: Box<[u64]>,
     /// For passage search (empty when it is off).
     reuse: Reusable,
@@ -523,9 +525,11 @@ impl Detector {
 
         // Passage candidates: which documents share which fingerprints.
         let (index, common) = if self.config.passage_reuse {
+            // Copies of a text take no part: their first copy stands for them.
             let mut prints: Vec<Fingerprints> = signed
                 .iter_mut()
-                .map(|s| std::mem::take(&mut s.reuse.fingerprints))
+                .enumerate()
+                .map(|(i, s)| std::mem::take(&mut s.reuse.fingerprints).only_if(first[i] == i))
                 .collect();
             let (doc_bits, max) = (reuse::doc_bits(corpus.len()), self.config.boilerplate_docs);
             // Documents that hold common text are fingerprinted again without the
@@ -561,8 +565,13 @@ impl Detector {
         let mut stats = Vec::with_capacity(signed.len());
         let mut repeats = Vec::new();
         let mut kept: Vec<Reusable> = Vec::with_capacity(signed.len());
+        let mut copies = Vec::new();
         for (i, s) in signed.into_iter().enumerate() {
-            keys.extend(s.band_keys.iter().map(|&k| (k, i as u32)));
+            if first[i] == i {
+                keys.extend(s.band_keys.iter().map(|&k| (k, i as u32)));
+            } else if s.tokens > 0 {
+                copies.push(self.identical_pair(first[i], i, s.tokens, s.whole));
+            }
             stats.push(DocumentStats { tokens: s.tokens });
             if !s.repeats.is_empty() {
                 repeats.push(Repeat {
@@ -620,6 +629,9 @@ impl Detector {
             ..Counts::default()
         };
         counts.passage_candidates = passage_candidates;
+        counts.identical_documents = copies.len();
+        checked.extend(copies.into_iter().map(|p| (Some(p), false, false)));
+        checked.sort_by_key(|c| c.0.as_ref().map(|p| (p.a, p.b)));
         {
             for (outcome, lsh, fingerprinted) in checked {
                 let Some(outcome) = outcome else { continue };
@@ -679,6 +691,28 @@ impl Detector {
             passage_groups,
             reuse,
             counts,
+        }
+    }
+
+    /// The pair of a document (`copy`) with the first document of identical bytes
+    /// (`first`): Jaccard 1, and one passage from the first token to the last.
+    fn identical_pair(&self, first: usize, copy: usize, tokens: usize, whole: Span) -> Pair {
+        let passages = if tokens >= self.aligner.min_tokens() {
+            vec![Passage {
+                a: whole,
+                b: whole,
+                tokens,
+                differing: 0,
+            }]
+        } else {
+            Vec::new()
+        };
+        Pair {
+            a: DocId::from_index(first),
+            b: DocId::from_index(copy),
+            jaccard: 1.0,
+            jaccard_exact: true,
+            passages,
         }
     }
 
@@ -794,6 +828,7 @@ impl Detector {
         };
         Signed {
             tokens: tokens.len(),
+            whole: Span::new(tokens.span(0).start, tokens.span(tokens.len() - 1).end),
             band_keys: self.lsh.band_keys(&sig).collect(),
             reuse,
             repeats,

@@ -272,10 +272,18 @@ pub fn pairs_sharing_a_run(texts: &[Vec<u8>], run: usize, max_docs: usize) -> Ve
 
 /// Whether a report says that documents `a` and `b` share text: a near-duplicate or
 /// reuse pair, or both paired with a third document `f` by passages that overlap in `f`
-/// (passage candidates are aligned as a star, every later copy with the first one).
+/// (passage candidates are aligned as a star, every later copy with the first one). A
+/// document with the bytes of an earlier one is paired with that first copy only, and
+/// stands for it.
 pub fn found_pairs(report: &neardup::Report<'_>) -> impl Fn(usize, usize) -> bool {
-    use std::collections::BTreeMap;
-    let n = report.corpus().len();
+    use std::collections::{BTreeMap, HashMap};
+    let corpus = report.corpus();
+    let n = corpus.len();
+    let mut first_of: HashMap<&[u8], usize> = HashMap::new();
+    let canon: Vec<usize> = corpus
+        .iter()
+        .map(|(id, d)| *first_of.entry(d.bytes()).or_insert(id.index()))
+        .collect();
     let mut pairs: Vec<(usize, usize)> = Vec::new();
     // For every document, the spans in it of the passages it shares, with the partner.
     let mut spans: Vec<BTreeMap<usize, Vec<neardup::Span>>> = vec![BTreeMap::new(); n];
@@ -289,7 +297,8 @@ pub fn found_pairs(report: &neardup::Report<'_>) -> impl Fn(usize, usize) -> boo
     }
     pairs.sort_unstable();
     move |a, b| {
-        if pairs.binary_search(&(a.min(b), a.max(b))).is_ok() {
+        let (a, b) = (canon[a], canon[b]);
+        if a == b || pairs.binary_search(&(a.min(b), a.max(b))).is_ok() {
             return true;
         }
         spans[a].keys().any(|&f| {
