@@ -90,6 +90,8 @@ pub enum Status {
 #[derive(Clone, Debug)]
 pub struct Document {
     name: String,
+    /// The exact relative path, for a document loaded from a folder.
+    path: Option<PathBuf>,
     bytes: Vec<u8>,
     len: u64,
     status: Status,
@@ -99,6 +101,13 @@ impl Document {
     /// The name it was added under (a path relative to the folder, for [`Corpus::from_dir`]).
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// The exact path relative to the folder it was loaded from (its bytes as the file
+    /// system has them, where [`name`](Document::name) escapes what is not UTF-8); `None`
+    /// for a document added by name.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
     }
 
     /// Its bytes; empty for a skipped document.
@@ -175,6 +184,7 @@ impl Corpus {
         };
         self.push(Document {
             name: name.into(),
+            path: None,
             bytes,
             len,
             status,
@@ -185,10 +195,17 @@ impl Corpus {
     pub fn add_skipped(&mut self, name: impl Into<String>, len: u64, reason: SkipReason) -> DocId {
         self.push(Document {
             name: name.into(),
+            path: None,
             bytes: Vec::new(),
             len,
             status: Status::Skipped(reason),
         })
+    }
+
+    /// Records the exact relative path of the last document added (see
+    /// [`Document::path`]).
+    fn set_path(&mut self, id: DocId, path: PathBuf) {
+        self.docs[id.index()].path = Some(path);
     }
 
     fn push(&mut self, doc: Document) -> DocId {
@@ -280,7 +297,8 @@ impl Loader {
     }
 
     /// Loads every file below `dir`, recursively, named by its path relative to `dir`
-    /// with `/` separators (bytes of a name that are not UTF-8 are written `\xHH`).
+    /// with `/` separators (bytes of a name that are not UTF-8 are written `\xHH`, a
+    /// backslash `\\`); [`Document::path`] keeps the exact path.
     /// Entries are visited in byte order of their names, so the ids are the same on every
     /// run. Regular files are read (in parallel with the `parallel` feature) and added in
     /// that order.
@@ -298,28 +316,27 @@ impl Loader {
             ancestors.push(dir_id(&md, dir));
         }
         let mut listing = Vec::new();
-        self.list(entries, "", &mut ancestors, &mut listing);
+        self.list(entries, ("", Path::new("")), &mut ancestors, &mut listing);
         let read = crate::par::map(&listing, |item| match item {
             Listed::File { path, .. } => Some(read_regular(path, self.max_file_bytes)),
             Listed::Skipped { .. } => None,
         });
         let mut corpus = Corpus::new();
         for (item, bytes) in listing.into_iter().zip(read) {
-            match (item, bytes) {
-                (Listed::File { name, .. }, Some(Ok(bytes))) => {
-                    corpus.add(name, bytes);
+            let (id, rel) = match (item, bytes) {
+                (Listed::File { name, rel, .. }, Some(Ok(bytes))) => (corpus.add(name, bytes), rel),
+                (Listed::File { name, rel, .. }, Some(Err((len, reason)))) => {
+                    (corpus.add_skipped(name, len, reason), rel)
                 }
-                (Listed::File { name, .. }, Some(Err((len, reason)))) => {
-                    corpus.add_skipped(name, len, reason);
-                }
-                (Listed::File { name, .. }, None) => {
+                (Listed::File { name, rel, .. }, None) => {
                     let reason = SkipReason::Unreadable("not read".into());
-                    corpus.add_skipped(name, 0, reason);
+                    (corpus.add_skipped(name, 0, reason), rel)
                 }
-                (Listed::Skipped { name, reason }, _) => {
-                    corpus.add_skipped(name, 0, reason);
+                (Listed::Skipped { name, rel, reason }, _) => {
+                    (corpus.add_skipped(name, 0, reason), rel)
                 }
-            }
+            };
+            corpus.set_path(id, rel);
         }
         Ok(corpus)
     }
@@ -327,15 +344,17 @@ impl Loader {
     fn list(
         &self,
         entries: Vec<fs::DirEntry>,
-        prefix: &str,
+        (prefix, rel_prefix): (&str, &Path),
         ancestors: &mut Vec<DirId>,
         out: &mut Vec<Listed>,
     ) {
         for entry in entries {
             let name = format!("{prefix}{}", escaped_name(&entry.file_name()));
+            let rel = rel_prefix.join(entry.file_name());
             let path = entry.path();
             let skip = |reason| Listed::Skipped {
                 name: name.clone(),
+                rel: rel.clone(),
                 reason,
             };
             let file_type = match entry.file_type() {
@@ -376,13 +395,13 @@ impl Loader {
                 match sorted_entries(&path) {
                     Ok(children) => {
                         ancestors.push(id);
-                        self.list(children, &format!("{name}/"), ancestors, out);
+                        self.list(children, (&format!("{name}/"), &rel), ancestors, out);
                         ancestors.pop();
                     }
                     Err(e) => out.push(skip(SkipReason::Unreadable(e.to_string()))),
                 }
             } else if is_file {
-                out.push(Listed::File { name, path });
+                out.push(Listed::File { name, rel, path });
             } else {
                 out.push(skip(SkipReason::NotAFile(special_kind(&kind))));
             }
@@ -390,10 +409,19 @@ impl Loader {
     }
 }
 
-/// One entry found by the walk.
+/// One entry found by the walk: its name, its path relative to the folder, and for a
+/// file the path to read.
 enum Listed {
-    File { name: String, path: PathBuf },
-    Skipped { name: String, reason: SkipReason },
+    File {
+        name: String,
+        rel: PathBuf,
+        path: PathBuf,
+    },
+    Skipped {
+        name: String,
+        rel: PathBuf,
+        reason: SkipReason,
+    },
 }
 
 /// What identifies a folder, to detect link loops.
@@ -413,15 +441,16 @@ fn dir_id(_md: &fs::Metadata, path: &Path) -> DirId {
     fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
-/// A file name as text: UTF-8 as is, any other byte as `\xHH`, so a name that is not
-/// UTF-8 can still be found and JSON output stays valid.
+/// A file name as text: UTF-8 as is, any other byte as `\xHH` and a backslash as `\\`,
+/// so that a name that is not UTF-8 can still be found, two different names never read
+/// the same, and JSON output stays valid.
 fn escaped_name(name: &std::ffi::OsStr) -> String {
     #[cfg(unix)]
     {
         use std::os::unix::ffi::OsStrExt;
         let mut out = String::new();
         for chunk in name.as_bytes().utf8_chunks() {
-            out.push_str(chunk.valid());
+            out.push_str(&chunk.valid().replace('\\', "\\\\"));
             for b in chunk.invalid() {
                 out.push_str(&format!("\\x{b:02X}"));
             }
@@ -550,6 +579,10 @@ mod tests {
         let name = std::ffi::OsStr::from_bytes(b"a\xFFb\xC3.txt");
         assert_eq!(escaped_name(name), "a\\xFFb\\xC3.txt");
         assert_eq!(escaped_name(std::ffi::OsStr::new("é.txt")), "é.txt");
+        // A name that spells an escape is told apart from the byte it spells.
+        let literal = std::ffi::OsStr::new("a\\xFFb");
+        assert_eq!(escaped_name(literal), "a\\\\xFFb");
+        assert_ne!(escaped_name(literal), escaped_name(std::ffi::OsStr::from_bytes(b"a\xFFb")));
     }
 
     #[test]

@@ -105,6 +105,7 @@ mod kernel;
 pub mod lsh;
 pub mod minhash;
 mod par;
+pub mod plan;
 pub mod report;
 pub mod reuse;
 pub mod shingle;

@@ -198,6 +198,8 @@ pub struct Report<'c> {
     pub(crate) passage_groups: Vec<PassageGroup>,
     pub(crate) reuse: Vec<Pair>,
     pub(crate) counts: Counts,
+    /// The detector that made it, for plans that need its settings.
+    pub(crate) detector: crate::Detector,
 }
 
 /// The counts that a run keeps besides its results.
@@ -392,6 +394,13 @@ impl<'c> Report<'c> {
             s.boilerplate_fingerprints
         )
     }
+}
+
+/// `s` as a JSON string literal.
+pub(crate) fn json_str(s: &str) -> String {
+    let mut out = Vec::with_capacity(s.len() + 2);
+    write_str(&mut out, s).expect("writing to a Vec does not fail");
+    String::from_utf8(out).expect("the escaped string is UTF-8")
 }
 
 /// Writes `s` as a JSON string literal.

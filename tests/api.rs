@@ -475,3 +475,67 @@ fn quoted_and_syndicated_passages_are_grouped_with_the_first_copy_first() {
         release.trim_end_matches(['.', ' ']).as_bytes()
     );
 }
+
+/// The plan keeps one member per cluster by the policy's rule, drops the others for it
+/// with a real Jaccard, and refuses ranks that do not fit the corpus.
+#[test]
+fn dedup_plans_follow_their_policy() {
+    use neardup::plan::{Action, Keep, Policy};
+    let mut rng = Rng(31);
+    let base = text(&mut rng, 200);
+    let mut corpus = Corpus::new();
+    corpus.add("a", base.clone());
+    corpus.add("b", format!("{base} and a longer ending here"));
+    corpus.add("c", base.clone());
+    corpus.add("d", text(&mut rng, 200));
+    let report = Detector::builder().build().unwrap().run(&corpus);
+    let kept_of = |keep: Keep| -> Vec<Option<usize>> {
+        let plan = report.dedup_plan(&Policy::new().keep(keep)).unwrap();
+        plan.entries()
+            .iter()
+            .map(|e| match &e.action {
+                Action::Drop(d) => {
+                    assert!(d.jaccard.is_finite() && d.jaccard > 0.8);
+                    assert_eq!(d.identical, corpus.get(d.kept).bytes() == corpus.get(e.doc).bytes());
+                    Some(d.kept.index())
+                }
+                Action::Keep => None,
+                Action::Pass(_) => panic!("all are text"),
+            })
+            .collect()
+    };
+    assert_eq!(kept_of(Keep::First), [None, Some(0), Some(0), None]);
+    assert_eq!(kept_of(Keep::Longest), [Some(1), None, Some(1), None]);
+    assert_eq!(kept_of(Keep::Ranked(vec![5, 5, 1, 0])), [Some(2), Some(2), None, None]);
+    let e = report.dedup_plan(&Policy::new().keep(Keep::Ranked(vec![1]))).unwrap_err();
+    assert!(e.to_string().contains("'ranks'"), "{e}");
+}
+
+/// Cuts go from the kept documents only, the first copy of a passage stays, and the kept
+/// text holds no repeat any more.
+#[test]
+fn dedup_plan_cuts_leave_one_copy() {
+    use neardup::plan::{Action, Policy};
+    let mut rng = Rng(32);
+    let quote = text(&mut rng, 60).replace('\n', " ");
+    let mut corpus = Corpus::new();
+    corpus.add("first", format!("{} {quote} {}", text(&mut rng, 100), text(&mut rng, 100)));
+    corpus.add("second", format!("{} {quote} {quote} {quote}", text(&mut rng, 100)));
+    corpus.add("binary", b"\x00\x01".to_vec());
+    let det = Detector::builder().build().unwrap();
+    let report = det.run(&corpus);
+    let plan = report.dedup_plan(&Policy::new().cut_passages(true)).unwrap();
+    assert!(matches!(plan.entries()[2].action, Action::Pass(_)));
+    assert!(plan.entries()[0].cuts.is_empty(), "the first copy stays");
+    let second = &plan.entries()[1];
+    assert_eq!(second.action, Action::Keep);
+    assert!(!second.cuts.is_empty());
+    let kept = plan.kept_bytes(corpus.get(second.doc).bytes(), second);
+    let words = |t: &[u8]| neardup::text::tokens(t).count();
+    let quote_words = words(quote.as_bytes());
+    assert!(words(&kept) < words(corpus.get(second.doc).bytes()) - 2 * quote_words);
+    assert!(det.repeats(&kept).is_empty());
+    for c in &second.cuts {
+        assert_eq!(c.first.doc.index(), 0, "every cut names the first copy, in 'first'");
+    }
+}

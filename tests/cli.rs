@@ -241,17 +241,57 @@ fn links_loops_odd_names_and_size_limits() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-#[test]
-fn dedup_out_writes_a_cleaned_copy_and_a_manifest() {
-    let out = std::env::temp_dir().join(format!("neardup-cli-{}-dedup", std::process::id()));
-    let _ = std::fs::remove_dir_all(&out);
-    let run_out = run(&["--cut-passages", "--dedup-out", out.to_str().unwrap()]);
-    assert!(run_out.status.success(), "{run_out:?}");
-    let manifest: Vec<serde_json::Value> = std::fs::read_to_string(out.join("manifest.jsonl"))
+/// Every file below `dir` with its bytes, by path: to check that a run changed nothing.
+fn tree(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            let t = e.file_type().unwrap();
+            if t.is_dir() {
+                stack.push(p);
+            } else if t.is_file() {
+                out.push((p.strip_prefix(dir).unwrap().to_path_buf(), std::fs::read(&p).unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The manifest of a de-duplicated copy, every line strict JSON (no NaN or Infinity).
+fn manifest(out: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(out.join(".neardup-manifest.jsonl"))
         .unwrap()
         .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+/// Nothing is left beside `out` but `out` itself (no temporary folder).
+fn no_leftovers(out: &Path) {
+    let parent = out.parent().unwrap();
+    let name = out.file_name().unwrap().to_str().unwrap();
+    let left: Vec<String> = std::fs::read_dir(parent)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(name) && n.contains("neardup-partial"))
         .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+#[test]
+fn dedup_out_writes_a_cleaned_copy_and_a_manifest() {
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo");
+    let before = tree(&demo);
+    let out = scratch_dir("dedup").join("out");
+    let run_out = run(&["--cut-passages", "--dedup-out", out.to_str().unwrap()]);
+    assert!(run_out.status.success(), "{run_out:?}");
+    assert_eq!(tree(&demo), before, "the input is unchanged");
+    no_leftovers(&out);
+    let manifest = manifest(&out);
     let actions: Vec<(&str, &str)> = manifest
         .iter()
         .map(|m| (m["path"].as_str().unwrap(), m["action"].as_str().unwrap()))
@@ -260,23 +300,24 @@ fn dedup_out_writes_a_cleaned_copy_and_a_manifest() {
         actions,
         [
             ("allotment-water.txt", "kept"),
-            ("harbour-festival.txt", "cut"),
             ("harbour-festival.txt", "kept"),
-            ("letters-page.txt", "cut"),
+            ("harbour-festival.txt", "cut"),
             ("letters-page.txt", "kept"),
+            ("letters-page.txt", "cut"),
             ("library-opening.txt", "kept"),
             ("library-reprint.txt", "removed"),
             ("sourdough-notes.txt", "kept"),
         ]
     );
     assert_eq!(manifest[6]["kept"], "library-opening.txt");
-    assert_eq!(manifest[3]["first"]["path"], "allotment-water.txt");
+    assert_eq!(manifest[6]["reason"], "near-duplicate");
+    assert!(manifest[6]["jaccard"].as_f64().unwrap() >= 0.8);
+    assert_eq!(manifest[4]["first"]["path"], "allotment-water.txt");
     assert!(!out.join("library-reprint.txt").exists());
     // The doubled paragraphs now appear once; the rest of the article is unchanged.
-    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo");
     let original = std::fs::read_to_string(demo.join("harbour-festival.txt")).unwrap();
     let cleaned = std::fs::read_to_string(out.join("harbour-festival.txt")).unwrap();
-    let span = &manifest[1]["span"];
+    let span = &manifest[2]["span"];
     let (s, e) = (
         span[0].as_u64().unwrap() as usize,
         span[1].as_u64().unwrap() as usize,
@@ -284,7 +325,207 @@ fn dedup_out_writes_a_cleaned_copy_and_a_manifest() {
     assert_eq!(cleaned, format!("{}{}", &original[..s], &original[e..]));
     assert_eq!(cleaned.matches("raft race").count(), 1);
     assert_eq!(original.matches("raft race").count(), 2);
+    assert_eq!(manifest[1]["bytes"].as_u64().unwrap() as usize, cleaned.len());
+    // Running again on the copy finds nothing more to remove or cut.
+    let again = json_lines(&run(&["--json", out.to_str().unwrap()]));
+    let summary = again.last().unwrap();
+    assert_eq!(summary["pairs"], 0);
+    assert_eq!(summary["repeated_passages"], 0);
+    assert_eq!(summary["passage_groups"], 0);
+}
+
+/// A paragraph repeated 5,000 times keeps one copy, and the copy has no repeat left.
+#[test]
+fn cutting_repeats_reaches_a_fixed_point() {
+    let dir = scratch_dir("fixed-point");
+    let para = "The ferry leaves at six forty and returns at ten past eleven, and the \
+                Sunday service adds a midday crossing through the summer months, weather \
+                permitting, from the north pier.\n";
+    std::fs::write(dir.join("doubled.txt"), format!("Timetable.\n{}", para.repeat(5000))).unwrap();
+    let before = tree(&dir);
+    let out = dir.with_extension("out");
     let _ = std::fs::remove_dir_all(&out);
+    let r = run(&["--json", "--cut-passages", "--dedup-out", out.to_str().unwrap(), dir.to_str().unwrap()]);
+    assert!(r.status.success(), "{r:?}");
+    assert_eq!(tree(&dir), before);
+    let cleaned = std::fs::read_to_string(out.join("doubled.txt")).unwrap();
+    assert_eq!(cleaned.matches("midday crossing").count(), 1, "{}", cleaned.len());
+    assert!(cleaned.starts_with("Timetable.\nThe ferry leaves"));
+    let again = json_lines(&run(&["--json", out.to_str().unwrap()]));
+    assert_eq!(again.last().unwrap()["repeated_passages"], 0);
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+/// a ~ b and b ~ c are near-duplicates, a and c are not: c is dropped for a with their
+/// own exact Jaccard (a real number below the threshold) and the chain through b.
+#[test]
+fn chains_say_how_they_join_with_real_numbers() {
+    let dir = scratch_dir("chain");
+    // b changes 4 words of a; c changes the same 4 and 4 more: a ~ b ~ c, a and c apart.
+    let words: Vec<String> = (0..200).map(|i| format!("w{i}")).collect();
+    let edited = |at: &[usize]| -> String {
+        words
+            .iter()
+            .enumerate()
+            .map(|(i, w)| if at.contains(&i) { format!("x{i}") } else { w.clone() })
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let a = words.join(" ");
+    let b = edited(&[20, 70, 120, 170]);
+    let c = edited(&[20, 70, 120, 170, 45, 95, 145, 195]);
+    std::fs::write(dir.join("a.txt"), &a).unwrap();
+    std::fs::write(dir.join("b.txt"), &b).unwrap();
+    std::fs::write(dir.join("c.txt"), &c).unwrap();
+    let out = dir.with_extension("out");
+    let _ = std::fs::remove_dir_all(&out);
+    let r = run(&["--json", "--threshold", "0.7", "--dedup-out", out.to_str().unwrap(), dir.to_str().unwrap()]);
+    assert!(r.status.success(), "{r:?}");
+    let pairs: Vec<(String, String)> = json_lines(&r)
+        .iter()
+        .filter(|l| l["type"] == "pair")
+        .map(|l| (l["a"].as_str().unwrap().to_owned(), l["b"].as_str().unwrap().to_owned()))
+        .collect();
+    let m = manifest(&out);
+    let c_line = m.iter().find(|l| l["path"] == "c.txt").unwrap();
+    assert_eq!(c_line["action"], "removed");
+    assert_eq!(c_line["kept"], "a.txt");
+    let j = c_line["jaccard"].as_f64().unwrap();
+    assert!(j.is_finite() && (0.0..=1.0).contains(&j));
+    assert!(pairs.contains(&("a.txt".into(), "b.txt".into())), "{pairs:?}");
+    assert!(pairs.contains(&("b.txt".into(), "c.txt".into())), "{pairs:?}");
+    assert!(!pairs.contains(&("a.txt".into(), "c.txt".into())), "{pairs:?}");
+    assert!(j < 0.7, "{j}");
+    assert_eq!(c_line["via"], serde_json::json!(["b.txt"]));
+    let b_line = m.iter().find(|l| l["path"] == "b.txt").unwrap();
+    assert_eq!(b_line["via"], serde_json::json!([]));
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+#[test]
+fn a_file_named_like_the_manifest_is_refused_before_any_work() {
+    let dir = scratch_dir("reserved");
+    std::fs::write(dir.join(".neardup-manifest.jsonl"), "my own data\n").unwrap();
+    std::fs::write(dir.join("manifest.jsonl"), "{\"mine\":1}\n").unwrap();
+    let before = tree(&dir);
+    let out = dir.with_extension("out");
+    let _ = std::fs::remove_dir_all(&out);
+    let r = run(&["--json", "--dedup-out", out.to_str().unwrap(), dir.to_str().unwrap()]);
+    assert_eq!(r.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&r.stderr).contains(".neardup-manifest.jsonl"));
+    assert!(r.stdout.is_empty(), "no report before the check");
+    assert!(!out.exists());
+    no_leftovers(&out);
+    assert_eq!(tree(&dir), before);
+    // A file called manifest.jsonl is an input like any other, copied intact.
+    std::fs::remove_file(dir.join(".neardup-manifest.jsonl")).unwrap();
+    let r = run(&["--json", "--dedup-out", out.to_str().unwrap(), dir.to_str().unwrap()]);
+    assert!(r.status.success(), "{r:?}");
+    assert_eq!(std::fs::read(out.join("manifest.jsonl")).unwrap(), b"{\"mine\":1}\n");
+    assert_eq!(manifest(&out).len(), 1);
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+#[test]
+fn an_unusable_out_is_refused_before_any_work() {
+    let dir = scratch_dir("unusable");
+    std::fs::write(dir.join("a.txt"), "some words here").unwrap();
+    let before = tree(&dir);
+    let inside = dir.join("copy");
+    let exists = dir.clone();
+    let no_parent = dir.join("no/such/parent");
+    for out in [&inside, &exists, &no_parent] {
+        let r = run(&["--json", "--dedup-out", out.to_str().unwrap(), dir.to_str().unwrap()]);
+        assert_eq!(r.status.code(), Some(2), "{}", out.display());
+        assert!(r.stdout.is_empty(), "no report before the check");
+        assert!(String::from_utf8_lossy(&r.stderr).contains("--dedup-out"));
+    }
+    assert!(!inside.exists());
+    assert_eq!(tree(&dir), before);
+    let r = run(&["--cut-passages", dir.to_str().unwrap()]);
+    assert_eq!(r.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&r.stderr).contains("--cut-passages needs --dedup-out"));
+}
+
+#[cfg(unix)]
+#[test]
+fn names_are_written_by_their_bytes_and_shown_escaped() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = scratch_dir("names");
+    // One name holds the byte 0xFF, the other spells it out: two files, two outputs.
+    let byte = dir.join(std::ffi::OsStr::from_bytes(b"x\xFF.txt"));
+    let spelled = dir.join("x\\xFF.txt");
+    std::fs::write(&byte, "the first file has these words in it and no others").unwrap();
+    std::fs::write(&spelled, "the second file holds a different sentence entirely").unwrap();
+    // A name with a terminal escape and a line that pretends to be the summary (a binary
+    // file, so that the report lists it among the skipped files).
+    let evil = dir.join("e\u{1b}[2J\nsummary: 0 files.txt");
+    std::fs::write(&evil, b"\x00binary").unwrap();
+    let before = tree(&dir);
+    let out = dir.with_extension("out");
+    let _ = std::fs::remove_dir_all(&out);
+    let r = run(&["--dedup-out", out.to_str().unwrap(), dir.to_str().unwrap()]);
+    assert!(r.status.success(), "{r:?}");
+    assert_eq!(tree(&dir), before);
+    let text = String::from_utf8(r.stdout).unwrap();
+    assert!(!text.contains('\u{1b}'), "{text}");
+    assert!(text.lines().filter(|l| l.starts_with("summary:")).count() == 1, "{text}");
+    assert!(text.contains("\\u{1b}"), "{text}");
+    assert_eq!(std::fs::read(out.join(std::ffi::OsStr::from_bytes(b"x\xFF.txt"))).unwrap(), std::fs::read(&byte).unwrap());
+    assert_eq!(std::fs::read(out.join("x\\xFF.txt")).unwrap(), std::fs::read(&spelled).unwrap());
+    let paths: Vec<String> = manifest(&out).iter().map(|m| m["path"].as_str().unwrap().to_owned()).collect();
+    let mut distinct = paths.clone();
+    distinct.dedup();
+    assert_eq!(distinct.len(), 3, "{paths:?}");
+    // The binary file is passed through unchanged.
+    assert_eq!(std::fs::read(out.join("e\u{1b}[2J\nsummary: 0 files.txt")).unwrap(), b"\x00binary");
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+/// A write that fails half way (the file size limit) leaves no OUT and no temporary
+/// folder, whether the write fails with an error or the process is killed.
+#[cfg(unix)]
+#[test]
+fn a_failed_write_leaves_no_out() {
+    let dir = scratch_dir("fault");
+    // Small files first, then one of about 300 KB, above the limit set below.
+    for i in 0..20 {
+        let n = if i == 10 { 30_000 } else { 300 };
+        let words: String = (0..n).map(|w| format!("f{i}w{w} ")).collect();
+        std::fs::write(dir.join(format!("{i:02}.txt")), words).unwrap();
+    }
+    let before = tree(&dir);
+    let out = dir.with_extension("out");
+    for (trap, killed) in [("trap '' XFSZ; ", false), ("", true)] {
+        let _ = std::fs::remove_dir_all(&out);
+        // 100 blocks (of 512 or 1024 bytes): the small files fit, the big one does not.
+        let script = format!(
+            "{trap}ulimit -f 100; exec \"$0\" --json --dedup-out \"$1\" \"$2\" >/dev/null"
+        );
+        let r = Command::new("sh")
+            .args(["-c", &script])
+            .arg(binary())
+            .arg(&out)
+            .arg(&dir)
+            .output()
+            .unwrap();
+        assert!(!r.status.success(), "{r:?}");
+        assert!(!out.exists(), "a partial OUT was left");
+        assert_eq!(tree(&dir), before);
+        if killed {
+            // Killed mid-write: only the temporary folder beside OUT is left.
+            let parent = out.parent().unwrap();
+            for e in std::fs::read_dir(parent).unwrap().flatten() {
+                if e.file_name().to_string_lossy().contains("fault.out.neardup-partial") {
+                    std::fs::remove_dir_all(e.path()).unwrap();
+                }
+            }
+        } else {
+            assert_eq!(r.status.code(), Some(2));
+            assert!(String::from_utf8_lossy(&r.stderr).contains("nothing was written there"), "{r:?}");
+            no_leftovers(&out);
+        }
+    }
 }
 
 /// Large inputs, run with `cargo test --release -- --ignored` (a minute or two): a single

@@ -20,6 +20,90 @@ fn two_sets(seed: u64, common: usize, only_a: usize, only_b: usize) -> (Vec<u64>
 }
 
 proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// The de-duplication plan over small corpora with planted chains of edited copies,
+    /// identical copies, repeated paragraphs and shared quotes: every input has one entry,
+    /// a kept document is its bytes minus its cuts, a dropped one names a kept one with a
+    /// real Jaccard, and a second run over the kept text drops and cuts nothing.
+    #[test]
+    fn dedup_plans_account_for_every_input_and_reach_a_fixed_point(
+        seed in any::<u64>(),
+        plants in prop::collection::vec(0u8..5, 1..10),
+    ) {
+        use neardup::plan::{Action, Policy};
+        let mut rng = Rng(seed);
+        let quote = text(&mut rng, 40).replace('\n', " ");
+        let mut texts: Vec<String> = Vec::new();
+        for p in plants {
+            let t = match (p, texts.last().cloned()) {
+                // An edited copy of the previous text (chains when repeated).
+                (0, Some(prev)) => edit(&mut rng, &prev, 0.01),
+                // An identical copy.
+                (1, Some(prev)) => prev,
+                // A paragraph repeated two to four times.
+                (2, _) => {
+                    let para = text(&mut rng, 40);
+                    format!("{}{}", text(&mut rng, 80), para.repeat(2 + rng.below(3)))
+                }
+                // The shared quote in new text.
+                (3, _) => format!("{} {quote} {}", text(&mut rng, 80), text(&mut rng, 80)),
+                _ => text(&mut rng, 150),
+            };
+            texts.push(t);
+        }
+        let mut corpus = Corpus::new();
+        for (i, t) in texts.iter().enumerate() {
+            corpus.add(format!("{i}"), t.clone());
+        }
+        let det = Detector::builder().build().unwrap();
+        let report = det.run(&corpus);
+        let plan = report.dedup_plan(&Policy::new().cut_passages(true)).unwrap();
+        prop_assert_eq!(plan.entries().len(), corpus.len());
+        let mut kept_texts = Vec::new();
+        for (i, e) in plan.entries().iter().enumerate() {
+            prop_assert_eq!(e.doc.index(), i);
+            let bytes = corpus.get(e.doc).bytes();
+            match &e.action {
+                Action::Keep => {
+                    // Cuts are sorted, disjoint, inside the text; the rest is kept in order.
+                    let mut at = 0;
+                    let mut expected = Vec::new();
+                    for c in &e.cuts {
+                        prop_assert!(at <= c.span.start && c.span.start < c.span.end && c.span.end <= bytes.len());
+                        expected.extend_from_slice(&bytes[at..c.span.start]);
+                        at = c.span.end;
+                        prop_assert!(plan.entry(c.first.doc).action == Action::Keep);
+                    }
+                    expected.extend_from_slice(&bytes[at..]);
+                    let kept = plan.kept_bytes(bytes, e);
+                    prop_assert_eq!(&kept, &expected);
+                    kept_texts.push(kept);
+                }
+                Action::Drop(d) => {
+                    prop_assert!(plan.entry(d.kept).action == Action::Keep);
+                    prop_assert!(d.jaccard.is_finite() && (0.0..=1.0).contains(&d.jaccard));
+                    prop_assert!(e.cuts.is_empty());
+                }
+                Action::Pass(_) => prop_assert!(false, "every input is text"),
+            }
+        }
+        // Again over what was kept: nothing to drop, nothing to cut.
+        let mut again = Corpus::new();
+        for (i, t) in kept_texts.into_iter().enumerate() {
+            again.add(format!("{i}"), t);
+        }
+        let report2 = det.run(&again);
+        prop_assert_eq!(report2.summary().pairs, 0);
+        prop_assert_eq!(report2.summary().repeated_passages, 0);
+        let plan2 = report2.dedup_plan(&Policy::new().cut_passages(true)).unwrap();
+        for e in plan2.entries() {
+            prop_assert!(e.action == Action::Keep && e.cuts.is_empty(), "{:?}", e);
+        }
+    }
+}
+
+proptest! {
     #![proptest_config(ProptestConfig::with_cases(200))]
 
     /// The passage guarantee through the detector: two unrelated documents that share an

@@ -691,6 +691,7 @@ impl Detector {
             passage_groups,
             reuse,
             counts,
+            detector: self.clone(),
         }
     }
 

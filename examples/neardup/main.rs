@@ -9,12 +9,14 @@
 //! duplicates were found, 2 on a bad option, an unreadable DIR, or when some file could
 //! not be read (the rest is still processed and reported).
 
+mod dedup;
+
 use neardup::corpus::{Loader, SkipReason, Status};
-use neardup::reuse::Occurrence;
+use neardup::plan::Policy;
 use neardup::text::{LineIndex, Span};
 use neardup::{Detector, Report};
 use std::io::{self, BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 const USAGE: &str = "\
@@ -38,11 +40,14 @@ Options:
   --max-file-bytes N        skip larger files, unread [default: 4294967295]
   --fail-on-dup             exit with status 1 when duplicates are found (near-duplicate
                             files, or passages shared or repeated)
-  --dedup-out OUT           write a de-duplicated copy of DIR to OUT (must not exist):
-                            near-duplicates reduced to their cluster's representative,
-                            with OUT/manifest.jsonl saying what was removed and why
-  --cut-passages            with --dedup-out, also cut the later copies of repeated
-                            passages (the first copy in a kept file stays)
+  --dedup-out OUT           write a de-duplicated copy of DIR to OUT (must not exist, not
+                            inside DIR): near-duplicates reduced to their cluster's first
+                            file, files not compared copied as they are, and
+                            OUT/.neardup-manifest.jsonl saying what was done to each file
+                            and why; written to a temporary folder beside OUT and moved
+                            into place only when complete, so a failed run leaves no OUT
+  --cut-passages            with --dedup-out, also cut the later copies of passages shared
+                            or repeated (the first copy in a kept file stays)
   --exact                   exact passages only (no edit-tolerant chaining)
   -h, --help                this text
 
@@ -75,7 +80,27 @@ fn run() -> Result<ExitCode, String> {
         return Ok(ExitCode::SUCCESS);
     };
     let detector = args.builder.build().map_err(|e| e.to_string())?;
-    let corpus = args.loader.load(&args.dir).map_err(|e| e.to_string())?;
+    if args.cut_passages && args.dedup_out.is_none() {
+        return Err("--cut-passages needs --dedup-out OUT".into());
+    }
+    // OUT is checked, and its temporary sibling made, before any work.
+    let target = match &args.dedup_out {
+        Some(out) => Some(dedup::Target::prepare(&args.dir, out)?),
+        None => None,
+    };
+    let corpus = match args.loader.load(&args.dir) {
+        Ok(c) => c,
+        Err(e) => {
+            target.map(dedup::Target::abandon);
+            return Err(e.to_string());
+        }
+    };
+    if let Some(t) = &target
+        && let Err(e) = t.check_names(&corpus)
+    {
+        target.map(dedup::Target::abandon);
+        return Err(e);
+    }
     let report = detector.run(&corpus);
 
     let stdout = io::stdout().lock();
@@ -92,9 +117,10 @@ fn run() -> Result<ExitCode, String> {
         Err(e) => return Err(format!("writing the report: {e}")),
     }
 
-    if let Some(out) = &args.dedup_out {
-        write_dedup(&report, out, args.cut_passages)
-            .map_err(|e| format!("writing the de-duplicated copy to {}: {e}", out.display()))?;
+    if let Some(target) = target {
+        let policy = Policy::new().cut_passages(args.cut_passages);
+        let plan = report.dedup_plan(&policy).map_err(|e| e.to_string())?;
+        target.write(&args.dir, &report, &plan)?;
     }
 
     let unreadable = corpus
@@ -178,105 +204,18 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Option<Args>, Stri
     Ok(Some(args))
 }
 
-/// Writes the kept documents to `out`, minus removed near-duplicates and (with `cut`) the
-/// later copies of repeated passages, and `out/manifest.jsonl`: one line per input
-/// document (`kept`, `removed` or `not copied`) and one per cut passage.
-fn write_dedup(report: &Report<'_>, out: &Path, cut: bool) -> io::Result<()> {
-    use std::collections::BTreeMap;
-    let corpus = report.corpus();
-    std::fs::create_dir(out)?;
-    let mut manifest = BufWriter::new(std::fs::File::create(out.join("manifest.jsonl"))?);
-    let json = |s: &str| serde_json::Value::from(s).to_string();
-    // Near-duplicates: every cluster member but the representative is removed.
-    let mut removed: BTreeMap<usize, (neardup::DocId, f64)> = BTreeMap::new();
-    for cluster in report.clusters() {
-        let rep = cluster.representative();
-        for &m in &cluster.members()[1..] {
-            let j = report
-                .pairs()
-                .filter(|p| (p.a == rep && p.b == m) || (p.a == m && p.b == rep))
-                .map(|p| p.jaccard)
-                .next()
-                .unwrap_or(f64::NAN);
-            removed.insert(m.index(), (rep, j));
-        }
-    }
-    // Later copies of passages: in each group, the first occurrence in a kept document
-    // stays and the others in kept documents are cut.
-    let mut cuts: BTreeMap<usize, Vec<(Span, Occurrence)>> = BTreeMap::new();
-    if cut {
-        for group in report.passage_groups() {
-            let mut kept = group
-                .occurrences()
-                .iter()
-                .filter(|o| !removed.contains_key(&o.doc.index()));
-            let Some(first) = kept.next() else { continue };
-            for o in kept {
-                cuts.entry(o.doc.index())
-                    .or_default()
-                    .push((o.span, *first));
+/// A file name or a snippet for a terminal: control characters (which could move the
+/// cursor, clear the screen or fake a line of the report) written as `\u{..}`.
+fn shown(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_control() {
+                format!("\\u{{{:x}}}", c as u32)
+            } else {
+                c.to_string()
             }
-        }
-    }
-    for (id, doc) in corpus.iter() {
-        let i = id.index();
-        let name = doc.name();
-        if let Status::Skipped(reason) = doc.status() {
-            let r = json(&reason.to_string());
-            writeln!(
-                manifest,
-                "{{\"path\":{},\"action\":\"not copied\",\"reason\":{r}}}",
-                json(name)
-            )?;
-            continue;
-        }
-        if let Some(&(rep, j)) = removed.get(&i) {
-            let rep = corpus.get(rep).name();
-            writeln!(
-                manifest,
-                "{{\"path\":{},\"action\":\"removed\",\"reason\":\"near-duplicate\",\"kept\":{},\"jaccard\":{j}}}",
-                json(name),
-                json(rep)
-            )?;
-            continue;
-        }
-        let bytes = doc.bytes();
-        let mut spans: Vec<(Span, Occurrence)> = cuts.remove(&i).unwrap_or_default();
-        spans.sort_by_key(|s| s.0);
-        let mut kept_bytes = Vec::with_capacity(bytes.len());
-        let mut at = 0;
-        for (span, first) in &spans {
-            let start = span.start.max(at);
-            if span.end <= start {
-                continue;
-            }
-            kept_bytes.extend_from_slice(&bytes[at..start]);
-            at = span.end;
-            let first_name = corpus.get(first.doc).name();
-            writeln!(
-                manifest,
-                "{{\"path\":{},\"action\":\"cut\",\"span\":[{start},{}],\"reason\":\"repeated passage\",\"first\":{{\"path\":{},\"span\":[{},{}]}}}}",
-                json(name),
-                span.end,
-                json(first_name),
-                first.span.start,
-                first.span.end
-            )?;
-        }
-        kept_bytes.extend_from_slice(&bytes[at..]);
-        let path = out.join(name);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
-        std::fs::write(&path, &kept_bytes)?;
-        writeln!(
-            manifest,
-            "{{\"path\":{},\"action\":\"kept\",\"bytes\":{}}}",
-            json(name),
-            kept_bytes.len()
-        )?;
-    }
-    manifest.flush()
+        })
+        .collect()
 }
 
 /// ", N differing" for an edited passage, nothing for an exact one.
@@ -304,12 +243,12 @@ fn write_human<W: Write>(w: &mut W, report: &Report<'_>, det: &Detector) -> io::
             .as_ref()
             .expect("passages are in compared documents");
         let (first, last) = (idx.line(span.start), idx.line(span.end.saturating_sub(1)));
-        format!("{}:{first}-{last}", corpus.get(id).name())
+        format!("{}:{first}-{last}", shown(corpus.get(id).name()))
     };
     let snippet = |id: neardup::DocId, span: Span| {
         let text = String::from_utf8_lossy(&corpus.get(id).bytes()[span.start..span.end]);
         let words: Vec<&str> = text.split_whitespace().collect();
-        if words.len() <= 12 {
+        shown(&if words.len() <= 12 {
             words.join(" ")
         } else {
             format!(
@@ -317,7 +256,7 @@ fn write_human<W: Write>(w: &mut W, report: &Report<'_>, det: &Detector) -> io::
                 words[..6].join(" "),
                 words[words.len() - 6..].join(" ")
             )
-        }
+        })
     };
 
     let c = det.config();
@@ -331,7 +270,7 @@ fn write_human<W: Write>(w: &mut W, report: &Report<'_>, det: &Detector) -> io::
         writeln!(w, "  none")?;
     }
     for pair in report.pairs() {
-        let (a, b) = (corpus.get(pair.a).name(), corpus.get(pair.b).name());
+        let (a, b) = (shown(corpus.get(pair.a).name()), shown(corpus.get(pair.b).name()));
         writeln!(w, "  {a}  ~  {b}   jaccard {:.3}", pair.jaccard)?;
         for p in pair.passages() {
             writeln!(
@@ -395,10 +334,10 @@ fn write_human<W: Write>(w: &mut W, report: &Report<'_>, det: &Detector) -> io::
         writeln!(w, "  none")?;
     }
     for cluster in report.clusters() {
-        let names: Vec<&str> = cluster
+        let names: Vec<String> = cluster
             .members()
             .iter()
-            .map(|&m| corpus.get(m).name())
+            .map(|&m| shown(corpus.get(m).name()))
             .collect();
         writeln!(
             w,
@@ -410,7 +349,7 @@ fn write_human<W: Write>(w: &mut W, report: &Report<'_>, det: &Detector) -> io::
     let skipped: Vec<_> = corpus
         .iter()
         .filter_map(|(_, d)| match d.status() {
-            Status::Skipped(reason) => Some((d.name(), reason)),
+            Status::Skipped(reason) => Some((shown(d.name()), reason)),
             Status::Ok => None,
         })
         .collect();

@@ -1,0 +1,150 @@
+//! `--dedup-out OUT`: the library's plan, written so that nothing is lost or corrupted.
+//!
+//! * OUT is checked before any work: it must not exist, its parent must be a folder, and
+//!   it must not lie inside DIR (the copy would become part of the input).
+//! * Everything is written into a temporary folder beside OUT (`.OUT.neardup-partial-PID`)
+//!   and moved into place with one rename once every file and the manifest are complete
+//!   and flushed to disk: a run that fails leaves no OUT (and removes the temporary
+//!   folder; one that is killed leaves only the temporary folder).
+//! * Files are written under their exact paths (bytes, not the escaped names of the
+//!   report), each created new, so no two inputs can end up in one file.
+//! * The manifest is `OUT/.neardup-manifest.jsonl`; an input with that path is refused
+//!   before any work.
+
+use neardup::corpus::Corpus;
+use neardup::plan::{Action, DedupPlan, passes_through};
+use neardup::Report;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+/// The manifest's name inside OUT.
+pub const MANIFEST: &str = ".neardup-manifest.jsonl";
+
+/// Where a de-duplicated copy goes.
+pub struct Target {
+    out: PathBuf,
+    tmp: PathBuf,
+}
+
+impl Target {
+    /// Checks OUT and makes the temporary folder beside it.
+    pub fn prepare(dir: &Path, out: &Path) -> Result<Target, String> {
+        let fail = |why: &str| format!("--dedup-out {}: {why}", out.display());
+        if fs::symlink_metadata(out).is_ok() {
+            return Err(fail("already exists (choose a new folder)"));
+        }
+        let name = out
+            .file_name()
+            .ok_or_else(|| fail("is not a folder name"))?
+            .to_owned();
+        let parent = match out.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let parent = fs::canonicalize(&parent)
+            .map_err(|e| fail(&format!("its parent folder cannot be used: {e}")))?;
+        let dir = fs::canonicalize(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let out = parent.join(&name);
+        if out.starts_with(&dir) {
+            return Err(fail("lies inside DIR; the copy would be read as input"));
+        }
+        let mut tmp_name = std::ffi::OsString::from(".");
+        tmp_name.push(&name);
+        tmp_name.push(format!(".neardup-partial-{}", std::process::id()));
+        let tmp = parent.join(tmp_name);
+        fs::create_dir(&tmp).map_err(|e| fail(&format!("cannot write beside it: {e}")))?;
+        Ok(Target { out, tmp })
+    }
+
+    /// Refuses a corpus with a file where the manifest goes.
+    pub fn check_names(&self, corpus: &Corpus) -> Result<(), String> {
+        match corpus.iter().find(|(_, d)| d.path() == Some(Path::new(MANIFEST))) {
+            Some(_) => Err(format!(
+                "--dedup-out: the input holds a file named {MANIFEST}, which the manifest \
+                 of the copy would replace"
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// Removes the temporary folder (a run that stops before writing).
+    pub fn abandon(self) {
+        let _ = fs::remove_dir_all(&self.tmp);
+    }
+
+    /// Writes the plan's copy of `dir` and moves it into place; on failure removes the
+    /// temporary folder and leaves no OUT.
+    pub fn write(self, dir: &Path, report: &Report<'_>, plan: &DedupPlan) -> Result<(), String> {
+        match self.write_all(dir, report, plan) {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                let _ = fs::remove_dir_all(&self.tmp);
+                Err(format!(
+                    "writing the de-duplicated copy {}: {e} (nothing was written there)",
+                    self.out.display()
+                ))
+            }
+        }
+    }
+
+    fn write_all(&self, dir: &Path, report: &Report<'_>, plan: &DedupPlan) -> io::Result<()> {
+        let corpus = report.corpus();
+        let mut folders = vec![self.tmp.clone()];
+        for entry in plan.entries() {
+            let doc = corpus.get(entry.doc);
+            let rel = doc.path().map_or_else(|| PathBuf::from(doc.name()), Path::to_path_buf);
+            let to = self.tmp.join(&rel);
+            match &entry.action {
+                Action::Drop(_) => continue,
+                Action::Pass(reason) if !passes_through(reason) => continue,
+                _ => {}
+            }
+            if let Some(parent) = to.parent()
+                && !parent.exists()
+            {
+                fs::create_dir_all(parent)?;
+                folders.extend(parent.ancestors().take_while(|p| *p != self.tmp).map(Path::to_path_buf));
+            }
+            let mut file = OpenOptions::new().write(true).create_new(true).open(&to)?;
+            match &entry.action {
+                Action::Keep => file.write_all(&plan.kept_bytes(doc.bytes(), entry))?,
+                _ => {
+                    io::copy(&mut File::open(dir.join(&rel))?, &mut file)?;
+                }
+            }
+            file.sync_all()?;
+        }
+        let mut manifest = BufWriter::new(
+            OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(self.tmp.join(MANIFEST))?,
+        );
+        plan.write_json_lines(report, &mut manifest)?;
+        manifest
+            .into_inner()
+            .map_err(|e| e.into_error())?
+            .sync_all()?;
+        folders.sort();
+        folders.dedup();
+        for f in folders.iter().rev() {
+            sync_folder(f)?;
+        }
+        fs::rename(&self.tmp, &self.out)?;
+        sync_folder(self.out.parent().unwrap_or(Path::new(".")))
+    }
+}
+
+/// Flushes a folder's entries to disk (where the platform can).
+fn sync_folder(path: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        File::open(path)?.sync_all()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        Ok(())
+    }
+}

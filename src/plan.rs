@@ -1,0 +1,520 @@
+//! The de-duplication plan: for every document of a [`Report`], keep it or drop it (and
+//! for whom), and which byte ranges to cut from the kept ones. A writer (the example's
+//! `--dedup-out`, or a caller's own) carries the plan out; the plan itself writes
+//! nothing.
+//!
+//! # What the plan decides
+//!
+//! * In every cluster one document is kept, chosen by [`Keep`]: the first in corpus order,
+//!   the longest, or the lowest of ranks the caller gives. Every other member is dropped
+//!   for it, with the exact Jaccard of the two shingle sets (computed when the pair was
+//!   not checked: two members of a chain a ~ b ~ c need not be near-duplicates of each
+//!   other) and the chain of confirmed pairs that joins them ([`Dropped::via`]).
+//! * With [`Policy::cut_passages`], the later copies of every passage group are cut from
+//!   the kept documents (the first copy in a kept document stays), and then, document by
+//!   document, what is left is searched for repeats again and cut again until none is
+//!   left: a paragraph repeated 5,000 times keeps one copy. A second run over the kept
+//!   text finds no repeat and no passage that the plan should have cut.
+//! * Documents that were not compared (binary, UTF-16, too large, unreadable) are passed
+//!   through untouched ([`Action::Pass`]).
+//!
+//! # Cost
+//!
+//! O(n) for the decisions, plus one Jaccard (O(t log t)) per dropped member whose pair
+//! with the kept one was not checked, plus, with cuts, a repeat search per kept document
+//! that holds a passage, repeated while it finds one (each round removes at least
+//! `min_passage_tokens` tokens; a text repeated m times needs about log2 m rounds).
+
+use crate::corpus::{DocId, SkipReason, Status};
+use crate::error::Error;
+use crate::report::Report;
+use crate::reuse::Occurrence;
+use crate::shingle::ShingleSet;
+use crate::text::{self, Span};
+use std::collections::VecDeque;
+use std::io::{self, Write};
+
+/// Which member of a cluster is kept.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Keep {
+    /// The first in corpus order (for a folder: by path). The report's
+    /// [`Cluster::representative`](crate::report::Cluster::representative).
+    #[default]
+    First,
+    /// The one with the most bytes; the first of them on a tie.
+    Longest,
+    /// The one with the lowest rank, one rank per document in corpus order (a date, a
+    /// source's priority); the first of them on a tie.
+    Ranked(Vec<u64>),
+}
+
+/// What the plan should do: which copy to keep, and whether to cut passages.
+///
+/// ```
+/// use neardup::plan::{Keep, Policy};
+/// let policy = Policy::new().keep(Keep::Longest).cut_passages(true);
+/// assert!(policy.get_cut_passages());
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Policy {
+    keep: Keep,
+    cut_passages: bool,
+}
+
+impl Policy {
+    /// Keep the first member of every cluster; cut nothing.
+    pub fn new() -> Policy {
+        Policy::default()
+    }
+
+    /// Which member of a cluster is kept. Default [`Keep::First`].
+    pub fn keep(mut self, keep: Keep) -> Policy {
+        self.keep = keep;
+        self
+    }
+
+    /// Whether to cut the later copies of passages from the kept documents (see the
+    /// module docs). Default false.
+    pub fn cut_passages(mut self, yes: bool) -> Policy {
+        self.cut_passages = yes;
+        self
+    }
+
+    /// Which member of a cluster is kept.
+    pub fn get_keep(&self) -> &Keep {
+        &self.keep
+    }
+
+    /// Whether later copies of passages are cut.
+    pub fn get_cut_passages(&self) -> bool {
+        self.cut_passages
+    }
+}
+
+/// The decision for one document.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    /// Kept, minus its [`Entry::cuts`].
+    Keep,
+    /// Dropped as a copy of a kept document.
+    Drop(Dropped),
+    /// Not compared, so neither kept as text nor dropped: passed through unchanged when
+    /// its bytes are there to pass ([`passes_through`]), left out otherwise.
+    Pass(SkipReason),
+}
+
+/// Whether a document that was not compared for `reason` is passed through unchanged: a
+/// binary file, UTF-16 text, a file above the size limit; not an unreadable file, a link
+/// or a special file.
+pub fn passes_through(reason: &SkipReason) -> bool {
+    matches!(
+        reason,
+        SkipReason::Binary | SkipReason::Utf16 | SkipReason::TooLarge { .. }
+    )
+}
+
+/// Why and for whom a document is dropped.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Dropped {
+    /// The kept member of its cluster.
+    pub kept: DocId,
+    /// The exact Jaccard similarity of the two shingle sets: always a real number in
+    /// `0..=1`, below the threshold when the two are joined only through `via`.
+    pub jaccard: f64,
+    /// The same bytes as `kept`.
+    pub identical: bool,
+    /// The documents between `kept` and this one on the shortest chain of confirmed
+    /// near-duplicate pairs (empty when the two were a pair).
+    pub via: Vec<DocId>,
+}
+
+/// A byte range to cut from a kept document: a later copy of a passage.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Cut {
+    /// The bytes to cut, in the document's original bytes.
+    pub span: Span,
+    /// Where the copy that stays is (in this or another kept document), in original
+    /// bytes.
+    pub first: Occurrence,
+}
+
+/// The plan for one document.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Entry {
+    /// The document.
+    pub doc: DocId,
+    /// Keep, drop or pass it.
+    pub action: Action,
+    /// For a kept document, the ranges to cut, sorted and disjoint.
+    pub cuts: Vec<Cut>,
+}
+
+/// The plan for every document of a report, in corpus order. Made by
+/// [`Report::dedup_plan`].
+///
+/// ```
+/// use neardup::{Corpus, Detector};
+/// use neardup::plan::{Action, Keep, Policy};
+/// let story = "the river rose overnight and by morning the old mill road was under \
+///              water so the school bus took the long way round past the quarry";
+/// let mut corpus = Corpus::new();
+/// corpus.add("a.txt", story);
+/// corpus.add("b.txt", format!("{story} and the ford"));
+/// corpus.add("c.txt", "an unrelated note about baking bread with rye flour");
+/// let report = Detector::builder().min_passage_tokens(10).build()?.run(&corpus);
+/// let plan = report.dedup_plan(&Policy::new().keep(Keep::Longest))?;
+/// // b is the longer copy: a is dropped for it.
+/// let Action::Drop(d) = &plan.entries()[0].action else { panic!() };
+/// assert_eq!(d.kept.index(), 1);
+/// assert!(d.jaccard > 0.8 && !d.identical);
+/// let c = &plan.entries()[2];
+/// assert_eq!(c.action, Action::Keep);
+/// assert_eq!(plan.kept_bytes(corpus.get(c.doc).bytes(), c), corpus.get(c.doc).bytes());
+/// # Ok::<(), neardup::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct DedupPlan {
+    entries: Vec<Entry>,
+}
+
+impl DedupPlan {
+    /// Every document's entry, in corpus order.
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    /// The entry of one document.
+    pub fn entry(&self, doc: DocId) -> &Entry {
+        &self.entries[doc.index()]
+    }
+
+    /// The bytes to write for a kept document: `bytes` (its original bytes) minus the
+    /// entry's cuts.
+    pub fn kept_bytes(&self, bytes: &[u8], entry: &Entry) -> Vec<u8> {
+        apply(bytes, &spans(&entry.cuts))
+    }
+
+    /// Writes the plan as JSON Lines: one line per document and one per cut, names as the
+    /// report gives them (see the README for the schema).
+    pub fn write_json_lines<W: Write>(&self, report: &Report<'_>, mut w: W) -> io::Result<()> {
+        let corpus = report.corpus();
+        let name = |id: DocId| crate::report::json_str(corpus.get(id).name());
+        for e in &self.entries {
+            let path = name(e.doc);
+            match &e.action {
+                Action::Keep => {
+                    let kept = corpus.get(e.doc).len()
+                        - spans(&e.cuts).iter().map(|s| s.len() as u64).sum::<u64>();
+                    writeln!(w, "{{\"path\":{path},\"action\":\"kept\",\"bytes\":{kept}}}")?;
+                    for c in &e.cuts {
+                        writeln!(
+                            w,
+                            "{{\"path\":{path},\"action\":\"cut\",\"span\":[{},{}],\
+                             \"reason\":\"repeated passage\",\"first\":{{\"path\":{},\"span\":[{},{}]}}}}",
+                            c.span.start,
+                            c.span.end,
+                            name(c.first.doc),
+                            c.first.span.start,
+                            c.first.span.end
+                        )?;
+                    }
+                }
+                Action::Drop(d) => {
+                    let via: Vec<String> = d.via.iter().map(|&v| name(v)).collect();
+                    writeln!(
+                        w,
+                        "{{\"path\":{path},\"action\":\"removed\",\"reason\":\"{}\",\"kept\":{},\
+                         \"jaccard\":{},\"via\":[{}]}}",
+                        if d.identical { "identical" } else { "near-duplicate" },
+                        name(d.kept),
+                        d.jaccard,
+                        via.join(",")
+                    )?;
+                }
+                Action::Pass(reason) => {
+                    let action = if passes_through(reason) {
+                        "passed"
+                    } else {
+                        "not copied"
+                    };
+                    writeln!(
+                        w,
+                        "{{\"path\":{path},\"action\":\"{action}\",\"reason\":{}}}",
+                        crate::report::json_str(&reason.to_string())
+                    )?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Report<'_> {
+    /// The de-duplication plan for this report under `policy` (see [`crate::plan`]).
+    ///
+    /// Errors when [`Keep::Ranked`] does not give one rank per document.
+    pub fn dedup_plan(&self, policy: &Policy) -> Result<DedupPlan, Error> {
+        let corpus = self.corpus;
+        if let Keep::Ranked(ranks) = &policy.keep
+            && ranks.len() != corpus.len()
+        {
+            return Err(Error::invalid(
+                "ranks",
+                format!("one per document ({})", corpus.len()),
+                ranks.len(),
+            ));
+        }
+        let mut entries: Vec<Entry> = corpus
+            .iter()
+            .map(|(id, d)| Entry {
+                doc: id,
+                action: match d.status() {
+                    Status::Ok => Action::Keep,
+                    Status::Skipped(r) => Action::Pass(r.clone()),
+                },
+                cuts: Vec::new(),
+            })
+            .collect();
+        let pairs: Vec<(DocId, DocId, f64)> =
+            self.pairs.iter().map(|p| (p.a, p.b, p.jaccard)).collect();
+        let k = self.detector.config().get_shingle_size();
+        for cluster in &self.clusters {
+            let members = cluster.members();
+            let kept = chosen(members, &policy.keep, |d| corpus.get(d).len());
+            let paths = chains_from(kept, members, &pairs);
+            for &m in members.iter().filter(|&&m| m != kept) {
+                let (a, b) = (corpus.get(kept).bytes(), corpus.get(m).bytes());
+                let identical = a == b;
+                let known = pairs
+                    .iter()
+                    .find(|p| (p.0, p.1) == (kept.min(m), kept.max(m)))
+                    .map(|p| p.2);
+                let jaccard = if identical {
+                    1.0
+                } else {
+                    known.unwrap_or_else(|| jaccard(a, b, k))
+                };
+                entries[m.index()].action = Action::Drop(Dropped {
+                    kept,
+                    jaccard,
+                    identical,
+                    via: paths(m),
+                });
+            }
+        }
+        if policy.cut_passages {
+            self.plan_cuts(&mut entries);
+        }
+        Ok(DedupPlan { entries })
+    }
+
+    /// Cuts the later copies of every passage group from the kept documents, then cuts
+    /// what each kept document still repeats, until nothing is.
+    fn plan_cuts(&self, entries: &mut [Entry]) {
+        let kept = |d: DocId| entries[d.index()].action == Action::Keep;
+        let mut cuts: Vec<Vec<Cut>> = vec![Vec::new(); entries.len()];
+        for group in &self.passage_groups {
+            let mut in_kept = group.occurrences().iter().filter(|o| kept(o.doc));
+            let Some(&first) = in_kept.next() else {
+                continue;
+            };
+            for o in in_kept {
+                cuts[o.doc.index()].push(Cut {
+                    span: o.span,
+                    first,
+                });
+            }
+        }
+        let corpus = self.corpus;
+        let ids: Vec<usize> = (0..entries.len())
+            .filter(|&i| entries[i].action == Action::Keep)
+            .collect();
+        let done = crate::par::map(&ids, |&i| {
+            let doc = DocId::from_index(i);
+            let mut own = normalized(cuts[i].clone());
+            self.cut_repeats(doc, corpus.get(doc).bytes(), &mut own);
+            own
+        });
+        for (&i, c) in ids.iter().zip(done) {
+            entries[i].cuts = c;
+        }
+    }
+
+    /// Cuts, round after round, the passages repeated in what is left of `bytes` after
+    /// `cuts`, each later copy naming its first copy (in original bytes).
+    fn cut_repeats(&self, doc: DocId, bytes: &[u8], cuts: &mut Vec<Cut>) {
+        loop {
+            let kept = kept_segments(bytes.len(), &spans(cuts));
+            let text: Vec<u8> = kept.iter().flat_map(|s| &bytes[s.start..s.end]).copied().collect();
+            let repeats = self.detector.repeats(&text);
+            if repeats.is_empty() {
+                return;
+            }
+            for r in repeats {
+                let span = Span::new(
+                    to_original(&kept, r.first.start),
+                    to_original(&kept, r.first.end),
+                );
+                let first = Occurrence { doc, span };
+                for span in original(&kept, r.again) {
+                    cuts.push(Cut { span, first });
+                }
+            }
+            *cuts = normalized(std::mem::take(cuts));
+        }
+    }
+}
+
+/// The member kept under `keep`: the first, the longest, or the lowest-ranked; the
+/// first on a tie.
+fn chosen(members: &[DocId], keep: &Keep, len: impl Fn(DocId) -> u64) -> DocId {
+    let best = match keep {
+        Keep::First => return members[0],
+        Keep::Longest => members.iter().min_by_key(|&&m| std::cmp::Reverse(len(m))),
+        Keep::Ranked(ranks) => members.iter().min_by_key(|&&m| ranks[m.index()]),
+    };
+    *best.expect("a cluster has members")
+}
+
+/// For the members of one cluster, the documents between `from` and each member on the
+/// shortest chain of confirmed pairs (breadth first over `pairs`, neighbours in corpus
+/// order, so the chain is the same on every run).
+fn chains_from(
+    from: DocId,
+    members: &[DocId],
+    pairs: &[(DocId, DocId, f64)],
+) -> impl Fn(DocId) -> Vec<DocId> {
+    let index = |d: DocId| members.binary_search(&d).ok();
+    let mut next: Vec<Vec<usize>> = vec![Vec::new(); members.len()];
+    for &(a, b, _) in pairs {
+        if let (Some(i), Some(j)) = (index(a), index(b)) {
+            next[i].push(j);
+            next[j].push(i);
+        }
+    }
+    let mut parent: Vec<Option<usize>> = vec![None; members.len()];
+    let start = index(from).expect("the kept document is a member");
+    let mut queue = VecDeque::from([start]);
+    parent[start] = Some(start);
+    while let Some(i) = queue.pop_front() {
+        next[i].sort_unstable();
+        for &j in &next[i] {
+            if parent[j].is_none() {
+                parent[j] = Some(i);
+                queue.push_back(j);
+            }
+        }
+    }
+    let members = members.to_vec();
+    move |m: DocId| {
+        let mut via = Vec::new();
+        let Ok(mut i) = members.binary_search(&m) else {
+            return via;
+        };
+        while let Some(p) = parent[i].filter(|&p| p != start && p != i) {
+            via.push(members[p]);
+            i = p;
+        }
+        via.reverse();
+        via
+    }
+}
+
+/// The exact Jaccard of the shingle sets of two texts.
+fn jaccard(a: &[u8], b: &[u8], k: usize) -> f64 {
+    let set = |t: &[u8]| {
+        let tokens: Vec<_> = text::tokens(t).collect();
+        ShingleSet::new(&tokens, k)
+    };
+    set(a).jaccard(&set(b))
+}
+
+/// Cuts sorted by span, overlapping ones merged (the earlier one's first copy stays).
+fn normalized(mut cuts: Vec<Cut>) -> Vec<Cut> {
+    cuts.sort_unstable();
+    let mut out: Vec<Cut> = Vec::with_capacity(cuts.len());
+    for c in cuts {
+        match out.last_mut() {
+            Some(last) if c.span.start <= last.span.end => {
+                last.span.end = last.span.end.max(c.span.end);
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+fn spans(cuts: &[Cut]) -> Vec<Span> {
+    cuts.iter().map(|c| c.span).collect()
+}
+
+/// `bytes` without the sorted, disjoint `cuts`.
+fn apply(bytes: &[u8], cuts: &[Span]) -> Vec<u8> {
+    kept_segments(bytes.len(), cuts)
+        .iter()
+        .flat_map(|s| &bytes[s.start..s.end])
+        .copied()
+        .collect()
+}
+
+/// The ranges of `0..len` that sorted, disjoint `cuts` leave.
+fn kept_segments(len: usize, cuts: &[Span]) -> Vec<Span> {
+    let mut out = Vec::with_capacity(cuts.len() + 1);
+    let mut at = 0;
+    for c in cuts {
+        if c.start > at {
+            out.push(Span::new(at, c.start));
+        }
+        at = at.max(c.end);
+    }
+    if at < len {
+        out.push(Span::new(at, len));
+    }
+    out
+}
+
+/// The offset in the original bytes of offset `x` of the text made of `kept` segments.
+fn to_original(kept: &[Span], x: usize) -> usize {
+    let mut before = 0;
+    for s in kept {
+        if x <= before + s.len() {
+            return s.start + (x - before);
+        }
+        before += s.len();
+    }
+    kept.last().map_or(x, |s| s.end)
+}
+
+/// A span of the text made of `kept` segments, as the original ranges it covers.
+fn original(kept: &[Span], span: Span) -> Vec<Span> {
+    let mut out = Vec::new();
+    let mut before = 0;
+    for s in kept {
+        let (lo, hi) = (before, before + s.len());
+        let (a, b) = (span.start.max(lo), span.end.min(hi));
+        if a < b {
+            out.push(Span::new(s.start + (a - lo), s.start + (b - lo)));
+        }
+        before = hi;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segments_map_back_to_the_original() {
+        let kept = kept_segments(20, &[Span::new(3, 5), Span::new(10, 12)]);
+        assert_eq!(kept, [Span::new(0, 3), Span::new(5, 10), Span::new(12, 20)]);
+        assert_eq!(to_original(&kept, 0), 0);
+        assert_eq!(to_original(&kept, 4), 6);
+        assert_eq!(
+            original(&kept, Span::new(2, 9)),
+            [Span::new(2, 3), Span::new(5, 10), Span::new(12, 13)]
+        );
+        let cut = apply(b"0123456789abcdefghij", &[Span::new(3, 5), Span::new(10, 12)]);
+        assert_eq!(cut, b"01256789cdefghij");
+    }
+}
