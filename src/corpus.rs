@@ -582,7 +582,10 @@ mod tests {
         // A name that spells an escape is told apart from the byte it spells.
         let literal = std::ffi::OsStr::new("a\\xFFb");
         assert_eq!(escaped_name(literal), "a\\\\xFFb");
-        assert_ne!(escaped_name(literal), escaped_name(std::ffi::OsStr::from_bytes(b"a\xFFb")));
+        assert_ne!(
+            escaped_name(literal),
+            escaped_name(std::ffi::OsStr::from_bytes(b"a\xFFb"))
+        );
     }
 
     #[test]

@@ -205,7 +205,10 @@ impl DedupPlan {
                 Action::Keep => {
                     let kept = corpus.get(e.doc).len()
                         - spans(&e.cuts).iter().map(|s| s.len() as u64).sum::<u64>();
-                    writeln!(w, "{{\"path\":{path},\"action\":\"kept\",\"bytes\":{kept}}}")?;
+                    writeln!(
+                        w,
+                        "{{\"path\":{path},\"action\":\"kept\",\"bytes\":{kept}}}"
+                    )?;
                     for c in &e.cuts {
                         writeln!(
                             w,
@@ -225,7 +228,11 @@ impl DedupPlan {
                         w,
                         "{{\"path\":{path},\"action\":\"removed\",\"reason\":\"{}\",\"kept\":{},\
                          \"jaccard\":{},\"via\":[{}]}}",
-                        if d.identical { "identical" } else { "near-duplicate" },
+                        if d.identical {
+                            "identical"
+                        } else {
+                            "near-duplicate"
+                        },
                         name(d.kept),
                         d.jaccard,
                         via.join(",")
@@ -345,7 +352,11 @@ impl Report<'_> {
     fn cut_repeats(&self, doc: DocId, bytes: &[u8], cuts: &mut Vec<Cut>) {
         loop {
             let kept = kept_segments(bytes.len(), &spans(cuts));
-            let text: Vec<u8> = kept.iter().flat_map(|s| &bytes[s.start..s.end]).copied().collect();
+            let text: Vec<u8> = kept
+                .iter()
+                .flat_map(|s| &bytes[s.start..s.end])
+                .copied()
+                .collect();
             let repeats = self.detector.repeats(&text);
             if repeats.is_empty() {
                 return;
@@ -514,7 +525,10 @@ mod tests {
             original(&kept, Span::new(2, 9)),
             [Span::new(2, 3), Span::new(5, 10), Span::new(12, 13)]
         );
-        let cut = apply(b"0123456789abcdefghij", &[Span::new(3, 5), Span::new(10, 12)]);
+        let cut = apply(
+            b"0123456789abcdefghij",
+            &[Span::new(3, 5), Span::new(10, 12)],
+        );
         assert_eq!(cut, b"01256789cdefghij");
     }
 }

@@ -171,7 +171,8 @@ fn prefix_counts(flags: &[bool], value: bool) -> Vec<u32> {
 }
 
 /// One document's passage fingerprints: winnowed hashes of `size`-token windows, sorted by
-/// hash, each with the token position of its first occurrence. Plain, stable values.
+/// hash, each with the token position where it was selected (a hash selected at several
+/// positions keeps its first [`MAX_POSITIONS`]). Plain, stable values.
 ///
 /// ```
 /// use neardup::reuse::Fingerprints;
@@ -193,6 +194,9 @@ pub struct Fingerprints {
     /// Token positions; [`LONG`] marks a long fingerprint.
     positions: Box<[u32]>,
 }
+
+/// The most positions a document keeps for one fingerprint hash (a phrase it repeats).
+pub const MAX_POSITIONS: usize = 4;
 
 /// The bit of a position that marks a long fingerprint. A document is at most u32::MAX
 /// bytes, so it has fewer than 2^31 tokens and the bit is free.
@@ -274,11 +278,20 @@ impl Fingerprints {
     /// Sorted by hash, one position (the first) per hash.
     fn from_picked(mut picked: Vec<(u64, u32)>) -> Fingerprints {
         picked.sort_unstable();
-        picked.dedup_by_key(|p| p.0);
-        Fingerprints {
-            hashes: picked.iter().map(|p| p.0).collect(),
-            positions: picked.iter().map(|p| p.1).collect(),
+        let mut out = Fingerprints::default();
+        let (mut hashes, mut positions) = (
+            Vec::with_capacity(picked.len()),
+            Vec::with_capacity(picked.len()),
+        );
+        for same in picked.chunk_by(|x, y| x.0 == y.0) {
+            for &(h, p) in same.iter().take(MAX_POSITIONS) {
+                hashes.push(h);
+                positions.push(p);
+            }
         }
+        out.hashes = hashes.into();
+        out.positions = positions.into();
+        out
     }
 
     /// [`new`](Fingerprints::new) with working space that a caller reuses across
@@ -298,12 +311,7 @@ impl Fingerprints {
         windows.clear();
         windows.extend(crate::shingle::shingles(&token_hashes[..usable], size));
         winnow_into(windows, window, picked);
-        picked.sort_unstable();
-        picked.dedup_by_key(|p| p.0);
-        Fingerprints {
-            hashes: picked.iter().map(|p| p.0).collect(),
-            positions: picked.iter().map(|p| p.1).collect(),
-        }
+        Fingerprints::from_picked(std::mem::take(picked))
     }
 
     /// These fingerprints when `keep`, none otherwise.
@@ -311,7 +319,7 @@ impl Fingerprints {
         if keep { self } else { Fingerprints::default() }
     }
 
-    /// The number of distinct fingerprints.
+    /// The number of fingerprints (a hash counts once per position kept).
     pub fn len(&self) -> usize {
         self.hashes.len()
     }
@@ -321,7 +329,7 @@ impl Fingerprints {
         self.hashes.is_empty()
     }
 
-    /// The fingerprint hashes, sorted ascending.
+    /// The fingerprint hashes, sorted ascending (a hash repeats once per position kept).
     pub fn hashes(&self) -> &[u64] {
         &self.hashes
     }
@@ -331,21 +339,17 @@ impl Fingerprints {
         self.iter_raw().map(|(h, p)| (h, p & !LONG))
     }
 
-    /// The raw position (with [`LONG`]) of the first fingerprint whose [`row`] with
-    /// document 0 is `key`.
+    /// The raw positions (with [`LONG`]) of the fingerprints whose [`row`] with document
+    /// 0 is `key`.
     ///
     /// # Panics
     ///
     /// When there is none (a caller bug).
-    fn position_of_row(&self, key: u64, doc_bits: u32) -> u32 {
-        let i = self.hashes.partition_point(|&h| row(h, 0, doc_bits) < key);
-        assert!(
-            self.hashes
-                .get(i)
-                .is_some_and(|&h| row(h, 0, doc_bits) == key),
-            "the document holds the fingerprint"
-        );
-        self.positions[i]
+    fn positions_of_row(&self, key: u64, doc_bits: u32) -> &[u32] {
+        let lo = self.hashes.partition_point(|&h| row(h, 0, doc_bits) < key);
+        let hi = self.hashes.partition_point(|&h| row(h, 0, doc_bits) <= key);
+        assert!(lo < hi, "the document holds the fingerprint");
+        &self.positions[lo..hi]
     }
 
     /// `(hash, position)` pairs with [`LONG`] marking long fingerprints.
@@ -357,7 +361,8 @@ impl Fingerprints {
     }
 
     /// The positions of the fingerprints both documents hold: `(position here, position
-    /// in other)`, by hash. O(n + m).
+    /// in other)`, every combination of the positions of one hash, by hash. O(n + m) and
+    /// the combinations.
     pub fn shared(&self, other: &Fingerprints) -> Vec<(u32, u32)> {
         let (a, b) = (&self.hashes, &other.hashes);
         let (mut i, mut j) = (0, 0);
@@ -367,9 +372,14 @@ impl Fingerprints {
                 std::cmp::Ordering::Less => i += 1,
                 std::cmp::Ordering::Greater => j += 1,
                 std::cmp::Ordering::Equal => {
-                    out.push((self.positions[i] & !LONG, other.positions[j] & !LONG));
-                    i += 1;
-                    j += 1;
+                    let ie = i + a[i..].partition_point(|&h| h == a[i]);
+                    let je = j + b[j..].partition_point(|&h| h == b[j]);
+                    for &p in &self.positions[i..ie] {
+                        for &q in &other.positions[j..je] {
+                            out.push((p & !LONG, q & !LONG));
+                        }
+                    }
+                    (i, j) = (ie, je);
                 }
             }
         }
@@ -624,15 +634,19 @@ impl FingerprintIndex {
         // document pairs from the groups it holds first, and from every small group it
         // holds (with the later holders).
         let groups = group_start.len() - 1;
-        let members = |g: usize| &holders[group_start[g]..group_start[g + 1]];
         let pairs_from = |g: usize| {
-            let m = members(g);
-            let n = if m.len() <= SMALL_GROUP {
-                m.len() - 1
+            let mut docs: Vec<usize> = holders[group_start[g]..group_start[g + 1]]
+                .iter()
+                .map(|h| h.0 as usize)
+                .collect();
+            docs.dedup();
+            let n = if docs.len() <= SMALL_GROUP {
+                docs.len() - 1
             } else {
                 1
             };
-            m[..n].iter().map(|h| h.0 as usize)
+            docs.truncate(n);
+            docs
         };
         let mut led_start = vec![0usize; by_doc.len() + 1];
         for g in 0..groups {
@@ -684,15 +698,19 @@ impl FingerprintIndex {
         for &g in &self.led[self.led_start[a_i]..self.led_start[a_i + 1]] {
             let group =
                 &self.holders[self.group_start[g as usize]..self.group_start[g as usize + 1]];
-            let at = group.partition_point(|h| h.0 < a);
-            let pos_a = group[at].1;
-            out.extend(group[at + 1..].iter().map(|&(b, pos_b)| SharedFingerprint {
-                a,
-                b,
-                pos_a: pos_a & !LONG,
-                pos_b: pos_b & !LONG,
-                long: pos_a & LONG != 0,
-            }));
+            let (lo, hi) = (
+                group.partition_point(|h| h.0 < a),
+                group.partition_point(|h| h.0 <= a),
+            );
+            for &(_, pos_a) in &group[lo..hi] {
+                out.extend(group[hi..].iter().map(|&(b, pos_b)| SharedFingerprint {
+                    a,
+                    b,
+                    pos_a: pos_a & !LONG,
+                    pos_b: pos_b & !LONG,
+                    long: pos_a & LONG != 0,
+                }));
+            }
         }
         out.sort_unstable_by_key(SharedFingerprint::key);
         out
@@ -720,7 +738,8 @@ impl FingerprintIndex {
 
 /// The groups of one bucket of rows.
 struct Pass {
-    /// The holders of each group, one group after the other, each sorted by document.
+    /// The holders `(doc, position)` of each group, one group after the other, each sorted
+    /// by document (a document once per position it holds the fingerprint at).
     holders: Vec<(u32, u32)>,
     /// Where each group ends in `holders`.
     group_end: Vec<usize>,
@@ -807,10 +826,10 @@ fn group_sorted(
         if docs.len() > max_docs {
             out.boilerplate.push(key);
         } else if holders && docs.len() > 1 {
-            out.holders.extend(
-                docs.iter()
-                    .map(|&d| (d, by_doc[d as usize].position_of_row(key, doc_bits))),
-            );
+            for &d in &docs {
+                let positions = by_doc[d as usize].positions_of_row(key, doc_bits);
+                out.holders.extend(positions.iter().map(|&p| (d, p)));
+            }
             out.group_end.push(out.holders.len());
             out.group_key.push(key);
         }
@@ -862,22 +881,23 @@ fn crowded(
 /// inside the run selects the same position in both documents. So with `reach >= w` no
 /// such run is missed, while a pair that shares one stock phrase by chance is not
 /// aligned at all.
+///
+/// The entries must be sorted by `pos_a` (as they come). At most 64 entries after each
+/// are looked at, so a pair with thousands of entries costs linear time.
 pub fn consistent(pair: &[SharedFingerprint], reach: usize, max_shift: usize) -> bool {
-    consistent_in_order(pair, reach as i64, max_shift as i64)
-}
-
-/// [`consistent`] over entries sorted by `pos_a`. Looks at most 16 fingerprints ahead of
-/// each, so a pair with thousands of entries costs linear time.
-fn consistent_in_order(pair: &[SharedFingerprint], reach: i64, max_shift: i64) -> bool {
     if pair.iter().any(|s| s.long) {
         return true;
     }
+    let (reach, max_shift) = (reach as u64, max_shift as u64);
     let diag = |s: &SharedFingerprint| s.pos_a as i64 - s.pos_b as i64;
     pair.iter().enumerate().any(|(i, x)| {
-        pair[i + 1..].iter().take(16).any(|y| {
-            let step = y.pos_a as i64 - x.pos_a as i64;
-            0 < step && step <= reach && y.pos_b > x.pos_b && (diag(y) - diag(x)).abs() <= max_shift
-        })
+        pair[i + 1..]
+            .iter()
+            .take(64)
+            .take_while(|y| u64::from(y.pos_a - x.pos_a) <= reach)
+            .any(|y| {
+                y.pos_a > x.pos_a && y.pos_b > x.pos_b && diag(y).abs_diff(diag(x)) <= max_shift
+            })
     })
 }
 

@@ -496,7 +496,10 @@ fn dedup_plans_follow_their_policy() {
             .map(|e| match &e.action {
                 Action::Drop(d) => {
                     assert!(d.jaccard.is_finite() && d.jaccard > 0.8);
-                    assert_eq!(d.identical, corpus.get(d.kept).bytes() == corpus.get(e.doc).bytes());
+                    assert_eq!(
+                        d.identical,
+                        corpus.get(d.kept).bytes() == corpus.get(e.doc).bytes()
+                    );
                     Some(d.kept.index())
                 }
                 Action::Keep => None,
@@ -506,8 +509,13 @@ fn dedup_plans_follow_their_policy() {
     };
     assert_eq!(kept_of(Keep::First), [None, Some(0), Some(0), None]);
     assert_eq!(kept_of(Keep::Longest), [Some(1), None, Some(1), None]);
-    assert_eq!(kept_of(Keep::Ranked(vec![5, 5, 1, 0])), [Some(2), Some(2), None, None]);
-    let e = report.dedup_plan(&Policy::new().keep(Keep::Ranked(vec![1]))).unwrap_err();
+    assert_eq!(
+        kept_of(Keep::Ranked(vec![5, 5, 1, 0])),
+        [Some(2), Some(2), None, None]
+    );
+    let e = report
+        .dedup_plan(&Policy::new().keep(Keep::Ranked(vec![1])))
+        .unwrap_err();
     assert!(e.to_string().contains("'ranks'"), "{e}");
 }
 
@@ -519,12 +527,20 @@ fn dedup_plan_cuts_leave_one_copy() {
     let mut rng = Rng(32);
     let quote = text(&mut rng, 60).replace('\n', " ");
     let mut corpus = Corpus::new();
-    corpus.add("first", format!("{} {quote} {}", text(&mut rng, 100), text(&mut rng, 100)));
-    corpus.add("second", format!("{} {quote} {quote} {quote}", text(&mut rng, 100)));
+    corpus.add(
+        "first",
+        format!("{} {quote} {}", text(&mut rng, 100), text(&mut rng, 100)),
+    );
+    corpus.add(
+        "second",
+        format!("{} {quote} {quote} {quote}", text(&mut rng, 100)),
+    );
     corpus.add("binary", b"\x00\x01".to_vec());
     let det = Detector::builder().build().unwrap();
     let report = det.run(&corpus);
-    let plan = report.dedup_plan(&Policy::new().cut_passages(true)).unwrap();
+    let plan = report
+        .dedup_plan(&Policy::new().cut_passages(true))
+        .unwrap();
     assert!(matches!(plan.entries()[2].action, Action::Pass(_)));
     assert!(plan.entries()[0].cuts.is_empty(), "the first copy stays");
     let second = &plan.entries()[1];
@@ -536,6 +552,58 @@ fn dedup_plan_cuts_leave_one_copy() {
     assert!(words(&kept) < words(corpus.get(second.doc).bytes()) - 2 * quote_words);
     assert!(det.repeats(&kept).is_empty());
     for c in &second.cuts {
-        assert_eq!(c.first.doc.index(), 0, "every cut names the first copy, in 'first'");
+        assert_eq!(
+            c.first.doc.index(),
+            0,
+            "every cut names the first copy, in 'first'"
+        );
     }
+}
+
+/// `fingerprint_tokens` (through `min_passage_tokens`) sets the shortest shared run that
+/// is found; `boilerplate_docs` how many documents may share a phrase before it stops
+/// proposing pairs.
+#[test]
+fn passage_settings_change_what_is_found() {
+    let mut rng = Rng(41);
+    let short_run = text(&mut rng, 16).replace('\n', " ");
+    let mut corpus = Corpus::new();
+    for i in 0..2 {
+        let (before, after) = (text(&mut rng, 100), text(&mut rng, 100));
+        corpus.add(
+            "x",
+            format!("{before} edge{i}a {short_run} edge{i}b {after}"),
+        );
+    }
+    let reuse = |b: neardup::Builder| b.build().unwrap().run(&corpus).summary().reuse_pairs;
+    assert_eq!(
+        reuse(Detector::builder()),
+        0,
+        "16 words is below the default 25"
+    );
+    assert_eq!(reuse(Detector::builder().min_passage_tokens(16)), 1);
+
+    let phrase = text(&mut rng, 40).replace('\n', " ");
+    let mut shared = Corpus::new();
+    for i in 0..6 {
+        // Words of its own on both sides, so no two documents share more than the phrase.
+        let (before, after) = (text(&mut rng, 100), text(&mut rng, 100));
+        shared.add(
+            format!("{i}"),
+            format!("{before} edge{i}a {phrase} edge{i}b {after}"),
+        );
+    }
+    let run = |n: usize| {
+        Detector::builder()
+            .boilerplate_docs(n)
+            .build()
+            .unwrap()
+            .run(&shared)
+            .summary()
+    };
+    let (common, rare) = (run(5), run(6));
+    assert_eq!(common.reuse_pairs, 0);
+    assert!(common.boilerplate_fingerprints > 0);
+    assert_eq!(rare.reuse_pairs, 15, "six holders pair up all together");
+    assert_eq!(rare.passage_groups, 1);
 }

@@ -252,7 +252,10 @@ fn tree(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
             if t.is_dir() {
                 stack.push(p);
             } else if t.is_file() {
-                out.push((p.strip_prefix(dir).unwrap().to_path_buf(), std::fs::read(&p).unwrap()));
+                out.push((
+                    p.strip_prefix(dir).unwrap().to_path_buf(),
+                    std::fs::read(&p).unwrap(),
+                ));
             }
         }
     }
@@ -325,7 +328,10 @@ fn dedup_out_writes_a_cleaned_copy_and_a_manifest() {
     assert_eq!(cleaned, format!("{}{}", &original[..s], &original[e..]));
     assert_eq!(cleaned.matches("raft race").count(), 1);
     assert_eq!(original.matches("raft race").count(), 2);
-    assert_eq!(manifest[1]["bytes"].as_u64().unwrap() as usize, cleaned.len());
+    assert_eq!(
+        manifest[1]["bytes"].as_u64().unwrap() as usize,
+        cleaned.len()
+    );
     // Running again on the copy finds nothing more to remove or cut.
     let again = json_lines(&run(&["--json", out.to_str().unwrap()]));
     let summary = again.last().unwrap();
@@ -341,15 +347,30 @@ fn cutting_repeats_reaches_a_fixed_point() {
     let para = "The ferry leaves at six forty and returns at ten past eleven, and the \
                 Sunday service adds a midday crossing through the summer months, weather \
                 permitting, from the north pier.\n";
-    std::fs::write(dir.join("doubled.txt"), format!("Timetable.\n{}", para.repeat(5000))).unwrap();
+    std::fs::write(
+        dir.join("doubled.txt"),
+        format!("Timetable.\n{}", para.repeat(5000)),
+    )
+    .unwrap();
     let before = tree(&dir);
     let out = dir.with_extension("out");
     let _ = std::fs::remove_dir_all(&out);
-    let r = run(&["--json", "--cut-passages", "--dedup-out", out.to_str().unwrap(), dir.to_str().unwrap()]);
+    let r = run(&[
+        "--json",
+        "--cut-passages",
+        "--dedup-out",
+        out.to_str().unwrap(),
+        dir.to_str().unwrap(),
+    ]);
     assert!(r.status.success(), "{r:?}");
     assert_eq!(tree(&dir), before);
     let cleaned = std::fs::read_to_string(out.join("doubled.txt")).unwrap();
-    assert_eq!(cleaned.matches("midday crossing").count(), 1, "{}", cleaned.len());
+    assert_eq!(
+        cleaned.matches("midday crossing").count(),
+        1,
+        "{}",
+        cleaned.len()
+    );
     assert!(cleaned.starts_with("Timetable.\nThe ferry leaves"));
     let again = json_lines(&run(&["--json", out.to_str().unwrap()]));
     assert_eq!(again.last().unwrap()["repeated_passages"], 0);
@@ -367,7 +388,13 @@ fn chains_say_how_they_join_with_real_numbers() {
         words
             .iter()
             .enumerate()
-            .map(|(i, w)| if at.contains(&i) { format!("x{i}") } else { w.clone() })
+            .map(|(i, w)| {
+                if at.contains(&i) {
+                    format!("x{i}")
+                } else {
+                    w.clone()
+                }
+            })
             .collect::<Vec<_>>()
             .join(" ")
     };
@@ -379,12 +406,24 @@ fn chains_say_how_they_join_with_real_numbers() {
     std::fs::write(dir.join("c.txt"), &c).unwrap();
     let out = dir.with_extension("out");
     let _ = std::fs::remove_dir_all(&out);
-    let r = run(&["--json", "--threshold", "0.7", "--dedup-out", out.to_str().unwrap(), dir.to_str().unwrap()]);
+    let r = run(&[
+        "--json",
+        "--threshold",
+        "0.7",
+        "--dedup-out",
+        out.to_str().unwrap(),
+        dir.to_str().unwrap(),
+    ]);
     assert!(r.status.success(), "{r:?}");
     let pairs: Vec<(String, String)> = json_lines(&r)
         .iter()
         .filter(|l| l["type"] == "pair")
-        .map(|l| (l["a"].as_str().unwrap().to_owned(), l["b"].as_str().unwrap().to_owned()))
+        .map(|l| {
+            (
+                l["a"].as_str().unwrap().to_owned(),
+                l["b"].as_str().unwrap().to_owned(),
+            )
+        })
         .collect();
     let m = manifest(&out);
     let c_line = m.iter().find(|l| l["path"] == "c.txt").unwrap();
@@ -392,9 +431,18 @@ fn chains_say_how_they_join_with_real_numbers() {
     assert_eq!(c_line["kept"], "a.txt");
     let j = c_line["jaccard"].as_f64().unwrap();
     assert!(j.is_finite() && (0.0..=1.0).contains(&j));
-    assert!(pairs.contains(&("a.txt".into(), "b.txt".into())), "{pairs:?}");
-    assert!(pairs.contains(&("b.txt".into(), "c.txt".into())), "{pairs:?}");
-    assert!(!pairs.contains(&("a.txt".into(), "c.txt".into())), "{pairs:?}");
+    assert!(
+        pairs.contains(&("a.txt".into(), "b.txt".into())),
+        "{pairs:?}"
+    );
+    assert!(
+        pairs.contains(&("b.txt".into(), "c.txt".into())),
+        "{pairs:?}"
+    );
+    assert!(
+        !pairs.contains(&("a.txt".into(), "c.txt".into())),
+        "{pairs:?}"
+    );
     assert!(j < 0.7, "{j}");
     assert_eq!(c_line["via"], serde_json::json!(["b.txt"]));
     let b_line = m.iter().find(|l| l["path"] == "b.txt").unwrap();
@@ -410,7 +458,12 @@ fn a_file_named_like_the_manifest_is_refused_before_any_work() {
     let before = tree(&dir);
     let out = dir.with_extension("out");
     let _ = std::fs::remove_dir_all(&out);
-    let r = run(&["--json", "--dedup-out", out.to_str().unwrap(), dir.to_str().unwrap()]);
+    let r = run(&[
+        "--json",
+        "--dedup-out",
+        out.to_str().unwrap(),
+        dir.to_str().unwrap(),
+    ]);
     assert_eq!(r.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&r.stderr).contains(".neardup-manifest.jsonl"));
     assert!(r.stdout.is_empty(), "no report before the check");
@@ -419,9 +472,17 @@ fn a_file_named_like_the_manifest_is_refused_before_any_work() {
     assert_eq!(tree(&dir), before);
     // A file called manifest.jsonl is an input like any other, copied intact.
     std::fs::remove_file(dir.join(".neardup-manifest.jsonl")).unwrap();
-    let r = run(&["--json", "--dedup-out", out.to_str().unwrap(), dir.to_str().unwrap()]);
+    let r = run(&[
+        "--json",
+        "--dedup-out",
+        out.to_str().unwrap(),
+        dir.to_str().unwrap(),
+    ]);
     assert!(r.status.success(), "{r:?}");
-    assert_eq!(std::fs::read(out.join("manifest.jsonl")).unwrap(), b"{\"mine\":1}\n");
+    assert_eq!(
+        std::fs::read(out.join("manifest.jsonl")).unwrap(),
+        b"{\"mine\":1}\n"
+    );
     assert_eq!(manifest(&out).len(), 1);
     let _ = std::fs::remove_dir_all(&out);
 }
@@ -435,7 +496,12 @@ fn an_unusable_out_is_refused_before_any_work() {
     let exists = dir.clone();
     let no_parent = dir.join("no/such/parent");
     for out in [&inside, &exists, &no_parent] {
-        let r = run(&["--json", "--dedup-out", out.to_str().unwrap(), dir.to_str().unwrap()]);
+        let r = run(&[
+            "--json",
+            "--dedup-out",
+            out.to_str().unwrap(),
+            dir.to_str().unwrap(),
+        ]);
         assert_eq!(r.status.code(), Some(2), "{}", out.display());
         assert!(r.stdout.is_empty(), "no report before the check");
         assert!(String::from_utf8_lossy(&r.stderr).contains("--dedup-out"));
@@ -456,7 +522,11 @@ fn names_are_written_by_their_bytes_and_shown_escaped() {
     let byte = dir.join(std::ffi::OsStr::from_bytes(b"x\xFF.txt"));
     let spelled = dir.join("x\\xFF.txt");
     std::fs::write(&byte, "the first file has these words in it and no others").unwrap();
-    std::fs::write(&spelled, "the second file holds a different sentence entirely").unwrap();
+    std::fs::write(
+        &spelled,
+        "the second file holds a different sentence entirely",
+    )
+    .unwrap();
     // A name with a terminal escape and a line that pretends to be the summary (a binary
     // file, so that the report lists it among the skipped files).
     let evil = dir.join("e\u{1b}[2J\nsummary: 0 files.txt");
@@ -469,16 +539,31 @@ fn names_are_written_by_their_bytes_and_shown_escaped() {
     assert_eq!(tree(&dir), before);
     let text = String::from_utf8(r.stdout).unwrap();
     assert!(!text.contains('\u{1b}'), "{text}");
-    assert!(text.lines().filter(|l| l.starts_with("summary:")).count() == 1, "{text}");
+    assert!(
+        text.lines().filter(|l| l.starts_with("summary:")).count() == 1,
+        "{text}"
+    );
     assert!(text.contains("\\u{1b}"), "{text}");
-    assert_eq!(std::fs::read(out.join(std::ffi::OsStr::from_bytes(b"x\xFF.txt"))).unwrap(), std::fs::read(&byte).unwrap());
-    assert_eq!(std::fs::read(out.join("x\\xFF.txt")).unwrap(), std::fs::read(&spelled).unwrap());
-    let paths: Vec<String> = manifest(&out).iter().map(|m| m["path"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(
+        std::fs::read(out.join(std::ffi::OsStr::from_bytes(b"x\xFF.txt"))).unwrap(),
+        std::fs::read(&byte).unwrap()
+    );
+    assert_eq!(
+        std::fs::read(out.join("x\\xFF.txt")).unwrap(),
+        std::fs::read(&spelled).unwrap()
+    );
+    let paths: Vec<String> = manifest(&out)
+        .iter()
+        .map(|m| m["path"].as_str().unwrap().to_owned())
+        .collect();
     let mut distinct = paths.clone();
     distinct.dedup();
     assert_eq!(distinct.len(), 3, "{paths:?}");
     // The binary file is passed through unchanged.
-    assert_eq!(std::fs::read(out.join("e\u{1b}[2J\nsummary: 0 files.txt")).unwrap(), b"\x00binary");
+    assert_eq!(
+        std::fs::read(out.join("e\u{1b}[2J\nsummary: 0 files.txt")).unwrap(),
+        b"\x00binary"
+    );
     let _ = std::fs::remove_dir_all(&out);
 }
 
@@ -499,9 +584,8 @@ fn a_failed_write_leaves_no_out() {
     for (trap, killed) in [("trap '' XFSZ; ", false), ("", true)] {
         let _ = std::fs::remove_dir_all(&out);
         // 100 blocks (of 512 or 1024 bytes): the small files fit, the big one does not.
-        let script = format!(
-            "{trap}ulimit -f 100; exec \"$0\" --json --dedup-out \"$1\" \"$2\" >/dev/null"
-        );
+        let script =
+            format!("{trap}ulimit -f 100; exec \"$0\" --json --dedup-out \"$1\" \"$2\" >/dev/null");
         let r = Command::new("sh")
             .args(["-c", &script])
             .arg(binary())
@@ -516,13 +600,19 @@ fn a_failed_write_leaves_no_out() {
             // Killed mid-write: only the temporary folder beside OUT is left.
             let parent = out.parent().unwrap();
             for e in std::fs::read_dir(parent).unwrap().flatten() {
-                if e.file_name().to_string_lossy().contains("fault.out.neardup-partial") {
+                if e.file_name()
+                    .to_string_lossy()
+                    .contains("fault.out.neardup-partial")
+                {
                     std::fs::remove_dir_all(e.path()).unwrap();
                 }
             }
         } else {
             assert_eq!(r.status.code(), Some(2));
-            assert!(String::from_utf8_lossy(&r.stderr).contains("nothing was written there"), "{r:?}");
+            assert!(
+                String::from_utf8_lossy(&r.stderr).contains("nothing was written there"),
+                "{r:?}"
+            );
             no_leftovers(&out);
         }
     }

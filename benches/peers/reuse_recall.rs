@@ -29,7 +29,9 @@ fn main() {
         let texts = if arg == "markov" {
             let chain = Markov::new(&paragraphs_in(&system_text_files())).backoff(0.3);
             let mut rng = Rng(7);
-            (0..3000).map(|_| chain.text(&mut rng, 300).into_bytes()).collect()
+            (0..3000)
+                .map(|_| chain.text(&mut rng, 300).into_bytes())
+                .collect()
         } else {
             match read_folder(&arg) {
                 Ok(t) => t,

@@ -11,9 +11,9 @@
 //! * The manifest is `OUT/.neardup-manifest.jsonl`; an input with that path is refused
 //!   before any work.
 
+use neardup::Report;
 use neardup::corpus::Corpus;
 use neardup::plan::{Action, DedupPlan, passes_through};
-use neardup::Report;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -59,7 +59,10 @@ impl Target {
 
     /// Refuses a corpus with a file where the manifest goes.
     pub fn check_names(&self, corpus: &Corpus) -> Result<(), String> {
-        match corpus.iter().find(|(_, d)| d.path() == Some(Path::new(MANIFEST))) {
+        match corpus
+            .iter()
+            .find(|(_, d)| d.path() == Some(Path::new(MANIFEST)))
+        {
             Some(_) => Err(format!(
                 "--dedup-out: the input holds a file named {MANIFEST}, which the manifest \
                  of the copy would replace"
@@ -93,7 +96,9 @@ impl Target {
         let mut folders = vec![self.tmp.clone()];
         for entry in plan.entries() {
             let doc = corpus.get(entry.doc);
-            let rel = doc.path().map_or_else(|| PathBuf::from(doc.name()), Path::to_path_buf);
+            let rel = doc
+                .path()
+                .map_or_else(|| PathBuf::from(doc.name()), Path::to_path_buf);
             let to = self.tmp.join(&rel);
             match &entry.action {
                 Action::Drop(_) => continue,
@@ -104,7 +109,12 @@ impl Target {
                 && !parent.exists()
             {
                 fs::create_dir_all(parent)?;
-                folders.extend(parent.ancestors().take_while(|p| *p != self.tmp).map(Path::to_path_buf));
+                folders.extend(
+                    parent
+                        .ancestors()
+                        .take_while(|p| *p != self.tmp)
+                        .map(Path::to_path_buf),
+                );
             }
             let mut file = OpenOptions::new().write(true).create_new(true).open(&to)?;
             match &entry.action {

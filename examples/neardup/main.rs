@@ -91,14 +91,18 @@ fn run() -> Result<ExitCode, String> {
     let corpus = match args.loader.load(&args.dir) {
         Ok(c) => c,
         Err(e) => {
-            target.map(dedup::Target::abandon);
+            if let Some(t) = target {
+                t.abandon();
+            }
             return Err(e.to_string());
         }
     };
     if let Some(t) = &target
         && let Err(e) = t.check_names(&corpus)
     {
-        target.map(dedup::Target::abandon);
+        if let Some(t) = target {
+            t.abandon();
+        }
         return Err(e);
     }
     let report = detector.run(&corpus);
@@ -270,7 +274,10 @@ fn write_human<W: Write>(w: &mut W, report: &Report<'_>, det: &Detector) -> io::
         writeln!(w, "  none")?;
     }
     for pair in report.pairs() {
-        let (a, b) = (shown(corpus.get(pair.a).name()), shown(corpus.get(pair.b).name()));
+        let (a, b) = (
+            shown(corpus.get(pair.a).name()),
+            shown(corpus.get(pair.b).name()),
+        );
         writeln!(w, "  {a}  ~  {b}   jaccard {:.3}", pair.jaccard)?;
         for p in pair.passages() {
             writeln!(

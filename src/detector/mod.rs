@@ -56,6 +56,9 @@ pub const DEFAULT_MAX_GROUP: usize = 200;
 pub const DEFAULT_SEED_TOKENS: usize = 5;
 /// The default [`Builder::max_gap`].
 pub const DEFAULT_MAX_GAP: usize = 12;
+/// The largest passage length, fingerprint length, seed or gap a detector accepts, in
+/// tokens.
+pub const MAX_TOKENS: usize = 1 << 24;
 
 /// Settings for a [`Detector`]; made and validated by [`Builder`].
 #[derive(Clone, Debug, PartialEq)]
@@ -123,6 +126,30 @@ impl Config {
     /// Whether repeats inside documents are searched.
     pub fn get_find_repeats(&self) -> bool {
         self.find_repeats
+    }
+    /// Whether passages shared across documents are searched.
+    pub fn get_passage_reuse(&self) -> bool {
+        self.passage_reuse
+    }
+    /// The guaranteed shared run, in tokens (`min_passage_tokens` unless set).
+    pub fn get_fingerprint_tokens(&self) -> usize {
+        self.fingerprint_tokens.unwrap_or(self.min_passage_tokens)
+    }
+    /// Documents above which a fingerprint is boilerplate.
+    pub fn get_boilerplate_docs(&self) -> usize {
+        self.boilerplate_docs
+    }
+    /// The shortest exact run chained into a passage.
+    pub fn get_seed_tokens(&self) -> usize {
+        self.seed_tokens
+    }
+    /// The widest gap inside a passage.
+    pub fn get_max_gap(&self) -> usize {
+        self.max_gap
+    }
+    /// The largest group sharing a band key whose pairs are all checked.
+    pub fn get_max_group(&self) -> usize {
+        self.max_group
     }
 }
 
@@ -294,6 +321,18 @@ impl Builder {
             }
         };
         let aligner = Aligner::new(c.min_passage_tokens)?;
+        // Lengths in tokens beyond these are never useful, and would overflow the
+        // arithmetic that derives windows from them.
+        for (name, value) in [
+            ("min_passage_tokens", c.min_passage_tokens),
+            ("fingerprint_tokens", c.fingerprint_tokens.unwrap_or(2)),
+            ("seed_tokens", c.seed_tokens),
+            ("max_gap", c.max_gap),
+        ] {
+            if value > MAX_TOKENS {
+                return Err(Error::invalid(name, format!("n <= {MAX_TOKENS}"), value));
+            }
+        }
         if c.max_group < 2 {
             return Err(Error::invalid("max_group", "2 <= n", c.max_group));
         }
@@ -630,7 +669,8 @@ impl Detector {
         };
         counts.passage_candidates = passage_candidates;
         counts.identical_documents = copies.len();
-        checked.extend(copies.into_iter().map(|p| (Some(p), false, false)));
+        // A copy's pair was not found by passages: it counts as proposed directly.
+        checked.extend(copies.into_iter().map(|p| (Some(p), true, false)));
         checked.sort_by_key(|c| c.0.as_ref().map(|p| (p.a, p.b)));
         {
             for (outcome, lsh, fingerprinted) in checked {
@@ -797,9 +837,7 @@ impl Detector {
     }
 
     fn fingerprint_tokens(&self) -> usize {
-        self.config
-            .fingerprint_tokens
-            .unwrap_or(self.config.min_passage_tokens)
+        self.config.get_fingerprint_tokens()
     }
 
     fn stage_one(&self, scratch: &mut Scratch, bytes: &[u8], ok: bool) -> Signed {
@@ -980,6 +1018,25 @@ mod tests {
                 Detector::builder().false_negative_weight(1.0),
                 "'false_negative_weight'",
             ),
+            (
+                Detector::builder().fingerprint_tokens(1),
+                "'fingerprint_tokens'",
+            ),
+            (
+                Detector::builder().fingerprint_tokens(usize::MAX),
+                "'fingerprint_tokens'",
+            ),
+            (
+                Detector::builder().min_passage_tokens(usize::MAX),
+                "'min_passage_tokens'",
+            ),
+            (
+                Detector::builder().boilerplate_docs(1),
+                "'boilerplate_docs'",
+            ),
+            (Detector::builder().seed_tokens(0), "'seed_tokens'"),
+            (Detector::builder().max_gap(usize::MAX), "'max_gap'"),
+            (Detector::builder().max_group(1), "'max_group'"),
         ];
         for (builder, name) in cases {
             let e = builder.clone().build().unwrap_err().to_string();
