@@ -331,6 +331,24 @@ fn bench_pathological(c: &mut Criterion) {
         b.iter(|| black_box(det.run(&identical).summary()))
     });
 
+    // Copies of one 240 KB text: grouped by a content hash before any pairwise work, so
+    // 2,000 copies cost ten times 200 (same MB/s), not a hundred times.
+    let mut rng = Rng(73);
+    let long = text(&mut rng, 40_000);
+    assert!((230_000..250_000).contains(&long.len()), "{}", long.len());
+    for n in [200usize, 2_000] {
+        let mut copies = Corpus::new();
+        for i in 0..n {
+            copies.add(format!("{i}"), long.clone());
+        }
+        let s = det.run(&copies).summary();
+        assert_eq!((s.clusters, s.pairs, s.identical_documents), (1, n - 1, n - 1));
+        g.throughput(Throughput::Bytes(corpus_bytes(&copies)));
+        g.bench_with_input(BenchmarkId::new("identical-240kb-copies", n), &n, |b, _| {
+            b.iter(|| black_box(det.run(&copies).summary()))
+        });
+    }
+
     // Every document carries the same boilerplate paragraph: its fingerprints are capped,
     // it makes no pair on its own (only documents that also share the word before it do),
     // and the cost stays that of the documents alone.

@@ -404,6 +404,7 @@ fn chains_say_how_they_join_with_real_numbers() {
     std::fs::write(dir.join("a.txt"), &a).unwrap();
     std::fs::write(dir.join("b.txt"), &b).unwrap();
     std::fs::write(dir.join("c.txt"), &c).unwrap();
+    let before = tree(&dir);
     let out = dir.with_extension("out");
     let _ = std::fs::remove_dir_all(&out);
     let r = run(&[
@@ -415,6 +416,7 @@ fn chains_say_how_they_join_with_real_numbers() {
         dir.to_str().unwrap(),
     ]);
     assert!(r.status.success(), "{r:?}");
+    assert_eq!(tree(&dir), before, "the input is never written");
     let pairs: Vec<(String, String)> = json_lines(&r)
         .iter()
         .filter(|l| l["type"] == "pair")

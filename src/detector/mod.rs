@@ -418,7 +418,7 @@ fn first_copies(docs: &[(&[u8], bool)]) -> Vec<usize> {
 }
 
 /// What stage 1 keeps of a document.
-#[derive(Clone, Default)]
+#[derive(Default)]
 struct Signed {
     tokens: usize,
     /// From the first token's first byte to the last token's last byte.
@@ -427,6 +427,19 @@ struct Signed {
     /// For passage search (empty when it is off).
     reuse: Reusable,
     repeats: Vec<RepeatedPassage>,
+}
+
+impl Signed {
+    /// What a copy of this text keeps: a copy takes no part in LSH or passage search,
+    /// so it costs its repeats alone, not the signature and fingerprints again.
+    fn for_copy(&self) -> Signed {
+        Signed {
+            tokens: self.tokens,
+            whole: self.whole,
+            repeats: self.repeats.clone(),
+            ..Signed::default()
+        }
+    }
 }
 
 impl AsMut<Reusable> for Signed {
@@ -557,7 +570,7 @@ impl Detector {
                 done[k]
                     .as_ref()
                     .expect("the first copy comes before")
-                    .clone()
+                    .for_copy()
             });
         }
         signed.reverse();
