@@ -342,7 +342,10 @@ fn bench_pathological(c: &mut Criterion) {
             copies.add(format!("{i}"), long.clone());
         }
         let s = det.run(&copies).summary();
-        assert_eq!((s.clusters, s.pairs, s.identical_documents), (1, n - 1, n - 1));
+        assert_eq!(
+            (s.clusters, s.pairs, s.identical_documents),
+            (1, n - 1, n - 1)
+        );
         g.throughput(Throughput::Bytes(corpus_bytes(&copies)));
         g.bench_with_input(BenchmarkId::new("identical-240kb-copies", n), &n, |b, _| {
             b.iter(|| black_box(det.run(&copies).summary()))

@@ -282,30 +282,43 @@ impl Report<'_> {
                 cuts: Vec::new(),
             })
             .collect();
-        let pairs: Vec<(DocId, DocId, f64)> =
+        let mut pairs: Vec<(DocId, DocId, f64)> =
             self.pairs.iter().map(|p| (p.a, p.b, p.jaccard)).collect();
+        pairs.sort_unstable_by_key(|p| (p.0, p.1));
+        let neighbours = neighbours(corpus.len(), &pairs);
+        let mut parent: Vec<Option<DocId>> = vec![None; corpus.len()];
         let k = self.detector.config().get_shingle_size();
         for cluster in &self.clusters {
             let members = cluster.members();
             let kept = chosen(members, &policy.keep, |d| corpus.get(d).len());
-            let paths = chains_from(kept, members, &pairs);
-            for &m in members.iter().filter(|&&m| m != kept) {
-                let (a, b) = (corpus.get(kept).bytes(), corpus.get(m).bytes());
-                let identical = a == b;
-                let known = pairs
-                    .iter()
-                    .find(|p| (p.0, p.1) == (kept.min(m), kept.max(m)))
-                    .map(|p| p.2);
-                let jaccard = if identical {
-                    1.0
-                } else {
-                    known.unwrap_or_else(|| jaccard(a, b, k))
+            shortest_chains(kept, &neighbours, &mut parent);
+            let bytes = corpus.get(kept).bytes();
+            let known = |m: DocId| {
+                let key = (kept.min(m), kept.max(m));
+                let at = pairs.binary_search_by_key(&key, |p| (p.0, p.1)).ok()?;
+                Some(pairs[at].2)
+            };
+            // The kept text's shingles, made once if some member was not paired with it.
+            let dropped: Vec<DocId> = members.iter().copied().filter(|&m| m != kept).collect();
+            let kept_set = std::sync::OnceLock::new();
+            let found = crate::par::map(&dropped, |&m| {
+                let other = corpus.get(m).bytes();
+                let identical = other == bytes;
+                let jaccard = match (identical, known(m)) {
+                    (true, _) => 1.0,
+                    (false, Some(j)) => j,
+                    (false, None) => kept_set
+                        .get_or_init(|| shingles(bytes, k))
+                        .jaccard(&shingles(other, k)),
                 };
+                (identical, jaccard)
+            });
+            for (&m, (identical, jaccard)) in dropped.iter().zip(found) {
                 entries[m.index()].action = Action::Drop(Dropped {
                     kept,
                     jaccard,
                     identical,
-                    via: paths(m),
+                    via: chain_to(m, kept, &parent),
                 });
             }
         }
@@ -387,57 +400,53 @@ fn chosen(members: &[DocId], keep: &Keep, len: impl Fn(DocId) -> u64) -> DocId {
     *best.expect("a cluster has members")
 }
 
-/// For the members of one cluster, the documents between `from` and each member on the
-/// shortest chain of confirmed pairs (breadth first over `pairs`, neighbours in corpus
-/// order, so the chain is the same on every run).
-fn chains_from(
-    from: DocId,
-    members: &[DocId],
-    pairs: &[(DocId, DocId, f64)],
-) -> impl Fn(DocId) -> Vec<DocId> {
-    let index = |d: DocId| members.binary_search(&d).ok();
-    let mut next: Vec<Vec<usize>> = vec![Vec::new(); members.len()];
+/// Every document's partners in confirmed pairs, in corpus order.
+fn neighbours(n: usize, pairs: &[(DocId, DocId, f64)]) -> Vec<Vec<DocId>> {
+    let mut next = vec![Vec::new(); n];
     for &(a, b, _) in pairs {
-        if let (Some(i), Some(j)) = (index(a), index(b)) {
-            next[i].push(j);
-            next[j].push(i);
-        }
+        next[a.index()].push(b);
+        next[b.index()].push(a);
     }
-    let mut parent: Vec<Option<usize>> = vec![None; members.len()];
-    let start = index(from).expect("the kept document is a member");
-    let mut queue = VecDeque::from([start]);
-    parent[start] = Some(start);
-    while let Some(i) = queue.pop_front() {
-        next[i].sort_unstable();
-        for &j in &next[i] {
-            if parent[j].is_none() {
-                parent[j] = Some(i);
-                queue.push_back(j);
+    for list in &mut next {
+        list.sort_unstable();
+    }
+    next
+}
+
+/// Breadth first from `from` over confirmed pairs: `parent` of every document of its
+/// cluster becomes its neighbour one step closer to `from` (neighbours in corpus order,
+/// so the chains are the same on every run). Clusters are disjoint, so one `parent`
+/// serves them all.
+fn shortest_chains(from: DocId, next: &[Vec<DocId>], parent: &mut [Option<DocId>]) {
+    let mut queue = VecDeque::from([from]);
+    parent[from.index()] = Some(from);
+    while let Some(d) = queue.pop_front() {
+        for &e in &next[d.index()] {
+            if parent[e.index()].is_none() {
+                parent[e.index()] = Some(d);
+                queue.push_back(e);
             }
         }
     }
-    let members = members.to_vec();
-    move |m: DocId| {
-        let mut via = Vec::new();
-        let Ok(mut i) = members.binary_search(&m) else {
-            return via;
-        };
-        while let Some(p) = parent[i].filter(|&p| p != start && p != i) {
-            via.push(members[p]);
-            i = p;
-        }
-        via.reverse();
-        via
-    }
 }
 
-/// The exact Jaccard of the shingle sets of two texts.
-fn jaccard(a: &[u8], b: &[u8], k: usize) -> f64 {
-    let set = |t: &[u8]| {
-        let tokens: Vec<_> = text::tokens(t).collect();
-        ShingleSet::new(&tokens, k)
-    };
-    set(a).jaccard(&set(b))
+/// The documents between `kept` and `m` on the chain [`shortest_chains`] found, from
+/// `kept`'s side.
+fn chain_to(m: DocId, kept: DocId, parent: &[Option<DocId>]) -> Vec<DocId> {
+    let mut via = Vec::new();
+    let mut at = m;
+    while let Some(p) = parent[at.index()].filter(|&p| p != kept && p != at) {
+        via.push(p);
+        at = p;
+    }
+    via.reverse();
+    via
+}
+
+/// The shingle set of a text.
+fn shingles(bytes: &[u8], k: usize) -> ShingleSet {
+    let tokens: Vec<_> = text::tokens(bytes).collect();
+    ShingleSet::new(&tokens, k)
 }
 
 /// Cuts sorted by span, overlapping ones merged (the earlier one's first copy stays).

@@ -340,6 +340,35 @@ fn dedup_out_writes_a_cleaned_copy_and_a_manifest() {
     assert_eq!(summary["passage_groups"], 0);
 }
 
+/// `--keep longest` keeps the longer file of a cluster; `--keep` alone is refused.
+#[test]
+fn keep_longest_keeps_the_longer_file() {
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo");
+    let len = |name: &str| std::fs::metadata(demo.join(name)).unwrap().len();
+    let (opening, reprint) = ("library-opening.txt", "library-reprint.txt");
+    assert_ne!(len(opening), len(reprint));
+    let (longer, shorter) = if len(opening) > len(reprint) {
+        (opening, reprint)
+    } else {
+        (reprint, opening)
+    };
+    let before = tree(&demo);
+    let out = scratch_dir("keep-longest").join("out");
+    let r = run(&["--keep", "longest", "--dedup-out", out.to_str().unwrap()]);
+    assert!(r.status.success(), "{r:?}");
+    assert_eq!(tree(&demo), before, "the input is unchanged");
+    let m = manifest(&out);
+    let line = m.iter().find(|l| l["path"] == shorter).unwrap();
+    assert_eq!(line["action"], "removed");
+    assert_eq!(line["kept"], longer);
+    assert!(out.join(longer).exists() && !out.join(shorter).exists());
+    let bad = run(&["--keep", "newest", "--dedup-out", out.to_str().unwrap()]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("'--keep'"));
+    let alone = run(&["--keep", "longest"]);
+    assert_eq!(alone.status.code(), Some(2));
+}
+
 /// A paragraph repeated 5,000 times keeps one copy, and the copy has no repeat left.
 #[test]
 fn cutting_repeats_reaches_a_fixed_point() {

@@ -94,6 +94,7 @@ impl Target {
     fn write_all(&self, dir: &Path, report: &Report<'_>, plan: &DedupPlan) -> io::Result<()> {
         let corpus = report.corpus();
         let mut folders = vec![self.tmp.clone()];
+        let mut written = Vec::new();
         for entry in plan.entries() {
             let doc = corpus.get(entry.doc);
             let rel = doc
@@ -123,8 +124,10 @@ impl Target {
                     io::copy(&mut File::open(dir.join(&rel))?, &mut file)?;
                 }
             }
-            file.sync_all()?;
+            written.push(to);
         }
+        // Flushed once all are written: the disk takes the writes together.
+        sync_files(&written)?;
         let mut manifest = BufWriter::new(
             OpenOptions::new()
                 .write(true)
@@ -144,6 +147,28 @@ impl Target {
         fs::rename(&self.tmp, &self.out)?;
         sync_folder(self.out.parent().unwrap_or(Path::new(".")))
     }
+}
+
+/// Flushes the files to disk, several at a time (each flush mostly waits on the disk).
+fn sync_files(paths: &[PathBuf]) -> io::Result<()> {
+    const THREADS: usize = 16;
+    let per = paths.len().div_ceil(THREADS).max(1);
+    std::thread::scope(|s| {
+        let jobs: Vec<_> = paths
+            .chunks(per)
+            .map(|chunk| {
+                s.spawn(move || {
+                    chunk
+                        .iter()
+                        .try_for_each(|p| OpenOptions::new().write(true).open(p)?.sync_all())
+                })
+            })
+            .collect();
+        jobs.into_iter().try_for_each(|j| {
+            j.join()
+                .unwrap_or_else(|_| Err(io::Error::other("sync failed")))
+        })
+    })
 }
 
 /// Flushes a folder's entries to disk (where the platform can).

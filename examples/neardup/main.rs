@@ -12,7 +12,7 @@
 mod dedup;
 
 use neardup::corpus::{Loader, SkipReason, Status};
-use neardup::plan::Policy;
+use neardup::plan::{Keep, Policy};
 use neardup::text::{LineIndex, Span};
 use neardup::{Detector, Report};
 use std::io::{self, BufWriter, Write};
@@ -46,6 +46,8 @@ Options:
                             OUT/.neardup-manifest.jsonl saying what was done to each file
                             and why; written to a temporary folder beside OUT and moved
                             into place only when complete, so a failed run leaves no OUT
+  --keep first|longest      with --dedup-out, which file of a cluster is kept: the first by
+                            path, or the longest (the first of them on a tie) [default: first]
   --cut-passages            with --dedup-out, also cut the later copies of passages shared
                             or repeated (the first copy in a kept file stays)
   --exact                   exact passages only (no edit-tolerant chaining)
@@ -61,6 +63,7 @@ struct Args {
     builder: neardup::Builder,
     loader: Loader,
     dedup_out: Option<PathBuf>,
+    keep: Option<Keep>,
     cut_passages: bool,
 }
 
@@ -82,6 +85,9 @@ fn run() -> Result<ExitCode, String> {
     let detector = args.builder.build().map_err(|e| e.to_string())?;
     if args.cut_passages && args.dedup_out.is_none() {
         return Err("--cut-passages needs --dedup-out OUT".into());
+    }
+    if args.keep.is_some() && args.dedup_out.is_none() {
+        return Err("--keep needs --dedup-out OUT".into());
     }
     // OUT is checked, and its temporary sibling made, before any work.
     let target = match &args.dedup_out {
@@ -122,7 +128,9 @@ fn run() -> Result<ExitCode, String> {
     }
 
     if let Some(target) = target {
-        let policy = Policy::new().cut_passages(args.cut_passages);
+        let policy = Policy::new()
+            .keep(args.keep.clone().unwrap_or_default())
+            .cut_passages(args.cut_passages);
         let plan = report.dedup_plan(&policy).map_err(|e| e.to_string())?;
         target.write(&args.dir, &report, &plan)?;
     }
@@ -150,6 +158,7 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Option<Args>, Stri
         builder: Detector::builder(),
         loader: Loader::new(),
         dedup_out: None,
+        keep: None,
         cut_passages: false,
     };
     let mut dir_given = false;
@@ -174,6 +183,18 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Option<Args>, Stri
             "--exact" => b.max_gap(0),
             "--cut-passages" => {
                 args.cut_passages = true;
+                b
+            }
+            "--keep" => {
+                args.keep = Some(match value(&arg)?.as_str() {
+                    "first" => Keep::First,
+                    "longest" => Keep::Longest,
+                    v => {
+                        return Err(format!(
+                            "invalid value for '--keep': '{v}' (first or longest)"
+                        ));
+                    }
+                });
                 b
             }
             "--dedup-out" => {
