@@ -156,8 +156,9 @@ pub struct Summary {
     /// Pairs the LSH index proposed (near-duplicate candidates), all checked with exact
     /// Jaccard.
     pub candidate_pairs: usize,
-    /// Pairs that share a passage fingerprint (passage candidates), all aligned around
-    /// their shared fingerprints. A pair may be both kinds of candidate.
+    /// Pairs that share two passage fingerprints in a consistent order, or one long one
+    /// (passage candidates): near-duplicates among them are aligned whole, the others
+    /// around their shared fingerprints. A pair may be both kinds of candidate.
     pub passage_candidates: usize,
     /// Passage candidates that turned out to share at least one passage.
     pub passage_candidates_with_passages: usize,

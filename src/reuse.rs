@@ -569,8 +569,9 @@ impl FingerprintIndex {
 
     /// As [`new`](FingerprintIndex::new), with boilerplate counted by containment: a
     /// shared fingerprint is boilerplate when more than `max_docs` documents contain its
-    /// window anywhere, selected or not. `windows(doc, out)` appends to `out` the hash of
-    /// every window of document `doc` (short and long). Winnowing selects a window near
+    /// window anywhere, selected or not. `windows(doc, out)` appends to `out` the hashes of
+    /// the windows of document `doc` to count (the detector gives every short window of
+    /// the documents that hold boilerplate, and none of the others). Winnowing selects a window near
     /// the edge of common text in some of the documents that hold it and not in others;
     /// counted by selection, such a window of a footer held by a thousand documents could
     /// look rare.

@@ -2,16 +2,19 @@
 //!
 //! # Stages of [`Detector::run`]
 //!
-//! 1. Per distinct text, in parallel (identical texts share the result): tokens
-//!    ([`crate::text`]), shingles ([`crate::shingle`]), a MinHash signature
-//!    ([`crate::minhash`]) and its b LSH band keys ([`crate::lsh`]), the passages repeated
-//!    inside it ([`crate::align`]), and with passage reuse its fingerprints and a
+//! 1. Identical texts are grouped by a content hash (xxh3, then a byte comparison), so
+//!    a copy costs one hash and one comparison: it is paired with the first document of
+//!    the same bytes (Jaccard 1, one passage over the whole text) and takes no part in
+//!    the stages below. Per distinct text, in parallel: tokens ([`crate::text`]),
+//!    shingles ([`crate::shingle`]), a MinHash signature ([`crate::minhash`]) and its b
+//!    LSH band keys ([`crate::lsh`]), the passages repeated inside it
+//!    ([`crate::align`]), and with passage reuse its fingerprints and a
 //!    one-byte-per-slot sketch of its signature ([`crate::reuse`]).
-//! 2. The `(band key, id)` rows of all documents are sorted; ids that share a key are
-//!    candidate pairs ([`lsh::pairs_sharing_a_key`], the same pairs an [`LshIndex`] gives).
-//!    A key shared by more than [`Builder::max_group`] documents contributes only the pairs
-//!    of its first document with each other one, so 10,000 identical texts cost 9,999
-//!    pairs, not 50 million, and still form one cluster.
+//! 2. The `(band key, id)` rows of the distinct texts are sorted; ids that share a key
+//!    are candidate pairs ([`lsh::pairs_sharing_a_key`], the same pairs an [`LshIndex`]
+//!    gives). A key shared by more than [`Builder::max_group`] texts contributes only
+//!    the pairs of its first holder with each other one (a star: 1,000 near-copies of
+//!    one page cost 999 candidates, not 499,500), and they still form one cluster.
 //! 3. With passage reuse: boilerplate fingerprints are found, the documents that hold
 //!    some are fingerprinted again around it, and an inverted index
 //!    ([`reuse::FingerprintIndex`]) gives the pairs that share two fingerprints in a
@@ -237,9 +240,10 @@ impl Builder {
     }
 
     /// The largest group of documents sharing one LSH band key whose pairs are all
-    /// checked, at least 2. Default 200. A larger group (many copies of one text) is
+    /// checked, at least 2. Default 200. A larger group (many near-copies of one text) is
     /// checked as a star: its first document against each other one. The group still forms
-    /// one cluster, but pairs among the other members are not listed.
+    /// one cluster, but pairs among the other members are not listed. (Identical copies
+    /// never reach this stage: each is paired with the first copy of its bytes.)
     pub fn max_group(mut self, n: usize) -> Builder {
         self.config.max_group = n;
         self
@@ -274,7 +278,10 @@ impl Builder {
 
     /// A fingerprint held by more than this many documents is boilerplate: it proposes
     /// no pair and seeds no passage (a passage seeded elsewhere still runs through it),
-    /// at least 2. Default 50.
+    /// at least 2. Default 50. Documents are counted as distinct texts (identical copies
+    /// once). In the documents that hold some boilerplate, every window is counted, not
+    /// only the winnowed ones, so a window that more than this many of them contain is
+    /// boilerplate wherever it sits.
     pub fn boilerplate_docs(mut self, n: usize) -> Builder {
         self.config.boilerplate_docs = n;
         self
