@@ -47,9 +47,7 @@ impl Aligner {
     /// assert_eq!((chains[0].start(), chains[0].end()), ((300, 700), (310, 710)));
     /// ```
     ///
-    /// # Panics
-    ///
-    /// When `seed` is 0 (a caller bug; the detector validates its settings).
+    /// A `seed` of 0 is taken as 1.
     pub fn chains_around(
         &self,
         a: &[u64],
@@ -58,8 +56,7 @@ impl Aligner {
         seed: usize,
         max_gap: usize,
     ) -> Vec<Chain> {
-        assert!(seed > 0, "seed must be at least 1");
-        let seed = seed.min(self.min_tokens);
+        let seed = seed.clamp(1, self.min_tokens);
         let mut chains: Vec<Chain> = Vec::new();
         for run in anchor_runs(a, b, anchors) {
             if run.len < seed || chains.iter().any(|c| c.runs.contains(&run)) {

@@ -176,23 +176,15 @@ impl Aligner {
     /// matching tokens are kept. With `max_gap` 0 and `seed` = `min_tokens` this is exactly
     /// [`shared`](Aligner::shared), one run per chain.
     ///
-    /// # Panics
-    ///
-    /// When `seed` is 0 (a caller bug; the detector validates its settings).
+    /// A `seed` of 0 is taken as 1.
     pub fn chains(&self, a: &[u64], b: &[u64], seed: usize, max_gap: usize) -> Vec<Chain> {
-        assert!(seed > 0, "seed must be at least 1");
-        let mut chains = self.all_chains(a, b, seed, max_gap);
-        chains.retain(|c| c.matched >= self.min_tokens);
-        chains
-    }
-
-    /// [`chains`](Aligner::chains) before the length filter: every chain of seed runs.
-    fn all_chains(&self, a: &[u64], b: &[u64], seed: usize, max_gap: usize) -> Vec<Chain> {
-        let runs = self.one_to_one(a, b, seed.min(self.min_tokens));
-        chain_runs(runs, |c, run| {
+        let runs = self.one_to_one(a, b, seed.clamp(1, self.min_tokens));
+        let mut chains = chain_runs(runs, |c, run| {
             let (end_a, end_b) = c.end();
             run.b >= end_b && run.a - end_a <= max_gap && run.b - end_b <= max_gap
-        })
+        });
+        chains.retain(|c| c.matched >= self.min_tokens);
+        chains
     }
 
     /// Maximal exact matches of at least `min` tokens, taken longest first, one to one.
@@ -261,14 +253,10 @@ impl Aligner {
     /// Edit-tolerant repeats inside `t`: exact repeats of at least `seed` tokens (as
     /// [`repeats`](Aligner::repeats) finds them), chained as in
     /// [`chains`](Aligner::chains) while the first copy stays before the later one; chains
-    /// with at least `min_tokens` matching tokens are kept, sorted by later copy.
-    ///
-    /// # Panics
-    ///
-    /// When `seed` is 0.
+    /// with at least `min_tokens` matching tokens are kept, sorted by later copy. A `seed`
+    /// of 0 is taken as 1.
     pub fn repeat_chains(&self, t: &[u64], seed: usize, max_gap: usize) -> Vec<Chain> {
-        assert!(seed > 0, "seed must be at least 1");
-        let mut runs = self.repeats_min(t, seed.min(self.min_tokens));
+        let mut runs = self.repeats_min(t, seed.clamp(1, self.min_tokens));
         runs.sort_unstable_by_key(|r| (r.b, r.a));
         let mut chains = chain_runs(runs, |c, run| {
             let ((_, start_b), (end_a, end_b)) = (c.start(), c.end());

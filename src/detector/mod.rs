@@ -449,18 +449,6 @@ impl Signed {
     }
 }
 
-impl AsMut<Reusable> for Signed {
-    fn as_mut(&mut self) -> &mut Reusable {
-        &mut self.reuse
-    }
-}
-
-impl AsMut<Reusable> for Reusable {
-    fn as_mut(&mut self) -> &mut Reusable {
-        self
-    }
-}
-
 impl Detector {
     /// A builder with every setting at its default.
     pub fn builder() -> Builder {
@@ -597,7 +585,9 @@ impl Detector {
             let layout = self.fingerprint_layout();
             let long = reuse::long_layout(self.fingerprint_tokens());
             let around: Vec<bool> = crate::par::map(&prints, |p| common.holds_any(p));
-            self.keep_tokens(&docs, &first, &mut signed, &around);
+            let mut reusable: Vec<&mut Reusable> =
+                signed.iter_mut().map(|s| &mut s.reuse).collect();
+            self.keep_tokens(&docs, &first, &mut reusable, &around);
             crate::par::for_each_mut(&mut prints, |i, p| {
                 if around[i] {
                     let hashes = signed[i].reuse.hashes();
@@ -656,7 +646,12 @@ impl Detector {
             }
         }
         if self.config.passage_reuse {
-            self.keep_tokens(&docs, &first, &mut kept, &wanted);
+            self.keep_tokens(
+                &docs,
+                &first,
+                &mut kept.iter_mut().collect::<Vec<_>>(),
+                &wanted,
+            );
         }
 
         // Every candidate pair checked once: the candidates of a block of documents are
@@ -822,16 +817,16 @@ impl Detector {
 
     /// Keeps the token hashes of every document that is `wanted` and has none yet: made
     /// once per distinct text (copies share them), in parallel.
-    fn keep_tokens<T: AsMut<Reusable>>(
+    fn keep_tokens(
         &self,
         docs: &[(&[u8], bool)],
         first: &[usize],
-        items: &mut [T],
+        items: &mut [&mut Reusable],
         wanted: &[bool],
     ) {
         let mut need = vec![false; docs.len()];
         for i in 0..docs.len() {
-            if wanted[i] && !items[i].as_mut().is_kept() {
+            if wanted[i] && !items[i].is_kept() {
                 need[first[i]] = true;
             }
         }
@@ -844,9 +839,9 @@ impl Detector {
         for i in 0..docs.len() {
             if let Some(h) = &by_first[first[i]]
                 && wanted[i]
-                && !items[i].as_mut().is_kept()
+                && !items[i].is_kept()
             {
-                items[i].as_mut().keep(h.clone());
+                items[i].keep(h.clone());
             }
         }
     }
