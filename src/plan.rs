@@ -145,6 +145,9 @@ pub struct Entry {
     pub doc: DocId,
     /// Keep, drop or pass it.
     pub action: Action,
+    /// The index of its cluster in [`Report::clusters`] (a document with no
+    /// near-duplicate is in none).
+    pub cluster: Option<usize>,
     /// For a kept document, the ranges to cut, sorted and disjoint.
     pub cuts: Vec<Cut>,
 }
@@ -199,6 +202,10 @@ impl DedupPlan {
     pub fn write_json_lines<W: Write>(&self, report: &Report<'_>, mut w: W) -> io::Result<()> {
         let corpus = report.corpus();
         let name = |id: DocId| crate::report::json_str(corpus.get(id).name());
+        let cluster = |e: &Entry| {
+            e.cluster
+                .map_or_else(|| "null".to_owned(), |c| c.to_string())
+        };
         for e in &self.entries {
             let path = name(e.doc);
             match &e.action {
@@ -207,7 +214,8 @@ impl DedupPlan {
                         - spans(&e.cuts).iter().map(|s| s.len() as u64).sum::<u64>();
                     writeln!(
                         w,
-                        "{{\"path\":{path},\"action\":\"kept\",\"bytes\":{kept}}}"
+                        "{{\"path\":{path},\"action\":\"kept\",\"bytes\":{kept},\"cluster\":{}}}",
+                        cluster(e)
                     )?;
                     for c in &e.cuts {
                         writeln!(
@@ -227,7 +235,7 @@ impl DedupPlan {
                     writeln!(
                         w,
                         "{{\"path\":{path},\"action\":\"removed\",\"reason\":\"{}\",\"kept\":{},\
-                         \"jaccard\":{},\"via\":[{}]}}",
+                         \"jaccard\":{},\"via\":[{}],\"cluster\":{}}}",
                         if d.identical {
                             "identical"
                         } else {
@@ -235,7 +243,8 @@ impl DedupPlan {
                         },
                         name(d.kept),
                         d.jaccard,
-                        via.join(",")
+                        via.join(","),
+                        cluster(e)
                     )?;
                 }
                 Action::Pass(reason) => {
@@ -279,6 +288,7 @@ impl Report<'_> {
                     Status::Ok => Action::Keep,
                     Status::Skipped(r) => Action::Pass(r.clone()),
                 },
+                cluster: None,
                 cuts: Vec::new(),
             })
             .collect();
@@ -288,8 +298,11 @@ impl Report<'_> {
         let neighbours = neighbours(corpus.len(), &pairs);
         let mut parent: Vec<Option<DocId>> = vec![None; corpus.len()];
         let k = self.detector.config().get_shingle_size();
-        for cluster in &self.clusters {
+        for (c, cluster) in self.clusters.iter().enumerate() {
             let members = cluster.members();
+            for &m in members {
+                entries[m.index()].cluster = Some(c);
+            }
             let kept = chosen(members, &policy.keep, |d| corpus.get(d).len());
             shortest_chains(kept, &neighbours, &mut parent);
             let bytes = corpus.get(kept).bytes();

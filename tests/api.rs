@@ -491,6 +491,8 @@ fn dedup_plans_follow_their_policy() {
     let report = Detector::builder().build().unwrap().run(&corpus);
     let kept_of = |keep: Keep| -> Vec<Option<usize>> {
         let plan = report.dedup_plan(&Policy::new().keep(keep)).unwrap();
+        let clusters: Vec<Option<usize>> = plan.entries().iter().map(|e| e.cluster).collect();
+        assert_eq!(clusters, [Some(0), Some(0), Some(0), None]);
         plan.entries()
             .iter()
             .map(|e| match &e.action {

@@ -313,6 +313,12 @@ fn dedup_out_writes_a_cleaned_copy_and_a_manifest() {
         ]
     );
     assert_eq!(manifest[6]["kept"], "library-opening.txt");
+    assert_eq!(manifest[6]["cluster"], 0);
+    assert_eq!(
+        manifest[5]["cluster"], 0,
+        "the kept member names its cluster too"
+    );
+    assert!(manifest[0]["cluster"].is_null());
     assert_eq!(manifest[6]["reason"], "near-duplicate");
     assert!(manifest[6]["jaccard"].as_f64().unwrap() >= 0.8);
     assert_eq!(manifest[4]["first"]["path"], "allotment-water.txt");

@@ -82,6 +82,8 @@ proptest! {
                 }
                 Action::Drop(d) => {
                     prop_assert!(plan.entry(d.kept).action == Action::Keep);
+                    prop_assert!(e.cluster.is_some());
+                    prop_assert_eq!(e.cluster, plan.entry(d.kept).cluster);
                     prop_assert!(d.jaccard.is_finite() && (0.0..=1.0).contains(&d.jaccard));
                     prop_assert!(e.cuts.is_empty());
                 }
