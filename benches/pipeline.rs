@@ -145,7 +145,7 @@ fn bench_lsh(c: &mut Criterion) {
         .iter()
         .map(|(_, d)| det.sign(d.bytes()).unwrap())
         .collect();
-    let config = lsh::Config::for_threshold(0.8, 128).unwrap();
+    let config = lsh::Layout::for_threshold(0.8, 128).unwrap();
     let build = || {
         let mut index = LshIndex::new(config);
         for (i, s) in sigs.iter().enumerate() {

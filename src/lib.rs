@@ -78,7 +78,7 @@ repeats over any `u64` token sequence) and [`cluster::UnionFind`].
 Every hash is xxh3 with an explicit seed, never `std`'s random hasher; output is sorted.
 The same corpus and configuration give a byte-identical report on every run, thread count
 and platform. Signatures ([`Signature::to_bytes`]) and band keys
-([`lsh::Config::band_keys`]) are plain, stable values, so signing can be sharded across
+([`lsh::Layout::band_keys`]) are plain, stable values, so signing can be sharded across
 machines and band keys grouped by another engine, with verification done here.
 
 # Performance
@@ -113,11 +113,11 @@ pub mod text;
 
 pub use crate::align::Aligner;
 pub use crate::corpus::{Corpus, DocId};
-pub use crate::detector::{Builder, Detector};
+pub use crate::detector::{Detector, DetectorBuilder, Settings};
 pub use crate::error::{Error, ErrorKind};
 pub use crate::lsh::LshIndex;
 pub use crate::minhash::{MinHasher, Signature};
-pub use crate::report::{Pair, Passage, Report};
+pub use crate::report::{Comparison, Pair, Passage, Report};
 pub use crate::text::Span;
 
 /// A `Result` with this crate's [`Error`].

@@ -13,13 +13,13 @@
 //! P(s) = 1 - (1 - s^r)^b
 //! ```
 //!
-//! an S-curve that rises steeply near `(1/b)^(1/r)`. [`Config::for_threshold`] picks b and
+//! an S-curve that rises steeply near `(1/b)^(1/r)`. [`Layout::for_threshold`] picks b and
 //! r as datasketch does, by minimizing the weighted error `w·FN + (1-w)·FP`, where FP is
 //! the area under P(s) for s below the threshold and FN the area above P(s) for s above
 //! it; but with `w = 0.95` ([`DEFAULT_FALSE_NEGATIVE_WEIGHT`]) rather than 0.5, because
 //! every candidate is verified exactly here and only false negatives lose results.
 //!
-//! Band keys are plain `u64`s, the same on every platform ([`Config::band_keys`]): they can
+//! Band keys are plain `u64`s, the same on every platform ([`Layout::band_keys`]): they can
 //! be grouped by any engine (Spark, DuckDB, DataFusion) and the pairs verified here.
 //!
 //! # Cost
@@ -48,19 +48,21 @@ pub const DEFAULT_FALSE_NEGATIVE_WEIGHT: f64 = 0.95;
 /// The base seed of band-key hashes. Part of the stable format.
 pub const BAND_SEED: u64 = 0x6e65_6172_6475_7032; // "neardup2"
 
-/// Bands and rows of an LSH index.
+/// Bands and rows of an LSH index, over signatures of one hasher (its length and seed).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Config {
+pub struct Layout {
     bands: usize,
     rows: usize,
     num_hashes: usize,
+    seed: u64,
 }
 
-impl Config {
-    /// An explicit layout of `bands` x `rows` over signatures of `num_hashes` slots.
+impl Layout {
+    /// An explicit layout of `bands` x `rows` over signatures of `num_hashes` slots made
+    /// with the default seed ([`with_seed`](Layout::with_seed) for another).
     ///
     /// Errors unless `bands >= 1`, `rows >= 1` and `bands * rows <= num_hashes`.
-    pub fn new(bands: usize, rows: usize, num_hashes: usize) -> Result<Config, Error> {
+    pub fn new(bands: usize, rows: usize, num_hashes: usize) -> Result<Layout, Error> {
         if bands == 0 || bands > num_hashes {
             return Err(Error::invalid(
                 "bands",
@@ -77,11 +79,18 @@ impl Config {
                 rows,
             ));
         }
-        Ok(Config {
+        Ok(Layout {
             bands,
             rows,
             num_hashes,
+            seed: crate::minhash::DEFAULT_SEED,
         })
+    }
+
+    /// The same layout over signatures made with `seed`.
+    pub fn with_seed(mut self, seed: u64) -> Layout {
+        self.seed = seed;
+        self
     }
 
     /// The layout that minimizes `w·FN + (1-w)·FP` around `threshold` (see the module
@@ -89,8 +98,8 @@ impl Config {
     /// signatures of `num_hashes` slots.
     ///
     /// Errors unless `0 < threshold <= 1` and `num_hashes >= 1`.
-    pub fn for_threshold(threshold: f64, num_hashes: usize) -> Result<Config, Error> {
-        Config::for_threshold_weighted(threshold, num_hashes, DEFAULT_FALSE_NEGATIVE_WEIGHT)
+    pub fn for_threshold(threshold: f64, num_hashes: usize) -> Result<Layout, Error> {
+        Layout::for_threshold_weighted(threshold, num_hashes, DEFAULT_FALSE_NEGATIVE_WEIGHT)
     }
 
     /// The layout that minimizes `w·FN + (1-w)·FP` for `w = false_negative_weight`.
@@ -100,7 +109,7 @@ impl Config {
         threshold: f64,
         num_hashes: usize,
         false_negative_weight: f64,
-    ) -> Result<Config, Error> {
+    ) -> Result<Layout, Error> {
         check_threshold(threshold)?;
         if num_hashes == 0 {
             return Err(Error::invalid("num_hashes", "1 <= n", num_hashes));
@@ -119,7 +128,7 @@ impl Config {
                 }
             }
         }
-        Config::new(best.1, best.2, num_hashes)
+        Layout::new(best.1, best.2, num_hashes)
     }
 
     /// The number of bands, b.
@@ -137,6 +146,11 @@ impl Config {
         self.num_hashes
     }
 
+    /// The seed of the signatures it expects.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
     /// The probability `1 - (1 - s^r)^b` that two documents of Jaccard similarity `s`
     /// share at least one band key.
     pub fn candidate_probability(&self, s: f64) -> f64 {
@@ -144,7 +158,30 @@ impl Config {
     }
 
     /// The b band keys of a signature, in band order. Stable across runs and platforms.
-    pub fn band_keys<'a>(&self, sig: &'a Signature) -> impl Iterator<Item = u64> + 'a {
+    ///
+    /// Errors when `sig` was made by a hasher of another length or seed than the layout
+    /// expects (its keys would match nothing).
+    ///
+    /// ```
+    /// use neardup::{MinHasher, lsh::Layout};
+    /// let layout = Layout::for_threshold(0.8, 128)?;
+    /// let sig = MinHasher::new(128, neardup::minhash::DEFAULT_SEED)?.sign(0..100u64);
+    /// assert_eq!(layout.band_keys(&sig)?.count(), layout.bands());
+    /// let other = MinHasher::new(128, 7)?.sign(0..100u64);
+    /// assert!(layout.band_keys(&other).is_err());
+    /// assert!(layout.with_seed(7).band_keys(&other).is_ok());
+    /// # Ok::<(), neardup::Error>(())
+    /// ```
+    pub fn band_keys<'a>(
+        &self,
+        sig: &'a Signature,
+    ) -> Result<impl Iterator<Item = u64> + 'a, Error> {
+        self.check(sig)?;
+        Ok(self.keys_of(sig))
+    }
+
+    /// [`band_keys`](Layout::band_keys) of a signature known to fit.
+    pub(crate) fn keys_of<'a>(&self, sig: &'a Signature) -> impl Iterator<Item = u64> + 'a {
         let rows = self.rows;
         sig.values()
             .chunks_exact(rows)
@@ -154,10 +191,12 @@ impl Config {
     }
 
     fn check(&self, sig: &Signature) -> Result<(), Error> {
-        if sig.len() != self.num_hashes {
+        if sig.len() != self.num_hashes || sig.seed() != self.seed {
+            let describe =
+                |k: usize, seed: u64| format!("a hasher with seed {seed:#x} and {k} hashes");
             return Err(Error::incompatible(
-                format!("a hasher with {} hashes", self.num_hashes),
-                format!("a hasher with {} hashes", sig.len()),
+                describe(self.num_hashes, self.seed),
+                describe(sig.len(), sig.seed()),
             ));
         }
         Ok(())
@@ -291,13 +330,15 @@ pub(crate) type MixMap<K, V> = HashMap<K, V, BuildHasherDefault<MixHasher>>;
 /// Ids that share one band key. Singletons and pairs stay inline.
 type Bucket = SmallVec<[u32; 2]>;
 
-/// An LSH index of signatures under caller-given `u32` ids.
+/// An LSH index of signatures under caller-given `u32` ids. It holds the signatures of
+/// one hasher, the one its [`Layout`] names (length and seed), and refuses others.
 ///
 /// ```
 /// use neardup::{lsh, MinHasher};
 ///
 /// let hasher = MinHasher::new(128, 1)?;
-/// let mut index = neardup::LshIndex::new(lsh::Config::for_threshold(0.8, 128)?);
+/// let layout = lsh::Layout::for_threshold(0.8, 128)?.with_seed(hasher.seed());
+/// let mut index = neardup::LshIndex::new(layout);
 /// let sig = |words: std::ops::Range<u64>| hasher.sign(words);
 /// index.insert(0, &sig(0..100))?;
 /// index.insert(1, &sig(0..98))?;   // Jaccard 0.98 with 0
@@ -310,37 +351,37 @@ type Bucket = SmallVec<[u32; 2]>;
 /// ```
 #[derive(Clone, Debug)]
 pub struct LshIndex {
-    config: Config,
+    layout: Layout,
     bands: Vec<MixMap<u64, Bucket>>,
     keys: MixMap<u32, Box<[u64]>>,
 }
 
 impl LshIndex {
     /// An empty index with the given layout.
-    pub fn new(config: Config) -> LshIndex {
+    pub fn new(layout: Layout) -> LshIndex {
         LshIndex {
-            config,
-            bands: (0..config.bands).map(|_| MixMap::default()).collect(),
+            layout,
+            bands: (0..layout.bands).map(|_| MixMap::default()).collect(),
             keys: MixMap::default(),
         }
     }
 
     /// The layout.
-    pub fn config(&self) -> &Config {
-        &self.config
+    pub fn layout(&self) -> &Layout {
+        &self.layout
     }
 
     /// Adds `sig` under `id`.
     ///
-    /// Errors when `id` is already present or `sig` has another length than the layout
+    /// Errors when `id` is already present or `sig` has another length or seed than the layout
     /// expects. Signatures of empty sets are indexed like any other (they all collide
     /// with each other); the [`Detector`](crate::Detector) does not insert them.
     pub fn insert(&mut self, id: u32, sig: &Signature) -> Result<(), Error> {
-        self.config.check(sig)?;
+        self.layout.check(sig)?;
         if self.keys.contains_key(&id) {
             return Err(Error::duplicate_id(id));
         }
-        let keys: Box<[u64]> = self.config.band_keys(sig).collect();
+        let keys: Box<[u64]> = self.layout.keys_of(sig).collect();
         for (band, &key) in self.bands.iter_mut().zip(keys.iter()) {
             band.entry(key).or_default().push(id);
         }
@@ -366,11 +407,11 @@ impl LshIndex {
 
     /// The ids that share at least one band key with `sig`, sorted ascending.
     ///
-    /// Errors when `sig` has another length than the layout expects.
+    /// Errors when `sig` has another length or seed than the layout expects.
     pub fn query(&self, sig: &Signature) -> Result<Vec<u32>, Error> {
-        self.config.check(sig)?;
+        self.layout.check(sig)?;
         let mut out = Vec::new();
-        for (band, key) in self.bands.iter().zip(self.config.band_keys(sig)) {
+        for (band, key) in self.bands.iter().zip(self.layout.keys_of(sig)) {
             if let Some(bucket) = band.get(&key) {
                 out.extend_from_slice(bucket);
             }
@@ -422,7 +463,7 @@ impl LshIndex {
             })
             .sum();
         let key_slot = std::mem::size_of::<(u32, Box<[u64]>)>() + 1;
-        bands + self.keys.capacity() * key_slot + self.keys.len() * self.config.bands * 8
+        bands + self.keys.capacity() * key_slot + self.keys.len() * self.layout.bands * 8
     }
 }
 
@@ -432,22 +473,47 @@ mod tests {
     use crate::minhash::MinHasher;
 
     #[test]
+    fn refuses_signatures_of_another_hasher() {
+        use crate::error::ErrorKind;
+        let layout = Layout::for_threshold(0.8, 128).unwrap();
+        let mut index = LshIndex::new(layout);
+        let sig = |k, seed| MinHasher::new(k, seed).unwrap().sign(0..50u64);
+        let ours = sig(128, crate::minhash::DEFAULT_SEED);
+        index.insert(0, &ours).unwrap();
+        for other in [sig(128, 7), sig(64, crate::minhash::DEFAULT_SEED)] {
+            for e in [
+                index.insert(1, &other).unwrap_err(),
+                index.query(&other).unwrap_err(),
+                layout.band_keys(&other).err().unwrap(),
+            ] {
+                assert!(
+                    matches!(e.kind(), ErrorKind::IncompatibleSignature { .. }),
+                    "{e}"
+                );
+            }
+        }
+        assert_eq!(index.query(&ours).unwrap(), [0]);
+        let seeded = LshIndex::new(layout.with_seed(7));
+        assert!(seeded.query(&sig(128, 7)).is_ok());
+    }
+
+    #[test]
     fn rejects_layouts_that_do_not_fit() {
-        assert!(Config::new(0, 4, 128).is_err());
-        assert!(Config::new(4, 0, 128).is_err());
-        assert!(Config::new(33, 4, 128).is_err());
-        assert!(Config::new(32, 4, 128).is_ok());
+        assert!(Layout::new(0, 4, 128).is_err());
+        assert!(Layout::new(4, 0, 128).is_err());
+        assert!(Layout::new(33, 4, 128).is_err());
+        assert!(Layout::new(32, 4, 128).is_ok());
         for t in [0.0, -0.1, 1.5, f64::NAN] {
-            let e = Config::for_threshold(t, 128).unwrap_err().to_string();
+            let e = Layout::for_threshold(t, 128).unwrap_err().to_string();
             assert!(e.contains("'threshold'"), "{e}");
         }
-        assert!(Config::for_threshold(0.5, 0).is_err());
+        assert!(Layout::for_threshold(0.5, 0).is_err());
     }
 
     #[test]
     fn threshold_layout_puts_the_curve_near_the_threshold() {
         for t in [0.5, 0.6, 0.7, 0.8, 0.9] {
-            let c = Config::for_threshold(t, 128).unwrap();
+            let c = Layout::for_threshold(t, 128).unwrap();
             assert!(c.bands() * c.rows() <= 128);
             // Just above the threshold nearly always a candidate, well below rarely.
             assert!(
@@ -456,13 +522,13 @@ mod tests {
             );
             assert!(c.candidate_probability(t - 0.4) < 0.1, "{t} {c:?}");
         }
-        let c = Config::for_threshold(0.8, 128).unwrap();
+        let c = Layout::for_threshold(0.8, 128).unwrap();
         assert_eq!((c.bands(), c.rows()), (16, 8));
         assert!(c.candidate_probability(0.85) > 0.99);
         // Equal weights reproduce datasketch's choice.
-        let d = Config::for_threshold_weighted(0.8, 128, 0.5).unwrap();
+        let d = Layout::for_threshold_weighted(0.8, 128, 0.5).unwrap();
         assert_eq!((d.bands(), d.rows()), (9, 13));
-        assert!(Config::for_threshold_weighted(0.8, 128, 1.0).is_err());
+        assert!(Layout::for_threshold_weighted(0.8, 128, 1.0).is_err());
     }
 
     #[test]
@@ -474,7 +540,7 @@ mod tests {
     #[test]
     fn duplicate_ids_and_wrong_lengths_are_errors() {
         let h = MinHasher::new(16, 1).unwrap();
-        let mut index = LshIndex::new(Config::new(4, 4, 16).unwrap());
+        let mut index = LshIndex::new(Layout::new(4, 4, 16).unwrap().with_seed(1));
         index.insert(3, &h.sign([1, 2, 3])).unwrap();
         assert!(index.insert(3, &h.sign([4])).is_err());
         let short = MinHasher::new(8, 1).unwrap().sign([1]);
@@ -486,7 +552,7 @@ mod tests {
     #[test]
     fn remove_forgets_every_band() {
         let h = MinHasher::new(16, 1).unwrap();
-        let mut index = LshIndex::new(Config::new(4, 4, 16).unwrap());
+        let mut index = LshIndex::new(Layout::new(4, 4, 16).unwrap().with_seed(1));
         let sig = h.sign([1, 2, 3]);
         index.insert(1, &sig).unwrap();
         index.insert(2, &sig).unwrap();
@@ -502,14 +568,14 @@ mod tests {
     #[test]
     fn sorting_rows_gives_the_index_pairs() {
         let h = MinHasher::new(32, 3).unwrap();
-        let config = Config::new(8, 4, 32).unwrap();
+        let config = Layout::new(8, 4, 32).unwrap().with_seed(3);
         let mut index = LshIndex::new(config);
         let mut rows = Vec::new();
         for id in 0..60u32 {
             // Sets drawn from a small universe so that many band keys collide.
             let sig = h.sign((0..6).map(|j| (id as u64 * 7 + j * 3) % 11));
             index.insert(id, &sig).unwrap();
-            rows.extend(config.band_keys(&sig).map(|k| (k, id)));
+            rows.extend(config.band_keys(&sig).unwrap().map(|k| (k, id)));
         }
         let want = index.candidate_pairs();
         assert!(want.len() > 10);
@@ -523,9 +589,9 @@ mod tests {
     #[test]
     fn band_keys_are_stable() {
         let h = MinHasher::new(4, 9).unwrap();
-        let c = Config::new(2, 2, 4).unwrap();
+        let c = Layout::new(2, 2, 4).unwrap().with_seed(9);
         let sig = h.sign([10, 20, 30]);
-        let keys: Vec<u64> = c.band_keys(&sig).collect();
+        let keys: Vec<u64> = c.band_keys(&sig).unwrap().collect();
         let v = sig.values();
         let mut first = Vec::new();
         first.extend_from_slice(&v[0].to_le_bytes());

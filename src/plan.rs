@@ -297,7 +297,7 @@ impl Report<'_> {
         pairs.sort_unstable_by_key(|p| (p.0, p.1));
         let neighbours = neighbours(corpus.len(), &pairs);
         let mut parent: Vec<Option<DocId>> = vec![None; corpus.len()];
-        let k = self.detector.config().get_shingle_size();
+        let k = self.detector.settings().shingle_size();
         for (c, cluster) in self.clusters.iter().enumerate() {
             let members = cluster.members();
             for &m in members {

@@ -55,6 +55,23 @@ pub struct Passage {
     pub differing: usize,
 }
 
+/// How two texts compare, from [`Detector::compare`](crate::Detector::compare).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Comparison {
+    /// The exact Jaccard similarity of the two shingle sets (0 when either text has no
+    /// token).
+    pub jaccard: f64,
+    /// The MinHash estimate of it: the fraction of equal signature slots.
+    pub estimated_jaccard: f64,
+    /// Whether `jaccard` reaches the detector's threshold.
+    pub near_duplicate: bool,
+    /// Whether the two share an LSH band key, so that [`Detector::run`](crate::Detector::run)
+    /// checks them as a near-duplicate candidate.
+    pub candidate: bool,
+    /// The passages they share, verified, by position in the first text.
+    pub passages: Vec<Passage>,
+}
+
 /// A passage that occurs twice in one document.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct RepeatedPassage {
@@ -163,7 +180,7 @@ pub struct Summary {
     /// Passage candidates that turned out to share at least one passage.
     pub passage_candidates_with_passages: usize,
     /// Near-duplicate pairs that the LSH index did not propose, found because they share
-    /// passage fingerprints (see [`Builder::passage_reuse`](crate::Builder::passage_reuse)).
+    /// passage fingerprints (see [`Builder::passage_reuse`](crate::DetectorBuilder::passage_reuse)).
     pub pairs_from_passages: usize,
     /// Pairs confirmed by exact Jaccard.
     pub pairs: usize,

@@ -323,7 +323,7 @@ fn signature_and_band_keys_are_stable_values() {
         [873625427, 304056208, 1629250830, 166229609]
     );
     assert_eq!(digest, 7347103913979334095);
-    let keys: Vec<u64> = det.lsh_config().band_keys(&sig).take(2).collect();
+    let keys: Vec<u64> = det.layout().band_keys(&sig).unwrap().take(2).collect();
     assert_eq!(keys, [12048498817466699104, 18101496896249013704]);
 }
 
@@ -577,7 +577,7 @@ fn passage_settings_change_what_is_found() {
             format!("{before} edge{i}a {short_run} edge{i}b {after}"),
         );
     }
-    let reuse = |b: neardup::Builder| b.build().unwrap().run(&corpus).summary().reuse_pairs;
+    let reuse = |b: neardup::DetectorBuilder| b.build().unwrap().run(&corpus).summary().reuse_pairs;
     assert_eq!(
         reuse(Detector::builder()),
         0,

@@ -47,7 +47,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         .threshold(threshold)
         .max_group(usize::MAX)
         .build()?;
-    let k = det.config().get_shingle_size();
+    let k = det.settings().shingle_size();
 
     // One thread, document by document as the detector does: tokens (the peers do this
     // in their untimed preparation), then signing from tokens: shingle hashing and MinHash,
@@ -77,9 +77,14 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
 
     // LSH candidate pairs, one thread.
     let start = Instant::now();
-    let mut rows: Vec<(u64, u32)> = Vec::with_capacity(sigs.len() * det.lsh_config().bands());
+    let mut rows: Vec<(u64, u32)> = Vec::with_capacity(sigs.len() * det.layout().bands());
     for (i, s) in sigs.iter().enumerate() {
-        rows.extend(det.lsh_config().band_keys(s).map(|key| (key, i as u32)));
+        rows.extend(
+            det.layout()
+                .band_keys(s)
+                .unwrap()
+                .map(|key| (key, i as u32)),
+        );
     }
     let candidates = lsh::pairs_sharing_a_key(&mut rows, usize::MAX);
     let lsh_seconds = start.elapsed().as_secs_f64();
@@ -104,8 +109,8 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
          \"run_seconds\":{run_seconds:.4},\"run_threads\":\"{threads}\",\
          \"bands\":{},\"rows\":{},\"candidates\":{},\"pairs\":{}}}",
         corpus.len(),
-        det.lsh_config().bands(),
-        det.lsh_config().rows(),
+        det.layout().bands(),
+        det.layout().rows(),
         candidates.len(),
         report.pairs().len()
     );

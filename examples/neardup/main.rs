@@ -60,7 +60,7 @@ struct Args {
     dir: PathBuf,
     json: bool,
     fail_on_dup: bool,
-    builder: neardup::Builder,
+    builder: neardup::DetectorBuilder,
     loader: Loader,
     dedup_out: Option<PathBuf>,
     keep: Option<Keep>,
@@ -284,12 +284,12 @@ fn write_human<W: Write>(w: &mut W, report: &Report<'_>, det: &Detector) -> io::
         })
     };
 
-    let c = det.config();
+    let c = det.settings();
     writeln!(
         w,
         "near-duplicate pairs (exact Jaccard of {}-token shingles >= {}):",
-        c.get_shingle_size(),
-        c.get_threshold()
+        c.shingle_size(),
+        c.threshold()
     )?;
     if report.pairs().len() == 0 {
         writeln!(w, "  none")?;
@@ -339,7 +339,7 @@ fn write_human<W: Write>(w: &mut W, report: &Report<'_>, det: &Detector) -> io::
     writeln!(
         w,
         "\npassages repeated inside one file (>= {} tokens):",
-        c.get_min_passage_tokens()
+        c.min_passage_tokens()
     )?;
     if report.repeats().len() == 0 {
         writeln!(w, "  none")?;

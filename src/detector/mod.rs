@@ -12,7 +12,7 @@
 //!    one-byte-per-slot sketch of its signature ([`crate::reuse`]).
 //! 2. The `(band key, id)` rows of the distinct texts are sorted; ids that share a key
 //!    are candidate pairs ([`lsh::pairs_sharing_a_key`], the same pairs an [`LshIndex`]
-//!    gives). A key shared by more than [`Builder::max_group`] texts contributes only
+//!    gives). A key shared by more than [`DetectorBuilder::max_group`] texts contributes only
 //!    the pairs of its first holder with each other one (a star: 1,000 near-copies of
 //!    one page cost 999 candidates, not 499,500), and they still form one cluster.
 //! 3. With passage reuse: boilerplate fingerprints are found, the documents that hold
@@ -43,29 +43,39 @@ use crate::lsh;
 use crate::lsh::LshIndex;
 use crate::minhash::{self, MinHasher, Signature};
 use crate::report::{
-    Cluster, Counts, DocumentStats, Pair, Passage, Repeat, RepeatedPassage, Report,
+    Cluster, Comparison, Counts, DocumentStats, Pair, Passage, Repeat, RepeatedPassage, Report,
 };
 use crate::reuse::{self, Boilerplate, FingerprintIndex, Fingerprints, Occurrence};
-use crate::shingle;
+use crate::shingle::{self, ShingleSet};
 use crate::text::{self, Span, Token};
 
 /// The default shingle size, in tokens.
 pub const DEFAULT_SHINGLE_SIZE: usize = 5;
 /// The default Jaccard threshold.
 pub const DEFAULT_THRESHOLD: f64 = 0.8;
-/// The default [`Builder::max_group`].
+/// The default [`DetectorBuilder::max_group`].
 pub const DEFAULT_MAX_GROUP: usize = 200;
-/// The default [`Builder::seed_tokens`].
+/// The default [`DetectorBuilder::seed_tokens`].
 pub const DEFAULT_SEED_TOKENS: usize = 5;
-/// The default [`Builder::max_gap`].
+/// The default [`DetectorBuilder::max_gap`].
 pub const DEFAULT_MAX_GAP: usize = 12;
 /// The largest passage length, fingerprint length, seed or gap a detector accepts, in
 /// tokens.
 pub const MAX_TOKENS: usize = 1 << 24;
 
-/// Settings for a [`Detector`]; made and validated by [`Builder`].
+/// Settings for a [`Detector`]; made and validated by [`DetectorBuilder`], read with
+/// getters of the same names as the builder's setters.
+///
+/// ```
+/// let det = neardup::Detector::builder().threshold(0.7).build()?;
+/// assert_eq!(det.settings().threshold(), 0.7);
+/// assert_eq!(det.settings().shingle_size(), 5);
+/// assert_eq!(det.settings().bands(), None); // chosen from the threshold:
+/// assert_eq!((det.layout().bands(), det.layout().rows()), (21, 6));
+/// # Ok::<(), neardup::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq)]
-pub struct Config {
+pub struct Settings {
     shingle_size: usize,
     num_hashes: usize,
     seed: u64,
@@ -83,9 +93,9 @@ pub struct Config {
     max_gap: usize,
 }
 
-impl Default for Config {
-    fn default() -> Config {
-        Config {
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
             shingle_size: DEFAULT_SHINGLE_SIZE,
             num_hashes: minhash::DEFAULT_NUM_HASHES,
             seed: minhash::DEFAULT_SEED,
@@ -105,59 +115,72 @@ impl Default for Config {
     }
 }
 
-impl Config {
+impl Settings {
     /// Tokens per shingle.
-    pub fn get_shingle_size(&self) -> usize {
+    pub fn shingle_size(&self) -> usize {
         self.shingle_size
     }
     /// MinHash hash functions.
-    pub fn get_num_hashes(&self) -> usize {
+    pub fn num_hashes(&self) -> usize {
         self.num_hashes
     }
     /// MinHash seed.
-    pub fn get_seed(&self) -> u64 {
+    pub fn seed(&self) -> u64 {
         self.seed
     }
     /// Jaccard threshold.
-    pub fn get_threshold(&self) -> f64 {
+    pub fn threshold(&self) -> f64 {
         self.threshold
     }
     /// Minimum passage length in tokens.
-    pub fn get_min_passage_tokens(&self) -> usize {
+    pub fn min_passage_tokens(&self) -> usize {
         self.min_passage_tokens
     }
     /// Whether repeats inside documents are searched.
-    pub fn get_find_repeats(&self) -> bool {
+    pub fn find_repeats(&self) -> bool {
         self.find_repeats
     }
     /// Whether passages shared across documents are searched.
-    pub fn get_passage_reuse(&self) -> bool {
+    pub fn passage_reuse(&self) -> bool {
         self.passage_reuse
     }
     /// The guaranteed shared run, in tokens (`min_passage_tokens` unless set).
-    pub fn get_fingerprint_tokens(&self) -> usize {
+    pub fn fingerprint_tokens(&self) -> usize {
         self.fingerprint_tokens.unwrap_or(self.min_passage_tokens)
     }
     /// Documents above which a fingerprint is boilerplate.
-    pub fn get_boilerplate_docs(&self) -> usize {
+    pub fn boilerplate_docs(&self) -> usize {
         self.boilerplate_docs
     }
     /// The shortest exact run chained into a passage.
-    pub fn get_seed_tokens(&self) -> usize {
+    pub fn seed_tokens(&self) -> usize {
         self.seed_tokens
     }
     /// The widest gap inside a passage.
-    pub fn get_max_gap(&self) -> usize {
+    pub fn max_gap(&self) -> usize {
         self.max_gap
     }
     /// The largest group sharing a band key whose pairs are all checked.
-    pub fn get_max_group(&self) -> usize {
+    pub fn max_group(&self) -> usize {
         self.max_group
+    }
+    /// The LSH bands, when set explicitly (else chosen from the threshold; see
+    /// [`Detector::layout`]).
+    pub fn bands(&self) -> Option<usize> {
+        self.bands
+    }
+    /// The LSH rows per band, when set explicitly.
+    pub fn rows(&self) -> Option<usize> {
+        self.rows
+    }
+    /// The weight of false negatives when the layout is chosen from the threshold.
+    pub fn false_negative_weight(&self) -> f64 {
+        self.false_negative_weight
     }
 }
 
 /// Builds a [`Detector`]. Every setter takes and returns the builder by value; all checks
-/// happen in [`Builder::build`].
+/// happen in [`DetectorBuilder::build`].
 ///
 /// ```
 /// let det = neardup::Detector::builder()
@@ -166,76 +189,76 @@ impl Config {
 ///     .threshold(0.8)
 ///     .min_passage_tokens(25)
 ///     .build()?;
-/// assert_eq!(det.lsh_config().bands() * det.lsh_config().rows() <= 128, true);
+/// assert_eq!(det.layout().bands() * det.layout().rows() <= 128, true);
 /// let bad = neardup::Detector::builder().threshold(1.5).build().unwrap_err();
 /// assert_eq!(bad.to_string(), "invalid value for 'threshold': expected 0 < t <= 1, got 1.5");
 /// # Ok::<(), neardup::Error>(())
 /// ```
 #[derive(Clone, Debug, Default)]
-pub struct Builder {
-    config: Config,
+pub struct DetectorBuilder {
+    settings: Settings,
 }
 
-impl Builder {
+impl DetectorBuilder {
     /// Tokens per shingle, 1 to 64. Default 5. Smaller finds looser similarity (shared
     /// vocabulary), larger demands shared phrasing.
-    pub fn shingle_size(mut self, k: usize) -> Builder {
-        self.config.shingle_size = k;
+    pub fn shingle_size(mut self, k: usize) -> DetectorBuilder {
+        self.settings.shingle_size = k;
         self
     }
 
     /// MinHash hash functions, 1 to 4096. Default 128. More hashes estimate Jaccard more
     /// tightly (standard error `sqrt(J(1-J)/k)`) and cost proportionally more to sign.
-    pub fn num_hashes(mut self, k: usize) -> Builder {
-        self.config.num_hashes = k;
+    pub fn num_hashes(mut self, k: usize) -> DetectorBuilder {
+        self.settings.num_hashes = k;
         self
     }
 
     /// MinHash seed. Default [`minhash::DEFAULT_SEED`]. Signatures made with other seeds
     /// are not comparable.
-    pub fn seed(mut self, seed: u64) -> Builder {
-        self.config.seed = seed;
+    pub fn seed(mut self, seed: u64) -> DetectorBuilder {
+        self.settings.seed = seed;
         self
     }
 
     /// The Jaccard similarity of shingle sets at or above which two documents are
     /// near-duplicates, `0 < t <= 1`. Default 0.8. Picks LSH bands x rows unless both
-    /// [`bands`](Builder::bands) and [`rows`](Builder::rows) are set.
-    pub fn threshold(mut self, t: f64) -> Builder {
-        self.config.threshold = t;
+    /// [`bands`](DetectorBuilder::bands) and [`rows`](DetectorBuilder::rows) are set.
+    pub fn threshold(mut self, t: f64) -> DetectorBuilder {
+        self.settings.threshold = t;
         self
     }
 
-    /// LSH bands; set together with [`rows`](Builder::rows), `bands x rows <= num_hashes`.
-    pub fn bands(mut self, b: usize) -> Builder {
-        self.config.bands = Some(b);
+    /// LSH bands; set together with [`rows`](DetectorBuilder::rows), `bands x rows <= num_hashes`.
+    pub fn bands(mut self, b: usize) -> DetectorBuilder {
+        self.settings.bands = Some(b);
         self
     }
 
-    /// LSH rows per band; set together with [`bands`](Builder::bands).
-    pub fn rows(mut self, r: usize) -> Builder {
-        self.config.rows = Some(r);
+    /// LSH rows per band; set together with [`bands`](DetectorBuilder::bands).
+    pub fn rows(mut self, r: usize) -> DetectorBuilder {
+        self.settings.rows = Some(r);
         self
     }
 
     /// How much a missed pair weighs against a needless candidate when bands x rows are
     /// chosen from the threshold, `0 < w < 1`. Default 0.95 (see
     /// [`lsh::DEFAULT_FALSE_NEGATIVE_WEIGHT`]); 0.5 is datasketch's choice.
-    pub fn false_negative_weight(mut self, w: f64) -> Builder {
-        self.config.false_negative_weight = w;
+    pub fn false_negative_weight(mut self, w: f64) -> DetectorBuilder {
+        self.settings.false_negative_weight = w;
         self
     }
 
     /// The shortest passage reported, in tokens, at least 1. Default 25 (about two lines
     /// of prose: long enough that chance matches of common phrases are rare).
-    pub fn min_passage_tokens(mut self, m: usize) -> Builder {
-        self.config.min_passage_tokens = m;
+    pub fn min_passage_tokens(mut self, m: usize) -> DetectorBuilder {
+        self.settings.min_passage_tokens = m;
         self
     }
 
     /// Whether to search every document for passages repeated inside it. Default true.
-    pub fn find_repeats(mut self, yes: bool) -> Builder {
-        self.config.find_repeats = yes;
+    pub fn find_repeats(mut self, yes: bool) -> DetectorBuilder {
+        self.settings.find_repeats = yes;
         self
     }
 
@@ -244,8 +267,8 @@ impl Builder {
     /// checked as a star: its first document against each other one. The group still forms
     /// one cluster, but pairs among the other members are not listed. (Identical copies
     /// never reach this stage: each is paired with the first copy of its bytes.)
-    pub fn max_group(mut self, n: usize) -> Builder {
-        self.config.max_group = n;
+    pub fn max_group(mut self, n: usize) -> DetectorBuilder {
+        self.settings.max_group = n;
         self
     }
 
@@ -260,8 +283,8 @@ impl Builder {
     /// Jaccard 0.8 is missed by the index with probability 0.053, at 0.85 with 0.006;
     /// [`Summary::pairs_from_passages`](crate::report::Summary::pairs_from_passages)
     /// counts them).
-    pub fn passage_reuse(mut self, yes: bool) -> Builder {
-        self.config.passage_reuse = yes;
+    pub fn passage_reuse(mut self, yes: bool) -> DetectorBuilder {
+        self.settings.passage_reuse = yes;
         self
     }
 
@@ -271,8 +294,8 @@ impl Builder {
     /// found. Fingerprints are windows of ⌈t/2⌉ tokens winnowed ⌈(t - ⌈t/2⌉)/2⌉ at a time
     /// ([`reuse::layout`]): about 2 / (w + 1) per token (0.29 for t = 25), 12 bytes each.
     /// Smaller finds more heavily edited passages and keeps more fingerprints.
-    pub fn fingerprint_tokens(mut self, t: usize) -> Builder {
-        self.config.fingerprint_tokens = Some(t);
+    pub fn fingerprint_tokens(mut self, t: usize) -> DetectorBuilder {
+        self.settings.fingerprint_tokens = Some(t);
         self
     }
 
@@ -282,28 +305,28 @@ impl Builder {
     /// once). In the documents that hold some boilerplate, every window is counted, not
     /// only the winnowed ones, so a window that more than this many of them contain is
     /// boilerplate wherever it sits.
-    pub fn boilerplate_docs(mut self, n: usize) -> Builder {
-        self.config.boilerplate_docs = n;
+    pub fn boilerplate_docs(mut self, n: usize) -> DetectorBuilder {
+        self.settings.boilerplate_docs = n;
         self
     }
 
     /// The shortest exact run chained into an edit-tolerant passage, at least 1.
     /// Default 5 (capped at `min_passage_tokens`).
-    pub fn seed_tokens(mut self, n: usize) -> Builder {
-        self.config.seed_tokens = n;
+    pub fn seed_tokens(mut self, n: usize) -> DetectorBuilder {
+        self.settings.seed_tokens = n;
         self
     }
 
     /// The widest gap, in tokens on either side, between two exact runs of one passage.
     /// Default 12; 0 reports exact passages only.
-    pub fn max_gap(mut self, n: usize) -> Builder {
-        self.config.max_gap = n;
+    pub fn max_gap(mut self, n: usize) -> DetectorBuilder {
+        self.settings.max_gap = n;
         self
     }
 
     /// Checks every setting and makes the detector.
     pub fn build(self) -> Result<Detector, Error> {
-        let c = self.config;
+        let c = self.settings;
         if !(1..=shingle::MAX_SHINGLE_SIZE).contains(&c.shingle_size) {
             return Err(Error::invalid(
                 "shingle_size",
@@ -314,8 +337,8 @@ impl Builder {
         let hasher = MinHasher::new(c.num_hashes, c.seed)?;
         lsh::check_threshold(c.threshold)?;
         let lsh = match (c.bands, c.rows) {
-            (Some(b), Some(r)) => lsh::Config::new(b, r, c.num_hashes)?,
-            (None, None) => lsh::Config::for_threshold_weighted(
+            (Some(b), Some(r)) => lsh::Layout::new(b, r, c.num_hashes)?,
+            (None, None) => lsh::Layout::for_threshold_weighted(
                 c.threshold,
                 c.num_hashes,
                 c.false_negative_weight,
@@ -326,7 +349,8 @@ impl Builder {
             (None, Some(_)) => {
                 return Err(Error::invalid("bands", "a value when rows is set", "none"));
             }
-        };
+        }
+        .with_seed(c.seed);
         let aligner = Aligner::new(c.min_passage_tokens)?;
         // Lengths in tokens beyond these are never useful, and would overflow the
         // arithmetic that derives windows from them.
@@ -357,7 +381,7 @@ impl Builder {
             return Err(Error::invalid("seed_tokens", "1 <= n", c.seed_tokens));
         }
         Ok(Detector {
-            config: c,
+            settings: c,
             hasher,
             lsh,
             aligner,
@@ -382,9 +406,9 @@ impl Builder {
 /// ```
 #[derive(Clone, Debug)]
 pub struct Detector {
-    config: Config,
+    settings: Settings,
     hasher: MinHasher,
-    lsh: lsh::Config,
+    lsh: lsh::Layout,
     aligner: Aligner,
 }
 
@@ -451,17 +475,17 @@ impl Signed {
 
 impl Detector {
     /// A builder with every setting at its default.
-    pub fn builder() -> Builder {
-        Builder::default()
+    pub fn builder() -> DetectorBuilder {
+        DetectorBuilder::default()
     }
 
     /// The settings.
-    pub fn config(&self) -> &Config {
-        &self.config
+    pub fn settings(&self) -> &Settings {
+        &self.settings
     }
 
     /// The LSH layout in use.
-    pub fn lsh_config(&self) -> &lsh::Config {
+    pub fn layout(&self) -> &lsh::Layout {
         &self.lsh
     }
 
@@ -483,8 +507,52 @@ impl Detector {
         }
         Some(
             self.hasher
-                .sign(shingle::shingles(tokens, self.config.shingle_size)),
+                .sign(shingle::shingles(tokens, self.settings.shingle_size)),
         )
+    }
+
+    /// Compares two texts as [`run`](Detector::run) compares a pair of documents: exact
+    /// and estimated Jaccard, whether they are near-duplicates and whether the LSH index
+    /// would propose them, and the passages they share.
+    ///
+    /// ```
+    /// let det = neardup::Detector::builder().min_passage_tokens(8).build()?;
+    /// let a = "the ferry leaves the harbour at six and returns from the island at ten";
+    /// let b = "the ferry leaves the harbour at seven and returns from the island at ten";
+    /// let c = det.compare(a.as_bytes(), b.as_bytes());
+    /// assert!(c.jaccard < 0.8 && !c.near_duplicate);
+    /// // 14 words, 10 shingles of 5 each; the 5 over the changed word differ: 5 of 15 shared.
+    /// assert!((c.jaccard - 1.0 / 3.0).abs() < 1e-9);
+    /// // One passage over the whole sentence, with the changed word inside it.
+    /// assert_eq!((c.passages.len(), c.passages[0].tokens, c.passages[0].differing), (1, 13, 1));
+    /// # Ok::<(), neardup::Error>(())
+    /// ```
+    pub fn compare(&self, a: &[u8], b: &[u8]) -> Comparison {
+        let (ta, tb): (Vec<Token>, Vec<Token>) =
+            (text::tokens(a).collect(), text::tokens(b).collect());
+        let k = self.settings.shingle_size;
+        let jaccard = if ta.is_empty() || tb.is_empty() {
+            0.0
+        } else {
+            ShingleSet::new(&ta, k).jaccard(&ShingleSet::new(&tb, k))
+        };
+        let (estimated_jaccard, candidate) = match (self.sign_tokens(&ta), self.sign_tokens(&tb)) {
+            (Some(x), Some(y)) => (
+                x.jaccard(&y).unwrap_or(0.0),
+                self.lsh
+                    .keys_of(&x)
+                    .zip(self.lsh.keys_of(&y))
+                    .any(|(p, q)| p == q),
+            ),
+            _ => (0.0, false),
+        };
+        Comparison {
+            jaccard,
+            estimated_jaccard,
+            near_duplicate: jaccard >= self.settings.threshold,
+            candidate,
+            passages: self.shared_passages(a, b),
+        }
     }
 
     /// The passages repeated inside one text, verified, sorted by first copy.
@@ -493,7 +561,7 @@ impl Detector {
     }
 
     fn repeats_of(&self, bytes: &[u8], tokens: &DocTokens) -> Vec<RepeatedPassage> {
-        let (m, c) = (self.aligner.min_tokens(), &self.config);
+        let (m, c) = (self.aligner.min_tokens(), &self.settings);
         let mut out = Vec::new();
         for chain in self
             .aligner
@@ -526,7 +594,7 @@ impl Detector {
         (a, ta): (&[u8], &DocTokens),
         (b, tb): (&[u8], &DocTokens),
     ) -> Vec<Passage> {
-        let (m, c) = (self.aligner.min_tokens(), &self.config);
+        let (m, c) = (self.aligner.min_tokens(), &self.settings);
         self.aligner
             .chains(&ta.hashes, &tb.hashes, c.seed_tokens, c.max_gap)
             .iter()
@@ -571,14 +639,17 @@ impl Detector {
         signed.reverse();
 
         // Passage candidates: which documents share which fingerprints.
-        let (index, common) = if self.config.passage_reuse {
+        let (index, common) = if self.settings.passage_reuse {
             // Copies of a text take no part: their first copy stands for them.
             let mut prints: Vec<Fingerprints> = signed
                 .iter_mut()
                 .enumerate()
                 .map(|(i, s)| std::mem::take(&mut s.reuse.fingerprints).only_if(first[i] == i))
                 .collect();
-            let (doc_bits, max) = (reuse::doc_bits(corpus.len()), self.config.boilerplate_docs);
+            let (doc_bits, max) = (
+                reuse::doc_bits(corpus.len()),
+                self.settings.boilerplate_docs,
+            );
             // Documents that hold common text are fingerprinted again without the
             // windows inside it, so that a rare passage next to it is still caught.
             let common = Boilerplate::of(&prints, doc_bits, max);
@@ -630,7 +701,7 @@ impl Detector {
             }
             kept.push(s.reuse);
         }
-        let near = lsh::pairs_sharing_a_key(&mut keys, self.config.max_group);
+        let near = lsh::pairs_sharing_a_key(&mut keys, self.settings.max_group);
         drop(keys);
 
         // Tokens are kept for the documents in some candidate pair; the others free them.
@@ -645,7 +716,7 @@ impl Detector {
                 kept[i].release();
             }
         }
-        if self.config.passage_reuse {
+        if self.settings.passage_reuse {
             self.keep_tokens(
                 &docs,
                 &first,
@@ -705,7 +776,7 @@ impl Detector {
                 if fingerprinted && !outcome.passages.is_empty() {
                     counts.passage_candidates_with_passages += 1;
                 }
-                if outcome.jaccard_exact && outcome.jaccard >= self.config.threshold {
+                if outcome.jaccard_exact && outcome.jaccard >= self.settings.threshold {
                     if !lsh {
                         counts.pairs_from_passages += 1;
                     }
@@ -803,7 +874,7 @@ impl Detector {
                     (g[0].b, false, g)
                 }
             };
-            let anchors = if reuse::consistent(anchors, reach, self.config.max_gap) {
+            let anchors = if reuse::consistent(anchors, reach, self.settings.max_gap) {
                 anchors.iter().map(|s| (s.pos_a, s.pos_b)).collect()
             } else {
                 Vec::new()
@@ -852,7 +923,7 @@ impl Detector {
     }
 
     fn fingerprint_tokens(&self) -> usize {
-        self.config.get_fingerprint_tokens()
+        self.settings.fingerprint_tokens()
     }
 
     fn stage_one(&self, scratch: &mut Scratch, bytes: &[u8], ok: bool) -> Signed {
@@ -861,7 +932,7 @@ impl Detector {
         }
         tokenize_into(bytes, &mut scratch.hashes, &mut scratch.spans);
         let tokens = DocTokens::borrowed(&scratch.hashes, &scratch.spans);
-        let repeats = if self.config.find_repeats {
+        let repeats = if self.settings.find_repeats {
             self.repeats_of(bytes, &tokens)
         } else {
             Vec::new()
@@ -869,10 +940,11 @@ impl Detector {
         if tokens.len() == 0 {
             return Signed::default();
         }
-        let sig = self
-            .hasher
-            .sign(shingle::shingles(&tokens.hashes, self.config.shingle_size));
-        let reuse = if self.config.passage_reuse {
+        let sig = self.hasher.sign(shingle::shingles(
+            &tokens.hashes,
+            self.settings.shingle_size,
+        ));
+        let reuse = if self.settings.passage_reuse {
             let (f, w) = self.fingerprint_layout();
             let prints = Fingerprints::new_in(&tokens.hashes, f, w, &mut scratch.fingerprints);
             let sketch = sig.values().iter().map(|&v| v as u8).collect();
@@ -883,7 +955,7 @@ impl Detector {
         Signed {
             tokens: tokens.len(),
             whole: Span::new(tokens.span(0).start, tokens.span(tokens.len() - 1).end),
-            band_keys: self.lsh.band_keys(&sig).collect(),
+            band_keys: self.lsh.keys_of(&sig).collect(),
             reuse,
             repeats,
         }
@@ -898,11 +970,11 @@ impl Detector {
         let (ia, ib) = (DocId::from_index(a as usize), DocId::from_index(b as usize));
         let (da, db) = (corpus.get(ia).bytes(), corpus.get(ib).bytes());
         let (ra, rb) = (&kept[a as usize], &kept[b as usize]);
-        let threshold = self.config.threshold;
+        let threshold = self.settings.threshold;
         let estimate = estimated_jaccard(&ra.sketch, &rb.sketch);
         let mut exact = None;
         if lsh || estimate >= threshold - near_margin(threshold, self.hasher.num_hashes()) {
-            let k = self.config.shingle_size;
+            let k = self.settings.shingle_size;
             let jaccard = ra.shingle_set(da, k).jaccard(rb.shingle_set(db, k));
             if jaccard >= threshold {
                 let (ta, tb) = (ra.tokens(da), rb.tokens(db));
@@ -1016,7 +1088,7 @@ mod tests {
 
     #[test]
     fn every_bad_setting_names_itself() {
-        let cases: &[(Builder, &str)] = &[
+        let cases: &[(DetectorBuilder, &str)] = &[
             (Detector::builder().shingle_size(0), "'shingle_size'"),
             (Detector::builder().shingle_size(65), "'shingle_size'"),
             (Detector::builder().num_hashes(0), "'num_hashes'"),
@@ -1062,7 +1134,7 @@ mod tests {
     #[test]
     fn explicit_bands_and_rows_override_the_threshold() {
         let d = Detector::builder().bands(16).rows(8).build().unwrap();
-        assert_eq!((d.lsh_config().bands(), d.lsh_config().rows()), (16, 8));
+        assert_eq!((d.layout().bands(), d.layout().rows()), (16, 8));
     }
 
     #[test]

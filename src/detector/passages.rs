@@ -219,7 +219,7 @@ impl Detector {
         (db, rb): (&[u8], &Reusable),
         anchors: impl IntoIterator<Item = (usize, usize)>,
     ) -> Vec<Passage> {
-        let c = &self.config;
+        let c = &self.settings;
         let (ta, tb) = (ra.tokens(da), rb.tokens(db));
         self.aligner
             .chains_around(&ta.hashes, &tb.hashes, anchors, c.seed_tokens, c.max_gap)
