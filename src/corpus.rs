@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 
 /// A document's id: its position in the corpus, from 0.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct DocId(u32);
 
 impl DocId {
@@ -44,6 +45,7 @@ impl fmt::Display for DocId {
 
 /// Why a document was not compared.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[non_exhaustive]
 pub enum SkipReason {
     /// The bytes hold a NUL byte: binary data, not text.
@@ -79,6 +81,7 @@ impl fmt::Display for SkipReason {
 
 /// Whether a document takes part in the comparison.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub enum Status {
     /// Tokenized and compared.
     Ok,

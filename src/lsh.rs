@@ -50,6 +50,7 @@ pub const BAND_SEED: u64 = 0x6e65_6172_6475_7032; // "neardup2"
 
 /// Bands and rows of an LSH index, over signatures of one hasher (its length and seed).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Layout {
     bands: usize,
     rows: usize,

@@ -48,10 +48,53 @@ pub struct MinHasher {
 
 /// A MinHash signature of one document. Only a [`MinHasher`] (or [`Signature::from_bytes`]
 /// of one it made) makes one.
+///
+/// With the `serde` feature it is serialized as `{"seed": u64, "values": [u32, ..]}` and
+/// checked when deserialized (1 to [`MAX_NUM_HASHES`] values):
+///
+/// ```
+/// # #[cfg(feature = "serde")] {
+/// let sig = neardup::MinHasher::new(4, 7)?.sign(0..10u64);
+/// let json = serde_json::to_string(&sig).unwrap();
+/// assert!(json.starts_with(r#"{"seed":7,"values":["#));
+/// let back: neardup::Signature = serde_json::from_str(&json).unwrap();
+/// assert_eq!(back, sig);
+/// assert!(serde_json::from_str::<neardup::Signature>(r#"{"seed":7,"values":[]}"#).is_err());
+/// # }
+/// # Ok::<(), neardup::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(try_from = "SignatureFields"))]
 pub struct Signature {
     seed: u64,
     values: Box<[u32]>,
+}
+
+/// A signature as it is deserialized, before its length is checked.
+#[cfg(feature = "serde")]
+#[derive(serde::Deserialize)]
+struct SignatureFields {
+    seed: u64,
+    values: Box<[u32]>,
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<SignatureFields> for Signature {
+    type Error = Error;
+
+    fn try_from(f: SignatureFields) -> Result<Signature, Error> {
+        if !(1..=MAX_NUM_HASHES).contains(&f.values.len()) {
+            return Err(Error::malformed(
+                "signature",
+                format!("{} values, expected 1 to {MAX_NUM_HASHES}", f.values.len()),
+            ));
+        }
+        Ok(Signature {
+            seed: f.seed,
+            values: f.values,
+        })
+    }
 }
 
 fn splitmix64(state: &mut u64) -> u64 {

@@ -36,6 +36,7 @@ use std::io::{self, Write};
 
 /// Which member of a cluster is kept.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub enum Keep {
     /// The first in corpus order (for a folder: by path). The report's
     /// [`Cluster::representative`](crate::report::Cluster::representative).
@@ -56,6 +57,7 @@ pub enum Keep {
 /// assert!(policy.get_cut_passages());
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Policy {
     keep: Keep,
     cut_passages: bool,
@@ -93,6 +95,7 @@ impl Policy {
 
 /// The decision for one document.
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub enum Action {
     /// Kept, minus its [`Entry::cuts`].
     Keep,
@@ -115,6 +118,7 @@ pub fn passes_through(reason: &SkipReason) -> bool {
 
 /// Why and for whom a document is dropped.
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Dropped {
     /// The kept member of its cluster.
     pub kept: DocId,
@@ -130,6 +134,7 @@ pub struct Dropped {
 
 /// A byte range to cut from a kept document: a later copy of a passage.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Cut {
     /// The bytes to cut, in the document's original bytes.
     pub span: Span,
@@ -140,6 +145,7 @@ pub struct Cut {
 
 /// The plan for one document.
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Entry {
     /// The document.
     pub doc: DocId,
@@ -176,6 +182,7 @@ pub struct Entry {
 /// # Ok::<(), neardup::Error>(())
 /// ```
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct DedupPlan {
     entries: Vec<Entry>,
 }

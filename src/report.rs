@@ -42,6 +42,7 @@ use std::io::{self, Write};
 /// A passage two documents share: the same normalized tokens at `a` in the first and at
 /// `b` in the second.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Passage {
     /// Where it is in the first document, from its first token's first byte to its last
     /// token's last byte.
@@ -56,7 +57,24 @@ pub struct Passage {
 }
 
 /// How two texts compare, from [`Detector::compare`](crate::Detector::compare).
+///
+/// With the `serde` feature this and the other report types serialize with their field
+/// names; spans as `{"start":S,"end":E}`:
+///
+/// ```
+/// # #[cfg(feature = "serde")] {
+/// let det = neardup::Detector::builder().min_passage_tokens(5).build()?;
+/// let c = det.compare(b"one two three four five six", b"one two three four five six");
+/// let json = serde_json::to_value(&c).unwrap();
+/// assert_eq!(json["jaccard"], 1.0);
+/// assert_eq!(json["passages"][0]["a"], serde_json::json!({"start": 0, "end": 27}));
+/// let settings = serde_json::to_value(det.settings()).unwrap();
+/// assert_eq!(settings["min_passage_tokens"], 5);
+/// # }
+/// # Ok::<(), neardup::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Comparison {
     /// The exact Jaccard similarity of the two shingle sets (0 when either text has no
     /// token).
@@ -74,6 +92,7 @@ pub struct Comparison {
 
 /// A passage that occurs twice in one document.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct RepeatedPassage {
     /// The first copy.
     pub first: Span,
@@ -88,6 +107,7 @@ pub struct RepeatedPassage {
 
 /// A confirmed near-duplicate pair.
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Pair {
     /// The document that comes first in the corpus.
     pub a: DocId,
@@ -121,6 +141,7 @@ impl Pair {
 
 /// The passages repeated inside one document.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Repeat {
     /// The document.
     pub doc: DocId,
@@ -136,6 +157,7 @@ impl Repeat {
 
 /// A group of documents connected by confirmed pairs.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Cluster {
     pub(crate) members: Vec<DocId>,
 }
@@ -154,6 +176,7 @@ impl Cluster {
 
 /// What happened to one document.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct DocumentStats {
     /// Its number of tokens (0 when skipped).
     pub tokens: usize,
@@ -161,6 +184,7 @@ pub struct DocumentStats {
 
 /// Counts over the whole run.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Summary {
     /// Documents in the corpus.
     pub documents: usize,

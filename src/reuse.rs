@@ -904,6 +904,7 @@ pub fn consistent(pair: &[SharedFingerprint], reach: usize, max_shift: usize) ->
 
 /// One place where a passage occurs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Occurrence {
     /// The document.
     pub doc: DocId,
@@ -913,6 +914,7 @@ pub struct Occurrence {
 
 /// Occurrences of one passage, the first copy first (corpus order, then position).
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct PassageGroup {
     pub(crate) occurrences: Vec<Occurrence>,
 }

@@ -39,6 +39,7 @@ pub const TOKEN_SEED: u64 = 0x6e65_6172_6475_7030; // "neardup0"
 
 /// A half-open byte range `[start, end)` into a document's original bytes.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Span {
     /// First byte.
     pub start: usize,

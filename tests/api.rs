@@ -609,3 +609,74 @@ fn passage_settings_change_what_is_found() {
     assert_eq!(rare.reuse_pairs, 15, "six holders pair up all together");
     assert_eq!(rare.passage_groups, 1);
 }
+
+/// Every setting at the edges of its type either builds a detector that runs (overflow
+/// checks are on in tests) or is refused with an error naming the setting; never a panic.
+#[test]
+fn extreme_settings_are_refused_or_work() {
+    use neardup::DetectorBuilder;
+    let mut rng = Rng(51);
+    let base = text(&mut rng, 300);
+    let mut corpus = Corpus::new();
+    corpus.add("a", base.clone());
+    corpus.add("b", edit(&mut rng, &base, 0.02));
+    corpus.add("c", format!("{base}{base}"));
+    corpus.add("d", "");
+    let sizes = [
+        0,
+        1,
+        2,
+        3,
+        64,
+        65,
+        4096,
+        4097,
+        1 << 24,
+        (1 << 24) + 1,
+        usize::MAX,
+    ];
+    type Set = fn(DetectorBuilder, usize) -> DetectorBuilder;
+    let setters: [(&str, Set); 11] = [
+        ("shingle_size", |b, n| b.shingle_size(n)),
+        ("num_hashes", |b, n| b.num_hashes(n)),
+        ("bands", |b, n| b.bands(n).rows(1)),
+        ("rows", |b, n| b.bands(1).rows(n)),
+        ("min_passage_tokens", |b, n| b.min_passage_tokens(n)),
+        ("max_group", |b, n| b.max_group(n)),
+        ("fingerprint_tokens", |b, n| b.fingerprint_tokens(n)),
+        ("boilerplate_docs", |b, n| b.boilerplate_docs(n)),
+        ("seed_tokens", |b, n| b.seed_tokens(n)),
+        ("max_gap", |b, n| b.max_gap(n)),
+        ("seed", |b, n| b.seed(n as u64)),
+    ];
+    for (name, set) in setters {
+        for &n in &sizes {
+            match set(Detector::builder(), n).build() {
+                Ok(det) => {
+                    let s = det.run(&corpus).summary();
+                    assert_eq!(s.documents, 4, "{name} = {n}");
+                }
+                Err(e) => {
+                    let named = ["bands", "rows"].contains(&name)
+                        && e.to_string().contains("'rows'")
+                        || e.to_string().contains(&format!("'{name}'"));
+                    assert!(named, "{name} = {n}: {e}");
+                }
+            }
+        }
+    }
+    for t in [
+        f64::NAN,
+        f64::INFINITY,
+        -0.0,
+        0.0,
+        f64::MIN_POSITIVE,
+        1.0,
+        1.0 + f64::EPSILON,
+    ] {
+        let built = Detector::builder().threshold(t).build();
+        assert_eq!(built.is_ok(), t > 0.0 && t <= 1.0, "threshold {t}");
+        let built = Detector::builder().false_negative_weight(t).build();
+        assert_eq!(built.is_ok(), t > 0.0 && t < 1.0, "weight {t}");
+    }
+}

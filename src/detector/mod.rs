@@ -75,6 +75,7 @@ pub const MAX_TOKENS: usize = 1 << 24;
 /// # Ok::<(), neardup::Error>(())
 /// ```
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Settings {
     shingle_size: usize,
     num_hashes: usize,
