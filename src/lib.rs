@@ -8,8 +8,9 @@ The pipeline, one module per stage, data flowing one way:
 
 * [`text`]: bytes → normalized word tokens (NFKC, lowercase), each with its byte span in
   the original input; invalid UTF-8 only separates tokens.
-* [`shingle`]: k consecutive tokens → one xxh3 `u64`; the set of them is what Jaccard
-  similarity is measured on.
+* [`shingle`]: k consecutive tokens → one `u64` (a seeded polynomial over the tokens'
+  hashes, then a 64-bit finalizer); the set of them is what Jaccard similarity is
+  measured on.
 * [`minhash`]: shingle set → [`Signature`] of k slots whose agreement estimates Jaccard.
 * [`lsh`]: signatures → bands → [`LshIndex`] → candidate pairs, verified with the exact
   Jaccard of the shingle sets.
@@ -75,7 +76,8 @@ repeats over any `u64` token sequence) and [`cluster::UnionFind`].
 
 # Determinism
 
-Every hash is xxh3 with an explicit seed, never `std`'s random hasher; output is sorted.
+Every hash has a fixed seed (xxh3 for tokens and band keys, a seeded polynomial for
+shingles, seeded permutations for MinHash), never `std`'s random hasher; output is sorted.
 The same corpus and configuration give a byte-identical report on every run, thread count
 and platform. Signatures ([`Signature::to_bytes`]) and band keys
 ([`lsh::Layout::band_keys`]) are plain, stable values, so signing can be sharded across
@@ -83,13 +85,17 @@ machines and band keys grouped by another engine, with verification done here.
 
 # Performance
 
-Signing is O(t·k) for t tokens and k hashes, LSH O(n·b), verification and alignment run
-only on candidate pairs. See the README for measured figures.
+Signing costs one shingle hash per token and, per shingle, one xor and one multiply per
+signature slot (k slots, vectorized 8 at a time); LSH O(n·b) for n documents and b bands;
+verification and alignment run only on candidate pairs. See the README for measured
+figures.
 
 # Crate features
 
 * `parallel` (default): spread per-document and per-pair work over all cores with rayon.
   The output is identical with or without it.
+* `serde`: `Serialize` for the report, plan and settings types, `Serialize` and
+  `Deserialize` for [`Signature`].
 */
 
 #![deny(missing_docs)]

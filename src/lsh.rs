@@ -26,9 +26,23 @@
 //!
 //! Insert and remove O(b) expected; query O(b + c) for c candidates; all candidate pairs of
 //! the index cost O(n·b + p log p) for n documents and p candidate pairs, so n documents
-//! mean n² work only if n² pairs really collide. Memory: about `b · 40` bytes per
-//! document (a key, an inline bucket and its table slot per band; see
-//! [`LshIndex::memory_usage`]).
+//! mean n² work only if n² pairs really collide. Memory: 45 to 70 bytes per band per
+//! document (a key, an inline bucket and its hash-table slot, depending on how full the
+//! tables are), 750 to 1,120 bytes for 16 bands; see [`LshIndex::memory_usage`]:
+//!
+//! ```
+//! use neardup::{LshIndex, MinHasher, lsh::Layout};
+//! let hasher = MinHasher::new(128, neardup::minhash::DEFAULT_SEED)?;
+//! let mut index = LshIndex::new(Layout::for_threshold(0.8, 128)?);
+//! for i in 0..1000u32 {
+//!     let start = u64::from(i) * 1000;
+//!     index.insert(i, &hasher.sign(start..start + 200))?;
+//! }
+//! let per_doc = index.memory_usage() / index.len();
+//! assert_eq!(index.layout().bands(), 16);
+//! assert!((16 * 45..=16 * 70).contains(&per_doc), "{per_doc}");
+//! # Ok::<(), neardup::Error>(())
+//! ```
 
 use crate::error::Error;
 use crate::minhash::Signature;

@@ -18,12 +18,12 @@
 //!
 //! # Cost
 //!
-//! O(t·k) bytes hashed for t tokens; the set costs O(t log t) to build and 8 bytes per
+//! O(t·k) multiplies for t tokens; the set costs O(t log t) to build and 8 bytes per
 //! distinct shingle; Jaccard is one O(|A| + |B|) merge.
 
 use crate::text::Token;
 
-/// The seed of the xxh3 hash of a shingle. Part of the stable format.
+/// The seed of a shingle's hash. Part of the stable format.
 pub const SHINGLE_SEED: u64 = 0x6e65_6172_6475_7031; // "neardup1"
 
 /// The largest shingle size, in tokens.

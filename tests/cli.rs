@@ -658,7 +658,7 @@ fn a_failed_write_leaves_no_out() {
 /// Large inputs, run with `cargo test --release -- --ignored` (a minute or two): a single
 /// 200 MB file and a folder of 100,000 files.
 #[test]
-#[ignore]
+#[ignore = "large inputs: cargo test --release --test cli -- --ignored"]
 fn a_200_mb_file_and_100k_files() {
     let dir = scratch_dir("huge");
     let line = "lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod \
