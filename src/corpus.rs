@@ -6,14 +6,21 @@
 //! data, unreadable files): those carry a [`Status::Skipped`] with a reason, so the report
 //! accounts for every input.
 //!
-//! [`Corpus::from_dir`] and [`Loader`] load a folder: recursively in byte order of the
-//! file names, every regular file read, symbolic links not followed unless asked (loops
-//! detected), FIFOs, sockets and devices never opened. Cost: one read per file; the corpus
-//! holds every file's bytes.
+//! With the `walk` feature, [`Corpus::from_dir`] and [`Loader`] load a folder:
+//! recursively in byte order of the file names, every regular file read, symbolic links
+//! not followed unless asked (loops detected), FIFOs, sockets and devices never opened,
+//! with optional glob, depth, hidden-file and ignore-file rules. Cost: one read per file;
+//! the corpus holds every file's bytes.
 
+#[cfg(feature = "walk")]
+mod walk;
+
+#[cfg(feature = "walk")]
+pub use self::walk::Loader;
+
+#[cfg(feature = "walk")]
 use crate::error::Error;
 use std::fmt;
-use std::fs;
 use std::path::{Path, PathBuf};
 
 /// A document's id: its position in the corpus, from 0.
@@ -207,6 +214,7 @@ impl Corpus {
 
     /// Records the exact relative path of the last document added (see
     /// [`Document::path`]).
+    #[cfg_attr(not(feature = "walk"), allow(dead_code))]
     fn set_path(&mut self, id: DocId, path: PathBuf) {
         self.docs[id.index()].path = Some(path);
     }
@@ -219,6 +227,7 @@ impl Corpus {
 
     /// Loads every file below `dir` with the default [`Loader`]: recursively, symbolic
     /// links not followed. Errors only when `dir` itself cannot be listed.
+    #[cfg(feature = "walk")]
     pub fn from_dir(dir: impl AsRef<Path>) -> Result<Corpus, Error> {
         Loader::new().load(dir)
     }
@@ -254,275 +263,6 @@ impl Corpus {
 /// The largest document, in bytes: offsets are kept in `u32`.
 pub const MAX_DOCUMENT_BYTES: u64 = u32::MAX as u64;
 
-/// How [`Loader::load`] walks a folder.
-///
-/// ```
-/// let corpus = neardup::corpus::Loader::new()
-///     .follow_links(true)
-///     .max_file_bytes(1 << 20)
-///     .load(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/demo"))?;
-/// assert_eq!(corpus.len(), 6);
-/// # Ok::<(), neardup::Error>(())
-/// ```
-#[derive(Clone, Debug)]
-pub struct Loader {
-    follow_links: bool,
-    max_file_bytes: u64,
-}
-
-impl Default for Loader {
-    fn default() -> Loader {
-        Loader {
-            follow_links: false,
-            max_file_bytes: MAX_DOCUMENT_BYTES,
-        }
-    }
-}
-
-impl Loader {
-    /// The defaults: links not followed, files up to [`MAX_DOCUMENT_BYTES`].
-    pub fn new() -> Loader {
-        Loader::default()
-    }
-
-    /// Whether to follow symbolic links (default false). A followed link to a folder that
-    /// is already being walked (a loop) is listed as skipped, not entered.
-    pub fn follow_links(mut self, yes: bool) -> Loader {
-        self.follow_links = yes;
-        self
-    }
-
-    /// Files larger than this are skipped, unread, as too large (default and maximum
-    /// [`MAX_DOCUMENT_BYTES`]).
-    pub fn max_file_bytes(mut self, n: u64) -> Loader {
-        self.max_file_bytes = n.min(MAX_DOCUMENT_BYTES);
-        self
-    }
-
-    /// Loads every file below `dir`, recursively, named by its path relative to `dir`
-    /// with `/` separators (bytes of a name that are not UTF-8 are written `\xHH`, a
-    /// backslash `\\`); [`Document::path`] keeps the exact path.
-    /// Entries are visited in byte order of their names, so the ids are the same on every
-    /// run. Regular files are read (in parallel with the `parallel` feature) and added in
-    /// that order.
-    ///
-    /// Every entry becomes a document: files that cannot be read, links, FIFOs, sockets
-    /// and devices are skipped with a reason (special files are never opened; a regular
-    /// file is opened without blocking and checked again after opening, in case it was
-    /// replaced). A subfolder that cannot be listed becomes one skipped document named
-    /// after it. Errors only when `dir` itself cannot be listed.
-    pub fn load(&self, dir: impl AsRef<Path>) -> Result<Corpus, Error> {
-        let dir = dir.as_ref();
-        let entries = sorted_entries(dir).map_err(|e| Error::io(dir, e))?;
-        let mut ancestors = Vec::new();
-        if let Ok(md) = fs::metadata(dir) {
-            ancestors.push(dir_id(&md, dir));
-        }
-        let mut listing = Vec::new();
-        self.list(entries, ("", Path::new("")), &mut ancestors, &mut listing);
-        let read = crate::par::map(&listing, |item| match item {
-            Listed::File { path, .. } => Some(read_regular(path, self.max_file_bytes)),
-            Listed::Skipped { .. } => None,
-        });
-        let mut corpus = Corpus::new();
-        for (item, bytes) in listing.into_iter().zip(read) {
-            let (id, rel) = match (item, bytes) {
-                (Listed::File { name, rel, .. }, Some(Ok(bytes))) => (corpus.add(name, bytes), rel),
-                (Listed::File { name, rel, .. }, Some(Err((len, reason)))) => {
-                    (corpus.add_skipped(name, len, reason), rel)
-                }
-                (Listed::File { name, rel, .. }, None) => {
-                    let reason = SkipReason::Unreadable("not read".into());
-                    (corpus.add_skipped(name, 0, reason), rel)
-                }
-                (Listed::Skipped { name, rel, reason }, _) => {
-                    (corpus.add_skipped(name, 0, reason), rel)
-                }
-            };
-            corpus.set_path(id, rel);
-        }
-        Ok(corpus)
-    }
-
-    fn list(
-        &self,
-        entries: Vec<fs::DirEntry>,
-        (prefix, rel_prefix): (&str, &Path),
-        ancestors: &mut Vec<DirId>,
-        out: &mut Vec<Listed>,
-    ) {
-        for entry in entries {
-            let name = format!("{prefix}{}", escaped_name(&entry.file_name()));
-            let rel = rel_prefix.join(entry.file_name());
-            let path = entry.path();
-            let skip = |reason| Listed::Skipped {
-                name: name.clone(),
-                rel: rel.clone(),
-                reason,
-            };
-            let file_type = match entry.file_type() {
-                Ok(t) => t,
-                Err(e) => {
-                    out.push(skip(SkipReason::Unreadable(e.to_string())));
-                    continue;
-                }
-            };
-            let (is_dir, is_file, kind) = if file_type.is_symlink() {
-                if !self.follow_links {
-                    out.push(skip(SkipReason::NotAFile("symbolic link")));
-                    continue;
-                }
-                match fs::metadata(&path) {
-                    Ok(md) => (md.is_dir(), md.is_file(), md.file_type()),
-                    Err(e) => {
-                        let why = format!("broken symbolic link: {e}");
-                        out.push(skip(SkipReason::Unreadable(why)));
-                        continue;
-                    }
-                }
-            } else {
-                (file_type.is_dir(), file_type.is_file(), file_type)
-            };
-            if is_dir {
-                let id = match fs::metadata(&path) {
-                    Ok(md) => dir_id(&md, &path),
-                    Err(e) => {
-                        out.push(skip(SkipReason::Unreadable(e.to_string())));
-                        continue;
-                    }
-                };
-                if ancestors.contains(&id) {
-                    out.push(skip(SkipReason::LinkLoop));
-                    continue;
-                }
-                match sorted_entries(&path) {
-                    Ok(children) => {
-                        ancestors.push(id);
-                        self.list(children, (&format!("{name}/"), &rel), ancestors, out);
-                        ancestors.pop();
-                    }
-                    Err(e) => out.push(skip(SkipReason::Unreadable(e.to_string()))),
-                }
-            } else if is_file {
-                out.push(Listed::File { name, rel, path });
-            } else {
-                out.push(skip(SkipReason::NotAFile(special_kind(&kind))));
-            }
-        }
-    }
-}
-
-/// One entry found by the walk: its name, its path relative to the folder, and for a
-/// file the path to read.
-enum Listed {
-    File {
-        name: String,
-        rel: PathBuf,
-        path: PathBuf,
-    },
-    Skipped {
-        name: String,
-        rel: PathBuf,
-        reason: SkipReason,
-    },
-}
-
-/// What identifies a folder, to detect link loops.
-#[cfg(unix)]
-type DirId = (u64, u64);
-#[cfg(not(unix))]
-type DirId = PathBuf;
-
-#[cfg(unix)]
-fn dir_id(md: &fs::Metadata, _path: &Path) -> DirId {
-    use std::os::unix::fs::MetadataExt;
-    (md.dev(), md.ino())
-}
-
-#[cfg(not(unix))]
-fn dir_id(_md: &fs::Metadata, path: &Path) -> DirId {
-    fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
-}
-
-/// A file name as text: UTF-8 as is, any other byte as `\xHH` and a backslash as `\\`,
-/// so that a name that is not UTF-8 can still be found, two different names never read
-/// the same, and JSON output stays valid.
-fn escaped_name(name: &std::ffi::OsStr) -> String {
-    #[cfg(unix)]
-    {
-        use std::os::unix::ffi::OsStrExt;
-        let mut out = String::new();
-        for chunk in name.as_bytes().utf8_chunks() {
-            out.push_str(&chunk.valid().replace('\\', "\\\\"));
-            for b in chunk.invalid() {
-                out.push_str(&format!("\\x{b:02X}"));
-            }
-        }
-        out
-    }
-    #[cfg(not(unix))]
-    {
-        name.to_string_lossy().into_owned()
-    }
-}
-
-/// Reads a file that was listed as regular, without blocking if it has been replaced by a
-/// FIFO meanwhile, and without reading more than `max` bytes.
-fn read_regular(path: &Path, max: u64) -> Result<Vec<u8>, (u64, SkipReason)> {
-    use std::io::Read;
-    let unreadable = |e: std::io::Error| (0, SkipReason::Unreadable(e.to_string()));
-    let mut options = fs::OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NONBLOCK);
-    }
-    let file = options.open(path).map_err(unreadable)?;
-    let md = file.metadata().map_err(unreadable)?;
-    if !md.is_file() {
-        return Err((0, SkipReason::NotAFile(special_kind(&md.file_type()))));
-    }
-    if md.len() > max {
-        return Err((md.len(), SkipReason::TooLarge { limit: max }));
-    }
-    let mut bytes = Vec::with_capacity(md.len() as usize);
-    // A file that grew since: read at most one byte past the limit to notice.
-    file.take(max + 1)
-        .read_to_end(&mut bytes)
-        .map_err(unreadable)?;
-    if bytes.len() as u64 > max {
-        return Err((bytes.len() as u64, SkipReason::TooLarge { limit: max }));
-    }
-    Ok(bytes)
-}
-
-fn sorted_entries(dir: &Path) -> std::io::Result<Vec<fs::DirEntry>> {
-    let mut entries = fs::read_dir(dir)?.collect::<std::io::Result<Vec<_>>>()?;
-    entries.sort_by_key(|e| e.file_name());
-    Ok(entries)
-}
-
-fn special_kind(t: &fs::FileType) -> &'static str {
-    if t.is_symlink() {
-        return "symbolic link";
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt;
-        if t.is_fifo() {
-            return "fifo";
-        }
-        if t.is_socket() {
-            return "socket";
-        }
-        if t.is_block_device() || t.is_char_device() {
-            return "device";
-        }
-    }
-    "special file"
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -556,44 +296,5 @@ mod tests {
         );
         let names: Vec<&str> = c.iter().map(|(_, d)| d.name()).collect();
         assert_eq!(names, ["a", "b"]);
-    }
-
-    #[test]
-    fn a_file_that_vanished_after_listing_is_unreadable() {
-        let path = std::env::temp_dir().join(format!("neardup-gone-{}", std::process::id()));
-        let (_, reason) = read_regular(&path, 10).unwrap_err();
-        assert!(matches!(reason, SkipReason::Unreadable(_)), "{reason}");
-    }
-
-    #[test]
-    fn reads_stop_at_the_limit() {
-        let path = std::env::temp_dir().join(format!("neardup-limit-{}", std::process::id()));
-        std::fs::write(&path, "0123456789").unwrap();
-        assert_eq!(read_regular(&path, 10).unwrap(), b"0123456789");
-        let (len, reason) = read_regular(&path, 9).unwrap_err();
-        assert_eq!((len, reason), (10, SkipReason::TooLarge { limit: 9 }));
-        std::fs::remove_file(&path).unwrap();
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn names_that_are_not_utf8_are_escaped() {
-        use std::os::unix::ffi::OsStrExt;
-        let name = std::ffi::OsStr::from_bytes(b"a\xFFb\xC3.txt");
-        assert_eq!(escaped_name(name), "a\\xFFb\\xC3.txt");
-        assert_eq!(escaped_name(std::ffi::OsStr::new("é.txt")), "é.txt");
-        // A name that spells an escape is told apart from the byte it spells.
-        let literal = std::ffi::OsStr::new("a\\xFFb");
-        assert_eq!(escaped_name(literal), "a\\\\xFFb");
-        assert_ne!(
-            escaped_name(literal),
-            escaped_name(std::ffi::OsStr::from_bytes(b"a\xFFb"))
-        );
-    }
-
-    #[test]
-    fn missing_folder_is_an_error() {
-        let e = Corpus::from_dir("/definitely/not/here").unwrap_err();
-        assert!(e.to_string().contains("/definitely/not/here"), "{e}");
     }
 }

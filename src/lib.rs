@@ -96,6 +96,8 @@ figures.
   The output is identical with or without it.
 * `serde`: `Serialize` for the report, plan and settings types, `Serialize` and
   `Deserialize` for [`Signature`].
+* `walk`: [`corpus::Loader`] and [`Corpus::from_dir`], folders walked with the `ignore`
+  crate (ripgrep's walker) with glob, depth, hidden-file and ignore-file rules.
 */
 
 #![deny(missing_docs)]

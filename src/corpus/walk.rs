@@ -1,0 +1,532 @@
+//! Loading folders into a [`Corpus`] (feature `walk`).
+//!
+//! The walk is the `ignore` crate's (ripgrep's walker), single-threaded and sorted by file
+//! name so that ids are the same on every run; the files it lists are then read in
+//! parallel. By default every entry under the folder is listed (hidden files too, ignore
+//! files not consulted), so that every input is accounted for; glob, depth, hidden-file
+//! and ignore-file rules narrow what is listed, and what they leave out is not a document.
+//!
+//! Every listed entry becomes a document: regular files are read, everything else is
+//! skipped with a reason. Special files (FIFOs, sockets, devices) are never opened; a
+//! regular file is opened without blocking and checked again after opening, in case it
+//! was replaced. Cost: one `stat` per entry and one read per file.
+
+use super::{Corpus, MAX_DOCUMENT_BYTES, SkipReason};
+use crate::error::Error;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// How [`Loader::load`] walks a folder.
+///
+/// ```
+/// let corpus = neardup::corpus::Loader::new()
+///     .follow_links(true)
+///     .max_file_bytes(1 << 20)
+///     .glob("*.txt")
+///     .load(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/demo"))?;
+/// assert_eq!(corpus.len(), 6);
+/// let only_library = neardup::corpus::Loader::new()
+///     .glob("library-*")
+///     .load(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/demo"))?;
+/// assert_eq!(only_library.len(), 2);
+/// # Ok::<(), neardup::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Loader {
+    follow_links: bool,
+    max_file_bytes: u64,
+    max_depth: Option<usize>,
+    skip_hidden: bool,
+    ignore_files: bool,
+    globs: Vec<String>,
+}
+
+impl Default for Loader {
+    fn default() -> Loader {
+        Loader {
+            follow_links: false,
+            max_file_bytes: MAX_DOCUMENT_BYTES,
+            max_depth: None,
+            skip_hidden: false,
+            ignore_files: false,
+            globs: Vec::new(),
+        }
+    }
+}
+
+impl Loader {
+    /// The defaults: every entry listed, links not followed, files up to
+    /// [`MAX_DOCUMENT_BYTES`].
+    pub fn new() -> Loader {
+        Loader::default()
+    }
+
+    /// Whether to follow symbolic links (default false). A followed link to a folder that
+    /// is already being walked (a loop) is listed as skipped, not entered.
+    pub fn follow_links(mut self, yes: bool) -> Loader {
+        self.follow_links = yes;
+        self
+    }
+
+    /// Files larger than this are skipped, unread, as too large (default and maximum
+    /// [`MAX_DOCUMENT_BYTES`]).
+    pub fn max_file_bytes(mut self, n: u64) -> Loader {
+        self.max_file_bytes = n.min(MAX_DOCUMENT_BYTES);
+        self
+    }
+
+    /// How deep to descend: `Some(1)` lists the folder's own entries only. Default: no
+    /// limit.
+    pub fn max_depth(mut self, depth: Option<usize>) -> Loader {
+        self.max_depth = depth;
+        self
+    }
+
+    /// Whether to leave out hidden files and folders (names starting with a dot).
+    /// Default false.
+    pub fn skip_hidden(mut self, yes: bool) -> Loader {
+        self.skip_hidden = yes;
+        self
+    }
+
+    /// Whether to honour `.gitignore`, `.ignore` and `.git/info/exclude` files as ripgrep
+    /// does (also outside a git repository). Default false.
+    pub fn ignore_files(mut self, yes: bool) -> Loader {
+        self.ignore_files = yes;
+        self
+    }
+
+    /// Adds a glob in gitignore syntax, matched against paths relative to the folder: a
+    /// file is listed only if it matches some glob without `!` (when there is one) and
+    /// no glob with `!` (`"*.txt"`, `"!drafts/**"`); the last matching glob wins, as in
+    /// ripgrep's `--glob`. An invalid glob is an error of [`load`](Loader::load).
+    pub fn glob(mut self, pattern: impl Into<String>) -> Loader {
+        self.globs.push(pattern.into());
+        self
+    }
+
+    /// Loads every file below `dir`, recursively, named by its path relative to `dir`
+    /// with `/` separators (bytes of a name that are not UTF-8 are written `\xHH`, a
+    /// backslash `\\`); [`Document::path`](super::Document::path) keeps the exact path.
+    /// Entries are visited in byte order of their names, so the ids are the same on every
+    /// run. Regular files are read (in parallel with the `parallel` feature) and added in
+    /// that order. `dir` may also be a single file.
+    ///
+    /// Every listed entry becomes a document: files that cannot be read, links, FIFOs,
+    /// sockets and devices are skipped with a reason. A subfolder that cannot be listed
+    /// becomes one skipped document named after it. Errors only when `dir` itself cannot
+    /// be read or a glob is invalid.
+    pub fn load(&self, dir: impl AsRef<Path>) -> Result<Corpus, Error> {
+        self.load_all(&[dir])
+    }
+
+    /// As [`load`](Loader::load) for several folders or files, listed in the order given
+    /// into one corpus. With more than one, each name starts with its folder as given
+    /// (`a/x.txt`, `b/x.txt`).
+    pub fn load_all<P: AsRef<Path>>(&self, roots: &[P]) -> Result<Corpus, Error> {
+        let mut listing = Vec::new();
+        for root in roots {
+            let root = root.as_ref();
+            let prefix = (roots.len() > 1).then(|| display_path(root));
+            self.list(root, prefix, &mut listing)?;
+        }
+        let read = crate::par::map(&listing, |item| match item {
+            Listed::File { path, .. } => Some(read_regular(path, self.max_file_bytes)),
+            Listed::Skipped { .. } => None,
+        });
+        let mut corpus = Corpus::new();
+        for (item, bytes) in listing.into_iter().zip(read) {
+            let (id, rel) = match (item, bytes) {
+                (Listed::File { name, rel, .. }, Some(Ok(bytes))) => (corpus.add(name, bytes), rel),
+                (Listed::File { name, rel, .. }, Some(Err((len, reason)))) => {
+                    (corpus.add_skipped(name, len, reason), rel)
+                }
+                (Listed::File { name, rel, .. }, None) => {
+                    let reason = SkipReason::Unreadable("not read".into());
+                    (corpus.add_skipped(name, 0, reason), rel)
+                }
+                (Listed::Skipped { name, rel, reason }, _) => {
+                    (corpus.add_skipped(name, 0, reason), rel)
+                }
+            };
+            corpus.set_path(id, rel);
+        }
+        Ok(corpus)
+    }
+
+    /// Lists one root: a file as itself, a folder by walking it.
+    fn list(
+        &self,
+        root: &Path,
+        prefix: Option<String>,
+        out: &mut Vec<Listed>,
+    ) -> Result<(), Error> {
+        let md = fs::metadata(root).map_err(|e| Error::io(root, e))?;
+        if !md.is_dir() {
+            let name = prefix.unwrap_or_else(|| display_path(root));
+            out.push(match md.is_file() {
+                true => Listed::File {
+                    name,
+                    rel: root.to_path_buf(),
+                    path: root.to_path_buf(),
+                },
+                false => Listed::Skipped {
+                    name,
+                    rel: root.to_path_buf(),
+                    reason: SkipReason::NotAFile(special_kind(&md.file_type())),
+                },
+            });
+            return Ok(());
+        }
+        // The folder itself must be listable; below it, failures become documents.
+        fs::read_dir(root).map_err(|e| Error::io(root, e))?;
+        let prefix = prefix.map_or_else(String::new, |p| format!("{p}/"));
+        for result in self.walker(root)? {
+            match result {
+                Ok(entry) if entry.depth() == 0 => {}
+                Ok(entry) => {
+                    let rel = entry.path().strip_prefix(root).unwrap_or(entry.path());
+                    if let Some(item) = self.classify(&entry, named(&prefix, rel), rel) {
+                        out.push(item);
+                    }
+                }
+                Err(err) => out.push(skipped_for(&err, root, &prefix)),
+            }
+        }
+        Ok(())
+    }
+
+    fn walker(&self, root: &Path) -> Result<ignore::Walk, Error> {
+        let mut overrides = ignore::overrides::OverrideBuilder::new(root);
+        for g in &self.globs {
+            overrides.add(g).map_err(|e| {
+                Error::invalid("glob", "a glob in gitignore syntax", format!("'{g}' ({e})"))
+            })?;
+        }
+        let overrides = overrides
+            .build()
+            .map_err(|e| Error::invalid("glob", "a glob in gitignore syntax", e))?;
+        let yes = self.ignore_files;
+        let mut builder = ignore::WalkBuilder::new(root);
+        if self.skip_hidden {
+            // Applied after the globs, so that `*.txt` does not bring hidden files back.
+            builder.filter_entry(|e| {
+                e.depth() == 0 || !e.file_name().as_encoded_bytes().starts_with(b".")
+            });
+        }
+        Ok(builder
+            .standard_filters(false)
+            .ignore(yes)
+            .git_ignore(yes)
+            .git_exclude(yes)
+            .parents(yes)
+            .require_git(false)
+            .follow_links(self.follow_links)
+            .max_depth(self.max_depth)
+            .overrides(overrides)
+            .sort_by_file_name(|a, b| a.cmp(b))
+            .build())
+    }
+
+    /// A listed entry as a file to read or a skipped document; `None` for a folder (its
+    /// entries follow).
+    fn classify(&self, entry: &ignore::DirEntry, name: String, rel: &Path) -> Option<Listed> {
+        let skip = |reason| Listed::Skipped {
+            name: name.clone(),
+            rel: rel.to_path_buf(),
+            reason,
+        };
+        let Some(kind) = entry.file_type() else {
+            return Some(skip(SkipReason::NotAFile("special file")));
+        };
+        if entry.path_is_symlink() && !self.follow_links {
+            return Some(skip(SkipReason::NotAFile("symbolic link")));
+        }
+        if kind.is_dir() {
+            None
+        } else if kind.is_file() {
+            Some(Listed::File {
+                name,
+                rel: rel.to_path_buf(),
+                path: entry.path().to_path_buf(),
+            })
+        } else {
+            Some(skip(SkipReason::NotAFile(special_kind(&kind))))
+        }
+    }
+}
+
+/// The skipped document for an entry the walk could not list: a link loop, a broken
+/// link, a folder that cannot be read.
+fn skipped_for(err: &ignore::Error, root: &Path, prefix: &str) -> Listed {
+    let (path, reason) = match innermost(err) {
+        (path, ignore::Error::Loop { child, .. }) => {
+            (Some(child.clone()).or(path), SkipReason::LinkLoop)
+        }
+        (Some(path), ignore::Error::Io(e)) if is_symlink(&path) => {
+            let why = format!("broken symbolic link: {e}");
+            (Some(path), SkipReason::Unreadable(why))
+        }
+        (path, ignore::Error::Io(e)) => (path, SkipReason::Unreadable(e.to_string())),
+        (path, other) => (path, SkipReason::Unreadable(other.to_string())),
+    };
+    let path = path.unwrap_or_else(|| root.to_path_buf());
+    let rel = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
+    Listed::Skipped {
+        name: named(prefix, &rel),
+        rel,
+        reason,
+    }
+}
+
+/// The error inside the path and depth wrappers, with the path they named.
+fn innermost(mut err: &ignore::Error) -> (Option<PathBuf>, &ignore::Error) {
+    let mut path = None;
+    loop {
+        match err {
+            ignore::Error::WithPath {
+                path: p,
+                err: inner,
+            } => {
+                path = Some(p.clone());
+                err = inner;
+            }
+            ignore::Error::WithDepth { err: inner, .. }
+            | ignore::Error::WithLineNumber { err: inner, .. } => {
+                err = inner;
+            }
+            other => return (path, other),
+        }
+    }
+}
+
+fn is_symlink(path: &Path) -> bool {
+    fs::symlink_metadata(path).is_ok_and(|md| md.file_type().is_symlink())
+}
+
+/// A relative path as a document name: components escaped, joined by `/`.
+fn named(prefix: &str, rel: &Path) -> String {
+    let parts: Vec<String> = rel.iter().map(escaped_name).collect();
+    format!("{prefix}{}", parts.join("/"))
+}
+
+/// A path as given, escaped like a name.
+fn display_path(path: &Path) -> String {
+    escaped_name(path.as_os_str())
+}
+
+/// One entry found by the walk: its name, its path relative to the folder, and for a
+/// file the path to read.
+enum Listed {
+    File {
+        name: String,
+        rel: PathBuf,
+        path: PathBuf,
+    },
+    Skipped {
+        name: String,
+        rel: PathBuf,
+        reason: SkipReason,
+    },
+}
+
+/// A file name as text: UTF-8 as is, any other byte as `\xHH` and a backslash as `\\`,
+/// so that a name that is not UTF-8 can still be found, two different names never read
+/// the same, and JSON output stays valid.
+fn escaped_name(name: &std::ffi::OsStr) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let mut out = String::new();
+        for chunk in name.as_bytes().utf8_chunks() {
+            out.push_str(&chunk.valid().replace('\\', "\\\\"));
+            for b in chunk.invalid() {
+                out.push_str(&format!("\\x{b:02X}"));
+            }
+        }
+        out
+    }
+    #[cfg(not(unix))]
+    {
+        name.to_string_lossy().into_owned()
+    }
+}
+
+/// Reads a file that was listed as regular, without blocking if it has been replaced by a
+/// FIFO meanwhile, and without reading more than `max` bytes.
+fn read_regular(path: &Path, max: u64) -> Result<Vec<u8>, (u64, SkipReason)> {
+    use std::io::Read;
+    let unreadable = |e: std::io::Error| (0, SkipReason::Unreadable(e.to_string()));
+    let mut options = fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options.open(path).map_err(unreadable)?;
+    let md = file.metadata().map_err(unreadable)?;
+    if !md.is_file() {
+        return Err((0, SkipReason::NotAFile(special_kind(&md.file_type()))));
+    }
+    if md.len() > max {
+        return Err((md.len(), SkipReason::TooLarge { limit: max }));
+    }
+    let mut bytes = Vec::with_capacity(md.len() as usize);
+    // A file that grew since: read at most one byte past the limit to notice.
+    file.take(max + 1)
+        .read_to_end(&mut bytes)
+        .map_err(unreadable)?;
+    if bytes.len() as u64 > max {
+        return Err((bytes.len() as u64, SkipReason::TooLarge { limit: max }));
+    }
+    Ok(bytes)
+}
+
+fn special_kind(t: &fs::FileType) -> &'static str {
+    if t.is_symlink() {
+        return "symbolic link";
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "fifo";
+        }
+        if t.is_socket() {
+            return "socket";
+        }
+        if t.is_block_device() || t.is_char_device() {
+            return "device";
+        }
+    }
+    "special file"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_that_vanished_after_listing_is_unreadable() {
+        let path = std::env::temp_dir().join(format!("neardup-gone-{}", std::process::id()));
+        let (_, reason) = read_regular(&path, 10).unwrap_err();
+        assert!(matches!(reason, SkipReason::Unreadable(_)), "{reason}");
+    }
+
+    #[test]
+    fn reads_stop_at_the_limit() {
+        let path = std::env::temp_dir().join(format!("neardup-limit-{}", std::process::id()));
+        std::fs::write(&path, "0123456789").unwrap();
+        assert_eq!(read_regular(&path, 10).unwrap(), b"0123456789");
+        let (len, reason) = read_regular(&path, 9).unwrap_err();
+        assert_eq!((len, reason), (10, SkipReason::TooLarge { limit: 9 }));
+        std::fs::remove_file(&path).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn names_that_are_not_utf8_are_escaped() {
+        use std::os::unix::ffi::OsStrExt;
+        let name = std::ffi::OsStr::from_bytes(b"a\xFFb\xC3.txt");
+        assert_eq!(escaped_name(name), "a\\xFFb\\xC3.txt");
+        assert_eq!(escaped_name(std::ffi::OsStr::new("é.txt")), "é.txt");
+        // A name that spells an escape is told apart from the byte it spells.
+        let literal = std::ffi::OsStr::new("a\\xFFb");
+        assert_eq!(escaped_name(literal), "a\\\\xFFb");
+        assert_ne!(
+            escaped_name(literal),
+            escaped_name(std::ffi::OsStr::from_bytes(b"a\xFFb"))
+        );
+    }
+
+    #[cfg(feature = "walk")]
+    #[test]
+    fn missing_folder_is_an_error() {
+        let e = Corpus::from_dir("/definitely/not/here").unwrap_err();
+        assert!(e.to_string().contains("/definitely/not/here"), "{e}");
+    }
+
+    /// A small tree: `a.txt`, `.hidden.txt`, `notes.log`, `sub/b.txt`, `sub/deep/c.txt`,
+    /// and a `.gitignore` that ignores `*.log`.
+    fn tree(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("neardup-walk-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(dir.join("sub/deep")).unwrap();
+        for (path, text) in [
+            ("a.txt", "a"),
+            (".hidden.txt", "h"),
+            ("notes.log", "n"),
+            ("sub/b.txt", "b"),
+            ("sub/deep/c.txt", "c"),
+            (".gitignore", "*.log\n"),
+        ] {
+            fs::write(dir.join(path), text).unwrap();
+        }
+        dir
+    }
+
+    fn names(c: &Corpus) -> Vec<&str> {
+        c.iter().map(|(_, d)| d.name()).collect()
+    }
+
+    #[test]
+    fn rules_narrow_what_is_listed() {
+        let dir = tree("rules");
+        let all = Loader::new().load(&dir).unwrap();
+        assert_eq!(
+            names(&all),
+            [
+                ".gitignore",
+                ".hidden.txt",
+                "a.txt",
+                "notes.log",
+                "sub/b.txt",
+                "sub/deep/c.txt"
+            ]
+        );
+        let load = |l: Loader| Loader::load(&l, &dir).unwrap();
+        assert_eq!(
+            names(&load(Loader::new().glob("*.txt").skip_hidden(true))),
+            ["a.txt", "sub/b.txt", "sub/deep/c.txt"]
+        );
+        assert_eq!(
+            names(&load(Loader::new().glob("!sub/**").glob("!.*"))),
+            ["a.txt", "notes.log"]
+        );
+        assert_eq!(
+            names(&load(Loader::new().max_depth(Some(1)).skip_hidden(true))),
+            ["a.txt", "notes.log"]
+        );
+        assert_eq!(
+            names(&load(Loader::new().ignore_files(true).skip_hidden(true))),
+            ["a.txt", "sub/b.txt", "sub/deep/c.txt"]
+        );
+        let e = Loader::new().glob("a{").load(&dir).unwrap_err();
+        assert!(e.to_string().contains("'glob'"), "{e}");
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn several_roots_and_single_files() {
+        let dir = tree("roots");
+        let (sub, a) = (dir.join("sub"), dir.join("a.txt"));
+        let c = Loader::new().load_all(&[&sub, &a]).unwrap();
+        let want_sub = display_path(&sub);
+        assert_eq!(
+            names(&c),
+            [
+                format!("{want_sub}/b.txt"),
+                format!("{want_sub}/deep/c.txt"),
+                display_path(&a)
+            ]
+        );
+        assert_eq!(c.get(c.iter().next().unwrap().0).bytes(), b"b");
+        let one = Loader::new().load(&a).unwrap();
+        assert_eq!(
+            (one.len(), one.get(one.iter().next().unwrap().0).bytes()),
+            (1, &b"a"[..])
+        );
+        fs::remove_dir_all(&dir).unwrap();
+    }
+}
