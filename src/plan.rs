@@ -10,20 +10,24 @@
 //!   for it, with the exact Jaccard of the two shingle sets (computed when the pair was
 //!   not checked: two members of a chain a ~ b ~ c need not be near-duplicates of each
 //!   other) and the chain of confirmed pairs that joins them ([`Dropped::via`]).
-//! * With [`Policy::cut_passages`], the later copies of every passage group are cut from
-//!   the kept documents (the first copy in a kept document stays), and then, document by
-//!   document, what is left is searched for repeats again and cut again until none is
-//!   left: a paragraph repeated 5,000 times keeps one copy. A second run over the kept
-//!   text finds no repeat and no passage that the plan should have cut.
+//! * With [`Policy::cut_passages`], every exact run of at least `min_passage_tokens`
+//!   normalized tokens that repeats text staying earlier in the kept documents (in corpus
+//!   order, or earlier in the same document) is cut; the first copy stays. Cuts are exact
+//!   copies only: in an edited copy, the runs between the changed words are cut and the
+//!   changed words stay. A paragraph repeated 5,000 times keeps one copy. Rounds repeat
+//!   until one cuts nothing; then the kept texts are compared again, and those that the
+//!   cuts made near-duplicates of each other are dropped ([`Dropped::after_cuts`]) and
+//!   the cuts planned again without them. A plan over the kept texts then drops and cuts
+//!   nothing. Every [`Cut`] names where its text stays whole.
 //! * Documents that were not compared (binary, UTF-16, too large, unreadable) are passed
 //!   through untouched ([`Action::Pass`]).
 //!
 //! # Cost
 //!
 //! O(n) for the decisions, plus one Jaccard (O(t log t)) per dropped member whose pair
-//! with the kept one was not checked, plus, with cuts, a repeat search per kept document
-//! that holds a passage, repeated while it finds one (each round removes at least
-//! `min_passage_tokens` tokens; a text repeated m times needs about log2 m rounds).
+//! with the kept one was not checked. With cuts: a pass over every kept token per round
+//! (16 bytes per staying window in a hash table), and one near-duplicate run over the
+//! kept texts per time the cuts leave near-duplicates.
 
 use crate::corpus::{DocId, SkipReason, Status};
 use crate::error::Error;
@@ -32,6 +36,8 @@ use crate::reuse::Occurrence;
 use crate::shingle::ShingleSet;
 use crate::text::{self, Span};
 use std::collections::VecDeque;
+
+mod cuts;
 use std::io::{self, Write};
 
 /// Which member of a cluster is kept.
@@ -130,16 +136,20 @@ pub struct Dropped {
     /// The documents between `kept` and this one on the shortest chain of confirmed
     /// near-duplicate pairs (empty when the two were a pair).
     pub via: Vec<DocId>,
+    /// Dropped because what the cuts left of it is a near-duplicate of what they left of
+    /// `kept` (`jaccard` and `identical` then compare the texts after the cuts).
+    pub after_cuts: bool,
 }
 
-/// A byte range to cut from a kept document: a later copy of a passage.
+/// A byte range to cut from a kept document: an exact copy (normalized tokens) of text
+/// that stays.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Cut {
     /// The bytes to cut, in the document's original bytes.
     pub span: Span,
     /// Where the copy that stays is (in this or another kept document), in original
-    /// bytes.
+    /// bytes: no cut overlaps it.
     pub first: Occurrence,
 }
 
@@ -243,10 +253,11 @@ impl DedupPlan {
                         w,
                         "{{\"path\":{path},\"action\":\"removed\",\"reason\":\"{}\",\"kept\":{},\
                          \"jaccard\":{},\"via\":[{}],\"cluster\":{}}}",
-                        if d.identical {
-                            "identical"
-                        } else {
-                            "near-duplicate"
+                        match (d.identical, d.after_cuts) {
+                            (true, false) => "identical",
+                            (false, false) => "near-duplicate",
+                            (true, true) => "identical after cuts",
+                            (false, true) => "near-duplicate after cuts",
                         },
                         name(d.kept),
                         d.jaccard,
@@ -339,72 +350,62 @@ impl Report<'_> {
                     jaccard,
                     identical,
                     via: chain_to(m, kept, &parent),
+                    after_cuts: false,
                 });
             }
         }
         if policy.cut_passages {
-            self.plan_cuts(&mut entries);
+            self.plan_cuts(&mut entries, &policy.keep);
         }
         Ok(DedupPlan { entries })
     }
 
-    /// Cuts the later copies of every passage group from the kept documents, then cuts
-    /// what each kept document still repeats, until nothing is.
-    fn plan_cuts(&self, entries: &mut [Entry]) {
-        let kept = |d: DocId| entries[d.index()].action == Action::Keep;
-        let mut cuts: Vec<Vec<Cut>> = vec![Vec::new(); entries.len()];
-        for group in &self.passage_groups {
-            let mut in_kept = group.occurrences().iter().filter(|o| kept(o.doc));
-            let Some(&first) = in_kept.next() else {
-                continue;
-            };
-            for o in in_kept {
-                cuts[o.doc.index()].push(Cut {
-                    span: o.span,
-                    first,
-                });
-            }
-        }
-        let corpus = self.corpus;
-        let ids: Vec<usize> = (0..entries.len())
-            .filter(|&i| entries[i].action == Action::Keep)
-            .collect();
-        let done = crate::par::map(&ids, |&i| {
-            let doc = DocId::from_index(i);
-            let mut own = normalized(cuts[i].clone());
-            self.cut_repeats(doc, corpus.get(doc).bytes(), &mut own);
-            own
-        });
-        for (&i, c) in ids.iter().zip(done) {
-            entries[i].cuts = c;
-        }
-    }
-
-    /// Cuts, round after round, the passages repeated in what is left of `bytes` after
-    /// `cuts`, each later copy naming its first copy (in original bytes).
-    fn cut_repeats(&self, doc: DocId, bytes: &[u8], cuts: &mut Vec<Cut>) {
+    /// Plans the cuts of the kept documents, drops what they leave as near-duplicates of
+    /// each other, and plans again, until nothing more is dropped.
+    fn plan_cuts(&self, entries: &mut [Entry], keep: &Keep) {
+        let m = self.detector.settings().min_passage_tokens();
+        let near = self.detector.near_duplicates_only();
+        let k = self.detector.settings().shingle_size();
         loop {
-            let kept = kept_segments(bytes.len(), &spans(cuts));
-            let text: Vec<u8> = kept
+            let kept: Vec<DocId> = entries
                 .iter()
-                .flat_map(|s| &bytes[s.start..s.end])
-                .copied()
+                .filter(|e| e.action == Action::Keep)
+                .map(|e| e.doc)
                 .collect();
-            let repeats = self.detector.repeats(&text);
-            if repeats.is_empty() {
+            for (&d, c) in kept.iter().zip(cuts::exact_cuts(self, &kept, m)) {
+                entries[d.index()].cuts = c;
+            }
+            let mut texts = crate::corpus::Corpus::new();
+            let bytes: Vec<Vec<u8>> = kept
+                .iter()
+                .map(|&d| apply(self.corpus.get(d).bytes(), &spans(&entries[d.index()].cuts)))
+                .collect();
+            for (&d, b) in kept.iter().zip(&bytes) {
+                texts.add(self.corpus.get(d).name(), b.clone());
+            }
+            let again = near.run(&texts);
+            if again.pairs().next().is_none() {
                 return;
             }
-            for r in repeats {
-                let span = Span::new(
-                    to_original(&kept, r.first.start),
-                    to_original(&kept, r.first.end),
-                );
-                let first = Occurrence { doc, span };
-                for span in original(&kept, r.again) {
-                    cuts.push(Cut { span, first });
+            for cluster in again.clusters() {
+                let members: Vec<DocId> =
+                    cluster.members().iter().map(|x| kept[x.index()]).collect();
+                let stays = chosen(&members, keep, |d| self.corpus.get(d).len());
+                let local = |d: DocId| kept.binary_search(&d).expect("a kept document");
+                let stays_set = shingles(&bytes[local(stays)], k);
+                for &d in members.iter().filter(|&&d| d != stays) {
+                    let (a, b) = (&bytes[local(stays)], &bytes[local(d)]);
+                    let entry = &mut entries[d.index()];
+                    entry.cuts.clear();
+                    entry.action = Action::Drop(Dropped {
+                        kept: stays,
+                        jaccard: stays_set.jaccard(&shingles(b, k)),
+                        identical: a == b,
+                        via: Vec::new(),
+                        after_cuts: true,
+                    });
                 }
             }
-            *cuts = normalized(std::mem::take(cuts));
         }
     }
 }
@@ -469,21 +470,6 @@ fn shingles(bytes: &[u8], k: usize) -> ShingleSet {
     ShingleSet::new(&tokens, k)
 }
 
-/// Cuts sorted by span, overlapping ones merged (the earlier one's first copy stays).
-fn normalized(mut cuts: Vec<Cut>) -> Vec<Cut> {
-    cuts.sort_unstable();
-    let mut out: Vec<Cut> = Vec::with_capacity(cuts.len());
-    for c in cuts {
-        match out.last_mut() {
-            Some(last) if c.span.start <= last.span.end => {
-                last.span.end = last.span.end.max(c.span.end);
-            }
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
 fn spans(cuts: &[Cut]) -> Vec<Span> {
     cuts.iter().map(|c| c.span).collect()
 }
@@ -513,47 +499,14 @@ fn kept_segments(len: usize, cuts: &[Span]) -> Vec<Span> {
     out
 }
 
-/// The offset in the original bytes of offset `x` of the text made of `kept` segments.
-fn to_original(kept: &[Span], x: usize) -> usize {
-    let mut before = 0;
-    for s in kept {
-        if x <= before + s.len() {
-            return s.start + (x - before);
-        }
-        before += s.len();
-    }
-    kept.last().map_or(x, |s| s.end)
-}
-
-/// A span of the text made of `kept` segments, as the original ranges it covers.
-fn original(kept: &[Span], span: Span) -> Vec<Span> {
-    let mut out = Vec::new();
-    let mut before = 0;
-    for s in kept {
-        let (lo, hi) = (before, before + s.len());
-        let (a, b) = (span.start.max(lo), span.end.min(hi));
-        if a < b {
-            out.push(Span::new(s.start + (a - lo), s.start + (b - lo)));
-        }
-        before = hi;
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn segments_map_back_to_the_original() {
+    fn cuts_leave_the_segments_between_them() {
         let kept = kept_segments(20, &[Span::new(3, 5), Span::new(10, 12)]);
         assert_eq!(kept, [Span::new(0, 3), Span::new(5, 10), Span::new(12, 20)]);
-        assert_eq!(to_original(&kept, 0), 0);
-        assert_eq!(to_original(&kept, 4), 6);
-        assert_eq!(
-            original(&kept, Span::new(2, 9)),
-            [Span::new(2, 3), Span::new(5, 10), Span::new(12, 13)]
-        );
         let cut = apply(
             b"0123456789abcdefghij",
             &[Span::new(3, 5), Span::new(10, 12)],

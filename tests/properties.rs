@@ -58,11 +58,15 @@ proptest! {
     #[test]
     fn dedup_plans_account_for_every_input_and_reach_a_fixed_point(
         seed in any::<u64>(),
-        plants in prop::collection::vec(0u8..5, 1..10),
+        plants in prop::collection::vec(0u8..7, 1..10),
     ) {
         use neardup::plan::{Action, Policy};
         let mut rng = Rng(seed);
         let quote = text(&mut rng, 40).replace('\n', " ");
+        // A long passage whose first 30 words also stand alone (the copy that stays of a
+        // later long copy must cover all of it, not just its start).
+        let long = text(&mut rng, 70).replace('\n', " ");
+        let start: String = long.split_whitespace().take(30).collect::<Vec<_>>().join(" ");
         let mut texts: Vec<String> = Vec::new();
         for p in plants {
             let t = match (p, texts.last().cloned()) {
@@ -77,6 +81,11 @@ proptest! {
                 }
                 // The shared quote in new text.
                 (3, _) => format!("{} {quote} {}", text(&mut rng, 80), text(&mut rng, 80)),
+                // The start of the long passage, or all of it.
+                (4, _) if rng.chance(0.5) => format!("{} {start} . {}", text(&mut rng, 60), text(&mut rng, 60)),
+                (4, _) => format!("{} {long} . {}", text(&mut rng, 60), text(&mut rng, 60)),
+                // The quote with words changed: the changed words must survive.
+                (5, _) => format!("{} {} {}", text(&mut rng, 80), edit(&mut rng, &quote, 0.08), text(&mut rng, 80)),
                 _ => text(&mut rng, 150),
             };
             texts.push(t);
@@ -107,6 +116,14 @@ proptest! {
                     expected.extend_from_slice(&bytes[at..]);
                     let kept = plan.kept_bytes(bytes, e);
                     prop_assert_eq!(&kept, &expected);
+                    // Nothing is lost: every cut is an exact copy (normalized) of text that
+                    // stays whole in a kept document.
+                    for c in &e.cuts {
+                        let first = plan.entry(c.first.doc);
+                        prop_assert!(first.cuts.iter().all(|f| f.span.end <= c.first.span.start || f.span.start >= c.first.span.end), "{:?} is cut", c.first);
+                        let there = corpus.get(c.first.doc).bytes();
+                        prop_assert_eq!(normalized(bytes, c.span), normalized(there, c.first.span));
+                    }
                     kept_texts.push(kept);
                 }
                 Action::Drop(d) => {

@@ -480,6 +480,14 @@ impl Detector {
         DetectorBuilder::default()
     }
 
+    /// The same detector without passage search and repeats: near-duplicate pairs only.
+    pub(crate) fn near_duplicates_only(&self) -> Detector {
+        let mut d = self.clone();
+        d.settings.passage_reuse = false;
+        d.settings.find_repeats = false;
+        d
+    }
+
     /// The settings.
     pub fn settings(&self) -> &Settings {
         &self.settings
