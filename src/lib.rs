@@ -114,6 +114,7 @@ pub mod lsh;
 pub mod minhash;
 mod par;
 pub mod plan;
+pub mod progress;
 pub mod report;
 pub mod reuse;
 pub mod shingle;

@@ -107,11 +107,18 @@ fn bad_options_exit_2_naming_the_setting() {
         (&["--shingle-size", "0"], "'shingle_size'"),
         (
             &["--num-hashes", "x"],
-            "'--num-hashes': 'x' is not a number",
+            "invalid value 'x' for '--num-hashes",
         ),
         (&["--bands", "64", "--rows", "4"], "'rows'"),
-        (&["--frobnicate"], "unknown option '--frobnicate'"),
-        (&["--threshold"], "needs a value"),
+        (&["--bands", "4"], "--rows"),
+        (&["--frobnicate"], "unexpected argument '--frobnicate'"),
+        (&["--threshold"], "a value is required for '--threshold"),
+        (&["--threads", "0"], "--threads"),
+        (
+            &["compare", "/no/such/file", "/no/such/other"],
+            "/no/such/file",
+        ),
+        (&["dedup", "/no/such/folder"], "OUT"),
         (&["/no/such/folder/anywhere"], "/no/such/folder/anywhere"),
     ];
     for (args, want) in cases {
@@ -272,25 +279,36 @@ fn manifest(out: &Path) -> Vec<serde_json::Value> {
         .collect()
 }
 
-/// Nothing is left beside `out` but `out` itself (no temporary folder).
+/// Nothing is left beside `out` but `out` itself (no temporary folder); `out` is in a
+/// folder of its own (see [`out_dir`]).
 fn no_leftovers(out: &Path) {
     let parent = out.parent().unwrap();
-    let name = out.file_name().unwrap().to_str().unwrap();
     let left: Vec<String> = std::fs::read_dir(parent)
         .unwrap()
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.contains(name) && n.contains("neardup-partial"))
+        .filter(|n| n.contains(".partial"))
         .collect();
     assert!(left.is_empty(), "{left:?}");
+}
+
+/// Where a test's OUT goes: `out` in a fresh folder of its own, so that the temporary
+/// folders of tests running at the same time are never beside it.
+fn out_dir(name: &str) -> PathBuf {
+    scratch_dir(&format!("{name}-out")).join("out")
 }
 
 #[test]
 fn dedup_out_writes_a_cleaned_copy_and_a_manifest() {
     let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo");
     let before = tree(&demo);
-    let out = scratch_dir("dedup").join("out");
-    let run_out = run(&["--cut-passages", "--dedup-out", out.to_str().unwrap()]);
+    let out = out_dir("dedup");
+    let run_out = run(&[
+        "dedup",
+        "--cut-passages",
+        demo.to_str().unwrap(),
+        out.to_str().unwrap(),
+    ]);
     assert!(run_out.status.success(), "{run_out:?}");
     assert_eq!(tree(&demo), before, "the input is unchanged");
     no_leftovers(&out);
@@ -359,8 +377,14 @@ fn keep_longest_keeps_the_longer_file() {
         (reprint, opening)
     };
     let before = tree(&demo);
-    let out = scratch_dir("keep-longest").join("out");
-    let r = run(&["--keep", "longest", "--dedup-out", out.to_str().unwrap()]);
+    let out = out_dir("keep-longest");
+    let r = run(&[
+        "dedup",
+        "--keep",
+        "longest",
+        demo.to_str().unwrap(),
+        out.to_str().unwrap(),
+    ]);
     assert!(r.status.success(), "{r:?}");
     assert_eq!(tree(&demo), before, "the input is unchanged");
     let m = manifest(&out);
@@ -368,9 +392,15 @@ fn keep_longest_keeps_the_longer_file() {
     assert_eq!(line["action"], "removed");
     assert_eq!(line["kept"], longer);
     assert!(out.join(longer).exists() && !out.join(shorter).exists());
-    let bad = run(&["--keep", "newest", "--dedup-out", out.to_str().unwrap()]);
+    let bad = run(&[
+        "dedup",
+        "--keep",
+        "newest",
+        demo.to_str().unwrap(),
+        "/tmp/x",
+    ]);
     assert_eq!(bad.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("'--keep'"));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--keep"));
     let alone = run(&["--keep", "longest"]);
     assert_eq!(alone.status.code(), Some(2));
 }
@@ -388,14 +418,12 @@ fn cutting_repeats_reaches_a_fixed_point() {
     )
     .unwrap();
     let before = tree(&dir);
-    let out = dir.with_extension("out");
-    let _ = std::fs::remove_dir_all(&out);
+    let out = out_dir(&format!("{}", dir.file_name().unwrap().to_string_lossy()));
     let r = run(&[
-        "--json",
+        "dedup",
         "--cut-passages",
-        "--dedup-out",
-        out.to_str().unwrap(),
         dir.to_str().unwrap(),
+        out.to_str().unwrap(),
     ]);
     assert!(r.status.success(), "{r:?}");
     assert_eq!(tree(&dir), before);
@@ -440,19 +468,18 @@ fn chains_say_how_they_join_with_real_numbers() {
     std::fs::write(dir.join("b.txt"), &b).unwrap();
     std::fs::write(dir.join("c.txt"), &c).unwrap();
     let before = tree(&dir);
-    let out = dir.with_extension("out");
-    let _ = std::fs::remove_dir_all(&out);
+    let out = out_dir(&format!("{}", dir.file_name().unwrap().to_string_lossy()));
     let r = run(&[
-        "--json",
+        "dedup",
         "--threshold",
         "0.7",
-        "--dedup-out",
-        out.to_str().unwrap(),
         dir.to_str().unwrap(),
+        out.to_str().unwrap(),
     ]);
     assert!(r.status.success(), "{r:?}");
     assert_eq!(tree(&dir), before, "the input is never written");
-    let pairs: Vec<(String, String)> = json_lines(&r)
+    let scanned = run(&["--json", "--threshold", "0.7", dir.to_str().unwrap()]);
+    let pairs: Vec<(String, String)> = json_lines(&scanned)
         .iter()
         .filter(|l| l["type"] == "pair")
         .map(|l| {
@@ -493,14 +520,8 @@ fn a_file_named_like_the_manifest_is_refused_before_any_work() {
     std::fs::write(dir.join(".neardup-manifest.jsonl"), "my own data\n").unwrap();
     std::fs::write(dir.join("manifest.jsonl"), "{\"mine\":1}\n").unwrap();
     let before = tree(&dir);
-    let out = dir.with_extension("out");
-    let _ = std::fs::remove_dir_all(&out);
-    let r = run(&[
-        "--json",
-        "--dedup-out",
-        out.to_str().unwrap(),
-        dir.to_str().unwrap(),
-    ]);
+    let out = out_dir(&format!("{}", dir.file_name().unwrap().to_string_lossy()));
+    let r = run(&["dedup", dir.to_str().unwrap(), out.to_str().unwrap()]);
     assert_eq!(r.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&r.stderr).contains(".neardup-manifest.jsonl"));
     assert!(r.stdout.is_empty(), "no report before the check");
@@ -509,12 +530,7 @@ fn a_file_named_like_the_manifest_is_refused_before_any_work() {
     assert_eq!(tree(&dir), before);
     // A file called manifest.jsonl is an input like any other, copied intact.
     std::fs::remove_file(dir.join(".neardup-manifest.jsonl")).unwrap();
-    let r = run(&[
-        "--json",
-        "--dedup-out",
-        out.to_str().unwrap(),
-        dir.to_str().unwrap(),
-    ]);
+    let r = run(&["dedup", dir.to_str().unwrap(), out.to_str().unwrap()]);
     assert!(r.status.success(), "{r:?}");
     assert_eq!(
         std::fs::read(out.join("manifest.jsonl")).unwrap(),
@@ -533,21 +549,17 @@ fn an_unusable_out_is_refused_before_any_work() {
     let exists = dir.clone();
     let no_parent = dir.join("no/such/parent");
     for out in [&inside, &exists, &no_parent] {
-        let r = run(&[
-            "--json",
-            "--dedup-out",
-            out.to_str().unwrap(),
-            dir.to_str().unwrap(),
-        ]);
+        let r = run(&["dedup", dir.to_str().unwrap(), out.to_str().unwrap()]);
         assert_eq!(r.status.code(), Some(2), "{}", out.display());
         assert!(r.stdout.is_empty(), "no report before the check");
-        assert!(String::from_utf8_lossy(&r.stderr).contains("--dedup-out"));
+        assert!(String::from_utf8_lossy(&r.stderr).contains("OUT"), "{r:?}");
     }
     assert!(!inside.exists());
     assert_eq!(tree(&dir), before);
-    let r = run(&["--cut-passages", dir.to_str().unwrap()]);
+    // An option where OUT goes is refused, not taken as a name.
+    let r = run(&["dedup", dir.to_str().unwrap(), "--cut-passages"]);
     assert_eq!(r.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&r.stderr).contains("--cut-passages needs --dedup-out"));
+    assert!(!Path::new("--cut-passages").exists());
 }
 
 #[cfg(unix)]
@@ -569,12 +581,12 @@ fn names_are_written_by_their_bytes_and_shown_escaped() {
     let evil = dir.join("e\u{1b}[2J\nsummary: 0 files.txt");
     std::fs::write(&evil, b"\x00binary").unwrap();
     let before = tree(&dir);
-    let out = dir.with_extension("out");
-    let _ = std::fs::remove_dir_all(&out);
-    let r = run(&["--dedup-out", out.to_str().unwrap(), dir.to_str().unwrap()]);
+    let out = out_dir(&format!("{}", dir.file_name().unwrap().to_string_lossy()));
+    let r = run(&["dedup", dir.to_str().unwrap(), out.to_str().unwrap()]);
     assert!(r.status.success(), "{r:?}");
     assert_eq!(tree(&dir), before);
-    let text = String::from_utf8(r.stdout).unwrap();
+    let scanned = run(&[dir.to_str().unwrap()]);
+    let text = String::from_utf8(scanned.stdout).unwrap();
     assert!(!text.contains('\u{1b}'), "{text}");
     assert!(
         text.lines().filter(|l| l.starts_with("summary:")).count() == 1,
@@ -617,41 +629,38 @@ fn a_failed_write_leaves_no_out() {
         std::fs::write(dir.join(format!("{i:02}.txt")), words).unwrap();
     }
     let before = tree(&dir);
-    let out = dir.with_extension("out");
+    let out = out_dir("fault");
     for (trap, killed) in [("trap '' XFSZ; ", false), ("", true)] {
         let _ = std::fs::remove_dir_all(&out);
         // 100 blocks (of 512 or 1024 bytes): the small files fit, the big one does not.
-        let script =
-            format!("{trap}ulimit -f 100; exec \"$0\" --json --dedup-out \"$1\" \"$2\" >/dev/null");
-        let r = Command::new("sh")
+        let script = format!("{trap}ulimit -f 100; exec \"$0\" dedup \"$2\" \"$1\" >/dev/null");
+        let child = Command::new("sh")
             .args(["-c", &script])
             .arg(binary())
             .arg(&out)
             .arg(&dir)
-            .output()
+            .stderr(std::process::Stdio::piped())
+            .spawn()
             .unwrap();
+        // `exec` keeps the process id, which names the temporary folder.
+        let pid = child.id();
+        let r = child.wait_with_output().unwrap();
         assert!(!r.status.success(), "{r:?}");
         assert!(!out.exists(), "a partial OUT was left");
         assert_eq!(tree(&dir), before);
         if killed {
             // Killed mid-write: only the temporary folder beside OUT is left.
-            let parent = out.parent().unwrap();
-            for e in std::fs::read_dir(parent).unwrap().flatten() {
-                if e.file_name()
-                    .to_string_lossy()
-                    .contains("fault.out.neardup-partial")
-                {
-                    std::fs::remove_dir_all(e.path()).unwrap();
-                }
-            }
+            let tmp = out.with_file_name(format!(".neardup-{pid}.partial"));
+            assert!(tmp.is_dir(), "{}", tmp.display());
+            std::fs::remove_dir_all(tmp).unwrap();
         } else {
             assert_eq!(r.status.code(), Some(2));
             assert!(
                 String::from_utf8_lossy(&r.stderr).contains("nothing was written there"),
                 "{r:?}"
             );
-            no_leftovers(&out);
         }
+        no_leftovers(&out);
     }
 }
 

@@ -2,10 +2,12 @@
 //!
 //! * OUT is checked before any work: it must not exist, its parent must be a folder, and
 //!   it must not lie inside DIR (the copy would become part of the input).
-//! * Everything is written into a temporary folder beside OUT (`.OUT.neardup-partial-PID`)
+//! * Everything is written into a temporary folder beside OUT (`.neardup-PID.partial`)
 //!   and moved into place with one rename once every file and the manifest are complete
 //!   and flushed to disk: a run that fails leaves no OUT (and removes the temporary
 //!   folder; one that is killed leaves only the temporary folder).
+//! * Each file keeps its permissions and modification time; empty folders are not
+//!   copied.
 //! * Files are written under their exact paths (bytes, not the escaped names of the
 //!   report), each created new, so no two inputs can end up in one file.
 //! * The manifest is `OUT/.neardup-manifest.jsonl`; an input with that path is refused
@@ -30,7 +32,7 @@ pub struct Target {
 impl Target {
     /// Checks OUT and makes the temporary folder beside it.
     pub fn prepare(dir: &Path, out: &Path) -> Result<Target, String> {
-        let fail = |why: &str| format!("--dedup-out {}: {why}", out.display());
+        let fail = |why: &str| format!("OUT {}: {why}", out.display());
         if fs::symlink_metadata(out).is_ok() {
             return Err(fail("already exists (choose a new folder)"));
         }
@@ -49,23 +51,21 @@ impl Target {
         if out.starts_with(&dir) {
             return Err(fail("lies inside DIR; the copy would be read as input"));
         }
-        let mut tmp_name = std::ffi::OsString::from(".");
-        tmp_name.push(&name);
-        tmp_name.push(format!(".neardup-partial-{}", std::process::id()));
-        let tmp = parent.join(tmp_name);
+        // Short, so that an OUT name near the length limit still has a sibling.
+        let tmp = parent.join(format!(".neardup-{}.partial", std::process::id()));
         fs::create_dir(&tmp).map_err(|e| fail(&format!("cannot write beside it: {e}")))?;
         Ok(Target { out, tmp })
     }
 
-    /// Refuses a corpus with a file where the manifest goes.
+    /// Refuses a corpus with a file where the manifest goes (or in a folder of its name).
     pub fn check_names(&self, corpus: &Corpus) -> Result<(), String> {
         match corpus
             .iter()
-            .find(|(_, d)| d.path() == Some(Path::new(MANIFEST)))
+            .find(|(_, d)| d.path().is_some_and(|p| p.starts_with(MANIFEST)))
         {
             Some(_) => Err(format!(
-                "--dedup-out: the input holds a file named {MANIFEST}, which the manifest \
-                 of the copy would replace"
+                "the input holds {MANIFEST} at its top, where the copy's manifest goes \
+                 (a manifest of an earlier copy? exclude it with --glob '!/{MANIFEST}')"
             )),
             None => Ok(()),
         }
@@ -106,10 +106,13 @@ impl Target {
                 Action::Pass(reason) if !passes_through(reason) => continue,
                 _ => {}
             }
+            let at = |e: io::Error, path: &Path| {
+                io::Error::new(e.kind(), format!("{}: {e}", path.display()))
+            };
             if let Some(parent) = to.parent()
                 && !parent.exists()
             {
-                fs::create_dir_all(parent)?;
+                fs::create_dir_all(parent).map_err(|e| at(e, parent))?;
                 folders.extend(
                     parent
                         .ancestors()
@@ -117,13 +120,26 @@ impl Target {
                         .map(Path::to_path_buf),
                 );
             }
-            let mut file = OpenOptions::new().write(true).create_new(true).open(&to)?;
+            let from = dir.join(&rel);
+            let source = fs::metadata(&from).map_err(|e| at(e, &from))?;
+            let mut file = OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&to)
+                .map_err(|e| at(e, &to))?;
             match &entry.action {
-                Action::Keep => file.write_all(&plan.kept_bytes(doc.bytes(), entry))?,
-                _ => {
-                    io::copy(&mut File::open(dir.join(&rel))?, &mut file)?;
-                }
+                Action::Keep => file.write_all(&plan.kept_bytes(doc.bytes(), entry)),
+                _ => File::open(&from)
+                    .map_err(|e| at(e, &from))
+                    .and_then(|mut f| io::copy(&mut f, &mut file).map(drop)),
             }
+            .map_err(|e| at(e, &to))?;
+            // The copy keeps the file's modification time and permissions.
+            if let Ok(modified) = source.modified() {
+                file.set_modified(modified).map_err(|e| at(e, &to))?;
+            }
+            drop(file);
+            fs::set_permissions(&to, source.permissions()).map_err(|e| at(e, &to))?;
             written.push(to);
         }
         // Flushed once all are written: the disk takes the writes together.
@@ -156,13 +172,7 @@ fn sync_files(paths: &[PathBuf]) -> io::Result<()> {
     std::thread::scope(|s| {
         let jobs: Vec<_> = paths
             .chunks(per)
-            .map(|chunk| {
-                s.spawn(move || {
-                    chunk
-                        .iter()
-                        .try_for_each(|p| OpenOptions::new().write(true).open(p)?.sync_all())
-                })
-            })
+            .map(|chunk| s.spawn(move || chunk.iter().try_for_each(|p| File::open(p)?.sync_all())))
             .collect();
         jobs.into_iter().try_for_each(|j| {
             j.join()
@@ -182,4 +192,36 @@ fn sync_folder(path: &Path) -> io::Result<()> {
         let _ = path;
         Ok(())
     }
+}
+
+/// What the copy holds, in one line for people.
+pub fn write_summary<W: Write>(
+    w: &mut W,
+    report: &Report<'_>,
+    plan: &DedupPlan,
+    out: &Path,
+) -> io::Result<()> {
+    let corpus = report.corpus();
+    let (mut kept, mut removed, mut passed, mut left, mut cuts, mut cut_bytes) = (0, 0, 0, 0, 0, 0);
+    for e in plan.entries() {
+        match &e.action {
+            Action::Keep => {
+                kept += 1;
+                cuts += e.cuts.len();
+                let left = plan.kept_bytes(corpus.get(e.doc).bytes(), e).len();
+                cut_bytes += corpus.get(e.doc).bytes().len() - left;
+            }
+            Action::Drop(_) => removed += 1,
+            Action::Pass(r) if passes_through(r) => passed += 1,
+            Action::Pass(_) => left += 1,
+        }
+    }
+    writeln!(
+        w,
+        "wrote {}: {kept} files kept ({cuts} repeated passages cut, {cut_bytes} bytes), \
+         {removed} removed as copies, {passed} passed through unread, {left} not copied; \
+         what was done to each file is in {}",
+        out.display(),
+        out.join(MANIFEST).display()
+    )
 }

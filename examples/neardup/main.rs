@@ -1,74 +1,40 @@
-//! Finds near-duplicate files and repeated passages in a folder.
+//! The `neardup` command: near-duplicate files and repeated passages in folders.
 //!
 //! ```text
-//! cargo run --release --example neardup -- [OPTIONS] [DIR]
+//! cargo run --release --example neardup -- [scan] [OPTIONS] [PATH...]
+//! cargo run --release --example neardup -- dedup [OPTIONS] IN OUT
+//! cargo run --release --example neardup -- compare [OPTIONS] A B
 //! ```
 //!
-//! With no DIR it runs on the demo folder shipped in `examples/demo`. Run with `--help`
-//! for the options. Exit status: 0 when all went well, 1 with `--fail-on-dup` when
-//! duplicates were found, 2 on a bad option, an unreadable DIR, or when some file could
-//! not be read (the rest is still processed and reported).
+//! A thin layer over the library: clap parses the options into a
+//! [`DetectorBuilder`](neardup::DetectorBuilder) and a [`Loader`](neardup::corpus::Loader),
+//! the library does the work, and the modules here only print (`human`, `html`), draw the
+//! progress bar (`progress`) and write the de-duplicated copy (`dedup`). With no PATH,
+//! `scan` runs on the demo folder shipped in `examples/demo`. Exit status: 0 when all went
+//! well, 1 with `--fail-on-dup` when duplicates were found, 2 on a bad option, an
+//! unreadable input, or when some file could not be read (the rest is still processed).
 
+mod cli;
 mod dedup;
+mod html;
+mod human;
+mod progress;
 
-use neardup::corpus::{Loader, SkipReason, Status};
-use neardup::plan::{Keep, Policy};
-use neardup::text::{LineIndex, Span};
+use clap::Parser;
+use cli::{Cli, Command, CompareArgs, DedupArgs, Format, OutputArgs, ScanArgs};
+use neardup::corpus::{Corpus, Loader, SkipReason, Status};
+use neardup::plan::Policy;
+use neardup::progress::Progress;
 use neardup::{Detector, Report};
 use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-
-const USAGE: &str = "\
-usage: neardup [OPTIONS] [DIR]
-
-Finds near-duplicate files and passages repeated within and across files in DIR
-(recursively; default: the demo folder shipped with neardup).
-
-Options:
-  --json                    JSON Lines output, one object per line
-  --threshold T             Jaccard threshold for near-duplicates, 0 < T <= 1 [default: 0.8]
-  --shingle-size K          tokens per shingle, 1..=64 [default: 5]
-  --num-hashes N            MinHash hash functions, 1..=4096 [default: 128]
-  --bands B --rows R        LSH layout (both, B x R <= N) [default: chosen from T]
-  --min-passage-tokens M    shortest reported passage, in tokens [default: 25]
-  --no-repeats              do not search for passages repeated inside one file
-  --no-passages             do not search for passages shared across files: near-duplicate
-                            files only (faster; loses reuse pairs and the near-duplicates
-                            that only shared passages revealed)
-  --follow-links            follow symbolic links (loops are detected and skipped)
-  --max-file-bytes N        skip larger files, unread [default: 4294967295]
-  --fail-on-dup             exit with status 1 when duplicates are found (near-duplicate
-                            files, or passages shared or repeated)
-  --dedup-out OUT           write a de-duplicated copy of DIR to OUT (must not exist, not
-                            inside DIR): near-duplicates reduced to their cluster's first
-                            file, files not compared copied as they are, and
-                            OUT/.neardup-manifest.jsonl saying what was done to each file
-                            and why; written to a temporary folder beside OUT and moved
-                            into place only when complete, so a failed run leaves no OUT
-  --keep first|longest      with --dedup-out, which file of a cluster is kept: the first by
-                            path, or the longest (the first of them on a tie) [default: first]
-  --cut-passages            with --dedup-out, also cut the later copies of passages shared
-                            or repeated (the first copy in a kept file stays)
-  --exact                   exact passages only (no edit-tolerant chaining)
-  -h, --help                this text
-
-Exit status: 0 ok; 1 duplicates found (with --fail-on-dup); 2 bad option, unreadable DIR,
-or some file could not be read.";
-
-struct Args {
-    dir: PathBuf,
-    json: bool,
-    fail_on_dup: bool,
-    builder: neardup::DetectorBuilder,
-    loader: Loader,
-    dedup_out: Option<PathBuf>,
-    keep: Option<Keep>,
-    cut_passages: bool,
-}
+use std::sync::Arc;
 
 fn main() -> ExitCode {
-    match run() {
+    let args = cli::with_default_subcommand(std::env::args_os().collect());
+    let cli = Cli::parse_from(args);
+    match run(cli.command) {
         Ok(code) => code,
         Err(msg) => {
             eprintln!("neardup: {msg}");
@@ -77,70 +43,69 @@ fn main() -> ExitCode {
     }
 }
 
-fn run() -> Result<ExitCode, String> {
-    let Some(args) = parse_args(std::env::args().skip(1))? else {
-        println!("{USAGE}");
-        return Ok(ExitCode::SUCCESS);
-    };
-    let detector = args.builder.build().map_err(|e| e.to_string())?;
-    if args.cut_passages && args.dedup_out.is_none() {
-        return Err("--cut-passages needs --dedup-out OUT".into());
+fn run(command: Command) -> Result<ExitCode, String> {
+    match command {
+        Command::Scan(args) => scan(args),
+        Command::Dedup(args) => dedup(args),
+        Command::Compare(args) => compare(args),
     }
-    if args.keep.is_some() && args.dedup_out.is_none() {
-        return Err("--keep needs --dedup-out OUT".into());
-    }
-    // OUT is checked, and its temporary sibling made, before any work.
-    let target = match &args.dedup_out {
-        Some(out) => Some(dedup::Target::prepare(&args.dir, out)?),
-        None => None,
-    };
-    let corpus = match args.loader.load(&args.dir) {
-        Ok(c) => c,
-        Err(e) => {
-            if let Some(t) = target {
-                t.abandon();
-            }
-            return Err(e.to_string());
-        }
-    };
-    if let Some(t) = &target
-        && let Err(e) = t.check_names(&corpus)
-    {
-        if let Some(t) = target {
-            t.abandon();
-        }
-        return Err(e);
-    }
-    let report = detector.run(&corpus);
+}
 
-    let stdout = io::stdout().lock();
-    let mut out = BufWriter::new(stdout);
-    let written = if args.json {
-        report.write_json_lines(&mut out)
+/// Sets the worker threads for the whole run (rayon's global pool).
+fn threads(output: &OutputArgs) -> Result<(), String> {
+    if let Some(n) = output.threads {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n.into())
+            .build_global()
+            .map_err(|e| format!("--threads {n}: {e}"))?;
+    }
+    Ok(())
+}
+
+/// Loads the inputs and runs the detector, with a progress bar on a terminal.
+fn analyse<'c>(
+    loader: &Loader,
+    paths: &[PathBuf],
+    detector: &Detector,
+    quiet: bool,
+    corpus: &'c mut Option<Corpus>,
+) -> Result<Report<'c>, String> {
+    let progress = Arc::new(Progress::new());
+    let _bar = progress::Bar::start(Arc::clone(&progress), quiet);
+    let loaded = loader
+        .load_with_progress(paths, &progress)
+        .map_err(|e| e.to_string())?;
+    let corpus = corpus.insert(loaded);
+    Ok(detector.run_with_progress(corpus, &progress))
+}
+
+fn scan(args: ScanArgs) -> Result<ExitCode, String> {
+    threads(&args.output)?;
+    let detector = args.detect.detector()?;
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/examples/demo"
+        ))]
     } else {
-        write_human(&mut out, &report, &detector)
+        args.paths.clone()
     };
-    match written.and_then(|()| out.flush()) {
-        Ok(()) => {}
-        // A closed pipe (`| head`) is not an error worth a message.
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
-        Err(e) => return Err(format!("writing the report: {e}")),
-    }
-
-    if let Some(target) = target {
-        let policy = Policy::new()
-            .keep(args.keep.clone().unwrap_or_default())
-            .cut_passages(args.cut_passages);
-        let plan = report.dedup_plan(&policy).map_err(|e| e.to_string())?;
-        target.write(&args.dir, &report, &plan)?;
-    }
-
-    let unreadable = corpus
-        .iter()
-        .any(|(_, d)| matches!(d.status(), Status::Skipped(SkipReason::Unreadable(_))));
+    let mut corpus = None;
+    let report = analyse(
+        &args.walk.loader(),
+        &paths,
+        &detector,
+        args.output.quiet,
+        &mut corpus,
+    )?;
+    write_stdout(|out| match args.output.format() {
+        Format::Human => human::write_human(out, &report, &detector),
+        Format::Json => report.write_json_lines(out),
+        Format::Html => html::write_report(out, &report),
+    })?;
     let s = report.summary();
     let found = s.pairs + s.reuse_pairs + s.repeated_passages > 0;
-    Ok(if unreadable {
+    Ok(if warn_unreadable(&report, args.output.quiet) {
         ExitCode::from(2)
     } else if args.fail_on_dup && found {
         ExitCode::from(1)
@@ -149,263 +114,111 @@ fn run() -> Result<ExitCode, String> {
     })
 }
 
-/// The parsed arguments, or `None` when help was asked for.
-fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Option<Args>, String> {
-    let mut args = Args {
-        dir: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/demo")),
-        json: false,
-        fail_on_dup: false,
-        builder: Detector::builder(),
-        loader: Loader::new(),
-        dedup_out: None,
-        keep: None,
-        cut_passages: false,
-    };
-    let mut dir_given = false;
-    while let Some(arg) = it.next() {
-        let mut value = |name: &str| {
-            it.next()
-                .ok_or_else(|| format!("option '{name}' needs a value (see --help)"))
-        };
-        let b = args.builder;
-        args.builder = match arg.as_str() {
-            "-h" | "--help" => return Ok(None),
-            "--json" => {
-                args.json = true;
-                b
-            }
-            "--fail-on-dup" => {
-                args.fail_on_dup = true;
-                b
-            }
-            "--no-repeats" => b.find_repeats(false),
-            "--no-passages" => b.passage_reuse(false),
-            "--exact" => b.max_gap(0),
-            "--cut-passages" => {
-                args.cut_passages = true;
-                b
-            }
-            "--keep" => {
-                args.keep = Some(match value(&arg)?.as_str() {
-                    "first" => Keep::First,
-                    "longest" => Keep::Longest,
-                    v => {
-                        return Err(format!(
-                            "invalid value for '--keep': '{v}' (first or longest)"
-                        ));
-                    }
-                });
-                b
-            }
-            "--dedup-out" => {
-                args.dedup_out = Some(PathBuf::from(value(&arg)?));
-                b
-            }
-            "--follow-links" => {
-                args.loader = args.loader.follow_links(true);
-                b
-            }
-            "--max-file-bytes" => {
-                args.loader = args.loader.max_file_bytes(number(&arg, &value(&arg)?)?);
-                b
-            }
-            "--threshold" => b.threshold(number(&arg, &value(&arg)?)?),
-            "--shingle-size" => b.shingle_size(number(&arg, &value(&arg)?)?),
-            "--num-hashes" => b.num_hashes(number(&arg, &value(&arg)?)?),
-            "--bands" => b.bands(number(&arg, &value(&arg)?)?),
-            "--rows" => b.rows(number(&arg, &value(&arg)?)?),
-            "--min-passage-tokens" => b.min_passage_tokens(number(&arg, &value(&arg)?)?),
-            s if s.starts_with('-') && s.len() > 1 => {
-                return Err(format!("unknown option '{s}' (see --help)"));
-            }
-            _ if dir_given => return Err(format!("more than one DIR given: '{arg}'")),
-            _ => {
-                args.dir = PathBuf::from(&arg);
-                dir_given = true;
-                b
-            }
-        };
+fn dedup(args: DedupArgs) -> Result<ExitCode, String> {
+    threads(&args.output)?;
+    let detector = args.detect.detector()?;
+    if args.output.format() == Format::Html {
+        return Err("dedup writes a manifest; use `scan --format html` for the report".into());
     }
-    Ok(Some(args))
-}
-
-/// A file name or a snippet for a terminal: control characters (which could move the
-/// cursor, clear the screen or fake a line of the report) written as `\u{..}`.
-fn shown(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c.is_control() {
-                format!("\\u{{{:x}}}", c as u32)
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
-}
-
-/// ", N differing" for an edited passage, nothing for an exact one.
-fn differing(n: usize) -> String {
-    match n {
-        0 => String::new(),
-        n => format!(", {n} differing"),
-    }
-}
-
-fn number<T: std::str::FromStr>(name: &str, value: &str) -> Result<T, String> {
-    value
-        .parse()
-        .map_err(|_| format!("invalid value for '{name}': '{value}' is not a number"))
-}
-
-fn write_human<W: Write>(w: &mut W, report: &Report<'_>, det: &Detector) -> io::Result<()> {
-    let corpus = report.corpus();
-    let lines: Vec<Option<LineIndex>> = corpus
-        .iter()
-        .map(|(_, d)| d.is_ok().then(|| LineIndex::new(d.bytes())))
-        .collect();
-    let place = |id: neardup::DocId, span: Span| {
-        let idx = lines[id.index()]
-            .as_ref()
-            .expect("passages are in compared documents");
-        let (first, last) = (idx.line(span.start), idx.line(span.end.saturating_sub(1)));
-        format!("{}:{first}-{last}", shown(corpus.get(id).name()))
-    };
-    let snippet = |id: neardup::DocId, span: Span| {
-        let text = String::from_utf8_lossy(&corpus.get(id).bytes()[span.start..span.end]);
-        let words: Vec<&str> = text.split_whitespace().collect();
-        shown(&if words.len() <= 12 {
-            words.join(" ")
-        } else {
-            format!(
-                "{} … {}",
-                words[..6].join(" "),
-                words[words.len() - 6..].join(" ")
-            )
-        })
-    };
-
-    let c = det.settings();
-    writeln!(
-        w,
-        "near-duplicate pairs (exact Jaccard of {}-token shingles >= {}):",
-        c.shingle_size(),
-        c.threshold()
-    )?;
-    if report.pairs().len() == 0 {
-        writeln!(w, "  none")?;
-    }
-    for pair in report.pairs() {
-        let (a, b) = (
-            shown(corpus.get(pair.a).name()),
-            shown(corpus.get(pair.b).name()),
-        );
-        writeln!(w, "  {a}  ~  {b}   jaccard {:.3}", pair.jaccard)?;
-        for p in pair.passages() {
-            writeln!(
-                w,
-                "    shared {} = {} ({} tokens{}) \"{}\"",
-                place(pair.a, p.a),
-                place(pair.b, p.b),
-                p.tokens,
-                differing(p.differing),
-                snippet(pair.a, p.a)
-            )?;
-        }
-    }
-    // Passages shared across files, each once, with its first copy first (pairs of
-    // files that share them are in the JSON output as `reuse` lines).
-    let across: Vec<_> = report
-        .passage_groups()
-        .filter(|g| g.occurrences().iter().any(|o| o.doc != g.first().doc))
-        .collect();
-    writeln!(w, "\npassages shared across files (first copy first):")?;
-    if across.is_empty() {
-        writeln!(w, "  none")?;
-    }
-    for g in across {
-        let first = g.first();
-        let others: Vec<String> = g.occurrences()[1..]
-            .iter()
-            .map(|o| place(o.doc, o.span))
-            .collect();
-        writeln!(
-            w,
-            "  {} also at {} \"{}\"",
-            place(first.doc, first.span),
-            others.join(", "),
-            snippet(first.doc, first.span)
-        )?;
-    }
-    writeln!(
-        w,
-        "\npassages repeated inside one file (>= {} tokens):",
-        c.min_passage_tokens()
-    )?;
-    if report.repeats().len() == 0 {
-        writeln!(w, "  none")?;
-    }
-    for repeat in report.repeats() {
-        for p in repeat.passages() {
-            writeln!(
-                w,
-                "  {} again at {} ({} tokens{}) \"{}\"",
-                place(repeat.doc, p.first),
-                place(repeat.doc, p.again),
-                p.tokens,
-                differing(p.differing),
-                snippet(repeat.doc, p.first)
-            )?;
-        }
-    }
-    writeln!(w, "\nclusters:")?;
-    if report.clusters().len() == 0 {
-        writeln!(w, "  none")?;
-    }
-    for cluster in report.clusters() {
-        let names: Vec<String> = cluster
-            .members()
-            .iter()
-            .map(|&m| shown(corpus.get(m).name()))
-            .collect();
-        writeln!(
-            w,
-            "  keep {}; near-duplicates: {}",
-            names[0],
-            names[1..].join(", ")
-        )?;
-    }
-    let skipped: Vec<_> = corpus
-        .iter()
-        .filter_map(|(_, d)| match d.status() {
-            Status::Skipped(reason) => Some((shown(d.name()), reason)),
-            Status::Ok => None,
-        })
-        .collect();
-    if !skipped.is_empty() {
-        writeln!(w, "\nskipped files:")?;
-        for (name, reason) in skipped {
-            writeln!(w, "  {name}: {reason}")?;
-        }
-    }
-    let s = report.summary();
-    writeln!(
-        w,
-        "\nsummary: {} files ({} compared, {} skipped), {} tokens; {} near-duplicate \
-         candidates and {} passage candidates checked; {} near-duplicate pairs with {} \
-         shared passages, {} clusters ({} files to drop); {} pairs of files share passages; \
-         {} repeated passages in {} files",
-        s.documents,
-        s.ok,
-        s.skipped,
-        s.tokens,
-        s.candidate_pairs,
-        s.passage_candidates,
-        s.pairs,
-        s.shared_passages,
-        s.clusters,
-        s.duplicate_documents,
-        s.reuse_pairs,
-        s.repeated_passages,
-        s.documents_with_repeats
+    // OUT is checked, and its temporary sibling made, before any work; any failure after
+    // that removes the sibling.
+    let target = dedup::Target::prepare(&args.input, &args.out)?;
+    let mut corpus = None;
+    let done = analyse(
+        &args.walk.loader(),
+        std::slice::from_ref(&args.input),
+        &detector,
+        args.output.quiet,
+        &mut corpus,
     )
+    .and_then(|report| {
+        target.check_names(report.corpus())?;
+        let policy = Policy::new()
+            .keep(args.keep.policy())
+            .cut_passages(args.cut_passages);
+        let plan = report.dedup_plan(&policy).map_err(|e| e.to_string())?;
+        Ok((report, plan))
+    });
+    let (report, plan) = match done {
+        Ok(x) => x,
+        Err(e) => {
+            target.abandon();
+            return Err(e);
+        }
+    };
+    target.write(&args.input, &report, &plan)?;
+    write_stdout(|out| match args.output.format() {
+        Format::Json => plan.write_json_lines(&report, out),
+        _ => dedup::write_summary(out, &report, &plan, &args.out),
+    })?;
+    Ok(if warn_unreadable(&report, args.output.quiet) {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn compare(args: CompareArgs) -> Result<ExitCode, String> {
+    threads(&args.output)?;
+    let detector = args.detect.detector()?;
+    let loader = Loader::new().max_file_bytes(args.max_file_bytes);
+    let corpus = loader
+        .load_all(&[&args.a, &args.b])
+        .map_err(|e| e.to_string())?;
+    let docs: Vec<_> = corpus.iter().map(|(_, d)| d).collect();
+    for d in &docs {
+        if let Status::Skipped(reason) = d.status() {
+            return Err(format!("{}: {reason}", human::shown(d.name())));
+        }
+    }
+    let (a, b) = (docs[0], docs[1]);
+    let c = detector.compare(a.bytes(), b.bytes());
+    write_stdout(|out| match args.output.format() {
+        Format::Human => {
+            human::write_comparison(out, (a.name(), a.bytes()), (b.name(), b.bytes()), &c)
+        }
+        Format::Json => write_comparison_json(out, (a.name(), b.name()), &c),
+        Format::Html => {
+            html::write_comparison(out, (a.name(), a.bytes()), (b.name(), b.bytes()), &c)
+        }
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A comparison as one JSON object: the two names and the library's `Comparison`.
+fn write_comparison_json<W: Write>(
+    w: &mut W,
+    (a, b): (&str, &str),
+    c: &neardup::Comparison,
+) -> io::Result<()> {
+    let mut value = serde_json::to_value(c).map_err(io::Error::other)?;
+    value["a"] = a.into();
+    value["b"] = b.into();
+    writeln!(w, "{value}")
+}
+
+/// Writes to stdout through a buffer; a closed pipe (`| head`) is not an error.
+fn write_stdout(
+    f: impl FnOnce(&mut BufWriter<io::StdoutLock<'static>>) -> io::Result<()>,
+) -> Result<(), String> {
+    let mut out = BufWriter::new(io::stdout().lock());
+    match f(&mut out).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(format!("writing the output: {e}")),
+    }
+}
+
+/// Names the files that could not be read on stderr (unless quiet); true if any.
+fn warn_unreadable(report: &Report<'_>, quiet: bool) -> bool {
+    let mut any = false;
+    for (_, d) in report.corpus().iter() {
+        if let Status::Skipped(reason @ SkipReason::Unreadable(_)) = d.status() {
+            any = true;
+            if !quiet {
+                eprintln!("neardup: {}: {reason}", human::shown(d.name()));
+            }
+        }
+    }
+    any
 }

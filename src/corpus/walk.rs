@@ -13,6 +13,7 @@
 
 use super::{Corpus, MAX_DOCUMENT_BYTES, SkipReason};
 use crate::error::Error;
+use crate::progress::{Progress, Stage};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -124,15 +125,31 @@ impl Loader {
     /// into one corpus. With more than one, each name starts with its folder as given
     /// (`a/x.txt`, `b/x.txt`).
     pub fn load_all<P: AsRef<Path>>(&self, roots: &[P]) -> Result<Corpus, Error> {
+        self.load_with_progress(roots, &Progress::new())
+    }
+
+    /// [`load_all`](Loader::load_all), counting the files read in `progress`
+    /// ([`Stage::Reading`]) for another thread to show.
+    pub fn load_with_progress<P: AsRef<Path>>(
+        &self,
+        roots: &[P],
+        progress: &Progress,
+    ) -> Result<Corpus, Error> {
+        progress.start(Stage::Reading, 0);
         let mut listing = Vec::new();
         for root in roots {
             let root = root.as_ref();
             let prefix = (roots.len() > 1).then(|| display_path(root));
             self.list(root, prefix, &mut listing)?;
         }
-        let read = crate::par::map(&listing, |item| match item {
-            Listed::File { path, .. } => Some(read_regular(path, self.max_file_bytes)),
-            Listed::Skipped { .. } => None,
+        progress.start(Stage::Reading, listing.len());
+        let read = crate::par::map(&listing, |item| {
+            let bytes = match item {
+                Listed::File { path, .. } => Some(read_regular(path, self.max_file_bytes)),
+                Listed::Skipped { .. } => None,
+            };
+            progress.add(1);
+            bytes
         });
         let mut corpus = Corpus::new();
         for (item, bytes) in listing.into_iter().zip(read) {

@@ -42,6 +42,7 @@ use crate::lsh;
 #[cfg(doc)]
 use crate::lsh::LshIndex;
 use crate::minhash::{self, MinHasher, Signature};
+use crate::progress::{Progress, Stage};
 use crate::report::{
     Cluster, Comparison, Counts, DocumentStats, Pair, Passage, Repeat, RepeatedPassage, Report,
 };
@@ -617,16 +618,26 @@ impl Detector {
     /// Runs every stage over `corpus`. Never fails: skipped documents are reported as
     /// such, any bytes are accepted.
     pub fn run<'c>(&self, corpus: &'c Corpus) -> Report<'c> {
+        self.run_with_progress(corpus, &Progress::new())
+    }
+
+    /// [`run`](Detector::run), counting its stages and items in `progress` for another
+    /// thread to show.
+    pub fn run_with_progress<'c>(&self, corpus: &'c Corpus, progress: &Progress) -> Report<'c> {
         let docs: Vec<(&[u8], bool)> = corpus.iter().map(|(_, d)| (d.bytes(), d.is_ok())).collect();
         // Identical texts go through stage 1 once: the other copies take the first one's
         // result (a crawl holds many copies of one page).
         let first = first_copies(&docs);
         let distinct: Vec<usize> = (0..docs.len()).filter(|&i| first[i] == i).collect();
+        progress.start(Stage::Signing, distinct.len());
         let mut done: Vec<Option<Signed>> =
             crate::par::map_init(&distinct, Scratch::default, |s, &i| {
                 let (bytes, ok) = docs[i];
-                Some(self.stage_one(s, bytes, ok))
+                let signed = self.stage_one(s, bytes, ok);
+                progress.add(1);
+                Some(signed)
             });
+        progress.start(Stage::Indexing, 0);
         let mut slot = vec![usize::MAX; docs.len()];
         for (k, &i) in distinct.iter().enumerate() {
             slot[i] = k;
@@ -740,6 +751,7 @@ impl Detector {
         let ids: Vec<u32> = (0..corpus.len() as u32).collect();
         let mut checked: Vec<(Option<Pair>, bool, bool)> = Vec::new();
         let mut passage_candidates = 0;
+        progress.start(Stage::Checking, ids.len());
         for block in ids.chunks(CANDIDATE_BLOCK) {
             let listed = crate::par::map(block, |&a| {
                 let lo = near.partition_point(|p| p.0 < a);
@@ -752,7 +764,9 @@ impl Detector {
                 let pair = self.check(corpus, &kept, c);
                 (pair, c.lsh, !c.anchors.is_empty())
             }));
+            progress.add(block.len());
         }
+        progress.start(Stage::Grouping, 0);
         drop(kept);
         let mut pairs = Vec::new();
         let mut links = Vec::new();
@@ -817,6 +831,7 @@ impl Detector {
                     .collect(),
             })
             .collect();
+        progress.start(Stage::Done, 0);
         Report {
             corpus,
             stats,

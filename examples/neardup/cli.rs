@@ -1,0 +1,285 @@
+//! The command line: subcommands and options, parsed by clap.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use neardup::corpus::Loader;
+use neardup::plan::Keep;
+use neardup::{Detector, DetectorBuilder};
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+/// Finds near-duplicate files and the passages they share or repeat.
+#[derive(Parser, Debug)]
+#[command(
+    name = "neardup",
+    version,
+    after_help = "Without a subcommand, `scan` runs: `neardup DIR` is `neardup scan DIR`.\n\
+                  Exit status: 0 ok; 1 duplicates found (with --fail-on-dup); 2 bad option, \
+                  unreadable input, or some file could not be read."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Report near-duplicate files, passages shared across files and passages repeated
+    /// inside one (the default subcommand).
+    Scan(ScanArgs),
+    /// Write a de-duplicated copy of IN to the new folder OUT, with a manifest saying what
+    /// was done to every file and why.
+    Dedup(DedupArgs),
+    /// Compare two files: Jaccard (exact and estimated), verdict, shared passages.
+    Compare(CompareArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ScanArgs {
+    /// Folders or files to scan [default: the demo folder shipped with neardup]
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Exit with status 1 when duplicates are found (near-duplicate files, or passages
+    /// shared or repeated), like a linter.
+    #[arg(long)]
+    pub fail_on_dup: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    #[command(flatten)]
+    pub detect: DetectArgs,
+    #[command(flatten)]
+    pub walk: WalkArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct DedupArgs {
+    /// The folder to de-duplicate (read only, never written).
+    #[arg(value_name = "IN")]
+    pub input: PathBuf,
+    /// The new folder to write: it must not exist nor lie inside IN.
+    #[arg(value_name = "OUT")]
+    pub out: PathBuf,
+    /// Which file of a cluster is kept: the first by path, or the longest.
+    #[arg(long, value_enum, default_value_t = KeepArg::First)]
+    pub keep: KeepArg,
+    /// Also cut the later exact copies of passages (min-passage-tokens words or more)
+    /// from the kept files; the first copy stays.
+    #[arg(long)]
+    pub cut_passages: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    #[command(flatten)]
+    pub detect: DetectArgs,
+    #[command(flatten)]
+    pub walk: WalkArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct CompareArgs {
+    /// The first file.
+    #[arg(value_name = "A")]
+    pub a: PathBuf,
+    /// The second file.
+    #[arg(value_name = "B")]
+    pub b: PathBuf,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    #[command(flatten)]
+    pub detect: DetectArgs,
+    /// Skip files larger than this, in bytes.
+    #[arg(long, value_name = "N", default_value_t = neardup::corpus::MAX_DOCUMENT_BYTES,
+          help_heading = "Input")]
+    pub max_file_bytes: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum KeepArg {
+    First,
+    Longest,
+}
+
+impl KeepArg {
+    pub fn policy(self) -> Keep {
+        match self {
+            KeepArg::First => Keep::First,
+            KeepArg::Longest => Keep::Longest,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// A report for people.
+    Human,
+    /// JSON Lines, one object per line (schema in the README).
+    Json,
+    /// One self-contained HTML page: pairs side by side, passages marked.
+    Html,
+}
+
+#[derive(Args, Debug)]
+#[command(next_help_heading = "Output")]
+pub struct OutputArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Same as --format json.
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
+    /// Nothing on stderr: no progress bar, no warnings (errors still are).
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Worker threads [default: one per core]
+    #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
+}
+
+impl OutputArgs {
+    pub fn format(&self) -> Format {
+        if self.json { Format::Json } else { self.format }
+    }
+}
+
+/// Every setting of the detector. Ranges are checked by the library, which names the
+/// setting in its error.
+#[derive(Args, Debug)]
+#[command(next_help_heading = "Detection")]
+pub struct DetectArgs {
+    /// Jaccard threshold for near-duplicates, 0 < T <= 1.
+    #[arg(long, value_name = "T", default_value_t = neardup::detector::DEFAULT_THRESHOLD)]
+    pub threshold: f64,
+    /// Tokens per shingle, 1..=64.
+    #[arg(long, value_name = "K", default_value_t = neardup::detector::DEFAULT_SHINGLE_SIZE)]
+    pub shingle_size: usize,
+    /// MinHash hash functions, 1..=4096.
+    #[arg(long, value_name = "N", default_value_t = neardup::minhash::DEFAULT_NUM_HASHES)]
+    pub num_hashes: usize,
+    /// MinHash seed (signatures of different seeds never compare).
+    #[arg(long, value_name = "S", default_value_t = neardup::minhash::DEFAULT_SEED)]
+    pub seed: u64,
+    /// LSH bands, with --rows; B x R <= N [default: chosen from T]
+    #[arg(long, value_name = "B", requires = "rows")]
+    pub bands: Option<usize>,
+    /// LSH rows per band, with --bands.
+    #[arg(long, value_name = "R", requires = "bands")]
+    pub rows: Option<usize>,
+    /// Weight of missed pairs against extra candidates when the layout is chosen from
+    /// T, 0 < W < 1.
+    #[arg(long, value_name = "W", default_value_t = neardup::lsh::DEFAULT_FALSE_NEGATIVE_WEIGHT)]
+    pub false_negative_weight: f64,
+    /// Shortest passage reported, in tokens, 1..=16777216.
+    #[arg(long, value_name = "M", default_value_t = neardup::align::DEFAULT_MIN_TOKENS)]
+    pub min_passage_tokens: usize,
+    /// Shortest shared run that passage search is guaranteed to find, 2..=16777216
+    /// [default: M]
+    #[arg(long, value_name = "T")]
+    pub fingerprint_tokens: Option<usize>,
+    /// A phrase in more documents than this is boilerplate: it proposes no pair, >= 2.
+    #[arg(long, value_name = "N", default_value_t = neardup::reuse::DEFAULT_MAX_DOCS)]
+    pub boilerplate_docs: usize,
+    /// Shortest exact run chained into an edit-tolerant passage, >= 1.
+    #[arg(long, value_name = "N", default_value_t = neardup::detector::DEFAULT_SEED_TOKENS)]
+    pub seed_tokens: usize,
+    /// Widest gap of changed words inside one passage (0: exact passages only).
+    #[arg(long, value_name = "N", default_value_t = neardup::detector::DEFAULT_MAX_GAP)]
+    pub max_gap: usize,
+    /// Largest group sharing a band key whose pairs are all checked, >= 2.
+    #[arg(long, value_name = "N", default_value_t = neardup::detector::DEFAULT_MAX_GROUP)]
+    pub max_group: usize,
+    /// Exact passages only (same as --max-gap 0).
+    #[arg(long)]
+    pub exact: bool,
+    /// Do not search for passages repeated inside one file.
+    #[arg(long)]
+    pub no_repeats: bool,
+    /// Do not search for passages shared across files: near-duplicate files only (faster;
+    /// loses reuse pairs and the near-duplicates only shared passages revealed).
+    #[arg(long)]
+    pub no_passages: bool,
+}
+
+impl DetectArgs {
+    /// The detector, or the library's error naming the setting.
+    pub fn detector(&self) -> Result<Detector, String> {
+        let mut b: DetectorBuilder = Detector::builder()
+            .threshold(self.threshold)
+            .shingle_size(self.shingle_size)
+            .num_hashes(self.num_hashes)
+            .seed(self.seed)
+            .false_negative_weight(self.false_negative_weight)
+            .min_passage_tokens(self.min_passage_tokens)
+            .boilerplate_docs(self.boilerplate_docs)
+            .seed_tokens(self.seed_tokens)
+            .max_gap(if self.exact { 0 } else { self.max_gap })
+            .max_group(self.max_group)
+            .find_repeats(!self.no_repeats)
+            .passage_reuse(!self.no_passages);
+        if let (Some(bands), Some(rows)) = (self.bands, self.rows) {
+            b = b.bands(bands).rows(rows);
+        }
+        if let Some(t) = self.fingerprint_tokens {
+            b = b.fingerprint_tokens(t);
+        }
+        b.build().map_err(|e| e.to_string())
+    }
+}
+
+#[derive(Args, Debug)]
+#[command(next_help_heading = "Input")]
+pub struct WalkArgs {
+    /// Only files matching GLOB (gitignore syntax; `!GLOB` excludes). Repeatable; the last
+    /// matching glob wins.
+    #[arg(short, long, value_name = "GLOB")]
+    pub glob: Vec<String>,
+    /// Descend at most N levels (1: the folder's own files).
+    #[arg(long, value_name = "N")]
+    pub max_depth: Option<usize>,
+    /// Leave out hidden files and folders (names starting with a dot).
+    #[arg(long)]
+    pub skip_hidden: bool,
+    /// Honour .gitignore, .ignore and .git/info/exclude files, as ripgrep does.
+    #[arg(long)]
+    pub ignore_files: bool,
+    /// Follow symbolic links (loops are detected and skipped).
+    #[arg(long)]
+    pub follow_links: bool,
+    /// Skip larger files, unread.
+    #[arg(long, value_name = "N", default_value_t = neardup::corpus::MAX_DOCUMENT_BYTES)]
+    pub max_file_bytes: u64,
+}
+
+impl WalkArgs {
+    pub fn loader(&self) -> Loader {
+        let mut l = Loader::new()
+            .follow_links(self.follow_links)
+            .max_file_bytes(self.max_file_bytes)
+            .max_depth(self.max_depth)
+            .skip_hidden(self.skip_hidden)
+            .ignore_files(self.ignore_files);
+        for g in &self.glob {
+            l = l.glob(g.clone());
+        }
+        l
+    }
+}
+
+/// The arguments with `scan` put in front when no subcommand is named, so that
+/// `neardup DIR` and `neardup --json DIR` keep working.
+pub fn with_default_subcommand(mut args: Vec<OsString>) -> Vec<OsString> {
+    const NAMED: [&str; 8] = [
+        "scan",
+        "dedup",
+        "compare",
+        "help",
+        "-h",
+        "--help",
+        "-V",
+        "--version",
+    ];
+    let named = args
+        .get(1)
+        .is_some_and(|a| NAMED.iter().any(|n| a.as_os_str() == *n));
+    if !named {
+        args.insert(1.min(args.len()), OsString::from("scan"));
+    }
+    args
+}
