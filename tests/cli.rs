@@ -761,3 +761,282 @@ fn word_span_of_lines(bytes: &[u8], from: usize, to: usize) -> (usize, usize) {
         .unwrap();
     (first, s1 + i + c.len_utf8())
 }
+
+fn run_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(binary())
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
+fn documents(out: &Output) -> Vec<String> {
+    json_lines(out)
+        .iter()
+        .filter(|l| l["type"] == "document")
+        .map(|l| l["path"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// `--opt=value` and `--opt value` are the same, and `--` ends the options so that a
+/// folder named like an option can be scanned.
+#[test]
+fn equals_signs_and_double_dash() {
+    let dir = scratch_dir("dashes");
+    std::fs::create_dir(dir.join("-odd")).unwrap();
+    std::fs::write(dir.join("-odd/a.txt"), "some words in a file").unwrap();
+    let spaced = run_in(&dir, &["--json", "--threshold", "0.7", "--", "-odd"]);
+    let equals = run_in(&dir, &["--json", "--threshold=0.7", "--", "-odd"]);
+    assert!(spaced.status.success(), "{spaced:?}");
+    assert_eq!(spaced.stdout, equals.stdout);
+    assert_eq!(documents(&spaced), ["a.txt"]);
+    let named = run_in(&dir, &["scan", "--json", "--", "-odd"]);
+    assert_eq!(named.stdout, spaced.stdout);
+}
+
+/// The walker's options narrow the files read; what they leave out is not a document.
+#[test]
+fn walk_options_choose_the_files() {
+    let dir = scratch_dir("walk");
+    std::fs::create_dir_all(dir.join("sub/deep")).unwrap();
+    for (path, text) in [
+        ("a.txt", "alpha"),
+        (".hidden.txt", "hidden"),
+        ("notes.log", "log"),
+        ("sub/b.txt", "beta"),
+        ("sub/deep/c.txt", "gamma"),
+        (".gitignore", "*.log\n"),
+    ] {
+        std::fs::write(dir.join(path), text).unwrap();
+    }
+    let d = dir.to_str().unwrap();
+    let docs = |args: &[&str]| {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        all.push(d);
+        documents(&run(&all))
+    };
+    assert_eq!(docs(&[]).len(), 6);
+    assert_eq!(
+        docs(&["-g", "*.txt", "--skip-hidden"]),
+        ["a.txt", "sub/b.txt", "sub/deep/c.txt"]
+    );
+    assert_eq!(
+        docs(&["--glob=!sub/**", "--glob", "!.*"]),
+        ["a.txt", "notes.log"]
+    );
+    assert_eq!(
+        docs(&["--max-depth", "1", "--skip-hidden"]),
+        ["a.txt", "notes.log"]
+    );
+    assert_eq!(
+        docs(&["--ignore-files", "--skip-hidden"]),
+        ["a.txt", "sub/b.txt", "sub/deep/c.txt"]
+    );
+    let bad = run(&["--glob", "a{", d]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("'glob'"));
+}
+
+/// Every detector option reaches the library: a value out of range is refused by the
+/// library with the setting's name, and a value in range changes what is found.
+#[test]
+fn every_detection_option_reaches_the_library() {
+    for (opt, bad, name) in [
+        ("--fingerprint-tokens", "1", "'fingerprint_tokens'"),
+        ("--boilerplate-docs", "1", "'boilerplate_docs'"),
+        ("--seed-tokens", "0", "'seed_tokens'"),
+        ("--max-group", "1", "'max_group'"),
+        ("--false-negative-weight", "1", "'false_negative_weight'"),
+        ("--min-passage-tokens", "0", "'min_passage_tokens'"),
+        ("--num-hashes", "0", "'num_hashes'"),
+    ] {
+        let r = run(&[opt, bad]);
+        let err = String::from_utf8_lossy(&r.stderr);
+        assert_eq!(r.status.code(), Some(2), "{opt} {bad}: {err}");
+        assert!(err.contains(name), "{opt} {bad}: {err}");
+    }
+    let summary = |args: &[&str]| {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        json_lines(&run(&all)).last().unwrap().clone()
+    };
+    let default = summary(&[]);
+    assert_eq!(default["pairs"], 1);
+    assert_eq!(summary(&["--seed", "7"])["pairs"], 1);
+    assert_eq!(
+        summary(&["--min-passage-tokens", "1000"])["repeated_passages"],
+        0
+    );
+    assert_eq!(summary(&["--threshold", "0.95"])["pairs"], 0);
+    // Single words: the two library articles share more of them than of 5-word phrases.
+    assert_eq!(
+        summary(&["--shingle-size", "1", "--threshold", "0.95"])["pairs"],
+        1
+    );
+    assert_eq!(summary(&["--bands", "32", "--rows", "4"])["pairs"], 1);
+    assert_eq!(summary(&["--no-repeats"])["repeated_passages"], 0);
+    // The edited copies in the demo hold changed words; exact passages have none.
+    let differing = |args: &[&str]| -> u64 {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        json_lines(&run(&all))
+            .iter()
+            .filter(|l| l["type"] == "pair")
+            .flat_map(|l| l["passages"].as_array().unwrap().clone())
+            .map(|p| p["differing"].as_u64().unwrap())
+            .sum()
+    };
+    assert!(differing(&[]) > 0);
+    assert_eq!(differing(&["--max-gap", "0"]), 0);
+    assert_eq!(differing(&["--exact"]), 0);
+    assert!(
+        differing(&[
+            "--seed-tokens",
+            "2",
+            "--fingerprint-tokens",
+            "10",
+            "--boilerplate-docs",
+            "2",
+            "--max-group",
+            "2",
+            "--false-negative-weight",
+            "0.5"
+        ]) > 0
+    );
+}
+
+/// One thread or two give the same report; `--quiet` keeps stderr empty.
+#[test]
+fn threads_and_quiet() {
+    let one = run(&["--json", "-j", "1"]);
+    let two = run(&["--json", "--threads", "2"]);
+    assert!(one.status.success());
+    assert_eq!(one.stdout, two.stdout);
+    let dir = scratch_dir("quiet");
+    std::fs::write(dir.join("a.txt"), "words").unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink("/no/such/target", dir.join("broken")).unwrap();
+    let loud = run(&["--follow-links", dir.to_str().unwrap()]);
+    let quiet = run(&["--follow-links", "-q", dir.to_str().unwrap()]);
+    #[cfg(unix)]
+    {
+        assert_eq!(loud.status.code(), Some(2));
+        assert!(
+            String::from_utf8_lossy(&loud.stderr).contains("broken"),
+            "{loud:?}"
+        );
+        assert_eq!(quiet.status.code(), Some(2));
+    }
+    assert!(quiet.stderr.is_empty(), "{quiet:?}");
+    // Not a terminal: no progress bar, nothing on stderr.
+    assert!(two.stderr.is_empty(), "{two:?}");
+}
+
+/// `compare A B` in the three formats.
+#[test]
+fn compare_two_files() {
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo");
+    let (a, b) = (
+        demo.join("library-opening.txt"),
+        demo.join("library-reprint.txt"),
+    );
+    let (a, b) = (a.to_str().unwrap(), b.to_str().unwrap());
+    let human = run(&["compare", a, b]);
+    assert!(human.status.success(), "{human:?}");
+    let text = String::from_utf8(human.stdout).unwrap();
+    assert!(
+        text.contains("near-duplicates;") && text.contains("shared"),
+        "{text}"
+    );
+    let json = json_lines(&run(&["compare", "--json", a, b]));
+    assert_eq!(json.len(), 1);
+    let c = &json[0];
+    assert!(c["jaccard"].as_f64().unwrap() > 0.8, "{c}");
+    assert_eq!(c["near_duplicate"], true);
+    assert_eq!(c["passages"].as_array().unwrap().len(), 1);
+    let html = String::from_utf8(run(&["compare", "--format", "html", a, b]).stdout).unwrap();
+    assert!(
+        html.starts_with("<!DOCTYPE html>") && html.contains("<mark"),
+        "{html}"
+    );
+}
+
+/// The progress bar is drawn on a terminal (a pseudo-terminal made by `script`), and
+/// never on stdout.
+#[cfg(target_os = "linux")]
+#[test]
+fn progress_bar_only_on_a_terminal() {
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("skipped: no `script` command to make a pseudo-terminal");
+        return;
+    }
+    let dir = scratch_dir("progress");
+    // Enough files that the run lasts a few redraws.
+    for i in 0..3000 {
+        let words: String = (0..200).map(|w| format!("f{i}w{w} ")).collect();
+        std::fs::write(dir.join(format!("{i:04}.txt")), words).unwrap();
+    }
+    let out = dir.with_extension("report");
+    let cmd = format!(
+        "'{}' --json '{}' > '{}'",
+        binary().display(),
+        dir.display(),
+        out.display()
+    );
+    let r = Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .output()
+        .unwrap();
+    assert!(r.status.success(), "{r:?}");
+    let terminal = String::from_utf8_lossy(&r.stdout);
+    assert!(
+        ["reading", "signing", "checking"]
+            .iter()
+            .any(|s| terminal.contains(s)),
+        "{terminal}"
+    );
+    let report = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        report.lines().all(|l| l.starts_with('{')),
+        "the bar went to stdout"
+    );
+    let quiet = format!(
+        "'{}' -q --json '{}' > /dev/null",
+        binary().display(),
+        dir.display()
+    );
+    let r = Command::new("script")
+        .args(["-qec", &quiet, "/dev/null"])
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&r.stdout).contains("signing"));
+    let _ = std::fs::remove_file(out);
+}
+
+/// Names and texts that hold markup reach the HTML page as text: no element, attribute
+/// or script comes from the input.
+#[test]
+fn html_escapes_hostile_names_and_texts() {
+    let dir = scratch_dir("hostile");
+    let hostile = "<img src=x onerror=alert(1)> shared words \"quoted\" & 'single' ";
+    let body = format!(
+        "{}{}",
+        hostile.repeat(3),
+        "the rest of a long and ordinary sentence ".repeat(4)
+    );
+    std::fs::write(dir.join("<script>alert(2).txt"), &body).unwrap();
+    std::fs::write(dir.join("b\"onmouseover=\"alert(3).txt"), &body).unwrap();
+    let html = String::from_utf8(run(&["--format", "html", dir.to_str().unwrap()]).stdout).unwrap();
+    assert!(!html.contains("<img"), "{html}");
+    assert!(!html.contains("<script>alert"), "{html}");
+    assert!(!html.contains("\"onmouseover"), "{html}");
+    assert!(html.contains("&lt;script&gt;alert(2).txt"));
+    assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"));
+    assert!(html.contains("b&quot;onmouseover=&quot;alert(3).txt"));
+    assert_eq!(
+        html.matches("<script>").count(),
+        1,
+        "only the page's own script"
+    );
+}
