@@ -1,6 +1,6 @@
 //! The de-duplication plan: for every document of a [`Report`], keep it or drop it (and
 //! for whom), and which byte ranges to cut from the kept ones. A writer (the example's
-//! `--dedup-out`, or a caller's own) carries the plan out; the plan itself writes
+//! `neardup dedup`, or a caller's own) carries the plan out; the plan itself writes
 //! nothing.
 //!
 //! # What the plan decides
