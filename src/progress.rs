@@ -22,7 +22,8 @@ pub enum Stage {
     Signing,
     /// Grouping band keys and passage fingerprints; no item count.
     Indexing,
-    /// Checking candidate pairs; items are documents whose candidates are checked.
+    /// Checking candidate pairs; items are pairs, and their count grows as the candidates
+    /// of each block of documents are listed.
     Checking,
     /// Clustering and grouping passages; no item count.
     Grouping,
@@ -105,6 +106,12 @@ impl Progress {
         self.done.store(0, Ordering::Relaxed);
         self.total.store(total as u64, Ordering::Relaxed);
         self.stage.store(stage as u8, Ordering::Relaxed);
+    }
+
+    /// Counts `n` more items to do in the current stage (for a stage whose count grows
+    /// as it goes).
+    pub(crate) fn add_total(&self, n: usize) {
+        self.total.fetch_add(n as u64, Ordering::Relaxed);
     }
 
     /// Counts `n` more items done.

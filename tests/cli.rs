@@ -1040,3 +1040,69 @@ fn html_escapes_hostile_names_and_texts() {
         "only the page's own script"
     );
 }
+
+/// Inputs of the wrong kind are refused up front with a message, never a panic.
+#[test]
+fn wrong_kinds_of_input_are_refused() {
+    let dir = scratch_dir("kinds");
+    std::fs::create_dir(dir.join("empty")).unwrap();
+    std::fs::write(dir.join("a.txt"), "some words").unwrap();
+    let (empty, a) = (dir.join("empty"), dir.join("a.txt"));
+    let r = run(&["compare", empty.to_str().unwrap(), a.to_str().unwrap()]);
+    assert_eq!(r.status.code(), Some(2), "{r:?}");
+    assert!(
+        String::from_utf8_lossy(&r.stderr).contains("a folder"),
+        "{r:?}"
+    );
+    let out = out_dir("kinds");
+    let r = run(&["dedup", a.to_str().unwrap(), out.to_str().unwrap()]);
+    assert_eq!(r.status.code(), Some(2), "{r:?}");
+    assert!(
+        String::from_utf8_lossy(&r.stderr).contains("not a folder"),
+        "{r:?}"
+    );
+    assert!(!out.exists());
+    no_leftovers(&out);
+    // An option after a subcommand's place: the error says where options go.
+    let r = run(&[
+        "--json",
+        "compare",
+        a.to_str().unwrap(),
+        a.to_str().unwrap(),
+    ]);
+    assert_eq!(r.status.code(), Some(2));
+}
+
+/// Every link of the HTML page points at an element of the page, also when repeats
+/// overlap (a line written three times).
+#[test]
+fn html_links_all_land() {
+    let dir = scratch_dir("links");
+    std::fs::write(
+        dir.join("three.txt"),
+        "one two three four five six seven eight nine ten eleven twelve\n".repeat(3),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("copy.txt"),
+        "one two three four five six seven eight nine ten eleven twelve and more\n",
+    )
+    .unwrap();
+    let r = run(&[
+        "--min-passage-tokens",
+        "10",
+        "--format",
+        "html",
+        dir.to_str().unwrap(),
+    ]);
+    let html = String::from_utf8(r.stdout).unwrap();
+    let targets: Vec<&str> = html
+        .split("href=\"#")
+        .skip(1)
+        .map(|rest| &rest[..rest.find('"').unwrap()])
+        .collect();
+    assert!(!targets.is_empty(), "{html}");
+    for t in targets {
+        assert!(html.contains(&format!("id=\"{t}\"")), "#{t} leads nowhere");
+    }
+}

@@ -12,7 +12,11 @@ use std::path::PathBuf;
 #[command(
     name = "neardup",
     version,
-    after_help = "Without a subcommand, `scan` runs: `neardup DIR` is `neardup scan DIR`.\n\
+    override_usage = "neardup [scan] [OPTIONS] [PATH]...\n       \
+                      neardup dedup [OPTIONS] IN OUT\n       \
+                      neardup compare [OPTIONS] A B",
+    after_help = "Without a subcommand, `scan` runs: `neardup DIR` is `neardup scan DIR`. \
+                  Options go after the subcommand (`neardup dedup -q IN OUT`).\n\
                   Exit status: 0 ok; 1 duplicates found (with --fail-on-dup); 2 bad option, \
                   unreadable input, or some file could not be read."
 )]
@@ -65,8 +69,11 @@ pub struct DedupArgs {
     /// from the kept files; the first copy stays.
     #[arg(long)]
     pub cut_passages: bool,
+    /// Print the manifest's lines on stdout instead of a summary line.
+    #[arg(long, help_heading = "Output")]
+    pub json: bool,
     #[command(flatten)]
-    pub output: OutputArgs,
+    pub run: RunArgs,
     #[command(flatten)]
     pub detect: DetectArgs,
     #[command(flatten)]
@@ -84,9 +91,10 @@ pub struct CompareArgs {
     #[command(flatten)]
     pub output: OutputArgs,
     #[command(flatten)]
-    pub detect: DetectArgs,
-    /// Skip files larger than this, in bytes.
+    pub pair: PairArgs,
+    /// Skip files larger than this, in bytes, at most 4294967295.
     #[arg(long, value_name = "N", default_value_t = neardup::corpus::MAX_DOCUMENT_BYTES,
+          value_parser = clap::value_parser!(u64).range(0..=neardup::corpus::MAX_DOCUMENT_BYTES),
           help_heading = "Input")]
     pub max_file_bytes: u64,
 }
@@ -125,12 +133,8 @@ pub struct OutputArgs {
     /// Same as --format json.
     #[arg(long, conflicts_with = "format")]
     pub json: bool,
-    /// Nothing on stderr: no progress bar, no warnings (errors still are).
-    #[arg(short, long)]
-    pub quiet: bool,
-    /// Worker threads [default: one per core]
-    #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
-    pub threads: Option<u16>,
+    #[command(flatten)]
+    pub run: RunArgs,
 }
 
 impl OutputArgs {
@@ -139,11 +143,21 @@ impl OutputArgs {
     }
 }
 
-/// Every setting of the detector. Ranges are checked by the library, which names the
-/// setting in its error.
+#[derive(Args, Debug)]
+#[command(next_help_heading = "Output")]
+pub struct RunArgs {
+    /// Nothing on stderr: no progress bar, no warnings (errors still are).
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Worker threads, >= 1 [default: one per core]
+    #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
+}
+
+/// The settings that decide how two texts compare (shared by every subcommand).
 #[derive(Args, Debug)]
 #[command(next_help_heading = "Detection")]
-pub struct DetectArgs {
+pub struct PairArgs {
     /// Jaccard threshold for near-duplicates, 0 < T <= 1.
     #[arg(long, value_name = "T", default_value_t = neardup::detector::DEFAULT_THRESHOLD)]
     pub threshold: f64,
@@ -156,10 +170,10 @@ pub struct DetectArgs {
     /// MinHash seed (signatures of different seeds never compare).
     #[arg(long, value_name = "S", default_value_t = neardup::minhash::DEFAULT_SEED)]
     pub seed: u64,
-    /// LSH bands, with --rows; B x R <= N [default: chosen from T]
+    /// LSH bands, >= 1, with --rows; B x R <= N [default: chosen from T]
     #[arg(long, value_name = "B", requires = "rows")]
     pub bands: Option<usize>,
-    /// LSH rows per band, with --bands.
+    /// LSH rows per band, >= 1, with --bands.
     #[arg(long, value_name = "R", requires = "bands")]
     pub rows: Option<usize>,
     /// Weight of missed pairs against extra candidates when the layout is chosen from
@@ -169,6 +183,49 @@ pub struct DetectArgs {
     /// Shortest passage reported, in tokens, 1..=16777216.
     #[arg(long, value_name = "M", default_value_t = neardup::align::DEFAULT_MIN_TOKENS)]
     pub min_passage_tokens: usize,
+    /// Shortest exact run chained into an edit-tolerant passage, 1..=16777216.
+    #[arg(long, value_name = "N", default_value_t = neardup::detector::DEFAULT_SEED_TOKENS)]
+    pub seed_tokens: usize,
+    /// Widest gap of changed words inside one passage, 0..=16777216 (0: exact passages
+    /// only).
+    #[arg(long, value_name = "N", default_value_t = neardup::detector::DEFAULT_MAX_GAP)]
+    pub max_gap: usize,
+    /// Exact passages only (same as --max-gap 0).
+    #[arg(long)]
+    pub exact: bool,
+}
+
+impl PairArgs {
+    /// A builder with these settings.
+    pub fn builder(&self) -> DetectorBuilder {
+        let mut b = Detector::builder()
+            .threshold(self.threshold)
+            .shingle_size(self.shingle_size)
+            .num_hashes(self.num_hashes)
+            .seed(self.seed)
+            .false_negative_weight(self.false_negative_weight)
+            .min_passage_tokens(self.min_passage_tokens)
+            .seed_tokens(self.seed_tokens)
+            .max_gap(if self.exact { 0 } else { self.max_gap });
+        if let (Some(bands), Some(rows)) = (self.bands, self.rows) {
+            b = b.bands(bands).rows(rows);
+        }
+        b
+    }
+
+    /// The detector, or the library's error naming the setting.
+    pub fn detector(&self) -> Result<Detector, String> {
+        self.builder().build().map_err(|e| e.to_string())
+    }
+}
+
+/// Every setting of the detector. Ranges are checked by the library, which names the
+/// setting in its error.
+#[derive(Args, Debug)]
+#[command(next_help_heading = "Detection")]
+pub struct DetectArgs {
+    #[command(flatten)]
+    pub pair: PairArgs,
     /// Shortest shared run that passage search is guaranteed to find, 2..=16777216
     /// [default: M]
     #[arg(long, value_name = "T")]
@@ -176,18 +233,9 @@ pub struct DetectArgs {
     /// A phrase in more documents than this is boilerplate: it proposes no pair, >= 2.
     #[arg(long, value_name = "N", default_value_t = neardup::reuse::DEFAULT_MAX_DOCS)]
     pub boilerplate_docs: usize,
-    /// Shortest exact run chained into an edit-tolerant passage, >= 1.
-    #[arg(long, value_name = "N", default_value_t = neardup::detector::DEFAULT_SEED_TOKENS)]
-    pub seed_tokens: usize,
-    /// Widest gap of changed words inside one passage (0: exact passages only).
-    #[arg(long, value_name = "N", default_value_t = neardup::detector::DEFAULT_MAX_GAP)]
-    pub max_gap: usize,
     /// Largest group sharing a band key whose pairs are all checked, >= 2.
     #[arg(long, value_name = "N", default_value_t = neardup::detector::DEFAULT_MAX_GROUP)]
     pub max_group: usize,
-    /// Exact passages only (same as --max-gap 0).
-    #[arg(long)]
-    pub exact: bool,
     /// Do not search for passages repeated inside one file.
     #[arg(long)]
     pub no_repeats: bool,
@@ -200,22 +248,13 @@ pub struct DetectArgs {
 impl DetectArgs {
     /// The detector, or the library's error naming the setting.
     pub fn detector(&self) -> Result<Detector, String> {
-        let mut b: DetectorBuilder = Detector::builder()
-            .threshold(self.threshold)
-            .shingle_size(self.shingle_size)
-            .num_hashes(self.num_hashes)
-            .seed(self.seed)
-            .false_negative_weight(self.false_negative_weight)
-            .min_passage_tokens(self.min_passage_tokens)
+        let mut b = self
+            .pair
+            .builder()
             .boilerplate_docs(self.boilerplate_docs)
-            .seed_tokens(self.seed_tokens)
-            .max_gap(if self.exact { 0 } else { self.max_gap })
             .max_group(self.max_group)
             .find_repeats(!self.no_repeats)
             .passage_reuse(!self.no_passages);
-        if let (Some(bands), Some(rows)) = (self.bands, self.rows) {
-            b = b.bands(bands).rows(rows);
-        }
         if let Some(t) = self.fingerprint_tokens {
             b = b.fingerprint_tokens(t);
         }
@@ -230,20 +269,21 @@ pub struct WalkArgs {
     /// matching glob wins.
     #[arg(short, long, value_name = "GLOB")]
     pub glob: Vec<String>,
-    /// Descend at most N levels (1: the folder's own files).
+    /// Descend at most N levels (1: the folder's own files) [default: no limit]
     #[arg(long, value_name = "N")]
     pub max_depth: Option<usize>,
     /// Leave out hidden files and folders (names starting with a dot).
     #[arg(long)]
     pub skip_hidden: bool,
-    /// Honour .gitignore, .ignore and .git/info/exclude files, as ripgrep does.
+    /// Honour the .gitignore and .ignore files under PATH and its .git/info/exclude.
     #[arg(long)]
     pub ignore_files: bool,
     /// Follow symbolic links (loops are detected and skipped).
     #[arg(long)]
     pub follow_links: bool,
-    /// Skip larger files, unread.
-    #[arg(long, value_name = "N", default_value_t = neardup::corpus::MAX_DOCUMENT_BYTES)]
+    /// Skip larger files, unread; at most 4294967295.
+    #[arg(long, value_name = "N", default_value_t = neardup::corpus::MAX_DOCUMENT_BYTES,
+          value_parser = clap::value_parser!(u64).range(0..=neardup::corpus::MAX_DOCUMENT_BYTES))]
     pub max_file_bytes: u64,
 }
 

@@ -1,7 +1,9 @@
-//! `--dedup-out OUT`: the library's plan, written so that nothing is lost or corrupted.
+//! `neardup dedup IN OUT`: the library's plan, written so that nothing is lost or
+//! corrupted.
 //!
-//! * OUT is checked before any work: it must not exist, its parent must be a folder, and
-//!   it must not lie inside DIR (the copy would become part of the input).
+//! * IN and OUT are checked before any work: IN must be a folder; OUT must not exist, its
+//!   parent must be a folder, and it must not lie inside IN (the copy would become part
+//!   of the input).
 //! * Everything is written into a temporary folder beside OUT (`.neardup-PID.partial`)
 //!   and moved into place with one rename once every file and the manifest are complete
 //!   and flushed to disk: a run that fails leaves no OUT (and removes the temporary
@@ -30,8 +32,17 @@ pub struct Target {
 }
 
 impl Target {
-    /// Checks OUT and makes the temporary folder beside it.
-    pub fn prepare(dir: &Path, out: &Path) -> Result<Target, String> {
+    /// Checks IN and OUT and makes the temporary folder beside OUT. Without globs (which
+    /// could leave it out), a manifest-named entry at the top of IN is refused here.
+    pub fn prepare(dir: &Path, out: &Path, globs: bool) -> Result<Target, String> {
+        match fs::metadata(dir) {
+            Ok(md) if md.is_dir() => {}
+            Ok(_) => return Err(format!("IN {}: not a folder", dir.display())),
+            Err(e) => return Err(format!("IN {}: {e}", dir.display())),
+        }
+        if !globs && fs::symlink_metadata(dir.join(MANIFEST)).is_ok() {
+            return Err(manifest_in_input());
+        }
         let fail = |why: &str| format!("OUT {}: {why}", out.display());
         if fs::symlink_metadata(out).is_ok() {
             return Err(fail("already exists (choose a new folder)"));
@@ -49,7 +60,7 @@ impl Target {
         let dir = fs::canonicalize(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         let out = parent.join(&name);
         if out.starts_with(&dir) {
-            return Err(fail("lies inside DIR; the copy would be read as input"));
+            return Err(fail("lies inside IN; the copy would be read as input"));
         }
         // Short, so that an OUT name near the length limit still has a sibling.
         let tmp = parent.join(format!(".neardup-{}.partial", std::process::id()));
@@ -63,10 +74,7 @@ impl Target {
             .iter()
             .find(|(_, d)| d.path().is_some_and(|p| p.starts_with(MANIFEST)))
         {
-            Some(_) => Err(format!(
-                "the input holds {MANIFEST} at its top, where the copy's manifest goes \
-                 (a manifest of an earlier copy? exclude it with --glob '!/{MANIFEST}')"
-            )),
+            Some(_) => Err(manifest_in_input()),
             None => Ok(()),
         }
     }
@@ -163,6 +171,13 @@ impl Target {
         fs::rename(&self.tmp, &self.out)?;
         sync_folder(self.out.parent().unwrap_or(Path::new(".")))
     }
+}
+
+fn manifest_in_input() -> String {
+    format!(
+        "IN holds {MANIFEST} at its top, where the copy's manifest goes (a manifest of an \
+         earlier copy? leave it out with --glob '!/{MANIFEST}')"
+    )
 }
 
 /// Flushes the files to disk, several at a time (each flush mostly waits on the disk).

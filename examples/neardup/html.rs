@@ -7,9 +7,11 @@
 //! Content-Security-Policy allows no source but its own inline style and script, so no
 //! input can add markup, run script or load anything.
 
+use neardup::corpus::Status;
 use neardup::report::{Pair, Repeat};
 use neardup::text::Span;
 use neardup::{Comparison, DocId, Report};
+use std::collections::HashSet;
 use std::io::{self, Write};
 
 /// Texts longer than this are shown as excerpts around their passages.
@@ -33,7 +35,8 @@ a.jump{text-decoration:none;color:inherit}.gap{color:#999}\
 
 /// Hides the pairs and repeats whose file names do not hold the filter's text.
 const SCRIPT: &str = "\
-document.getElementById('filter').addEventListener('input',function(e){\
+var box=document.getElementById('filter');\
+if(box)box.addEventListener('input',function(e){\
 var q=e.target.value.toLowerCase();\
 document.querySelectorAll('[data-names]').forEach(function(s){\
 s.hidden=q!==''&&s.getAttribute('data-names').toLowerCase().indexOf(q)<0;});});";
@@ -112,6 +115,29 @@ pub fn write_report<W: Write>(w: &mut W, report: &Report<'_>) -> io::Result<()> 
     for (i, r) in report.repeats().enumerate() {
         repeat_section(w, report, r, i)?;
     }
+
+    let skipped: Vec<_> = corpus
+        .iter()
+        .filter_map(|(_, d)| match d.status() {
+            Status::Skipped(reason) => Some((d.name(), reason)),
+            Status::Ok => None,
+        })
+        .collect();
+    writeln!(w, "<h2>Skipped files</h2>")?;
+    if skipped.is_empty() {
+        writeln!(w, "<p>none</p>")?;
+    } else {
+        writeln!(w, "<ul id=\"skipped\">")?;
+        for (name, reason) in skipped {
+            writeln!(
+                w,
+                "<li data-names=\"{0}\"><b>{0}</b>: {1}</li>",
+                esc(name),
+                esc(&reason.to_string())
+            )?;
+        }
+        writeln!(w, "</ul>")?;
+    }
     tail(w)
 }
 
@@ -132,7 +158,7 @@ pub fn write_comparison<W: Write>(
     )?;
     writeln!(
         w,
-        "<div class=\"head\">{} ~ {} <span class=\"meta\">jaccard {:.3} (estimated {:.3}), {}, {} shared passages</span></div>",
+        "<div class=\"head\">{} ~ {} <span class=\"meta\">jaccard {:.3} (estimated {:.3}), {}, {} shared passage(s)</span></div>",
         esc(a),
         esc(b),
         c.jaccard,
@@ -189,7 +215,7 @@ fn pair_section<W: Write>(
     )?;
     writeln!(
         w,
-        "<div class=\"head\">{} ~ {} <span class=\"meta\">jaccard {:.3}{}, {} shared passages</span></div>",
+        "<div class=\"head\">{} ~ {} <span class=\"meta\">jaccard {:.3}{}, {} shared passage(s)</span></div>",
         esc(a.name()),
         esc(b.name()),
         pair.jaccard,
@@ -218,16 +244,8 @@ fn side_by_side<W: Write>(
     (b, b_bytes, spans_b): (&str, &[u8], &[Span]),
 ) -> io::Result<()> {
     writeln!(w, "<div class=\"side\">")?;
-    for (side, other, name, bytes, spans) in [
-        ("a", "b", a, a_bytes, spans_a),
-        ("b", "a", b, b_bytes, spans_b),
-    ] {
-        writeln!(
-            w,
-            "<div class=\"doc\"><div class=\"name\">{}</div><pre>",
-            esc(name)
-        )?;
-        let marks: Vec<Mark> = spans
+    let marks = |side: &str, other: &str, spans: &[Span]| -> Vec<Mark> {
+        spans
             .iter()
             .enumerate()
             .map(|(k, &span)| Mark {
@@ -236,8 +254,22 @@ fn side_by_side<W: Write>(
                 link: format!("p{n}-{other}{k}"),
                 class: "shared",
             })
-            .collect();
-        marked_text(w, bytes, &marks)?;
+            .collect()
+    };
+    let (marks_a, marks_b) = (marks("a", "b", spans_a), marks("b", "a", spans_b));
+    let (drawn_a, drawn_b) = (drawn(&marks_a), drawn(&marks_b));
+    let linked: HashSet<&str> = drawn_a
+        .iter()
+        .chain(&drawn_b)
+        .map(|m| m.id.as_str())
+        .collect();
+    for (name, bytes, shown) in [(a, a_bytes, &drawn_a), (b, b_bytes, &drawn_b)] {
+        writeln!(
+            w,
+            "<div class=\"doc\"><div class=\"name\">{}</div><pre>",
+            esc(name)
+        )?;
+        marked_text(w, bytes, shown, &linked)?;
         writeln!(w, "</pre></div>")?;
     }
     writeln!(w, "</div>")
@@ -278,7 +310,9 @@ fn repeat_section<W: Write>(
             class: "again",
         });
     }
-    marked_text(w, doc.bytes(), &marks)?;
+    let shown = drawn(&marks);
+    let linked = shown.iter().map(|m| m.id.as_str()).collect();
+    marked_text(w, doc.bytes(), &shown, &linked)?;
     writeln!(w, "</pre></section>")
 }
 
@@ -290,9 +324,8 @@ struct Mark {
     class: &'static str,
 }
 
-/// Writes `bytes` escaped with the marks as `<mark>` links; marks that overlap an
-/// earlier one are left out. A long text is shown as excerpts around the marks.
-fn marked_text<W: Write>(w: &mut W, bytes: &[u8], marks: &[Mark]) -> io::Result<()> {
+/// The marks that are drawn: sorted, without those that overlap an earlier one.
+fn drawn(marks: &[Mark]) -> Vec<&Mark> {
     let mut order: Vec<&Mark> = marks.iter().collect();
     order.sort_by_key(|m| (m.span.start, m.span.end));
     let mut shown: Vec<&Mark> = Vec::new();
@@ -304,17 +337,33 @@ fn marked_text<W: Write>(w: &mut W, bytes: &[u8], marks: &[Mark]) -> io::Result<
             shown.push(m);
         }
     }
+    shown
+}
+
+/// Writes `bytes` escaped with the `drawn` marks; a mark links to its partner only when
+/// `linked` holds the partner's id, so no link points nowhere. A long text is shown as
+/// excerpts around the marks.
+fn marked_text<W: Write>(
+    w: &mut W,
+    bytes: &[u8],
+    drawn: &[&Mark],
+    linked: &HashSet<&str>,
+) -> io::Result<()> {
     let whole = bytes.len() <= WHOLE_TEXT;
     let mut at = 0;
-    for m in &shown {
+    for m in drawn {
         plain(w, bytes, at, m.span.start, whole)?;
-        write!(
-            w,
-            "<a class=\"jump\" href=\"#{}\"><mark class=\"{}\" id=\"{}\">",
-            m.link, m.class, m.id
-        )?;
-        w.write_all(esc(&String::from_utf8_lossy(&bytes[m.span.start..m.span.end])).as_bytes())?;
-        write!(w, "</mark></a>")?;
+        let link = linked.contains(m.link.as_str());
+        if link {
+            write!(w, "<a class=\"jump\" href=\"#{}\">", m.link)?;
+        }
+        write!(w, "<mark class=\"{}\" id=\"{}\">", m.class, m.id)?;
+        let text = String::from_utf8_lossy(&bytes[m.span.start..m.span.end]);
+        w.write_all(esc(&text).as_bytes())?;
+        write!(w, "</mark>")?;
+        if link {
+            write!(w, "</a>")?;
+        }
         at = m.span.end;
     }
     plain(w, bytes, at, bytes.len(), whole)

@@ -21,7 +21,7 @@ mod human;
 mod progress;
 
 use clap::Parser;
-use cli::{Cli, Command, CompareArgs, DedupArgs, Format, OutputArgs, ScanArgs};
+use cli::{Cli, Command, CompareArgs, DedupArgs, Format, RunArgs, ScanArgs};
 use neardup::corpus::{Corpus, Loader, SkipReason, Status};
 use neardup::plan::Policy;
 use neardup::progress::Progress;
@@ -52,8 +52,8 @@ fn run(command: Command) -> Result<ExitCode, String> {
 }
 
 /// Sets the worker threads for the whole run (rayon's global pool).
-fn threads(output: &OutputArgs) -> Result<(), String> {
-    if let Some(n) = output.threads {
+fn threads(run: &RunArgs) -> Result<(), String> {
+    if let Some(n) = run.threads {
         rayon::ThreadPoolBuilder::new()
             .num_threads(n.into())
             .build_global()
@@ -80,7 +80,7 @@ fn analyse<'c>(
 }
 
 fn scan(args: ScanArgs) -> Result<ExitCode, String> {
-    threads(&args.output)?;
+    threads(&args.output.run)?;
     let detector = args.detect.detector()?;
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(concat!(
@@ -95,7 +95,7 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
         &args.walk.loader(),
         &paths,
         &detector,
-        args.output.quiet,
+        args.output.run.quiet,
         &mut corpus,
     )?;
     write_stdout(|out| match args.output.format() {
@@ -105,7 +105,7 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
     })?;
     let s = report.summary();
     let found = s.pairs + s.reuse_pairs + s.repeated_passages > 0;
-    Ok(if warn_unreadable(&report, args.output.quiet) {
+    Ok(if warn_unreadable(&report, args.output.run.quiet) {
         ExitCode::from(2)
     } else if args.fail_on_dup && found {
         ExitCode::from(1)
@@ -115,20 +115,17 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
 }
 
 fn dedup(args: DedupArgs) -> Result<ExitCode, String> {
-    threads(&args.output)?;
+    threads(&args.run)?;
     let detector = args.detect.detector()?;
-    if args.output.format() == Format::Html {
-        return Err("dedup writes a manifest; use `scan --format html` for the report".into());
-    }
-    // OUT is checked, and its temporary sibling made, before any work; any failure after
-    // that removes the sibling.
-    let target = dedup::Target::prepare(&args.input, &args.out)?;
+    // IN and OUT are checked, and OUT's temporary sibling made, before any work; any
+    // failure after that removes the sibling.
+    let target = dedup::Target::prepare(&args.input, &args.out, !args.walk.glob.is_empty())?;
     let mut corpus = None;
     let done = analyse(
         &args.walk.loader(),
         std::slice::from_ref(&args.input),
         &detector,
-        args.output.quiet,
+        args.run.quiet,
         &mut corpus,
     )
     .and_then(|report| {
@@ -147,11 +144,11 @@ fn dedup(args: DedupArgs) -> Result<ExitCode, String> {
         }
     };
     target.write(&args.input, &report, &plan)?;
-    write_stdout(|out| match args.output.format() {
-        Format::Json => plan.write_json_lines(&report, out),
-        _ => dedup::write_summary(out, &report, &plan, &args.out),
+    write_stdout(|out| match args.json {
+        true => plan.write_json_lines(&report, out),
+        false => dedup::write_summary(out, &report, &plan, &args.out),
     })?;
-    Ok(if warn_unreadable(&report, args.output.quiet) {
+    Ok(if warn_unreadable(&report, args.run.quiet) {
         ExitCode::from(2)
     } else {
         ExitCode::SUCCESS
@@ -159,8 +156,20 @@ fn dedup(args: DedupArgs) -> Result<ExitCode, String> {
 }
 
 fn compare(args: CompareArgs) -> Result<ExitCode, String> {
-    threads(&args.output)?;
-    let detector = args.detect.detector()?;
+    threads(&args.output.run)?;
+    let detector = args.pair.detector()?;
+    for path in [&args.a, &args.b] {
+        match std::fs::metadata(path) {
+            Ok(md) if md.is_dir() => {
+                return Err(format!(
+                    "{}: a folder; compare takes two files",
+                    path.display()
+                ));
+            }
+            Ok(_) => {}
+            Err(e) => return Err(format!("{}: {e}", path.display())),
+        }
+    }
     let loader = Loader::new().max_file_bytes(args.max_file_bytes);
     let corpus = loader
         .load_all(&[&args.a, &args.b])
@@ -185,15 +194,34 @@ fn compare(args: CompareArgs) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// A comparison as one JSON object: the two names and the library's `Comparison`.
+/// A comparison as one JSON object, spans as `[start, end]` as in `scan`'s report.
 fn write_comparison_json<W: Write>(
     w: &mut W,
     (a, b): (&str, &str),
     c: &neardup::Comparison,
 ) -> io::Result<()> {
-    let mut value = serde_json::to_value(c).map_err(io::Error::other)?;
-    value["a"] = a.into();
-    value["b"] = b.into();
+    let passages: Vec<serde_json::Value> = c
+        .passages
+        .iter()
+        .map(|p| {
+            serde_json::json!({
+                "a": [p.a.start, p.a.end],
+                "b": [p.b.start, p.b.end],
+                "tokens": p.tokens,
+                "differing": p.differing,
+            })
+        })
+        .collect();
+    let value = serde_json::json!({
+        "type": "comparison",
+        "a": a,
+        "b": b,
+        "jaccard": c.jaccard,
+        "estimated_jaccard": c.estimated_jaccard,
+        "near_duplicate": c.near_duplicate,
+        "candidate": c.candidate,
+        "passages": passages,
+    });
     writeln!(w, "{value}")
 }
 

@@ -1,7 +1,7 @@
 //! The progress bar on stderr: drawn by indicatif from the library's counters, only when
 //! stderr is a terminal and `--quiet` is off, never on stdout.
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use neardup::progress::{Progress, Stage};
 use std::io::IsTerminal;
 use std::sync::Arc;
@@ -42,36 +42,61 @@ impl Drop for Bar {
     }
 }
 
-/// Redraws the bar ten times a second: the stage, items done of how many, the rate and
-/// the time left; a spinner for stages without a count.
+/// Redraws ten times a second: a bar per stage with the items done of how many, the rate
+/// and the time left, or a spinner for a stage without a count. A stage gets a new bar
+/// when it starts or when its count becomes known, so no frame shows another stage's
+/// style.
 fn follow(progress: &Progress, stop: &AtomicBool, target: ProgressDrawTarget) {
-    let counted =
-        ProgressStyle::with_template("{prefix:>9} [{bar:30}] {pos}/{len} {per_sec} eta {eta}")
-            .expect("a valid template")
-            .progress_chars("=> ");
+    let rate = |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+        let _ = write!(w, "{:.0}/s", state.per_sec());
+    };
+    let counted = ProgressStyle::with_template(
+        "{prefix:>9} [{bar:30}] {human_pos}/{human_len} {rate} eta {eta}",
+    )
+    .expect("a valid template")
+    .with_key("rate", rate)
+    .progress_chars("=> ");
     let spinning =
         ProgressStyle::with_template("{prefix:>9} {spinner} {elapsed}").expect("a valid template");
-    let bar = ProgressBar::with_draw_target(None, target);
-    let mut shown = None;
+    let mut target = Some(target);
+    let mut bar: Option<(Stage, bool, ProgressBar)> = None;
     while !stop.load(Ordering::Relaxed) {
         let (stage, done, total) = (progress.stage(), progress.done(), progress.total());
-        if shown != Some(stage) {
-            shown = Some(stage);
-            bar.reset();
-            bar.set_prefix(stage.name());
-            bar.set_style(if total > 0 {
-                counted.clone()
-            } else {
-                spinning.clone()
-            });
-        }
         if stage == Stage::Done {
             break;
         }
-        bar.set_length(total);
-        bar.set_position(done);
-        bar.tick();
+        let counted_now = total > 0;
+        if stage != Stage::Waiting
+            && bar
+                .as_ref()
+                .is_none_or(|(s, c, _)| (*s, *c) != (stage, counted_now))
+        {
+            let draw_to = match bar.take() {
+                Some((_, _, old)) => {
+                    old.finish_and_clear();
+                    ProgressDrawTarget::stderr()
+                }
+                None => target.take().unwrap_or_else(ProgressDrawTarget::stderr),
+            };
+            let style = if counted_now {
+                counted.clone()
+            } else {
+                spinning.clone()
+            };
+            let b = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden())
+                .with_style(style)
+                .with_prefix(stage.name());
+            b.set_draw_target(draw_to);
+            bar = Some((stage, counted_now, b));
+        }
+        if let Some((_, _, b)) = &bar {
+            b.set_length(total);
+            b.set_position(done);
+            b.tick();
+        }
         std::thread::sleep(Duration::from_millis(100));
     }
-    bar.finish_and_clear();
+    if let Some((_, _, b)) = bar {
+        b.finish_and_clear();
+    }
 }

@@ -14,8 +14,11 @@
 use super::{Corpus, MAX_DOCUMENT_BYTES, SkipReason};
 use crate::error::Error;
 use crate::progress::{Progress, Stage};
+use ignore::gitignore::{Gitignore, GitignoreBuilder};
+use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// How [`Loader::load`] walks a folder.
 ///
@@ -90,8 +93,10 @@ impl Loader {
         self
     }
 
-    /// Whether to honour `.gitignore`, `.ignore` and `.git/info/exclude` files as ripgrep
-    /// does (also outside a git repository). Default false.
+    /// Whether to honour the `.gitignore` and `.ignore` files of the folder and its
+    /// subfolders and the folder's `.git/info/exclude`, with git's rules (also outside a
+    /// git repository; not the global gitignore or those of parent folders). They are read
+    /// as inputs are: a FIFO or device in their place is never opened. Default false.
     pub fn ignore_files(mut self, yes: bool) -> Loader {
         self.ignore_files = yes;
         self
@@ -139,7 +144,8 @@ impl Loader {
         let mut listing = Vec::new();
         for root in roots {
             let root = root.as_ref();
-            let prefix = (roots.len() > 1).then(|| display_path(root));
+            let prefix =
+                (roots.len() > 1).then(|| display_path(root).trim_end_matches('/').to_owned());
             self.list(root, prefix, &mut listing)?;
         }
         progress.start(Stage::Reading, listing.len());
@@ -223,21 +229,24 @@ impl Loader {
         let overrides = overrides
             .build()
             .map_err(|e| Error::invalid("glob", "a glob in gitignore syntax", e))?;
-        let yes = self.ignore_files;
         let mut builder = ignore::WalkBuilder::new(root);
-        if self.skip_hidden {
-            // Applied after the globs, so that `*.txt` does not bring hidden files back.
-            builder.filter_entry(|e| {
-                e.depth() == 0 || !e.file_name().as_encoded_bytes().starts_with(b".")
-            });
-        }
+        // Hidden files and ignore files are this module's rules, applied after the globs
+        // (so `*.txt` does not bring a hidden or ignored file back), and the ignore files
+        // are read as any input is: never a FIFO or device, never more than 1 MB.
+        let skip_hidden = self.skip_hidden;
+        let rules = self.ignore_files.then(|| IgnoreRules::new(root));
+        builder.filter_entry(move |e| {
+            if e.depth() == 0 {
+                return true;
+            }
+            if skip_hidden && e.file_name().as_encoded_bytes().starts_with(b".") {
+                return false;
+            }
+            let is_dir = e.file_type().is_some_and(|t| t.is_dir());
+            rules.as_ref().is_none_or(|r| !r.ignored(e.path(), is_dir))
+        });
         Ok(builder
             .standard_filters(false)
-            .ignore(yes)
-            .git_ignore(yes)
-            .git_exclude(yes)
-            .parents(yes)
-            .require_git(false)
             .follow_links(self.follow_links)
             .max_depth(self.max_depth)
             .overrides(overrides)
@@ -273,12 +282,74 @@ impl Loader {
     }
 }
 
+/// The `.gitignore` and `.ignore` files of the folders under a root (and the root's
+/// `.git/info/exclude`), read once per folder, matched as git does: the deepest folder
+/// whose rules match a path decides, and within a folder the last matching line (`.ignore`
+/// lines come after `.gitignore` lines).
+struct IgnoreRules {
+    root: PathBuf,
+    by_dir: std::sync::Mutex<HashMap<PathBuf, Option<Arc<Gitignore>>>>,
+}
+
+impl IgnoreRules {
+    fn new(root: &Path) -> IgnoreRules {
+        IgnoreRules {
+            root: root.to_path_buf(),
+            by_dir: Default::default(),
+        }
+    }
+
+    fn ignored(&self, path: &Path, is_dir: bool) -> bool {
+        let Some(parent) = path.parent() else {
+            return false;
+        };
+        for dir in parent.ancestors().take_while(|d| d.starts_with(&self.root)) {
+            if let Some(rules) = self.of(dir) {
+                match rules.matched(path, is_dir) {
+                    ignore::Match::Ignore(_) => return true,
+                    ignore::Match::Whitelist(_) => return false,
+                    ignore::Match::None => {}
+                }
+            }
+        }
+        false
+    }
+
+    fn of(&self, dir: &Path) -> Option<Arc<Gitignore>> {
+        let mut cache = self.by_dir.lock().unwrap_or_else(|e| e.into_inner());
+        cache
+            .entry(dir.to_path_buf())
+            .or_insert_with(|| {
+                let mut files = vec![dir.join(".gitignore"), dir.join(".ignore")];
+                if dir == self.root {
+                    files.insert(0, dir.join(".git/info/exclude"));
+                }
+                let mut builder = GitignoreBuilder::new(dir);
+                let mut any = false;
+                for f in files {
+                    // Read as an input: a FIFO or device is never opened blocking.
+                    if let Ok(bytes) = read_regular(&f, 1 << 20) {
+                        for line in String::from_utf8_lossy(&bytes).lines() {
+                            any |= builder.add_line(Some(f.clone()), line).is_ok();
+                        }
+                    }
+                }
+                any.then(|| builder.build().ok().map(Arc::new)).flatten()
+            })
+            .clone()
+    }
+}
+
 /// The skipped document for an entry the walk could not list: a link loop, a broken
 /// link, a folder that cannot be read.
 fn skipped_for(err: &ignore::Error, root: &Path, prefix: &str) -> Listed {
     let (path, reason) = match innermost(err) {
         (path, ignore::Error::Loop { child, .. }) => {
             (Some(child.clone()).or(path), SkipReason::LinkLoop)
+        }
+        #[cfg(unix)]
+        (path, ignore::Error::Io(e)) if e.raw_os_error() == Some(libc::ELOOP) => {
+            (path, SkipReason::LinkLoop)
         }
         (Some(path), ignore::Error::Io(e)) if is_symlink(&path) => {
             let why = format!("broken symbolic link: {e}");
@@ -544,6 +615,51 @@ mod tests {
             (one.len(), one.get(one.iter().next().unwrap().0).bytes()),
             (1, &b"a"[..])
         );
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn ignore_files_that_are_fifos_or_devices_are_not_opened() {
+        let dir = tree("fifo");
+        fs::remove_file(dir.join(".gitignore")).unwrap();
+        let made = std::process::Command::new("mkfifo")
+            .arg(dir.join(".gitignore"))
+            .status();
+        if !made.is_ok_and(|s| s.success()) {
+            return;
+        }
+        std::os::unix::fs::symlink("/dev/zero", dir.join("sub/.ignore")).unwrap();
+        let c = Loader::new()
+            .ignore_files(true)
+            .skip_hidden(true)
+            .load(&dir)
+            .unwrap();
+        assert_eq!(
+            names(&c),
+            ["a.txt", "notes.log", "sub/b.txt", "sub/deep/c.txt"]
+        );
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn nested_ignore_files_and_negations() {
+        let dir = tree("nested");
+        fs::write(dir.join("sub/.gitignore"), "*.txt\n!b.txt\n").unwrap();
+        fs::write(dir.join("sub/deep/.ignore"), "!c.txt\n").unwrap();
+        let c = Loader::new()
+            .ignore_files(true)
+            .skip_hidden(true)
+            .load(&dir)
+            .unwrap();
+        assert_eq!(names(&c), ["a.txt", "sub/b.txt", "sub/deep/c.txt"]);
+        fs::write(dir.join("sub/deep/.ignore"), "").unwrap();
+        let c = Loader::new()
+            .ignore_files(true)
+            .skip_hidden(true)
+            .load(&dir)
+            .unwrap();
+        assert_eq!(names(&c), ["a.txt", "sub/b.txt"]);
         fs::remove_dir_all(&dir).unwrap();
     }
 }

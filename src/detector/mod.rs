@@ -338,6 +338,11 @@ impl DetectorBuilder {
         }
         let hasher = MinHasher::new(c.num_hashes, c.seed)?;
         lsh::check_threshold(c.threshold)?;
+        // Checked even when bands and rows are given and the weight goes unused.
+        let w = c.false_negative_weight;
+        if !(w > 0.0 && w < 1.0) {
+            return Err(Error::invalid("false_negative_weight", "0 < w < 1", w));
+        }
         let lsh = match (c.bands, c.rows) {
             (Some(b), Some(r)) => lsh::Layout::new(b, r, c.num_hashes)?,
             (None, None) => lsh::Layout::for_threshold_weighted(
@@ -521,9 +526,11 @@ impl Detector {
         )
     }
 
-    /// Compares two texts as [`run`](Detector::run) compares a pair of documents: exact
-    /// and estimated Jaccard, whether they are near-duplicates and whether the LSH index
-    /// would propose them, and the passages they share.
+    /// Compares two texts as [`run`](Detector::run) checks a near-duplicate candidate: the
+    /// exact and the estimated Jaccard, whether they are near-duplicates, whether the LSH
+    /// index would propose them, and the passages of the two whole texts. The settings of
+    /// passage search across a corpus (`passage_reuse`, `fingerprint_tokens`,
+    /// `boilerplate_docs`, `max_group`) play no part: two texts are always aligned whole.
     ///
     /// ```
     /// let det = neardup::Detector::builder().min_passage_tokens(8).build()?;
@@ -751,7 +758,7 @@ impl Detector {
         let ids: Vec<u32> = (0..corpus.len() as u32).collect();
         let mut checked: Vec<(Option<Pair>, bool, bool)> = Vec::new();
         let mut passage_candidates = 0;
-        progress.start(Stage::Checking, ids.len());
+        progress.start(Stage::Checking, 0);
         for block in ids.chunks(CANDIDATE_BLOCK) {
             let listed = crate::par::map(block, |&a| {
                 let lo = near.partition_point(|p| p.0 < a);
@@ -760,11 +767,12 @@ impl Detector {
             });
             let candidates: Vec<Candidate> = listed.into_iter().flatten().collect();
             passage_candidates += candidates.iter().filter(|c| !c.anchors.is_empty()).count();
+            progress.add_total(candidates.len());
             checked.extend(crate::par::map(&candidates, |c| {
                 let pair = self.check(corpus, &kept, c);
+                progress.add(1);
                 (pair, c.lsh, !c.anchors.is_empty())
             }));
-            progress.add(block.len());
         }
         progress.start(Stage::Grouping, 0);
         drop(kept);
