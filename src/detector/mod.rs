@@ -71,6 +71,8 @@ pub const MAX_TOKENS: usize = 1 << 24;
 /// let det = neardup::Detector::builder().threshold(0.7).build()?;
 /// assert_eq!(det.settings().threshold(), 0.7);
 /// assert_eq!(det.settings().shingle_size(), 5);
+/// assert_eq!((det.settings().seed_tokens(), det.settings().max_gap()), (5, 12));
+/// assert_eq!(det.settings().min_passage_tokens(), 25);
 /// assert_eq!(det.settings().bands(), None); // chosen from the threshold:
 /// assert_eq!((det.layout().bands(), det.layout().rows()), (21, 6));
 /// # Ok::<(), neardup::Error>(())
