@@ -12,8 +12,13 @@
 //! with optional glob, depth, hidden-file and ignore-file rules. Cost: one read per file;
 //! the corpus holds every file's bytes.
 
+#[cfg(feature = "jsonl")]
+mod records;
 #[cfg(feature = "walk")]
 mod walk;
+
+#[cfg(feature = "jsonl")]
+pub use self::records::{Compression, JsonLines, Record, extension, open};
 
 #[cfg(feature = "walk")]
 pub use self::walk::Loader;
@@ -70,6 +75,9 @@ pub enum SkipReason {
     LinkLoop,
     /// Reading failed; the message says why.
     Unreadable(String),
+    /// A dataset record that holds no text to compare: not JSON, no text field, or a text
+    /// that is not a string; the message says which.
+    BadRecord(String),
 }
 
 impl fmt::Display for SkipReason {
@@ -82,6 +90,7 @@ impl fmt::Display for SkipReason {
             SkipReason::NotAFile(kind) => write!(f, "{kind} (not read)"),
             SkipReason::LinkLoop => f.write_str("symbolic link loop (not followed)"),
             SkipReason::Unreadable(why) => write!(f, "unreadable: {why}"),
+            SkipReason::BadRecord(why) => write!(f, "bad record: {why}"),
         }
     }
 }
@@ -102,6 +111,9 @@ pub struct Document {
     name: String,
     /// The exact relative path, for a document loaded from a folder.
     path: Option<PathBuf>,
+    /// Where a dataset record came from.
+    #[cfg(feature = "jsonl")]
+    record: Option<Record>,
     bytes: Vec<u8>,
     len: u64,
     status: Status,
@@ -118,6 +130,12 @@ impl Document {
     /// for a document added by name.
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()
+    }
+
+    /// Where it came from, for a document read from a dataset.
+    #[cfg(feature = "jsonl")]
+    pub fn record(&self) -> Option<&Record> {
+        self.record.as_ref()
     }
 
     /// Its bytes; empty for a skipped document.
@@ -195,6 +213,8 @@ impl Corpus {
         self.push(Document {
             name: name.into(),
             path: None,
+            #[cfg(feature = "jsonl")]
+            record: None,
             bytes,
             len,
             status,
@@ -206,6 +226,8 @@ impl Corpus {
         self.push(Document {
             name: name.into(),
             path: None,
+            #[cfg(feature = "jsonl")]
+            record: None,
             bytes: Vec::new(),
             len,
             status: Status::Skipped(reason),
@@ -217,6 +239,12 @@ impl Corpus {
     #[cfg_attr(not(feature = "walk"), allow(dead_code))]
     fn set_path(&mut self, id: DocId, path: PathBuf) {
         self.docs[id.index()].path = Some(path);
+    }
+
+    /// Records where the document `id` came from.
+    #[cfg(feature = "jsonl")]
+    fn set_record(&mut self, id: DocId, record: Record) {
+        self.docs[id.index()].record = Some(record);
     }
 
     fn push(&mut self, doc: Document) -> DocId {

@@ -99,7 +99,7 @@ impl Error {
         }
     }
 
-    #[cfg_attr(not(feature = "walk"), allow(dead_code))]
+    #[cfg_attr(not(any(feature = "walk", feature = "jsonl")), allow(dead_code))]
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
         Error {
             kind: ErrorKind::Io {

@@ -113,12 +113,15 @@ pub enum Action {
 }
 
 /// Whether a document that was not compared for `reason` is passed through unchanged: a
-/// binary file, UTF-16 text, a file above the size limit; not an unreadable file, a link
-/// or a special file.
+/// binary file, UTF-16 text, a file above the size limit, a dataset record without text;
+/// not an unreadable file, a link or a special file.
 pub fn passes_through(reason: &SkipReason) -> bool {
     matches!(
         reason,
-        SkipReason::Binary | SkipReason::Utf16 | SkipReason::TooLarge { .. }
+        SkipReason::Binary
+            | SkipReason::Utf16
+            | SkipReason::TooLarge { .. }
+            | SkipReason::BadRecord(_)
     )
 }
 

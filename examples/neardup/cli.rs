@@ -52,6 +52,8 @@ pub struct ScanArgs {
     pub detect: DetectArgs,
     #[command(flatten)]
     pub walk: WalkArgs,
+    #[command(flatten)]
+    pub dataset: DatasetArgs,
 }
 
 #[derive(Args, Debug)]
@@ -72,12 +74,21 @@ pub struct DedupArgs {
     /// Print the manifest's lines on stdout instead of a summary line.
     #[arg(long, help_heading = "Output")]
     pub json: bool,
+    /// (JSON Lines) Keep every record and add dup_cluster, dup_of, dup_jaccard and
+    /// repeated_spans to each, instead of dropping copies.
+    #[arg(long, help_heading = "Datasets")]
+    pub annotate: bool,
+    /// (JSON Lines) Also write the ids of the records to drop to FILE, one per line.
+    #[arg(long, value_name = "FILE", help_heading = "Datasets")]
+    pub ids_out: Option<PathBuf>,
     #[command(flatten)]
     pub run: RunArgs,
     #[command(flatten)]
     pub detect: DetectArgs,
     #[command(flatten)]
     pub walk: WalkArgs,
+    #[command(flatten)]
+    pub dataset: DatasetArgs,
 }
 
 #[derive(Args, Debug)]
@@ -97,6 +108,53 @@ pub struct CompareArgs {
           value_parser = clap::value_parser!(u64).range(0..=neardup::corpus::MAX_DOCUMENT_BYTES),
           help_heading = "Input")]
     pub max_file_bytes: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum InputFormat {
+    /// JSON Lines for a PATH named *.jsonl or *.ndjson (optionally .gz or .zst) or `-`,
+    /// files of a folder otherwise.
+    Auto,
+    /// Every file of a folder is a document.
+    Files,
+    /// Every line of the files is a JSON record with a text field.
+    Jsonl,
+}
+
+/// How to read datasets of records.
+#[derive(Args, Debug)]
+#[command(next_help_heading = "Datasets")]
+pub struct DatasetArgs {
+    /// How to read the PATHs.
+    #[arg(long, value_enum, default_value_t = InputFormat::Auto)]
+    pub input_format: InputFormat,
+    /// The text's field in each record, a dotted path into nested objects.
+    #[arg(long, value_name = "FIELD", default_value = "text")]
+    pub text_field: String,
+    /// The id's field (a dotted path); records are named by it [default: file:line]
+    #[arg(long, value_name = "FIELD")]
+    pub id_field: Option<String>,
+}
+
+impl DatasetArgs {
+    /// Whether `paths` are read as JSON Lines records.
+    pub fn records(&self, paths: &[PathBuf]) -> bool {
+        match self.input_format {
+            InputFormat::Files => false,
+            InputFormat::Jsonl => true,
+            InputFormat::Auto => {
+                !paths.is_empty() && paths.iter().all(|p| crate::dataset::is_jsonl(p))
+            }
+        }
+    }
+
+    pub fn reader(&self) -> neardup::corpus::JsonLines {
+        let r = neardup::corpus::JsonLines::new().text_field(&self.text_field);
+        match &self.id_field {
+            Some(id) => r.id_field(id),
+            None => r,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

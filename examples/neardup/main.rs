@@ -15,6 +15,7 @@
 //! unreadable input, or when some file could not be read (the rest is still processed).
 
 mod cli;
+mod dataset;
 mod dedup;
 mod html;
 mod human;
@@ -62,9 +63,15 @@ fn threads(run: &RunArgs) -> Result<(), String> {
     Ok(())
 }
 
+/// Where the documents come from.
+enum Source {
+    Files(Loader),
+    Records(neardup::corpus::JsonLines),
+}
+
 /// Loads the inputs and runs the detector, with a progress bar on a terminal.
 fn analyse<'c>(
-    loader: &Loader,
+    source: &Source,
     paths: &[PathBuf],
     detector: &Detector,
     quiet: bool,
@@ -72,9 +79,11 @@ fn analyse<'c>(
 ) -> Result<Report<'c>, String> {
     let progress = Arc::new(Progress::new());
     let _bar = progress::Bar::start(Arc::clone(&progress), quiet);
-    let loaded = loader
-        .load_with_progress(paths, &progress)
-        .map_err(|e| e.to_string())?;
+    let loaded = match source {
+        Source::Files(loader) => loader.load_with_progress(paths, &progress),
+        Source::Records(reader) => reader.load_all(paths),
+    }
+    .map_err(|e| e.to_string())?;
     let corpus = corpus.insert(loaded);
     Ok(detector.run_with_progress(corpus, &progress))
 }
@@ -90,9 +99,13 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
     } else {
         args.paths.clone()
     };
+    let source = match args.dataset.records(&paths) {
+        true => Source::Records(args.dataset.reader()),
+        false => Source::Files(args.walk.loader()),
+    };
     let mut corpus = None;
     let report = analyse(
-        &args.walk.loader(),
+        &source,
         &paths,
         &detector,
         args.output.run.quiet,
@@ -117,12 +130,18 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
 fn dedup(args: DedupArgs) -> Result<ExitCode, String> {
     threads(&args.run)?;
     let detector = args.detect.detector()?;
+    if args.dataset.records(std::slice::from_ref(&args.input)) {
+        return dedup_records(&args, &detector);
+    }
+    if args.annotate || args.ids_out.is_some() {
+        return Err("--annotate and --ids-out are for JSON Lines datasets".into());
+    }
     // IN and OUT are checked, and OUT's temporary sibling made, before any work; any
     // failure after that removes the sibling.
     let target = dedup::Target::prepare(&args.input, &args.out, !args.walk.glob.is_empty())?;
     let mut corpus = None;
     let done = analyse(
-        &args.walk.loader(),
+        &Source::Files(args.walk.loader()),
         std::slice::from_ref(&args.input),
         &detector,
         args.run.quiet,
@@ -147,6 +166,59 @@ fn dedup(args: DedupArgs) -> Result<ExitCode, String> {
     write_stdout(|out| match args.json {
         true => plan.write_json_lines(&report, out),
         false => dedup::write_summary(out, &report, &plan, &args.out),
+    })?;
+    Ok(if warn_unreadable(&report, args.run.quiet) {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// `dedup` of a JSON Lines file: the same records in the same format, minus the dropped
+/// ones (or all of them, annotated), and optionally the dropped ids.
+fn dedup_records(args: &DedupArgs, detector: &Detector) -> Result<ExitCode, String> {
+    dataset::check_out(&args.out)?;
+    if let Some(ids) = &args.ids_out {
+        dataset::check_out(ids)?;
+    }
+    let mut corpus = None;
+    let inputs = std::slice::from_ref(&args.input);
+    let source = Source::Records(args.dataset.reader());
+    let report = analyse(&source, inputs, detector, args.run.quiet, &mut corpus)?;
+    let policy = Policy::new()
+        .keep(args.keep.policy())
+        .cut_passages(args.cut_passages);
+    let plan = report.dedup_plan(&policy).map_err(|e| e.to_string())?;
+    let options = dataset::Options {
+        text_field: &args.dataset.text_field,
+        annotate: args.annotate,
+    };
+    let written = dataset::write_records(&args.input, &args.out, &report, &plan, &options)?;
+    let ids = match &args.ids_out {
+        Some(path) => Some(dataset::write_ids(path, &report, &plan)?),
+        None => None,
+    };
+    write_stdout(|out| match args.json {
+        true => plan.write_json_lines(&report, out),
+        false => writeln!(
+            out,
+            "wrote {}: {} records kept ({} with passages cut), {} without text copied as \
+             they are, {} {}, {} other lines copied{}",
+            args.out.display(),
+            written.kept,
+            written.cut,
+            written.passed,
+            written.dropped,
+            if args.annotate {
+                "annotated as copies"
+            } else {
+                "dropped as copies"
+            },
+            written.other_lines,
+            ids.map_or(String::new(), |n| format!(
+                "; {n} ids of copies in the --ids-out file"
+            ))
+        ),
     })?;
     Ok(if warn_unreadable(&report, args.run.quiet) {
         ExitCode::from(2)
@@ -241,7 +313,9 @@ fn write_stdout(
 fn warn_unreadable(report: &Report<'_>, quiet: bool) -> bool {
     let mut any = false;
     for (_, d) in report.corpus().iter() {
-        if let Status::Skipped(reason @ SkipReason::Unreadable(_)) = d.status() {
+        if let Status::Skipped(reason @ (SkipReason::Unreadable(_) | SkipReason::BadRecord(_))) =
+            d.status()
+        {
             any = true;
             if !quiet {
                 eprintln!("neardup: {}: {reason}", human::shown(d.name()));

@@ -1,0 +1,270 @@
+//! JSON Lines datasets through the command line: records in, the same records out
+//! (plain, gzip, zstd), minus the plan's drops, byte for byte; annotations; ids; bad
+//! input named by file and line.
+
+mod common;
+
+use common::{Rng, text};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn binary() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let profile_dir = exe.parent().unwrap().parent().unwrap();
+    let mut cmd = Command::new(env!("CARGO"));
+    cmd.args(["build", "--example", "neardup"]);
+    if profile_dir.ends_with("release") {
+        cmd.arg("--release");
+    }
+    assert!(
+        cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+            .status()
+            .unwrap()
+            .success()
+    );
+    profile_dir.join("examples").join("neardup")
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(binary()).args(args).output().unwrap()
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("neardup-ds-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// 30 originals and 30 edited copies (one word changed), as JSON lines with an id and a
+/// nested field, in a mixed order; CRLF on some lines.
+fn dataset() -> Vec<u8> {
+    let mut rng = Rng(61);
+    let originals: Vec<String> = (0..30)
+        .map(|_| text(&mut rng, 150).replace('\n', " "))
+        .collect();
+    let mut out = Vec::new();
+    for i in 0..60 {
+        let t = if i < 30 {
+            originals[i].clone()
+        } else {
+            // One word changed: Jaccard about 0.93.
+            let mut words: Vec<&str> = originals[i - 30].split(' ').collect();
+            words[70] = "changed";
+            words.join(" ")
+        };
+        let line = serde_json::json!({"id": format!("r{i}"), "meta": {"n": i}, "text": t});
+        out.extend_from_slice(line.to_string().as_bytes());
+        out.extend_from_slice(if i % 7 == 0 { b"\r\n" } else { b"\n" });
+    }
+    out
+}
+
+fn lines(bytes: &[u8]) -> Vec<&[u8]> {
+    bytes.split_inclusive(|&b| b == b'\n').collect()
+}
+
+fn decompress(path: &Path) -> Vec<u8> {
+    let raw = std::fs::read(path).unwrap();
+    let name = path.to_string_lossy();
+    if name.ends_with(".gz") {
+        let mut out = Vec::new();
+        flate2::read::MultiGzDecoder::new(&raw[..])
+            .read_to_end(&mut out)
+            .unwrap();
+        out
+    } else if name.ends_with(".zst") {
+        zstd::decode_all(&raw[..]).unwrap()
+    } else {
+        raw
+    }
+}
+
+fn compress(bytes: &[u8], ext: &str) -> Vec<u8> {
+    match ext {
+        "gz" => {
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+            e.write_all(bytes).unwrap();
+            e.finish().unwrap()
+        }
+        "zst" => zstd::encode_all(bytes, 3).unwrap(),
+        _ => bytes.to_vec(),
+    }
+}
+
+#[test]
+fn each_format_round_trips_minus_the_drops() {
+    let dir = scratch("round");
+    let data = dataset();
+    for ext in ["", "gz", "zst"] {
+        let suffix = if ext.is_empty() {
+            String::new()
+        } else {
+            format!(".{ext}")
+        };
+        let input = dir.join(format!("in.jsonl{suffix}"));
+        std::fs::write(&input, compress(&data, ext)).unwrap();
+        let out = dir.join(format!("out.jsonl{suffix}"));
+        let ids = dir.join(format!("ids{suffix}.txt"));
+        let r = run(&[
+            "dedup",
+            "--id-field",
+            "id",
+            "--ids-out",
+            ids.to_str().unwrap(),
+            input.to_str().unwrap(),
+            out.to_str().unwrap(),
+        ]);
+        assert!(r.status.success(), "{r:?}");
+        let written = decompress(&out);
+        let dropped: Vec<String> = std::fs::read_to_string(&ids)
+            .unwrap()
+            .lines()
+            .map(str::to_owned)
+            .collect();
+        assert_eq!(dropped.len(), 30, "{dropped:?}");
+        // Records out = records in minus the dropped ones, byte for byte, in order.
+        let want: Vec<&[u8]> = lines(&data)
+            .into_iter()
+            .filter(|l| {
+                let v: serde_json::Value = serde_json::from_slice(l).unwrap();
+                !dropped.contains(&v["id"].as_str().unwrap().to_owned())
+            })
+            .collect();
+        assert_eq!(lines(&written), want, "{ext}");
+        // Each drop is the later copy of a kept record.
+        assert!(
+            dropped
+                .iter()
+                .all(|id| id[1..].parse::<usize>().unwrap() >= 30)
+        );
+    }
+    // Running again on the output drops nothing.
+    let again = dir.join("again.jsonl");
+    let r = run(&[
+        "dedup",
+        dir.join("out.jsonl").to_str().unwrap(),
+        again.to_str().unwrap(),
+    ]);
+    assert!(r.status.success(), "{r:?}");
+    assert_eq!(
+        std::fs::read(&again).unwrap(),
+        std::fs::read(dir.join("out.jsonl")).unwrap()
+    );
+}
+
+#[test]
+fn annotate_keeps_every_record_and_says_what_it_is() {
+    let dir = scratch("annotate");
+    let input = dir.join("in.jsonl");
+    std::fs::write(&input, dataset()).unwrap();
+    let out = dir.join("out.jsonl");
+    let r = run(&[
+        "dedup",
+        "--annotate",
+        "--id-field",
+        "id",
+        input.to_str().unwrap(),
+        out.to_str().unwrap(),
+    ]);
+    assert!(r.status.success(), "{r:?}");
+    let records: Vec<serde_json::Value> = std::fs::read_to_string(&out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records.len(), 60);
+    for (i, rec) in records.iter().enumerate() {
+        assert_eq!(rec["id"], format!("r{i}"));
+        assert_eq!(rec["meta"]["n"], i, "fields and their order kept");
+        let keys: Vec<&String> = rec.as_object().unwrap().keys().collect();
+        assert_eq!(keys[..3], ["id", "meta", "text"]);
+        assert!(rec["dup_cluster"].is_u64());
+        if i >= 30 {
+            assert_eq!(rec["dup_of"], format!("r{}", i - 30));
+            assert!(rec["dup_jaccard"].as_f64().unwrap() > 0.8);
+        } else {
+            assert!(rec["dup_of"].is_null() && rec["dup_jaccard"].is_null());
+        }
+        assert!(rec["repeated_spans"].is_array());
+    }
+}
+
+#[test]
+fn bad_records_are_named_by_file_and_line_and_kept() {
+    let dir = scratch("bad");
+    let input = dir.join("in.jsonl");
+    let mut data = dataset();
+    data.extend_from_slice(b"{not json\n{\"id\":\"x\"}\n{\"text\":42}\n\n");
+    std::fs::write(&input, &data).unwrap();
+    let r = run(&["--json", input.to_str().unwrap()]);
+    assert_eq!(r.status.code(), Some(2), "a skipped record is an error");
+    let stderr = String::from_utf8_lossy(&r.stderr);
+    let name = input.display().to_string();
+    assert!(
+        stderr.contains(&format!("{name}:61: bad record: not JSON")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("{name}:62: bad record: no field 'text'")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("{name}:63: bad record: field 'text' is a number")),
+        "{stderr}"
+    );
+    let docs = String::from_utf8(r.stdout)
+        .unwrap()
+        .lines()
+        .filter(|l| l.contains("\"type\":\"document\""))
+        .count();
+    assert_eq!(
+        docs, 63,
+        "every record accounted for; the blank line is none"
+    );
+    // The output keeps them as they were.
+    let out = dir.join("out.jsonl");
+    let r = run(&["dedup", input.to_str().unwrap(), out.to_str().unwrap()]);
+    assert_eq!(r.status.code(), Some(2));
+    let written = std::fs::read(&out).unwrap();
+    assert!(written.ends_with(b"{not json\n{\"id\":\"x\"}\n{\"text\":42}\n\n"));
+}
+
+#[test]
+fn a_truncated_file_is_read_up_to_the_break() {
+    let dir = scratch("truncated");
+    let full = compress(&dataset(), "gz");
+    let input = dir.join("in.jsonl.gz");
+    std::fs::write(&input, &full[..full.len() / 2]).unwrap();
+    let r = run(&["--json", input.to_str().unwrap()]);
+    assert_eq!(r.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&r.stderr);
+    assert!(stderr.contains("reading stopped here"), "{stderr}");
+    let out = dir.join("out.jsonl");
+    let missing = run(&[
+        "dedup",
+        dir.join("nope.jsonl").to_str().unwrap(),
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("nope.jsonl"));
+    assert!(!out.exists());
+}
+
+#[test]
+fn records_from_standard_input() {
+    let mut child = Command::new(binary())
+        .args(["--json", "--input-format", "jsonl", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&dataset()).unwrap();
+    let r = child.wait_with_output().unwrap();
+    assert!(r.status.success(), "{r:?}");
+    let summary: serde_json::Value =
+        serde_json::from_str(String::from_utf8(r.stdout).unwrap().lines().last().unwrap()).unwrap();
+    assert_eq!(summary["documents"], 60);
+    assert_eq!(summary["pairs"], 30);
+}
