@@ -51,7 +51,9 @@ fn corpus_bytes(c: &Corpus) -> u64 {
 }
 
 fn all_tokens(c: &Corpus) -> Vec<Vec<Token>> {
-    c.iter().map(|(_, d)| tokens(d.bytes()).collect()).collect()
+    c.iter()
+        .map(|(id, _)| tokens(&c.text(id)).collect())
+        .collect()
 }
 
 fn bench_text(c: &mut Criterion) {
@@ -62,7 +64,7 @@ fn bench_text(c: &mut Criterion) {
     let count = || {
         corpus
             .iter()
-            .map(|(_, d)| tokens(d.bytes()).count())
+            .map(|(id, _)| tokens(&corpus.text(id)).count())
             .sum::<usize>()
     };
     assert_eq!(count(), expected);
@@ -102,8 +104,8 @@ fn bench_shingle_and_floor(c: &mut Criterion) {
     let floor = || {
         corpus
             .iter()
-            .map(|(_, d)| {
-                let t: Vec<Token> = tokens(d.bytes()).collect();
+            .map(|(id, _)| {
+                let t: Vec<Token> = tokens(&corpus.text(id)).collect();
                 shingles(&t, 5).fold(0u64, |acc, h| acc ^ h)
             })
             .fold(0u64, |a, b| a ^ b)
@@ -143,7 +145,7 @@ fn bench_lsh(c: &mut Criterion) {
     let det = Detector::builder().build().unwrap();
     let sigs: Vec<_> = corpus
         .iter()
-        .map(|(_, d)| det.sign(d.bytes()).unwrap())
+        .map(|(id, _)| det.sign(&corpus.text(id)).unwrap())
         .collect();
     let config = lsh::Layout::for_threshold(0.8, 128).unwrap();
     let build = || {
@@ -412,9 +414,9 @@ fn bench_pathological(c: &mut Criterion) {
 
     let (unrelated, _) = corpus(2000, 8);
     let mut none = Corpus::new();
-    for (i, (_, d)) in unrelated.iter().enumerate() {
+    for (i, (id, d)) in unrelated.iter().enumerate() {
         if i % 50 != 25 {
-            none.add(d.name(), d.bytes().to_vec());
+            none.add(d.name(), unrelated.text(id).to_vec());
         }
     }
     assert_eq!(det.run(&none).summary().pairs, 0);

@@ -11,9 +11,14 @@
 //! not followed unless asked (loops detected), FIFOs, sockets and devices never opened,
 //! with optional glob, depth, hidden-file and ignore-file rules. Cost: one read per file;
 //! the corpus holds every file's bytes.
+//!
+//! Texts live in memory ([`Corpus::new`]) or in a temporary file ([`Corpus::on_disk`]),
+//! appended as documents are added and read back by offset when a stage needs one: a
+//! corpus on disk holds about 100 bytes per document in memory, not its texts.
 
 #[cfg(feature = "jsonl")]
 mod records;
+mod spill;
 #[cfg(feature = "walk")]
 mod walk;
 
@@ -23,10 +28,12 @@ pub use self::records::{Compression, JsonLines, Record, extension, open};
 #[cfg(feature = "walk")]
 pub use self::walk::Loader;
 
-#[cfg(feature = "walk")]
+use self::spill::Spill;
 use crate::error::Error;
+use std::borrow::Cow;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// A document's id: its position in the corpus, from 0.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -114,9 +121,19 @@ pub struct Document {
     /// Where a dataset record came from.
     #[cfg(feature = "jsonl")]
     record: Option<Record>,
-    bytes: Vec<u8>,
+    text: Text,
+    /// The xxh3 hash of its bytes (0 for a skipped document).
+    hash: u64,
     len: u64,
     status: Status,
+}
+
+/// Where a document's text is.
+#[derive(Clone, Debug)]
+enum Text {
+    Memory(Box<[u8]>),
+    /// At this offset of the corpus's spill file.
+    Disk(u64),
 }
 
 impl Document {
@@ -138,9 +155,18 @@ impl Document {
         self.record.as_ref()
     }
 
-    /// Its bytes; empty for a skipped document.
-    pub fn bytes(&self) -> &[u8] {
-        &self.bytes
+    /// Its bytes when they are in memory (empty for a skipped document), `None` when
+    /// they are on disk: [`Corpus::text`] gives them in both cases.
+    pub fn bytes_in_memory(&self) -> Option<&[u8]> {
+        match &self.text {
+            Text::Memory(b) => Some(b),
+            Text::Disk(_) => None,
+        }
+    }
+
+    /// The xxh3 hash of its bytes, for grouping identical texts (0 when skipped).
+    pub(crate) fn hash(&self) -> u64 {
+        self.hash
     }
 
     /// Its size in bytes as seen (also for skipped documents, when known).
@@ -177,12 +203,77 @@ impl Document {
 #[derive(Clone, Debug, Default)]
 pub struct Corpus {
     docs: Vec<Document>,
+    /// Where texts go when they are kept on disk.
+    spill: Option<Arc<Spill>>,
 }
 
 impl Corpus {
     /// An empty corpus.
     pub fn new() -> Corpus {
         Corpus::default()
+    }
+
+    /// An empty corpus that keeps texts in a temporary file in `dir` (the system's
+    /// temporary folder: [`std::env::temp_dir`]), read back when a stage needs them: its
+    /// memory holds the documents' names and places, not their texts. On Unix the file
+    /// is removed from the folder at once, so nothing is left behind, even by a crash;
+    /// its space is freed when the corpus (and every clone of it) is dropped.
+    ///
+    /// A text that cannot be written to the file (a full disk) makes its document a
+    /// skipped one ([`SkipReason::Unreadable`]).
+    ///
+    /// ```
+    /// let mut corpus = neardup::Corpus::on_disk(std::env::temp_dir())?;
+    /// let id = corpus.add("a", "some text");
+    /// assert_eq!(corpus.get(id).bytes_in_memory(), None);
+    /// assert_eq!(&*corpus.text(id), b"some text");
+    /// # Ok::<(), neardup::Error>(())
+    /// ```
+    pub fn on_disk(dir: impl AsRef<Path>) -> Result<Corpus, Error> {
+        let dir = dir.as_ref();
+        let spill = Spill::new_in(dir).map_err(|e| Error::io(dir, e))?;
+        Ok(Corpus {
+            docs: Vec::new(),
+            spill: Some(Arc::new(spill)),
+        })
+    }
+
+    /// An empty corpus that keeps texts where this one does (on disk in the same folder).
+    pub(crate) fn empty_like(&self) -> Result<Corpus, Error> {
+        match &self.spill {
+            None => Ok(Corpus::new()),
+            Some(spill) => Corpus::on_disk(spill.dir()),
+        }
+    }
+
+    /// Whether texts are kept on disk ([`Corpus::on_disk`]).
+    pub fn is_on_disk(&self) -> bool {
+        self.spill.is_some()
+    }
+
+    /// The text of document `id`: borrowed when in memory, read back when on disk; empty
+    /// for a skipped document.
+    ///
+    /// # Panics
+    ///
+    /// When `id` is not from this corpus, or reading the corpus's own temporary file
+    /// back fails (an I/O error of the disk under it); [`try_text`](Corpus::try_text)
+    /// returns that error instead.
+    pub fn text(&self, id: DocId) -> Cow<'_, [u8]> {
+        self.try_text(id).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// [`text`](Corpus::text), with an error when the text cannot be read back from disk.
+    pub fn try_text(&self, id: DocId) -> Result<Cow<'_, [u8]>, Error> {
+        let doc = &self.docs[id.index()];
+        match (&doc.text, &self.spill) {
+            (Text::Memory(b), _) => Ok(Cow::Borrowed(b)),
+            (&Text::Disk(at), Some(spill)) => spill
+                .read(at, doc.len as usize)
+                .map(Cow::Owned)
+                .map_err(|e| Error::io(spill.path(), e)),
+            (Text::Disk(_), None) => unreachable!("a text on disk comes with its file"),
+        }
     }
 
     /// Adds a document and returns its id. Bytes with a NUL byte are kept as a skipped
@@ -206,19 +297,54 @@ impl Corpus {
         } else {
             None
         };
-        let (bytes, status) = match skip {
-            Some(reason) => (Vec::new(), Status::Skipped(reason)),
-            None => (bytes, Status::Ok),
+        let (text, hash, status) = match (skip, &self.spill) {
+            (Some(reason), _) => (Text::Memory(Box::default()), 0, Status::Skipped(reason)),
+            (None, None) => {
+                let hash = xxhash_rust::xxh3::xxh3_64(&bytes);
+                (Text::Memory(bytes.into()), hash, Status::Ok)
+            }
+            (None, Some(spill)) => match spill.append(&bytes) {
+                Ok(at) => (
+                    Text::Disk(at),
+                    xxhash_rust::xxh3::xxh3_64(&bytes),
+                    Status::Ok,
+                ),
+                Err(lost) => {
+                    let why = format!("writing to {}: {}", spill.path().display(), lost.why);
+                    if let Some(from) = lost.from {
+                        self.lose_texts_from(from, &why);
+                    }
+                    let reason = SkipReason::Unreadable(why);
+                    (Text::Memory(Box::default()), 0, Status::Skipped(reason))
+                }
+            },
         };
         self.push(Document {
             name: name.into(),
             path: None,
             #[cfg(feature = "jsonl")]
             record: None,
-            bytes,
+            text,
+            hash,
             len,
             status,
         })
+    }
+
+    /// Makes the documents whose texts were at offset `from` or later of the spill file,
+    /// and were lost with a failed write, skipped ones.
+    fn lose_texts_from(&mut self, from: u64, why: &str) {
+        for doc in self.docs.iter_mut().rev() {
+            match doc.text {
+                Text::Disk(at) if at >= from => {
+                    doc.text = Text::Memory(Box::default());
+                    doc.hash = 0;
+                    doc.status = Status::Skipped(SkipReason::Unreadable(why.to_owned()));
+                }
+                Text::Disk(_) => break,
+                Text::Memory(_) => {}
+            }
+        }
     }
 
     /// Records an input that could not be compared, with its size when known (0 if not).
@@ -228,7 +354,8 @@ impl Corpus {
             path: None,
             #[cfg(feature = "jsonl")]
             record: None,
-            bytes: Vec::new(),
+            text: Text::Memory(Box::default()),
+            hash: 0,
             len,
             status: Status::Skipped(reason),
         })

@@ -270,8 +270,19 @@ fn false_negative_area(t: f64, b: usize, r: usize) -> f64 {
 /// cluster, with `n - 1` pairs instead of `n(n-1)/2`. Cost: O(R log R + p log p) for R rows
 /// and p pairs.
 pub fn pairs_sharing_a_key(rows: &mut [(u64, u32)], max_group: usize) -> Vec<(u32, u32)> {
-    rows.sort_unstable();
     let mut packed: Vec<u64> = Vec::new();
+    packed_pairs_sharing_a_key(rows, max_group, &mut packed);
+    sorted_pairs(packed)
+}
+
+/// [`pairs_sharing_a_key`] before sorting: the pairs packed with [`pack_pair`], added to
+/// `packed`, possibly repeated.
+pub(crate) fn packed_pairs_sharing_a_key(
+    rows: &mut [(u64, u32)],
+    max_group: usize,
+    packed: &mut Vec<u64>,
+) {
+    rows.sort_unstable();
     for group in rows.chunk_by(|x, y| x.0 == y.0) {
         if group.len() < 2 {
             continue;
@@ -296,7 +307,6 @@ pub fn pairs_sharing_a_key(rows: &mut [(u64, u32)], max_group: usize) -> Vec<(u3
             );
         }
     }
-    sorted_pairs(packed)
 }
 
 /// Packs a pair of ids into one `u64`, `a` in the high half.

@@ -191,7 +191,7 @@ pub struct Entry {
 /// assert!(d.jaccard > 0.8 && !d.identical);
 /// let c = &plan.entries()[2];
 /// assert_eq!(c.action, Action::Keep);
-/// assert_eq!(plan.kept_bytes(corpus.get(c.doc).bytes(), c), corpus.get(c.doc).bytes());
+/// assert_eq!(plan.kept_bytes(&corpus.text(c.doc), c), &*corpus.text(c.doc));
 /// # Ok::<(), neardup::Error>(())
 /// ```
 #[derive(Clone, Debug, PartialEq)]
@@ -326,7 +326,8 @@ impl Report<'_> {
             }
             let kept = chosen(members, &policy.keep, |d| corpus.get(d).len());
             shortest_chains(kept, &neighbours, &mut parent);
-            let bytes = corpus.get(kept).bytes();
+            let bytes = corpus.text(kept);
+            let bytes = &*bytes;
             let known = |m: DocId| {
                 let key = (kept.min(m), kept.max(m));
                 let at = pairs.binary_search_by_key(&key, |p| (p.0, p.1)).ok()?;
@@ -336,14 +337,14 @@ impl Report<'_> {
             let dropped: Vec<DocId> = members.iter().copied().filter(|&m| m != kept).collect();
             let kept_set = std::sync::OnceLock::new();
             let found = crate::par::map(&dropped, |&m| {
-                let other = corpus.get(m).bytes();
-                let identical = other == bytes;
+                let other = corpus.text(m);
+                let identical = *other == *bytes;
                 let jaccard = match (identical, known(m)) {
                     (true, _) => 1.0,
                     (false, Some(j)) => j,
                     (false, None) => kept_set
                         .get_or_init(|| shingles(bytes, k))
-                        .jaccard(&shingles(other, k)),
+                        .jaccard(&shingles(&other, k)),
                 };
                 (identical, jaccard)
             });
@@ -358,14 +359,14 @@ impl Report<'_> {
             }
         }
         if policy.cut_passages {
-            self.plan_cuts(&mut entries, &policy.keep);
+            self.plan_cuts(&mut entries, &policy.keep)?;
         }
         Ok(DedupPlan { entries })
     }
 
     /// Plans the cuts of the kept documents, drops what they leave as near-duplicates of
     /// each other, and plans again, until nothing more is dropped.
-    fn plan_cuts(&self, entries: &mut [Entry], keep: &Keep) {
+    fn plan_cuts(&self, entries: &mut [Entry], keep: &Keep) -> Result<(), Error> {
         let m = self.detector.settings().min_passage_tokens();
         let near = self.detector.near_duplicates_only();
         let k = self.detector.settings().shingle_size();
@@ -378,26 +379,25 @@ impl Report<'_> {
             for (&d, c) in kept.iter().zip(cuts::exact_cuts(self, &kept, m)) {
                 entries[d.index()].cuts = c;
             }
-            let mut texts = crate::corpus::Corpus::new();
-            let bytes: Vec<Vec<u8>> = kept
-                .iter()
-                .map(|&d| apply(self.corpus.get(d).bytes(), &spans(&entries[d.index()].cuts)))
-                .collect();
-            for (&d, b) in kept.iter().zip(&bytes) {
-                texts.add(self.corpus.get(d).name(), b.clone());
+            let mut texts = self.corpus.empty_like()?;
+            for &d in &kept {
+                let cut = apply(&self.corpus.text(d), &spans(&entries[d.index()].cuts));
+                texts.add(self.corpus.get(d).name(), cut);
             }
             let again = near.run(&texts);
             if again.pairs().next().is_none() {
-                return;
+                return Ok(());
             }
             for cluster in again.clusters() {
                 let members: Vec<DocId> =
                     cluster.members().iter().map(|x| kept[x.index()]).collect();
                 let stays = chosen(&members, keep, |d| self.corpus.get(d).len());
                 let local = |d: DocId| kept.binary_search(&d).expect("a kept document");
-                let stays_set = shingles(&bytes[local(stays)], k);
+                let a = texts.text(DocId::from_index(local(stays)));
+                let stays_set = shingles(&a, k);
                 for &d in members.iter().filter(|&&d| d != stays) {
-                    let (a, b) = (&bytes[local(stays)], &bytes[local(d)]);
+                    let b = texts.text(DocId::from_index(local(d)));
+                    let (a, b) = (&*a, &*b);
                     let entry = &mut entries[d.index()];
                     entry.cuts.clear();
                     entry.action = Action::Drop(Dropped {

@@ -101,7 +101,7 @@ proptest! {
         let mut kept_texts = Vec::new();
         for (i, e) in plan.entries().iter().enumerate() {
             prop_assert_eq!(e.doc.index(), i);
-            let bytes = corpus.get(e.doc).bytes();
+            let bytes = corpus.text(e.doc);
             match &e.action {
                 Action::Keep => {
                     // Cuts are sorted, disjoint, inside the text; the rest is kept in order.
@@ -114,15 +114,15 @@ proptest! {
                         prop_assert!(plan.entry(c.first.doc).action == Action::Keep);
                     }
                     expected.extend_from_slice(&bytes[at..]);
-                    let kept = plan.kept_bytes(bytes, e);
+                    let kept = plan.kept_bytes(&bytes, e);
                     prop_assert_eq!(&kept, &expected);
                     // Nothing is lost: every cut is an exact copy (normalized) of text that
                     // stays whole in a kept document.
                     for c in &e.cuts {
                         let first = plan.entry(c.first.doc);
                         prop_assert!(first.cuts.iter().all(|f| f.span.end <= c.first.span.start || f.span.start >= c.first.span.end), "{:?} is cut", c.first);
-                        let there = corpus.get(c.first.doc).bytes();
-                        prop_assert_eq!(normalized(bytes, c.span), normalized(there, c.first.span));
+                        let there = corpus.text(c.first.doc);
+                        prop_assert_eq!(normalized(&bytes, c.span), normalized(&there, c.first.span));
                     }
                     kept_texts.push(kept);
                 }
@@ -275,16 +275,16 @@ proptest! {
             lcs(&x, &y) >= tokens && x.len() <= tokens + differing && y.len() <= tokens + differing
         };
         for pair in report.pairs().chain(report.reuse()) {
-            let (a, b) = (corpus.get(pair.a).bytes(), corpus.get(pair.b).bytes());
+            let (a, b) = (corpus.text(pair.a), corpus.text(pair.b));
             for p in pair.passages() {
-                prop_assert!(check(norm_tokens(a, p.a), norm_tokens(b, p.b), p.tokens, p.differing));
+                prop_assert!(check(norm_tokens(&a, p.a), norm_tokens(&b, p.b), p.tokens, p.differing));
             }
         }
         for r in report.repeats() {
-            let t = corpus.get(r.doc).bytes();
+            let t = corpus.text(r.doc);
             for p in r.passages() {
                 prop_assert!(p.first.end <= p.again.start);
-                prop_assert!(check(norm_tokens(t, p.first), norm_tokens(t, p.again), p.tokens, p.differing));
+                prop_assert!(check(norm_tokens(&t, p.first), norm_tokens(&t, p.again), p.tokens, p.differing));
             }
         }
         for g in report.passage_groups() {
@@ -371,7 +371,7 @@ fn detector_pairs_equal_brute_force_above_the_margin() {
     let report = det.run(&corpus);
     let sets: Vec<ShingleSet> = corpus
         .iter()
-        .map(|(_, d)| ShingleSet::new(&tokens(d.bytes()).collect::<Vec<_>>(), 5))
+        .map(|(id, _)| ShingleSet::new(&tokens(&corpus.text(id)).collect::<Vec<_>>(), 5))
         .collect();
     let mut brute = Vec::new();
     for i in 0..sets.len() {

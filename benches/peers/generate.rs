@@ -3,6 +3,7 @@
 //! ```text
 //! cargo run --release --example peers-generate -- OUT_DIR [--docs N] [--words W]
 //!     [--dup-rate R] [--max-edit E] [--repeat-rate P] [--seed S] [--markov POOL]
+//!     [--jsonl]
 //! ```
 //!
 //! With `--markov POOL` the original documents are order-2 Markov text walked over the
@@ -19,6 +20,10 @@
 //! `manifest.txt` (the paths in corpus order) and `truth.tsv` (`i<TAB>j<TAB>jaccard` for
 //! every planted pair, with the exact Jaccard of 5-token shingles; unplanted pairs share
 //! no shingle, the vocabulary being about 22,000 words).
+//!
+//! With `--jsonl` the documents are records `{"id": "NNNNNNN", "text": ...}`, one a line,
+//! in `OUT_DIR/records.jsonl.zst` (the dataset benchmark of `benches/dataset.sh`), and
+//! `manifest.txt` lists their ids.
 
 #[path = "../../tests/common/mod.rs"]
 mod common;
@@ -39,6 +44,7 @@ struct Options {
     seed: u64,
     markov: Option<PathBuf>,
     backoff: f64,
+    jsonl: bool,
 }
 
 fn parse() -> Result<Options, String> {
@@ -53,6 +59,7 @@ fn parse() -> Result<Options, String> {
         seed: 1,
         markov: None,
         backoff: 0.0,
+        jsonl: false,
     };
     let mut out = None;
     while let Some(a) = args.next() {
@@ -73,6 +80,7 @@ fn parse() -> Result<Options, String> {
             }
             "--markov" => o.markov = Some(PathBuf::from(value()?)),
             "--backoff" => o.backoff = value()?.parse().map_err(|e| format!("--backoff: {e}"))?,
+            "--jsonl" => o.jsonl = true,
             "--seed" => o.seed = value()?.parse().map_err(|e| format!("--seed: {e}"))?,
             s if s.starts_with('-') => return Err(format!("unknown option {s}")),
             s => out = Some(PathBuf::from(s)),
@@ -126,7 +134,13 @@ fn generate(o: &Options) -> std::io::Result<()> {
             Some(Markov::new(&paragraphs).backoff(o.backoff))
         }
     };
-    std::fs::create_dir_all(o.out.join("docs"))?;
+    std::fs::create_dir_all(o.out.join(if o.jsonl { "" } else { "docs" }))?;
+    let mut records = if o.jsonl {
+        let file = std::fs::File::create(o.out.join("records.jsonl.zst"))?;
+        Some(zstd::Encoder::new(BufWriter::new(file), 3)?)
+    } else {
+        None
+    };
     let mut manifest = BufWriter::new(std::fs::File::create(o.out.join("manifest.txt"))?);
     let mut truth = BufWriter::new(std::fs::File::create(o.out.join("truth.tsv"))?);
     // Recent originals that may still be copied, each copied at most once so that the
@@ -162,14 +176,23 @@ fn generate(o: &Options) -> std::io::Result<()> {
             }
             t
         };
+        bytes += doc.len() as u64;
+        if let Some(w) = &mut records {
+            let record = serde_json::json!({"id": format!("{i:07}"), "text": doc});
+            writeln!(w, "{record}")?;
+            writeln!(manifest, "{i:07}")?;
+            continue;
+        }
         let rel = format!("docs/{:04}/{:07}.txt", i / 1000, i);
         let path = o.out.join(&rel);
         if i % 1000 == 0 {
             std::fs::create_dir_all(path.parent().expect("has a folder"))?;
         }
         std::fs::write(&path, &doc)?;
-        bytes += doc.len() as u64;
         writeln!(manifest, "{rel}")?;
+    }
+    if let Some(w) = records {
+        w.finish()?.flush()?;
     }
     manifest.flush()?;
     truth.flush()?;

@@ -60,9 +60,9 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     for _ in 0..3 {
         let (mut tokenize, mut sign) = (0.0, 0.0);
         (n_shingles, sigs) = (0, Vec::with_capacity(corpus.len()));
-        for (_, d) in corpus.iter() {
+        for (id, _) in corpus.iter() {
             let t0 = Instant::now();
-            neardup::text::tokenize_into(d.bytes(), &mut toks);
+            neardup::text::tokenize_into(&corpus.text(id), &mut toks);
             let t1 = Instant::now();
             let sh = shingles(&toks, k);
             n_shingles += sh.len();

@@ -134,6 +134,18 @@ pub struct DatasetArgs {
     /// The id's field (a dotted path); records are named by it [default: file:line]
     #[arg(long, value_name = "FIELD")]
     pub id_field: Option<String>,
+    /// Where texts are kept during the run: in memory, or in a temporary file in the
+    /// system's temporary folder (TMPDIR) read back when needed; auto keeps dataset
+    /// records on disk and files of folders in memory.
+    #[arg(long, value_enum, default_value_t = TextsArg::Auto)]
+    pub texts: TextsArg,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TextsArg {
+    Auto,
+    Memory,
+    Disk,
 }
 
 impl DatasetArgs {
@@ -148,8 +160,18 @@ impl DatasetArgs {
         }
     }
 
+    /// Where texts go for records (`dataset`) or files: `Some` folder for disk.
+    pub fn texts_dir(&self, dataset: bool) -> Option<PathBuf> {
+        match (self.texts, dataset) {
+            (TextsArg::Disk, _) | (TextsArg::Auto, true) => Some(std::env::temp_dir()),
+            _ => None,
+        }
+    }
+
     pub fn reader(&self) -> neardup::corpus::JsonLines {
-        let r = neardup::corpus::JsonLines::new().text_field(&self.text_field);
+        let r = neardup::corpus::JsonLines::new()
+            .text_field(&self.text_field)
+            .texts_on_disk(self.texts_dir(true));
         match &self.id_field {
             Some(id) => r.id_field(id),
             None => r,

@@ -149,7 +149,7 @@ pub fn write_records(
                     let mut value: serde_json::Value = serde_json::from_slice(&raw)
                         .map_err(|e| io::Error::other(format!("line {line}: {e}")))?;
                     if !entry.cuts.is_empty() && !dropped {
-                        let kept = plan.kept_bytes(corpus.get(doc).bytes(), entry);
+                        let kept = plan.kept_bytes(&corpus.text(doc), entry);
                         let text = String::from_utf8(kept).map_err(io::Error::other)?;
                         set_field(&mut value, &text_path, text.into());
                         written.cut += 1;

@@ -136,7 +136,7 @@ impl Target {
                 .open(&to)
                 .map_err(|e| at(e, &to))?;
             match &entry.action {
-                Action::Keep => file.write_all(&plan.kept_bytes(doc.bytes(), entry)),
+                Action::Keep => file.write_all(&plan.kept_bytes(&corpus.text(entry.doc), entry)),
                 _ => File::open(&from)
                     .map_err(|e| at(e, &from))
                     .and_then(|mut f| io::copy(&mut f, &mut file).map(drop)),
@@ -223,8 +223,8 @@ pub fn write_summary<W: Write>(
             Action::Keep => {
                 kept += 1;
                 cuts += e.cuts.len();
-                let left = plan.kept_bytes(corpus.get(e.doc).bytes(), e).len();
-                cut_bytes += corpus.get(e.doc).bytes().len() - left;
+                let left = plan.kept_bytes(&corpus.text(e.doc), e).len();
+                cut_bytes += corpus.text(e.doc).len() - left;
             }
             Action::Drop(_) => removed += 1,
             Action::Pass(r) if passes_through(r) => passed += 1,

@@ -231,8 +231,8 @@ fn pair_section<W: Write>(
     side_by_side(
         w,
         n,
-        (a.name(), a.bytes(), &spans_a),
-        (b.name(), b.bytes(), &spans_b),
+        (a.name(), &corpus.text(pair.a), &spans_a),
+        (b.name(), &corpus.text(pair.b), &spans_b),
     )?;
     writeln!(w, "</section>")
 }
@@ -312,7 +312,7 @@ fn repeat_section<W: Write>(
     }
     let shown = drawn(&marks);
     let linked = shown.iter().map(|m| m.id.as_str()).collect();
-    marked_text(w, doc.bytes(), &shown, &linked)?;
+    marked_text(w, &report.corpus().text(r.doc), &shown, &linked)?;
     writeln!(w, "</pre></section>")
 }
 

@@ -33,7 +33,7 @@ pub fn write_human<W: Write>(w: &mut W, report: &Report<'_>, det: &Detector) -> 
     let corpus = report.corpus();
     let lines: Vec<Option<LineIndex>> = corpus
         .iter()
-        .map(|(_, d)| d.is_ok().then(|| LineIndex::new(d.bytes())))
+        .map(|(id, d)| d.is_ok().then(|| LineIndex::new(&corpus.text(id))))
         .collect();
     let place = |id: neardup::DocId, span: Span| {
         let idx = lines[id.index()]
@@ -42,7 +42,7 @@ pub fn write_human<W: Write>(w: &mut W, report: &Report<'_>, det: &Detector) -> 
         let (first, last) = (idx.line(span.start), idx.line(span.end.saturating_sub(1)));
         format!("{}:{first}-{last}", shown(corpus.get(id).name()))
     };
-    let snippet = |id: neardup::DocId, span: Span| snippet_of(corpus.get(id).bytes(), span);
+    let snippet = |id: neardup::DocId, span: Span| snippet_of(&corpus.text(id), span);
 
     let c = det.settings();
     writeln!(

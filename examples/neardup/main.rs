@@ -101,7 +101,11 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
     };
     let source = match args.dataset.records(&paths) {
         true => Source::Records(args.dataset.reader()),
-        false => Source::Files(args.walk.loader()),
+        false => Source::Files(
+            args.walk
+                .loader()
+                .texts_on_disk(args.dataset.texts_dir(false)),
+        ),
     };
     let mut corpus = None;
     let report = analyse(
@@ -141,7 +145,11 @@ fn dedup(args: DedupArgs) -> Result<ExitCode, String> {
     let target = dedup::Target::prepare(&args.input, &args.out, !args.walk.glob.is_empty())?;
     let mut corpus = None;
     let done = analyse(
-        &Source::Files(args.walk.loader()),
+        &Source::Files(
+            args.walk
+                .loader()
+                .texts_on_disk(args.dataset.texts_dir(false)),
+        ),
         std::slice::from_ref(&args.input),
         &detector,
         args.run.quiet,
@@ -246,22 +254,19 @@ fn compare(args: CompareArgs) -> Result<ExitCode, String> {
     let corpus = loader
         .load_all(&[&args.a, &args.b])
         .map_err(|e| e.to_string())?;
-    let docs: Vec<_> = corpus.iter().map(|(_, d)| d).collect();
-    for d in &docs {
+    let docs: Vec<_> = corpus.iter().collect();
+    for (_, d) in &docs {
         if let Status::Skipped(reason) = d.status() {
             return Err(format!("{}: {reason}", human::shown(d.name())));
         }
     }
-    let (a, b) = (docs[0], docs[1]);
-    let c = detector.compare(a.bytes(), b.bytes());
+    let ((ia, a), (ib, b)) = (docs[0], docs[1]);
+    let (ta, tb) = (corpus.text(ia), corpus.text(ib));
+    let c = detector.compare(&ta, &tb);
     write_stdout(|out| match args.output.format() {
-        Format::Human => {
-            human::write_comparison(out, (a.name(), a.bytes()), (b.name(), b.bytes()), &c)
-        }
+        Format::Human => human::write_comparison(out, (a.name(), &ta), (b.name(), &tb), &c),
         Format::Json => write_comparison_json(out, (a.name(), b.name()), &c),
-        Format::Html => {
-            html::write_comparison(out, (a.name(), a.bytes()), (b.name(), b.bytes()), &c)
-        }
+        Format::Html => html::write_comparison(out, (a.name(), &ta), (b.name(), &tb), &c),
     })?;
     Ok(ExitCode::SUCCESS)
 }

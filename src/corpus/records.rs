@@ -16,7 +16,7 @@
 use super::{Corpus, MAX_DOCUMENT_BYTES, SkipReason};
 use crate::error::Error;
 use std::io::{BufRead, BufReader, Read};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Where a document of a dataset came from.
@@ -45,8 +45,9 @@ pub struct Record {
 /// ))?;
 /// let corpus = JsonLines::new().text_field("content").id_field("meta.id").load(&file)?;
 /// assert_eq!(corpus.len(), 3);
-/// let (_, first) = corpus.iter().next().unwrap();
-/// assert_eq!((first.name(), first.bytes()), ("a1", &b"the first text"[..]));
+/// let (id, first) = corpus.iter().next().unwrap();
+/// assert_eq!(first.name(), "a1");
+/// assert_eq!(corpus.text(id), &b"the first text"[..]);
 /// assert_eq!(first.record().unwrap().line, 1);
 /// let (_, bad) = corpus.iter().nth(2).unwrap();
 /// assert!(!bad.is_ok() && bad.name().ends_with("shard.jsonl:3"));
@@ -58,6 +59,7 @@ pub struct JsonLines {
     text: Vec<String>,
     id: Option<Vec<String>>,
     max_record_bytes: u64,
+    texts_on_disk: Option<PathBuf>,
 }
 
 impl Default for JsonLines {
@@ -66,6 +68,7 @@ impl Default for JsonLines {
             text: vec!["text".into()],
             id: None,
             max_record_bytes: MAX_DOCUMENT_BYTES,
+            texts_on_disk: None,
         }
     }
 }
@@ -96,6 +99,14 @@ impl JsonLines {
         self
     }
 
+    /// Keeps the texts in a temporary file in `dir`, not in memory ([`Corpus::on_disk`]):
+    /// a dataset larger than memory can be read. `None` (the default) keeps them in
+    /// memory.
+    pub fn texts_on_disk(mut self, dir: Option<PathBuf>) -> JsonLines {
+        self.texts_on_disk = dir;
+        self
+    }
+
     /// The documents of one file (`-`: standard input), in line order.
     ///
     /// Errors only when the file cannot be opened; bad lines are skipped documents.
@@ -106,7 +117,10 @@ impl JsonLines {
     /// The documents of several files, one after another in the order given. A file
     /// that cannot be opened is an error.
     pub fn load_all<P: AsRef<Path>>(&self, paths: &[P]) -> Result<Corpus, Error> {
-        let mut corpus = Corpus::new();
+        let mut corpus = match &self.texts_on_disk {
+            Some(dir) => Corpus::on_disk(dir)?,
+            None => Corpus::new(),
+        };
         for path in paths {
             let path = path.as_ref();
             let reader = open(path).map_err(|e| Error::io(path, e))?;

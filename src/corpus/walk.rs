@@ -20,6 +20,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+/// Files read in parallel at a time.
+const READ_BLOCK: usize = 1024;
+
 /// How [`Loader::load`] walks a folder.
 ///
 /// ```
@@ -43,6 +46,7 @@ pub struct Loader {
     skip_hidden: bool,
     ignore_files: bool,
     globs: Vec<String>,
+    texts_on_disk: Option<PathBuf>,
 }
 
 impl Default for Loader {
@@ -54,6 +58,7 @@ impl Default for Loader {
             skip_hidden: false,
             ignore_files: false,
             globs: Vec::new(),
+            texts_on_disk: None,
         }
     }
 }
@@ -111,6 +116,13 @@ impl Loader {
         self
     }
 
+    /// Keeps the texts in a temporary file in `dir`, not in memory ([`Corpus::on_disk`]).
+    /// `None` (the default) keeps them in memory.
+    pub fn texts_on_disk(mut self, dir: Option<PathBuf>) -> Loader {
+        self.texts_on_disk = dir;
+        self
+    }
+
     /// Loads every file below `dir`, recursively, named by its path relative to `dir`
     /// with `/` separators (bytes of a name that are not UTF-8 are written `\xHH`, a
     /// backslash `\\`); [`Document::path`](super::Document::path) keeps the exact path.
@@ -149,7 +161,23 @@ impl Loader {
             self.list(root, prefix, &mut listing)?;
         }
         progress.start(Stage::Reading, listing.len());
-        let read = crate::par::map(&listing, |item| {
+        let mut corpus = match &self.texts_on_disk {
+            Some(dir) => Corpus::on_disk(dir)?,
+            None => Corpus::new(),
+        };
+        // Read in parallel a block at a time, so that texts bound for disk are not all
+        // in memory at once.
+        let mut listing = listing.into_iter().peekable();
+        while listing.peek().is_some() {
+            let block: Vec<Listed> = listing.by_ref().take(READ_BLOCK).collect();
+            self.add_block(block, &mut corpus, progress);
+        }
+        Ok(corpus)
+    }
+
+    /// Reads the files of `block` in parallel and adds them to `corpus` in order.
+    fn add_block(&self, block: Vec<Listed>, corpus: &mut Corpus, progress: &Progress) {
+        let read = crate::par::map(&block, |item| {
             let bytes = match item {
                 Listed::File { path, .. } => Some(read_regular(path, self.max_file_bytes)),
                 Listed::Skipped { .. } => None,
@@ -157,8 +185,7 @@ impl Loader {
             progress.add(1);
             bytes
         });
-        let mut corpus = Corpus::new();
-        for (item, bytes) in listing.into_iter().zip(read) {
+        for (item, bytes) in block.into_iter().zip(read) {
             let (id, rel) = match (item, bytes) {
                 (Listed::File { name, rel, .. }, Some(Ok(bytes))) => (corpus.add(name, bytes), rel),
                 (Listed::File { name, rel, .. }, Some(Err((len, reason)))) => {
@@ -174,7 +201,6 @@ impl Loader {
             };
             corpus.set_path(id, rel);
         }
-        Ok(corpus)
     }
 
     /// Lists one root: a file as itself, a folder by walking it.
@@ -609,10 +635,10 @@ mod tests {
                 display_path(&a)
             ]
         );
-        assert_eq!(c.get(c.iter().next().unwrap().0).bytes(), b"b");
+        assert_eq!(c.text(c.iter().next().unwrap().0), &b"b"[..]);
         let one = Loader::new().load(&a).unwrap();
         assert_eq!(
-            (one.len(), one.get(one.iter().next().unwrap().0).bytes()),
+            (one.len(), &*one.text(one.iter().next().unwrap().0)),
             (1, &b"a"[..])
         );
         fs::remove_dir_all(&dir).unwrap();

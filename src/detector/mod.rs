@@ -49,6 +49,7 @@ use crate::report::{
 use crate::reuse::{self, Boilerplate, FingerprintIndex, Fingerprints, Occurrence};
 use crate::shingle::{self, ShingleSet};
 use crate::text::{self, Span, Token};
+use std::borrow::Cow;
 
 /// The default shingle size, in tokens.
 pub const DEFAULT_SHINGLE_SIZE: usize = 5;
@@ -431,24 +432,28 @@ struct Scratch {
 
 /// For every document, the first document with the same bytes (itself when none
 /// before it has them): texts are grouped by their xxh3 hash, then compared.
-fn first_copies(docs: &[(&[u8], bool)]) -> Vec<usize> {
-    let hashes = crate::par::map(docs, |&(bytes, ok)| {
-        ok.then(|| xxhash_rust::xxh3::xxh3_64(bytes))
-    });
-    let mut order: Vec<(u64, usize)> = hashes
+fn first_copies(corpus: &Corpus) -> Vec<usize> {
+    let mut order: Vec<(u64, usize)> = corpus
         .iter()
-        .enumerate()
-        .filter_map(|(i, h)| h.map(|h| (h, i)))
+        .filter(|(_, d)| d.is_ok())
+        .map(|(id, d)| (d.hash(), id.index()))
         .collect();
     order.sort_unstable();
-    let mut first: Vec<usize> = (0..docs.len()).collect();
+    let mut first: Vec<usize> = (0..corpus.len()).collect();
+    let text = |i| corpus.text(DocId::from_index(i));
     for group in order.chunk_by(|x, y| x.0 == y.0) {
+        if group.len() == 1 {
+            continue;
+        }
         // Earliest first; a copy joins the earliest text it equals (hash collisions
         // between different texts leave them apart).
+        let texts: Vec<_> = group.iter().map(|&(_, i)| text(i)).collect();
         for (k, &(_, i)) in group.iter().enumerate() {
             if let Some(&(_, j)) = group[..k]
                 .iter()
-                .find(|&&(_, j)| first[j] == j && docs[j].0 == docs[i].0)
+                .zip(&texts)
+                .find(|&(&(_, j), t)| first[j] == j && *t == texts[k])
+                .map(|(x, _)| x)
             {
                 first[i] = j;
             }
@@ -633,39 +638,35 @@ impl Detector {
     /// [`run`](Detector::run), counting its stages and items in `progress` for another
     /// thread to show.
     pub fn run_with_progress<'c>(&self, corpus: &'c Corpus, progress: &Progress) -> Report<'c> {
-        let docs: Vec<(&[u8], bool)> = corpus.iter().map(|(_, d)| (d.bytes(), d.is_ok())).collect();
+        let n = corpus.len();
+        let text = |i: usize| corpus.text(DocId::from_index(i));
+        // A corpus on disk keeps no tokens between stages: they are made again from the
+        // text where needed, so that memory holds no text-sized data per document.
+        let keep = !corpus.is_on_disk();
         // Identical texts go through stage 1 once: the other copies take the first one's
         // result (a crawl holds many copies of one page).
-        let first = first_copies(&docs);
-        let distinct: Vec<usize> = (0..docs.len()).filter(|&i| first[i] == i).collect();
+        let first = first_copies(corpus);
+        let distinct: Vec<usize> = (0..n).filter(|&i| first[i] == i).collect();
         progress.start(Stage::Signing, distinct.len());
-        let mut done: Vec<Option<Signed>> =
-            crate::par::map_init(&distinct, Scratch::default, |s, &i| {
-                let (bytes, ok) = docs[i];
-                let signed = self.stage_one(s, bytes, ok);
-                progress.add(1);
-                Some(signed)
-            });
+        let mut signed: Vec<Signed> = crate::par::map_init(&distinct, Scratch::default, |s, &i| {
+            let ok = corpus.get(DocId::from_index(i)).is_ok();
+            let signed = self.stage_one(s, &text(i), ok);
+            progress.add(1);
+            signed
+        });
         progress.start(Stage::Indexing, 0);
-        let mut slot = vec![usize::MAX; docs.len()];
-        for (k, &i) in distinct.iter().enumerate() {
-            slot[i] = k;
+        // Spread in place to one entry per document (a distinct text's entry k moves to
+        // its document i >= k, from the last), then copies take their first copy's.
+        signed.resize_with(n, Signed::default);
+        for (k, &i) in distinct.iter().enumerate().rev() {
+            signed.swap(k, i);
         }
-        let mut signed: Vec<Signed> = Vec::with_capacity(docs.len());
-        for i in (0..docs.len()).rev() {
-            let k = slot[first[i]];
-            signed.push(if first[i] == i {
-                done[k]
-                    .take()
-                    .expect("each first copy is taken once, after its copies")
-            } else {
-                done[k]
-                    .as_ref()
-                    .expect("the first copy comes before")
-                    .for_copy()
-            });
+        for i in 0..n {
+            if first[i] != i {
+                signed[i] = signed[first[i]].for_copy();
+            }
         }
-        signed.reverse();
+        drop(distinct);
 
         // Passage candidates: which documents share which fingerprints.
         let (index, common) = if self.settings.passage_reuse {
@@ -685,13 +686,20 @@ impl Detector {
             let layout = self.fingerprint_layout();
             let long = reuse::long_layout(self.fingerprint_tokens());
             let around: Vec<bool> = crate::par::map(&prints, |p| common.holds_any(p));
-            let mut reusable: Vec<&mut Reusable> =
-                signed.iter_mut().map(|s| &mut s.reuse).collect();
-            self.keep_tokens(&docs, &first, &mut reusable, &around);
+            if keep {
+                let mut reusable: Vec<&mut Reusable> =
+                    signed.iter_mut().map(|s| &mut s.reuse).collect();
+                self.keep_tokens(corpus, &first, &mut reusable, &around);
+            }
+            // The kept token hashes of document `d`, or made again from its text.
+            let hashes_of = |d: usize| match signed[d].reuse.is_kept() {
+                true => Cow::Borrowed(signed[d].reuse.hashes()),
+                false => Cow::Owned(passages::token_hashes(&text(d)).to_vec()),
+            };
             crate::par::for_each_mut(&mut prints, |i, p| {
                 if around[i] {
-                    let hashes = signed[i].reuse.hashes();
-                    *p = Fingerprints::around_boilerplate(hashes, layout, long, &common);
+                    let hashes = hashes_of(i);
+                    *p = Fingerprints::around_boilerplate(&hashes, layout, long, &common);
                 }
             });
             // Winnowing selects a window at the edge of common text in some of the
@@ -700,7 +708,7 @@ impl Detector {
             let f = layout.0;
             let windows = |d: usize, out: &mut Vec<u64>| {
                 if around[d] {
-                    out.extend(shingle::shingles(signed[d].reuse.hashes(), f));
+                    out.extend(shingle::shingles(&hashes_of(d), f));
                 }
             };
             let index = FingerprintIndex::counting_containment(&prints, doc_bits, max, &windows);
@@ -709,16 +717,13 @@ impl Detector {
             Default::default()
         };
         // Near-duplicate candidates: pairs that share a band key.
-        let n_keys: usize = signed.iter().map(|s| s.band_keys.len()).sum();
-        let mut keys: Vec<(u64, u32)> = Vec::with_capacity(n_keys);
+        let mut band_keys: Vec<Box<[u64]>> = Vec::with_capacity(n);
         let mut stats = Vec::with_capacity(signed.len());
         let mut repeats = Vec::new();
         let mut kept: Vec<Reusable> = Vec::with_capacity(signed.len());
         let mut copies = Vec::new();
         for (i, s) in signed.into_iter().enumerate() {
-            if first[i] == i {
-                keys.extend(s.band_keys.iter().map(|&k| (k, i as u32)));
-            } else if s.tokens > 0 {
+            if first[i] != i && s.tokens > 0 {
                 copies.push(self.identical_pair(first[i], i, s.tokens, s.whole));
             }
             stats.push(DocumentStats { tokens: s.tokens });
@@ -729,9 +734,10 @@ impl Detector {
                 });
             }
             kept.push(s.reuse);
+            band_keys.push(s.band_keys);
         }
-        let near = lsh::pairs_sharing_a_key(&mut keys, self.settings.max_group);
-        drop(keys);
+        let near = self.pairs_sharing_a_key(&band_keys);
+        drop(band_keys);
 
         // Tokens are kept for the documents in some candidate pair; the others free them.
         let mut wanted = vec![false; kept.len()];
@@ -745,9 +751,9 @@ impl Detector {
                 kept[i].release();
             }
         }
-        if self.settings.passage_reuse {
+        if self.settings.passage_reuse && keep {
             self.keep_tokens(
-                &docs,
+                corpus,
                 &first,
                 &mut kept.iter_mut().collect::<Vec<_>>(),
                 &wanted,
@@ -855,6 +861,25 @@ impl Detector {
         }
     }
 
+    /// The pairs of documents that share a band key, a band at a time (so that the rows
+    /// sorted at once are one per document); the same pairs as
+    /// [`lsh::pairs_sharing_a_key`] over all rows.
+    fn pairs_sharing_a_key(&self, band_keys: &[Box<[u64]>]) -> Vec<(u32, u32)> {
+        let mut packed = Vec::new();
+        let mut rows = Vec::with_capacity(band_keys.len());
+        for band in 0..self.lsh.bands() {
+            rows.clear();
+            rows.extend(
+                band_keys
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, keys)| Some((*keys.get(band)?, i as u32))),
+            );
+            lsh::packed_pairs_sharing_a_key(&mut rows, self.settings.max_group, &mut packed);
+        }
+        lsh::sorted_pairs(packed)
+    }
+
     /// The pair of a document (`copy`) with the first document of identical bytes
     /// (`first`): Jaccard 1, and one passage from the first token to the last.
     fn identical_pair(&self, first: usize, copy: usize, tokens: usize, whole: Span) -> Pair {
@@ -924,24 +949,27 @@ impl Detector {
     /// once per distinct text (copies share them), in parallel.
     fn keep_tokens(
         &self,
-        docs: &[(&[u8], bool)],
+        corpus: &Corpus,
         first: &[usize],
         items: &mut [&mut Reusable],
         wanted: &[bool],
     ) {
-        let mut need = vec![false; docs.len()];
-        for i in 0..docs.len() {
+        let n = corpus.len();
+        let mut need = vec![false; n];
+        for i in 0..n {
             if wanted[i] && !items[i].is_kept() {
                 need[first[i]] = true;
             }
         }
-        let todo: Vec<usize> = (0..docs.len()).filter(|&i| need[i]).collect();
-        let made = crate::par::map(&todo, |&i| passages::token_hashes(docs[i].0));
-        let mut by_first: Vec<Option<std::sync::Arc<[u64]>>> = vec![None; docs.len()];
+        let todo: Vec<usize> = (0..n).filter(|&i| need[i]).collect();
+        let made = crate::par::map(&todo, |&i| {
+            passages::token_hashes(&corpus.text(DocId::from_index(i)))
+        });
+        let mut by_first: Vec<Option<std::sync::Arc<[u64]>>> = vec![None; n];
         for (&i, h) in todo.iter().zip(made) {
             by_first[i] = Some(h);
         }
-        for i in 0..docs.len() {
+        for i in 0..n {
             if let Some(h) = &by_first[first[i]]
                 && wanted[i]
                 && !items[i].is_kept()
@@ -1002,14 +1030,15 @@ impl Detector {
     fn check(&self, corpus: &Corpus, kept: &[Reusable], c: &Candidate) -> Option<Pair> {
         let (a, b, lsh) = (c.a, c.b, c.lsh);
         let (ia, ib) = (DocId::from_index(a as usize), DocId::from_index(b as usize));
-        let (da, db) = (corpus.get(ia).bytes(), corpus.get(ib).bytes());
+        let (da, db) = (corpus.text(ia), corpus.text(ib));
+        let (da, db) = (&*da, &*db);
         let (ra, rb) = (&kept[a as usize], &kept[b as usize]);
         let threshold = self.settings.threshold;
         let estimate = estimated_jaccard(&ra.sketch, &rb.sketch);
         let mut exact = None;
         if lsh || estimate >= threshold - near_margin(threshold, self.hasher.num_hashes()) {
             let k = self.settings.shingle_size;
-            let jaccard = ra.shingle_set(da, k).jaccard(rb.shingle_set(db, k));
+            let jaccard = ra.shingle_set(da, k).jaccard(&rb.shingle_set(db, k));
             if jaccard >= threshold {
                 let (ta, tb) = (ra.tokens(da), rb.tokens(db));
                 return Some(Pair {
@@ -1173,16 +1202,24 @@ mod tests {
 
     #[test]
     fn identical_texts_point_to_their_first_copy() {
-        let docs: Vec<(&[u8], bool)> = vec![
-            (b"one text", true),
-            (b"another", true),
-            (b"one text", true),
-            (b"", false),
-            (b"", false),
-            (b"another", true),
-            (b"one text", true),
+        let texts: [&[u8]; 7] = [
+            b"one text",
+            b"another",
+            b"one text",
+            b"\0binary",
+            b"\0binary",
+            b"another",
+            b"one text",
         ];
-        assert_eq!(first_copies(&docs), [0, 1, 0, 3, 4, 1, 0]);
+        let mut memory = Corpus::new();
+        let mut disk = Corpus::on_disk(std::env::temp_dir()).unwrap();
+        for (i, t) in texts.iter().enumerate() {
+            memory.add(i.to_string(), *t);
+            disk.add(i.to_string(), *t);
+        }
+        for c in [memory, disk] {
+            assert_eq!(first_copies(&c), [0, 1, 0, 3, 4, 1, 0]);
+        }
     }
 
     #[test]

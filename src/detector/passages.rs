@@ -74,12 +74,18 @@ impl Reusable {
         self.tokens.is_some()
     }
 
-    /// The set of the document's shingles of `k` tokens (`bytes` its text), made once.
-    pub(crate) fn shingle_set(&self, bytes: &[u8], k: usize) -> &ShingleSet {
-        self.shingles.get_or_init(|| {
+    /// The set of the document's shingles of `k` tokens (`bytes` its text): made once
+    /// when its tokens are kept, made again each time when they are not (a corpus on
+    /// disk keeps nothing text-sized per document).
+    pub(crate) fn shingle_set(&self, bytes: &[u8], k: usize) -> Cow<'_, ShingleSet> {
+        let make = || {
             let tokens = self.tokens(bytes);
             ShingleSet::from_hashes(crate::shingle::shingles(&tokens.hashes, k).collect())
-        })
+        };
+        match self.is_kept() {
+            true => Cow::Borrowed(self.shingles.get_or_init(make)),
+            false => Cow::Owned(make()),
+        }
     }
 
     /// The kept token hashes (empty once released).

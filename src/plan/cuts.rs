@@ -35,7 +35,7 @@ const BASE: u64 = 0x9e37_79b9_7f4a_7c15;
 /// A kept document: its id, bytes and tokens in original offsets.
 struct Kept<'a> {
     doc: DocId,
-    bytes: &'a [u8],
+    bytes: std::borrow::Cow<'a, [u8]>,
     tokens: Vec<Token>,
     /// Which tokens are cut so far.
     cut: Vec<bool>,
@@ -46,8 +46,8 @@ struct Kept<'a> {
 pub(super) fn exact_cuts(report: &Report<'_>, docs: &[DocId], m: usize) -> Vec<Vec<Cut>> {
     let corpus = report.corpus();
     let mut kept: Vec<Kept<'_>> = crate::par::map(docs, |&doc| {
-        let bytes = corpus.get(doc).bytes();
-        let tokens: Vec<Token> = text::tokens(bytes).collect();
+        let bytes = corpus.text(doc);
+        let tokens: Vec<Token> = text::tokens(&bytes).collect();
         let cut = vec![false; tokens.len()];
         Kept {
             doc,
@@ -210,7 +210,7 @@ fn verified_cut(
     let (sd, sp) = (sd as usize, sp as usize);
     let words = |d: usize, p: usize| -> Vec<String> {
         (p..p + len)
-            .map(|q| text::normalized(kept[d].bytes, token(kept, seqs, d, q).span))
+            .map(|q| text::normalized(&kept[d].bytes, token(kept, seqs, d, q).span))
             .collect()
     };
     if words(d, i) != words(sd, sp) {

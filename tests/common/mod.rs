@@ -279,10 +279,12 @@ pub fn found_pairs(report: &neardup::Report<'_>) -> impl Fn(usize, usize) -> boo
     use std::collections::{BTreeMap, HashMap};
     let corpus = report.corpus();
     let n = corpus.len();
+    let texts: Vec<_> = corpus.iter().map(|(id, _)| corpus.text(id)).collect();
     let mut first_of: HashMap<&[u8], usize> = HashMap::new();
-    let canon: Vec<usize> = corpus
+    let canon: Vec<usize> = texts
         .iter()
-        .map(|(id, d)| *first_of.entry(d.bytes()).or_insert(id.index()))
+        .enumerate()
+        .map(|(i, t)| *first_of.entry(t).or_insert(i))
         .collect();
     let mut pairs: Vec<(usize, usize)> = Vec::new();
     // For every document, the spans in it of the passages it shares, with the partner.
