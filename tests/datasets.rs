@@ -268,3 +268,30 @@ fn records_from_standard_input() {
     assert_eq!(summary["documents"], 60);
     assert_eq!(summary["pairs"], 30);
 }
+
+#[test]
+fn texts_in_memory_or_on_disk_give_the_same_report_and_output() {
+    let dir = scratch("texts");
+    let input = dir.join("in.jsonl");
+    std::fs::write(&input, dataset()).unwrap();
+    let input = input.to_str().unwrap();
+    let mut reports = Vec::new();
+    for texts in ["memory", "disk", "auto"] {
+        let r = run(&["scan", "--format", "json", "--texts", texts, input]);
+        assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+        reports.push(r.stdout);
+        let out = dir.join(format!("out-{texts}.jsonl"));
+        let r = run(&["dedup", "--texts", texts, input, out.to_str().unwrap()]);
+        assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    }
+    assert!(
+        reports[0].windows(6).any(|w| w == b"\"pair\""),
+        "pairs found"
+    );
+    assert!(reports.iter().all(|r| *r == reports[0]));
+    let out = |t: &str| std::fs::read(dir.join(format!("out-{t}.jsonl"))).unwrap();
+    assert_eq!(lines(&out("memory")).len(), 30);
+    assert_eq!(out("disk"), out("memory"));
+    assert_eq!(out("auto"), out("memory"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
