@@ -16,14 +16,18 @@
 //! appended as documents are added and read back by offset when a stage needs one: a
 //! corpus on disk holds about 100 bytes per document in memory, not its texts.
 
+#[cfg(feature = "parquet")]
+mod parquet_files;
 #[cfg(feature = "jsonl")]
 mod records;
 mod spill;
 #[cfg(feature = "walk")]
 mod walk;
 
+#[cfg(feature = "parquet")]
+pub use self::parquet_files::ParquetFiles;
 #[cfg(feature = "jsonl")]
-pub use self::records::{Compression, JsonLines, Record, extension, open};
+pub use self::records::{Compression, JsonLines, extension, open};
 
 #[cfg(feature = "walk")]
 pub use self::walk::Loader;
@@ -34,6 +38,18 @@ use std::borrow::Cow;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+/// Where a document of a dataset came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct Record {
+    /// The file, as given (`-` for standard input).
+    pub file: Arc<Path>,
+    /// The line (JSON Lines) or row (Parquet), from 1.
+    pub line: u64,
+    /// The id field's value (a string, or a number written as JSON), when there is one.
+    pub id: Option<String>,
+}
 
 /// A document's id: its position in the corpus, from 0.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -119,7 +135,6 @@ pub struct Document {
     /// The exact relative path, for a document loaded from a folder.
     path: Option<PathBuf>,
     /// Where a dataset record came from.
-    #[cfg(feature = "jsonl")]
     record: Option<Record>,
     text: Text,
     /// The xxh3 hash of its bytes (0 for a skipped document).
@@ -150,7 +165,6 @@ impl Document {
     }
 
     /// Where it came from, for a document read from a dataset.
-    #[cfg(feature = "jsonl")]
     pub fn record(&self) -> Option<&Record> {
         self.record.as_ref()
     }
@@ -322,7 +336,6 @@ impl Corpus {
         self.push(Document {
             name: name.into(),
             path: None,
-            #[cfg(feature = "jsonl")]
             record: None,
             text,
             hash,
@@ -352,7 +365,6 @@ impl Corpus {
         self.push(Document {
             name: name.into(),
             path: None,
-            #[cfg(feature = "jsonl")]
             record: None,
             text: Text::Memory(Box::default()),
             hash: 0,
@@ -369,7 +381,7 @@ impl Corpus {
     }
 
     /// Records where the document `id` came from.
-    #[cfg(feature = "jsonl")]
+    #[cfg_attr(not(any(feature = "jsonl", feature = "parquet")), allow(dead_code))]
     fn set_record(&mut self, id: DocId, record: Record) {
         self.docs[id.index()].record = Some(record);
     }

@@ -8,6 +8,7 @@ use common::{Rng, text};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::Arc;
 
 fn binary() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
@@ -293,5 +294,208 @@ fn texts_in_memory_or_on_disk_give_the_same_report_and_output() {
     assert_eq!(lines(&out("memory")).len(), 30);
     assert_eq!(out("disk"), out("memory"));
     assert_eq!(out("auto"), out("memory"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The records of [`dataset`] as a Parquet file: an Int64 `n`, a string `id`, a struct
+/// `meta` with a string `lang`, and the string `text` (null in one extra row).
+fn parquet_dataset(path: &Path) -> Vec<(i64, String, Option<String>)> {
+    use arrow_array::{ArrayRef, Int64Array, RecordBatch, StringArray, StructArray};
+    use arrow_schema::{DataType, Field};
+    let data = dataset();
+    let mut rows: Vec<(i64, String, Option<String>)> = lines(&data)
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let v: serde_json::Value = serde_json::from_slice(l).unwrap();
+            let text = v["text"].as_str().unwrap().to_owned();
+            (i as i64, v["id"].as_str().unwrap().to_owned(), Some(text))
+        })
+        .collect();
+    rows.push((60, "r60".into(), None));
+    let n = Arc::new(Int64Array::from_iter_values(rows.iter().map(|r| r.0))) as ArrayRef;
+    let ids = Arc::new(StringArray::from_iter_values(
+        rows.iter().map(|r| r.1.clone()),
+    ));
+    let texts = Arc::new(StringArray::from_iter(rows.iter().map(|r| r.2.clone())));
+    let lang = Arc::new(StringArray::from_iter_values(rows.iter().map(|_| "en")));
+    let meta = StructArray::from(vec![(
+        Arc::new(Field::new("lang", DataType::Utf8, false)),
+        lang as ArrayRef,
+    )]);
+    let batch = RecordBatch::try_from_iter([
+        ("n", n),
+        ("id", ids as ArrayRef),
+        ("meta", Arc::new(meta) as ArrayRef),
+        ("text", texts as ArrayRef),
+    ])
+    .unwrap();
+    let file = std::fs::File::create(path).unwrap();
+    let mut w = parquet::arrow::ArrowWriter::try_new(file, batch.schema(), None).unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+    rows
+}
+
+fn read_parquet(path: &Path) -> Vec<arrow_array::RecordBatch> {
+    let file = std::fs::File::open(path).unwrap();
+    parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+        .unwrap()
+        .build()
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+#[test]
+fn parquet_round_trips_minus_the_drops_with_its_schema() {
+    use arrow_array::Array;
+    use arrow_array::cast::AsArray;
+    let dir = scratch("parquet");
+    let input = dir.join("in.parquet");
+    let rows = parquet_dataset(&input);
+    let (out, ids) = (dir.join("out.parquet"), dir.join("ids.txt"));
+    let r = run(&[
+        "dedup",
+        "--id-field",
+        "id",
+        "--ids-out",
+        ids.to_str().unwrap(),
+        input.to_str().unwrap(),
+        out.to_str().unwrap(),
+    ]);
+    // The row with a null text is a skipped record: exit 2, named by its id.
+    assert_eq!(
+        r.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&r.stderr);
+    assert!(
+        stderr.contains("r60") && stderr.contains("null"),
+        "{stderr}"
+    );
+    let dropped: Vec<String> = std::fs::read_to_string(&ids)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(dropped.len(), 30, "every edited copy dropped");
+    let input_schema = read_parquet(&input)[0].schema();
+    let batches = read_parquet(&out);
+    assert_eq!(batches[0].schema(), input_schema, "the same schema");
+    let mut got = Vec::new();
+    for b in &batches {
+        let n = b.column(0).as_primitive::<arrow_array::types::Int64Type>();
+        let id = b.column(1).as_string::<i32>();
+        let text = b.column(3).as_string::<i32>();
+        for i in 0..b.num_rows() {
+            let t = (!text.is_null(i)).then(|| text.value(i).to_owned());
+            got.push((n.value(i), id.value(i).to_owned(), t));
+        }
+    }
+    let want: Vec<_> = rows
+        .into_iter()
+        .filter(|r| !dropped.contains(&r.1))
+        .collect();
+    assert_eq!(got, want, "the kept rows, in order, every column as it was");
+
+    // Annotated: every row, four columns added.
+    let annotated = dir.join("annotated.parquet");
+    let r = run(&[
+        "dedup",
+        "--annotate",
+        "--id-field",
+        "id",
+        input.to_str().unwrap(),
+        annotated.to_str().unwrap(),
+    ]);
+    assert_eq!(r.status.code(), Some(2));
+    let batches = read_parquet(&annotated);
+    let b = &batches[0];
+    assert_eq!(b.num_rows(), 61);
+    let names: Vec<String> = b
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "n",
+            "id",
+            "meta",
+            "text",
+            "dup_cluster",
+            "dup_of",
+            "dup_jaccard",
+            "repeated_spans"
+        ]
+    );
+    let of = b.column(5).as_string::<i32>();
+    let jaccard = b
+        .column(6)
+        .as_primitive::<arrow_array::types::Float64Type>();
+    for i in 0..b.num_rows() {
+        let id = b.column(1).as_string::<i32>().value(i);
+        assert_eq!(!of.is_null(i), dropped.iter().any(|d| d == id), "row {i}");
+        if !of.is_null(i) {
+            assert_eq!(of.value(i), format!("r{}", i - 30));
+            assert!(jaccard.value(i) > 0.8);
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn bad_parquet_files_are_named_with_their_columns() {
+    let dir = scratch("parquet-bad");
+    let good = dir.join("good.parquet");
+    parquet_dataset(&good);
+    let fake = dir.join("fake.parquet");
+    std::fs::write(&fake, "not parquet at all").unwrap();
+    let r = run(&[
+        "scan",
+        "--format",
+        "json",
+        fake.to_str().unwrap(),
+        good.to_str().unwrap(),
+    ]);
+    assert_eq!(r.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&r.stderr);
+    assert!(
+        stderr.contains("fake.parquet") && stderr.contains("not a Parquet file"),
+        "{stderr}"
+    );
+    let stdout = String::from_utf8_lossy(&r.stdout);
+    assert!(
+        stdout.contains("\"pairs\":30"),
+        "the good file is still read: {stdout}"
+    );
+
+    let r = run(&["scan", "--text-field", "body", good.to_str().unwrap()]);
+    assert_eq!(r.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&r.stderr);
+    for want in [
+        "text column body: not found",
+        "n (Int64)",
+        "meta.lang (Utf8)",
+        "text (Utf8)",
+    ] {
+        assert!(stderr.contains(want), "{want} in {stderr}");
+    }
+    // A nested text column is read by its dotted path.
+    let r = run(&[
+        "scan",
+        "--format",
+        "json",
+        "--text-field",
+        "meta.lang",
+        good.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&r.stdout);
+    assert!(stdout.contains("\"identical_documents\":60"), "{stdout}");
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -113,12 +113,22 @@ pub struct CompareArgs {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum InputFormat {
     /// JSON Lines for a PATH named *.jsonl or *.ndjson (optionally .gz or .zst) or `-`,
-    /// files of a folder otherwise.
+    /// Parquet for *.parquet or *.pq, files of a folder otherwise.
     Auto,
     /// Every file of a folder is a document.
     Files,
     /// Every line of the files is a JSON record with a text field.
     Jsonl,
+    /// Every row of the Parquet files is a record with a text column.
+    Parquet,
+}
+
+/// How the PATHs are read, once `auto` is settled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Files,
+    Jsonl,
+    Parquet,
 }
 
 /// How to read datasets of records.
@@ -128,7 +138,8 @@ pub struct DatasetArgs {
     /// How to read the PATHs.
     #[arg(long, value_enum, default_value_t = InputFormat::Auto)]
     pub input_format: InputFormat,
-    /// The text's field in each record, a dotted path into nested objects.
+    /// The text's field (column, for Parquet) in each record, a dotted path into
+    /// nested objects.
     #[arg(long, value_name = "FIELD", default_value = "text")]
     pub text_field: String,
     /// The id's field (a dotted path); records are named by it [default: file:line]
@@ -149,14 +160,26 @@ pub enum TextsArg {
 }
 
 impl DatasetArgs {
-    /// Whether `paths` are read as JSON Lines records.
-    pub fn records(&self, paths: &[PathBuf]) -> bool {
+    /// How `paths` are read.
+    pub fn kind(&self, paths: &[PathBuf]) -> Kind {
+        let all = |f: fn(&std::path::Path) -> bool| !paths.is_empty() && paths.iter().all(|p| f(p));
         match self.input_format {
-            InputFormat::Files => false,
-            InputFormat::Jsonl => true,
-            InputFormat::Auto => {
-                !paths.is_empty() && paths.iter().all(|p| crate::dataset::is_jsonl(p))
-            }
+            InputFormat::Files => Kind::Files,
+            InputFormat::Jsonl => Kind::Jsonl,
+            InputFormat::Parquet => Kind::Parquet,
+            InputFormat::Auto if all(crate::dataset::is_jsonl) => Kind::Jsonl,
+            InputFormat::Auto if all(crate::table::is_parquet) => Kind::Parquet,
+            InputFormat::Auto => Kind::Files,
+        }
+    }
+
+    pub fn table_reader(&self) -> neardup::corpus::ParquetFiles {
+        let r = neardup::corpus::ParquetFiles::new()
+            .text_column(&self.text_field)
+            .texts_on_disk(self.texts_dir(true));
+        match &self.id_field {
+            Some(id) => r.id_column(id),
+            None => r,
         }
     }
 

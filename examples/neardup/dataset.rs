@@ -11,6 +11,7 @@
 use neardup::Report;
 use neardup::corpus::{Compression, DocId, extension, open};
 use neardup::plan::{Action, DedupPlan};
+use std::collections::HashMap;
 use std::fs::{self, File};
 use std::io::{self, BufRead, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -63,7 +64,7 @@ pub fn check_out(out: &Path) -> Result<(), String> {
     Ok(())
 }
 
-fn parent_of(out: &Path) -> PathBuf {
+pub fn parent_of(out: &Path) -> PathBuf {
     match out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -74,7 +75,7 @@ fn parent_of(out: &Path) -> PathBuf {
 /// once complete and on disk; on failure no `out` and no temporary file are left.
 pub fn write_atomically(
     out: &Path,
-    contents: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+    contents: impl FnOnce(&mut (dyn Write + Send)) -> io::Result<()>,
 ) -> Result<(), String> {
     let tmp = parent_of(out).join(format!(".neardup-{}.partial", std::process::id()));
     let result = (|| {
@@ -113,6 +114,7 @@ pub fn write_records(
         .collect();
     let text_path: Vec<String> = options.text_field.split('.').map(str::to_owned).collect();
     let mut written = Written::default();
+    let annotations = Annotations::new(report, plan);
     write_atomically(out, |w| {
         let mut w = compressed(w, extension(out))?;
         let mut reader = open(input)?;
@@ -155,7 +157,7 @@ pub fn write_records(
                         written.cut += 1;
                     }
                     if options.annotate {
-                        annotate(&mut value, report, plan, doc);
+                        annotate(&mut value, annotations.of(doc));
                     }
                     serde_json::to_writer(&mut *w, &value)?;
                     w.write_all(if raw.ends_with(b"\r\n") {
@@ -195,31 +197,66 @@ pub fn write_ids(out: &Path, report: &Report<'_>, plan: &DedupPlan) -> Result<us
     Ok(n)
 }
 
-/// Adds what was found of one record: its cluster, the record it is a copy of and their
-/// Jaccard (null when kept), and the byte spans in its text of passages it repeats.
-fn annotate(value: &mut serde_json::Value, report: &Report<'_>, plan: &DedupPlan, doc: DocId) {
-    let corpus = report.corpus();
-    let entry = plan.entry(doc);
-    let name_of = |id: DocId| {
-        let d = corpus.get(id);
-        d.record()
-            .and_then(|r| r.id.clone())
-            .unwrap_or_else(|| d.name().to_owned())
-    };
-    let (of, jaccard) = match &entry.action {
-        Action::Drop(d) => (Some(name_of(d.kept)), Some(d.jaccard)),
-        _ => (None, None),
-    };
-    let spans: Vec<[usize; 2]> = report
-        .repeats()
-        .filter(|r| r.doc == doc)
-        .flat_map(|r| r.passages().iter().map(|p| [p.again.start, p.again.end]))
-        .collect();
+/// What was found of one record: its cluster, the record it is a copy of and their
+/// Jaccard (none when kept), and the byte spans in its text of passages it repeats.
+pub struct Annotation {
+    pub cluster: Option<usize>,
+    pub of: Option<String>,
+    pub jaccard: Option<f64>,
+    pub spans: Vec<[usize; 2]>,
+}
+
+/// The annotations of a report's documents.
+pub struct Annotations<'r> {
+    report: &'r Report<'r>,
+    plan: &'r DedupPlan,
+    /// The repeated spans of each document that has some.
+    spans: HashMap<DocId, Vec<[usize; 2]>>,
+}
+
+impl<'r> Annotations<'r> {
+    pub fn new(report: &'r Report<'r>, plan: &'r DedupPlan) -> Annotations<'r> {
+        let mut spans: HashMap<DocId, Vec<[usize; 2]>> = HashMap::new();
+        for r in report.repeats() {
+            let s = spans.entry(r.doc).or_default();
+            s.extend(r.passages().iter().map(|p| [p.again.start, p.again.end]));
+        }
+        Annotations {
+            report,
+            plan,
+            spans,
+        }
+    }
+
+    pub fn of(&self, doc: DocId) -> Annotation {
+        let corpus = self.report.corpus();
+        let entry = self.plan.entry(doc);
+        let name_of = |id: DocId| {
+            let d = corpus.get(id);
+            d.record()
+                .and_then(|r| r.id.clone())
+                .unwrap_or_else(|| d.name().to_owned())
+        };
+        let (of, jaccard) = match &entry.action {
+            Action::Drop(d) => (Some(name_of(d.kept)), Some(d.jaccard)),
+            _ => (None, None),
+        };
+        Annotation {
+            cluster: entry.cluster,
+            of,
+            jaccard,
+            spans: self.spans.get(&doc).cloned().unwrap_or_default(),
+        }
+    }
+}
+
+/// Adds the annotation of one record to it.
+fn annotate(value: &mut serde_json::Value, a: Annotation) {
     if let serde_json::Value::Object(map) = value {
-        map.insert("dup_cluster".into(), entry.cluster.into());
-        map.insert("dup_of".into(), of.into());
-        map.insert("dup_jaccard".into(), jaccard.into());
-        map.insert("repeated_spans".into(), serde_json::json!(spans));
+        map.insert("dup_cluster".into(), a.cluster.into());
+        map.insert("dup_of".into(), a.of.into());
+        map.insert("dup_jaccard".into(), a.jaccard.into());
+        map.insert("repeated_spans".into(), serde_json::json!(a.spans));
     }
 }
 

@@ -20,9 +20,10 @@ mod dedup;
 mod html;
 mod human;
 mod progress;
+mod table;
 
 use clap::Parser;
-use cli::{Cli, Command, CompareArgs, DedupArgs, Format, RunArgs, ScanArgs};
+use cli::{Cli, Command, CompareArgs, DedupArgs, Format, Kind, RunArgs, ScanArgs};
 use neardup::corpus::{Corpus, Loader, SkipReason, Status};
 use neardup::plan::Policy;
 use neardup::progress::Progress;
@@ -67,6 +68,7 @@ fn threads(run: &RunArgs) -> Result<(), String> {
 enum Source {
     Files(Loader),
     Records(neardup::corpus::JsonLines),
+    Table(neardup::corpus::ParquetFiles),
 }
 
 /// Loads the inputs and runs the detector, with a progress bar on a terminal.
@@ -82,6 +84,7 @@ fn analyse<'c>(
     let loaded = match source {
         Source::Files(loader) => loader.load_with_progress(paths, &progress),
         Source::Records(reader) => reader.load_all(paths),
+        Source::Table(reader) => reader.load_all(paths),
     }
     .map_err(|e| e.to_string())?;
     let corpus = corpus.insert(loaded);
@@ -99,9 +102,10 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
     } else {
         args.paths.clone()
     };
-    let source = match args.dataset.records(&paths) {
-        true => Source::Records(args.dataset.reader()),
-        false => Source::Files(
+    let source = match args.dataset.kind(&paths) {
+        Kind::Jsonl => Source::Records(args.dataset.reader()),
+        Kind::Parquet => Source::Table(args.dataset.table_reader()),
+        Kind::Files => Source::Files(
             args.walk
                 .loader()
                 .texts_on_disk(args.dataset.texts_dir(false)),
@@ -134,8 +138,9 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
 fn dedup(args: DedupArgs) -> Result<ExitCode, String> {
     threads(&args.run)?;
     let detector = args.detect.detector()?;
-    if args.dataset.records(std::slice::from_ref(&args.input)) {
-        return dedup_records(&args, &detector);
+    let kind = args.dataset.kind(std::slice::from_ref(&args.input));
+    if kind != Kind::Files {
+        return dedup_records(&args, &detector, kind);
     }
     if args.annotate || args.ids_out.is_some() {
         return Err("--annotate and --ids-out are for JSON Lines datasets".into());
@@ -184,14 +189,17 @@ fn dedup(args: DedupArgs) -> Result<ExitCode, String> {
 
 /// `dedup` of a JSON Lines file: the same records in the same format, minus the dropped
 /// ones (or all of them, annotated), and optionally the dropped ids.
-fn dedup_records(args: &DedupArgs, detector: &Detector) -> Result<ExitCode, String> {
+fn dedup_records(args: &DedupArgs, detector: &Detector, kind: Kind) -> Result<ExitCode, String> {
     dataset::check_out(&args.out)?;
     if let Some(ids) = &args.ids_out {
         dataset::check_out(ids)?;
     }
     let mut corpus = None;
     let inputs = std::slice::from_ref(&args.input);
-    let source = Source::Records(args.dataset.reader());
+    let source = match kind {
+        Kind::Parquet => Source::Table(args.dataset.table_reader()),
+        _ => Source::Records(args.dataset.reader()),
+    };
     let report = analyse(&source, inputs, detector, args.run.quiet, &mut corpus)?;
     let policy = Policy::new()
         .keep(args.keep.policy())
@@ -201,7 +209,10 @@ fn dedup_records(args: &DedupArgs, detector: &Detector) -> Result<ExitCode, Stri
         text_field: &args.dataset.text_field,
         annotate: args.annotate,
     };
-    let written = dataset::write_records(&args.input, &args.out, &report, &plan, &options)?;
+    let written = match kind {
+        Kind::Parquet => table::write_rows(&args.input, &args.out, &report, &plan, &options)?,
+        _ => dataset::write_records(&args.input, &args.out, &report, &plan, &options)?,
+    };
     let ids = match &args.ids_out {
         Some(path) => Some(dataset::write_ids(path, &report, &plan)?),
         None => None,

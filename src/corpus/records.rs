@@ -13,23 +13,11 @@
 //!
 //! Cost: one pass over each file; the corpus holds every text.
 
-use super::{Corpus, MAX_DOCUMENT_BYTES, SkipReason};
+use super::{Corpus, MAX_DOCUMENT_BYTES, Record, SkipReason};
 use crate::error::Error;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-
-/// Where a document of a dataset came from.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
-pub struct Record {
-    /// The file, as given (`-` for standard input).
-    pub file: Arc<Path>,
-    /// The line, from 1.
-    pub line: u64,
-    /// The id field's value (a string, or a number written as JSON), when there is one.
-    pub id: Option<String>,
-}
 
 /// How [`JsonLines::load`] reads records.
 ///
