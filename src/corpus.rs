@@ -131,9 +131,9 @@ pub enum Status {
 /// One input document.
 #[derive(Clone, Debug)]
 pub struct Document {
-    name: String,
+    name: Box<str>,
     /// The exact relative path, for a document loaded from a folder.
-    path: Option<PathBuf>,
+    path: Option<Box<Path>>,
     /// Where a dataset record came from.
     record: Option<Record>,
     text: Text,
@@ -334,7 +334,7 @@ impl Corpus {
             },
         };
         self.push(Document {
-            name: name.into(),
+            name: name.into().into_boxed_str(),
             path: None,
             record: None,
             text,
@@ -363,7 +363,7 @@ impl Corpus {
     /// Records an input that could not be compared, with its size when known (0 if not).
     pub fn add_skipped(&mut self, name: impl Into<String>, len: u64, reason: SkipReason) -> DocId {
         self.push(Document {
-            name: name.into(),
+            name: name.into().into_boxed_str(),
             path: None,
             record: None,
             text: Text::Memory(Box::default()),
@@ -377,7 +377,7 @@ impl Corpus {
     /// [`Document::path`]).
     #[cfg_attr(not(feature = "walk"), allow(dead_code))]
     fn set_path(&mut self, id: DocId, path: PathBuf) {
-        self.docs[id.index()].path = Some(path);
+        self.docs[id.index()].path = Some(path.into_boxed_path());
     }
 
     /// Records where the document `id` came from.

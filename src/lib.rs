@@ -98,6 +98,13 @@ figures.
   `Deserialize` for [`Signature`].
 * `walk`: [`corpus::Loader`] and [`Corpus::from_dir`], folders walked with the `ignore`
   crate (ripgrep's walker) with glob, depth, hidden-file and ignore-file rules.
+* `jsonl`: `corpus::JsonLines`, datasets of JSON Lines records (plain, `.gz`, `.zst`, or
+  standard input) with a text field and an optional id field.
+* `parquet`: `corpus::ParquetFiles`, datasets of Parquet files with a text column and an
+  optional id column.
+
+Texts can be kept in memory ([`Corpus::new`]) or in a temporary file read back when a
+stage needs them ([`Corpus::on_disk`]), for datasets larger than memory.
 */
 
 #![deny(missing_docs)]

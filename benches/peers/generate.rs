@@ -3,7 +3,7 @@
 //! ```text
 //! cargo run --release --example peers-generate -- OUT_DIR [--docs N] [--words W]
 //!     [--dup-rate R] [--max-edit E] [--repeat-rate P] [--seed S] [--markov POOL]
-//!     [--jsonl]
+//!     [--jsonl] [--parquet]
 //! ```
 //!
 //! With `--markov POOL` the original documents are order-2 Markov text walked over the
@@ -23,7 +23,8 @@
 //!
 //! With `--jsonl` the documents are records `{"id": "NNNNNNN", "text": ...}`, one a line,
 //! in `OUT_DIR/records.jsonl.zst` (the dataset benchmark of `benches/dataset.sh`), and
-//! `manifest.txt` lists their ids.
+//! `manifest.txt` lists their ids. With `--parquet` too, the same records (columns `id`
+//! and `text`, zstd) in `OUT_DIR/records.parquet`.
 
 #[path = "../../tests/common/mod.rs"]
 mod common;
@@ -45,6 +46,7 @@ struct Options {
     markov: Option<PathBuf>,
     backoff: f64,
     jsonl: bool,
+    parquet: bool,
 }
 
 fn parse() -> Result<Options, String> {
@@ -60,6 +62,7 @@ fn parse() -> Result<Options, String> {
         markov: None,
         backoff: 0.0,
         jsonl: false,
+        parquet: false,
     };
     let mut out = None;
     while let Some(a) = args.next() {
@@ -81,6 +84,7 @@ fn parse() -> Result<Options, String> {
             "--markov" => o.markov = Some(PathBuf::from(value()?)),
             "--backoff" => o.backoff = value()?.parse().map_err(|e| format!("--backoff: {e}"))?,
             "--jsonl" => o.jsonl = true,
+            "--parquet" => o.parquet = true,
             "--seed" => o.seed = value()?.parse().map_err(|e| format!("--seed: {e}"))?,
             s if s.starts_with('-') => return Err(format!("unknown option {s}")),
             s => out = Some(PathBuf::from(s)),
@@ -141,6 +145,11 @@ fn generate(o: &Options) -> std::io::Result<()> {
     } else {
         None
     };
+    let mut table = if o.jsonl && o.parquet {
+        Some(Table::create(&o.out.join("records.parquet"))?)
+    } else {
+        None
+    };
     let mut manifest = BufWriter::new(std::fs::File::create(o.out.join("manifest.txt"))?);
     let mut truth = BufWriter::new(std::fs::File::create(o.out.join("truth.tsv"))?);
     // Recent originals that may still be copied, each copied at most once so that the
@@ -180,6 +189,9 @@ fn generate(o: &Options) -> std::io::Result<()> {
         if let Some(w) = &mut records {
             let record = serde_json::json!({"id": format!("{i:07}"), "text": doc});
             writeln!(w, "{record}")?;
+            if let Some(t) = &mut table {
+                t.push(format!("{i:07}"), doc)?;
+            }
             writeln!(manifest, "{i:07}")?;
             continue;
         }
@@ -194,6 +206,9 @@ fn generate(o: &Options) -> std::io::Result<()> {
     if let Some(w) = records {
         w.finish()?.flush()?;
     }
+    if let Some(t) = table {
+        t.finish()?;
+    }
     manifest.flush()?;
     truth.flush()?;
     eprintln!(
@@ -203,4 +218,69 @@ fn generate(o: &Options) -> std::io::Result<()> {
         o.out.display()
     );
     Ok(())
+}
+
+/// Rows to a Parquet row group: about 100 MB of text, as dataset shards have.
+const ROW_GROUP: usize = 50_000;
+
+/// Records written to a Parquet file, 10,000 rows to a batch.
+struct Table {
+    writer: parquet::arrow::ArrowWriter<std::fs::File>,
+    rows: Vec<(String, String)>,
+}
+
+impl Table {
+    fn schema() -> std::sync::Arc<arrow_schema::Schema> {
+        use arrow_schema::{DataType, Field, Schema};
+        std::sync::Arc::new(Schema::new(vec![
+            Field::new("id", DataType::Utf8, false),
+            Field::new("text", DataType::Utf8, false),
+        ]))
+    }
+
+    fn create(path: &std::path::Path) -> std::io::Result<Table> {
+        use parquet::basic::{Compression, ZstdLevel};
+        let props = parquet::file::properties::WriterProperties::builder()
+            .set_compression(Compression::ZSTD(ZstdLevel::default()))
+            .set_max_row_group_size(ROW_GROUP)
+            .build();
+        let file = std::fs::File::create(path)?;
+        let writer = parquet::arrow::ArrowWriter::try_new(file, Table::schema(), Some(props))
+            .map_err(std::io::Error::other)?;
+        Ok(Table {
+            writer,
+            rows: Vec::new(),
+        })
+    }
+
+    fn push(&mut self, id: String, text: String) -> std::io::Result<()> {
+        self.rows.push((id, text));
+        if self.rows.len() == 10_000 {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        use arrow_array::{ArrayRef, RecordBatch, StringArray};
+        let ids = StringArray::from_iter_values(self.rows.iter().map(|r| r.0.as_str()));
+        let texts = StringArray::from_iter_values(self.rows.iter().map(|r| r.1.as_str()));
+        let columns = vec![
+            std::sync::Arc::new(ids) as ArrayRef,
+            std::sync::Arc::new(texts) as ArrayRef,
+        ];
+        let batch =
+            RecordBatch::try_new(Table::schema(), columns).map_err(std::io::Error::other)?;
+        self.writer.write(&batch).map_err(std::io::Error::other)?;
+        self.rows.clear();
+        Ok(())
+    }
+
+    fn finish(mut self) -> std::io::Result<()> {
+        if !self.rows.is_empty() {
+            self.flush()?;
+        }
+        self.writer.close().map_err(std::io::Error::other)?;
+        Ok(())
+    }
 }

@@ -222,7 +222,7 @@ fn dedup_records(args: &DedupArgs, detector: &Detector, kind: Kind) -> Result<Ex
         false => writeln!(
             out,
             "wrote {}: {} records kept ({} with passages cut), {} without text copied as \
-             they are, {} {}, {} other lines copied{}",
+             they are, {} {}{}{}",
             args.out.display(),
             written.kept,
             written.cut,
@@ -233,7 +233,10 @@ fn dedup_records(args: &DedupArgs, detector: &Detector, kind: Kind) -> Result<Ex
             } else {
                 "dropped as copies"
             },
-            written.other_lines,
+            match kind {
+                Kind::Parquet => String::new(),
+                _ => format!(", {} other lines copied", written.other_lines),
+            },
             ids.map_or(String::new(), |n| format!(
                 "; {n} ids of copies in the --ids-out file"
             ))

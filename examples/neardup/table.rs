@@ -25,6 +25,9 @@ use std::io;
 use std::path::Path;
 use std::sync::Arc;
 
+/// Rows to a row group of the output.
+const ROW_GROUP: usize = 32_768;
+
 /// Whether `path` names a Parquet file (`.parquet`, `.pq`).
 pub fn is_parquet(path: &Path) -> bool {
     let name = path.file_name().map(|n| n.to_string_lossy().to_lowercase());
@@ -80,7 +83,8 @@ pub fn write_rows(
             Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()))
         }
     };
-    let mut props = WriterProperties::builder();
+    // Row groups of a bounded size: the writer holds one in memory until it is full.
+    let mut props = WriterProperties::builder().set_max_row_group_size(ROW_GROUP);
     if let Some(c) = compression {
         props = props.set_compression(c);
     }

@@ -657,6 +657,7 @@ impl Detector {
         progress.start(Stage::Indexing, 0);
         // Spread in place to one entry per document (a distinct text's entry k moves to
         // its document i >= k, from the last), then copies take their first copy's.
+        signed.reserve_exact(n - signed.len());
         signed.resize_with(n, Signed::default);
         for (k, &i) in distinct.iter().enumerate().rev() {
             signed.swap(k, i);

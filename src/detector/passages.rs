@@ -31,13 +31,12 @@ pub(crate) fn token_hashes(bytes: &[u8]) -> Arc<[u64]> {
 /// What a document keeps for passage search.
 #[derive(Clone, Default)]
 pub(crate) struct Reusable {
-    /// Its tokens, while it may be in a candidate pair.
-    tokens: Option<Kept>,
+    /// Its tokens, while it may be in a candidate pair (boxed: most documents keep
+    /// none, and a million of them keep this struct).
+    tokens: Option<Box<Kept>>,
     pub(crate) fingerprints: Fingerprints,
     /// The low byte of every MinHash slot.
     pub(crate) sketch: Box<[u8]>,
-    /// Its shingle set, made the first time a pair of it is checked exactly.
-    shingles: OnceLock<ShingleSet>,
 }
 
 /// A document's tokens as stage 1 keeps them (shared by identical copies).
@@ -47,6 +46,8 @@ struct Kept {
     /// Token spans, as u32 offsets (a document is at most u32::MAX bytes), made on first
     /// use.
     spans: OnceLock<Box<[(u32, u32)]>>,
+    /// Its shingle set, made the first time a pair of it is checked exactly.
+    shingles: OnceLock<ShingleSet>,
 }
 
 impl Reusable {
@@ -57,16 +58,16 @@ impl Reusable {
             tokens: None,
             fingerprints,
             sketch,
-            shingles: OnceLock::new(),
         }
     }
 
     /// Keeps the document's token hashes (shared with its identical copies).
     pub(crate) fn keep(&mut self, hashes: Arc<[u64]>) {
-        self.tokens = Some(Kept {
+        self.tokens = Some(Box::new(Kept {
             hashes,
             spans: OnceLock::new(),
-        });
+            shingles: OnceLock::new(),
+        }));
     }
 
     /// Whether the token hashes are kept.
@@ -82,9 +83,9 @@ impl Reusable {
             let tokens = self.tokens(bytes);
             ShingleSet::from_hashes(crate::shingle::shingles(&tokens.hashes, k).collect())
         };
-        match self.is_kept() {
-            true => Cow::Borrowed(self.shingles.get_or_init(make)),
-            false => Cow::Owned(make()),
+        match &self.tokens {
+            Some(kept) => Cow::Borrowed(kept.shingles.get_or_init(make)),
+            None => Cow::Owned(make()),
         }
     }
 
