@@ -140,7 +140,8 @@ pub struct Document {
     /// The xxh3 hash of its bytes (0 for a skipped document).
     hash: u64,
     len: u64,
-    status: Status,
+    /// Why it was skipped; `None` when it is compared (boxed: most documents are).
+    skipped: Option<Box<Status>>,
 }
 
 /// Where a document's text is.
@@ -154,7 +155,11 @@ enum Text {
 impl Document {
     /// The name it was added under (a path relative to the folder, for [`Corpus::from_dir`]).
     pub fn name(&self) -> &str {
-        &self.name
+        // A record named by its id keeps the name once, as the id.
+        match (&*self.name, &self.record) {
+            ("", Some(Record { id: Some(id), .. })) => id,
+            (name, _) => name,
+        }
     }
 
     /// The exact path relative to the folder it was loaded from (its bytes as the file
@@ -195,12 +200,14 @@ impl Document {
 
     /// Whether it is compared.
     pub fn status(&self) -> &Status {
-        &self.status
+        /// The status of every compared document.
+        static OK: Status = Status::Ok;
+        self.skipped.as_deref().unwrap_or(&OK)
     }
 
     /// True when it is compared.
     pub fn is_ok(&self) -> bool {
-        self.status == Status::Ok
+        self.skipped.is_none()
     }
 }
 
@@ -311,25 +318,21 @@ impl Corpus {
         } else {
             None
         };
-        let (text, hash, status) = match (skip, &self.spill) {
-            (Some(reason), _) => (Text::Memory(Box::default()), 0, Status::Skipped(reason)),
+        let (text, hash, skipped) = match (skip, &self.spill) {
+            (Some(reason), _) => (Text::Memory(Box::default()), 0, Some(reason)),
             (None, None) => {
                 let hash = xxhash_rust::xxh3::xxh3_64(&bytes);
-                (Text::Memory(bytes.into()), hash, Status::Ok)
+                (Text::Memory(bytes.into()), hash, None)
             }
             (None, Some(spill)) => match spill.append(&bytes) {
-                Ok(at) => (
-                    Text::Disk(at),
-                    xxhash_rust::xxh3::xxh3_64(&bytes),
-                    Status::Ok,
-                ),
+                Ok(at) => (Text::Disk(at), xxhash_rust::xxh3::xxh3_64(&bytes), None),
                 Err(lost) => {
                     let why = format!("writing to {}: {}", spill.path().display(), lost.why);
                     if let Some(from) = lost.from {
                         self.lose_texts_from(from, &why);
                     }
                     let reason = SkipReason::Unreadable(why);
-                    (Text::Memory(Box::default()), 0, Status::Skipped(reason))
+                    (Text::Memory(Box::default()), 0, Some(reason))
                 }
             },
         };
@@ -340,7 +343,7 @@ impl Corpus {
             text,
             hash,
             len,
-            status,
+            skipped: skipped.map(|r| Box::new(Status::Skipped(r))),
         })
     }
 
@@ -352,7 +355,9 @@ impl Corpus {
                 Text::Disk(at) if at >= from => {
                     doc.text = Text::Memory(Box::default());
                     doc.hash = 0;
-                    doc.status = Status::Skipped(SkipReason::Unreadable(why.to_owned()));
+                    doc.skipped = Some(Box::new(Status::Skipped(SkipReason::Unreadable(
+                        why.to_owned(),
+                    ))));
                 }
                 Text::Disk(_) => break,
                 Text::Memory(_) => {}
@@ -369,7 +374,7 @@ impl Corpus {
             text: Text::Memory(Box::default()),
             hash: 0,
             len,
-            status: Status::Skipped(reason),
+            skipped: Some(Box::new(Status::Skipped(reason))),
         })
     }
 
@@ -383,7 +388,11 @@ impl Corpus {
     /// Records where the document `id` came from.
     #[cfg_attr(not(any(feature = "jsonl", feature = "parquet")), allow(dead_code))]
     fn set_record(&mut self, id: DocId, record: Record) {
-        self.docs[id.index()].record = Some(record);
+        let doc = &mut self.docs[id.index()];
+        if record.id.as_deref() == Some(&*doc.name) {
+            doc.name = Box::default();
+        }
+        doc.record = Some(record);
     }
 
     fn push(&mut self, doc: Document) -> DocId {

@@ -734,22 +734,25 @@ impl Detector {
                     passages: s.repeats,
                 });
             }
-            kept.push(s.reuse);
+            // Without passage search nothing is kept for the checks (no sketch, no tokens).
+            if self.settings.passage_reuse {
+                kept.push(s.reuse);
+            }
             band_keys.push(s.band_keys);
         }
         let near = self.pairs_sharing_a_key(&band_keys);
         drop(band_keys);
 
         // Tokens are kept for the documents in some candidate pair; the others free them.
-        let mut wanted = vec![false; kept.len()];
+        let mut wanted = vec![false; n];
         for &(a, b) in &near {
             wanted[a as usize] = true;
             wanted[b as usize] = true;
         }
         for (i, w) in wanted.iter_mut().enumerate() {
             *w |= index.shares_any(i as u32);
-            if !*w {
-                kept[i].release();
+            if let (false, Some(k)) = (*w, kept.get_mut(i)) {
+                k.release();
             }
         }
         if self.settings.passage_reuse && keep {
@@ -1033,7 +1036,9 @@ impl Detector {
         let (ia, ib) = (DocId::from_index(a as usize), DocId::from_index(b as usize));
         let (da, db) = (corpus.text(ia), corpus.text(ib));
         let (da, db) = (&*da, &*db);
-        let (ra, rb) = (&kept[a as usize], &kept[b as usize]);
+        let none = Reusable::default();
+        let reusable = |d: u32| kept.get(d as usize).unwrap_or(&none);
+        let (ra, rb) = (reusable(a), reusable(b));
         let threshold = self.settings.threshold;
         let estimate = estimated_jaccard(&ra.sketch, &rb.sketch);
         let mut exact = None;
