@@ -499,3 +499,61 @@ fn bad_parquet_files_are_named_with_their_columns() {
     assert!(stdout.contains("\"identical_documents\":60"), "{stdout}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_dataset_and_its_folder_form_give_the_same_pairs() {
+    let dir = scratch("folder-form");
+    let data = dataset();
+    let input = dir.join("in.jsonl");
+    std::fs::write(&input, &data).unwrap();
+    let folder = dir.join("docs");
+    std::fs::create_dir(&folder).unwrap();
+    for l in lines(&data) {
+        let v: serde_json::Value = serde_json::from_slice(l).unwrap();
+        let name = format!("{}.txt", v["id"].as_str().unwrap());
+        std::fs::write(folder.join(name), v["text"].as_str().unwrap()).unwrap();
+    }
+    // Every pair and reuse line as (type, a, b, jaccard, passages' spans), names
+    // without ".txt", each pair oriented by name (the folder's order is by file name).
+    let pairs = |args: &[&str]| {
+        let r = run(args);
+        assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+        let mut out: Vec<(String, String, String, String, Vec<String>)> = Vec::new();
+        for l in String::from_utf8(r.stdout).unwrap().lines() {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            let kind = v["type"].as_str().unwrap().to_owned();
+            if kind != "pair" && kind != "reuse" {
+                continue;
+            }
+            let name = |k: &str| v[k].as_str().unwrap().trim_end_matches(".txt").to_owned();
+            let (a, b) = (name("a"), name("b"));
+            let swap = a > b;
+            let mut spans: Vec<String> = v["passages"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| match swap {
+                    true => format!("{}{}", p["b"], p["a"]),
+                    false => format!("{}{}", p["a"], p["b"]),
+                })
+                .collect();
+            spans.sort();
+            let (a, b) = if swap { (b, a) } else { (a, b) };
+            out.push((kind, a, b, v["jaccard"].to_string(), spans));
+        }
+        out.sort();
+        out
+    };
+    let from_records = pairs(&[
+        "scan",
+        "--format",
+        "json",
+        "--id-field",
+        "id",
+        input.to_str().unwrap(),
+    ]);
+    let from_files = pairs(&["scan", "--format", "json", folder.to_str().unwrap()]);
+    assert_eq!(from_records.len(), 30);
+    assert_eq!(from_records, from_files);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
