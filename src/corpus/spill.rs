@@ -10,7 +10,7 @@
 //! system's page cache, not the process, holds what it has room for.
 
 use std::fs::{File, OpenOptions};
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
@@ -87,7 +87,7 @@ impl Spill {
         let at = p.start + p.bytes.len() as u64;
         p.bytes.extend_from_slice(bytes);
         if p.bytes.len() >= BLOCK {
-            if let Err(e) = (&self.file).write_all(&p.bytes) {
+            if let Err(e) = write_all_at(&self.file, &p.bytes, p.start) {
                 let why = e.to_string();
                 p.failed = Some(why.clone());
                 p.bytes = Vec::new();
@@ -137,6 +137,30 @@ impl Drop for Spill {
     }
 }
 
+// Positioned reads and writes: no shared cursor (Windows' seek_read moves it, so writes
+// are positioned too).
+#[cfg(unix)]
+fn write_all_at(file: &File, buf: &[u8], at: u64) -> io::Result<()> {
+    std::os::unix::fs::FileExt::write_all_at(file, buf, at)
+}
+
+#[cfg(windows)]
+fn write_all_at(file: &File, mut buf: &[u8], mut at: u64) -> io::Result<()> {
+    use std::os::windows::fs::FileExt;
+    while !buf.is_empty() {
+        match file.seek_write(buf, at) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => {
+                buf = &buf[n..];
+                at += n as u64;
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
 #[cfg(unix)]
 fn read_exact_at(file: &File, buf: &mut [u8], at: u64) -> io::Result<()> {
     std::os::unix::fs::FileExt::read_exact_at(file, buf, at)
@@ -157,6 +181,17 @@ fn read_exact_at(file: &File, mut buf: &mut [u8], mut at: u64) -> io::Result<()>
         }
     }
     Ok(())
+}
+
+// Elsewhere no positioned I/O: texts on disk are not supported.
+#[cfg(not(any(unix, windows)))]
+fn write_all_at(_: &File, _: &[u8], _: u64) -> io::Result<()> {
+    Err(io::ErrorKind::Unsupported.into())
+}
+
+#[cfg(not(any(unix, windows)))]
+fn read_exact_at(_: &File, _: &mut [u8], _: u64) -> io::Result<()> {
+    Err(io::ErrorKind::Unsupported.into())
 }
 
 #[cfg(test)]
