@@ -513,8 +513,8 @@ pub const SMALL_GROUP: usize = 10;
 /// share a passage; every later copy is aligned with the first copy, and the passage
 /// groups of the report join them.
 ///
-/// Built by bucketing the fingerprints by their top 8 bits, a quarter of them at a time,
-/// and sorting the buckets in parallel (8 bytes a fingerprint of the quarter while it is
+/// Built by bucketing the fingerprints by their top 8 bits, a sixteenth of them at a time,
+/// and sorting the buckets in parallel (8 bytes a fingerprint of the sixteenth while it is
 /// built). Two fingerprints that agree in
 /// their high bits (all but the low `doc_bits`) count as one: that costs a needless
 /// check, never a missed one. Holds 12 bytes per holder of a shared fingerprint.
@@ -757,13 +757,14 @@ const BUCKETS: usize = 256;
 /// group (with their positions, looked up in their documents) are kept only when
 /// `holders` is set (the boilerplate always). Buckets come out in hash order.
 fn group(by_doc: &[Fingerprints], doc_bits: u32, max_docs: usize, holders: bool) -> Vec<Pass> {
-    // In four passes over the hash space (top 2 bits), so that a quarter of the rows is
-    // held at a time; in each, blocks of documents are bucketed in parallel (next 6
+    // In sixteen passes over the hash space (top 4 bits), so that a sixteenth of the
+    // rows is held at a time (a million documents hold about 90 million); in each, blocks of documents are bucketed in parallel (next 6
     // bits), then each bucket is put together and sorted (the sorted rows do not depend
     // on the order they came in). Each document's hashes are sorted, so its slice of a
     // pass is found by binary search.
     const BLOCK: usize = 4096;
-    const PASSES: u64 = 4;
+    const PASS_BITS: u32 = 4;
+    const PASSES: u64 = 1 << PASS_BITS;
     const PER_PASS: usize = BUCKETS / PASSES as usize;
     let bucket = |x: u64| ((x >> 56) as usize) % PER_PASS;
     let starts: Vec<usize> = (0..by_doc.len()).step_by(BLOCK).collect();
@@ -774,8 +775,8 @@ fn group(by_doc: &[Fingerprints], doc_bits: u32, max_docs: usize, holders: bool)
             let mut buckets: Vec<Vec<u64>> = vec![Vec::new(); PER_PASS];
             for (doc, f) in by_doc[start..end].iter().enumerate() {
                 let h = f.hashes();
-                let lo = h.partition_point(|&x| x >> 62 < pass);
-                let hi = h.partition_point(|&x| x >> 62 <= pass);
+                let lo = h.partition_point(|&x| x >> (64 - PASS_BITS) < pass);
+                let hi = h.partition_point(|&x| x >> (64 - PASS_BITS) <= pass);
                 for &x in &h[lo..hi] {
                     buckets[bucket(x)].push(row(x, (start + doc) as u32, doc_bits));
                 }
