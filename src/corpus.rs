@@ -14,7 +14,8 @@
 //!
 //! Texts live in memory ([`Corpus::new`]) or in a temporary file ([`Corpus::on_disk`]),
 //! appended as documents are added and read back by offset when a stage needs one: a
-//! corpus on disk holds about 100 bytes per document in memory, not its texts.
+//! corpus on disk holds about 150 bytes per document in memory (its name and place), not
+//! its texts.
 
 #[cfg(feature = "parquet")]
 mod parquet_files;
@@ -264,6 +265,19 @@ impl Corpus {
         match &self.spill {
             None => Ok(Corpus::new()),
             Some(spill) => Corpus::on_disk(spill.dir()),
+        }
+    }
+
+    /// An error once texts could not be written to disk (a full disk): the loaders stop
+    /// there rather than turn every later document into a skipped one.
+    pub(crate) fn texts_written(&self) -> Result<(), Error> {
+        match self.spill.as_ref().and_then(|s| s.failure()) {
+            None => Ok(()),
+            Some(why) => {
+                let spill = self.spill.as_ref().expect("failed, so there is one");
+                let why = format!("writing texts to the temporary file: {why}");
+                Err(Error::io(spill.path(), std::io::Error::other(why)))
+            }
         }
     }
 

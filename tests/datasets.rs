@@ -153,6 +153,7 @@ fn each_format_round_trips_minus_the_drops() {
         std::fs::read(&again).unwrap(),
         std::fs::read(dir.join("out.jsonl")).unwrap()
     );
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
@@ -190,6 +191,7 @@ fn annotate_keeps_every_record_and_says_what_it_is() {
         }
         assert!(rec["repeated_spans"].is_array());
     }
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
@@ -230,6 +232,7 @@ fn bad_records_are_named_by_file_and_line_and_kept() {
     assert_eq!(r.status.code(), Some(2));
     let written = std::fs::read(&out).unwrap();
     assert!(written.ends_with(b"{not json\n{\"id\":\"x\"}\n{\"text\":42}\n\n"));
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
@@ -251,6 +254,7 @@ fn a_truncated_file_is_read_up_to_the_break() {
     assert_eq!(missing.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("nope.jsonl"));
     assert!(!out.exists());
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
@@ -555,5 +559,120 @@ fn a_dataset_and_its_folder_form_give_the_same_pairs() {
     let from_files = pairs(&["scan", "--format", "json", folder.to_str().unwrap()]);
     assert_eq!(from_records.len(), 30);
     assert_eq!(from_records, from_files);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// What `dedup` of a dataset refuses before it writes anything: each case exits 2 with a
+/// message and leaves no OUT.
+#[test]
+fn dedup_of_a_dataset_refuses_what_would_lose_data() {
+    let dir = scratch("refusals");
+    let jsonl = dir.join("in.jsonl");
+    std::fs::write(&jsonl, dataset()).unwrap();
+    let parquet = dir.join("in.parquet");
+    parquet_dataset(&parquet);
+    let (j, p) = (jsonl.to_str().unwrap(), parquet.to_str().unwrap());
+    let out = |name: &str| dir.join(name).to_str().unwrap().to_owned();
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (vec!["-".into(), out("a.jsonl")], "reads IN twice"),
+        (
+            vec!["--ids-out".into(), out("b.jsonl"), j.into(), out("b.jsonl")],
+            "--ids-out names OUT",
+        ),
+        (vec![j.into(), out("c.parquet")], "another format"),
+        (vec![p.into(), out("d.jsonl.gz")], "another format"),
+        (
+            vec![
+                "--annotate".into(),
+                "--cut-passages".into(),
+                j.into(),
+                out("e.jsonl"),
+            ],
+            "does not go with",
+        ),
+        (
+            vec![
+                "--text-field".into(),
+                "body".into(),
+                p.into(),
+                out("f.parquet"),
+            ],
+            "text column body: not found",
+        ),
+        (
+            vec![
+                "--cut-passages".into(),
+                "--text-field".into(),
+                "meta.lang".into(),
+                p.into(),
+                out("g.parquet"),
+            ],
+            "top-level text column",
+        ),
+    ];
+    for (args, want) in cases {
+        let mut all = vec!["dedup".to_owned()];
+        all.extend(args.iter().cloned());
+        let all: Vec<&str> = all.iter().map(String::as_str).collect();
+        let r = run(&all);
+        let stderr = String::from_utf8_lossy(&r.stderr);
+        assert_eq!(r.status.code(), Some(2), "{all:?}: {stderr}");
+        assert!(stderr.contains(want), "{all:?}: {want} in {stderr}");
+        let last = std::path::Path::new(all[all.len() - 1]);
+        assert!(!last.exists(), "{all:?} wrote {}", last.display());
+    }
+    // A record that already has a field --annotate adds: refused, nothing written.
+    let clash = dir.join("clash.jsonl");
+    std::fs::write(&clash, "{\"text\":\"a b c\",\"dup_of\":\"mine\"}\n").unwrap();
+    let r = run(&[
+        "dedup",
+        "--annotate",
+        clash.to_str().unwrap(),
+        &out("h.jsonl"),
+    ]);
+    assert_eq!(r.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&r.stderr).contains("already has a field dup_of"));
+    assert!(!dir.join("h.jsonl").exists());
+    // A mix of dataset and other inputs is refused rather than guessed.
+    let r = run(&["scan", j, p]);
+    assert_eq!(r.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&r.stderr).contains("--input-format"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn numbers_and_upper_case_names_are_kept_as_they_are() {
+    let dir = scratch("numbers");
+    let t = "one two three four five six seven eight nine ten eleven twelve thirteen";
+    let data = format!(
+        "{{\"id\":12345678901234567890123,\"x\":1.10000000000000000001,\"text\":\"{t}\"}}\n\
+         {{\"id\":7,\"x\":1e2,\"text\":\"{t}\"}}\n"
+    );
+    let input = dir.join("IN.JSONL.GZ");
+    std::fs::write(&input, compress(data.as_bytes(), "gz")).unwrap();
+    let out = dir.join("out.jsonl");
+    let r = run(&[
+        "dedup",
+        "--annotate",
+        "--id-field",
+        "id",
+        input.to_str().unwrap(),
+        out.to_str().unwrap(),
+    ]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let written = std::fs::read_to_string(&out).unwrap();
+    let lines: Vec<&str> = written.lines().collect();
+    assert!(lines[0].starts_with("{\"id\":12345678901234567890123,\"x\":1.10000000000000000001,"));
+    // Numbers keep their digits; serde_json writes an exponent with its sign.
+    assert!(
+        lines[1].starts_with("{\"id\":7,\"x\":1e+2,"),
+        "{}",
+        lines[1]
+    );
+    assert!(
+        lines[1].contains("\"dup_of\":\"12345678901234567890123\""),
+        "{}",
+        lines[1]
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }

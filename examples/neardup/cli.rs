@@ -74,11 +74,11 @@ pub struct DedupArgs {
     /// Print the manifest's lines on stdout instead of a summary line.
     #[arg(long, help_heading = "Output")]
     pub json: bool,
-    /// (JSON Lines) Keep every record and add dup_cluster, dup_of, dup_jaccard and
+    /// (Datasets) Keep every record and add dup_cluster, dup_of, dup_jaccard and
     /// repeated_spans to each, instead of dropping copies.
     #[arg(long, help_heading = "Datasets")]
     pub annotate: bool,
-    /// (JSON Lines) Also write the ids of the records to drop to FILE, one per line.
+    /// (Datasets) Also write the ids of the records to drop to FILE, one per line.
     #[arg(long, value_name = "FILE", help_heading = "Datasets")]
     pub ids_out: Option<PathBuf>,
     #[command(flatten)]
@@ -160,16 +160,33 @@ pub enum TextsArg {
 }
 
 impl DatasetArgs {
-    /// How `paths` are read.
-    pub fn kind(&self, paths: &[PathBuf]) -> Kind {
-        let all = |f: fn(&std::path::Path) -> bool| !paths.is_empty() && paths.iter().all(|p| f(p));
+    /// How `paths` are read: by `--input-format`, or by their names, all alike (a mix
+    /// of JSON Lines, Parquet and other paths is refused rather than guessed).
+    pub fn kind(&self, paths: &[PathBuf]) -> Result<Kind, String> {
+        let of = |p: &PathBuf| {
+            if crate::dataset::is_jsonl(p) {
+                Kind::Jsonl
+            } else if crate::table::is_parquet(p) {
+                Kind::Parquet
+            } else {
+                Kind::Files
+            }
+        };
         match self.input_format {
-            InputFormat::Files => Kind::Files,
-            InputFormat::Jsonl => Kind::Jsonl,
-            InputFormat::Parquet => Kind::Parquet,
-            InputFormat::Auto if all(crate::dataset::is_jsonl) => Kind::Jsonl,
-            InputFormat::Auto if all(crate::table::is_parquet) => Kind::Parquet,
-            InputFormat::Auto => Kind::Files,
+            InputFormat::Files => Ok(Kind::Files),
+            InputFormat::Jsonl => Ok(Kind::Jsonl),
+            InputFormat::Parquet => Ok(Kind::Parquet),
+            InputFormat::Auto => {
+                let kinds: Vec<Kind> = paths.iter().map(of).collect();
+                match kinds.first() {
+                    None => Ok(Kind::Files),
+                    Some(&k) if kinds.iter().all(|&x| x == k) => Ok(k),
+                    Some(_) => Err("the PATHs mix JSON Lines, Parquet and other files: give \
+                                    them in separate runs, or say how to read all of them \
+                                    with --input-format"
+                        .into()),
+                }
+            }
         }
     }
 

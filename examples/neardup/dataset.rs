@@ -61,7 +61,49 @@ pub fn check_out(out: &Path) -> Result<(), String> {
     if !parent.is_dir() {
         return Err(format!("OUT {}: its folder does not exist", out.display()));
     }
-    Ok(())
+    // The output goes to a temporary file beside OUT: make sure one can be made there
+    // before any work.
+    let probe = parent.join(format!(".neardup-{}.probe", std::process::id()));
+    match File::options().write(true).create_new(true).open(&probe) {
+        Ok(_) => {
+            let _ = fs::remove_file(&probe);
+            Ok(())
+        }
+        Err(e) => Err(format!(
+            "OUT {}: cannot write beside it: {e}",
+            out.display()
+        )),
+    }
+}
+
+/// Refuses an OUT whose name says another format than the input's (compression follows
+/// OUT's name for JSON Lines).
+pub fn check_out_name(out: &Path, kind: crate::cli::Kind) -> Result<(), String> {
+    use crate::cli::Kind;
+    let parquet_name = crate::table::is_parquet(out);
+    let wrong = match kind {
+        Kind::Jsonl => parquet_name,
+        Kind::Parquet => !parquet_name && (is_jsonl(out) || extension(out) != Compression::None),
+        Kind::Files => false,
+    };
+    match wrong {
+        true => Err(format!(
+            "OUT {}: its name says another format than IN's (dedup writes the format it reads)",
+            out.display()
+        )),
+        false => Ok(()),
+    }
+}
+
+/// Whether two paths that do not exist yet name the same place.
+pub fn same_place(a: &Path, b: &Path) -> bool {
+    let at = |p: &Path| {
+        (
+            fs::canonicalize(parent_of(p)).ok(),
+            p.file_name().map(|n| n.to_owned()),
+        )
+    };
+    a == b || at(a) == at(b)
 }
 
 pub fn parent_of(out: &Path) -> PathBuf {
@@ -157,7 +199,7 @@ pub fn write_records(
                         written.cut += 1;
                     }
                     if options.annotate {
-                        annotate(&mut value, annotations.of(doc));
+                        annotate(&mut value, annotations.of(doc), line)?;
                     }
                     serde_json::to_writer(&mut *w, &value)?;
                     w.write_all(if raw.ends_with(b"\r\n") {
@@ -250,14 +292,22 @@ impl<'r> Annotations<'r> {
     }
 }
 
-/// Adds the annotation of one record to it.
-fn annotate(value: &mut serde_json::Value, a: Annotation) {
+/// Adds the annotation of one record to it; an error when it has such a field already
+/// (overwriting it would lose the record's own value).
+fn annotate(value: &mut serde_json::Value, a: Annotation, line: u64) -> io::Result<()> {
     if let serde_json::Value::Object(map) = value {
+        let names = ["dup_cluster", "dup_of", "dup_jaccard", "repeated_spans"];
+        if let Some(name) = names.iter().find(|n| map.contains_key(**n)) {
+            return Err(io::Error::other(format!(
+                "line {line}: the record already has a field {name}, which --annotate would add"
+            )));
+        }
         map.insert("dup_cluster".into(), a.cluster.into());
         map.insert("dup_of".into(), a.of.into());
         map.insert("dup_jaccard".into(), a.jaccard.into());
         map.insert("repeated_spans".into(), serde_json::json!(a.spans));
     }
+    Ok(())
 }
 
 fn set_field(value: &mut serde_json::Value, path: &[String], text: serde_json::Value) {

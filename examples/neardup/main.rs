@@ -34,7 +34,7 @@ use neardup::plan::Policy;
 use neardup::progress::Progress;
 use neardup::{Detector, Report};
 use std::io::{self, BufWriter, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -107,7 +107,7 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
     } else {
         args.paths.clone()
     };
-    let source = match args.dataset.kind(&paths) {
+    let source = match args.dataset.kind(&paths)? {
         Kind::Jsonl => Source::Records(args.dataset.reader()),
         Kind::Parquet => Source::Table(args.dataset.table_reader()),
         Kind::Files => Source::Files(
@@ -143,12 +143,12 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
 fn dedup(args: DedupArgs) -> Result<ExitCode, String> {
     threads(&args.run)?;
     let detector = args.detect.detector()?;
-    let kind = args.dataset.kind(std::slice::from_ref(&args.input));
+    let kind = args.dataset.kind(std::slice::from_ref(&args.input))?;
     if kind != Kind::Files {
         return dedup_records(&args, &detector, kind);
     }
     if args.annotate || args.ids_out.is_some() {
-        return Err("--annotate and --ids-out are for JSON Lines datasets".into());
+        return Err("--annotate and --ids-out are for datasets (JSON Lines or Parquet)".into());
     }
     // IN and OUT are checked, and OUT's temporary sibling made, before any work; any
     // failure after that removes the sibling.
@@ -195,9 +195,26 @@ fn dedup(args: DedupArgs) -> Result<ExitCode, String> {
 /// `dedup` of a JSON Lines file: the same records in the same format, minus the dropped
 /// ones (or all of them, annotated), and optionally the dropped ids.
 fn dedup_records(args: &DedupArgs, detector: &Detector, kind: Kind) -> Result<ExitCode, String> {
+    if args.input == Path::new("-") {
+        return Err("IN -: dedup reads IN twice (to plan, then to write); give a file".into());
+    }
+    if args.annotate && args.cut_passages {
+        return Err(
+            "--annotate keeps every record as it is; it does not go with \
+                    --cut-passages"
+                .into(),
+        );
+    }
     dataset::check_out(&args.out)?;
+    dataset::check_out_name(&args.out, kind)?;
     if let Some(ids) = &args.ids_out {
         dataset::check_out(ids)?;
+        if dataset::same_place(ids, &args.out) {
+            return Err("--ids-out names OUT: give another file".into());
+        }
+    }
+    if kind == Kind::Parquet {
+        table::check_input(&args.input, &args.dataset, args.cut_passages, args.annotate)?;
     }
     let mut corpus = None;
     let inputs = std::slice::from_ref(&args.input);
@@ -206,6 +223,16 @@ fn dedup_records(args: &DedupArgs, detector: &Detector, kind: Kind) -> Result<Ex
         _ => Source::Records(args.dataset.reader()),
     };
     let report = analyse(&source, inputs, detector, args.run.quiet, &mut corpus)?;
+    // A file that could not be read as a dataset at all (not Parquet, no text column)
+    // is one skipped document: writing its records minus none would be a guess.
+    for (_, d) in report.corpus().iter() {
+        if let (Some(0), Status::Skipped(reason)) = (d.record().map(|r| r.line), d.status()) {
+            return Err(format!(
+                "{}: {reason} (nothing was written)",
+                args.input.display()
+            ));
+        }
+    }
     let policy = Policy::new()
         .keep(args.keep.policy())
         .cut_passages(args.cut_passages);
@@ -342,7 +369,18 @@ fn warn_unreadable(report: &Report<'_>, quiet: bool) -> bool {
         {
             any = true;
             if !quiet {
-                eprintln!("neardup: {}: {reason}", human::shown(d.name()));
+                // A record named by its id is also placed by file and line.
+                let place = match d.record() {
+                    Some(r) if r.id.is_some() && r.line > 0 => {
+                        format!(
+                            " ({}:{})",
+                            human::shown(&r.file.display().to_string()),
+                            r.line
+                        )
+                    }
+                    _ => String::new(),
+                };
+                eprintln!("neardup: {}{place}: {reason}", human::shown(d.name()));
             }
         }
     }

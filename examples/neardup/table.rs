@@ -10,10 +10,11 @@
 
 use crate::dataset::{Annotations, Options, Written, write_atomically};
 use arrow_array::builder::{
-    Float64Builder, Int64Builder, ListBuilder, StringBuilder, UInt64Builder,
+    Float64Builder, GenericStringBuilder, Int64Builder, ListBuilder, StringBuilder, UInt64Builder,
 };
-use arrow_array::{Array, ArrayRef, BooleanArray, RecordBatch, StringArray};
-use arrow_schema::{Field, Schema};
+use arrow_array::cast::AsArray;
+use arrow_array::{Array, ArrayRef, BooleanArray, OffsetSizeTrait, RecordBatch};
+use arrow_schema::{DataType, Field, Schema};
 use neardup::Report;
 use neardup::corpus::DocId;
 use neardup::plan::{Action, DedupPlan};
@@ -32,6 +33,48 @@ const ROW_GROUP: usize = 32_768;
 pub fn is_parquet(path: &Path) -> bool {
     let name = path.file_name().map(|n| n.to_string_lossy().to_lowercase());
     name.is_some_and(|n| n.ends_with(".parquet") || n.ends_with(".pq"))
+}
+
+/// The columns `--annotate` adds.
+const ANNOTATIONS: [&str; 4] = ["dup_cluster", "dup_of", "dup_jaccard", "repeated_spans"];
+
+/// Checks before any work what the output will need of IN's schema: a top-level string
+/// text column to cut passages in, no column named like an annotation to add.
+pub fn check_input(
+    input: &Path,
+    dataset: &crate::cli::DatasetArgs,
+    cut: bool,
+    annotate: bool,
+) -> Result<(), String> {
+    let at = |e: String| format!("{}: {e}", input.display());
+    let file = File::open(input).map_err(|e| at(e.to_string()))?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file)
+        .map_err(|e| at(format!("not a Parquet file: {e}")))?;
+    let schema = builder.schema();
+    if annotate {
+        if let Some(name) = ANNOTATIONS.iter().find(|n| schema.index_of(n).is_ok()) {
+            return Err(at(format!(
+                "already has a column {name}, which --annotate would add"
+            )));
+        }
+    }
+    if cut {
+        let text = &dataset.text_field;
+        match schema.field_with_name(text).map(|f| f.data_type().clone()) {
+            Ok(DataType::Utf8 | DataType::LargeUtf8) => {}
+            Ok(t) => {
+                return Err(at(format!(
+                    "--cut-passages needs a utf8 text column; {text} is {t}"
+                )));
+            }
+            Err(_) => {
+                return Err(at(format!(
+                    "--cut-passages needs a top-level text column named {text}"
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Writes the rows of `input` that the plan keeps to `out` as Parquet.
@@ -95,8 +138,11 @@ pub fn write_rows(
             .map_err(io::Error::other)?;
         let mut row = 0usize;
         for batch in reader {
-            // A read error here is the one the corpus met: the rows stop there too.
-            let Ok(batch) = batch else { break };
+            // Every column is read here, not only the text and id: a column that cannot be
+            // decoded fails the run (and leaves no output), rather than cutting it short.
+            let batch = batch.map_err(|e| {
+                io::Error::other(format!("{}: reading row {}: {e}", input.display(), row + 1))
+            })?;
             let rows = &docs[row.min(docs.len())..(row + batch.num_rows()).min(docs.len())];
             row += batch.num_rows();
             let mut columns: Vec<ArrayRef> = batch.columns().to_vec();
@@ -138,17 +184,29 @@ fn cut_texts(
     plan: &DedupPlan,
     written: &mut Written,
 ) -> io::Result<ArrayRef> {
-    let corpus = report.corpus();
     if rows.iter().all(|&d| plan.entry(d).cuts.is_empty()) {
         return Ok(Arc::clone(column));
     }
-    let Some(texts) = column.as_any().downcast_ref::<StringArray>() else {
-        return Err(io::Error::other(format!(
-            "cutting passages needs a string (utf8) text column, not {}",
-            column.data_type()
-        )));
-    };
-    let mut out = StringBuilder::new();
+    match column.data_type() {
+        DataType::Utf8 => cut_strings::<i32>(column, rows, report, plan, written),
+        DataType::LargeUtf8 => cut_strings::<i64>(column, rows, report, plan, written),
+        t => Err(io::Error::other(format!(
+            "cutting passages needs a utf8 text column, not {t}"
+        ))),
+    }
+}
+
+/// [`cut_texts`] for a string column with offsets of type `O`.
+fn cut_strings<O: OffsetSizeTrait>(
+    column: &ArrayRef,
+    rows: &[DocId],
+    report: &Report<'_>,
+    plan: &DedupPlan,
+    written: &mut Written,
+) -> io::Result<ArrayRef> {
+    let corpus = report.corpus();
+    let texts = column.as_string::<O>();
+    let mut out = GenericStringBuilder::<O>::new();
     for (i, &d) in rows.iter().enumerate() {
         let entry = plan.entry(d);
         if texts.is_null(i) {

@@ -115,7 +115,9 @@ impl ParquetFiles {
         };
         for path in paths {
             let path = path.as_ref();
-            if let Err(why) = self.read(Arc::from(path), &mut corpus) {
+            let read = self.read(Arc::from(path), &mut corpus);
+            corpus.texts_written()?;
+            if let Err(why) = read {
                 let reason = SkipReason::Unreadable(why);
                 let len = std::fs::metadata(path).map_or(0, |m| m.len());
                 let id = corpus.add_skipped(path.display().to_string(), len, reason);
@@ -168,6 +170,9 @@ impl ParquetFiles {
                 }
             };
             self.add_batch(&batch, &file, &mut row, corpus);
+            if corpus.texts_written().is_err() {
+                return Ok(());
+            }
         }
         Ok(())
     }

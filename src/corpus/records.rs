@@ -112,13 +112,18 @@ impl JsonLines {
         for path in paths {
             let path = path.as_ref();
             let reader = open(path).map_err(|e| Error::io(path, e))?;
-            self.read(reader, Arc::from(path), &mut corpus);
+            self.read(reader, Arc::from(path), &mut corpus)?;
         }
         Ok(corpus)
     }
 
     /// Adds the records of one stream to `corpus`.
-    fn read(&self, reader: Box<dyn BufRead>, file: Arc<Path>, corpus: &mut Corpus) {
+    fn read(
+        &self,
+        reader: Box<dyn BufRead>,
+        file: Arc<Path>,
+        corpus: &mut Corpus,
+    ) -> Result<(), Error> {
         let mut lines = LimitedLines {
             reader,
             max: self.max_record_bytes,
@@ -134,7 +139,7 @@ impl JsonLines {
                 id,
             };
             match lines.next_line(&mut buf) {
-                Ok(None) => return,
+                Ok(None) => return Ok(()),
                 Ok(Some(Line::TooLong(len))) => {
                     let reason = SkipReason::TooLarge {
                         limit: self.max_record_bytes,
@@ -154,12 +159,13 @@ impl JsonLines {
                         }
                     };
                     corpus.set_record(doc, record(id));
+                    corpus.texts_written()?;
                 }
                 Err(e) => {
                     let why = format!("reading stopped here: {e}");
                     let id = corpus.add_skipped(place(line), 0, SkipReason::Unreadable(why));
                     corpus.set_record(id, record(None));
-                    return;
+                    return Ok(());
                 }
             }
         }
@@ -249,7 +255,10 @@ pub enum Compression {
 
 /// The compression a file's name says.
 pub fn extension(path: &Path) -> Compression {
-    match path.extension().and_then(|e| e.to_str()) {
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase());
+    match ext.as_deref() {
         Some("gz") => Compression::Gzip,
         Some("zst") | Some("zstd") => Compression::Zstd,
         _ => Compression::None,

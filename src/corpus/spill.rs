@@ -119,6 +119,11 @@ impl Spill {
         Ok(buf)
     }
 
+    /// Why a write failed, once one has: every text appended since is lost.
+    pub(crate) fn failure(&self) -> Option<String> {
+        self.pending().failed.clone()
+    }
+
     /// The folder the file was made in.
     pub(crate) fn dir(&self) -> &Path {
         self.path.parent().unwrap_or(Path::new("."))

@@ -171,6 +171,7 @@ impl Loader {
         while listing.peek().is_some() {
             let block: Vec<Listed> = listing.by_ref().take(READ_BLOCK).collect();
             self.add_block(block, &mut corpus, progress);
+            corpus.texts_written()?;
         }
         Ok(corpus)
     }

@@ -629,8 +629,14 @@ impl Detector {
             .collect()
     }
 
-    /// Runs every stage over `corpus`. Never fails: skipped documents are reported as
-    /// such, any bytes are accepted.
+    /// Runs every stage over `corpus`. Skipped documents are reported as such, any bytes
+    /// are accepted.
+    ///
+    /// # Panics
+    ///
+    /// Only for a corpus whose texts are on disk ([`Corpus::on_disk`]), when its own
+    /// temporary file cannot be read back (an I/O error of the disk under it, or the file
+    /// changed by another process); see [`Corpus::text`].
     pub fn run<'c>(&self, corpus: &'c Corpus) -> Report<'c> {
         self.run_with_progress(corpus, &Progress::new())
     }
@@ -771,14 +777,7 @@ impl Detector {
         let mut checked: Vec<(Option<Pair>, bool, bool)> = Vec::new();
         let mut passage_candidates = 0;
         progress.start(Stage::Checking, 0);
-        // A corpus on disk keeps tokens for one block's pairs at a time: each document's
-        // text is read and tokenized once per block it has pairs in, not once per pair.
-        let block_size = if keep {
-            CANDIDATE_BLOCK
-        } else {
-            CANDIDATE_BLOCK / 4
-        };
-        for block in ids.chunks(block_size) {
+        for block in ids.chunks(CANDIDATE_BLOCK) {
             let listed = crate::par::map(block, |&a| {
                 let lo = near.partition_point(|p| p.0 < a);
                 let hi = near.partition_point(|p| p.0 <= a);
@@ -787,24 +786,13 @@ impl Detector {
             let candidates: Vec<Candidate> = listed.into_iter().flatten().collect();
             passage_candidates += candidates.iter().filter(|c| !c.anchors.is_empty()).count();
             progress.add_total(candidates.len());
-            let mut held: Vec<u32> = Vec::new();
-            if !keep && !kept.is_empty() {
-                held = candidates.iter().flat_map(|c| [c.a, c.b]).collect();
-                held.sort_unstable();
-                held.dedup();
-                let made = crate::par::map(&held, |&d| passages::token_hashes(&text(d as usize)));
-                for (&d, hashes) in held.iter().zip(made) {
-                    kept[d as usize].keep(hashes);
-                }
-            }
+            // A corpus on disk reads and tokenizes both texts for each pair: nothing
+            // text-sized is held beyond the pairs being checked.
             checked.extend(crate::par::map(&candidates, |c| {
                 let pair = self.check(corpus, &kept, c);
                 progress.add(1);
                 (pair, c.lsh, !c.anchors.is_empty())
             }));
-            for &d in &held {
-                kept[d as usize].release();
-            }
         }
         progress.start(Stage::Grouping, 0);
         drop(kept);
