@@ -298,6 +298,22 @@ impl Corpus {
         self.try_text(id).unwrap_or_else(|e| panic!("{e}"))
     }
 
+    /// The text of document `id`, read into `buf` when it is on disk (a buffer reused from
+    /// one document to the next), borrowed when in memory.
+    pub(crate) fn text_in<'a>(&'a self, id: DocId, buf: &'a mut Vec<u8>) -> &'a [u8] {
+        let doc = &self.docs[id.index()];
+        match (&doc.text, &self.spill) {
+            (Text::Memory(b), _) => b,
+            (&Text::Disk(at), Some(spill)) => {
+                if let Err(e) = spill.read_into(at, doc.len as usize, buf) {
+                    panic!("{}", Error::io(spill.path(), e));
+                }
+                buf
+            }
+            (Text::Disk(_), None) => unreachable!("a text on disk comes with its file"),
+        }
+    }
+
     /// [`text`](Corpus::text), with an error when the text cannot be read back from disk.
     pub fn try_text(&self, id: DocId) -> Result<Cow<'_, [u8]>, Error> {
         let doc = &self.docs[id.index()];

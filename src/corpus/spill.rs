@@ -104,19 +104,26 @@ impl Spill {
 
     /// Reads the `len` bytes at offset `at`.
     pub(crate) fn read(&self, at: u64, len: usize) -> io::Result<Vec<u8>> {
+        let mut buf = Vec::new();
+        self.read_into(at, len, &mut buf)?;
+        Ok(buf)
+    }
+
+    /// Reads the `len` bytes at offset `at` into `buf` (replacing what it held).
+    pub(crate) fn read_into(&self, at: u64, len: usize, buf: &mut Vec<u8>) -> io::Result<()> {
+        buf.clear();
         {
             let p = self.pending();
             if at >= p.start {
                 let from = (at - p.start) as usize;
                 return match p.bytes.get(from..from + len) {
-                    Some(b) => Ok(b.to_vec()),
+                    Some(b) => Ok(buf.extend_from_slice(b)),
                     None => Err(io::ErrorKind::UnexpectedEof.into()),
                 };
             }
         }
-        let mut buf = vec![0; len];
-        read_exact_at(&self.file, &mut buf, at)?;
-        Ok(buf)
+        buf.resize(len, 0);
+        read_exact_at(&self.file, buf, at)
     }
 
     /// Why a write failed, once one has: every text appended since is lost.

@@ -425,6 +425,8 @@ pub struct Detector {
 /// Working buffers of stage 1, reused from one document to the next.
 #[derive(Default)]
 struct Scratch {
+    /// The text, when it is read from disk.
+    text: Vec<u8>,
     hashes: Vec<u64>,
     spans: Vec<(u32, u32)>,
     fingerprints: (Vec<u64>, Vec<(u64, u32)>),
@@ -656,7 +658,9 @@ impl Detector {
         progress.start(Stage::Signing, distinct.len());
         let mut signed: Vec<Signed> = crate::par::map_init(&distinct, Scratch::default, |s, &i| {
             let ok = corpus.get(DocId::from_index(i)).is_ok();
-            let signed = self.stage_one(s, &text(i), ok);
+            let mut buf = std::mem::take(&mut s.text);
+            let signed = self.stage_one(s, corpus.text_in(DocId::from_index(i), &mut buf), ok);
+            s.text = buf;
             progress.add(1);
             signed
         });
