@@ -116,10 +116,11 @@ impl Spill {
             let p = self.pending();
             if at >= p.start {
                 let from = (at - p.start) as usize;
-                return match p.bytes.get(from..from + len) {
-                    Some(b) => Ok(buf.extend_from_slice(b)),
-                    None => Err(io::ErrorKind::UnexpectedEof.into()),
+                let Some(b) = p.bytes.get(from..from + len) else {
+                    return Err(io::ErrorKind::UnexpectedEof.into());
                 };
+                buf.extend_from_slice(b);
+                return Ok(());
             }
         }
         buf.resize(len, 0);
