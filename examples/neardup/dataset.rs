@@ -361,7 +361,12 @@ fn compressed<'w>(w: &'w mut dyn Write, how: Compression) -> io::Result<Box<dyn 
             w,
             flate2::Compression::default(),
         )),
-        Compression::Zstd => Box::new(zstd::Encoder::new(w, 3)?),
+        Compression::Zstd => {
+            // Compressed on every worker thread: one thread would be the bottleneck.
+            let mut e = zstd::Encoder::new(w, 3)?;
+            e.multithread(rayon::current_num_threads() as u32)?;
+            Box::new(e)
+        }
         _ => Box::new(Plain(w)),
     })
 }

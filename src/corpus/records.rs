@@ -128,47 +128,88 @@ impl JsonLines {
             reader,
             max: self.max_record_bytes,
         };
+        // Lines are read in batches, parsed in parallel and added in order.
+        let mut batch: Vec<(u64, Pending)> = Vec::new();
+        let mut batch_bytes = 0;
         let mut line = 0u64;
         let mut buf = Vec::new();
         loop {
             line += 1;
-            let place = |line| format!("{}:{line}", file.display());
+            let end = match lines.next_line(&mut buf) {
+                Ok(None) => true,
+                Ok(Some(Line::TooLong(len))) => {
+                    batch.push((line, Pending::TooLong(len)));
+                    false
+                }
+                Ok(Some(Line::Text)) if buf.iter().all(u8::is_ascii_whitespace) => false,
+                Ok(Some(Line::Text)) => {
+                    batch_bytes += buf.len();
+                    batch.push((line, Pending::Json(std::mem::take(&mut buf))));
+                    false
+                }
+                Err(e) => {
+                    batch.push((line, Pending::Stopped(e.to_string())));
+                    true
+                }
+            };
+            if end || batch.len() >= BATCH_LINES || batch_bytes >= BATCH_BYTES {
+                self.add_batch(&batch, &file, corpus)?;
+                batch.clear();
+                batch_bytes = 0;
+            }
+            if end {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Parses a batch of lines in parallel and adds their documents in line order.
+    fn add_batch(
+        &self,
+        batch: &[(u64, Pending)],
+        file: &Arc<Path>,
+        corpus: &mut Corpus,
+    ) -> Result<(), Error> {
+        let parsed = crate::par::map(batch, |(_, pending)| match pending {
+            Pending::Json(bytes) => Some(self.parse(bytes)),
+            _ => None,
+        });
+        for ((line, pending), parsed) in batch.iter().zip(parsed) {
+            let place = format!("{}:{line}", file.display());
             let record = |id| Record {
-                file: Arc::clone(&file),
-                line,
+                file: Arc::clone(file),
+                line: *line,
                 id,
             };
-            match lines.next_line(&mut buf) {
-                Ok(None) => return Ok(()),
-                Ok(Some(Line::TooLong(len))) => {
+            match (pending, parsed) {
+                (Pending::TooLong(len), _) => {
                     let reason = SkipReason::TooLarge {
                         limit: self.max_record_bytes,
                     };
-                    let id = corpus.add_skipped(place(line), len, reason);
+                    let id = corpus.add_skipped(place, *len, reason);
                     corpus.set_record(id, record(None));
                 }
-                Ok(Some(Line::Text)) if buf.iter().all(u8::is_ascii_whitespace) => {}
-                Ok(Some(Line::Text)) => {
-                    let (id, parsed) = self.parse(&buf);
-                    let name = id.clone().unwrap_or_else(|| place(line));
+                (Pending::Json(bytes), Some((id, parsed))) => {
+                    let name = id.clone().unwrap_or(place);
                     let doc = match parsed {
                         Ok(text) => corpus.add(name, text),
                         Err(why) => {
                             let reason = SkipReason::BadRecord(why);
-                            corpus.add_skipped(name, buf.len() as u64, reason)
+                            corpus.add_skipped(name, bytes.len() as u64, reason)
                         }
                     };
                     corpus.set_record(doc, record(id));
                     corpus.texts_written()?;
                 }
-                Err(e) => {
+                (Pending::Stopped(e), _) => {
                     let why = format!("reading stopped here: {e}");
-                    let id = corpus.add_skipped(place(line), 0, SkipReason::Unreadable(why));
+                    let id = corpus.add_skipped(place, 0, SkipReason::Unreadable(why));
                     corpus.set_record(id, record(None));
-                    return Ok(());
                 }
+                (Pending::Json(_), None) => unreachable!("every JSON line is parsed"),
             }
         }
+        Ok(())
     }
 
     /// A line's id (when the id field is set and present) and its text or why not.
@@ -263,6 +304,19 @@ pub fn extension(path: &Path) -> Compression {
         Some("zst") | Some("zstd") => Compression::Zstd,
         _ => Compression::None,
     }
+}
+
+/// Lines parsed at a time (or fewer, up to [`BATCH_BYTES`]).
+const BATCH_LINES: usize = 4096;
+/// Bytes of lines parsed at a time.
+const BATCH_BYTES: usize = 16 << 20;
+
+/// A line read, before it is parsed.
+enum Pending {
+    Json(Vec<u8>),
+    TooLong(u64),
+    /// Reading failed here (a truncated stream); nothing after it is read.
+    Stopped(String),
 }
 
 enum Line {
