@@ -676,3 +676,30 @@ fn numbers_and_upper_case_names_are_kept_as_they_are() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn records_that_share_an_id_are_warned_about() {
+    let dir = scratch("dup-ids");
+    let input = dir.join("in.jsonl");
+    std::fs::write(
+        &input,
+        "{\"id\":\"a\",\"text\":\"one two\"}\n{\"id\":\"b\",\"text\":\"three\"}\n{\"id\":\"a\",\"text\":\"four\"}\n",
+    )
+    .unwrap();
+    let r = run(&["scan", "--id-field", "id", input.to_str().unwrap()]);
+    assert!(r.status.success());
+    let stderr = String::from_utf8_lossy(&r.stderr);
+    assert!(
+        stderr.contains("id of an earlier record: 1") && stderr.contains("a on lines 1 and 3"),
+        "{stderr}"
+    );
+    let r = run(&[
+        "scan",
+        "--quiet",
+        "--id-field",
+        "id",
+        input.to_str().unwrap(),
+    ]);
+    assert!(r.stderr.is_empty());
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -131,6 +131,7 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
     })?;
     let s = report.summary();
     let found = s.pairs + s.reuse_pairs + s.repeated_passages > 0;
+    warn_duplicate_ids(&report, args.output.run.quiet);
     Ok(if warn_unreadable(&report, args.output.run.quiet) {
         ExitCode::from(2)
     } else if args.fail_on_dup && found {
@@ -223,6 +224,7 @@ fn dedup_records(args: &DedupArgs, detector: &Detector, kind: Kind) -> Result<Ex
         _ => Source::Records(args.dataset.reader()),
     };
     let report = analyse(&source, inputs, detector, args.run.quiet, &mut corpus)?;
+    warn_duplicate_ids(&report, args.run.quiet);
     // A file that could not be read as a dataset at all (not Parquet, no text column)
     // is one skipped document: writing its records minus none would be a guess.
     for (_, d) in report.corpus().iter() {
@@ -361,6 +363,29 @@ fn write_stdout(
 }
 
 /// Names the files that could not be read on stderr (unless quiet); true if any.
+/// Warns when records share an id: the report then names two records alike, and an
+/// `--ids-out` list would also drop the other holders of a dropped record's id.
+fn warn_duplicate_ids(report: &Report<'_>, quiet: bool) {
+    let mut seen: std::collections::HashMap<&str, &neardup::corpus::Record> = Default::default();
+    let (mut repeated, mut first) = (0usize, None);
+    for (_, d) in report.corpus().iter() {
+        let Some(r) = d.record() else { continue };
+        let Some(id) = r.id.as_deref() else { continue };
+        if let Some(earlier) = seen.insert(id, r) {
+            repeated += 1;
+            first.get_or_insert((id, earlier.line, r.line));
+        }
+    }
+    if let (Some((id, a, b)), false) = (first, quiet) {
+        eprintln!(
+            "neardup: warning: records with the id of an earlier record: {repeated} (the \
+             first: {} on lines {a} and {b}); they are named alike in the report and in \
+             --ids-out",
+            human::shown(id)
+        );
+    }
+}
+
 fn warn_unreadable(report: &Report<'_>, quiet: bool) -> bool {
     let mut any = false;
     for (_, d) in report.corpus().iter() {
