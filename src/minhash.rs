@@ -143,9 +143,19 @@ impl MinHasher {
     /// An empty set gets the empty signature (every slot `u32::MAX`), which estimates 0
     /// against anything.
     pub fn sign<I: IntoIterator<Item = u64>>(&self, shingles: I) -> Signature {
-        let xs: Vec<u32> = shingles.into_iter().map(fold).collect();
+        self.sign_in(shingles, &mut Vec::new())
+    }
+
+    /// [`sign`](MinHasher::sign) with working space that a caller reuses.
+    pub(crate) fn sign_in<I: IntoIterator<Item = u64>>(
+        &self,
+        shingles: I,
+        xs: &mut Vec<u32>,
+    ) -> Signature {
+        xs.clear();
+        xs.extend(shingles.into_iter().map(fold));
         let mut values = vec![u32::MAX; self.mul.len()].into_boxed_slice();
-        crate::kernel::min_hash(&mut values, &self.mul, &self.xor, &xs);
+        crate::kernel::min_hash(&mut values, &self.mul, &self.xor, xs);
         Signature {
             seed: self.seed,
             values,

@@ -52,15 +52,3 @@ pub(crate) fn for_each_mut<T: Send>(items: &mut [T], f: impl Fn(usize, &mut T) +
 pub(crate) fn for_each_mut<T: Send>(items: &mut [T], f: impl Fn(usize, &mut T) + Sync + Send) {
     items.iter_mut().enumerate().for_each(|(i, x)| f(i, x));
 }
-
-/// Sorts `items`, in parallel with the `parallel` feature (the same result either way).
-#[cfg(feature = "parallel")]
-pub(crate) fn sort_unstable<T: Ord + Send>(items: &mut [T]) {
-    use rayon::prelude::*;
-    items.par_sort_unstable();
-}
-
-#[cfg(not(feature = "parallel"))]
-pub(crate) fn sort_unstable<T: Ord + Send>(items: &mut [T]) {
-    items.sort_unstable();
-}

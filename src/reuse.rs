@@ -272,11 +272,11 @@ impl Fingerprints {
             );
             all.extend(picked.iter().map(|&(h, p)| (h, p | LONG)));
         }
-        Fingerprints::from_picked(all)
+        Fingerprints::from_picked(&mut all)
     }
 
     /// Sorted by hash, one position (the first) per hash.
-    fn from_picked(mut picked: Vec<(u64, u32)>) -> Fingerprints {
+    fn from_picked(picked: &mut [(u64, u32)]) -> Fingerprints {
         picked.sort_unstable();
         let mut out = Fingerprints::default();
         let (mut hashes, mut positions) = (
@@ -311,7 +311,8 @@ impl Fingerprints {
         windows.clear();
         windows.extend(crate::shingle::shingles(&token_hashes[..usable], size));
         winnow_into(windows, window, picked);
-        Fingerprints::from_picked(std::mem::take(picked))
+        // The working space stays the caller's: only the result is allocated.
+        Fingerprints::from_picked(picked)
     }
 
     /// These fingerprints when `keep`, none otherwise.
@@ -849,25 +850,34 @@ fn crowded(
     max_docs: usize,
 ) -> Boilerplate {
     let wanted = Boilerplate::new(keys.to_vec(), doc_bits);
+    // How many documents hold each key among their windows, counted a block of
+    // documents at a time (4 bytes per key, not 8 per hit).
+    let mut counts = vec![0u32; keys.len()];
     let ids: Vec<usize> = (0..docs).collect();
-    let found = crate::par::map_init(&ids, Vec::new, |scratch, &d| {
-        scratch.clear();
-        windows(d, scratch);
-        let mut hits: Vec<u64> = scratch
-            .iter()
-            .filter(|&&h| wanted.contains(h))
-            .map(|&h| row(h, 0, doc_bits))
-            .collect();
-        hits.sort_unstable();
-        hits.dedup();
-        hits
-    });
-    let mut all: Vec<u64> = found.into_iter().flatten().collect();
-    crate::par::sort_unstable(&mut all);
-    let crowded = all
-        .chunk_by(|x, y| x == y)
-        .filter(|g| g.len() > max_docs)
-        .map(|g| g[0])
+    for block in ids.chunks(4096) {
+        let found = crate::par::map_init(block, Vec::new, |scratch, &d| {
+            scratch.clear();
+            windows(d, scratch);
+            let mut hits: Vec<u64> = scratch
+                .iter()
+                .filter(|&&h| wanted.contains(h))
+                .map(|&h| row(h, 0, doc_bits))
+                .collect();
+            hits.sort_unstable();
+            hits.dedup();
+            hits
+        });
+        for hit in found.into_iter().flatten() {
+            if let Ok(i) = keys.binary_search(&hit) {
+                counts[i] += 1;
+            }
+        }
+    }
+    let crowded = keys
+        .iter()
+        .zip(&counts)
+        .filter(|&(_, &n)| n as usize > max_docs)
+        .map(|(&k, _)| k)
         .collect();
     Boilerplate::new(crowded, doc_bits)
 }

@@ -430,6 +430,8 @@ struct Scratch {
     hashes: Vec<u64>,
     spans: Vec<(u32, u32)>,
     fingerprints: (Vec<u64>, Vec<(u64, u32)>),
+    /// Folded shingle hashes, for signing.
+    folded: Vec<u32>,
 }
 
 /// For every document, the first document with the same bytes (itself when none
@@ -1018,10 +1020,10 @@ impl Detector {
         if tokens.len() == 0 {
             return Signed::default();
         }
-        let sig = self.hasher.sign(shingle::shingles(
-            &tokens.hashes,
-            self.settings.shingle_size,
-        ));
+        let sig = self.hasher.sign_in(
+            shingle::shingles(&tokens.hashes, self.settings.shingle_size),
+            &mut scratch.folded,
+        );
         let reuse = if self.settings.passage_reuse {
             let (f, w) = self.fingerprint_layout();
             let prints = Fingerprints::new_in(&tokens.hashes, f, w, &mut scratch.fingerprints);
