@@ -703,3 +703,19 @@ fn records_that_share_an_id_are_warned_about() {
     assert!(r.stderr.is_empty());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_byte_order_mark_before_the_first_record_is_not_part_of_it() {
+    let dir = scratch("bom");
+    let input = dir.join("bom.jsonl");
+    std::fs::write(
+        &input,
+        "\u{feff}{\"text\":\"first record\"}\n{\"text\":\"second\"}\n",
+    )
+    .unwrap();
+    let r = run(&["scan", "--format", "json", input.to_str().unwrap()]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let stdout = String::from_utf8_lossy(&r.stdout);
+    assert!(stdout.contains("\"documents\":2,\"ok\":2"), "{stdout}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -135,7 +135,13 @@ impl JsonLines {
         let mut buf = Vec::new();
         loop {
             line += 1;
-            let end = match lines.next_line(&mut buf) {
+            let next = lines.next_line(&mut buf);
+            // A UTF-8 byte order mark (some Windows tools write one) is not part of the
+            // first record.
+            if line == 1 && buf.starts_with(b"\xEF\xBB\xBF") {
+                buf.drain(..3);
+            }
+            let end = match next {
                 Ok(None) => true,
                 Ok(Some(Line::TooLong(len))) => {
                     batch.push((line, Pending::TooLong(len)));
