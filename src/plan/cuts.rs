@@ -199,7 +199,7 @@ fn run_length(
 /// normalized text (none if they differ: a hash collision). The run is split where the
 /// tokens of either copy are not next to each other in the original (text cut in an
 /// earlier round lies between them), so that every cut names a `first` span that stays
-/// whole.
+/// whole, and where the copies differ between two tokens (a full stop in one only).
 fn verified_cut(
     kept: &[Kept<'_>],
     seqs: &[Vec<u32>],
@@ -217,6 +217,13 @@ fn verified_cut(
         return Vec::new();
     }
     let next_to = |d: usize, p: usize| seqs[d][p] == seqs[d][p - 1] + 1;
+    // What lies between tokens p - 1 and p (spaces, punctuation), normalized: a run is
+    // also split where the two copies differ there, so that a cut never drops a mark the
+    // staying copy does not have.
+    let gap = |d: usize, p: usize| {
+        let (a, b) = (token(kept, seqs, d, p - 1), token(kept, seqs, d, p));
+        text::normalized(&kept[d].bytes, Span::new(a.span.end, b.span.start))
+    };
     let span = |d: usize, p: usize, q: usize| {
         Span::new(
             token(kept, seqs, d, p).span.start,
@@ -226,7 +233,11 @@ fn verified_cut(
     let mut out = Vec::new();
     let mut start = 0;
     for q in 1..=len {
-        if q == len || !next_to(sd, sp + q) || !next_to(d, i + q) {
+        if q == len
+            || !next_to(sd, sp + q)
+            || !next_to(d, i + q)
+            || gap(sd, sp + q) != gap(d, i + q)
+        {
             out.push(Cut {
                 span: span(d, i + start, i + q),
                 first: Occurrence {
