@@ -270,6 +270,10 @@ impl Corpus {
 
     /// An error once texts could not be written to disk (a full disk): the loaders stop
     /// there rather than turn every later document into a skipped one.
+    #[cfg_attr(
+        not(any(feature = "jsonl", feature = "parquet", feature = "walk")),
+        allow(dead_code)
+    )]
     pub(crate) fn texts_written(&self) -> Result<(), Error> {
         match self.spill.as_ref().and_then(|s| s.failure()) {
             None => Ok(()),
@@ -278,6 +282,19 @@ impl Corpus {
                 let why = format!("writing texts to the temporary file: {why}");
                 Err(Error::io(spill.path(), std::io::Error::other(why)))
             }
+        }
+    }
+
+    /// An empty corpus with texts on disk in `dir` when one is given, in memory otherwise
+    /// (the loaders' `texts_on_disk` option).
+    #[cfg_attr(
+        not(any(feature = "jsonl", feature = "parquet", feature = "walk")),
+        allow(dead_code)
+    )]
+    pub(crate) fn with_texts_in(dir: Option<&Path>) -> Result<Corpus, Error> {
+        match dir {
+            Some(dir) => Corpus::on_disk(dir),
+            None => Ok(Corpus::new()),
         }
     }
 
@@ -464,6 +481,12 @@ impl Corpus {
     pub fn is_empty(&self) -> bool {
         self.docs.is_empty()
     }
+}
+
+/// A dotted field path (`"meta.id"`) as its parts, for the dataset readers.
+#[cfg_attr(not(any(feature = "jsonl", feature = "parquet")), allow(dead_code))]
+fn dotted(path: &str) -> Vec<String> {
+    path.split('.').map(str::to_owned).collect()
 }
 
 /// The largest document, in bytes: offsets are kept in `u32`.

@@ -76,14 +76,14 @@ impl ParquetFiles {
     /// The text's column, a dotted path into struct columns (`"text"`, `"body.plain"`):
     /// a string or binary column.
     pub fn text_column(mut self, path: &str) -> ParquetFiles {
-        self.text = path.split('.').map(str::to_owned).collect();
+        self.text = super::dotted(path);
         self
     }
 
     /// The id's column (a dotted path; strings or integers); a row with an id is named
     /// by it, one without by its file and row.
     pub fn id_column(mut self, path: &str) -> ParquetFiles {
-        self.id = Some(path.split('.').map(str::to_owned).collect());
+        self.id = Some(super::dotted(path));
         self
     }
 
@@ -109,10 +109,7 @@ impl ParquetFiles {
     /// cannot be read becomes a skipped document; errors only when the temporary file
     /// for texts on disk cannot be made.
     pub fn load_all<P: AsRef<Path>>(&self, paths: &[P]) -> Result<Corpus, Error> {
-        let mut corpus = match &self.texts_on_disk {
-            Some(dir) => Corpus::on_disk(dir)?,
-            None => Corpus::new(),
-        };
+        let mut corpus = Corpus::with_texts_in(self.texts_on_disk.as_deref())?;
         for path in paths {
             let path = path.as_ref();
             let read = self.read(Arc::from(path), &mut corpus);

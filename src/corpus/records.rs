@@ -69,14 +69,14 @@ impl JsonLines {
 
     /// The text's field, as a dotted path (`"text"`, `"body.plain"`).
     pub fn text_field(mut self, path: &str) -> JsonLines {
-        self.text = split(path);
+        self.text = super::dotted(path);
         self
     }
 
     /// The id's field, as a dotted path; a document with an id is named by it, one
     /// without by its file and line.
     pub fn id_field(mut self, path: &str) -> JsonLines {
-        self.id = Some(split(path));
+        self.id = Some(super::dotted(path));
         self
     }
 
@@ -105,10 +105,7 @@ impl JsonLines {
     /// The documents of several files, one after another in the order given. A file
     /// that cannot be opened is an error.
     pub fn load_all<P: AsRef<Path>>(&self, paths: &[P]) -> Result<Corpus, Error> {
-        let mut corpus = match &self.texts_on_disk {
-            Some(dir) => Corpus::on_disk(dir)?,
-            None => Corpus::new(),
-        };
+        let mut corpus = Corpus::with_texts_in(self.texts_on_disk.as_deref())?;
         for path in paths {
             let path = path.as_ref();
             let reader = open(path).map_err(|e| Error::io(path, e))?;
@@ -239,10 +236,6 @@ impl JsonLines {
         };
         (id, text)
     }
-}
-
-fn split(path: &str) -> Vec<String> {
-    path.split('.').map(str::to_owned).collect()
 }
 
 /// The value at a dotted path in nested objects.

@@ -128,6 +128,10 @@ impl Spill {
     }
 
     /// Why a write failed, once one has: every text appended since is lost.
+    #[cfg_attr(
+        not(any(feature = "jsonl", feature = "parquet", feature = "walk")),
+        allow(dead_code)
+    )]
     pub(crate) fn failure(&self) -> Option<String> {
         self.pending().failed.clone()
     }

@@ -161,10 +161,7 @@ impl Loader {
             self.list(root, prefix, &mut listing)?;
         }
         progress.start(Stage::Reading, listing.len());
-        let mut corpus = match &self.texts_on_disk {
-            Some(dir) => Corpus::on_disk(dir)?,
-            None => Corpus::new(),
-        };
+        let mut corpus = Corpus::with_texts_in(self.texts_on_disk.as_deref())?;
         // Read in parallel a block at a time, so that texts bound for disk are not all
         // in memory at once.
         let mut listing = listing.into_iter().peekable();
