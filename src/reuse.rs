@@ -753,39 +753,58 @@ struct Pass {
 /// The rows are grouped in this many buckets, by their top bits.
 const BUCKETS: usize = 256;
 
-/// Groups every document's fingerprints: one scan counts the [`row`]s of each bucket, one
-/// places them, and the buckets are sorted and grouped in parallel. The holders of each
-/// group (with their positions, looked up in their documents) are kept only when
-/// `holders` is set (the boilerplate always). Buckets come out in hash order.
+/// Groups every document's fingerprints: rows are bucketed by their top bits, and the
+/// buckets are sorted and grouped in parallel. The holders of each group (with their
+/// positions, looked up in their documents) are kept only when `holders` is set (the
+/// boilerplate always). Buckets come out in hash order.
 fn group(by_doc: &[Fingerprints], doc_bits: u32, max_docs: usize, holders: bool) -> Vec<Pass> {
-    // In sixteen passes over the hash space (top 4 bits), so that a sixteenth of the
-    // rows is held at a time (a million documents hold about 90 million); in each, blocks of documents are bucketed in parallel (next 6
-    // bits), then each bucket is put together and sorted (the sorted rows do not depend
-    // on the order they came in). Each document's hashes are sorted, so its slice of a
-    // pass is found by binary search.
+    // In as many passes over the hash space as it takes to hold at most ROWS_PER_PASS rows
+    // at a time (one for a small corpus, sixteen for a million documents, which hold about
+    // 90 million); in each, blocks of documents are bucketed in parallel, each block
+    // counting its rows per bucket first so that every bucket is allocated once, then each
+    // bucket is put together and sorted (the sorted rows do not depend on the order they
+    // came in). Each document's hashes are sorted, so its slice of a pass is found by
+    // binary search.
     const BLOCK: usize = 4096;
-    const PASS_BITS: u32 = 4;
-    const PASSES: u64 = 1 << PASS_BITS;
-    const PER_PASS: usize = BUCKETS / PASSES as usize;
-    let bucket = |x: u64| ((x >> 56) as usize) % PER_PASS;
+    const ROWS_PER_PASS: usize = 1 << 23;
+    let bucket = |x: u64| (x >> 56) as usize;
+    let total: usize = by_doc.iter().map(|f| f.hashes().len()).sum();
+    let passes = total
+        .div_ceil(ROWS_PER_PASS)
+        .next_power_of_two()
+        .clamp(1, 16);
+    let per_pass = BUCKETS / passes;
     let starts: Vec<usize> = (0..by_doc.len()).step_by(BLOCK).collect();
     let mut out = Vec::with_capacity(BUCKETS);
-    for pass in 0..PASSES {
+    for pass in 0..passes {
+        let first = pass * per_pass;
+        // A document's hashes in this pass.
+        let in_pass = |h: &'_ [u64]| {
+            let lo = h.partition_point(|&x| bucket(x) < first);
+            let hi = lo + h[lo..].partition_point(|&x| bucket(x) < first + per_pass);
+            (lo, hi)
+        };
         let mut blocks = crate::par::map(&starts, |&start| {
-            let end = (start + BLOCK).min(by_doc.len());
-            let mut buckets: Vec<Vec<u64>> = vec![Vec::new(); PER_PASS];
-            for (doc, f) in by_doc[start..end].iter().enumerate() {
-                let h = f.hashes();
-                let lo = h.partition_point(|&x| x >> (64 - PASS_BITS) < pass);
-                let hi = h.partition_point(|&x| x >> (64 - PASS_BITS) <= pass);
-                for &x in &h[lo..hi] {
-                    buckets[bucket(x)].push(row(x, (start + doc) as u32, doc_bits));
+            let docs = &by_doc[start..(start + BLOCK).min(by_doc.len())];
+            let mut counts = vec![0usize; per_pass];
+            for f in docs {
+                let (lo, hi) = in_pass(f.hashes());
+                for &x in &f.hashes()[lo..hi] {
+                    counts[bucket(x) - first] += 1;
+                }
+            }
+            let mut buckets: Vec<Vec<u64>> =
+                counts.iter().map(|&n| Vec::with_capacity(n)).collect();
+            for (doc, f) in docs.iter().enumerate() {
+                let (lo, hi) = in_pass(f.hashes());
+                for &x in &f.hashes()[lo..hi] {
+                    buckets[bucket(x) - first].push(row(x, (start + doc) as u32, doc_bits));
                 }
             }
             buckets
         });
         // Bucket by bucket, so that each block's part is freed as soon as it is copied.
-        let mut buckets: Vec<Vec<u64>> = (0..PER_PASS)
+        let mut buckets: Vec<Vec<u64>> = (0..per_pass)
             .map(|b| {
                 let mut all = Vec::with_capacity(blocks.iter().map(|bl| bl[b].len()).sum());
                 for block in &mut blocks {

@@ -33,7 +33,9 @@
 
 mod passages;
 
-use self::passages::{DocTokens, Reusable, estimated_jaccard, near_margin, tokenize_into};
+use self::passages::{
+    DocTokens, Reusable, estimated_jaccard, near_margin, token_hashes_into, tokenize_into,
+};
 use crate::align::{Aligner, Chain, Match};
 use crate::cluster::UnionFind;
 use crate::corpus::{Corpus, DocId};
@@ -49,7 +51,6 @@ use crate::report::{
 use crate::reuse::{self, Boilerplate, FingerprintIndex, Fingerprints, Occurrence};
 use crate::shingle::{self, ShingleSet};
 use crate::text::{self, Span, Token};
-use std::borrow::Cow;
 
 /// The default shingle size, in tokens.
 pub const DEFAULT_SHINGLE_SIZE: usize = 5;
@@ -661,7 +662,13 @@ impl Detector {
         let mut signed: Vec<Signed> = crate::par::map_init(&distinct, Scratch::default, |s, &i| {
             let ok = corpus.get(DocId::from_index(i)).is_ok();
             let mut buf = std::mem::take(&mut s.text);
-            let signed = self.stage_one(s, corpus.text_in(DocId::from_index(i), &mut buf), ok);
+            let mut signed = self.stage_one(s, corpus.text_in(DocId::from_index(i), &mut buf), ok);
+            // In memory, the token hashes are kept for the passage stage (released below
+            // for the documents that turn out to need none) rather than made again: making
+            // them costs more than holding them.
+            if keep && self.settings.passage_reuse && signed.tokens > 0 {
+                signed.reuse.keep(s.hashes.as_slice().into());
+            }
             s.text = buf;
             progress.add(1);
             signed
@@ -699,20 +706,26 @@ impl Detector {
             let layout = self.fingerprint_layout();
             let long = reuse::long_layout(self.fingerprint_tokens());
             let around: Vec<bool> = crate::par::map(&prints, |p| common.holds_any(p));
-            if keep {
-                let mut reusable: Vec<&mut Reusable> =
-                    signed.iter_mut().map(|s| &mut s.reuse).collect();
-                self.keep_tokens(corpus, &first, &mut reusable, &around);
+            for (s, &holds) in signed.iter_mut().zip(&around) {
+                if !holds {
+                    s.reuse.release();
+                }
             }
-            // The kept token hashes of document `d`, or made again from its text.
-            let hashes_of = |d: usize| match signed[d].reuse.is_kept() {
-                true => Cow::Borrowed(signed[d].reuse.hashes()),
-                false => Cow::Owned(passages::token_hashes(&text(d)).to_vec()),
+            // The kept token hashes of document `d`, or made again from its text (into
+            // working space, when the texts are on disk).
+            let with_hashes = |d: usize, scratch: &mut Vec<u64>, f: &mut dyn FnMut(&[u64])| {
+                if signed[d].reuse.is_kept() {
+                    f(signed[d].reuse.hashes())
+                } else {
+                    token_hashes_into(&text(d), scratch);
+                    f(scratch)
+                }
             };
-            crate::par::for_each_mut(&mut prints, |i, p| {
-                if around[i] {
-                    let hashes = hashes_of(i);
-                    *p = Fingerprints::around_boilerplate(&hashes, layout, long, &common);
+            crate::par::for_each_mut(&mut prints, |d, p| {
+                if around[d] {
+                    with_hashes(d, &mut Vec::new(), &mut |h| {
+                        *p = Fingerprints::around_boilerplate(h, layout, long, &common)
+                    });
                 }
             });
             // Winnowing selects a window at the edge of common text in some of the
@@ -721,7 +734,9 @@ impl Detector {
             let f = layout.0;
             let windows = |d: usize, out: &mut Vec<u64>| {
                 if around[d] {
-                    out.extend(shingle::shingles(&hashes_of(d), f));
+                    with_hashes(d, &mut Vec::new(), &mut |h| {
+                        out.extend(shingle::shingles(h, f))
+                    });
                 }
             };
             let index = FingerprintIndex::counting_containment(&prints, doc_bits, max, &windows);
@@ -746,10 +761,9 @@ impl Detector {
                     passages: s.repeats,
                 });
             }
-            // Without passage search nothing is kept for the checks (no sketch, no tokens).
-            if self.settings.passage_reuse {
-                kept.push(s.reuse);
-            }
+            // Without passage search this is empty (no fingerprints, no sketch) until the
+            // tokens of the documents in near-duplicate pairs are kept below.
+            kept.push(s.reuse);
             band_keys.push(s.band_keys);
         }
         let near = self.pairs_sharing_a_key(&band_keys);
@@ -767,7 +781,7 @@ impl Detector {
                 k.release();
             }
         }
-        if self.settings.passage_reuse && keep {
+        if keep {
             self.keep_tokens(
                 corpus,
                 &first,

@@ -2,9 +2,12 @@
 //! check of one pair that shares fingerprints.
 //!
 //! Work is per document, not per pair: stage 1 keeps each document's fingerprints and a
-//! one-byte-per-slot sketch of its MinHash signature. Token hashes (8 bytes a token) are
-//! made again once, only for the documents that hold boilerplate or end up in a
-//! candidate pair, and kept for all their pairs. A pair is aligned only around the
+//! one-byte-per-slot sketch of its MinHash signature. With the texts in memory, stage 1
+//! also keeps every document's token hashes (8 bytes a token) until the boilerplate is
+//! known, then only those of the documents that hold boilerplate, and after the passage
+//! index only those of the documents in a candidate pair (made again for a document that
+//! was released before), kept for all their pairs; with the texts on disk none are kept:
+//! they are made again where needed, pair by pair. A pair is aligned only around the
 //! fingerprints it shares ([`Aligner::chains_around`]); token spans, needed only to verify
 //! and report passages, are made once per document, the first time one of its pairs
 //! yields a passage, and shingle sets, for exact Jaccard, the first time one of its pairs
@@ -26,6 +29,13 @@ use std::sync::{Arc, OnceLock};
 /// The token hashes of `bytes`.
 pub(crate) fn token_hashes(bytes: &[u8]) -> Arc<[u64]> {
     text::tokens(bytes).map(|t| t.hash).collect()
+}
+
+/// The token hashes of `bytes` into `hashes` (cleared first): working space reused
+/// across documents.
+pub(crate) fn token_hashes_into(bytes: &[u8], hashes: &mut Vec<u64>) {
+    hashes.clear();
+    hashes.extend(text::tokens(bytes).map(|t| t.hash));
 }
 
 /// What a document keeps for passage search.
