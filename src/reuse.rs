@@ -760,11 +760,11 @@ const BUCKETS: usize = 256;
 fn group(by_doc: &[Fingerprints], doc_bits: u32, max_docs: usize, holders: bool) -> Vec<Pass> {
     // In as many passes over the hash space as it takes to hold at most ROWS_PER_PASS rows
     // at a time (one for a small corpus, sixteen for a million documents, which hold about
-    // 90 million); in each, blocks of documents are bucketed in parallel, each block
-    // counting its rows per bucket first so that every bucket is allocated once, then each
-    // bucket is put together and sorted (the sorted rows do not depend on the order they
-    // came in). Each document's hashes are sorted, so its slice of a pass is found by
-    // binary search.
+    // 90 million). In each, blocks of documents count their rows per bucket in parallel,
+    // then write them in parallel straight to their place in one array of the pass's rows
+    // (bucket by bucket, block by block), and each bucket is sorted (the sorted rows do
+    // not depend on the order they came in). Each document's hashes are sorted, so its
+    // slice of a pass is found by binary search.
     const BLOCK: usize = 4096;
     const ROWS_PER_PASS: usize = 1 << 23;
     let bucket = |x: u64| (x >> 56) as usize;
@@ -774,52 +774,71 @@ fn group(by_doc: &[Fingerprints], doc_bits: u32, max_docs: usize, holders: bool)
         .next_power_of_two()
         .clamp(1, 16);
     let per_pass = BUCKETS / passes;
-    let starts: Vec<usize> = (0..by_doc.len()).step_by(BLOCK).collect();
+    let blocks: Vec<(usize, &[Fingerprints])> = by_doc
+        .chunks(BLOCK)
+        .enumerate()
+        .map(|(k, docs)| (k * BLOCK, docs))
+        .collect();
     let mut out = Vec::with_capacity(BUCKETS);
     for pass in 0..passes {
         let first = pass * per_pass;
-        // A document's hashes in this pass.
-        let in_pass = |h: &'_ [u64]| {
-            let lo = h.partition_point(|&x| bucket(x) < first);
-            let hi = lo + h[lo..].partition_point(|&x| bucket(x) < first + per_pass);
-            (lo, hi)
-        };
-        let mut blocks = crate::par::map(&starts, |&start| {
-            let docs = &by_doc[start..(start + BLOCK).min(by_doc.len())];
+        let in_pass = |f| hashes_in_buckets(f, first..first + per_pass);
+        let counts: Vec<Vec<usize>> = crate::par::map(&blocks, |&(_, docs)| {
             let mut counts = vec![0usize; per_pass];
-            for f in docs {
-                let (lo, hi) = in_pass(f.hashes());
-                for &x in &f.hashes()[lo..hi] {
-                    counts[bucket(x) - first] += 1;
-                }
+            for &x in docs.iter().flat_map(in_pass) {
+                counts[bucket(x) - first] += 1;
             }
-            let mut buckets: Vec<Vec<u64>> =
-                counts.iter().map(|&n| Vec::with_capacity(n)).collect();
-            for (doc, f) in docs.iter().enumerate() {
-                let (lo, hi) = in_pass(f.hashes());
-                for &x in &f.hashes()[lo..hi] {
-                    buckets[bucket(x) - first].push(row(x, (start + doc) as u32, doc_bits));
-                }
-            }
-            buckets
+            counts
         });
-        // Bucket by bucket, so that each block's part is freed as soon as it is copied.
-        let mut buckets: Vec<Vec<u64>> = (0..per_pass)
-            .map(|b| {
-                let mut all = Vec::with_capacity(blocks.iter().map(|bl| bl[b].len()).sum());
-                for block in &mut blocks {
-                    all.extend_from_slice(&std::mem::take(&mut block[b]));
-                }
-                all
-            })
+        let sizes: Vec<usize> = (0..per_pass)
+            .map(|b| counts.iter().map(|c| c[b]).sum())
             .collect();
-        drop(blocks);
+        let mut rows = vec![0u64; sizes.iter().sum()];
+        // Each block's place in each bucket, cut from `rows` in order.
+        let mut places: Vec<Vec<&mut [u64]>> = (0..blocks.len())
+            .map(|_| Vec::with_capacity(per_pass))
+            .collect();
+        let mut rest: &mut [u64] = &mut rows;
+        for b in 0..per_pass {
+            for (k, c) in counts.iter().enumerate() {
+                let (place, tail) = std::mem::take(&mut rest).split_at_mut(c[b]);
+                places[k].push(place);
+                rest = tail;
+            }
+        }
+        crate::par::for_each_mut(&mut places, |k, place| {
+            let (start, docs) = blocks[k];
+            let mut next = vec![0usize; per_pass];
+            for (doc, f) in docs.iter().enumerate() {
+                for &x in in_pass(f) {
+                    let b = bucket(x) - first;
+                    place[b][next[b]] = row(x, (start + doc) as u32, doc_bits);
+                    next[b] += 1;
+                }
+            }
+        });
+        drop(places);
+        let mut buckets: Vec<&mut [u64]> = Vec::with_capacity(per_pass);
+        let mut rest: &mut [u64] = &mut rows;
+        for &n in &sizes {
+            let (b, tail) = std::mem::take(&mut rest).split_at_mut(n);
+            buckets.push(b);
+            rest = tail;
+        }
         crate::par::for_each_mut(&mut buckets, |_, b| b.sort_unstable());
         out.extend(crate::par::map(&buckets, |part| {
             group_sorted(part, (by_doc, doc_bits), max_docs, holders)
         }));
     }
     out
+}
+
+/// A document's fingerprint hashes whose top byte (their bucket) is in `buckets`.
+fn hashes_in_buckets(f: &Fingerprints, buckets: std::ops::Range<usize>) -> &[u64] {
+    let h = f.hashes();
+    let lo = h.partition_point(|&x| ((x >> 56) as usize) < buckets.start);
+    let hi = lo + h[lo..].partition_point(|&x| ((x >> 56) as usize) < buckets.end);
+    &h[lo..hi]
 }
 
 /// Groups sorted rows (see [`group`]).
