@@ -46,6 +46,27 @@ pub enum ErrorKind {
         /// Why it was rejected.
         reason: String,
     },
+    /// The index file could not be used: not an index, corrupted, truncated, held by
+    /// another writer, or a read or write of it failed.
+    Store {
+        /// The index file.
+        path: PathBuf,
+        /// What the store reported.
+        message: String,
+    },
+    /// An index was opened with settings other than those it was built with, or was
+    /// written by a newer version of the format.
+    IndexMismatch {
+        /// What the index holds.
+        stored: String,
+        /// What was asked for.
+        given: String,
+    },
+    /// A document id that the index already holds was added again.
+    IdExists {
+        /// The id.
+        id: String,
+    },
     /// An I/O operation on a path failed.
     Io {
         /// The path.
@@ -99,6 +120,33 @@ impl Error {
         }
     }
 
+    #[cfg_attr(not(feature = "index"), allow(dead_code))]
+    pub(crate) fn store(path: impl Into<PathBuf>, message: impl fmt::Display) -> Error {
+        Error {
+            kind: ErrorKind::Store {
+                path: path.into(),
+                message: message.to_string(),
+            },
+        }
+    }
+
+    #[cfg_attr(not(feature = "index"), allow(dead_code))]
+    pub(crate) fn index_mismatch(stored: impl Into<String>, given: impl Into<String>) -> Error {
+        Error {
+            kind: ErrorKind::IndexMismatch {
+                stored: stored.into(),
+                given: given.into(),
+            },
+        }
+    }
+
+    #[cfg_attr(not(feature = "index"), allow(dead_code))]
+    pub(crate) fn id_exists(id: impl Into<String>) -> Error {
+        Error {
+            kind: ErrorKind::IdExists { id: id.into() },
+        }
+    }
+
     #[cfg_attr(not(any(feature = "walk", feature = "jsonl")), allow(dead_code))]
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
         Error {
@@ -129,6 +177,17 @@ impl fmt::Display for Error {
                 write!(f, "id {id} is already in the index (remove it first)")
             }
             ErrorKind::Malformed { what, reason } => write!(f, "malformed {what}: {reason}"),
+            ErrorKind::Store { path, message } => {
+                write!(f, "index {}: {message}", path.display())
+            }
+            ErrorKind::IndexMismatch { stored, given } => write!(
+                f,
+                "the index was built with {stored}, not {given} (open it without settings, \
+                 or build a new index)"
+            ),
+            ErrorKind::IdExists { id } => {
+                write!(f, "id {id:?} is already in the index (remove it first)")
+            }
             ErrorKind::Io { path, source } => write!(f, "{}: {source}", path.display()),
         }
     }

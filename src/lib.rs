@@ -115,6 +115,8 @@ pub mod cluster;
 pub mod corpus;
 pub mod detector;
 mod error;
+#[cfg(feature = "index")]
+pub mod index;
 #[allow(unsafe_code)]
 mod kernel;
 pub mod lsh;

@@ -185,6 +185,74 @@ impl Settings {
     }
 }
 
+impl Settings {
+    /// The settings as text, one `name=value` line each, in a fixed order: what an
+    /// [`Index`](crate::index::Index) stores to know what it was built with. Floats are
+    /// written so that they read back to the same value.
+    #[cfg_attr(not(feature = "index"), allow(dead_code))]
+    pub(crate) fn encode(&self) -> String {
+        let opt = |x: Option<usize>| x.map_or("none".to_string(), |v| v.to_string());
+        let lines = [
+            ("shingle_size", self.shingle_size.to_string()),
+            ("num_hashes", self.num_hashes.to_string()),
+            ("seed", self.seed.to_string()),
+            ("threshold", format!("{:?}", self.threshold)),
+            ("bands", opt(self.bands)),
+            ("rows", opt(self.rows)),
+            (
+                "false_negative_weight",
+                format!("{:?}", self.false_negative_weight),
+            ),
+            ("min_passage_tokens", self.min_passage_tokens.to_string()),
+            ("find_repeats", self.find_repeats.to_string()),
+            ("max_group", self.max_group.to_string()),
+            ("passage_reuse", self.passage_reuse.to_string()),
+            ("fingerprint_tokens", opt(self.fingerprint_tokens)),
+            ("boilerplate_docs", self.boilerplate_docs.to_string()),
+            ("seed_tokens", self.seed_tokens.to_string()),
+            ("max_gap", self.max_gap.to_string()),
+        ];
+        lines.iter().map(|(k, v)| format!("{k}={v}\n")).collect()
+    }
+
+    /// Reads [`encode`](Settings::encode)'s text back into a builder (which checks the
+    /// values when built).
+    #[cfg_attr(not(feature = "index"), allow(dead_code))]
+    pub(crate) fn decode(text: &str) -> Result<DetectorBuilder, Error> {
+        let bad = |line: &str| Error::malformed("detector settings", format!("line {line:?}"));
+        let mut c = Settings::default();
+        for line in text.lines() {
+            let (name, value) = line.split_once('=').ok_or_else(|| bad(line))?;
+            let int = || value.parse::<usize>().map_err(|_| bad(line));
+            let opt = || match value {
+                "none" => Ok(None),
+                _ => int().map(Some),
+            };
+            let float = || value.parse::<f64>().map_err(|_| bad(line));
+            let flag = || value.parse::<bool>().map_err(|_| bad(line));
+            match name {
+                "shingle_size" => c.shingle_size = int()?,
+                "num_hashes" => c.num_hashes = int()?,
+                "seed" => c.seed = value.parse().map_err(|_| bad(line))?,
+                "threshold" => c.threshold = float()?,
+                "bands" => c.bands = opt()?,
+                "rows" => c.rows = opt()?,
+                "false_negative_weight" => c.false_negative_weight = float()?,
+                "min_passage_tokens" => c.min_passage_tokens = int()?,
+                "find_repeats" => c.find_repeats = flag()?,
+                "max_group" => c.max_group = int()?,
+                "passage_reuse" => c.passage_reuse = flag()?,
+                "fingerprint_tokens" => c.fingerprint_tokens = opt()?,
+                "boilerplate_docs" => c.boilerplate_docs = int()?,
+                "seed_tokens" => c.seed_tokens = int()?,
+                "max_gap" => c.max_gap = int()?,
+                _ => return Err(bad(line)),
+            }
+        }
+        Ok(DetectorBuilder { settings: c })
+    }
+}
+
 /// Builds a [`Detector`]. Every setter takes and returns the builder by value; all checks
 /// happen in [`DetectorBuilder::build`].
 ///
@@ -1012,7 +1080,7 @@ impl Detector {
     }
 
     /// The fingerprint length, in tokens, and the winnowing window.
-    fn fingerprint_layout(&self) -> (usize, usize) {
+    pub(crate) fn fingerprint_layout(&self) -> (usize, usize) {
         reuse::layout(self.fingerprint_tokens())
     }
 

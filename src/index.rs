@@ -1,0 +1,569 @@
+//! A persistent, incremental index: "have we seen this document before, and which of its
+//! passages were copied?" asked one document at a time, across runs of a program.
+//!
+//! [`Index`] keeps, in one file, the detector settings it was built with and for every
+//! document its id, the time it was added, its text compressed with zstd (so that
+//! candidates are verified exactly without the original files), the band keys of its
+//! MinHash signature and its passage fingerprints. [`Index::add`] answers what a new
+//! document matches among those already in, then adds it; [`Index::query`] answers
+//! without adding.
+//!
+//! # Algorithm
+//!
+//! The same candidates as [`Detector::run`](crate::Detector::run): documents that share a
+//! band key with the new one (near-duplicate candidates), and documents that share two of
+//! its passage fingerprints in a consistent order ([`reuse::consistent`]), leaving out a
+//! fingerprint that more than `boilerplate_docs` documents of the index hold. Every
+//! candidate is then compared exactly ([`Detector::compare`](crate::Detector::compare)):
+//! exact Jaccard, and the passages the two share, verified, with byte spans in both.
+//!
+//! Unlike a batch run, boilerplate is decided when a document is added, from the documents
+//! already in the index; a fingerprint becomes boilerplate once more than
+//! `boilerplate_docs` documents hold it, and later additions no longer pair through it.
+//!
+//! # Storage
+//!
+//! [redb](https://docs.rs/redb): an embedded key-value store of copy-on-write B-trees
+//! whose transactions are atomic and durable. A batch ([`Index::add_batch`]) is one write
+//! transaction: after a crash the index holds every committed batch and nothing of the
+//! interrupted one. Any number of readers may use the index while one writer adds; a
+//! second process that opens it for writing gets an [`ErrorKind::Store`] error.
+//!
+//! # Cost
+//!
+//! Per document on disk: its compressed text, 8 bytes per band key and 12 per fingerprint
+//! (about 0.29 per token), plus the B-tree overhead. A query tokenizes and signs the new
+//! text (linear in its length), looks up its band keys and fingerprints (one B-tree lookup
+//! each), and decompresses and compares each candidate.
+
+use crate::detector::{Detector, Settings};
+use crate::error::Error;
+#[cfg(doc)]
+use crate::error::ErrorKind;
+use crate::report::{Passage, RepeatedPassage};
+use crate::reuse::{self, Fingerprints, SharedFingerprint};
+use crate::text;
+use redb::{
+    Database, MultimapTableDefinition, ReadableDatabase, ReadableMultimapTable, ReadableTable,
+    ReadableTableMetadata, TableDefinition,
+};
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// The version of the index's layout, stored in it; an index of a newer version is
+/// refused.
+pub const FORMAT_VERSION: u32 = 1;
+
+const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+/// Document number -> [`Record`] bytes.
+const DOCS: TableDefinition<u64, &[u8]> = TableDefinition::new("docs");
+/// Document id -> document number.
+const IDS: TableDefinition<&str, u64> = TableDefinition::new("ids");
+/// Band key -> document numbers.
+const BANDS: MultimapTableDefinition<u64, u64> = MultimapTableDefinition::new("bands");
+/// Fingerprint -> (document number, token position).
+const PRINTS: MultimapTableDefinition<u64, (u64, u32)> = MultimapTableDefinition::new("prints");
+
+/// The zstd level of stored texts.
+const ZSTD_LEVEL: i32 = 3;
+
+/// A persistent index of documents. See the [module docs](self).
+///
+/// ```
+/// # let dir = std::env::temp_dir().join(format!("neardup-index-doc-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir).unwrap();
+/// # let path = dir.join("news.ndx");
+/// # let _ = std::fs::remove_file(&path);
+/// use neardup::index::Index;
+///
+/// let story = "The council voted on Tuesday to close the old bridge to traffic after \
+///              engineers found cracks in two of its piers during a routine inspection.";
+/// let mut index = Index::create(&path, &neardup::Detector::builder().build()?)?;
+/// assert!(index.add("a1", story.as_bytes())?.is_empty());
+/// let copy = format!("{story} More to follow.");
+/// let matches = index.add("a2", copy.as_bytes())?;
+/// assert_eq!(matches.near_duplicates[0].id, "a1");
+/// drop(index);
+/// // Later, in another run: the same index, its settings read back from the file.
+/// let index = Index::open(&path)?;
+/// assert_eq!(index.len()?, 2);
+/// assert_eq!(index.get("a1")?.as_deref(), Some(story.as_bytes()));
+/// # std::fs::remove_dir_all(&dir).unwrap();
+/// # Ok::<(), neardup::Error>(())
+/// ```
+pub struct Index {
+    db: Database,
+    path: PathBuf,
+    detector: Detector,
+}
+
+/// What a document matched in an [`Index`].
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Matches {
+    /// Documents whose exact Jaccard with it reaches the threshold, by id.
+    pub near_duplicates: Vec<Match>,
+    /// Other documents that share a verified passage with it, by id.
+    pub shared: Vec<Match>,
+    /// Passages repeated inside it (when the detector finds repeats).
+    pub repeats: Vec<RepeatedPassage>,
+}
+
+impl Matches {
+    /// True when it matched nothing: no near-duplicate, no shared passage, no repeat.
+    pub fn is_empty(&self) -> bool {
+        self.near_duplicates.is_empty() && self.shared.is_empty() && self.repeats.is_empty()
+    }
+}
+
+/// One indexed document that a new document matched.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Match {
+    /// Its id.
+    pub id: String,
+    /// The exact Jaccard similarity of the two shingle sets.
+    pub jaccard: f64,
+    /// The passages the two share, verified: `a` in the new document, `b` in this one.
+    pub passages: Vec<Passage>,
+}
+
+/// A stored document, as the `DOCS` table holds it.
+struct Record {
+    id: String,
+    added: u64,
+    text: Vec<u8>,
+}
+
+impl Record {
+    /// `[id length u32][id][added u64][text length u64][zstd text]`, little-endian.
+    fn encode(id: &str, added: u64, text: &[u8]) -> Result<Vec<u8>, Error> {
+        let packed = zstd::bulk::compress(text, ZSTD_LEVEL)
+            .map_err(|e| Error::malformed("document text", e.to_string()))?;
+        let mut out = Vec::with_capacity(20 + id.len() + packed.len());
+        out.extend_from_slice(&(id.len() as u32).to_le_bytes());
+        out.extend_from_slice(id.as_bytes());
+        out.extend_from_slice(&added.to_le_bytes());
+        out.extend_from_slice(&(text.len() as u64).to_le_bytes());
+        out.extend_from_slice(&packed);
+        Ok(out)
+    }
+
+    fn decode(bytes: &[u8]) -> Result<Record, Error> {
+        let bad = |why: &str| Error::malformed("index record", why.to_string());
+        let take = |at: usize, n: usize| bytes.get(at..at + n).ok_or_else(|| bad("short"));
+        let u64_at = |at| take(at, 8).map(|b| u64::from_le_bytes(b.try_into().expect("8")));
+        let id_len = u32::from_le_bytes(take(0, 4)?.try_into().expect("4")) as usize;
+        let id = std::str::from_utf8(take(4, id_len)?).map_err(|_| bad("id not UTF-8"))?;
+        let added = u64_at(4 + id_len)?;
+        let len = u64_at(12 + id_len)? as usize;
+        let packed = bytes.get(20 + id_len..).ok_or_else(|| bad("short"))?;
+        // Streaming, so that a corrupted length allocates nothing up front.
+        let text = zstd::stream::decode_all(packed)
+            .map_err(|e| Error::malformed("index record", e.to_string()))?;
+        if text.len() != len {
+            return Err(bad("text length"));
+        }
+        Ok(Record {
+            id: id.to_string(),
+            added,
+            text,
+        })
+    }
+}
+
+/// What a document contributes to the lookup tables.
+struct Keys {
+    bands: Vec<u64>,
+    prints: Fingerprints,
+}
+
+impl Index {
+    /// Opens the index at `path` for `detector`'s settings, making a new one when the file
+    /// does not exist. An existing index built with other settings is refused
+    /// ([`ErrorKind::IndexMismatch`]).
+    pub fn create(path: impl AsRef<Path>, detector: &Detector) -> Result<Index, Error> {
+        let path = path.as_ref().to_path_buf();
+        let db = Database::create(&path).map_err(|e| Error::store(&path, e))?;
+        let index = Index {
+            db,
+            path,
+            detector: detector.clone(),
+        };
+        let want = detector.settings().encode();
+        match index.stored_settings()? {
+            Some(stored) if stored != want => {
+                Err(Error::index_mismatch(one_line(&stored), one_line(&want)))
+            }
+            Some(_) => Ok(index),
+            None => {
+                let txn = index.db.begin_write().map_err(|e| index.store(e))?;
+                {
+                    let mut meta = txn.open_table(META).map_err(|e| index.store(e))?;
+                    let version = FORMAT_VERSION.to_le_bytes();
+                    let put = |m: &mut redb::Table<&str, &[u8]>, k, v: &[u8]| {
+                        m.insert(k, v).map(|_| ()).map_err(|e| index.store(e))
+                    };
+                    put(&mut meta, "format", &version)?;
+                    put(&mut meta, "settings", want.as_bytes())?;
+                    put(&mut meta, "next", &0u64.to_le_bytes())?;
+                }
+                index.open_all(&txn)?;
+                txn.commit().map_err(|e| index.store(e))?;
+                Ok(index)
+            }
+        }
+    }
+
+    /// Opens an existing index with the settings it was built with.
+    pub fn open(path: impl AsRef<Path>) -> Result<Index, Error> {
+        let path = path.as_ref().to_path_buf();
+        if !path.exists() {
+            let gone = std::io::Error::new(std::io::ErrorKind::NotFound, "no such index");
+            return Err(Error::io(&path, gone));
+        }
+        let db = Database::open(&path).map_err(|e| Error::store(&path, e))?;
+        let mut index = Index {
+            db,
+            path,
+            detector: Detector::builder().build()?,
+        };
+        let stored = index
+            .stored_settings()?
+            .ok_or_else(|| index.store("not a neardup index (no settings)"))?;
+        index.detector = Settings::decode(&stored)?.build()?;
+        Ok(index)
+    }
+
+    /// The detector the index was built with.
+    pub fn detector(&self) -> &Detector {
+        &self.detector
+    }
+
+    /// The number of documents in the index.
+    pub fn len(&self) -> Result<usize, Error> {
+        let txn = self.db.begin_read().map_err(|e| self.store(e))?;
+        let docs = txn.open_table(DOCS).map_err(|e| self.store(e))?;
+        Ok(docs.len().map_err(|e| self.store(e))? as usize)
+    }
+
+    /// True when the index holds no document.
+    pub fn is_empty(&self) -> Result<bool, Error> {
+        Ok(self.len()? == 0)
+    }
+
+    /// The text of document `id`, or `None` when the index does not hold it.
+    pub fn get(&self, id: &str) -> Result<Option<Vec<u8>>, Error> {
+        let txn = self.db.begin_read().map_err(|e| self.store(e))?;
+        let ids = txn.open_table(IDS).map_err(|e| self.store(e))?;
+        let docs = txn.open_table(DOCS).map_err(|e| self.store(e))?;
+        let Some(n) = ids.get(id).map_err(|e| self.store(e))? else {
+            return Ok(None);
+        };
+        Ok(Some(self.record(&docs, n.value())?.text))
+    }
+
+    /// The seconds since the Unix epoch at which document `id` was added.
+    pub fn added(&self, id: &str) -> Result<Option<u64>, Error> {
+        let txn = self.db.begin_read().map_err(|e| self.store(e))?;
+        let ids = txn.open_table(IDS).map_err(|e| self.store(e))?;
+        let docs = txn.open_table(DOCS).map_err(|e| self.store(e))?;
+        let Some(n) = ids.get(id).map_err(|e| self.store(e))? else {
+            return Ok(None);
+        };
+        Ok(Some(self.record(&docs, n.value())?.added))
+    }
+
+    /// What `text` matches among the indexed documents, without adding it.
+    pub fn query(&self, text: &[u8]) -> Result<Matches, Error> {
+        let txn = self.db.begin_read().map_err(|e| self.store(e))?;
+        let docs = txn.open_table(DOCS).map_err(|e| self.store(e))?;
+        let bands = txn.open_multimap_table(BANDS).map_err(|e| self.store(e))?;
+        let prints = txn.open_multimap_table(PRINTS).map_err(|e| self.store(e))?;
+        let keys = self.keys(text);
+        self.matches(text, &keys, (&docs, &bands, &prints))
+    }
+
+    /// Adds document `id` and returns what it matched among the documents already in the
+    /// index. An id the index holds is refused ([`ErrorKind::IdExists`]).
+    pub fn add(&mut self, id: &str, text: &[u8]) -> Result<Matches, Error> {
+        let mut out = self.add_batch([(id, text)])?;
+        Ok(out.pop().expect("one document in, one answer out"))
+    }
+
+    /// Adds the documents in order, in one transaction: each is matched against the index
+    /// and the documents before it in the batch. Either all are added or, on an error,
+    /// none.
+    pub fn add_batch<'a>(
+        &mut self,
+        documents: impl IntoIterator<Item = (&'a str, &'a [u8])>,
+    ) -> Result<Vec<Matches>, Error> {
+        let txn = self.db.begin_write().map_err(|e| self.store(e))?;
+        let mut answers = Vec::new();
+        {
+            let mut meta = txn.open_table(META).map_err(|e| self.store(e))?;
+            let mut docs = txn.open_table(DOCS).map_err(|e| self.store(e))?;
+            let mut ids = txn.open_table(IDS).map_err(|e| self.store(e))?;
+            let mut bands = txn.open_multimap_table(BANDS).map_err(|e| self.store(e))?;
+            let mut prints = txn.open_multimap_table(PRINTS).map_err(|e| self.store(e))?;
+            let mut next = match meta.get("next").map_err(|e| self.store(e))? {
+                Some(v) => read_u64(v.value()).ok_or_else(|| self.store("bad 'next' counter"))?,
+                None => return Err(self.store("not a neardup index (no counter)")),
+            };
+            let added = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs());
+            for (id, text) in documents {
+                if ids.get(id).map_err(|e| self.store(e))?.is_some() {
+                    return Err(Error::id_exists(id));
+                }
+                let keys = self.keys(text);
+                answers.push(self.matches(text, &keys, (&docs, &bands, &prints))?);
+                let n = next;
+                next += 1;
+                let record = Record::encode(id, added, text)?;
+                docs.insert(n, record.as_slice())
+                    .map_err(|e| self.store(e))?;
+                ids.insert(id, n).map_err(|e| self.store(e))?;
+                for &key in &keys.bands {
+                    bands.insert(key, n).map_err(|e| self.store(e))?;
+                }
+                for (hash, pos) in keys.prints.iter() {
+                    prints.insert(hash, (n, pos)).map_err(|e| self.store(e))?;
+                }
+            }
+            meta.insert("next", next.to_le_bytes().as_slice())
+                .map_err(|e| self.store(e))?;
+        }
+        txn.commit().map_err(|e| self.store(e))?;
+        Ok(answers)
+    }
+
+    /// Removes document `id`; false when the index does not hold it.
+    pub fn remove(&mut self, id: &str) -> Result<bool, Error> {
+        let txn = self.db.begin_write().map_err(|e| self.store(e))?;
+        {
+            let mut docs = txn.open_table(DOCS).map_err(|e| self.store(e))?;
+            let mut ids = txn.open_table(IDS).map_err(|e| self.store(e))?;
+            let mut bands = txn.open_multimap_table(BANDS).map_err(|e| self.store(e))?;
+            let mut prints = txn.open_multimap_table(PRINTS).map_err(|e| self.store(e))?;
+            let Some(n) = ids
+                .remove(id)
+                .map_err(|e| self.store(e))?
+                .map(|v| v.value())
+            else {
+                return Ok(false);
+            };
+            let record = self.record(&docs, n)?;
+            let keys = self.keys(&record.text);
+            for &key in &keys.bands {
+                bands.remove(key, n).map_err(|e| self.store(e))?;
+            }
+            for (hash, pos) in keys.prints.iter() {
+                prints.remove(hash, (n, pos)).map_err(|e| self.store(e))?;
+            }
+            docs.remove(n).map_err(|e| self.store(e))?;
+        }
+        txn.commit().map_err(|e| self.store(e))?;
+        Ok(true)
+    }
+
+    /// The band keys and fingerprints of `text`, as the detector makes them.
+    fn keys(&self, text: &[u8]) -> Keys {
+        let det = &self.detector;
+        let bands = det
+            .sign(text)
+            .map(|sig| det.layout().keys_of(&sig).collect())
+            .unwrap_or_default();
+        let prints = if det.settings().passage_reuse() {
+            let hashes: Vec<u64> = text::tokens(text).map(|t| t.hash).collect();
+            let (f, w) = det.fingerprint_layout();
+            Fingerprints::new(&hashes, f, w)
+        } else {
+            Fingerprints::default()
+        };
+        Keys { bands, prints }
+    }
+
+    /// The matches of `text` (whose keys are `keys`) among the documents of the tables.
+    fn matches(
+        &self,
+        text: &[u8],
+        keys: &Keys,
+        (docs, bands, prints): (
+            &impl ReadableTable<u64, &'static [u8]>,
+            &impl ReadableMultimapTable<u64, u64>,
+            &impl ReadableMultimapTable<u64, (u64, u32)>,
+        ),
+    ) -> Result<Matches, Error> {
+        let det = &self.detector;
+        let settings = det.settings();
+        let mut candidates: Vec<u64> = Vec::new();
+        for &key in &keys.bands {
+            for n in bands.get(key).map_err(|e| self.store(e))? {
+                candidates.push(n.map_err(|e| self.store(e))?.value());
+            }
+        }
+        // Passage candidates: documents that share two fingerprints in a consistent
+        // order, through fingerprints that at most `boilerplate_docs` documents hold.
+        let mut shared: Vec<(u64, SharedFingerprint)> = Vec::new();
+        for (hash, pos) in keys.prints.iter() {
+            let holders = prints.get(hash).map_err(|e| self.store(e))?;
+            if holders.len() as usize > settings.boilerplate_docs() {
+                continue;
+            }
+            for h in holders {
+                let (n, at) = h.map_err(|e| self.store(e))?.value();
+                let s = SharedFingerprint {
+                    a: 0,
+                    b: 1,
+                    pos_a: pos,
+                    pos_b: at,
+                    long: false,
+                };
+                shared.push((n, s));
+            }
+        }
+        shared.sort_unstable_by_key(|&(n, s)| (n, s.pos_a, s.pos_b));
+        let (_, w) = det.fingerprint_layout();
+        let reach = w.max(2 * settings.fingerprint_tokens());
+        for pair in shared.chunk_by(|x, y| x.0 == y.0) {
+            let entries: Vec<SharedFingerprint> = pair.iter().map(|p| p.1).collect();
+            if reuse::consistent(&entries, reach, settings.max_gap()) {
+                candidates.push(pair[0].0);
+            }
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
+        let mut out = Matches::default();
+        for n in candidates {
+            let record = self.record(docs, n)?;
+            let c = det.compare(text, &record.text);
+            let m = Match {
+                id: record.id,
+                jaccard: c.jaccard,
+                passages: c.passages,
+            };
+            if c.near_duplicate {
+                out.near_duplicates.push(m);
+            } else if !m.passages.is_empty() {
+                out.shared.push(m);
+            }
+        }
+        if settings.find_repeats() {
+            out.repeats = det.repeats(text);
+        }
+        Ok(out)
+    }
+
+    /// Document `n`'s record.
+    fn record(
+        &self,
+        docs: &impl ReadableTable<u64, &'static [u8]>,
+        n: u64,
+    ) -> Result<Record, Error> {
+        let bytes = docs
+            .get(n)
+            .map_err(|e| self.store(e))?
+            .ok_or_else(|| self.store(format!("document {n} is listed but missing")))?;
+        Record::decode(bytes.value())
+    }
+
+    /// The stored settings, checking the format version; `None` for a new file.
+    fn stored_settings(&self) -> Result<Option<String>, Error> {
+        let txn = self.db.begin_read().map_err(|e| self.store(e))?;
+        let meta = match txn.open_table(META) {
+            Ok(t) => t,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+            Err(e) => return Err(self.store(e)),
+        };
+        let version = meta.get("format").map_err(|e| self.store(e))?;
+        let version = version
+            .and_then(|v| v.value().try_into().ok().map(u32::from_le_bytes))
+            .ok_or_else(|| self.store("not a neardup index (no format version)"))?;
+        if version > FORMAT_VERSION {
+            return Err(Error::index_mismatch(
+                format!("format version {version}"),
+                format!("format version {FORMAT_VERSION} (this build)"),
+            ));
+        }
+        let settings = meta.get("settings").map_err(|e| self.store(e))?;
+        let settings = settings.ok_or_else(|| self.store("not a neardup index (no settings)"))?;
+        let text = std::str::from_utf8(settings.value())
+            .map_err(|_| self.store("settings are not UTF-8"))?;
+        Ok(Some(text.to_string()))
+    }
+
+    /// Makes every table, so that readers of a new index find them.
+    fn open_all(&self, txn: &redb::WriteTransaction) -> Result<(), Error> {
+        txn.open_table(DOCS).map_err(|e| self.store(e))?;
+        txn.open_table(IDS).map_err(|e| self.store(e))?;
+        txn.open_multimap_table(BANDS).map_err(|e| self.store(e))?;
+        txn.open_multimap_table(PRINTS).map_err(|e| self.store(e))?;
+        Ok(())
+    }
+
+    fn store(&self, e: impl std::fmt::Display) -> Error {
+        Error::store(&self.path, e)
+    }
+}
+
+fn read_u64(bytes: &[u8]) -> Option<u64> {
+    Some(u64::from_le_bytes(bytes.try_into().ok()?))
+}
+
+/// Settings text on one line, for messages.
+fn one_line(settings: &str) -> String {
+    settings.trim_end().replace('\n', ", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorKind;
+
+    fn temp(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("neardup-index-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir.join("i.ndx")
+    }
+
+    #[test]
+    fn records_round_trip_and_reject_bad_bytes() {
+        let bytes = Record::encode("ü-1", 7, b"some text").unwrap();
+        let r = Record::decode(&bytes).unwrap();
+        assert_eq!(
+            (r.id.as_str(), r.added, r.text.as_slice()),
+            ("ü-1", 7, &b"some text"[..])
+        );
+        assert!(Record::decode(&bytes[..10]).is_err());
+        assert!(Record::decode(&[]).is_err());
+    }
+
+    #[test]
+    fn settings_round_trip() {
+        let det = Detector::builder()
+            .threshold(0.7)
+            .bands(20)
+            .rows(6)
+            .find_repeats(false)
+            .build()
+            .unwrap();
+        let text = det.settings().encode();
+        let back = Settings::decode(&text).unwrap().build().unwrap();
+        assert_eq!(back.settings().encode(), text);
+        assert!(Settings::decode("threshold=x").is_err());
+        assert!(Settings::decode("colour=red").is_err());
+    }
+
+    #[test]
+    fn a_file_that_is_not_an_index_is_a_typed_error() {
+        let path = temp("garbage");
+        std::fs::write(&path, vec![7u8; 10_000]).unwrap();
+        let e = Index::open(&path).err().expect("refused");
+        assert!(matches!(e.kind(), ErrorKind::Store { .. }), "{e}");
+        let e = Index::open(path.with_file_name("absent.ndx"))
+            .err()
+            .expect("refused");
+        assert!(matches!(e.kind(), ErrorKind::Io { .. }), "{e}");
+    }
+}
