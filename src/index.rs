@@ -126,6 +126,23 @@ pub struct Match {
     pub passages: Vec<Passage>,
 }
 
+/// What an [`Index`] holds ([`Index::stats`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct IndexStats {
+    /// Documents.
+    pub documents: u64,
+    /// Band-key entries (one per band per document with a token).
+    pub band_keys: u64,
+    /// Fingerprint entries (about 0.29 per token).
+    pub fingerprints: u64,
+    /// The documents' texts, uncompressed.
+    pub text_bytes: u64,
+    /// The documents' records as stored (id, time, compressed text).
+    pub stored_bytes: u64,
+    /// The index file.
+    pub file_bytes: u64,
+}
+
 /// A stored document, as the `DOCS` table holds it.
 struct Record {
     id: String,
@@ -339,31 +356,94 @@ impl Index {
 
     /// Removes document `id`; false when the index does not hold it.
     pub fn remove(&mut self, id: &str) -> Result<bool, Error> {
+        Ok(self.remove_where(|r| r.id == id, Some(id))? == 1)
+    }
+
+    /// Removes every document added before `before` (seconds since the Unix epoch), in
+    /// one transaction, and returns how many.
+    pub fn prune(&mut self, before: u64) -> Result<usize, Error> {
+        self.remove_where(|r| r.added < before, None)
+    }
+
+    /// What the index holds.
+    pub fn stats(&self) -> Result<IndexStats, Error> {
+        let txn = self.db.begin_read().map_err(|e| self.store(e))?;
+        let docs = txn.open_table(DOCS).map_err(|e| self.store(e))?;
+        let bands = txn.open_multimap_table(BANDS).map_err(|e| self.store(e))?;
+        let prints = txn.open_multimap_table(PRINTS).map_err(|e| self.store(e))?;
+        let (mut text_bytes, mut stored_bytes) = (0, 0);
+        for entry in docs.iter().map_err(|e| self.store(e))? {
+            let (_, v) = entry.map_err(|e| self.store(e))?;
+            let v = v.value();
+            stored_bytes += v.len() as u64;
+            let id_len = v
+                .get(..4)
+                .map_or(0, |b| u32::from_le_bytes(b.try_into().expect("4")));
+            let len_at = 12 + id_len as usize;
+            text_bytes += v.get(len_at..len_at + 8).and_then(read_u64).unwrap_or(0);
+        }
+        Ok(IndexStats {
+            documents: docs.len().map_err(|e| self.store(e))?,
+            band_keys: bands.len().map_err(|e| self.store(e))?,
+            fingerprints: prints.len().map_err(|e| self.store(e))?,
+            text_bytes,
+            stored_bytes,
+            file_bytes: std::fs::metadata(&self.path).map_or(0, |m| m.len()),
+        })
+    }
+
+    /// Gives the file's free pages back to the file system (after removals).
+    pub fn compact(&mut self) -> Result<(), Error> {
+        self.db.compact().map_err(|e| self.store(e))?;
+        Ok(())
+    }
+
+    /// Removes, in one transaction, every document whose record `doomed` picks (only the
+    /// one named `id` when given, found through the id table); returns how many.
+    fn remove_where(
+        &mut self,
+        doomed: impl Fn(&Record) -> bool,
+        id: Option<&str>,
+    ) -> Result<usize, Error> {
         let txn = self.db.begin_write().map_err(|e| self.store(e))?;
+        let mut removed = 0;
         {
             let mut docs = txn.open_table(DOCS).map_err(|e| self.store(e))?;
             let mut ids = txn.open_table(IDS).map_err(|e| self.store(e))?;
             let mut bands = txn.open_multimap_table(BANDS).map_err(|e| self.store(e))?;
             let mut prints = txn.open_multimap_table(PRINTS).map_err(|e| self.store(e))?;
-            let Some(n) = ids
-                .remove(id)
-                .map_err(|e| self.store(e))?
-                .map(|v| v.value())
-            else {
-                return Ok(false);
+            let numbers: Vec<u64> = match id {
+                Some(id) => match ids.get(id).map_err(|e| self.store(e))? {
+                    Some(n) => vec![n.value()],
+                    None => Vec::new(),
+                },
+                None => {
+                    let mut all = Vec::new();
+                    for entry in docs.iter().map_err(|e| self.store(e))? {
+                        all.push(entry.map_err(|e| self.store(e))?.0.value());
+                    }
+                    all
+                }
             };
-            let record = self.record(&docs, n)?;
-            let keys = self.keys(&record.text);
-            for &key in &keys.bands {
-                bands.remove(key, n).map_err(|e| self.store(e))?;
+            for n in numbers {
+                let record = self.record(&docs, n)?;
+                if !doomed(&record) {
+                    continue;
+                }
+                let keys = self.keys(&record.text);
+                for &key in &keys.bands {
+                    bands.remove(key, n).map_err(|e| self.store(e))?;
+                }
+                for (hash, pos) in keys.prints.iter() {
+                    prints.remove(hash, (n, pos)).map_err(|e| self.store(e))?;
+                }
+                ids.remove(record.id.as_str()).map_err(|e| self.store(e))?;
+                docs.remove(n).map_err(|e| self.store(e))?;
+                removed += 1;
             }
-            for (hash, pos) in keys.prints.iter() {
-                prints.remove(hash, (n, pos)).map_err(|e| self.store(e))?;
-            }
-            docs.remove(n).map_err(|e| self.store(e))?;
         }
         txn.commit().map_err(|e| self.store(e))?;
-        Ok(true)
+        Ok(removed)
     }
 
     /// The band keys and fingerprints of `text`, as the detector makes them.

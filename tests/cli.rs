@@ -1106,3 +1106,56 @@ fn html_links_all_land() {
         assert!(html.contains(&format!("id=\"{t}\"")), "#{t} leads nowhere");
     }
 }
+
+#[test]
+fn index_add_query_remove_prune_and_stats() {
+    let dir = scratch_dir("index");
+    let db = dir.join("news.ndx");
+    let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/demo");
+    let db_s = db.to_str().unwrap();
+    let out = run(&["index", "add", db_s, demo]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines = json_lines(&out);
+    let summary = lines.last().unwrap();
+    assert_eq!(summary["added"], 6);
+    // The reprint is a near-duplicate of the opening, added before it (by path).
+    let reprint = lines
+        .iter()
+        .find(|l| l["id"] == "library-reprint.txt")
+        .expect("the reprint matched");
+    assert_eq!(reprint["near_duplicates"][0]["id"], "library-opening.txt");
+    // Adding the same folder again: every id is already there, nothing is added.
+    let again = run(&["index", "add", db_s, demo]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already in the index"));
+    let stats = &json_lines(&run(&["index", "stats", db_s]))[0];
+    assert_eq!(stats["documents"], 6);
+    let file = format!("{demo}/library-opening.txt");
+    let q = &json_lines(&run(&["index", "query", db_s, &file]))[0];
+    let ids: Vec<&str> = q["near_duplicates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&"library-opening.txt") && ids.contains(&"library-reprint.txt"));
+    let removed = &json_lines(&run(&["index", "remove", db_s, "library-reprint.txt"]))[0];
+    assert_eq!(removed["documents"], 1);
+    let pruned = &json_lines(&run(&["index", "prune", db_s, "--older-than", "1d"]))[0];
+    assert_eq!(pruned["documents"], 0, "nothing is a day old");
+    let stats = &json_lines(&run(&["index", "stats", db_s]))[0];
+    assert_eq!(stats["documents"], 5);
+    // A missing index is an error, not a new file.
+    let missing = run(&[
+        "index",
+        "query",
+        dir.join("nope.ndx").to_str().unwrap(),
+        &file,
+    ]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(!dir.join("nope.ndx").exists());
+}

@@ -16,6 +16,22 @@ fn temp(name: &str) -> PathBuf {
     dir.join("test.ndx")
 }
 
+/// A new index at a fresh path, with the default detector.
+fn new_index(name: &str) -> (Index, Detector, PathBuf) {
+    let path = temp(name);
+    let det = Detector::builder().build().unwrap();
+    (Index::create(&path, &det).unwrap(), det, path)
+}
+
+/// Whether `text` has no near-duplicate in the index.
+fn no_near_duplicate(index: &Index, text: &str) -> bool {
+    index
+        .query(text.as_bytes())
+        .unwrap()
+        .near_duplicates
+        .is_empty()
+}
+
 /// Originals, edited copies (near-duplicates), chains of edits, quotes of an earlier
 /// text (shared passages) and texts that repeat a stretch of their own.
 fn texts(n: usize, seed: u64) -> Vec<String> {
@@ -55,9 +71,7 @@ type Found = BTreeMap<(usize, usize), (f64, Vec<((usize, usize), (usize, usize))
 #[test]
 fn a_stream_of_adds_finds_what_a_batch_run_finds() {
     let texts = texts(160, 11);
-    let det = Detector::builder().build().unwrap();
-    let path = temp("stream");
-    let mut index = Index::create(&path, &det).unwrap();
+    let (mut index, det, _) = new_index("stream");
     let mut streamed = Found::new();
     let mut streamed_repeats = 0;
     for (i, t) in texts.iter().enumerate() {
@@ -163,9 +177,7 @@ fn answers_survive_reopening_and_queries_add_nothing() {
 #[test]
 fn bad_uses_are_typed_errors_and_a_failed_batch_adds_nothing() {
     let texts = texts(10, 5);
-    let path = temp("errors");
-    let det = Detector::builder().build().unwrap();
-    let mut index = Index::create(&path, &det).unwrap();
+    let (mut index, det, path) = new_index("errors");
     index.add("a", texts[0].as_bytes()).unwrap();
     let e = index.add("a", texts[1].as_bytes()).unwrap_err();
     assert!(matches!(e.kind(), ErrorKind::IdExists { .. }), "{e}");
@@ -182,13 +194,7 @@ fn bad_uses_are_typed_errors_and_a_failed_batch_adds_nothing() {
     assert!(index.remove("a").unwrap());
     assert!(!index.remove("a").unwrap());
     assert!(index.is_empty().unwrap());
-    assert!(
-        index
-            .query(texts[0].as_bytes())
-            .unwrap()
-            .near_duplicates
-            .is_empty()
-    );
+    assert!(no_near_duplicate(&index, &texts[0]));
     index.add("a", texts[0].as_bytes()).unwrap();
     // A second writer on the same file is refused while the first holds it.
     let e = Index::open(&path).err().expect("the file is held");
@@ -282,4 +288,37 @@ fn a_killed_writer_leaves_every_committed_batch_and_nothing_else() {
     let texts = texts(64, 21);
     let m = index.query(texts[3].as_bytes()).unwrap();
     assert!(m.near_duplicates.iter().any(|x| x.id == "b0-3"));
+}
+
+#[test]
+fn prune_stats_and_compact() {
+    let texts = texts(12, 9);
+    let (mut index, det, _) = new_index("prune");
+    for (i, t) in texts.iter().enumerate() {
+        index.add(&format!("p{i}"), t.as_bytes()).unwrap();
+    }
+    let stats = index.stats().unwrap();
+    assert_eq!(stats.documents, 12);
+    let text_bytes: usize = texts.iter().map(String::len).sum();
+    assert_eq!(stats.text_bytes, text_bytes as u64);
+    assert_eq!(stats.band_keys, 12 * det.layout().bands() as u64);
+    assert!(stats.fingerprints > 12 * 50, "{stats:?}");
+    assert!(
+        stats.stored_bytes < stats.text_bytes,
+        "texts are compressed: {stats:?}"
+    );
+    assert_eq!(
+        index.prune(0).unwrap(),
+        0,
+        "nothing is older than the epoch"
+    );
+    let later = index.added("p0").unwrap().unwrap() + 1;
+    assert_eq!(index.prune(later).unwrap(), 12);
+    let stats = index.stats().unwrap();
+    assert_eq!(
+        (stats.documents, stats.band_keys, stats.fingerprints),
+        (0, 0, 0)
+    );
+    index.compact().unwrap();
+    assert!(no_near_duplicate(&index, &texts[0]));
 }

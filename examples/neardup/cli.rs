@@ -14,7 +14,8 @@ use std::path::PathBuf;
     version,
     override_usage = "neardup [scan] [OPTIONS] [PATH]...\n       \
                       neardup dedup [OPTIONS] IN OUT\n       \
-                      neardup compare [OPTIONS] A B",
+                      neardup compare [OPTIONS] A B\n       \
+                      neardup index add|query|remove|prune|stats DB ...",
     after_help = "Without a subcommand, `scan` runs: `neardup DIR` is `neardup scan DIR`. \
                   Options go after the subcommand (`neardup dedup -q IN OUT`).\n\
                   Exit status: 0 ok; 1 duplicates found (with --fail-on-dup); 2 bad option, \
@@ -35,6 +36,99 @@ pub enum Command {
     Dedup(DedupArgs),
     /// Compare two files: Jaccard (exact and estimated), verdict, shared passages.
     Compare(CompareArgs),
+    /// Keep documents in a persistent index file and ask what new ones match.
+    #[command(subcommand)]
+    Index(IndexCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum IndexCommand {
+    /// Add the documents of PATH (folders, JSON Lines, Parquet) to DB, made with the
+    /// detector options when it does not exist (an existing DB keeps its own settings);
+    /// print what each matched among those added before it, as JSON Lines.
+    Add(Box<IndexAddArgs>),
+    /// Print what FILE (`-` for standard input) matches in DB, as one JSON line, without
+    /// adding it.
+    Query(IndexQueryArgs),
+    /// Remove documents from DB by id.
+    Remove(IndexRemoveArgs),
+    /// Remove the documents added to DB more than AGE ago.
+    Prune(IndexPruneArgs),
+    /// Print what DB holds, as one JSON line.
+    Stats(IndexDbArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct IndexDbArgs {
+    /// The index file.
+    #[arg(value_name = "DB")]
+    pub db: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct IndexAddArgs {
+    /// The index file (made when it does not exist).
+    #[arg(value_name = "DB")]
+    pub db: PathBuf,
+    /// Folders, files or datasets to add, in order.
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Documents added per transaction: a crash loses at most the batch being added.
+    #[arg(long, value_name = "N", default_value_t = 1000,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub batch: u64,
+    #[command(flatten)]
+    pub detect: DetectArgs,
+    #[command(flatten)]
+    pub source: SourceArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct IndexQueryArgs {
+    /// The index file.
+    #[arg(value_name = "DB")]
+    pub db: PathBuf,
+    /// The document to look up (`-` for standard input).
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct IndexRemoveArgs {
+    /// The index file.
+    #[arg(value_name = "DB")]
+    pub db: PathBuf,
+    /// The ids to remove.
+    #[arg(value_name = "ID", required = true)]
+    pub ids: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct IndexPruneArgs {
+    /// The index file.
+    #[arg(value_name = "DB")]
+    pub db: PathBuf,
+    /// Remove documents added longer ago than this: a number and a unit, s, m, h or d
+    /// (`30d`, `12h`).
+    #[arg(long, value_name = "AGE", value_parser = parse_age)]
+    pub older_than: u64,
+}
+
+/// An age such as `30d` in seconds.
+fn parse_age(s: &str) -> Result<u64, String> {
+    let (n, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: u64 = n
+        .parse()
+        .map_err(|_| format!("expected a number and a unit (30d, 12h), got {s:?}"))?;
+    let scale = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(format!("unknown unit in {s:?}: use s, m, h or d")),
+    };
+    n.checked_mul(scale)
+        .ok_or_else(|| format!("{s:?} is too long"))
 }
 
 #[derive(Args, Debug)]
@@ -51,9 +145,7 @@ pub struct ScanArgs {
     #[command(flatten)]
     pub detect: DetectArgs,
     #[command(flatten)]
-    pub walk: WalkArgs,
-    #[command(flatten)]
-    pub dataset: DatasetArgs,
+    pub source: SourceArgs,
 }
 
 #[derive(Args, Debug)]
@@ -86,9 +178,7 @@ pub struct DedupArgs {
     #[command(flatten)]
     pub detect: DetectArgs,
     #[command(flatten)]
-    pub walk: WalkArgs,
-    #[command(flatten)]
-    pub dataset: DatasetArgs,
+    pub source: SourceArgs,
 }
 
 #[derive(Args, Debug)]
@@ -382,6 +472,15 @@ impl DetectArgs {
     }
 }
 
+/// Where documents come from: a folder walk or a dataset.
+#[derive(Args, Debug)]
+pub struct SourceArgs {
+    #[command(flatten)]
+    pub walk: WalkArgs,
+    #[command(flatten)]
+    pub dataset: DatasetArgs,
+}
+
 #[derive(Args, Debug)]
 #[command(next_help_heading = "Input")]
 pub struct WalkArgs {
@@ -425,10 +524,11 @@ impl WalkArgs {
 /// The arguments with `scan` put in front when no subcommand is named, so that
 /// `neardup DIR` and `neardup --json DIR` keep working.
 pub fn with_default_subcommand(mut args: Vec<OsString>) -> Vec<OsString> {
-    const NAMED: [&str; 8] = [
+    const NAMED: [&str; 9] = [
         "scan",
         "dedup",
         "compare",
+        "index",
         "help",
         "-h",
         "--help",

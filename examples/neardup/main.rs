@@ -19,6 +19,7 @@ mod dataset;
 mod dedup;
 mod html;
 mod human;
+mod index;
 mod progress;
 mod table;
 
@@ -55,6 +56,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
         Command::Scan(args) => scan(args),
         Command::Dedup(args) => dedup(args),
         Command::Compare(args) => compare(args),
+        Command::Index(command) => index::run(command),
     }
 }
 
@@ -70,10 +72,40 @@ fn threads(run: &RunArgs) -> Result<(), String> {
 }
 
 /// Where the documents come from.
-enum Source {
+pub enum Source {
     Files(Loader),
     Records(neardup::corpus::JsonLines),
     Table(neardup::corpus::ParquetFiles),
+}
+
+impl Source {
+    /// The reader for `paths` that the options and the paths' names call for.
+    pub fn of(args: &cli::SourceArgs, paths: &[PathBuf]) -> Result<Source, String> {
+        Ok(match args.dataset.kind(paths)? {
+            Kind::Jsonl => Source::Records(args.dataset.reader()),
+            Kind::Parquet => Source::Table(args.dataset.table_reader()),
+            Kind::Files => Source::files(args),
+        })
+    }
+
+    /// The folder walker of the options.
+    fn files(args: &cli::SourceArgs) -> Source {
+        Source::Files(
+            args.walk
+                .loader()
+                .texts_on_disk(args.dataset.texts_dir(false)),
+        )
+    }
+
+    /// Loads `paths`, counting in `progress`.
+    pub fn load(&self, paths: &[PathBuf], progress: &Progress) -> Result<Corpus, String> {
+        match self {
+            Source::Files(loader) => loader.load_with_progress(paths, progress),
+            Source::Records(reader) => reader.load_all(paths),
+            Source::Table(reader) => reader.load_all(paths),
+        }
+        .map_err(|e| e.to_string())
+    }
 }
 
 /// Loads the inputs and runs the detector, with a progress bar on a terminal.
@@ -86,12 +118,7 @@ fn analyse<'c>(
 ) -> Result<Report<'c>, String> {
     let progress = Arc::new(Progress::new());
     let _bar = progress::Bar::start(Arc::clone(&progress), quiet);
-    let loaded = match source {
-        Source::Files(loader) => loader.load_with_progress(paths, &progress),
-        Source::Records(reader) => reader.load_all(paths),
-        Source::Table(reader) => reader.load_all(paths),
-    }
-    .map_err(|e| e.to_string())?;
+    let loaded = source.load(paths, &progress)?;
     let corpus = corpus.insert(loaded);
     Ok(detector.run_with_progress(corpus, &progress))
 }
@@ -107,15 +134,7 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
     } else {
         args.paths.clone()
     };
-    let source = match args.dataset.kind(&paths)? {
-        Kind::Jsonl => Source::Records(args.dataset.reader()),
-        Kind::Parquet => Source::Table(args.dataset.table_reader()),
-        Kind::Files => Source::Files(
-            args.walk
-                .loader()
-                .texts_on_disk(args.dataset.texts_dir(false)),
-        ),
-    };
+    let source = Source::of(&args.source, &paths)?;
     let mut corpus = None;
     let report = analyse(
         &source,
@@ -144,7 +163,10 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
 fn dedup(args: DedupArgs) -> Result<ExitCode, String> {
     threads(&args.run)?;
     let detector = args.detect.detector()?;
-    let kind = args.dataset.kind(std::slice::from_ref(&args.input))?;
+    let kind = args
+        .source
+        .dataset
+        .kind(std::slice::from_ref(&args.input))?;
     if kind != Kind::Files {
         return dedup_records(&args, &detector, kind);
     }
@@ -153,14 +175,10 @@ fn dedup(args: DedupArgs) -> Result<ExitCode, String> {
     }
     // IN and OUT are checked, and OUT's temporary sibling made, before any work; any
     // failure after that removes the sibling.
-    let target = dedup::Target::prepare(&args.input, &args.out, !args.walk.glob.is_empty())?;
+    let target = dedup::Target::prepare(&args.input, &args.out, !args.source.walk.glob.is_empty())?;
     let mut corpus = None;
     let done = analyse(
-        &Source::Files(
-            args.walk
-                .loader()
-                .texts_on_disk(args.dataset.texts_dir(false)),
-        ),
+        &Source::files(&args.source),
         std::slice::from_ref(&args.input),
         &detector,
         args.run.quiet,
@@ -215,13 +233,18 @@ fn dedup_records(args: &DedupArgs, detector: &Detector, kind: Kind) -> Result<Ex
         }
     }
     if kind == Kind::Parquet {
-        table::check_input(&args.input, &args.dataset, args.cut_passages, args.annotate)?;
+        table::check_input(
+            &args.input,
+            &args.source.dataset,
+            args.cut_passages,
+            args.annotate,
+        )?;
     }
     let mut corpus = None;
     let inputs = std::slice::from_ref(&args.input);
     let source = match kind {
-        Kind::Parquet => Source::Table(args.dataset.table_reader()),
-        _ => Source::Records(args.dataset.reader()),
+        Kind::Parquet => Source::Table(args.source.dataset.table_reader()),
+        _ => Source::Records(args.source.dataset.reader()),
     };
     let report = analyse(&source, inputs, detector, args.run.quiet, &mut corpus)?;
     warn_duplicate_ids(&report, args.run.quiet);
@@ -240,7 +263,7 @@ fn dedup_records(args: &DedupArgs, detector: &Detector, kind: Kind) -> Result<Ex
         .cut_passages(args.cut_passages);
     let plan = report.dedup_plan(&policy).map_err(|e| e.to_string())?;
     let options = dataset::Options {
-        text_field: &args.dataset.text_field,
+        text_field: &args.source.dataset.text_field,
         annotate: args.annotate,
     };
     let written = match kind {

@@ -1,0 +1,144 @@
+//! `neardup index`: the library's persistent index (`neardup::index::Index`) from the
+//! command line. Output is JSON Lines on stdout.
+
+use crate::cli::{IndexAddArgs, IndexCommand, IndexDbArgs, IndexPruneArgs, IndexQueryArgs};
+use neardup::corpus::Status;
+use neardup::index::{Index, Matches};
+use std::io::{Read, Write};
+use std::process::ExitCode;
+
+pub fn run(command: IndexCommand) -> Result<ExitCode, String> {
+    match command {
+        IndexCommand::Add(args) => add(*args),
+        IndexCommand::Query(args) => query(args),
+        IndexCommand::Remove(args) => {
+            let mut index = open(&args.db)?;
+            let mut removed = 0;
+            for id in &args.ids {
+                if index.remove(id).map_err(|e| e.to_string())? {
+                    removed += 1;
+                } else {
+                    eprintln!("neardup: {id:?} is not in the index");
+                }
+            }
+            line(&serde_json::json!({"type": "removed", "documents": removed}))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        IndexCommand::Prune(args) => prune(args),
+        IndexCommand::Stats(IndexDbArgs { db }) => {
+            let s = open(&db)?.stats().map_err(|e| e.to_string())?;
+            line(&serde_json::json!({
+                "type": "stats",
+                "documents": s.documents,
+                "band_keys": s.band_keys,
+                "fingerprints": s.fingerprints,
+                "text_bytes": s.text_bytes,
+                "stored_bytes": s.stored_bytes,
+                "file_bytes": s.file_bytes,
+            }))?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// An existing index (never made here: a mistyped path is an error, not a new file).
+fn open(db: &std::path::Path) -> Result<Index, String> {
+    Index::open(db).map_err(|e| e.to_string())
+}
+
+fn add(args: IndexAddArgs) -> Result<ExitCode, String> {
+    let mut index = match args.db.exists() {
+        true => open(&args.db)?,
+        false => Index::create(&args.db, &args.detect.detector()?).map_err(|e| e.to_string())?,
+    };
+    let source = crate::Source::of(&args.source, &args.paths)?;
+    let corpus = source.load(&args.paths, &neardup::progress::Progress::new())?;
+    let (mut added, mut matched, mut skipped) = (0, 0, 0);
+    let docs: Vec<_> = corpus.iter().collect();
+    for batch in docs.chunks(args.batch as usize) {
+        let mut texts = Vec::new();
+        for (id, d) in batch {
+            match d.status() {
+                Status::Skipped(reason) => {
+                    eprintln!("neardup: skipped {}: {reason}", d.name());
+                    skipped += 1;
+                }
+                _ => texts.push((d.name(), corpus.text(*id))),
+            }
+        }
+        let answers = index
+            .add_batch(texts.iter().map(|(name, text)| (*name, &**text)))
+            .map_err(|e| e.to_string())?;
+        for ((name, _), m) in texts.iter().zip(&answers) {
+            added += 1;
+            if !m.is_empty() {
+                matched += 1;
+                line(&matches_json(Some(name), m))?;
+            }
+        }
+    }
+    line(&serde_json::json!({
+        "type": "summary", "added": added, "matched": matched, "skipped": skipped,
+    }))?;
+    Ok(ExitCode::from(if skipped > 0 { 2 } else { 0 }))
+}
+
+fn query(args: IndexQueryArgs) -> Result<ExitCode, String> {
+    let index = open(&args.db)?;
+    let mut text = Vec::new();
+    let read = match args.file.as_os_str() == "-" {
+        true => std::io::stdin().read_to_end(&mut text),
+        false => std::fs::File::open(&args.file).and_then(|mut f| f.read_to_end(&mut text)),
+    };
+    read.map_err(|e| format!("{}: {e}", args.file.display()))?;
+    let m = index.query(&text).map_err(|e| e.to_string())?;
+    line(&matches_json(None, &m))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn prune(args: IndexPruneArgs) -> Result<ExitCode, String> {
+    let mut index = open(&args.db)?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let removed = index
+        .prune(now.saturating_sub(args.older_than))
+        .map_err(|e| e.to_string())?;
+    index.compact().map_err(|e| e.to_string())?;
+    line(&serde_json::json!({"type": "pruned", "documents": removed}))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What a document matched, spans as `[start, end]` byte offsets: `a` in it, `b` in the
+/// indexed document.
+fn matches_json(id: Option<&str>, m: &Matches) -> serde_json::Value {
+    let listed = |list: &[neardup::index::Match]| -> Vec<serde_json::Value> {
+        list.iter()
+            .map(|x| {
+                let passages: Vec<_> = x
+                    .passages
+                    .iter()
+                    .map(|p| serde_json::json!({"a": [p.a.start, p.a.end], "b": [p.b.start, p.b.end], "tokens": p.tokens, "differing": p.differing}))
+                    .collect();
+                serde_json::json!({"id": x.id, "jaccard": x.jaccard, "passages": passages})
+            })
+            .collect()
+    };
+    let repeats: Vec<_> = m
+        .repeats
+        .iter()
+        .map(|r| serde_json::json!({"first": [r.first.start, r.first.end], "again": [r.again.start, r.again.end], "tokens": r.tokens}))
+        .collect();
+    serde_json::json!({
+        "type": "matches",
+        "id": id,
+        "near_duplicates": listed(&m.near_duplicates),
+        "shared": listed(&m.shared),
+        "repeats": repeats,
+    })
+}
+
+fn line(value: &serde_json::Value) -> Result<(), String> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{value}").map_err(|e| format!("writing the output: {e}"))
+}
