@@ -187,6 +187,29 @@ impl Record {
     }
 }
 
+/// The documents of a batch being added, not yet in the tables: what later documents of
+/// the batch are matched against.
+#[derive(Default)]
+struct Pending {
+    ids: std::collections::HashMap<String, u64>,
+    docs: std::collections::HashMap<u64, (String, Vec<u8>)>,
+    bands: std::collections::HashMap<u64, Vec<u64>>,
+    prints: std::collections::HashMap<u64, Vec<(u64, u32)>>,
+}
+
+impl Pending {
+    fn add(&mut self, n: u64, id: &str, text: &[u8], keys: &Keys) {
+        self.ids.insert(id.to_string(), n);
+        self.docs.insert(n, (id.to_string(), text.to_vec()));
+        for &key in &keys.bands {
+            self.bands.entry(key).or_default().push(n);
+        }
+        for (hash, pos) in keys.prints.iter() {
+            self.prints.entry(hash).or_default().push((n, pos));
+        }
+    }
+}
+
 /// What a document contributes to the lookup tables.
 struct Keys {
     bands: Vec<u64>,
@@ -296,7 +319,7 @@ impl Index {
         let bands = txn.open_multimap_table(BANDS).map_err(|e| self.store(e))?;
         let prints = txn.open_multimap_table(PRINTS).map_err(|e| self.store(e))?;
         let keys = self.keys(text);
-        self.matches(text, &keys, (&docs, &bands, &prints))
+        self.matches(text, &keys, (&docs, &bands, &prints), &Pending::default())
     }
 
     /// Adds document `id` and returns what it matched among the documents already in the
@@ -309,44 +332,66 @@ impl Index {
     /// Adds the documents in order, in one transaction: each is matched against the index
     /// and the documents before it in the batch. Either all are added or, on an error,
     /// none.
+    ///
+    /// The documents' keys and compressed texts are made in parallel; the batch's entries
+    /// are inserted at the end, sorted (a B-tree takes sorted keys much faster), while
+    /// the documents of the batch are matched against each other in memory.
     pub fn add_batch<'a>(
         &mut self,
         documents: impl IntoIterator<Item = (&'a str, &'a [u8])>,
     ) -> Result<Vec<Matches>, Error> {
+        let documents: Vec<(&str, &[u8])> = documents.into_iter().collect();
+        let added = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let prepared = crate::par::map(&documents, |&(id, text)| {
+            Ok::<_, Error>((self.keys(text), Record::encode(id, added, text)?))
+        });
         let txn = self.db.begin_write().map_err(|e| self.store(e))?;
-        let mut answers = Vec::new();
+        let mut answers = Vec::with_capacity(documents.len());
         {
             let mut meta = txn.open_table(META).map_err(|e| self.store(e))?;
             let mut docs = txn.open_table(DOCS).map_err(|e| self.store(e))?;
             let mut ids = txn.open_table(IDS).map_err(|e| self.store(e))?;
             let mut bands = txn.open_multimap_table(BANDS).map_err(|e| self.store(e))?;
             let mut prints = txn.open_multimap_table(PRINTS).map_err(|e| self.store(e))?;
-            let mut next = match meta.get("next").map_err(|e| self.store(e))? {
+            let first = match meta.get("next").map_err(|e| self.store(e))? {
                 Some(v) => read_u64(v.value()).ok_or_else(|| self.store("bad 'next' counter"))?,
                 None => return Err(self.store("not a neardup index (no counter)")),
             };
-            let added = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs());
-            for (id, text) in documents {
-                if ids.get(id).map_err(|e| self.store(e))?.is_some() {
+            let mut pending = Pending::default();
+            let mut records = Vec::with_capacity(documents.len());
+            for (k, (&(id, text), prep)) in documents.iter().zip(prepared).enumerate() {
+                let (keys, record) = prep?;
+                if pending.ids.contains_key(id) || ids.get(id).map_err(|e| self.store(e))?.is_some()
+                {
                     return Err(Error::id_exists(id));
                 }
-                let keys = self.keys(text);
-                answers.push(self.matches(text, &keys, (&docs, &bands, &prints))?);
-                let n = next;
-                next += 1;
-                let record = Record::encode(id, added, text)?;
-                docs.insert(n, record.as_slice())
-                    .map_err(|e| self.store(e))?;
-                ids.insert(id, n).map_err(|e| self.store(e))?;
-                for &key in &keys.bands {
-                    bands.insert(key, n).map_err(|e| self.store(e))?;
-                }
-                for (hash, pos) in keys.prints.iter() {
-                    prints.insert(hash, (n, pos)).map_err(|e| self.store(e))?;
-                }
+                answers.push(self.matches(text, &keys, (&docs, &bands, &prints), &pending)?);
+                let n = first + k as u64;
+                pending.add(n, id, text, &keys);
+                records.push((n, record));
             }
+            for (n, record) in &records {
+                docs.insert(*n, record.as_slice())
+                    .map_err(|e| self.store(e))?;
+            }
+            let mut by_id: Vec<(&str, u64)> = pending
+                .ids
+                .iter()
+                .map(|(id, &n)| (id.as_str(), n))
+                .collect();
+            by_id.sort_unstable();
+            for (id, n) in by_id {
+                ids.insert(id, n).map_err(|e| self.store(e))?;
+            }
+            for (key, n) in sorted_rows(&pending.bands) {
+                bands.insert(key, n).map_err(|e| self.store(e))?;
+            }
+            for (hash, at) in sorted_rows(&pending.prints) {
+                prints.insert(hash, at).map_err(|e| self.store(e))?;
+            }
+            let next = first + documents.len() as u64;
             meta.insert("next", next.to_le_bytes().as_slice())
                 .map_err(|e| self.store(e))?;
         }
@@ -473,6 +518,7 @@ impl Index {
             &impl ReadableMultimapTable<u64, u64>,
             &impl ReadableMultimapTable<u64, (u64, u32)>,
         ),
+        pending: &Pending,
     ) -> Result<Matches, Error> {
         let det = &self.detector;
         let settings = det.settings();
@@ -481,17 +527,31 @@ impl Index {
             for n in bands.get(key).map_err(|e| self.store(e))? {
                 candidates.push(n.map_err(|e| self.store(e))?.value());
             }
+            candidates.extend(pending.bands.get(&key).into_iter().flatten());
         }
         // Passage candidates: documents that share two fingerprints in a consistent
         // order, through fingerprints that at most `boilerplate_docs` documents hold.
         let mut shared: Vec<(u64, SharedFingerprint)> = Vec::new();
+        let mut holders: Vec<(u64, u32)> = Vec::new();
         for (hash, pos) in keys.prints.iter() {
-            let holders = prints.get(hash).map_err(|e| self.store(e))?;
-            if holders.len() as usize > settings.boilerplate_docs() {
+            holders.clear();
+            for h in prints.get(hash).map_err(|e| self.store(e))? {
+                holders.push(h.map_err(|e| self.store(e))?.value());
+            }
+            holders.extend(pending.prints.get(&hash).into_iter().flatten());
+            let docs_holding = match holders.windows(2).all(|w| w[0].0 != w[1].0) {
+                true => holders.len(),
+                false => {
+                    let mut d: Vec<u64> = holders.iter().map(|h| h.0).collect();
+                    d.sort_unstable();
+                    d.dedup();
+                    d.len()
+                }
+            };
+            if docs_holding > settings.boilerplate_docs() {
                 continue;
             }
-            for h in holders {
-                let (n, at) = h.map_err(|e| self.store(e))?.value();
+            for &(n, at) in &holders {
                 let s = SharedFingerprint {
                     a: 0,
                     b: 1,
@@ -515,7 +575,14 @@ impl Index {
         candidates.dedup();
         let mut out = Matches::default();
         for n in candidates {
-            let record = self.record(docs, n)?;
+            let record = match pending.docs.get(&n) {
+                Some((id, text)) => Record {
+                    id: id.clone(),
+                    added: 0,
+                    text: text.clone(),
+                },
+                None => self.record(docs, n)?,
+            };
             let c = det.compare(text, &record.text);
             let m = Match {
                 id: record.id,
@@ -584,6 +651,16 @@ impl Index {
     fn store(&self, e: impl std::fmt::Display) -> Error {
         Error::store(&self.path, e)
     }
+}
+
+/// Every `(key, value)` of a map of lists, sorted.
+fn sorted_rows<V: Copy + Ord>(map: &std::collections::HashMap<u64, Vec<V>>) -> Vec<(u64, V)> {
+    let mut rows: Vec<(u64, V)> = map
+        .iter()
+        .flat_map(|(&key, values)| values.iter().map(move |&v| (key, v)))
+        .collect();
+    rows.sort_unstable();
+    rows
 }
 
 fn read_u64(bytes: &[u8]) -> Option<u64> {
