@@ -185,9 +185,7 @@ impl fmt::Display for Error {
                 "the index was built with {stored}, not {given} (open it without settings, \
                  or build a new index)"
             ),
-            ErrorKind::IdExists { id } => {
-                write!(f, "id {id:?} is already in the index (remove it first)")
-            }
+            ErrorKind::IdExists { id } => write!(f, "id {id:?} is already in the index"),
             ErrorKind::Io { path, source } => write!(f, "{}: {source}", path.display()),
         }
     }

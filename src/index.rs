@@ -18,16 +18,24 @@
 //! exact Jaccard, and the passages the two share, verified, with byte spans in both.
 //!
 //! Unlike a batch run, boilerplate is decided when a document is added, from the documents
-//! already in the index; a fingerprint becomes boilerplate once more than
-//! `boilerplate_docs` documents hold it, and later additions no longer pair through it.
+//! already in the index: a fingerprint becomes boilerplate once more than
+//! `boilerplate_docs` documents hold it (the new one counted), later additions no longer
+//! pair through it, and no more holders are stored for it. The batch run's second look
+//! at documents that hold common text (fingerprints chosen around it, and windows counted
+//! by containment) is not done: winnowing at the edges of a footer that many documents
+//! share picks different windows in different documents, and those pair documents
+//! through the footer until they too are held by more than `boilerplate_docs`. So on text
+//! with shared boilerplate the index reports more shared passages than a batch run (each
+//! one verified, but boilerplate), and costs more.
 //!
 //! # Storage
 //!
 //! [redb](https://docs.rs/redb): an embedded key-value store of copy-on-write B-trees
 //! whose transactions are atomic and durable. A batch ([`Index::add_batch`]) is one write
 //! transaction: after a crash the index holds every committed batch and nothing of the
-//! interrupted one. Any number of readers may use the index while one writer adds; a
-//! second process that opens it for writing gets an [`ErrorKind::Store`] error.
+//! interrupted one. One process at a time has the file open (redb locks it): a second
+//! process that opens it, to add or to query, gets an [`ErrorKind::Store`] error; within
+//! the process, [`Index::query`] takes `&self` and [`Index::add`] `&mut self`.
 //!
 //! # Cost
 //!
@@ -198,14 +206,17 @@ struct Pending {
 }
 
 impl Pending {
-    fn add(&mut self, n: u64, id: &str, text: &[u8], keys: &Keys) {
+    /// Adds document `n`, leaving out its fingerprints in `full` (sorted).
+    fn add(&mut self, n: u64, id: &str, text: &[u8], keys: &Keys, full: &[u64]) {
         self.ids.insert(id.to_string(), n);
         self.docs.insert(n, (id.to_string(), text.to_vec()));
         for &key in &keys.bands {
             self.bands.entry(key).or_default().push(n);
         }
         for (hash, pos) in keys.prints.iter() {
-            self.prints.entry(hash).or_default().push((n, pos));
+            if full.binary_search(&hash).is_err() {
+                self.prints.entry(hash).or_default().push((n, pos));
+            }
         }
     }
 }
@@ -290,6 +301,13 @@ impl Index {
         Ok(self.len()? == 0)
     }
 
+    /// Whether the index holds document `id`.
+    pub fn contains(&self, id: &str) -> Result<bool, Error> {
+        let txn = self.db.begin_read().map_err(|e| self.store(e))?;
+        let ids = txn.open_table(IDS).map_err(|e| self.store(e))?;
+        Ok(ids.get(id).map_err(|e| self.store(e))?.is_some())
+    }
+
     /// The text of document `id`, or `None` when the index does not hold it.
     pub fn get(&self, id: &str) -> Result<Option<Vec<u8>>, Error> {
         let txn = self.db.begin_read().map_err(|e| self.store(e))?;
@@ -319,11 +337,13 @@ impl Index {
         let bands = txn.open_multimap_table(BANDS).map_err(|e| self.store(e))?;
         let prints = txn.open_multimap_table(PRINTS).map_err(|e| self.store(e))?;
         let keys = self.keys(text);
-        self.matches(text, &keys, (&docs, &bands, &prints), &Pending::default())
+        let tables = (&docs, &bands, &prints);
+        self.matches(text, &keys, tables, &Pending::default(), &mut Vec::new())
     }
 
     /// Adds document `id` and returns what it matched among the documents already in the
-    /// index. An id the index holds is refused ([`ErrorKind::IdExists`]).
+    /// index. An id the index holds is refused ([`ErrorKind::IdExists`]), and so is a text
+    /// over 4 GiB ([`ErrorKind::InvalidParameter`]).
     pub fn add(&mut self, id: &str, text: &[u8]) -> Result<Matches, Error> {
         let mut out = self.add_batch([(id, text)])?;
         Ok(out.pop().expect("one document in, one answer out"))
@@ -360,16 +380,28 @@ impl Index {
                 None => return Err(self.store("not a neardup index (no counter)")),
             };
             let mut pending = Pending::default();
+            let mut full = Vec::new();
             let mut records = Vec::with_capacity(documents.len());
             for (k, (&(id, text), prep)) in documents.iter().zip(prepared).enumerate() {
+                if text.len() as u64 > crate::corpus::MAX_DOCUMENT_BYTES {
+                    return Err(Error::invalid(
+                        "document length",
+                        format!("at most {} bytes", crate::corpus::MAX_DOCUMENT_BYTES),
+                        format!("{} bytes for {id:?}", text.len()),
+                    ));
+                }
                 let (keys, record) = prep?;
                 if pending.ids.contains_key(id) || ids.get(id).map_err(|e| self.store(e))?.is_some()
                 {
                     return Err(Error::id_exists(id));
                 }
-                answers.push(self.matches(text, &keys, (&docs, &bands, &prints), &pending)?);
+                let tables = (&docs, &bands, &prints);
+                full.clear();
+                answers.push(self.matches(text, &keys, tables, &pending, &mut full)?);
                 let n = first + k as u64;
-                pending.add(n, id, text, &keys);
+                // Boilerplate already: no more holders are kept for it.
+                full.sort_unstable();
+                pending.add(n, id, text, &keys, &full);
                 records.push((n, record));
             }
             for (n, record) in &records {
@@ -519,6 +551,7 @@ impl Index {
             &impl ReadableMultimapTable<u64, (u64, u32)>,
         ),
         pending: &Pending,
+        full: &mut Vec<u64>,
     ) -> Result<Matches, Error> {
         let det = &self.detector;
         let settings = det.settings();
@@ -533,22 +566,12 @@ impl Index {
         // order, through fingerprints that at most `boilerplate_docs` documents hold.
         let mut shared: Vec<(u64, SharedFingerprint)> = Vec::new();
         let mut holders: Vec<(u64, u32)> = Vec::new();
+        // The new document holds each of its fingerprints: at most `boilerplate_docs - 1`
+        // others may, and no more than that many are read.
+        let others = settings.boilerplate_docs().saturating_sub(1);
         for (hash, pos) in keys.prints.iter() {
-            holders.clear();
-            for h in prints.get(hash).map_err(|e| self.store(e))? {
-                holders.push(h.map_err(|e| self.store(e))?.value());
-            }
-            holders.extend(pending.prints.get(&hash).into_iter().flatten());
-            let docs_holding = match holders.windows(2).all(|w| w[0].0 != w[1].0) {
-                true => holders.len(),
-                false => {
-                    let mut d: Vec<u64> = holders.iter().map(|h| h.0).collect();
-                    d.sort_unstable();
-                    d.dedup();
-                    d.len()
-                }
-            };
-            if docs_holding > settings.boilerplate_docs() {
+            if self.holders(hash, prints, pending, others + 1, &mut holders)? > others {
+                full.push(hash);
                 continue;
             }
             for &(n, at) in &holders {
@@ -599,6 +622,34 @@ impl Index {
             out.repeats = det.repeats(text);
         }
         Ok(out)
+    }
+
+    /// The holders `(document, position)` of fingerprint `hash` in the tables and the
+    /// pending batch, into `out`, read until `limit` documents are found; returns how
+    /// many documents hold it (at most `limit`). Holders come by document number.
+    fn holders(
+        &self,
+        hash: u64,
+        prints: &impl ReadableMultimapTable<u64, (u64, u32)>,
+        pending: &Pending,
+        limit: usize,
+        out: &mut Vec<(u64, u32)>,
+    ) -> Result<usize, Error> {
+        out.clear();
+        let mut docs = 0;
+        let stored = prints.get(hash).map_err(|e| self.store(e))?;
+        let listed = pending.prints.get(&hash).into_iter().flatten().copied();
+        for h in stored.map(|h| h.map(|v| v.value())).chain(listed.map(Ok)) {
+            let h = h.map_err(|e| self.store(e))?;
+            if out.last().is_none_or(|last: &(u64, u32)| last.0 != h.0) {
+                docs += 1;
+                if docs > limit {
+                    return Ok(limit);
+                }
+            }
+            out.push(h);
+        }
+        Ok(docs)
     }
 
     /// Document `n`'s record.

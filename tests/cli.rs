@@ -1132,6 +1132,13 @@ fn index_add_query_remove_prune_and_stats() {
     let again = run(&["index", "add", db_s, demo]);
     assert_eq!(again.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&again.stderr).contains("already in the index"));
+    let skipping = run(&["index", "add", db_s, demo, "--skip-existing"]);
+    assert!(skipping.status.success());
+    let summary = json_lines(&skipping).pop().unwrap();
+    assert_eq!(
+        (summary["added"].as_u64(), summary["already_in"].as_u64()),
+        (Some(0), Some(6))
+    );
     let stats = &json_lines(&run(&["index", "stats", db_s]))[0];
     assert_eq!(stats["documents"], 6);
     let file = format!("{demo}/library-opening.txt");

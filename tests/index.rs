@@ -312,7 +312,12 @@ fn prune_stats_and_compact() {
         0,
         "nothing is older than the epoch"
     );
-    let later = index.added("p0").unwrap().unwrap() + 1;
+    // One past the latest addition (the adds may straddle a second).
+    let later = (0..12)
+        .map(|i| index.added(&format!("p{i}")).unwrap().unwrap())
+        .max()
+        .unwrap()
+        + 1;
     assert_eq!(index.prune(later).unwrap(), 12);
     let stats = index.stats().unwrap();
     assert_eq!(
@@ -321,4 +326,37 @@ fn prune_stats_and_compact() {
     );
     index.compact().unwrap();
     assert!(no_near_duplicate(&index, &texts[0]));
+}
+
+/// The target for boilerplate: a batch run reports no pair through a footer that every
+/// document holds. The index does not reach it yet (see the `index` module docs): windows
+/// at the footer's edges, chosen by winnowing in some documents only, keep pairing
+/// documents through it until each is held by more than `boilerplate_docs` (2,628
+/// shared-passage answers over 240 documents, 640 of them after the 120th).
+#[test]
+#[ignore = "known limitation: boilerplate at the edges of shared text (run with --ignored)"]
+fn a_footer_every_document_holds_becomes_boilerplate() {
+    let mut rng = Rng(31);
+    let footer = text(&mut rng, 300);
+    let texts: Vec<String> = (0..240)
+        .map(|_| format!("{} {footer}", text(&mut rng, 150)))
+        .collect();
+    let (mut index, det, _) = new_index("footer");
+    let mut shared_late = 0;
+    let mut shared = 0;
+    for (i, t) in texts.iter().enumerate() {
+        let m = index.add(&format!("f{i}"), t.as_bytes()).unwrap();
+        shared += m.shared.len();
+        if i >= 120 {
+            shared_late += m.shared.len();
+        }
+    }
+    eprintln!("shared-passage answers: {shared}, {shared_late} after the 120th document");
+    // Once more than boilerplate_docs documents hold the footer's fingerprints, a new
+    // document pairs with nobody through it.
+    assert!(det.settings().boilerplate_docs() < 120);
+    assert_eq!(
+        shared_late, 0,
+        "the footer is boilerplate by the 120th document"
+    );
 }

@@ -77,6 +77,10 @@ pub struct IndexAddArgs {
     #[arg(long, value_name = "N", default_value_t = 1000,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub batch: u64,
+    /// Skip documents whose id the index holds already (with a message), instead of
+    /// stopping at the first.
+    #[arg(long)]
+    pub skip_existing: bool,
     #[command(flatten)]
     pub detect: DetectArgs,
     #[command(flatten)]

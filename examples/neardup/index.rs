@@ -47,14 +47,18 @@ fn open(db: &std::path::Path) -> Result<Index, String> {
 }
 
 fn add(args: IndexAddArgs) -> Result<ExitCode, String> {
-    let mut index = match args.db.exists() {
+    // A file that exists and holds nothing (as `mktemp` makes) is a new index.
+    let empty = std::fs::metadata(&args.db).is_ok_and(|m| m.len() == 0);
+    let mut index = match args.db.exists() && !empty {
         true => open(&args.db)?,
         false => Index::create(&args.db, &args.detect.detector()?).map_err(|e| e.to_string())?,
     };
     let source = crate::Source::of(&args.source, &args.paths)?;
     let corpus = source.load(&args.paths, &neardup::progress::Progress::new())?;
-    let (mut added, mut matched, mut skipped) = (0, 0, 0);
+    let (mut added, mut matched, mut skipped, mut skipped_existing) = (0, 0, 0, 0);
     let docs: Vec<_> = corpus.iter().collect();
+    // Ids met in this run, for --skip-existing (an id twice in the input).
+    let mut seen = std::collections::HashSet::new();
     for batch in docs.chunks(args.batch as usize) {
         let mut texts = Vec::new();
         for (id, d) in batch {
@@ -62,6 +66,13 @@ fn add(args: IndexAddArgs) -> Result<ExitCode, String> {
                 Status::Skipped(reason) => {
                     eprintln!("neardup: skipped {}: {reason}", d.name());
                     skipped += 1;
+                }
+                _ if args.skip_existing
+                    && (!seen.insert(d.name())
+                        || index.contains(d.name()).map_err(|e| e.to_string())?) =>
+                {
+                    eprintln!("neardup: {} is in the index already: skipped", d.name());
+                    skipped_existing += 1;
                 }
                 _ => texts.push((d.name(), corpus.text(*id))),
             }
@@ -79,6 +90,7 @@ fn add(args: IndexAddArgs) -> Result<ExitCode, String> {
     }
     line(&serde_json::json!({
         "type": "summary", "added": added, "matched": matched, "skipped": skipped,
+        "already_in": skipped_existing,
     }))?;
     Ok(ExitCode::from(if skipped > 0 { 2 } else { 0 }))
 }
