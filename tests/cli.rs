@@ -1166,3 +1166,68 @@ fn index_add_query_remove_prune_and_stats() {
     assert_eq!(missing.status.code(), Some(2));
     assert!(!dir.join("nope.ndx").exists());
 }
+
+#[test]
+fn index_filter_passes_on_what_is_new_and_logs_what_matched() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let dir = scratch_dir("index-filter");
+    let story = "The council voted on Tuesday to close the old bridge to traffic after \
+                 engineers found cracks in two of its piers during a routine inspection.";
+    let other = "Bread rises faster in a warm kitchen, and a long cold proof gives it a \
+                 deeper flavour and a crust that shatters when you cut it on the board.";
+    let records = [
+        serde_json::json!({"id": "a", "text": story}).to_string(),
+        serde_json::json!({"id": "b", "text": other}).to_string(),
+        serde_json::json!({"id": "c", "text": format!("{story} More to follow.")}).to_string(),
+        "not json".to_string(),
+    ];
+    let input = records.join("\n") + "\n";
+    let log = dir.join("log.jsonl");
+    let mut child = Command::new(binary())
+        .args([
+            "index",
+            "filter",
+            dir.join("f.ndx").to_str().unwrap(),
+            "--id-field",
+            "id",
+        ])
+        .arg("--log")
+        .arg(&log)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    // The malformed line is passed on unchecked, with a message and exit status 2.
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("line 4: not JSON"));
+    let kept = String::from_utf8(out.stdout).unwrap();
+    let want = [&records[0], &records[1], &records[3]]
+        .map(|r| format!("{r}\n"))
+        .concat();
+    assert_eq!(
+        kept, want,
+        "the same lines, byte for byte, minus the near-duplicate"
+    );
+    let logged: Vec<serde_json::Value> = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(logged[0]["id"], "c");
+    assert_eq!(logged[0]["line"], 3);
+    assert_eq!(logged[0]["near_duplicates"][0]["id"], "a");
+    let summary = logged.last().unwrap();
+    assert_eq!(
+        (summary["passed"].as_u64(), summary["dropped"].as_u64()),
+        (Some(2), Some(1))
+    );
+}

@@ -56,6 +56,28 @@ pub enum IndexCommand {
     Prune(IndexPruneArgs),
     /// Print what DB holds, as one JSON line.
     Stats(IndexDbArgs),
+    /// Read JSON Lines records on standard input, add each to DB and write on standard
+    /// output those that are not near-duplicates of an indexed document, unchanged; what
+    /// matched goes to the log (JSON Lines).
+    Filter(Box<IndexFilterArgs>),
+}
+
+#[derive(Args, Debug)]
+pub struct IndexFilterArgs {
+    /// The index file (made when it does not exist).
+    #[arg(value_name = "DB")]
+    pub db: PathBuf,
+    /// Where to write what matched [default: standard error].
+    #[arg(long, value_name = "FILE")]
+    pub log: Option<PathBuf>,
+    /// Records added per transaction (and held before they are written out).
+    #[arg(long, value_name = "N", default_value_t = 256,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub batch: u64,
+    #[command(flatten)]
+    pub detect: DetectArgs,
+    #[command(flatten)]
+    pub dataset: DatasetArgs,
 }
 
 #[derive(Args, Debug)]

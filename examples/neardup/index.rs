@@ -1,9 +1,12 @@
 //! `neardup index`: the library's persistent index (`neardup::index::Index`) from the
 //! command line. Output is JSON Lines on stdout.
 
-use crate::cli::{IndexAddArgs, IndexCommand, IndexDbArgs, IndexPruneArgs, IndexQueryArgs};
+use crate::cli::{
+    IndexAddArgs, IndexCommand, IndexDbArgs, IndexFilterArgs, IndexPruneArgs, IndexQueryArgs,
+};
 use neardup::corpus::Status;
 use neardup::index::{Index, Matches};
+use std::io::BufRead;
 use std::io::{Read, Write};
 use std::process::ExitCode;
 
@@ -25,6 +28,7 @@ pub fn run(command: IndexCommand) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         IndexCommand::Prune(args) => prune(args),
+        IndexCommand::Filter(args) => filter(*args),
         IndexCommand::Stats(IndexDbArgs { db }) => {
             let s = open(&db)?.stats().map_err(|e| e.to_string())?;
             line(&serde_json::json!({
@@ -46,13 +50,117 @@ fn open(db: &std::path::Path) -> Result<Index, String> {
     Index::open(db).map_err(|e| e.to_string())
 }
 
-fn add(args: IndexAddArgs) -> Result<ExitCode, String> {
-    // A file that exists and holds nothing (as `mktemp` makes) is a new index.
-    let empty = std::fs::metadata(&args.db).is_ok_and(|m| m.len() == 0);
-    let mut index = match args.db.exists() && !empty {
-        true => open(&args.db)?,
-        false => Index::create(&args.db, &args.detect.detector()?).map_err(|e| e.to_string())?,
+/// The index at `db`, made with the detector options when there is none (a file that
+/// exists and holds nothing, as `mktemp` makes, counts as none).
+fn open_or_create(db: &std::path::Path, detect: &crate::cli::DetectArgs) -> Result<Index, String> {
+    let empty = std::fs::metadata(db).is_ok_and(|m| m.len() == 0);
+    match db.exists() && !empty {
+        true => open(db),
+        false => Index::create(db, &detect.detector()?).map_err(|e| e.to_string()),
+    }
+}
+
+/// One line of standard input, as `filter` holds it until its batch is added.
+struct Line {
+    number: u64,
+    bytes: Vec<u8>,
+    /// The id and text to add, or why the line is passed on unchecked.
+    record: Result<(String, Vec<u8>), String>,
+}
+
+fn filter(args: IndexFilterArgs) -> Result<ExitCode, String> {
+    let mut index = open_or_create(&args.db, &args.detect)?;
+    let reader = args.dataset.reader();
+    let mut log: Box<dyn Write> = match &args.log {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path).map_err(|e| format!("{}: {e}", path.display()))?,
+        )),
+        None => Box::new(std::io::stderr()),
     };
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut input = std::io::stdin().lock();
+    let (mut number, mut counts) = (0u64, [0u64; 3]); // passed, dropped, unchecked
+    let mut done = false;
+    while !done {
+        let mut lines = Vec::new();
+        while lines.len() < args.batch as usize {
+            let mut bytes = Vec::new();
+            if input
+                .read_until(b'\n', &mut bytes)
+                .map_err(|e| format!("standard input: {e}"))?
+                == 0
+            {
+                done = true;
+                break;
+            }
+            number += 1;
+            let (id, text) = reader.parse_record(bytes.strip_suffix(b"\n").unwrap_or(&bytes));
+            let id = id.unwrap_or_else(|| format!("stdin:{number}"));
+            let record = match text {
+                Ok(_) if index.contains(&id).map_err(|e| e.to_string())? => {
+                    Err(format!("id {id:?} is in the index already"))
+                }
+                Ok(_)
+                    if lines
+                        .iter()
+                        .any(|l: &Line| matches!(&l.record, Ok((i, _)) if *i == id)) =>
+                {
+                    Err(format!("id {id:?} twice in one batch"))
+                }
+                other => other.map(|t| (id, t)),
+            };
+            lines.push(Line {
+                number,
+                bytes,
+                record,
+            });
+        }
+        let added: Vec<(&str, &[u8])> = lines
+            .iter()
+            .filter_map(|l| l.record.as_ref().ok())
+            .map(|(id, t)| (id.as_str(), t.as_slice()))
+            .collect();
+        let mut answers = index
+            .add_batch(added)
+            .map_err(|e| e.to_string())?
+            .into_iter();
+        for l in &lines {
+            let keep = match &l.record {
+                Err(why) => {
+                    eprintln!("neardup: line {}: {why}: passed on unchecked", l.number);
+                    counts[2] += 1;
+                    true
+                }
+                Ok((id, _)) => {
+                    let m = answers.next().expect("one answer per added record");
+                    if !m.is_empty() {
+                        let mut entry = matches_json(Some(id), &m);
+                        entry["line"] = l.number.into();
+                        writeln!(log, "{entry}").map_err(|e| format!("the log: {e}"))?;
+                    }
+                    m.near_duplicates.is_empty()
+                }
+            };
+            if keep {
+                out.write_all(&l.bytes)
+                    .map_err(|e| format!("writing the output: {e}"))?;
+                counts[0] += u64::from(l.record.is_ok());
+            } else {
+                counts[1] += 1;
+            }
+        }
+    }
+    out.flush()
+        .map_err(|e| format!("writing the output: {e}"))?;
+    let summary = serde_json::json!({
+        "type": "summary", "passed": counts[0], "dropped": counts[1], "unchecked": counts[2],
+    });
+    writeln!(log, "{summary}").map_err(|e| format!("the log: {e}"))?;
+    Ok(ExitCode::from(if counts[2] > 0 { 2 } else { 0 }))
+}
+
+fn add(args: IndexAddArgs) -> Result<ExitCode, String> {
+    let mut index = open_or_create(&args.db, &args.detect)?;
     let source = crate::Source::of(&args.source, &args.paths)?;
     let corpus = source.load(&args.paths, &neardup::progress::Progress::new())?;
     let (mut added, mut matched, mut skipped, mut skipped_existing) = (0, 0, 0, 0);

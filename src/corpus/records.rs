@@ -174,7 +174,7 @@ impl JsonLines {
         corpus: &mut Corpus,
     ) -> Result<(), Error> {
         let parsed = crate::par::map(batch, |(_, pending)| match pending {
-            Pending::Json(bytes) => Some(self.parse(bytes)),
+            Pending::Json(bytes) => Some(self.parse_record(bytes)),
             _ => None,
         });
         for ((line, pending), parsed) in batch.iter().zip(parsed) {
@@ -215,8 +215,17 @@ impl JsonLines {
         Ok(())
     }
 
-    /// A line's id (when the id field is set and present) and its text or why not.
-    fn parse(&self, line: &[u8]) -> (Option<String>, Result<Vec<u8>, String>) {
+    /// One record's id (when the id field is set and present) and its text, or why it
+    /// has none: what [`load`](JsonLines::load) reads from each line, for a caller that
+    /// streams lines itself.
+    ///
+    /// ```
+    /// let reader = neardup::corpus::JsonLines::new().text_field("doc.body").id_field("id");
+    /// let (id, text) = reader.parse_record(br#"{"id": 7, "doc": {"body": "Hello"}}"#);
+    /// assert_eq!((id.as_deref(), text.as_deref()), (Some("7"), Ok(&b"Hello"[..])));
+    /// assert!(reader.parse_record(b"{\"id\": 8}").1.is_err());
+    /// ```
+    pub fn parse_record(&self, line: &[u8]) -> (Option<String>, Result<Vec<u8>, String>) {
         let value: serde_json::Value = match serde_json::from_slice(line) {
             Ok(v) => v,
             Err(e) => return (None, Err(format!("not JSON: {e}"))),
