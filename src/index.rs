@@ -253,7 +253,9 @@ impl Index {
     /// ([`ErrorKind::IndexMismatch`]).
     pub fn create(path: impl AsRef<Path>, detector: &Detector) -> Result<Index, Error> {
         let path = path.as_ref().to_path_buf();
-        let db = Database::create(&path).map_err(|e| Error::store(&path, e))?;
+        let db = store_builder()
+            .create(&path)
+            .map_err(|e| Error::store(&path, e))?;
         let index = Index {
             db,
             path,
@@ -296,7 +298,9 @@ impl Index {
             let gone = std::io::Error::new(std::io::ErrorKind::NotFound, "no such index");
             return Err(Error::io(&path, gone));
         }
-        let db = Database::open(&path).map_err(|e| Error::store(&path, e))?;
+        let db = store_builder()
+            .open(&path)
+            .map_err(|e| Error::store(&path, e))?;
         let mut index = Index {
             db,
             path,
@@ -735,6 +739,17 @@ impl Index {
     fn store(&self, e: impl std::fmt::Display) -> Error {
         Error::store(&self.path, e)
     }
+}
+
+/// The page cache of an open index, in bytes (redb's default, 1 GiB, made a process that
+/// queries a 100,000-document index hold 900 MB; with this one it holds 173 MB and queries
+/// take twice as long, still well under a millisecond).
+const CACHE_BYTES: usize = 128 << 20;
+
+fn store_builder() -> redb::Builder {
+    let mut b = Database::builder();
+    b.set_cache_size(CACHE_BYTES);
+    b
 }
 
 /// Every `(key, value)` of a map of lists, sorted.
