@@ -55,6 +55,7 @@ use redb::{
     Database, MultimapTableDefinition, ReadableDatabase, ReadableMultimapTable, ReadableTable,
     ReadableTableMetadata, TableDefinition,
 };
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -155,6 +156,9 @@ pub struct IndexStats {
 struct Record {
     id: String,
     added: u64,
+    /// The text's length.
+    len: u64,
+    /// The text (empty when only the header was read).
     text: Vec<u8>,
 }
 
@@ -172,64 +176,52 @@ impl Record {
         Ok(out)
     }
 
-    /// The id and time of a record, its text left compressed (empty).
+    /// The id, time and text length of a record, its text left compressed (empty).
     fn header(bytes: &[u8]) -> Result<Record, Error> {
-        let bad = || Error::malformed("index record", "short");
-        let id_len = bytes
-            .get(..4)
-            .map(|b| u32::from_le_bytes(b.try_into().expect("4")) as usize)
-            .ok_or_else(bad)?;
-        let id = bytes.get(4..4 + id_len).ok_or_else(bad)?;
-        let id = std::str::from_utf8(id).map_err(|_| Error::malformed("index record", "id"))?;
-        let added = bytes
-            .get(4 + id_len..12 + id_len)
-            .and_then(read_u64)
-            .ok_or_else(bad)?;
-        Ok(Record {
-            id: id.to_string(),
-            added,
-            text: Vec::new(),
-        })
+        Record::read(bytes, false)
     }
 
-    fn decode(bytes: &[u8]) -> Result<Record, Error> {
+    /// The record, with its text when `text` is set.
+    fn read(bytes: &[u8], text: bool) -> Result<Record, Error> {
         let bad = |why: &str| Error::malformed("index record", why.to_string());
         let take = |at: usize, n: usize| bytes.get(at..at + n).ok_or_else(|| bad("short"));
         let u64_at = |at| take(at, 8).map(|b| u64::from_le_bytes(b.try_into().expect("8")));
         let id_len = u32::from_le_bytes(take(0, 4)?.try_into().expect("4")) as usize;
         let id = std::str::from_utf8(take(4, id_len)?).map_err(|_| bad("id not UTF-8"))?;
-        let added = u64_at(4 + id_len)?;
-        let len = u64_at(12 + id_len)? as usize;
-        let packed = bytes.get(20 + id_len..).ok_or_else(|| bad("short"))?;
-        // Streaming, so that a corrupted length allocates nothing up front.
-        let text = zstd::stream::decode_all(packed)
-            .map_err(|e| Error::malformed("index record", e.to_string()))?;
-        if text.len() != len {
-            return Err(bad("text length"));
-        }
-        Ok(Record {
+        let mut record = Record {
             id: id.to_string(),
-            added,
-            text,
-        })
+            added: u64_at(4 + id_len)?,
+            len: u64_at(12 + id_len)?,
+            text: Vec::new(),
+        };
+        if text {
+            let packed = bytes.get(20 + id_len..).ok_or_else(|| bad("short"))?;
+            // Streaming, so that a corrupted length allocates nothing up front.
+            record.text = zstd::stream::decode_all(packed)
+                .map_err(|e| Error::malformed("index record", e.to_string()))?;
+            if record.text.len() as u64 != record.len {
+                return Err(bad("text length"));
+            }
+        }
+        Ok(record)
     }
 }
 
 /// The documents of a batch being added, not yet in the tables: what later documents of
 /// the batch are matched against.
 #[derive(Default)]
-struct Pending {
-    ids: std::collections::HashMap<String, u64>,
-    docs: std::collections::HashMap<u64, (String, Vec<u8>)>,
+struct Pending<'a> {
+    ids: std::collections::HashMap<&'a str, u64>,
+    docs: std::collections::HashMap<u64, (&'a str, &'a [u8])>,
     bands: std::collections::HashMap<u64, Vec<u64>>,
     prints: std::collections::HashMap<u64, Vec<(u64, u32)>>,
 }
 
-impl Pending {
+impl<'a> Pending<'a> {
     /// Adds document `n`, leaving out its fingerprints in `full` (sorted).
-    fn add(&mut self, n: u64, id: &str, text: &[u8], keys: &Keys, full: &[u64]) {
-        self.ids.insert(id.to_string(), n);
-        self.docs.insert(n, (id.to_string(), text.to_vec()));
+    fn add(&mut self, n: u64, id: &'a str, text: &'a [u8], keys: &Keys, full: &[u64]) {
+        self.ids.insert(id, n);
+        self.docs.insert(n, (id, text));
         for &key in &keys.bands {
             self.bands.entry(key).or_default().push(n);
         }
@@ -339,24 +331,27 @@ impl Index {
 
     /// The text of document `id`, or `None` when the index does not hold it.
     pub fn get(&self, id: &str) -> Result<Option<Vec<u8>>, Error> {
-        let txn = self.db.begin_read().map_err(|e| self.store(e))?;
-        let ids = txn.open_table(IDS).map_err(|e| self.store(e))?;
-        let docs = txn.open_table(DOCS).map_err(|e| self.store(e))?;
-        let Some(n) = ids.get(id).map_err(|e| self.store(e))? else {
-            return Ok(None);
-        };
-        Ok(Some(self.record(&docs, n.value())?.text))
+        Ok(self.stored(id, true)?.map(|r| r.text))
     }
 
     /// The seconds since the Unix epoch at which document `id` was added.
     pub fn added(&self, id: &str) -> Result<Option<u64>, Error> {
+        Ok(self.stored(id, false)?.map(|r| r.added))
+    }
+
+    /// Document `id`'s record (with its text when `text` is set).
+    fn stored(&self, id: &str, text: bool) -> Result<Option<Record>, Error> {
         let txn = self.db.begin_read().map_err(|e| self.store(e))?;
         let ids = txn.open_table(IDS).map_err(|e| self.store(e))?;
         let docs = txn.open_table(DOCS).map_err(|e| self.store(e))?;
         let Some(n) = ids.get(id).map_err(|e| self.store(e))? else {
             return Ok(None);
         };
-        Ok(Some(self.record(&docs, n.value())?.added))
+        let n = n.value();
+        let record = self.record(&docs, n, text)?;
+        record
+            .map(Some)
+            .ok_or_else(|| self.store(format!("document {n} is listed but missing")))
     }
 
     /// What `text` matches among the indexed documents, without adding it.
@@ -437,11 +432,7 @@ impl Index {
                 docs.insert(*n, record.as_slice())
                     .map_err(|e| self.store(e))?;
             }
-            let mut by_id: Vec<(&str, u64)> = pending
-                .ids
-                .iter()
-                .map(|(id, &n)| (id.as_str(), n))
-                .collect();
+            let mut by_id: Vec<(&str, u64)> = pending.ids.iter().map(|(&id, &n)| (id, n)).collect();
             by_id.sort_unstable();
             for (id, n) in by_id {
                 ids.insert(id, n).map_err(|e| self.store(e))?;
@@ -482,11 +473,7 @@ impl Index {
             let (_, v) = entry.map_err(|e| self.store(e))?;
             let v = v.value();
             stored_bytes += v.len() as u64;
-            let id_len = v
-                .get(..4)
-                .map_or(0, |b| u32::from_le_bytes(b.try_into().expect("4")));
-            let len_at = 12 + id_len as usize;
-            text_bytes += v.get(len_at..len_at + 8).and_then(read_u64).unwrap_or(0);
+            text_bytes += Record::header(v)?.len;
         }
         Ok(IndexStats {
             documents: docs.len().map_err(|e| self.store(e))?,
@@ -532,15 +519,12 @@ impl Index {
                 }
             };
             for n in numbers {
-                let header = {
-                    let bytes = docs.get(n).map_err(|e| self.store(e))?;
-                    let bytes = bytes.ok_or_else(|| self.store(format!("no document {n}")))?;
-                    Record::header(bytes.value())?
-                };
+                let missing = || self.store(format!("no document {n}"));
+                let header = self.record(&docs, n, false)?.ok_or_else(missing)?;
                 if !doomed(&header) {
                     continue;
                 }
-                let record = self.record(&docs, n)?;
+                let record = self.record(&docs, n, true)?.ok_or_else(missing)?;
                 let keys = self.keys(&record.text);
                 for &key in &keys.bands {
                     bands.remove(key, n).map_err(|e| self.store(e))?;
@@ -632,20 +616,18 @@ impl Index {
         candidates.dedup();
         let mut out = Matches::default();
         for n in candidates {
-            let record = match pending.docs.get(&n) {
-                Some((id, text)) => Record {
-                    id: id.clone(),
-                    added: 0,
-                    text: text.clone(),
+            let (id, other) = match pending.docs.get(&n) {
+                Some(&(id, other)) => (id.to_string(), Cow::Borrowed(other)),
+                None => match self.record(docs, n, true)? {
+                    Some(r) => (r.id, Cow::Owned(r.text)),
+                    // An entry left by a removal whose keys came out differently (a text
+                    // tokenized by another version) names no document: skipped.
+                    None => continue,
                 },
-                // An entry left by a removal whose keys came out differently (a text
-                // tokenized by another version) names no document: skipped.
-                None if docs.get(n).map_err(|e| self.store(e))?.is_none() => continue,
-                None => self.record(docs, n)?,
             };
-            let c = det.compare(text, &record.text);
+            let c = det.compare(text, &other);
             let m = Match {
-                id: record.id,
+                id,
                 jaccard: c.jaccard,
                 passages: c.passages,
             };
@@ -689,17 +671,18 @@ impl Index {
         Ok(docs)
     }
 
-    /// Document `n`'s record.
+    /// Document `n`'s record (with its text when `text` is set), `None` when there is
+    /// no document `n`.
     fn record(
         &self,
         docs: &impl ReadableTable<u64, &'static [u8]>,
         n: u64,
-    ) -> Result<Record, Error> {
-        let bytes = docs
-            .get(n)
-            .map_err(|e| self.store(e))?
-            .ok_or_else(|| self.store(format!("document {n} is listed but missing")))?;
-        Record::decode(bytes.value())
+        text: bool,
+    ) -> Result<Option<Record>, Error> {
+        match docs.get(n).map_err(|e| self.store(e))? {
+            Some(bytes) => Record::read(bytes.value(), text).map(Some),
+            None => Ok(None),
+        }
     }
 
     /// The stored settings, checking the format version; `None` for a new file.
@@ -786,7 +769,7 @@ mod tests {
     #[test]
     fn records_round_trip_and_reject_bad_bytes() {
         let bytes = Record::encode("ü-1", 7, b"some text").unwrap();
-        let r = Record::decode(&bytes).unwrap();
+        let r = Record::read(&bytes, true).unwrap();
         let h = Record::header(&bytes).unwrap();
         assert_eq!((h.id.as_str(), h.added, h.text.len()), ("ü-1", 7, 0));
         assert!(Record::header(&bytes[..6]).is_err());
@@ -794,8 +777,8 @@ mod tests {
             (r.id.as_str(), r.added, r.text.as_slice()),
             ("ü-1", 7, &b"some text"[..])
         );
-        assert!(Record::decode(&bytes[..10]).is_err());
-        assert!(Record::decode(&[]).is_err());
+        assert!(Record::read(&bytes[..10], true).is_err());
+        assert!(Record::read(&[], true).is_err());
     }
 
     #[test]
