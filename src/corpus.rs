@@ -455,6 +455,19 @@ impl Corpus {
         Loader::new().load(dir)
     }
 
+    /// The id of the document at position `index` (the order of adding), or `None` past
+    /// the end.
+    ///
+    /// ```
+    /// let mut corpus = neardup::Corpus::new();
+    /// let a = corpus.add("a.txt", "one text");
+    /// assert_eq!(corpus.id(0), Some(a));
+    /// assert_eq!(corpus.id(1), None);
+    /// ```
+    pub fn id(&self, index: usize) -> Option<DocId> {
+        (index < self.len()).then(|| DocId::from_index(index))
+    }
+
     /// The document with id `id`.
     ///
     /// # Panics

@@ -67,6 +67,8 @@ pub enum ErrorKind {
         /// The id.
         id: String,
     },
+    /// A run was stopped by [`Progress::cancel`](crate::progress::Progress::cancel).
+    Cancelled,
     /// An I/O operation on a path failed.
     Io {
         /// The path.
@@ -147,6 +149,12 @@ impl Error {
         }
     }
 
+    pub(crate) fn cancelled() -> Error {
+        Error {
+            kind: ErrorKind::Cancelled,
+        }
+    }
+
     #[cfg_attr(not(any(feature = "walk", feature = "jsonl")), allow(dead_code))]
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
         Error {
@@ -186,6 +194,7 @@ impl fmt::Display for Error {
                  or build a new index)"
             ),
             ErrorKind::IdExists { id } => write!(f, "id {id:?} is already in the index"),
+            ErrorKind::Cancelled => f.write_str("the run was cancelled"),
             ErrorKind::Io { path, source } => write!(f, "{}: {source}", path.display()),
         }
     }

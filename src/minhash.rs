@@ -232,6 +232,35 @@ impl Signature {
         Ok(equal as f64 / self.values.len() as f64)
     }
 
+    /// The signature of the union of the two shingle sets: the smaller value in each slot
+    /// (what signing both sets at once gives). Errors when the two come from different
+    /// hashers.
+    ///
+    /// ```
+    /// let h = neardup::MinHasher::new(64, 1)?;
+    /// let (a, b) = (h.sign([1, 2, 3]), h.sign([3, 4]));
+    /// assert_eq!(a.union(&b)?, h.sign([1, 2, 3, 4]));
+    /// # Ok::<(), neardup::Error>(())
+    /// ```
+    pub fn union(&self, other: &Signature) -> Result<Signature, Error> {
+        if self.seed != other.seed || self.values.len() != other.values.len() {
+            return Err(Error::incompatible(
+                describe(self.seed, self.values.len()),
+                describe(other.seed, other.values.len()),
+            ));
+        }
+        let values = self
+            .values
+            .iter()
+            .zip(other.values.iter())
+            .map(|(&a, &b)| a.min(b))
+            .collect();
+        Ok(Signature {
+            seed: self.seed,
+            values,
+        })
+    }
+
     /// The stable serialized form: `b"NDS1"`, the seed (u64 LE), k (u32 LE), then the k
     /// slot values (u32 LE). The same bytes on every platform.
     pub fn to_bytes(&self) -> Vec<u8> {

@@ -6,9 +6,16 @@
 //! bar polls them a few times a second); the run never waits on the reader. Cost: one
 //! relaxed atomic add per document or block of work.
 //!
+//! The other thread can also [cancel](Progress::cancel) the run: it stops at the next
+//! document or candidate pair, and [`Detector::try_run_with_progress`] returns
+//! [`ErrorKind::Cancelled`](crate::ErrorKind::Cancelled) (a Ctrl-C handler, Python's
+//! `KeyboardInterrupt`).
+//!
+//! [`Detector::try_run_with_progress`]: crate::Detector::try_run_with_progress
+//!
 //! [`Detector::run_with_progress`]: crate::Detector::run_with_progress
 
-use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 
 /// What a run is doing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -78,6 +85,7 @@ pub struct Progress {
     stage: AtomicU8,
     done: AtomicU64,
     total: AtomicU64,
+    cancelled: AtomicBool,
 }
 
 impl Progress {
@@ -99,6 +107,29 @@ impl Progress {
     /// Items in the current stage (0 when the stage has no count).
     pub fn total(&self) -> u64 {
         self.total.load(Ordering::Relaxed)
+    }
+
+    /// Asks the run to stop at its next document or candidate pair. A run once cancelled
+    /// stays cancelled: give the next run new counters.
+    ///
+    /// ```
+    /// use neardup::progress::Progress;
+    /// let progress = Progress::new();
+    /// progress.cancel();
+    /// let mut corpus = neardup::Corpus::new();
+    /// corpus.add("a", "some words to compare with others");
+    /// let det = neardup::Detector::builder().build()?;
+    /// let err = det.try_run_with_progress(&corpus, &progress).unwrap_err();
+    /// assert!(matches!(err.kind(), neardup::ErrorKind::Cancelled));
+    /// # Ok::<(), neardup::Error>(())
+    /// ```
+    pub fn cancel(&self) {
+        self.cancelled.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether [`cancel`](Progress::cancel) was called.
+    pub fn is_cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::Relaxed)
     }
 
     /// Enters `stage` with `total` items, none done.

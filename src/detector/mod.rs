@@ -716,6 +716,10 @@ impl Detector {
 
     /// [`run`](Detector::run), counting its stages and items in `progress` for another
     /// thread to show.
+    ///
+    /// A run that another thread [cancels](Progress::cancel) stops early and returns an
+    /// incomplete report; [`try_run_with_progress`](Detector::try_run_with_progress)
+    /// returns an error instead.
     pub fn run_with_progress<'c>(&self, corpus: &'c Corpus, progress: &Progress) -> Report<'c> {
         let n = corpus.len();
         let text = |i: usize| corpus.text(DocId::from_index(i));
@@ -728,6 +732,9 @@ impl Detector {
         let distinct: Vec<usize> = (0..n).filter(|&i| first[i] == i).collect();
         progress.start(Stage::Signing, distinct.len());
         let mut signed: Vec<Signed> = crate::par::map_init(&distinct, Scratch::default, |s, &i| {
+            if progress.is_cancelled() {
+                return Signed::default();
+            }
             let ok = corpus.get(DocId::from_index(i)).is_ok();
             let mut buf = std::mem::take(&mut s.text);
             let mut signed = self.stage_one(s, corpus.text_in(DocId::from_index(i), &mut buf), ok);
@@ -866,6 +873,9 @@ impl Detector {
         let mut passage_candidates = 0;
         progress.start(Stage::Checking, 0);
         for block in ids.chunks(CANDIDATE_BLOCK) {
+            if progress.is_cancelled() {
+                break;
+            }
             let listed = crate::par::map(block, |&a| {
                 let lo = near.partition_point(|p| p.0 < a);
                 let hi = near.partition_point(|p| p.0 <= a);
@@ -877,6 +887,9 @@ impl Detector {
             // A corpus on disk reads and tokenizes both texts for each pair: nothing
             // text-sized is held beyond the pairs being checked.
             checked.extend(crate::par::map(&candidates, |c| {
+                if progress.is_cancelled() {
+                    return (None, c.lsh, false);
+                }
                 let pair = self.check(corpus, &kept, c);
                 progress.add(1);
                 (pair, c.lsh, !c.anchors.is_empty())
@@ -959,6 +972,21 @@ impl Detector {
             counts,
             detector: self.clone(),
         }
+    }
+
+    /// [`run_with_progress`](Detector::run_with_progress), or
+    /// [`ErrorKind::Cancelled`](crate::ErrorKind::Cancelled) when another thread
+    /// [cancelled](Progress::cancel) the run before it finished.
+    pub fn try_run_with_progress<'c>(
+        &self,
+        corpus: &'c Corpus,
+        progress: &Progress,
+    ) -> Result<Report<'c>, Error> {
+        let report = self.run_with_progress(corpus, progress);
+        if progress.is_cancelled() {
+            return Err(Error::cancelled());
+        }
+        Ok(report)
     }
 
     /// The pairs of documents that share a band key, a band at a time (so that the rows
