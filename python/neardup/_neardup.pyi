@@ -160,7 +160,7 @@ class Comparison:
 @final
 class MinHash:
     """A MinHash signature fed shingles (str, bytes or 64-bit int hashes)."""
-    def __new__(cls, num_perm: int = 128, seed: Optional[int] = None) -> "MinHash": ...
+    def __new__(cls, num_perm: Optional[int] = None, seed: Optional[int] = None) -> "MinHash": ...
     @property
     def num_perm(self) -> int: ...
     @property
@@ -181,7 +181,7 @@ class LshIndex:
     def __new__(
         cls,
         threshold: float = 0.8,
-        num_perm: int = 128,
+        num_perm: Optional[int] = None,
         bands: Optional[int] = None,
         rows: Optional[int] = None,
         seed: Optional[int] = None,

@@ -22,7 +22,7 @@ use neardup::progress::Progress;
 use neardup::{Corpus, ErrorKind};
 use pyo3::exceptions::{PyKeyError, PyOSError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
+use pyo3::types::{PyBytes, PyDict, PyInt, PyList, PyString, PyTuple};
 
 /// The library's error as the Python exception a caller expects: `OSError` for a file or
 /// store that cannot be used, `KeyError` for an id the index holds, `ValueError` for
@@ -32,6 +32,24 @@ fn py_err(e: neardup::Error) -> PyErr {
         ErrorKind::Io { .. } | ErrorKind::Store { .. } => PyOSError::new_err(e.to_string()),
         ErrorKind::IdExists { .. } => PyKeyError::new_err(e.to_string()),
         _ => PyValueError::new_err(e.to_string()),
+    }
+}
+
+/// A non-negative integer argument: a negative or too large `int` is a `ValueError`
+/// naming the argument (where plain extraction would raise `OverflowError`), another type
+/// a `TypeError`.
+fn count<T: TryFrom<u64>>(name: &str, v: Option<&Bound<'_, PyAny>>) -> PyResult<Option<T>> {
+    let Some(v) = v else { return Ok(None) };
+    let bad = || {
+        PyValueError::new_err(format!(
+            "invalid value for '{name}': expected a non-negative integer that fits in {} bits, got {v}",
+            8 * std::mem::size_of::<T>()
+        ))
+    };
+    match v.extract::<u64>() {
+        Ok(n) => T::try_from(n).map(Some).map_err(|_| bad()),
+        Err(_) if v.is_instance_of::<PyInt>() => Err(bad()),
+        Err(e) => Err(e),
     }
 }
 
@@ -1028,21 +1046,32 @@ impl Detector {
     #[allow(clippy::too_many_arguments)]
     fn new(
         threshold: Option<f64>,
-        shingle_size: Option<usize>,
-        num_hashes: Option<usize>,
-        seed: Option<u64>,
-        min_passage_tokens: Option<usize>,
+        shingle_size: Option<&Bound<'_, PyAny>>,
+        num_hashes: Option<&Bound<'_, PyAny>>,
+        seed: Option<&Bound<'_, PyAny>>,
+        min_passage_tokens: Option<&Bound<'_, PyAny>>,
         find_repeats: Option<bool>,
         passage_reuse: Option<bool>,
-        bands: Option<usize>,
-        rows: Option<usize>,
+        bands: Option<&Bound<'_, PyAny>>,
+        rows: Option<&Bound<'_, PyAny>>,
         false_negative_weight: Option<f64>,
-        max_group: Option<usize>,
-        fingerprint_tokens: Option<usize>,
-        boilerplate_docs: Option<usize>,
-        seed_tokens: Option<usize>,
-        max_gap: Option<usize>,
+        max_group: Option<&Bound<'_, PyAny>>,
+        fingerprint_tokens: Option<&Bound<'_, PyAny>>,
+        boilerplate_docs: Option<&Bound<'_, PyAny>>,
+        seed_tokens: Option<&Bound<'_, PyAny>>,
+        max_gap: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Detector> {
+        let shingle_size: Option<usize> = count("shingle_size", shingle_size)?;
+        let num_hashes: Option<usize> = count("num_hashes", num_hashes)?;
+        let seed: Option<u64> = count("seed", seed)?;
+        let min_passage_tokens: Option<usize> = count("min_passage_tokens", min_passage_tokens)?;
+        let bands: Option<usize> = count("bands", bands)?;
+        let rows: Option<usize> = count("rows", rows)?;
+        let max_group: Option<usize> = count("max_group", max_group)?;
+        let fingerprint_tokens: Option<usize> = count("fingerprint_tokens", fingerprint_tokens)?;
+        let boilerplate_docs: Option<usize> = count("boilerplate_docs", boilerplate_docs)?;
+        let seed_tokens: Option<usize> = count("seed_tokens", seed_tokens)?;
+        let max_gap: Option<usize> = count("max_gap", max_gap)?;
         let mut b = neardup::Detector::builder();
         macro_rules! set {
             ($($name:ident),*) => {$(
@@ -1259,9 +1288,13 @@ impl MinHash {
     /// An empty signature of `num_perm` slots; `seed` defaults to the library's (the one
     /// `Detector` and `LshIndex` use).
     #[new]
-    #[pyo3(signature = (num_perm = 128, seed = None))]
-    fn new(num_perm: usize, seed: Option<u64>) -> PyResult<MinHash> {
-        let seed = seed.unwrap_or(neardup::minhash::DEFAULT_SEED);
+    #[pyo3(signature = (num_perm = None, seed = None))]
+    fn new(
+        num_perm: Option<&Bound<'_, PyAny>>,
+        seed: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<MinHash> {
+        let num_perm = count("num_perm", num_perm)?.unwrap_or(128);
+        let seed = count("seed", seed)?.unwrap_or(neardup::minhash::DEFAULT_SEED);
         let hasher = neardup::MinHasher::new(num_perm, seed).map_err(py_err)?;
         let sig = hasher.sign(std::iter::empty());
         Ok(MinHash { hasher, sig })
@@ -1367,15 +1400,18 @@ impl LshIndex {
     /// library's), with the band layout that suits `threshold` (or `bands` x `rows` when
     /// both are given).
     #[new]
-    #[pyo3(signature = (threshold = 0.8, num_perm = 128, bands = None, rows = None, seed = None))]
+    #[pyo3(signature = (threshold = 0.8, num_perm = None, bands = None, rows = None, seed = None))]
     fn new(
         py: Python<'_>,
         threshold: f64,
-        num_perm: usize,
-        bands: Option<usize>,
-        rows: Option<usize>,
-        seed: Option<u64>,
+        num_perm: Option<&Bound<'_, PyAny>>,
+        bands: Option<&Bound<'_, PyAny>>,
+        rows: Option<&Bound<'_, PyAny>>,
+        seed: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<LshIndex> {
+        let num_perm = count("num_perm", num_perm)?.unwrap_or(128);
+        let (bands, rows) = (count("bands", bands)?, count("rows", rows)?);
+        let seed: Option<u64> = count("seed", seed)?;
         let layout = match (bands, rows) {
             (Some(b), Some(r)) => neardup::lsh::Layout::new(b, r, num_perm),
             (None, None) => neardup::lsh::Layout::for_threshold(threshold, num_perm),
@@ -1656,7 +1692,8 @@ impl Index {
 
     /// Removes every document added before `before` (seconds since the Unix epoch) and
     /// returns how many.
-    fn prune(&mut self, py: Python<'_>, before: u64) -> PyResult<usize> {
+    fn prune(&mut self, py: Python<'_>, before: &Bound<'_, PyAny>) -> PyResult<usize> {
+        let before: u64 = count("before", Some(before))?.expect("given");
         let inner = &mut self.inner;
         py.detach(|| inner.prune(before)).map_err(py_err)
     }

@@ -124,6 +124,16 @@ def test_bad_input_is_an_exception_not_a_crash():
         neardup.Detector(threshold=1.5)
     with pytest.raises(ValueError, match="shingle_size"):
         neardup.Detector(shingle_size=0)
+    with pytest.raises(ValueError, match="num_hashes"):
+        neardup.Detector(num_hashes=-1)
+    with pytest.raises(ValueError, match="seed"):
+        neardup.Detector(seed=2**64)
+    with pytest.raises(TypeError):
+        neardup.Detector(shingle_size="5")
+    with pytest.raises(ValueError, match="num_perm"):
+        neardup.MinHash(num_perm=-3)
+    with pytest.raises(ValueError, match="bands and rows"):
+        neardup.LshIndex(bands=4)
     with pytest.raises(TypeError, match="document 1"):
         detector().run(["text", 3])
     with pytest.raises(TypeError, match="pair"):
