@@ -6,15 +6,20 @@
 //! read as Parquet, or lacks the text column, becomes one skipped document named after
 //! it, with the columns it has; a failure part-way through a file, one skipped document
 //! at the row where reading stopped. Rows whose text is null are skipped records.
+//!
+//! A dictionary-encoded text or id column (pandas writes categoricals so) is read as its
+//! plain values. A string column that holds invalid UTF-8 stops its file at the batch
+//! that holds it (Arrow's reader checks string columns; a binary column is not checked):
+//! the rows before it are read, and one skipped document says where reading stopped.
 
 use super::{Corpus, MAX_DOCUMENT_BYTES, Record, SkipReason};
 use crate::error::Error;
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Int32Type, Int64Type, UInt32Type, UInt64Type};
 use arrow_array::{Array, ArrayRef, RecordBatch, StructArray};
-use arrow_schema::{DataType, Fields};
+use arrow_schema::{DataType, Field, Fields, Schema};
 use parquet::arrow::ProjectionMask;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::arrow_reader::{ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -134,6 +139,7 @@ impl ParquetFiles {
     /// Adds the rows of one file to `corpus`; `Err` when the file cannot be read at all.
     fn read(&self, file: Arc<Path>, corpus: &mut Corpus) -> Result<(), String> {
         let f = File::open(&file).map_err(|e| e.to_string())?;
+        let again = f.try_clone().map_err(|e| e.to_string())?;
         let builder = ParquetRecordBatchReaderBuilder::try_new(f)
             .map_err(|e| format!("not a Parquet file: {e}"))?;
         let fields = builder.schema().fields().clone();
@@ -145,6 +151,18 @@ impl ParquetFiles {
                 format!("id column {}: {why}; {}", id.join("."), columns(&fields))
             })?;
         }
+        // Dictionary-encoded columns read back as their values.
+        let mut plain = without_dictionary(&fields, &self.text);
+        if let Some(id) = &self.id {
+            plain = without_dictionary(&plain, id);
+        }
+        let builder = if plain == fields {
+            builder
+        } else {
+            let options = ArrowReaderOptions::new().with_schema(Arc::new(Schema::new(plain)));
+            ParquetRecordBatchReaderBuilder::try_new_with_options(again, options)
+                .map_err(|e| format!("cannot read dictionary-encoded columns as values: {e}"))?
+        };
         let mut names = vec![text.as_str()];
         let id_name = self.id.as_ref().map(|id| id.join("."));
         names.extend(id_name.as_deref());
@@ -220,7 +238,11 @@ fn check_column(fields: &Fields, path: &[String], id: bool) -> Result<(), String
         let Some((_, field)) = fields.find(part) else {
             return Err("not found".into());
         };
-        match field.data_type() {
+        let t = match field.data_type() {
+            DataType::Dictionary(_, values) if k + 1 == path.len() => values.as_ref(),
+            t => t,
+        };
+        match t {
             DataType::Struct(children) if k + 1 < path.len() => fields = children.clone(),
             t if k + 1 < path.len() => return Err(format!("{part} is {t}, not a struct")),
             DataType::Utf8
@@ -236,6 +258,26 @@ fn check_column(fields: &Fields, path: &[String], id: bool) -> Result<(), String
         }
     }
     Err("empty column name".into())
+}
+
+/// `fields` with the column at `path` read as its values when it is a dictionary.
+fn without_dictionary(fields: &Fields, path: &[String]) -> Fields {
+    fields
+        .iter()
+        .map(|f| {
+            if path.first().map(String::as_str) != Some(f.name().as_str()) {
+                return Arc::clone(f);
+            }
+            let t = match f.data_type() {
+                DataType::Struct(children) if path.len() > 1 => {
+                    DataType::Struct(without_dictionary(children, &path[1..]))
+                }
+                DataType::Dictionary(_, values) if path.len() == 1 => values.as_ref().clone(),
+                t => t.clone(),
+            };
+            Arc::new(Field::new(f.name(), t, f.is_nullable()).with_metadata(f.metadata().clone()))
+        })
+        .collect()
 }
 
 /// "columns: a, b, c.d" for a message.
@@ -309,5 +351,94 @@ fn id_text(col: &ArrayRef, i: usize) -> Option<String> {
     } else {
         col.as_binary_opt::<i32>()
             .map(|a| String::from_utf8_lossy(a.value(i)).into_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow_array::{DictionaryArray, types::Int32Type};
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("neardup-pq-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir.join("data.parquet")
+    }
+
+    fn texts(corpus: &Corpus) -> Vec<Option<Vec<u8>>> {
+        corpus
+            .iter()
+            .map(|(id, d)| d.is_ok().then(|| corpus.text(id).into_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn a_dictionary_encoded_text_column_is_read() {
+        let path = scratch("dict");
+        let words: DictionaryArray<Int32Type> =
+            vec![Some("one text"), Some("two texts"), None, Some("one text")]
+                .into_iter()
+                .collect();
+        let batch = RecordBatch::try_from_iter([("text", Arc::new(words) as ArrayRef)]).unwrap();
+        let file = File::create(&path).unwrap();
+        let mut w = parquet::arrow::ArrowWriter::try_new(file, batch.schema(), None).unwrap();
+        w.write(&batch).unwrap();
+        w.close().unwrap();
+        let corpus = ParquetFiles::new().load(&path).unwrap();
+        assert_eq!(
+            texts(&corpus),
+            [
+                Some(b"one text".to_vec()),
+                Some(b"two texts".to_vec()),
+                None,
+                Some(b"one text".to_vec())
+            ]
+        );
+        std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
+    }
+
+    #[test]
+    fn invalid_utf8_in_a_string_column_stops_the_file_with_a_skipped_document() {
+        use parquet::data_type::{ByteArray, ByteArrayType};
+        use parquet::file::writer::SerializedFileWriter;
+        let path = scratch("utf8");
+        let schema = parquet::schema::parser::parse_message_type(
+            "message m { required binary text (UTF8); required int64 n; }",
+        )
+        .unwrap();
+        let rows: [&[u8]; 3] = [b"good text", b"bad \xff\xfe bytes", b"more good text"];
+        let mut w = SerializedFileWriter::new(
+            File::create(&path).unwrap(),
+            Arc::new(schema),
+            Default::default(),
+        )
+        .unwrap();
+        let mut group = w.next_row_group().unwrap();
+        let mut col = group.next_column().unwrap().unwrap();
+        let values: Vec<ByteArray> = rows.iter().map(|r| ByteArray::from(r.to_vec())).collect();
+        col.typed::<ByteArrayType>()
+            .write_batch(&values, None, None)
+            .unwrap();
+        col.close().unwrap();
+        let mut col = group.next_column().unwrap().unwrap();
+        col.typed::<parquet::data_type::Int64Type>()
+            .write_batch(&[1, 2, 3], None, None)
+            .unwrap();
+        col.close().unwrap();
+        group.close().unwrap();
+        w.close().unwrap();
+        // Arrow's reader checks the string column: reading stops at its batch, and one
+        // skipped document says so with the row (a batch of three rows: the first).
+        let corpus = ParquetFiles::new().id_column("n").load(&path).unwrap();
+        let statuses: Vec<String> = corpus
+            .iter()
+            .map(|(_, d)| format!("{} {:?}", d.name(), d.status()))
+            .collect();
+        assert_eq!(statuses.len(), 1, "{statuses:?}");
+        assert!(
+            statuses[0].contains(":1 ") && statuses[0].contains("reading stopped here"),
+            "{statuses:?}"
+        );
+        std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
     }
 }
