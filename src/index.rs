@@ -33,9 +33,12 @@
 //! [redb](https://docs.rs/redb): an embedded key-value store of copy-on-write B-trees
 //! whose transactions are atomic and durable. A batch ([`Index::add_batch`]) is one write
 //! transaction: after a crash the index holds every committed batch and nothing of the
-//! interrupted one. One process at a time has the file open (redb locks it): a second
-//! process that opens it, to add or to query, gets an [`ErrorKind::Store`] error; within
-//! the process, [`Index::query`] takes `&self` and [`Index::add`] `&mut self`.
+//! interrupted one. One process writes and any number of others read at the same time
+//! (redb's single-writer mode, byte-range file locks): a reader opened with
+//! [`Options::read_only`] sees every batch committed before its query began and nothing
+//! of a batch being written. A second writer gets an [`ErrorKind::Store`] error, and so
+//! does a write through a read-only index. Within a process, [`Index::query`] takes
+//! `&self` and [`Index::add`] `&mut self`.
 //!
 //! # Cost
 //!
@@ -52,8 +55,8 @@ use crate::report::{Passage, RepeatedPassage};
 use crate::reuse::{self, Fingerprints, SharedFingerprint};
 use crate::text;
 use redb::{
-    Database, MultimapTableDefinition, ReadableDatabase, ReadableMultimapTable, ReadableTable,
-    ReadableTableMetadata, TableDefinition,
+    ConcurrencyMode, Database, MultimapTableDefinition, ReadOnlyDatabase, ReadTransaction,
+    ReadableDatabase, ReadableMultimapTable, ReadableTable, ReadableTableMetadata, TableDefinition,
 };
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
@@ -101,9 +104,102 @@ const ZSTD_LEVEL: i32 = 3;
 /// # Ok::<(), neardup::Error>(())
 /// ```
 pub struct Index {
-    db: Database,
+    db: Store,
     path: PathBuf,
     detector: Detector,
+}
+
+/// The open file: a writer, or a reader beside another process's writer.
+enum Store {
+    Writer(Database),
+    Reader(ReadOnlyDatabase),
+}
+
+impl Store {
+    fn begin_read(&self) -> Result<ReadTransaction, redb::TransactionError> {
+        match self {
+            Store::Writer(db) => db.begin_read(),
+            Store::Reader(db) => db.begin_read(),
+        }
+    }
+}
+
+/// How an [`Index`] is opened: the size of its page cache, and whether it only reads (so
+/// that it can be open while another process adds).
+///
+/// ```
+/// use neardup::index::{Index, Options};
+/// # let dir = std::env::temp_dir().join(format!("neardup-options-doc-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir).unwrap();
+/// let path = dir.join("news.ndx");
+/// let det = neardup::Detector::builder().build()?;
+/// let mut writer = Options::new().cache_bytes(32 << 20).create(&path, &det)?;
+/// writer.add("a1", b"the river rose overnight and the old mill road was under water")?;
+/// // Another process (or this one) reads while the writer stays open.
+/// let reader = Options::new().read_only(true).open(&path)?;
+/// assert_eq!(reader.len()?, 1);
+/// assert!(reader.query(b"anything").is_ok());
+/// # drop((writer, reader));
+/// # std::fs::remove_dir_all(&dir).unwrap();
+/// # Ok::<(), neardup::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Options {
+    cache_bytes: usize,
+    read_only: bool,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            cache_bytes: CACHE_BYTES,
+            read_only: false,
+        }
+    }
+}
+
+impl Options {
+    /// A writer with a page cache of 128 MB.
+    pub fn new() -> Options {
+        Options::default()
+    }
+
+    /// The page cache in bytes (default 128 MB): pages of the B-trees and texts kept in
+    /// memory between transactions. More makes queries and adds on a large index faster,
+    /// and the process larger.
+    pub fn cache_bytes(mut self, n: usize) -> Options {
+        self.cache_bytes = n;
+        self
+    }
+
+    /// Open for reading only (default false): any number of readers, in any processes,
+    /// can be open beside one writer. Adding, removing and compacting through a
+    /// read-only index are errors.
+    pub fn read_only(mut self, yes: bool) -> Options {
+        self.read_only = yes;
+        self
+    }
+
+    /// [`Index::create`] with these options; a read-only index cannot be created.
+    pub fn create(&self, path: impl AsRef<Path>, detector: &Detector) -> Result<Index, Error> {
+        let path = path.as_ref();
+        if self.read_only {
+            return Err(Error::store(path, "a read-only index cannot be created"));
+        }
+        Index::create_with(self, path, detector)
+    }
+
+    /// [`Index::open`] with these options.
+    pub fn open(&self, path: impl AsRef<Path>) -> Result<Index, Error> {
+        Index::open_with(self, path.as_ref())
+    }
+
+    fn builder(&self) -> redb::Builder {
+        let mut b = Database::builder();
+        b.set_cache_size(self.cache_bytes);
+        b.set_concurrency_mode(ConcurrencyMode::SingleWriter);
+        b
+    }
 }
 
 /// What a document matched in an [`Index`].
@@ -244,12 +340,17 @@ impl Index {
     /// does not exist. An existing index built with other settings is refused
     /// ([`ErrorKind::IndexMismatch`]).
     pub fn create(path: impl AsRef<Path>, detector: &Detector) -> Result<Index, Error> {
-        let path = path.as_ref().to_path_buf();
-        let db = store_builder()
+        Options::new().create(path, detector)
+    }
+
+    fn create_with(options: &Options, path: &Path, detector: &Detector) -> Result<Index, Error> {
+        let path = path.to_path_buf();
+        let db = options
+            .builder()
             .create(&path)
             .map_err(|e| Error::store(&path, e))?;
         let index = Index {
-            db,
+            db: Store::Writer(db),
             path,
             detector: detector.clone(),
         };
@@ -265,7 +366,7 @@ impl Index {
             }
             Some(_) => Ok(index),
             None => {
-                let txn = index.db.begin_write().map_err(|e| index.store(e))?;
+                let txn = index.writer()?.begin_write().map_err(|e| index.store(e))?;
                 {
                     let mut meta = txn.open_table(META).map_err(|e| index.store(e))?;
                     let version = FORMAT_VERSION.to_le_bytes();
@@ -285,14 +386,24 @@ impl Index {
 
     /// Opens an existing index with the settings it was built with.
     pub fn open(path: impl AsRef<Path>) -> Result<Index, Error> {
-        let path = path.as_ref().to_path_buf();
+        Options::new().open(path)
+    }
+
+    fn open_with(options: &Options, path: &Path) -> Result<Index, Error> {
+        let path = path.to_path_buf();
         if !path.exists() {
             let gone = std::io::Error::new(std::io::ErrorKind::NotFound, "no such index");
             return Err(Error::io(&path, gone));
         }
-        let db = store_builder()
-            .open(&path)
-            .map_err(|e| Error::store(&path, e))?;
+        let b = options.builder();
+        let db = if options.read_only {
+            Store::Reader(
+                b.open_read_only(&path)
+                    .map_err(|e| Error::store(&path, e))?,
+            )
+        } else {
+            Store::Writer(b.open(&path).map_err(|e| Error::store(&path, e))?)
+        };
         let mut index = Index {
             db,
             path,
@@ -391,7 +502,7 @@ impl Index {
         let prepared = crate::par::map(&documents, |&(id, text)| {
             Ok::<_, Error>((self.keys(text), Record::encode(id, added, text)?))
         });
-        let txn = self.db.begin_write().map_err(|e| self.store(e))?;
+        let txn = self.writer()?.begin_write().map_err(|e| self.store(e))?;
         let mut answers = Vec::with_capacity(documents.len());
         {
             let mut meta = txn.open_table(META).map_err(|e| self.store(e))?;
@@ -487,7 +598,12 @@ impl Index {
 
     /// Gives the file's free pages back to the file system (after removals).
     pub fn compact(&mut self) -> Result<(), Error> {
-        self.db.compact().map_err(|e| self.store(e))?;
+        let path = self.path.clone();
+        let db = match &mut self.db {
+            Store::Writer(db) => db,
+            Store::Reader(_) => return Err(Error::store(path, READ_ONLY)),
+        };
+        db.compact().map_err(|e| Error::store(&path, e))?;
         Ok(())
     }
 
@@ -498,7 +614,7 @@ impl Index {
         doomed: impl Fn(&Record) -> bool,
         id: Option<&str>,
     ) -> Result<usize, Error> {
-        let txn = self.db.begin_write().map_err(|e| self.store(e))?;
+        let txn = self.writer()?.begin_write().map_err(|e| self.store(e))?;
         let mut removed = 0;
         {
             let mut docs = txn.open_table(DOCS).map_err(|e| self.store(e))?;
@@ -722,6 +838,14 @@ impl Index {
     fn store(&self, e: impl std::fmt::Display) -> Error {
         Error::store(&self.path, e)
     }
+
+    /// The writable store, or an error for a read-only index.
+    fn writer(&self) -> Result<&Database, Error> {
+        match &self.db {
+            Store::Writer(db) => Ok(db),
+            Store::Reader(_) => Err(self.store(READ_ONLY)),
+        }
+    }
 }
 
 /// The page cache of an open index, in bytes (redb's default, 1 GiB, made a process that
@@ -729,11 +853,7 @@ impl Index {
 /// take twice as long, still well under a millisecond).
 const CACHE_BYTES: usize = 128 << 20;
 
-fn store_builder() -> redb::Builder {
-    let mut b = Database::builder();
-    b.set_cache_size(CACHE_BYTES);
-    b
-}
+const READ_ONLY: &str = "the index is open read-only";
 
 /// Every `(key, value)` of a map of lists, sorted.
 fn sorted_rows<V: Copy + Ord>(map: &std::collections::HashMap<u64, Vec<V>>) -> Vec<(u64, V)> {

@@ -1165,6 +1165,26 @@ fn index_add_query_remove_prune_and_stats() {
     ]);
     assert_eq!(missing.status.code(), Some(2));
     assert!(!dir.join("nope.ndx").exists());
+
+    // While another process holds DB as its writer, query and stats read it; add is
+    // refused with the lock named.
+    let writer = neardup::index::Options::new().open(&db).unwrap();
+    let stats = run(&["index", "stats", db_s, "--cache-mb", "16"]);
+    assert!(
+        stats.status.success(),
+        "{}",
+        String::from_utf8_lossy(&stats.stderr)
+    );
+    assert_eq!(json_lines(&stats)[0]["documents"], 5);
+    let q = run(&["index", "query", db_s, &file]);
+    assert!(q.status.success(), "{}", String::from_utf8_lossy(&q.stderr));
+    let blocked = run(&["index", "add", db_s, demo, "--skip-existing"]);
+    assert_eq!(blocked.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&blocked.stderr);
+    assert!(stderr.contains("news.ndx"), "{stderr}");
+    drop(writer);
+    let bad = run(&["index", "stats", db_s, "--cache-mb", "0"]);
+    assert_eq!(bad.status.code(), Some(2));
 }
 
 #[test]

@@ -291,6 +291,62 @@ fn a_killed_writer_leaves_every_committed_batch_and_nothing_else() {
 }
 
 #[test]
+fn readers_in_another_process_see_whole_batches_while_it_adds() {
+    use neardup::index::Options;
+    use std::io::BufRead;
+    let path = temp("readers");
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "crash_child",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("NEARDUP_INDEX_CRASH_CHILD", &path)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut wait_for = |batch: usize| {
+        for line in lines.by_ref() {
+            if line.unwrap() == format!("committed {batch}") {
+                return;
+            }
+        }
+        panic!("the writer stopped before batch {batch}");
+    };
+    wait_for(1);
+    // A second writer is refused while the child writes.
+    let e = Index::open(&path).err().expect("the child is the writer");
+    assert!(matches!(e.kind(), ErrorKind::Store { .. }), "{e}");
+    let reader = Options::new().read_only(true).open(&path).unwrap();
+    let texts = texts(64, 21);
+    let mut seen = Vec::new();
+    for round in 0..40 {
+        if round % 10 == 0 {
+            wait_for(2 + round / 10);
+        }
+        let n = reader.len().unwrap();
+        assert_eq!(n % CRASH_BATCH, 0, "a reader never sees half a batch: {n}");
+        assert!(seen.last().is_none_or(|&m| m <= n), "{seen:?} then {n}");
+        seen.push(n);
+        let m = reader.query(texts[3].as_bytes()).unwrap();
+        assert!(m.near_duplicates.iter().any(|x| x.id == "b0-3"));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        seen.first() < seen.last(),
+        "the reader follows the writer's commits: {seen:?}"
+    );
+    // Writes through a read-only index are errors.
+    let mut reader = reader;
+    let e = reader.add("new", b"some words").unwrap_err();
+    assert!(e.to_string().contains("read-only"), "{e}");
+}
+
+#[test]
 fn prune_stats_and_compact() {
     let texts = texts(12, 9);
     let (mut index, det, _) = new_index("prune");

@@ -37,8 +37,18 @@ pub enum Command {
     /// Compare two files: Jaccard (exact and estimated), verdict, shared passages.
     Compare(CompareArgs),
     /// Keep documents in a persistent index file and ask what new ones match.
+    Index(IndexArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct IndexArgs {
     #[command(subcommand)]
-    Index(IndexCommand),
+    pub command: IndexCommand,
+    /// The index's page cache in MiB: more makes adds and queries on a large index faster
+    /// and the process larger.
+    #[arg(long, value_name = "MB", global = true, default_value_t = 128,
+          value_parser = clap::value_parser!(u64).range(1..=1 << 20))]
+    pub cache_mb: u64,
 }
 
 #[derive(Subcommand, Debug)]
@@ -48,13 +58,13 @@ pub enum IndexCommand {
     /// print what each matched among those added before it, as JSON Lines.
     Add(Box<IndexAddArgs>),
     /// Print what FILE (`-` for standard input) matches in DB, as one JSON line, without
-    /// adding it.
+    /// adding it. Opens DB read-only: it works while another process adds.
     Query(IndexQueryArgs),
     /// Remove documents from DB by id.
     Remove(IndexRemoveArgs),
     /// Remove the documents added to DB more than AGE ago.
     Prune(IndexPruneArgs),
-    /// Print what DB holds, as one JSON line.
+    /// Print what DB holds, as one JSON line (read-only, like query).
     Stats(IndexDbArgs),
     /// Read JSON Lines records on standard input, add each to DB and write on standard
     /// output those that are not near-duplicates of an indexed document, unchanged; what

@@ -2,20 +2,22 @@
 //! command line. Output is JSON Lines on stdout.
 
 use crate::cli::{
-    IndexAddArgs, IndexCommand, IndexDbArgs, IndexFilterArgs, IndexPruneArgs, IndexQueryArgs,
+    IndexAddArgs, IndexArgs, IndexCommand, IndexDbArgs, IndexFilterArgs, IndexPruneArgs,
+    IndexQueryArgs,
 };
 use neardup::corpus::Status;
-use neardup::index::{Index, Matches};
+use neardup::index::{Index, Matches, Options};
 use std::io::BufRead;
 use std::io::{Read, Write};
 use std::process::ExitCode;
 
-pub fn run(command: IndexCommand) -> Result<ExitCode, String> {
-    match command {
-        IndexCommand::Add(args) => add(*args),
-        IndexCommand::Query(args) => query(args),
+pub fn run(args: IndexArgs) -> Result<ExitCode, String> {
+    let options = Options::new().cache_bytes((args.cache_mb as usize) << 20);
+    match args.command {
+        IndexCommand::Add(args) => add(*args, &options),
+        IndexCommand::Query(args) => query(args, &options.clone().read_only(true)),
         IndexCommand::Remove(args) => {
-            let mut index = open(&args.db)?;
+            let mut index = open(&args.db, &options)?;
             let mut removed = 0;
             for id in &args.ids {
                 if index.remove(id).map_err(|e| e.to_string())? {
@@ -27,10 +29,12 @@ pub fn run(command: IndexCommand) -> Result<ExitCode, String> {
             line(&serde_json::json!({"type": "removed", "documents": removed}))?;
             Ok(ExitCode::SUCCESS)
         }
-        IndexCommand::Prune(args) => prune(args),
-        IndexCommand::Filter(args) => filter(*args),
+        IndexCommand::Prune(args) => prune(args, &options),
+        IndexCommand::Filter(args) => filter(*args, &options),
         IndexCommand::Stats(IndexDbArgs { db }) => {
-            let s = open(&db)?.stats().map_err(|e| e.to_string())?;
+            let s = open(&db, &options.clone().read_only(true))?
+                .stats()
+                .map_err(|e| e.to_string())?;
             line(&serde_json::json!({
                 "type": "stats",
                 "documents": s.documents,
@@ -46,17 +50,23 @@ pub fn run(command: IndexCommand) -> Result<ExitCode, String> {
 }
 
 /// An existing index (never made here: a mistyped path is an error, not a new file).
-fn open(db: &std::path::Path) -> Result<Index, String> {
-    Index::open(db).map_err(|e| e.to_string())
+fn open(db: &std::path::Path, options: &Options) -> Result<Index, String> {
+    options.open(db).map_err(|e| e.to_string())
 }
 
 /// The index at `db`, made with the detector options when there is none (a file that
 /// exists and holds nothing, as `mktemp` makes, counts as none).
-fn open_or_create(db: &std::path::Path, detect: &crate::cli::DetectArgs) -> Result<Index, String> {
+fn open_or_create(
+    db: &std::path::Path,
+    detect: &crate::cli::DetectArgs,
+    options: &Options,
+) -> Result<Index, String> {
     let empty = std::fs::metadata(db).is_ok_and(|m| m.len() == 0);
     match db.exists() && !empty {
-        true => open(db),
-        false => Index::create(db, &detect.detector()?).map_err(|e| e.to_string()),
+        true => open(db, options),
+        false => options
+            .create(db, &detect.detector()?)
+            .map_err(|e| e.to_string()),
     }
 }
 
@@ -68,8 +78,8 @@ struct Line {
     record: Result<(String, Vec<u8>), String>,
 }
 
-fn filter(args: IndexFilterArgs) -> Result<ExitCode, String> {
-    let mut index = open_or_create(&args.db, &args.detect)?;
+fn filter(args: IndexFilterArgs, options: &Options) -> Result<ExitCode, String> {
+    let mut index = open_or_create(&args.db, &args.detect, options)?;
     let reader = args.dataset.reader();
     let mut log: Box<dyn Write> = match &args.log {
         Some(path) => Box::new(std::io::BufWriter::new(
@@ -159,8 +169,8 @@ fn filter(args: IndexFilterArgs) -> Result<ExitCode, String> {
     Ok(ExitCode::from(if counts[2] > 0 { 2 } else { 0 }))
 }
 
-fn add(args: IndexAddArgs) -> Result<ExitCode, String> {
-    let mut index = open_or_create(&args.db, &args.detect)?;
+fn add(args: IndexAddArgs, options: &Options) -> Result<ExitCode, String> {
+    let mut index = open_or_create(&args.db, &args.detect, options)?;
     let source = crate::Source::of(&args.source, &args.paths)?;
     let corpus = source.load(&args.paths, &neardup::progress::Progress::new())?;
     let (mut added, mut matched, mut skipped, mut skipped_existing) = (0, 0, 0, 0);
@@ -203,8 +213,8 @@ fn add(args: IndexAddArgs) -> Result<ExitCode, String> {
     Ok(ExitCode::from(if skipped > 0 { 2 } else { 0 }))
 }
 
-fn query(args: IndexQueryArgs) -> Result<ExitCode, String> {
-    let index = open(&args.db)?;
+fn query(args: IndexQueryArgs, options: &Options) -> Result<ExitCode, String> {
+    let index = open(&args.db, options)?;
     let mut text = Vec::new();
     let read = match args.file.as_os_str() == "-" {
         true => std::io::stdin().read_to_end(&mut text),
@@ -216,8 +226,8 @@ fn query(args: IndexQueryArgs) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn prune(args: IndexPruneArgs) -> Result<ExitCode, String> {
-    let mut index = open(&args.db)?;
+fn prune(args: IndexPruneArgs, options: &Options) -> Result<ExitCode, String> {
+    let mut index = open(&args.db, options)?;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());

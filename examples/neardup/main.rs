@@ -56,7 +56,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
         Command::Scan(args) => scan(args),
         Command::Dedup(args) => dedup(args),
         Command::Compare(args) => compare(args),
-        Command::Index(command) => index::run(command),
+        Command::Index(args) => index::run(args),
     }
 }
 

@@ -240,7 +240,11 @@ class Matches:
 class Index:
     """A persistent, incremental index in one file (one process at a time)."""
     def __new__(
-        cls, path: Union[str, PathLike[str]], detector: Optional[Detector] = None
+        cls,
+        path: Union[str, PathLike[str]],
+        detector: Optional[Detector] = None,
+        read_only: bool = False,
+        cache_bytes: Optional[int] = None,
     ) -> "Index": ...
     @property
     def detector(self) -> Detector: ...

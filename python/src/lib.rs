@@ -1615,23 +1615,42 @@ impl Index {
     /// Opens the index at `path`, or creates it with `detector`'s settings (the default
     /// detector when none is given) if the file does not exist. An existing index built
     /// with other settings than a given `detector`'s is a `ValueError`.
+    ///
+    /// `read_only=True` opens an existing index for queries beside a writer in another
+    /// process (any number of readers, one writer); `cache_bytes` sets the page cache
+    /// (default 128 MB).
     #[new]
-    #[pyo3(signature = (path, detector = None))]
+    #[pyo3(signature = (path, detector = None, read_only = false, cache_bytes = None))]
     fn new(
         py: Python<'_>,
         path: std::path::PathBuf,
         detector: Option<&Detector>,
+        read_only: bool,
+        cache_bytes: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Index> {
+        let mut options = neardup::index::Options::new().read_only(read_only);
+        if let Some(n) = count::<usize>("cache_bytes", cache_bytes)? {
+            options = options.cache_bytes(n);
+        }
         let exists = std::fs::metadata(&path).is_ok_and(|m| m.len() > 0);
         let inner = py
             .detach(|| match detector {
-                Some(d) => neardup::index::Index::create(&path, &d.inner),
-                None if exists => neardup::index::Index::open(&path),
-                None => {
-                    neardup::index::Index::create(&path, &neardup::Detector::builder().build()?)
+                Some(d) if !read_only => options.create(&path, &d.inner),
+                None if !exists && !read_only => {
+                    options.create(&path, &neardup::Detector::builder().build()?)
                 }
+                _ => options.open(&path),
             })
             .map_err(py_err)?;
+        if let Some(d) = detector
+            && inner.detector().settings() != d.inner.settings()
+        {
+            return Err(PyValueError::new_err(format!(
+                "the index was built with {:?}, not {:?}",
+                inner.detector().settings(),
+                d.inner.settings()
+            )));
+        }
         Ok(Index { inner })
     }
 

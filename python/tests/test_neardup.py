@@ -209,9 +209,15 @@ def test_index_answers_and_errors(tmp_path):
     assert index.query(STORY).near_duplicates
     assert index.remove("a2") and len(index) == 3
     assert index.stats()["documents"] == 3
-    del index
+    reader = neardup.Index(path, read_only=True, cache_bytes=1 << 20)
+    assert len(reader) == 3 and reader.query(MIXED).near_duplicates
+    with pytest.raises(OSError, match="read-only"):
+        reader.add("x", "some text")
+    index.add("late", "a document added while the reader is open, seen by its next query")
+    assert len(reader) == 4
+    del index, reader
     again = neardup.Index(path)
-    assert len(again) == 3 and again.detector.settings()["threshold"] == 0.7
+    assert len(again) == 4 and again.detector.settings()["threshold"] == 0.7
     del again
     with pytest.raises(ValueError, match="built with"):
         neardup.Index(path, neardup.Detector(threshold=0.9))
