@@ -227,7 +227,9 @@ pub struct Match {
     pub id: String,
     /// The exact Jaccard similarity of the two shingle sets.
     pub jaccard: f64,
-    /// The passages the two share, verified: `a` in the new document, `b` in this one.
+    /// The passages the two share, verified: `a` in the new document, `b` in this one
+    /// (`tokens` and `differing` counted in this one, as a batch run counts them in the
+    /// earlier document of a pair).
     pub passages: Vec<Passage>,
 }
 
@@ -689,31 +691,43 @@ impl Index {
     ) -> Result<Matches, Error> {
         let det = &self.detector;
         let settings = det.settings();
-        let mut candidates: Vec<u64> = Vec::new();
+        // Every candidate with the anchors a batch run would align it around (none for a
+        // document that only shares a band key).
+        let mut candidates: Vec<(u64, Vec<(usize, usize)>)> = Vec::new();
         for &key in &keys.bands {
             for n in bands.get(key).map_err(|e| self.store(e))? {
-                candidates.push(n.map_err(|e| self.store(e))?.value());
+                candidates.push((n.map_err(|e| self.store(e))?.value(), Vec::new()));
             }
-            candidates.extend(pending.bands.get(&key).into_iter().flatten());
+            let pending_docs = pending.bands.get(&key).into_iter().flatten();
+            candidates.extend(pending_docs.map(|&n| (n, Vec::new())));
         }
         // Passage candidates: documents that share two fingerprints in a consistent
         // order, through fingerprints that at most `boilerplate_docs` documents hold.
+        // Oriented as a batch run orients the pair: the indexed (earlier) document as
+        // `a`, the new one as `b`.
         let mut shared: Vec<(u64, SharedFingerprint)> = Vec::new();
         let mut holders: Vec<(u64, u32)> = Vec::new();
         // The new document holds each of its fingerprints: at most `boilerplate_docs - 1`
         // others may, and no more than that many are read.
         let others = settings.boilerplate_docs().saturating_sub(1);
         for (hash, pos) in keys.prints.iter() {
-            if self.holders(hash, prints, pending, others + 1, &mut holders)? > others {
+            let held = self.holders(hash, prints, pending, others + 1, &mut holders)?;
+            if held > others {
                 full.push(hash);
                 continue;
+            }
+            // As in a batch run: the first SMALL_GROUP holders pair with each other, a
+            // later one with the first holder only.
+            if held + 1 > reuse::SMALL_GROUP {
+                let first = holders[0].0;
+                holders.retain(|h| h.0 == first);
             }
             for &(n, at) in &holders {
                 let s = SharedFingerprint {
                     a: 0,
                     b: 1,
-                    pos_a: pos,
-                    pos_b: at,
+                    pos_a: at,
+                    pos_b: pos,
                     long: false,
                 };
                 shared.push((n, s));
@@ -725,13 +739,18 @@ impl Index {
         for pair in shared.chunk_by(|x, y| x.0 == y.0) {
             let entries: Vec<SharedFingerprint> = pair.iter().map(|p| p.1).collect();
             if reuse::consistent(&entries, reach, settings.max_gap()) {
-                candidates.push(pair[0].0);
+                let anchors = entries
+                    .iter()
+                    .map(|s| (s.pos_a as usize, s.pos_b as usize))
+                    .collect();
+                candidates.push((pair[0].0, anchors));
             }
         }
-        candidates.sort_unstable();
-        candidates.dedup();
+        // A document proposed both ways keeps its anchors (sorted last per document).
+        candidates.sort_unstable_by(|x, y| x.0.cmp(&y.0).then(y.1.len().cmp(&x.1.len())));
+        candidates.dedup_by_key(|c| c.0);
         let mut out = Matches::default();
-        for n in candidates {
+        for (n, anchors) in candidates {
             let (id, other) = match pending.docs.get(&n) {
                 Some(&(id, other)) => (id.to_string(), Cow::Borrowed(other)),
                 None => match self.record(docs, n, true)? {
@@ -741,13 +760,24 @@ impl Index {
                     None => continue,
                 },
             };
-            let c = det.compare(text, &other);
+            // Checked as a batch run checks the pair, the earlier document first (where
+            // a text repeats itself, the two orders can pair a run with different
+            // copies), then told from the new document's side.
+            let (jaccard, passages) = det.check_pair(&other, text, &anchors);
+            let passages = passages
+                .into_iter()
+                .map(|p| Passage {
+                    a: p.b,
+                    b: p.a,
+                    ..p
+                })
+                .collect();
             let m = Match {
                 id,
-                jaccard: c.jaccard,
-                passages: c.passages,
+                jaccard,
+                passages,
             };
-            if c.near_duplicate {
+            if jaccard >= settings.threshold() {
                 out.near_duplicates.push(m);
             } else if !m.passages.is_empty() {
                 out.shared.push(m);

@@ -35,10 +35,12 @@
 //! is caught too. A passage seeded by a rare fingerprint runs on through any boilerplate
 //! the two documents share next to it.
 //!
-//! **Linear in how many share a passage.** A fingerprint held by at most
-//! [`SMALL_GROUP`] documents proposes all their pairs; one held by more proposes a star,
-//! its first holder with each later one ([`FingerprintIndex`]). The passage groups below
-//! join the copies.
+//! **Linear in how many share a passage.** The first [`SMALL_GROUP`] documents (in
+//! corpus order) that hold a fingerprint propose all their pairs, and the first of them
+//! is also paired with each later holder: a star ([`FingerprintIndex`]). The passage
+//! groups below join the copies. Which pairs a document is proposed in depends only on
+//! the documents before it, so a stream of documents (the index) proposes the same pairs
+//! as a batch.
 //!
 //! **Groups.** Every reported passage joins two occurrences (document, byte span).
 //! Occurrences in one document that overlap are one occurrence; connected occurrences
@@ -48,8 +50,8 @@
 //!
 //! For n documents of t tokens and F fingerprints (about 2t/(w+1) per document, 12 bytes
 //! each): O(t) per document to hash and winnow; O(F log F) to group them (8 bytes a
-//! fingerprint while grouped); at most `SMALL_GROUP²/2` pairs per fingerprint held by at
-//! most [`SMALL_GROUP`] documents and n - 1 per larger one; each pair aligned in time
+//! fingerprint while grouped); at most `SMALL_GROUP²/2 + n` pairs per fingerprint held
+//! by n documents; each pair aligned in time
 //! proportional to the text around its shared fingerprints.
 
 use crate::cluster::UnionFind;
@@ -500,19 +502,19 @@ impl SharedFingerprint {
 /// Appends to its `Vec` the hash of every window of a document, given its id.
 pub type WindowsOf<'a> = dyn Fn(usize, &mut Vec<u64>) + Sync + 'a;
 
-/// The largest group of holders whose pairs are all proposed; larger groups propose a
-/// star from their first holder.
+/// How many of a fingerprint's first holders propose all their pairs; the first holder is
+/// also paired with every later one.
 pub const SMALL_GROUP: usize = 10;
 
 /// Which documents hold each fingerprint: an inverted index over the fingerprints held
 /// by 2 to `max_docs` documents, and the [`Boilerplate`] (fingerprints held by more).
 ///
-/// A fingerprint held by at most [`SMALL_GROUP`] documents proposes all their pairs; one
-/// held by more proposes a star: the first document that holds it (the lowest id) with
-/// each later one ([`shared_from`](FingerprintIndex::shared_from)), n - 1 pairs instead
-/// of n(n-1)/2. So the work grows with the documents, not with the square of how many
-/// share a passage; every later copy is aligned with the first copy, and the passage
-/// groups of the report join them.
+/// The first [`SMALL_GROUP`] documents that hold a fingerprint propose all their pairs;
+/// the first document that holds it (the lowest id) is also paired with each later one
+/// ([`shared_from`](FingerprintIndex::shared_from)): at most n - 1 + 45 pairs instead of
+/// n(n-1)/2. So the work grows with the documents, not with the square of how many share
+/// a passage; every later copy is aligned with the first copy, and the passage groups of
+/// the report join them.
 ///
 /// Built by bucketing the fingerprints by their top 8 bits, a sixteenth of them at a time,
 /// and sorting the buckets in parallel (8 bytes a fingerprint of the sixteenth while it is
@@ -642,12 +644,9 @@ impl FingerprintIndex {
                 .map(|h| h.0 as usize)
                 .collect();
             docs.dedup();
-            let n = if docs.len() <= SMALL_GROUP {
-                docs.len() - 1
-            } else {
-                1
-            };
-            docs.truncate(n);
+            // The first SMALL_GROUP holders pair with each other; the first also with
+            // every later one.
+            docs.truncate(docs.len().min(SMALL_GROUP) - 1);
             docs
         };
         let mut led_start = vec![0usize; by_doc.len() + 1];
@@ -687,10 +686,11 @@ impl FingerprintIndex {
         self.sharing.get(doc as usize).copied().unwrap_or(false)
     }
 
-    /// The fingerprints document `a` is paired by: each that it holds first (no document
-    /// with a lower id holds it) or that at most [`SMALL_GROUP`] documents hold, once for
-    /// each later document `b` that holds it too; sorted by `(b, pos_a, pos_b)`. Costs
-    /// the number of such (document, fingerprint) pairs.
+    /// The fingerprints document `a` is paired by, once for each later document `b` that
+    /// holds it too: each that `a` holds first (no document with a lower id holds it),
+    /// with every later holder, and each that `a` holds among its first [`SMALL_GROUP`]
+    /// holders, with the later ones of those; sorted by `(b, pos_a, pos_b)`. Costs the
+    /// number of such (document, fingerprint) pairs.
     pub fn shared_from(&self, a: u32) -> Vec<SharedFingerprint> {
         let mut out = Vec::new();
         let a_i = a as usize;
@@ -704,8 +704,15 @@ impl FingerprintIndex {
                 group.partition_point(|h| h.0 < a),
                 group.partition_point(|h| h.0 <= a),
             );
+            // The first holder pairs with every later one, the others with the later ones
+            // among the first SMALL_GROUP.
+            let end = if lo == 0 {
+                group.len()
+            } else {
+                first_holders_end(group)
+            };
             for &(_, pos_a) in &group[lo..hi] {
-                out.extend(group[hi..].iter().map(|&(b, pos_b)| SharedFingerprint {
+                out.extend(group[hi..end].iter().map(|&(b, pos_b)| SharedFingerprint {
                     a,
                     b,
                     pos_a: pos_a & !LONG,
@@ -736,6 +743,21 @@ impl FingerprintIndex {
             + std::mem::size_of::<usize>()
                 * (self.group_start.capacity() + self.led_start.capacity())
     }
+}
+
+/// Where the holders of the first [`SMALL_GROUP`] documents of a group (sorted by
+/// document) end.
+fn first_holders_end(group: &[(u32, u32)]) -> usize {
+    let mut docs = 0;
+    for (i, h) in group.iter().enumerate() {
+        if i == 0 || h.0 != group[i - 1].0 {
+            docs += 1;
+            if docs > SMALL_GROUP {
+                return i;
+            }
+        }
+    }
+    group.len()
 }
 
 /// The groups of one bucket of rows.

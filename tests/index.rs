@@ -68,10 +68,10 @@ fn texts(n: usize, seed: u64) -> Vec<String> {
 /// earlier text).
 type Found = BTreeMap<(usize, usize), (f64, Vec<((usize, usize), (usize, usize))>)>;
 
-#[test]
-fn a_stream_of_adds_finds_what_a_batch_run_finds() {
-    let texts = texts(160, 11);
-    let (mut index, det, _) = new_index("stream");
+/// Adds `texts` one by one to a new index and runs a batch over them: what each found,
+/// and the number of repeats each found.
+fn stream_and_batch(name: &str, texts: &[String]) -> (Found, usize, Found, usize) {
+    let (mut index, det, path) = new_index(name);
     let mut streamed = Found::new();
     let mut streamed_repeats = 0;
     for (i, t) in texts.iter().enumerate() {
@@ -88,6 +88,8 @@ fn a_stream_of_adds_finds_what_a_batch_run_finds() {
         }
     }
     assert_eq!(index.len().unwrap(), texts.len());
+    drop(index);
+    let _ = std::fs::remove_dir_all(path.parent().unwrap());
 
     let mut corpus = Corpus::new();
     for (i, t) in texts.iter().enumerate() {
@@ -112,37 +114,104 @@ fn a_stream_of_adds_finds_what_a_batch_run_finds() {
         };
         batch.insert((a, b), (jaccard, spans));
     }
-    let near = |f: &Found| -> Vec<(usize, usize)> {
-        f.iter()
-            .filter(|(_, (j, _))| *j >= 0.8)
-            .map(|(k, _)| *k)
-            .collect()
-    };
-    assert!(near(&batch).len() >= 20, "planted near-duplicates found");
-    assert!(
-        batch.len() > near(&batch).len() + 10,
-        "planted quotes found"
-    );
-    assert_eq!(
-        near(&streamed),
-        near(&batch),
-        "the same near-duplicate pairs"
-    );
+    let repeats: usize = report.repeats().map(|r| r.passages().len()).sum();
+    (streamed, streamed_repeats, batch, repeats)
+}
+
+fn near(f: &Found) -> Vec<(usize, usize)> {
+    f.iter()
+        .filter(|(_, (j, _))| *j >= 0.8)
+        .map(|(k, _)| *k)
+        .collect()
+}
+
+/// The stream's answers are the batch run's: pairs, exact Jaccards, passages, repeats.
+fn assert_same(streamed: &Found, streamed_repeats: usize, batch: &Found, repeats: usize) {
+    assert_eq!(near(streamed), near(batch), "the same near-duplicate pairs");
     let pairs = |f: &Found| f.keys().copied().collect::<Vec<_>>();
     assert_eq!(
-        pairs(&streamed),
-        pairs(&batch),
+        pairs(streamed),
+        pairs(batch),
         "the same pairs sharing passages"
     );
-    for (k, (j, spans)) in &batch {
+    for (k, (j, spans)) in batch {
         if !j.is_nan() {
             assert_eq!(streamed[k].0, *j, "the same exact Jaccard for {k:?}");
         }
         assert_eq!(&streamed[k].1, spans, "the same passages for {k:?}");
     }
-    let repeats: usize = report.repeats().map(|r| r.passages().len()).sum();
-    assert!(repeats >= 15);
     assert_eq!(streamed_repeats, repeats, "the same repeats");
+}
+
+#[test]
+fn a_stream_of_adds_finds_what_a_batch_run_finds() {
+    let texts = texts(160, 11);
+    let (streamed, streamed_repeats, batch, repeats) = stream_and_batch("stream", &texts);
+    assert!(near(&batch).len() >= 20, "planted near-duplicates found");
+    assert!(
+        batch.len() > near(&batch).len() + 10,
+        "planted quotes found"
+    );
+    assert!(repeats >= 15);
+    assert_same(&streamed, streamed_repeats, &batch, repeats);
+}
+
+/// Documents of random kinds in a random order: originals, edited copies of any earlier
+/// one (near-duplicates, chains when the source is itself a copy), quotes of an earlier
+/// one (shared passages), and texts that repeat a stretch of their own.
+fn random_texts(n: usize, seed: u64) -> Vec<String> {
+    let mut rng = Rng(seed);
+    let mut out: Vec<String> = Vec::new();
+    for i in 0..n {
+        let kind = if out.is_empty() { 0 } else { rng.below(5) };
+        let t = match kind {
+            1 => {
+                let src = rng.below(out.len());
+                let rate = [0.0, 0.01, 0.03][rng.below(3)];
+                format!("{} own{i}", edit(&mut rng, &out[src], rate))
+            }
+            2 => {
+                let src = rng.below(out.len());
+                let words: Vec<&str> = out[src].split(' ').collect();
+                let len = 30 + rng.below(60);
+                let from = rng.below(words.len().saturating_sub(len).max(1));
+                let quote: Vec<&str> = words.iter().skip(from).take(len).copied().collect();
+                let (head, tail) = (rng.below(200), rng.below(200));
+                format!(
+                    "{} {} {}",
+                    text(&mut rng, head + 1),
+                    quote.join(" "),
+                    text(&mut rng, tail + 1)
+                )
+            }
+            3 => {
+                let len = 100 + rng.below(300);
+                let t = text(&mut rng, len);
+                let stretch: Vec<&str> = t.split(' ').skip(10).take(40).collect();
+                format!("{t} {} {}", stretch.join(" "), text(&mut rng, 20))
+            }
+            _ => {
+                let len = 50 + rng.below(400);
+                text(&mut rng, len)
+            }
+        };
+        out.push(t);
+    }
+    out
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(12))]
+
+    /// On random corpora with planted near-duplicates, chains, quotes and repeats, a
+    /// stream of adds answers what a batch run over the same documents finds.
+    #[test]
+    fn random_streams_answer_like_a_batch_run(n in 20usize..90, seed in proptest::prelude::any::<u64>()) {
+        let texts = random_texts(n, seed);
+        let (streamed, streamed_repeats, batch, repeats) =
+            stream_and_batch(&format!("prop-{seed}"), &texts);
+        assert_same(&streamed, streamed_repeats, &batch, repeats);
+    }
 }
 
 #[test]

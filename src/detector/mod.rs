@@ -652,6 +652,36 @@ impl Detector {
         }
     }
 
+    /// What a batch run finds for a candidate pair of texts (`a` the earlier): the exact
+    /// Jaccard, and the passages, all of them for a near-duplicate, those around
+    /// `anchors` (positions of shared fingerprints, in `a` and `b`) otherwise. The index
+    /// checks its candidates with it, so that its answers are a batch run's.
+    #[cfg_attr(not(feature = "index"), allow(dead_code))]
+    pub(crate) fn check_pair(
+        &self,
+        a: &[u8],
+        b: &[u8],
+        anchors: &[(usize, usize)],
+    ) -> (f64, Vec<Passage>) {
+        let (ta, tb) = (DocTokens::new(a), DocTokens::new(b));
+        let k = self.settings.shingle_size;
+        let set = |h: &[u64]| ShingleSet::from_hashes(crate::shingle::shingles(h, k).collect());
+        let jaccard = if ta.hashes.is_empty() || tb.hashes.is_empty() {
+            0.0
+        } else {
+            set(&ta.hashes).jaccard(&set(&tb.hashes))
+        };
+        if jaccard >= self.settings.threshold {
+            return (jaccard, self.shared_of((a, &ta), (b, &tb)));
+        }
+        if anchors.is_empty() {
+            return (jaccard, Vec::new());
+        }
+        let none = Reusable::default();
+        let passages = self.passages_around((a, &none), (b, &none), anchors.iter().copied());
+        (jaccard, passages)
+    }
+
     /// The passages repeated inside one text, verified, sorted by first copy.
     pub fn repeats(&self, bytes: &[u8]) -> Vec<RepeatedPassage> {
         self.repeats_of(bytes, &DocTokens::new(bytes))
