@@ -51,6 +51,7 @@ use crate::detector::{Detector, Settings};
 use crate::error::Error;
 #[cfg(doc)]
 use crate::error::ErrorKind;
+use crate::progress::{Progress, Stage};
 use crate::report::{Passage, RepeatedPassage};
 use crate::reuse::{self, Fingerprints, SharedFingerprint};
 use crate::text;
@@ -497,7 +498,20 @@ impl Index {
         &mut self,
         documents: impl IntoIterator<Item = (&'a str, &'a [u8])>,
     ) -> Result<Vec<Matches>, Error> {
+        self.add_batch_with_progress(documents, &Progress::new())
+    }
+
+    /// [`add_batch`](Index::add_batch), counting the documents matched in `progress`
+    /// (stage [`Checking`](Stage::Checking)). A batch that another thread
+    /// [cancels](Progress::cancel) before it commits adds nothing and returns
+    /// [`ErrorKind::Cancelled`].
+    pub fn add_batch_with_progress<'a>(
+        &mut self,
+        documents: impl IntoIterator<Item = (&'a str, &'a [u8])>,
+        progress: &Progress,
+    ) -> Result<Vec<Matches>, Error> {
         let documents: Vec<(&str, &[u8])> = documents.into_iter().collect();
+        progress.start(Stage::Checking, documents.len());
         let added = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
@@ -520,6 +534,9 @@ impl Index {
             let mut full = Vec::new();
             let mut records = Vec::with_capacity(documents.len());
             for (k, (&(id, text), prep)) in documents.iter().zip(prepared).enumerate() {
+                if progress.is_cancelled() {
+                    return Err(Error::cancelled());
+                }
                 if text.len() as u64 > crate::corpus::MAX_DOCUMENT_BYTES {
                     return Err(Error::invalid(
                         "document length",
@@ -540,6 +557,7 @@ impl Index {
                 full.sort_unstable();
                 pending.add(n, id, text, &keys, &full);
                 records.push((n, record));
+                progress.add(1);
             }
             for (n, record) in &records {
                 docs.insert(*n, record.as_slice())
@@ -560,7 +578,11 @@ impl Index {
             meta.insert("next", next.to_le_bytes().as_slice())
                 .map_err(|e| self.store(e))?;
         }
+        if progress.is_cancelled() {
+            return Err(Error::cancelled());
+        }
         txn.commit().map_err(|e| self.store(e))?;
+        progress.start(Stage::Done, 0);
         Ok(answers)
     }
 

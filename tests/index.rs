@@ -265,6 +265,14 @@ fn bad_uses_are_typed_errors_and_a_failed_batch_adds_nothing() {
     assert!(index.is_empty().unwrap());
     assert!(no_near_duplicate(&index, &texts[0]));
     index.add("a", texts[0].as_bytes()).unwrap();
+    // A cancelled batch adds nothing.
+    let progress = neardup::progress::Progress::new();
+    progress.cancel();
+    let e = index
+        .add_batch_with_progress([("z", texts[5].as_bytes())], &progress)
+        .unwrap_err();
+    assert!(matches!(e.kind(), ErrorKind::Cancelled), "{e}");
+    assert!(index.get("z").unwrap().is_none());
     // A second writer on the same file is refused while the first holds it.
     let e = Index::open(&path).err().expect("the file is held");
     assert!(matches!(e.kind(), ErrorKind::Store { .. }), "{e}");

@@ -9,8 +9,8 @@
 //! `bytes`), so that `text[span.start:span.end]` is the passage.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::sync::mpsc;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use arrow_array::cast::AsArray;
@@ -20,6 +20,7 @@ use neardup::corpus::SkipReason;
 use neardup::plan::{Action, Keep, Policy};
 use neardup::progress::Progress;
 use neardup::{Corpus, ErrorKind};
+use pyo3::PyClass;
 use pyo3::exceptions::{PyKeyError, PyOSError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyInt, PyList, PyString, PyTuple};
@@ -131,10 +132,41 @@ fn starts(bytes: &[u8]) -> u32 {
 struct Input {
     id: Py<PyAny>,
     is_str: bool,
+    /// The bytes of a document the library did not compare (binary, UTF-16), which it
+    /// does not keep, so that a plan passes them on unchanged; `None` for a compared one
+    /// and for a null Arrow value.
+    skipped: Option<Vec<u8>>,
+}
+
+/// Adds a document and its input: the bytes are kept aside when the corpus skips it.
+fn add_input(
+    corpus: &mut Corpus,
+    inputs: &mut Vec<Input>,
+    id: Py<PyAny>,
+    name: String,
+    bytes: Vec<u8>,
+    is_str: bool,
+) {
+    let doc = corpus.add(name, bytes.as_slice());
+    let skipped = (!corpus.get(doc).is_ok()).then_some(bytes);
+    inputs.push(Input {
+        id,
+        is_str,
+        skipped,
+    });
 }
 
 /// A text as given: `str` (kept as UTF-8) or `bytes`.
 fn text_of(obj: &Bound<'_, PyAny>, what: &dyn Fn() -> String) -> PyResult<(Vec<u8>, bool)> {
+    text_as(obj, what, "str or bytes")
+}
+
+/// [`text_of`], saying what else would have been accepted.
+fn text_as(
+    obj: &Bound<'_, PyAny>,
+    what: &dyn Fn() -> String,
+    expected: &str,
+) -> PyResult<(Vec<u8>, bool)> {
     if let Ok(s) = obj.cast::<PyString>() {
         let s = s
             .to_cow()
@@ -144,7 +176,7 @@ fn text_of(obj: &Bound<'_, PyAny>, what: &dyn Fn() -> String) -> PyResult<(Vec<u
         Ok((b.as_bytes().to_vec(), false))
     } else {
         Err(PyTypeError::new_err(format!(
-            "{}: expected str, bytes or an (id, text) pair, got {}",
+            "{}: expected {expected}, got {}",
             what(),
             obj.get_type().name()?
         )))
@@ -155,6 +187,12 @@ fn text_of(obj: &Bound<'_, PyAny>, what: &dyn Fn() -> String) -> PyResult<(Vec<u
 /// corpus; a document's id is its position when none is given.
 fn corpus_of(docs: &Bound<'_, PyAny>) -> PyResult<(Corpus, Vec<Input>)> {
     let py = docs.py();
+    if docs.is_instance_of::<PyString>() || docs.is_instance_of::<PyBytes>() {
+        return Err(PyTypeError::new_err(format!(
+            "docs: expected an iterable of documents, got one {} (put it in a list)",
+            docs.get_type().name()?
+        )));
+    }
     let mut corpus = Corpus::new();
     let mut inputs = Vec::new();
     for (i, item) in docs.try_iter()?.enumerate() {
@@ -171,12 +209,9 @@ fn corpus_of(docs: &Bound<'_, PyAny>) -> PyResult<(Corpus, Vec<Input>)> {
         } else {
             (i.into_pyobject(py)?.into_any(), item)
         };
-        let (bytes, is_str) = text_of(&text, &what)?;
-        corpus.add(id.str()?.to_cow()?.into_owned(), bytes);
-        inputs.push(Input {
-            id: id.unbind(),
-            is_str,
-        });
+        let (bytes, is_str) = text_as(&text, &what, "str, bytes or an (id, text) pair")?;
+        let name = id.str()?.to_cow()?.into_owned();
+        add_input(&mut corpus, &mut inputs, id.unbind(), name, bytes, is_str);
     }
     Ok((corpus, inputs))
 }
@@ -201,10 +236,12 @@ fn corpus_of_arrow(
     let mut inputs = Vec::with_capacity(rows);
     let mut ids = ids.map(|v| v.into_iter());
     for chunk in chunks {
-        let is_str = matches!(
-            chunk.data_type(),
-            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
-        );
+        let string =
+            |t: &DataType| matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View);
+        let is_str = match chunk.data_type() {
+            DataType::Dictionary(_, values) => string(values),
+            t => string(t),
+        };
         for row in 0..chunk.len() {
             let i = inputs.len();
             let id = match ids.as_mut().and_then(|it| it.next()) {
@@ -213,19 +250,31 @@ fn corpus_of_arrow(
             };
             let name = id.bind(py).str()?.to_cow()?.into_owned();
             match value(chunk, row)? {
-                Some(bytes) => corpus.add(name, bytes),
-                None => corpus.add_skipped(name, 0, SkipReason::BadRecord("null text".into())),
-            };
-            inputs.push(Input { id, is_str });
+                Some(bytes) => {
+                    add_input(&mut corpus, &mut inputs, id, name, bytes.to_vec(), is_str)
+                }
+                None => {
+                    corpus.add_skipped(name, 0, SkipReason::BadRecord("null text".into()));
+                    inputs.push(Input {
+                        id,
+                        is_str,
+                        skipped: None,
+                    });
+                }
+            }
         }
     }
     Ok((corpus, inputs))
 }
 
-/// Row `row` of a string or binary array, `None` when null.
+/// Row `row` of a string or binary array (or a dictionary of them), `None` when null.
 fn value(array: &ArrayRef, row: usize) -> PyResult<Option<&[u8]>> {
-    if array.is_null(row) {
+    if array.is_null(row) || array.data_type() == &DataType::Null {
         return Ok(None);
+    }
+    if let Some(dict) = array.as_any_dictionary_opt() {
+        let key = dict.normalized_keys()[row];
+        return value(dict.values(), key);
     }
     let bytes = match array.data_type() {
         DataType::Utf8 => array.as_string::<i32>().value(row).as_bytes(),
@@ -234,6 +283,13 @@ fn value(array: &ArrayRef, row: usize) -> PyResult<Option<&[u8]>> {
         DataType::Binary => array.as_binary::<i32>().value(row),
         DataType::LargeBinary => array.as_binary::<i64>().value(row),
         DataType::BinaryView => array.as_binary_view().value(row),
+        DataType::Struct(_) => {
+            return Err(PyTypeError::new_err(format!(
+                "expected an Arrow array of strings or binary, got a table or struct ({}): \
+                 pass one column, e.g. table[\"text\"]",
+                array.data_type()
+            )));
+        }
         other => {
             return Err(PyTypeError::new_err(format!(
                 "expected an Arrow array of strings or binary, got {other}"
@@ -659,9 +715,15 @@ impl Run {
         let id = corpus
             .id(doc)
             .expect("a plan entry names a document of its corpus");
-        let bytes = plan.kept_bytes(&corpus.text(id), plan.entry(id));
-        if self.inputs[doc].is_str {
-            // Cuts are whole tokens of valid UTF-8, so what is left is valid UTF-8.
+        let input = &self.inputs[doc];
+        let bytes = match (&input.skipped, corpus.get(id).is_ok()) {
+            (_, true) => plan.kept_bytes(&corpus.text(id), plan.entry(id)),
+            (Some(original), false) => original.clone(),
+            (None, false) => return Ok(py.None().into_bound(py)),
+        };
+        if input.is_str {
+            // Cuts are whole tokens of valid UTF-8 (and a skipped str is its own UTF-8),
+            // so what is left is valid UTF-8.
             let s = String::from_utf8_lossy(&bytes);
             Ok(PyString::new(py, &s).into_any())
         } else {
@@ -675,13 +737,37 @@ impl Run {
 #[pyclass(frozen, module = "neardup")]
 struct Report {
     run: Arc<Run>,
+    /// The lists made on first access (a report's lists are read in loops).
+    cache: Cache,
 }
 
-#[pymethods]
+#[derive(Default)]
+struct Cache {
+    documents: OnceLock<Vec<Py<Document>>>,
+    pairs: OnceLock<Vec<Py<Pair>>>,
+    reuse: OnceLock<Vec<Py<Pair>>>,
+    repeats: OnceLock<Vec<Py<Repeat>>>,
+}
+
+/// The objects in `cell`, made by `make` the first time.
+fn cached<T: PyClass + Into<pyo3::PyClassInitializer<T>>>(
+    py: Python<'_>,
+    cell: &OnceLock<Vec<Py<T>>>,
+    make: impl FnOnce() -> Vec<T>,
+) -> PyResult<Vec<Py<T>>> {
+    if cell.get().is_none() {
+        let made: Vec<Py<T>> = make()
+            .into_iter()
+            .map(|x| Py::new(py, x))
+            .collect::<PyResult<_>>()?;
+        let _ = cell.set(made);
+    }
+    let all = cell.get().expect("set above");
+    Ok(all.iter().map(|x| x.clone_ref(py)).collect())
+}
+
 impl Report {
-    /// Every input document, in input order.
-    #[getter]
-    fn documents(&self, py: Python<'_>) -> Vec<Document> {
+    fn make_documents(&self, py: Python<'_>) -> Vec<Document> {
         let report = self.run.report();
         report
             .documents()
@@ -697,22 +783,7 @@ impl Report {
             .collect()
     }
 
-    /// Confirmed near-duplicate pairs (exact Jaccard at or above the threshold), sorted by
-    /// `(a, b)`.
-    #[getter]
-    fn pairs(&self, py: Python<'_>) -> Vec<Pair> {
-        self.run.pairs(py, self.run.report().pairs())
-    }
-
-    /// Pairs below the threshold that share verified passages, sorted by `(a, b)`.
-    #[getter]
-    fn reuse(&self, py: Python<'_>) -> Vec<Pair> {
-        self.run.pairs(py, self.run.report().reuse())
-    }
-
-    /// Documents with passages repeated inside them, in input order.
-    #[getter]
-    fn repeats(&self, py: Python<'_>) -> Vec<Repeat> {
+    fn make_repeats(&self, py: Python<'_>) -> Vec<Repeat> {
         self.run.with_spans(|spans| {
             self.run
                 .report()
@@ -728,6 +799,38 @@ impl Report {
                 })
                 .collect()
         })
+    }
+}
+
+#[pymethods]
+impl Report {
+    /// Every input document, in input order.
+    #[getter]
+    fn documents(&self, py: Python<'_>) -> PyResult<Vec<Py<Document>>> {
+        cached(py, &self.cache.documents, || self.make_documents(py))
+    }
+
+    /// Confirmed near-duplicate pairs (exact Jaccard at or above the threshold), sorted by
+    /// `(a, b)`.
+    #[getter]
+    fn pairs(&self, py: Python<'_>) -> PyResult<Vec<Py<Pair>>> {
+        cached(py, &self.cache.pairs, || {
+            self.run.pairs(py, self.run.report().pairs())
+        })
+    }
+
+    /// Pairs below the threshold that share verified passages, sorted by `(a, b)`.
+    #[getter]
+    fn reuse(&self, py: Python<'_>) -> PyResult<Vec<Py<Pair>>> {
+        cached(py, &self.cache.reuse, || {
+            self.run.pairs(py, self.run.report().reuse())
+        })
+    }
+
+    /// Documents with passages repeated inside them, in input order.
+    #[getter]
+    fn repeats(&self, py: Python<'_>) -> PyResult<Vec<Py<Repeat>>> {
+        cached(py, &self.cache.repeats, || self.make_repeats(py))
     }
 
     /// Clusters of two or more near-duplicate documents.
@@ -802,13 +905,29 @@ impl Report {
     /// "summary": {...}}`.
     fn to_dicts<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let d = PyDict::new(py);
-        let docs: PyResult<Vec<_>> = self.documents(py).iter().map(|x| x.to_dict(py)).collect();
+        let docs: PyResult<Vec<_>> = self
+            .documents(py)?
+            .iter()
+            .map(|x| x.get().to_dict(py))
+            .collect();
         d.set_item("documents", docs?)?;
-        let pairs: PyResult<Vec<_>> = self.pairs(py).iter().map(|x| x.to_dict(py)).collect();
+        let pairs: PyResult<Vec<_>> = self
+            .pairs(py)?
+            .iter()
+            .map(|x| x.get().to_dict(py))
+            .collect();
         d.set_item("pairs", pairs?)?;
-        let reuse: PyResult<Vec<_>> = self.reuse(py).iter().map(|x| x.to_dict(py)).collect();
+        let reuse: PyResult<Vec<_>> = self
+            .reuse(py)?
+            .iter()
+            .map(|x| x.get().to_dict(py))
+            .collect();
         d.set_item("reuse", reuse?)?;
-        let repeats: PyResult<Vec<_>> = self.repeats(py).iter().map(|x| x.to_dict(py)).collect();
+        let repeats: PyResult<Vec<_>> = self
+            .repeats(py)?
+            .iter()
+            .map(|x| x.get().to_dict(py))
+            .collect();
         d.set_item("repeats", repeats?)?;
         let clusters: PyResult<Vec<_>> = self.clusters().iter().map(|x| x.to_dict(py)).collect();
         d.set_item("clusters", clusters?)?;
@@ -840,6 +959,11 @@ impl Report {
                         "keep: expected \"first\", \"longest\" or one rank per document, got {s:?}"
                     )));
                 }
+                Err(_) if k.is_instance_of::<PyBytes>() => {
+                    return Err(PyTypeError::new_err(
+                        "keep: expected \"first\", \"longest\" or a sequence of ranks, got bytes",
+                    ));
+                }
                 Err(_) => Keep::Ranked(k.extract::<Vec<u64>>().map_err(|_| {
                     PyValueError::new_err(
                         "keep: expected \"first\", \"longest\" or a sequence of non-negative \
@@ -848,6 +972,15 @@ impl Report {
                 })?),
             },
         };
+        if let Keep::Ranked(ranks) = &keep
+            && ranks.len() != self.run.inputs.len()
+        {
+            return Err(PyValueError::new_err(format!(
+                "keep: expected one rank per document ({}), got {}",
+                self.run.inputs.len(),
+                ranks.len()
+            )));
+        }
         let policy = Policy::new().keep(keep).cut_passages(cut_passages);
         let plan = self.run.report().dedup_plan(&policy).map_err(py_err)?;
         Ok(Plan {
@@ -957,7 +1090,8 @@ impl Plan {
     }
 
     /// The de-duplicated output: `(id, text)` for every kept document in input order,
-    /// its cuts applied, and every passed one unchanged; dropped documents left out.
+    /// its cuts applied, and every passed one unchanged (binary or UTF-16 bytes as given;
+    /// `None` for a null Arrow value); dropped documents left out.
     fn output<'py>(&self, py: Python<'py>) -> PyResult<Vec<(Py<PyAny>, Bound<'py, PyAny>)>> {
         let mut out = Vec::new();
         for e in self.plan.entries() {
@@ -978,17 +1112,20 @@ impl Plan {
     }
 
     /// How many documents are kept, dropped and passed.
-    fn counts(&self) -> HashMap<&'static str, usize> {
-        let mut counts = HashMap::from([("keep", 0), ("drop", 0), ("pass", 0)]);
+    fn counts<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let mut counts = [0usize; 3];
         for e in self.plan.entries() {
-            let key = match e.action {
-                Action::Keep => "keep",
-                Action::Drop(_) => "drop",
-                Action::Pass(_) => "pass",
-            };
-            *counts.get_mut(key).expect("every action is counted") += 1;
+            counts[match e.action {
+                Action::Keep => 0,
+                Action::Drop(_) => 1,
+                Action::Pass(_) => 2,
+            }] += 1;
         }
-        counts
+        let d = PyDict::new(py);
+        for (name, n) in ["keep", "drop", "pass"].into_iter().zip(counts) {
+            d.set_item(name, n)?;
+        }
+        Ok(d)
     }
 
     fn __len__(&self) -> usize {
@@ -1027,10 +1164,36 @@ impl Comparison {
 
 /// Finds near-duplicate documents, passages shared between documents and passages
 /// repeated inside a document. Every setting of the library is a keyword; `None` keeps
-/// the library's default.
-#[pyclass(frozen, module = "neardup")]
+/// the library's default:
+///
+/// - threshold (0.8): exact Jaccard of the shingle sets at or above which two documents
+///   are near-duplicates.
+/// - shingle_size (5): words per shingle.
+/// - num_hashes (128): MinHash slots per signature.
+/// - seed: the MinHash seed (the library's fixed default).
+/// - min_passage_tokens (25): the shortest passage reported, in words.
+/// - find_repeats (True): look for passages repeated inside each document.
+/// - passage_reuse (True): look for passages shared by documents that are not
+///   near-duplicates (False: near-duplicates only, faster).
+/// - bands, rows: the LSH layout (chosen from the threshold unless both are given).
+/// - false_negative_weight (0.95): how the chosen layout trades missed pairs for
+///   candidates.
+/// - max_group (200): a band bucket with more documents proposes its first with each
+///   other, not all pairs.
+/// - fingerprint_tokens (min_passage_tokens): the span of a passage fingerprint.
+/// - boilerplate_docs (50): a fingerprint held by more documents is boilerplate.
+/// - seed_tokens, max_gap: how the aligner seeds and chains exact runs.
+///
+/// Detectors compare equal when their settings do, and pickle by their settings.
+#[pyclass(frozen, eq, module = "neardup")]
 struct Detector {
     inner: neardup::Detector,
+}
+
+impl PartialEq for Detector {
+    fn eq(&self, other: &Detector) -> bool {
+        self.inner.settings() == other.inner.settings()
+    }
 }
 
 #[pymethods]
@@ -1195,6 +1358,34 @@ impl Detector {
         }))
     }
 
+    /// The keywords that make this detector again (pickle calls it).
+    fn __getnewargs_ex__<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<(Bound<'py, PyTuple>, Bound<'py, PyDict>)> {
+        let s = self.inner.settings();
+        let d = PyDict::new(py);
+        d.set_item("threshold", s.threshold())?;
+        d.set_item("shingle_size", s.shingle_size())?;
+        d.set_item("num_hashes", s.num_hashes())?;
+        d.set_item("seed", s.seed())?;
+        d.set_item("min_passage_tokens", s.min_passage_tokens())?;
+        d.set_item("find_repeats", s.find_repeats())?;
+        d.set_item("passage_reuse", s.passage_reuse())?;
+        d.set_item("bands", s.bands())?;
+        d.set_item("rows", s.rows())?;
+        d.set_item("false_negative_weight", s.false_negative_weight())?;
+        d.set_item("max_group", s.max_group())?;
+        // Left to follow min_passage_tokens when it does (the setting's default).
+        if s.fingerprint_tokens() != s.min_passage_tokens() {
+            d.set_item("fingerprint_tokens", s.fingerprint_tokens())?;
+        }
+        d.set_item("boilerplate_docs", s.boilerplate_docs())?;
+        d.set_item("seed_tokens", s.seed_tokens())?;
+        d.set_item("max_gap", s.max_gap())?;
+        Ok((PyTuple::empty(py), d))
+    }
+
     /// The settings, by keyword.
     fn settings<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let s = self.inner.settings();
@@ -1239,6 +1430,7 @@ impl Detector {
         .map_err(py_err)?;
         Ok(Report {
             run: Arc::new(Run { ran, inputs }),
+            cache: Cache::default(),
         })
     }
 }
@@ -1276,10 +1468,14 @@ struct MinHash {
 /// The 64-bit value a shingle given from Python stands for: xxh3 of its bytes (UTF-8 for
 /// a `str`), an `int` as it is.
 fn shingle_value(obj: &Bound<'_, PyAny>) -> PyResult<u64> {
-    if let Ok(v) = obj.extract::<u64>() {
-        return Ok(v);
+    if obj.is_instance_of::<PyInt>() {
+        return obj.extract::<u64>().map_err(|_| {
+            PyValueError::new_err(format!(
+                "shingle: an int shingle is a 64-bit hash (0 to 2**64 - 1), got {obj}"
+            ))
+        });
     }
-    let (bytes, _) = text_of(obj, &|| "shingle".to_owned())?;
+    let (bytes, _) = text_as(obj, &|| "shingle".to_owned(), "str, bytes or int")?;
     Ok(xxhash_rust::xxh3::xxh3_64(&bytes))
 }
 
@@ -1295,7 +1491,7 @@ impl MinHash {
     ) -> PyResult<MinHash> {
         let num_perm = count("num_perm", num_perm)?.unwrap_or(128);
         let seed = count("seed", seed)?.unwrap_or(neardup::minhash::DEFAULT_SEED);
-        let hasher = neardup::MinHasher::new(num_perm, seed).map_err(py_err)?;
+        let hasher = hasher(num_perm, seed)?;
         let sig = hasher.sign(std::iter::empty());
         Ok(MinHash { hasher, sig })
     }
@@ -1316,7 +1512,14 @@ impl MinHash {
         Ok(())
     }
 
-    /// The signatures' estimate of the Jaccard similarity of the two shingle sets.
+    /// Adds every shingle of `other` (the signature of the union of the two sets).
+    fn merge(&mut self, other: &MinHash) -> PyResult<()> {
+        self.sig = self.sig.union(&other.sig).map_err(py_err)?;
+        Ok(())
+    }
+
+    /// The signatures' estimate of the Jaccard similarity of the two shingle sets (0 when
+    /// either is empty).
     fn jaccard(&self, other: &MinHash) -> PyResult<f64> {
         self.sig.jaccard(&other.sig).map_err(py_err)
     }
@@ -1385,6 +1588,12 @@ impl MinHash {
     }
 }
 
+/// A MinHash hasher, its errors naming `num_perm` as the Python API calls it.
+fn hasher(num_perm: usize, seed: u64) -> PyResult<neardup::MinHasher> {
+    neardup::MinHasher::new(num_perm, seed)
+        .map_err(|e| PyValueError::new_err(e.to_string().replace("'num_hashes'", "'num_perm'")))
+}
+
 /// An LSH index of MinHash signatures, for users who come from datasketch: keys are any
 /// hashable Python values.
 #[pyclass(module = "neardup")]
@@ -1412,6 +1621,8 @@ impl LshIndex {
         let num_perm = count("num_perm", num_perm)?.unwrap_or(128);
         let (bands, rows) = (count("bands", bands)?, count("rows", rows)?);
         let seed: Option<u64> = count("seed", seed)?;
+        // The signatures it takes must be possible.
+        hasher(num_perm, seed.unwrap_or(neardup::minhash::DEFAULT_SEED))?;
         let layout = match (bands, rows) {
             (Some(b), Some(r)) => neardup::lsh::Layout::new(b, r, num_perm),
             (None, None) => neardup::lsh::Layout::for_threshold(threshold, num_perm),
@@ -1490,6 +1701,26 @@ impl LshIndex {
         self.ids.bind(py).contains(key)
     }
 
+    /// The keys, in insertion order.
+    fn keys(&self, py: Python<'_>) -> Vec<Py<PyAny>> {
+        self.keys
+            .iter()
+            .flatten()
+            .map(|k| k.clone_ref(py))
+            .collect()
+    }
+
+    fn __repr__(&self) -> String {
+        let layout = self.inner.layout();
+        format!(
+            "LshIndex(keys={}, bands={}, rows={}, num_perm={})",
+            self.inner.len(),
+            layout.bands(),
+            layout.rows(),
+            layout.num_hashes()
+        )
+    }
+
     fn __len__(&self) -> usize {
         self.inner.len()
     }
@@ -1548,65 +1779,81 @@ impl Matches {
 
 /// A persistent, incremental index in one file: add documents as they come, ask what a
 /// new one matches (near-duplicates with exact Jaccard, shared and repeated passages).
-/// One process at a time holds the file.
-#[pyclass(module = "neardup")]
+/// One process writes while any number read (`read_only=True`); within a process, calls
+/// from several threads take turns.
+#[pyclass(frozen, module = "neardup")]
 struct Index {
-    inner: neardup::index::Index,
+    inner: Mutex<neardup::index::Index>,
+}
+
+/// The library's answer in Python terms: the new text's spans in its own units (code
+/// points for a `str`), the indexed texts' spans in bytes of their stored text
+/// (`Index.get`).
+fn matches_of(m: neardup::index::Matches, text: Arc<[u8]>, is_str: bool) -> Matches {
+    let fetch = |_: usize| Some(Arc::clone(&text));
+    let str_of = |d: usize| d == 0 && is_str;
+    let mut spans = Spans {
+        text: &fetch,
+        is_str: &str_of,
+        tables: HashMap::new(),
+    };
+    let matched = |list: &[neardup::index::Match], spans: &mut Spans<'_>| {
+        list.iter()
+            .map(|x| Match {
+                id: x.id.clone(),
+                jaccard: x.jaccard,
+                passages: x.passages.iter().map(|p| spans.passage(0, 1, p)).collect(),
+            })
+            .collect::<Vec<_>>()
+    };
+    let near_duplicates = matched(&m.near_duplicates, &mut spans);
+    let shared = matched(&m.shared, &mut spans);
+    Matches {
+        near_duplicates,
+        shared,
+        repeats: m.repeats.iter().map(|p| spans.repeated(0, p)).collect(),
+    }
 }
 
 impl Index {
-    /// The library's answer in Python terms: the new text's spans in its own units, the
-    /// stored texts' spans in code points when they are UTF-8.
-    fn matches(&self, m: neardup::index::Matches, text: Arc<[u8]>, is_str: bool) -> Matches {
-        let stored: Vec<Option<Arc<[u8]>>> = m
-            .near_duplicates
-            .iter()
-            .chain(&m.shared)
-            .map(|x| {
-                let bytes = self.inner.get(&x.id).ok().flatten()?;
-                std::str::from_utf8(&bytes).ok()?;
-                Some(Arc::from(bytes))
-            })
-            .collect();
-        let fetch = |d: usize| {
-            if d == 0 {
-                Some(Arc::clone(&text))
-            } else {
-                stored[d - 1].clone()
-            }
-        };
-        let str_of = |d: usize| {
-            if d == 0 {
-                is_str
-            } else {
-                stored[d - 1].is_some()
-            }
-        };
-        let mut spans = Spans {
-            text: &fetch,
-            is_str: &str_of,
-            tables: HashMap::new(),
-        };
-        let mut k = 0;
-        let mut matched = |list: &[neardup::index::Match], spans: &mut Spans<'_>| {
-            list.iter()
-                .map(|x| {
-                    k += 1;
-                    Match {
-                        id: x.id.clone(),
-                        jaccard: x.jaccard,
-                        passages: x.passages.iter().map(|p| spans.passage(0, k, p)).collect(),
-                    }
-                })
-                .collect::<Vec<_>>()
-        };
-        let near_duplicates = matched(&m.near_duplicates, &mut spans);
-        let shared = matched(&m.shared, &mut spans);
-        Matches {
-            near_duplicates,
-            shared,
-            repeats: m.repeats.iter().map(|p| spans.repeated(0, p)).collect(),
-        }
+    /// The index, waited for with the GIL released while another thread uses it.
+    fn lock<T>(
+        &self,
+        py: Python<'_>,
+        f: impl FnOnce(&mut neardup::index::Index) -> T + Send,
+    ) -> PyResult<T>
+    where
+        T: Send,
+    {
+        py.detach(|| {
+            let mut guard = self
+                .inner
+                .lock()
+                .map_err(|_| PyValueError::new_err("the index was poisoned by a panic"))?;
+            Ok(f(&mut guard))
+        })
+    }
+
+    /// Adds a batch on another thread, cancelled (nothing added) on Ctrl-C.
+    fn add_all(&self, py: Python<'_>, batch: &[(String, Vec<u8>, bool)]) -> PyResult<Vec<Matches>> {
+        let progress = Progress::new();
+        let all = interruptible(py, &progress, || {
+            let mut guard = match self.inner.lock() {
+                Ok(g) => g,
+                Err(_) => return Err(None),
+            };
+            let docs = batch.iter().map(|(id, t, _)| (id.as_str(), t.as_slice()));
+            guard.add_batch_with_progress(docs, &progress).map_err(Some)
+        })?;
+        let all = all.map_err(|e| match e {
+            Some(e) => py_err(e),
+            None => PyValueError::new_err("the index was poisoned by a panic"),
+        })?;
+        Ok(all
+            .into_iter()
+            .zip(batch)
+            .map(|(m, (_, bytes, is_str))| matches_of(m, bytes.as_slice().into(), *is_str))
+            .collect())
     }
 }
 
@@ -1651,21 +1898,22 @@ impl Index {
                 d.inner.settings()
             )));
         }
-        Ok(Index { inner })
+        Ok(Index {
+            inner: Mutex::new(inner),
+        })
     }
 
     /// Adds document `id` and returns what it matched among the documents already there.
-    /// An id already there is a `KeyError`.
-    fn add(&mut self, py: Python<'_>, id: &str, text: &Bound<'_, PyAny>) -> PyResult<Matches> {
+    /// An id already there is a `KeyError`; Ctrl-C before it is stored adds nothing.
+    fn add(&self, py: Python<'_>, id: String, text: &Bound<'_, PyAny>) -> PyResult<Matches> {
         let (bytes, is_str) = text_of(text, &|| format!("document {id:?}"))?;
-        let inner = &mut self.inner;
-        let m = py.detach(|| inner.add(id, &bytes)).map_err(py_err)?;
-        Ok(self.matches(m, bytes.into(), is_str))
+        let mut all = self.add_all(py, &[(id, bytes, is_str)])?;
+        Ok(all.pop().expect("one document in, one answer out"))
     }
 
-    /// Adds `(id, text)` pairs in one transaction (all or none) and returns what each
-    /// matched, in order.
-    fn add_batch(&mut self, py: Python<'_>, docs: &Bound<'_, PyAny>) -> PyResult<Vec<Matches>> {
+    /// Adds `(id, text)` pairs in one transaction (all or none; Ctrl-C before the commit
+    /// adds none) and returns what each matched, in order.
+    fn add_batch(&self, py: Python<'_>, docs: &Bound<'_, PyAny>) -> PyResult<Vec<Matches>> {
         let mut batch: Vec<(String, Vec<u8>, bool)> = Vec::new();
         for (i, item) in docs.try_iter()?.enumerate() {
             let (id, text): (String, Bound<'_, PyAny>) = item?.extract().map_err(|_| {
@@ -1674,83 +1922,88 @@ impl Index {
             let (bytes, is_str) = text_of(&text, &|| format!("document {id:?}"))?;
             batch.push((id, bytes, is_str));
         }
-        let inner = &mut self.inner;
-        let all = py
-            .detach(|| inner.add_batch(batch.iter().map(|(id, t, _)| (id.as_str(), t.as_slice()))))
-            .map_err(py_err)?;
-        Ok(all
-            .into_iter()
-            .zip(batch)
-            .map(|(m, (_, bytes, is_str))| self.matches(m, bytes.into(), is_str))
-            .collect())
+        self.add_all(py, &batch)
     }
 
     /// What `text` matches, without adding it.
     fn query(&self, py: Python<'_>, text: &Bound<'_, PyAny>) -> PyResult<Matches> {
         let (bytes, is_str) = text_of(text, &|| "text".to_owned())?;
-        let m = py.detach(|| self.inner.query(&bytes)).map_err(py_err)?;
-        Ok(self.matches(m, bytes.into(), is_str))
+        let m = self.lock(py, |ix| ix.query(&bytes))?.map_err(py_err)?;
+        Ok(matches_of(m, bytes.into(), is_str))
     }
 
     /// The stored text of `id` (bytes), or `None`.
     fn get<'py>(&self, py: Python<'py>, id: &str) -> PyResult<Option<Bound<'py, PyBytes>>> {
-        let text = py.detach(|| self.inner.get(id)).map_err(py_err)?;
+        let text = self.lock(py, |ix| ix.get(id))?.map_err(py_err)?;
         Ok(text.map(|t| PyBytes::new(py, &t)))
     }
 
     /// When `id` was added (seconds since the Unix epoch), or `None`.
-    fn added(&self, id: &str) -> PyResult<Option<u64>> {
-        self.inner.added(id).map_err(py_err)
+    fn added(&self, py: Python<'_>, id: &str) -> PyResult<Option<u64>> {
+        self.lock(py, |ix| ix.added(id))?.map_err(py_err)
     }
 
     /// Removes `id`; returns whether it was there.
-    fn remove(&mut self, py: Python<'_>, id: &str) -> PyResult<bool> {
-        let inner = &mut self.inner;
-        py.detach(|| inner.remove(id)).map_err(py_err)
+    fn remove(&self, py: Python<'_>, id: &str) -> PyResult<bool> {
+        self.lock(py, |ix| ix.remove(id))?.map_err(py_err)
     }
 
-    /// Removes every document added before `before` (seconds since the Unix epoch) and
-    /// returns how many.
-    fn prune(&mut self, py: Python<'_>, before: &Bound<'_, PyAny>) -> PyResult<usize> {
-        let before: u64 = count("before", Some(before))?.expect("given");
-        let inner = &mut self.inner;
-        py.detach(|| inner.prune(before)).map_err(py_err)
+    /// Removes every document added before `before` (seconds since the Unix epoch, an
+    /// int or a float such as `time.time() - 86400`) and returns how many.
+    fn prune(&self, py: Python<'_>, before: &Bound<'_, PyAny>) -> PyResult<usize> {
+        let before: u64 = if before.is_instance_of::<pyo3::types::PyFloat>() {
+            let t: f64 = before.extract()?;
+            if t.is_nan() || t < 0.0 {
+                return Err(PyValueError::new_err(format!(
+                    "invalid value for 'before': expected a time since the epoch, got {t}"
+                )));
+            }
+            t as u64
+        } else {
+            count("before", Some(before))?.expect("given")
+        };
+        self.lock(py, |ix| ix.prune(before))?.map_err(py_err)
     }
 
     /// Rewrites the file to reclaim the space of removed documents.
-    fn compact(&mut self, py: Python<'_>) -> PyResult<()> {
-        let inner = &mut self.inner;
-        py.detach(|| inner.compact()).map_err(py_err)
+    fn compact(&self, py: Python<'_>) -> PyResult<()> {
+        self.lock(py, |ix| ix.compact())?.map_err(py_err)
     }
 
     /// What the index holds: documents, band_keys, fingerprints, text_bytes,
     /// stored_bytes, file_bytes.
-    fn stats(&self) -> PyResult<HashMap<&'static str, u64>> {
-        let s = self.inner.stats().map_err(py_err)?;
-        Ok(HashMap::from([
+    fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let s = self.lock(py, |ix| ix.stats())?.map_err(py_err)?;
+        let d = PyDict::new(py);
+        for (name, value) in [
             ("documents", s.documents),
             ("band_keys", s.band_keys),
             ("fingerprints", s.fingerprints),
             ("text_bytes", s.text_bytes),
             ("stored_bytes", s.stored_bytes),
             ("file_bytes", s.file_bytes),
-        ]))
+        ] {
+            d.set_item(name, value)?;
+        }
+        Ok(d)
     }
 
     /// The detector the index was built with.
     #[getter]
-    fn detector(&self) -> Detector {
-        Detector {
-            inner: self.inner.detector().clone(),
-        }
+    fn detector(&self, py: Python<'_>) -> PyResult<Detector> {
+        let inner = self.lock(py, |ix| ix.detector().clone())?;
+        Ok(Detector { inner })
     }
 
-    fn __len__(&self) -> PyResult<usize> {
-        self.inner.len().map_err(py_err)
+    fn __len__(&self, py: Python<'_>) -> PyResult<usize> {
+        self.lock(py, |ix| ix.len())?.map_err(py_err)
     }
 
-    fn __contains__(&self, id: &str) -> PyResult<bool> {
-        self.inner.contains(id).map_err(py_err)
+    fn __contains__(&self, py: Python<'_>, id: &Bound<'_, PyAny>) -> PyResult<bool> {
+        let Ok(id) = id.extract::<String>() else {
+            return Ok(false);
+        };
+        self.lock(py, |ix| ix.contains(&id))?.map_err(py_err)
     }
 }
 

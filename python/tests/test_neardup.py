@@ -103,7 +103,7 @@ def test_dedup_plan_keeps_one_copy_and_cuts_repeats():
     # Ranks: the lowest is kept.
     plan = report.dedup_plan(keep=[0, 5, 9])
     assert [e.action for e in plan.entries] == ["keep", "drop", "keep"]
-    with pytest.raises(ValueError, match="ranks"):
+    with pytest.raises(ValueError, match="one rank per document"):
         report.dedup_plan(keep=[1, 2])
     with pytest.raises(ValueError, match="keep"):
         report.dedup_plan(keep="shortest")
@@ -253,3 +253,101 @@ def test_the_package_docstring_example_runs():
 
     result = doctest.testmod(neardup)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_plan_output_passes_skipped_documents_on_unchanged():
+    pa = pytest.importorskip("pyarrow")
+    utf16 = "héllo wörld".encode("utf-16")
+    png = b"\x89PNG\r\n\x1a\n\x00\x00"
+    report = detector().run([("nul", "header\x00 log"), ("u16", utf16), ("png", png), ("ok", STORY)])
+    out = dict(report.dedup_plan().output())
+    assert out == {"nul": "header\x00 log", "u16": utf16, "png": png, "ok": STORY}
+    out = detector().run_arrow(pa.array(["a b", None])).dedup_plan().output()
+    assert out == [(0, "a b"), (1, None)]
+
+
+def test_a_single_text_is_not_taken_for_a_list_of_documents():
+    with pytest.raises(TypeError, match="put it in a list"):
+        detector().run("some text")
+    with pytest.raises(TypeError, match="put it in a list"):
+        detector().run(b"some bytes")
+
+
+def test_detectors_pickle_and_compare_by_settings():
+    det = neardup.Detector(threshold=0.7, min_passage_tokens=12, bands=10, rows=5)
+    back = pickle.loads(pickle.dumps(det))
+    assert back == det and back.settings() == det.settings()
+    assert neardup.Detector() != det
+
+
+def test_report_lists_are_made_once():
+    report = detector(threshold=0.7).run([STORY, STORY.replace("old", "new")])
+    assert report.pairs[0] is report.pairs[0]
+    assert report.pairs is not report.pairs  # a new list each time, the same objects
+
+
+def test_arrow_dictionaries_and_null_arrays():
+    pa = pytest.importorskip("pyarrow")
+    edited = STORY.replace("Tuesday", "Friday")
+    arr = pa.array([STORY, edited, STORY]).dictionary_encode()
+    report = detector(threshold=0.7).run_arrow(arr)
+    # Rows 0 and 2 are one text: the copy pairs with its first copy only.
+    assert [(p.a, p.b) for p in report.pairs] == [(0, 1), (0, 2)]
+    assert report.documents[2].skipped is None
+    report = detector().run_arrow(pa.array([None, None]))
+    assert [d.skipped for d in report.documents] == ["bad record: null text"] * 2
+    with pytest.raises(TypeError, match="one column"):
+        detector().run_arrow(pa.table({"text": [STORY]}).to_struct_array())
+
+
+def test_index_spans_of_stored_bytes_and_threads(tmp_path):
+    det = neardup.Detector(threshold=0.5, min_passage_tokens=8)
+    index = neardup.Index(str(tmp_path / "x.idx"), det)
+    stored = MIXED.encode()
+    index.add("d", stored)
+    new = MIXED.replace("канал", "реку")
+    [m] = index.query(new).near_duplicates
+    for p in m.passages:
+        assert stored[p.b.start:p.b.end] == stored[p.b.byte_start:p.b.byte_end]
+        assert new[p.a.start:p.a.end] == new.encode()[p.a.byte_start:p.a.byte_end].decode()
+    errors = []
+
+    def reader():
+        try:
+            for _ in range(50):
+                len(index)
+                index.query(STORY)
+        except Exception as e:  # noqa: BLE001 - any error fails the test below
+            errors.append(e)
+
+    threads = [threading.Thread(target=reader) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for i in range(20):
+        index.add(f"t{i}", f"{STORY} {i}")
+    for t in threads:
+        t.join()
+    assert errors == [] and len(index) == 21
+    assert 5 not in index and "t3" in index
+    assert index.prune(0.0) == 0
+
+
+def test_keyboard_interrupt_cancels_an_index_batch(tmp_path):
+    rng = random.Random(2)
+    words = [f"w{i}" for i in range(5000)]
+    base = rng.choices(words, k=300)
+    batch = []
+    for i in range(1500):
+        doc = list(base)
+        for _ in range(3):
+            doc[rng.randrange(300)] = rng.choice(words)
+        batch.append((f"d{i}", " ".join(doc)))
+    index = neardup.Index(str(tmp_path / "big.idx"))
+    timer = threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            index.add_batch(batch)
+    finally:
+        timer.cancel()
+    assert len(index) == 0, "a cancelled batch adds nothing"
