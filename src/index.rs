@@ -716,12 +716,24 @@ impl Index {
         // Every candidate with the anchors a batch run would align it around (none for a
         // document that only shares a band key).
         let mut candidates: Vec<(u64, Vec<(usize, usize)>)> = Vec::new();
+        // As in a batch run: the first `max_group` holders of a band key pair with each
+        // other, a later one with the first holder only (so at most `max_group` are read).
+        let max_group = settings.max_group().max(2);
+        let mut earlier: Vec<u64> = Vec::new();
         for &key in &keys.bands {
+            earlier.clear();
             for n in bands.get(key).map_err(|e| self.store(e))? {
-                candidates.push((n.map_err(|e| self.store(e))?.value(), Vec::new()));
+                earlier.push(n.map_err(|e| self.store(e))?.value());
+                if earlier.len() >= max_group {
+                    break;
+                }
             }
             let pending_docs = pending.bands.get(&key).into_iter().flatten();
-            candidates.extend(pending_docs.map(|&n| (n, Vec::new())));
+            earlier.extend(pending_docs.take(max_group - earlier.len()));
+            if earlier.len() >= max_group {
+                earlier.truncate(1);
+            }
+            candidates.extend(earlier.iter().map(|&n| (n, Vec::new())));
         }
         // Passage candidates: documents that share two fingerprints in a consistent
         // order, through fingerprints that at most `boilerplate_docs` documents hold.

@@ -265,10 +265,12 @@ fn false_negative_area(t: f64, b: usize, r: usize) -> f64 {
 /// way an engine groups rows by key. Band keys carry their band number (it is in the
 /// hash seed), so rows of all bands go in one list. Pairs come out sorted, `a < b`.
 ///
-/// A key shared by more than `max_group` ids (a huge group of identical texts) yields
-/// only the pairs of its smallest id with each other id: enough to join them into one
-/// cluster, with `n - 1` pairs instead of `n(n-1)/2`. Cost: O(R log R + p log p) for R rows
-/// and p pairs.
+/// A key shared by more than `max_group` ids (a huge group of near-copies) yields the
+/// pairs of its first `max_group` ids (the smallest) and of its smallest id with each
+/// other id: enough to join them into one cluster, with about `max_group²/2 + n` pairs
+/// instead of `n(n-1)/2`. Which pairs an id is in depends only on the smaller ids, so a
+/// stream of ids (the persistent index) makes the same pairs. Cost: O(R log R + p log p)
+/// for R rows and p pairs.
 pub fn pairs_sharing_a_key(rows: &mut [(u64, u32)], max_group: usize) -> Vec<(u32, u32)> {
     let mut packed: Vec<u64> = Vec::new();
     packed_pairs_sharing_a_key(rows, max_group, &mut packed);
@@ -287,20 +289,16 @@ pub(crate) fn packed_pairs_sharing_a_key(
         if group.len() < 2 {
             continue;
         }
-        // Ids within a group are sorted, and distinct unless an id was given twice.
-        if group.len() > max_group {
-            let first = group[0].1;
-            packed.extend(
-                group[1..]
-                    .iter()
-                    .filter(|r| r.1 != first)
-                    .map(|r| pack_pair(first, r.1)),
-            );
-            continue;
-        }
+        // Ids within a group are sorted, and distinct unless an id was given twice. The
+        // first `max_group` pair with each other, the first also with every later one.
+        let small = group.len().min(max_group.max(2));
         for (i, x) in group.iter().enumerate() {
+            let end = if i == 0 { group.len() } else { small };
+            if i + 1 >= end {
+                break;
+            }
             packed.extend(
-                group[i + 1..]
+                group[i + 1..end]
                     .iter()
                     .filter(|y| y.1 != x.1)
                     .map(|y| pack_pair(x.1, y.1)),

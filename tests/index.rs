@@ -70,8 +70,9 @@ type Found = BTreeMap<(usize, usize), (f64, Vec<((usize, usize), (usize, usize))
 
 /// Adds `texts` one by one to a new index and runs a batch over them: what each found,
 /// and the number of repeats each found.
-fn stream_and_batch(name: &str, texts: &[String]) -> (Found, usize, Found, usize) {
-    let (mut index, det, path) = new_index(name);
+fn stream_and_batch(name: &str, texts: &[String], det: &Detector) -> (Found, usize, Found, usize) {
+    let path = temp(name);
+    let mut index = Index::create(&path, det).unwrap();
     let mut streamed = Found::new();
     let mut streamed_repeats = 0;
     for (i, t) in texts.iter().enumerate() {
@@ -146,7 +147,8 @@ fn assert_same(streamed: &Found, streamed_repeats: usize, batch: &Found, repeats
 #[test]
 fn a_stream_of_adds_finds_what_a_batch_run_finds() {
     let texts = texts(160, 11);
-    let (streamed, streamed_repeats, batch, repeats) = stream_and_batch("stream", &texts);
+    let det = Detector::builder().build().unwrap();
+    let (streamed, streamed_repeats, batch, repeats) = stream_and_batch("stream", &texts, &det);
     assert!(near(&batch).len() >= 20, "planted near-duplicates found");
     assert!(
         batch.len() > near(&batch).len() + 10,
@@ -204,12 +206,18 @@ proptest::proptest! {
     #![proptest_config(proptest::prelude::ProptestConfig::with_cases(12))]
 
     /// On random corpora with planted near-duplicates, chains, quotes and repeats, a
-    /// stream of adds answers what a batch run over the same documents finds.
+    /// stream of adds answers what a batch run over the same documents finds, also when
+    /// band-key groups are larger than `max_group`.
     #[test]
-    fn random_streams_answer_like_a_batch_run(n in 20usize..90, seed in proptest::prelude::any::<u64>()) {
+    fn random_streams_answer_like_a_batch_run(
+        n in 20usize..90,
+        seed in proptest::prelude::any::<u64>(),
+        max_group in proptest::sample::select(vec![3usize, 200]),
+    ) {
         let texts = random_texts(n, seed);
+        let det = Detector::builder().max_group(max_group).build().unwrap();
         let (streamed, streamed_repeats, batch, repeats) =
-            stream_and_batch(&format!("prop-{seed}"), &texts);
+            stream_and_batch(&format!("prop-{seed}"), &texts, &det);
         assert_same(&streamed, streamed_repeats, &batch, repeats);
     }
 }

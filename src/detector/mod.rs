@@ -337,10 +337,11 @@ impl DetectorBuilder {
     }
 
     /// The largest group of documents sharing one LSH band key whose pairs are all
-    /// checked, at least 2. Default 200. A larger group (many near-copies of one text) is
-    /// checked as a star: its first document against each other one. The group still forms
-    /// one cluster, but pairs among the other members are not listed. (Identical copies
-    /// never reach this stage: each is paired with the first copy of its bytes.)
+    /// checked, at least 2. Default 200. In a larger group (many near-copies of one text)
+    /// the first `n` documents are checked pairwise and the first against each later one.
+    /// The group still forms one cluster, but pairs among the later members are not
+    /// listed. (Identical copies never reach this stage: each is paired with the first
+    /// copy of its bytes.)
     pub fn max_group(mut self, n: usize) -> DetectorBuilder {
         self.settings.max_group = n;
         self
