@@ -31,7 +31,10 @@
 //! for stage 2, O(F log F) for F fingerprints in stage 3, O(t) per near-duplicate
 //! candidate of t tokens and O(passage) per passage candidate in stage 4.
 
+pub mod engine;
 mod passages;
+
+pub use engine::DocumentKeys;
 
 use self::passages::{
     DocTokens, Reusable, estimated_jaccard, near_margin, token_hashes_into, tokenize_into,

@@ -311,3 +311,47 @@ pub fn found_pairs(report: &neardup::Report<'_>) -> impl Fn(usize, usize) -> boo
         })
     }
 }
+
+/// Documents of random kinds in a random order: originals, edited copies of any earlier
+/// one (near-duplicates, chains when the source is itself a copy), quotes of an earlier
+/// one (shared passages), and texts that repeat a stretch of their own.
+pub fn random_texts(n: usize, seed: u64) -> Vec<String> {
+    let mut rng = Rng(seed);
+    let mut out: Vec<String> = Vec::new();
+    for i in 0..n {
+        let kind = if out.is_empty() { 0 } else { rng.below(5) };
+        let t = match kind {
+            1 => {
+                let src = rng.below(out.len());
+                let rate = [0.0, 0.01, 0.03][rng.below(3)];
+                format!("{} own{i}", edit(&mut rng, &out[src], rate))
+            }
+            2 => {
+                let src = rng.below(out.len());
+                let words: Vec<&str> = out[src].split(' ').collect();
+                let len = 30 + rng.below(60);
+                let from = rng.below(words.len().saturating_sub(len).max(1));
+                let quote: Vec<&str> = words.iter().skip(from).take(len).copied().collect();
+                let (head, tail) = (rng.below(200), rng.below(200));
+                format!(
+                    "{} {} {}",
+                    text(&mut rng, head + 1),
+                    quote.join(" "),
+                    text(&mut rng, tail + 1)
+                )
+            }
+            3 => {
+                let len = 100 + rng.below(300);
+                let t = text(&mut rng, len);
+                let stretch: Vec<&str> = t.split(' ').skip(10).take(40).collect();
+                format!("{t} {} {}", stretch.join(" "), text(&mut rng, 20))
+            }
+            _ => {
+                let len = 50 + rng.below(400);
+                text(&mut rng, len)
+            }
+        };
+        out.push(t);
+    }
+    out
+}
