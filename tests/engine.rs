@@ -22,7 +22,11 @@ fn causal_pairs(holders: &[u32], small: usize) -> Vec<(u32, u32)> {
     out
 }
 
-type Reported = BTreeMap<(usize, usize), (u64, bool, Vec<(usize, usize, usize, usize)>)>;
+/// A reported pair: Jaccard (bits), whether exact, passages as byte spans in both.
+type Outcome = (u64, bool, Vec<(usize, usize, usize, usize)>);
+type Reported = BTreeMap<(usize, usize), Outcome>;
+/// A candidate: proposed by a band key, and the consistent anchors it shares.
+type Candidate = (bool, Vec<(u32, u32)>);
 
 fn by_engine(det: &Detector, texts: &[String]) -> Reported {
     let keys: Vec<_> = texts
@@ -72,7 +76,7 @@ fn by_engine(det: &Detector, texts: &[String]) -> Reported {
     }
     let (_, w) = neardup::reuse::layout(s.fingerprint_tokens());
     let reach = w.max(2 * s.fingerprint_tokens());
-    let mut candidates: BTreeMap<(u32, u32), (bool, Vec<(u32, u32)>)> = BTreeMap::new();
+    let mut candidates: BTreeMap<(u32, u32), Candidate> = BTreeMap::new();
     for &p in &lsh {
         candidates.entry(p).or_default().0 = true;
     }
@@ -98,7 +102,7 @@ fn key(p: &neardup::Pair) -> (usize, usize) {
     (p.a.index(), p.b.index())
 }
 
-fn value(p: &neardup::Pair) -> (u64, bool, Vec<(usize, usize, usize, usize)>) {
+fn value(p: &neardup::Pair) -> Outcome {
     let spans = p
         .passages()
         .iter()
