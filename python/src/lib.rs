@@ -8,6 +8,8 @@
 //! as offsets into the object the caller passed (code points for a `str`, bytes for
 //! `bytes`), so that `text[span.start:span.end]` is the passage.
 
+mod engine;
+
 use std::collections::HashMap;
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -268,7 +270,7 @@ fn corpus_of_arrow(
 }
 
 /// Row `row` of a string or binary array (or a dictionary of them), `None` when null.
-fn value(array: &ArrayRef, row: usize) -> PyResult<Option<&[u8]>> {
+pub(crate) fn value(array: &ArrayRef, row: usize) -> PyResult<Option<&[u8]>> {
     if array.is_null(row) || array.data_type() == &DataType::Null {
         return Ok(None);
     }
@@ -1384,6 +1386,29 @@ impl Detector {
         d.set_item("seed_tokens", s.seed_tokens())?;
         d.set_item("max_gap", s.max_gap())?;
         Ok((PyTuple::empty(py), d))
+    }
+
+    /// For engines that group keys themselves (`neardup.spark`): per row of the `text`
+    /// column of a pyarrow RecordBatch, what it contributes to a run (tokens, whole span,
+    /// band keys, fingerprints and their positions, a 128-bit content hash, why it is
+    /// skipped). See the library's `detector::engine`.
+    fn keys_batch(&self, py: Python<'_>, batch: pyo3_arrow::PyRecordBatch) -> PyResult<Py<PyAny>> {
+        engine::document_keys(py, &self.inner, batch)
+    }
+
+    /// For engines: per candidate pair (columns `text_a`, `text_b`, `lsh`, `pos_a`,
+    /// `pos_b`), whether a run reports it, its Jaccard and its passages (byte spans).
+    fn check_batch(&self, py: Python<'_>, batch: pyo3_arrow::PyRecordBatch) -> PyResult<Py<PyAny>> {
+        engine::check_candidates(py, &self.inner, batch)
+    }
+
+    /// For engines: per row of the `text` column, the passages repeated inside it.
+    fn repeats_batch(
+        &self,
+        py: Python<'_>,
+        batch: pyo3_arrow::PyRecordBatch,
+    ) -> PyResult<Py<PyAny>> {
+        engine::repeats(py, &self.inner, batch)
     }
 
     /// The settings, by keyword.

@@ -1,0 +1,369 @@
+"""neardup on Apache Spark: near-duplicates, shared passages, repeats and a dedup flag for
+DataFrames larger than one machine holds (first version).
+
+Spark does the grouping; neardup's Rust code does the per-document and per-pair work,
+called on Arrow batches (``mapInArrow``), with no Python work per row:
+
+1. per document (``Detector.keys_batch``): band keys, passage fingerprints with their
+   token positions, a 128-bit content hash;
+2. identical texts: grouped by content hash, each copy paired with the first (Jaccard 1);
+   copies take no other part;
+3. band keys grouped: the first ``max_group`` documents of a key pair with each other,
+   the first with every later one;
+4. fingerprints grouped, those held by more than ``boilerplate_docs`` documents left out
+   (boilerplate): the first 10 holders pair with each other, the first with every later
+   one, each pair with the positions of what it shares;
+5. each candidate checked (``Detector.check_batch``) after joining both texts: exact
+   Jaccard, passages as byte spans;
+6. clusters of near-duplicates by connected components (min-label propagation on
+   DataFrames), the first document of each kept.
+
+Document order is the DataFrame's order (``monotonically_increasing_id``). On text
+without boilerplate the answers are those of ``Detector.run`` over the same documents
+in the same order (a test checks it in local mode). With boilerplate (a footer in more
+than ``boilerplate_docs`` documents) this version leaves its fingerprints out but does
+not fingerprint again around it as a run does, so it can miss a rare passage right next
+to boilerplate. Offsets are bytes of the UTF-8 text.
+
+    from neardup.spark import analyze
+    result = analyze(df, text="text", id="id", threshold=0.8)
+    result.pairs.show(); result.reuse.show(); result.repeats.show(); result.documents.show()
+
+Or from the command line (local mode, or with spark-submit)::
+
+    python -m neardup.spark IN OUT --format parquet --text-field text --id-field id
+"""
+from __future__ import annotations
+
+import argparse
+from typing import Any, NamedTuple, Optional
+
+import pyarrow as pa
+
+from ._neardup import Detector
+
+try:  # pyspark is an optional dependency of the package
+    from pyspark.sql import DataFrame, SparkSession, Window
+    from pyspark.sql import functions as F
+    from pyspark.sql import types as T
+except ImportError as e:  # pragma: no cover - without pyspark the module cannot work
+    raise ImportError("neardup.spark needs pyspark: pip install pyspark") from e
+
+SMALL_GROUP = 10  # the library's reuse::SMALL_GROUP
+
+_PASSAGE = T.StructType([
+    T.StructField("a_start", T.LongType()), T.StructField("a_end", T.LongType()),
+    T.StructField("b_start", T.LongType()), T.StructField("b_end", T.LongType()),
+    T.StructField("tokens", T.LongType()), T.StructField("differing", T.LongType()),
+])
+_REPEAT = T.StructType([
+    T.StructField("first_start", T.LongType()), T.StructField("first_end", T.LongType()),
+    T.StructField("again_start", T.LongType()), T.StructField("again_end", T.LongType()),
+    T.StructField("tokens", T.LongType()), T.StructField("differing", T.LongType()),
+])
+
+
+class Result(NamedTuple):
+    """What ``analyze`` returns: four DataFrames.
+
+    - ``pairs``: near-duplicates (``a_id``, ``b_id``, ``a``, ``b`` document numbers,
+      ``jaccard``, ``passages``), exact Jaccard at or above the threshold.
+    - ``reuse``: pairs below the threshold that share passages (and ``jaccard_exact``).
+    - ``repeats``: per document with repeated passages, ``id``, ``doc`` and ``passages``.
+    - ``documents``: every input row's ``id``, ``doc``, ``tokens``, ``skipped`` (why it
+      was not compared, or null), ``cluster`` (the id of its cluster's first document,
+      null when in none) and ``keep`` (false for a near-duplicate of a kept document).
+    """
+
+    pairs: DataFrame
+    reuse: DataFrame
+    repeats: DataFrame
+    documents: DataFrame
+
+
+def _detector(detector: Optional[Detector], settings: dict[str, Any]) -> Detector:
+    if detector is not None and settings:
+        raise ValueError("give a detector or settings, not both")
+    return detector if detector is not None else Detector(**settings)
+
+
+def _keys_schema() -> T.StructType:
+    return T.StructType([
+        T.StructField("doc", T.LongType()),
+        T.StructField("tokens", T.LongType()),
+        T.StructField("whole_start", T.LongType()),
+        T.StructField("whole_end", T.LongType()),
+        T.StructField("band_keys", T.ArrayType(T.LongType())),
+        T.StructField("fp_hash", T.ArrayType(T.LongType())),
+        T.StructField("fp_pos", T.ArrayType(T.IntegerType())),
+        T.StructField("content_hi", T.LongType()),
+        T.StructField("content_lo", T.LongType()),
+        T.StructField("skipped", T.StringType()),
+    ])
+
+
+def _as_signed(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """Unsigned columns as the signed types Spark has (the same 64 bits)."""
+    cols, names = [], []
+    for name, col in zip(batch.schema.names, batch.columns):
+        t = col.type
+        if t == pa.uint64():
+            col = col.view(pa.int64())
+        elif t == pa.uint32():
+            col = col.cast(pa.int32())
+        elif pa.types.is_list(t) and t.value_type == pa.uint64():
+            col = pa.ListArray.from_arrays(col.offsets, col.values.view(pa.int64()))
+        elif pa.types.is_list(t) and t.value_type == pa.uint32():
+            col = pa.ListArray.from_arrays(col.offsets, col.values.cast(pa.int32()))
+        cols.append(col)
+        names.append(name)
+    return pa.RecordBatch.from_arrays(cols, names=names)
+
+
+def analyze(
+    df: DataFrame,
+    text: str = "text",
+    id: Optional[str] = None,
+    detector: Optional[Detector] = None,
+    doc: Optional[str] = None,
+    **settings: Any,
+) -> Result:
+    """Near-duplicates, shared passages, repeats and clusters of ``df``'s ``text`` column
+    (strings or binary), documents named by the ``id`` column (their number when None).
+    Documents are ordered by the ``doc`` column (a long) when given, by the DataFrame's
+    order otherwise. Settings as ``neardup.Detector`` takes them, or a ``detector``."""
+    det = _detector(detector, settings)
+    conf = det.settings()
+    pickled = det  # detectors pickle by their settings
+    cols = [F.col(text).alias("text")]
+    cols.append(F.col(id).alias("id") if id is not None else F.lit(None).alias("id"))
+    number = F.col(doc).cast("long") if doc is not None else F.monotonically_increasing_id()
+    cols.append(number.alias("doc"))
+    docs = df.select(*cols)
+    if id is None:
+        docs = docs.withColumn("id", F.col("doc"))
+    docs = docs.persist()
+
+    def keys_of(batches):
+        for b in batches:
+            text_only = pa.RecordBatch.from_arrays([b.column("text")], names=["text"])
+            out = _as_signed(pa.record_batch(pickled.keys_batch(text_only)))
+            yield out.add_column(0, "doc", b.column("doc"))
+
+    keys = docs.select("doc", "text").mapInArrow(keys_of, _keys_schema()).persist()
+
+    # Identical texts: each copy pairs with the first (by document number).
+    ok = keys.where(F.col("skipped").isNull())
+    by_content = Window.partitionBy("content_hi", "content_lo")
+    firsts = ok.withColumn("first", F.min("doc").over(by_content))
+    copies = firsts.where((F.col("doc") != F.col("first")) & (F.col("tokens") > 0))
+    originals = firsts.where(F.col("doc") == F.col("first")).drop("first")
+    min_tokens = conf["min_passage_tokens"]
+    identical = copies.select(
+        F.col("first").alias("a"),
+        F.col("doc").alias("b"),
+        F.lit(1.0).alias("jaccard"),
+        F.lit(True).alias("jaccard_exact"),
+        F.when(
+            F.col("tokens") >= min_tokens,
+            F.array(F.struct(
+                F.col("whole_start").alias("a_start"), F.col("whole_end").alias("a_end"),
+                F.col("whole_start").alias("b_start"), F.col("whole_end").alias("b_end"),
+                F.col("tokens").alias("tokens"), F.lit(0).cast("long").alias("differing"),
+            )),
+        ).otherwise(F.array().cast(T.ArrayType(_PASSAGE))).alias("passages"),
+    )
+
+    # Band keys: the first max_group holders pairwise, the first with every later one.
+    max_group = max(2, conf["max_group"])
+    bands = originals.select("doc", F.posexplode("band_keys").alias("band", "key"))
+    bands = bands.withColumn(
+        "rank", F.row_number().over(Window.partitionBy("band", "key").orderBy("doc")))
+    x, y = bands.alias("x"), bands.alias("y")
+    lsh = x.join(y, (F.col("x.band") == F.col("y.band")) & (F.col("x.key") == F.col("y.key"))
+                 & (F.col("x.rank") < F.col("y.rank"))
+                 & ((F.col("y.rank") <= max_group) | (F.col("x.rank") == 1))) \
+        .select(F.col("x.doc").alias("a"), F.col("y.doc").alias("b")).distinct() \
+        .withColumn("lsh", F.lit(True))
+
+    # Fingerprints: boilerplate left out; the first SMALL_GROUP holders pairwise, the
+    # first with every later one, with the positions of what each pair shares.
+    prints = originals.select(
+        "doc", F.explode(F.arrays_zip("fp_hash", "fp_pos")).alias("fp")
+    ).select("doc", F.col("fp.fp_hash").alias("hash"), F.col("fp.fp_pos").alias("pos"))
+    by_hash = Window.partitionBy("hash")
+    prints = prints.withColumn("holders", F.size(F.collect_set("doc").over(by_hash))) \
+        .where((F.col("holders") >= 2) & (F.col("holders") <= conf["boilerplate_docs"])) \
+        .withColumn("rank", F.dense_rank().over(Window.partitionBy("hash").orderBy("doc")))
+    x, y = prints.alias("x"), prints.alias("y")
+    shared = x.join(y, (F.col("x.hash") == F.col("y.hash")) & (F.col("x.rank") < F.col("y.rank"))
+                    & ((F.col("y.rank") <= SMALL_GROUP) | (F.col("x.rank") == 1))) \
+        .groupBy(F.col("x.doc").alias("a"), F.col("y.doc").alias("b")) \
+        .agg(F.collect_list("x.pos").alias("pos_a"), F.collect_list("y.pos").alias("pos_b"))
+
+    candidates = lsh.join(shared, ["a", "b"], "full_outer").select(
+        "a", "b",
+        F.coalesce(F.col("lsh"), F.lit(False)).alias("lsh"),
+        F.coalesce(F.col("pos_a"), F.array().cast("array<int>")).alias("pos_a"),
+        F.coalesce(F.col("pos_b"), F.array().cast("array<int>")).alias("pos_b"),
+    )
+    texts = docs.select("doc", "text")
+    joined = candidates \
+        .join(texts.select(F.col("doc").alias("a"), F.col("text").alias("text_a")), "a") \
+        .join(texts.select(F.col("doc").alias("b"), F.col("text").alias("text_b")), "b")
+
+    checked_schema = T.StructType([
+        T.StructField("a", T.LongType()), T.StructField("b", T.LongType()),
+        T.StructField("reported", T.BooleanType()), T.StructField("jaccard", T.DoubleType()),
+        T.StructField("jaccard_exact", T.BooleanType()),
+        T.StructField("a_start", T.ArrayType(T.LongType())),
+        T.StructField("a_end", T.ArrayType(T.LongType())),
+        T.StructField("b_start", T.ArrayType(T.LongType())),
+        T.StructField("b_end", T.ArrayType(T.LongType())),
+        T.StructField("tokens", T.ArrayType(T.LongType())),
+        T.StructField("differing", T.ArrayType(T.LongType())),
+    ])
+
+    def check(batches):
+        for b in batches:
+            pos = [pa.ListArray.from_arrays(b.column(c).offsets, b.column(c).values.cast(pa.uint32()))
+                   for c in ("pos_a", "pos_b")]
+            inp = pa.RecordBatch.from_arrays(
+                [b.column("text_a"), b.column("text_b"), b.column("lsh"), pos[0], pos[1]],
+                names=["text_a", "text_b", "lsh", "pos_a", "pos_b"])
+            out = _as_signed(pa.record_batch(pickled.check_batch(inp)))
+            out = out.add_column(0, "b", b.column("b")).add_column(0, "a", b.column("a"))
+            yield out
+
+    checked = joined.select("a", "b", "lsh", "pos_a", "pos_b", "text_a", "text_b") \
+        .mapInArrow(check, checked_schema).where("reported")
+    checked = checked.select(
+        "a", "b", "jaccard", "jaccard_exact",
+        F.arrays_zip(
+            F.col("a_start"), F.col("a_end"), F.col("b_start"), F.col("b_end"),
+            F.col("tokens"), F.col("differing"),
+        ).cast(T.ArrayType(_PASSAGE)).alias("passages"),
+    )
+    found = checked.unionByName(identical).persist()
+    threshold = conf["threshold"]
+    is_pair = F.col("jaccard_exact") & (F.col("jaccard") >= threshold)
+    ids = docs.select("doc", "id")
+    named = found \
+        .join(ids.select(F.col("doc").alias("a"), F.col("id").alias("a_id")), "a") \
+        .join(ids.select(F.col("doc").alias("b"), F.col("id").alias("b_id")), "b")
+    pairs = named.where(is_pair).select("a_id", "b_id", "a", "b", "jaccard", "passages")
+    reuse = named.where(~is_pair & (F.size("passages") > 0)) \
+        .select("a_id", "b_id", "a", "b", "jaccard", "jaccard_exact", "passages")
+
+    # Repeats inside documents.
+    def repeats_of(batches):
+        for b in batches:
+            text_only = pa.RecordBatch.from_arrays([b.column("text")], names=["text"])
+            out = _as_signed(pa.record_batch(pickled.repeats_batch(text_only)))
+            yield out.add_column(0, "doc", b.column("doc"))
+
+    rep_schema = T.StructType([T.StructField("doc", T.LongType())] + [
+        T.StructField(n, T.ArrayType(T.LongType()))
+        for n in ("first_start", "first_end", "again_start", "again_end", "tokens", "differing")
+    ])
+    repeats = docs.select("doc", "text").mapInArrow(repeats_of, rep_schema) \
+        .where(F.size("first_start") > 0) \
+        .select("doc", F.arrays_zip(
+            "first_start", "first_end", "again_start", "again_end", "tokens", "differing",
+        ).cast(T.ArrayType(_REPEAT)).alias("passages")) \
+        .join(ids, "doc").select("id", "doc", "passages")
+    if not conf["find_repeats"]:
+        repeats = repeats.limit(0)
+
+    # Clusters: connected components of the near-duplicate pairs, labelled by their
+    # smallest document (min-label propagation until nothing changes).
+    edges = found.where(is_pair).select("a", "b")
+    edges = edges.unionByName(edges.select(F.col("b").alias("a"), F.col("a").alias("b")))
+    edges = edges.localCheckpoint()
+    labels = edges.select(F.col("a").alias("doc")).distinct() \
+        .withColumn("label", F.col("doc")).localCheckpoint()
+    while True:
+        spread = edges.join(labels.select(F.col("doc").alias("a"), "label"), "a") \
+            .groupBy(F.col("b").alias("doc")).agg(F.min("label").alias("offered"))
+        # Checkpointed: each round starts from data, not from the plans of all before it.
+        new = labels.join(spread, "doc", "left").select(
+            "doc", F.least("label", F.coalesce("offered", "label")).alias("label")
+        ).localCheckpoint()
+        changed = new.join(labels.withColumnRenamed("label", "old"), "doc") \
+            .where(F.col("label") != F.col("old")).limit(1).count()
+        labels = new
+        if changed == 0:
+            break
+    clusters = labels.join(ids.select(F.col("doc").alias("label"), F.col("id").alias("cluster")),
+                           "label")
+    documents = keys.select("doc", "tokens", "skipped").join(ids, "doc") \
+        .join(clusters.select("doc", "cluster", "label"), "doc", "left") \
+        .withColumn("keep", F.col("label").isNull() | (F.col("label") == F.col("doc"))) \
+        .select("id", "doc", "tokens", "skipped", "cluster", "keep")
+    return Result(pairs=pairs, reuse=reuse, repeats=repeats, documents=documents)
+
+
+def near_duplicates(df: DataFrame, text: str = "text", id: Optional[str] = None,
+                    **settings: Any) -> DataFrame:
+    """The near-duplicate pairs of ``df`` (see ``analyze``)."""
+    return analyze(df, text=text, id=id, **settings).pairs
+
+
+def passages(df: DataFrame, text: str = "text", id: Optional[str] = None,
+             **settings: Any) -> DataFrame:
+    """The pairs below the threshold that share passages (see ``analyze``)."""
+    return analyze(df, text=text, id=id, **settings).reuse
+
+
+def dedup(df: DataFrame, text: str = "text", id: Optional[str] = None,
+          **settings: Any) -> DataFrame:
+    """``df``'s rows with ``dup_cluster`` (the id of its cluster's first row, or null) and
+    ``dup_keep`` (false for a near-duplicate of a kept row), in document order."""
+    numbered = df.withColumn("__doc", F.monotonically_increasing_id()).persist()
+    result = analyze(numbered, text=text, id=id, doc="__doc", **settings)
+    flags = result.documents.select(
+        F.col("doc").alias("__doc"), F.col("cluster").alias("dup_cluster"),
+        F.col("keep").alias("dup_keep"))
+    return numbered.join(flags, "__doc").orderBy("__doc").drop("__doc")
+
+
+def main(argv: Optional[list[str]] = None) -> None:
+    ap = argparse.ArgumentParser(
+        prog="python -m neardup.spark",
+        description="Near-duplicates and shared passages of a dataset with Spark; writes "
+                    "OUT/kept (the rows to keep), OUT/pairs, OUT/reuse, OUT/repeats, "
+                    "OUT/documents.")
+    ap.add_argument("input")
+    ap.add_argument("output")
+    ap.add_argument("--format", choices=["parquet", "jsonl"], default="parquet")
+    ap.add_argument("--text-field", default="text")
+    ap.add_argument("--id-field", default=None)
+    ap.add_argument("--threshold", type=float, default=None)
+    ap.add_argument("--min-passage-tokens", type=int, default=None)
+    ap.add_argument("--master", default=None, help="e.g. local[2] (spark-submit sets it)")
+    args = ap.parse_args(argv)
+    existing = SparkSession.getActiveSession()
+    builder = SparkSession.builder.appName("neardup")
+    if args.master:
+        builder = builder.master(args.master)
+    spark = builder.getOrCreate()
+    reader = spark.read.parquet if args.format == "parquet" else spark.read.json
+    df = reader(args.input)
+    settings = {k: v for k, v in {
+        "threshold": args.threshold, "min_passage_tokens": args.min_passage_tokens,
+    }.items() if v is not None}
+    numbered = df.withColumn("__doc", F.monotonically_increasing_id()).persist()
+    result = analyze(numbered, text=args.text_field, id=args.id_field, doc="__doc", **settings)
+    keep = result.documents.select(F.col("doc").alias("__doc"), "keep")
+    kept = numbered.join(keep, "__doc").where("keep").orderBy("__doc").drop("__doc", "keep")
+    write = (lambda d, p: d.write.mode("error").parquet(p)) if args.format == "parquet" \
+        else (lambda d, p: d.write.mode("error").json(p))
+    write(kept, f"{args.output}/kept")
+    for name in ("pairs", "reuse", "repeats", "documents"):
+        getattr(result, name).write.mode("error").parquet(f"{args.output}/{name}")
+    if existing is None:  # a session it made; one it was given is the caller's
+        spark.stop()
+
+
+if __name__ == "__main__":
+    main()

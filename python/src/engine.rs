@@ -1,0 +1,266 @@
+//! The library's run taken apart (`neardup::detector::engine`), on Arrow record batches,
+//! for engines that group keys themselves (`neardup.spark`): per-document keys, and
+//! candidate pairs checked. A batch in, a batch out, no Python object per row; the GIL
+//! is released while a batch is worked on.
+
+use std::sync::Arc;
+
+use arrow_array::builder::{
+    BooleanBuilder, Float64Builder, ListBuilder, StringBuilder, UInt32Builder, UInt64Builder,
+};
+use arrow_array::cast::AsArray;
+use arrow_array::types::UInt32Type;
+use arrow_array::{Array, ArrayRef, RecordBatch};
+use neardup::Corpus;
+use neardup::reuse::{SharedFingerprint, consistent};
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3_arrow::PyRecordBatch;
+
+/// The bytes of row `row` of a string or binary column (`None` when null).
+fn bytes_at(col: &ArrayRef, row: usize) -> PyResult<Option<&[u8]>> {
+    crate::value(col, row)
+}
+
+/// The column `name` of `batch`, or a `ValueError` naming it.
+fn column<'a>(batch: &'a RecordBatch, name: &str) -> PyResult<&'a ArrayRef> {
+    batch.column_by_name(name).ok_or_else(|| {
+        PyValueError::new_err(format!(
+            "the batch has no column {name:?} (it has {:?})",
+            batch
+                .schema()
+                .fields()
+                .iter()
+                .map(|f| f.name().clone())
+                .collect::<Vec<_>>()
+        ))
+    })
+}
+
+/// Why a run would not compare this text (binary, UTF-16, too large, null), as the
+/// library's corpus decides it.
+fn skip_reason(bytes: Option<&[u8]>) -> Option<String> {
+    let Some(b) = bytes else {
+        return Some("bad record: null text".to_owned());
+    };
+    let mut one = Corpus::new();
+    let id = one.add("", b);
+    match one.get(id).status() {
+        neardup::corpus::Status::Ok => None,
+        neardup::corpus::Status::Skipped(why) => Some(why.to_string()),
+    }
+}
+
+fn finish(columns: Vec<(&str, ArrayRef)>) -> PyResult<RecordBatch> {
+    RecordBatch::try_from_iter(columns).map_err(|e| PyValueError::new_err(e.to_string()))
+}
+
+/// Per document of the `text` column: what it contributes to a run.
+pub(crate) fn document_keys(
+    py: Python<'_>,
+    det: &neardup::Detector,
+    batch: PyRecordBatch,
+) -> PyResult<Py<PyAny>> {
+    let batch = batch.into_inner();
+    let texts = column(&batch, "text")?.clone();
+    let out = py.detach(|| -> PyResult<RecordBatch> {
+        let n = texts.len();
+        let mut tokens = UInt64Builder::with_capacity(n);
+        let (mut whole_start, mut whole_end) = (UInt64Builder::new(), UInt64Builder::new());
+        let mut band_keys = ListBuilder::new(UInt64Builder::new());
+        let mut fp_hash = ListBuilder::new(UInt64Builder::new());
+        let mut fp_pos = ListBuilder::new(UInt32Builder::new());
+        let (mut hash_hi, mut hash_lo) = (UInt64Builder::new(), UInt64Builder::new());
+        let mut skipped = StringBuilder::new();
+        for row in 0..n {
+            let bytes = bytes_at(&texts, row)?;
+            let why = skip_reason(bytes);
+            let keys = match (&why, bytes) {
+                (None, Some(b)) => det.document_keys(b),
+                _ => Default::default(),
+            };
+            let h = xxhash_rust::xxh3::xxh3_128(bytes.unwrap_or_default());
+            hash_hi.append_value((h >> 64) as u64);
+            hash_lo.append_value(h as u64);
+            skipped.append_option(why);
+            tokens.append_value(keys.tokens as u64);
+            whole_start.append_value(keys.whole.start as u64);
+            whole_end.append_value(keys.whole.end as u64);
+            band_keys.values().append_slice(&keys.band_keys);
+            band_keys.append(true);
+            for &(hash, pos) in &keys.fingerprints {
+                fp_hash.values().append_value(hash);
+                fp_pos.values().append_value(pos);
+            }
+            fp_hash.append(true);
+            fp_pos.append(true);
+        }
+        finish(vec![
+            ("tokens", Arc::new(tokens.finish())),
+            ("whole_start", Arc::new(whole_start.finish())),
+            ("whole_end", Arc::new(whole_end.finish())),
+            ("band_keys", Arc::new(band_keys.finish())),
+            ("fp_hash", Arc::new(fp_hash.finish())),
+            ("fp_pos", Arc::new(fp_pos.finish())),
+            ("content_hi", Arc::new(hash_hi.finish())),
+            ("content_lo", Arc::new(hash_lo.finish())),
+            ("skipped", Arc::new(skipped.finish())),
+        ])
+    })?;
+    Ok(PyRecordBatch::new(out).into_pyarrow(py)?.unbind())
+}
+
+/// The u32 values of list `row` of a `list<uint32>` column.
+fn u32_list(col: &ArrayRef, row: usize) -> PyResult<Vec<u32>> {
+    let list = col.as_list_opt::<i32>().ok_or_else(|| {
+        PyTypeError::new_err(format!("expected list<uint32>, got {}", col.data_type()))
+    })?;
+    if list.is_null(row) {
+        return Ok(Vec::new());
+    }
+    let values = list.value(row);
+    let values = values.as_primitive_opt::<UInt32Type>().ok_or_else(|| {
+        PyTypeError::new_err(format!("expected list<uint32>, got {}", col.data_type()))
+    })?;
+    Ok(values.values().to_vec())
+}
+
+/// Per candidate pair (columns `text_a`, `text_b`, `lsh` and the positions `pos_a`,
+/// `pos_b` of the fingerprints they share, the earlier document as `a`): whether a run
+/// reports it, its Jaccard, whether that is exact, and its passages as byte spans.
+pub(crate) fn check_candidates(
+    py: Python<'_>,
+    det: &neardup::Detector,
+    batch: PyRecordBatch,
+) -> PyResult<Py<PyAny>> {
+    let batch = batch.into_inner();
+    let (text_a, text_b) = (column(&batch, "text_a")?, column(&batch, "text_b")?);
+    let lsh = column(&batch, "lsh")?;
+    let (pos_a, pos_b) = (column(&batch, "pos_a")?, column(&batch, "pos_b")?);
+    let lsh = lsh.as_boolean_opt().ok_or_else(|| {
+        PyTypeError::new_err(format!("lsh: expected bool, got {}", lsh.data_type()))
+    })?;
+    let s = det.settings();
+    let (_, w) = neardup::reuse::layout(s.fingerprint_tokens());
+    let reach = w.max(2 * s.fingerprint_tokens());
+    let out = py.detach(|| -> PyResult<RecordBatch> {
+        let n = batch.num_rows();
+        let mut reported = BooleanBuilder::with_capacity(n);
+        let mut jaccard = Float64Builder::with_capacity(n);
+        let mut exact = BooleanBuilder::with_capacity(n);
+        let spans = || ListBuilder::new(UInt64Builder::new());
+        let (mut a_start, mut a_end, mut b_start, mut b_end) = (spans(), spans(), spans(), spans());
+        let (mut p_tokens, mut p_differing) = (spans(), spans());
+        for row in 0..n {
+            let (pa, pb) = (u32_list(pos_a, row)?, u32_list(pos_b, row)?);
+            let mut entries: Vec<SharedFingerprint> = pa
+                .iter()
+                .zip(&pb)
+                .map(|(&x, &y)| SharedFingerprint {
+                    a: 0,
+                    b: 1,
+                    pos_a: x,
+                    pos_b: y,
+                    long: false,
+                })
+                .collect();
+            entries.sort_unstable_by_key(|e| (e.pos_a, e.pos_b));
+            entries.dedup();
+            let anchors: Vec<(u32, u32)> = if consistent(&entries, reach, s.max_gap()) {
+                entries.iter().map(|e| (e.pos_a, e.pos_b)).collect()
+            } else {
+                Vec::new()
+            };
+            let by_lsh = lsh.is_valid(row) && lsh.value(row);
+            let (ta, tb) = (bytes_at(text_a, row)?, bytes_at(text_b, row)?);
+            let pair = match (ta, tb) {
+                (Some(ta), Some(tb)) if by_lsh || !anchors.is_empty() => {
+                    det.check_candidate((0, 1), ta, tb, by_lsh, &anchors)
+                }
+                _ => None,
+            };
+            reported.append_value(pair.is_some());
+            jaccard.append_option(pair.as_ref().map(|p| p.jaccard));
+            exact.append_option(pair.as_ref().map(|p| p.jaccard_is_exact()));
+            for p in pair.iter().flat_map(|p| p.passages()) {
+                a_start.values().append_value(p.a.start as u64);
+                a_end.values().append_value(p.a.end as u64);
+                b_start.values().append_value(p.b.start as u64);
+                b_end.values().append_value(p.b.end as u64);
+                p_tokens.values().append_value(p.tokens as u64);
+                p_differing.values().append_value(p.differing as u64);
+            }
+            for l in [
+                &mut a_start,
+                &mut a_end,
+                &mut b_start,
+                &mut b_end,
+                &mut p_tokens,
+                &mut p_differing,
+            ] {
+                l.append(true);
+            }
+        }
+        finish(vec![
+            ("reported", Arc::new(reported.finish())),
+            ("jaccard", Arc::new(jaccard.finish())),
+            ("jaccard_exact", Arc::new(exact.finish())),
+            ("a_start", Arc::new(a_start.finish())),
+            ("a_end", Arc::new(a_end.finish())),
+            ("b_start", Arc::new(b_start.finish())),
+            ("b_end", Arc::new(b_end.finish())),
+            ("tokens", Arc::new(p_tokens.finish())),
+            ("differing", Arc::new(p_differing.finish())),
+        ])
+    })?;
+    Ok(PyRecordBatch::new(out).into_pyarrow(py)?.unbind())
+}
+
+/// Per document of the `text` column: the passages repeated inside it, as byte spans.
+pub(crate) fn repeats(
+    py: Python<'_>,
+    det: &neardup::Detector,
+    batch: PyRecordBatch,
+) -> PyResult<Py<PyAny>> {
+    let batch = batch.into_inner();
+    let texts = column(&batch, "text")?.clone();
+    let out = py.detach(|| -> PyResult<RecordBatch> {
+        let spans = || ListBuilder::new(UInt64Builder::new());
+        let (mut f_start, mut f_end, mut g_start, mut g_end) = (spans(), spans(), spans(), spans());
+        let (mut p_tokens, mut p_differing) = (spans(), spans());
+        for row in 0..texts.len() {
+            let bytes = bytes_at(&texts, row)?;
+            let found = match (skip_reason(bytes), bytes) {
+                (None, Some(b)) => det.repeats(b),
+                _ => Vec::new(),
+            };
+            for p in &found {
+                f_start.values().append_value(p.first.start as u64);
+                f_end.values().append_value(p.first.end as u64);
+                g_start.values().append_value(p.again.start as u64);
+                g_end.values().append_value(p.again.end as u64);
+                p_tokens.values().append_value(p.tokens as u64);
+                p_differing.values().append_value(p.differing as u64);
+            }
+            for l in [
+                &mut f_start,
+                &mut f_end,
+                &mut g_start,
+                &mut g_end,
+                &mut p_tokens,
+                &mut p_differing,
+            ] {
+                l.append(true);
+            }
+        }
+        finish(vec![
+            ("first_start", Arc::new(f_start.finish())),
+            ("first_end", Arc::new(f_end.finish())),
+            ("again_start", Arc::new(g_start.finish())),
+            ("again_end", Arc::new(g_end.finish())),
+            ("tokens", Arc::new(p_tokens.finish())),
+            ("differing", Arc::new(p_differing.finish())),
+        ])
+    })?;
+    Ok(PyRecordBatch::new(out).into_pyarrow(py)?.unbind())
+}
