@@ -191,10 +191,11 @@ def analyze(
     prints = originals.select(
         "doc", F.explode(F.arrays_zip("fp_hash", "fp_pos")).alias("fp")
     ).select("doc", F.col("fp.fp_hash").alias("hash"), F.col("fp.fp_pos").alias("pos"))
-    by_hash = Window.partitionBy("hash")
-    prints = prints.withColumn("holders", F.size(F.collect_set("doc").over(by_hash))) \
-        .where((F.col("holders") >= 2) & (F.col("holders") <= conf["boilerplate_docs"])) \
-        .withColumn("rank", F.dense_rank().over(Window.partitionBy("hash").orderBy("doc")))
+    # One sort per fingerprint gives each holder's rank and the number of holders.
+    prints = prints \
+        .withColumn("rank", F.dense_rank().over(Window.partitionBy("hash").orderBy("doc"))) \
+        .withColumn("holders", F.max("rank").over(Window.partitionBy("hash"))) \
+        .where((F.col("holders") >= 2) & (F.col("holders") <= conf["boilerplate_docs"]))
     x, y = prints.alias("x"), prints.alias("y")
     shared = x.join(y, (F.col("x.hash") == F.col("y.hash")) & (F.col("x.rank") < F.col("y.rank"))
                     & ((F.col("y.rank") <= SMALL_GROUP) | (F.col("x.rank") == 1))) \
