@@ -238,6 +238,8 @@ fn corpus_of_arrow(
     let mut inputs = Vec::with_capacity(rows);
     let mut ids = ids.map(|v| v.into_iter());
     for chunk in chunks {
+        // The type is checked before any row (an empty array of numbers is refused too).
+        check_textual(chunk.data_type())?;
         let string =
             |t: &DataType| matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View);
         let is_str = match chunk.data_type() {
@@ -269,6 +271,28 @@ fn corpus_of_arrow(
     Ok((corpus, inputs))
 }
 
+/// An Arrow type that holds texts (strings, binary, a dictionary of them, or nulls), or
+/// a `TypeError` saying what was given.
+fn check_textual(t: &DataType) -> PyResult<()> {
+    match t {
+        DataType::Dictionary(_, values) => check_textual(values),
+        DataType::Utf8
+        | DataType::LargeUtf8
+        | DataType::Utf8View
+        | DataType::Binary
+        | DataType::LargeBinary
+        | DataType::BinaryView
+        | DataType::Null => Ok(()),
+        DataType::Struct(_) => Err(PyTypeError::new_err(format!(
+            "expected an Arrow array of strings or binary, got a table or struct ({t}): \
+             pass one column, e.g. table[\"text\"]"
+        ))),
+        other => Err(PyTypeError::new_err(format!(
+            "expected an Arrow array of strings or binary, got {other}"
+        ))),
+    }
+}
+
 /// Row `row` of a string or binary array (or a dictionary of them), `None` when null.
 pub(crate) fn value(array: &ArrayRef, row: usize) -> PyResult<Option<&[u8]>> {
     if array.is_null(row) || array.data_type() == &DataType::Null {
@@ -285,16 +309,10 @@ pub(crate) fn value(array: &ArrayRef, row: usize) -> PyResult<Option<&[u8]>> {
         DataType::Binary => array.as_binary::<i32>().value(row),
         DataType::LargeBinary => array.as_binary::<i64>().value(row),
         DataType::BinaryView => array.as_binary_view().value(row),
-        DataType::Struct(_) => {
-            return Err(PyTypeError::new_err(format!(
-                "expected an Arrow array of strings or binary, got a table or struct ({}): \
-                 pass one column, e.g. table[\"text\"]",
-                array.data_type()
-            )));
-        }
         other => {
+            check_textual(other)?;
             return Err(PyTypeError::new_err(format!(
-                "expected an Arrow array of strings or binary, got {other}"
+                "unexpected Arrow type {other}"
             )));
         }
     };

@@ -164,6 +164,9 @@ def test_run_arrow_reads_columns():
         assert report.documents[1].skipped == "bad record: null text"
     with pytest.raises(TypeError, match="strings or binary"):
         detector().run_arrow(pa.array([1, 2]))
+    with pytest.raises(TypeError, match="strings or binary"):
+        detector().run_arrow(pa.array([], pa.int64()))
+    assert detector().run_arrow(pa.array([], pa.string())).summary["documents"] == 0
     with pytest.raises(ValueError, match="one per row"):
         detector().run_arrow(pa.array(texts), ids=["a"])
 
