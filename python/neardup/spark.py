@@ -18,9 +18,14 @@ called on Arrow batches (``mapInArrow``), with no Python work per row:
 6. clusters of near-duplicates by connected components (min-label propagation on
    DataFrames), the first document of each kept.
 
-Document order is the DataFrame's order (``monotonically_increasing_id``). On text
-without boilerplate the answers are those of ``Detector.run`` over the same documents
-in the same order (a test checks it in local mode). With boilerplate (a footer in more
+Document order is the DataFrame's order (``monotonically_increasing_id``, or a ``doc``
+column you give): it decides which document of a cluster is kept and, where a passage is
+held by more than 10 documents, which pairs report it, so the same rows in another
+partitioning can give other keep flags and reuse pairs (each answer is still a run's over
+the rows in that order). Give ``doc`` (a long, e.g. a row number or a timestamp) for
+answers that do not depend on partitioning. On text without boilerplate the answers are
+those of ``Detector.run`` over the same documents in the same order (a test checks it in
+local mode). With boilerplate (a footer in more
 than ``boilerplate_docs`` documents) this version leaves its fingerprints out but does
 not fingerprint again around it as a run does, so it can miss a rare passage right next
 to boilerplate. Offsets are bytes of the UTF-8 text.
@@ -120,6 +125,28 @@ def _as_signed(batch: pa.RecordBatch) -> pa.RecordBatch:
     return pa.RecordBatch.from_arrays(cols, names=names)
 
 
+def _causal_pairs(rows: DataFrame, keys: list[str], small: int, carry: str = "") -> DataFrame:
+    """Pairs ``(a, b)`` of the documents of ``rows`` (columns ``doc``, ``rank`` by document
+    within the key, and ``keys``) that share a key: the first ``small`` of a key pairwise,
+    the first with every later one; with ``carry``, its values as ``{carry}_a`` and
+    ``{carry}_b``. Two equi-joins, so a key held by a million documents costs a million
+    rows, not a million squared."""
+    def named(joined: DataFrame) -> DataFrame:
+        cols = [F.col("x.doc").alias("a"), F.col("y.doc").alias("b")]
+        if carry:
+            cols += [F.col(f"x.{carry}").alias(f"{carry}_a"), F.col(f"y.{carry}").alias(f"{carry}_b")]
+        return joined.select(*cols)
+
+    x = rows.where(F.col("rank") <= small).alias("x")
+    y = rows.where(F.col("rank") <= small).alias("y")
+    on = [F.col(f"x.{k}") == F.col(f"y.{k}") for k in keys]
+    firsts = named(x.join(y, on + [F.col("x.rank") < F.col("y.rank")]))
+    first = rows.where(F.col("rank") == 1).alias("x")
+    later = rows.where(F.col("rank") > small).alias("y")
+    stars = named(first.join(later, [F.col(f"x.{k}") == F.col(f"y.{k}") for k in keys]))
+    return firsts.unionByName(stars)
+
+
 def analyze(
     df: DataFrame,
     text: str = "text",
@@ -133,6 +160,13 @@ def analyze(
     Documents are ordered by the ``doc`` column (a long) when given, by the DataFrame's
     order otherwise. Settings as ``neardup.Detector`` takes them, or a ``detector``."""
     det = _detector(detector, settings)
+    if text not in df.columns:
+        raise ValueError(f"text: no column {text!r} (the DataFrame has {df.columns})")
+    kind = df.schema[text].dataType
+    if not isinstance(kind, (T.StringType, T.BinaryType)):
+        raise TypeError(f"text: column {text!r} is {kind.simpleString()}, not string or binary")
+    if id is not None and id not in df.columns:
+        raise ValueError(f"id: no column {id!r} (the DataFrame has {df.columns})")
     conf = det.settings()
     pickled = det  # detectors pickle by their settings
     cols = [F.col(text).alias("text")]
@@ -179,11 +213,7 @@ def analyze(
     bands = originals.select("doc", F.posexplode("band_keys").alias("band", "key"))
     bands = bands.withColumn(
         "rank", F.row_number().over(Window.partitionBy("band", "key").orderBy("doc")))
-    x, y = bands.alias("x"), bands.alias("y")
-    lsh = x.join(y, (F.col("x.band") == F.col("y.band")) & (F.col("x.key") == F.col("y.key"))
-                 & (F.col("x.rank") < F.col("y.rank"))
-                 & ((F.col("y.rank") <= max_group) | (F.col("x.rank") == 1))) \
-        .select(F.col("x.doc").alias("a"), F.col("y.doc").alias("b")).distinct() \
+    lsh = _causal_pairs(bands, ["band", "key"], max_group).distinct() \
         .withColumn("lsh", F.lit(True))
 
     # Fingerprints: boilerplate left out; the first SMALL_GROUP holders pairwise, the
@@ -196,11 +226,10 @@ def analyze(
         .withColumn("rank", F.dense_rank().over(Window.partitionBy("hash").orderBy("doc"))) \
         .withColumn("holders", F.max("rank").over(Window.partitionBy("hash"))) \
         .where((F.col("holders") >= 2) & (F.col("holders") <= conf["boilerplate_docs"]))
-    x, y = prints.alias("x"), prints.alias("y")
-    shared = x.join(y, (F.col("x.hash") == F.col("y.hash")) & (F.col("x.rank") < F.col("y.rank"))
-                    & ((F.col("y.rank") <= SMALL_GROUP) | (F.col("x.rank") == 1))) \
-        .groupBy(F.col("x.doc").alias("a"), F.col("y.doc").alias("b")) \
-        .agg(F.collect_list("x.pos").alias("pos_a"), F.collect_list("y.pos").alias("pos_b"))
+    shared = _causal_pairs(prints, ["hash"], SMALL_GROUP, carry="pos") \
+        .groupBy("a", "b") \
+        .agg(F.collect_list(F.struct("pos_a", "pos_b")).alias("shared")) \
+        .select("a", "b", F.col("shared.pos_a").alias("pos_a"), F.col("shared.pos_b").alias("pos_b"))
 
     candidates = lsh.join(shared, ["a", "b"], "full_outer").select(
         "a", "b",
@@ -348,6 +377,15 @@ def main(argv: Optional[list[str]] = None) -> None:
     if args.master:
         builder = builder.master(args.master)
     spark = builder.getOrCreate()
+    # Every output is checked before any work: a run never leaves a mix of two.
+    hadoop = spark.sparkContext._jvm.org.apache.hadoop.fs
+    outputs = [f"{args.output}/{n}" for n in ("kept", "pairs", "reuse", "repeats", "documents")]
+    for out in outputs:
+        path = hadoop.Path(out)
+        if path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration()).exists(path):
+            if existing is None:
+                spark.stop()
+            raise SystemExit(f"neardup.spark: {out} exists; choose a new OUT")
     reader = spark.read.parquet if args.format == "parquet" else spark.read.json
     df = reader(args.input)
     settings = {k: v for k, v in {

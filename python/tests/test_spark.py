@@ -127,3 +127,17 @@ def test_dedup_and_the_command_line(session, tmp_path):
     nspark.main([src, str(tmp_path / "out"), "--id-field", "id"])
     kept = session.read.parquet(str(tmp_path / "out" / "kept")).collect()
     assert len(kept) == sum(r["dup_keep"] for r in flagged)
+
+
+def test_bad_columns_and_an_existing_out_are_refused_before_any_work(session, tmp_path):
+    df = session.createDataFrame([(1, 2)], "id int, text int")
+    with pytest.raises(TypeError, match="not string or binary"):
+        nspark.analyze(df, text="text", id="id")
+    with pytest.raises(ValueError, match="no column 'body'"):
+        nspark.analyze(df, text="body")
+    src = str(tmp_path / "in")
+    session.createDataFrame([("a", "some text")], ["id", "text"]).write.parquet(src)
+    (tmp_path / "out" / "reuse").mkdir(parents=True)
+    with pytest.raises(SystemExit, match="exists"):
+        nspark.main([src, str(tmp_path / "out"), "--id-field", "id"])
+    assert not (tmp_path / "out" / "kept").exists()
