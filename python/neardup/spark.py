@@ -15,8 +15,8 @@ called on Arrow batches (``mapInArrow``), with no Python work per row:
    one, each pair with the positions of what it shares;
 5. each candidate checked (``Detector.check_batch``) after joining both texts: exact
    Jaccard, passages as byte spans;
-6. clusters of near-duplicates by connected components (min-label propagation on
-   DataFrames), the first document of each kept.
+6. clusters of near-duplicates by connected components (large-star and small-star
+   rounds on DataFrames), the first document of each kept.
 
 Document order is the DataFrame's order (``monotonically_increasing_id``, or a ``doc``
 column you give): it decides which document of a cluster is kept and, where a passage is
@@ -145,6 +145,45 @@ def _causal_pairs(rows: DataFrame, keys: list[str], small: int, carry: str = "")
     later = rows.where(F.col("rank") > small).alias("y")
     stars = named(first.join(later, [F.col(f"x.{k}") == F.col(f"y.{k}") for k in keys]))
     return firsts.unionByName(stars)
+
+
+def _components(pairs: DataFrame) -> DataFrame:
+    """``(doc, label)`` for every document in ``pairs`` (columns ``a``, ``b``): the
+    smallest document of its connected component. Large-star and small-star rounds
+    (Kiveris et al., "Connected Components in MapReduce and Beyond", 2014) until the
+    edges stop changing: O(log² n) rounds for n documents, whatever the length of the
+    chains, each round a few shuffles of the edges, checkpointed so that its plan does
+    not grow."""
+    edges = pairs.select(F.col("a").alias("u"), F.col("b").alias("v")).where("u != v")
+    edges = edges.distinct().localCheckpoint()
+
+    def both(e: DataFrame) -> DataFrame:
+        return e.unionByName(e.select(F.col("v").alias("u"), F.col("u").alias("v")))
+
+    def large_star(e: DataFrame) -> DataFrame:
+        # Each node's larger neighbours move to the smallest of it and its neighbours.
+        e2 = both(e)
+        low = e2.groupBy("u").agg(F.min("v").alias("m"))
+        return e2.join(low, "u").where(F.col("v") > F.col("u")) \
+            .select(F.col("v").alias("u"), F.least("u", "m").alias("v"))
+
+    def small_star(e: DataFrame) -> DataFrame:
+        # Each node and its smaller neighbours move to the smallest of them.
+        e2 = both(e).where(F.col("v") < F.col("u"))
+        low = e2.groupBy("u").agg(F.min("v").alias("m"))
+        neighbours = e2.join(low, "u").select(F.col("v").alias("u"), F.col("m").alias("v"))
+        itself = low.select("u", F.col("m").alias("v"))
+        return neighbours.unionByName(itself).where(F.col("u") != F.col("v"))
+
+    while True:
+        new = small_star(large_star(edges)).distinct().localCheckpoint()
+        changed = new.exceptAll(edges).limit(1).count() + edges.exceptAll(new).limit(1).count()
+        edges = new
+        if changed == 0:
+            break
+    # Converged: every node points to its component's smallest node (a star).
+    labels = both(edges).groupBy(F.col("u").alias("doc")).agg(F.min("v").alias("label"))
+    return labels.select("doc", F.least("doc", "label").alias("label"))
 
 
 def analyze(
@@ -306,24 +345,8 @@ def analyze(
         repeats = repeats.limit(0)
 
     # Clusters: connected components of the near-duplicate pairs, labelled by their
-    # smallest document (min-label propagation until nothing changes).
-    edges = found.where(is_pair).select("a", "b")
-    edges = edges.unionByName(edges.select(F.col("b").alias("a"), F.col("a").alias("b")))
-    edges = edges.localCheckpoint()
-    labels = edges.select(F.col("a").alias("doc")).distinct() \
-        .withColumn("label", F.col("doc")).localCheckpoint()
-    while True:
-        spread = edges.join(labels.select(F.col("doc").alias("a"), "label"), "a") \
-            .groupBy(F.col("b").alias("doc")).agg(F.min("label").alias("offered"))
-        # Checkpointed: each round starts from data, not from the plans of all before it.
-        new = labels.join(spread, "doc", "left").select(
-            "doc", F.least("label", F.coalesce("offered", "label")).alias("label")
-        ).localCheckpoint()
-        changed = new.join(labels.withColumnRenamed("label", "old"), "doc") \
-            .where(F.col("label") != F.col("old")).limit(1).count()
-        labels = new
-        if changed == 0:
-            break
+    # smallest document.
+    labels = _components(found.where(is_pair).select("a", "b"))
     clusters = labels.join(ids.select(F.col("doc").alias("label"), F.col("id").alias("cluster")),
                            "label")
     documents = keys.select("doc", "tokens", "skipped").join(ids, "doc") \

@@ -141,3 +141,25 @@ def test_bad_columns_and_an_existing_out_are_refused_before_any_work(session, tm
     with pytest.raises(SystemExit, match="exists"):
         nspark.main([src, str(tmp_path / "out"), "--id-field", "id"])
     assert not (tmp_path / "out" / "kept").exists()
+
+
+def test_connected_components_of_chains_and_random_graphs(session):
+    rng = random.Random(7)
+    edges = [(i, i + 1) for i in range(0, 300)]  # one long chain: 301 nodes
+    edges += [(rng.randrange(1000, 1400), rng.randrange(1000, 1400)) for _ in range(300)]
+    edges = [(a, b) if a < b else (b, a) for a, b in edges if a != b]
+    parent = {}
+
+    def find(x):
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in edges:
+        ra, rb = find(a), find(b)
+        parent[max(ra, rb)] = min(ra, rb)
+    want = {x: find(x) for x in list(parent)}
+    df = session.createDataFrame(edges, "a long, b long")
+    got = {r["doc"]: r["label"] for r in nspark._components(df).collect()}
+    assert got == want
