@@ -280,11 +280,9 @@ fn crash_child() {
     }
 }
 
-#[test]
-fn a_killed_writer_leaves_every_committed_batch_and_nothing_else() {
-    use std::io::BufRead;
-    let path = temp("crash");
-    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+/// `crash_child` in a child process adding to the index at `path`, its stdout piped.
+fn spawn_writer(path: &std::path::Path) -> std::process::Child {
+    std::process::Command::new(std::env::current_exe().unwrap())
         .args([
             "--exact",
             "crash_child",
@@ -292,10 +290,17 @@ fn a_killed_writer_leaves_every_committed_batch_and_nothing_else() {
             "--nocapture",
             "--test-threads=1",
         ])
-        .env("NEARDUP_INDEX_CRASH_CHILD", &path)
+        .env("NEARDUP_INDEX_CRASH_CHILD", path)
         .stdout(std::process::Stdio::piped())
         .spawn()
-        .unwrap();
+        .unwrap()
+}
+
+#[test]
+fn a_killed_writer_leaves_every_committed_batch_and_nothing_else() {
+    use std::io::BufRead;
+    let path = temp("crash");
+    let mut child = spawn_writer(&path);
     let lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
     let mut committed = 0;
     for line in lines {
@@ -336,18 +341,7 @@ fn readers_in_another_process_see_whole_batches_while_it_adds() {
     use neardup::index::Options;
     use std::io::BufRead;
     let path = temp("readers");
-    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "crash_child",
-            "--ignored",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env("NEARDUP_INDEX_CRASH_CHILD", &path)
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_writer(&path);
     let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
     let mut wait_for = |batch: usize| {
         for line in lines.by_ref() {

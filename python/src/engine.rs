@@ -51,6 +51,41 @@ fn skip_reason(bytes: Option<&[u8]>) -> Option<String> {
     }
 }
 
+/// Six `list<uint64>` columns of passages, one list per row: where each passage starts
+/// and ends on both sides, its tokens and its differing tokens.
+struct SpanLists([ListBuilder<UInt64Builder>; 6]);
+
+impl SpanLists {
+    fn new() -> SpanLists {
+        SpanLists(std::array::from_fn(|_| {
+            ListBuilder::new(UInt64Builder::new())
+        }))
+    }
+
+    /// One passage of the current row.
+    fn push(&mut self, values: [usize; 6]) {
+        for (list, v) in self.0.iter_mut().zip(values) {
+            list.values().append_value(v as u64);
+        }
+    }
+
+    /// Ends the current row.
+    fn end_row(&mut self) {
+        for list in &mut self.0 {
+            list.append(true);
+        }
+    }
+
+    /// The columns, named.
+    fn finish(mut self, names: [&'static str; 6]) -> Vec<(&'static str, ArrayRef)> {
+        names
+            .into_iter()
+            .zip(self.0.iter_mut())
+            .map(|(name, list)| (name, Arc::new(list.finish()) as ArrayRef))
+            .collect()
+    }
+}
+
 fn finish(columns: Vec<(&str, ArrayRef)>) -> PyResult<RecordBatch> {
     RecordBatch::try_from_iter(columns).map_err(|e| PyValueError::new_err(e.to_string()))
 }
@@ -148,9 +183,7 @@ pub(crate) fn check_candidates(
         let mut reported = BooleanBuilder::with_capacity(n);
         let mut jaccard = Float64Builder::with_capacity(n);
         let mut exact = BooleanBuilder::with_capacity(n);
-        let spans = || ListBuilder::new(UInt64Builder::new());
-        let (mut a_start, mut a_end, mut b_start, mut b_end) = (spans(), spans(), spans(), spans());
-        let (mut p_tokens, mut p_differing) = (spans(), spans());
+        let mut lists = SpanLists::new();
         for row in 0..n {
             let (pa, pb) = (u32_list(pos_a, row)?, u32_list(pos_b, row)?);
             let mut entries: Vec<SharedFingerprint> = pa
@@ -183,35 +216,25 @@ pub(crate) fn check_candidates(
             jaccard.append_option(pair.as_ref().map(|p| p.jaccard));
             exact.append_option(pair.as_ref().map(|p| p.jaccard_is_exact()));
             for p in pair.iter().flat_map(|p| p.passages()) {
-                a_start.values().append_value(p.a.start as u64);
-                a_end.values().append_value(p.a.end as u64);
-                b_start.values().append_value(p.b.start as u64);
-                b_end.values().append_value(p.b.end as u64);
-                p_tokens.values().append_value(p.tokens as u64);
-                p_differing.values().append_value(p.differing as u64);
+                let (a, b) = (p.a, p.b);
+                lists.push([a.start, a.end, b.start, b.end, p.tokens, p.differing]);
             }
-            for l in [
-                &mut a_start,
-                &mut a_end,
-                &mut b_start,
-                &mut b_end,
-                &mut p_tokens,
-                &mut p_differing,
-            ] {
-                l.append(true);
-            }
+            lists.end_row();
         }
-        finish(vec![
+        let mut columns: Vec<(&str, ArrayRef)> = vec![
             ("reported", Arc::new(reported.finish())),
             ("jaccard", Arc::new(jaccard.finish())),
             ("jaccard_exact", Arc::new(exact.finish())),
-            ("a_start", Arc::new(a_start.finish())),
-            ("a_end", Arc::new(a_end.finish())),
-            ("b_start", Arc::new(b_start.finish())),
-            ("b_end", Arc::new(b_end.finish())),
-            ("tokens", Arc::new(p_tokens.finish())),
-            ("differing", Arc::new(p_differing.finish())),
-        ])
+        ];
+        columns.extend(lists.finish([
+            "a_start",
+            "a_end",
+            "b_start",
+            "b_end",
+            "tokens",
+            "differing",
+        ]));
+        finish(columns)
     })?;
     Ok(PyRecordBatch::new(out).into_pyarrow(py)?.unbind())
 }
@@ -225,9 +248,7 @@ pub(crate) fn repeats(
     let batch = batch.into_inner();
     let texts = column(&batch, "text")?.clone();
     let out = py.detach(|| -> PyResult<RecordBatch> {
-        let spans = || ListBuilder::new(UInt64Builder::new());
-        let (mut f_start, mut f_end, mut g_start, mut g_end) = (spans(), spans(), spans(), spans());
-        let (mut p_tokens, mut p_differing) = (spans(), spans());
+        let mut lists = SpanLists::new();
         for row in 0..texts.len() {
             let bytes = bytes_at(&texts, row)?;
             let found = match (skip_reason(bytes), bytes) {
@@ -235,32 +256,19 @@ pub(crate) fn repeats(
                 _ => Vec::new(),
             };
             for p in &found {
-                f_start.values().append_value(p.first.start as u64);
-                f_end.values().append_value(p.first.end as u64);
-                g_start.values().append_value(p.again.start as u64);
-                g_end.values().append_value(p.again.end as u64);
-                p_tokens.values().append_value(p.tokens as u64);
-                p_differing.values().append_value(p.differing as u64);
+                let (f, g) = (p.first, p.again);
+                lists.push([f.start, f.end, g.start, g.end, p.tokens, p.differing]);
             }
-            for l in [
-                &mut f_start,
-                &mut f_end,
-                &mut g_start,
-                &mut g_end,
-                &mut p_tokens,
-                &mut p_differing,
-            ] {
-                l.append(true);
-            }
+            lists.end_row();
         }
-        finish(vec![
-            ("first_start", Arc::new(f_start.finish())),
-            ("first_end", Arc::new(f_end.finish())),
-            ("again_start", Arc::new(g_start.finish())),
-            ("again_end", Arc::new(g_end.finish())),
-            ("tokens", Arc::new(p_tokens.finish())),
-            ("differing", Arc::new(p_differing.finish())),
-        ])
+        finish(lists.finish([
+            "first_start",
+            "first_end",
+            "again_start",
+            "again_end",
+            "tokens",
+            "differing",
+        ]))
     })?;
     Ok(PyRecordBatch::new(out).into_pyarrow(py)?.unbind())
 }

@@ -18,12 +18,12 @@
 //! Each step costs what the same step of a run costs; steps 2 and 3 are sorts by key.
 
 use super::Detector;
-use super::passages::{DocTokens, Reusable, estimated_jaccard, near_margin};
+use super::passages::{DocTokens, Reusable, token_hashes};
+use crate::DocId;
 use crate::report::Pair;
 use crate::reuse::Fingerprints;
 use crate::shingle;
 use crate::text::Span;
-use crate::{DocId, Passage};
 
 /// What one document contributes to a run, as plain values.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -105,54 +105,30 @@ impl Detector {
         lsh: bool,
         anchors: &[(u32, u32)],
     ) -> Option<Pair> {
-        let (ka, kb) = (self.sketch_of(a), self.sketch_of(b));
-        let threshold = self.settings.threshold;
-        let estimate = estimated_jaccard(&ka, &kb);
+        let (ra, rb) = (self.reusable_of(a), self.reusable_of(b));
         let (ia, ib) = (
             DocId::from_index(ids.0 as usize),
             DocId::from_index(ids.1 as usize),
         );
-        let none = Reusable::default();
-        let mut exact = None;
-        if lsh || estimate >= threshold - near_margin(threshold, self.hasher.num_hashes()) {
-            let k = self.settings.shingle_size;
-            let jaccard = none.shingle_set(a, k).jaccard(&none.shingle_set(b, k));
-            if jaccard >= threshold {
-                let (ta, tb) = (DocTokens::new(a), DocTokens::new(b));
-                return Some(Pair {
-                    a: ia,
-                    b: ib,
-                    jaccard,
-                    jaccard_exact: true,
-                    passages: self.shared_of((a, &ta), (b, &tb)),
-                });
-            }
-            exact = Some(jaccard);
-        }
-        if anchors.is_empty() {
-            return None;
-        }
         let anchors = anchors.iter().map(|&(i, j)| (i as usize, j as usize));
-        let passages: Vec<Passage> = self.passages_around((a, &none), (b, &none), anchors);
-        if passages.is_empty() {
-            return None;
-        }
-        Some(Pair {
-            a: ia,
-            b: ib,
-            jaccard: exact.unwrap_or(estimate),
-            jaccard_exact: exact.is_some(),
-            passages,
-        })
+        self.check_texts((ia, a, &ra), (ib, b, &rb), lsh, anchors)
     }
 
-    /// The sketch of a text (empty for a text with no token, or without passage search).
-    fn sketch_of(&self, text: &[u8]) -> Vec<u8> {
-        if !self.settings.passage_reuse {
-            return Vec::new();
-        }
-        self.sign(text)
-            .map(|sig| sig.values().iter().map(|&v| v as u8).collect())
-            .unwrap_or_default()
+    /// What a run's first pass keeps of a text for its checks: its token hashes (made
+    /// once here, for the Jaccard, the alignment and the sketch) and its sketch (none
+    /// without passage search, as in a run).
+    fn reusable_of(&self, text: &[u8]) -> Reusable {
+        let hashes = token_hashes(text);
+        let sketch: Box<[u8]> = if self.settings.passage_reuse && !hashes.is_empty() {
+            let sig = self
+                .hasher
+                .sign(shingle::shingles(&hashes, self.settings.shingle_size));
+            sig.values().iter().map(|&v| v as u8).collect()
+        } else {
+            Box::default()
+        };
+        let mut kept = Reusable::new(Fingerprints::default(), sketch);
+        kept.keep(hashes);
+        kept
     }
 }

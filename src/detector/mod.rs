@@ -1193,10 +1193,24 @@ impl Detector {
         let (a, b, lsh) = (c.a, c.b, c.lsh);
         let (ia, ib) = (DocId::from_index(a as usize), DocId::from_index(b as usize));
         let (da, db) = (corpus.text(ia), corpus.text(ib));
-        let (da, db) = (&*da, &*db);
         let none = Reusable::default();
         let reusable = |d: u32| kept.get(d as usize).unwrap_or(&none);
-        let (ra, rb) = (reusable(a), reusable(b));
+        let anchors = c.anchors.iter().map(|&(i, j)| (i as usize, j as usize));
+        self.check_texts((ia, &da, reusable(a)), (ib, &db, reusable(b)), lsh, anchors)
+    }
+
+    /// The check of one candidate pair, `a` the earlier document, each with what its
+    /// first pass kept (sketch, and tokens when kept): exact Jaccard when the LSH index
+    /// proposed it or its sketch estimate is near the threshold; all passages for a
+    /// near-duplicate, those around `anchors` otherwise; `None` when it is neither.
+    /// The run and [`Detector::check_candidate`] both check with it.
+    fn check_texts(
+        &self,
+        (ia, da, ra): (DocId, &[u8], &Reusable),
+        (ib, db, rb): (DocId, &[u8], &Reusable),
+        lsh: bool,
+        anchors: impl ExactSizeIterator<Item = (usize, usize)>,
+    ) -> Option<Pair> {
         let threshold = self.settings.threshold;
         let estimate = estimated_jaccard(&ra.sketch, &rb.sketch);
         let mut exact = None;
@@ -1215,10 +1229,9 @@ impl Detector {
             }
             exact = Some(jaccard);
         }
-        if c.anchors.is_empty() {
+        if anchors.len() == 0 {
             return None;
         }
-        let anchors = c.anchors.iter().map(|&(i, j)| (i as usize, j as usize));
         let passages = self.passages_around((da, ra), (db, rb), anchors);
         if passages.is_empty() {
             return None;
