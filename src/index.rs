@@ -768,16 +768,12 @@ impl Index {
             }
         }
         shared.sort_unstable_by_key(|&(n, s)| (n, s.pos_a, s.pos_b));
-        let (_, w) = det.fingerprint_layout();
-        let reach = w.max(2 * settings.fingerprint_tokens());
         for pair in shared.chunk_by(|x, y| x.0 == y.0) {
             let entries: Vec<SharedFingerprint> = pair.iter().map(|p| p.1).collect();
-            if reuse::consistent(&entries, reach, settings.max_gap()) {
-                let anchors = entries
-                    .iter()
-                    .map(|s| (s.pos_a as usize, s.pos_b as usize))
-                    .collect();
-                candidates.push((pair[0].0, anchors));
+            let anchors = det.passage_anchors(&entries);
+            if !anchors.is_empty() {
+                let anchors = anchors.iter().map(|&(i, j)| (i as usize, j as usize));
+                candidates.push((pair[0].0, anchors.collect()));
             }
         }
         // A document proposed both ways keeps its anchors (sorted last per document).

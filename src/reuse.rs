@@ -342,6 +342,13 @@ impl Fingerprints {
         self.iter_raw().map(|(h, p)| (h, p & !LONG))
     }
 
+    /// `(hash, position, long)` triples, by hash: `long` marks a long fingerprint (see
+    /// [`around_boilerplate`](Fingerprints::around_boilerplate)), which alone is enough
+    /// to align a pair ([`consistent`]).
+    pub fn entries(&self) -> impl ExactSizeIterator<Item = (u64, u32, bool)> + '_ {
+        self.iter_raw().map(|(h, p)| (h, p & !LONG, p & LONG != 0))
+    }
+
     /// The raw positions (with [`LONG`]) of the fingerprints whose [`row`] with document
     /// 0 is `key`.
     ///
@@ -425,14 +432,36 @@ impl Boilerplate {
     /// building an index. `doc_bits` as [`doc_bits`] gives for the corpus.
     pub fn of(by_doc: &[Fingerprints], doc_bits: u32, max_docs: usize) -> Boilerplate {
         let parts = group(by_doc, doc_bits, max_docs, false);
-        Boilerplate::new(
+        Boilerplate::from_rows(
             parts.into_iter().flat_map(|p| p.boilerplate).collect(),
             doc_bits,
         )
     }
 
+    /// The given fingerprints (any order, repeats allowed) as boilerplate, compared by
+    /// the high bits a [`row`] with `doc_bits` keeps: for an engine that counts who holds
+    /// each fingerprint itself (see [`Detector::fingerprints_around`](crate::Detector::fingerprints_around)).
+    ///
+    /// ```
+    /// use neardup::reuse::Boilerplate;
+    /// let common = Boilerplate::new([7 << 40, 3 << 40, 3 << 40], 24);
+    /// assert_eq!(common.len(), 2);
+    /// // The low 24 bits are not compared.
+    /// assert!(common.contains(3 << 40) && common.contains((3 << 40) + 1));
+    /// assert!(!common.contains(5 << 40));
+    /// ```
+    pub fn new(fingerprints: impl IntoIterator<Item = u64>, doc_bits: u32) -> Boilerplate {
+        let mut rows: Vec<u64> = fingerprints
+            .into_iter()
+            .map(|h| row(h, 0, doc_bits))
+            .collect();
+        rows.sort_unstable();
+        rows.dedup();
+        Boilerplate::from_rows(rows, doc_bits)
+    }
+
     /// The boilerplate given as sorted rows with document 0.
-    fn new(rows: Vec<u64>, doc_bits: u32) -> Boilerplate {
+    fn from_rows(rows: Vec<u64>, doc_bits: u32) -> Boilerplate {
         let bits = (16 * rows.len()).next_power_of_two().max(64);
         let mut slots = vec![0u64; bits / 64];
         let shift = 64 - bits.trailing_zeros();
@@ -672,7 +701,7 @@ impl FingerprintIndex {
             led,
             led_start,
             sharing,
-            boilerplate: Boilerplate::new(boilerplate, doc_bits),
+            boilerplate: Boilerplate::from_rows(boilerplate, doc_bits),
         }
     }
 
@@ -909,7 +938,7 @@ fn crowded(
     doc_bits: u32,
     max_docs: usize,
 ) -> Boilerplate {
-    let wanted = Boilerplate::new(keys.to_vec(), doc_bits);
+    let wanted = Boilerplate::from_rows(keys.to_vec(), doc_bits);
     // How many documents hold each key among their windows, counted a block of
     // documents at a time (4 bytes per key, not 8 per hit).
     let mut counts = vec![0u32; keys.len()];
@@ -939,7 +968,7 @@ fn crowded(
         .filter(|&(_, &n)| n as usize > max_docs)
         .map(|(&k, _)| k)
         .collect();
-    Boilerplate::new(crowded, doc_bits)
+    Boilerplate::from_rows(crowded, doc_bits)
 }
 
 /// Whether one pair's shared fingerprints (as [`FingerprintIndex::shared_from`]

@@ -1,12 +1,13 @@
 //! The run taken apart (`neardup::detector::engine`): per-document keys grouped by key as
-//! an engine would group them, then each candidate checked, give the pairs `run` gives.
+//! an engine would group them, boilerplate counted and fingerprinted around, then each
+//! candidate checked, give the pairs `run` gives.
 
 mod common;
 
-use common::random_texts;
-use neardup::reuse::{SMALL_GROUP, SharedFingerprint, consistent};
+use common::{Rng, random_texts, text};
+use neardup::reuse::{Boilerplate, SMALL_GROUP, SharedFingerprint, doc_bits};
 use neardup::{Corpus, Detector};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Pairs `(i, j)`, i < j, that the causal rule proposes for holders sorted by document:
 /// the first `small` pairwise, the first with every later one.
@@ -34,6 +35,7 @@ fn by_engine(det: &Detector, texts: &[String]) -> Reported {
         .map(|t| det.document_keys(t.as_bytes()))
         .collect();
     let s = det.settings();
+    let max = s.boilerplate_docs();
     // Step 2: band keys.
     let mut by_key: BTreeMap<(usize, u64), Vec<u32>> = BTreeMap::new();
     for (d, k) in keys.iter().enumerate() {
@@ -41,53 +43,83 @@ fn by_engine(det: &Detector, texts: &[String]) -> Reported {
             by_key.entry((band, key)).or_default().push(d as u32);
         }
     }
-    let mut lsh = std::collections::BTreeSet::new();
+    let mut lsh = BTreeSet::new();
     for holders in by_key.values() {
         lsh.extend(causal_pairs(holders, s.max_group().max(2)));
     }
-    // Step 3: fingerprints.
-    let mut by_print: BTreeMap<u64, Vec<(u32, u32)>> = BTreeMap::new();
-    for (d, k) in keys.iter().enumerate() {
-        for &(hash, pos) in &k.fingerprints {
-            by_print.entry(hash).or_default().push((d as u32, pos));
+    // Step 3: boilerplate, and the documents that hold it fingerprinted again.
+    let mut prints: Vec<Vec<(u64, u32, bool)>> = keys
+        .iter()
+        .map(|k| k.fingerprints.iter().map(|&(h, p)| (h, p, false)).collect())
+        .collect();
+    let common: Vec<u64> = holders_of(&prints)
+        .into_iter()
+        .filter(|(_, docs)| docs.len() > max)
+        .map(|(h, _)| h)
+        .collect();
+    let common = Boilerplate::new(common, doc_bits(texts.len()));
+    let mut again = Vec::new();
+    for (d, t) in texts.iter().enumerate() {
+        if let Some(f) = det.fingerprints_around(t.as_bytes(), &common) {
+            prints[d] = f.entries().collect();
+            again.push(d);
+        }
+    }
+    let held = holders_of(&prints);
+    let mut contained: BTreeMap<u64, usize> = BTreeMap::new();
+    for &d in &again {
+        for w in det.passage_windows(texts[d].as_bytes()) {
+            if held
+                .get(&w)
+                .is_some_and(|docs| (2..=max).contains(&docs.len()))
+            {
+                *contained.entry(w).or_default() += 1;
+            }
+        }
+    }
+    // Step 4: fingerprints.
+    let mut by_print: BTreeMap<u64, Vec<(u32, u32, bool)>> = BTreeMap::new();
+    for (d, own) in prints.iter().enumerate() {
+        for &(hash, pos, long) in own {
+            by_print
+                .entry(hash)
+                .or_default()
+                .push((d as u32, pos, long));
         }
     }
     let mut shared: BTreeMap<(u32, u32), Vec<SharedFingerprint>> = BTreeMap::new();
-    for holders in by_print.values() {
+    for (hash, holders) in &by_print {
         let mut docs: Vec<u32> = holders.iter().map(|h| h.0).collect();
         docs.dedup();
-        assert!(
-            docs.len() <= s.boilerplate_docs(),
-            "no boilerplate in these corpora"
-        );
+        if docs.len() > max || contained.get(hash).is_some_and(|&n| n > max) {
+            continue;
+        }
         for (a, b) in causal_pairs(&docs, SMALL_GROUP) {
-            for &(_, pa) in holders.iter().filter(|h| h.0 == a) {
-                for &(_, pb) in holders.iter().filter(|h| h.0 == b) {
+            for &(_, pa, long) in holders.iter().filter(|h| h.0 == a) {
+                for &(_, pb, _) in holders.iter().filter(|h| h.0 == b) {
                     shared.entry((a, b)).or_default().push(SharedFingerprint {
                         a,
                         b,
                         pos_a: pa,
                         pos_b: pb,
-                        long: false,
+                        long,
                     });
                 }
             }
         }
     }
-    let (_, w) = neardup::reuse::layout(s.fingerprint_tokens());
-    let reach = w.max(2 * s.fingerprint_tokens());
     let mut candidates: BTreeMap<(u32, u32), Candidate> = BTreeMap::new();
     for &p in &lsh {
         candidates.entry(p).or_default().0 = true;
     }
     for (p, mut entries) in shared {
         entries.sort_by_key(|e| (e.pos_a, e.pos_b));
-        if consistent(&entries, reach, s.max_gap()) {
-            candidates.entry(p).or_default().1 =
-                entries.iter().map(|e| (e.pos_a, e.pos_b)).collect();
+        let anchors = det.passage_anchors(&entries);
+        if !anchors.is_empty() {
+            candidates.entry(p).or_default().1 = anchors;
         }
     }
-    // Step 4.
+    // Step 5.
     let mut out = Reported::new();
     for ((a, b), (lsh, anchors)) in candidates {
         let (ta, tb) = (texts[a as usize].as_bytes(), texts[b as usize].as_bytes());
@@ -96,6 +128,42 @@ fn by_engine(det: &Detector, texts: &[String]) -> Reported {
         }
     }
     out
+}
+
+/// The documents that hold each fingerprint, by hash.
+fn holders_of(prints: &[Vec<(u64, u32, bool)>]) -> BTreeMap<u64, BTreeSet<usize>> {
+    let mut out: BTreeMap<u64, BTreeSet<usize>> = BTreeMap::new();
+    for (d, own) in prints.iter().enumerate() {
+        for &(h, _, _) in own {
+            out.entry(h).or_default().insert(d);
+        }
+    }
+    out
+}
+
+/// `random_texts` with boilerplate: two footers, each in about a third of the
+/// documents, and both one after the other in a few (a run of common phrases that few
+/// documents hold), some of them right after a quote of an earlier document (a rare
+/// passage next to common text).
+fn texts_with_boilerplate(n: usize, seed: u64) -> Vec<String> {
+    let mut rng = Rng(seed ^ 0x5eed);
+    let footers = [text(&mut rng, 40), text(&mut rng, 35)];
+    let mut texts = random_texts(n, seed);
+    for i in 0..texts.len() {
+        let footer = match rng.below(9) {
+            0..=2 => footers[0].clone(),
+            3..=5 => footers[1].clone(),
+            6 => format!("{} {}", footers[0], footers[1]),
+            _ => continue,
+        };
+        if i > 0 && rng.chance(0.3) {
+            let quote: Vec<&str> = texts[rng.below(i)].split(' ').take(30).collect();
+            texts[i] = format!("{} {} {footer}", text(&mut rng, 20), quote.join(" "));
+        } else {
+            texts[i] = format!("{} {footer}", texts[i]);
+        }
+    }
+    texts
 }
 
 fn key(p: &neardup::Pair) -> (usize, usize) {
@@ -138,6 +206,22 @@ proptest::proptest! {
     ) {
         let texts = random_texts(n, seed);
         let det = Detector::builder().max_group(max_group).build().unwrap();
+        let engine = by_engine(&det, &texts);
+        let run = by_run(&det, &texts);
+        assert!(!run.is_empty());
+        assert_eq!(engine, run);
+    }
+
+    /// The same with boilerplate: footers in more than `boilerplate_docs` documents,
+    /// rare passages right next to them, and runs of common phrases that few hold.
+    #[test]
+    fn the_engine_steps_give_the_run_with_boilerplate(
+        n in 30usize..90,
+        seed in proptest::prelude::any::<u64>(),
+        max_docs in proptest::sample::select(vec![3usize, 8]),
+    ) {
+        let texts = texts_with_boilerplate(n, seed);
+        let det = Detector::builder().boilerplate_docs(max_docs).build().unwrap();
         let engine = by_engine(&det, &texts);
         let run = by_run(&det, &texts);
         assert!(!run.is_empty());

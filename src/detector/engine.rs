@@ -1,27 +1,39 @@
 //! The run taken apart for an engine that groups keys itself (Spark, a database): what
 //! each document contributes, and how one candidate pair is checked.
 //!
-//! [`Detector::run`] is, for documents without boilerplate (no fingerprint held by more
-//! than `boilerplate_docs` of them) and without identical copies:
+//! [`Detector::run`] is, for documents without identical copies (a run pairs each copy
+//! with its first and leaves it out of everything else):
 //!
 //! 1. per document, [`Detector::document_keys`]: band keys, passage fingerprints with
 //!    their token positions, and a sketch (stable values: the same on every machine);
 //! 2. grouped by band key: the first `max_group` documents (in corpus order) that hold a
 //!    key pair with each other, and the first of them with each later one;
-//! 3. grouped by fingerprint, left out when more than `boilerplate_docs` documents hold
-//!    it: the first [`SMALL_GROUP`](crate::reuse::SMALL_GROUP) holders pair with each
-//!    other and the first with each later one, each pair with the positions of the
-//!    fingerprint in both documents; a pair is a passage candidate when its positions are
-//!    [`consistent`](crate::reuse::consistent);
-//! 4. per candidate, [`Detector::check_candidate`]: the pair the run reports, or none.
+//! 3. boilerplate, when some fingerprint is held by more than `boilerplate_docs`
+//!    documents: those fingerprints ([`Boilerplate::new`]) are given to
+//!    [`Detector::fingerprints_around`] for every document, and the documents that hold
+//!    any take the fingerprints it returns instead of their own; then a fingerprint held
+//!    by 2 to `boilerplate_docs` documents is boilerplate too when more than
+//!    `boilerplate_docs` of those fingerprinted again contain it among their
+//!    [`Detector::passage_windows`];
+//! 4. grouped by fingerprint, left out when it is boilerplate (held by more than
+//!    `boilerplate_docs` documents, or by step 3): the first
+//!    [`SMALL_GROUP`](crate::reuse::SMALL_GROUP) holders pair with each other and the
+//!    first with each later one, each pair with what it shares (positions in both
+//!    documents, and whether the fingerprint is long); [`Detector::passage_anchors`]
+//!    gives the anchors of the pair (none: not a passage candidate);
+//! 5. per candidate, [`Detector::check_candidate`]: the pair the run reports, or none.
 //!
-//! Each step costs what the same step of a run costs; steps 2 and 3 are sorts by key.
+//! Each step costs what the same step of a run costs; steps 2 to 4 are sorts and counts
+//! by key. A run compares fingerprints by their high 40 bits (24 for more than 16.7
+//! million documents, see [`reuse::row`](crate::reuse::row)); an engine that groups the
+//! whole 64 bits gets the same answers but where two fingerprints differ only in their
+//! low bits (about one pair in 2^40).
 
 use super::Detector;
 use super::passages::{DocTokens, Reusable, token_hashes};
 use crate::DocId;
 use crate::report::Pair;
-use crate::reuse::Fingerprints;
+use crate::reuse::{self, Boilerplate, Fingerprints, SharedFingerprint};
 use crate::shingle;
 use crate::text::Span;
 
@@ -35,8 +47,8 @@ pub struct DocumentKeys {
     pub whole: Span,
     /// The LSH band keys of its MinHash signature (none for a text with no token).
     pub band_keys: Vec<u64>,
-    /// Its passage fingerprints, `(hash, token position)`, in position order (none when
-    /// passage search is off).
+    /// Its passage fingerprints, `(hash, token position)`, by hash (none when passage
+    /// search is off).
     pub fingerprints: Vec<(u64, u32)>,
     /// The low byte of every MinHash slot: what [`Detector::check_candidate`] estimates
     /// the Jaccard of a passage candidate from.
@@ -78,6 +90,96 @@ impl Detector {
             band_keys: self.lsh.keys_of(&sig).collect(),
             fingerprints,
             sketch: sig.values().iter().map(|&v| v as u8).collect(),
+        }
+    }
+
+    /// Step 3 of the [module docs](self): the fingerprints of `text` taken again around
+    /// `boilerplate` ([`Fingerprints::around_boilerplate`]) when its own fingerprints
+    /// hold some of it, `None` when they hold none (or passage search is off).
+    ///
+    /// ```
+    /// use neardup::reuse::{doc_bits, Boilerplate};
+    /// let det = neardup::Detector::builder().min_passage_tokens(8).build()?;
+    /// let footer = "subscribe to our newsletter for the latest news from the valley every week";
+    /// let text = format!("the bridge reopened to traffic on monday after repairs {footer}");
+    /// let own = det.document_keys(text.as_bytes()).fingerprints;
+    /// let footer_prints = det.document_keys(footer.as_bytes()).fingerprints;
+    /// let common = Boilerplate::new(footer_prints.iter().map(|f| f.0), doc_bits(1));
+    /// let again = det.fingerprints_around(text.as_bytes(), &common).unwrap();
+    /// // None of the footer's own fingerprints is taken; long ones run over it.
+    /// assert!(again.iter().all(|(h, _)| !common.contains(h)));
+    /// assert!(again.entries().any(|(_, _, long)| long));
+    /// assert!(det.fingerprints_around(b"nothing in common here at all, not one word", &common).is_none());
+    /// # Ok::<(), neardup::Error>(())
+    /// ```
+    pub fn fingerprints_around(
+        &self,
+        text: &[u8],
+        boilerplate: &Boilerplate,
+    ) -> Option<Fingerprints> {
+        if !self.settings.passage_reuse || boilerplate.is_empty() {
+            return None;
+        }
+        let hashes = token_hashes(text);
+        let layout = self.fingerprint_layout();
+        if !boilerplate.holds_any(&Fingerprints::new(&hashes, layout.0, layout.1)) {
+            return None;
+        }
+        let long = reuse::long_layout(self.fingerprint_tokens());
+        Some(Fingerprints::around_boilerplate(
+            &hashes,
+            layout,
+            long,
+            boilerplate,
+        ))
+    }
+
+    /// Step 3 of the [module docs](self): the hashes of every window of `text` that a
+    /// fingerprint could be taken from (windows of the fingerprint size), sorted,
+    /// distinct. A run counts, for each fingerprint, how many of the documents taken
+    /// again around boilerplate contain it among these.
+    ///
+    /// ```
+    /// let det = neardup::Detector::builder().min_passage_tokens(8).build()?;
+    /// let text = b"one two three four five six seven eight nine ten";
+    /// let windows = det.passage_windows(text);
+    /// // Windows of 4 tokens (half of 8): 7 of them, and every fingerprint is one.
+    /// assert_eq!(windows.len(), 7);
+    /// let keys = det.document_keys(text);
+    /// assert!(keys.fingerprints.iter().all(|f| windows.binary_search(&f.0).is_ok()));
+    /// # Ok::<(), neardup::Error>(())
+    /// ```
+    pub fn passage_windows(&self, text: &[u8]) -> Vec<u64> {
+        let hashes = token_hashes(text);
+        let mut windows: Vec<u64> =
+            shingle::shingles(&hashes, self.fingerprint_layout().0).collect();
+        windows.sort_unstable();
+        windows.dedup();
+        windows
+    }
+
+    /// Step 4 of the [module docs](self): the anchors `(position in a, position in b)`
+    /// of a pair that shares `shared` (sorted by position in `a`, then in `b`), all of
+    /// them when they are [`consistent`](reuse::consistent) with this detector's
+    /// fingerprint layout, none otherwise (the pair is then no passage candidate).
+    ///
+    /// ```
+    /// use neardup::reuse::SharedFingerprint;
+    /// let det = neardup::Detector::builder().build()?;
+    /// let at = |pos_a, pos_b| SharedFingerprint { a: 0, b: 1, pos_a, pos_b, long: false };
+    /// // Two on one diagonal, close together: aligned around both.
+    /// assert_eq!(det.passage_anchors(&[at(10, 40), at(15, 45)]), [(10, 40), (15, 45)]);
+    /// // One stock phrase alone: not a candidate.
+    /// assert!(det.passage_anchors(&[at(10, 40)]).is_empty());
+    /// # Ok::<(), neardup::Error>(())
+    /// ```
+    pub fn passage_anchors(&self, shared: &[SharedFingerprint]) -> Vec<(u32, u32)> {
+        let (_, w) = self.fingerprint_layout();
+        let reach = w.max(2 * self.fingerprint_tokens());
+        if reuse::consistent(shared, reach, self.settings.max_gap) {
+            shared.iter().map(|s| (s.pos_a, s.pos_b)).collect()
+        } else {
+            Vec::new()
         }
     }
 

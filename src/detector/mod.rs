@@ -1073,8 +1073,6 @@ impl Detector {
         near: &[(u32, u32)],
     ) -> Vec<Candidate> {
         let shared = index.shared_from(a);
-        let (_, w) = self.fingerprint_layout();
-        let reach = w.max(2 * self.fingerprint_tokens());
         let mut by_b = shared.chunk_by(|x, y| x.b == y.b).peekable();
         let mut near = near.iter().map(|p| p.1).peekable();
         let mut out = Vec::new();
@@ -1095,11 +1093,7 @@ impl Detector {
                     (g[0].b, false, g)
                 }
             };
-            let anchors = if reuse::consistent(anchors, reach, self.settings.max_gap) {
-                anchors.iter().map(|s| (s.pos_a, s.pos_b)).collect()
-            } else {
-                Vec::new()
-            };
+            let anchors = self.passage_anchors(anchors);
             if lsh || !anchors.is_empty() {
                 out.push(Candidate { a, b, lsh, anchors });
             }
