@@ -236,8 +236,16 @@ class Detector:
         """For engines (neardup.spark): per row of a pyarrow RecordBatch's `text` column,
         what it contributes to a run (a pyarrow RecordBatch)."""
     def check_batch(self, batch: Any) -> Any:
-        """For engines: per candidate pair (`text_a`, `text_b`, `lsh`, `pos_a`, `pos_b`),
-        whether a run reports it, its Jaccard and passages (a pyarrow RecordBatch)."""
+        """For engines: per candidate pair (`text_a`, `text_b`, `lsh`, `pos_a`, `pos_b`,
+        optionally `long`), whether a run reports it, its Jaccard and passages (a pyarrow
+        RecordBatch)."""
+    def around_batch(self, batch: Any, boilerplate: Any) -> Any:
+        """For engines: per row of the `text` column, whether it holds some of
+        `boilerplate` (a pyarrow int64/uint64 array) and its fingerprints taken again
+        around it (`around`, `fp_hash`, `fp_pos`, `fp_long`)."""
+    def windows_batch(self, batch: Any) -> Any:
+        """For engines: per row of the `text` column, the distinct hashes of its windows
+        of the fingerprint size (`windows`)."""
     def repeats_batch(self, batch: Any) -> Any:
         """For engines: per row of the `text` column, the passages repeated inside it."""
     def settings(self) -> dict[str, Any]: ...

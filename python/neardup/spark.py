@@ -10,9 +10,13 @@ called on Arrow batches (``mapInArrow``), with no Python work per row:
    copies take no other part;
 3. band keys grouped: the first ``max_group`` documents of a key pair with each other,
    the first with every later one;
-4. fingerprints grouped, those held by more than ``boilerplate_docs`` documents left out
-   (boilerplate): the first 10 holders pair with each other, the first with every later
-   one, each pair with the positions of what it shares;
+4. fingerprints grouped; where some are held by more than ``boilerplate_docs`` documents
+   (boilerplate), those are collected to the driver and sent to every task, the
+   documents that hold any are fingerprinted again around them, and a fingerprint that
+   more than ``boilerplate_docs`` of those contain among their windows is boilerplate
+   too; boilerplate left out, the first 10 holders of a fingerprint pair with each
+   other, the first with every later one, each pair with the positions of what it
+   shares;
 5. each candidate checked (``Detector.check_batch``) after joining both texts: exact
    Jaccard, passages as byte spans;
 6. clusters of near-duplicates by connected components (large-star and small-star
@@ -23,16 +27,14 @@ column you give): it decides which document of a cluster is kept and, where a pa
 held by more than 10 documents, which pairs report it, so the same rows in another
 partitioning can give other keep flags and reuse pairs (each answer is still a run's over
 the rows in that order). Give ``doc`` (a long, e.g. a row number or a timestamp) for
-answers that do not depend on partitioning. On text without boilerplate the answers are
-those of ``Detector.run`` over the same documents in the same order (a test checks it in
-local mode). With boilerplate (a footer in more
-than ``boilerplate_docs`` documents) this version leaves its fingerprints out but does
-not fingerprint again around it as a run does, so it can miss a rare passage right next
-to boilerplate. Offsets are bytes of the UTF-8 text.
+answers that do not depend on partitioning. The answers are those of ``Detector.run``
+over the same documents in the same order, with or without boilerplate (a test checks
+both in local mode). Offsets are bytes of the UTF-8 text.
 
     from neardup.spark import analyze
     result = analyze(df, text="text", id="id", threshold=0.8)
     result.pairs.show(); result.reuse.show(); result.repeats.show(); result.documents.show()
+    result.unpersist()
 
 Or from the command line (local mode, or with spark-submit)::
 
@@ -41,7 +43,8 @@ Or from the command line (local mode, or with spark-submit)::
 from __future__ import annotations
 
 import argparse
-from typing import Any, NamedTuple, Optional
+from dataclasses import dataclass, field
+from typing import Any, Optional
 
 import pyarrow as pa
 
@@ -68,7 +71,8 @@ _REPEAT = T.StructType([
 ])
 
 
-class Result(NamedTuple):
+@dataclass(frozen=True)
+class Result:
     """What ``analyze`` returns: four DataFrames.
 
     - ``pairs``: near-duplicates (``a_id``, ``b_id``, ``a``, ``b`` document numbers,
@@ -78,12 +82,22 @@ class Result(NamedTuple):
     - ``documents``: every input row's ``id``, ``doc``, ``tokens``, ``skipped`` (why it
       was not compared, or null), ``cluster`` (the id of its cluster's first document,
       null when in none) and ``keep`` (false for a near-duplicate of a kept document).
+
+    They are computed from DataFrames that ``analyze`` caches (``cached``);
+    ``unpersist()`` releases those once the results are written or collected.
     """
 
     pairs: DataFrame
     reuse: DataFrame
     repeats: DataFrame
     documents: DataFrame
+    cached: tuple[DataFrame, ...] = field(default=(), repr=False)
+
+    def unpersist(self, blocking: bool = False) -> None:
+        """Releases what ``analyze`` cached (the four DataFrames are computed again if
+        used after this)."""
+        for df in self.cached:
+            df.unpersist(blocking)
 
 
 def _detector(detector: Optional[Detector], settings: dict[str, Any]) -> Detector:
@@ -125,16 +139,17 @@ def _as_signed(batch: pa.RecordBatch) -> pa.RecordBatch:
     return pa.RecordBatch.from_arrays(cols, names=names)
 
 
-def _causal_pairs(rows: DataFrame, keys: list[str], small: int, carry: str = "") -> DataFrame:
+def _causal_pairs(rows: DataFrame, keys: list[str], small: int,
+                  carry: Optional[list[str]] = None) -> DataFrame:
     """Pairs ``(a, b)`` of the documents of ``rows`` (columns ``doc``, ``rank`` by document
     within the key, and ``keys``) that share a key: the first ``small`` of a key pairwise,
-    the first with every later one; with ``carry``, its values as ``{carry}_a`` and
-    ``{carry}_b``. Two equi-joins, so a key held by a million documents costs a million
+    the first with every later one; each column of ``carry`` as ``{column}_a`` and
+    ``{column}_b``. Two equi-joins, so a key held by a million documents costs a million
     rows, not a million squared."""
     def named(joined: DataFrame) -> DataFrame:
         cols = [F.col("x.doc").alias("a"), F.col("y.doc").alias("b")]
-        if carry:
-            cols += [F.col(f"x.{carry}").alias(f"{carry}_a"), F.col(f"y.{carry}").alias(f"{carry}_b")]
+        for c in carry or []:
+            cols += [F.col(f"x.{c}").alias(f"{c}_a"), F.col(f"y.{c}").alias(f"{c}_b")]
         return joined.select(*cols)
 
     x = rows.where(F.col("rank") <= small).alias("x")
@@ -145,6 +160,60 @@ def _causal_pairs(rows: DataFrame, keys: list[str], small: int, carry: str = "")
     later = rows.where(F.col("rank") > small).alias("y")
     stars = named(first.join(later, [F.col(f"x.{k}") == F.col(f"y.{k}") for k in keys]))
     return firsts.unionByName(stars)
+
+
+def _around_boilerplate(prints: DataFrame, texts: DataFrame, det: Detector,
+                        max_docs: int) -> tuple[DataFrame, list[DataFrame]]:
+    """The fingerprints (``doc``, ``hash``, ``pos``, ``long``) as a run takes them where
+    there is boilerplate (the library's ``detector::engine``, step 3): the fingerprints
+    held by more than ``max_docs`` documents are collected (to the driver, 8 bytes each)
+    and sent to every task; the documents of ``texts`` that hold some are fingerprinted
+    again around them; then a fingerprint that more than ``max_docs`` of those contain
+    among their windows is left out as boilerplate too. Returns the fingerprints and the
+    DataFrames it cached."""
+    held = prints.groupBy("hash").agg(F.countDistinct("doc").alias("n"))
+    common = [r[0] for r in held.where(F.col("n") > max_docs).select("hash").collect()]
+    if not common:
+        return prints, []
+    shared = texts.sparkSession.sparkContext.broadcast(common)
+    schema = T.StructType([
+        T.StructField("doc", T.LongType()), T.StructField("around", T.BooleanType()),
+        T.StructField("fp_hash", T.ArrayType(T.LongType())),
+        T.StructField("fp_pos", T.ArrayType(T.IntegerType())),
+        T.StructField("fp_long", T.ArrayType(T.BooleanType())),
+    ])
+
+    def around_of(batches):
+        boilerplate = pa.array(shared.value, type=pa.int64())
+        for b in batches:
+            text_only = pa.RecordBatch.from_arrays([b.column("text")], names=["text"])
+            out = _as_signed(pa.record_batch(det.around_batch(text_only, boilerplate)))
+            yield out.add_column(0, "doc", b.column("doc"))
+
+    around = texts.mapInArrow(around_of, schema).where("around").select(
+        "doc", "fp_hash", "fp_pos", "fp_long").persist()
+    again = around.select("doc", F.explode(F.arrays_zip("fp_hash", "fp_pos", "fp_long")).alias("fp")) \
+        .select("doc", F.col("fp.fp_hash").alias("hash"), F.col("fp.fp_pos").alias("pos"),
+                F.col("fp.fp_long").alias("long"))
+    prints = prints.join(around.select("doc"), "doc", "left_anti").unionByName(again)
+
+    def windows_of(batches):
+        for b in batches:
+            text_only = pa.RecordBatch.from_arrays([b.column("text")], names=["text"])
+            out = _as_signed(pa.record_batch(det.windows_batch(text_only)))
+            yield out.add_column(0, "doc", b.column("doc"))
+
+    windows_schema = T.StructType([T.StructField("doc", T.LongType()),
+                                   T.StructField("windows", T.ArrayType(T.LongType()))])
+    windows = texts.join(around.select("doc"), "doc", "left_semi") \
+        .mapInArrow(windows_of, windows_schema) \
+        .select("doc", F.explode("windows").alias("hash"))
+    rare = prints.groupBy("hash").agg(F.countDistinct("doc").alias("n")) \
+        .where((F.col("n") >= 2) & (F.col("n") <= max_docs)).select("hash")
+    crowded = windows.join(rare, "hash").groupBy("hash") \
+        .agg(F.countDistinct("doc").alias("n")).where(F.col("n") > max_docs).select("hash")
+    prints = prints.join(crowded, "hash", "left_anti").persist()
+    return prints, [around, prints]
 
 
 def _components(pairs: DataFrame) -> DataFrame:
@@ -259,24 +328,30 @@ def analyze(
     # first with every later one, with the positions of what each pair shares.
     prints = originals.select(
         "doc", F.explode(F.arrays_zip("fp_hash", "fp_pos")).alias("fp")
-    ).select("doc", F.col("fp.fp_hash").alias("hash"), F.col("fp.fp_pos").alias("pos"))
+    ).select("doc", F.col("fp.fp_hash").alias("hash"), F.col("fp.fp_pos").alias("pos"),
+             F.lit(False).alias("long"))
+    texts = docs.select("doc", "text")
+    prints, cached = _around_boilerplate(
+        prints, texts.join(originals.select("doc"), "doc", "left_semi"), pickled,
+        conf["boilerplate_docs"])
     # One sort per fingerprint gives each holder's rank and the number of holders.
     prints = prints \
         .withColumn("rank", F.dense_rank().over(Window.partitionBy("hash").orderBy("doc"))) \
         .withColumn("holders", F.max("rank").over(Window.partitionBy("hash"))) \
         .where((F.col("holders") >= 2) & (F.col("holders") <= conf["boilerplate_docs"]))
-    shared = _causal_pairs(prints, ["hash"], SMALL_GROUP, carry="pos") \
+    shared = _causal_pairs(prints, ["hash"], SMALL_GROUP, carry=["pos", "long"]) \
         .groupBy("a", "b") \
-        .agg(F.collect_list(F.struct("pos_a", "pos_b")).alias("shared")) \
-        .select("a", "b", F.col("shared.pos_a").alias("pos_a"), F.col("shared.pos_b").alias("pos_b"))
+        .agg(F.collect_list(F.struct("pos_a", "pos_b", "long_a")).alias("shared")) \
+        .select("a", "b", F.col("shared.pos_a").alias("pos_a"), F.col("shared.pos_b").alias("pos_b"),
+                F.col("shared.long_a").alias("long"))
 
     candidates = lsh.join(shared, ["a", "b"], "full_outer").select(
         "a", "b",
         F.coalesce(F.col("lsh"), F.lit(False)).alias("lsh"),
         F.coalesce(F.col("pos_a"), F.array().cast("array<int>")).alias("pos_a"),
         F.coalesce(F.col("pos_b"), F.array().cast("array<int>")).alias("pos_b"),
+        F.coalesce(F.col("long"), F.array().cast("array<boolean>")).alias("long"),
     )
-    texts = docs.select("doc", "text")
     joined = candidates \
         .join(texts.select(F.col("doc").alias("a"), F.col("text").alias("text_a")), "a") \
         .join(texts.select(F.col("doc").alias("b"), F.col("text").alias("text_b")), "b")
@@ -298,13 +373,14 @@ def analyze(
             pos = [pa.ListArray.from_arrays(b.column(c).offsets, b.column(c).values.cast(pa.uint32()))
                    for c in ("pos_a", "pos_b")]
             inp = pa.RecordBatch.from_arrays(
-                [b.column("text_a"), b.column("text_b"), b.column("lsh"), pos[0], pos[1]],
-                names=["text_a", "text_b", "lsh", "pos_a", "pos_b"])
+                [b.column("text_a"), b.column("text_b"), b.column("lsh"), pos[0], pos[1],
+                 b.column("long")],
+                names=["text_a", "text_b", "lsh", "pos_a", "pos_b", "long"])
             out = _as_signed(pa.record_batch(pickled.check_batch(inp)))
             out = out.add_column(0, "b", b.column("b")).add_column(0, "a", b.column("a"))
             yield out
 
-    checked = joined.select("a", "b", "lsh", "pos_a", "pos_b", "text_a", "text_b") \
+    checked = joined.select("a", "b", "lsh", "pos_a", "pos_b", "long", "text_a", "text_b") \
         .mapInArrow(check, checked_schema).where("reported")
     checked = checked.select(
         "a", "b", "jaccard", "jaccard_exact",
@@ -353,7 +429,8 @@ def analyze(
         .join(clusters.select("doc", "cluster", "label"), "doc", "left") \
         .withColumn("keep", F.col("label").isNull() | (F.col("label") == F.col("doc"))) \
         .select("id", "doc", "tokens", "skipped", "cluster", "keep")
-    return Result(pairs=pairs, reuse=reuse, repeats=repeats, documents=documents)
+    return Result(pairs=pairs, reuse=reuse, repeats=repeats, documents=documents,
+                  cached=(docs, keys, found, *cached))
 
 
 def near_duplicates(df: DataFrame, text: str = "text", id: Optional[str] = None,
@@ -371,13 +448,17 @@ def passages(df: DataFrame, text: str = "text", id: Optional[str] = None,
 def dedup(df: DataFrame, text: str = "text", id: Optional[str] = None,
           **settings: Any) -> DataFrame:
     """``df``'s rows with ``dup_cluster`` (the id of its cluster's first row, or null) and
-    ``dup_keep`` (false for a near-duplicate of a kept row), in document order."""
+    ``dup_keep`` (false for a near-duplicate of a kept row), in document order. Computed
+    here (a local checkpoint), so that nothing else stays cached."""
     numbered = df.withColumn("__doc", F.monotonically_increasing_id()).persist()
     result = analyze(numbered, text=text, id=id, doc="__doc", **settings)
     flags = result.documents.select(
         F.col("doc").alias("__doc"), F.col("cluster").alias("dup_cluster"),
         F.col("keep").alias("dup_keep"))
-    return numbered.join(flags, "__doc").orderBy("__doc").drop("__doc")
+    out = numbered.join(flags, "__doc").orderBy("__doc").drop("__doc").localCheckpoint()
+    result.unpersist()
+    numbered.unpersist()
+    return out
 
 
 def main(argv: Optional[list[str]] = None) -> None:
@@ -419,10 +500,12 @@ def main(argv: Optional[list[str]] = None) -> None:
     keep = result.documents.select(F.col("doc").alias("__doc"), "keep")
     kept = numbered.join(keep, "__doc").where("keep").orderBy("__doc").drop("__doc", "keep")
     write = (lambda d, p: d.write.mode("error").parquet(p)) if args.format == "parquet" \
-        else (lambda d, p: d.write.mode("error").json(p))
+        else (lambda d, p: d.write.mode("error").option("ignoreNullFields", False).json(p))
     write(kept, f"{args.output}/kept")
     for name in ("pairs", "reuse", "repeats", "documents"):
         getattr(result, name).write.mode("error").parquet(f"{args.output}/{name}")
+    result.unpersist()
+    numbered.unpersist()
     if existing is None:  # a session it made; one it was given is the caller's
         spark.stop()
 

@@ -9,10 +9,10 @@ use arrow_array::builder::{
     BooleanBuilder, Float64Builder, ListBuilder, StringBuilder, UInt32Builder, UInt64Builder,
 };
 use arrow_array::cast::AsArray;
-use arrow_array::types::UInt32Type;
+use arrow_array::types::{Int64Type, UInt32Type, UInt64Type};
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use neardup::Corpus;
-use neardup::reuse::{SharedFingerprint, consistent};
+use neardup::reuse::{Boilerplate, SharedFingerprint};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3_arrow::PyRecordBatch;
@@ -160,9 +160,109 @@ fn u32_list(col: &ArrayRef, row: usize) -> PyResult<Vec<u32>> {
     Ok(values.values().to_vec())
 }
 
+/// The values of an int64 or uint64 array, as u64 (the same 64 bits; nulls left out).
+fn u64_values(array: &ArrayRef, what: &str) -> PyResult<Vec<u64>> {
+    if let Some(a) = array.as_primitive_opt::<UInt64Type>() {
+        return Ok(a.iter().flatten().collect());
+    }
+    if let Some(a) = array.as_primitive_opt::<Int64Type>() {
+        return Ok(a.iter().flatten().map(|v| v as u64).collect());
+    }
+    Err(PyTypeError::new_err(format!(
+        "{what}: expected int64 or uint64 values, got {}",
+        array.data_type()
+    )))
+}
+
+/// Per document of the `text` column: whether it holds some of `boilerplate` (the
+/// fingerprints more than `boilerplate_docs` documents hold, an int64 or uint64 array)
+/// and, when it does, its fingerprints taken again around it, with their positions and
+/// whether each is long.
+pub(crate) fn fingerprints_around(
+    py: Python<'_>,
+    det: &neardup::Detector,
+    batch: PyRecordBatch,
+    boilerplate: pyo3_arrow::PyArray,
+) -> PyResult<Py<PyAny>> {
+    let batch = batch.into_inner();
+    let texts = column(&batch, "text")?.clone();
+    let common = u64_values(boilerplate.array(), "boilerplate")?;
+    let out = py.detach(|| -> PyResult<RecordBatch> {
+        // Compared by their high 40 bits, as a run of up to 16.7 million documents does.
+        let common = Boilerplate::new(common, neardup::reuse::doc_bits(0));
+        let mut around = BooleanBuilder::new();
+        let mut fp_hash = ListBuilder::new(UInt64Builder::new());
+        let mut fp_pos = ListBuilder::new(UInt32Builder::new());
+        let mut fp_long = ListBuilder::new(BooleanBuilder::new());
+        for row in 0..texts.len() {
+            let bytes = bytes_at(&texts, row)?;
+            let again = match (skip_reason(bytes), bytes) {
+                (None, Some(b)) => det.fingerprints_around(b, &common),
+                _ => None,
+            };
+            around.append_value(again.is_some());
+            for (hash, pos, long) in again.iter().flat_map(|f| f.entries()) {
+                fp_hash.values().append_value(hash);
+                fp_pos.values().append_value(pos);
+                fp_long.values().append_value(long);
+            }
+            fp_hash.append(true);
+            fp_pos.append(true);
+            fp_long.append(true);
+        }
+        finish(vec![
+            ("around", Arc::new(around.finish())),
+            ("fp_hash", Arc::new(fp_hash.finish())),
+            ("fp_pos", Arc::new(fp_pos.finish())),
+            ("fp_long", Arc::new(fp_long.finish())),
+        ])
+    })?;
+    Ok(PyRecordBatch::new(out).into_pyarrow(py)?.unbind())
+}
+
+/// Per document of the `text` column: the distinct hashes of the windows a fingerprint
+/// could be taken from (what boilerplate is counted by, in the documents fingerprinted
+/// again around it).
+pub(crate) fn passage_windows(
+    py: Python<'_>,
+    det: &neardup::Detector,
+    batch: PyRecordBatch,
+) -> PyResult<Py<PyAny>> {
+    let batch = batch.into_inner();
+    let texts = column(&batch, "text")?.clone();
+    let out = py.detach(|| -> PyResult<RecordBatch> {
+        let mut windows = ListBuilder::new(UInt64Builder::new());
+        for row in 0..texts.len() {
+            let bytes = bytes_at(&texts, row)?;
+            if let (None, Some(b)) = (skip_reason(bytes), bytes) {
+                windows.values().append_slice(&det.passage_windows(b));
+            }
+            windows.append(true);
+        }
+        finish(vec![("windows", Arc::new(windows.finish()))])
+    })?;
+    Ok(PyRecordBatch::new(out).into_pyarrow(py)?.unbind())
+}
+
+/// The bool values of list `row` of a `list<bool>` column (none when null).
+fn bool_list(col: &ArrayRef, row: usize) -> PyResult<Vec<bool>> {
+    let list = col.as_list_opt::<i32>().ok_or_else(|| {
+        PyTypeError::new_err(format!("expected list<bool>, got {}", col.data_type()))
+    })?;
+    if list.is_null(row) {
+        return Ok(Vec::new());
+    }
+    let values = list.value(row);
+    let values = values.as_boolean_opt().ok_or_else(|| {
+        PyTypeError::new_err(format!("expected list<bool>, got {}", col.data_type()))
+    })?;
+    Ok(values.iter().map(|v| v.unwrap_or(false)).collect())
+}
+
 /// Per candidate pair (columns `text_a`, `text_b`, `lsh` and the positions `pos_a`,
-/// `pos_b` of the fingerprints they share, the earlier document as `a`): whether a run
-/// reports it, its Jaccard, whether that is exact, and its passages as byte spans.
+/// `pos_b` of the fingerprints they share, the earlier document as `a`, and optionally
+/// `long`, whether each is a long fingerprint): whether a run reports it, its Jaccard,
+/// whether that is exact, and its passages as byte spans.
 pub(crate) fn check_candidates(
     py: Python<'_>,
     det: &neardup::Detector,
@@ -175,9 +275,7 @@ pub(crate) fn check_candidates(
     let lsh = lsh.as_boolean_opt().ok_or_else(|| {
         PyTypeError::new_err(format!("lsh: expected bool, got {}", lsh.data_type()))
     })?;
-    let s = det.settings();
-    let (_, w) = neardup::reuse::layout(s.fingerprint_tokens());
-    let reach = w.max(2 * s.fingerprint_tokens());
+    let long = batch.column_by_name("long");
     let out = py.detach(|| -> PyResult<RecordBatch> {
         let n = batch.num_rows();
         let mut reported = BooleanBuilder::with_capacity(n);
@@ -186,24 +284,25 @@ pub(crate) fn check_candidates(
         let mut lists = SpanLists::new();
         for row in 0..n {
             let (pa, pb) = (u32_list(pos_a, row)?, u32_list(pos_b, row)?);
+            let longs = match long {
+                Some(col) => bool_list(col, row)?,
+                None => Vec::new(),
+            };
             let mut entries: Vec<SharedFingerprint> = pa
                 .iter()
                 .zip(&pb)
-                .map(|(&x, &y)| SharedFingerprint {
+                .enumerate()
+                .map(|(i, (&x, &y))| SharedFingerprint {
                     a: 0,
                     b: 1,
                     pos_a: x,
                     pos_b: y,
-                    long: false,
+                    long: longs.get(i).copied().unwrap_or(false),
                 })
                 .collect();
-            entries.sort_unstable_by_key(|e| (e.pos_a, e.pos_b));
-            entries.dedup();
-            let anchors: Vec<(u32, u32)> = if consistent(&entries, reach, s.max_gap()) {
-                entries.iter().map(|e| (e.pos_a, e.pos_b)).collect()
-            } else {
-                Vec::new()
-            };
+            entries.sort_unstable_by_key(|e| (e.pos_a, e.pos_b, !e.long));
+            entries.dedup_by_key(|e| (e.pos_a, e.pos_b));
+            let anchors = det.passage_anchors(&entries);
             let by_lsh = lsh.is_valid(row) && lsh.value(row);
             let (ta, tb) = (bytes_at(text_a, row)?, bytes_at(text_b, row)?);
             let pair = match (ta, tb) {

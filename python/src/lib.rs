@@ -1415,9 +1415,32 @@ impl Detector {
     }
 
     /// For engines: per candidate pair (columns `text_a`, `text_b`, `lsh`, `pos_a`,
-    /// `pos_b`), whether a run reports it, its Jaccard and its passages (byte spans).
+    /// `pos_b`, optionally `long`), whether a run reports it, its Jaccard and its
+    /// passages (byte spans).
     fn check_batch(&self, py: Python<'_>, batch: pyo3_arrow::PyRecordBatch) -> PyResult<Py<PyAny>> {
         engine::check_candidates(py, &self.inner, batch)
+    }
+
+    /// For engines: per row of the `text` column, whether it holds some of
+    /// `boilerplate` (an int64 or uint64 array of fingerprints) and, when it does, its
+    /// fingerprints taken again around it (`fp_hash`, `fp_pos`, `fp_long`).
+    fn around_batch(
+        &self,
+        py: Python<'_>,
+        batch: pyo3_arrow::PyRecordBatch,
+        boilerplate: pyo3_arrow::PyArray,
+    ) -> PyResult<Py<PyAny>> {
+        engine::fingerprints_around(py, &self.inner, batch, boilerplate)
+    }
+
+    /// For engines: per row of the `text` column, the distinct hashes of its windows of
+    /// the fingerprint size (`windows`).
+    fn windows_batch(
+        &self,
+        py: Python<'_>,
+        batch: pyo3_arrow::PyRecordBatch,
+    ) -> PyResult<Py<PyAny>> {
+        engine::passage_windows(py, &self.inner, batch)
     }
 
     /// For engines: per row of the `text` column, the passages repeated inside it.
