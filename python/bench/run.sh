@@ -26,7 +26,7 @@ venv="$work/python-venv"
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 
 if [ "$mode" = spark ]; then
-  "$venv/bin/pip" install -q ./python pyspark "pandas<3"
+  "$venv/bin/pip" install -q "./python[spark]" "pandas<3"
   cargo build --release -q --example peers-generate --example neardup
   data="$work/spark-$docs"
   [ -f "$data/records.parquet" ] ||

@@ -162,19 +162,30 @@ def _causal_pairs(rows: DataFrame, keys: list[str], small: int,
     return firsts.unionByName(stars)
 
 
-def _around_boilerplate(prints: DataFrame, texts: DataFrame, det: Detector,
-                        max_docs: int) -> tuple[DataFrame, list[DataFrame]]:
-    """The fingerprints (``doc``, ``hash``, ``pos``, ``long``) as a run takes them where
-    there is boilerplate (the library's ``detector::engine``, step 3): the fingerprints
-    held by more than ``max_docs`` documents are collected (to the driver, 8 bytes each)
-    and sent to every task; the documents of ``texts`` that hold some are fingerprinted
-    again around them; then a fingerprint that more than ``max_docs`` of those contain
-    among their windows is left out as boilerplate too. Returns the fingerprints and the
-    DataFrames it cached."""
-    held = prints.groupBy("hash").agg(F.countDistinct("doc").alias("n"))
-    common = [r[0] for r in held.where(F.col("n") > max_docs).select("hash").collect()]
+def _ranked(prints: DataFrame) -> DataFrame:
+    """``prints`` with each holder's ``rank`` (by document) among the holders of its
+    fingerprint and their number (``holders``): one sort by fingerprint."""
+    return prints \
+        .withColumn("rank", F.dense_rank().over(Window.partitionBy("hash").orderBy("doc"))) \
+        .withColumn("holders", F.max("rank").over(Window.partitionBy("hash")))
+
+
+def _rare_fingerprints(prints: DataFrame, texts: DataFrame, det: Detector,
+                       max_docs: int) -> tuple[DataFrame, list[DataFrame]]:
+    """The fingerprints (``doc``, ``hash``, ``pos``, ``long``) that propose pairs, ranked
+    (``_ranked``), as a run takes them (the library's ``detector::engine``, steps 3 and
+    4): held by 2 to ``max_docs`` documents, and not boilerplate. Where some fingerprints
+    are held by more (boilerplate), those are collected (to the driver, 8 bytes each)
+    and sent to every task, the documents of ``texts`` that hold some are fingerprinted
+    again around them, and a fingerprint that more than ``max_docs`` of those contain
+    among their windows is boilerplate too. Without boilerplate this costs one sort of
+    the fingerprints, as before. Returns the fingerprints and the DataFrames it cached."""
+    ranked = _ranked(prints).persist()
+    rare = (F.col("holders") >= 2) & (F.col("holders") <= max_docs)
+    common = [r[0] for r in
+              ranked.where(F.col("holders") > max_docs).select("hash").distinct().collect()]
     if not common:
-        return prints, []
+        return ranked.where(rare), [ranked]
     shared = texts.sparkSession.sparkContext.broadcast(common)
     schema = T.StructType([
         T.StructField("doc", T.LongType()), T.StructField("around", T.BooleanType()),
@@ -196,6 +207,8 @@ def _around_boilerplate(prints: DataFrame, texts: DataFrame, det: Detector,
         .select("doc", F.col("fp.fp_hash").alias("hash"), F.col("fp.fp_pos").alias("pos"),
                 F.col("fp.fp_long").alias("long"))
     prints = prints.join(around.select("doc"), "doc", "left_anti").unionByName(again)
+    ranked.unpersist()
+    ranked = _ranked(prints).persist()
 
     def windows_of(batches):
         for b in batches:
@@ -208,12 +221,10 @@ def _around_boilerplate(prints: DataFrame, texts: DataFrame, det: Detector,
     windows = texts.join(around.select("doc"), "doc", "left_semi") \
         .mapInArrow(windows_of, windows_schema) \
         .select("doc", F.explode("windows").alias("hash"))
-    rare = prints.groupBy("hash").agg(F.countDistinct("doc").alias("n")) \
-        .where((F.col("n") >= 2) & (F.col("n") <= max_docs)).select("hash")
-    crowded = windows.join(rare, "hash").groupBy("hash") \
-        .agg(F.countDistinct("doc").alias("n")).where(F.col("n") > max_docs).select("hash")
-    prints = prints.join(crowded, "hash", "left_anti").persist()
-    return prints, [around, prints]
+    crowded = windows.join(ranked.where(rare).select("hash").distinct(), "hash") \
+        .groupBy("hash").agg(F.countDistinct("doc").alias("n")) \
+        .where(F.col("n") > max_docs).select("hash")
+    return ranked.where(rare).join(crowded, "hash", "left_anti"), [around, ranked]
 
 
 def _components(pairs: DataFrame) -> DataFrame:
@@ -331,14 +342,9 @@ def analyze(
     ).select("doc", F.col("fp.fp_hash").alias("hash"), F.col("fp.fp_pos").alias("pos"),
              F.lit(False).alias("long"))
     texts = docs.select("doc", "text")
-    prints, cached = _around_boilerplate(
+    prints, cached = _rare_fingerprints(
         prints, texts.join(originals.select("doc"), "doc", "left_semi"), pickled,
         conf["boilerplate_docs"])
-    # One sort per fingerprint gives each holder's rank and the number of holders.
-    prints = prints \
-        .withColumn("rank", F.dense_rank().over(Window.partitionBy("hash").orderBy("doc"))) \
-        .withColumn("holders", F.max("rank").over(Window.partitionBy("hash"))) \
-        .where((F.col("holders") >= 2) & (F.col("holders") <= conf["boilerplate_docs"]))
     shared = _causal_pairs(prints, ["hash"], SMALL_GROUP, carry=["pos", "long"]) \
         .groupBy("a", "b") \
         .agg(F.collect_list(F.struct("pos_a", "pos_b", "long_a")).alias("shared")) \
