@@ -90,59 +90,93 @@ fn finish(columns: Vec<(&str, ArrayRef)>) -> PyResult<RecordBatch> {
     RecordBatch::try_from_iter(columns).map_err(|e| PyValueError::new_err(e.to_string()))
 }
 
+/// A batch made row by row from the `text` column of `batch`, with the GIL released:
+/// `row` gets each text (`None` when null) and why a run would skip it (`None` when it
+/// compares it) with the columns being built, `done` names the finished columns.
+fn per_text<S: Send>(
+    py: Python<'_>,
+    batch: PyRecordBatch,
+    mut columns: S,
+    row: impl Fn(&mut S, Option<&[u8]>, Option<String>) + Send,
+    done: impl FnOnce(S) -> Vec<(&'static str, ArrayRef)> + Send,
+) -> PyResult<Py<PyAny>> {
+    let batch = batch.into_inner();
+    let texts = column(&batch, "text")?.clone();
+    let out = py.detach(move || -> PyResult<RecordBatch> {
+        for i in 0..texts.len() {
+            let bytes = bytes_at(&texts, i)?;
+            let why = skip_reason(bytes);
+            row(&mut columns, bytes, why);
+        }
+        finish(done(columns))
+    })?;
+    Ok(PyRecordBatch::new(out).into_pyarrow(py)?.unbind())
+}
+
+/// The text of a row when a run compares it.
+fn compared<'a>(bytes: Option<&'a [u8]>, why: &Option<String>) -> Option<&'a [u8]> {
+    bytes.filter(|_| why.is_none())
+}
+
 /// Per document of the `text` column: what it contributes to a run.
 pub(crate) fn document_keys(
     py: Python<'_>,
     det: &neardup::Detector,
     batch: PyRecordBatch,
 ) -> PyResult<Py<PyAny>> {
-    let batch = batch.into_inner();
-    let texts = column(&batch, "text")?.clone();
-    let out = py.detach(|| -> PyResult<RecordBatch> {
-        let n = texts.len();
-        let mut tokens = UInt64Builder::with_capacity(n);
-        let (mut whole_start, mut whole_end) = (UInt64Builder::new(), UInt64Builder::new());
-        let mut band_keys = ListBuilder::new(UInt64Builder::new());
-        let mut fp_hash = ListBuilder::new(UInt64Builder::new());
-        let mut fp_pos = ListBuilder::new(UInt32Builder::new());
-        let (mut hash_hi, mut hash_lo) = (UInt64Builder::new(), UInt64Builder::new());
-        let mut skipped = StringBuilder::new();
-        for row in 0..n {
-            let bytes = bytes_at(&texts, row)?;
-            let why = skip_reason(bytes);
-            let keys = match (&why, bytes) {
-                (None, Some(b)) => det.document_keys(b),
-                _ => Default::default(),
-            };
-            let h = xxhash_rust::xxh3::xxh3_128(bytes.unwrap_or_default());
-            hash_hi.append_value((h >> 64) as u64);
-            hash_lo.append_value(h as u64);
-            skipped.append_option(why);
-            tokens.append_value(keys.tokens as u64);
-            whole_start.append_value(keys.whole.start as u64);
-            whole_end.append_value(keys.whole.end as u64);
-            band_keys.values().append_slice(&keys.band_keys);
-            band_keys.append(true);
-            for &(hash, pos) in &keys.fingerprints {
-                fp_hash.values().append_value(hash);
-                fp_pos.values().append_value(pos);
-            }
-            fp_hash.append(true);
-            fp_pos.append(true);
+    struct Columns {
+        tokens: UInt64Builder,
+        whole: [UInt64Builder; 2],
+        band_keys: ListBuilder<UInt64Builder>,
+        fp_hash: ListBuilder<UInt64Builder>,
+        fp_pos: ListBuilder<UInt32Builder>,
+        content: [UInt64Builder; 2],
+        skipped: StringBuilder,
+    }
+    let columns = Columns {
+        tokens: UInt64Builder::new(),
+        whole: [UInt64Builder::new(), UInt64Builder::new()],
+        band_keys: ListBuilder::new(UInt64Builder::new()),
+        fp_hash: ListBuilder::new(UInt64Builder::new()),
+        fp_pos: ListBuilder::new(UInt32Builder::new()),
+        content: [UInt64Builder::new(), UInt64Builder::new()],
+        skipped: StringBuilder::new(),
+    };
+    let row = |c: &mut Columns, bytes: Option<&[u8]>, why: Option<String>| {
+        let keys = compared(bytes, &why)
+            .map(|b| det.document_keys(b))
+            .unwrap_or_default();
+        let h = xxhash_rust::xxh3::xxh3_128(bytes.unwrap_or_default());
+        c.content[0].append_value((h >> 64) as u64);
+        c.content[1].append_value(h as u64);
+        c.skipped.append_option(why);
+        c.tokens.append_value(keys.tokens as u64);
+        c.whole[0].append_value(keys.whole.start as u64);
+        c.whole[1].append_value(keys.whole.end as u64);
+        c.band_keys.values().append_slice(&keys.band_keys);
+        c.band_keys.append(true);
+        for &(hash, pos) in &keys.fingerprints {
+            c.fp_hash.values().append_value(hash);
+            c.fp_pos.values().append_value(pos);
         }
-        finish(vec![
-            ("tokens", Arc::new(tokens.finish())),
-            ("whole_start", Arc::new(whole_start.finish())),
-            ("whole_end", Arc::new(whole_end.finish())),
-            ("band_keys", Arc::new(band_keys.finish())),
-            ("fp_hash", Arc::new(fp_hash.finish())),
-            ("fp_pos", Arc::new(fp_pos.finish())),
-            ("content_hi", Arc::new(hash_hi.finish())),
-            ("content_lo", Arc::new(hash_lo.finish())),
-            ("skipped", Arc::new(skipped.finish())),
-        ])
-    })?;
-    Ok(PyRecordBatch::new(out).into_pyarrow(py)?.unbind())
+        c.fp_hash.append(true);
+        c.fp_pos.append(true);
+    };
+    per_text(py, batch, columns, row, |mut c| {
+        let [mut start, mut end] = c.whole;
+        let [mut hi, mut lo] = c.content;
+        vec![
+            ("tokens", Arc::new(c.tokens.finish()) as ArrayRef),
+            ("whole_start", Arc::new(start.finish())),
+            ("whole_end", Arc::new(end.finish())),
+            ("band_keys", Arc::new(c.band_keys.finish())),
+            ("fp_hash", Arc::new(c.fp_hash.finish())),
+            ("fp_pos", Arc::new(c.fp_pos.finish())),
+            ("content_hi", Arc::new(hi.finish())),
+            ("content_lo", Arc::new(lo.finish())),
+            ("skipped", Arc::new(c.skipped.finish())),
+        ]
+    })
 }
 
 /// The u32 values of list `row` of a `list<uint32>` column.
@@ -184,40 +218,49 @@ pub(crate) fn fingerprints_around(
     batch: PyRecordBatch,
     boilerplate: pyo3_arrow::PyArray,
 ) -> PyResult<Py<PyAny>> {
-    let batch = batch.into_inner();
-    let texts = column(&batch, "text")?.clone();
-    let common = u64_values(boilerplate.array(), "boilerplate")?;
-    let out = py.detach(|| -> PyResult<RecordBatch> {
-        // Compared by their high 40 bits, as a run of up to 16.7 million documents does.
-        let common = Boilerplate::new(common, neardup::reuse::doc_bits(0));
-        let mut around = BooleanBuilder::new();
-        let mut fp_hash = ListBuilder::new(UInt64Builder::new());
-        let mut fp_pos = ListBuilder::new(UInt32Builder::new());
-        let mut fp_long = ListBuilder::new(BooleanBuilder::new());
-        for row in 0..texts.len() {
-            let bytes = bytes_at(&texts, row)?;
-            let again = match (skip_reason(bytes), bytes) {
-                (None, Some(b)) => det.fingerprints_around(b, &common),
-                _ => None,
-            };
-            around.append_value(again.is_some());
-            for (hash, pos, long) in again.iter().flat_map(|f| f.entries()) {
-                fp_hash.values().append_value(hash);
-                fp_pos.values().append_value(pos);
-                fp_long.values().append_value(long);
-            }
-            fp_hash.append(true);
-            fp_pos.append(true);
-            fp_long.append(true);
+    // Compared by their high 40 bits, as a run of up to 16.7 million documents does.
+    let common = Boilerplate::new(
+        u64_values(boilerplate.array(), "boilerplate")?,
+        neardup::reuse::doc_bits(0),
+    );
+    let columns = (
+        BooleanBuilder::new(),
+        ListBuilder::new(UInt64Builder::new()),
+        ListBuilder::new(UInt32Builder::new()),
+        ListBuilder::new(BooleanBuilder::new()),
+    );
+    type Columns = (
+        BooleanBuilder,
+        ListBuilder<UInt64Builder>,
+        ListBuilder<UInt32Builder>,
+        ListBuilder<BooleanBuilder>,
+    );
+    let row = |(around, hash, pos, long): &mut Columns, bytes: Option<&[u8]>, why| {
+        let again = compared(bytes, &why).and_then(|b| det.fingerprints_around(b, &common));
+        around.append_value(again.is_some());
+        for (h, p, l) in again.iter().flat_map(|f| f.entries()) {
+            hash.values().append_value(h);
+            pos.values().append_value(p);
+            long.values().append_value(l);
         }
-        finish(vec![
-            ("around", Arc::new(around.finish())),
-            ("fp_hash", Arc::new(fp_hash.finish())),
-            ("fp_pos", Arc::new(fp_pos.finish())),
-            ("fp_long", Arc::new(fp_long.finish())),
-        ])
-    })?;
-    Ok(PyRecordBatch::new(out).into_pyarrow(py)?.unbind())
+        hash.append(true);
+        pos.append(true);
+        long.append(true);
+    };
+    per_text(
+        py,
+        batch,
+        columns,
+        row,
+        |(mut around, mut hash, mut pos, mut long)| {
+            vec![
+                ("around", Arc::new(around.finish()) as ArrayRef),
+                ("fp_hash", Arc::new(hash.finish())),
+                ("fp_pos", Arc::new(pos.finish())),
+                ("fp_long", Arc::new(long.finish())),
+            ]
+        },
+    )
 }
 
 /// Per document of the `text` column: the distinct hashes of the windows a fingerprint
@@ -228,20 +271,19 @@ pub(crate) fn passage_windows(
     det: &neardup::Detector,
     batch: PyRecordBatch,
 ) -> PyResult<Py<PyAny>> {
-    let batch = batch.into_inner();
-    let texts = column(&batch, "text")?.clone();
-    let out = py.detach(|| -> PyResult<RecordBatch> {
-        let mut windows = ListBuilder::new(UInt64Builder::new());
-        for row in 0..texts.len() {
-            let bytes = bytes_at(&texts, row)?;
-            if let (None, Some(b)) = (skip_reason(bytes), bytes) {
-                windows.values().append_slice(&det.passage_windows(b));
-            }
-            windows.append(true);
+    let row = |windows: &mut ListBuilder<UInt64Builder>, bytes: Option<&[u8]>, why| {
+        if let Some(b) = compared(bytes, &why) {
+            windows.values().append_slice(&det.passage_windows(b));
         }
-        finish(vec![("windows", Arc::new(windows.finish()))])
-    })?;
-    Ok(PyRecordBatch::new(out).into_pyarrow(py)?.unbind())
+        windows.append(true);
+    };
+    per_text(
+        py,
+        batch,
+        ListBuilder::new(UInt64Builder::new()),
+        row,
+        |mut w| vec![("windows", Arc::new(w.finish()) as ArrayRef)],
+    )
 }
 
 /// The bool values of list `row` of a `list<bool>` column (none when null).
@@ -344,30 +386,24 @@ pub(crate) fn repeats(
     det: &neardup::Detector,
     batch: PyRecordBatch,
 ) -> PyResult<Py<PyAny>> {
-    let batch = batch.into_inner();
-    let texts = column(&batch, "text")?.clone();
-    let out = py.detach(|| -> PyResult<RecordBatch> {
-        let mut lists = SpanLists::new();
-        for row in 0..texts.len() {
-            let bytes = bytes_at(&texts, row)?;
-            let found = match (skip_reason(bytes), bytes) {
-                (None, Some(b)) => det.repeats(b),
-                _ => Vec::new(),
-            };
-            for p in &found {
-                let (f, g) = (p.first, p.again);
-                lists.push([f.start, f.end, g.start, g.end, p.tokens, p.differing]);
-            }
-            lists.end_row();
+    let row = |lists: &mut SpanLists, bytes: Option<&[u8]>, why| {
+        for p in compared(bytes, &why)
+            .map(|b| det.repeats(b))
+            .unwrap_or_default()
+        {
+            let (f, g) = (p.first, p.again);
+            lists.push([f.start, f.end, g.start, g.end, p.tokens, p.differing]);
         }
-        finish(lists.finish([
+        lists.end_row();
+    };
+    per_text(py, batch, SpanLists::new(), row, |lists| {
+        lists.finish([
             "first_start",
             "first_end",
             "again_start",
             "again_end",
             "tokens",
             "differing",
-        ]))
-    })?;
-    Ok(PyRecordBatch::new(out).into_pyarrow(py)?.unbind())
+        ])
+    })
 }
