@@ -938,12 +938,14 @@ fn one_line(settings: &str) -> String {
 mod tests {
     use super::*;
     use crate::error::ErrorKind;
+    use crate::test_scratch::Scratch;
 
-    fn temp(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("neardup-index-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        dir.join("i.ndx")
+    /// A test's own empty folder and the path of an index file in it; the folder is
+    /// removed when the first value is dropped.
+    fn temp(name: &str) -> (Scratch, PathBuf) {
+        let dir = Scratch::new(&format!("index-{name}"));
+        let path = dir.join("i.ndx");
+        (dir, path)
     }
 
     #[test]
@@ -983,7 +985,7 @@ mod tests {
 
     #[test]
     fn a_file_that_is_not_an_index_is_a_typed_error() {
-        let path = temp("garbage");
+        let (_dir, path) = temp("garbage");
         std::fs::write(&path, vec![7u8; 10_000]).unwrap();
         let e = Index::open(&path).err().expect("refused");
         assert!(matches!(e.kind(), ErrorKind::Store { .. }), "{e}");

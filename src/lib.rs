@@ -127,6 +127,12 @@ pub mod progress;
 pub mod report;
 pub mod reuse;
 pub mod shingle;
+#[cfg(test)]
+#[cfg_attr(
+    not(any(feature = "index", feature = "parquet", feature = "walk")),
+    allow(dead_code)
+)]
+mod test_scratch;
 pub mod text;
 
 pub use crate::align::Aligner;

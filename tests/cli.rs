@@ -1,5 +1,8 @@
 //! The example binary, run as a user runs it.
 
+mod common;
+
+use common::Scratch;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -41,11 +44,9 @@ fn json_lines(out: &Output) -> Vec<serde_json::Value> {
         .collect()
 }
 
-fn scratch_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("neardup-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// A test's own empty folder, removed when the test is done with it.
+fn scratch_dir(name: &str) -> Scratch {
+    Scratch::new(&format!("cli-{name}"))
 }
 
 #[test]
@@ -182,7 +183,6 @@ fn every_file_in_a_messy_folder_is_accounted_for() {
     let summary = objects.last().unwrap();
     assert_eq!(summary["type"], "summary");
     assert_eq!(summary["documents"], want.len());
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[cfg(unix)]
@@ -245,7 +245,6 @@ fn links_loops_odd_names_and_size_limits() {
         reasons[4],
         ("sub/loop", "symbolic link loop (not followed)")
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Every file below `dir` with its bytes, by path: to check that a run changed nothing.
@@ -293,16 +292,19 @@ fn no_leftovers(out: &Path) {
 }
 
 /// Where a test's OUT goes: `out` in a fresh folder of its own, so that the temporary
-/// folders of tests running at the same time are never beside it.
-fn out_dir(name: &str) -> PathBuf {
-    scratch_dir(&format!("{name}-out")).join("out")
+/// folders of tests running at the same time are never beside it. The folder is removed
+/// when the first value is dropped: keep it as long as `out` is used.
+fn out_dir(name: &str) -> (Scratch, PathBuf) {
+    let parent = scratch_dir(&format!("{name}-out"));
+    let out = parent.join("out");
+    (parent, out)
 }
 
 #[test]
 fn dedup_out_writes_a_cleaned_copy_and_a_manifest() {
     let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo");
     let before = tree(&demo);
-    let out = out_dir("dedup");
+    let (_parent, out) = out_dir("dedup");
     let run_out = run(&[
         "dedup",
         "--cut-passages",
@@ -377,7 +379,7 @@ fn keep_longest_keeps_the_longer_file() {
         (reprint, opening)
     };
     let before = tree(&demo);
-    let out = out_dir("keep-longest");
+    let (_parent, out) = out_dir("keep-longest");
     let r = run(&[
         "dedup",
         "--keep",
@@ -418,7 +420,7 @@ fn cutting_repeats_reaches_a_fixed_point() {
     )
     .unwrap();
     let before = tree(&dir);
-    let out = out_dir(&format!("{}", dir.file_name().unwrap().to_string_lossy()));
+    let (_parent, out) = out_dir("fixed-point");
     let r = run(&[
         "dedup",
         "--cut-passages",
@@ -437,7 +439,6 @@ fn cutting_repeats_reaches_a_fixed_point() {
     assert!(cleaned.starts_with("Timetable.\nThe ferry leaves"));
     let again = json_lines(&run(&["--json", out.to_str().unwrap()]));
     assert_eq!(again.last().unwrap()["repeated_passages"], 0);
-    let _ = std::fs::remove_dir_all(&out);
 }
 
 /// a ~ b and b ~ c are near-duplicates, a and c are not: c is dropped for a with their
@@ -468,7 +469,7 @@ fn chains_say_how_they_join_with_real_numbers() {
     std::fs::write(dir.join("b.txt"), &b).unwrap();
     std::fs::write(dir.join("c.txt"), &c).unwrap();
     let before = tree(&dir);
-    let out = out_dir(&format!("{}", dir.file_name().unwrap().to_string_lossy()));
+    let (_parent, out) = out_dir("chain");
     let r = run(&[
         "dedup",
         "--threshold",
@@ -511,7 +512,6 @@ fn chains_say_how_they_join_with_real_numbers() {
     assert_eq!(c_line["via"], serde_json::json!(["b.txt"]));
     let b_line = m.iter().find(|l| l["path"] == "b.txt").unwrap();
     assert_eq!(b_line["via"], serde_json::json!([]));
-    let _ = std::fs::remove_dir_all(&out);
 }
 
 #[test]
@@ -520,7 +520,7 @@ fn a_file_named_like_the_manifest_is_refused_before_any_work() {
     std::fs::write(dir.join(".neardup-manifest.jsonl"), "my own data\n").unwrap();
     std::fs::write(dir.join("manifest.jsonl"), "{\"mine\":1}\n").unwrap();
     let before = tree(&dir);
-    let out = out_dir(&format!("{}", dir.file_name().unwrap().to_string_lossy()));
+    let (_parent, out) = out_dir("reserved");
     let r = run(&["dedup", dir.to_str().unwrap(), out.to_str().unwrap()]);
     assert_eq!(r.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&r.stderr).contains(".neardup-manifest.jsonl"));
@@ -537,7 +537,6 @@ fn a_file_named_like_the_manifest_is_refused_before_any_work() {
         b"{\"mine\":1}\n"
     );
     assert_eq!(manifest(&out).len(), 1);
-    let _ = std::fs::remove_dir_all(&out);
 }
 
 #[test]
@@ -546,7 +545,7 @@ fn an_unusable_out_is_refused_before_any_work() {
     std::fs::write(dir.join("a.txt"), "some words here").unwrap();
     let before = tree(&dir);
     let inside = dir.join("copy");
-    let exists = dir.clone();
+    let exists = dir.to_path_buf();
     let no_parent = dir.join("no/such/parent");
     for out in [&inside, &exists, &no_parent] {
         let r = run(&["dedup", dir.to_str().unwrap(), out.to_str().unwrap()]);
@@ -581,7 +580,7 @@ fn names_are_written_by_their_bytes_and_shown_escaped() {
     let evil = dir.join("e\u{1b}[2J\nsummary: 0 files.txt");
     std::fs::write(&evil, b"\x00binary").unwrap();
     let before = tree(&dir);
-    let out = out_dir(&format!("{}", dir.file_name().unwrap().to_string_lossy()));
+    let (_parent, out) = out_dir("names");
     let r = run(&["dedup", dir.to_str().unwrap(), out.to_str().unwrap()]);
     assert!(r.status.success(), "{r:?}");
     assert_eq!(tree(&dir), before);
@@ -613,7 +612,6 @@ fn names_are_written_by_their_bytes_and_shown_escaped() {
         std::fs::read(out.join("e\u{1b}[2J\nsummary: 0 files.txt")).unwrap(),
         b"\x00binary"
     );
-    let _ = std::fs::remove_dir_all(&out);
 }
 
 /// A write that fails half way (the file size limit) leaves no OUT and no temporary
@@ -629,7 +627,7 @@ fn a_failed_write_leaves_no_out() {
         std::fs::write(dir.join(format!("{i:02}.txt")), words).unwrap();
     }
     let before = tree(&dir);
-    let out = out_dir("fault");
+    let (_parent, out) = out_dir("fault");
     for (trap, killed) in [("trap '' XFSZ; ", false), ("", true)] {
         let _ = std::fs::remove_dir_all(&out);
         // 100 blocks (of 512 or 1024 bytes): the small files fit, the big one does not.
@@ -638,7 +636,7 @@ fn a_failed_write_leaves_no_out() {
             .args(["-c", &script])
             .arg(binary())
             .arg(&out)
-            .arg(&dir)
+            .arg(dir.as_os_str())
             .stderr(std::process::Stdio::piped())
             .spawn()
             .unwrap();
@@ -698,7 +696,6 @@ fn a_200_mb_file_and_100k_files() {
     let summary = json_lines(&out).pop().unwrap();
     assert_eq!(summary["documents"], 100_000);
     assert_eq!(summary["ok"], 100_000);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// The seed articles, when the shared folder is next to the repository.
@@ -977,7 +974,8 @@ fn progress_bar_only_on_a_terminal() {
         let words: String = (0..200).map(|w| format!("f{i}w{w} ")).collect();
         std::fs::write(dir.join(format!("{i:04}.txt")), words).unwrap();
     }
-    let out = dir.with_extension("report");
+    let reports = scratch_dir("progress-report");
+    let out = reports.join("report.jsonl");
     let cmd = format!(
         "'{}' --json '{}' > '{}'",
         binary().display(),
@@ -1011,7 +1009,6 @@ fn progress_bar_only_on_a_terminal() {
         .output()
         .unwrap();
     assert!(!String::from_utf8_lossy(&r.stdout).contains("signing"));
-    let _ = std::fs::remove_file(out);
 }
 
 /// Names and texts that hold markup reach the HTML page as text: no element, attribute
@@ -1054,7 +1051,7 @@ fn wrong_kinds_of_input_are_refused() {
         String::from_utf8_lossy(&r.stderr).contains("a folder"),
         "{r:?}"
     );
-    let out = out_dir("kinds");
+    let (_parent, out) = out_dir("kinds");
     let r = run(&["dedup", a.to_str().unwrap(), out.to_str().unwrap()]);
     assert_eq!(r.status.code(), Some(2), "{r:?}");
     assert!(
@@ -1077,7 +1074,7 @@ fn wrong_kinds_of_input_are_refused() {
 /// overlap (a line written three times).
 #[test]
 fn html_links_all_land() {
-    let dir = scratch_dir("links");
+    let dir = scratch_dir("html-links");
     std::fs::write(
         dir.join("three.txt"),
         "one two three four five six seven eight nine ten eleven twelve\n".repeat(3),

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Rng, text};
+use common::{Rng, Scratch, text};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -31,11 +31,9 @@ fn run(args: &[&str]) -> Output {
     Command::new(binary()).args(args).output().unwrap()
 }
 
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("neardup-ds-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// A test's own empty folder, removed when the test is done with it.
+fn scratch(name: &str) -> Scratch {
+    Scratch::new(&format!("ds-{name}"))
 }
 
 /// 30 originals and 30 edited copies (one word changed), as JSON lines with an id and a
@@ -153,7 +151,6 @@ fn each_format_round_trips_minus_the_drops() {
         std::fs::read(&again).unwrap(),
         std::fs::read(dir.join("out.jsonl")).unwrap()
     );
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
@@ -191,7 +188,6 @@ fn annotate_keeps_every_record_and_says_what_it_is() {
         }
         assert!(rec["repeated_spans"].is_array());
     }
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
@@ -232,7 +228,6 @@ fn bad_records_are_named_by_file_and_line_and_kept() {
     assert_eq!(r.status.code(), Some(2));
     let written = std::fs::read(&out).unwrap();
     assert!(written.ends_with(b"{not json\n{\"id\":\"x\"}\n{\"text\":42}\n\n"));
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
@@ -254,7 +249,6 @@ fn a_truncated_file_is_read_up_to_the_break() {
     assert_eq!(missing.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("nope.jsonl"));
     assert!(!out.exists());
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
@@ -298,7 +292,6 @@ fn texts_in_memory_or_on_disk_give_the_same_report_and_output() {
     assert_eq!(lines(&out("memory")).len(), 30);
     assert_eq!(out("disk"), out("memory"));
     assert_eq!(out("auto"), out("memory"));
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 /// The records of [`dataset`] as a Parquet file: an Int64 `n`, a string `id`, a struct
@@ -450,7 +443,6 @@ fn parquet_round_trips_minus_the_drops_with_its_schema() {
             assert!(jaccard.value(i) > 0.8);
         }
     }
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
@@ -501,7 +493,6 @@ fn bad_parquet_files_are_named_with_their_columns() {
     ]);
     let stdout = String::from_utf8_lossy(&r.stdout);
     assert!(stdout.contains("\"identical_documents\":60"), "{stdout}");
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
@@ -559,7 +550,6 @@ fn a_dataset_and_its_folder_form_give_the_same_pairs() {
     let from_files = pairs(&["scan", "--format", "json", folder.to_str().unwrap()]);
     assert_eq!(from_records.len(), 30);
     assert_eq!(from_records, from_files);
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 /// What `dedup` of a dataset refuses before it writes anything: each case exits 2 with a
@@ -637,7 +627,6 @@ fn dedup_of_a_dataset_refuses_what_would_lose_data() {
     let r = run(&["scan", j, p]);
     assert_eq!(r.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&r.stderr).contains("--input-format"));
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
@@ -674,7 +663,6 @@ fn numbers_and_upper_case_names_are_kept_as_they_are() {
         "{}",
         lines[1]
     );
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
@@ -701,7 +689,6 @@ fn records_that_share_an_id_are_warned_about() {
         input.to_str().unwrap(),
     ]);
     assert!(r.stderr.is_empty());
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
@@ -717,5 +704,4 @@ fn a_byte_order_mark_before_the_first_record_is_not_part_of_it() {
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     let stdout = String::from_utf8_lossy(&r.stdout);
     assert!(stdout.contains("\"documents\":2,\"ok\":2"), "{stdout}");
-    std::fs::remove_dir_all(&dir).unwrap();
 }

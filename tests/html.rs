@@ -3,6 +3,9 @@
 //! markup. Needs `chromium` (Debian's package; `.ci/run` installs it). Without it the test
 //! says so and passes, unless `NEARDUP_REQUIRE_BROWSER=1` (set by CI).
 
+mod common;
+
+use common::Scratch;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -57,8 +60,7 @@ fn the_page_in_chromium_holds_every_pair_and_no_injected_markup() {
         eprintln!("skipped: no chromium (apt-get install chromium)");
         return;
     };
-    let dir = std::env::temp_dir().join(format!("neardup-html-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = Scratch::new("html");
     std::fs::create_dir_all(dir.join("in")).unwrap();
     let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo");
     for e in std::fs::read_dir(&demo).unwrap().flatten() {
@@ -127,5 +129,4 @@ fn the_page_in_chromium_holds_every_pair_and_no_injected_markup() {
         "{} bytes",
         png.len()
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -3,24 +3,24 @@
 
 mod common;
 
-use common::{Rng, edit, random_texts, text};
+use common::{Rng, Scratch, edit, random_texts, text};
 use neardup::index::Index;
 use neardup::{Corpus, Detector, ErrorKind};
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-fn temp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("neardup-it-index-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join("test.ndx")
+/// A test's own empty folder and the path of an index file in it. The folder is removed
+/// when the first value is dropped: keep it until the index is closed.
+fn temp(name: &str) -> (Scratch, PathBuf) {
+    let dir = Scratch::new(&format!("it-index-{name}"));
+    let path = dir.join("test.ndx");
+    (dir, path)
 }
 
-/// A new index at a fresh path, with the default detector.
-fn new_index(name: &str) -> (Index, Detector, PathBuf) {
-    let path = temp(name);
+/// A new index at `path`, with the default detector.
+fn new_index(path: &Path) -> (Index, Detector) {
     let det = Detector::builder().build().unwrap();
-    (Index::create(&path, &det).unwrap(), det, path)
+    (Index::create(path, &det).unwrap(), det)
 }
 
 /// Whether `text` has no near-duplicate in the index.
@@ -71,7 +71,7 @@ type Found = BTreeMap<(usize, usize), (f64, Vec<((usize, usize), (usize, usize))
 /// Adds `texts` one by one to a new index and runs a batch over them: what each found,
 /// and the number of repeats each found.
 fn stream_and_batch(name: &str, texts: &[String], det: &Detector) -> (Found, usize, Found, usize) {
-    let path = temp(name);
+    let (dir, path) = temp(name);
     let mut index = Index::create(&path, det).unwrap();
     let mut streamed = Found::new();
     let mut streamed_repeats = 0;
@@ -90,7 +90,7 @@ fn stream_and_batch(name: &str, texts: &[String], det: &Detector) -> (Found, usi
     }
     assert_eq!(index.len().unwrap(), texts.len());
     drop(index);
-    let _ = std::fs::remove_dir_all(path.parent().unwrap());
+    drop(dir);
 
     let mut corpus = Corpus::new();
     for (i, t) in texts.iter().enumerate() {
@@ -181,7 +181,7 @@ proptest::proptest! {
 #[test]
 fn answers_survive_reopening_and_queries_add_nothing() {
     let texts = texts(24, 3);
-    let path = temp("reopen");
+    let (_dir, path) = temp("reopen");
     let det = Detector::builder().threshold(0.7).build().unwrap();
     {
         let mut index = Index::create(&path, &det).unwrap();
@@ -210,7 +210,8 @@ fn answers_survive_reopening_and_queries_add_nothing() {
 #[test]
 fn bad_uses_are_typed_errors_and_a_failed_batch_adds_nothing() {
     let texts = texts(10, 5);
-    let (mut index, det, path) = new_index("errors");
+    let (_dir, path) = temp("errors");
+    let (mut index, det) = new_index(&path);
     index.add("a", texts[0].as_bytes()).unwrap();
     let e = index.add("a", texts[1].as_bytes()).unwrap_err();
     assert!(matches!(e.kind(), ErrorKind::IdExists { .. }), "{e}");
@@ -281,7 +282,7 @@ fn crash_child() {
 }
 
 /// `crash_child` in a child process adding to the index at `path`, its stdout piped.
-fn spawn_writer(path: &std::path::Path) -> std::process::Child {
+fn spawn_writer(path: &Path) -> std::process::Child {
     std::process::Command::new(std::env::current_exe().unwrap())
         .args([
             "--exact",
@@ -299,7 +300,7 @@ fn spawn_writer(path: &std::path::Path) -> std::process::Child {
 #[test]
 fn a_killed_writer_leaves_every_committed_batch_and_nothing_else() {
     use std::io::BufRead;
-    let path = temp("crash");
+    let (_dir, path) = temp("crash");
     let mut child = spawn_writer(&path);
     let lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
     let mut committed = 0;
@@ -340,7 +341,7 @@ fn a_killed_writer_leaves_every_committed_batch_and_nothing_else() {
 fn readers_in_another_process_see_whole_batches_while_it_adds() {
     use neardup::index::Options;
     use std::io::BufRead;
-    let path = temp("readers");
+    let (_dir, path) = temp("readers");
     let mut child = spawn_writer(&path);
     let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
     let mut wait_for = |batch: usize| {
@@ -384,7 +385,8 @@ fn readers_in_another_process_see_whole_batches_while_it_adds() {
 #[test]
 fn prune_stats_and_compact() {
     let texts = texts(12, 9);
-    let (mut index, det, _) = new_index("prune");
+    let (_dir, path) = temp("prune");
+    let (mut index, det) = new_index(&path);
     for (i, t) in texts.iter().enumerate() {
         index.add(&format!("p{i}"), t.as_bytes()).unwrap();
     }
@@ -432,7 +434,8 @@ fn a_footer_every_document_holds_becomes_boilerplate() {
     let texts: Vec<String> = (0..240)
         .map(|_| format!("{} {footer}", text(&mut rng, 150)))
         .collect();
-    let (mut index, det, _) = new_index("footer");
+    let (_dir, path) = temp("footer");
+    let (mut index, det) = new_index(&path);
     let mut shared_late = 0;
     let mut shared = 0;
     for (i, t) in texts.iter().enumerate() {

@@ -357,12 +357,15 @@ fn id_text(col: &ArrayRef, i: usize) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_scratch::Scratch;
     use arrow_array::{DictionaryArray, types::Int32Type};
 
-    fn scratch(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("neardup-pq-{name}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        dir.join("data.parquet")
+    /// A test's own empty folder and the path of a Parquet file in it; the folder is
+    /// removed when the first value is dropped.
+    fn scratch(name: &str) -> (Scratch, PathBuf) {
+        let dir = Scratch::new(&format!("pq-{name}"));
+        let path = dir.join("data.parquet");
+        (dir, path)
     }
 
     fn texts(corpus: &Corpus) -> Vec<Option<Vec<u8>>> {
@@ -374,7 +377,7 @@ mod tests {
 
     #[test]
     fn a_dictionary_encoded_text_column_is_read() {
-        let path = scratch("dict");
+        let (_dir, path) = scratch("dict");
         let words: DictionaryArray<Int32Type> =
             vec![Some("one text"), Some("two texts"), None, Some("one text")]
                 .into_iter()
@@ -394,14 +397,13 @@ mod tests {
                 Some(b"one text".to_vec())
             ]
         );
-        std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
     }
 
     #[test]
     fn invalid_utf8_in_a_string_column_stops_the_file_with_a_skipped_document() {
         use parquet::data_type::{ByteArray, ByteArrayType};
         use parquet::file::writer::SerializedFileWriter;
-        let path = scratch("utf8");
+        let (_dir, path) = scratch("utf8");
         let schema = parquet::schema::parser::parse_message_type(
             "message m { required binary text (UTF8); required int64 n; }",
         )
@@ -439,6 +441,5 @@ mod tests {
             statuses[0].contains(":1 ") && statuses[0].contains("reading stopped here"),
             "{statuses:?}"
         );
-        std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
     }
 }

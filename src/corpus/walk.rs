@@ -518,6 +518,7 @@ fn special_kind(t: &fs::FileType) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_scratch::Scratch;
 
     #[test]
     fn a_file_that_vanished_after_listing_is_unreadable() {
@@ -528,12 +529,12 @@ mod tests {
 
     #[test]
     fn reads_stop_at_the_limit() {
-        let path = std::env::temp_dir().join(format!("neardup-limit-{}", std::process::id()));
+        let dir = Scratch::new("walk-limit");
+        let path = dir.join("ten.txt");
         std::fs::write(&path, "0123456789").unwrap();
         assert_eq!(read_regular(&path, 10).unwrap(), b"0123456789");
         let (len, reason) = read_regular(&path, 9).unwrap_err();
         assert_eq!((len, reason), (10, SkipReason::TooLarge { limit: 9 }));
-        std::fs::remove_file(&path).unwrap();
     }
 
     #[cfg(unix)]
@@ -560,10 +561,9 @@ mod tests {
     }
 
     /// A small tree: `a.txt`, `.hidden.txt`, `notes.log`, `sub/b.txt`, `sub/deep/c.txt`,
-    /// and a `.gitignore` that ignores `*.log`.
-    fn tree(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("neardup-walk-{name}-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
+    /// and a `.gitignore` that ignores `*.log`, in a folder removed when dropped.
+    fn tree(name: &str) -> Scratch {
+        let dir = Scratch::new(&format!("walk-{name}"));
         fs::create_dir_all(dir.join("sub/deep")).unwrap();
         for (path, text) in [
             ("a.txt", "a"),
@@ -616,7 +616,6 @@ mod tests {
         );
         let e = Loader::new().glob("a{").load(&dir).unwrap_err();
         assert!(e.to_string().contains("'glob'"), "{e}");
-        fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
@@ -639,7 +638,6 @@ mod tests {
             (one.len(), &*one.text(one.iter().next().unwrap().0)),
             (1, &b"a"[..])
         );
-        fs::remove_dir_all(&dir).unwrap();
     }
 
     #[cfg(unix)]
@@ -663,7 +661,6 @@ mod tests {
             names(&c),
             ["a.txt", "notes.log", "sub/b.txt", "sub/deep/c.txt"]
         );
-        fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
@@ -684,6 +681,5 @@ mod tests {
             .load(&dir)
             .unwrap();
         assert_eq!(names(&c), ["a.txt", "sub/b.txt"]);
-        fs::remove_dir_all(&dir).unwrap();
     }
 }
