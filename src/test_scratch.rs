@@ -1,4 +1,5 @@
-//! Scratch folders for the unit tests.
+//! Scratch folders for the tests: the unit tests' module, also compiled into the
+//! integration tests' `tests/common`.
 
 use std::ops::Deref;
 use std::path::{Path, PathBuf};
@@ -7,11 +8,11 @@ use std::path::{Path, PathBuf};
 /// `neardup-{name}-{process id}`: made empty when created, removed with everything in it
 /// when dropped, so that a passing test leaves nothing behind. A test that fails (drops
 /// it while panicking) leaves it for inspection and says where it is.
-pub(crate) struct Scratch(PathBuf);
+pub struct Scratch(PathBuf);
 
 impl Scratch {
     /// A new, empty folder; `name` tells it from the other tests' folders of this run.
-    pub(crate) fn new(name: &str) -> Scratch {
+    pub fn new(name: &str) -> Scratch {
         let dir = std::env::temp_dir().join(format!("neardup-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
@@ -38,6 +39,7 @@ impl Drop for Scratch {
         if std::thread::panicking() {
             eprintln!("left {} for inspection", self.0.display());
         } else {
+            // A child process may still hold a file; what cannot be removed stays.
             let _ = std::fs::remove_dir_all(&self.0);
         }
     }
