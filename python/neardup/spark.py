@@ -480,6 +480,16 @@ def main(argv: Optional[list[str]] = None) -> None:
     ap.add_argument("--id-field", default=None)
     ap.add_argument("--threshold", type=float, default=None)
     ap.add_argument("--min-passage-tokens", type=int, default=None)
+    ap.add_argument("--max-group", type=int, default=None,
+                    help="largest group sharing a band key whose pairs are all checked")
+    ap.add_argument("--boilerplate-docs", type=int, default=None,
+                    help="a fingerprint held by more documents than this is boilerplate")
+    ap.add_argument("--no-passages", action="store_true",
+                    help="near-duplicates only: no search for shared passages")
+    ap.add_argument("--no-repeats", action="store_true",
+                    help="no search for passages repeated inside a document")
+    ap.add_argument("--shuffle-partitions", type=int, default=None,
+                    help="spark.sql.shuffle.partitions (more for larger inputs)")
     ap.add_argument("--master", default=None, help="e.g. local[2] (spark-submit sets it)")
     args = ap.parse_args(argv)
     existing = SparkSession.getActiveSession()
@@ -487,6 +497,8 @@ def main(argv: Optional[list[str]] = None) -> None:
     if args.master:
         builder = builder.master(args.master)
     spark = builder.getOrCreate()
+    if args.shuffle_partitions is not None:
+        spark.conf.set("spark.sql.shuffle.partitions", str(args.shuffle_partitions))
     # Every output is checked before any work: a run never leaves a mix of two.
     hadoop = spark.sparkContext._jvm.org.apache.hadoop.fs
     outputs = [f"{args.output}/{n}" for n in ("kept", "pairs", "reuse", "repeats", "documents")]
@@ -500,6 +512,9 @@ def main(argv: Optional[list[str]] = None) -> None:
     df = reader(args.input)
     settings = {k: v for k, v in {
         "threshold": args.threshold, "min_passage_tokens": args.min_passage_tokens,
+        "max_group": args.max_group, "boilerplate_docs": args.boilerplate_docs,
+        "passage_reuse": False if args.no_passages else None,
+        "find_repeats": False if args.no_repeats else None,
     }.items() if v is not None}
     numbered = df.withColumn("__doc", F.monotonically_increasing_id()).persist()
     result = analyze(numbered, text=args.text_field, id=args.id_field, doc="__doc", **settings)

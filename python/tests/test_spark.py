@@ -255,9 +255,14 @@ def test_the_command_line_keeps_json_lines_records_whole(session, tmp_path):
         for i, t in enumerate(texts[:-1]):
             f.write(json.dumps({"id": f"r{i}", "text": t, "note": None if i % 2 else "x"}) + "\n")
     out = tmp_path / "out"
-    nspark.main([str(src), str(out), "--format", "jsonl", "--id-field", "id"])
+    nspark.main([str(src), str(out), "--format", "jsonl", "--id-field", "id", "--max-group", "3",
+                 "--boilerplate-docs", "4", "--no-repeats", "--shuffle-partitions", "3"])
     flags = {r["id"]: r["keep"] for r in session.read.parquet(str(out / "documents")).collect()}
     assert not all(flags.values())
+    det = neardup.Detector(max_group=3, boilerplate_docs=4, find_repeats=False)
+    plan = det.run([(f"r{i}", t) for i, t in enumerate(texts[:-1])]).dedup_plan()
+    assert flags == {e.id: e.action != "drop" for e in plan.entries}
+    assert session.read.parquet(str(out / "repeats")).count() == 0
     kept = [json.loads(line) for part in sorted((out / "kept").glob("part-*"))
             for line in open(part)]
     assert [r["id"] for r in kept] == [f"r{i}" for i in range(len(texts) - 1) if flags[f"r{i}"]]
