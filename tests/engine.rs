@@ -29,7 +29,18 @@ type Reported = BTreeMap<(usize, usize), Outcome>;
 /// A candidate: proposed by a band key, and the consistent anchors it shares.
 type Candidate = (bool, Vec<(u32, u32)>);
 
-fn by_engine(det: &Detector, texts: &[String]) -> Reported {
+/// How often the boilerplate steps changed something in one engine run.
+#[derive(Debug, Default)]
+struct Fired {
+    /// Documents fingerprinted again around boilerplate.
+    again: usize,
+    /// Fingerprints left out because too many of those documents contain them.
+    crowded: usize,
+    /// Candidate pairs that share a long fingerprint.
+    long: usize,
+}
+
+fn by_engine(det: &Detector, texts: &[String]) -> (Reported, Fired) {
     let keys: Vec<_> = texts
         .iter()
         .map(|t| det.document_keys(t.as_bytes()))
@@ -87,11 +98,19 @@ fn by_engine(det: &Detector, texts: &[String]) -> Reported {
                 .push((d as u32, pos, long));
         }
     }
+    let mut fired = Fired {
+        again: again.len(),
+        ..Fired::default()
+    };
     let mut shared: BTreeMap<(u32, u32), Vec<SharedFingerprint>> = BTreeMap::new();
     for (hash, holders) in &by_print {
         let mut docs: Vec<u32> = holders.iter().map(|h| h.0).collect();
         docs.dedup();
-        if docs.len() > max || contained.get(hash).is_some_and(|&n| n > max) {
+        if docs.len() > max {
+            continue;
+        }
+        if contained.get(hash).is_some_and(|&n| n > max) {
+            fired.crowded += 1;
             continue;
         }
         for (a, b) in causal_pairs(&docs, SMALL_GROUP) {
@@ -116,6 +135,7 @@ fn by_engine(det: &Detector, texts: &[String]) -> Reported {
         entries.sort_by_key(|e| (e.pos_a, e.pos_b));
         let anchors = det.passage_anchors(&entries);
         if !anchors.is_empty() {
+            fired.long += usize::from(entries.iter().any(|e| e.long));
             candidates.entry(p).or_default().1 = anchors;
         }
     }
@@ -127,7 +147,7 @@ fn by_engine(det: &Detector, texts: &[String]) -> Reported {
             out.insert(key(&p), value(&p));
         }
     }
-    out
+    (out, fired)
 }
 
 /// The documents that hold each fingerprint, by hash.
@@ -192,6 +212,21 @@ fn by_run(det: &Detector, texts: &[String]) -> Reported {
         .collect()
 }
 
+/// A corpus where every boilerplate step changes the answers (found by the property test
+/// below, whose answers differ from the run's without either step): the engine agrees
+/// with the run there, and the steps did fire.
+#[test]
+fn every_boilerplate_step_fires_on_a_known_corpus() {
+    let texts = texts_with_boilerplate(31, 11215815242302911700);
+    let det = Detector::builder().boilerplate_docs(3).build().unwrap();
+    let (engine, fired) = by_engine(&det, &texts);
+    assert_eq!(engine, by_run(&det, &texts));
+    assert!(
+        fired.again > 0 && fired.crowded > 0 && fired.long > 0,
+        "{fired:?}"
+    );
+}
+
 proptest::proptest! {
     #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
 
@@ -206,7 +241,7 @@ proptest::proptest! {
     ) {
         let texts = random_texts(n, seed);
         let det = Detector::builder().max_group(max_group).build().unwrap();
-        let engine = by_engine(&det, &texts);
+        let (engine, _) = by_engine(&det, &texts);
         let run = by_run(&det, &texts);
         assert!(!run.is_empty());
         assert_eq!(engine, run);
@@ -222,7 +257,7 @@ proptest::proptest! {
     ) {
         let texts = texts_with_boilerplate(n, seed);
         let det = Detector::builder().boilerplate_docs(max_docs).build().unwrap();
-        let engine = by_engine(&det, &texts);
+        let (engine, _) = by_engine(&det, &texts);
         let run = by_run(&det, &texts);
         assert!(!run.is_empty());
         assert_eq!(engine, run);

@@ -17,6 +17,8 @@ _Text = Union[str, bytes]
 _Id = Any
 _DocumentInput = Union[str, bytes, Tuple[_Id, _Text], List[Any]]
 
+SMALL_GROUP: int
+
 __all__ = [
     "Cluster",
     "Comparison",
@@ -35,6 +37,7 @@ __all__ = [
     "Repeat",
     "RepeatedPassage",
     "Report",
+    "SMALL_GROUP",
     "Span",
     "compare",
 ]
@@ -241,8 +244,9 @@ class Detector:
         RecordBatch)."""
     def around_batch(self, batch: Any, boilerplate: Any) -> Any:
         """For engines: per row of the `text` column, whether it holds some of
-        `boilerplate` (a pyarrow int64/uint64 array) and its fingerprints taken again
-        around it (`around`, `fp_hash`, `fp_pos`, `fp_long`)."""
+        `boilerplate` (a pyarrow int64/uint64 array, compared by the high 40 bits of each
+        value; give it sorted) and its fingerprints taken again around it (`around`,
+        `fp_hash`, `fp_pos`, `fp_long`)."""
     def windows_batch(self, batch: Any) -> Any:
         """For engines: per row of the `text` column, the distinct hashes of its windows
         of the fingerprint size (`windows`)."""

@@ -48,7 +48,7 @@ from typing import Any, Optional
 
 import pyarrow as pa
 
-from ._neardup import Detector
+from ._neardup import SMALL_GROUP, Detector
 
 try:  # pyspark is an optional dependency of the package
     from pyspark.sql import DataFrame, SparkSession, Window
@@ -57,7 +57,9 @@ try:  # pyspark is an optional dependency of the package
 except ImportError as e:  # pragma: no cover - without pyspark the module cannot work
     raise ImportError("neardup.spark needs pyspark: pip install pyspark") from e
 
-SMALL_GROUP = 10  # the library's reuse::SMALL_GROUP
+# A run compares fingerprints by their high 40 bits (up to 16.7 million documents): so
+# does this module, so that its groups are a run's.
+_HIGH_BITS = -(1 << 24)
 
 _PASSAGE = T.StructType([
     T.StructField("a_start", T.LongType()), T.StructField("a_end", T.LongType()),
@@ -83,21 +85,24 @@ class Result:
       was not compared, or null), ``cluster`` (the id of its cluster's first document,
       null when in none) and ``keep`` (false for a near-duplicate of a kept document).
 
-    They are computed from DataFrames that ``analyze`` caches (``cached``);
-    ``unpersist()`` releases those once the results are written or collected.
+    They are computed from what ``analyze`` caches (``cached``: DataFrames and a
+    broadcast); ``unpersist()`` releases those once the results are written or
+    collected. (The connected components' local checkpoints stay until the session
+    ends.)
     """
 
     pairs: DataFrame
     reuse: DataFrame
     repeats: DataFrame
     documents: DataFrame
-    cached: tuple[DataFrame, ...] = field(default=(), repr=False)
+    cached: tuple[Any, ...] = field(default=(), repr=False)
 
     def unpersist(self, blocking: bool = False) -> None:
-        """Releases what ``analyze`` cached (the four DataFrames are computed again if
-        used after this)."""
-        for df in self.cached:
-            df.unpersist(blocking)
+        """Releases what ``analyze`` cached. The four DataFrames are computed again if
+        used after this, and without a ``doc`` column the document numbers may then
+        come out otherwise (``monotonically_increasing_id`` depends on partitioning)."""
+        for cached in self.cached:
+            cached.unpersist(blocking)
 
 
 def _detector(detector: Optional[Detector], settings: dict[str, Any]) -> Detector:
@@ -162,6 +167,27 @@ def _causal_pairs(rows: DataFrame, keys: list[str], small: int,
     return firsts.unionByName(stars)
 
 
+def _per_text(texts: DataFrame, work, schema: T.StructType) -> DataFrame:
+    """``texts`` (``doc``, ``text``) through ``work`` (a ``Detector`` batch method) on
+    Arrow batches: its columns, after ``doc``, as ``schema`` names them."""
+    def batches(it):
+        for b in it:
+            text_only = pa.RecordBatch.from_arrays([b.column("text")], names=["text"])
+            out = _as_signed(pa.record_batch(work(text_only)))
+            yield out.add_column(0, "doc", b.column("doc"))
+
+    return texts.select("doc", "text").mapInArrow(batches, schema)
+
+
+def _fingerprints(rows: DataFrame, long: Any) -> DataFrame:
+    """One row per fingerprint (``doc``, ``hash``: its high 40 bits, ``pos``, ``long``)
+    of ``rows`` (``doc``, ``fp_hash``, ``fp_pos``)."""
+    return rows.select("doc", F.explode(F.arrays_zip("fp_hash", "fp_pos", long.alias("fp_long")))
+                       .alias("fp")).select(
+        "doc", F.col("fp.fp_hash").bitwiseAND(F.lit(_HIGH_BITS)).alias("hash"),
+        F.col("fp.fp_pos").alias("pos"), F.col("fp.fp_long").alias("long"))
+
+
 def _ranked(prints: DataFrame) -> DataFrame:
     """``prints`` with each holder's ``rank`` (by document) among the holders of its
     fingerprint and their number (``holders``): one sort by fingerprint."""
@@ -171,7 +197,7 @@ def _ranked(prints: DataFrame) -> DataFrame:
 
 
 def _rare_fingerprints(prints: DataFrame, texts: DataFrame, det: Detector,
-                       max_docs: int) -> tuple[DataFrame, list[DataFrame]]:
+                       max_docs: int) -> tuple[DataFrame, list[Any]]:
     """The fingerprints (``doc``, ``hash``, ``pos``, ``long``) that propose pairs, ranked
     (``_ranked``), as a run takes them (the library's ``detector::engine``, steps 3 and
     4): held by 2 to ``max_docs`` documents, and not boilerplate. Where some fingerprints
@@ -179,52 +205,49 @@ def _rare_fingerprints(prints: DataFrame, texts: DataFrame, det: Detector,
     and sent to every task, the documents of ``texts`` that hold some are fingerprinted
     again around them, and a fingerprint that more than ``max_docs`` of those contain
     among their windows is boilerplate too. Without boilerplate this costs one sort of
-    the fingerprints, as before. Returns the fingerprints and the DataFrames it cached."""
+    the fingerprints, as before. Returns the fingerprints and what it cached (DataFrames
+    and a broadcast)."""
     ranked = _ranked(prints).persist()
     rare = (F.col("holders") >= 2) & (F.col("holders") <= max_docs)
-    common = [r[0] for r in
-              ranked.where(F.col("holders") > max_docs).select("hash").distinct().collect()]
+    crowded = ranked.where(F.col("holders") > max_docs)
+    common = [r[0] for r in crowded.select("hash").distinct().collect()]
     if not common:
         return ranked.where(rare), [ranked]
-    shared = texts.sparkSession.sparkContext.broadcast(common)
+    # Sorted as unsigned values, once: each batch makes its set in linear time.
+    shared = texts.sparkSession.sparkContext.broadcast(
+        sorted(h & 0xFFFF_FFFF_FFFF_FFFF for h in common))
     schema = T.StructType([
         T.StructField("doc", T.LongType()), T.StructField("around", T.BooleanType()),
         T.StructField("fp_hash", T.ArrayType(T.LongType())),
         T.StructField("fp_pos", T.ArrayType(T.IntegerType())),
         T.StructField("fp_long", T.ArrayType(T.BooleanType())),
     ])
+    boilerplate: list[Any] = []
 
-    def around_of(batches):
-        boilerplate = pa.array(shared.value, type=pa.int64())
-        for b in batches:
-            text_only = pa.RecordBatch.from_arrays([b.column("text")], names=["text"])
-            out = _as_signed(pa.record_batch(det.around_batch(text_only, boilerplate)))
-            yield out.add_column(0, "doc", b.column("doc"))
+    def around_of(batch: Any) -> Any:
+        if not boilerplate:  # once per task
+            boilerplate.append(pa.array(shared.value, type=pa.uint64()))
+        return det.around_batch(batch, boilerplate[0])
 
-    around = texts.mapInArrow(around_of, schema).where("around").select(
-        "doc", "fp_hash", "fp_pos", "fp_long").persist()
-    again = around.select("doc", F.explode(F.arrays_zip("fp_hash", "fp_pos", "fp_long")).alias("fp")) \
-        .select("doc", F.col("fp.fp_hash").alias("hash"), F.col("fp.fp_pos").alias("pos"),
-                F.col("fp.fp_long").alias("long"))
+    # Only the documents that hold boilerplate are read again.
+    holding = texts.join(crowded.select("doc").distinct(), "doc", "left_semi")
+    around = _per_text(holding, around_of, schema).where("around") \
+        .select("doc", "fp_hash", "fp_pos", "fp_long").persist()
+    again = _fingerprints(around, F.col("fp_long"))
     prints = prints.join(around.select("doc"), "doc", "left_anti").unionByName(again)
     ranked.unpersist()
     ranked = _ranked(prints).persist()
-
-    def windows_of(batches):
-        for b in batches:
-            text_only = pa.RecordBatch.from_arrays([b.column("text")], names=["text"])
-            out = _as_signed(pa.record_batch(det.windows_batch(text_only)))
-            yield out.add_column(0, "doc", b.column("doc"))
-
     windows_schema = T.StructType([T.StructField("doc", T.LongType()),
                                    T.StructField("windows", T.ArrayType(T.LongType()))])
-    windows = texts.join(around.select("doc"), "doc", "left_semi") \
-        .mapInArrow(windows_of, windows_schema) \
-        .select("doc", F.explode("windows").alias("hash"))
+    windows = _per_text(texts.join(around.select("doc"), "doc", "left_semi"),
+                        det.windows_batch, windows_schema) \
+        .select("doc", F.explode("windows").alias("window")) \
+        .select("doc", F.col("window").bitwiseAND(F.lit(_HIGH_BITS)).alias("hash"))
+    # Distinct documents: two windows of one may agree in their high 40 bits.
     crowded = windows.join(ranked.where(rare).select("hash").distinct(), "hash") \
         .groupBy("hash").agg(F.countDistinct("doc").alias("n")) \
         .where(F.col("n") > max_docs).select("hash")
-    return ranked.where(rare).join(crowded, "hash", "left_anti"), [around, ranked]
+    return ranked.where(rare).join(crowded, "hash", "left_anti"), [around, ranked, shared]
 
 
 def _components(pairs: DataFrame) -> DataFrame:
@@ -297,20 +320,14 @@ def analyze(
         docs = docs.withColumn("id", F.col("doc"))
     docs = docs.persist()
 
-    def keys_of(batches):
-        for b in batches:
-            text_only = pa.RecordBatch.from_arrays([b.column("text")], names=["text"])
-            out = _as_signed(pa.record_batch(pickled.keys_batch(text_only)))
-            yield out.add_column(0, "doc", b.column("doc"))
-
-    keys = docs.select("doc", "text").mapInArrow(keys_of, _keys_schema()).persist()
+    keys = _per_text(docs, pickled.keys_batch, _keys_schema()).persist()
 
     # Identical texts: each copy pairs with the first (by document number).
     ok = keys.where(F.col("skipped").isNull())
     by_content = Window.partitionBy("content_hi", "content_lo")
     firsts = ok.withColumn("first", F.min("doc").over(by_content))
     copies = firsts.where((F.col("doc") != F.col("first")) & (F.col("tokens") > 0))
-    originals = firsts.where(F.col("doc") == F.col("first")).drop("first")
+    originals = firsts.where(F.col("doc") == F.col("first")).drop("first").persist()
     min_tokens = conf["min_passage_tokens"]
     identical = copies.select(
         F.col("first").alias("a"),
@@ -337,10 +354,7 @@ def analyze(
 
     # Fingerprints: boilerplate left out; the first SMALL_GROUP holders pairwise, the
     # first with every later one, with the positions of what each pair shares.
-    prints = originals.select(
-        "doc", F.explode(F.arrays_zip("fp_hash", "fp_pos")).alias("fp")
-    ).select("doc", F.col("fp.fp_hash").alias("hash"), F.col("fp.fp_pos").alias("pos"),
-             F.lit(False).alias("long"))
+    prints = _fingerprints(originals, F.transform("fp_hash", lambda _: F.lit(False)))
     texts = docs.select("doc", "text")
     prints, cached = _rare_fingerprints(
         prints, texts.join(originals.select("doc"), "doc", "left_semi"), pickled,
@@ -407,17 +421,11 @@ def analyze(
         .select("a_id", "b_id", "a", "b", "jaccard", "jaccard_exact", "passages")
 
     # Repeats inside documents.
-    def repeats_of(batches):
-        for b in batches:
-            text_only = pa.RecordBatch.from_arrays([b.column("text")], names=["text"])
-            out = _as_signed(pa.record_batch(pickled.repeats_batch(text_only)))
-            yield out.add_column(0, "doc", b.column("doc"))
-
     rep_schema = T.StructType([T.StructField("doc", T.LongType())] + [
         T.StructField(n, T.ArrayType(T.LongType()))
         for n in ("first_start", "first_end", "again_start", "again_end", "tokens", "differing")
     ])
-    repeats = docs.select("doc", "text").mapInArrow(repeats_of, rep_schema) \
+    repeats = _per_text(docs, pickled.repeats_batch, rep_schema) \
         .where(F.size("first_start") > 0) \
         .select("doc", F.arrays_zip(
             "first_start", "first_end", "again_start", "again_end", "tokens", "differing",
@@ -436,7 +444,7 @@ def analyze(
         .withColumn("keep", F.col("label").isNull() | (F.col("label") == F.col("doc"))) \
         .select("id", "doc", "tokens", "skipped", "cluster", "keep")
     return Result(pairs=pairs, reuse=reuse, repeats=repeats, documents=documents,
-                  cached=(docs, keys, found, *cached))
+                  cached=(docs, keys, originals, found, *cached))
 
 
 def near_duplicates(df: DataFrame, text: str = "text", id: Optional[str] = None,
@@ -455,7 +463,8 @@ def dedup(df: DataFrame, text: str = "text", id: Optional[str] = None,
           **settings: Any) -> DataFrame:
     """``df``'s rows with ``dup_cluster`` (the id of its cluster's first row, or null) and
     ``dup_keep`` (false for a near-duplicate of a kept row), in document order. Computed
-    here (a local checkpoint), so that nothing else stays cached."""
+    here and kept as a local checkpoint (on the executors: an executor lost loses its
+    part), so that nothing else stays cached."""
     numbered = df.withColumn("__doc", F.monotonically_increasing_id()).persist()
     result = analyze(numbered, text=text, id=id, doc="__doc", **settings)
     flags = result.documents.select(
@@ -497,8 +506,6 @@ def main(argv: Optional[list[str]] = None) -> None:
     if args.master:
         builder = builder.master(args.master)
     spark = builder.getOrCreate()
-    if args.shuffle_partitions is not None:
-        spark.conf.set("spark.sql.shuffle.partitions", str(args.shuffle_partitions))
     # Every output is checked before any work: a run never leaves a mix of two.
     hadoop = spark.sparkContext._jvm.org.apache.hadoop.fs
     outputs = [f"{args.output}/{n}" for n in ("kept", "pairs", "reuse", "repeats", "documents")]
@@ -508,6 +515,10 @@ def main(argv: Optional[list[str]] = None) -> None:
             if existing is None:
                 spark.stop()
             raise SystemExit(f"neardup.spark: {out} exists; choose a new OUT")
+    # The caller's session gets its setting back.
+    partitions = spark.conf.get("spark.sql.shuffle.partitions")
+    if args.shuffle_partitions is not None:
+        spark.conf.set("spark.sql.shuffle.partitions", str(args.shuffle_partitions))
     reader = spark.read.parquet if args.format == "parquet" else spark.read.json
     df = reader(args.input)
     settings = {k: v for k, v in {
@@ -527,6 +538,7 @@ def main(argv: Optional[list[str]] = None) -> None:
         getattr(result, name).write.mode("error").parquet(f"{args.output}/{name}")
     result.unpersist()
     numbered.unpersist()
+    spark.conf.set("spark.sql.shuffle.partitions", partitions)
     if existing is None:  # a session it made; one it was given is the caller's
         spark.stop()
 

@@ -218,7 +218,8 @@ pub(crate) fn fingerprints_around(
     batch: PyRecordBatch,
     boilerplate: pyo3_arrow::PyArray,
 ) -> PyResult<Py<PyAny>> {
-    // Compared by their high 40 bits, as a run of up to 16.7 million documents does.
+    // Compared by their high 40 bits, as a run of up to 16.7 million documents does
+    // (sorted once by the caller, the set is made in linear time).
     let common = Boilerplate::new(
         u64_values(boilerplate.array(), "boilerplate")?,
         neardup::reuse::doc_bits(0),
@@ -342,8 +343,7 @@ pub(crate) fn check_candidates(
                     long: longs.get(i).copied().unwrap_or(false),
                 })
                 .collect();
-            entries.sort_unstable_by_key(|e| (e.pos_a, e.pos_b, !e.long));
-            entries.dedup_by_key(|e| (e.pos_a, e.pos_b));
+            entries.sort_unstable_by_key(|e| (e.pos_a, e.pos_b));
             let anchors = det.passage_anchors(&entries);
             let by_lsh = lsh.is_valid(row) && lsh.value(row);
             let (ta, tb) = (bytes_at(text_a, row)?, bytes_at(text_b, row)?);

@@ -2081,4 +2081,12 @@ mod _neardup {
         Cluster, Comparison, Detector, Document, Index, LshIndex, Match, Matches, MinHash,
         Occurrence, Pair, Passage, Plan, PlanEntry, Repeat, RepeatedPassage, Report, Span, compare,
     };
+
+    #[pymodule_init]
+    fn init(m: &pyo3::Bound<'_, pyo3::types::PyModule>) -> pyo3::PyResult<()> {
+        use pyo3::types::PyModuleMethods;
+        // For engines (neardup.spark): how many of a fingerprint's first holders pair with
+        // each other.
+        m.add("SMALL_GROUP", neardup::reuse::SMALL_GROUP)
+    }
 }

@@ -24,10 +24,12 @@
 //! 5. per candidate, [`Detector::check_candidate`]: the pair the run reports, or none.
 //!
 //! Each step costs what the same step of a run costs; steps 2 to 4 are sorts and counts
-//! by key. A run compares fingerprints by their high 40 bits (24 for more than 16.7
-//! million documents, see [`reuse::row`](crate::reuse::row)); an engine that groups the
-//! whole 64 bits gets the same answers but where two fingerprints differ only in their
-//! low bits (about one pair in 2^40).
+//! by key. A run compares fingerprints by their high 40 bits (32 bits for a corpus of
+//! more than 16.7 million documents, see [`reuse::row`](crate::reuse::row));
+//! [`Boilerplate::new`] takes the bits to compare. An engine that groups the high 40 bits
+//! gets exactly the run's answers up to 16.7 million documents; one that groups all 64
+//! bits differs only where two fingerprints agree in the bits the run compares (about
+//! n²/2^41 pairs of n distinct fingerprints at 40 bits).
 
 use super::Detector;
 use super::passages::{DocTokens, Reusable, token_hashes};
@@ -106,9 +108,11 @@ impl Detector {
     /// let footer_prints = det.document_keys(footer.as_bytes()).fingerprints;
     /// let common = Boilerplate::new(footer_prints.iter().map(|f| f.0), doc_bits(1));
     /// let again = det.fingerprints_around(text.as_bytes(), &common).unwrap();
-    /// // None of the footer's own fingerprints is taken; long ones run over it.
+    /// // None of the footer's own fingerprints is taken; long ones run over it, and the
+    /// // rare sentence before it is still fingerprinted.
     /// assert!(again.iter().all(|(h, _)| !common.contains(h)));
     /// assert!(again.entries().any(|(_, _, long)| long));
+    /// assert!(again.entries().any(|(_, pos, long)| !long && pos < 5));
     /// assert!(det.fingerprints_around(b"nothing in common here at all, not one word", &common).is_none());
     /// # Ok::<(), neardup::Error>(())
     /// ```
@@ -184,7 +188,7 @@ impl Detector {
     }
 
     /// Checks the candidate pair of texts `a` (the earlier document, id `ids.0`) and `b`
-    /// as a run does (step 4 of the [module docs](self)): `lsh` when they share a band
+    /// as a run does (step 5 of the [module docs](self)): `lsh` when they share a band
     /// key, `anchors` the positions `(in a, in b)` of the fingerprints they share when
     /// those are consistent (empty otherwise). Returns the pair the run reports: a
     /// near-duplicate (exact Jaccard at or above the threshold) with all its passages, or
