@@ -25,7 +25,7 @@
 //!
 //! Each step costs what the same step of a run costs; steps 2 to 4 are sorts and counts
 //! by key. A run compares fingerprints by their high 40 bits (32 bits for a corpus of
-//! more than 16.7 million documents, see [`reuse::row`](crate::reuse::row));
+//! more than 16.7 million documents, see [`reuse::row`]);
 //! [`Boilerplate::new`] takes the bits to compare. An engine that groups the high 40 bits
 //! gets exactly the run's answers up to 16.7 million documents; one that groups all 64
 //! bits differs only where two fingerprints agree in the bits the run compares (about
