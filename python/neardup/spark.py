@@ -29,7 +29,9 @@ partitioning can give other keep flags and reuse pairs (each answer is still a r
 the rows in that order). Give ``doc`` (a long, e.g. a row number or a timestamp) for
 answers that do not depend on partitioning. The answers are those of ``Detector.run``
 over the same documents in the same order, with or without boilerplate (a test checks
-both in local mode). Offsets are bytes of the UTF-8 text.
+both in local mode). Passage offsets are given in bytes of the UTF-8 text (``a_start`` ...) and, for a string
+column, in code points from 0 (``a_char_start`` ...; Spark's ``substring`` counts code
+points from 1).
 
     from neardup.spark import analyze
     result = analyze(df, text="text", id="id", threshold=0.8)
@@ -61,16 +63,14 @@ except ImportError as e:  # pragma: no cover - without pyspark the module cannot
 # does this module, so that its groups are a run's.
 _HIGH_BITS = -(1 << 24)
 
-_PASSAGE = T.StructType([
-    T.StructField("a_start", T.LongType()), T.StructField("a_end", T.LongType()),
-    T.StructField("b_start", T.LongType()), T.StructField("b_end", T.LongType()),
-    T.StructField("tokens", T.LongType()), T.StructField("differing", T.LongType()),
-])
-_REPEAT = T.StructType([
-    T.StructField("first_start", T.LongType()), T.StructField("first_end", T.LongType()),
-    T.StructField("again_start", T.LongType()), T.StructField("again_end", T.LongType()),
-    T.StructField("tokens", T.LongType()), T.StructField("differing", T.LongType()),
-])
+# A passage's fields: byte offsets on both sides, tokens, differing tokens, then the same
+# offsets in code points (null for a binary text column).
+_PASSAGE_FIELDS = ["a_start", "a_end", "b_start", "b_end", "tokens", "differing",
+                   "a_char_start", "a_char_end", "b_char_start", "b_char_end"]
+_REPEAT_FIELDS = ["first_start", "first_end", "again_start", "again_end", "tokens", "differing",
+                  "first_char_start", "first_char_end", "again_char_start", "again_char_end"]
+_PASSAGE = T.StructType([T.StructField(n, T.LongType()) for n in _PASSAGE_FIELDS])
+_REPEAT = T.StructType([T.StructField(n, T.LongType()) for n in _REPEAT_FIELDS])
 
 
 @dataclass(frozen=True)
@@ -117,6 +117,8 @@ def _keys_schema() -> T.StructType:
         T.StructField("tokens", T.LongType()),
         T.StructField("whole_start", T.LongType()),
         T.StructField("whole_end", T.LongType()),
+        T.StructField("whole_char_start", T.LongType()),
+        T.StructField("whole_char_end", T.LongType()),
         T.StructField("band_keys", T.ArrayType(T.LongType())),
         T.StructField("fp_hash", T.ArrayType(T.LongType())),
         T.StructField("fp_pos", T.ArrayType(T.IntegerType())),
@@ -342,6 +344,10 @@ def analyze(
                 F.col("whole_start").alias("a_start"), F.col("whole_end").alias("a_end"),
                 F.col("whole_start").alias("b_start"), F.col("whole_end").alias("b_end"),
                 F.col("tokens").alias("tokens"), F.lit(0).cast("long").alias("differing"),
+                F.col("whole_char_start").alias("a_char_start"),
+                F.col("whole_char_end").alias("a_char_end"),
+                F.col("whole_char_start").alias("b_char_start"),
+                F.col("whole_char_end").alias("b_char_end"),
             )),
         ).otherwise(F.array().cast(T.ArrayType(_PASSAGE))).alias("passages"),
     )
@@ -382,13 +388,7 @@ def analyze(
         T.StructField("a", T.LongType()), T.StructField("b", T.LongType()),
         T.StructField("reported", T.BooleanType()), T.StructField("jaccard", T.DoubleType()),
         T.StructField("jaccard_exact", T.BooleanType()),
-        T.StructField("a_start", T.ArrayType(T.LongType())),
-        T.StructField("a_end", T.ArrayType(T.LongType())),
-        T.StructField("b_start", T.ArrayType(T.LongType())),
-        T.StructField("b_end", T.ArrayType(T.LongType())),
-        T.StructField("tokens", T.ArrayType(T.LongType())),
-        T.StructField("differing", T.ArrayType(T.LongType())),
-    ])
+    ] + [T.StructField(n, T.ArrayType(T.LongType())) for n in _PASSAGE_FIELDS])
 
     def check(batches):
         for b in batches:
@@ -406,10 +406,7 @@ def analyze(
         .mapInArrow(check, checked_schema).where("reported")
     checked = checked.select(
         "a", "b", "jaccard", "jaccard_exact",
-        F.arrays_zip(
-            F.col("a_start"), F.col("a_end"), F.col("b_start"), F.col("b_end"),
-            F.col("tokens"), F.col("differing"),
-        ).cast(T.ArrayType(_PASSAGE)).alias("passages"),
+        F.arrays_zip(*_PASSAGE_FIELDS).cast(T.ArrayType(_PASSAGE)).alias("passages"),
     )
     found = checked.unionByName(identical).persist()
     threshold = conf["threshold"]
@@ -424,14 +421,10 @@ def analyze(
 
     # Repeats inside documents.
     rep_schema = T.StructType([T.StructField("doc", T.LongType())] + [
-        T.StructField(n, T.ArrayType(T.LongType()))
-        for n in ("first_start", "first_end", "again_start", "again_end", "tokens", "differing")
-    ])
+        T.StructField(n, T.ArrayType(T.LongType())) for n in _REPEAT_FIELDS])
     repeats = _per_text(docs, pickled.repeats_batch, rep_schema) \
         .where(F.size("first_start") > 0) \
-        .select("doc", F.arrays_zip(
-            "first_start", "first_end", "again_start", "again_end", "tokens", "differing",
-        ).cast(T.ArrayType(_REPEAT)).alias("passages")) \
+        .select("doc", F.arrays_zip(*_REPEAT_FIELDS).cast(T.ArrayType(_REPEAT)).alias("passages")) \
         .join(ids, "doc").select("id", "doc", "passages")
     if not conf["find_repeats"]:
         repeats = repeats.limit(0)

@@ -11,6 +11,7 @@ use arrow_array::builder::{
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Int64Type, UInt32Type, UInt64Type};
 use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_schema::DataType;
 use neardup::Corpus;
 use neardup::reuse::{Boilerplate, SharedFingerprint};
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -51,9 +52,10 @@ fn skip_reason(bytes: Option<&[u8]>) -> Option<String> {
     }
 }
 
-/// Six `list<uint64>` columns of passages, one list per row: where each passage starts
-/// and ends on both sides, its tokens and its differing tokens.
-struct SpanLists([ListBuilder<UInt64Builder>; 6]);
+/// The `list<uint64>` columns of passages, one list per row: where each passage starts
+/// and ends on both sides (bytes), its tokens and its differing tokens, then where it
+/// starts and ends in code points (null for a binary text).
+struct SpanLists([ListBuilder<UInt64Builder>; 10]);
 
 impl SpanLists {
     fn new() -> SpanLists {
@@ -62,10 +64,24 @@ impl SpanLists {
         }))
     }
 
-    /// One passage of the current row.
-    fn push(&mut self, values: [usize; 6]) {
+    /// One passage of the current row: `[start, end, start, end, tokens, differing]`,
+    /// the spans in bytes of `texts`, also counted in code points when `chars`.
+    fn push(&mut self, values: [usize; 6], texts: (&[u8], &[u8]), chars: bool) {
+        let [a0, a1, b0, b1, ..] = values;
+        let at = |text: &[u8], byte: usize| u64::from(crate::starts(&text[..byte]));
+        let counted = chars.then(|| {
+            [
+                at(texts.0, a0),
+                at(texts.0, a1),
+                at(texts.1, b0),
+                at(texts.1, b1),
+            ]
+        });
         for (list, v) in self.0.iter_mut().zip(values) {
             list.values().append_value(v as u64);
+        }
+        for (i, list) in self.0[6..].iter_mut().enumerate() {
+            list.values().append_option(counted.map(|c| c[i]));
         }
     }
 
@@ -76,37 +92,64 @@ impl SpanLists {
         }
     }
 
-    /// The columns, named.
-    fn finish(mut self, names: [&'static str; 6]) -> Vec<(&'static str, ArrayRef)> {
+    /// The columns, named: the six given, then `{first}_char_start`, `{first}_char_end`,
+    /// `{second}_char_start`, `{second}_char_end`.
+    fn finish(
+        mut self,
+        names: [&'static str; 6],
+        (first, second): (&str, &str),
+    ) -> Vec<(String, ArrayRef)> {
+        let chars = [
+            format!("{first}_char_start"),
+            format!("{first}_char_end"),
+            format!("{second}_char_start"),
+            format!("{second}_char_end"),
+        ];
         names
             .into_iter()
+            .map(str::to_owned)
+            .chain(chars)
             .zip(self.0.iter_mut())
             .map(|(name, list)| (name, Arc::new(list.finish()) as ArrayRef))
             .collect()
     }
 }
 
-fn finish(columns: Vec<(&str, ArrayRef)>) -> PyResult<RecordBatch> {
+/// Whether a text column holds strings (offsets in code points make sense), not bytes.
+fn holds_strings(col: &ArrayRef) -> bool {
+    let kind = match col.data_type() {
+        DataType::Dictionary(_, value) => value.as_ref(),
+        other => other,
+    };
+    matches!(
+        kind,
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+    )
+}
+
+fn finish<S: AsRef<str>>(columns: Vec<(S, ArrayRef)>) -> PyResult<RecordBatch> {
     RecordBatch::try_from_iter(columns).map_err(|e| PyValueError::new_err(e.to_string()))
 }
 
 /// A batch made row by row from the `text` column of `batch`, with the GIL released:
-/// `row` gets each text (`None` when null) and why a run would skip it (`None` when it
-/// compares it) with the columns being built, `done` names the finished columns.
-fn per_text<S: Send>(
+/// `row` gets each text (`None` when null), why a run would skip it (`None` when it
+/// compares it) and whether the column holds strings, with the columns being built;
+/// `done` names the finished columns.
+fn per_text<S: Send, N: AsRef<str>>(
     py: Python<'_>,
     batch: PyRecordBatch,
     mut columns: S,
-    row: impl Fn(&mut S, Option<&[u8]>, Option<String>) + Send,
-    done: impl FnOnce(S) -> Vec<(&'static str, ArrayRef)> + Send,
+    row: impl Fn(&mut S, Option<&[u8]>, Option<String>, bool) + Send,
+    done: impl FnOnce(S) -> Vec<(N, ArrayRef)> + Send,
 ) -> PyResult<Py<PyAny>> {
     let batch = batch.into_inner();
     let texts = column(&batch, "text")?.clone();
+    let strings = holds_strings(&texts);
     let out = py.detach(move || -> PyResult<RecordBatch> {
         for i in 0..texts.len() {
             let bytes = bytes_at(&texts, i)?;
             let why = skip_reason(bytes);
-            row(&mut columns, bytes, why);
+            row(&mut columns, bytes, why, strings);
         }
         finish(done(columns))
     })?;
@@ -127,6 +170,7 @@ pub(crate) fn document_keys(
     struct Columns {
         tokens: UInt64Builder,
         whole: [UInt64Builder; 2],
+        whole_chars: [UInt64Builder; 2],
         band_keys: ListBuilder<UInt64Builder>,
         fp_hash: ListBuilder<UInt64Builder>,
         fp_pos: ListBuilder<UInt32Builder>,
@@ -136,13 +180,14 @@ pub(crate) fn document_keys(
     let columns = Columns {
         tokens: UInt64Builder::new(),
         whole: [UInt64Builder::new(), UInt64Builder::new()],
+        whole_chars: [UInt64Builder::new(), UInt64Builder::new()],
         band_keys: ListBuilder::new(UInt64Builder::new()),
         fp_hash: ListBuilder::new(UInt64Builder::new()),
         fp_pos: ListBuilder::new(UInt32Builder::new()),
         content: [UInt64Builder::new(), UInt64Builder::new()],
         skipped: StringBuilder::new(),
     };
-    let row = |c: &mut Columns, bytes: Option<&[u8]>, why: Option<String>| {
+    let row = |c: &mut Columns, bytes: Option<&[u8]>, why: Option<String>, strings: bool| {
         let keys = compared(bytes, &why)
             .map(|b| det.document_keys(b))
             .unwrap_or_default();
@@ -153,6 +198,10 @@ pub(crate) fn document_keys(
         c.tokens.append_value(keys.tokens as u64);
         c.whole[0].append_value(keys.whole.start as u64);
         c.whole[1].append_value(keys.whole.end as u64);
+        let text = bytes.unwrap_or_default();
+        let chars = |byte: usize| strings.then(|| u64::from(crate::starts(&text[..byte])));
+        c.whole_chars[0].append_option(chars(keys.whole.start));
+        c.whole_chars[1].append_option(chars(keys.whole.end));
         c.band_keys.values().append_slice(&keys.band_keys);
         c.band_keys.append(true);
         for &(hash, pos) in &keys.fingerprints {
@@ -164,11 +213,14 @@ pub(crate) fn document_keys(
     };
     per_text(py, batch, columns, row, |mut c| {
         let [mut start, mut end] = c.whole;
+        let [mut char_start, mut char_end] = c.whole_chars;
         let [mut hi, mut lo] = c.content;
         vec![
             ("tokens", Arc::new(c.tokens.finish()) as ArrayRef),
             ("whole_start", Arc::new(start.finish())),
             ("whole_end", Arc::new(end.finish())),
+            ("whole_char_start", Arc::new(char_start.finish())),
+            ("whole_char_end", Arc::new(char_end.finish())),
             ("band_keys", Arc::new(c.band_keys.finish())),
             ("fp_hash", Arc::new(c.fp_hash.finish())),
             ("fp_pos", Arc::new(c.fp_pos.finish())),
@@ -236,7 +288,7 @@ pub(crate) fn fingerprints_around(
         ListBuilder<UInt32Builder>,
         ListBuilder<BooleanBuilder>,
     );
-    let row = |(around, hash, pos, long): &mut Columns, bytes: Option<&[u8]>, why| {
+    let row = |(around, hash, pos, long): &mut Columns, bytes: Option<&[u8]>, why, _| {
         let again = compared(bytes, &why).and_then(|b| det.fingerprints_around(b, &common));
         around.append_value(again.is_some());
         for (h, p, l) in again.iter().flat_map(|f| f.entries()) {
@@ -272,7 +324,7 @@ pub(crate) fn passage_windows(
     det: &neardup::Detector,
     batch: PyRecordBatch,
 ) -> PyResult<Py<PyAny>> {
-    let row = |windows: &mut ListBuilder<UInt64Builder>, bytes: Option<&[u8]>, why| {
+    let row = |windows: &mut ListBuilder<UInt64Builder>, bytes: Option<&[u8]>, why, _| {
         if let Some(b) = compared(bytes, &why) {
             windows.values().append_slice(&det.passage_windows(b));
         }
@@ -319,6 +371,7 @@ pub(crate) fn check_candidates(
         PyTypeError::new_err(format!("lsh: expected bool, got {}", lsh.data_type()))
     })?;
     let long = batch.column_by_name("long");
+    let strings = holds_strings(text_a) && holds_strings(text_b);
     let out = py.detach(|| -> PyResult<RecordBatch> {
         let n = batch.num_rows();
         let mut reported = BooleanBuilder::with_capacity(n);
@@ -358,23 +411,28 @@ pub(crate) fn check_candidates(
             exact.append_option(pair.as_ref().map(|p| p.jaccard_is_exact()));
             for p in pair.iter().flat_map(|p| p.passages()) {
                 let (a, b) = (p.a, p.b);
-                lists.push([a.start, a.end, b.start, b.end, p.tokens, p.differing]);
+                let values = [a.start, a.end, b.start, b.end, p.tokens, p.differing];
+                let texts = (ta.unwrap_or_default(), tb.unwrap_or_default());
+                lists.push(values, texts, strings);
             }
             lists.end_row();
         }
-        let mut columns: Vec<(&str, ArrayRef)> = vec![
-            ("reported", Arc::new(reported.finish())),
-            ("jaccard", Arc::new(jaccard.finish())),
-            ("jaccard_exact", Arc::new(exact.finish())),
+        let mut columns: Vec<(String, ArrayRef)> = vec![
+            ("reported".to_owned(), Arc::new(reported.finish())),
+            ("jaccard".to_owned(), Arc::new(jaccard.finish())),
+            ("jaccard_exact".to_owned(), Arc::new(exact.finish())),
         ];
-        columns.extend(lists.finish([
-            "a_start",
-            "a_end",
-            "b_start",
-            "b_end",
-            "tokens",
-            "differing",
-        ]));
+        columns.extend(lists.finish(
+            [
+                "a_start",
+                "a_end",
+                "b_start",
+                "b_end",
+                "tokens",
+                "differing",
+            ],
+            ("a", "b"),
+        ));
         finish(columns)
     })?;
     Ok(PyRecordBatch::new(out).into_pyarrow(py)?.unbind())
@@ -386,24 +444,29 @@ pub(crate) fn repeats(
     det: &neardup::Detector,
     batch: PyRecordBatch,
 ) -> PyResult<Py<PyAny>> {
-    let row = |lists: &mut SpanLists, bytes: Option<&[u8]>, why| {
+    let row = |lists: &mut SpanLists, bytes: Option<&[u8]>, why, strings| {
+        let text = bytes.unwrap_or_default();
         for p in compared(bytes, &why)
             .map(|b| det.repeats(b))
             .unwrap_or_default()
         {
             let (f, g) = (p.first, p.again);
-            lists.push([f.start, f.end, g.start, g.end, p.tokens, p.differing]);
+            let values = [f.start, f.end, g.start, g.end, p.tokens, p.differing];
+            lists.push(values, (text, text), strings);
         }
         lists.end_row();
     };
     per_text(py, batch, SpanLists::new(), row, |lists| {
-        lists.finish([
-            "first_start",
-            "first_end",
-            "again_start",
-            "again_end",
-            "tokens",
-            "differing",
-        ])
+        lists.finish(
+            [
+                "first_start",
+                "first_end",
+                "again_start",
+                "again_end",
+                "tokens",
+                "differing",
+            ],
+            ("first", "again"),
+        )
     })
 }

@@ -126,7 +126,7 @@ impl CharIndex {
 }
 
 /// How many bytes of `bytes` start a code point.
-fn starts(bytes: &[u8]) -> u32 {
+pub(crate) fn starts(bytes: &[u8]) -> u32 {
     bytes.iter().filter(|&&b| b & 0xC0 != 0x80).count() as u32
 }
 

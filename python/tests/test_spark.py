@@ -35,7 +35,8 @@ def session():
 def corpus(n, seed):
     """Originals, edited copies (chains), identical copies, quotes and repeats."""
     rng = random.Random(seed)
-    vocab = [f"w{i}" for i in range(3000)]
+    # Some words outside ASCII, so that code-point offsets differ from byte offsets.
+    vocab = [f"w{i}" if i % 4 else f"{'éжσ日'[i % 16 // 4]}{i}" for i in range(3000)]
     out = []
     for i in range(n):
         kind = rng.randrange(6) if out else 0
@@ -169,8 +170,9 @@ def texts_with_boilerplate(n, seed):
 
 
 def spans(passages, first="a", again="b"):
-    return sorted((p[f"{first}_start"], p[f"{first}_end"], p[f"{again}_start"], p[f"{again}_end"],
-                   p["tokens"], p["differing"]) for p in passages)
+    return sorted(tuple(p[f"{side}_{end}"] for side in (first, again)
+                        for end in ("start", "end", "char_start", "char_end"))
+                  + (p["tokens"], p["differing"]) for p in passages)
 
 
 @pytest.mark.parametrize("seed,max_group,boilerplate_docs",
@@ -194,8 +196,9 @@ def test_spark_answers_as_the_library_does(session, seed, max_group, boilerplate
     def lib_pairs(pairs):
         return {(p.a_id, p.b_id): (p.jaccard, spans([{
             "a_start": x.a.byte_start, "a_end": x.a.byte_end, "b_start": x.b.byte_start,
-            "b_end": x.b.byte_end, "tokens": x.tokens, "differing": x.differing}
-            for x in p.passages])) for p in pairs}
+            "b_end": x.b.byte_end, "a_char_start": x.a.start, "a_char_end": x.a.end,
+            "b_char_start": x.b.start, "b_char_end": x.b.end, "tokens": x.tokens,
+            "differing": x.differing} for x in p.passages])) for p in pairs}
 
     def spark_pairs(df):
         return {(r["a_id"], r["b_id"]): (r["jaccard"], spans(r["passages"]))
@@ -204,6 +207,9 @@ def test_spark_answers_as_the_library_does(session, seed, max_group, boilerplate
     want_pairs, want_reuse = lib_pairs(report.pairs), lib_pairs(report.reuse)
     assert len(want_pairs) >= len(texts) // 12 and len(want_reuse) >= 5, "the corpus plants both"
     assert spark_pairs(got.pairs) == want_pairs
+    if boilerplate_docs >= 50:  # this corpus has words outside ASCII
+        assert any(s[3] != s[1] for _, spans_ in want_pairs.values() for s in spans_), \
+            "code points differ from bytes somewhere"
     got_reuse = spark_pairs(got.reuse)
     assert got_reuse.keys() == want_reuse.keys()
     exact = {(p.a_id, p.b_id) for p in report.reuse if p.jaccard_is_exact}
@@ -214,6 +220,8 @@ def test_spark_answers_as_the_library_does(session, seed, max_group, boilerplate
     want_repeats = {r.id: spans([{
         "first_start": x.first.byte_start, "first_end": x.first.byte_end,
         "again_start": x.again.byte_start, "again_end": x.again.byte_end,
+        "first_char_start": x.first.start, "first_char_end": x.first.end,
+        "again_char_start": x.again.start, "again_char_end": x.again.end,
         "tokens": x.tokens, "differing": x.differing} for x in r.passages], "first", "again")
         for r in report.repeats}
     got_repeats = {r["id"]: spans(r["passages"], "first", "again") for r in got.repeats.collect()}
