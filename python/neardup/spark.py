@@ -209,12 +209,12 @@ def _rare_fingerprints(prints: DataFrame, texts: DataFrame, det: Detector,
     among their windows is boilerplate too. Without boilerplate this costs one sort of
     the fingerprints, as before. Returns the fingerprints and what it cached (DataFrames
     and a broadcast)."""
-    ranked = _ranked(prints).persist()
+    first = _ranked(prints).persist()
     rare = (F.col("holders") >= 2) & (F.col("holders") <= max_docs)
-    crowded = ranked.where(F.col("holders") > max_docs)
-    common = [r[0] for r in crowded.select("hash").distinct().collect()]
+    held_widely = first.where(F.col("holders") > max_docs)
+    common = [r[0] for r in held_widely.select("hash").distinct().collect()]
     if not common:
-        return ranked.where(rare), [ranked]
+        return first.where(rare), [first]
     # Sorted as unsigned values, once: each batch makes its set in linear time.
     shared = texts.sparkSession.sparkContext.broadcast(
         sorted(h & 0xFFFF_FFFF_FFFF_FFFF for h in common))
@@ -232,12 +232,13 @@ def _rare_fingerprints(prints: DataFrame, texts: DataFrame, det: Detector,
         return det.around_batch(batch, boilerplate[0])
 
     # Only the documents that hold boilerplate are read again.
-    holding = texts.join(crowded.select("doc").distinct(), "doc", "left_semi")
+    holding = texts.join(held_widely.select("doc").distinct(), "doc", "left_semi")
     around = _per_text(holding, around_of, schema).where("around") \
         .select("doc", "fp_hash", "fp_pos", "fp_long").persist()
     again = _fingerprints(around, F.col("fp_long"))
     prints = prints.join(around.select("doc"), "doc", "left_anti").unionByName(again)
-    ranked.unpersist()
+    # The first ranking stays cached until the result is released: `around` is computed
+    # from it when first used.
     ranked = _ranked(prints).persist()
     windows_schema = T.StructType([T.StructField("doc", T.LongType()),
                                    T.StructField("windows", T.ArrayType(T.LongType()))])
@@ -249,7 +250,7 @@ def _rare_fingerprints(prints: DataFrame, texts: DataFrame, det: Detector,
     crowded = windows.join(ranked.where(rare).select("hash").distinct(), "hash") \
         .groupBy("hash").agg(F.countDistinct("doc").alias("n")) \
         .where(F.col("n") > max_docs).select("hash")
-    return ranked.where(rare).join(crowded, "hash", "left_anti"), [around, ranked, shared]
+    return ranked.where(rare).join(crowded, "hash", "left_anti"), [first, around, ranked, shared]
 
 
 def _components(pairs: DataFrame) -> DataFrame:

@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use crate::CharIndex;
 use arrow_array::builder::{
     BooleanBuilder, Float64Builder, ListBuilder, StringBuilder, UInt32Builder, UInt64Builder,
 };
@@ -65,23 +66,16 @@ impl SpanLists {
     }
 
     /// One passage of the current row: `[start, end, start, end, tokens, differing]`,
-    /// the spans in bytes of `texts`, also counted in code points when `chars`.
-    fn push(&mut self, values: [usize; 6], texts: (&[u8], &[u8]), chars: bool) {
+    /// the spans in bytes, also in code points through `chars` (the two texts' indexes;
+    /// `None` for binary texts).
+    fn push(&mut self, values: [usize; 6], chars: Option<(&CharIndex, &CharIndex)>) {
         let [a0, a1, b0, b1, ..] = values;
-        let at = |text: &[u8], byte: usize| u64::from(crate::starts(&text[..byte]));
-        let counted = chars.then(|| {
-            [
-                at(texts.0, a0),
-                at(texts.0, a1),
-                at(texts.1, b0),
-                at(texts.1, b1),
-            ]
-        });
+        let counted = chars.map(|(a, b)| [a.at(a0), a.at(a1), b.at(b0), b.at(b1)]);
         for (list, v) in self.0.iter_mut().zip(values) {
             list.values().append_value(v as u64);
         }
         for (i, list) in self.0[6..].iter_mut().enumerate() {
-            list.values().append_option(counted.map(|c| c[i]));
+            list.values().append_option(counted.map(|c| c[i] as u64));
         }
     }
 
@@ -409,11 +403,15 @@ pub(crate) fn check_candidates(
             reported.append_value(pair.is_some());
             jaccard.append_option(pair.as_ref().map(|p| p.jaccard));
             exact.append_option(pair.as_ref().map(|p| p.jaccard_is_exact()));
-            for p in pair.iter().flat_map(|p| p.passages()) {
+            let passages = pair.as_ref().map(|p| p.passages()).unwrap_or_default();
+            let indexes = (strings && !passages.is_empty()).then(|| {
+                let index = |t: Option<&[u8]>| CharIndex::new(t.unwrap_or_default().into());
+                (index(ta), index(tb))
+            });
+            for p in passages {
                 let (a, b) = (p.a, p.b);
                 let values = [a.start, a.end, b.start, b.end, p.tokens, p.differing];
-                let texts = (ta.unwrap_or_default(), tb.unwrap_or_default());
-                lists.push(values, texts, strings);
+                lists.push(values, indexes.as_ref().map(|(x, y)| (x, y)));
             }
             lists.end_row();
         }
@@ -444,15 +442,17 @@ pub(crate) fn repeats(
     det: &neardup::Detector,
     batch: PyRecordBatch,
 ) -> PyResult<Py<PyAny>> {
-    let row = |lists: &mut SpanLists, bytes: Option<&[u8]>, why, strings| {
-        let text = bytes.unwrap_or_default();
-        for p in compared(bytes, &why)
+    let row = |lists: &mut SpanLists, bytes: Option<&[u8]>, why, strings: bool| {
+        let found = compared(bytes, &why)
             .map(|b| det.repeats(b))
-            .unwrap_or_default()
-        {
+            .unwrap_or_default();
+        // Code points counted through one index of the text, made only when needed.
+        let index = (strings && !found.is_empty())
+            .then(|| CharIndex::new(bytes.unwrap_or_default().into()));
+        for p in found {
             let (f, g) = (p.first, p.again);
             let values = [f.start, f.end, g.start, g.end, p.tokens, p.differing];
-            lists.push(values, (text, text), strings);
+            lists.push(values, index.as_ref().map(|i| (i, i)));
         }
         lists.end_row();
     };

@@ -94,13 +94,13 @@ fn interruptible<T: Send>(
 
 /// Byte offsets into a UTF-8 text turned into code-point offsets: a count of code points
 /// every 64 bytes, then a count of the bytes that start one. ASCII texts need no table.
-struct CharIndex {
+pub(crate) struct CharIndex {
     text: Arc<[u8]>,
     every64: Option<Vec<u32>>,
 }
 
 impl CharIndex {
-    fn new(text: Arc<[u8]>) -> CharIndex {
+    pub(crate) fn new(text: Arc<[u8]>) -> CharIndex {
         let every64 = (!text.is_ascii()).then(|| {
             let mut counts = Vec::with_capacity(text.len() / 64 + 1);
             let mut n = 0u32;
@@ -114,7 +114,7 @@ impl CharIndex {
         CharIndex { text, every64 }
     }
 
-    fn at(&self, byte: usize) -> usize {
+    pub(crate) fn at(&self, byte: usize) -> usize {
         match &self.every64 {
             None => byte,
             Some(counts) => {
