@@ -49,8 +49,8 @@
 //! # Cost
 //!
 //! For n documents of t tokens and F fingerprints (about 2t/(w+1) per document, 12 bytes
-//! each): O(t) per document to hash and winnow; O(F log F) to group them (8 bytes a
-//! fingerprint while grouped); at most `SMALL_GROUP²/2 + n` pairs per fingerprint held
+//! each): O(t) per document to hash and winnow; O(F) to group them (a radix sort; 24
+//! bytes a fingerprint while grouped, 16 without positions); at most `SMALL_GROUP²/2 + n` pairs per fingerprint held
 //! by n documents; each pair aligned in time
 //! proportional to the text around its shared fingerprints.
 
@@ -349,19 +349,6 @@ impl Fingerprints {
         self.iter_raw().map(|(h, p)| (h, p & !LONG, p & LONG != 0))
     }
 
-    /// The raw positions (with [`LONG`]) of the fingerprints whose [`row`] with document
-    /// 0 is `key`.
-    ///
-    /// # Panics
-    ///
-    /// When there is none (a caller bug).
-    fn positions_of_row(&self, key: u64, doc_bits: u32) -> &[u32] {
-        let lo = self.hashes.partition_point(|&h| row(h, 0, doc_bits) < key);
-        let hi = self.hashes.partition_point(|&h| row(h, 0, doc_bits) <= key);
-        assert!(lo < hi, "the document holds the fingerprint");
-        &self.positions[lo..hi]
-    }
-
     /// `(hash, position)` pairs with [`LONG`] marking long fingerprints.
     fn iter_raw(&self) -> impl ExactSizeIterator<Item = (u64, u32)> + '_ {
         self.hashes
@@ -546,8 +533,8 @@ pub const SMALL_GROUP: usize = 10;
 /// the report join them.
 ///
 /// Built by bucketing the fingerprints by their top 8 bits, a sixteenth of them at a time,
-/// and sorting the buckets in parallel (8 bytes a fingerprint of the sixteenth while it is
-/// built). Two fingerprints that agree in
+/// and sorting the buckets in parallel, each fingerprint's position along with it (24
+/// bytes a fingerprint of the sixteenth while it is built). Two fingerprints that agree in
 /// their high bits (all but the low `doc_bits`) count as one: that costs a needless
 /// check, never a missed one. Holds 12 bytes per holder of a shared fingerprint.
 ///
@@ -806,7 +793,7 @@ const BUCKETS: usize = 256;
 
 /// Groups every document's fingerprints: rows are bucketed by their top bits, and the
 /// buckets are sorted and grouped in parallel. The holders of each group (with their
-/// positions, looked up in their documents) are kept only when `holders` is set (the
+/// positions, sorted along with the rows) are kept only when `holders` is set (the
 /// boilerplate always). Buckets come out in hash order.
 fn group(by_doc: &[Fingerprints], doc_bits: u32, max_docs: usize, holders: bool) -> Vec<Pass> {
     // In as many passes over the hash space as it takes to hold at most ROWS_PER_PASS rows
@@ -833,69 +820,143 @@ fn group(by_doc: &[Fingerprints], doc_bits: u32, max_docs: usize, holders: bool)
     let mut out = Vec::with_capacity(BUCKETS);
     for pass in 0..passes {
         let first = pass * per_pass;
-        let in_pass = |f| hashes_in_buckets(f, first..first + per_pass);
+        let in_pass = |f| in_buckets(f, first..first + per_pass);
         let counts: Vec<Vec<usize>> = crate::par::map(&blocks, |&(_, docs)| {
             let mut counts = vec![0usize; per_pass];
-            for &x in docs.iter().flat_map(in_pass) {
-                counts[bucket(x) - first] += 1;
+            for f in docs {
+                for &x in &f.hashes[in_pass(f)] {
+                    counts[bucket(x) - first] += 1;
+                }
             }
             counts
         });
         let sizes: Vec<usize> = (0..per_pass)
             .map(|b| counts.iter().map(|c| c[b]).sum())
             .collect();
-        let mut rows = vec![0u64; sizes.iter().sum()];
-        // Each block's place in each bucket, cut from `rows` in order.
-        let mut places: Vec<Vec<&mut [u64]>> = (0..blocks.len())
-            .map(|_| Vec::with_capacity(per_pass))
+        let total: usize = sizes.iter().sum();
+        let mut rows = vec![0u64; total];
+        // The positions go along with the rows when the holders are kept.
+        let mut positions = vec![0u32; if holders { total } else { 0 }];
+        // Each block's place in each bucket, cut from `rows` (and `positions`) in order.
+        let mut places: Vec<(Vec<&mut [u64]>, Vec<&mut [u32]>)> = cut_places(&mut rows, &counts)
+            .into_iter()
+            .zip(cut_places(&mut positions, &counts))
             .collect();
-        let mut rest: &mut [u64] = &mut rows;
-        for b in 0..per_pass {
-            for (k, c) in counts.iter().enumerate() {
-                let (place, tail) = std::mem::take(&mut rest).split_at_mut(c[b]);
-                places[k].push(place);
-                rest = tail;
-            }
-        }
-        crate::par::for_each_mut(&mut places, |k, place| {
+        crate::par::for_each_mut(&mut places, |k, (place, place_at)| {
             let (start, docs) = blocks[k];
             let mut next = vec![0usize; per_pass];
             for (doc, f) in docs.iter().enumerate() {
-                for &x in in_pass(f) {
+                for i in in_pass(f) {
+                    let x = f.hashes[i];
                     let b = bucket(x) - first;
                     place[b][next[b]] = row(x, (start + doc) as u32, doc_bits);
+                    if let Some(at) = place_at.get_mut(b) {
+                        at[next[b]] = f.positions[i];
+                    }
                     next[b] += 1;
                 }
             }
         });
         drop(places);
-        let mut buckets: Vec<&mut [u64]> = Vec::with_capacity(per_pass);
-        let mut rest: &mut [u64] = &mut rows;
-        for &n in &sizes {
-            let (b, tail) = std::mem::take(&mut rest).split_at_mut(n);
-            buckets.push(b);
-            rest = tail;
-        }
-        crate::par::for_each_mut(&mut buckets, |_, b| b.sort_unstable());
-        out.extend(crate::par::map(&buckets, |part| {
-            group_sorted(part, (by_doc, doc_bits), max_docs, holders)
+        let cut = |n: &usize| n * usize::from(holders);
+        let mut buckets: Vec<(&mut [u64], &mut [u32])> = cut_in(&mut rows, sizes.iter().copied())
+            .into_iter()
+            .zip(cut_in(&mut positions, sizes.iter().map(cut)))
+            .collect();
+        crate::par::for_each_mut(&mut buckets, |_, (b, at)| sort_rows(b, at, doc_bits));
+        out.extend(crate::par::map(&buckets, |(part, at)| {
+            group_sorted((part, at), doc_bits, max_docs, holders)
         }));
     }
     out
 }
 
-/// A document's fingerprint hashes whose top byte (their bucket) is in `buckets`.
-fn hashes_in_buckets(f: &Fingerprints, buckets: std::ops::Range<usize>) -> &[u64] {
+/// Sorts `rows` whose documents (the low `doc_bits` bits) ascend in the order they come,
+/// as [`group`] writes them, and `positions` (empty, or one per row) along with them: a
+/// stable least-significant-digit radix sort on the fingerprint bits, a byte at a time
+/// (bytes that every row shares are skipped). Being stable, it keeps a fingerprint's
+/// holders in document order, so the rows end up sorted, and each document's positions
+/// of one fingerprint in its own order. O(n) for each of up to 5 passes.
+fn sort_rows(rows: &mut [u64], positions: &mut [u32], doc_bits: u32) {
+    let digits: Vec<u32> = (doc_bits..64).step_by(8).collect();
+    let mut counts = vec![[0usize; 256]; digits.len()];
+    for &r in rows.iter() {
+        for (c, &shift) in counts.iter_mut().zip(&digits) {
+            c[(r >> shift) as usize & 0xff] += 1;
+        }
+    }
+    let (mut spare, mut spare_at) = (vec![0u64; rows.len()], vec![0u32; positions.len()]);
+    let (mut from, mut to): (&mut [u64], &mut [u64]) = (rows, &mut spare);
+    let (mut from_at, mut to_at): (&mut [u32], &mut [u32]) = (positions, &mut spare_at);
+    let mut moved = false;
+    for (c, &shift) in counts.iter_mut().zip(&digits) {
+        if c.iter().any(|&n| n == from.len()) {
+            continue;
+        }
+        let mut start = 0;
+        for n in c.iter_mut() {
+            (*n, start) = (start, start + *n);
+        }
+        for (i, &r) in from.iter().enumerate() {
+            let d = (r >> shift) as usize & 0xff;
+            to[c[d]] = r;
+            if let Some(&p) = from_at.get(i) {
+                to_at[c[d]] = p;
+            }
+            c[d] += 1;
+        }
+        std::mem::swap(&mut from, &mut to);
+        std::mem::swap(&mut from_at, &mut to_at);
+        moved = !moved;
+    }
+    if moved {
+        // The sorted rows are in the spare space; `to` is the caller's.
+        to.copy_from_slice(from);
+        to_at.copy_from_slice(from_at);
+    }
+}
+
+/// Where a document's fingerprints whose top byte (their bucket) is in `buckets` are.
+fn in_buckets(f: &Fingerprints, buckets: std::ops::Range<usize>) -> std::ops::Range<usize> {
     let h = f.hashes();
     let lo = h.partition_point(|&x| ((x >> 56) as usize) < buckets.start);
     let hi = lo + h[lo..].partition_point(|&x| ((x >> 56) as usize) < buckets.end);
-    &h[lo..hi]
+    lo..hi
+}
+
+/// `all` cut into consecutive slices of the given lengths.
+fn cut_in<T>(mut all: &mut [T], lengths: impl Iterator<Item = usize>) -> Vec<&mut [T]> {
+    lengths
+        .map(|n| {
+            let n = n.min(all.len());
+            let (part, rest) = std::mem::take(&mut all).split_at_mut(n);
+            all = rest;
+            part
+        })
+        .collect()
+}
+
+/// Every block's place in every bucket (`counts[block][bucket]` rows each), cut from
+/// `all` bucket by bucket, block by block; empty places when `all` is empty.
+fn cut_places<'a, T>(all: &'a mut [T], counts: &[Vec<usize>]) -> Vec<Vec<&'a mut [T]>> {
+    if all.is_empty() {
+        return counts.iter().map(|_| Vec::new()).collect();
+    }
+    let buckets = counts.first().map_or(0, Vec::len);
+    let order = (0..buckets).flat_map(|b| counts.iter().map(move |c| c[b]));
+    let mut places: Vec<Vec<&mut [T]>> = (0..counts.len())
+        .map(|_| Vec::with_capacity(buckets))
+        .collect();
+    for (i, place) in cut_in(all, order).into_iter().enumerate() {
+        places[i % counts.len()].push(place);
+    }
+    places
 }
 
 /// Groups sorted rows (see [`group`]).
 fn group_sorted(
-    part: &[u64],
-    (by_doc, doc_bits): (&[Fingerprints], u32),
+    (part, positions): (&[u64], &[u32]),
+    doc_bits: u32,
     max_docs: usize,
     holders: bool,
 ) -> Pass {
@@ -907,7 +968,10 @@ fn group_sorted(
         boilerplate: Vec::new(),
     };
     let mut docs: Vec<u32> = Vec::new();
+    let mut start = 0;
     for group in part.chunk_by(|x, y| x & !mask == y & !mask) {
+        let at = start..start + group.len();
+        start = at.end;
         if group.len() == 1 {
             continue;
         }
@@ -918,10 +982,12 @@ fn group_sorted(
         if docs.len() > max_docs {
             out.boilerplate.push(key);
         } else if holders && docs.len() > 1 {
-            for &d in &docs {
-                let positions = by_doc[d as usize].positions_of_row(key, doc_bits);
-                out.holders.extend(positions.iter().map(|&p| (d, p)));
-            }
+            out.holders.extend(
+                group
+                    .iter()
+                    .zip(&positions[at])
+                    .map(|(&r, &p)| ((r & mask) as u32, p)),
+            );
             out.group_end.push(out.holders.len());
             out.group_key.push(key);
         }
@@ -1211,6 +1277,30 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn radix_sorted_rows_are_sorted_with_their_positions(
+            pairs in proptest::collection::vec((0u64..1 << 10, 0u32..500), 0..700),
+            doc_bits in prop_oneof![Just(24u32), Just(32u32)],
+            spread in 0u32..40,
+        ) {
+            // Rows come with their documents ascending, as `group` writes them; the
+            // position tells rows apart.
+            let mut pairs = pairs;
+            pairs.sort_by_key(|p| p.1);
+            let rows: Vec<u64> = pairs
+                .iter()
+                .map(|&(k, d)| row(k.wrapping_mul(0x9e37_79b9_7f4a_7c15) << spread, d, doc_bits))
+                .collect();
+            let at: Vec<u32> = (0..rows.len() as u32).collect();
+            let mut stable: Vec<(u64, u32)> = rows.iter().copied().zip(at.iter().copied()).collect();
+            stable.sort_by_key(|p| p.0);
+            let (mut radix, mut radix_at) = (rows, at);
+            sort_rows(&mut radix, &mut radix_at, doc_bits);
+            let (want, want_at): (Vec<u64>, Vec<u32>) = stable.into_iter().unzip();
+            prop_assert_eq!(radix, want);
+            prop_assert_eq!(radix_at, want_at);
+        }
+
         /// Groups are the connected components of links and overlaps, listed with the
         /// first copy (corpus order, then position) first, ordered by first copy.
         #[test]

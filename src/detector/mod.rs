@@ -28,7 +28,7 @@
 //!
 //! Every passage is checked character for character on the normalized text before it is
 //! reported. Cost: O(B) for B corpus bytes in stage 1 (O(B·k) hash arithmetic), O(n·b)
-//! for stage 2, O(F log F) for F fingerprints in stage 3, O(t) per near-duplicate
+//! for stage 2, O(F) for F fingerprints in stage 3, O(t) per near-duplicate
 //! candidate of t tokens and O(passage) per passage candidate in stage 4.
 
 pub mod engine;
@@ -776,7 +776,9 @@ impl Detector {
             // for the documents that turn out to need none) rather than made again: making
             // them costs more than holding them.
             if keep && self.settings.passage_reuse && signed.tokens > 0 {
-                signed.reuse.keep(s.hashes.as_slice().into());
+                signed
+                    .reuse
+                    .keep_with_spans(s.hashes.as_slice().into(), s.spans.as_slice().into());
             }
             s.text = buf;
             progress.add(1);
