@@ -480,13 +480,21 @@ impl Boilerplate {
 
     /// Whether `fingerprint` is boilerplate.
     pub fn contains(&self, fingerprint: u64) -> bool {
+        self.index_of(fingerprint).is_some()
+    }
+
+    /// Where `fingerprint` is among the sorted rows, if it is there.
+    fn index_of(&self, fingerprint: u64) -> Option<usize> {
         if self.rows.is_empty() {
-            return false;
+            return None;
         }
         let r = row(fingerprint, 0, self.doc_bits);
         let bits = self.slots.len() * 64;
         let i = (r >> (64 - bits.trailing_zeros())) as usize;
-        self.slots[i / 64] & (1 << (i % 64)) != 0 && self.rows.binary_search(&r).is_ok()
+        if self.slots[i / 64] & (1 << (i % 64)) == 0 {
+            return None;
+        }
+        self.rows.binary_search(&r).ok()
     }
 }
 
@@ -1004,28 +1012,27 @@ fn crowded(
     doc_bits: u32,
     max_docs: usize,
 ) -> Boilerplate {
+    // The keys are sorted rows, so a key's place among them is its place here.
     let wanted = Boilerplate::from_rows(keys.to_vec(), doc_bits);
     // How many documents hold each key among their windows, counted a block of
-    // documents at a time (4 bytes per key, not 8 per hit).
+    // documents at a time (4 bytes per key, and per distinct hit of the block).
     let mut counts = vec![0u32; keys.len()];
     let ids: Vec<usize> = (0..docs).collect();
     for block in ids.chunks(4096) {
         let found = crate::par::map_init(block, Vec::new, |scratch, &d| {
             scratch.clear();
             windows(d, scratch);
-            let mut hits: Vec<u64> = scratch
+            let mut hits: Vec<u32> = scratch
                 .iter()
-                .filter(|&&h| wanted.contains(h))
-                .map(|&h| row(h, 0, doc_bits))
+                .filter_map(|&h| wanted.index_of(h))
+                .map(|i| i as u32)
                 .collect();
             hits.sort_unstable();
             hits.dedup();
             hits
         });
-        for hit in found.into_iter().flatten() {
-            if let Ok(i) = keys.binary_search(&hit) {
-                counts[i] += 1;
-            }
+        for i in found.into_iter().flatten() {
+            counts[i as usize] += 1;
         }
     }
     let crowded = keys
