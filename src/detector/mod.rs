@@ -816,12 +816,10 @@ impl Detector {
             let common = Boilerplate::of(&prints, doc_bits, max);
             let layout = self.fingerprint_layout();
             let long = reuse::long_layout(self.fingerprint_tokens());
+            // Tokens are kept until the index is built (those of the documents in no
+            // candidate pair are freed then): freed here and made again for a pair
+            // later, they cost more time than the memory they would save.
             let around: Vec<bool> = crate::par::map(&prints, |p| common.holds_any(p));
-            for (s, &holds) in signed.iter_mut().zip(&around) {
-                if !holds {
-                    s.reuse.release();
-                }
-            }
             // The kept token hashes of document `d`, or made again from its text (into
             // working space, when the texts are on disk).
             let with_hashes = |d: usize, scratch: &mut Vec<u64>, f: &mut dyn FnMut(&[u64])| {

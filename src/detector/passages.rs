@@ -4,14 +4,13 @@
 //! Work is per document, not per pair: stage 1 keeps each document's fingerprints and a
 //! one-byte-per-slot sketch of its MinHash signature. With the texts in memory, stage 1
 //! also keeps every document's token hashes and spans (16 bytes a token) until the
-//! boilerplate is known, then only those of the documents that hold boilerplate, and after the passage
-//! index only those of the documents in a candidate pair (made again for a document that
-//! was released before), kept for all their pairs; with the texts on disk none are kept:
-//! they are made again where needed, pair by pair. A pair is aligned only around the
-//! fingerprints it shares ([`Aligner::chains_around`]); token spans, needed only to verify
-//! and report passages, are the ones stage 1 made (made once per document, the first time
-//! one of its pairs yields a passage, when its tokens were made again), and shingle sets, for exact Jaccard, the first time one of its pairs
-//! is checked as a near-duplicate.
+//! passage index is built, then only those of the documents in a candidate pair, kept for
+//! all their pairs; with the texts on disk none are kept: they are made again where
+//! needed, pair by pair. A pair is aligned only around the fingerprints it shares
+//! ([`Aligner::chains_around`]); token spans, needed only to verify and report passages,
+//! are the ones stage 1 made (or made once per document, the first time one of its pairs
+//! yields a passage, when its tokens were made again), and shingle sets, for exact
+//! Jaccard, the first time one of its pairs is checked as a near-duplicate.
 //!
 //! Boilerplate fingerprints (held by too many documents) are not in the index, so they
 //! neither propose a pair nor seed a passage; a passage seeded by a rarer fingerprint
