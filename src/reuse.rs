@@ -246,33 +246,40 @@ impl Fingerprints {
         if usable < size + window.max(1) - 1 {
             return Fingerprints::default();
         }
-        let short: Vec<u64> = crate::shingle::shingles(tokens, size).collect();
-        let common: Vec<bool> = short.iter().map(|&h| boilerplate.contains(h)).collect();
-        let (mut scratch, mut picked) = (Vec::new(), Vec::new());
-        winnow_eligible_into(
-            &short,
-            window.max(1),
-            |i| !common[i],
-            &mut scratch,
-            &mut picked,
-        );
-        let mut all = std::mem::take(&mut picked);
+        // The short windows with the boilerplate ones left out (the largest hash: see
+        // `winnow_eligible_into`), in one pass.
+        let mut common = Vec::with_capacity(usable);
+        let short: Vec<u64> = crate::shingle::shingles(tokens, size)
+            .map(|h| {
+                let c = boilerplate.contains(h);
+                common.push(c);
+                if c { u64::MAX } else { h }
+            })
+            .collect();
+        let mut all = Vec::new();
+        winnow_into(&short, window.max(1), &mut all);
+        all.retain(|&(_, pos)| !common[pos as usize]);
         if usable >= long_size + long_window.max(1) - 1 && long_size >= size {
             let held = prefix_counts(&common, true);
-            let long: Vec<u64> = crate::shingle::shingles(tokens, long_size).collect();
             // Long window j holds the short windows j ..= j + long_size - size.
             let holds_common = |j: usize| {
                 let end = (j + long_size - size + 1).min(common.len());
                 held[end] > held[j.min(end)]
             };
-            winnow_eligible_into(
-                &long,
-                long_window.max(1),
-                holds_common,
-                &mut scratch,
-                &mut picked,
-            );
-            all.extend(picked.iter().map(|&(h, p)| (h, p | LONG)));
+            let long = crate::shingle::shingles(tokens, long_size);
+            if long_window <= 1 {
+                // Winnowed one at a time, every eligible window is selected.
+                all.extend(
+                    long.enumerate()
+                        .filter(|&(j, _)| holds_common(j))
+                        .map(|(j, h)| (h, j as u32 | LONG)),
+                );
+            } else {
+                let (long, mut scratch, mut picked) =
+                    (long.collect::<Vec<u64>>(), Vec::new(), Vec::new());
+                winnow_eligible_into(&long, long_window, holds_common, &mut scratch, &mut picked);
+                all.extend(picked.iter().map(|&(h, p)| (h, p | LONG)));
+            }
         }
         Fingerprints::from_picked(&mut all)
     }
