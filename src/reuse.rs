@@ -50,9 +50,9 @@
 //!
 //! For n documents of t tokens and F fingerprints (about 2t/(w+1) per document, 12 bytes
 //! each): O(t) per document to hash and winnow; O(F) to group them (a radix sort; 24
-//! bytes a fingerprint while grouped, 16 without positions); at most `SMALL_GROUP²/2 + n` pairs per fingerprint held
-//! by n documents; each pair aligned in time
-//! proportional to the text around its shared fingerprints.
+//! bytes a fingerprint while grouped, 16 without positions); at most `SMALL_GROUP²/2 + n`
+//! pairs per fingerprint held by n documents; each pair aligned in time proportional to
+//! the text around its shared fingerprints.
 
 use crate::cluster::UnionFind;
 use crate::corpus::DocId;
@@ -943,7 +943,6 @@ fn in_buckets(f: &Fingerprints, buckets: std::ops::Range<usize>) -> std::ops::Ra
 fn cut_in<T>(mut all: &mut [T], lengths: impl Iterator<Item = usize>) -> Vec<&mut [T]> {
     lengths
         .map(|n| {
-            let n = n.min(all.len());
             let (part, rest) = std::mem::take(&mut all).split_at_mut(n);
             all = rest;
             part
