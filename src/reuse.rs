@@ -419,6 +419,9 @@ pub struct Boilerplate {
     /// about 16 slots per row, so nearly every other fingerprint is turned away without
     /// a search.
     slots: Vec<u64>,
+    /// Where the rows of each range of top bits start (about one row per range, one
+    /// more entry than ranges), so that a search looks at a few rows, not all of them.
+    starts: Vec<u32>,
 }
 
 impl Boilerplate {
@@ -463,10 +466,20 @@ impl Boilerplate {
             let i = (r >> shift) as usize;
             slots[i / 64] |= 1 << (i % 64);
         }
+        let ranges = rows.len().next_power_of_two().max(2);
+        let range_shift = 64 - ranges.trailing_zeros();
+        let mut starts = vec![0u32; ranges + 1];
+        for &r in &rows {
+            starts[(r >> range_shift) as usize + 1] += 1;
+        }
+        for k in 1..starts.len() {
+            starts[k] += starts[k - 1];
+        }
         Boilerplate {
             rows,
             doc_bits,
             slots,
+            starts,
         }
     }
 
@@ -501,7 +514,10 @@ impl Boilerplate {
         if self.slots[i / 64] & (1 << (i % 64)) == 0 {
             return None;
         }
-        self.rows.binary_search(&r).ok()
+        let ranges = self.starts.len() - 1;
+        let k = (r >> (64 - ranges.trailing_zeros())) as usize;
+        let (lo, hi) = (self.starts[k] as usize, self.starts[k + 1] as usize);
+        self.rows[lo..hi].binary_search(&r).ok().map(|i| lo + i)
     }
 }
 
