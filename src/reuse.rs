@@ -162,6 +162,45 @@ fn winnow_into(hashes: &[u64], w: usize, out: &mut Vec<(u64, u32)>) {
     }
 }
 
+/// Sorts a document's selected `(hash, position)` pairs: a counting sort by the top byte
+/// of the hash (hashes are uniform, so a handful land in each of the 256 buckets), then an
+/// insertion sort of the nearly sorted result: faster than a comparison sort for the
+/// hundred or so fingerprints of a short document. Longer lists, and hashes crowded in a
+/// bucket, are sorted by comparison.
+fn sort_picked(picked: &mut [(u64, u32)]) {
+    if !(32..=2048).contains(&picked.len()) {
+        picked.sort_unstable();
+        return;
+    }
+    let mut starts = [0u32; 257];
+    for p in picked.iter() {
+        starts[(p.0 >> 56) as usize + 1] += 1;
+    }
+    // Hashes crowded into a few buckets (not what shingle hashes do) would make the
+    // insertion sort quadratic.
+    if starts.iter().any(|&n| n > 64) {
+        picked.sort_unstable();
+        return;
+    }
+    for b in 1..starts.len() {
+        starts[b] += starts[b - 1];
+    }
+    let mut sorted = vec![(0u64, 0u32); picked.len()];
+    for &p in picked.iter() {
+        let b = (p.0 >> 56) as usize;
+        sorted[starts[b] as usize] = p;
+        starts[b] += 1;
+    }
+    for i in 1..sorted.len() {
+        let mut j = i;
+        while j > 0 && sorted[j - 1] > sorted[j] {
+            sorted.swap(j - 1, j);
+            j -= 1;
+        }
+    }
+    picked.copy_from_slice(&sorted);
+}
+
 /// `counts[i]`: how many of `flags[..i]` equal `value` (one more entry than flags).
 fn prefix_counts(flags: &[bool], value: bool) -> Vec<u32> {
     let mut counts = Vec::with_capacity(flags.len() + 1);
@@ -286,7 +325,7 @@ impl Fingerprints {
 
     /// Sorted by hash, one position (the first) per hash.
     fn from_picked(picked: &mut [(u64, u32)]) -> Fingerprints {
-        picked.sort_unstable();
+        sort_picked(picked);
         let mut out = Fingerprints::default();
         let (mut hashes, mut positions) = (
             Vec::with_capacity(picked.len()),
@@ -1306,6 +1345,26 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn picked_fingerprints_sort_as_pairs_do(
+            picked in proptest::collection::vec((any::<u64>(), 0u32..1000), 0..3000),
+            repeats in proptest::collection::vec((0usize..3000, 0u32..1000), 0..20),
+            top in 0u32..3,
+        ) {
+            // Some hashes repeated at other positions, as a document that repeats a
+            // phrase; `top` crowds the hashes into fewer buckets.
+            let mut picked: Vec<(u64, u32)> = picked.into_iter().map(|(h, p)| (h >> (top * 7), p)).collect();
+            for (i, pos) in repeats {
+                if let Some(&(h, _)) = picked.get(i) {
+                    picked.push((h, pos));
+                }
+            }
+            let mut want = picked.clone();
+            want.sort_unstable();
+            sort_picked(&mut picked);
+            prop_assert_eq!(picked, want);
+        }
+
         #[test]
         fn radix_sorted_rows_are_sorted_with_their_positions(
             pairs in proptest::collection::vec((0u64..1 << 10, 0u32..500), 0..700),
