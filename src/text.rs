@@ -116,6 +116,16 @@ pub fn tokens(bytes: &[u8]) -> Tokens<'_> {
     }
 }
 
+/// The spans of the tokens of `bytes`, in order: those of [`tokens`], without hashing
+/// (or normalizing) the tokens.
+pub(crate) fn token_spans(bytes: &[u8]) -> impl Iterator<Item = Span> + '_ {
+    let mut t = tokens(bytes);
+    std::iter::from_fn(move || {
+        let (s, e, _) = t.next_in_input()?;
+        Some(Span::new(t.run_offset + s, t.run_offset + e))
+    })
+}
+
 /// Collects the tokens of `bytes` into `out` (cleared first), reusing its allocation.
 pub fn tokenize_into(bytes: &[u8], out: &mut Vec<Token>) {
     out.clear();
@@ -195,6 +205,22 @@ const ASCII_CLASS: [u8; 256] = {
 };
 
 impl Tokens<'_> {
+    /// Finds the next token, moving on to the next valid run where this one ends: its
+    /// range in `run` and whether its text is already normalized.
+    fn next_in_input(&mut self) -> Option<(usize, usize, bool)> {
+        loop {
+            if let Some(found) = self.next_in_run() {
+                return Some(found);
+            }
+            // The run is done; its invalid tail (if any) is a separator.
+            let chunk = self.chunks.next()?;
+            self.run_offset = self.next_offset;
+            self.next_offset += chunk.valid().len() + chunk.invalid().len();
+            self.run = chunk.valid();
+            self.pos = 0;
+        }
+    }
+
     /// Finds the next token inside the current valid run: its range in `run`, and whether
     /// its text is already normalized (ASCII lowercase letters and digits only).
     fn next_in_run(&mut self) -> Option<(usize, usize, bool)> {
@@ -268,24 +294,17 @@ impl Iterator for Tokens<'_> {
     type Item = Token;
 
     fn next(&mut self) -> Option<Token> {
-        loop {
-            if let Some((s, e, plain)) = self.next_in_run() {
-                let word = &self.run[s..e];
-                let hash = if plain {
-                    xxh3_64_with_seed(word.as_bytes(), TOKEN_SEED)
-                } else {
-                    hash_normalized(word, &mut self.buf)
-                };
-                let span = Span::new(self.run_offset + s, self.run_offset + e);
-                return Some(token(span, hash));
-            }
-            // The run is done; its invalid tail (if any) is a separator.
-            let chunk = self.chunks.next()?;
-            self.run_offset = self.next_offset;
-            self.next_offset += chunk.valid().len() + chunk.invalid().len();
-            self.run = chunk.valid();
-            self.pos = 0;
-        }
+        let (s, e, plain) = self.next_in_input()?;
+        let word = &self.run[s..e];
+        let hash = if plain {
+            xxh3_64_with_seed(word.as_bytes(), TOKEN_SEED)
+        } else {
+            hash_normalized(word, &mut self.buf)
+        };
+        Some(token(
+            Span::new(self.run_offset + s, self.run_offset + e),
+            hash,
+        ))
     }
 }
 
@@ -355,6 +374,20 @@ impl LineIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn token_spans_are_the_spans_of_the_tokens(
+            bytes in proptest::collection::vec(any::<u8>(), 0..300),
+            text in "[a-zA-Z0-9 ,.\u{00AD}\u{0301}\u{4E00}-\u{4E10}\u{00C0}-\u{017F}\u{FFFD}]{0,80}",
+        ) {
+            for input in [&bytes[..], text.as_bytes()] {
+                let spans: Vec<Span> = tokens(input).map(|t| t.span).collect();
+                prop_assert_eq!(token_spans(input).collect::<Vec<Span>>(), spans);
+            }
+        }
+    }
 
     fn words(text: &str) -> Vec<&str> {
         tokens(text.as_bytes())

@@ -183,8 +183,8 @@ impl<'a> DocTokens<'a> {
         let (s, e) = match &self.spans {
             Spans::Ready(spans) => spans[i],
             Spans::Later(cell, bytes) => cell.get_or_init(|| {
-                text::tokens(bytes)
-                    .map(|t| (t.span.start as u32, t.span.end as u32))
+                text::token_spans(bytes)
+                    .map(|s| (s.start as u32, s.end as u32))
                     .collect()
             })[i],
         };
