@@ -908,7 +908,7 @@ fn group(by_doc: &[Fingerprints], doc_bits: u32, max_docs: usize, holders: bool)
         // The positions go along with the rows when the holders are kept.
         let mut positions = vec![0u32; if holders { total } else { 0 }];
         // Each block's place in each bucket, cut from `rows` (and `positions`) in order.
-        let mut places: Vec<(Vec<&mut [u64]>, Vec<&mut [u32]>)> = cut_places(&mut rows, &counts)
+        let mut places: Vec<Places<'_>> = cut_places(&mut rows, &counts)
             .into_iter()
             .zip(cut_places(&mut positions, &counts))
             .collect();
@@ -960,7 +960,7 @@ fn sort_rows(rows: &mut [u64], positions: &mut [u32], doc_bits: u32) {
     let (mut from_at, mut to_at): (&mut [u32], &mut [u32]) = (positions, &mut spare_at);
     let mut moved = false;
     for (c, &shift) in counts.iter_mut().zip(&digits) {
-        if c.iter().any(|&n| n == from.len()) {
+        if c.contains(&from.len()) {
             continue;
         }
         let mut start = 0;
@@ -993,6 +993,10 @@ fn in_buckets(f: &Fingerprints, buckets: std::ops::Range<usize>) -> std::ops::Ra
     let hi = lo + h[lo..].partition_point(|&x| ((x >> 56) as usize) < buckets.end);
     lo..hi
 }
+
+/// One block's places in every bucket: for its rows, and for their positions (none when
+/// the positions are not kept).
+type Places<'a> = (Vec<&'a mut [u64]>, Vec<&'a mut [u32]>);
 
 /// `all` cut into consecutive slices of the given lengths.
 fn cut_in<T>(mut all: &mut [T], lengths: impl Iterator<Item = usize>) -> Vec<&mut [T]> {
