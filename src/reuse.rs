@@ -49,8 +49,9 @@
 //! # Cost
 //!
 //! For n documents of t tokens and F fingerprints (about 2t/(w+1) per document, 12 bytes
-//! each): O(t) per document to hash and winnow; O(F) to group them (a radix sort; 24
-//! bytes a fingerprint while grouped, 16 without positions); at most `SMALL_GROUP²/2 + n`
+//! each): O(t) per document to hash and winnow; O(F) to group them (a radix sort; 12
+//! bytes a fingerprint while grouped, 8 without positions, and a bucket's worth of spare
+//! space per thread); at most `SMALL_GROUP²/2 + n`
 //! pairs per fingerprint held by n documents; each pair aligned in time proportional to
 //! the text around its shared fingerprints.
 
@@ -110,29 +111,19 @@ pub fn winnow(hashes: &[u64], w: usize) -> Vec<(u64, u32)> {
     out
 }
 
-/// [`winnow`] over the windows where `eligible` holds, into `out` (cleared first): the
-/// others are never selected, and a window of w that holds none selects nothing.
+/// [`winnow`] over the windows where `eligible` holds, into `out` (cleared first), given
+/// `masked`: the hashes with those of the other windows replaced by `u64::MAX`. The others
+/// are never selected, and a window of w that holds none selects nothing.
 fn winnow_eligible_into(
-    hashes: &[u64],
+    masked: &[u64],
     w: usize,
     eligible: impl Fn(usize) -> bool,
-    scratch: &mut Vec<u64>,
     out: &mut Vec<(u64, u32)>,
 ) {
-    scratch.clear();
-    scratch.extend(
-        hashes
-            .iter()
-            .enumerate()
-            .map(|(i, &h)| if eligible(i) { h } else { u64::MAX }),
-    );
-    winnow_into(scratch, w, out);
+    winnow_into(masked, w, out);
     // A window left out has the largest hash, so it is selected only where its whole
     // window was left out (or, about once in 2^64, where an eligible one hashes to it).
     out.retain(|&(_, pos)| eligible(pos as usize));
-    for p in out.iter_mut() {
-        p.0 = hashes[p.1 as usize];
-    }
 }
 
 /// [`winnow`] into `out` (cleared first). The minimum is kept until it leaves the window,
@@ -165,8 +156,8 @@ fn winnow_into(hashes: &[u64], w: usize, out: &mut Vec<(u64, u32)>) {
 /// Sorts a document's selected `(hash, position)` pairs: a counting sort by the top byte
 /// of the hash (hashes are uniform, so a handful land in each of the 256 buckets), then an
 /// insertion sort of the nearly sorted result: faster than a comparison sort for the
-/// hundred or so fingerprints of a short document. Longer lists, and hashes crowded in a
-/// bucket, are sorted by comparison.
+/// hundred or so fingerprints of a short document. Short lists (under 32), long ones
+/// (over 2,048), and hashes crowded in a bucket are sorted by comparison.
 fn sort_picked(picked: &mut [(u64, u32)]) {
     if !(32..=2048).contains(&picked.len()) {
         picked.sort_unstable();
@@ -285,8 +276,7 @@ impl Fingerprints {
         if usable < size + window.max(1) - 1 {
             return Fingerprints::default();
         }
-        // The short windows with the boilerplate ones left out (the largest hash: see
-        // `winnow_eligible_into`), in one pass.
+        // The short windows, the boilerplate ones masked, in one pass.
         let mut common = Vec::with_capacity(usable);
         let short: Vec<u64> = crate::shingle::shingles(tokens, size)
             .map(|h| {
@@ -296,8 +286,7 @@ impl Fingerprints {
             })
             .collect();
         let mut all = Vec::new();
-        winnow_into(&short, window.max(1), &mut all);
-        all.retain(|&(_, pos)| !common[pos as usize]);
+        winnow_eligible_into(&short, window.max(1), |i| !common[i], &mut all);
         if usable >= long_size + long_window.max(1) - 1 && long_size >= size {
             let held = prefix_counts(&common, true);
             // Long window j holds the short windows j ..= j + long_size - size.
@@ -314,9 +303,12 @@ impl Fingerprints {
                         .map(|(j, h)| (h, j as u32 | LONG)),
                 );
             } else {
-                let (long, mut scratch, mut picked) =
-                    (long.collect::<Vec<u64>>(), Vec::new(), Vec::new());
-                winnow_eligible_into(&long, long_window, holds_common, &mut scratch, &mut picked);
+                let masked: Vec<u64> = long
+                    .enumerate()
+                    .map(|(j, h)| if holds_common(j) { h } else { u64::MAX })
+                    .collect();
+                let mut picked = Vec::new();
+                winnow_eligible_into(&masked, long_window, holds_common, &mut picked);
                 all.extend(picked.iter().map(|&(h, p)| (h, p | LONG)));
             }
         }
@@ -359,7 +351,8 @@ impl Fingerprints {
         windows.clear();
         windows.extend(crate::shingle::shingles(&token_hashes[..usable], size));
         winnow_into(windows, window, picked);
-        // The working space stays the caller's: only the result is allocated.
+        // The working space stays the caller's: only the result (and a sort's scratch)
+        // is allocated.
         Fingerprints::from_picked(picked)
     }
 
@@ -458,7 +451,7 @@ pub struct Boilerplate {
     /// about 16 slots per row, so nearly every other fingerprint is turned away without
     /// a search.
     slots: Vec<u64>,
-    /// Where the rows of each range of top bits start (about one row per range, one
+    /// Where the rows of each range of top bits start (about four rows per range, one
     /// more entry than ranges), so that a search looks at a few rows, not all of them.
     starts: Vec<u32>,
 }
@@ -505,7 +498,12 @@ impl Boilerplate {
             let i = (r >> shift) as usize;
             slots[i / 64] |= 1 << (i % 64);
         }
-        let ranges = rows.len().next_power_of_two().max(2);
+        assert!(
+            rows.len() <= u32::MAX as usize,
+            "at most 2^32 - 1 boilerplate fingerprints"
+        );
+        // About four rows per range: a few comparisons, 1 to 2 bytes of table per row.
+        let ranges = rows.len().div_ceil(4).next_power_of_two().max(2);
         let range_shift = 64 - ranges.trailing_zeros();
         let mut starts = vec![0u32; ranges + 1];
         for &r in &rows {
@@ -520,6 +518,11 @@ impl Boilerplate {
             slots,
             starts,
         }
+    }
+
+    /// Heap bytes held: about 11 per fingerprint (the row, its slots and its range).
+    pub fn memory_usage(&self) -> usize {
+        8 * (self.rows.capacity() + self.slots.capacity()) + 4 * self.starts.capacity()
     }
 
     /// The number of boilerplate fingerprints.
@@ -603,8 +606,9 @@ pub const SMALL_GROUP: usize = 10;
 /// the report join them.
 ///
 /// Built by bucketing the fingerprints by their top 8 bits, a sixteenth of them at a time,
-/// and sorting the buckets in parallel, each fingerprint's position along with it (24
-/// bytes a fingerprint of the sixteenth while it is built). Two fingerprints that agree in
+/// and sorting the buckets in parallel, each fingerprint's position along with it (12
+/// bytes a fingerprint of the sixteenth while it is built, and a bucket's worth of spare
+/// space per thread). Two fingerprints that agree in
 /// their high bits (all but the low `doc_bits`) count as one: that costs a needless
 /// check, never a missed one. Holds 12 bytes per holder of a shared fingerprint.
 ///
@@ -683,11 +687,6 @@ impl FingerprintIndex {
         max_docs: usize,
         windows: Option<&WindowsOf<'_>>,
     ) -> FingerprintIndex {
-        assert!(
-            (by_doc.len() as u64) <= 1u64 << doc_bits,
-            "{} documents do not fit in {doc_bits} bits",
-            by_doc.len()
-        );
         let parts = group(by_doc, doc_bits, max_docs, true);
         let crowded = match windows {
             Some(w) => {
@@ -823,7 +822,8 @@ impl FingerprintIndex {
 
     /// Heap bytes held.
     pub fn memory_usage(&self) -> usize {
-        8 * (self.holders.capacity() + self.boilerplate.rows.capacity())
+        8 * self.holders.capacity()
+            + self.boilerplate.memory_usage()
             + 4 * self.led.capacity()
             + self.sharing.capacity()
             + std::mem::size_of::<usize>()
@@ -865,20 +865,41 @@ const BUCKETS: usize = 256;
 /// buckets are sorted and grouped in parallel. The holders of each group (with their
 /// positions, sorted along with the rows) are kept only when `holders` is set (the
 /// boilerplate always). Buckets come out in hash order.
+///
+/// # Panics
+///
+/// When a document id does not fit in `doc_bits` bits (a caller bug).
 fn group(by_doc: &[Fingerprints], doc_bits: u32, max_docs: usize, holders: bool) -> Vec<Pass> {
-    // In as many passes over the hash space as it takes to hold at most ROWS_PER_PASS rows
-    // at a time (one for a small corpus, sixteen for a million documents, which hold about
-    // 90 million). In each, blocks of documents count their rows per bucket in parallel,
-    // then write them in parallel straight to their place in one array of the pass's rows
-    // (bucket by bucket, block by block), and each bucket is sorted (the sorted rows do
-    // not depend on the order they came in). Each document's hashes are sorted, so its
-    // slice of a pass is found by binary search.
+    group_in_passes(by_doc, (doc_bits, max_docs), holders, ROWS_PER_PASS)
+}
+
+/// The most rows [`group`] holds at a time.
+const ROWS_PER_PASS: usize = 1 << 23;
+
+/// [`group`], holding at most `rows_per_pass` rows at a time.
+fn group_in_passes(
+    by_doc: &[Fingerprints],
+    (doc_bits, max_docs): (u32, usize),
+    holders: bool,
+    rows_per_pass: usize,
+) -> Vec<Pass> {
+    assert!(
+        (by_doc.len() as u64) <= 1u64 << doc_bits,
+        "{} documents do not fit in {doc_bits} bits",
+        by_doc.len()
+    );
+    // In as many passes over the hash space as it takes to hold at most `rows_per_pass`
+    // rows at a time (one for a small corpus, sixteen for a million documents, which hold
+    // about 90 million). In each, blocks of documents count their rows per bucket in
+    // parallel, then write them in parallel straight to their place in one array of the
+    // pass's rows (bucket by bucket, block by block, so that within a bucket the
+    // documents ascend: `sort_rows` needs it), and each bucket is sorted. Each document's
+    // hashes are sorted, so its slice of a pass is found by binary search.
     const BLOCK: usize = 4096;
-    const ROWS_PER_PASS: usize = 1 << 23;
     let bucket = |x: u64| (x >> 56) as usize;
     let total: usize = by_doc.iter().map(|f| f.hashes().len()).sum();
     let passes = total
-        .div_ceil(ROWS_PER_PASS)
+        .div_ceil(rows_per_pass.max(1))
         .next_power_of_two()
         .clamp(1, 16);
     let per_pass = BUCKETS / passes;
@@ -928,12 +949,15 @@ fn group(by_doc: &[Fingerprints], doc_bits: u32, max_docs: usize, holders: bool)
             }
         });
         drop(places);
-        let cut = |n: &usize| n * usize::from(holders);
+        let cut = |&n: &usize| if holders { n } else { 0 };
         let mut buckets: Vec<(&mut [u64], &mut [u32])> = cut_in(&mut rows, sizes.iter().copied())
             .into_iter()
             .zip(cut_in(&mut positions, sizes.iter().map(cut)))
             .collect();
-        crate::par::for_each_mut(&mut buckets, |_, (b, at)| sort_rows(b, at, doc_bits));
+        crate::par::for_each_mut(&mut buckets, |_, (b, at)| {
+            sort_rows(b, at, doc_bits);
+            debug_assert!(b.is_sorted(), "rows came with their documents ascending");
+        });
         out.extend(crate::par::map(&buckets, |(part, at)| {
             group_sorted((part, at), doc_bits, max_docs, holders)
         }));
@@ -946,8 +970,10 @@ fn group(by_doc: &[Fingerprints], doc_bits: u32, max_docs: usize, holders: bool)
 /// stable least-significant-digit radix sort on the fingerprint bits, a byte at a time
 /// (bytes that every row shares are skipped). Being stable, it keeps a fingerprint's
 /// holders in document order, so the rows end up sorted, and each document's positions
-/// of one fingerprint in its own order. O(n) for each of up to 5 passes.
+/// of one fingerprint in its own order. O(n) for each byte above the document bits (4
+/// with 24 of them; the top byte, the bucket's, is shared and skipped).
 fn sort_rows(rows: &mut [u64], positions: &mut [u32], doc_bits: u32) {
+    debug_assert!(positions.is_empty() || positions.len() == rows.len());
     let digits: Vec<u32> = (doc_bits..64).step_by(8).collect();
     let mut counts = vec![[0usize; 256]; digits.len()];
     for &r in rows.iter() {
@@ -1000,13 +1026,15 @@ type Places<'a> = (Vec<&'a mut [u64]>, Vec<&'a mut [u32]>);
 
 /// `all` cut into consecutive slices of the given lengths.
 fn cut_in<T>(mut all: &mut [T], lengths: impl Iterator<Item = usize>) -> Vec<&mut [T]> {
-    lengths
+    let parts = lengths
         .map(|n| {
             let (part, rest) = std::mem::take(&mut all).split_at_mut(n);
             all = rest;
             part
         })
-        .collect()
+        .collect();
+    debug_assert!(all.is_empty(), "the lengths add up to the whole");
+    parts
 }
 
 /// Every block's place in every bucket (`counts[block][bucket]` rows each), cut from
@@ -1080,7 +1108,8 @@ fn crowded(
     // The keys are sorted rows, so a key's place among them is its place here.
     let wanted = Boilerplate::from_rows(keys.to_vec(), doc_bits);
     // How many documents hold each key among their windows, counted a block of
-    // documents at a time (4 bytes per key, and per distinct hit of the block).
+    // documents at a time (4 bytes per key for the counts, about 11 to look keys up, and
+    // 4 per distinct hit of the block).
     let mut counts = vec![0u32; keys.len()];
     let ids: Vec<usize> = (0..docs).collect();
     for block in ids.chunks(4096) {
@@ -1415,6 +1444,80 @@ mod tests {
             }
             prop_assert!(got.windows(2).all(|w| w[0][0] < w[1][0]));
             prop_assert_eq!(got, naive_groups(&links));
+        }
+
+        /// Fingerprints around boilerplate, for any long winnowing window, are those of
+        /// the definition: short windows winnowed with the boilerplate ones never
+        /// selected, and long windows that hold a boilerplate short one winnowed likewise.
+        #[test]
+        fn fingerprints_around_boilerplate_follow_the_definition(
+            doc in prop::collection::vec(0u64..3, 0..120),
+            common in prop::collection::vec([0u64..3, 0u64..3, 0u64..3], 1..6),
+            long_window in 1usize..6,
+        ) {
+            // Three kinds of token, so that the boilerplate windows are everywhere.
+            let (size, window, long_size) = (3, 2, 5);
+            let boiler = Boilerplate::new(common.iter().map(|t| crate::shingle::shingle_hash(t)), 24);
+            let got = Fingerprints::around_boilerplate(&doc, (size, window), (long_size, long_window), &boiler);
+            let mut want: Vec<(u64, u32)> = Vec::new();
+            if doc.len() >= size + window - 1 {
+                let short: Vec<u64> = crate::shingle::shingles(&doc, size).collect();
+                let is_common: Vec<bool> = short.iter().map(|&h| boiler.contains(h)).collect();
+                let masked: Vec<u64> = short.iter().zip(&is_common).map(|(&h, &c)| if c { u64::MAX } else { h }).collect();
+                want.extend(naive_winnow(&masked, window).into_iter().filter(|p| !is_common[p.1 as usize]));
+                if doc.len() >= long_size + long_window - 1 {
+                    let long: Vec<u64> = crate::shingle::shingles(&doc, long_size).collect();
+                    let holds = |j: usize| is_common[j..(j + long_size - size + 1).min(short.len())].contains(&true);
+                    let masked: Vec<u64> = long.iter().enumerate().map(|(j, &h)| if holds(j) { h } else { u64::MAX }).collect();
+                    want.extend(naive_winnow(&masked, long_window).into_iter().filter(|p| holds(p.1 as usize)).map(|(h, p)| (h, p | LONG)));
+                }
+            }
+            prop_assert_eq!(got, Fingerprints::from_picked(&mut want));
+        }
+
+        /// A boilerplate set finds exactly its fingerprints (by their high bits), whatever
+        /// its size, and its index is the fingerprint's place among the sorted rows.
+        #[test]
+        fn boilerplate_lookups_are_a_search_of_the_rows(
+            members in prop::collection::vec(any::<u64>(), 0..70),
+            others in prop::collection::vec(any::<u64>(), 0..70),
+        ) {
+            let set = Boilerplate::new(members.iter().copied(), 24);
+            let rows = &set.rows;
+            // Members, their neighbours in the high bits, and others.
+            let near = members.iter().map(|&m| m ^ (1 << 40));
+            for h in members.iter().copied().chain(near).chain(others) {
+                let r = row(h, 0, 24);
+                prop_assert_eq!(set.index_of(h), rows.binary_search(&r).ok());
+                prop_assert_eq!(set.contains(h), rows.binary_search(&r).is_ok());
+            }
+        }
+
+        /// Grouped in many passes (a few rows at a time), the fingerprints give the same
+        /// groups as in one.
+        #[test]
+        fn grouping_in_passes_gives_the_same_groups(
+            docs in prop::collection::vec(prop::collection::vec(0u64..30, 0..60), 1..12),
+            max_docs in 1usize..6,
+            holders: bool,
+        ) {
+            let prints: Vec<Fingerprints> = docs.iter().map(|d| Fingerprints::new(d, 2, 2)).collect();
+            let flat = |parts: Vec<Pass>| {
+                let keys: Vec<u64> = parts.iter().flat_map(|p| p.group_key.clone()).collect();
+                let boiler: Vec<u64> = parts.iter().flat_map(|p| p.boilerplate.clone()).collect();
+                let mut held = Vec::new();
+                for p in &parts {
+                    let mut start = 0;
+                    for &end in &p.group_end {
+                        held.push(p.holders[start..end].to_vec());
+                        start = end;
+                    }
+                }
+                (keys, boiler, held)
+            };
+            let one = flat(group_in_passes(&prints, (24, max_docs), holders, 1 << 23));
+            let many = flat(group_in_passes(&prints, (24, max_docs), holders, 7));
+            prop_assert_eq!(one, many);
         }
 
         #[test]

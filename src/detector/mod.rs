@@ -772,9 +772,9 @@ impl Detector {
             let ok = corpus.get(DocId::from_index(i)).is_ok();
             let mut buf = std::mem::take(&mut s.text);
             let mut signed = self.stage_one(s, corpus.text_in(DocId::from_index(i), &mut buf), ok);
-            // In memory, the token hashes are kept for the passage stage (released below
-            // for the documents that turn out to need none) rather than made again: making
-            // them costs more than holding them.
+            // In memory, the token hashes and spans are kept for the passage stage
+            // (released once the passage index is built for the documents in no candidate
+            // pair) rather than made again: making them costs more than holding them.
             if keep && self.settings.passage_reuse && signed.tokens > 0 {
                 signed
                     .reuse

@@ -52,16 +52,17 @@ pub(crate) struct Reusable {
 #[derive(Clone)]
 struct Kept {
     hashes: Arc<[u64]>,
-    /// Token spans, as u32 offsets (a document is at most u32::MAX bytes), made on first
-    /// use.
+    /// Token spans, as u32 offsets (a document is at most u32::MAX bytes): stage 1's,
+    /// or made on first use when the tokens were made again.
     spans: OnceLock<Box<[(u32, u32)]>>,
     /// Its shingle set, made the first time a pair of it is checked exactly.
     shingles: OnceLock<ShingleSet>,
 }
 
 impl Reusable {
-    /// What stage 1 keeps: the fingerprints and the sketch; tokens are kept later, only
-    /// for the documents that need them ([`keep`](Reusable::keep)).
+    /// The fingerprints and the sketch; tokens are kept apart
+    /// ([`keep_with_spans`](Reusable::keep_with_spans) in stage 1 with the texts in memory,
+    /// [`keep`](Reusable::keep) later for a document that needs them and has none).
     pub(crate) fn new(fingerprints: Fingerprints, sketch: Box<[u8]>) -> Reusable {
         Reusable {
             tokens: None,
@@ -81,10 +82,11 @@ impl Reusable {
 
     /// Keeps the document's token hashes and spans, as stage 1 made them.
     pub(crate) fn keep_with_spans(&mut self, hashes: Arc<[u64]>, spans: Box<[(u32, u32)]>) {
-        self.keep(hashes);
-        if let Some(kept) = &self.tokens {
-            kept.spans.get_or_init(|| spans);
-        }
+        self.tokens = Some(Box::new(Kept {
+            hashes,
+            spans: OnceLock::from(spans),
+            shingles: OnceLock::new(),
+        }));
     }
 
     /// Whether the token hashes are kept.
@@ -117,7 +119,7 @@ impl Reusable {
     }
 
     /// The tokens of the document whose text is `bytes`: the kept ones (spans made on
-    /// first use), or all made again.
+    /// first use if stage 1 did not keep them), or all made again.
     pub(crate) fn tokens<'a>(&'a self, bytes: &'a [u8]) -> DocTokens<'a> {
         match &self.tokens {
             Some(k) => DocTokens {
