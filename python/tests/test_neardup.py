@@ -1,4 +1,5 @@
 """The Python package through its public API: results, spans, errors, pickling, the index."""
+import contextlib
 import os
 import pickle
 import random
@@ -230,6 +231,21 @@ def test_index_answers_and_errors(tmp_path):
         neardup.Index(str(bad))
 
 
+@contextlib.contextmanager
+def sigint_after(seconds):
+    """Sends this process SIGINT after `seconds`, with Python's own handler installed for
+    the while: a process started in the background by a shell (as some CI runners do)
+    inherits SIGINT ignored, and would never see it."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    timer = threading.Timer(seconds, lambda: os.kill(os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+        signal.signal(signal.SIGINT, previous)
+
+
 def test_keyboard_interrupt_stops_a_long_run():
     # 5,000 edited copies of one text: millions of candidate pairs keep the run busy for
     # many seconds; SIGINT after a moment must raise KeyboardInterrupt.
@@ -242,13 +258,8 @@ def test_keyboard_interrupt_stops_a_long_run():
         for _ in range(3):
             doc[rng.randrange(300)] = rng.choice(words)
         docs.append(" ".join(doc))
-    timer = threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT))
-    timer.start()
-    try:
-        with pytest.raises(KeyboardInterrupt):
-            detector().run(docs)
-    finally:
-        timer.cancel()
+    with sigint_after(0.3), pytest.raises(KeyboardInterrupt):
+        detector().run(docs)
 
 
 def test_the_package_docstring_example_runs():
@@ -346,11 +357,6 @@ def test_keyboard_interrupt_cancels_an_index_batch(tmp_path):
             doc[rng.randrange(300)] = rng.choice(words)
         batch.append((f"d{i}", " ".join(doc)))
     index = neardup.Index(str(tmp_path / "big.idx"))
-    timer = threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT))
-    timer.start()
-    try:
-        with pytest.raises(KeyboardInterrupt):
-            index.add_batch(batch)
-    finally:
-        timer.cancel()
+    with sigint_after(0.5), pytest.raises(KeyboardInterrupt):
+        index.add_batch(batch)
     assert len(index) == 0, "a cancelled batch adds nothing"
