@@ -694,7 +694,7 @@ impl FingerprintIndex {
                     .iter()
                     .flat_map(|p| p.group_key.iter().copied())
                     .collect();
-                crowded(&keys, by_doc.len(), w, doc_bits, max_docs)
+                crowded(keys, by_doc.len(), w, doc_bits, max_docs)
             }
             None => Boilerplate::default(),
         };
@@ -1099,18 +1099,18 @@ fn group_sorted(
 /// The `keys` (rows with document 0, sorted) that more than `max_docs` documents
 /// contain among their `windows`, as [`Boilerplate`].
 fn crowded(
-    keys: &[u64],
+    keys: Vec<u64>,
     docs: usize,
     windows: &WindowsOf<'_>,
     doc_bits: u32,
     max_docs: usize,
 ) -> Boilerplate {
-    // The keys are sorted rows, so a key's place among them is its place here.
-    let wanted = Boilerplate::from_rows(keys.to_vec(), doc_bits);
+    // The keys are sorted rows: the set's rows, in the same places.
+    let wanted = Boilerplate::from_rows(keys, doc_bits);
     // How many documents hold each key among their windows, counted a block of
     // documents at a time (4 bytes per key for the counts, about 11 to look keys up, and
     // 4 per distinct hit of the block).
-    let mut counts = vec![0u32; keys.len()];
+    let mut counts = vec![0u32; wanted.rows.len()];
     let ids: Vec<usize> = (0..docs).collect();
     for block in ids.chunks(4096) {
         let found = crate::par::map_init(block, Vec::new, |scratch, &d| {
@@ -1129,7 +1129,8 @@ fn crowded(
             counts[i as usize] += 1;
         }
     }
-    let crowded = keys
+    let crowded = wanted
+        .rows
         .iter()
         .zip(&counts)
         .filter(|&(_, &n)| n as usize > max_docs)

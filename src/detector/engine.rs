@@ -234,7 +234,7 @@ impl Detector {
             Box::default()
         };
         let mut kept = Reusable::new(Fingerprints::default(), sketch);
-        kept.keep(hashes);
+        kept.keep(hashes, None);
         kept
     }
 }

@@ -776,9 +776,8 @@ impl Detector {
             // (released once the passage index is built for the documents in no candidate
             // pair) rather than made again: making them costs more than holding them.
             if keep && self.settings.passage_reuse && signed.tokens > 0 {
-                signed
-                    .reuse
-                    .keep_with_spans(s.hashes.as_slice().into(), s.spans.as_slice().into());
+                let spans = Some(s.spans.as_slice().into());
+                signed.reuse.keep(s.hashes.as_slice().into(), spans);
             }
             s.text = buf;
             progress.add(1);
@@ -1130,7 +1129,7 @@ impl Detector {
                 && wanted[i]
                 && !items[i].is_kept()
             {
-                items[i].keep(h.clone());
+                items[i].keep(h.clone(), None);
             }
         }
     }

@@ -61,8 +61,8 @@ struct Kept {
 
 impl Reusable {
     /// The fingerprints and the sketch; tokens are kept apart
-    /// ([`keep_with_spans`](Reusable::keep_with_spans) in stage 1 with the texts in memory,
-    /// [`keep`](Reusable::keep) later for a document that needs them and has none).
+    /// ([`keep`](Reusable::keep): in stage 1 with the texts in memory, or later for a
+    /// document that needs them and has none).
     pub(crate) fn new(fingerprints: Fingerprints, sketch: Box<[u8]>) -> Reusable {
         Reusable {
             tokens: None,
@@ -71,20 +71,12 @@ impl Reusable {
         }
     }
 
-    /// Keeps the document's token hashes (shared with its identical copies).
-    pub(crate) fn keep(&mut self, hashes: Arc<[u64]>) {
+    /// Keeps the document's token hashes (shared with its identical copies), and their
+    /// spans when they were made with them (stage 1; otherwise made on first use).
+    pub(crate) fn keep(&mut self, hashes: Arc<[u64]>, spans: Option<Box<[(u32, u32)]>>) {
         self.tokens = Some(Box::new(Kept {
             hashes,
-            spans: OnceLock::new(),
-            shingles: OnceLock::new(),
-        }));
-    }
-
-    /// Keeps the document's token hashes and spans, as stage 1 made them.
-    pub(crate) fn keep_with_spans(&mut self, hashes: Arc<[u64]>, spans: Box<[(u32, u32)]>) {
-        self.tokens = Some(Box::new(Kept {
-            hashes,
-            spans: OnceLock::from(spans),
+            spans: spans.map_or_else(OnceLock::new, OnceLock::from),
             shingles: OnceLock::new(),
         }));
     }
@@ -275,7 +267,7 @@ mod tests {
         let tokens: Vec<Token> = text::tokens(bytes).collect();
         let mut r = Reusable::new(Fingerprints::default(), Box::default());
         assert!(!r.is_kept());
-        r.keep(token_hashes(bytes));
+        r.keep(token_hashes(bytes), None);
         let again = DocTokens::new(bytes);
         for t in [r.tokens(bytes), again] {
             for (i, tok) in tokens.iter().enumerate() {
