@@ -479,6 +479,10 @@ impl Boilerplate {
     /// assert!(common.contains(3 << 40) && common.contains((3 << 40) + 1));
     /// assert!(!common.contains(5 << 40));
     /// ```
+    ///
+    /// # Panics
+    ///
+    /// When more than `u32::MAX` distinct fingerprints are given (32 GB of them).
     pub fn new(fingerprints: impl IntoIterator<Item = u64>, doc_bits: u32) -> Boilerplate {
         let mut rows: Vec<u64> = fingerprints
             .into_iter()
