@@ -21,7 +21,7 @@
 mod parquet_files;
 #[cfg(feature = "jsonl")]
 mod records;
-mod spill;
+pub(crate) mod spill;
 #[cfg(feature = "walk")]
 mod walk;
 
@@ -301,6 +301,12 @@ impl Corpus {
     /// Whether texts are kept on disk ([`Corpus::on_disk`]).
     pub fn is_on_disk(&self) -> bool {
         self.spill.is_some()
+    }
+
+    /// The folder of the file that holds the texts, when they are on disk: a run keeps
+    /// its own working files there too.
+    pub(crate) fn spill_dir(&self) -> Option<&std::path::Path> {
+        self.spill.as_ref().map(|s| s.dir())
     }
 
     /// The text of document `id`: borrowed when in memory, read back when on disk; empty

@@ -59,6 +59,9 @@ use crate::cluster::UnionFind;
 use crate::corpus::DocId;
 use crate::text::Span;
 
+mod rows;
+pub(crate) use rows::{Overlay, PrintRows};
+
 /// The default number of documents above which a fingerprint counts as boilerplate.
 pub const DEFAULT_MAX_DOCS: usize = 50;
 
@@ -356,11 +359,6 @@ impl Fingerprints {
         Fingerprints::from_picked(picked)
     }
 
-    /// These fingerprints when `keep`, none otherwise.
-    pub(crate) fn only_if(self, keep: bool) -> Fingerprints {
-        if keep { self } else { Fingerprints::default() }
-    }
-
     /// The number of fingerprints (a hash counts once per position kept).
     pub fn len(&self) -> usize {
         self.hashes.len()
@@ -460,11 +458,30 @@ impl Boilerplate {
     /// The fingerprints among `by_doc` held by more than `max_docs` documents, without
     /// building an index. `doc_bits` as [`doc_bits`] gives for the corpus.
     pub fn of(by_doc: &[Fingerprints], doc_bits: u32, max_docs: usize) -> Boilerplate {
-        let parts = group(by_doc, doc_bits, max_docs, false);
-        Boilerplate::from_rows(
-            parts.into_iter().flat_map(|p| p.boilerplate).collect(),
-            doc_bits,
-        )
+        assert_fits(by_doc.len(), doc_bits);
+        Boilerplate::of_rows(&PrintRows::of(by_doc, doc_bits), by_doc.len(), max_docs).0
+    }
+
+    /// The fingerprints among `rows` held by more than `max_docs` documents, and for each
+    /// of the `docs` documents whether it holds any of them.
+    pub(crate) fn of_rows(
+        rows: &PrintRows,
+        docs: usize,
+        max_docs: usize,
+    ) -> (Boilerplate, Vec<bool>) {
+        let whole = Overlay {
+            base: rows,
+            new: None,
+        };
+        let mut holds = vec![false; docs];
+        let mut keys = Vec::new();
+        for part in group(&whole, rows.doc_bits(), max_docs, false) {
+            for &d in &part.boilerplate_docs {
+                holds[d as usize] = true;
+            }
+            keys.extend_from_slice(&part.boilerplate);
+        }
+        (Boilerplate::from_rows(keys, rows.doc_bits()), holds)
     }
 
     /// The given fingerprints (any order, repeats allowed) as boilerplate, compared by
@@ -661,7 +678,13 @@ impl FingerprintIndex {
     ///
     /// When a document id does not fit in `doc_bits` bits (a caller bug).
     pub fn new(by_doc: &[Fingerprints], doc_bits: u32, max_docs: usize) -> FingerprintIndex {
-        FingerprintIndex::build(by_doc, doc_bits, max_docs, None)
+        assert_fits(by_doc.len(), doc_bits);
+        let rows = PrintRows::of(by_doc, doc_bits);
+        let whole = Overlay {
+            base: &rows,
+            new: None,
+        };
+        FingerprintIndex::build(&whole, by_doc.len(), max_docs, None)
     }
 
     /// As [`new`](FingerprintIndex::new), with boilerplate counted by containment: a
@@ -682,28 +705,41 @@ impl FingerprintIndex {
         max_docs: usize,
         windows: &WindowsOf<'_>,
     ) -> FingerprintIndex {
-        FingerprintIndex::build(by_doc, doc_bits, max_docs, Some(windows))
+        assert_fits(by_doc.len(), doc_bits);
+        let rows = PrintRows::of(by_doc, doc_bits);
+        let whole = Overlay {
+            base: &rows,
+            new: None,
+        };
+        FingerprintIndex::build(&whole, by_doc.len(), max_docs, Some(windows))
     }
 
-    fn build(
-        by_doc: &[Fingerprints],
-        doc_bits: u32,
+    /// The index of `docs` documents whose fingerprints are `rows`, with boilerplate
+    /// counted by containment when `windows` gives the windows to count (see
+    /// [`counting_containment`](FingerprintIndex::counting_containment)).
+    pub(crate) fn build(
+        rows: &Overlay<'_>,
+        docs: usize,
         max_docs: usize,
         windows: Option<&WindowsOf<'_>>,
     ) -> FingerprintIndex {
-        let parts = group(by_doc, doc_bits, max_docs, true);
+        let doc_bits = rows.base.doc_bits();
+        let parts = group(rows, doc_bits, max_docs, true);
         let crowded = match windows {
             Some(w) => {
                 let keys: Vec<u64> = parts
                     .iter()
                     .flat_map(|p| p.group_key.iter().copied())
                     .collect();
-                crowded(keys, by_doc.len(), w, doc_bits, max_docs)
+                crowded(keys, docs, w, doc_bits, max_docs)
             }
             None => Boilerplate::default(),
         };
-        let mut holders: Vec<(u32, u32)> = Vec::new();
-        let mut group_start = vec![0];
+        // Each part's holders are moved into one array and the part freed.
+        let mut holders: Vec<(u32, u32)> =
+            Vec::with_capacity(parts.iter().map(|p| p.holders.len()).sum());
+        let mut group_start = Vec::with_capacity(parts.iter().map(|p| p.group_end.len()).sum());
+        group_start.push(0);
         let mut boilerplate = Vec::new();
         for part in parts {
             boilerplate.extend_from_slice(&part.boilerplate);
@@ -719,7 +755,7 @@ impl FingerprintIndex {
             }
         }
         boilerplate.sort_unstable();
-        let mut sharing = vec![false; by_doc.len()];
+        let mut sharing = vec![false; docs];
         for &(d, _) in &holders {
             sharing[d as usize] = true;
         }
@@ -738,7 +774,7 @@ impl FingerprintIndex {
             docs.truncate(docs.len().min(SMALL_GROUP) - 1);
             docs
         };
-        let mut led_start = vec![0usize; by_doc.len() + 1];
+        let mut led_start = vec![0usize; docs + 1];
         for g in 0..groups {
             for d in pairs_from(g) {
                 led_start[d + 1] += 1;
@@ -748,7 +784,7 @@ impl FingerprintIndex {
             led_start[i] += led_start[i - 1];
         }
         let mut next = led_start.clone();
-        let mut led = vec![0u32; led_start[by_doc.len()]];
+        let mut led = vec![0u32; led_start[docs]];
         for g in 0..groups {
             for d in pairs_from(g) {
                 led[next[d]] = g as u32;
@@ -860,21 +896,21 @@ struct Pass {
     /// Each group's fingerprint, as a row with document 0.
     group_key: Vec<u64>,
     boilerplate: Vec<u64>,
+    /// The documents that hold each boilerplate fingerprint, when the holders of the
+    /// other groups are not kept.
+    boilerplate_docs: Vec<u32>,
 }
 
 /// The rows are grouped in this many buckets, by their top bits.
 const BUCKETS: usize = 256;
 
-/// Groups every document's fingerprints: rows are bucketed by their top bits, and the
-/// buckets are sorted and grouped in parallel. The holders of each group (with their
-/// positions, sorted along with the rows) are kept only when `holders` is set (the
-/// boilerplate always). Buckets come out in hash order.
-///
-/// # Panics
-///
-/// When a document id does not fit in `doc_bits` bits (a caller bug).
-fn group(by_doc: &[Fingerprints], doc_bits: u32, max_docs: usize, holders: bool) -> Vec<Pass> {
-    group_in_passes(by_doc, (doc_bits, max_docs), holders, ROWS_PER_PASS)
+/// Groups every document's fingerprint rows: rows are bucketed by their top bits, and
+/// the buckets are sorted and grouped in parallel. The holders of each group (with their
+/// positions, sorted along with the rows) are kept only when `holders` is set; otherwise
+/// the documents that hold each boilerplate fingerprint are (the boilerplate always).
+/// Buckets come out in hash order.
+fn group(rows: &Overlay<'_>, doc_bits: u32, max_docs: usize, holders: bool) -> Vec<Pass> {
+    group_in_passes(rows, (doc_bits, max_docs), holders, ROWS_PER_PASS)
 }
 
 /// The most rows [`group`] holds at a time.
@@ -882,46 +918,41 @@ const ROWS_PER_PASS: usize = 1 << 23;
 
 /// [`group`], holding at most `rows_per_pass` rows at a time.
 fn group_in_passes(
-    by_doc: &[Fingerprints],
+    rows: &Overlay<'_>,
     (doc_bits, max_docs): (u32, usize),
     holders: bool,
     rows_per_pass: usize,
 ) -> Vec<Pass> {
-    assert!(
-        (by_doc.len() as u64) <= 1u64 << doc_bits,
-        "{} documents do not fit in {doc_bits} bits",
-        by_doc.len()
-    );
     // In as many passes over the hash space as it takes to hold at most `rows_per_pass`
     // rows at a time (one for a small corpus, sixteen for a million documents, which hold
-    // about 90 million). In each, blocks of documents count their rows per bucket in
-    // parallel, then write them in parallel straight to their place in one array of the
-    // pass's rows (bucket by bucket, block by block, so that within a bucket the
-    // documents ascend: `sort_rows` needs it), and each bucket is sorted. Each document's
-    // hashes are sorted, so its slice of a pass is found by binary search.
-    const BLOCK: usize = 4096;
+    // about 90 million), each taking whole parts of the rows. In each, blocks of the
+    // pass's rows count their rows per bucket in parallel, then write them in parallel
+    // straight to their place in one array (bucket by bucket, block by block, so that
+    // within a bucket the documents ascend as they do in a part: `sort_rows` needs it),
+    // and each bucket is sorted.
+    const BLOCK: usize = 1 << 16;
     let bucket = |x: u64| (x >> 56) as usize;
-    let total: usize = by_doc.iter().map(|f| f.hashes().len()).sum();
-    let passes = total
+    let passes = rows
+        .len()
         .div_ceil(rows_per_pass.max(1))
         .next_power_of_two()
-        .clamp(1, 16);
+        .clamp(1, rows::PARTS);
     let per_pass = BUCKETS / passes;
-    let blocks: Vec<(usize, &[Fingerprints])> = by_doc
-        .chunks(BLOCK)
-        .enumerate()
-        .map(|(k, docs)| (k * BLOCK, docs))
-        .collect();
+    let parts_per_pass = rows::PARTS / passes;
     let mut out = Vec::with_capacity(BUCKETS);
     for pass in 0..passes {
         let first = pass * per_pass;
-        let in_pass = |f| in_buckets(f, first..first + per_pass);
-        let counts: Vec<Vec<usize>> = crate::par::map(&blocks, |&(_, docs)| {
+        let parts: Vec<rows::PartRows<'_>> = (0..parts_per_pass)
+            .map(|k| rows.part(pass * parts_per_pass + k))
+            .collect();
+        let blocks: Vec<(&[u64], &[u32])> = parts
+            .iter()
+            .flat_map(|(r, p)| r.chunks(BLOCK).zip(p.chunks(BLOCK)))
+            .collect();
+        let counts: Vec<Vec<usize>> = crate::par::map(&blocks, |&(part, _)| {
             let mut counts = vec![0usize; per_pass];
-            for f in docs {
-                for &x in &f.hashes[in_pass(f)] {
-                    counts[bucket(x) - first] += 1;
-                }
+            for &x in part {
+                counts[bucket(x) - first] += 1;
             }
             counts
         });
@@ -929,32 +960,31 @@ fn group_in_passes(
             .map(|b| counts.iter().map(|c| c[b]).sum())
             .collect();
         let total: usize = sizes.iter().sum();
-        let mut rows = vec![0u64; total];
+        let mut sorted = vec![0u64; total];
         // The positions go along with the rows when the holders are kept.
         let mut positions = vec![0u32; if holders { total } else { 0 }];
-        // Each block's place in each bucket, cut from `rows` (and `positions`) in order.
-        let mut places: Vec<Places<'_>> = cut_places(&mut rows, &counts)
+        // Each block's place in each bucket, cut from `sorted` (and `positions`) in order.
+        let mut places: Vec<Places<'_>> = cut_places(&mut sorted, &counts)
             .into_iter()
             .zip(cut_places(&mut positions, &counts))
             .collect();
         crate::par::for_each_mut(&mut places, |k, (place, place_at)| {
-            let (start, docs) = blocks[k];
+            let (part, at) = blocks[k];
             let mut next = vec![0usize; per_pass];
-            for (doc, f) in docs.iter().enumerate() {
-                for i in in_pass(f) {
-                    let x = f.hashes[i];
-                    let b = bucket(x) - first;
-                    place[b][next[b]] = row(x, (start + doc) as u32, doc_bits);
-                    if let Some(at) = place_at.get_mut(b) {
-                        at[next[b]] = f.positions[i];
-                    }
-                    next[b] += 1;
+            for (&x, &p) in part.iter().zip(at) {
+                let b = bucket(x) - first;
+                place[b][next[b]] = x;
+                if let Some(at) = place_at.get_mut(b) {
+                    at[next[b]] = p;
                 }
+                next[b] += 1;
             }
         });
         drop(places);
+        drop(blocks);
+        drop(parts);
         let cut = |&n: &usize| if holders { n } else { 0 };
-        let mut buckets: Vec<(&mut [u64], &mut [u32])> = cut_in(&mut rows, sizes.iter().copied())
+        let mut buckets: Vec<(&mut [u64], &mut [u32])> = cut_in(&mut sorted, sizes.iter().copied())
             .into_iter()
             .zip(cut_in(&mut positions, sizes.iter().map(cut)))
             .collect();
@@ -967,6 +997,14 @@ fn group_in_passes(
         }));
     }
     out
+}
+
+/// Panics when `docs` document ids do not fit in `doc_bits` bits (a caller bug).
+fn assert_fits(docs: usize, doc_bits: u32) {
+    assert!(
+        (docs as u64) <= 1u64 << doc_bits,
+        "{docs} documents do not fit in {doc_bits} bits"
+    );
 }
 
 /// Sorts `rows` whose documents (the low `doc_bits` bits) ascend in the order they come,
@@ -1016,14 +1054,6 @@ fn sort_rows(rows: &mut [u64], positions: &mut [u32], doc_bits: u32) {
     }
 }
 
-/// Where a document's fingerprints whose top byte (their bucket) is in `buckets` are.
-fn in_buckets(f: &Fingerprints, buckets: std::ops::Range<usize>) -> std::ops::Range<usize> {
-    let h = f.hashes();
-    let lo = h.partition_point(|&x| ((x >> 56) as usize) < buckets.start);
-    let hi = lo + h[lo..].partition_point(|&x| ((x >> 56) as usize) < buckets.end);
-    lo..hi
-}
-
 /// One block's places in every bucket: for its rows, and for their positions (none when
 /// the positions are not kept).
 type Places<'a> = (Vec<&'a mut [u64]>, Vec<&'a mut [u32]>);
@@ -1071,6 +1101,7 @@ fn group_sorted(
         group_end: Vec::new(),
         group_key: Vec::new(),
         boilerplate: Vec::new(),
+        boilerplate_docs: Vec::new(),
     };
     let mut docs: Vec<u32> = Vec::new();
     let mut start = 0;
@@ -1086,6 +1117,9 @@ fn group_sorted(
         let key = group[0] & !mask;
         if docs.len() > max_docs {
             out.boilerplate.push(key);
+            if !holders {
+                out.boilerplate_docs.extend_from_slice(&docs);
+            }
         } else if holders && docs.len() > 1 {
             out.holders.extend(
                 group
@@ -1518,10 +1552,13 @@ mod tests {
                         start = end;
                     }
                 }
-                (keys, boiler, held)
+                let docs: Vec<u32> = parts.iter().flat_map(|p| p.boilerplate_docs.clone()).collect();
+                (keys, boiler, held, docs)
             };
-            let one = flat(group_in_passes(&prints, (24, max_docs), holders, 1 << 23));
-            let many = flat(group_in_passes(&prints, (24, max_docs), holders, 7));
+            let rows = PrintRows::of(&prints, 24);
+            let whole = Overlay { base: &rows, new: None };
+            let one = flat(group_in_passes(&whole, (24, max_docs), holders, 1 << 23));
+            let many = flat(group_in_passes(&whole, (24, max_docs), holders, 7));
             prop_assert_eq!(one, many);
         }
 

@@ -102,6 +102,22 @@ impl Spill {
         Ok(at)
     }
 
+    /// Appends `bytes` straight to the file (after any buffered bytes) and returns their
+    /// offset. On an error nothing counts as appended and the file stays usable: the
+    /// caller still holds the bytes.
+    pub(crate) fn append_now(&self, bytes: &[u8]) -> io::Result<u64> {
+        let mut p = self.pending();
+        if !p.bytes.is_empty() {
+            write_all_at(&self.file, &p.bytes, p.start)?;
+            p.start += p.bytes.len() as u64;
+            p.bytes.clear();
+        }
+        let at = p.start;
+        write_all_at(&self.file, bytes, at)?;
+        p.start += bytes.len() as u64;
+        Ok(at)
+    }
+
     /// Reads the `len` bytes at offset `at`.
     pub(crate) fn read(&self, at: u64, len: usize) -> io::Result<Vec<u8>> {
         let mut buf = Vec::new();
@@ -110,21 +126,32 @@ impl Spill {
     }
 
     /// Reads the `len` bytes at offset `at` into `buf` (replacing what it held).
+    /// Bytes may be partly written and partly still buffered.
     pub(crate) fn read_into(&self, at: u64, len: usize, buf: &mut Vec<u8>) -> io::Result<()> {
         buf.clear();
-        {
+        let end = at + len as u64;
+        // The part still in the buffer, if any.
+        let tail = {
             let p = self.pending();
-            if at >= p.start {
-                let from = (at - p.start) as usize;
-                let Some(b) = p.bytes.get(from..from + len) else {
+            if end > p.start {
+                let from = at.saturating_sub(p.start) as usize;
+                let to = (end - p.start) as usize;
+                let Some(b) = p.bytes.get(from..to) else {
                     return Err(io::ErrorKind::UnexpectedEof.into());
                 };
-                buf.extend_from_slice(b);
-                return Ok(());
+                if at >= p.start {
+                    buf.extend_from_slice(b);
+                    return Ok(());
+                }
+                b.to_vec()
+            } else {
+                Vec::new()
             }
-        }
-        buf.resize(len, 0);
-        read_exact_at(&self.file, buf, at)
+        };
+        buf.resize(len - tail.len(), 0);
+        read_exact_at(&self.file, buf, at)?;
+        buf.extend_from_slice(&tail);
+        Ok(())
     }
 
     /// Why a write failed, once one has: every text appended since is lost.
@@ -232,6 +259,21 @@ mod tests {
         assert_eq!(s.read(e, 5).unwrap(), b"fifth");
         assert_eq!(s.read(a, 10).unwrap(), b"first text");
         assert!(s.read(e, 6).is_err(), "past the end");
+        // A read across the written bytes and the buffered ones.
+        let mut whole = b"first textthird".to_vec();
+        whole.extend_from_slice(&big);
+        whole.extend_from_slice(b"fifth");
+        assert_eq!(s.read(0, whole.len()).unwrap(), whole);
+        assert_eq!(
+            s.read(d + 1, big.len() + 1).unwrap()[big.len() - 2..],
+            *b"xfi"
+        );
+        assert!(s.read(0, whole.len() + 1).is_err(), "past the end");
+        // Written at once, after what was buffered.
+        let f = s.append_now(b"sixth").unwrap();
+        assert_eq!(f, whole.len() as u64);
+        assert_eq!(s.pending().start, f + 5);
+        assert_eq!(s.read(e, 10).unwrap(), b"fifthsixth");
         #[cfg(unix)]
         assert!(!s.path().exists(), "unlinked at once");
     }

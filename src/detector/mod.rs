@@ -15,8 +15,10 @@
 //!    gives). A key shared by more than [`DetectorBuilder::max_group`] texts contributes only
 //!    the pairs of its first holder with each other one (a star: 1,000 near-copies of
 //!    one page cost 999 candidates, not 499,500), and they still form one cluster.
-//! 3. With passage reuse: boilerplate fingerprints are found, the documents that hold
-//!    some are fingerprinted again around it, and an inverted index
+//! 3. With passage reuse: the fingerprints go to grouping rows as stage 1 signs each
+//!    block of documents (to temporary files beside the texts when those are on disk,
+//!    read back a sixteenth at a time), boilerplate fingerprints are found, the documents
+//!    that hold some are fingerprinted again around it, and an inverted index
 //!    ([`reuse::FingerprintIndex`]) gives the pairs that share two fingerprints in a
 //!    consistent order (passage candidates).
 //! 4. Per candidate pair, in parallel: the exact Jaccard of the two shingle sets when the
@@ -51,7 +53,9 @@ use crate::progress::{Progress, Stage};
 use crate::report::{
     Cluster, Comparison, Counts, DocumentStats, Pair, Passage, Repeat, RepeatedPassage, Report,
 };
-use crate::reuse::{self, Boilerplate, FingerprintIndex, Fingerprints, Occurrence};
+use crate::reuse::{
+    self, Boilerplate, FingerprintIndex, Fingerprints, Occurrence, Overlay, PrintRows,
+};
 use crate::shingle::{self, ShingleSet};
 use crate::text::{self, Span, Token};
 
@@ -765,24 +769,21 @@ impl Detector {
         let first = first_copies(corpus);
         let distinct: Vec<usize> = (0..n).filter(|&i| first[i] == i).collect();
         progress.start(Stage::Signing, distinct.len());
-        let mut signed: Vec<Signed> = crate::par::map_init(&distinct, Scratch::default, |s, &i| {
-            if progress.is_cancelled() {
-                return Signed::default();
+        let doc_bits = reuse::doc_bits(n);
+        // Passage fingerprints go to grouping rows as each block of documents is signed
+        // (on disk when the texts are), so that no document holds its own.
+        let dir = corpus.spill_dir().filter(|_| self.settings.passage_reuse);
+        let mut rows = PrintRows::new(doc_bits, dir);
+        let mut signed: Vec<Signed> = Vec::with_capacity(n);
+        for block in distinct.chunks(SIGN_BLOCK) {
+            let mut done = crate::par::map_init(block, Scratch::default, |s, &i| {
+                self.sign_one(corpus, keep, s, i, progress)
+            });
+            for (s, &i) in done.iter_mut().zip(block) {
+                rows.add(i as u32, &std::mem::take(&mut s.reuse.fingerprints));
             }
-            let ok = corpus.get(DocId::from_index(i)).is_ok();
-            let mut buf = std::mem::take(&mut s.text);
-            let mut signed = self.stage_one(s, corpus.text_in(DocId::from_index(i), &mut buf), ok);
-            // In memory, the token hashes and spans are kept for the passage stage
-            // (released once the passage index is built for the documents in no candidate
-            // pair) rather than made again: making them costs more than holding them.
-            if keep && self.settings.passage_reuse && signed.tokens > 0 {
-                let spans = Some(s.spans.as_slice().into());
-                signed.reuse.keep(s.hashes.as_slice().into(), spans);
-            }
-            s.text = buf;
-            progress.add(1);
-            signed
-        });
+            signed.extend(done);
+        }
         progress.start(Stage::Indexing, 0);
         // Spread in place to one entry per document (a distinct text's entry k moves to
         // its document i >= k, from the last), then copies take their first copy's.
@@ -798,27 +799,18 @@ impl Detector {
         }
         drop(distinct);
 
-        // Passage candidates: which documents share which fingerprints.
+        // Passage candidates: which documents share which fingerprints. Copies of a
+        // text took no part: their first copy stands for them.
         let (index, common) = if self.settings.passage_reuse {
-            // Copies of a text take no part: their first copy stands for them.
-            let mut prints: Vec<Fingerprints> = signed
-                .iter_mut()
-                .enumerate()
-                .map(|(i, s)| std::mem::take(&mut s.reuse.fingerprints).only_if(first[i] == i))
-                .collect();
-            let (doc_bits, max) = (
-                reuse::doc_bits(corpus.len()),
-                self.settings.boilerplate_docs,
-            );
+            let max = self.settings.boilerplate_docs;
             // Documents that hold common text are fingerprinted again without the
             // windows inside it, so that a rare passage next to it is still caught.
-            let common = Boilerplate::of(&prints, doc_bits, max);
+            let (common, around) = Boilerplate::of_rows(&rows, n, max);
             let layout = self.fingerprint_layout();
             let long = reuse::long_layout(self.fingerprint_tokens());
             // Tokens are kept until the index is built (those of the documents in no
             // candidate pair are freed then): freed here and made again for a pair
             // later, they cost more time than the memory they would save.
-            let around: Vec<bool> = crate::par::map(&prints, |p| common.holds_any(p));
             // The kept token hashes of document `d`, or made again from its text (into
             // working space, when the texts are on disk).
             let with_hashes = |d: usize, scratch: &mut Vec<u64>, f: &mut dyn FnMut(&[u64])| {
@@ -829,13 +821,20 @@ impl Detector {
                     f(scratch)
                 }
             };
-            crate::par::for_each_mut(&mut prints, |d, p| {
-                if around[d] {
-                    with_hashes(d, &mut Vec::new(), &mut |h| {
-                        *p = Fingerprints::around_boilerplate(h, layout, long, &common)
+            let around_docs: Vec<usize> = (0..n).filter(|&d| around[d]).collect();
+            let mut again = PrintRows::new(doc_bits, dir);
+            for block in around_docs.chunks(SIGN_BLOCK) {
+                let made = crate::par::map_init(block, Vec::new, |scratch, &d| {
+                    let mut f = Fingerprints::default();
+                    with_hashes(d, scratch, &mut |h| {
+                        f = Fingerprints::around_boilerplate(h, layout, long, &common)
                     });
+                    f
+                });
+                for (&d, f) in block.iter().zip(&made) {
+                    again.add(d as u32, f);
                 }
-            });
+            }
             // Winnowing selects a window at the edge of common text in some of the
             // documents that hold it; its short windows are counted by containment, in
             // the documents that hold common text. Every long window there is selected.
@@ -847,11 +846,16 @@ impl Detector {
                     });
                 }
             };
-            let index = FingerprintIndex::counting_containment(&prints, doc_bits, max, &windows);
+            let overlay = Overlay {
+                base: &rows,
+                new: Some((&again, &around)),
+            };
+            let index = FingerprintIndex::build(&overlay, n, max, Some(&windows));
             (index, common)
         } else {
             Default::default()
         };
+        drop(rows);
         // Near-duplicate candidates: pairs that share a band key.
         let mut band_keys: Vec<Box<[u64]>> = Vec::with_capacity(n);
         let mut stats = Vec::with_capacity(signed.len());
@@ -919,14 +923,16 @@ impl Detector {
             progress.add_total(candidates.len());
             // A corpus on disk reads and tokenizes both texts for each pair: nothing
             // text-sized is held beyond the pairs being checked.
-            checked.extend(crate::par::map(&candidates, |c| {
+            let outcomes = crate::par::map(&candidates, |c| {
                 if progress.is_cancelled() {
                     return (None, c.lsh, false);
                 }
                 let pair = self.check(corpus, &kept, c);
                 progress.add(1);
                 (pair, c.lsh, !c.anchors.is_empty())
-            }));
+            });
+            // Only the pairs found are kept (most passage candidates yield none).
+            checked.extend(outcomes.into_iter().filter(|c| c.0.is_some()));
         }
         progress.start(Stage::Grouping, 0);
         drop(kept);
@@ -1143,6 +1149,33 @@ impl Detector {
         self.settings.fingerprint_tokens()
     }
 
+    /// Stage 1 of document `i` of the run (nothing once the run is cancelled). With
+    /// `keep`, its token hashes and spans are kept for the passage stage (released once
+    /// the passage index is built for the documents in no candidate pair) rather than
+    /// made again: making them costs more than holding them.
+    fn sign_one(
+        &self,
+        corpus: &Corpus,
+        keep: bool,
+        s: &mut Scratch,
+        i: usize,
+        progress: &Progress,
+    ) -> Signed {
+        if progress.is_cancelled() {
+            return Signed::default();
+        }
+        let ok = corpus.get(DocId::from_index(i)).is_ok();
+        let mut buf = std::mem::take(&mut s.text);
+        let mut signed = self.stage_one(s, corpus.text_in(DocId::from_index(i), &mut buf), ok);
+        if keep && self.settings.passage_reuse && signed.tokens > 0 {
+            let spans = Some(s.spans.as_slice().into());
+            signed.reuse.keep(s.hashes.as_slice().into(), spans);
+        }
+        s.text = buf;
+        progress.add(1);
+        signed
+    }
+
     fn stage_one(&self, scratch: &mut Scratch, bytes: &[u8], ok: bool) -> Signed {
         if !ok {
             return Signed::default();
@@ -1238,6 +1271,9 @@ impl Detector {
         })
     }
 }
+
+/// Documents signed at a time in stage 1, before their fingerprints go to the rows.
+const SIGN_BLOCK: usize = 16384;
 
 /// Documents whose candidate pairs are listed at a time: bounds the anchors held.
 const CANDIDATE_BLOCK: usize = 4096;

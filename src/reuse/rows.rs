@@ -1,0 +1,281 @@
+//! Every document's fingerprints as grouping rows, held in memory or written to disk.
+//!
+//! A run groups fingerprints by hash to find which documents share them: each
+//! fingerprint becomes a [`row`] (its high bits and the document) with its token
+//! position. The rows are split by the top bits of the fingerprint into [`PARTS`] parts
+//! as documents are added (in document order, so within a part the documents ascend), and
+//! a grouping pass takes one or more whole parts. In memory the parts are vectors; on disk
+//! (a corpus whose texts are on disk) each part is appended to a temporary file and read
+//! back when its pass comes, so a run holds one pass's rows at a time instead of every
+//! document's fingerprints (about 12 bytes a fingerprint, ~1.1 KB a document of 2 KB).
+//!
+//! Documents that hold boilerplate are fingerprinted again around it: their new rows are
+//! added to a second set, which [`Overlay`] puts in place of their old rows part by part.
+//!
+//! Cost: O(F) to add F fingerprints (and 12 bytes each written on disk); reading a part
+//! back is one read of its file.
+
+use super::{Fingerprints, row};
+use crate::corpus::spill::Spill;
+use std::borrow::Cow;
+use std::path::Path;
+
+/// The parts the rows are split into, by the top four bits of the fingerprint: a pass
+/// takes 1, 2, 4, 8 or all 16 of them.
+pub(crate) const PARTS: usize = 16;
+
+/// Rows buffered per part before they are written to disk (96 KB).
+const FLUSH_ROWS: usize = 1 << 13;
+
+/// Every document's fingerprints as rows, split into [`PARTS`] parts.
+pub(crate) struct PrintRows {
+    doc_bits: u32,
+    parts: Vec<Part>,
+    len: usize,
+    /// The file that holds the parts' written rows, chunk after chunk.
+    disk: Option<Spill>,
+}
+
+/// One part: where its written chunks of rows are in the file (offset, rows), and the
+/// rows not written yet (all of them in memory).
+#[derive(Default)]
+struct Part {
+    chunks: Vec<(u64, usize)>,
+    rows: Vec<u64>,
+    positions: Vec<u32>,
+}
+
+impl PrintRows {
+    /// No rows yet, held in memory, or on disk in a temporary file in `dir` when one is
+    /// given (rows that cannot be written stay in memory).
+    pub(crate) fn new(doc_bits: u32, dir: Option<&Path>) -> PrintRows {
+        PrintRows {
+            doc_bits,
+            parts: (0..PARTS).map(|_| Part::default()).collect(),
+            len: 0,
+            disk: dir.and_then(|d| Spill::new_in(d).ok()),
+        }
+    }
+
+    /// The rows of every document's fingerprints, in memory (document ids are positions
+    /// in `by_doc`).
+    pub(crate) fn of(by_doc: &[Fingerprints], doc_bits: u32) -> PrintRows {
+        let mut rows = PrintRows::new(doc_bits, None);
+        for (d, f) in by_doc.iter().enumerate() {
+            rows.add(d as u32, f);
+        }
+        rows
+    }
+
+    /// Adds the fingerprints of document `doc`, which comes after every document added
+    /// before.
+    pub(crate) fn add(&mut self, doc: u32, f: &Fingerprints) {
+        for (&h, &p) in f.hashes.iter().zip(f.positions.iter()) {
+            let part = &mut self.parts[part_of(h)];
+            part.rows.push(row(h, doc, self.doc_bits));
+            part.positions.push(p);
+            if part.rows.len() >= FLUSH_ROWS {
+                if let Some(spill) = &self.disk {
+                    part.write(spill);
+                }
+            }
+        }
+        self.len += f.len();
+    }
+
+    /// The number of rows.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// The bits of a row that hold the document.
+    pub(crate) fn doc_bits(&self) -> u32 {
+        self.doc_bits
+    }
+
+    /// The rows and positions of part `k`, in the order they were added.
+    pub(crate) fn part(&self, k: usize) -> PartRows<'_> {
+        let p = &self.parts[k];
+        let Some(spill) = self.disk.as_ref().filter(|_| !p.chunks.is_empty()) else {
+            return (Cow::Borrowed(&p.rows), Cow::Borrowed(&p.positions));
+        };
+        let n: usize = p.chunks.iter().map(|c| c.1).sum::<usize>() + p.rows.len();
+        let (mut rows, mut positions) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        let mut bytes = Vec::new();
+        for &(at, len) in &p.chunks {
+            spill
+                .read_into(at, len * ROW_BYTES, &mut bytes)
+                .unwrap_or_else(|e| panic!("{}", crate::Error::io(spill.path(), e)));
+            for r in bytes.chunks_exact(ROW_BYTES) {
+                let (row, at) = r.split_at(8);
+                rows.push(u64::from_le_bytes(row.try_into().expect("8 bytes")));
+                positions.push(u32::from_le_bytes(at.try_into().expect("4 bytes")));
+            }
+        }
+        rows.extend_from_slice(&p.rows);
+        positions.extend_from_slice(&p.positions);
+        (Cow::Owned(rows), Cow::Owned(positions))
+    }
+}
+
+/// One part's rows and their positions, borrowed when in memory.
+pub(crate) type PartRows<'a> = (Cow<'a, [u64]>, Cow<'a, [u32]>);
+
+/// Bytes of a row on disk: the row, then the position, little-endian.
+const ROW_BYTES: usize = 12;
+
+/// The part a fingerprint's row goes to.
+fn part_of(fingerprint: u64) -> usize {
+    (fingerprint >> 60) as usize
+}
+
+impl Part {
+    /// Writes the buffered rows to `spill` as one chunk (they stay in memory when the
+    /// write fails).
+    fn write(&mut self, spill: &Spill) {
+        let mut bytes = Vec::with_capacity(self.rows.len() * ROW_BYTES);
+        for (r, p) in self.rows.iter().zip(&self.positions) {
+            bytes.extend_from_slice(&r.to_le_bytes());
+            bytes.extend_from_slice(&p.to_le_bytes());
+        }
+        if let Ok(at) = spill.append_now(&bytes) {
+            self.chunks.push((at, self.rows.len()));
+            self.rows.clear();
+            self.positions.clear();
+        }
+    }
+}
+
+/// Rows with some documents' rows replaced: those of the documents marked in `replaced`
+/// come from `new` instead of `base`.
+pub(crate) struct Overlay<'a> {
+    pub(crate) base: &'a PrintRows,
+    pub(crate) new: Option<(&'a PrintRows, &'a [bool])>,
+}
+
+impl Overlay<'_> {
+    /// The number of rows (an estimate when documents are replaced: the base's and the
+    /// new rows together).
+    pub(crate) fn len(&self) -> usize {
+        self.base.len() + self.new.map_or(0, |(n, _)| n.len())
+    }
+
+    /// Part `k`: the base's rows of the documents not replaced and the new rows, merged
+    /// so that the documents still ascend.
+    pub(crate) fn part(&self, k: usize) -> PartRows<'_> {
+        let Some((new, replaced)) = self.new else {
+            return self.base.part(k);
+        };
+        let (rows, positions) = self.base.part(k);
+        let (new_rows, new_positions) = new.part(k);
+        let mask = (1u64 << self.base.doc_bits) - 1;
+        let doc = |r: u64| (r & mask) as usize;
+        let kept = rows
+            .iter()
+            .zip(positions.iter())
+            .filter(|&(&r, _)| !replaced.get(doc(r)).copied().unwrap_or(false));
+        let mut out_rows = Vec::with_capacity(rows.len() + new_rows.len());
+        let mut out_positions = Vec::with_capacity(rows.len() + new_rows.len());
+        let mut fresh = new_rows.iter().zip(new_positions.iter()).peekable();
+        for (&r, &p) in kept {
+            while let Some((&n, &q)) = fresh.next_if(|&(&n, _)| doc(n) < doc(r)) {
+                out_rows.push(n);
+                out_positions.push(q);
+            }
+            out_rows.push(r);
+            out_positions.push(p);
+        }
+        for (&n, &q) in fresh {
+            out_rows.push(n);
+            out_positions.push(q);
+        }
+        (Cow::Owned(out_rows), Cow::Owned(out_positions))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn prints(seed: u64, n: usize) -> Fingerprints {
+        let mut x = seed;
+        let mut picked: Vec<(u64, u32)> = (0..n as u32)
+            .map(|p| {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                (x, p)
+            })
+            .collect();
+        Fingerprints::from_picked(&mut picked)
+    }
+
+    fn all(rows: &Overlay<'_>) -> Vec<(u64, u32)> {
+        (0..PARTS)
+            .flat_map(|k| {
+                let (r, p) = rows.part(k);
+                r.iter().copied().zip(p.iter().copied()).collect::<Vec<_>>()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn rows_on_disk_read_back_as_in_memory() {
+        let docs: Vec<Fingerprints> = (0..1500).map(|d| prints(d, 200)).collect();
+        let dir = crate::test_scratch::Scratch::new("print-rows");
+        let mut on_disk = PrintRows::new(24, Some(&dir));
+        for (d, f) in docs.iter().enumerate() {
+            on_disk.add(d as u32, f);
+        }
+        assert!(on_disk.disk.is_some());
+        assert!(on_disk.parts.iter().all(|p| !p.chunks.is_empty()));
+        let in_memory = PrintRows::of(&docs, 24);
+        assert_eq!(on_disk.len(), 300_000);
+        let whole = |rows| Overlay {
+            base: rows,
+            new: None,
+        };
+        let rows = all(&whole(&in_memory));
+        assert_eq!(rows.len(), 300_000);
+        assert_eq!(all(&whole(&on_disk)), rows);
+        // Within a part the documents ascend.
+        for k in 0..PARTS {
+            let (r, _) = in_memory.part(k);
+            assert!(r.windows(2).all(|w| w[0] & 0xff_ffff <= w[1] & 0xff_ffff));
+        }
+    }
+
+    #[test]
+    fn an_overlay_replaces_the_rows_of_its_documents() {
+        let docs: Vec<Fingerprints> = (0..50).map(|d| prints(d, 40)).collect();
+        let replaced: Vec<bool> = (0..50).map(|d| d % 3 == 1).collect();
+        let again: Vec<Fingerprints> = (0..50)
+            .map(|d| {
+                if replaced[d] {
+                    prints(1000 + d as u64, 7)
+                } else {
+                    Fingerprints::default()
+                }
+            })
+            .collect();
+        let base = PrintRows::of(&docs, 24);
+        let new = PrintRows::of(&again, 24);
+        let overlay = Overlay {
+            base: &base,
+            new: Some((&new, &replaced)),
+        };
+        let want: Vec<Fingerprints> = (0..50)
+            .map(|d| {
+                if replaced[d] {
+                    again[d].clone()
+                } else {
+                    docs[d].clone()
+                }
+            })
+            .collect();
+        let expected = PrintRows::of(&want, 24);
+        for k in 0..PARTS {
+            assert_eq!(overlay.part(k), expected.part(k), "part {k}");
+        }
+    }
+}
