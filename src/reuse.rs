@@ -475,12 +475,13 @@ impl Boilerplate {
         };
         let mut holds = vec![false; docs];
         let mut keys = Vec::new();
-        for part in group(&whole, rows.doc_bits(), max_docs, false) {
+        let params = (rows.doc_bits(), max_docs);
+        group_in_passes(&whole, params, false, ROWS_PER_PASS, &mut |part| {
             for &d in &part.boilerplate_docs {
                 holds[d as usize] = true;
             }
             keys.extend_from_slice(&part.boilerplate);
-        }
+        });
         (Boilerplate::from_rows(keys, rows.doc_bits()), holds)
     }
 
@@ -626,10 +627,11 @@ pub const SMALL_GROUP: usize = 10;
 /// a passage; every later copy is aligned with the first copy, and the passage groups of
 /// the report join them.
 ///
-/// Built by bucketing the fingerprints by their top 8 bits, a sixteenth of them at a time,
-/// and sorting the buckets in parallel, each fingerprint's position along with it (12
-/// bytes a fingerprint of the sixteenth while it is built, and a bucket's worth of spare
-/// space per thread). Two fingerprints that agree in
+/// Built by bucketing the fingerprints by their top 8 bits, up to 2 million of them at a
+/// time (in up to 64 passes over the hash space), and sorting the buckets in parallel,
+/// each fingerprint's position along with it (about 24 bytes a fingerprint of the pass
+/// while it is built, and a bucket's worth of spare space per thread). Two fingerprints
+/// that agree in
 /// their high bits (all but the low `doc_bits`) count as one: that costs a needless
 /// check, never a missed one. Holds 12 bytes per holder of a shared fingerprint.
 ///
@@ -910,21 +912,31 @@ const BUCKETS: usize = 256;
 /// the documents that hold each boilerplate fingerprint are (the boilerplate always).
 /// Buckets come out in hash order.
 fn group(rows: &Overlay<'_>, doc_bits: u32, max_docs: usize, holders: bool) -> Vec<Pass> {
-    group_in_passes(rows, (doc_bits, max_docs), holders, ROWS_PER_PASS)
+    let mut out = Vec::with_capacity(BUCKETS);
+    group_in_passes(
+        rows,
+        (doc_bits, max_docs),
+        holders,
+        ROWS_PER_PASS,
+        &mut |p| out.push(p),
+    );
+    out
 }
 
 /// The most rows [`group`] holds at a time.
-const ROWS_PER_PASS: usize = 1 << 23;
+const ROWS_PER_PASS: usize = 1 << 21;
 
-/// [`group`], holding at most `rows_per_pass` rows at a time.
+/// [`group`], holding at most `rows_per_pass` rows at a time, each bucket's groups given
+/// to `each` in hash order as soon as its pass is done.
 fn group_in_passes(
     rows: &Overlay<'_>,
     (doc_bits, max_docs): (u32, usize),
     holders: bool,
     rows_per_pass: usize,
-) -> Vec<Pass> {
+    each: &mut dyn FnMut(Pass),
+) {
     // In as many passes over the hash space as it takes to hold at most `rows_per_pass`
-    // rows at a time (one for a small corpus, sixteen for a million documents, which hold
+    // rows at a time (one for a small corpus, 64 for a million documents, which hold
     // about 90 million), each taking whole parts of the rows. In each, blocks of the
     // pass's rows count their rows per bucket in parallel, then write them in parallel
     // straight to their place in one array (bucket by bucket, block by block, so that
@@ -939,7 +951,6 @@ fn group_in_passes(
         .clamp(1, rows::PARTS);
     let per_pass = BUCKETS / passes;
     let parts_per_pass = rows::PARTS / passes;
-    let mut out = Vec::with_capacity(BUCKETS);
     for pass in 0..passes {
         let first = pass * per_pass;
         let parts: Vec<rows::PartRows<'_>> = (0..parts_per_pass)
@@ -992,11 +1003,12 @@ fn group_in_passes(
             sort_rows(b, at, doc_bits);
             debug_assert!(b.is_sorted(), "rows came with their documents ascending");
         });
-        out.extend(crate::par::map(&buckets, |(part, at)| {
+        for p in crate::par::map(&buckets, |(part, at)| {
             group_sorted((part, at), doc_bits, max_docs, holders)
-        }));
+        }) {
+            each(p);
+        }
     }
-    out
 }
 
 /// Panics when `docs` document ids do not fit in `doc_bits` bits (a caller bug).
@@ -1557,8 +1569,13 @@ mod tests {
             };
             let rows = PrintRows::of(&prints, 24);
             let whole = Overlay { base: &rows, new: None };
-            let one = flat(group_in_passes(&whole, (24, max_docs), holders, 1 << 23));
-            let many = flat(group_in_passes(&whole, (24, max_docs), holders, 7));
+            let in_passes = |rows_per_pass| {
+                let mut parts = Vec::new();
+                group_in_passes(&whole, (24, max_docs), holders, rows_per_pass, &mut |p| parts.push(p));
+                parts
+            };
+            let one = flat(in_passes(1 << 23));
+            let many = flat(in_passes(7));
             prop_assert_eq!(one, many);
         }
 

@@ -17,7 +17,7 @@
 //!    one page cost 999 candidates, not 499,500), and they still form one cluster.
 //! 3. With passage reuse: the fingerprints go to grouping rows as stage 1 signs each
 //!    block of documents (to temporary files beside the texts when those are on disk,
-//!    read back a sixteenth at a time), boilerplate fingerprints are found, the documents
+//!    read back a part at a time), boilerplate fingerprints are found, the documents
 //!    that hold some are fingerprinted again around it, and an inverted index
 //!    ([`reuse::FingerprintIndex`]) gives the pairs that share two fingerprints in a
 //!    consistent order (passage candidates).

@@ -20,9 +20,9 @@ use crate::corpus::spill::Spill;
 use std::borrow::Cow;
 use std::path::Path;
 
-/// The parts the rows are split into, by the top four bits of the fingerprint: a pass
-/// takes 1, 2, 4, 8 or all 16 of them.
-pub(crate) const PARTS: usize = 16;
+/// The parts the rows are split into, by the top six bits of the fingerprint: a pass
+/// takes 1, 2, 4, ... or all 64 of them.
+pub(crate) const PARTS: usize = 64;
 
 /// Rows buffered per part before they are written to disk (96 KB).
 const FLUSH_ROWS: usize = 1 << 13;
@@ -93,28 +93,39 @@ impl PrintRows {
         self.doc_bits
     }
 
-    /// The rows and positions of part `k`, in the order they were added.
+    /// The rows and positions of part `k`, in the order they were added: borrowed when
+    /// in memory, read back when on disk.
     pub(crate) fn part(&self, k: usize) -> PartRows<'_> {
         let p = &self.parts[k];
-        let Some(spill) = self.disk.as_ref().filter(|_| !p.chunks.is_empty()) else {
+        if p.chunks.is_empty() {
             return (Cow::Borrowed(&p.rows), Cow::Borrowed(&p.positions));
-        };
-        let n: usize = p.chunks.iter().map(|c| c.1).sum::<usize>() + p.rows.len();
-        let (mut rows, mut positions) = (Vec::with_capacity(n), Vec::with_capacity(n));
-        let mut bytes = Vec::new();
-        for &(at, len) in &p.chunks {
-            spill
-                .read_into(at, len * ROW_BYTES, &mut bytes)
-                .unwrap_or_else(|e| panic!("{}", crate::Error::io(spill.path(), e)));
-            for r in bytes.chunks_exact(ROW_BYTES) {
-                let (row, at) = r.split_at(8);
-                rows.push(u64::from_le_bytes(row.try_into().expect("8 bytes")));
-                positions.push(u32::from_le_bytes(at.try_into().expect("4 bytes")));
-            }
         }
-        rows.extend_from_slice(&p.rows);
-        positions.extend_from_slice(&p.positions);
+        let (rows, positions) = self.rows_of(k).unzip();
         (Cow::Owned(rows), Cow::Owned(positions))
+    }
+
+    /// The `(row, position)` pairs of part `k` in the order they were added, read back
+    /// a chunk at a time when on disk.
+    fn rows_of(&self, k: usize) -> impl Iterator<Item = (u64, u32)> + '_ {
+        let p = &self.parts[k];
+        let written = p.chunks.iter().flat_map(move |&(at, len)| {
+            let spill = self.disk.as_ref().expect("chunks are written to the file");
+            let bytes = spill
+                .read(at, len * ROW_BYTES)
+                .unwrap_or_else(|e| panic!("{}", crate::Error::io(spill.path(), e)));
+            let rows: Vec<(u64, u32)> = bytes
+                .chunks_exact(ROW_BYTES)
+                .map(|r| {
+                    let (row, at) = r.split_at(8);
+                    (
+                        u64::from_le_bytes(row.try_into().expect("8 bytes")),
+                        u32::from_le_bytes(at.try_into().expect("4 bytes")),
+                    )
+                })
+                .collect();
+            rows
+        });
+        written.chain(p.rows.iter().copied().zip(p.positions.iter().copied()))
     }
 }
 
@@ -126,7 +137,7 @@ const ROW_BYTES: usize = 12;
 
 /// The part a fingerprint's row goes to.
 fn part_of(fingerprint: u64) -> usize {
-    (fingerprint >> 60) as usize
+    (fingerprint >> 58) as usize
 }
 
 impl Part {
@@ -166,26 +177,23 @@ impl Overlay<'_> {
         let Some((new, replaced)) = self.new else {
             return self.base.part(k);
         };
-        let (rows, positions) = self.base.part(k);
-        let (new_rows, new_positions) = new.part(k);
         let mask = (1u64 << self.base.doc_bits) - 1;
         let doc = |r: u64| (r & mask) as usize;
-        let kept = rows
-            .iter()
-            .zip(positions.iter())
-            .filter(|&(&r, _)| !replaced.get(doc(r)).copied().unwrap_or(false));
-        let mut out_rows = Vec::with_capacity(rows.len() + new_rows.len());
-        let mut out_positions = Vec::with_capacity(rows.len() + new_rows.len());
-        let mut fresh = new_rows.iter().zip(new_positions.iter()).peekable();
-        for (&r, &p) in kept {
-            while let Some((&n, &q)) = fresh.next_if(|&(&n, _)| doc(n) < doc(r)) {
+        let kept = self
+            .base
+            .rows_of(k)
+            .filter(|&(r, _)| !replaced.get(doc(r)).copied().unwrap_or(false));
+        let (mut out_rows, mut out_positions) = (Vec::new(), Vec::new());
+        let mut fresh = new.rows_of(k).peekable();
+        for (r, p) in kept {
+            while let Some((n, q)) = fresh.next_if(|&(n, _)| doc(n) < doc(r)) {
                 out_rows.push(n);
                 out_positions.push(q);
             }
             out_rows.push(r);
             out_positions.push(p);
         }
-        for (&n, &q) in fresh {
+        for (n, q) in fresh {
             out_rows.push(n);
             out_positions.push(q);
         }
@@ -221,7 +229,7 @@ mod tests {
 
     #[test]
     fn rows_on_disk_read_back_as_in_memory() {
-        let docs: Vec<Fingerprints> = (0..1500).map(|d| prints(d, 200)).collect();
+        let docs: Vec<Fingerprints> = (0..3000).map(|d| prints(d, 200)).collect();
         let dir = crate::test_scratch::Scratch::new("print-rows");
         let mut on_disk = PrintRows::new(24, Some(&dir));
         for (d, f) in docs.iter().enumerate() {
@@ -230,13 +238,13 @@ mod tests {
         assert!(on_disk.disk.is_some());
         assert!(on_disk.parts.iter().all(|p| !p.chunks.is_empty()));
         let in_memory = PrintRows::of(&docs, 24);
-        assert_eq!(on_disk.len(), 300_000);
+        assert_eq!(on_disk.len(), 600_000);
         let whole = |rows| Overlay {
             base: rows,
             new: None,
         };
         let rows = all(&whole(&in_memory));
-        assert_eq!(rows.len(), 300_000);
+        assert_eq!(rows.len(), 600_000);
         assert_eq!(all(&whole(&on_disk)), rows);
         // Within a part the documents ascend.
         for k in 0..PARTS {
