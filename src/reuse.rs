@@ -60,7 +60,7 @@ use crate::corpus::DocId;
 use crate::text::Span;
 
 mod rows;
-pub(crate) use rows::{Overlay, PrintRows};
+pub(crate) use rows::PrintRows;
 
 /// The default number of documents above which a fingerprint counts as boilerplate.
 pub const DEFAULT_MAX_DOCS: usize = 50;
@@ -469,14 +469,10 @@ impl Boilerplate {
         docs: usize,
         max_docs: usize,
     ) -> (Boilerplate, Vec<bool>) {
-        let whole = Overlay {
-            base: rows,
-            new: None,
-        };
         let mut holds = vec![false; docs];
         let mut keys = Vec::new();
         let params = (rows.doc_bits(), max_docs);
-        group_in_passes(&whole, params, false, ROWS_PER_PASS, &mut |part| {
+        group_in_passes(rows, params, false, ROWS_PER_PASS, &mut |part| {
             for &d in &part.boilerplate_docs {
                 holds[d as usize] = true;
             }
@@ -682,11 +678,7 @@ impl FingerprintIndex {
     pub fn new(by_doc: &[Fingerprints], doc_bits: u32, max_docs: usize) -> FingerprintIndex {
         assert_fits(by_doc.len(), doc_bits);
         let rows = PrintRows::of(by_doc, doc_bits);
-        let whole = Overlay {
-            base: &rows,
-            new: None,
-        };
-        FingerprintIndex::build(&whole, by_doc.len(), max_docs, None)
+        FingerprintIndex::build(&rows, by_doc.len(), max_docs, None)
     }
 
     /// As [`new`](FingerprintIndex::new), with boilerplate counted by containment: a
@@ -709,23 +701,19 @@ impl FingerprintIndex {
     ) -> FingerprintIndex {
         assert_fits(by_doc.len(), doc_bits);
         let rows = PrintRows::of(by_doc, doc_bits);
-        let whole = Overlay {
-            base: &rows,
-            new: None,
-        };
-        FingerprintIndex::build(&whole, by_doc.len(), max_docs, Some(windows))
+        FingerprintIndex::build(&rows, by_doc.len(), max_docs, Some(windows))
     }
 
     /// The index of `docs` documents whose fingerprints are `rows`, with boilerplate
     /// counted by containment when `windows` gives the windows to count (see
     /// [`counting_containment`](FingerprintIndex::counting_containment)).
     pub(crate) fn build(
-        rows: &Overlay<'_>,
+        rows: &PrintRows,
         docs: usize,
         max_docs: usize,
         windows: Option<&WindowsOf<'_>>,
     ) -> FingerprintIndex {
-        let doc_bits = rows.base.doc_bits();
+        let doc_bits = rows.doc_bits();
         let parts = group(rows, doc_bits, max_docs, true);
         let crowded = match windows {
             Some(w) => {
@@ -911,7 +899,7 @@ const BUCKETS: usize = 256;
 /// positions, sorted along with the rows) are kept only when `holders` is set; otherwise
 /// the documents that hold each boilerplate fingerprint are (the boilerplate always).
 /// Buckets come out in hash order.
-fn group(rows: &Overlay<'_>, doc_bits: u32, max_docs: usize, holders: bool) -> Vec<Pass> {
+fn group(rows: &PrintRows, doc_bits: u32, max_docs: usize, holders: bool) -> Vec<Pass> {
     let mut out = Vec::with_capacity(BUCKETS);
     group_in_passes(
         rows,
@@ -929,7 +917,7 @@ const ROWS_PER_PASS: usize = 1 << 21;
 /// [`group`], holding at most `rows_per_pass` rows at a time, each bucket's groups given
 /// to `each` in hash order as soon as its pass is done.
 fn group_in_passes(
-    rows: &Overlay<'_>,
+    rows: &PrintRows,
     (doc_bits, max_docs): (u32, usize),
     holders: bool,
     rows_per_pass: usize,
@@ -1568,10 +1556,9 @@ mod tests {
                 (keys, boiler, held, docs)
             };
             let rows = PrintRows::of(&prints, 24);
-            let whole = Overlay { base: &rows, new: None };
             let in_passes = |rows_per_pass| {
                 let mut parts = Vec::new();
-                group_in_passes(&whole, (24, max_docs), holders, rows_per_pass, &mut |p| parts.push(p));
+                group_in_passes(&rows, (24, max_docs), holders, rows_per_pass, &mut |p| parts.push(p));
                 parts
             };
             let one = flat(in_passes(1 << 23));

@@ -53,9 +53,7 @@ use crate::progress::{Progress, Stage};
 use crate::report::{
     Cluster, Comparison, Counts, DocumentStats, Pair, Passage, Repeat, RepeatedPassage, Report,
 };
-use crate::reuse::{
-    self, Boilerplate, FingerprintIndex, Fingerprints, Occurrence, Overlay, PrintRows,
-};
+use crate::reuse::{self, Boilerplate, FingerprintIndex, Fingerprints, Occurrence, PrintRows};
 use crate::shingle::{self, ShingleSet};
 use crate::text::{self, Span, Token};
 
@@ -784,6 +782,7 @@ impl Detector {
             }
             signed.extend(done);
         }
+        rows.shrink();
         progress.start(Stage::Indexing, 0);
         // Spread in place to one entry per document (a distinct text's entry k moves to
         // its document i >= k, from the last), then copies take their first copy's.
@@ -835,6 +834,7 @@ impl Detector {
                     again.add(d as u32, f);
                 }
             }
+            again.shrink();
             // Winnowing selects a window at the edge of common text in some of the
             // documents that hold it; its short windows are counted by containment, in
             // the documents that hold common text. Every long window there is selected.
@@ -846,11 +846,9 @@ impl Detector {
                     });
                 }
             };
-            let overlay = Overlay {
-                base: &rows,
-                new: Some((&again, &around)),
-            };
-            let index = FingerprintIndex::build(&overlay, n, max, Some(&windows));
+            rows.replace(&again, &around);
+            drop(again);
+            let index = FingerprintIndex::build(&rows, n, max, Some(&windows));
             (index, common)
         } else {
             Default::default()
@@ -903,8 +901,8 @@ impl Detector {
         }
 
         // Every candidate pair checked once: the candidates of a block of documents are
-        // listed in parallel, then checked in parallel pair by pair (a document with many
-        // partners does not hold up one thread).
+        // listed in parallel, then checked in parallel a few pairs of one document at a
+        // time (a document with many partners does not hold up one thread).
         let ids: Vec<u32> = (0..corpus.len() as u32).collect();
         let mut checked: Vec<(Option<Pair>, bool, bool)> = Vec::new();
         let mut passage_candidates = 0;
@@ -921,18 +919,17 @@ impl Detector {
             let candidates: Vec<Candidate> = listed.into_iter().flatten().collect();
             passage_candidates += candidates.iter().filter(|c| !c.anchors.is_empty()).count();
             progress.add_total(candidates.len());
-            // A corpus on disk reads and tokenizes both texts for each pair: nothing
-            // text-sized is held beyond the pairs being checked.
-            let outcomes = crate::par::map(&candidates, |c| {
-                if progress.is_cancelled() {
-                    return (None, c.lsh, false);
-                }
-                let pair = self.check(corpus, &kept, c);
-                progress.add(1);
-                (pair, c.lsh, !c.anchors.is_empty())
-            });
+            // A corpus on disk reads and tokenizes the first document of a run of pairs
+            // once for the run, the other of each pair for the pair: nothing text-sized
+            // is held beyond the pairs being checked.
+            let runs: Vec<&[Candidate]> = candidates
+                .chunk_by(|x, y| x.a == y.a)
+                .flat_map(|same_a| same_a.chunks(CHECK_RUN))
+                .collect();
+            let outcomes =
+                crate::par::map(&runs, |run| self.check_run(corpus, &kept, run, progress));
             // Only the pairs found are kept (most passage candidates yield none).
-            checked.extend(outcomes.into_iter().filter(|c| c.0.is_some()));
+            checked.extend(outcomes.into_iter().flatten().filter(|c| c.0.is_some()));
         }
         progress.start(Stage::Grouping, 0);
         drop(kept);
@@ -1211,18 +1208,48 @@ impl Detector {
         }
     }
 
-    /// Checks one candidate pair: exact Jaccard when it came from the LSH index or its
-    /// sketch estimate is near the threshold (whole-document passages when it is a
-    /// near-duplicate), passages around its shared fingerprints otherwise. `None` when it
-    /// is neither a near-duplicate nor shares a passage.
-    fn check(&self, corpus: &Corpus, kept: &[Reusable], c: &Candidate) -> Option<Pair> {
-        let (a, b, lsh) = (c.a, c.b, c.lsh);
-        let (ia, ib) = (DocId::from_index(a as usize), DocId::from_index(b as usize));
-        let (da, db) = (corpus.text(ia), corpus.text(ib));
+    /// Checks candidate pairs of one document `a` (see [`Detector::check_texts`]): its
+    /// text is read and, when its tokens are not kept, tokenized once for all of them.
+    /// Each outcome comes with whether the LSH index proposed the pair and whether it
+    /// was a passage candidate.
+    fn check_run(
+        &self,
+        corpus: &Corpus,
+        kept: &[Reusable],
+        run: &[Candidate],
+        progress: &Progress,
+    ) -> Vec<(Option<Pair>, bool, bool)> {
         let none = Reusable::default();
         let reusable = |d: u32| kept.get(d as usize).unwrap_or(&none);
-        let anchors = c.anchors.iter().map(|&(i, j)| (i as usize, j as usize));
-        self.check_texts((ia, &da, reusable(a)), (ib, &db, reusable(b)), lsh, anchors)
+        let Some(a) = run.first().map(|c| c.a) else {
+            return Vec::new();
+        };
+        let ia = DocId::from_index(a as usize);
+        let da = corpus.text(ia);
+        let mut made;
+        let mut ra = reusable(a);
+        if !ra.is_kept() && run.len() > 1 {
+            made = ra.clone();
+            let mut hashes = Vec::new();
+            let mut spans = Vec::new();
+            tokenize_into(&da, &mut hashes, &mut spans);
+            made.keep(hashes.into(), Some(spans.into()));
+            ra = &made;
+        }
+        run.iter()
+            .map(|c| {
+                if progress.is_cancelled() {
+                    return (None, c.lsh, false);
+                }
+                let ib = DocId::from_index(c.b as usize);
+                let db = corpus.text(ib);
+                let anchors = c.anchors.iter().map(|&(i, j)| (i as usize, j as usize));
+                let pair =
+                    self.check_texts((ia, &da, ra), (ib, &db, reusable(c.b)), c.lsh, anchors);
+                progress.add(1);
+                (pair, c.lsh, !c.anchors.is_empty())
+            })
+            .collect()
     }
 
     /// The check of one candidate pair, `a` the earlier document, each with what its
@@ -1274,6 +1301,9 @@ impl Detector {
 
 /// Documents signed at a time in stage 1, before their fingerprints go to the rows.
 const SIGN_BLOCK: usize = 16384;
+
+/// The most candidate pairs of one document checked together, its tokens made once.
+const CHECK_RUN: usize = 8;
 
 /// Documents whose candidate pairs are listed at a time: bounds the anchors held.
 const CANDIDATE_BLOCK: usize = 4096;

@@ -5,15 +5,18 @@
 //! position. The rows are split by the top bits of the fingerprint into [`PARTS`] parts
 //! as documents are added (in document order, so within a part the documents ascend), and
 //! a grouping pass takes one or more whole parts. In memory the parts are vectors; on disk
-//! (a corpus whose texts are on disk) each part is appended to a temporary file and read
-//! back when its pass comes, so a run holds one pass's rows at a time instead of every
-//! document's fingerprints (about 12 bytes a fingerprint, ~1.1 KB a document of 2 KB).
+//! (a corpus whose texts are on disk) each part's rows are appended to one temporary file
+//! [`FLUSH_ROWS`] at a time and read back chunk by chunk when its pass comes, so a run
+//! holds one pass's rows at a time instead of every document's fingerprints (about 12
+//! bytes a fingerprint, ~1.1 KB a document of 2 KB).
 //!
 //! Documents that hold boilerplate are fingerprinted again around it: their new rows are
-//! added to a second set, which [`Overlay`] puts in place of their old rows part by part.
+//! added to a second set, which [`PrintRows::replace`] puts in place of their old rows
+//! part by part.
 //!
-//! Cost: O(F) to add F fingerprints (and 12 bytes each written on disk); reading a part
-//! back is one read of its file.
+//! Cost: O(F) to add F fingerprints (and 12 bytes each written on disk); a part is read
+//! back once per pass that takes it, and three times when rows are replaced (to count,
+//! to merge, and to write the merged part).
 
 use super::{Fingerprints, row};
 use crate::corpus::spill::Spill;
@@ -82,6 +85,65 @@ impl PrintRows {
             }
         }
         self.len += f.len();
+    }
+
+    /// Puts the rows of `new` in place of those of the documents marked in `replaced`,
+    /// a part at a time (documents still ascend in each part). In memory a part is made
+    /// anew in its exact size; on disk the merged part is written after the rest of the
+    /// file (which grows by it) and read back from there.
+    pub(crate) fn replace(&mut self, new: &PrintRows, replaced: &[bool]) {
+        let mask = (1u64 << self.doc_bits) - 1;
+        let doc = |r: u64| (r & mask) as usize;
+        let is_kept = |&(r, _): &(u64, u32)| !replaced.get(doc(r)).copied().unwrap_or(false);
+        for k in 0..PARTS {
+            // Counted first, so that the merged part takes its exact size.
+            let n = self.rows_of(k).filter(is_kept).count() + new.part_len(k);
+            let room = if self.disk.is_some() {
+                n.min(FLUSH_ROWS)
+            } else {
+                n
+            };
+            let mut merged = Part {
+                chunks: Vec::new(),
+                rows: Vec::with_capacity(room),
+                positions: Vec::with_capacity(room),
+            };
+            let mut fresh = new.rows_of(k).peekable();
+            let push = |merged: &mut Part, (r, p): (u64, u32)| {
+                merged.rows.push(r);
+                merged.positions.push(p);
+                if merged.rows.len() >= FLUSH_ROWS {
+                    if let Some(spill) = &self.disk {
+                        merged.write(spill);
+                    }
+                }
+            };
+            for kept in self.rows_of(k).filter(is_kept) {
+                while let Some(n) = fresh.next_if(|&(n, _)| doc(n) < doc(kept.0)) {
+                    push(&mut merged, n);
+                }
+                push(&mut merged, kept);
+            }
+            for n in fresh {
+                push(&mut merged, n);
+            }
+            self.parts[k] = merged;
+        }
+        self.len = self
+            .parts
+            .iter()
+            .enumerate()
+            .map(|(k, _)| self.part_len(k))
+            .sum();
+    }
+
+    /// Gives back the room the parts in memory grew into but do not use (called once
+    /// every document is added).
+    pub(crate) fn shrink(&mut self) {
+        for p in &mut self.parts {
+            p.rows.shrink_to_fit();
+            p.positions.shrink_to_fit();
+        }
     }
 
     /// The number of rows.
@@ -169,51 +231,6 @@ impl Part {
     }
 }
 
-/// Rows with some documents' rows replaced: those of the documents marked in `replaced`
-/// come from `new` instead of `base`.
-pub(crate) struct Overlay<'a> {
-    pub(crate) base: &'a PrintRows,
-    pub(crate) new: Option<(&'a PrintRows, &'a [bool])>,
-}
-
-impl Overlay<'_> {
-    /// The number of rows (an estimate when documents are replaced: the base's and the
-    /// new rows together).
-    pub(crate) fn len(&self) -> usize {
-        self.base.len() + self.new.map_or(0, |(n, _)| n.len())
-    }
-
-    /// Part `k`: the base's rows of the documents not replaced and the new rows, merged
-    /// so that the documents still ascend.
-    pub(crate) fn part(&self, k: usize) -> PartRows<'_> {
-        let Some((new, replaced)) = self.new else {
-            return self.base.part(k);
-        };
-        let mask = (1u64 << self.base.doc_bits) - 1;
-        let doc = |r: u64| (r & mask) as usize;
-        let is_kept = |&(r, _): &(u64, u32)| !replaced.get(doc(r)).copied().unwrap_or(false);
-        // Counted first (the base's rows are read twice when on disk), so that the merged
-        // part takes its exact size.
-        let n = self.base.rows_of(k).filter(is_kept).count() + new.part_len(k);
-        let (mut out_rows, mut out_positions) = (Vec::with_capacity(n), Vec::with_capacity(n));
-        let mut fresh = new.rows_of(k).peekable();
-        let kept = self.base.rows_of(k).filter(is_kept);
-        for (r, p) in kept {
-            while let Some((n, q)) = fresh.next_if(|&(n, _)| doc(n) < doc(r)) {
-                out_rows.push(n);
-                out_positions.push(q);
-            }
-            out_rows.push(r);
-            out_positions.push(p);
-        }
-        for (n, q) in fresh {
-            out_rows.push(n);
-            out_positions.push(q);
-        }
-        (Cow::Owned(out_rows), Cow::Owned(out_positions))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -231,7 +248,7 @@ mod tests {
         Fingerprints::from_picked(&mut picked)
     }
 
-    fn all(rows: &Overlay<'_>) -> Vec<(u64, u32)> {
+    fn all(rows: &PrintRows) -> Vec<(u64, u32)> {
         (0..PARTS)
             .flat_map(|k| {
                 let (r, p) = rows.part(k);
@@ -252,13 +269,9 @@ mod tests {
         assert!(on_disk.parts.iter().all(|p| !p.chunks.is_empty()));
         let in_memory = PrintRows::of(&docs, 24);
         assert_eq!(on_disk.len(), 200_000);
-        let whole = |rows| Overlay {
-            base: rows,
-            new: None,
-        };
-        let rows = all(&whole(&in_memory));
+        let rows = all(&in_memory);
         assert_eq!(rows.len(), 200_000);
-        assert_eq!(all(&whole(&on_disk)), rows);
+        assert_eq!(all(&on_disk), rows);
         // Within a part the documents ascend.
         for k in 0..PARTS {
             let (r, _) = in_memory.part(k);
@@ -267,25 +280,19 @@ mod tests {
     }
 
     #[test]
-    fn an_overlay_replaces_the_rows_of_its_documents() {
-        let docs: Vec<Fingerprints> = (0..50).map(|d| prints(d, 40)).collect();
-        let replaced: Vec<bool> = (0..50).map(|d| d % 3 == 1).collect();
-        let again: Vec<Fingerprints> = (0..50)
+    fn replacing_rows_gives_those_of_the_new_fingerprints() {
+        let docs: Vec<Fingerprints> = (0..700).map(|d| prints(d, 300)).collect();
+        let replaced: Vec<bool> = (0..700).map(|d| d % 3 == 1).collect();
+        let again: Vec<Fingerprints> = (0..700)
             .map(|d| {
                 if replaced[d] {
-                    prints(1000 + d as u64, 7)
+                    prints(1000 + d as u64, 100)
                 } else {
                     Fingerprints::default()
                 }
             })
             .collect();
-        let base = PrintRows::of(&docs, 24);
-        let new = PrintRows::of(&again, 24);
-        let overlay = Overlay {
-            base: &base,
-            new: Some((&new, &replaced)),
-        };
-        let want: Vec<Fingerprints> = (0..50)
+        let want: Vec<Fingerprints> = (0..700)
             .map(|d| {
                 if replaced[d] {
                     again[d].clone()
@@ -295,8 +302,23 @@ mod tests {
             })
             .collect();
         let expected = PrintRows::of(&want, 24);
-        for k in 0..PARTS {
-            assert_eq!(overlay.part(k), expected.part(k), "part {k}");
+        let dir = crate::test_scratch::Scratch::new("print-rows-replace");
+        for disk in [None, Some(&*dir)] {
+            let (mut base, mut new) = (PrintRows::new(24, disk), PrintRows::new(24, disk));
+            for d in 0..700 {
+                base.add(d as u32, &docs[d]);
+                new.add(d as u32, &again[d]);
+            }
+            base.replace(&new, &replaced);
+            assert_eq!(base.len(), expected.len());
+            for k in 0..PARTS {
+                assert_eq!(
+                    base.part(k),
+                    expected.part(k),
+                    "part {k}, on disk {}",
+                    disk.is_some()
+                );
+            }
         }
     }
 }
