@@ -199,9 +199,11 @@ proptest! {
         prop_assert!(covered, "the passage does not cover the run");
     }
 
-    /// The estimate is within 4 standard errors (plus 0.02 for the 32-bit slots and the
+    /// The estimate is within 6 standard errors (plus 0.02 for the 32-bit slots and the
     /// hash family) of the exact Jaccard: a bound that random hashing breaks with
-    /// probability below 1e-4 per case.
+    /// probability far below 1e-6 per case. (With 4 standard errors, about 1e-4 per case,
+    /// a run of 256 cases failed now and then: the seed kept in the regressions file gave
+    /// 17 equal slots of 128 where 5.4 were expected.)
     #[test]
     fn minhash_estimate_is_close_to_exact_jaccard(
         seed in any::<u64>(),
@@ -215,7 +217,7 @@ proptest! {
         let exact = ShingleSet::from_hashes(a.clone()).jaccard(&ShingleSet::from_hashes(b.clone()));
         let h = MinHasher::new(k, seed ^ 0x55).unwrap();
         let est = h.sign(a).jaccard(&h.sign(b)).unwrap();
-        let bound = 4.0 * (exact * (1.0 - exact) / k as f64).sqrt() + 0.02;
+        let bound = 6.0 * (exact * (1.0 - exact) / k as f64).sqrt() + 0.02;
         prop_assert!((est - exact).abs() <= bound, "est {est} exact {exact} bound {bound}");
     }
 
