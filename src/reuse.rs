@@ -623,13 +623,14 @@ pub const SMALL_GROUP: usize = 10;
 /// a passage; every later copy is aligned with the first copy, and the passage groups of
 /// the report join them.
 ///
-/// Built by bucketing the fingerprints by their top 8 bits, up to 2 million of them at a
-/// time (in up to 64 passes over the hash space), and sorting the buckets in parallel,
-/// each fingerprint's position along with it (about 24 bytes a fingerprint of the pass
-/// while it is built, and a bucket's worth of spare space per thread). Two fingerprints
-/// that agree in
-/// their high bits (all but the low `doc_bits`) count as one: that costs a needless
-/// check, never a missed one. Holds 12 bytes per holder of a shared fingerprint.
+/// Built from every document's fingerprints as rows (12 bytes a fingerprint, a copy of
+/// those given), bucketed by their top 8 bits and grouped in passes over the hash space
+/// (as many as hold at most 2 million rows each, up to 64), the buckets sorted in
+/// parallel with each fingerprint's position along with it (about 24 bytes a row of the
+/// pass while it is grouped, and a bucket's worth of spare space per thread). Two
+/// fingerprints that agree in their high bits (all but the low `doc_bits`) count as one:
+/// that costs a needless check, never a missed one. Holds 8 bytes per holder of a shared
+/// fingerprint.
 ///
 /// ```
 /// use neardup::reuse::{FingerprintIndex, Fingerprints};
@@ -1564,6 +1565,19 @@ mod tests {
             let one = flat(in_passes(1 << 23));
             let many = flat(in_passes(7));
             prop_assert_eq!(one, many);
+        }
+
+        /// The documents that the boilerplate grouping marks are those that hold a
+        /// boilerplate fingerprint.
+        #[test]
+        fn boilerplate_holders_are_the_documents_that_hold_it(
+            docs in prop::collection::vec(prop::collection::vec(0u64..30, 0..60), 1..12),
+            max_docs in 1usize..6,
+        ) {
+            let prints: Vec<Fingerprints> = docs.iter().map(|d| Fingerprints::new(d, 2, 2)).collect();
+            let (common, holds) = Boilerplate::of_rows(&PrintRows::of(&prints, 24), prints.len(), max_docs);
+            let want: Vec<bool> = prints.iter().map(|p| common.holds_any(p)).collect();
+            prop_assert_eq!(holds, want);
         }
 
         #[test]

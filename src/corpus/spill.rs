@@ -126,32 +126,21 @@ impl Spill {
     }
 
     /// Reads the `len` bytes at offset `at` into `buf` (replacing what it held).
-    /// Bytes may be partly written and partly still buffered.
     pub(crate) fn read_into(&self, at: u64, len: usize, buf: &mut Vec<u8>) -> io::Result<()> {
         buf.clear();
-        let end = at + len as u64;
-        // The part still in the buffer, if any.
-        let tail = {
+        {
             let p = self.pending();
-            if end > p.start {
-                let from = at.saturating_sub(p.start) as usize;
-                let to = (end - p.start) as usize;
-                let Some(b) = p.bytes.get(from..to) else {
+            if at >= p.start {
+                let from = (at - p.start) as usize;
+                let Some(b) = p.bytes.get(from..from + len) else {
                     return Err(io::ErrorKind::UnexpectedEof.into());
                 };
-                if at >= p.start {
-                    buf.extend_from_slice(b);
-                    return Ok(());
-                }
-                b.to_vec()
-            } else {
-                Vec::new()
+                buf.extend_from_slice(b);
+                return Ok(());
             }
-        };
-        buf.resize(len - tail.len(), 0);
-        read_exact_at(&self.file, buf, at)?;
-        buf.extend_from_slice(&tail);
-        Ok(())
+        }
+        buf.resize(len, 0);
+        read_exact_at(&self.file, buf, at)
     }
 
     /// Why a write failed, once one has: every text appended since is lost.
@@ -259,19 +248,9 @@ mod tests {
         assert_eq!(s.read(e, 5).unwrap(), b"fifth");
         assert_eq!(s.read(a, 10).unwrap(), b"first text");
         assert!(s.read(e, 6).is_err(), "past the end");
-        // A read across the written bytes and the buffered ones.
-        let mut whole = b"first textthird".to_vec();
-        whole.extend_from_slice(&big);
-        whole.extend_from_slice(b"fifth");
-        assert_eq!(s.read(0, whole.len()).unwrap(), whole);
-        assert_eq!(
-            s.read(d + 1, big.len() + 1).unwrap()[big.len() - 2..],
-            *b"xfi"
-        );
-        assert!(s.read(0, whole.len() + 1).is_err(), "past the end");
         // Written at once, after what was buffered.
         let f = s.append_now(b"sixth").unwrap();
-        assert_eq!(f, whole.len() as u64);
+        assert_eq!(f, e + 5);
         assert_eq!(s.pending().start, f + 5);
         assert_eq!(s.read(e, 10).unwrap(), b"fifthsixth");
         #[cfg(unix)]

@@ -744,8 +744,9 @@ impl Detector {
     /// # Panics
     ///
     /// Only for a corpus whose texts are on disk ([`Corpus::on_disk`]), when its own
-    /// temporary file cannot be read back (an I/O error of the disk under it, or the file
-    /// changed by another process); see [`Corpus::text`].
+    /// temporary file, or the one the run writes passage fingerprints to beside it,
+    /// cannot be read back (an I/O error of the disk under it, or the file changed by
+    /// another process); see [`Corpus::text`].
     pub fn run<'c>(&self, corpus: &'c Corpus) -> Report<'c> {
         self.run_with_progress(corpus, &Progress::new())
     }
@@ -807,11 +808,11 @@ impl Detector {
             let (common, around) = Boilerplate::of_rows(&rows, n, max);
             let layout = self.fingerprint_layout();
             let long = reuse::long_layout(self.fingerprint_tokens());
-            // Tokens are kept until the index is built (those of the documents in no
-            // candidate pair are freed then): freed here and made again for a pair
-            // later, they cost more time than the memory they would save.
             // The kept token hashes of document `d`, or made again from its text (into
-            // working space, when the texts are on disk).
+            // working space, when the texts are on disk). Tokens are kept until the index
+            // is built (those of the documents in no candidate pair are freed then):
+            // freed here and made again for a pair later, they cost more time than the
+            // memory they would save.
             let with_hashes = |d: usize, scratch: &mut Vec<u64>, f: &mut dyn FnMut(&[u64])| {
                 if signed[d].reuse.is_kept() {
                     f(signed[d].reuse.hashes())
@@ -825,6 +826,9 @@ impl Detector {
             for block in around_docs.chunks(SIGN_BLOCK) {
                 let made = crate::par::map_init(block, Vec::new, |scratch, &d| {
                     let mut f = Fingerprints::default();
+                    if progress.is_cancelled() {
+                        return f;
+                    }
                     with_hashes(d, scratch, &mut |h| {
                         f = Fingerprints::around_boilerplate(h, layout, long, &common)
                     });
@@ -1224,6 +1228,9 @@ impl Detector {
         let Some(a) = run.first().map(|c| c.a) else {
             return Vec::new();
         };
+        if progress.is_cancelled() {
+            return run.iter().map(|c| (None, c.lsh, false)).collect();
+        }
         let ia = DocId::from_index(a as usize);
         let da = corpus.text(ia);
         let mut made;
