@@ -458,7 +458,6 @@ impl Boilerplate {
     /// The fingerprints among `by_doc` held by more than `max_docs` documents, without
     /// building an index. `doc_bits` as [`doc_bits`] gives for the corpus.
     pub fn of(by_doc: &[Fingerprints], doc_bits: u32, max_docs: usize) -> Boilerplate {
-        assert_fits(by_doc.len(), doc_bits);
         Boilerplate::of_rows(&PrintRows::of(by_doc, doc_bits), by_doc.len(), max_docs).0
     }
 
@@ -677,9 +676,12 @@ impl FingerprintIndex {
     ///
     /// When a document id does not fit in `doc_bits` bits (a caller bug).
     pub fn new(by_doc: &[Fingerprints], doc_bits: u32, max_docs: usize) -> FingerprintIndex {
-        assert_fits(by_doc.len(), doc_bits);
-        let rows = PrintRows::of(by_doc, doc_bits);
-        FingerprintIndex::build(&rows, by_doc.len(), max_docs, None)
+        FingerprintIndex::build(
+            &PrintRows::of(by_doc, doc_bits),
+            by_doc.len(),
+            max_docs,
+            None,
+        )
     }
 
     /// As [`new`](FingerprintIndex::new), with boilerplate counted by containment: a
@@ -700,7 +702,6 @@ impl FingerprintIndex {
         max_docs: usize,
         windows: &WindowsOf<'_>,
     ) -> FingerprintIndex {
-        assert_fits(by_doc.len(), doc_bits);
         let rows = PrintRows::of(by_doc, doc_bits);
         FingerprintIndex::build(&rows, by_doc.len(), max_docs, Some(windows))
     }

@@ -1236,11 +1236,9 @@ impl Detector {
         let mut made;
         let mut ra = reusable(a);
         if !ra.is_kept() && run.len() > 1 {
+            // Its spans are made only if one of the pairs yields a passage.
             made = ra.clone();
-            let mut hashes = Vec::new();
-            let mut spans = Vec::new();
-            tokenize_into(&da, &mut hashes, &mut spans);
-            made.keep(hashes.into(), Some(spans.into()));
+            made.keep(passages::token_hashes(&da), None);
             ra = &made;
         }
         run.iter()

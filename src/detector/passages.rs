@@ -6,7 +6,8 @@
 //! also keeps every document's token hashes and spans (16 bytes a token) until the
 //! passage index is built, then only those of the documents in a candidate pair, kept for
 //! all their pairs; with the texts on disk none are kept: they are made again where
-//! needed, pair by pair. A pair is aligned only around the fingerprints it shares
+//! needed, once for a run of up to 8 pairs of one document and once per pair for the
+//! other document. A pair is aligned only around the fingerprints it shares
 //! ([`Aligner::chains_around`]); token spans, needed only to verify and report passages,
 //! are the ones stage 1 made (or made once per document, the first time one of its pairs
 //! yields a passage, when its tokens were made again), and shingle sets, for exact

@@ -70,7 +70,12 @@ impl PrintRows {
 
     /// The rows of every document's fingerprints, in memory (document ids are positions
     /// in `by_doc`).
+    ///
+    /// # Panics
+    ///
+    /// When the documents do not fit in `doc_bits` bits (a caller bug).
     pub(crate) fn of(by_doc: &[Fingerprints], doc_bits: u32) -> PrintRows {
+        super::assert_fits(by_doc.len(), doc_bits);
         let mut rows = PrintRows::new(doc_bits, None);
         for (d, f) in by_doc.iter().enumerate() {
             rows.add(d as u32, f);
