@@ -56,26 +56,26 @@ use crate::report::{Passage, RepeatedPassage};
 use crate::reuse::{self, Fingerprints, SharedFingerprint};
 use crate::text;
 use redb::{
-    ConcurrencyMode, Database, MultimapTableDefinition, ReadOnlyDatabase, ReadTransaction,
-    ReadableDatabase, ReadableMultimapTable, ReadableTable, ReadableTableMetadata, TableDefinition,
+    ConcurrencyMode, Database, ReadOnlyDatabase, ReadTransaction, ReadableDatabase, ReadableTable,
+    ReadableTableMetadata, TableDefinition,
 };
+use runs::{Entry, Kind, Runs};
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-/// The version of the index's layout, stored in it; an index of a newer version is
-/// refused.
-pub const FORMAT_VERSION: u32 = 1;
+mod runs;
+
+/// The version of the index's layout, stored in it; an index of another version is
+/// refused (version 1 kept band keys and fingerprints in B-trees, one entry each).
+pub const FORMAT_VERSION: u32 = 2;
 
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 /// Document number -> [`Record`] bytes.
 const DOCS: TableDefinition<u64, &[u8]> = TableDefinition::new("docs");
 /// Document id -> document number.
 const IDS: TableDefinition<&str, u64> = TableDefinition::new("ids");
-/// Band key -> document numbers.
-const BANDS: MultimapTableDefinition<u64, u64> = MultimapTableDefinition::new("bands");
-/// Fingerprint -> (document number, token position).
-const PRINTS: MultimapTableDefinition<u64, (u64, u32)> = MultimapTableDefinition::new("prints");
 
 /// The zstd level of stored texts.
 const ZSTD_LEVEL: i32 = 3;
@@ -108,6 +108,8 @@ pub struct Index {
     db: Store,
     path: PathBuf,
     detector: Detector,
+    /// The runs loaded so far (they never change once written).
+    cache: Mutex<runs::Cache>,
 }
 
 /// The open file: a writer, or a reader beside another process's writer.
@@ -257,22 +259,33 @@ struct Record {
     added: u64,
     /// The text's length.
     len: u64,
+    /// The band keys and fingerprints it put in the runs.
+    entries: (u32, u32),
     /// The text (empty when only the header was read).
     text: Vec<u8>,
 }
 
+/// Bytes of a record before its compressed text, besides the id.
+const RECORD_HEAD: usize = 28;
+
 impl Record {
-    /// `[id length u32][id][added u64][text length u64][zstd text]`, little-endian.
-    fn encode(id: &str, added: u64, text: &[u8]) -> Result<Vec<u8>, Error> {
-        let packed = zstd::bulk::compress(text, ZSTD_LEVEL)
-            .map_err(|e| Error::malformed("document text", e.to_string()))?;
-        let mut out = Vec::with_capacity(20 + id.len() + packed.len());
+    /// `[id length u32][id][added u64][text length u64][band keys u32][fingerprints u32]
+    /// [zstd text]`, little-endian; the text is compressed with [`Record::pack`].
+    fn encode(id: &str, added: u64, len: usize, entries: (u32, u32), packed: &[u8]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(RECORD_HEAD + id.len() + packed.len());
         out.extend_from_slice(&(id.len() as u32).to_le_bytes());
         out.extend_from_slice(id.as_bytes());
         out.extend_from_slice(&added.to_le_bytes());
-        out.extend_from_slice(&(text.len() as u64).to_le_bytes());
-        out.extend_from_slice(&packed);
-        Ok(out)
+        out.extend_from_slice(&(len as u64).to_le_bytes());
+        out.extend_from_slice(&entries.0.to_le_bytes());
+        out.extend_from_slice(&entries.1.to_le_bytes());
+        out.extend_from_slice(packed);
+        out
+    }
+
+    fn pack(text: &[u8]) -> Result<Vec<u8>, Error> {
+        zstd::bulk::compress(text, ZSTD_LEVEL)
+            .map_err(|e| Error::malformed("document text", e.to_string()))
     }
 
     /// The id, time and text length of a record, its text left compressed (empty).
@@ -285,16 +298,20 @@ impl Record {
         let bad = |why: &str| Error::malformed("index record", why.to_string());
         let take = |at: usize, n: usize| bytes.get(at..at + n).ok_or_else(|| bad("short"));
         let u64_at = |at| take(at, 8).map(|b| u64::from_le_bytes(b.try_into().expect("8")));
-        let id_len = u32::from_le_bytes(take(0, 4)?.try_into().expect("4")) as usize;
+        let u32_at = |at| take(at, 4).map(|b| u32::from_le_bytes(b.try_into().expect("4")));
+        let id_len = u32_at(0)? as usize;
         let id = std::str::from_utf8(take(4, id_len)?).map_err(|_| bad("id not UTF-8"))?;
         let mut record = Record {
             id: id.to_string(),
             added: u64_at(4 + id_len)?,
             len: u64_at(12 + id_len)?,
+            entries: (u32_at(20 + id_len)?, u32_at(24 + id_len)?),
             text: Vec::new(),
         };
         if text {
-            let packed = bytes.get(20 + id_len..).ok_or_else(|| bad("short"))?;
+            let packed = bytes
+                .get(RECORD_HEAD + id_len..)
+                .ok_or_else(|| bad("short"))?;
             // Streaming, so that a corrupted length allocates nothing up front.
             record.text = zstd::stream::decode_all(packed)
                 .map_err(|e| Error::malformed("index record", e.to_string()))?;
@@ -317,18 +334,50 @@ struct Pending<'a> {
 }
 
 impl<'a> Pending<'a> {
-    /// Adds document `n`, leaving out its fingerprints in `full` (sorted).
-    fn add(&mut self, n: u64, id: &'a str, text: &'a [u8], keys: &Keys, full: &[u64]) {
+    /// Adds document `n`, leaving out its fingerprints in `full` (sorted); returns the
+    /// band keys and fingerprints it holds in the lookup tables.
+    fn add(
+        &mut self,
+        n: u64,
+        id: &'a str,
+        text: &'a [u8],
+        keys: &Keys,
+        full: &[u64],
+    ) -> (u32, u32) {
         self.ids.insert(id, n);
         self.docs.insert(n, (id, text));
         for &key in &keys.bands {
             self.bands.entry(key).or_default().push(n);
         }
+        let mut prints = 0;
         for (hash, pos) in keys.prints.iter() {
             if full.binary_search(&hash).is_err() {
                 self.prints.entry(hash).or_default().push((n, pos));
+                prints += 1;
             }
         }
+        (keys.bands.len() as u32, prints)
+    }
+
+    /// The batch's entries for a new run: band keys and fingerprints, each sorted.
+    fn entries(&self) -> [Vec<Entry>; 2] {
+        // Document numbers were checked to fit when the documents were numbered.
+        let entry = |key, doc: u64, pos| Entry {
+            key,
+            doc: doc as u32,
+            pos,
+        };
+        let mut bands: Vec<Entry> = sorted_rows(&self.bands)
+            .into_iter()
+            .map(|(k, n)| entry(k, n, 0))
+            .collect();
+        let mut prints: Vec<Entry> = sorted_rows(&self.prints)
+            .into_iter()
+            .map(|(k, (n, pos))| entry(k, n, pos))
+            .collect();
+        bands.dedup();
+        prints.dedup();
+        [bands, prints]
     }
 }
 
@@ -356,6 +405,7 @@ impl Index {
             db: Store::Writer(db),
             path,
             detector: detector.clone(),
+            cache: Mutex::default(),
         };
         let want = detector.settings().encode();
         // Compared as read back, so that an index written before a setting existed
@@ -411,6 +461,7 @@ impl Index {
             db,
             path,
             detector: Detector::builder().build()?,
+            cache: Mutex::default(),
         };
         let stored = index
             .stored_settings()?
@@ -472,11 +523,41 @@ impl Index {
     pub fn query(&self, text: &[u8]) -> Result<Matches, Error> {
         let txn = self.db.begin_read().map_err(|e| self.store(e))?;
         let docs = txn.open_table(DOCS).map_err(|e| self.store(e))?;
-        let bands = txn.open_multimap_table(BANDS).map_err(|e| self.store(e))?;
-        let prints = txn.open_multimap_table(PRINTS).map_err(|e| self.store(e))?;
+        let blocks = txn.open_table(runs::BLOCKS).map_err(|e| self.store(e))?;
+        let meta = txn.open_table(META).map_err(|e| self.store(e))?;
+        let runs = self.read_runs(
+            &txn.open_table(runs::RUNS).map_err(|e| self.store(e))?,
+            &txn.open_table(runs::FILTERS).map_err(|e| self.store(e))?,
+            &txn.open_table(runs::REMOVED).map_err(|e| self.store(e))?,
+            &meta,
+        )?;
         let keys = self.keys(text);
-        let tables = (&docs, &bands, &prints);
+        let tables = (&docs, &blocks, &runs);
         self.matches(text, &keys, tables, &Pending::default(), &mut Vec::new())
+    }
+
+    /// The runs of a transaction, through the cache.
+    fn read_runs(
+        &self,
+        runs: &impl ReadableTable<u64, &'static [u8]>,
+        filters: &impl ReadableTable<(u64, u8), &'static [u8]>,
+        removed: &impl ReadableTable<u64, ()>,
+        meta: &impl ReadableTable<&'static str, &'static [u8]>,
+    ) -> Result<Runs, Error> {
+        let generation = self.removed_gen(meta)?;
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        Runs::read(runs, filters, removed, generation, &mut cache, &self.path)
+    }
+
+    /// How many times documents were removed (0 for an index that never removed one).
+    fn removed_gen(
+        &self,
+        meta: &impl ReadableTable<&'static str, &'static [u8]>,
+    ) -> Result<u64, Error> {
+        match meta.get("removed").map_err(|e| self.store(e))? {
+            Some(v) => read_u64(v.value()).ok_or_else(|| self.store("bad 'removed' counter")),
+            None => Ok(0),
+        }
     }
 
     /// Adds document `id` and returns what it matched among the documents already in the
@@ -515,21 +596,29 @@ impl Index {
         let added = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
-        let prepared = crate::par::map(&documents, |&(id, text)| {
-            Ok::<_, Error>((self.keys(text), Record::encode(id, added, text)?))
+        let prepared = crate::par::map(&documents, |&(_, text)| {
+            Ok::<_, Error>((self.keys(text), Record::pack(text)?))
         });
         let txn = self.writer()?.begin_write().map_err(|e| self.store(e))?;
         let mut answers = Vec::with_capacity(documents.len());
-        {
+        let runs = {
             let mut meta = txn.open_table(META).map_err(|e| self.store(e))?;
             let mut docs = txn.open_table(DOCS).map_err(|e| self.store(e))?;
             let mut ids = txn.open_table(IDS).map_err(|e| self.store(e))?;
-            let mut bands = txn.open_multimap_table(BANDS).map_err(|e| self.store(e))?;
-            let mut prints = txn.open_multimap_table(PRINTS).map_err(|e| self.store(e))?;
+            let mut t = self.tables(&txn)?;
+            let mut runs = self.read_runs(&t.runs, &t.filters, &t.removed, &meta)?;
             let first = match meta.get("next").map_err(|e| self.store(e))? {
                 Some(v) => read_u64(v.value()).ok_or_else(|| self.store("bad 'next' counter"))?,
                 None => return Err(self.store("not a neardup index (no counter)")),
             };
+            let next = first + documents.len() as u64;
+            if next > u64::from(u32::MAX) {
+                return Err(Error::invalid(
+                    "documents added",
+                    format!("at most {} over the index's life", u32::MAX),
+                    format!("{next}"),
+                ));
+            }
             let mut pending = Pending::default();
             let mut full = Vec::new();
             let mut records = Vec::with_capacity(documents.len());
@@ -544,19 +633,19 @@ impl Index {
                         format!("{} bytes for {id:?}", text.len()),
                     ));
                 }
-                let (keys, record) = prep?;
+                let (keys, packed) = prep?;
                 if pending.ids.contains_key(id) || ids.get(id).map_err(|e| self.store(e))?.is_some()
                 {
                     return Err(Error::id_exists(id));
                 }
-                let tables = (&docs, &bands, &prints);
+                let tables = (&docs, &t.blocks, &runs);
                 full.clear();
                 answers.push(self.matches(text, &keys, tables, &pending, &mut full)?);
                 let n = first + k as u64;
                 // Boilerplate already: no more holders are kept for it.
                 full.sort_unstable();
-                pending.add(n, id, text, &keys, &full);
-                records.push((n, record));
+                let entries = pending.add(n, id, text, &keys, &full);
+                records.push((n, Record::encode(id, added, text.len(), entries, &packed)));
                 progress.add(1);
             }
             for (n, record) in &records {
@@ -568,22 +657,39 @@ impl Index {
             for (id, n) in by_id {
                 ids.insert(id, n).map_err(|e| self.store(e))?;
             }
-            for (key, n) in sorted_rows(&pending.bands) {
-                bands.insert(key, n).map_err(|e| self.store(e))?;
-            }
-            for (hash, at) in sorted_rows(&pending.prints) {
-                prints.insert(hash, at).map_err(|e| self.store(e))?;
-            }
-            let next = first + documents.len() as u64;
+            runs::add(&mut runs, pending.entries(), &mut t, &self.path)?;
             meta.insert("next", next.to_le_bytes().as_slice())
                 .map_err(|e| self.store(e))?;
-        }
+            runs
+        };
         if progress.is_cancelled() {
             return Err(Error::cancelled());
         }
-        txn.commit().map_err(|e| self.store(e))?;
+        self.commit(txn, &runs)?;
         progress.start(Stage::Done, 0);
         Ok(answers)
+    }
+
+    /// The tables of the runs, open for writing.
+    fn tables<'t>(&self, txn: &'t redb::WriteTransaction) -> Result<runs::Tables<'t>, Error> {
+        Ok(runs::Tables {
+            blocks: txn.open_table(runs::BLOCKS).map_err(|e| self.store(e))?,
+            runs: txn.open_table(runs::RUNS).map_err(|e| self.store(e))?,
+            filters: txn.open_table(runs::FILTERS).map_err(|e| self.store(e))?,
+            removed: txn.open_table(runs::REMOVED).map_err(|e| self.store(e))?,
+        })
+    }
+
+    /// Commits a write transaction whose runs are now `runs`, and remembers them.
+    fn commit(&self, txn: redb::WriteTransaction, runs: &Runs) -> Result<(), Error> {
+        let generation = {
+            let meta = txn.open_table(META).map_err(|e| self.store(e))?;
+            self.removed_gen(&meta)?
+        };
+        txn.commit().map_err(|e| self.store(e))?;
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        runs.remember(&mut cache, generation);
+        Ok(())
     }
 
     /// Removes document `id`; false when the index does not hold it.
@@ -601,27 +707,35 @@ impl Index {
     pub fn stats(&self) -> Result<IndexStats, Error> {
         let txn = self.db.begin_read().map_err(|e| self.store(e))?;
         let docs = txn.open_table(DOCS).map_err(|e| self.store(e))?;
-        let bands = txn.open_multimap_table(BANDS).map_err(|e| self.store(e))?;
-        let prints = txn.open_multimap_table(PRINTS).map_err(|e| self.store(e))?;
-        let (mut text_bytes, mut stored_bytes) = (0, 0);
+        let mut stats = IndexStats {
+            documents: docs.len().map_err(|e| self.store(e))?,
+            file_bytes: std::fs::metadata(&self.path).map_or(0, |m| m.len()),
+            ..IndexStats::default()
+        };
         for entry in docs.iter().map_err(|e| self.store(e))? {
             let (_, v) = entry.map_err(|e| self.store(e))?;
             let v = v.value();
-            stored_bytes += v.len() as u64;
-            text_bytes += Record::header(v)?.len;
+            let header = Record::header(v)?;
+            stats.stored_bytes += v.len() as u64;
+            stats.text_bytes += header.len;
+            stats.band_keys += u64::from(header.entries.0);
+            stats.fingerprints += u64::from(header.entries.1);
         }
-        Ok(IndexStats {
-            documents: docs.len().map_err(|e| self.store(e))?,
-            band_keys: bands.len().map_err(|e| self.store(e))?,
-            fingerprints: prints.len().map_err(|e| self.store(e))?,
-            text_bytes,
-            stored_bytes,
-            file_bytes: std::fs::metadata(&self.path).map_or(0, |m| m.len()),
-        })
+        Ok(stats)
     }
 
-    /// Gives the file's free pages back to the file system (after removals).
+    /// Merges the band keys and fingerprints into one run, leaving out those of removed
+    /// documents, and gives the file's free pages back to the file system.
     pub fn compact(&mut self) -> Result<(), Error> {
+        let txn = self.writer()?.begin_write().map_err(|e| self.store(e))?;
+        let runs = {
+            let meta = txn.open_table(META).map_err(|e| self.store(e))?;
+            let mut t = self.tables(&txn)?;
+            let mut runs = self.read_runs(&t.runs, &t.filters, &t.removed, &meta)?;
+            runs::merge_all(&mut runs, &mut t, &self.path)?;
+            runs
+        };
+        self.commit(txn, &runs)?;
         let path = self.path.clone();
         let db = match &mut self.db {
             Store::Writer(db) => db,
@@ -632,19 +746,21 @@ impl Index {
     }
 
     /// Removes, in one transaction, every document whose record `doomed` picks (only the
-    /// one named `id` when given, found through the id table); returns how many.
+    /// one named `id` when given, found through the id table); returns how many. Their
+    /// band keys and fingerprints stay in the runs, skipped by lookups, until a merge
+    /// leaves them out.
     fn remove_where(
         &mut self,
         doomed: impl Fn(&Record) -> bool,
         id: Option<&str>,
     ) -> Result<usize, Error> {
         let txn = self.writer()?.begin_write().map_err(|e| self.store(e))?;
-        let mut removed = 0;
-        {
+        let (removed, runs) = {
+            let mut meta = txn.open_table(META).map_err(|e| self.store(e))?;
             let mut docs = txn.open_table(DOCS).map_err(|e| self.store(e))?;
             let mut ids = txn.open_table(IDS).map_err(|e| self.store(e))?;
-            let mut bands = txn.open_multimap_table(BANDS).map_err(|e| self.store(e))?;
-            let mut prints = txn.open_multimap_table(PRINTS).map_err(|e| self.store(e))?;
+            let mut t = self.tables(&txn)?;
+            let mut runs = self.read_runs(&t.runs, &t.filters, &t.removed, &meta)?;
             let numbers: Vec<u64> = match id {
                 Some(id) => match ids.get(id).map_err(|e| self.store(e))? {
                     Some(n) => vec![n.value()],
@@ -658,26 +774,25 @@ impl Index {
                     all
                 }
             };
+            let mut removed = Vec::new();
             for n in numbers {
                 let missing = || self.store(format!("no document {n}"));
                 let header = self.record(&docs, n, false)?.ok_or_else(missing)?;
-                if !doomed(&header) {
-                    continue;
+                if doomed(&header) {
+                    ids.remove(header.id.as_str()).map_err(|e| self.store(e))?;
+                    docs.remove(n).map_err(|e| self.store(e))?;
+                    removed.push(n);
                 }
-                let record = self.record(&docs, n, true)?.ok_or_else(missing)?;
-                let keys = self.keys(&record.text);
-                for &key in &keys.bands {
-                    bands.remove(key, n).map_err(|e| self.store(e))?;
-                }
-                for (hash, pos) in keys.prints.iter() {
-                    prints.remove(hash, (n, pos)).map_err(|e| self.store(e))?;
-                }
-                ids.remove(record.id.as_str()).map_err(|e| self.store(e))?;
-                docs.remove(n).map_err(|e| self.store(e))?;
-                removed += 1;
             }
-        }
-        txn.commit().map_err(|e| self.store(e))?;
+            if !removed.is_empty() {
+                runs::remove(&mut runs, &removed, &mut t, &self.path)?;
+                let generation = self.removed_gen(&meta)? + 1;
+                meta.insert("removed", generation.to_le_bytes().as_slice())
+                    .map_err(|e| self.store(e))?;
+            }
+            (removed.len(), runs)
+        };
+        self.commit(txn, &runs)?;
         Ok(removed)
     }
 
@@ -703,10 +818,10 @@ impl Index {
         &self,
         text: &[u8],
         keys: &Keys,
-        (docs, bands, prints): (
+        (docs, blocks, runs): (
             &impl ReadableTable<u64, &'static [u8]>,
-            &impl ReadableMultimapTable<u64, u64>,
-            &impl ReadableMultimapTable<u64, (u64, u32)>,
+            &impl ReadableTable<(u64, u8, u32), &'static [u8]>,
+            &Runs,
         ),
         pending: &Pending,
         full: &mut Vec<u64>,
@@ -722,12 +837,10 @@ impl Index {
         let mut earlier: Vec<u64> = Vec::new();
         for &key in &keys.bands {
             earlier.clear();
-            for n in bands.get(key).map_err(|e| self.store(e))? {
-                earlier.push(n.map_err(|e| self.store(e))?.value());
-                if earlier.len() >= max_group {
-                    break;
-                }
-            }
+            runs.visit(blocks, Kind::Bands, key, &self.path, |n, _| {
+                earlier.push(u64::from(n));
+                earlier.len() < max_group
+            })?;
             let pending_docs = pending.bands.get(&key).into_iter().flatten();
             earlier.extend(pending_docs.take(max_group - earlier.len()));
             if earlier.len() >= max_group {
@@ -745,7 +858,7 @@ impl Index {
         // others may, and no more than that many are read.
         let others = settings.boilerplate_docs().saturating_sub(1);
         for (hash, pos) in keys.prints.iter() {
-            let held = self.holders(hash, prints, pending, others + 1, &mut holders)?;
+            let held = self.holders(hash, (blocks, runs), pending, others + 1, &mut holders)?;
             if held > others {
                 full.push(hash);
                 continue;
@@ -825,26 +938,37 @@ impl Index {
     fn holders(
         &self,
         hash: u64,
-        prints: &impl ReadableMultimapTable<u64, (u64, u32)>,
+        (blocks, runs): (&impl ReadableTable<(u64, u8, u32), &'static [u8]>, &Runs),
         pending: &Pending,
         limit: usize,
         out: &mut Vec<(u64, u32)>,
     ) -> Result<usize, Error> {
         out.clear();
         let mut docs = 0;
-        let stored = prints.get(hash).map_err(|e| self.store(e))?;
-        let listed = pending.prints.get(&hash).into_iter().flatten().copied();
-        for h in stored.map(|h| h.map(|v| v.value())).chain(listed.map(Ok)) {
-            let h = h.map_err(|e| self.store(e))?;
+        // Adds one holder; false once more than `limit` documents are found.
+        let mut push = |h: (u64, u32)| {
             if out.last().is_none_or(|last: &(u64, u32)| last.0 != h.0) {
                 docs += 1;
                 if docs > limit {
-                    return Ok(limit);
+                    return false;
                 }
             }
             out.push(h);
+            true
+        };
+        let mut more = true;
+        runs.visit(blocks, Kind::Prints, hash, &self.path, |n, pos| {
+            more = push((u64::from(n), pos));
+            more
+        })?;
+        if more {
+            for &h in pending.prints.get(&hash).into_iter().flatten() {
+                if !push(h) {
+                    break;
+                }
+            }
         }
-        Ok(docs)
+        Ok(docs.min(limit))
     }
 
     /// Document `n`'s record (with its text when `text` is set), `None` when there is
@@ -873,9 +997,14 @@ impl Index {
         let version = version
             .and_then(|v| v.value().try_into().ok().map(u32::from_le_bytes))
             .ok_or_else(|| self.store("not a neardup index (no format version)"))?;
-        if version > FORMAT_VERSION {
+        if version != FORMAT_VERSION {
+            let made_by = if version < FORMAT_VERSION {
+                "an earlier neardup: add its documents to a new index"
+            } else {
+                "a later neardup"
+            };
             return Err(Error::index_mismatch(
-                format!("format version {version}"),
+                format!("format version {version} (made by {made_by})"),
                 format!("format version {FORMAT_VERSION} (this build)"),
             ));
         }
@@ -890,8 +1019,7 @@ impl Index {
     fn open_all(&self, txn: &redb::WriteTransaction) -> Result<(), Error> {
         txn.open_table(DOCS).map_err(|e| self.store(e))?;
         txn.open_table(IDS).map_err(|e| self.store(e))?;
-        txn.open_multimap_table(BANDS).map_err(|e| self.store(e))?;
-        txn.open_multimap_table(PRINTS).map_err(|e| self.store(e))?;
+        self.tables(txn)?;
         Ok(())
     }
 
@@ -950,10 +1078,17 @@ mod tests {
 
     #[test]
     fn records_round_trip_and_reject_bad_bytes() {
-        let bytes = Record::encode("ü-1", 7, b"some text").unwrap();
+        let packed = Record::pack(b"some text").unwrap();
+        let bytes = Record::encode("ü-1", 7, 9, (16, 3), &packed);
         let r = Record::read(&bytes, true).unwrap();
         let h = Record::header(&bytes).unwrap();
         assert_eq!((h.id.as_str(), h.added, h.text.len()), ("ü-1", 7, 0));
+        assert_eq!((h.len, h.entries), (9, (16, 3)));
+        let lying = Record::encode("x", 7, 10, (16, 3), &packed);
+        assert!(
+            Record::read(&lying, true).is_err(),
+            "the text length is checked"
+        );
         assert!(Record::header(&bytes[..6]).is_err());
         assert_eq!(
             (r.id.as_str(), r.added, r.text.as_slice()),

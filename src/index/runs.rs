@@ -1,0 +1,742 @@
+//! Posting runs: where an [`Index`](super::Index) keeps the band keys and passage
+//! fingerprints of its documents, so that adding a batch costs the same in a small index
+//! as in a large one.
+//!
+//! # Layout
+//!
+//! A committed batch adds one run: every `(key, document, position)` entry of its
+//! documents, band keys and fingerprints apart ([`Kind`]), sorted, 16 bytes each, in
+//! blocks of [`BLOCK_ENTRIES`] stored as redb values. Beside the blocks each list keeps
+//! the first key of every block and a Bloom filter of its keys ([`Filter`], 10 bits a
+//! key). Runs never change once written, so a reader loads a run's filter once and keeps
+//! it; a run holds the documents of a range of document numbers, and runs are ordered by
+//! age, so entries come out by document number.
+//!
+//! # Merging
+//!
+//! After a batch, the newest two runs are merged while the older holds less than twice
+//! the entries of the newer (a binary counter): with batches of b entries and n in all
+//! there are at most log2(n/b) + 1 runs, and an entry is written at most that many times.
+//! A merge reads both runs a block at a time, writes the merged run as it goes, and
+//! leaves out the entries of removed documents.
+//!
+//! # Cost
+//!
+//! A lookup asks each run's filter (one cache line) and reads, in the runs that may hold
+//! the key, the block where its entries start (a B-tree lookup): one block in each run
+//! that holds the key, plus about one in a hundred of the others. In memory, each run
+//! costs 10 bits per entry for the filter and 8 bytes per block of 248 entries.
+
+use crate::error::Error;
+use redb::{ReadableTable, Table, TableDefinition};
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+/// `(run, kind, block)` -> the block's entries.
+pub(super) const BLOCKS: TableDefinition<(u64, u8, u32), &[u8]> =
+    TableDefinition::new("run_blocks");
+/// Run -> its header ([`Run::header`]), oldest run first.
+pub(super) const RUNS: TableDefinition<u64, &[u8]> = TableDefinition::new("runs");
+/// `(run, kind)` -> the first key of every block and the filter.
+pub(super) const FILTERS: TableDefinition<(u64, u8), &[u8]> = TableDefinition::new("run_filters");
+/// Removed documents whose entries runs may still hold.
+pub(super) const REMOVED: TableDefinition<u64, ()> = TableDefinition::new("removed");
+
+/// Entries in a block: a block with its B-tree entry fits a 4 KiB page.
+pub(super) const BLOCK_ENTRIES: usize = 248;
+const ENTRY_BYTES: usize = 16;
+/// Filter bits per key.
+const FILTER_BITS: u64 = 10;
+
+/// The two lists a run holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Kind {
+    /// LSH band keys (position unused).
+    Bands = 0,
+    /// Passage fingerprints with the token position.
+    Prints = 1,
+}
+
+const KINDS: [Kind; 2] = [Kind::Bands, Kind::Prints];
+
+/// One posting: `key` is held by document `doc` at token `pos`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) struct Entry {
+    pub key: u64,
+    pub doc: u32,
+    pub pos: u32,
+}
+
+impl Entry {
+    fn write(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.key.to_le_bytes());
+        out.extend_from_slice(&self.doc.to_le_bytes());
+        out.extend_from_slice(&self.pos.to_le_bytes());
+    }
+
+    /// Entry `i` of a block.
+    fn at(block: &[u8], i: usize) -> Entry {
+        let b = &block[i * ENTRY_BYTES..(i + 1) * ENTRY_BYTES];
+        Entry {
+            key: u64::from_le_bytes(b[..8].try_into().expect("8 bytes")),
+            doc: u32::from_le_bytes(b[8..12].try_into().expect("4 bytes")),
+            pos: u32::from_le_bytes(b[12..].try_into().expect("4 bytes")),
+        }
+    }
+
+    fn key_at(block: &[u8], i: usize) -> u64 {
+        let b = &block[i * ENTRY_BYTES..i * ENTRY_BYTES + 8];
+        u64::from_le_bytes(b.try_into().expect("8 bytes"))
+    }
+}
+
+/// A blocked Bloom filter: each key sets 6 bits in one 512-bit block. Stable bytes: the
+/// words are stored little-endian and the bits depend only on the key.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Filter {
+    words: Vec<u64>,
+}
+
+impl Filter {
+    fn with_keys(keys: u64) -> Filter {
+        let blocks = (keys * FILTER_BITS).div_ceil(512) as usize;
+        Filter {
+            words: vec![0; blocks * 8],
+        }
+    }
+
+    /// The block and the six bits of `key`.
+    fn place(&self, key: u64) -> (usize, [u32; 6]) {
+        let h = mix(key);
+        let blocks = (self.words.len() / 8) as u128;
+        let block = ((h as u128 * blocks) >> 64) as usize;
+        let g = mix(h ^ 0x9e37_79b9_7f4a_7c15);
+        let mut bits = [0u32; 6];
+        for (i, b) in bits.iter_mut().enumerate() {
+            *b = ((g >> (9 * i)) & 511) as u32;
+        }
+        (block, bits)
+    }
+
+    fn insert(&mut self, key: u64) {
+        if self.words.is_empty() {
+            return;
+        }
+        let (block, bits) = self.place(key);
+        for b in bits {
+            self.words[block * 8 + (b >> 6) as usize] |= 1 << (b & 63);
+        }
+    }
+
+    /// False when `key` was never inserted; true for every inserted key, and for about
+    /// one in a hundred others.
+    fn may_hold(&self, key: u64) -> bool {
+        if self.words.is_empty() {
+            return false;
+        }
+        let (block, bits) = self.place(key);
+        bits.iter()
+            .all(|&b| self.words[block * 8 + (b >> 6) as usize] & (1 << (b & 63)) != 0)
+    }
+}
+
+/// The splitmix64 finalizer.
+fn mix(mut x: u64) -> u64 {
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
+/// One list of a run, as a lookup needs it in memory.
+#[derive(Clone, Debug, Default)]
+struct List {
+    entries: u64,
+    first_keys: Vec<u64>,
+    filter: Filter,
+}
+
+impl List {
+    /// `[blocks u32][first key u64 per block][filter words u64]`, little-endian.
+    fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(4 + 8 * (self.first_keys.len() + self.filter.words.len()));
+        out.extend_from_slice(&(self.first_keys.len() as u32).to_le_bytes());
+        for k in self.first_keys.iter().chain(&self.filter.words) {
+            out.extend_from_slice(&k.to_le_bytes());
+        }
+        out
+    }
+
+    fn decode(bytes: &[u8], entries: u64) -> Option<List> {
+        let blocks = u32::from_le_bytes(bytes.get(..4)?.try_into().ok()?) as usize;
+        let words: Vec<u64> = bytes[4..]
+            .chunks_exact(8)
+            .map(|w| u64::from_le_bytes(w.try_into().expect("8 bytes")))
+            .collect();
+        if (bytes.len() - 4) % 8 != 0 || words.len() < blocks || (words.len() - blocks) % 8 != 0 {
+            return None;
+        }
+        if blocks as u64 != entries.div_ceil(BLOCK_ENTRIES as u64) {
+            return None;
+        }
+        Some(List {
+            entries,
+            first_keys: words[..blocks].to_vec(),
+            filter: Filter {
+                words: words[blocks..].to_vec(),
+            },
+        })
+    }
+}
+
+/// A run as lookups see it: its number, the documents it covers and its two lists.
+#[derive(Clone, Debug)]
+pub(super) struct Run {
+    pub id: u64,
+    /// The smallest and largest document number with an entry (empty: `min > max`).
+    pub docs: (u32, u32),
+    lists: [List; 2],
+}
+
+impl Run {
+    /// The entries of `kind`.
+    pub fn entries(&self, kind: Kind) -> u64 {
+        self.lists[kind as usize].entries
+    }
+
+    /// `[band entries u64][print entries u64][min doc u32][max doc u32]`.
+    fn header(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(24);
+        out.extend_from_slice(&self.lists[0].entries.to_le_bytes());
+        out.extend_from_slice(&self.lists[1].entries.to_le_bytes());
+        out.extend_from_slice(&self.docs.0.to_le_bytes());
+        out.extend_from_slice(&self.docs.1.to_le_bytes());
+        out
+    }
+
+    fn load(
+        id: u64,
+        header: &[u8],
+        filters: &impl ReadableTable<(u64, u8), &'static [u8]>,
+        path: &Path,
+    ) -> Result<Run, Error> {
+        let bad = || Error::store(path, format!("run {id} is damaged"));
+        if header.len() != 24 {
+            return Err(bad());
+        }
+        let u64_at = |at: usize| u64::from_le_bytes(header[at..at + 8].try_into().expect("8"));
+        let u32_at = |at: usize| u32::from_le_bytes(header[at..at + 4].try_into().expect("4"));
+        let mut lists: [List; 2] = Default::default();
+        for kind in KINDS {
+            let entries = u64_at(8 * kind as usize);
+            let bytes = filters
+                .get((id, kind as u8))
+                .map_err(|e| Error::store(path, e))?
+                .ok_or_else(bad)?;
+            lists[kind as usize] = List::decode(bytes.value(), entries).ok_or_else(bad)?;
+        }
+        Ok(Run {
+            id,
+            docs: (u32_at(16), u32_at(20)),
+            lists,
+        })
+    }
+
+    fn total(&self) -> u64 {
+        self.lists.iter().map(|l| l.entries).sum()
+    }
+}
+
+/// The runs of one transaction, oldest first, and the removed documents to skip.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Runs {
+    pub list: Vec<Arc<Run>>,
+    removed: Arc<Vec<u32>>,
+}
+
+/// Runs already loaded, by number, and the removed documents as last read: what a
+/// reader keeps between transactions (runs never change).
+#[derive(Debug, Default)]
+pub(super) struct Cache {
+    runs: HashMap<u64, Arc<Run>>,
+    removed: Option<(u64, Arc<Vec<u32>>)>,
+}
+
+impl Runs {
+    /// The runs of a transaction, from `cache` where it has them; `removed_gen` counts
+    /// the changes to the removed documents (read again when it moved).
+    pub fn read(
+        runs: &impl ReadableTable<u64, &'static [u8]>,
+        filters: &impl ReadableTable<(u64, u8), &'static [u8]>,
+        removed: &impl ReadableTable<u64, ()>,
+        removed_gen: u64,
+        cache: &mut Cache,
+        path: &Path,
+    ) -> Result<Runs, Error> {
+        let store = |e: redb::StorageError| Error::store(path, e);
+        let mut list = Vec::new();
+        for entry in runs.iter().map_err(store)? {
+            let (id, header) = entry.map_err(store)?;
+            let id = id.value();
+            let run = match cache.runs.get(&id) {
+                Some(run) => run.clone(),
+                None => Arc::new(Run::load(id, header.value(), filters, path)?),
+            };
+            list.push(run);
+        }
+        cache.runs = list.iter().map(|r| (r.id, r.clone())).collect();
+        let removed = match &cache.removed {
+            Some((generation, docs)) if *generation == removed_gen => docs.clone(),
+            _ => {
+                let mut docs = Vec::new();
+                for entry in removed.iter().map_err(store)? {
+                    let n = entry.map_err(store)?.0.value();
+                    docs.push(u32::try_from(n).map_err(|_| Error::store(path, "bad removal"))?);
+                }
+                let docs = Arc::new(docs);
+                cache.removed = Some((removed_gen, docs.clone()));
+                docs
+            }
+        };
+        Ok(Runs { list, removed })
+    }
+
+    /// Remembers these runs and removed documents in `cache`, as of generation
+    /// `removed_gen` (after the transaction that made them commits).
+    pub fn remember(&self, cache: &mut Cache, removed_gen: u64) {
+        cache.runs = self.list.iter().map(|r| (r.id, r.clone())).collect();
+        cache.removed = Some((removed_gen, self.removed.clone()));
+    }
+
+    /// Calls `f(doc, pos)` for every entry of `key` in the runs, oldest first (so by
+    /// document number), leaving out removed documents, until `f` returns false.
+    pub fn visit(
+        &self,
+        blocks: &impl ReadableTable<(u64, u8, u32), &'static [u8]>,
+        kind: Kind,
+        key: u64,
+        path: &Path,
+        mut f: impl FnMut(u32, u32) -> bool,
+    ) -> Result<(), Error> {
+        for run in &self.list {
+            let list = &run.lists[kind as usize];
+            if !list.filter.may_hold(key) {
+                continue;
+            }
+            // The last block that starts before the key: its entries may start there.
+            let mut b = list
+                .first_keys
+                .partition_point(|&k| k < key)
+                .saturating_sub(1);
+            while b < list.first_keys.len() {
+                let block = blocks
+                    .get((run.id, kind as u8, b as u32))
+                    .map_err(|e| Error::store(path, e))?
+                    .ok_or_else(|| Error::store(path, format!("run {} lacks a block", run.id)))?;
+                let block = block.value();
+                let n = block.len() / ENTRY_BYTES;
+                let start = partition(n, |i| Entry::key_at(block, i) < key);
+                let mut i = start;
+                while i < n {
+                    let e = Entry::at(block, i);
+                    if e.key != key {
+                        break;
+                    }
+                    if !self.is_removed(e.doc) && !f(e.doc, e.pos) {
+                        return Ok(());
+                    }
+                    i += 1;
+                }
+                if i < n {
+                    break;
+                }
+                b += 1;
+            }
+        }
+        Ok(())
+    }
+
+    fn is_removed(&self, doc: u32) -> bool {
+        !self.removed.is_empty() && self.removed.binary_search(&doc).is_ok()
+    }
+
+    /// The number a new run takes.
+    fn next_id(&self) -> u64 {
+        self.list.last().map_or(0, |r| r.id + 1)
+    }
+}
+
+/// The first `i` in `0..n` for which `before(i)` is false (`before` true then false).
+fn partition(n: usize, before: impl Fn(usize) -> bool) -> usize {
+    let (mut lo, mut hi) = (0, n);
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        if before(mid) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
+}
+
+/// The tables a writer changes.
+pub(super) struct Tables<'t> {
+    pub blocks: Table<'t, (u64, u8, u32), &'static [u8]>,
+    pub runs: Table<'t, u64, &'static [u8]>,
+    pub filters: Table<'t, (u64, u8), &'static [u8]>,
+    pub removed: Table<'t, u64, ()>,
+}
+
+/// Writes one list of a new run, entries in sorted order.
+struct ListWriter {
+    run: u64,
+    kind: Kind,
+    list: List,
+    block: Vec<u8>,
+    docs: (u32, u32),
+}
+
+impl ListWriter {
+    fn new(run: u64, kind: Kind, entries: u64) -> ListWriter {
+        ListWriter {
+            run,
+            kind,
+            list: List {
+                entries: 0,
+                first_keys: Vec::with_capacity(entries.div_ceil(BLOCK_ENTRIES as u64) as usize),
+                filter: Filter::with_keys(entries),
+            },
+            block: Vec::with_capacity(BLOCK_ENTRIES * ENTRY_BYTES),
+            docs: (u32::MAX, 0),
+        }
+    }
+
+    fn push(&mut self, e: Entry, t: &mut Tables<'_>, path: &Path) -> Result<(), Error> {
+        if self.block.is_empty() {
+            self.list.first_keys.push(e.key);
+        }
+        e.write(&mut self.block);
+        self.list.filter.insert(e.key);
+        self.list.entries += 1;
+        self.docs = (self.docs.0.min(e.doc), self.docs.1.max(e.doc));
+        if self.block.len() == BLOCK_ENTRIES * ENTRY_BYTES {
+            self.flush(t, path)?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self, t: &mut Tables<'_>, path: &Path) -> Result<(), Error> {
+        if !self.block.is_empty() {
+            let b = self.list.first_keys.len() as u32 - 1;
+            t.blocks
+                .insert((self.run, self.kind as u8, b), self.block.as_slice())
+                .map_err(|e| Error::store(path, e))?;
+            self.block.clear();
+        }
+        Ok(())
+    }
+
+    fn finish(mut self, t: &mut Tables<'_>, path: &Path) -> Result<(List, (u32, u32)), Error> {
+        self.flush(t, path)?;
+        t.filters
+            .insert((self.run, self.kind as u8), self.list.encode().as_slice())
+            .map_err(|e| Error::store(path, e))?;
+        Ok((self.list, self.docs))
+    }
+}
+
+/// Writes run `id` from each kind's entries (sorted), and returns it.
+fn write_run(
+    id: u64,
+    mut sources: [&mut dyn EntrySource; 2],
+    t: &mut Tables<'_>,
+    path: &Path,
+) -> Result<Run, Error> {
+    let mut lists: [List; 2] = Default::default();
+    let mut docs = (u32::MAX, 0);
+    for kind in KINDS {
+        let source = &mut sources[kind as usize];
+        let mut w = ListWriter::new(id, kind, source.len());
+        while let Some(e) = source.next(&t.blocks, path)? {
+            w.push(e, t, path)?;
+        }
+        let (list, d) = w.finish(t, path)?;
+        lists[kind as usize] = list;
+        docs = (docs.0.min(d.0), docs.1.max(d.1));
+    }
+    let run = Run { id, docs, lists };
+    t.runs
+        .insert(id, run.header().as_slice())
+        .map_err(|e| Error::store(path, e))?;
+    Ok(run)
+}
+
+/// Entries in sorted order, read from the blocks table as they are needed.
+trait EntrySource {
+    /// An upper bound on the entries left.
+    fn len(&self) -> u64;
+    fn next(
+        &mut self,
+        blocks: &Table<'_, (u64, u8, u32), &'static [u8]>,
+        path: &Path,
+    ) -> Result<Option<Entry>, Error>;
+}
+
+impl EntrySource for std::vec::IntoIter<Entry> {
+    fn len(&self) -> u64 {
+        ExactSizeIterator::len(self) as u64
+    }
+
+    fn next(
+        &mut self,
+        _: &Table<'_, (u64, u8, u32), &'static [u8]>,
+        _: &Path,
+    ) -> Result<Option<Entry>, Error> {
+        Ok(Iterator::next(self))
+    }
+}
+
+/// The entries of one list of a stored run, a block at a time, removed documents left
+/// out.
+struct Cursor<'r> {
+    run: &'r Run,
+    kind: Kind,
+    block: u32,
+    at: usize,
+    bytes: Vec<u8>,
+    removed: &'r [u32],
+}
+
+impl Cursor<'_> {
+    fn peek(
+        &mut self,
+        blocks: &Table<'_, (u64, u8, u32), &'static [u8]>,
+        path: &Path,
+    ) -> Result<Option<Entry>, Error> {
+        loop {
+            if self.at * ENTRY_BYTES >= self.bytes.len() {
+                let list = &self.run.lists[self.kind as usize];
+                if self.block as usize >= list.first_keys.len() {
+                    return Ok(None);
+                }
+                let key = (self.run.id, self.kind as u8, self.block);
+                let got = blocks.get(key).map_err(|e| Error::store(path, e))?;
+                let got = got.ok_or_else(|| Error::store(path, "a run lacks a block"))?;
+                self.bytes.clear();
+                self.bytes.extend_from_slice(got.value());
+                self.block += 1;
+                self.at = 0;
+                continue;
+            }
+            let e = Entry::at(&self.bytes, self.at);
+            if self.removed.binary_search(&e.doc).is_ok() {
+                self.at += 1;
+                continue;
+            }
+            return Ok(Some(e));
+        }
+    }
+}
+
+/// One or two runs' cursors merged, the older run's entries first among equal keys.
+struct Merged<'r> {
+    older: Cursor<'r>,
+    newer: Option<Cursor<'r>>,
+    left: u64,
+}
+
+impl EntrySource for Merged<'_> {
+    fn len(&self) -> u64 {
+        self.left
+    }
+
+    fn next(
+        &mut self,
+        blocks: &Table<'_, (u64, u8, u32), &'static [u8]>,
+        path: &Path,
+    ) -> Result<Option<Entry>, Error> {
+        let a = self.older.peek(blocks, path)?;
+        let b = match &mut self.newer {
+            Some(c) => c.peek(blocks, path)?,
+            None => None,
+        };
+        let (cursor, e) = match (a, b) {
+            (Some(x), Some(y)) if y < x => (self.newer.as_mut().expect("peeked"), y),
+            (Some(x), _) => (&mut self.older, x),
+            (None, Some(y)) => (self.newer.as_mut().expect("peeked"), y),
+            (None, None) => return Ok(None),
+        };
+        cursor.at += 1;
+        self.left = self.left.saturating_sub(1);
+        Ok(Some(e))
+    }
+}
+
+/// Adds a run of `entries` (each kind's sorted) to `runs`, then merges the newest runs
+/// while the older of the last two holds less than twice the newer's entries.
+pub(super) fn add(
+    runs: &mut Runs,
+    entries: [Vec<Entry>; 2],
+    t: &mut Tables<'_>,
+    path: &Path,
+) -> Result<(), Error> {
+    let [bands, prints] = entries;
+    if bands.is_empty() && prints.is_empty() {
+        return Ok(());
+    }
+    let id = runs.next_id();
+    let (mut bands, mut prints) = (bands.into_iter(), prints.into_iter());
+    let run = write_run(id, [&mut bands, &mut prints], t, path)?;
+    runs.list.push(Arc::new(run));
+    while let [.., older, newer] = runs.list.as_slice() {
+        if older.total() >= 2 * newer.total() {
+            break;
+        }
+        merge_last(runs, t, path)?;
+    }
+    Ok(())
+}
+
+/// Merges every run into one (compaction), leaving out removed documents.
+pub(super) fn merge_all(runs: &mut Runs, t: &mut Tables<'_>, path: &Path) -> Result<(), Error> {
+    while runs.list.len() > 1 {
+        merge_last(runs, t, path)?;
+    }
+    if let Some(last) = runs.list.last()
+        && !runs.removed.is_empty()
+    {
+        // One run left with removed documents in it: written again without them.
+        let old = last.clone();
+        let removed = runs.removed.clone();
+        let run = {
+            let mut sources = KINDS.map(|kind| Merged {
+                older: cursor(&old, kind, &removed),
+                newer: None,
+                left: old.entries(kind),
+            });
+            let [a, b] = &mut sources;
+            write_run(old.id + 1, [a, b], t, path)?
+        };
+        drop_run(&old, t, path)?;
+        runs.list = vec![Arc::new(run)];
+    }
+    forget_removed(runs, t, path)
+}
+
+fn cursor<'r>(run: &'r Run, kind: Kind, removed: &'r [u32]) -> Cursor<'r> {
+    Cursor {
+        run,
+        kind,
+        block: 0,
+        at: 0,
+        bytes: Vec::new(),
+        removed,
+    }
+}
+
+/// Merges the newest two runs into one with a new number.
+fn merge_last(runs: &mut Runs, t: &mut Tables<'_>, path: &Path) -> Result<(), Error> {
+    let newer = runs.list.pop().expect("two runs");
+    let older = runs.list.pop().expect("two runs");
+    let id = newer.id + 1;
+    let removed = runs.removed.clone();
+    let run = {
+        let mut sources = KINDS.map(|kind| Merged {
+            older: cursor(&older, kind, &removed),
+            newer: Some(cursor(&newer, kind, &removed)),
+            left: older.entries(kind) + newer.entries(kind),
+        });
+        let [a, b] = &mut sources;
+        write_run(id, [a, b], t, path)?
+    };
+    drop_run(&older, t, path)?;
+    drop_run(&newer, t, path)?;
+    runs.list.push(Arc::new(run));
+    forget_removed(runs, t, path)
+}
+
+/// Deletes a run's blocks, filters and header.
+fn drop_run(run: &Run, t: &mut Tables<'_>, path: &Path) -> Result<(), Error> {
+    let store = |e: redb::StorageError| Error::store(path, e);
+    for kind in KINDS {
+        let k = kind as u8;
+        t.blocks
+            .retain_in((run.id, k, 0)..=(run.id, k, u32::MAX), |_, _| false)
+            .map_err(store)?;
+        t.filters.remove((run.id, k)).map_err(store)?;
+    }
+    t.runs.remove(run.id).map_err(store)?;
+    Ok(())
+}
+
+/// Forgets the removed documents that no run covers any more.
+fn forget_removed(runs: &mut Runs, t: &mut Tables<'_>, path: &Path) -> Result<(), Error> {
+    let covered = |d: u32| runs.list.iter().any(|r| r.docs.0 <= d && d <= r.docs.1);
+    let (keep, gone): (Vec<u32>, Vec<u32>) = runs.removed.iter().partition(|&&d| covered(d));
+    for d in gone {
+        t.removed
+            .remove(d as u64)
+            .map_err(|e| Error::store(path, e))?;
+    }
+    runs.removed = Arc::new(keep);
+    Ok(())
+}
+
+/// Marks documents removed: their entries stay in the runs until a merge leaves them
+/// out, and lookups skip them meanwhile.
+pub(super) fn remove(
+    runs: &mut Runs,
+    docs: &[u64],
+    t: &mut Tables<'_>,
+    path: &Path,
+) -> Result<(), Error> {
+    let mut removed: Vec<u32> = runs.removed.as_ref().clone();
+    for &d in docs {
+        let d = u32::try_from(d).map_err(|_| Error::store(path, "bad document number"))?;
+        t.removed
+            .insert(d as u64, ())
+            .map_err(|e| Error::store(path, e))?;
+        removed.push(d);
+    }
+    removed.sort_unstable();
+    removed.dedup();
+    runs.removed = Arc::new(removed);
+    forget_removed(runs, t, path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_filter_holds_every_key_and_few_others() {
+        let mut f = Filter::with_keys(10_000);
+        for k in 0..10_000u64 {
+            f.insert(k.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+        }
+        assert!((0..10_000u64).all(|k| f.may_hold(k.wrapping_mul(0x9e37_79b9_7f4a_7c15))));
+        let others = (10_000..110_000u64)
+            .filter(|k| f.may_hold(k.wrapping_mul(0x9e37_79b9_7f4a_7c15)))
+            .count();
+        assert!(others < 2_500, "{others} false positives in 100,000");
+        assert!(!Filter::default().may_hold(1));
+    }
+
+    #[test]
+    fn lists_round_trip_and_reject_bad_bytes() {
+        let mut f = Filter::with_keys(300);
+        f.insert(5);
+        let list = List {
+            entries: 300,
+            first_keys: vec![1, 9],
+            filter: f,
+        };
+        let back = List::decode(&list.encode(), 300).unwrap();
+        assert_eq!(back.first_keys, vec![1, 9]);
+        assert!(back.filter.may_hold(5));
+        assert!(List::decode(&list.encode(), 5000).is_none());
+        assert!(List::decode(&list.encode()[..7], 300).is_none());
+        assert!(List::decode(&[], 0).is_none());
+    }
+}
