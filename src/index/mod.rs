@@ -60,6 +60,7 @@ use redb::{
     ReadableTableMetadata, TableDefinition,
 };
 use runs::{Entry, Kind, Runs};
+use smallvec::SmallVec;
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -283,9 +284,18 @@ impl Record {
         out
     }
 
-    fn pack(text: &[u8]) -> Result<Vec<u8>, Error> {
-        zstd::bulk::compress(text, ZSTD_LEVEL)
-            .map_err(|e| Error::malformed("document text", e.to_string()))
+    /// The text compressed, with a compressor made for [`ZSTD_LEVEL`] (one per thread:
+    /// making one costs as much as compressing a short text).
+    fn pack(
+        text: &[u8],
+        compressor: &mut std::io::Result<zstd::bulk::Compressor<'static>>,
+    ) -> Result<Vec<u8>, Error> {
+        let bad = |e: &std::io::Error| Error::malformed("document text", e.to_string());
+        compressor
+            .as_mut()
+            .map_err(|e| bad(e))?
+            .compress(text)
+            .map_err(|e| bad(&e))
     }
 
     /// The id, time and text length of a record, its text left compressed (empty).
@@ -329,8 +339,8 @@ impl Record {
 struct Pending<'a> {
     ids: std::collections::HashMap<&'a str, u64>,
     docs: std::collections::HashMap<u64, (&'a str, &'a [u8])>,
-    bands: std::collections::HashMap<u64, Vec<u64>>,
-    prints: std::collections::HashMap<u64, Vec<(u64, u32)>>,
+    bands: std::collections::HashMap<u64, SmallVec<[u64; 1]>>,
+    prints: std::collections::HashMap<u64, SmallVec<[(u64, u32); 1]>>,
 }
 
 impl<'a> Pending<'a> {
@@ -385,6 +395,42 @@ impl<'a> Pending<'a> {
 struct Keys {
     bands: Vec<u64>,
     prints: Fingerprints,
+}
+
+/// What the committed runs hold for a document's keys ([`Index::found`]).
+#[derive(Default)]
+struct Found {
+    /// The holders of each band key, in the order of the document's keys (at most
+    /// `max_group`).
+    bands: Vec<SmallVec<[u64; 2]>>,
+    /// For each fingerprint the runs hold (its index among the document's
+    /// fingerprints), its holders.
+    prints: Vec<(usize, Holders)>,
+}
+
+/// The holders `(document, position)` of a fingerprint, by document, read up to a limit.
+#[derive(Default)]
+struct Holders {
+    list: Vec<(u64, u32)>,
+    /// The documents in `list`.
+    docs: usize,
+    /// Whether more than the limit hold it (the list stops at the limit).
+    full: bool,
+}
+
+impl Holders {
+    /// Adds a holder unless it is a document past `limit`; false then (and from then on).
+    fn push(&mut self, h: (u64, u32), limit: usize) -> bool {
+        if self.list.last().is_none_or(|last| last.0 != h.0) {
+            if self.docs == limit {
+                self.full = true;
+                return false;
+            }
+            self.docs += 1;
+        }
+        self.list.push(h);
+        true
+    }
 }
 
 impl Index {
@@ -532,8 +578,10 @@ impl Index {
             &meta,
         )?;
         let keys = self.keys(text);
-        let tables = (&docs, &blocks, &runs);
-        self.matches(text, &keys, tables, &Pending::default(), &mut Vec::new())
+        let found = self.found(&keys, (&blocks, &runs))?;
+        let pending = Pending::default();
+        let candidates = self.candidates(&keys, found, &pending, &mut Vec::new());
+        self.verify(text, &candidates, &docs, &pending)
     }
 
     /// The runs of a transaction, through the cache.
@@ -596,17 +644,40 @@ impl Index {
         let added = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
-        let prepared = crate::par::map(&documents, |&(_, text)| {
-            Ok::<_, Error>((self.keys(text), Record::pack(text)?))
+        if let Some((id, text)) = documents
+            .iter()
+            .find(|(_, text)| text.len() as u64 > crate::corpus::MAX_DOCUMENT_BYTES)
+        {
+            return Err(Error::invalid(
+                "document length",
+                format!("at most {} bytes", crate::corpus::MAX_DOCUMENT_BYTES),
+                format!("{} bytes for {id:?}", text.len()),
+            ));
+        }
+        // What the batch is matched against: the committed documents, read in parallel
+        // through a read transaction (the writer is this one, so it sees what the write
+        // transaction below starts from).
+        let read = self.db.begin_read().map_err(|e| self.store(e))?;
+        let stored_docs = read.open_table(DOCS).map_err(|e| self.store(e))?;
+        let blocks = read.open_table(runs::BLOCKS).map_err(|e| self.store(e))?;
+        let mut runs = self.read_runs(
+            &read.open_table(runs::RUNS).map_err(|e| self.store(e))?,
+            &read.open_table(runs::FILTERS).map_err(|e| self.store(e))?,
+            &read.open_table(runs::REMOVED).map_err(|e| self.store(e))?,
+            &read.open_table(META).map_err(|e| self.store(e))?,
+        )?;
+        let compressor = || zstd::bulk::Compressor::new(ZSTD_LEVEL);
+        let prepared = crate::par::map_init(&documents, compressor, |c, &(_, text)| {
+            let keys = self.keys(text);
+            let found = self.found(&keys, (&blocks, &runs))?;
+            Ok::<_, Error>((keys, found, Record::pack(text, c)?))
         });
         let txn = self.writer()?.begin_write().map_err(|e| self.store(e))?;
-        let mut answers = Vec::with_capacity(documents.len());
-        let runs = {
+        let answers = {
             let mut meta = txn.open_table(META).map_err(|e| self.store(e))?;
             let mut docs = txn.open_table(DOCS).map_err(|e| self.store(e))?;
             let mut ids = txn.open_table(IDS).map_err(|e| self.store(e))?;
             let mut t = self.tables(&txn)?;
-            let mut runs = self.read_runs(&t.runs, &t.filters, &t.removed, &meta)?;
             let first = match meta.get("next").map_err(|e| self.store(e))? {
                 Some(v) => read_u64(v.value()).ok_or_else(|| self.store("bad 'next' counter"))?,
                 None => return Err(self.store("not a neardup index (no counter)")),
@@ -619,35 +690,40 @@ impl Index {
                     format!("{next}"),
                 ));
             }
+            // In order: each document's candidates among the batch before it.
             let mut pending = Pending::default();
             let mut full = Vec::new();
             let mut records = Vec::with_capacity(documents.len());
+            let mut checks = Vec::with_capacity(documents.len());
             for (k, (&(id, text), prep)) in documents.iter().zip(prepared).enumerate() {
                 if progress.is_cancelled() {
                     return Err(Error::cancelled());
                 }
-                if text.len() as u64 > crate::corpus::MAX_DOCUMENT_BYTES {
-                    return Err(Error::invalid(
-                        "document length",
-                        format!("at most {} bytes", crate::corpus::MAX_DOCUMENT_BYTES),
-                        format!("{} bytes for {id:?}", text.len()),
-                    ));
-                }
-                let (keys, packed) = prep?;
+                let (keys, found, packed) = prep?;
                 if pending.ids.contains_key(id) || ids.get(id).map_err(|e| self.store(e))?.is_some()
                 {
                     return Err(Error::id_exists(id));
                 }
-                let tables = (&docs, &t.blocks, &runs);
                 full.clear();
-                answers.push(self.matches(text, &keys, tables, &pending, &mut full)?);
+                checks.push((text, self.candidates(&keys, found, &pending, &mut full)));
                 let n = first + k as u64;
                 // Boilerplate already: no more holders are kept for it.
                 full.sort_unstable();
                 let entries = pending.add(n, id, text, &keys, &full);
                 records.push((n, Record::encode(id, added, text.len(), entries, &packed)));
-                progress.add(1);
             }
+            // Then every document checked against its candidates, in parallel.
+            let answers = crate::par::map(&checks, |(text, candidates)| {
+                if progress.is_cancelled() {
+                    return Err(Error::cancelled());
+                }
+                let m = self.verify(text, candidates, &stored_docs, &pending);
+                progress.add(1);
+                m
+            });
+            let answers = answers
+                .into_iter()
+                .collect::<Result<Vec<Matches>, Error>>()?;
             for (n, record) in &records {
                 docs.insert(*n, record.as_slice())
                     .map_err(|e| self.store(e))?;
@@ -660,7 +736,7 @@ impl Index {
             runs::add(&mut runs, pending.entries(), &mut t, &self.path)?;
             meta.insert("next", next.to_le_bytes().as_slice())
                 .map_err(|e| self.store(e))?;
-            runs
+            answers
         };
         if progress.is_cancelled() {
             return Err(Error::cancelled());
@@ -813,36 +889,60 @@ impl Index {
         Keys { bands, prints }
     }
 
-    /// The matches of `text` (whose keys are `keys`) among the documents of the tables.
-    fn matches(
+    /// What the committed runs hold for a document's keys: the first step of matching,
+    /// which reads only committed data and so runs in parallel over a batch.
+    fn found(
         &self,
-        text: &[u8],
         keys: &Keys,
-        (docs, blocks, runs): (
-            &impl ReadableTable<u64, &'static [u8]>,
-            &impl ReadableTable<(u64, u8, u32), &'static [u8]>,
-            &Runs,
-        ),
+        (blocks, runs): (&impl ReadableTable<(u64, u8, u32), &'static [u8]>, &Runs),
+    ) -> Result<Found, Error> {
+        let settings = self.detector.settings();
+        let max_group = settings.max_group().max(2);
+        let mut found = Found::default();
+        for &key in &keys.bands {
+            let mut holders = SmallVec::new();
+            runs.visit(blocks, Kind::Bands, key, &self.path, |n, _| {
+                holders.push(u64::from(n));
+                holders.len() < max_group
+            })?;
+            found.bands.push(holders);
+        }
+        // The new document holds each of its fingerprints: at most `boilerplate_docs - 1`
+        // others may, and no more than one more than that are read.
+        let limit = settings.boilerplate_docs().saturating_sub(1) + 1;
+        for (i, (hash, _)) in keys.prints.iter().enumerate() {
+            let mut held = Holders::default();
+            runs.visit(blocks, Kind::Prints, hash, &self.path, |n, pos| {
+                held.push((u64::from(n), pos), limit)
+            })?;
+            if !held.list.is_empty() {
+                found.prints.push((i, held));
+            }
+        }
+        Ok(found)
+    }
+
+    /// The documents a new one is checked against, with the anchors a batch run would
+    /// align each around (none for a document that only shares a band key): those
+    /// `found` in the runs and those of the batch before it (`pending`). The fingerprints
+    /// that are boilerplate already go to `full`.
+    fn candidates(
+        &self,
+        keys: &Keys,
+        found: Found,
         pending: &Pending,
         full: &mut Vec<u64>,
-    ) -> Result<Matches, Error> {
+    ) -> Vec<(u64, Vec<(usize, usize)>)> {
         let det = &self.detector;
         let settings = det.settings();
-        // Every candidate with the anchors a batch run would align it around (none for a
-        // document that only shares a band key).
         let mut candidates: Vec<(u64, Vec<(usize, usize)>)> = Vec::new();
         // As in a batch run: the first `max_group` holders of a band key pair with each
         // other, a later one with the first holder only (so at most `max_group` are read).
         let max_group = settings.max_group().max(2);
-        let mut earlier: Vec<u64> = Vec::new();
-        for &key in &keys.bands {
-            earlier.clear();
-            runs.visit(blocks, Kind::Bands, key, &self.path, |n, _| {
-                earlier.push(u64::from(n));
-                earlier.len() < max_group
-            })?;
+        for (&key, mut earlier) in keys.bands.iter().zip(found.bands) {
             let pending_docs = pending.bands.get(&key).into_iter().flatten();
-            earlier.extend(pending_docs.take(max_group - earlier.len()));
+            let room = max_group - earlier.len().min(max_group);
+            earlier.extend(pending_docs.take(room).copied());
             if earlier.len() >= max_group {
                 earlier.truncate(1);
             }
@@ -853,23 +953,32 @@ impl Index {
         // Oriented as a batch run orients the pair: the indexed (earlier) document as
         // `a`, the new one as `b`.
         let mut shared: Vec<(u64, SharedFingerprint)> = Vec::new();
-        let mut holders: Vec<(u64, u32)> = Vec::new();
-        // The new document holds each of its fingerprints: at most `boilerplate_docs - 1`
-        // others may, and no more than that many are read.
         let others = settings.boilerplate_docs().saturating_sub(1);
-        for (hash, pos) in keys.prints.iter() {
-            let held = self.holders(hash, (blocks, runs), pending, others + 1, &mut holders)?;
-            if held > others {
+        let mut in_runs = found.prints.into_iter().peekable();
+        for (i, (hash, pos)) in keys.prints.iter().enumerate() {
+            let mut held = match in_runs.next_if(|(at, _)| *at == i) {
+                Some((_, held)) => held,
+                None => Holders::default(),
+            };
+            if !held.full {
+                for &h in pending.prints.get(&hash).into_iter().flatten() {
+                    if !held.push(h, others + 1) {
+                        break;
+                    }
+                }
+            }
+            if held.full || held.docs > others {
                 full.push(hash);
                 continue;
             }
+            let mut holders = held.list;
             // As in a batch run: the first SMALL_GROUP holders pair with each other, a
             // later one with the first holder only.
-            if held + 1 > reuse::SMALL_GROUP {
+            if held.docs + 1 > reuse::SMALL_GROUP {
                 let first = holders[0].0;
                 holders.retain(|h| h.0 == first);
             }
-            for &(n, at) in &holders {
+            for (n, at) in holders {
                 let s = SharedFingerprint {
                     a: 0,
                     b: 1,
@@ -892,21 +1001,33 @@ impl Index {
         // A document proposed both ways keeps its anchors (sorted last per document).
         candidates.sort_unstable_by(|x, y| x.0.cmp(&y.0).then(y.1.len().cmp(&x.1.len())));
         candidates.dedup_by_key(|c| c.0);
+        candidates
+    }
+
+    /// What `text` matches: each candidate checked exactly, as a batch run checks the
+    /// pair, and the passages it repeats. `pending` holds the texts of the batch.
+    fn verify(
+        &self,
+        text: &[u8],
+        candidates: &[(u64, Vec<(usize, usize)>)],
+        docs: &impl ReadableTable<u64, &'static [u8]>,
+        pending: &Pending,
+    ) -> Result<Matches, Error> {
+        let det = &self.detector;
+        let settings = det.settings();
         let mut out = Matches::default();
-        for (n, anchors) in candidates {
+        for &(n, ref anchors) in candidates {
             let (id, other) = match pending.docs.get(&n) {
                 Some(&(id, other)) => (id.to_string(), Cow::Borrowed(other)),
                 None => match self.record(docs, n, true)? {
                     Some(r) => (r.id, Cow::Owned(r.text)),
-                    // An entry left by a removal whose keys came out differently (a text
-                    // tokenized by another version) names no document: skipped.
-                    None => continue,
+                    None => return Err(self.store(format!("document {n} is listed but missing"))),
                 },
             };
             // Checked as a batch run checks the pair, the earlier document first (where
             // a text repeats itself, the two orders can pair a run with different
             // copies), then told from the new document's side.
-            let (jaccard, passages) = det.check_pair(&other, text, &anchors);
+            let (jaccard, passages) = det.check_pair(&other, text, anchors);
             let passages = passages
                 .into_iter()
                 .map(|p| Passage {
@@ -930,45 +1051,6 @@ impl Index {
             out.repeats = det.repeats(text);
         }
         Ok(out)
-    }
-
-    /// The holders `(document, position)` of fingerprint `hash` in the tables and the
-    /// pending batch, into `out`, read until `limit` documents are found; returns how
-    /// many documents hold it (at most `limit`). Holders come by document number.
-    fn holders(
-        &self,
-        hash: u64,
-        (blocks, runs): (&impl ReadableTable<(u64, u8, u32), &'static [u8]>, &Runs),
-        pending: &Pending,
-        limit: usize,
-        out: &mut Vec<(u64, u32)>,
-    ) -> Result<usize, Error> {
-        out.clear();
-        let mut docs = 0;
-        // Adds one holder; false once more than `limit` documents are found.
-        let mut push = |h: (u64, u32)| {
-            if out.last().is_none_or(|last: &(u64, u32)| last.0 != h.0) {
-                docs += 1;
-                if docs > limit {
-                    return false;
-                }
-            }
-            out.push(h);
-            true
-        };
-        let mut more = true;
-        runs.visit(blocks, Kind::Prints, hash, &self.path, |n, pos| {
-            more = push((u64::from(n), pos));
-            more
-        })?;
-        if more {
-            for &h in pending.prints.get(&hash).into_iter().flatten() {
-                if !push(h) {
-                    break;
-                }
-            }
-        }
-        Ok(docs.min(limit))
     }
 
     /// Document `n`'s record (with its text when `text` is set), `None` when there is
@@ -1044,7 +1126,9 @@ const CACHE_BYTES: usize = 128 << 20;
 const READ_ONLY: &str = "the index is open read-only";
 
 /// Every `(key, value)` of a map of lists, sorted.
-fn sorted_rows<V: Copy + Ord>(map: &std::collections::HashMap<u64, Vec<V>>) -> Vec<(u64, V)> {
+fn sorted_rows<V: Copy + Ord>(
+    map: &std::collections::HashMap<u64, SmallVec<[V; 1]>>,
+) -> Vec<(u64, V)> {
     let mut rows: Vec<(u64, V)> = map
         .iter()
         .flat_map(|(&key, values)| values.iter().map(move |&v| (key, v)))
@@ -1078,7 +1162,7 @@ mod tests {
 
     #[test]
     fn records_round_trip_and_reject_bad_bytes() {
-        let packed = Record::pack(b"some text").unwrap();
+        let packed = Record::pack(b"some text", &mut zstd::bulk::Compressor::new(3)).unwrap();
         let bytes = Record::encode("ü-1", 7, 9, (16, 3), &packed);
         let r = Record::read(&bytes, true).unwrap();
         let h = Record::header(&bytes).unwrap();
