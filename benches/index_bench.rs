@@ -1,14 +1,16 @@
 //! The persistent index, timed: batched adds of N generated documents of about 2 KB (2%
-//! edited copies of earlier ones, some quoting a stretch of an earlier one), then query
+//! edited copies of earlier ones, some quoting a stretch of an earlier one), the file's
+//! size per document, then, in a new process that only queries the index, query
 //! latencies for new documents that match nothing, that are near-duplicates, and that
-//! quote a passage; the file's size per document.
+//! quote a passage, and that process's peak RSS.
 //!
 //! ```text
-//! cargo run --release --example index-bench -- [N] [DIR]
+//! cargo run --release --example index-bench -- [N] [DIR] [BATCH]
 //! ```
 //!
-//! N defaults to 100,000; the index is written to DIR (default target/index-bench) and
-//! removed at the end. Run it under `/usr/bin/time -v` for the peak RSS.
+//! N defaults to 100,000 and BATCH (documents per `add_batch`) to 10,000; the index is
+//! written to DIR (default target/index-bench) and removed at the end. Run it under
+//! `/usr/bin/time -v` for the peak RSS of the process that adds.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -18,7 +20,6 @@ use neardup::Detector;
 use neardup::index::Index;
 use std::time::Instant;
 
-const BATCH: usize = 1000;
 const WORDS: usize = 330;
 
 /// Document `i`: an edited copy of an earlier one (2%), a quote of one (2%), or new text.
@@ -50,32 +51,40 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() - 1) as f64 * p).round() as usize]
 }
 
+/// Document `i` of the corpus. Texts are made from a seed per document, so an earlier one
+/// is made again on demand instead of being held.
+fn make(i: usize) -> String {
+    let mut rng = Rng(0x5eed_0000 + i as u64);
+    document(i, &mut rng, &make)
+}
+
 fn main() {
-    let mut args = std::env::args().skip(1);
+    let mut args = std::env::args().skip(1).peekable();
+    let query_only = args.next_if_eq("--query").is_some();
     let n: usize = args
         .next()
         .map_or(100_000, |a| a.parse().expect("N: a number"));
     let dir = args.next().unwrap_or_else(|| "target/index-bench".into());
-    std::fs::create_dir_all(&dir).expect("DIR");
+    let batch: usize = args
+        .next()
+        .map_or(10_000, |a| a.parse().expect("BATCH: a number"));
     let path = std::path::Path::new(&dir).join("bench.ndx");
+    if query_only {
+        query(n, &path);
+        return;
+    }
+    std::fs::create_dir_all(&dir).expect("DIR");
     let _ = std::fs::remove_file(&path);
     let det = Detector::builder().build().expect("default detector");
     let mut index = Index::create(&path, &det).expect("index");
 
-    // Texts are made from a seed per document, so an earlier one is made again on demand
-    // instead of being held.
-    let seed_of = |i: usize| 0x5eed_0000 + i as u64;
-    fn make(i: usize, seed_of: &dyn Fn(usize) -> u64) -> String {
-        let mut rng = Rng(seed_of(i));
-        document(i, &mut rng, &|j| make(j, seed_of))
-    }
     let (mut bytes, mut matched) = (0usize, 0usize);
     let start = Instant::now();
     let mut made_time = 0.0;
-    for first in (0..n).step_by(BATCH) {
+    for first in (0..n).step_by(batch) {
         let t = Instant::now();
-        let docs: Vec<(String, String)> = (first..(first + BATCH).min(n))
-            .map(|i| (format!("{i:08}"), make(i, &seed_of)))
+        let docs: Vec<(String, String)> = (first..(first + batch).min(n))
+            .map(|i| (format!("{i:08}"), make(i)))
             .collect();
         made_time += t.elapsed().as_secs_f64();
         bytes += docs.iter().map(|d| d.1.len()).sum::<usize>();
@@ -99,20 +108,50 @@ fn main() {
         bytes as f64 / n as f64
     );
 
+    let stats = index.stats().expect("stats");
+    index.compact().expect("compact");
+    let compacted = std::fs::metadata(&path).map_or(0, |m| m.len());
+    println!(
+        "after compact(): {:.1} MB, {:.0} bytes per document ({} band keys, {} fingerprints, {:.0} bytes of records a document)",
+        compacted as f64 / 1e6,
+        compacted as f64 / n as f64,
+        stats.band_keys,
+        stats.fingerprints,
+        stats.stored_bytes as f64 / n as f64
+    );
+    drop(index);
+    // Queries from a process that only reads the index, as a service answering them
+    // would.
+    let out = std::process::Command::new(std::env::current_exe().expect("this program"))
+        .args(["--query", &n.to_string(), &dir])
+        .output()
+        .expect("the query process");
+    print!("{}", String::from_utf8_lossy(&out.stdout));
+    eprint!("{}", String::from_utf8_lossy(&out.stderr));
+    let _ = std::fs::remove_file(&path);
+}
+
+/// Query latencies against the index of `n` documents at `path`, and this process's
+/// peak RSS.
+fn query(n: usize, path: &std::path::Path) {
+    let index = neardup::index::Options::new()
+        .read_only(true)
+        .open(path)
+        .expect("the index");
     let mut rng = Rng(7);
     let kinds: [(&str, Box<MakeQuery<'_>>); 3] = [
         ("no match", Box::new(|rng| text(rng, WORDS))),
         (
             "near-duplicate",
             Box::new(|rng| {
-                let src = make(rng.below(n), &seed_of);
+                let src = make(rng.below(n));
                 edit(rng, &src, 0.02)
             }),
         ),
         (
             "passage",
             Box::new(|rng| {
-                let src = make(rng.below(n), &seed_of);
+                let src = make(rng.below(n));
                 quoting(rng, &src)
             }),
         ),
@@ -135,17 +174,12 @@ fn main() {
             queries.len()
         );
     }
-    let stats = index.stats().expect("stats");
-    index.compact().expect("compact");
-    let compacted = std::fs::metadata(&path).map_or(0, |m| m.len());
-    println!(
-        "after compact(): {:.1} MB, {:.0} bytes per document ({} band keys, {} fingerprints, {:.0} bytes of records a document)",
-        compacted as f64 / 1e6,
-        compacted as f64 / n as f64,
-        stats.band_keys,
-        stats.fingerprints,
-        stats.stored_bytes as f64 / n as f64
-    );
-    drop(index);
-    let _ = std::fs::remove_file(&path);
+    let peak = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            let line = s.lines().find(|l| l.starts_with("VmHWM:"))?.to_string();
+            Some(line.trim_start_matches("VmHWM:").trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown".into());
+    println!("peak RSS of the process that queried: {peak}");
 }

@@ -109,7 +109,11 @@ impl Filter {
 
     /// The block and the six bits of `key`.
     fn place(&self, key: u64) -> (usize, [u32; 6]) {
-        let h = mix(key);
+        self.place_mixed(mix(key))
+    }
+
+    /// [`place`](Filter::place) for `h = mix(key)`: the block grows with `h`.
+    fn place_mixed(&self, h: u64) -> (usize, [u32; 6]) {
         let blocks = (self.words.len() / 8) as u128;
         let block = ((h as u128 * blocks) >> 64) as usize;
         let g = mix(h ^ 0x9e37_79b9_7f4a_7c15);
@@ -120,14 +124,45 @@ impl Filter {
         (block, bits)
     }
 
+    #[cfg(test)]
     fn insert(&mut self, key: u64) {
+        self.insert_mixed(mix(key));
+    }
+
+    fn insert_mixed(&mut self, h: u64) {
         if self.words.is_empty() {
             return;
         }
-        let (block, bits) = self.place(key);
+        let (block, bits) = self.place_mixed(h);
         for b in bits {
             self.words[block * 8 + (b >> 6) as usize] |= 1 << (b & 63);
         }
+    }
+
+    /// Inserts keys already mixed, in any order, a part of the filter at a time: a
+    /// large filter takes random inserts at the speed of memory, not of the cache.
+    /// `keys` is used as scratch space and left empty.
+    fn insert_all_mixed(&mut self, keys: &mut Vec<u64>, scratch: &mut Vec<u64>) {
+        // A counting sort on the top 8 bits: each of the 256 parts of the filter then
+        // takes its keys while it is in the cache.
+        let mut start = [0usize; 257];
+        for &h in keys.iter() {
+            start[(h >> 56) as usize + 1] += 1;
+        }
+        for i in 1..257 {
+            start[i] += start[i - 1];
+        }
+        scratch.clear();
+        scratch.resize(keys.len(), 0);
+        for &h in keys.iter() {
+            let part = (h >> 56) as usize;
+            scratch[start[part]] = h;
+            start[part] += 1;
+        }
+        for &h in scratch.iter() {
+            self.insert_mixed(h);
+        }
+        keys.clear();
     }
 
     /// False when `key` was never inserted; true for every inserted key, and for about
@@ -396,7 +431,13 @@ struct ListWriter {
     list: List,
     block: Vec<u8>,
     docs: (u32, u32),
+    /// Keys (mixed) waiting to go into the filter, and scratch space for them.
+    to_filter: Vec<u64>,
+    scratch: Vec<u64>,
 }
+
+/// Keys gathered before they go into a filter together.
+const FILTER_BATCH: usize = 1 << 20;
 
 impl ListWriter {
     fn new(run: u64, kind: Kind, entries: u64) -> ListWriter {
@@ -410,6 +451,8 @@ impl ListWriter {
             },
             block: Vec::with_capacity(BLOCK_ENTRIES * ENTRY_BYTES),
             docs: (u32::MAX, 0),
+            to_filter: Vec::with_capacity(entries.min(FILTER_BATCH as u64) as usize),
+            scratch: Vec::new(),
         }
     }
 
@@ -418,7 +461,11 @@ impl ListWriter {
             self.list.first_keys.push(e.key);
         }
         e.write(&mut self.block);
-        self.list.filter.insert(e.key);
+        self.to_filter.push(mix(e.key));
+        if self.to_filter.len() == FILTER_BATCH {
+            let filter = &mut self.list.filter;
+            filter.insert_all_mixed(&mut self.to_filter, &mut self.scratch);
+        }
         self.list.entries += 1;
         self.docs = (self.docs.0.min(e.doc), self.docs.1.max(e.doc));
         if self.block.len() == BLOCK_ENTRIES * ENTRY_BYTES {
@@ -440,6 +487,8 @@ impl ListWriter {
 
     fn finish(mut self, t: &mut Tables<'_>, path: &Path) -> Result<(List, (u32, u32)), Error> {
         self.flush(t, path)?;
+        let filter = &mut self.list.filter;
+        filter.insert_all_mixed(&mut self.to_filter, &mut self.scratch);
         t.filters
             .insert((self.run, self.kind as u8), self.list.encode().as_slice())
             .map_err(|e| Error::store(path, e))?;
