@@ -588,7 +588,7 @@ impl Index {
     fn read_runs(
         &self,
         runs: &impl ReadableTable<u64, &'static [u8]>,
-        filters: &impl ReadableTable<(u64, u8), &'static [u8]>,
+        filters: &impl ReadableTable<(u64, u8, u32), &'static [u8]>,
         removed: &impl ReadableTable<u64, ()>,
         meta: &impl ReadableTable<&'static str, &'static [u8]>,
     ) -> Result<Runs, Error> {

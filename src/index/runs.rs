@@ -38,8 +38,11 @@ pub(super) const BLOCKS: TableDefinition<(u64, u8, u32), &[u8]> =
     TableDefinition::new("run_blocks");
 /// Run -> its header ([`Run::header`]), oldest run first.
 pub(super) const RUNS: TableDefinition<u64, &[u8]> = TableDefinition::new("runs");
-/// `(run, kind)` -> the first key of every block and the filter.
-pub(super) const FILTERS: TableDefinition<(u64, u8), &[u8]> = TableDefinition::new("run_filters");
+/// `(run, kind, chunk)` -> the first key of every block and the filter ([`List::encode`]),
+/// in chunks of [`FILTER_CHUNK`] bytes, so that loading a large one needs no second copy.
+pub(super) const FILTERS: TableDefinition<(u64, u8, u32), &[u8]> =
+    TableDefinition::new("run_filters");
+const FILTER_CHUNK: usize = 1 << 20;
 /// Removed documents whose entries runs may still hold.
 pub(super) const REMOVED: TableDefinition<u64, ()> = TableDefinition::new("removed");
 
@@ -253,7 +256,7 @@ impl Run {
     fn load(
         id: u64,
         header: &[u8],
-        filters: &impl ReadableTable<(u64, u8), &'static [u8]>,
+        filters: &impl ReadableTable<(u64, u8, u32), &'static [u8]>,
         path: &Path,
     ) -> Result<Run, Error> {
         let bad = || Error::store(path, format!("run {id} is damaged"));
@@ -265,11 +268,15 @@ impl Run {
         let mut lists: [List; 2] = Default::default();
         for kind in KINDS {
             let entries = u64_at(8 * kind as usize);
-            let bytes = filters
-                .get((id, kind as u8))
-                .map_err(|e| Error::store(path, e))?
-                .ok_or_else(bad)?;
-            lists[kind as usize] = List::decode(bytes.value(), entries).ok_or_else(bad)?;
+            let k = kind as u8;
+            let mut bytes = Vec::new();
+            let chunks = filters
+                .range((id, k, 0)..=(id, k, u32::MAX))
+                .map_err(|e| Error::store(path, e))?;
+            for chunk in chunks {
+                bytes.extend_from_slice(chunk.map_err(|e| Error::store(path, e))?.1.value());
+            }
+            lists[kind as usize] = List::decode(&bytes, entries).ok_or_else(bad)?;
         }
         Ok(Run {
             id,
@@ -303,7 +310,7 @@ impl Runs {
     /// the changes to the removed documents (read again when it moved).
     pub fn read(
         runs: &impl ReadableTable<u64, &'static [u8]>,
-        filters: &impl ReadableTable<(u64, u8), &'static [u8]>,
+        filters: &impl ReadableTable<(u64, u8, u32), &'static [u8]>,
         removed: &impl ReadableTable<u64, ()>,
         removed_gen: u64,
         cache: &mut Cache,
@@ -420,7 +427,7 @@ fn partition(n: usize, before: impl Fn(usize) -> bool) -> usize {
 pub(super) struct Tables<'t> {
     pub blocks: Table<'t, (u64, u8, u32), &'static [u8]>,
     pub runs: Table<'t, u64, &'static [u8]>,
-    pub filters: Table<'t, (u64, u8), &'static [u8]>,
+    pub filters: Table<'t, (u64, u8, u32), &'static [u8]>,
     pub removed: Table<'t, u64, ()>,
 }
 
@@ -489,9 +496,12 @@ impl ListWriter {
         self.flush(t, path)?;
         let filter = &mut self.list.filter;
         filter.insert_all_mixed(&mut self.to_filter, &mut self.scratch);
-        t.filters
-            .insert((self.run, self.kind as u8), self.list.encode().as_slice())
-            .map_err(|e| Error::store(path, e))?;
+        let bytes = self.list.encode();
+        for (i, chunk) in bytes.chunks(FILTER_CHUNK).enumerate() {
+            t.filters
+                .insert((self.run, self.kind as u8, i as u32), chunk)
+                .map_err(|e| Error::store(path, e))?;
+        }
         Ok((self.list, self.docs))
     }
 }
@@ -714,7 +724,9 @@ fn drop_run(run: &Run, t: &mut Tables<'_>, path: &Path) -> Result<(), Error> {
         t.blocks
             .retain_in((run.id, k, 0)..=(run.id, k, u32::MAX), |_, _| false)
             .map_err(store)?;
-        t.filters.remove((run.id, k)).map_err(store)?;
+        t.filters
+            .retain_in((run.id, k, 0)..=(run.id, k, u32::MAX), |_, _| false)
+            .map_err(store)?;
     }
     t.runs.remove(run.id).map_err(store)?;
     Ok(())
@@ -758,6 +770,144 @@ pub(super) fn remove(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_scratch::Scratch;
+    use proptest::prelude::*;
+    use redb::{Database, ReadableDatabase};
+
+    /// Every visit of every key in `keys` through runs read back from the database.
+    fn visit_all(db: &Database, keys: &[u64], path: &Path) -> Vec<(u64, Vec<(u32, u32)>)> {
+        let txn = db.begin_read().unwrap();
+        let runs = Runs::read(
+            &txn.open_table(RUNS).unwrap(),
+            &txn.open_table(FILTERS).unwrap(),
+            &txn.open_table(REMOVED).unwrap(),
+            0,
+            &mut Cache::default(),
+            path,
+        )
+        .unwrap();
+        let blocks = txn.open_table(BLOCKS).unwrap();
+        let mut out = Vec::new();
+        for kind in KINDS {
+            for &key in keys {
+                let mut seen = Vec::new();
+                runs.visit(&blocks, kind, key, path, |d, p| {
+                    seen.push((d, p));
+                    true
+                })
+                .unwrap();
+                out.push((key, seen));
+            }
+        }
+        out
+    }
+
+    /// Applies one step (a batch of entries, or removals) to the runs in `db`.
+    fn step(db: &Database, path: &Path, batch: Option<[Vec<Entry>; 2]>, removed: &[u64]) {
+        let txn = db.begin_write().unwrap();
+        {
+            let mut t = Tables {
+                blocks: txn.open_table(BLOCKS).unwrap(),
+                runs: txn.open_table(RUNS).unwrap(),
+                filters: txn.open_table(FILTERS).unwrap(),
+                removed: txn.open_table(REMOVED).unwrap(),
+            };
+            let mut runs = Runs::read(
+                &t.runs,
+                &t.filters,
+                &t.removed,
+                0,
+                &mut Cache::default(),
+                path,
+            )
+            .unwrap();
+            match batch {
+                Some(entries) => add(&mut runs, entries, &mut t, path).unwrap(),
+                None if removed.is_empty() => merge_all(&mut runs, &mut t, path).unwrap(),
+                None => remove(&mut runs, removed, &mut t, path).unwrap(),
+            }
+        }
+        txn.commit().unwrap();
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+
+        /// Batches of entries (keys from a small range, so that they repeat across runs
+        /// and blocks), removals and compactions: every key's entries, read through the
+        /// runs, are those of a plain list, by document.
+        #[test]
+        fn runs_answer_like_a_list_of_entries(
+            batches in proptest::collection::vec((1usize..700, 0u8..4), 1..12),
+            seed in any::<u64>(),
+        ) {
+            let dir = Scratch::new("runs-oracle");
+            let path = dir.join("runs.redb");
+            let db = Database::create(&path).unwrap();
+            let mut oracle: Vec<(Kind, Entry)> = Vec::new();
+            let mut removed: Vec<u32> = Vec::new();
+            let mut next_doc = 0u32;
+            let mut rng = seed;
+            let mut draw = |n: u64| {
+                rng = mix(rng.wrapping_add(0x9e37_79b9_7f4a_7c15));
+                rng % n
+            };
+            for (size, action) in batches {
+                let mut entries: [Vec<Entry>; 2] = Default::default();
+                for _ in 0..size {
+                    let kind = KINDS[draw(2) as usize];
+                    let e = Entry { key: draw(40), doc: next_doc + draw(5) as u32, pos: draw(3) as u32 };
+                    entries[kind as usize].push(e);
+                    oracle.push((kind, e));
+                }
+                next_doc += 5;
+                for list in &mut entries {
+                    list.sort_unstable();
+                    list.dedup();
+                }
+                step(&db, &path, Some(entries), &[]);
+                match action {
+                    0 => {
+                        let gone: Vec<u64> = (0..3).map(|_| draw(next_doc as u64)).collect();
+                        removed.extend(gone.iter().map(|&d| d as u32));
+                        step(&db, &path, None, &gone);
+                    }
+                    1 => step(&db, &path, None, &[]),
+                    _ => {}
+                }
+            }
+            oracle.sort_unstable_by_key(|&(k, e)| (k as u8, e));
+            oracle.dedup();
+            let keys: Vec<u64> = (0..40).collect();
+            let got = visit_all(&db, &keys, &path);
+            let mut want = Vec::new();
+            for kind in KINDS {
+                for &key in &keys {
+                    let list: Vec<(u32, u32)> = oracle
+                        .iter()
+                        .filter(|(k, e)| *k == kind && e.key == key && !removed.contains(&e.doc))
+                        .map(|(_, e)| (e.doc, e.pos))
+                        .collect();
+                    want.push((key, list));
+                }
+            }
+            prop_assert_eq!(got, want);
+        }
+    }
+
+    #[test]
+    fn inserting_keys_together_sets_the_same_bits() {
+        let keys: Vec<u64> = (0..50_000u64).map(mix).collect();
+        let mut one_by_one = Filter::with_keys(50_000);
+        for &k in &keys {
+            one_by_one.insert(k);
+        }
+        let mut together = Filter::with_keys(50_000);
+        let mut mixed: Vec<u64> = keys.iter().map(|&k| mix(k)).collect();
+        together.insert_all_mixed(&mut mixed, &mut Vec::new());
+        assert_eq!(one_by_one.words, together.words);
+        assert!(mixed.is_empty());
+    }
 
     #[test]
     fn the_filter_holds_every_key_and_few_others() {
@@ -766,7 +916,7 @@ mod tests {
             f.insert(mix(k));
         }
         assert!((0..10_000u64).all(|k| f.may_hold(mix(k))));
-        let others = (10_000..110_000u64).filter(|k| f.may_hold(mix(k))).count();
+        let others = (10_000..110_000u64).filter(|k| f.may_hold(mix(*k))).count();
         assert!(others < 2_500, "{others} false positives in 100,000");
         assert!(!Filter::default().may_hold(1));
     }
