@@ -46,6 +46,8 @@ const FILTER_CHUNK: usize = 1 << 20;
 /// Removed documents whose entries runs may still hold.
 pub(super) const REMOVED: TableDefinition<u64, ()> = TableDefinition::new("removed");
 
+/// Bytes of a run's header ([`Run::header`]).
+const HEADER_BYTES: usize = 40;
 /// Entries in a block: a block with its B-tree entry fits a 4 KiB page.
 pub(super) const BLOCK_ENTRIES: usize = 248;
 const ENTRY_BYTES: usize = 16;
@@ -196,35 +198,60 @@ struct List {
 }
 
 impl List {
-    /// `[blocks u32][first key u64 per block][filter words u64]`, little-endian.
-    fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(4 + 8 * (self.first_keys.len() + self.filter.words.len()));
-        out.extend_from_slice(&(self.first_keys.len() as u32).to_le_bytes());
-        for k in self.first_keys.iter().chain(&self.filter.words) {
-            out.extend_from_slice(&k.to_le_bytes());
+    /// The words stored for the list, little-endian: the first key of every block
+    /// (how many follows from the number of entries), then the filter.
+    fn words(&self) -> impl Iterator<Item = u64> + '_ {
+        self.first_keys.iter().chain(&self.filter.words).copied()
+    }
+}
+
+/// A [`List`] read back from its stored words, chunk by chunk, each word put straight in
+/// its place.
+struct Filling {
+    list: List,
+    blocks: usize,
+    words: usize,
+}
+
+impl Filling {
+    /// A list of `entries` entries with a filter of `words` words.
+    fn new(entries: u64, words: usize) -> Filling {
+        let blocks = entries.div_ceil(BLOCK_ENTRIES as u64) as usize;
+        Filling {
+            list: List {
+                entries,
+                first_keys: Vec::with_capacity(blocks),
+                filter: Filter {
+                    words: Vec::with_capacity(words),
+                },
+            },
+            blocks,
+            words,
         }
-        out
     }
 
-    fn decode(bytes: &[u8], entries: u64) -> Option<List> {
-        let blocks = u32::from_le_bytes(bytes.get(..4)?.try_into().ok()?) as usize;
-        let words: Vec<u64> = bytes[4..]
-            .chunks_exact(8)
-            .map(|w| u64::from_le_bytes(w.try_into().expect("8 bytes")))
-            .collect();
-        if (bytes.len() - 4) % 8 != 0 || words.len() < blocks || (words.len() - blocks) % 8 != 0 {
-            return None;
+    /// Takes the next stored bytes (whole words); false when they do not fit.
+    fn fill(&mut self, bytes: &[u8]) -> bool {
+        if bytes.len() % 8 != 0 {
+            return false;
         }
-        if blocks as u64 != entries.div_ceil(BLOCK_ENTRIES as u64) {
-            return None;
+        for w in bytes.chunks_exact(8) {
+            let w = u64::from_le_bytes(w.try_into().expect("8 bytes"));
+            if self.list.first_keys.len() < self.blocks {
+                self.list.first_keys.push(w);
+            } else if self.list.filter.words.len() < self.words {
+                self.list.filter.words.push(w);
+            } else {
+                return false;
+            }
         }
-        Some(List {
-            entries,
-            first_keys: words[..blocks].to_vec(),
-            filter: Filter {
-                words: words[blocks..].to_vec(),
-            },
-        })
+        true
+    }
+
+    /// The list, when every word was filled.
+    fn finish(self) -> Option<List> {
+        let full = self.list.first_keys.len() == self.blocks;
+        (full && self.list.filter.words.len() == self.words).then_some(self.list)
     }
 }
 
@@ -243,13 +270,18 @@ impl Run {
         self.lists[kind as usize].entries
     }
 
-    /// `[band entries u64][print entries u64][min doc u32][max doc u32]`.
+    /// `[band entries u64][print entries u64][min doc u32][max doc u32][band filter
+    /// words u64][print filter words u64]`, little-endian. (A merged run's filter is
+    /// sized before the entries of removed documents are left out.)
     fn header(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(24);
+        let mut out = Vec::with_capacity(HEADER_BYTES);
         out.extend_from_slice(&self.lists[0].entries.to_le_bytes());
         out.extend_from_slice(&self.lists[1].entries.to_le_bytes());
         out.extend_from_slice(&self.docs.0.to_le_bytes());
         out.extend_from_slice(&self.docs.1.to_le_bytes());
+        for list in &self.lists {
+            out.extend_from_slice(&(list.filter.words.len() as u64).to_le_bytes());
+        }
         out
     }
 
@@ -260,7 +292,7 @@ impl Run {
         path: &Path,
     ) -> Result<Run, Error> {
         let bad = || Error::store(path, format!("run {id} is damaged"));
-        if header.len() != 24 {
+        if header.len() != HEADER_BYTES {
             return Err(bad());
         }
         let u64_at = |at: usize| u64::from_le_bytes(header[at..at + 8].try_into().expect("8"));
@@ -268,15 +300,22 @@ impl Run {
         let mut lists: [List; 2] = Default::default();
         for kind in KINDS {
             let entries = u64_at(8 * kind as usize);
+            let words = u64_at(24 + 8 * kind as usize);
+            // A filter has 8 words a block, and at most 2 bits per key.
+            if words % 8 != 0 || words > entries.max(1) * 32 {
+                return Err(bad());
+            }
             let k = kind as u8;
-            let mut bytes = Vec::new();
+            let mut list = Filling::new(entries, words as usize);
             let chunks = filters
                 .range((id, k, 0)..=(id, k, u32::MAX))
                 .map_err(|e| Error::store(path, e))?;
             for chunk in chunks {
-                bytes.extend_from_slice(chunk.map_err(|e| Error::store(path, e))?.1.value());
+                if !list.fill(chunk.map_err(|e| Error::store(path, e))?.1.value()) {
+                    return Err(bad());
+                }
             }
-            lists[kind as usize] = List::decode(&bytes, entries).ok_or_else(bad)?;
+            lists[kind as usize] = list.finish().ok_or_else(bad)?;
         }
         Ok(Run {
             id,
@@ -496,11 +535,23 @@ impl ListWriter {
         self.flush(t, path)?;
         let filter = &mut self.list.filter;
         filter.insert_all_mixed(&mut self.to_filter, &mut self.scratch);
-        let bytes = self.list.encode();
-        for (i, chunk) in bytes.chunks(FILTER_CHUNK).enumerate() {
-            t.filters
-                .insert((self.run, self.kind as u8, i as u32), chunk)
-                .map_err(|e| Error::store(path, e))?;
+        let mut chunk = Vec::with_capacity(FILTER_CHUNK);
+        let mut n = 0;
+        let mut put = |chunk: &mut Vec<u8>| {
+            let key = (self.run, self.kind as u8, n);
+            n += 1;
+            let put = t.filters.insert(key, chunk.as_slice());
+            chunk.clear();
+            put.map(|_| ()).map_err(|e| Error::store(path, e))
+        };
+        for w in self.list.words() {
+            chunk.extend_from_slice(&w.to_le_bytes());
+            if chunk.len() == FILTER_CHUNK {
+                put(&mut chunk)?;
+            }
+        }
+        if !chunk.is_empty() {
+            put(&mut chunk)?;
         }
         Ok((self.list, self.docs))
     }
@@ -599,10 +650,10 @@ impl Cursor<'_> {
     }
 }
 
-/// One or two runs' cursors merged, the older run's entries first among equal keys.
+/// Runs' cursors merged: entries in order (key, then document, so the older run's
+/// first among equal keys).
 struct Merged<'r> {
-    older: Cursor<'r>,
-    newer: Option<Cursor<'r>>,
+    cursors: Vec<Cursor<'r>>,
     left: u64,
 }
 
@@ -616,25 +667,30 @@ impl EntrySource for Merged<'_> {
         blocks: &Table<'_, (u64, u8, u32), &'static [u8]>,
         path: &Path,
     ) -> Result<Option<Entry>, Error> {
-        let a = self.older.peek(blocks, path)?;
-        let b = match &mut self.newer {
-            Some(c) => c.peek(blocks, path)?,
-            None => None,
-        };
-        let (cursor, e) = match (a, b) {
-            (Some(x), Some(y)) if y < x => (self.newer.as_mut().expect("peeked"), y),
-            (Some(x), _) => (&mut self.older, x),
-            (None, Some(y)) => (self.newer.as_mut().expect("peeked"), y),
-            (None, None) => return Ok(None),
-        };
-        cursor.at += 1;
-        self.left = self.left.saturating_sub(1);
-        Ok(Some(e))
+        let mut best: Option<(usize, Entry)> = None;
+        for (i, c) in self.cursors.iter_mut().enumerate() {
+            if let Some(e) = c.peek(blocks, path)?
+                && best.is_none_or(|(_, b)| e < b)
+            {
+                best = Some((i, e));
+            }
+        }
+        Ok(best.map(|(i, e)| {
+            self.cursors[i].at += 1;
+            self.left = self.left.saturating_sub(1);
+            e
+        }))
     }
 }
 
-/// Adds a run of `entries` (each kind's sorted) to `runs`, then merges the newest runs
-/// while the older of the last two holds less than twice the newer's entries.
+/// Runs merged at once.
+const FAN_IN: usize = 4;
+
+/// Adds a run of `entries` (each kind's sorted) to `runs`, then merges the newest
+/// [`FAN_IN`] runs while the oldest of them holds at most twice the entries of the
+/// newest: runs of about the same size are merged four at a time, so with batches of b
+/// entries and n in all there are at most 3 log4(n/b) + 4 runs and an entry is written
+/// about log4(n/b) + 1 times.
 pub(super) fn add(
     runs: &mut Runs,
     entries: [Vec<Entry>; 2],
@@ -649,37 +705,19 @@ pub(super) fn add(
     let (mut bands, mut prints) = (bands.into_iter(), prints.into_iter());
     let run = write_run(id, [&mut bands, &mut prints], t, path)?;
     runs.list.push(Arc::new(run));
-    while let [.., older, newer] = runs.list.as_slice() {
-        if older.total() >= 2 * newer.total() {
+    while let [.., oldest, _, _, newest] = runs.list.as_slice() {
+        if oldest.total() > 2 * newest.total() {
             break;
         }
-        merge_last(runs, t, path)?;
+        merge_newest(runs, FAN_IN, t, path)?;
     }
     Ok(())
 }
 
 /// Merges every run into one (compaction), leaving out removed documents.
 pub(super) fn merge_all(runs: &mut Runs, t: &mut Tables<'_>, path: &Path) -> Result<(), Error> {
-    while runs.list.len() > 1 {
-        merge_last(runs, t, path)?;
-    }
-    if let Some(last) = runs.list.last()
-        && !runs.removed.is_empty()
-    {
-        // One run left with removed documents in it: written again without them.
-        let old = last.clone();
-        let removed = runs.removed.clone();
-        let run = {
-            let mut sources = KINDS.map(|kind| Merged {
-                older: cursor(&old, kind, &removed),
-                newer: None,
-                left: old.entries(kind),
-            });
-            let [a, b] = &mut sources;
-            write_run(old.id + 1, [a, b], t, path)?
-        };
-        drop_run(&old, t, path)?;
-        runs.list = vec![Arc::new(run)];
+    if runs.list.len() > 1 || !runs.removed.is_empty() {
+        merge_newest(runs, runs.list.len(), t, path)?;
     }
     forget_removed(runs, t, path)
 }
@@ -695,23 +733,27 @@ fn cursor<'r>(run: &'r Run, kind: Kind, removed: &'r [u32]) -> Cursor<'r> {
     }
 }
 
-/// Merges the newest two runs into one with a new number.
-fn merge_last(runs: &mut Runs, t: &mut Tables<'_>, path: &Path) -> Result<(), Error> {
-    let newer = runs.list.pop().expect("two runs");
-    let older = runs.list.pop().expect("two runs");
-    let id = newer.id + 1;
+/// Merges the newest `k` runs into one with a new number, leaving out removed documents.
+fn merge_newest(runs: &mut Runs, k: usize, t: &mut Tables<'_>, path: &Path) -> Result<(), Error> {
+    if k == 0 {
+        return Ok(());
+    }
+    let id = runs.next_id();
+    let merged: Vec<Arc<Run>> = runs.list.split_off(runs.list.len() - k);
     let removed = runs.removed.clone();
     let run = {
         let mut sources = KINDS.map(|kind| Merged {
-            older: cursor(&older, kind, &removed),
-            newer: Some(cursor(&newer, kind, &removed)),
-            left: older.entries(kind) + newer.entries(kind),
+            cursors: merged.iter().map(|r| cursor(r, kind, &removed)).collect(),
+            left: merged.iter().map(|r| r.entries(kind)).sum(),
         });
         let [a, b] = &mut sources;
         write_run(id, [a, b], t, path)?
     };
-    drop_run(&older, t, path)?;
-    drop_run(&newer, t, path)?;
+    for old in &merged {
+        drop_run(old, t, path)?;
+    }
+    // Kept even when empty: run numbers must never come back (readers keep runs by
+    // number), and the newest run gives the next number.
     runs.list.push(Arc::new(run));
     forget_removed(runs, t, path)
 }
@@ -930,11 +972,24 @@ mod tests {
             first_keys: vec![1, 9],
             filter: f,
         };
-        let back = List::decode(&list.encode(), 300).unwrap();
+        let bytes: Vec<u8> = list.words().flat_map(u64::to_le_bytes).collect();
+        let f_words = list.filter.words.len();
+        let mut back = Filling::new(300, f_words);
+        // In two pieces, as chunks come.
+        assert!(back.fill(&bytes[..16]) && back.fill(&bytes[16..]));
+        let back = back.finish().unwrap();
         assert_eq!(back.first_keys, vec![1, 9]);
         assert!(back.filter.may_hold(5));
-        assert!(List::decode(&list.encode(), 5000).is_none());
-        assert!(List::decode(&list.encode()[..7], 300).is_none());
-        assert!(List::decode(&[], 0).is_none());
+        let mut short = Filling::new(300, f_words);
+        assert!(short.fill(&bytes[..bytes.len() - 8]) && short.finish().is_none());
+        assert!(
+            !Filling::new(300, f_words).fill(&bytes[..7]),
+            "a part of a word"
+        );
+        let mut long = Filling::new(300, f_words);
+        assert!(
+            long.fill(&bytes) && !long.fill(&bytes[..8]),
+            "a word too many"
+        );
     }
 }
