@@ -51,6 +51,7 @@ use crate::detector::{Detector, Settings};
 use crate::error::Error;
 #[cfg(doc)]
 use crate::error::ErrorKind;
+use crate::lsh::MixMap;
 use crate::progress::{Progress, Stage};
 use crate::report::{Passage, RepeatedPassage};
 use crate::reuse::{self, Fingerprints, SharedFingerprint};
@@ -338,9 +339,9 @@ impl Record {
 #[derive(Default)]
 struct Pending<'a> {
     ids: std::collections::HashMap<&'a str, u64>,
-    docs: std::collections::HashMap<u64, (&'a str, &'a [u8])>,
-    bands: std::collections::HashMap<u64, SmallVec<[u64; 1]>>,
-    prints: std::collections::HashMap<u64, SmallVec<[(u64, u32); 1]>>,
+    docs: MixMap<u64, (&'a str, &'a [u8])>,
+    bands: MixMap<u64, SmallVec<[u64; 1]>>,
+    prints: MixMap<u64, SmallVec<[(u64, u32); 1]>>,
 }
 
 impl<'a> Pending<'a> {
@@ -1127,7 +1128,7 @@ const READ_ONLY: &str = "the index is open read-only";
 
 /// Every `(key, value)` of a map of lists, sorted.
 fn sorted_rows<V: Copy + Ord>(
-    map: &std::collections::HashMap<u64, SmallVec<[V; 1]>>,
+    map: &MixMap<u64, SmallVec<[V; 1]>>,
 ) -> Vec<(u64, V)> {
     let mut rows: Vec<(u64, V)> = map
         .iter()

@@ -29,6 +29,7 @@
 
 use crate::error::Error;
 use redb::{ReadableTable, Table, TableDefinition};
+use smallvec::SmallVec;
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
@@ -96,31 +97,47 @@ impl Entry {
     }
 }
 
-/// A blocked Bloom filter: each key sets 6 bits in one 512-bit block. Stable bytes: the
-/// words are stored little-endian and the bits depend only on the key. The key is mixed
-/// first: winnowed fingerprints are minima, far from evenly spread.
+/// A blocked Bloom filter: each key sets 6 bits in one 512-bit block, one cache line.
+/// Stable bytes: the words are stored little-endian and the bits depend only on the key.
+/// The key is mixed first: winnowed fingerprints are minima, far from evenly spread.
 #[derive(Clone, Debug, Default)]
 pub(super) struct Filter {
-    words: Vec<u64>,
+    blocks: Vec<Block>,
 }
+
+/// 512 bits on a cache line of their own.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(C, align(64))]
+struct Block([u64; 8]);
 
 impl Filter {
     fn with_keys(keys: u64) -> Filter {
         let blocks = (keys * FILTER_BITS).div_ceil(512) as usize;
         Filter {
-            words: vec![0; blocks * 8],
+            blocks: vec![Block::default(); blocks],
         }
     }
 
-    /// The block and the six bits of `key`.
-    fn place(&self, key: u64) -> (usize, [u32; 6]) {
-        self.place_mixed(mix(key))
+    /// The filter's words, in order.
+    fn words(&self) -> impl Iterator<Item = u64> + '_ {
+        self.blocks.iter().flat_map(|b| b.0)
     }
 
-    /// [`place`](Filter::place) for `h = mix(key)`: the block grows with `h`.
-    fn place_mixed(&self, h: u64) -> (usize, [u32; 6]) {
-        let blocks = (self.words.len() / 8) as u128;
-        let block = ((h as u128 * blocks) >> 64) as usize;
+    fn word_count(&self) -> usize {
+        self.blocks.len() * 8
+    }
+
+    /// Adds the next word of a filter being read back.
+    fn push_word(&mut self, w: u64, at: usize) {
+        if at % 8 == 0 {
+            self.blocks.push(Block::default());
+        }
+        self.blocks.last_mut().expect("a block").0[at % 8] = w;
+    }
+
+    /// The block and the six bits of `h = mix(key)`: the block grows with `h`.
+    fn place(&self, h: u64) -> (usize, [u32; 6]) {
+        let block = ((h as u128 * self.blocks.len() as u128) >> 64) as usize;
         let g = mix(h ^ 0x9e37_79b9_7f4a_7c15);
         let mut bits = [0u32; 6];
         for (i, b) in bits.iter_mut().enumerate() {
@@ -135,12 +152,13 @@ impl Filter {
     }
 
     fn insert_mixed(&mut self, h: u64) {
-        if self.words.is_empty() {
+        if self.blocks.is_empty() {
             return;
         }
-        let (block, bits) = self.place_mixed(h);
+        let (block, bits) = self.place(h);
+        let block = &mut self.blocks[block].0;
         for b in bits {
-            self.words[block * 8 + (b >> 6) as usize] |= 1 << (b & 63);
+            block[(b >> 6) as usize] |= 1 << (b & 63);
         }
     }
 
@@ -170,15 +188,17 @@ impl Filter {
         keys.clear();
     }
 
-    /// False when `key` was never inserted; true for every inserted key, and for about
-    /// one in a hundred others.
-    fn may_hold(&self, key: u64) -> bool {
-        if self.words.is_empty() {
+    /// False when the key whose mix is `h` was never inserted; true for every inserted
+    /// key, and for about one in a hundred others. Without branches, so that the probes
+    /// of several filters overlap in memory.
+    fn may_hold(&self, h: u64) -> bool {
+        if self.blocks.is_empty() {
             return false;
         }
-        let (block, bits) = self.place(key);
+        let (block, bits) = self.place(h);
+        let block = &self.blocks[block].0;
         bits.iter()
-            .all(|&b| self.words[block * 8 + (b >> 6) as usize] & (1 << (b & 63)) != 0)
+            .fold(true, |ok, &b| ok & (block[(b >> 6) as usize] >> (b & 63) & 1 == 1))
     }
 }
 
@@ -201,7 +221,7 @@ impl List {
     /// The words stored for the list, little-endian: the first key of every block
     /// (how many follows from the number of entries), then the filter.
     fn words(&self) -> impl Iterator<Item = u64> + '_ {
-        self.first_keys.iter().chain(&self.filter.words).copied()
+        self.first_keys.iter().copied().chain(self.filter.words())
     }
 }
 
@@ -211,6 +231,8 @@ struct Filling {
     list: List,
     blocks: usize,
     words: usize,
+    /// Filter words filled so far.
+    filled: usize,
 }
 
 impl Filling {
@@ -222,11 +244,12 @@ impl Filling {
                 entries,
                 first_keys: Vec::with_capacity(blocks),
                 filter: Filter {
-                    words: Vec::with_capacity(words),
+                    blocks: Vec::with_capacity(words / 8),
                 },
             },
             blocks,
             words,
+            filled: 0,
         }
     }
 
@@ -239,8 +262,9 @@ impl Filling {
             let w = u64::from_le_bytes(w.try_into().expect("8 bytes"));
             if self.list.first_keys.len() < self.blocks {
                 self.list.first_keys.push(w);
-            } else if self.list.filter.words.len() < self.words {
-                self.list.filter.words.push(w);
+            } else if self.filled < self.words {
+                self.list.filter.push_word(w, self.filled);
+                self.filled += 1;
             } else {
                 return false;
             }
@@ -251,7 +275,7 @@ impl Filling {
     /// The list, when every word was filled.
     fn finish(self) -> Option<List> {
         let full = self.list.first_keys.len() == self.blocks;
-        (full && self.list.filter.words.len() == self.words).then_some(self.list)
+        (full && self.filled == self.words).then_some(self.list)
     }
 }
 
@@ -280,7 +304,7 @@ impl Run {
         out.extend_from_slice(&self.docs.0.to_le_bytes());
         out.extend_from_slice(&self.docs.1.to_le_bytes());
         for list in &self.lists {
-            out.extend_from_slice(&(list.filter.words.len() as u64).to_le_bytes());
+            out.extend_from_slice(&(list.filter.word_count() as u64).to_le_bytes());
         }
         out
     }
@@ -400,11 +424,16 @@ impl Runs {
         path: &Path,
         mut f: impl FnMut(u32, u32) -> bool,
     ) -> Result<(), Error> {
-        for run in &self.list {
-            let list = &run.lists[kind as usize];
-            if !list.filter.may_hold(key) {
+        // Every run's filter first, in one go: the probes overlap in memory.
+        let h = mix(key);
+        let maybe: SmallVec<[bool; 16]> = (self.list.iter())
+            .map(|run| run.lists[kind as usize].filter.may_hold(h))
+            .collect();
+        for (run, maybe) in self.list.iter().zip(maybe) {
+            if !maybe {
                 continue;
             }
+            let list = &run.lists[kind as usize];
             // The last block that starts before the key: its entries may start there.
             let mut b = list
                 .first_keys
@@ -947,7 +976,7 @@ mod tests {
         let mut together = Filter::with_keys(50_000);
         let mut mixed: Vec<u64> = keys.iter().map(|&k| mix(k)).collect();
         together.insert_all_mixed(&mut mixed, &mut Vec::new());
-        assert_eq!(one_by_one.words, together.words);
+        assert_eq!(one_by_one.blocks, together.blocks);
         assert!(mixed.is_empty());
     }
 
@@ -955,7 +984,7 @@ mod tests {
     fn the_filter_holds_every_key_and_few_others() {
         let mut f = Filter::with_keys(10_000);
         for k in 0..10_000u64 {
-            f.insert(mix(k));
+            f.insert(k);
         }
         assert!((0..10_000u64).all(|k| f.may_hold(mix(k))));
         let others = (10_000..110_000u64).filter(|k| f.may_hold(mix(*k))).count();
@@ -973,13 +1002,13 @@ mod tests {
             filter: f,
         };
         let bytes: Vec<u8> = list.words().flat_map(u64::to_le_bytes).collect();
-        let f_words = list.filter.words.len();
+        let f_words = list.filter.word_count();
         let mut back = Filling::new(300, f_words);
         // In two pieces, as chunks come.
         assert!(back.fill(&bytes[..16]) && back.fill(&bytes[16..]));
         let back = back.finish().unwrap();
         assert_eq!(back.first_keys, vec![1, 9]);
-        assert!(back.filter.may_hold(5));
+        assert!(back.filter.may_hold(mix(5)));
         let mut short = Filling::new(300, f_words);
         assert!(short.fill(&bytes[..bytes.len() - 8]) && short.finish().is_none());
         assert!(
