@@ -106,7 +106,7 @@ pub struct IndexAddArgs {
     #[arg(value_name = "PATH", required = true)]
     pub paths: Vec<PathBuf>,
     /// Documents added per transaction: a crash loses at most the batch being added.
-    #[arg(long, value_name = "N", default_value_t = 1000,
+    #[arg(long, value_name = "N", default_value_t = 10_000,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub batch: u64,
     /// Skip documents whose id the index holds already (with a message), instead of

@@ -20,13 +20,19 @@
 //! Unlike a batch run, boilerplate is decided when a document is added, from the documents
 //! already in the index: a fingerprint becomes boilerplate once more than
 //! `boilerplate_docs` documents hold it (the new one counted), later additions no longer
-//! pair through it, and no more holders are stored for it. The batch run's second look
-//! at documents that hold common text (fingerprints chosen around it, and windows counted
-//! by containment) is not done: winnowing at the edges of a footer that many documents
-//! share picks different windows in different documents, and those pair documents
-//! through the footer until they too are held by more than `boilerplate_docs`. So on text
-//! with shared boilerplate the index reports more shared passages than a batch run (each
-//! one verified, but boilerplate), and costs more.
+//! pair through it, and no more holders are stored for it. So the first
+//! `boilerplate_docs` documents that hold a footer pair through it (a batch run, which
+//! sees them all, pairs none). The batch run's second look at documents that hold common
+//! text (fingerprints chosen around it, and windows counted by containment) is not done
+//! either: winnowing at the edges of a footer picks different windows in different
+//! documents, and those pair documents through the footer until they too are held by
+//! more than `boilerplate_docs`. So on text with shared boilerplate the index reports
+//! more shared passages than a batch run (each one verified, but boilerplate).
+//!
+//! A batch is matched in three steps: each document's keys are looked up in the
+//! committed index (in parallel, through a read transaction); then, in order, each
+//! document's candidates are completed with the documents of the batch before it; then
+//! every candidate is checked (in parallel).
 //!
 //! # Storage
 //!
@@ -40,12 +46,21 @@
 //! does a write through a read-only index. Within a process, [`Index::query`] takes
 //! `&self` and [`Index::add`] `&mut self`.
 //!
+//! Band keys and fingerprints are not B-tree entries of their own: each committed batch
+//! writes them as one sorted, immutable run, and runs are merged four at a time as they
+//! accumulate (the `runs` module), so that adding a batch costs about the same in a
+//! small index as in a large one.
+//!
 //! # Cost
 //!
-//! Per document on disk: its compressed text, 8 bytes per band key and 12 per fingerprint
-//! (about 0.29 per token), plus the B-tree overhead. A query tokenizes and signs the new
-//! text (linear in its length), looks up its band keys and fingerprints (one B-tree lookup
-//! each), and decompresses and compares each candidate.
+//! Per document on disk: its compressed text, 16 bytes per band key and per fingerprint
+//! (about 0.29 fingerprints per token), and in memory, for every process that has the
+//! index open, 10 bits per band key and fingerprint (the runs' Bloom filters) and a
+//! little for the runs' block keys. A query tokenizes and signs the new text (linear in
+//! its length), asks each run's filter about each key and reads a block of the runs that
+//! may hold it, and decompresses and compares each candidate. A batch of b documents
+//! also writes its run, and merges write each entry about log4(n/b) + 1 times over an
+//! index of n.
 
 use crate::detector::{Detector, Settings};
 use crate::error::Error;
@@ -1127,9 +1142,7 @@ const CACHE_BYTES: usize = 128 << 20;
 const READ_ONLY: &str = "the index is open read-only";
 
 /// Every `(key, value)` of a map of lists, sorted.
-fn sorted_rows<V: Copy + Ord>(
-    map: &MixMap<u64, SmallVec<[V; 1]>>,
-) -> Vec<(u64, V)> {
+fn sorted_rows<V: Copy + Ord>(map: &MixMap<u64, SmallVec<[V; 1]>>) -> Vec<(u64, V)> {
     let mut rows: Vec<(u64, V)> = map
         .iter()
         .flat_map(|(&key, values)| values.iter().map(move |&v| (key, v)))

@@ -14,18 +14,24 @@
 //!
 //! # Merging
 //!
-//! After a batch, the newest two runs are merged while the older holds less than twice
-//! the entries of the newer (a binary counter): with batches of b entries and n in all
-//! there are at most log2(n/b) + 1 runs, and an entry is written at most that many times.
-//! A merge reads both runs a block at a time, writes the merged run as it goes, and
-//! leaves out the entries of removed documents.
+//! After a batch, the newest [`FAN_IN`] (4) runs are merged into one while the oldest of
+//! them holds at most twice the entries of the newest: runs of about the same size are
+//! merged four at a time. With batches of b entries and n in all there are at most about
+//! 3 log4(n/b) + 4 runs, and an entry is written about log4(n/b) + 1 times (half as often
+//! as merging two at a time, for a few more filters to ask). A merge reads its runs a
+//! block at a time, writes the merged run as it goes, and leaves out the entries of
+//! removed documents; [`merge_all`] merges every run (compaction). A merged run takes a
+//! new number, higher than any before, and is kept even when empty: run numbers never
+//! come back, so a reader's runs, kept by number, are never stale.
 //!
 //! # Cost
 //!
 //! A lookup asks each run's filter (one cache line) and reads, in the runs that may hold
 //! the key, the block where its entries start (a B-tree lookup): one block in each run
-//! that holds the key, plus about one in a hundred of the others. In memory, each run
-//! costs 10 bits per entry for the filter and 8 bytes per block of 248 entries.
+//! that holds the key, plus one or two in a hundred of the others. In memory, each run
+//! costs 10 bits per entry for the filter and 8 bytes per block of 248 entries. Filters
+//! are built a part at a time (keys sorted by their top bits first), since a large one
+//! taking keys in random order would miss the cache on every key.
 
 use crate::error::Error;
 use redb::{ReadableTable, Table, TableDefinition};
@@ -189,7 +195,7 @@ impl Filter {
     }
 
     /// False when the key whose mix is `h` was never inserted; true for every inserted
-    /// key, and for about one in a hundred others. Without branches, so that the probes
+    /// key, and for one or two in a hundred others. Without branches, so that the probes
     /// of several filters overlap in memory.
     fn may_hold(&self, h: u64) -> bool {
         if self.blocks.is_empty() {
@@ -197,8 +203,9 @@ impl Filter {
         }
         let (block, bits) = self.place(h);
         let block = &self.blocks[block].0;
-        bits.iter()
-            .fold(true, |ok, &b| ok & (block[(b >> 6) as usize] >> (b & 63) & 1 == 1))
+        bits.iter().fold(true, |ok, &b| {
+            ok & (block[(b >> 6) as usize] >> (b & 63) & 1 == 1)
+        })
     }
 }
 
