@@ -915,9 +915,10 @@ impl Index {
         let settings = self.detector.settings();
         let max_group = settings.max_group().max(2);
         let mut found = Found::default();
-        for &key in &keys.bands {
+        let masks = runs.probe(Kind::Bands, &keys.bands);
+        for (&key, mask) in keys.bands.iter().zip(masks) {
             let mut holders = SmallVec::new();
-            runs.visit(blocks, Kind::Bands, key, &self.path, |n, _| {
+            runs.visit(blocks, (Kind::Bands, key, mask), &self.path, |n, _| {
                 holders.push(u64::from(n));
                 holders.len() < max_group
             })?;
@@ -926,9 +927,13 @@ impl Index {
         // The new document holds each of its fingerprints: at most `boilerplate_docs - 1`
         // others may, and no more than one more than that are read.
         let limit = settings.boilerplate_docs().saturating_sub(1) + 1;
-        for (i, (hash, _)) in keys.prints.iter().enumerate() {
+        let masks = runs.probe(Kind::Prints, keys.prints.hashes());
+        for (i, (hash, mask)) in keys.prints.hashes().iter().zip(masks).enumerate() {
+            if mask == 0 && runs.list.len() <= 64 {
+                continue;
+            }
             let mut held = Holders::default();
-            runs.visit(blocks, Kind::Prints, hash, &self.path, |n, pos| {
+            runs.visit(blocks, (Kind::Prints, *hash, mask), &self.path, |n, pos| {
                 held.push((u64::from(n), pos), limit)
             })?;
             if !held.list.is_empty() {

@@ -35,7 +35,6 @@
 
 use crate::error::Error;
 use redb::{ReadableTable, Table, TableDefinition};
-use smallvec::SmallVec;
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
@@ -421,26 +420,41 @@ impl Runs {
         cache.removed = Some((removed_gen, self.removed.clone()));
     }
 
+    /// For each of `keys`, the runs (of the first 64) whose filters may hold it, as a
+    /// bit mask (bit r for run r), for [`visit`](Runs::visit). Every filter is asked
+    /// about every key in one go, so that the probes, each a cache miss in a large
+    /// filter, overlap in memory.
+    pub fn probe(&self, kind: Kind, keys: &[u64]) -> Vec<u64> {
+        let mixed: Vec<u64> = keys.iter().map(|&k| mix(k)).collect();
+        let mut masks = vec![0u64; keys.len()];
+        for (r, run) in self.list.iter().take(64).enumerate() {
+            let filter = &run.lists[kind as usize].filter;
+            for (mask, &h) in masks.iter_mut().zip(&mixed) {
+                *mask |= u64::from(filter.may_hold(h)) << r;
+            }
+        }
+        masks
+    }
+
     /// Calls `f(doc, pos)` for every entry of `key` in the runs, oldest first (so by
-    /// document number), leaving out removed documents, until `f` returns false.
+    /// document number), leaving out removed documents, until `f` returns false. `mask`
+    /// is what [`probe`](Runs::probe) gave for the key.
     pub fn visit(
         &self,
         blocks: &impl ReadableTable<(u64, u8, u32), &'static [u8]>,
-        kind: Kind,
-        key: u64,
+        (kind, key, mask): (Kind, u64, u64),
         path: &Path,
         mut f: impl FnMut(u32, u32) -> bool,
     ) -> Result<(), Error> {
-        // Every run's filter first, in one go: the probes overlap in memory.
-        let h = mix(key);
-        let maybe: SmallVec<[bool; 16]> = (self.list.iter())
-            .map(|run| run.lists[kind as usize].filter.may_hold(h))
-            .collect();
-        for (run, maybe) in self.list.iter().zip(maybe) {
+        for (r, run) in self.list.iter().enumerate() {
+            let list = &run.lists[kind as usize];
+            let maybe = match r {
+                0..64 => mask >> r & 1 == 1,
+                _ => list.filter.may_hold(mix(key)),
+            };
             if !maybe {
                 continue;
             }
-            let list = &run.lists[kind as usize];
             // The last block that starts before the key: its entries may start there.
             let mut b = list
                 .first_keys
@@ -869,7 +883,8 @@ mod tests {
         for kind in KINDS {
             for &key in keys {
                 let mut seen = Vec::new();
-                runs.visit(&blocks, kind, key, path, |d, p| {
+                let mask = runs.probe(kind, &[key])[0];
+                runs.visit(&blocks, (kind, key, mask), path, |d, p| {
                     seen.push((d, p));
                     true
                 })
