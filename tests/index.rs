@@ -419,6 +419,54 @@ fn prune_stats_and_compact() {
     );
     index.compact().unwrap();
     assert!(no_near_duplicate(&index, &texts[0]));
+    // Opened again, in this process and read-only beside it: the runs left by removing
+    // everything load, and new documents go in and are found.
+    drop(index);
+    let mut index = Index::open(&path).unwrap();
+    assert!(no_near_duplicate(&index, &texts[0]));
+    index.add("again", texts[0].as_bytes()).unwrap();
+    let reader = neardup::index::Options::new()
+        .read_only(true)
+        .open(&path)
+        .unwrap();
+    let m = reader.query(texts[0].as_bytes()).unwrap();
+    assert_eq!(m.near_duplicates[0].id, "again");
+}
+
+#[test]
+fn removed_documents_stay_out_through_merges_and_reopening() {
+    let texts = texts(40, 17);
+    let (_dir, path) = temp("removals");
+    let (mut index, _det) = new_index(&path);
+    // One document a batch: runs are merged as they come.
+    for (i, t) in texts.iter().enumerate() {
+        index.add(&format!("r{i}"), t.as_bytes()).unwrap();
+    }
+    for i in (0..40).step_by(3) {
+        assert!(index.remove(&format!("r{i}")).unwrap());
+    }
+    let check = |index: &Index| {
+        for (i, t) in texts.iter().enumerate() {
+            let m = index.query(t.as_bytes()).unwrap();
+            let found = m.near_duplicates.iter().any(|x| x.id == format!("r{i}"));
+            assert_eq!(found, i % 3 != 0, "document {i}");
+        }
+    };
+    check(&index);
+    // More batches merge the runs that hold the removed documents' entries.
+    for (i, t) in texts.iter().enumerate().take(20) {
+        index.add(&format!("s{i}"), t.as_bytes()).unwrap();
+    }
+    let m = index.query(texts[3].as_bytes()).unwrap();
+    let ids: Vec<&str> = m.near_duplicates.iter().map(|x| x.id.as_str()).collect();
+    assert_eq!(ids, ["s3"], "r3 was removed");
+    index.compact().unwrap();
+    drop(index);
+    let index = Index::open(&path).unwrap();
+    let m = index.query(texts[4].as_bytes()).unwrap();
+    let ids: Vec<&str> = m.near_duplicates.iter().map(|x| x.id.as_str()).collect();
+    assert_eq!(ids, ["r4", "s4"]);
+    assert_eq!(index.len().unwrap(), 40 - 14 + 20);
 }
 
 /// The target for boilerplate: a batch run reports no pair through a footer that every

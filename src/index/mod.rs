@@ -609,8 +609,7 @@ impl Index {
         meta: &impl ReadableTable<&'static str, &'static [u8]>,
     ) -> Result<Runs, Error> {
         let generation = self.removed_gen(meta)?;
-        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-        Runs::read(runs, filters, removed, generation, &mut cache, &self.path)
+        Runs::read(runs, filters, removed, generation, &self.cache, &self.path)
     }
 
     /// How many times documents were removed (0 for an index that never removed one).
@@ -636,9 +635,10 @@ impl Index {
     /// and the documents before it in the batch. Either all are added or, on an error,
     /// none.
     ///
-    /// The documents' keys and compressed texts are made in parallel; the batch's entries
-    /// are inserted at the end, sorted (a B-tree takes sorted keys much faster), while
-    /// the documents of the batch are matched against each other in memory.
+    /// The documents' keys, their lookups in the index and their compressed texts are
+    /// made in parallel, then each is matched in order against the documents of the
+    /// batch before it (in memory), then the candidates are checked in parallel; the
+    /// batch's band keys and fingerprints are written as one run at the end.
     pub fn add_batch<'a>(
         &mut self,
         documents: impl IntoIterator<Item = (&'a str, &'a [u8])>,
@@ -660,6 +660,7 @@ impl Index {
         let added = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
+        self.writer()?;
         if let Some((id, text)) = documents
             .iter()
             .find(|(_, text)| text.len() as u64 > crate::corpus::MAX_DOCUMENT_BYTES)

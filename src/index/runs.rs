@@ -37,7 +37,7 @@ use crate::error::Error;
 use redb::{ReadableTable, Table, TableDefinition};
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// `(run, kind, block)` -> the block's entries.
 pub(super) const BLOCKS: TableDefinition<(u64, u8, u32), &[u8]> =
@@ -49,7 +49,8 @@ pub(super) const RUNS: TableDefinition<u64, &[u8]> = TableDefinition::new("runs"
 pub(super) const FILTERS: TableDefinition<(u64, u8, u32), &[u8]> =
     TableDefinition::new("run_filters");
 const FILTER_CHUNK: usize = 1 << 20;
-/// Removed documents whose entries runs may still hold.
+/// Removed documents whose entries a run may still hold: each is forgotten when the
+/// runs that cover its number are merged.
 pub(super) const REMOVED: TableDefinition<u64, ()> = TableDefinition::new("removed");
 
 /// Bytes of a run's header ([`Run::header`]).
@@ -117,9 +118,28 @@ struct Block([u64; 8]);
 
 impl Filter {
     fn with_keys(keys: u64) -> Filter {
-        let blocks = (keys * FILTER_BITS).div_ceil(512) as usize;
         Filter {
-            blocks: vec![Block::default(); blocks],
+            blocks: vec![Block::default(); Filter::blocks_for(keys)],
+        }
+    }
+
+    fn blocks_for(keys: u64) -> usize {
+        (keys * FILTER_BITS).div_ceil(512) as usize
+    }
+
+    /// Halves the filter while it has an even number of blocks and half is enough for
+    /// `keys` (a merged run's filter is sized before removed documents are left out).
+    /// Block `i` of the half is blocks `2i` and `2i + 1` together: a key's block in the
+    /// half is its block here halved, and its bits are the same.
+    fn shrink_to(&mut self, keys: u64) {
+        let need = Filter::blocks_for(keys);
+        while self.blocks.len() % 2 == 0 && self.blocks.len() / 2 >= need.max(1) {
+            let half: Vec<Block> = self
+                .blocks
+                .chunks_exact(2)
+                .map(|p| Block(std::array::from_fn(|w| p[0].0[w] | p[1].0[w])))
+                .collect();
+            self.blocks = half;
         }
     }
 
@@ -242,16 +262,15 @@ struct Filling {
 }
 
 impl Filling {
-    /// A list of `entries` entries with a filter of `words` words.
+    /// A list of `entries` entries with a filter of `words` words (read from the
+    /// file: nothing is allocated for them before the words come).
     fn new(entries: u64, words: usize) -> Filling {
         let blocks = entries.div_ceil(BLOCK_ENTRIES as u64) as usize;
         Filling {
             list: List {
                 entries,
-                first_keys: Vec::with_capacity(blocks),
-                filter: Filter {
-                    blocks: Vec::with_capacity(words / 8),
-                },
+                first_keys: Vec::new(),
+                filter: Filter::default(),
             },
             blocks,
             words,
@@ -331,8 +350,8 @@ impl Run {
         for kind in KINDS {
             let entries = u64_at(8 * kind as usize);
             let words = u64_at(24 + 8 * kind as usize);
-            // A filter has 8 words a block, and at most 2 bits per key.
-            if words % 8 != 0 || words > entries.max(1) * 32 {
+            // A filter has 8 words a block (and the chunks must hold them all).
+            if words % 8 != 0 {
                 return Err(bad());
             }
             let k = kind as u8;
@@ -376,41 +395,47 @@ pub(super) struct Cache {
 
 impl Runs {
     /// The runs of a transaction, from `cache` where it has them; `removed_gen` counts
-    /// the changes to the removed documents (read again when it moved).
+    /// the changes to the removed documents (read again when it moved). Runs missing
+    /// from the cache are loaded without holding its lock (a large filter takes a while),
+    /// so other queries go on meanwhile.
     pub fn read(
         runs: &impl ReadableTable<u64, &'static [u8]>,
         filters: &impl ReadableTable<(u64, u8, u32), &'static [u8]>,
         removed: &impl ReadableTable<u64, ()>,
         removed_gen: u64,
-        cache: &mut Cache,
+        cache: &Mutex<Cache>,
         path: &Path,
     ) -> Result<Runs, Error> {
         let store = |e: redb::StorageError| Error::store(path, e);
+        let lock = || cache.lock().unwrap_or_else(|e| e.into_inner());
+        let (known, known_removed) = {
+            let c = lock();
+            (c.runs.clone(), c.removed.clone())
+        };
         let mut list = Vec::new();
         for entry in runs.iter().map_err(store)? {
             let (id, header) = entry.map_err(store)?;
             let id = id.value();
-            let run = match cache.runs.get(&id) {
+            let run = match known.get(&id) {
                 Some(run) => run.clone(),
                 None => Arc::new(Run::load(id, header.value(), filters, path)?),
             };
             list.push(run);
         }
-        cache.runs = list.iter().map(|r| (r.id, r.clone())).collect();
-        let removed = match &cache.removed {
-            Some((generation, docs)) if *generation == removed_gen => docs.clone(),
+        let removed = match known_removed {
+            Some((generation, docs)) if generation == removed_gen => docs,
             _ => {
                 let mut docs = Vec::new();
                 for entry in removed.iter().map_err(store)? {
                     let n = entry.map_err(store)?.0.value();
                     docs.push(u32::try_from(n).map_err(|_| Error::store(path, "bad removal"))?);
                 }
-                let docs = Arc::new(docs);
-                cache.removed = Some((removed_gen, docs.clone()));
-                docs
+                Arc::new(docs)
             }
         };
-        Ok(Runs { list, removed })
+        let runs = Runs { list, removed };
+        runs.remember(&mut lock(), removed_gen);
+        Ok(runs)
     }
 
     /// Remembers these runs and removed documents in `cache`, as of generation
@@ -479,7 +504,8 @@ impl Runs {
                     }
                     i += 1;
                 }
-                if i < n {
+                // The key's entries go on in the next block only if it starts with it.
+                if i < n || list.first_keys.get(b + 1) != Some(&key) {
                     break;
                 }
                 b += 1;
@@ -585,6 +611,7 @@ impl ListWriter {
         self.flush(t, path)?;
         let filter = &mut self.list.filter;
         filter.insert_all_mixed(&mut self.to_filter, &mut self.scratch);
+        filter.shrink_to(self.list.entries);
         let mut chunk = Vec::with_capacity(FILTER_CHUNK);
         let mut n = 0;
         let mut put = |chunk: &mut Vec<u8>| {
@@ -684,6 +711,9 @@ impl Cursor<'_> {
                 let key = (self.run.id, self.kind as u8, self.block);
                 let got = blocks.get(key).map_err(|e| Error::store(path, e))?;
                 let got = got.ok_or_else(|| Error::store(path, "a run lacks a block"))?;
+                if got.value().is_empty() || got.value().len() % ENTRY_BYTES != 0 {
+                    return Err(Error::store(path, "a run's block is damaged"));
+                }
                 self.bytes.clear();
                 self.bytes.extend_from_slice(got.value());
                 self.block += 1;
@@ -764,12 +794,13 @@ pub(super) fn add(
     Ok(())
 }
 
-/// Merges every run into one (compaction), leaving out removed documents.
+/// Merges every run into one (compaction), leaving out removed documents: no removed
+/// document is left to remember.
 pub(super) fn merge_all(runs: &mut Runs, t: &mut Tables<'_>, path: &Path) -> Result<(), Error> {
     if runs.list.len() > 1 || !runs.removed.is_empty() {
         merge_newest(runs, runs.list.len(), t, path)?;
     }
-    forget_removed(runs, t, path)
+    Ok(())
 }
 
 fn cursor<'r>(run: &'r Run, kind: Kind, removed: &'r [u32]) -> Cursor<'r> {
@@ -802,10 +833,14 @@ fn merge_newest(runs: &mut Runs, k: usize, t: &mut Tables<'_>, path: &Path) -> R
     for old in &merged {
         drop_run(old, t, path)?;
     }
+    // The removed documents of the merged runs are gone from the runs: documents of a
+    // run are in no other.
+    let in_merged = |d: u32| merged.iter().any(|r| r.docs.0 <= d && d <= r.docs.1);
+    forget(runs, in_merged, t, path)?;
     // Kept even when empty: run numbers must never come back (readers keep runs by
     // number), and the newest run gives the next number.
     runs.list.push(Arc::new(run));
-    forget_removed(runs, t, path)
+    Ok(())
 }
 
 /// Deletes a run's blocks, filters and header.
@@ -824,10 +859,21 @@ fn drop_run(run: &Run, t: &mut Tables<'_>, path: &Path) -> Result<(), Error> {
     Ok(())
 }
 
-/// Forgets the removed documents that no run covers any more.
+/// Forgets the removed documents that no run covers.
 fn forget_removed(runs: &mut Runs, t: &mut Tables<'_>, path: &Path) -> Result<(), Error> {
-    let covered = |d: u32| runs.list.iter().any(|r| r.docs.0 <= d && d <= r.docs.1);
-    let (keep, gone): (Vec<u32>, Vec<u32>) = runs.removed.iter().partition(|&&d| covered(d));
+    let list = runs.list.clone();
+    let uncovered = |d: u32| !list.iter().any(|r| r.docs.0 <= d && d <= r.docs.1);
+    forget(runs, uncovered, t, path)
+}
+
+/// Forgets the removed documents that `gone` picks (no run holds their entries).
+fn forget(
+    runs: &mut Runs,
+    gone: impl Fn(u32) -> bool,
+    t: &mut Tables<'_>,
+    path: &Path,
+) -> Result<(), Error> {
+    let (gone, keep): (Vec<u32>, Vec<u32>) = runs.removed.iter().partition(|&&d| gone(d));
     for d in gone {
         t.removed
             .remove(d as u64)
@@ -874,7 +920,7 @@ mod tests {
             &txn.open_table(FILTERS).unwrap(),
             &txn.open_table(REMOVED).unwrap(),
             0,
-            &mut Cache::default(),
+            &Mutex::default(),
             path,
         )
         .unwrap();
@@ -905,15 +951,8 @@ mod tests {
                 filters: txn.open_table(FILTERS).unwrap(),
                 removed: txn.open_table(REMOVED).unwrap(),
             };
-            let mut runs = Runs::read(
-                &t.runs,
-                &t.filters,
-                &t.removed,
-                0,
-                &mut Cache::default(),
-                path,
-            )
-            .unwrap();
+            let mut runs =
+                Runs::read(&t.runs, &t.filters, &t.removed, 0, &Mutex::default(), path).unwrap();
             match batch {
                 Some(entries) => add(&mut runs, entries, &mut t, path).unwrap(),
                 None if removed.is_empty() => merge_all(&mut runs, &mut t, path).unwrap(),
@@ -986,6 +1025,22 @@ mod tests {
             }
             prop_assert_eq!(got, want);
         }
+    }
+
+    #[test]
+    fn a_halved_filter_still_holds_its_keys() {
+        let mut f = Filter::with_keys(4096);
+        assert_eq!(f.blocks.len() % 2, 0);
+        for k in 0..100u64 {
+            f.insert(k);
+        }
+        let before = f.blocks.len();
+        f.shrink_to(100);
+        assert!(f.blocks.len() < before / 8, "{} blocks", f.blocks.len());
+        assert!((0..100u64).all(|k| f.may_hold(mix(k))));
+        let mut empty = Filter::with_keys(4096);
+        empty.shrink_to(0);
+        assert!(!empty.blocks.is_empty() && !empty.may_hold(mix(1)));
     }
 
     #[test]
