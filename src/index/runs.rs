@@ -278,6 +278,12 @@ impl Filling {
         }
     }
 
+    /// Makes room for every word.
+    fn reserve(&mut self) {
+        self.list.first_keys.reserve_exact(self.blocks);
+        self.list.filter.blocks.reserve_exact(self.words / 8);
+    }
+
     /// Takes the next stored bytes (whole words); false when they do not fit.
     fn fill(&mut self, bytes: &[u8]) -> bool {
         if bytes.len() % 8 != 0 {
@@ -356,6 +362,22 @@ impl Run {
             }
             let k = kind as u8;
             let mut list = Filling::new(entries, words as usize);
+            // Room for every word at once (growing would copy a large filter, and hold
+            // it twice), once the file is seen to hold them: the last chunk is there and
+            // as long as it should be.
+            let bytes = (list.blocks as u64).saturating_add(words).saturating_mul(8);
+            if bytes > 0 {
+                let chunks = bytes.div_ceil(FILTER_CHUNK as u64);
+                let last = u32::try_from(chunks - 1).map_err(|_| bad())?;
+                let tail = bytes - (chunks - 1) * FILTER_CHUNK as u64;
+                match filters
+                    .get((id, k, last))
+                    .map_err(|e| Error::store(path, e))?
+                {
+                    Some(chunk) if chunk.value().len() as u64 == tail => list.reserve(),
+                    _ => return Err(bad()),
+                }
+            }
             let chunks = filters
                 .range((id, k, 0)..=(id, k, u32::MAX))
                 .map_err(|e| Error::store(path, e))?;
