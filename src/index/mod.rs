@@ -393,17 +393,19 @@ impl<'a> Pending<'a> {
             doc: doc as u32,
             pos,
         };
-        let mut bands: Vec<Entry> = sorted_rows(&self.bands)
-            .into_iter()
-            .map(|(k, n)| entry(k, n, 0))
-            .collect();
-        let mut prints: Vec<Entry> = sorted_rows(&self.prints)
-            .into_iter()
-            .map(|(k, (n, pos))| entry(k, n, pos))
-            .collect();
-        bands.dedup();
-        prints.dedup();
-        [bands, prints]
+        let bands = self
+            .bands
+            .iter()
+            .flat_map(|(&k, docs)| docs.iter().map(move |&n| entry(k, n, 0)));
+        let prints = self
+            .prints
+            .iter()
+            .flat_map(|(&k, held)| held.iter().map(move |&(n, pos)| entry(k, n, pos)));
+        [bands.collect(), prints.collect()].map(|mut list: Vec<Entry>| {
+            list.sort_unstable();
+            list.dedup();
+            list
+        })
     }
 }
 
@@ -586,18 +588,22 @@ impl Index {
         let txn = self.db.begin_read().map_err(|e| self.store(e))?;
         let docs = txn.open_table(DOCS).map_err(|e| self.store(e))?;
         let blocks = txn.open_table(runs::BLOCKS).map_err(|e| self.store(e))?;
-        let meta = txn.open_table(META).map_err(|e| self.store(e))?;
-        let runs = self.read_runs(
-            &txn.open_table(runs::RUNS).map_err(|e| self.store(e))?,
-            &txn.open_table(runs::FILTERS).map_err(|e| self.store(e))?,
-            &txn.open_table(runs::REMOVED).map_err(|e| self.store(e))?,
-            &meta,
-        )?;
+        let runs = self.committed_runs(&txn)?;
         let keys = self.keys(text);
         let found = self.found(&keys, (&blocks, &runs))?;
         let pending = Pending::default();
         let candidates = self.candidates(&keys, found, &pending, &mut Vec::new());
         self.verify(text, &candidates, &docs, &pending)
+    }
+
+    /// The runs a read transaction sees, through the cache.
+    fn committed_runs(&self, txn: &ReadTransaction) -> Result<Runs, Error> {
+        self.read_runs(
+            &txn.open_table(runs::RUNS).map_err(|e| self.store(e))?,
+            &txn.open_table(runs::FILTERS).map_err(|e| self.store(e))?,
+            &txn.open_table(runs::REMOVED).map_err(|e| self.store(e))?,
+            &txn.open_table(META).map_err(|e| self.store(e))?,
+        )
     }
 
     /// The runs of a transaction, through the cache.
@@ -677,12 +683,7 @@ impl Index {
         let read = self.db.begin_read().map_err(|e| self.store(e))?;
         let stored_docs = read.open_table(DOCS).map_err(|e| self.store(e))?;
         let blocks = read.open_table(runs::BLOCKS).map_err(|e| self.store(e))?;
-        let mut runs = self.read_runs(
-            &read.open_table(runs::RUNS).map_err(|e| self.store(e))?,
-            &read.open_table(runs::FILTERS).map_err(|e| self.store(e))?,
-            &read.open_table(runs::REMOVED).map_err(|e| self.store(e))?,
-            &read.open_table(META).map_err(|e| self.store(e))?,
-        )?;
+        let mut runs = self.committed_runs(&read)?;
         let compressor = || zstd::bulk::Compressor::new(ZSTD_LEVEL);
         let prepared = crate::par::map_init(&documents, compressor, |c, &(_, text)| {
             let keys = self.keys(text);
@@ -1146,16 +1147,6 @@ impl Index {
 const CACHE_BYTES: usize = 128 << 20;
 
 const READ_ONLY: &str = "the index is open read-only";
-
-/// Every `(key, value)` of a map of lists, sorted.
-fn sorted_rows<V: Copy + Ord>(map: &MixMap<u64, SmallVec<[V; 1]>>) -> Vec<(u64, V)> {
-    let mut rows: Vec<(u64, V)> = map
-        .iter()
-        .flat_map(|(&key, values)| values.iter().map(move |&v| (key, v)))
-        .collect();
-    rows.sort_unstable();
-    rows
-}
 
 fn read_u64(bytes: &[u8]) -> Option<u64> {
     Some(u64::from_le_bytes(bytes.try_into().ok()?))

@@ -44,7 +44,7 @@ pub(super) const BLOCKS: TableDefinition<(u64, u8, u32), &[u8]> =
     TableDefinition::new("run_blocks");
 /// Run -> its header ([`Run::header`]), oldest run first.
 pub(super) const RUNS: TableDefinition<u64, &[u8]> = TableDefinition::new("runs");
-/// `(run, kind, chunk)` -> the first key of every block and the filter ([`List::encode`]),
+/// `(run, kind, chunk)` -> the first key of every block and the filter ([`List::words`]),
 /// in chunks of [`FILTER_CHUNK`] bytes, so that loading a large one needs no second copy.
 pub(super) const FILTERS: TableDefinition<(u64, u8, u32), &[u8]> =
     TableDefinition::new("run_filters");
