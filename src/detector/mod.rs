@@ -1169,7 +1169,7 @@ impl Detector {
         let mut buf = std::mem::take(&mut s.text);
         let mut signed = self.stage_one(s, corpus.text_in(DocId::from_index(i), &mut buf), ok);
         if keep && self.settings.passage_reuse && signed.tokens > 0 {
-            let spans = Some(s.spans.as_slice().into());
+            let spans = Some(passages::PackedSpans::new(&s.spans));
             signed.reuse.keep(s.hashes.as_slice().into(), spans);
         }
         s.text = buf;

@@ -3,7 +3,7 @@
 //!
 //! Work is per document, not per pair: stage 1 keeps each document's fingerprints and a
 //! one-byte-per-slot sketch of its MinHash signature. With the texts in memory, stage 1
-//! also keeps every document's token hashes and spans (16 bytes a token) until the
+//! also keeps every document's token hashes and spans (11 bytes a token) until the
 //! passage index is built, then only those of the documents in a candidate pair, kept for
 //! all their pairs; with the texts on disk none are kept: they are made again where
 //! needed, once for a run of up to 8 pairs of one document and once per pair for the
@@ -53,9 +53,9 @@ pub(crate) struct Reusable {
 #[derive(Clone)]
 struct Kept {
     hashes: Arc<[u64]>,
-    /// Token spans, as u32 offsets (a document is at most u32::MAX bytes): stage 1's,
-    /// or made on first use when the tokens were made again.
-    spans: OnceLock<Box<[(u32, u32)]>>,
+    /// Token spans, packed: stage 1's, or made on first use when the tokens were made
+    /// again.
+    spans: OnceLock<PackedSpans>,
     /// Its shingle set, made the first time a pair of it is checked exactly.
     shingles: OnceLock<ShingleSet>,
 }
@@ -74,7 +74,7 @@ impl Reusable {
 
     /// Keeps the document's token hashes (shared with its identical copies), and their
     /// spans when they were made with them (stage 1; otherwise made on first use).
-    pub(crate) fn keep(&mut self, hashes: Arc<[u64]>, spans: Option<Box<[(u32, u32)]>>) {
+    pub(crate) fn keep(&mut self, hashes: Arc<[u64]>, spans: Option<PackedSpans>) {
         self.tokens = Some(Box::new(Kept {
             hashes,
             spans: spans.map_or_else(OnceLock::new, OnceLock::from),
@@ -134,7 +134,74 @@ pub(crate) struct DocTokens<'a> {
 enum Spans<'a> {
     Ready(Cow<'a, [(u32, u32)]>),
     /// Made from the text on first use, once for all pairs of the document.
-    Later(&'a OnceLock<Box<[(u32, u32)]>>, &'a [u8]),
+    Later(&'a OnceLock<PackedSpans>, &'a [u8]),
+}
+
+/// A document's token spans in about 3 bytes a token instead of 8: the start of every
+/// [`SPAN_BLOCK`]th token, then each token's start from there (16 bits) and its length
+/// (8 bits). The few tokens that do not fit (a block of tokens over 64 KB, a token of 255
+/// bytes or more) are listed apart. Stage 1 keeps every document's spans until the
+/// passage index is built, and on this scale the pages the process touches cost time.
+#[derive(Clone)]
+pub(crate) struct PackedSpans {
+    /// The start of tokens 0, [`SPAN_BLOCK`], 2·[`SPAN_BLOCK`], ...
+    bases: Box<[u32]>,
+    /// Each token's start less its block's base.
+    offsets: Box<[u16]>,
+    /// Each token's length; [`WIDE`] for a token listed in `wide`.
+    lens: Box<[u8]>,
+    /// `(token, start, end)` of the tokens that do not fit, by token.
+    wide: Box<[(u32, u32, u32)]>,
+}
+
+/// Tokens per block of [`PackedSpans`].
+const SPAN_BLOCK: usize = 64;
+
+/// The length that marks a token of [`PackedSpans`] listed apart.
+const WIDE: u8 = u8::MAX;
+
+impl PackedSpans {
+    /// The spans `(start, end)`, in token order (starts ascend).
+    pub(crate) fn new(spans: &[(u32, u32)]) -> PackedSpans {
+        let mut bases = Vec::with_capacity(spans.len().div_ceil(SPAN_BLOCK));
+        let mut offsets = Vec::with_capacity(spans.len());
+        let mut lens = Vec::with_capacity(spans.len());
+        let mut wide = Vec::new();
+        for (i, &(start, end)) in spans.iter().enumerate() {
+            if i % SPAN_BLOCK == 0 {
+                bases.push(start);
+            }
+            let offset = start - bases[i / SPAN_BLOCK];
+            match (u16::try_from(offset), u8::try_from(end - start)) {
+                (Ok(o), Ok(n)) if n != WIDE => {
+                    offsets.push(o);
+                    lens.push(n);
+                }
+                _ => {
+                    offsets.push(0);
+                    lens.push(WIDE);
+                    wide.push((i as u32, start, end));
+                }
+            }
+        }
+        PackedSpans {
+            bases: bases.into(),
+            offsets: offsets.into(),
+            lens: lens.into(),
+            wide: wide.into(),
+        }
+    }
+
+    /// The span `(start, end)` of token `i`.
+    fn get(&self, i: usize) -> (u32, u32) {
+        if self.lens[i] == WIDE {
+            let k = self.wide.partition_point(|w| (w.0 as usize) < i);
+            let (_, start, end) = self.wide[k];
+            return (start, end);
+        }
+        let start = self.bases[i / SPAN_BLOCK] + u32::from(self.offsets[i]);
+        (start, start + u32::from(self.lens[i]))
+    }
 }
 
 impl DocTokens<'static> {
@@ -177,11 +244,14 @@ impl<'a> DocTokens<'a> {
     pub(crate) fn span(&self, i: usize) -> Span {
         let (s, e) = match &self.spans {
             Spans::Ready(spans) => spans[i],
-            Spans::Later(cell, bytes) => cell.get_or_init(|| {
-                text::token_spans(bytes)
-                    .map(|s| (s.start as u32, s.end as u32))
-                    .collect()
-            })[i],
+            Spans::Later(cell, bytes) => cell
+                .get_or_init(|| {
+                    let spans: Vec<(u32, u32)> = text::token_spans(bytes)
+                        .map(|s| (s.start as u32, s.end as u32))
+                        .collect();
+                    PackedSpans::new(&spans)
+                })
+                .get(i),
         };
         Span::new(s as usize, e as usize)
     }
@@ -277,6 +347,31 @@ mod tests {
         }
         r.release();
         assert!(matches!(r.tokens(bytes).hashes, Cow::Owned(_)));
+    }
+
+    #[test]
+    fn packed_spans_give_back_every_span() {
+        // Short tokens, a token of 255 bytes and longer ones, and a block of tokens that
+        // spans more than 64 KB (a long gap).
+        let mut spans = Vec::new();
+        let mut at = 7u32;
+        for i in 0..1000u32 {
+            let len = match i % 97 {
+                5 => 255,
+                6 => 254,
+                7 => 70_000,
+                _ => 1 + i % 9,
+            };
+            let gap = if i == 300 { 200_000 } else { 1 + i % 3 };
+            spans.push((at, at + len));
+            at += len + gap;
+        }
+        let packed = PackedSpans::new(&spans);
+        assert!(!packed.wide.is_empty());
+        for (i, &s) in spans.iter().enumerate() {
+            assert_eq!(packed.get(i), s, "token {i}");
+        }
+        assert_eq!(PackedSpans::new(&[]).bases.len(), 0);
     }
 
     #[test]
