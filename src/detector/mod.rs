@@ -774,14 +774,24 @@ impl Detector {
         let dir = corpus.spill_dir().filter(|_| self.settings.passage_reuse);
         let mut rows = PrintRows::new(doc_bits, dir);
         let mut signed: Vec<Signed> = Vec::with_capacity(n);
-        for block in distinct.chunks(SIGN_BLOCK) {
-            let mut done = crate::par::map_init(block, Scratch::default, |s, &i| {
-                self.sign_one(corpus, keep, s, i, progress)
-            });
-            for (s, &i) in done.iter_mut().zip(block) {
-                rows.add(i as u32, &std::mem::take(&mut s.reuse.fingerprints));
-            }
+        // A block's rows are added (on one thread) while the next block is signed.
+        let mut last: &[usize] = &[];
+        for block in distinct.chunks(SIGN_BLOCK).chain([&[][..]]) {
+            let added = signed.len() - last.len();
+            let ((), done) = crate::par::join(
+                || {
+                    for (s, &i) in signed[added..].iter_mut().zip(last) {
+                        rows.add(i as u32, &std::mem::take(&mut s.reuse.fingerprints));
+                    }
+                },
+                || {
+                    crate::par::map_init(block, Scratch::default, |s, &i| {
+                        self.sign_one(corpus, keep, s, i, progress)
+                    })
+                },
+            );
             signed.extend(done);
+            last = block;
         }
         rows.shrink();
         progress.start(Stage::Indexing, 0);
@@ -823,20 +833,29 @@ impl Detector {
             };
             let around_docs: Vec<usize> = (0..n).filter(|&d| around[d]).collect();
             let mut again = PrintRows::new(doc_bits, dir);
-            for block in around_docs.chunks(SIGN_BLOCK) {
-                let made = crate::par::map_init(block, Vec::new, |scratch, &d| {
-                    let mut f = Fingerprints::default();
-                    if progress.is_cancelled() {
-                        return f;
-                    }
-                    with_hashes(d, scratch, &mut |h| {
-                        f = Fingerprints::around_boilerplate(h, layout, long, &common)
-                    });
-                    f
-                });
-                for (&d, f) in block.iter().zip(&made) {
-                    again.add(d as u32, f);
-                }
+            // As in stage 1, a block's rows are added while the next one is made.
+            let (mut last, mut made): (&[usize], Vec<Fingerprints>) = (&[], Vec::new());
+            for block in around_docs.chunks(SIGN_BLOCK).chain([&[][..]]) {
+                let ((), next) = crate::par::join(
+                    || {
+                        for (&d, f) in last.iter().zip(&made) {
+                            again.add(d as u32, f);
+                        }
+                    },
+                    || {
+                        crate::par::map_init(block, Vec::new, |scratch, &d| {
+                            let mut f = Fingerprints::default();
+                            if progress.is_cancelled() {
+                                return f;
+                            }
+                            with_hashes(d, scratch, &mut |h| {
+                                f = Fingerprints::around_boilerplate(h, layout, long, &common)
+                            });
+                            f
+                        })
+                    },
+                );
+                (last, made) = (block, next);
             }
             again.shrink();
             // Winnowing selects a window at the edge of common text in some of the
@@ -1305,7 +1324,7 @@ impl Detector {
 }
 
 /// Documents signed at a time in stage 1, before their fingerprints go to the rows.
-const SIGN_BLOCK: usize = 16384;
+const SIGN_BLOCK: usize = 4096;
 
 /// The most candidate pairs of one document checked together, its tokens made once.
 const CHECK_RUN: usize = 8;
