@@ -423,9 +423,10 @@ pub struct PairArgs {
     #[arg(long, value_name = "R", requires = "bands")]
     pub rows: Option<usize>,
     /// Weight of missed pairs against extra candidates when the layout is chosen from
-    /// T, 0 < W < 1.
-    #[arg(long, value_name = "W", default_value_t = neardup::lsh::DEFAULT_FALSE_NEGATIVE_WEIGHT)]
-    pub false_negative_weight: f64,
+    /// T, 0 < W < 1 [default: 0.95; 0.999 without passage search, whose band keys alone
+    /// must find every pair].
+    #[arg(long, value_name = "W")]
+    pub false_negative_weight: Option<f64>,
     /// Shortest passage reported, in tokens, 1..=16777216.
     #[arg(long, value_name = "M", default_value_t = neardup::align::DEFAULT_MIN_TOKENS)]
     pub min_passage_tokens: usize,
@@ -449,12 +450,14 @@ impl PairArgs {
             .shingle_size(self.shingle_size)
             .num_hashes(self.num_hashes)
             .seed(self.seed)
-            .false_negative_weight(self.false_negative_weight)
             .min_passage_tokens(self.min_passage_tokens)
             .seed_tokens(self.seed_tokens)
             .max_gap(if self.exact { 0 } else { self.max_gap });
         if let (Some(bands), Some(rows)) = (self.bands, self.rows) {
             b = b.bands(bands).rows(rows);
+        }
+        if let Some(w) = self.false_negative_weight {
+            b = b.false_negative_weight(w);
         }
         b
     }
@@ -486,7 +489,8 @@ pub struct DetectArgs {
     #[arg(long)]
     pub no_repeats: bool,
     /// Do not search for passages shared across files: near-duplicate files only (faster;
-    /// loses reuse pairs and the near-duplicates only shared passages revealed).
+    /// loses reuse pairs; the LSH layout is chosen to find alone the near-duplicates that
+    /// shared passages would reveal).
     #[arg(long)]
     pub no_passages: bool,
 }
@@ -494,6 +498,11 @@ pub struct DetectArgs {
 impl DetectArgs {
     /// The detector, or the library's error naming the setting.
     pub fn detector(&self) -> Result<Detector, String> {
+        self.builder().build().map_err(|e| e.to_string())
+    }
+
+    /// The builder with these settings.
+    pub fn builder(&self) -> DetectorBuilder {
         let mut b = self
             .pair
             .builder()
@@ -504,7 +513,7 @@ impl DetectArgs {
         if let Some(t) = self.fingerprint_tokens {
             b = b.fingerprint_tokens(t);
         }
-        b.build().map_err(|e| e.to_string())
+        b
     }
 }
 

@@ -162,7 +162,16 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
 
 fn dedup(args: DedupArgs) -> Result<ExitCode, String> {
     threads(&args.run)?;
-    let detector = args.detect.detector()?;
+    // The plan needs the near-duplicate pairs (its cuts are found by a pass of their own
+    // over the kept texts), and --annotate the repeats inside records: a search for
+    // passages shared across documents would find nothing the output uses.
+    let detector = args
+        .detect
+        .builder()
+        .passage_reuse(false)
+        .find_repeats(args.annotate && !args.detect.no_repeats)
+        .build()
+        .map_err(|e| e.to_string())?;
     let kind = args
         .source
         .dataset

@@ -1196,8 +1196,8 @@ impl Comparison {
 /// - passage_reuse (True): look for passages shared by documents that are not
 ///   near-duplicates (False: near-duplicates only, faster).
 /// - bands, rows: the LSH layout (chosen from the threshold unless both are given).
-/// - false_negative_weight (0.95): how the chosen layout trades missed pairs for
-///   candidates.
+/// - false_negative_weight (0.95; 0.999 with passage_reuse=False, whose band keys alone
+///   must find every pair): how the chosen layout trades missed pairs for candidates.
 /// - max_group (200): a band bucket with more documents proposes its first with each
 ///   other, not all pairs.
 /// - fingerprint_tokens (min_passage_tokens): the span of a passage fingerprint.

@@ -93,7 +93,8 @@ pub struct Settings {
     threshold: f64,
     bands: Option<usize>,
     rows: Option<usize>,
-    false_negative_weight: f64,
+    /// None in a builder: chosen by `passage_reuse` when built (see the getter).
+    false_negative_weight: Option<f64>,
     min_passage_tokens: usize,
     find_repeats: bool,
     max_group: usize,
@@ -113,7 +114,7 @@ impl Default for Settings {
             threshold: DEFAULT_THRESHOLD,
             bands: None,
             rows: None,
-            false_negative_weight: lsh::DEFAULT_FALSE_NEGATIVE_WEIGHT,
+            false_negative_weight: None,
             min_passage_tokens: crate::align::DEFAULT_MIN_TOKENS,
             find_repeats: true,
             max_group: DEFAULT_MAX_GROUP,
@@ -184,9 +185,29 @@ impl Settings {
     pub fn rows(&self) -> Option<usize> {
         self.rows
     }
-    /// The weight of false negatives when the layout is chosen from the threshold.
+    /// The weight of false negatives when the layout is chosen from the threshold: the
+    /// one given, else [`lsh::DEFAULT_FALSE_NEGATIVE_WEIGHT`] with passage search and
+    /// [`lsh::FALSE_NEGATIVE_WEIGHT_WITHOUT_PASSAGES`] without.
+    ///
+    /// ```
+    /// use neardup::Detector;
+    /// let with = Detector::builder().build()?;
+    /// let without = Detector::builder().passage_reuse(false).build()?;
+    /// assert_eq!(with.settings().false_negative_weight(), 0.95);
+    /// assert_eq!(without.settings().false_negative_weight(), 0.999);
+    /// assert_eq!((with.layout().bands(), with.layout().rows()), (16, 8));
+    /// assert_eq!((without.layout().bands(), without.layout().rows()), (21, 6));
+    /// // A weight given is kept.
+    /// let given = Detector::builder().passage_reuse(false).false_negative_weight(0.95);
+    /// assert_eq!(given.build()?.layout().bands(), 16);
+    /// # Ok::<(), neardup::Error>(())
+    /// ```
     pub fn false_negative_weight(&self) -> f64 {
-        self.false_negative_weight
+        self.false_negative_weight.unwrap_or(if self.passage_reuse {
+            lsh::DEFAULT_FALSE_NEGATIVE_WEIGHT
+        } else {
+            lsh::FALSE_NEGATIVE_WEIGHT_WITHOUT_PASSAGES
+        })
     }
 }
 
@@ -206,7 +227,7 @@ impl Settings {
             ("rows", opt(self.rows)),
             (
                 "false_negative_weight",
-                format!("{:?}", self.false_negative_weight),
+                format!("{:?}", self.false_negative_weight()),
             ),
             ("min_passage_tokens", self.min_passage_tokens.to_string()),
             ("find_repeats", self.find_repeats.to_string()),
@@ -242,7 +263,7 @@ impl Settings {
                 "threshold" => c.threshold = float()?,
                 "bands" => c.bands = opt()?,
                 "rows" => c.rows = opt()?,
-                "false_negative_weight" => c.false_negative_weight = float()?,
+                "false_negative_weight" => c.false_negative_weight = Some(float()?),
                 "min_passage_tokens" => c.min_passage_tokens = int()?,
                 "find_repeats" => c.find_repeats = flag()?,
                 "max_group" => c.max_group = int()?,
@@ -322,9 +343,10 @@ impl DetectorBuilder {
 
     /// How much a missed pair weighs against a needless candidate when bands x rows are
     /// chosen from the threshold, `0 < w < 1`. Default 0.95 (see
-    /// [`lsh::DEFAULT_FALSE_NEGATIVE_WEIGHT`]); 0.5 is datasketch's choice.
+    /// [`lsh::DEFAULT_FALSE_NEGATIVE_WEIGHT`]), and 0.999 without passage search
+    /// ([`lsh::FALSE_NEGATIVE_WEIGHT_WITHOUT_PASSAGES`]); 0.5 is datasketch's choice.
     pub fn false_negative_weight(mut self, w: f64) -> DetectorBuilder {
-        self.settings.false_negative_weight = w;
+        self.settings.false_negative_weight = Some(w);
         self
     }
 
@@ -357,12 +379,14 @@ impl DetectorBuilder {
     /// [`crate::reuse`] for the guarantee.
     ///
     /// Off, a run keeps 128 bytes per document instead of about 10 per token, and skips
-    /// the fingerprint stage; what it loses: every reuse pair and passage group across
-    /// documents (repeats inside documents stay), and the near-duplicate pairs that the
-    /// LSH index missed but shared passages proposed (for 16 bands x 8 rows, a pair at
-    /// Jaccard 0.8 is missed by the index with probability 0.053, at 0.85 with 0.006;
-    /// [`Summary::pairs_from_passages`](crate::report::Summary::pairs_from_passages)
-    /// counts them).
+    /// the fingerprint stage; it loses every reuse pair and passage group across
+    /// documents (repeats inside documents stay). Shared passages also reveal
+    /// near-duplicate pairs that the LSH index missed
+    /// ([`Summary::pairs_from_passages`](crate::report::Summary::pairs_from_passages)
+    /// counts them; for 16 bands x 8 rows a pair at Jaccard 0.8 is missed by the index
+    /// with probability 0.053), so without them the layout is chosen to miss fewer
+    /// (unless the bands and rows or the weight are given: see
+    /// [`false_negative_weight`](DetectorBuilder::false_negative_weight)).
     pub fn passage_reuse(mut self, yes: bool) -> DetectorBuilder {
         self.settings.passage_reuse = yes;
         self
@@ -406,7 +430,7 @@ impl DetectorBuilder {
 
     /// Checks every setting and makes the detector.
     pub fn build(self) -> Result<Detector, Error> {
-        let c = self.settings;
+        let mut c = self.settings;
         if !(1..=shingle::MAX_SHINGLE_SIZE).contains(&c.shingle_size) {
             return Err(Error::invalid(
                 "shingle_size",
@@ -417,17 +441,15 @@ impl DetectorBuilder {
         let hasher = MinHasher::new(c.num_hashes, c.seed)?;
         lsh::check_threshold(c.threshold)?;
         // Checked even when bands and rows are given and the weight goes unused.
-        let w = c.false_negative_weight;
+        let w = c.false_negative_weight();
         if !(w > 0.0 && w < 1.0) {
             return Err(Error::invalid("false_negative_weight", "0 < w < 1", w));
         }
+        // A built detector's settings say the weight its layout was chosen with.
+        c.false_negative_weight = Some(w);
         let lsh = match (c.bands, c.rows) {
             (Some(b), Some(r)) => lsh::Layout::new(b, r, c.num_hashes)?,
-            (None, None) => lsh::Layout::for_threshold_weighted(
-                c.threshold,
-                c.num_hashes,
-                c.false_negative_weight,
-            )?,
+            (None, None) => lsh::Layout::for_threshold_weighted(c.threshold, c.num_hashes, w)?,
             (Some(_), None) => {
                 return Err(Error::invalid("rows", "a value when bands is set", "none"));
             }
@@ -575,6 +597,8 @@ impl Detector {
     /// The same detector without passage search and repeats: near-duplicate pairs only.
     pub(crate) fn near_duplicates_only(&self) -> Detector {
         let mut d = self.clone();
+        // The same layout: the weight it was chosen with stays.
+        d.settings.false_negative_weight = Some(self.settings.false_negative_weight());
         d.settings.passage_reuse = false;
         d.settings.find_repeats = false;
         d
@@ -1452,6 +1476,27 @@ mod tests {
             let e = builder.clone().build().unwrap_err().to_string();
             assert!(e.contains(name), "{e} should name {name}");
         }
+    }
+
+    #[test]
+    fn without_passages_the_layout_is_chosen_for_recall_and_kept_by_the_settings() {
+        let off = Detector::builder().passage_reuse(false).build().unwrap();
+        assert_eq!((off.layout().bands(), off.layout().rows()), (21, 6));
+        // The settings say the weight, so a detector made again from them (an index
+        // reopened) has the same layout; settings written when the weight did not depend
+        // on passage search (0.95 either way) keep their 16 x 8.
+        let text = off.settings().encode();
+        assert!(text.contains("false_negative_weight=0.999\n"));
+        let again = Settings::decode(&text).unwrap().build().unwrap();
+        assert_eq!(again.layout(), off.layout());
+        let before = text.replace("false_negative_weight=0.999", "false_negative_weight=0.95");
+        let before = Settings::decode(&before).unwrap().build().unwrap();
+        assert_eq!((before.layout().bands(), before.layout().rows()), (16, 8));
+        // The plan's near-duplicate rerun keeps the layout of the detector it comes from.
+        let on = Detector::builder().build().unwrap();
+        let near = on.near_duplicates_only();
+        assert_eq!(near.layout(), on.layout());
+        assert_eq!(near.settings().false_negative_weight(), 0.95);
     }
 
     #[test]
