@@ -37,11 +37,10 @@
 //! # Cost
 //!
 //! O(n) for the decisions, plus one Jaccard (O(t log t)) per dropped member whose pair
-//! with the kept one was not checked. With cuts: a pass over every kept token per round,
-//! holding every kept document's tokens (24 bytes each) and a hash table of the staying
-//! windows (16 bytes each, and the table's room): memory grows with the kept text, about
-//! 13 times its size (2.8 GB for 100,000 records of 2 KB), and one near-duplicate run
-//! over the kept texts per time the cuts leave near-duplicates.
+//! with the kept one was not checked. With cuts: two passes over every kept token per
+//! round, holding no text-sized data: a Bloom filter of the windows (1.5 bytes each) and
+//! a table of the windows that occur at least twice (see the `cuts` module); and one
+//! near-duplicate run over the kept texts per time the cuts leave near-duplicates.
 
 use crate::corpus::{DocId, SkipReason, Status};
 use crate::error::Error;

@@ -16,94 +16,266 @@
 //! repeats staying text, so rounds repeat until one cuts nothing (each cuts at least m
 //! tokens).
 //!
+//! # Memory
+//!
+//! Nothing text-sized is held for the whole run. Each round first passes over the kept
+//! documents and marks in a Bloom filter the window hashes that occur at least twice in
+//! the stream; only those windows go into the table (a window that occurs once can
+//! neither be cut nor be the staying copy of a cut; a false positive only adds an
+//! entry). A document's tokens are made again from its text when the round reaches it,
+//! and those of a document that holds a staying copy when a later one repeats it (the
+//! last [`RECENT`] documents are kept). Between rounds each document keeps the token
+//! ranges cut so far.
+//!
 //! # Cost
 //!
-//! O(t) hash-table work per round for t kept tokens, 16 bytes per staying window; one
-//! round in practice, rarely two.
+//! Per round: every kept text tokenized twice (in parallel the first time), O(t) hash
+//! work for t kept tokens, and a document made again for each repeat of a document no
+//! longer among the recent ones; one round in practice, rarely two. Memory: 1.5 bytes
+//! per window for the filters, 16 bytes (and the table's room) per window that occurs
+//! twice, the recent documents, and the cut ranges.
 
 use crate::corpus::DocId;
 use crate::report::Report;
 use crate::reuse::Occurrence;
 use crate::text::{self, Span, Token};
-use std::collections::HashMap;
+use smallvec::SmallVec;
+use std::borrow::Cow;
+use std::collections::{HashMap, VecDeque};
+use std::rc::Rc;
 
 use super::Cut;
 
 /// The multiplier of the rolling window hash (odd).
 const BASE: u64 = 0x9e37_79b9_7f4a_7c15;
 
-/// A kept document: its id, bytes and tokens in original offsets.
-struct Kept<'a> {
+/// How many of the documents read last a round keeps, ready to be the staying copy of a
+/// later repeat.
+const RECENT: usize = 1024;
+
+/// Documents whose windows are made at a time, in parallel, to fill the filter.
+const FILTER_BLOCK: usize = 1024;
+
+/// Sorted, disjoint half-open ranges of token positions.
+type Ranges = Vec<(u32, u32)>;
+
+/// Whether `x` is in one of `ranges`.
+fn in_ranges(ranges: &[(u32, u32)], x: u32) -> bool {
+    let k = ranges.partition_point(|r| r.0 <= x);
+    k > 0 && ranges[k - 1].1 > x
+}
+
+/// `ranges` and the sorted positions `more` (none in `ranges`), as sorted disjoint ranges.
+fn merged(ranges: &[(u32, u32)], more: &[u32]) -> Ranges {
+    let mut all: Ranges = ranges.to_vec();
+    all.extend(more.iter().map(|&x| (x, x + 1)));
+    all.sort_unstable();
+    let mut out: Ranges = Vec::with_capacity(all.len());
+    for r in all {
+        match out.last_mut() {
+            Some(last) if last.1 >= r.0 => last.1 = last.1.max(r.1),
+            _ => out.push(r),
+        }
+    }
+    out
+}
+
+/// A kept document as one round reads it: its bytes, its tokens in original offsets,
+/// and which of them still stay (positions into `tokens`, those cut in earlier rounds
+/// left out).
+struct Staying<'a> {
     doc: DocId,
-    bytes: std::borrow::Cow<'a, [u8]>,
+    bytes: Cow<'a, [u8]>,
     tokens: Vec<Token>,
-    /// Which tokens are cut so far.
-    cut: Vec<bool>,
+    seq: Vec<u32>,
+}
+
+impl Staying<'_> {
+    /// The token at position `p` of the staying sequence.
+    fn token(&self, p: usize) -> Token {
+        self.tokens[self.seq[p] as usize]
+    }
+
+    /// The rolling hashes of its staying windows of `m` tokens.
+    fn windows(&self, m: usize, power: u64) -> Vec<u64> {
+        rolling(self.seq.len(), m, power, |i| self.token(i).hash)
+    }
+}
+
+/// The kept documents of a plan, in corpus order, and what earlier rounds cut.
+struct Stream<'a> {
+    report: &'a Report<'a>,
+    docs: &'a [DocId],
+    m: usize,
+    /// Per document, the token ranges cut in earlier rounds.
+    removed: Vec<Ranges>,
+}
+
+impl<'a> Stream<'a> {
+    /// Document `d` of the stream as this round reads it.
+    fn read(&self, d: usize) -> Staying<'a> {
+        let doc = self.docs[d];
+        let bytes = self.report.corpus().text(doc);
+        let tokens: Vec<Token> = text::tokens(&bytes).collect();
+        let removed = &self.removed[d];
+        let seq = (0..tokens.len() as u32)
+            .filter(|&i| !in_ranges(removed, i))
+            .collect();
+        Staying {
+            doc,
+            bytes,
+            tokens,
+            seq,
+        }
+    }
+
+    /// The window hashes that occur at least twice among the staying windows of the
+    /// stream (and a few that do not).
+    fn repeated_windows(&self, power: u64) -> Bloom {
+        let windows: usize = self
+            .docs
+            .iter()
+            .map(|&d| {
+                self.report.stats[d.index()]
+                    .tokens
+                    .saturating_sub(self.m - 1)
+            })
+            .sum();
+        let (mut once, mut twice) = (Bloom::new(windows, 8), Bloom::new(windows, 4));
+        let ids: Vec<usize> = (0..self.docs.len()).collect();
+        for block in ids.chunks(FILTER_BLOCK) {
+            let made = crate::par::map(block, |&d| self.read(d).windows(self.m, power));
+            for &h in made.iter().flatten() {
+                if once.insert(h) {
+                    twice.insert(h);
+                }
+            }
+        }
+        twice
+    }
 }
 
 /// The cuts of every kept document in `docs` (corpus order), each list sorted and
 /// disjoint, for windows of `m` tokens.
 pub(super) fn exact_cuts(report: &Report<'_>, docs: &[DocId], m: usize) -> Vec<Vec<Cut>> {
-    let corpus = report.corpus();
-    let mut kept: Vec<Kept<'_>> = crate::par::map(docs, |&doc| {
-        let bytes = corpus.text(doc);
-        let tokens: Vec<Token> = text::tokens(&bytes).collect();
-        let cut = vec![false; tokens.len()];
-        Kept {
-            doc,
-            bytes,
-            tokens,
-            cut,
-        }
-    });
-    let mut cuts: Vec<Vec<Cut>> = vec![Vec::new(); kept.len()];
-    while one_round(&mut kept, m, &mut cuts) {}
+    exact_cuts_with(report, docs, m, (true, RECENT))
+}
+
+/// [`exact_cuts`], with the filter of repeated windows or without it (every staying
+/// window in the table), keeping the `recent` documents read last: what neither may
+/// change.
+fn exact_cuts_with(
+    report: &Report<'_>,
+    docs: &[DocId],
+    m: usize,
+    (filter, recent): (bool, usize),
+) -> Vec<Vec<Cut>> {
+    let mut stream = Stream {
+        report,
+        docs,
+        m,
+        removed: vec![Vec::new(); docs.len()],
+    };
+    let mut cuts: Vec<Vec<Cut>> = vec![Vec::new(); docs.len()];
+    while one_round(&mut stream, &mut cuts, (filter, recent)) {}
     for list in &mut cuts {
         list.sort_unstable();
     }
     cuts
 }
 
-/// Where a staying window starts: the document (index into the kept list) and the
+/// Where a staying window starts: the document (index into the stream) and the
 /// position in that document's staying tokens.
 type At = (u32, u32);
 
+/// The documents read last, by stream index, oldest first.
+struct Recent<'a> {
+    docs: HashMap<usize, Rc<Staying<'a>>>,
+    order: VecDeque<usize>,
+    /// How many are kept.
+    room: usize,
+}
+
+impl<'a> Recent<'a> {
+    /// Document `d`: kept, or read again (and kept).
+    fn get(&mut self, stream: &Stream<'a>, d: usize) -> Rc<Staying<'a>> {
+        if let Some(s) = self.docs.get(&d) {
+            return Rc::clone(s);
+        }
+        let s = Rc::new(stream.read(d));
+        self.keep(d, Rc::clone(&s));
+        s
+    }
+
+    fn keep(&mut self, d: usize, s: Rc<Staying<'a>>) {
+        if self.docs.insert(d, s).is_none() {
+            self.order.push_back(d);
+        }
+        while self.order.len() > self.room {
+            if let Some(old) = self.order.pop_front() {
+                self.docs.remove(&old);
+            }
+        }
+    }
+}
+
 /// One pass over the stream of staying tokens; true when something was cut.
-fn one_round(kept: &mut [Kept<'_>], m: usize, cuts: &mut [Vec<Cut>]) -> bool {
-    // Each document's staying tokens as positions into its token list, fixed for the
-    // round: the windows are over these sequences.
-    let seqs: Vec<Vec<u32>> = kept
-        .iter()
-        .map(|k| {
-            (0..k.tokens.len() as u32)
-                .filter(|&i| !k.cut[i as usize])
-                .collect()
-        })
-        .collect();
+fn one_round(
+    stream: &mut Stream<'_>,
+    cuts: &mut [Vec<Cut>],
+    (filter, room): (bool, usize),
+) -> bool {
+    let m = stream.m;
     let power = BASE.wrapping_pow(m as u32);
+    let repeated = filter.then(|| stream.repeated_windows(power));
+    let may_repeat = |h: u64| repeated.as_ref().is_none_or(|r| r.contains(h));
     let mut table: HashMap<u64, At> = HashMap::new();
-    // Which positions of each sequence are cut in this round.
-    let mut gone: Vec<Vec<bool>> = seqs.iter().map(|s| vec![false; s.len()]).collect();
+    // Per document, the tokens (positions into its token list) cut in this round.
+    let mut gone: Vec<Vec<u32>> = vec![Vec::new(); stream.docs.len()];
+    let mut recent = Recent {
+        docs: HashMap::new(),
+        order: VecDeque::new(),
+        room: room.max(1),
+    };
     let mut any = false;
-    for d in 0..kept.len() {
-        let seq = &seqs[d];
-        let hash_at = |i: usize| kept[d].tokens[seq[i] as usize].hash;
-        let windows = rolling(seq.len(), m, power, hash_at);
+    for d in 0..stream.docs.len() {
+        let cur = recent.get(stream, d);
+        let windows = cur.windows(m, power);
+        // Which staying positions of this document are cut in this round.
+        let mut gone_here = vec![false; cur.seq.len()];
         // The staying tokens in a row ending at the current position.
         let mut staying_run = 0usize;
         let mut i = 0;
-        while i < seq.len() {
+        while i < cur.seq.len() {
             let source = windows
                 .get(i)
+                .filter(|&&h| may_repeat(h))
                 .and_then(|h| table.get(h))
                 .copied()
-                .filter(|&at| same_window(kept, &seqs, at, (d as u32, i as u32), m));
-            if let Some((sd, sp)) = source {
-                let len = run_length(kept, &seqs, &gone, (sd, sp), (d, i), m);
-                let pieces = verified_cut(kept, &seqs, (sd, sp), (d, i), len);
+                .map(|(sd, sp)| (sd as usize, sp as usize))
+                .map(|(sd, sp)| {
+                    let src = if sd == d {
+                        Rc::clone(&cur)
+                    } else {
+                        recent.get(stream, sd)
+                    };
+                    (sd, sp, src)
+                })
+                .filter(|(_, sp, src)| same_window((src, *sp), (&cur, i), m));
+            if let Some((sd, sp, src)) = source {
+                let source_gone = |p: usize| {
+                    if sd == d {
+                        gone_here[p]
+                    } else {
+                        gone[sd].binary_search(&src.seq[p]).is_ok()
+                    }
+                };
+                let same_doc = sd == d;
+                let len = run_length((&src, sp, &source_gone, same_doc), (&cur, i), m);
+                let pieces = verified_cut((&src, sp), (&cur, i), len);
                 if !pieces.is_empty() {
                     cuts[d].extend(pieces);
-                    for g in &mut gone[d][i..i + len] {
+                    for g in &mut gone_here[i..i + len] {
                         *g = true;
                     }
                     any = true;
@@ -115,21 +287,69 @@ fn one_round(kept: &mut [Kept<'_>], m: usize, cuts: &mut [Vec<Cut>]) -> bool {
             staying_run += 1;
             if staying_run >= m {
                 let start = i + 1 - m;
-                table
-                    .entry(windows[start])
-                    .or_insert((d as u32, start as u32));
+                if may_repeat(windows[start]) {
+                    table
+                        .entry(windows[start])
+                        .or_insert((d as u32, start as u32));
+                }
             }
             i += 1;
         }
+        gone[d] = (0..cur.seq.len())
+            .filter(|&p| gone_here[p])
+            .map(|p| cur.seq[p])
+            .collect();
     }
-    for (d, k) in kept.iter_mut().enumerate() {
-        for (p, &g) in gone[d].iter().enumerate() {
-            if g {
-                k.cut[seqs[d][p] as usize] = true;
-            }
+    for (removed, gone) in stream.removed.iter_mut().zip(&gone) {
+        if !gone.is_empty() {
+            *removed = merged(removed, gone);
         }
     }
     any
+}
+
+/// A Bloom filter of 64-bit hashes (already mixed): four probes from one hash.
+struct Bloom {
+    bits: Vec<u64>,
+    len: u64,
+}
+
+impl Bloom {
+    /// Room for `items` hashes at `bits_per_item` bits each.
+    fn new(items: usize, bits_per_item: usize) -> Bloom {
+        let len = (items.max(1) * bits_per_item).max(64) as u64;
+        Bloom {
+            bits: vec![0; len.div_ceil(64) as usize],
+            len,
+        }
+    }
+
+    /// The bit positions of `h`: double hashing, each reduced to the length by a
+    /// multiply and shift.
+    fn probes(&self, h: u64) -> impl Iterator<Item = usize> + '_ {
+        let step = h.rotate_left(32) | 1;
+        (0..4u64).map(move |k| {
+            let x = h.wrapping_add(k.wrapping_mul(step));
+            ((u128::from(x) * u128::from(self.len)) >> 64) as usize
+        })
+    }
+
+    /// Adds `h`; true when it (probably) was there already.
+    fn insert(&mut self, h: u64) -> bool {
+        let mut was = true;
+        for b in self.probes(h).collect::<SmallVec<[usize; 4]>>() {
+            let (word, bit) = (b / 64, 1u64 << (b % 64));
+            was &= self.bits[word] & bit != 0;
+            self.bits[word] |= bit;
+        }
+        was
+    }
+
+    /// Whether `h` was (probably) added.
+    fn contains(&self, h: u64) -> bool {
+        self.probes(h)
+            .all(|b| self.bits[b / 64] & (1 << (b % 64)) != 0)
+    }
 }
 
 /// The rolling hash of every window of `m` consecutive hashes among `n`
@@ -161,92 +381,164 @@ fn fmix64(mut h: u64) -> u64 {
     h ^ (h >> 33)
 }
 
-fn token(kept: &[Kept<'_>], seqs: &[Vec<u32>], d: usize, p: usize) -> Token {
-    kept[d].tokens[seqs[d][p] as usize]
-}
-
 /// Whether the windows of `m` tokens at `a` and `b` hold the same token hashes.
-fn same_window(kept: &[Kept<'_>], seqs: &[Vec<u32>], a: At, b: At, m: usize) -> bool {
-    let (ad, ap, bd, bp) = (a.0 as usize, a.1 as usize, b.0 as usize, b.1 as usize);
-    (0..m).all(|j| token(kept, seqs, ad, ap + j).hash == token(kept, seqs, bd, bp + j).hash)
+fn same_window((a, ap): (&Staying<'_>, usize), (b, bp): (&Staying<'_>, usize), m: usize) -> bool {
+    (0..m).all(|j| a.token(ap + j).hash == b.token(bp + j).hash)
 }
 
-/// How far the copy at `(d, i)` goes on equal to the staying text at `source`: at least
-/// `m` tokens, stopping before a differing token, the end of either sequence, or a
-/// source token that is cut (or, in the same document, not yet passed).
+/// How far the copy at `i` of `cur` goes on equal to the staying text at `sp` of `src`:
+/// at least `m` tokens, stopping before a differing token, the end of either sequence,
+/// or a source token that is cut (`gone`) or, in the same document, not yet passed.
 fn run_length(
-    kept: &[Kept<'_>],
-    seqs: &[Vec<u32>],
-    gone: &[Vec<bool>],
-    (sd, sp): At,
-    (d, i): (usize, usize),
+    (src, sp, gone, same_doc): (&Staying<'_>, usize, &dyn Fn(usize) -> bool, bool),
+    (cur, i): (&Staying<'_>, usize),
     m: usize,
 ) -> usize {
-    let (sd, sp) = (sd as usize, sp as usize);
     let mut len = m;
-    while i + len < seqs[d].len()
-        && sp + len < seqs[sd].len()
-        && !gone[sd][sp + len]
-        && (sd != d || sp + len < i)
-        && token(kept, seqs, sd, sp + len).hash == token(kept, seqs, d, i + len).hash
+    while i + len < cur.seq.len()
+        && sp + len < src.seq.len()
+        && !gone(sp + len)
+        && (!same_doc || sp + len < i)
+        && src.token(sp + len).hash == cur.token(i + len).hash
     {
         len += 1;
     }
     len
 }
 
-/// The cuts for the `len` tokens at `(d, i)`, checked against their staying copy on the
-/// normalized text (none if they differ: a hash collision). The run is split where the
-/// tokens of either copy are not next to each other in the original (text cut in an
-/// earlier round lies between them), so that every cut names a `first` span that stays
-/// whole, and where the copies differ between two tokens (a full stop in one only).
+/// The cuts for the `len` tokens at `i` of `cur`, checked against their staying copy at
+/// `sp` of `src` on the normalized text (none if they differ: a hash collision). The run
+/// is split where the tokens of either copy are not next to each other in the original
+/// (text cut in an earlier round lies between them), so that every cut names a `first`
+/// span that stays whole, and where the copies differ between two tokens (a full stop in
+/// one only).
 fn verified_cut(
-    kept: &[Kept<'_>],
-    seqs: &[Vec<u32>],
-    (sd, sp): At,
-    (d, i): (usize, usize),
+    (src, sp): (&Staying<'_>, usize),
+    (cur, i): (&Staying<'_>, usize),
     len: usize,
 ) -> Vec<Cut> {
-    let (sd, sp) = (sd as usize, sp as usize);
-    let words = |d: usize, p: usize| -> Vec<String> {
+    let words = |s: &Staying<'_>, p: usize| -> Vec<String> {
         (p..p + len)
-            .map(|q| text::normalized(&kept[d].bytes, token(kept, seqs, d, q).span))
+            .map(|q| text::normalized(&s.bytes, s.token(q).span))
             .collect()
     };
-    if words(d, i) != words(sd, sp) {
+    if words(cur, i) != words(src, sp) {
         return Vec::new();
     }
-    let next_to = |d: usize, p: usize| seqs[d][p] == seqs[d][p - 1] + 1;
+    let next_to = |s: &Staying<'_>, p: usize| s.seq[p] == s.seq[p - 1] + 1;
     // What lies between tokens p - 1 and p (spaces, punctuation), normalized: a run is
     // also split where the two copies differ there, so that a cut never drops a mark the
     // staying copy does not have.
-    let gap = |d: usize, p: usize| {
-        let (a, b) = (token(kept, seqs, d, p - 1), token(kept, seqs, d, p));
-        text::normalized(&kept[d].bytes, Span::new(a.span.end, b.span.start))
+    let gap = |s: &Staying<'_>, p: usize| {
+        let (a, b) = (s.token(p - 1), s.token(p));
+        text::normalized(&s.bytes, Span::new(a.span.end, b.span.start))
     };
-    let span = |d: usize, p: usize, q: usize| {
-        Span::new(
-            token(kept, seqs, d, p).span.start,
-            token(kept, seqs, d, q - 1).span.end,
-        )
+    let span = |s: &Staying<'_>, p: usize, q: usize| {
+        Span::new(s.token(p).span.start, s.token(q - 1).span.end)
     };
     let mut out = Vec::new();
     let mut start = 0;
     for q in 1..=len {
         if q == len
-            || !next_to(sd, sp + q)
-            || !next_to(d, i + q)
-            || gap(sd, sp + q) != gap(d, i + q)
+            || !next_to(src, sp + q)
+            || !next_to(cur, i + q)
+            || gap(src, sp + q) != gap(cur, i + q)
         {
             out.push(Cut {
-                span: span(d, i + start, i + q),
+                span: span(cur, i + start, i + q),
                 first: Occurrence {
-                    doc: kept[sd].doc,
-                    span: span(sd, sp + start, sp + q),
+                    doc: src.doc,
+                    span: span(src, sp + start, sp + q),
                 },
             });
             start = q;
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Corpus, Detector};
+
+    /// Made-up words, `n` of them from `seed`.
+    fn words(seed: u64, n: usize) -> Vec<String> {
+        let mut x = seed;
+        (0..n)
+            .map(|_| {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                format!("w{}", (x >> 33) % 5000)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_filter_and_reading_documents_again_change_no_cut() {
+        // Documents that repeat stretches of documents far before them (so that a
+        // source is no longer among the recent ones), of themselves, and a paragraph
+        // held by many; with punctuation that differs between copies.
+        let mut corpus = Corpus::new();
+        let shared = words(7, 40).join(" ");
+        for d in 0..300u64 {
+            let own = words(d + 100, 120);
+            let mut text = own.join(" ");
+            if d % 7 == 3 {
+                let from = words((d / 2) + 100, 120);
+                text.push_str(". ");
+                text.push_str(&from[10..70].join(" "));
+            }
+            if d % 11 == 5 {
+                text.push_str(", ");
+                text.push_str(&own[5..50].join(" "));
+            }
+            if d % 13 == 0 {
+                text.push_str("; ");
+                text.push_str(&shared);
+            }
+            corpus.add(format!("{d}.txt"), text);
+        }
+        let report = Detector::builder()
+            .min_passage_tokens(20)
+            .passage_reuse(false)
+            .build()
+            .unwrap()
+            .run(&corpus);
+        let docs: Vec<DocId> = (0..corpus.len()).map(DocId::from_index).collect();
+        let all = exact_cuts_with(&report, &docs, 20, (false, usize::MAX));
+        assert!(
+            all.iter().filter(|c| !c.is_empty()).count() > 50,
+            "cuts made"
+        );
+        for setting in [(true, RECENT), (true, 1), (false, 3), (true, 40)] {
+            assert_eq!(
+                exact_cuts_with(&report, &docs, 20, setting),
+                all,
+                "{setting:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_filter_keeps_every_hash_it_was_given() {
+        let mut f = Bloom::new(1000, 8);
+        let hashes: Vec<u64> = (0..1000u64).map(|i| fmix64(i + 1)).collect();
+        for &h in &hashes {
+            f.insert(h);
+        }
+        assert!(hashes.iter().all(|&h| f.contains(h)));
+        assert!(f.insert(hashes[0]), "present already");
+        let others = (5000..15000u64).filter(|&i| f.contains(fmix64(i))).count();
+        assert!(others < 500, "{others} false positives of 10,000");
+    }
+
+    #[test]
+    fn ranges_merge_and_answer_membership() {
+        let r = merged(&[(2, 4), (10, 12)], &[4, 5, 9, 20]);
+        assert_eq!(r, [(2, 6), (9, 12), (20, 21)]);
+        assert!(in_ranges(&r, 5) && !in_ranges(&r, 6) && in_ranges(&r, 9) && !in_ranges(&r, 8));
+        assert!(!in_ranges(&[], 0));
+    }
 }
