@@ -24,7 +24,7 @@
 //! neither be cut nor be the staying copy of a cut; a false positive only adds an
 //! entry). A document's tokens are made again from its text when the round reaches it,
 //! and those of a document that holds a staying copy when a later one repeats it (the
-//! last [`RECENT`] documents are kept). Between rounds each document keeps the token
+//! [`RECENT`] documents used last are kept). Between rounds each document keeps the token
 //! ranges cut so far.
 //!
 //! # Cost
@@ -49,12 +49,12 @@ use super::Cut;
 /// The multiplier of the rolling window hash (odd).
 const BASE: u64 = 0x9e37_79b9_7f4a_7c15;
 
-/// How many of the documents read last a round keeps, ready to be the staying copy of a
-/// later repeat.
-const RECENT: usize = 1024;
+/// How many of the documents used last a round keeps, ready to be the staying copy of a
+/// later repeat (others are read again).
+const RECENT: usize = 64;
 
 /// Documents whose windows are made at a time, in parallel, to fill the filter.
-const FILTER_BLOCK: usize = 1024;
+const FILTER_BLOCK: usize = 64;
 
 /// Sorted, disjoint half-open ranges of token positions.
 type Ranges = Vec<(u32, u32)>;
@@ -188,10 +188,15 @@ fn exact_cuts_with(
 /// position in that document's staying tokens.
 type At = (u32, u32);
 
-/// The documents read last, by stream index, oldest first.
+/// The documents used last (read, or the staying copy of a repeat), by stream index:
+/// the least recently used goes first.
 struct Recent<'a> {
-    docs: HashMap<usize, Rc<Staying<'a>>>,
-    order: VecDeque<usize>,
+    /// Each document kept, and when it was last used.
+    docs: HashMap<usize, (Rc<Staying<'a>>, u64)>,
+    /// Uses in order, oldest first (a use that a later one of the same document made
+    /// stale is skipped).
+    order: VecDeque<(usize, u64)>,
+    clock: u64,
     /// How many are kept.
     room: usize,
 }
@@ -199,23 +204,34 @@ struct Recent<'a> {
 impl<'a> Recent<'a> {
     /// Document `d`: kept, or read again (and kept).
     fn get(&mut self, stream: &Stream<'a>, d: usize) -> Rc<Staying<'a>> {
-        if let Some(s) = self.docs.get(&d) {
-            return Rc::clone(s);
-        }
-        let s = Rc::new(stream.read(d));
-        self.keep(d, Rc::clone(&s));
-        s
-    }
-
-    fn keep(&mut self, d: usize, s: Rc<Staying<'a>>) {
-        if self.docs.insert(d, s).is_none() {
-            self.order.push_back(d);
-        }
-        while self.order.len() > self.room {
-            if let Some(old) = self.order.pop_front() {
+        self.clock += 1;
+        let s = match self.docs.get_mut(&d) {
+            Some((s, used)) => {
+                *used = self.clock;
+                Rc::clone(s)
+            }
+            None => {
+                let s = Rc::new(stream.read(d));
+                self.docs.insert(d, (Rc::clone(&s), self.clock));
+                s
+            }
+        };
+        self.order.push_back((d, self.clock));
+        while self.docs.len() > self.room {
+            let Some((old, when)) = self.order.pop_front() else {
+                break;
+            };
+            if self.docs.get(&old).is_some_and(|k| k.1 == when) {
                 self.docs.remove(&old);
             }
         }
+        // Stale uses are dropped once they outnumber the documents kept.
+        if self.order.len() > 4 * self.room.max(16) {
+            let docs = &self.docs;
+            self.order
+                .retain(|&(d, when)| docs.get(&d).is_some_and(|k| k.1 == when));
+        }
+        s
     }
 }
 
@@ -235,6 +251,7 @@ fn one_round(
     let mut recent = Recent {
         docs: HashMap::new(),
         order: VecDeque::new(),
+        clock: 0,
         room: room.max(1),
     };
     let mut any = false;
