@@ -226,7 +226,7 @@ impl<'a> Recent<'a> {
             }
         }
         // Stale uses are dropped once they outnumber the documents kept.
-        if self.order.len() > 4 * self.room.max(16) {
+        if self.order.len() > self.room.max(16).saturating_mul(4) {
             let docs = &self.docs;
             self.order
                 .retain(|&(d, when)| docs.get(&d).is_some_and(|k| k.1 == when));
