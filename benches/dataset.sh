@@ -37,7 +37,7 @@ timed() {
 # dedup: the plan needs near-duplicate pairs only (no passage search).
 for input in records.jsonl.zst records.parquet; do
   out="$work/out-$input"
-  rm -f "$out"
+  rm -f "$out" "$work/ids-$input.txt"
   timed "dedup $input" dedup --quiet --id-field id --ids-out "$work/ids-$input.txt" \
     "$work/$input" "$out"
 done
