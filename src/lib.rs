@@ -111,6 +111,7 @@ stage needs them ([`Corpus::on_disk`]), for datasets larger than memory.
 #![deny(unsafe_code)]
 
 pub mod align;
+mod bloom;
 pub mod cluster;
 pub mod corpus;
 pub mod detector;

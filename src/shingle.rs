@@ -112,7 +112,7 @@ const P: u64 = 0x9e37_79b9_7f4a_7c15;
 const Q: u64 = 0xd6e8_feb8_6659_fd93;
 
 /// MurmurHash3's 64-bit finalizer: every input bit affects every output bit.
-fn fmix64(mut x: u64) -> u64 {
+pub(crate) fn fmix64(mut x: u64) -> u64 {
     x ^= x >> 33;
     x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
     x ^= x >> 33;

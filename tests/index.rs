@@ -382,14 +382,19 @@ fn readers_in_another_process_see_whole_batches_while_it_adds() {
     assert!(e.to_string().contains("read-only"), "{e}");
 }
 
+/// Adds `texts` one by one, named `prefix` and their number.
+fn add_each(index: &mut Index, prefix: &str, texts: &[String]) {
+    for (i, t) in texts.iter().enumerate() {
+        index.add(&format!("{prefix}{i}"), t.as_bytes()).unwrap();
+    }
+}
+
 #[test]
 fn prune_stats_and_compact() {
     let texts = texts(12, 9);
     let (_dir, path) = temp("prune");
     let (mut index, det) = new_index(&path);
-    for (i, t) in texts.iter().enumerate() {
-        index.add(&format!("p{i}"), t.as_bytes()).unwrap();
-    }
+    add_each(&mut index, "p", &texts);
     let stats = index.stats().unwrap();
     assert_eq!(stats.documents, 12);
     let text_bytes: usize = texts.iter().map(String::len).sum();
@@ -439,9 +444,7 @@ fn removed_documents_stay_out_through_merges_and_reopening() {
     let (_dir, path) = temp("removals");
     let (mut index, _det) = new_index(&path);
     // One document a batch: runs are merged as they come.
-    for (i, t) in texts.iter().enumerate() {
-        index.add(&format!("r{i}"), t.as_bytes()).unwrap();
-    }
+    add_each(&mut index, "r", &texts);
     for i in (0..40).step_by(3) {
         assert!(index.remove(&format!("r{i}")).unwrap());
     }

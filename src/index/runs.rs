@@ -33,6 +33,7 @@
 //! are built a part at a time (keys sorted by their top bits first), since a large one
 //! taking keys in random order would miss the cache on every key.
 
+use crate::bloom::{Filter, mix};
 use crate::error::Error;
 use redb::{ReadableTable, Table, TableDefinition};
 use std::collections::HashMap;
@@ -103,138 +104,6 @@ impl Entry {
     }
 }
 
-/// A blocked Bloom filter: each key sets 6 bits in one 512-bit block, one cache line.
-/// Stable bytes: the words are stored little-endian and the bits depend only on the key.
-/// The key is mixed first: winnowed fingerprints are minima, far from evenly spread.
-#[derive(Clone, Debug, Default)]
-pub(super) struct Filter {
-    blocks: Vec<Block>,
-}
-
-/// 512 bits on a cache line of their own.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-#[repr(C, align(64))]
-struct Block([u64; 8]);
-
-impl Filter {
-    fn with_keys(keys: u64) -> Filter {
-        Filter {
-            blocks: vec![Block::default(); Filter::blocks_for(keys)],
-        }
-    }
-
-    fn blocks_for(keys: u64) -> usize {
-        (keys * FILTER_BITS).div_ceil(512) as usize
-    }
-
-    /// Halves the filter while it has an even number of blocks and half is enough for
-    /// `keys` (a merged run's filter is sized before removed documents are left out).
-    /// Block `i` of the half is blocks `2i` and `2i + 1` together: a key's block in the
-    /// half is its block here halved, and its bits are the same.
-    fn shrink_to(&mut self, keys: u64) {
-        let need = Filter::blocks_for(keys);
-        while self.blocks.len() % 2 == 0 && self.blocks.len() / 2 >= need.max(1) {
-            let half: Vec<Block> = self
-                .blocks
-                .chunks_exact(2)
-                .map(|p| Block(std::array::from_fn(|w| p[0].0[w] | p[1].0[w])))
-                .collect();
-            self.blocks = half;
-        }
-    }
-
-    /// The filter's words, in order.
-    fn words(&self) -> impl Iterator<Item = u64> + '_ {
-        self.blocks.iter().flat_map(|b| b.0)
-    }
-
-    fn word_count(&self) -> usize {
-        self.blocks.len() * 8
-    }
-
-    /// Adds the next word of a filter being read back.
-    fn push_word(&mut self, w: u64, at: usize) {
-        if at % 8 == 0 {
-            self.blocks.push(Block::default());
-        }
-        self.blocks.last_mut().expect("a block").0[at % 8] = w;
-    }
-
-    /// The block and the six bits of `h = mix(key)`: the block grows with `h`.
-    fn place(&self, h: u64) -> (usize, [u32; 6]) {
-        let block = ((h as u128 * self.blocks.len() as u128) >> 64) as usize;
-        let g = mix(h ^ 0x9e37_79b9_7f4a_7c15);
-        let mut bits = [0u32; 6];
-        for (i, b) in bits.iter_mut().enumerate() {
-            *b = ((g >> (9 * i)) & 511) as u32;
-        }
-        (block, bits)
-    }
-
-    #[cfg(test)]
-    fn insert(&mut self, key: u64) {
-        self.insert_mixed(mix(key));
-    }
-
-    fn insert_mixed(&mut self, h: u64) {
-        if self.blocks.is_empty() {
-            return;
-        }
-        let (block, bits) = self.place(h);
-        let block = &mut self.blocks[block].0;
-        for b in bits {
-            block[(b >> 6) as usize] |= 1 << (b & 63);
-        }
-    }
-
-    /// Inserts keys already mixed, in any order, a part of the filter at a time: a
-    /// large filter takes random inserts at the speed of memory, not of the cache.
-    /// `keys` is used as scratch space and left empty.
-    fn insert_all_mixed(&mut self, keys: &mut Vec<u64>, scratch: &mut Vec<u64>) {
-        // A counting sort on the top 8 bits: each of the 256 parts of the filter then
-        // takes its keys while it is in the cache.
-        let mut start = [0usize; 257];
-        for &h in keys.iter() {
-            start[(h >> 56) as usize + 1] += 1;
-        }
-        for i in 1..257 {
-            start[i] += start[i - 1];
-        }
-        scratch.clear();
-        scratch.resize(keys.len(), 0);
-        for &h in keys.iter() {
-            let part = (h >> 56) as usize;
-            scratch[start[part]] = h;
-            start[part] += 1;
-        }
-        for &h in scratch.iter() {
-            self.insert_mixed(h);
-        }
-        keys.clear();
-    }
-
-    /// False when the key whose mix is `h` was never inserted; true for every inserted
-    /// key, and for one or two in a hundred others. Without branches, so that the probes
-    /// of several filters overlap in memory.
-    fn may_hold(&self, h: u64) -> bool {
-        if self.blocks.is_empty() {
-            return false;
-        }
-        let (block, bits) = self.place(h);
-        let block = &self.blocks[block].0;
-        bits.iter().fold(true, |ok, &b| {
-            ok & (block[(b >> 6) as usize] >> (b & 63) & 1 == 1)
-        })
-    }
-}
-
-/// The splitmix64 finalizer.
-fn mix(mut x: u64) -> u64 {
-    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    x ^ (x >> 31)
-}
-
 /// One list of a run, as a lookup needs it in memory.
 #[derive(Clone, Debug, Default)]
 struct List {
@@ -281,7 +150,7 @@ impl Filling {
     /// Makes room for every word.
     fn reserve(&mut self) {
         self.list.first_keys.reserve_exact(self.blocks);
-        self.list.filter.blocks.reserve_exact(self.words / 8);
+        self.list.filter.reserve_words(self.words);
     }
 
     /// Takes the next stored bytes (whole words); false when they do not fit.
@@ -591,7 +460,7 @@ impl ListWriter {
             list: List {
                 entries: 0,
                 first_keys: Vec::with_capacity(entries.div_ceil(BLOCK_ENTRIES as u64) as usize),
-                filter: Filter::with_keys(entries),
+                filter: Filter::with_keys(entries, FILTER_BITS),
             },
             block: Vec::with_capacity(BLOCK_ENTRIES * ENTRY_BYTES),
             docs: (u32::MAX, 0),
@@ -633,7 +502,7 @@ impl ListWriter {
         self.flush(t, path)?;
         let filter = &mut self.list.filter;
         filter.insert_all_mixed(&mut self.to_filter, &mut self.scratch);
-        filter.shrink_to(self.list.entries);
+        filter.shrink_to(self.list.entries, FILTER_BITS);
         let mut chunk = Vec::with_capacity(FILTER_CHUNK);
         let mut n = 0;
         let mut put = |chunk: &mut Vec<u8>| {
@@ -1050,50 +919,8 @@ mod tests {
     }
 
     #[test]
-    fn a_halved_filter_still_holds_its_keys() {
-        let mut f = Filter::with_keys(4096);
-        assert_eq!(f.blocks.len() % 2, 0);
-        for k in 0..100u64 {
-            f.insert(k);
-        }
-        let before = f.blocks.len();
-        f.shrink_to(100);
-        assert!(f.blocks.len() < before / 8, "{} blocks", f.blocks.len());
-        assert!((0..100u64).all(|k| f.may_hold(mix(k))));
-        let mut empty = Filter::with_keys(4096);
-        empty.shrink_to(0);
-        assert!(!empty.blocks.is_empty() && !empty.may_hold(mix(1)));
-    }
-
-    #[test]
-    fn inserting_keys_together_sets_the_same_bits() {
-        let keys: Vec<u64> = (0..50_000u64).map(mix).collect();
-        let mut one_by_one = Filter::with_keys(50_000);
-        for &k in &keys {
-            one_by_one.insert(k);
-        }
-        let mut together = Filter::with_keys(50_000);
-        let mut mixed: Vec<u64> = keys.iter().map(|&k| mix(k)).collect();
-        together.insert_all_mixed(&mut mixed, &mut Vec::new());
-        assert_eq!(one_by_one.blocks, together.blocks);
-        assert!(mixed.is_empty());
-    }
-
-    #[test]
-    fn the_filter_holds_every_key_and_few_others() {
-        let mut f = Filter::with_keys(10_000);
-        for k in 0..10_000u64 {
-            f.insert(k);
-        }
-        assert!((0..10_000u64).all(|k| f.may_hold(mix(k))));
-        let others = (10_000..110_000u64).filter(|k| f.may_hold(mix(*k))).count();
-        assert!(others < 2_500, "{others} false positives in 100,000");
-        assert!(!Filter::default().may_hold(1));
-    }
-
-    #[test]
     fn lists_round_trip_and_reject_bad_bytes() {
-        let mut f = Filter::with_keys(300);
+        let mut f = Filter::with_keys(300, FILTER_BITS);
         f.insert(5);
         let list = List {
             entries: 300,

@@ -35,11 +35,12 @@
 //! per window for the filters, 16 bytes (and the table's room) per window that occurs
 //! twice, the recent documents, and the cut ranges.
 
+use crate::bloom::Filter;
 use crate::corpus::DocId;
 use crate::report::Report;
 use crate::reuse::Occurrence;
+use crate::shingle::fmix64;
 use crate::text::{self, Span, Token};
-use smallvec::SmallVec;
 use std::borrow::Cow;
 use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
@@ -131,7 +132,7 @@ impl<'a> Stream<'a> {
 
     /// The window hashes that occur at least twice among the staying windows of the
     /// stream (and a few that do not).
-    fn repeated_windows(&self, power: u64) -> Bloom {
+    fn repeated_windows(&self, power: u64) -> Filter {
         let windows: usize = self
             .docs
             .iter()
@@ -141,13 +142,15 @@ impl<'a> Stream<'a> {
                     .saturating_sub(self.m - 1)
             })
             .sum();
-        let (mut once, mut twice) = (Bloom::new(windows, 8), Bloom::new(windows, 4));
+        let windows = windows as u64;
+        let (mut once, mut twice) = (Filter::with_keys(windows, 8), Filter::with_keys(windows, 4));
         let ids: Vec<usize> = (0..self.docs.len()).collect();
         for block in ids.chunks(FILTER_BLOCK) {
             let made = crate::par::map(block, |&d| self.read(d).windows(self.m, power));
+            // Window hashes are mixed already.
             for &h in made.iter().flatten() {
-                if once.insert(h) {
-                    twice.insert(h);
+                if once.insert_mixed(h) {
+                    twice.insert_mixed(h);
                 }
             }
         }
@@ -244,7 +247,7 @@ fn one_round(
     let m = stream.m;
     let power = BASE.wrapping_pow(m as u32);
     let repeated = filter.then(|| stream.repeated_windows(power));
-    let may_repeat = |h: u64| repeated.as_ref().is_none_or(|r| r.contains(h));
+    let may_repeat = |h: u64| repeated.as_ref().is_none_or(|r| r.may_hold(h));
     let mut table: HashMap<u64, At> = HashMap::new();
     // Per document, the tokens (positions into its token list) cut in this round.
     let mut gone: Vec<Vec<u32>> = vec![Vec::new(); stream.docs.len()];
@@ -325,50 +328,6 @@ fn one_round(
     any
 }
 
-/// A Bloom filter of 64-bit hashes (already mixed): four probes from one hash.
-struct Bloom {
-    bits: Vec<u64>,
-    len: u64,
-}
-
-impl Bloom {
-    /// Room for `items` hashes at `bits_per_item` bits each.
-    fn new(items: usize, bits_per_item: usize) -> Bloom {
-        let len = (items.max(1) * bits_per_item).max(64) as u64;
-        Bloom {
-            bits: vec![0; len.div_ceil(64) as usize],
-            len,
-        }
-    }
-
-    /// The bit positions of `h`: double hashing, each reduced to the length by a
-    /// multiply and shift.
-    fn probes(&self, h: u64) -> impl Iterator<Item = usize> + '_ {
-        let step = h.rotate_left(32) | 1;
-        (0..4u64).map(move |k| {
-            let x = h.wrapping_add(k.wrapping_mul(step));
-            ((u128::from(x) * u128::from(self.len)) >> 64) as usize
-        })
-    }
-
-    /// Adds `h`; true when it (probably) was there already.
-    fn insert(&mut self, h: u64) -> bool {
-        let mut was = true;
-        for b in self.probes(h).collect::<SmallVec<[usize; 4]>>() {
-            let (word, bit) = (b / 64, 1u64 << (b % 64));
-            was &= self.bits[word] & bit != 0;
-            self.bits[word] |= bit;
-        }
-        was
-    }
-
-    /// Whether `h` was (probably) added.
-    fn contains(&self, h: u64) -> bool {
-        self.probes(h)
-            .all(|b| self.bits[b / 64] & (1 << (b % 64)) != 0)
-    }
-}
-
 /// The rolling hash of every window of `m` consecutive hashes among `n`
 /// (`Σ h[i+j]·BASE^(m-1-j)`, wrapping), finalized; empty when `n < m`.
 fn rolling(n: usize, m: usize, power: u64, hash_at: impl Fn(usize) -> u64) -> Vec<u64> {
@@ -387,15 +346,6 @@ fn rolling(n: usize, m: usize, power: u64, hash_at: impl Fn(usize) -> u64) -> Ve
         }
     }
     out
-}
-
-/// MurmurHash3's 64-bit finalizer.
-fn fmix64(mut h: u64) -> u64 {
-    h ^= h >> 33;
-    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
-    h ^= h >> 33;
-    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-    h ^ (h >> 33)
 }
 
 /// Whether the windows of `m` tokens at `a` and `b` hold the same token hashes.
@@ -536,19 +486,6 @@ mod tests {
                 "{setting:?}"
             );
         }
-    }
-
-    #[test]
-    fn the_filter_keeps_every_hash_it_was_given() {
-        let mut f = Bloom::new(1000, 8);
-        let hashes: Vec<u64> = (0..1000u64).map(|i| fmix64(i + 1)).collect();
-        for &h in &hashes {
-            f.insert(h);
-        }
-        assert!(hashes.iter().all(|&h| f.contains(h)));
-        assert!(f.insert(hashes[0]), "present already");
-        let others = (5000..15000u64).filter(|&i| f.contains(fmix64(i))).count();
-        assert!(others < 500, "{others} false positives of 10,000");
     }
 
     #[test]
