@@ -520,6 +520,15 @@ pub struct Detector {
     aligner: Aligner,
 }
 
+/// Working buffers of [`Detector::index_keys`], reused from one text to the next.
+#[cfg(feature = "index")]
+#[derive(Default)]
+pub(crate) struct IndexScratch {
+    hashes: Vec<u64>,
+    spans: Vec<(u32, u32)>,
+    winnowing: (Vec<u64>, Vec<(u64, u32)>),
+}
+
 /// Working buffers of stage 1, reused from one document to the next.
 #[derive(Default)]
 struct Scratch {
@@ -625,6 +634,46 @@ impl Detector {
     pub fn sign(&self, bytes: &[u8]) -> Option<Signature> {
         let tokens: Vec<Token> = text::tokens(bytes).collect();
         self.sign_tokens(&tokens)
+    }
+
+    /// What the persistent index keeps and answers of one text, from one tokenization:
+    /// its band keys (none for a text with no token), its passage fingerprints (none
+    /// without passage search) and the passages it repeats (none unless `find_repeats`),
+    /// as [`sign`](Detector::sign), [`Fingerprints::new`] and
+    /// [`repeats`](Detector::repeats) give them. `scratch` is working space reused
+    /// across texts.
+    #[cfg(feature = "index")]
+    pub(crate) fn index_keys(
+        &self,
+        text: &[u8],
+        scratch: &mut IndexScratch,
+    ) -> (Vec<u64>, Fingerprints, Vec<RepeatedPassage>) {
+        let IndexScratch {
+            hashes,
+            spans,
+            winnowing,
+        } = scratch;
+        passages::tokenize_into(text, hashes, spans);
+        if hashes.is_empty() {
+            return Default::default();
+        }
+        let sig = self.hasher.sign(shingle::shingles(
+            hashes.as_slice(),
+            self.settings.shingle_size,
+        ));
+        let bands = self.lsh.keys_of(&sig).collect();
+        let prints = if self.settings.passage_reuse {
+            let (f, w) = self.fingerprint_layout();
+            Fingerprints::new_in(hashes, f, w, winnowing)
+        } else {
+            Fingerprints::default()
+        };
+        let repeats = if self.settings.find_repeats {
+            self.repeats_of(text, &DocTokens::borrowed(hashes, spans))
+        } else {
+            Vec::new()
+        };
+        (bands, prints, repeats)
     }
 
     fn sign_tokens(&self, tokens: &[Token]) -> Option<Signature> {

@@ -62,7 +62,7 @@
 //! also writes its run, and merges write each entry about log4(n/b) + 1 times over an
 //! index of n.
 
-use crate::detector::{Detector, Settings};
+use crate::detector::{Detector, IndexScratch, Settings};
 use crate::error::Error;
 #[cfg(doc)]
 use crate::error::ErrorKind;
@@ -70,7 +70,6 @@ use crate::lsh::MixMap;
 use crate::progress::{Progress, Stage};
 use crate::report::{Passage, RepeatedPassage};
 use crate::reuse::{self, Fingerprints, SharedFingerprint};
-use crate::text;
 use redb::{
     ConcurrencyMode, Database, ReadOnlyDatabase, ReadTransaction, ReadableDatabase, ReadableTable,
     ReadableTableMetadata, TableDefinition,
@@ -413,6 +412,8 @@ impl<'a> Pending<'a> {
 struct Keys {
     bands: Vec<u64>,
     prints: Fingerprints,
+    /// The passages it repeats (the answer's `repeats`, which depend on it alone).
+    repeats: Vec<RepeatedPassage>,
 }
 
 /// What the committed runs hold for a document's keys ([`Index::found`]).
@@ -589,11 +590,12 @@ impl Index {
         let docs = txn.open_table(DOCS).map_err(|e| self.store(e))?;
         let blocks = txn.open_table(runs::BLOCKS).map_err(|e| self.store(e))?;
         let runs = self.committed_runs(&txn)?;
-        let keys = self.keys(text);
-        let found = self.found(&keys, (&blocks, &runs))?;
+        let keys = self.keys(text, &mut IndexScratch::default());
+        let found = self.found(std::slice::from_ref(&keys), (&blocks, &runs))?;
+        let found = found.into_iter().next().unwrap_or_default();
         let pending = Pending::default();
         let candidates = self.candidates(&keys, found, &pending, &mut Vec::new());
-        self.verify(text, &candidates, &docs, &pending)
+        self.verify((text, &keys.repeats), &candidates, &docs, &pending)
     }
 
     /// The runs a read transaction sees, through the cache.
@@ -684,12 +686,21 @@ impl Index {
         let stored_docs = read.open_table(DOCS).map_err(|e| self.store(e))?;
         let blocks = read.open_table(runs::BLOCKS).map_err(|e| self.store(e))?;
         let mut runs = self.committed_runs(&read)?;
-        let compressor = || zstd::bulk::Compressor::new(ZSTD_LEVEL);
-        let prepared = crate::par::map_init(&documents, compressor, |c, &(_, text)| {
-            let keys = self.keys(text);
-            let found = self.found(&keys, (&blocks, &runs))?;
-            Ok::<_, Error>((keys, found, Record::pack(text, c)?))
+        let init = || {
+            (
+                zstd::bulk::Compressor::new(ZSTD_LEVEL),
+                IndexScratch::default(),
+            )
+        };
+        let prepared = crate::par::map_init(&documents, init, |(c, scratch), &(_, text)| {
+            Ok::<_, Error>((self.keys(text, scratch), Record::pack(text, c)?))
         });
+        let (mut keys, packed): (Vec<Keys>, Vec<Vec<u8>>) = prepared
+            .into_iter()
+            .collect::<Result<Vec<_>, Error>>()?
+            .into_iter()
+            .unzip();
+        let found = self.found(&keys, (&blocks, &runs))?;
         let txn = self.writer()?.begin_write().map_err(|e| self.store(e))?;
         let answers = {
             let mut meta = txn.open_table(META).map_err(|e| self.store(e))?;
@@ -713,29 +724,33 @@ impl Index {
             let mut full = Vec::new();
             let mut records = Vec::with_capacity(documents.len());
             let mut checks = Vec::with_capacity(documents.len());
-            for (k, (&(id, text), prep)) in documents.iter().zip(prepared).enumerate() {
+            let each = documents
+                .iter()
+                .zip(keys.iter_mut().zip(&packed))
+                .zip(found);
+            for (k, ((&(id, text), (keys, packed)), found)) in each.enumerate() {
                 if progress.is_cancelled() {
                     return Err(Error::cancelled());
                 }
-                let (keys, found, packed) = prep?;
                 if pending.ids.contains_key(id) || ids.get(id).map_err(|e| self.store(e))?.is_some()
                 {
                     return Err(Error::id_exists(id));
                 }
                 full.clear();
-                checks.push((text, self.candidates(&keys, found, &pending, &mut full)));
+                let candidates = self.candidates(keys, found, &pending, &mut full);
+                checks.push((text, candidates, std::mem::take(&mut keys.repeats)));
                 let n = first + k as u64;
                 // Boilerplate already: no more holders are kept for it.
                 full.sort_unstable();
-                let entries = pending.add(n, id, text, &keys, &full);
-                records.push((n, Record::encode(id, added, text.len(), entries, &packed)));
+                let entries = pending.add(n, id, text, keys, &full);
+                records.push((n, Record::encode(id, added, text.len(), entries, packed)));
             }
             // Then every document checked against its candidates, in parallel.
-            let answers = crate::par::map(&checks, |(text, candidates)| {
+            let answers = crate::par::map(&checks, |(text, candidates, repeats)| {
                 if progress.is_cancelled() {
                     return Err(Error::cancelled());
                 }
-                let m = self.verify(text, candidates, &stored_docs, &pending);
+                let m = self.verify((text, repeats), candidates, &stored_docs, &pending);
                 progress.add(1);
                 m
             });
@@ -890,59 +905,110 @@ impl Index {
         Ok(removed)
     }
 
-    /// The band keys and fingerprints of `text`, as the detector makes them.
-    fn keys(&self, text: &[u8]) -> Keys {
-        let det = &self.detector;
-        let bands = det
-            .sign(text)
-            .map(|sig| det.layout().keys_of(&sig).collect())
-            .unwrap_or_default();
-        let prints = if det.settings().passage_reuse() {
-            let hashes: Vec<u64> = text::tokens(text).map(|t| t.hash).collect();
-            let (f, w) = det.fingerprint_layout();
-            Fingerprints::new(&hashes, f, w)
-        } else {
-            Fingerprints::default()
-        };
-        Keys { bands, prints }
+    /// The band keys, fingerprints and repeats of `text`, as the detector makes them.
+    fn keys(&self, text: &[u8], scratch: &mut IndexScratch) -> Keys {
+        let (bands, prints, repeats) = self.detector.index_keys(text, scratch);
+        Keys {
+            bands,
+            prints,
+            repeats,
+        }
     }
 
-    /// What the committed runs hold for a document's keys: the first step of matching,
-    /// which reads only committed data and so runs in parallel over a batch.
+    /// What the committed runs hold for the keys of each document: the first step of
+    /// matching, which reads only committed data. The keys of all the documents are asked
+    /// of the filters together, in the order their bits lie in every filter (see
+    /// [`probe_order`]), so that a large filter is read front to back instead of missing
+    /// the cache on every key; then the runs that may hold a key are read, in parallel.
     fn found(
         &self,
-        keys: &Keys,
-        (blocks, runs): (&impl ReadableTable<(u64, u8, u32), &'static [u8]>, &Runs),
-    ) -> Result<Found, Error> {
+        keys: &[Keys],
+        (blocks, runs): (
+            &(impl ReadableTable<(u64, u8, u32), &'static [u8]> + Sync),
+            &Runs,
+        ),
+    ) -> Result<Vec<Found>, Error> {
         let settings = self.detector.settings();
         let max_group = settings.max_group().max(2);
-        let mut found = Found::default();
-        let masks = runs.probe(Kind::Bands, &keys.bands);
-        for (&key, mask) in keys.bands.iter().zip(masks) {
-            let mut holders = SmallVec::new();
-            runs.visit(blocks, (Kind::Bands, key, mask), &self.path, |n, _| {
+        let mut found: Vec<Found> = keys
+            .iter()
+            .map(|k| Found {
+                bands: vec![SmallVec::new(); k.bands.len()],
+                prints: Vec::new(),
+            })
+            .collect();
+        let bands = self.look_up(
+            (Kind::Bands, keys.iter().map(|k| k.bands.as_slice())),
+            (blocks, runs),
+            |_| SmallVec::<[u64; 2]>::new(),
+            |holders, n, _| {
                 holders.push(u64::from(n));
                 holders.len() < max_group
-            })?;
-            found.bands.push(holders);
+            },
+        )?;
+        for (d, i, holders) in bands {
+            found[d].bands[i] = holders;
         }
         // The new document holds each of its fingerprints: at most `boilerplate_docs - 1`
         // others may, and no more than one more than that are read.
         let limit = settings.boilerplate_docs().saturating_sub(1) + 1;
-        let masks = runs.probe(Kind::Prints, keys.prints.hashes());
-        for (i, (hash, mask)) in keys.prints.hashes().iter().zip(masks).enumerate() {
-            if mask == 0 && runs.list.len() <= 64 {
-                continue;
-            }
-            let mut held = Holders::default();
-            runs.visit(blocks, (Kind::Prints, *hash, mask), &self.path, |n, pos| {
-                held.push((u64::from(n), pos), limit)
-            })?;
+        let prints = self.look_up(
+            (Kind::Prints, keys.iter().map(|k| k.prints.hashes())),
+            (blocks, runs),
+            |_| Holders::default(),
+            |held, n, pos| held.push((u64::from(n), pos), limit),
+        )?;
+        for (d, i, held) in prints {
             if !held.list.is_empty() {
-                found.prints.push((i, held));
+                found[d].prints.push((i, held));
             }
         }
         Ok(found)
+    }
+
+    /// For the keys of `kind` of every document (`lists`), what the runs hold: `fold`
+    /// takes each entry `(document, position)` of a key, oldest first, into the value
+    /// `start` made for it until it returns false. Returns `(document, index of the key
+    /// in its list, value)` for every key that some run's filter may hold, by document
+    /// and index.
+    fn look_up<'k, T: Send>(
+        &self,
+        (kind, lists): (Kind, impl Iterator<Item = &'k [u64]>),
+        (blocks, runs): (
+            &(impl ReadableTable<(u64, u8, u32), &'static [u8]> + Sync),
+            &Runs,
+        ),
+        start: impl Fn(u64) -> T + Sync,
+        fold: impl Fn(&mut T, u32, u32) -> bool + Sync,
+    ) -> Result<Vec<(usize, usize, T)>, Error> {
+        let lists: Vec<&[u64]> = lists.collect();
+        let order = probe_order(&lists);
+        let mixed: Vec<u64> = order.iter().map(|p| p.0).collect();
+        let parts: Vec<&[u64]> = mixed.chunks(PROBE_PART).collect();
+        let masks: Vec<u64> = crate::par::map(&parts, |part| runs.probe_mixed(kind, part))
+            .into_iter()
+            .flatten()
+            .collect();
+        // A run past the 64th has no bit in the mask: `visit` asks its filter itself.
+        let every = runs.list.len() > 64;
+        let hits: Vec<(usize, usize, u64)> = order
+            .iter()
+            .zip(masks)
+            .filter(|&(_, mask)| mask != 0 || every)
+            .map(|(&(_, d, i), mask)| (d as usize, i as usize, mask))
+            .collect();
+        let mut read = crate::par::map(&hits, |&(d, i, mask)| {
+            let key = lists[d][i];
+            let mut value = start(key);
+            runs.visit(blocks, (kind, key, mask), &self.path, |n, pos| {
+                fold(&mut value, n, pos)
+            })?;
+            Ok::<_, Error>((d, i, value))
+        })
+        .into_iter()
+        .collect::<Result<Vec<_>, Error>>()?;
+        read.sort_unstable_by_key(|&(d, i, _)| (d, i));
+        Ok(read)
     }
 
     /// The documents a new one is checked against, with the anchors a batch run would
@@ -1031,7 +1097,7 @@ impl Index {
     /// pair, and the passages it repeats. `pending` holds the texts of the batch.
     fn verify(
         &self,
-        text: &[u8],
+        (text, repeats): (&[u8], &[RepeatedPassage]),
         candidates: &[(u64, Vec<(usize, usize)>)],
         docs: &impl ReadableTable<u64, &'static [u8]>,
         pending: &Pending,
@@ -1070,9 +1136,7 @@ impl Index {
                 out.shared.push(m);
             }
         }
-        if settings.find_repeats() {
-            out.repeats = det.repeats(text);
-        }
+        out.repeats = repeats.to_vec();
         Ok(out)
     }
 
@@ -1147,6 +1211,39 @@ impl Index {
 const CACHE_BYTES: usize = 128 << 20;
 
 const READ_ONLY: &str = "the index is open read-only";
+
+/// Keys asked of the filters per part, a part per task.
+const PROBE_PART: usize = 1 << 16;
+
+/// Every key of every list as `(mixed key, list, index in the list)`, ordered by the top
+/// 12 bits of the mixed key (a counting sort). A filter places a key by its mixed value's
+/// top bits, so in this order every filter is read from front to back, a few blocks at a
+/// time.
+fn probe_order(lists: &[&[u64]]) -> Vec<(u64, u32, u32)> {
+    const BITS: u32 = 12;
+    let bucket = |h: u64| (h >> (64 - BITS)) as usize;
+    let mut start = vec![0usize; (1 << BITS) + 1];
+    let total: usize = lists.iter().map(|l| l.len()).sum();
+    let mut mixed = Vec::with_capacity(total);
+    for (d, list) in lists.iter().enumerate() {
+        for (i, &key) in list.iter().enumerate() {
+            let h = runs::mix(key);
+            start[bucket(h) + 1] += 1;
+            // A document holds fewer than 2^32 keys (it is at most 4 GB).
+            mixed.push((h, d as u32, i as u32));
+        }
+    }
+    for b in 1..start.len() {
+        start[b] += start[b - 1];
+    }
+    let mut order = vec![(0, 0, 0); total];
+    for p in mixed {
+        let b = bucket(p.0);
+        order[start[b]] = p;
+        start[b] += 1;
+    }
+    order
+}
 
 fn read_u64(bytes: &[u8]) -> Option<u64> {
     Some(u64::from_le_bytes(bytes.try_into().ok()?))

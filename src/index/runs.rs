@@ -33,7 +33,8 @@
 //! are built a part at a time (keys sorted by their top bits first), since a large one
 //! taking keys in random order would miss the cache on every key.
 
-use crate::bloom::{Filter, mix};
+use crate::bloom::Filter;
+pub(super) use crate::bloom::mix;
 use crate::error::Error;
 use redb::{ReadableTable, Table, TableDefinition};
 use std::collections::HashMap;
@@ -59,8 +60,22 @@ const HEADER_BYTES: usize = 40;
 /// Entries in a block: a block with its B-tree entry fits a 4 KiB page.
 pub(super) const BLOCK_ENTRIES: usize = 248;
 const ENTRY_BYTES: usize = 16;
-/// Filter bits per key.
+/// Filter bits per key of a run that holds more than half of all entries: about one
+/// key in a hundred that the run does not hold passes its filter.
 const FILTER_BITS: u64 = 10;
+/// Filter bits per key of the other runs: one in 450 passes. Every run's filter is asked
+/// about every key looked up, and a key that passes costs a block read; the smaller runs
+/// take the larger filters since they hold the fewer keys.
+const SMALL_RUN_FILTER_BITS: u64 = 14;
+
+/// The filter bits per key of a run of `entries` among `total`.
+fn filter_bits(entries: u64, total: u64) -> u64 {
+    if entries > total / 2 {
+        FILTER_BITS
+    } else {
+        SMALL_RUN_FILTER_BITS
+    }
+}
 
 /// The two lists a run holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -336,16 +351,15 @@ impl Runs {
         cache.removed = Some((removed_gen, self.removed.clone()));
     }
 
-    /// For each of `keys`, the runs (of the first 64) whose filters may hold it, as a
-    /// bit mask (bit r for run r), for [`visit`](Runs::visit). Every filter is asked
-    /// about every key in one go, so that the probes, each a cache miss in a large
-    /// filter, overlap in memory.
-    pub fn probe(&self, kind: Kind, keys: &[u64]) -> Vec<u64> {
-        let mixed: Vec<u64> = keys.iter().map(|&k| mix(k)).collect();
-        let mut masks = vec![0u64; keys.len()];
+    /// For each of the keys, [mixed](mix), the runs (of the first 64) whose filters may
+    /// hold it, as a bit mask (bit r for run r), for [`visit`](Runs::visit). Every
+    /// filter is asked about every key in one go, so that the probes, each a cache miss
+    /// in a large filter unless the keys come in the filters' order, overlap in memory.
+    pub fn probe_mixed(&self, kind: Kind, mixed: &[u64]) -> Vec<u64> {
+        let mut masks = vec![0u64; mixed.len()];
         for (r, run) in self.list.iter().take(64).enumerate() {
             let filter = &run.lists[kind as usize].filter;
-            for (mask, &h) in masks.iter_mut().zip(&mixed) {
+            for (mask, &h) in masks.iter_mut().zip(mixed) {
                 *mask |= u64::from(filter.may_hold(h)) << r;
             }
         }
@@ -409,6 +423,11 @@ impl Runs {
         !self.removed.is_empty() && self.removed.binary_search(&doc).is_ok()
     }
 
+    /// The entries of all runs (removed documents' included).
+    fn total(&self) -> u64 {
+        self.list.iter().map(|r| r.total()).sum()
+    }
+
     /// The number a new run takes.
     fn next_id(&self) -> u64 {
         self.list.last().map_or(0, |r| r.id + 1)
@@ -441,6 +460,8 @@ pub(super) struct Tables<'t> {
 struct ListWriter {
     run: u64,
     kind: Kind,
+    /// Filter bits per key.
+    bits: u64,
     list: List,
     block: Vec<u8>,
     docs: (u32, u32),
@@ -453,14 +474,15 @@ struct ListWriter {
 const FILTER_BATCH: usize = 1 << 20;
 
 impl ListWriter {
-    fn new(run: u64, kind: Kind, entries: u64) -> ListWriter {
+    fn new(run: u64, kind: Kind, entries: u64, bits: u64) -> ListWriter {
         ListWriter {
             run,
             kind,
+            bits,
             list: List {
                 entries: 0,
                 first_keys: Vec::with_capacity(entries.div_ceil(BLOCK_ENTRIES as u64) as usize),
-                filter: Filter::with_keys(entries, FILTER_BITS),
+                filter: Filter::with_keys(entries, bits),
             },
             block: Vec::with_capacity(BLOCK_ENTRIES * ENTRY_BYTES),
             docs: (u32::MAX, 0),
@@ -502,7 +524,7 @@ impl ListWriter {
         self.flush(t, path)?;
         let filter = &mut self.list.filter;
         filter.insert_all_mixed(&mut self.to_filter, &mut self.scratch);
-        filter.shrink_to(self.list.entries, FILTER_BITS);
+        filter.shrink_to(self.list.entries, self.bits);
         let mut chunk = Vec::with_capacity(FILTER_CHUNK);
         let mut n = 0;
         let mut put = |chunk: &mut Vec<u8>| {
@@ -525,18 +547,20 @@ impl ListWriter {
     }
 }
 
-/// Writes run `id` from each kind's entries (sorted), and returns it.
+/// Writes run `id` from each kind's entries (sorted), and returns it. `total` is the
+/// number of entries of all runs with this one, which sets its filters' bits per key.
 fn write_run(
-    id: u64,
+    (id, total): (u64, u64),
     mut sources: [&mut dyn EntrySource; 2],
     t: &mut Tables<'_>,
     path: &Path,
 ) -> Result<Run, Error> {
     let mut lists: [List; 2] = Default::default();
     let mut docs = (u32::MAX, 0);
+    let bits = filter_bits(sources.iter().map(|s| s.len()).sum(), total);
     for kind in KINDS {
         let source = &mut sources[kind as usize];
-        let mut w = ListWriter::new(id, kind, source.len());
+        let mut w = ListWriter::new(id, kind, source.len(), bits);
         while let Some(e) = source.next(&t.blocks, path)? {
             w.push(e, t, path)?;
         }
@@ -673,8 +697,9 @@ pub(super) fn add(
         return Ok(());
     }
     let id = runs.next_id();
+    let total = runs.total() + (bands.len() + prints.len()) as u64;
     let (mut bands, mut prints) = (bands.into_iter(), prints.into_iter());
-    let run = write_run(id, [&mut bands, &mut prints], t, path)?;
+    let run = write_run((id, total), [&mut bands, &mut prints], t, path)?;
     runs.list.push(Arc::new(run));
     while let [.., oldest, _, _, newest] = runs.list.as_slice() {
         if oldest.total() > 2 * newest.total() {
@@ -711,6 +736,7 @@ fn merge_newest(runs: &mut Runs, k: usize, t: &mut Tables<'_>, path: &Path) -> R
         return Ok(());
     }
     let id = runs.next_id();
+    let total = runs.total();
     let merged: Vec<Arc<Run>> = runs.list.split_off(runs.list.len() - k);
     let removed = runs.removed.clone();
     let run = {
@@ -719,7 +745,7 @@ fn merge_newest(runs: &mut Runs, k: usize, t: &mut Tables<'_>, path: &Path) -> R
             left: merged.iter().map(|r| r.entries(kind)).sum(),
         });
         let [a, b] = &mut sources;
-        write_run(id, [a, b], t, path)?
+        write_run((id, total), [a, b], t, path)?
     };
     for old in &merged {
         drop_run(old, t, path)?;
@@ -820,7 +846,7 @@ mod tests {
         for kind in KINDS {
             for &key in keys {
                 let mut seen = Vec::new();
-                let mask = runs.probe(kind, &[key])[0];
+                let mask = runs.probe_mixed(kind, &[mix(key)])[0];
                 runs.visit(&blocks, (kind, key, mask), path, |d, p| {
                     seen.push((d, p));
                     true
