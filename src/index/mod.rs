@@ -359,6 +359,18 @@ struct Pending<'a> {
 }
 
 impl<'a> Pending<'a> {
+    /// Room for the documents with these keys, so that the tables never grow.
+    fn for_keys(keys: &[Keys]) -> Pending<'a> {
+        let bands = keys.iter().map(|k| k.bands.len()).sum();
+        let prints = keys.iter().map(|k| k.prints.len()).sum();
+        Pending {
+            ids: std::collections::HashMap::with_capacity(keys.len()),
+            docs: MixMap::with_capacity_and_hasher(keys.len(), Default::default()),
+            bands: MixMap::with_capacity_and_hasher(bands, Default::default()),
+            prints: MixMap::with_capacity_and_hasher(prints, Default::default()),
+        }
+    }
+
     /// Adds document `n`, leaving out its fingerprints in `full` (sorted); returns the
     /// band keys and fingerprints it holds in the lookup tables.
     fn add(
@@ -406,6 +418,19 @@ impl<'a> Pending<'a> {
             list
         })
     }
+}
+
+/// What a matched batch writes, and answers.
+struct Batch<'a> {
+    answers: Vec<Matches>,
+    /// `(document number, record)`, by number.
+    records: Vec<(u64, Vec<u8>)>,
+    /// `(id, document number)`, by id.
+    ids: Vec<(&'a str, u64)>,
+    /// The batch's run.
+    entries: [Vec<Entry>; 2],
+    /// The document number after the batch's.
+    next: u64,
 }
 
 /// What a document contributes to the lookup tables.
@@ -683,16 +708,101 @@ impl Index {
         // through a read transaction (the writer is this one, so it sees what the write
         // transaction below starts from).
         let read = self.db.begin_read().map_err(|e| self.store(e))?;
+        let runs = self.committed_runs(&read)?;
+        let txn = self.writer()?.begin_write().map_err(|e| self.store(e))?;
+        // The runs due a merge are merged in the write transaction on a second thread
+        // while the batch is matched against the committed runs: a merge moves entries,
+        // it does not change what a lookup finds.
+        let (matched, merged) = if runs::is_merge_due(&runs) {
+            std::thread::scope(|scope| {
+                let merging = scope.spawn(|| self.merge_due(txn, runs.clone()));
+                let matched = self.match_batch(&documents, (&read, &runs), added, progress);
+                let merged = merging
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                (matched, merged)
+            })
+        } else {
+            let matched = self.match_batch(&documents, (&read, &runs), added, progress);
+            (matched, Ok((txn, runs)))
+        };
+        let (txn, mut runs) = merged?;
+        let batch = matched?;
+        {
+            let mut docs = txn.open_table(DOCS).map_err(|e| self.store(e))?;
+            for (n, record) in &batch.records {
+                docs.insert(*n, record.as_slice())
+                    .map_err(|e| self.store(e))?;
+            }
+            let mut ids = txn.open_table(IDS).map_err(|e| self.store(e))?;
+            for &(id, n) in &batch.ids {
+                ids.insert(id, n).map_err(|e| self.store(e))?;
+            }
+            runs::add(
+                &mut runs,
+                batch.entries,
+                &mut self.tables(&txn)?,
+                &self.path,
+            )?;
+            let mut meta = txn.open_table(META).map_err(|e| self.store(e))?;
+            meta.insert("next", batch.next.to_le_bytes().as_slice())
+                .map_err(|e| self.store(e))?;
+        }
+        if progress.is_cancelled() {
+            return Err(Error::cancelled());
+        }
+        self.commit(txn, &runs)?;
+        progress.start(Stage::Done, 0);
+        Ok(batch.answers)
+    }
+
+    /// Merges the runs due a merge ([`runs::merge_due`]) in `txn`, and gives both back.
+    fn merge_due(
+        &self,
+        txn: redb::WriteTransaction,
+        mut runs: Runs,
+    ) -> Result<(redb::WriteTransaction, Runs), Error> {
+        runs::merge_due(&mut runs, &mut self.tables(&txn)?, &self.path)?;
+        Ok((txn, runs))
+    }
+
+    /// Matches a batch against the committed documents (`read`, whose runs are `runs`)
+    /// and, in order, against the documents of the batch before each; returns what each
+    /// matched and what the batch writes. Reads only.
+    fn match_batch<'a>(
+        &self,
+        documents: &[(&'a str, &'a [u8])],
+        (read, runs): (&ReadTransaction, &Runs),
+        added: u64,
+        progress: &Progress,
+    ) -> Result<Batch<'a>, Error> {
         let stored_docs = read.open_table(DOCS).map_err(|e| self.store(e))?;
         let blocks = read.open_table(runs::BLOCKS).map_err(|e| self.store(e))?;
-        let mut runs = self.committed_runs(&read)?;
+        let ids = read.open_table(IDS).map_err(|e| self.store(e))?;
+        let first = match read
+            .open_table(META)
+            .map_err(|e| self.store(e))?
+            .get("next")
+            .map_err(|e| self.store(e))?
+        {
+            Some(v) => read_u64(v.value()).ok_or_else(|| self.store("bad 'next' counter"))?,
+            None => return Err(self.store("not a neardup index (no counter)")),
+        };
+        let next = first + documents.len() as u64;
+        if next > u64::from(u32::MAX) {
+            return Err(Error::invalid(
+                "documents added",
+                format!("at most {} over the index's life", u32::MAX),
+                format!("{next}"),
+            ));
+        }
         let init = || {
             (
                 zstd::bulk::Compressor::new(ZSTD_LEVEL),
                 IndexScratch::default(),
             )
         };
-        let prepared = crate::par::map_init(&documents, init, |(c, scratch), &(_, text)| {
+        let prepared = crate::par::map_init(documents, init, |(c, scratch), &(_, text)| {
             Ok::<_, Error>((self.keys(text, scratch), Record::pack(text, c)?))
         });
         let (mut keys, packed): (Vec<Keys>, Vec<Vec<u8>>) = prepared
@@ -700,83 +810,53 @@ impl Index {
             .collect::<Result<Vec<_>, Error>>()?
             .into_iter()
             .unzip();
-        let found = self.found(&keys, (&blocks, &runs))?;
-        let txn = self.writer()?.begin_write().map_err(|e| self.store(e))?;
-        let answers = {
-            let mut meta = txn.open_table(META).map_err(|e| self.store(e))?;
-            let mut docs = txn.open_table(DOCS).map_err(|e| self.store(e))?;
-            let mut ids = txn.open_table(IDS).map_err(|e| self.store(e))?;
-            let mut t = self.tables(&txn)?;
-            let first = match meta.get("next").map_err(|e| self.store(e))? {
-                Some(v) => read_u64(v.value()).ok_or_else(|| self.store("bad 'next' counter"))?,
-                None => return Err(self.store("not a neardup index (no counter)")),
-            };
-            let next = first + documents.len() as u64;
-            if next > u64::from(u32::MAX) {
-                return Err(Error::invalid(
-                    "documents added",
-                    format!("at most {} over the index's life", u32::MAX),
-                    format!("{next}"),
-                ));
+        let found = self.found(&keys, (&blocks, runs))?;
+        // In order: each document's candidates among the batch before it.
+        let mut pending = Pending::for_keys(&keys);
+        let mut full = Vec::new();
+        let mut records = Vec::with_capacity(documents.len());
+        let mut checks = Vec::with_capacity(documents.len());
+        let each = documents
+            .iter()
+            .zip(keys.iter_mut().zip(&packed))
+            .zip(found);
+        for (k, ((&(id, text), (keys, packed)), found)) in each.enumerate() {
+            if progress.is_cancelled() {
+                return Err(Error::cancelled());
             }
-            // In order: each document's candidates among the batch before it.
-            let mut pending = Pending::default();
-            let mut full = Vec::new();
-            let mut records = Vec::with_capacity(documents.len());
-            let mut checks = Vec::with_capacity(documents.len());
-            let each = documents
-                .iter()
-                .zip(keys.iter_mut().zip(&packed))
-                .zip(found);
-            for (k, ((&(id, text), (keys, packed)), found)) in each.enumerate() {
-                if progress.is_cancelled() {
-                    return Err(Error::cancelled());
-                }
-                if pending.ids.contains_key(id) || ids.get(id).map_err(|e| self.store(e))?.is_some()
-                {
-                    return Err(Error::id_exists(id));
-                }
-                full.clear();
-                let candidates = self.candidates(keys, found, &pending, &mut full);
-                checks.push((text, candidates, std::mem::take(&mut keys.repeats)));
-                let n = first + k as u64;
-                // Boilerplate already: no more holders are kept for it.
-                full.sort_unstable();
-                let entries = pending.add(n, id, text, keys, &full);
-                records.push((n, Record::encode(id, added, text.len(), entries, packed)));
+            if pending.ids.contains_key(id) || ids.get(id).map_err(|e| self.store(e))?.is_some() {
+                return Err(Error::id_exists(id));
             }
-            // Then every document checked against its candidates, in parallel.
-            let answers = crate::par::map(&checks, |(text, candidates, repeats)| {
-                if progress.is_cancelled() {
-                    return Err(Error::cancelled());
-                }
-                let m = self.verify((text, repeats), candidates, &stored_docs, &pending);
-                progress.add(1);
-                m
-            });
-            let answers = answers
-                .into_iter()
-                .collect::<Result<Vec<Matches>, Error>>()?;
-            for (n, record) in &records {
-                docs.insert(*n, record.as_slice())
-                    .map_err(|e| self.store(e))?;
-            }
-            let mut by_id: Vec<(&str, u64)> = pending.ids.iter().map(|(&id, &n)| (id, n)).collect();
-            by_id.sort_unstable();
-            for (id, n) in by_id {
-                ids.insert(id, n).map_err(|e| self.store(e))?;
-            }
-            runs::add(&mut runs, pending.entries(), &mut t, &self.path)?;
-            meta.insert("next", next.to_le_bytes().as_slice())
-                .map_err(|e| self.store(e))?;
-            answers
-        };
-        if progress.is_cancelled() {
-            return Err(Error::cancelled());
+            full.clear();
+            let candidates = self.candidates(keys, found, &pending, &mut full);
+            checks.push((text, candidates, std::mem::take(&mut keys.repeats)));
+            let n = first + k as u64;
+            // Boilerplate already: no more holders are kept for it.
+            full.sort_unstable();
+            let entries = pending.add(n, id, text, keys, &full);
+            records.push((n, Record::encode(id, added, text.len(), entries, packed)));
         }
-        self.commit(txn, &runs)?;
-        progress.start(Stage::Done, 0);
-        Ok(answers)
+        // Then every document checked against its candidates, in parallel.
+        let answers = crate::par::map(&checks, |(text, candidates, repeats)| {
+            if progress.is_cancelled() {
+                return Err(Error::cancelled());
+            }
+            let m = self.verify((text, repeats), candidates, &stored_docs, &pending);
+            progress.add(1);
+            m
+        });
+        let answers = answers
+            .into_iter()
+            .collect::<Result<Vec<Matches>, Error>>()?;
+        let mut ids: Vec<(&str, u64)> = pending.ids.iter().map(|(&id, &n)| (id, n)).collect();
+        ids.sort_unstable();
+        Ok(Batch {
+            answers,
+            records,
+            ids,
+            entries: pending.entries(),
+            next,
+        })
     }
 
     /// The tables of the runs, open for writing.

@@ -14,11 +14,14 @@
 //!
 //! # Merging
 //!
-//! After a batch, the newest [`FAN_IN`] (4) runs are merged into one while the oldest of
-//! them holds at most twice the entries of the newest: runs of about the same size are
-//! merged four at a time. With batches of b entries and n in all there are at most about
-//! 3 log4(n/b) + 4 runs, and an entry is written about log4(n/b) + 1 times (half as often
-//! as merging two at a time, for a few more filters to ask). A merge reads its runs a
+//! Before a batch adds its run, the newest [`FAN_IN`] (6) runs are merged into one while
+//! the oldest of them holds at most twice the entries of the newest: runs of about the
+//! same size are merged six at a time. With batches of b entries and n in all there are
+//! at most about 5 log6(n/b) + 7 runs, and an entry is written about log6(n/b) + 1 times
+//! (a third as often as merging two at a time, for more filters to ask; runs that hold
+//! at most half of the entries have the larger filters). The merge comes before the
+//! batch's run so that it needs nothing of the batch: [`Index::add_batch`](super::Index)
+//! merges on a second thread while it matches the batch. A merge reads its runs a
 //! block at a time, writes the merged run as it goes, and leaves out the entries of
 //! removed documents; [`merge_all`] merges every run (compaction). A merged run takes a
 //! new number, higher than any before, and is kept even when empty: run numbers never
@@ -609,19 +612,25 @@ struct Cursor<'r> {
     at: usize,
     bytes: Vec<u8>,
     removed: &'r [u32],
+    /// The entry the cursor is at (`None` before the first [`advance`](Cursor::advance)
+    /// and at the end).
+    head: Option<Entry>,
 }
 
 impl Cursor<'_> {
-    fn peek(
+    /// Moves to the next entry (the first, the first time), reading its block when it
+    /// starts one.
+    fn advance(
         &mut self,
         blocks: &Table<'_, (u64, u8, u32), &'static [u8]>,
         path: &Path,
-    ) -> Result<Option<Entry>, Error> {
+    ) -> Result<(), Error> {
         loop {
             if self.at * ENTRY_BYTES >= self.bytes.len() {
                 let list = &self.run.lists[self.kind as usize];
                 if self.block as usize >= list.first_keys.len() {
-                    return Ok(None);
+                    self.head = None;
+                    return Ok(());
                 }
                 let key = (self.run.id, self.kind as u8, self.block);
                 let got = blocks.get(key).map_err(|e| Error::store(path, e))?;
@@ -636,11 +645,11 @@ impl Cursor<'_> {
                 continue;
             }
             let e = Entry::at(&self.bytes, self.at);
-            if self.removed.binary_search(&e.doc).is_ok() {
-                self.at += 1;
-                continue;
+            self.at += 1;
+            if self.removed.is_empty() || self.removed.binary_search(&e.doc).is_err() {
+                self.head = Some(e);
+                return Ok(());
             }
-            return Ok(Some(e));
         }
     }
 }
@@ -650,6 +659,7 @@ impl Cursor<'_> {
 struct Merged<'r> {
     cursors: Vec<Cursor<'r>>,
     left: u64,
+    started: bool,
 }
 
 impl EntrySource for Merged<'_> {
@@ -662,30 +672,54 @@ impl EntrySource for Merged<'_> {
         blocks: &Table<'_, (u64, u8, u32), &'static [u8]>,
         path: &Path,
     ) -> Result<Option<Entry>, Error> {
+        if !self.started {
+            self.started = true;
+            for c in &mut self.cursors {
+                c.advance(blocks, path)?;
+            }
+        }
         let mut best: Option<(usize, Entry)> = None;
-        for (i, c) in self.cursors.iter_mut().enumerate() {
-            if let Some(e) = c.peek(blocks, path)?
+        for (i, c) in self.cursors.iter().enumerate() {
+            if let Some(e) = c.head
                 && best.is_none_or(|(_, b)| e < b)
             {
                 best = Some((i, e));
             }
         }
-        Ok(best.map(|(i, e)| {
-            self.cursors[i].at += 1;
-            self.left = self.left.saturating_sub(1);
-            e
-        }))
+        let Some((i, e)) = best else {
+            return Ok(None);
+        };
+        self.cursors[i].advance(blocks, path)?;
+        self.left = self.left.saturating_sub(1);
+        Ok(Some(e))
     }
 }
 
 /// Runs merged at once.
-const FAN_IN: usize = 4;
+const FAN_IN: usize = 6;
 
-/// Adds a run of `entries` (each kind's sorted) to `runs`, then merges the newest
-/// [`FAN_IN`] runs while the oldest of them holds at most twice the entries of the
-/// newest: runs of about the same size are merged four at a time, so with batches of b
-/// entries and n in all there are at most 3 log4(n/b) + 4 runs and an entry is written
-/// about log4(n/b) + 1 times.
+/// Merges the newest [`FAN_IN`] runs while the oldest of them holds at most twice the
+/// entries of the newest: runs of about the same size are merged six at a time, so with
+/// batches of b entries and n in all there are at most about 5 log6(n/b) + 7 runs (11
+/// after 100 batches in a simulation) and an entry is written about log6(n/b) + 1 times.
+/// A batch calls this before it [adds](add) its run, so the merge needs nothing of the
+/// batch and runs while the batch is matched.
+pub(super) fn merge_due(runs: &mut Runs, t: &mut Tables<'_>, path: &Path) -> Result<(), Error> {
+    while is_merge_due(runs) {
+        merge_newest(runs, FAN_IN, t, path)?;
+    }
+    Ok(())
+}
+
+/// Whether [`merge_due`] would merge anything.
+pub(super) fn is_merge_due(runs: &Runs) -> bool {
+    match runs.list.len().checked_sub(FAN_IN) {
+        Some(oldest) => runs.list[oldest].total() <= 2 * runs.list[runs.list.len() - 1].total(),
+        None => false,
+    }
+}
+
+/// Adds a run of `entries` (each kind's sorted) to `runs`.
 pub(super) fn add(
     runs: &mut Runs,
     entries: [Vec<Entry>; 2],
@@ -701,12 +735,6 @@ pub(super) fn add(
     let (mut bands, mut prints) = (bands.into_iter(), prints.into_iter());
     let run = write_run((id, total), [&mut bands, &mut prints], t, path)?;
     runs.list.push(Arc::new(run));
-    while let [.., oldest, _, _, newest] = runs.list.as_slice() {
-        if oldest.total() > 2 * newest.total() {
-            break;
-        }
-        merge_newest(runs, FAN_IN, t, path)?;
-    }
     Ok(())
 }
 
@@ -727,6 +755,7 @@ fn cursor<'r>(run: &'r Run, kind: Kind, removed: &'r [u32]) -> Cursor<'r> {
         at: 0,
         bytes: Vec::new(),
         removed,
+        head: None,
     }
 }
 
@@ -743,6 +772,7 @@ fn merge_newest(runs: &mut Runs, k: usize, t: &mut Tables<'_>, path: &Path) -> R
         let mut sources = KINDS.map(|kind| Merged {
             cursors: merged.iter().map(|r| cursor(r, kind, &removed)).collect(),
             left: merged.iter().map(|r| r.entries(kind)).sum(),
+            started: false,
         });
         let [a, b] = &mut sources;
         write_run((id, total), [a, b], t, path)?
@@ -871,7 +901,10 @@ mod tests {
             let mut runs =
                 Runs::read(&t.runs, &t.filters, &t.removed, 0, &Mutex::default(), path).unwrap();
             match batch {
-                Some(entries) => add(&mut runs, entries, &mut t, path).unwrap(),
+                Some(entries) => {
+                    merge_due(&mut runs, &mut t, path).unwrap();
+                    add(&mut runs, entries, &mut t, path).unwrap();
+                }
                 None if removed.is_empty() => merge_all(&mut runs, &mut t, path).unwrap(),
                 None => remove(&mut runs, removed, &mut t, path).unwrap(),
             }
