@@ -12,6 +12,21 @@ pub(crate) fn map<T: Sync, U: Send>(items: &[T], f: impl Fn(&T) -> U + Sync + Se
     items.iter().map(f).collect()
 }
 
+/// [`map`], in parallel only when `parallel` is set: a small job runs on this thread and
+/// never starts or wakes the thread pool (a process that only answers queries then
+/// has no pool at all).
+pub(crate) fn map_if<T: Sync, U: Send>(
+    parallel: bool,
+    items: &[T],
+    f: impl Fn(&T) -> U + Sync + Send,
+) -> Vec<U> {
+    if parallel {
+        map(items, f)
+    } else {
+        items.iter().map(f).collect()
+    }
+}
+
 /// `map` with working state made by `init` once per block of items and reused across the
 /// block (buffers that would otherwise be allocated for every item).
 #[cfg(feature = "parallel")]
