@@ -47,20 +47,23 @@
 //! `&self` and [`Index::add`] `&mut self`.
 //!
 //! Band keys and fingerprints are not B-tree entries of their own: each committed batch
-//! writes them as one sorted, immutable run, and runs are merged four at a time as they
+//! writes them as one sorted, immutable run, and runs are merged six at a time as they
 //! accumulate (the `runs` module), so that adding a batch costs about the same in a
-//! small index as in a large one.
+//! small index as in a large one. A batch's merge runs on a second thread, in the
+//! batch's write transaction, while the batch is matched through a read transaction.
 //!
 //! # Cost
 //!
 //! Per document on disk: its compressed text, 16 bytes per band key and per fingerprint
 //! (about 0.29 fingerprints per token), and in memory, for every process that has the
-//! index open, 10 bits per band key and fingerprint (the runs' Bloom filters) and a
-//! little for the runs' block keys. A query tokenizes and signs the new text (linear in
-//! its length), asks each run's filter about each key and reads a block of the runs that
-//! may hold it, and decompresses and compares each candidate. A batch of b documents
-//! also writes its run, and merges write each entry about log4(n/b) + 1 times over an
-//! index of n.
+//! index open, 10 bits per band key and fingerprint in the largest run and 14 in the
+//! others (the runs' Bloom filters; a compacted index has one run) and a little for the
+//! runs' block keys. A query tokenizes and signs the new text (linear in its length),
+//! asks each run's filter about each key and reads a block of the runs that may hold it,
+//! and decompresses and compares each candidate. A batch asks the filters about the keys
+//! of all its documents at once, in the order of their bits in the filters. A batch of b
+//! documents also writes its run, and merges write each entry about log6(n/b) + 1 times
+//! over an index of n.
 
 use crate::detector::{Detector, IndexScratch, Settings};
 use crate::error::Error;
