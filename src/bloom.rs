@@ -109,22 +109,8 @@ impl Filter {
     /// large filter takes random inserts at the speed of memory, not of the cache.
     /// `keys` is used as scratch space and left empty.
     pub(crate) fn insert_all_mixed(&mut self, keys: &mut Vec<u64>, scratch: &mut Vec<u64>) {
-        // A counting sort on the top 8 bits: each of the 256 parts of the filter then
-        // takes its keys while it is in the cache.
-        let mut start = [0usize; 257];
-        for &h in keys.iter() {
-            start[(h >> 56) as usize + 1] += 1;
-        }
-        for i in 1..257 {
-            start[i] += start[i - 1];
-        }
-        scratch.clear();
-        scratch.resize(keys.len(), 0);
-        for &h in keys.iter() {
-            let part = (h >> 56) as usize;
-            scratch[start[part]] = h;
-            start[part] += 1;
-        }
+        // Each of the 256 parts of the filter then takes its keys while it is in the cache.
+        by_top_bits(keys, 8, |&h| h, scratch);
         for &h in scratch.iter() {
             self.insert_mixed(h);
         }
@@ -147,6 +133,32 @@ impl Filter {
 }
 
 /// The splitmix64 finalizer.
+/// `items` into `out`, ordered by the top `bits` bits of `key(item)` (a counting sort,
+/// stable): the order in which a filter's blocks hold them, whatever the filter's size,
+/// since a key's block is its mixed value scaled to the filter.
+pub(crate) fn by_top_bits<T: Copy + Default>(
+    items: &[T],
+    bits: u32,
+    key: impl Fn(&T) -> u64,
+    out: &mut Vec<T>,
+) {
+    let part = |item: &T| (key(item) >> (64 - bits)) as usize;
+    let mut start = vec![0usize; (1 << bits) + 1];
+    for item in items {
+        start[part(item) + 1] += 1;
+    }
+    for i in 1..start.len() {
+        start[i] += start[i - 1];
+    }
+    out.clear();
+    out.resize(items.len(), T::default());
+    for item in items {
+        let p = part(item);
+        out[start[p]] = *item;
+        start[p] += 1;
+    }
+}
+
 pub(crate) fn mix(mut x: u64) -> u64 {
     x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);

@@ -15,6 +15,7 @@ pub(crate) fn map<T: Sync, U: Send>(items: &[T], f: impl Fn(&T) -> U + Sync + Se
 /// [`map`], in parallel only when `parallel` is set: a small job runs on this thread and
 /// never starts or wakes the thread pool (a process that only answers queries then
 /// has no pool at all).
+#[cfg_attr(not(feature = "index"), allow(dead_code))]
 pub(crate) fn map_if<T: Sync, U: Send>(
     parallel: bool,
     items: &[T],
@@ -84,4 +85,28 @@ pub(crate) fn join<A: Send, B: Send>(
     b: impl FnOnce() -> B + Send,
 ) -> (A, B) {
     (a(), b())
+}
+
+/// Runs `a` on a thread of its own while `b` runs on this one (with the `parallel`
+/// feature; one after the other, `a` first, without). For a long job that uses one core
+/// (a merge) beside one that uses the thread pool: on the pool, `a` would hold one of
+/// its threads for its whole length.
+#[cfg(feature = "parallel")]
+#[cfg_attr(not(feature = "index"), allow(dead_code))]
+pub(crate) fn beside<A: Send, B>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B) -> (A, B) {
+    std::thread::scope(|scope| {
+        let a = scope.spawn(a);
+        let b = b();
+        let a = a
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (a, b)
+    })
+}
+
+#[cfg(not(feature = "parallel"))]
+#[cfg_attr(not(feature = "index"), allow(dead_code))]
+pub(crate) fn beside<A: Send, B>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B) -> (A, B) {
+    let a = a();
+    (a, b())
 }

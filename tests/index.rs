@@ -71,12 +71,29 @@ type Found = BTreeMap<(usize, usize), (f64, Vec<((usize, usize), (usize, usize))
 /// Adds `texts` one by one to a new index and runs a batch over them: what each found,
 /// and the number of repeats each found.
 fn stream_and_batch(name: &str, texts: &[String], det: &Detector) -> (Found, usize, Found, usize) {
+    stream_in_batches_and_batch(name, (texts, 1), det)
+}
+
+/// [`stream_and_batch`], adding `per` documents at a time.
+fn stream_in_batches_and_batch(
+    name: &str,
+    (texts, per): (&[String], usize),
+    det: &Detector,
+) -> (Found, usize, Found, usize) {
     let (dir, path) = temp(name);
     let mut index = Index::create(&path, det).unwrap();
     let mut streamed = Found::new();
     let mut streamed_repeats = 0;
-    for (i, t) in texts.iter().enumerate() {
-        let m = index.add(&format!("{i:04}"), t.as_bytes()).unwrap();
+    let ids: Vec<String> = (0..texts.len()).map(|i| format!("{i:04}")).collect();
+    let mut answers = Vec::new();
+    for (ids, texts) in ids.chunks(per).zip(texts.chunks(per)) {
+        let batch = ids
+            .iter()
+            .zip(texts)
+            .map(|(id, t)| (id.as_str(), t.as_bytes()));
+        answers.extend(index.add_batch(batch).unwrap());
+    }
+    for (i, m) in answers.iter().enumerate() {
         streamed_repeats += m.repeats.len();
         for x in m.near_duplicates.iter().chain(&m.shared) {
             let j: usize = x.id.parse().unwrap();
@@ -156,6 +173,49 @@ fn a_stream_of_adds_finds_what_a_batch_run_finds() {
     );
     assert!(repeats >= 15);
     assert_same(&streamed, streamed_repeats, &batch, repeats);
+}
+
+#[test]
+fn batches_of_adds_find_what_a_batch_run_finds() {
+    // Seven at a time: 23 batches, so runs are merged (on their own thread) while later
+    // batches are matched, and each batch's keys are looked up together.
+    let texts = texts(160, 11);
+    let det = Detector::builder().build().unwrap();
+    let (streamed, streamed_repeats, batch, repeats) =
+        stream_in_batches_and_batch("batches", (&texts, 7), &det);
+    assert!(near(&batch).len() >= 20 && batch.len() > near(&batch).len() + 10);
+    assert_same(&streamed, streamed_repeats, &batch, repeats);
+}
+
+#[test]
+fn a_batch_that_fails_while_runs_merge_adds_nothing() {
+    let texts = texts(30, 9);
+    let (_dir, path) = temp("merge-fails");
+    let (mut index, _) = new_index(&path);
+    // Six batches of one make six runs of about one size: the next batch merges them.
+    add_each(&mut index, "p", &texts[..6]);
+    let before = index.stats().unwrap();
+    let copy = format!("{} own", texts[0]);
+    // An id the index holds, and a cancelled batch: nothing is added.
+    let e = index
+        .add_batch([("x", copy.as_bytes()), ("p3", texts[7].as_bytes())])
+        .unwrap_err();
+    assert!(matches!(e.kind(), ErrorKind::IdExists { .. }), "{e}");
+    let progress = neardup::progress::Progress::new();
+    progress.cancel();
+    let e = index
+        .add_batch_with_progress([("y", texts[8].as_bytes())], &progress)
+        .unwrap_err();
+    assert!(matches!(e.kind(), ErrorKind::Cancelled), "{e}");
+    let after = index.stats().unwrap();
+    let held =
+        |s: neardup::index::IndexStats| (s.documents, s.band_keys, s.fingerprints, s.stored_bytes);
+    assert_eq!(held(after), held(before));
+    assert!(index.get("x").unwrap().is_none() && index.get("y").unwrap().is_none());
+    // Then a batch goes through, and finds what it should.
+    let m = index.add_batch([("x", copy.as_bytes())]).unwrap();
+    assert_eq!(m[0].near_duplicates[0].id, "p0");
+    assert_eq!(index.len().unwrap(), 7);
 }
 
 proptest::proptest! {

@@ -29,10 +29,12 @@
 //! more than `boilerplate_docs`. So on text with shared boilerplate the index reports
 //! more shared passages than a batch run (each one verified, but boilerplate).
 //!
-//! A batch is matched in three steps: each document's keys are looked up in the
-//! committed index (in parallel, through a read transaction); then, in order, each
-//! document's candidates are completed with the documents of the batch before it; then
-//! every candidate is checked (in parallel).
+//! A batch is matched in four steps: each document's keys (and repeats, and compressed
+//! text) are made, in parallel; the keys of all the documents are looked up together in
+//! the committed index, through a read transaction; then, in order, each document's
+//! candidates are completed with the documents of the batch before it; then every
+//! candidate is checked, in parallel. Meanwhile a second thread merges the runs due a
+//! merge, in the batch's write transaction.
 //!
 //! # Storage
 //!
@@ -56,15 +58,16 @@
 //!
 //! Per document on disk: its compressed text, 16 bytes per band key and per fingerprint
 //! (about 0.29 fingerprints per token), and in memory, for every process that has the
-//! index open, 10 bits per band key and fingerprint in the largest run and 14 in the
-//! others (the runs' Bloom filters; a compacted index has one run) and a little for the
-//! runs' block keys. A query tokenizes and signs the new text (linear in its length),
-//! asks each run's filter about each key and reads a block of the runs that may hold it,
-//! and decompresses and compares each candidate. A batch asks the filters about the keys
-//! of all its documents at once, in the order of their bits in the filters. A batch of b
-//! documents also writes its run, and merges write each entry about log6(n/b) + 1 times
-//! over an index of n.
+//! index open, 10 bits per band key and fingerprint in a run that held more than half of
+//! the entries when it was written and 14 in the others (the runs' Bloom filters; a
+//! compacted index has one run, of 10) and a little for the runs' block keys. A query
+//! tokenizes and signs the new text (linear in its length), asks each run's filter about
+//! each key and reads a block of the runs that may hold it, and decompresses and compares
+//! each candidate. A batch asks the filters about the keys of all its documents at once,
+//! in the order of their bits in the filters. A batch of b documents also writes its
+//! run, and merges write each entry about log6(n/b) + 1 times over an index of n.
 
+use crate::bloom::{by_top_bits, mix};
 use crate::detector::{Detector, IndexScratch, Settings};
 use crate::error::Error;
 #[cfg(doc)]
@@ -82,6 +85,7 @@ use smallvec::SmallVec;
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 mod runs;
@@ -625,7 +629,9 @@ impl Index {
         let found = found.into_iter().next().unwrap_or_default();
         let pending = Pending::default();
         let candidates = self.candidates(&keys, found, &pending, &mut Vec::new());
-        self.verify((text, &keys.repeats), &candidates, &docs, &pending)
+        let mut matches = self.verify(text, &candidates, &docs, &pending)?;
+        matches.repeats = keys.repeats;
+        Ok(matches)
     }
 
     /// The runs a read transaction sees, through the cache.
@@ -673,10 +679,12 @@ impl Index {
     /// and the documents before it in the batch. Either all are added or, on an error,
     /// none.
     ///
-    /// The documents' keys, their lookups in the index and their compressed texts are
-    /// made in parallel, then each is matched in order against the documents of the
-    /// batch before it (in memory), then the candidates are checked in parallel; the
-    /// batch's band keys and fingerprints are written as one run at the end.
+    /// The documents' keys and compressed texts are made in parallel, the keys of all of
+    /// them looked up in the index together, then each document is matched in order
+    /// against the documents of the batch before it (in memory), then the candidates are
+    /// checked in parallel; the batch's band keys and fingerprints are written as one run
+    /// at the end. Runs due a merge are merged on a second thread meanwhile; an error or
+    /// a cancellation stops the merge at its next 65,536 entries.
     pub fn add_batch<'a>(
         &mut self,
         documents: impl IntoIterator<Item = (&'a str, &'a [u8])>,
@@ -717,22 +725,25 @@ impl Index {
         let txn = self.writer()?.begin_write().map_err(|e| self.store(e))?;
         // The runs due a merge are merged in the write transaction on a second thread
         // while the batch is matched against the committed runs: a merge moves entries,
-        // it does not change what a lookup finds.
-        let (matched, merged) = if runs::is_merge_due(&runs) {
-            std::thread::scope(|scope| {
-                let merging = scope.spawn(|| self.merge_due(txn, runs.clone()));
-                let matched = self.match_batch(&documents, (&read, &runs), added, progress);
-                let merged = merging
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-                (matched, merged)
-            })
+        // it does not change what a lookup finds. A batch that fails or is cancelled
+        // stops the merge (at its next block) and adds nothing.
+        let failed = AtomicBool::new(false);
+        let stop = || failed.load(Ordering::Relaxed) || progress.is_cancelled();
+        let (merged, matched) = if runs::is_merge_due(&runs) {
+            crate::par::beside(
+                || self.merge_due(txn, runs.clone(), &stop),
+                || {
+                    let matched = self.match_batch(&documents, (&read, &runs), added, progress);
+                    failed.store(matched.is_err(), Ordering::Relaxed);
+                    matched
+                },
+            )
         } else {
             let matched = self.match_batch(&documents, (&read, &runs), added, progress);
-            (matched, Ok((txn, runs)))
+            (Ok((txn, runs)), matched)
         };
-        let (txn, mut runs) = merged?;
         let batch = matched?;
+        let (txn, mut runs) = merged?;
         {
             let mut docs = txn.open_table(DOCS).map_err(|e| self.store(e))?;
             for (n, record) in &batch.records {
@@ -761,13 +772,15 @@ impl Index {
         Ok(batch.answers)
     }
 
-    /// Merges the runs due a merge ([`runs::merge_due`]) in `txn`, and gives both back.
+    /// Merges the runs due a merge ([`runs::merge_due`]) in `txn`, and gives both back;
+    /// [`ErrorKind::Cancelled`] once `stop` says so.
     fn merge_due(
         &self,
         txn: redb::WriteTransaction,
         mut runs: Runs,
+        stop: &(dyn Fn() -> bool + Sync),
     ) -> Result<(redb::WriteTransaction, Runs), Error> {
-        runs::merge_due(&mut runs, &mut self.tables(&txn)?, &self.path)?;
+        runs::merge_due(&mut runs, &mut self.tables(&txn)?, (&self.path, stop))?;
         Ok((txn, runs))
     }
 
@@ -843,17 +856,20 @@ impl Index {
             records.push((n, Record::encode(id, added, text.len(), entries, packed)));
         }
         // Then every document checked against its candidates, in parallel.
-        let answers = crate::par::map(&checks, |(text, candidates, repeats)| {
+        let answers = crate::par::map(&checks, |(text, candidates, _)| {
             if progress.is_cancelled() {
                 return Err(Error::cancelled());
             }
-            let m = self.verify((text, repeats), candidates, &stored_docs, &pending);
+            let m = self.verify(text, candidates, &stored_docs, &pending);
             progress.add(1);
             m
         });
-        let answers = answers
+        let mut answers = answers
             .into_iter()
             .collect::<Result<Vec<Matches>, Error>>()?;
+        for (m, (_, _, repeats)) in answers.iter_mut().zip(checks) {
+            m.repeats = repeats;
+        }
         let mut ids: Vec<(&str, u64)> = pending.ids.iter().map(|(&id, &n)| (id, n)).collect();
         ids.sort_unstable();
         Ok(Batch {
@@ -1026,8 +1042,7 @@ impl Index {
         let bands = self.look_up(
             (Kind::Bands, keys.iter().map(|k| k.bands.as_slice())),
             (blocks, runs),
-            |_| SmallVec::<[u64; 2]>::new(),
-            |holders, n, _| {
+            |holders: &mut SmallVec<[u64; 2]>, n, _| {
                 holders.push(u64::from(n));
                 holders.len() < max_group
             },
@@ -1041,8 +1056,7 @@ impl Index {
         let prints = self.look_up(
             (Kind::Prints, keys.iter().map(|k| k.prints.hashes())),
             (blocks, runs),
-            |_| Holders::default(),
-            |held, n, pos| held.push((u64::from(n), pos), limit),
+            |held: &mut Holders, n, pos| held.push((u64::from(n), pos), limit),
         )?;
         for (d, i, held) in prints {
             if !held.list.is_empty() {
@@ -1053,18 +1067,17 @@ impl Index {
     }
 
     /// For the keys of `kind` of every document (`lists`), what the runs hold: `fold`
-    /// takes each entry `(document, position)` of a key, oldest first, into the value
-    /// `start` made for it until it returns false. Returns `(document, index of the key
+    /// takes each entry `(document, position)` of a key, oldest first, into the key's
+    /// value (from `T::default()`) until it returns false. Returns `(document, index of the key
     /// in its list, value)` for every key that some run's filter may hold, by document
     /// and index.
-    fn look_up<'k, T: Send>(
+    fn look_up<'k, T: Default + Send>(
         &self,
         (kind, lists): (Kind, impl Iterator<Item = &'k [u64]>),
         (blocks, runs): (
             &(impl ReadableTable<(u64, u8, u32), &'static [u8]> + Sync),
             &Runs,
         ),
-        start: impl Fn(u64) -> T + Sync,
         fold: impl Fn(&mut T, u32, u32) -> bool + Sync,
     ) -> Result<Vec<(usize, usize, T)>, Error> {
         let lists: Vec<&[u64]> = lists.collect();
@@ -1088,7 +1101,7 @@ impl Index {
             .collect();
         let mut read = crate::par::map_if(parallel, &hits, |&(d, i, mask)| {
             let key = lists[d][i];
-            let mut value = start(key);
+            let mut value = T::default();
             runs.visit(blocks, (kind, key, mask), &self.path, |n, pos| {
                 fold(&mut value, n, pos)
             })?;
@@ -1182,11 +1195,12 @@ impl Index {
         candidates
     }
 
-    /// What `text` matches: each candidate checked exactly, as a batch run checks the
-    /// pair, and the passages it repeats. `pending` holds the texts of the batch.
+    /// What `text` matches among its candidates, each checked exactly as a batch run
+    /// checks the pair (the repeats, which depend on it alone, are the caller's).
+    /// `pending` holds the texts of the batch.
     fn verify(
         &self,
-        (text, repeats): (&[u8], &[RepeatedPassage]),
+        text: &[u8],
         candidates: &[(u64, Vec<(usize, usize)>)],
         docs: &impl ReadableTable<u64, &'static [u8]>,
         pending: &Pending,
@@ -1225,7 +1239,6 @@ impl Index {
                 out.shared.push(m);
             }
         }
-        out.repeats = repeats.to_vec();
         Ok(out)
     }
 
@@ -1304,33 +1317,17 @@ const READ_ONLY: &str = "the index is open read-only";
 /// Keys asked of the filters per part, a part per task.
 const PROBE_PART: usize = 1 << 16;
 
-/// Every key of every list as `(mixed key, list, index in the list)`, ordered by the top
-/// 12 bits of the mixed key (a counting sort). A filter places a key by its mixed value's
-/// top bits, so in this order every filter is read from front to back, a few blocks at a
-/// time.
+/// Every key of every list as `(mixed key, list, index in the list)`, in the order in
+/// which the filters hold them ([`by_top_bits`], 12 bits), so that every filter is read
+/// from front to back, a few blocks at a time.
 fn probe_order(lists: &[&[u64]]) -> Vec<(u64, u32, u32)> {
-    const BITS: u32 = 12;
-    let bucket = |h: u64| (h >> (64 - BITS)) as usize;
-    let mut start = vec![0usize; (1 << BITS) + 1];
-    let total: usize = lists.iter().map(|l| l.len()).sum();
-    let mut mixed = Vec::with_capacity(total);
+    let mut mixed = Vec::with_capacity(lists.iter().map(|l| l.len()).sum());
     for (d, list) in lists.iter().enumerate() {
-        for (i, &key) in list.iter().enumerate() {
-            let h = runs::mix(key);
-            start[bucket(h) + 1] += 1;
-            // A document holds fewer than 2^32 keys (it is at most 4 GB).
-            mixed.push((h, d as u32, i as u32));
-        }
+        // A document holds fewer than 2^32 keys (it is at most 4 GB).
+        mixed.extend((list.iter().enumerate()).map(|(i, &key)| (mix(key), d as u32, i as u32)));
     }
-    for b in 1..start.len() {
-        start[b] += start[b - 1];
-    }
-    let mut order = vec![(0, 0, 0); total];
-    for p in mixed {
-        let b = bucket(p.0);
-        order[start[b]] = p;
-        start[b] += 1;
-    }
+    let mut order = Vec::new();
+    by_top_bits(&mixed, 12, |p| p.0, &mut order);
     order
 }
 
