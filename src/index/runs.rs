@@ -1004,6 +1004,49 @@ mod tests {
         }
     }
 
+    /// More runs than a probe's mask has bits (an index whose batches were never
+    /// merged): the runs past the 64th are asked through their own filters.
+    #[test]
+    fn runs_past_the_64th_are_found() {
+        let dir = Scratch::new("runs-past-64");
+        let path = dir.join("runs.redb");
+        let db = Database::create(&path).unwrap();
+        let txn = db.begin_write().unwrap();
+        {
+            let mut t = Tables {
+                blocks: txn.open_table(BLOCKS).unwrap(),
+                runs: txn.open_table(RUNS).unwrap(),
+                filters: txn.open_table(FILTERS).unwrap(),
+                removed: txn.open_table(REMOVED).unwrap(),
+            };
+            let mut runs = Runs::default();
+            // Run r holds keys r and 1000 (document r): 70 runs, no merge.
+            for r in 0..70u32 {
+                let entry = |key| Entry {
+                    key,
+                    doc: r,
+                    pos: 0,
+                };
+                let bands = vec![entry(u64::from(r)), entry(1000)];
+                add(&mut runs, [bands, Vec::new()], &mut t, &path).unwrap();
+            }
+            assert_eq!(runs.list.len(), 70);
+        }
+        txn.commit().unwrap();
+        let got = visit_all(&db, &[3, 66, 69, 1000], &path);
+        let bands: Vec<(u64, Vec<(u32, u32)>)> = got.into_iter().take(4).collect();
+        let every: Vec<(u32, u32)> = (0..70).map(|d| (d, 0)).collect();
+        assert_eq!(
+            bands,
+            vec![
+                (3, vec![(3, 0)]),
+                (66, vec![(66, 0)]),
+                (69, vec![(69, 0)]),
+                (1000, every)
+            ]
+        );
+    }
+
     #[test]
     fn lists_round_trip_and_reject_bad_bytes() {
         let mut f = Filter::with_keys(300, FILTER_BITS);
