@@ -883,12 +883,7 @@ impl Index {
 
     /// The tables of the runs, open for writing.
     fn tables<'t>(&self, txn: &'t redb::WriteTransaction) -> Result<runs::Tables<'t>, Error> {
-        Ok(runs::Tables {
-            blocks: txn.open_table(runs::BLOCKS).map_err(|e| self.store(e))?,
-            runs: txn.open_table(runs::RUNS).map_err(|e| self.store(e))?,
-            filters: txn.open_table(runs::FILTERS).map_err(|e| self.store(e))?,
-            removed: txn.open_table(runs::REMOVED).map_err(|e| self.store(e))?,
-        })
+        runs::Tables::open(txn).map_err(|e| self.store(e))
     }
 
     /// Commits a write transaction whose runs are now `runs`, and remembers them.

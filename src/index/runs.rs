@@ -463,6 +463,18 @@ pub(super) struct Tables<'t> {
     pub removed: Table<'t, u64, ()>,
 }
 
+impl<'t> Tables<'t> {
+    /// The tables of the runs in `txn`, open for writing.
+    pub fn open(txn: &'t redb::WriteTransaction) -> Result<Tables<'t>, redb::TableError> {
+        Ok(Tables {
+            blocks: txn.open_table(BLOCKS)?,
+            runs: txn.open_table(RUNS)?,
+            filters: txn.open_table(FILTERS)?,
+            removed: txn.open_table(REMOVED)?,
+        })
+    }
+}
+
 /// Writes one list of a new run, entries in sorted order.
 struct ListWriter {
     run: u64,
@@ -919,12 +931,7 @@ mod tests {
     fn step(db: &Database, path: &Path, batch: Option<[Vec<Entry>; 2]>, removed: &[u64]) {
         let txn = db.begin_write().unwrap();
         {
-            let mut t = Tables {
-                blocks: txn.open_table(BLOCKS).unwrap(),
-                runs: txn.open_table(RUNS).unwrap(),
-                filters: txn.open_table(FILTERS).unwrap(),
-                removed: txn.open_table(REMOVED).unwrap(),
-            };
+            let mut t = Tables::open(&txn).unwrap();
             let mut runs =
                 Runs::read(&t.runs, &t.filters, &t.removed, 0, &Mutex::default(), path).unwrap();
             match batch {
@@ -1013,12 +1020,7 @@ mod tests {
         let db = Database::create(&path).unwrap();
         let txn = db.begin_write().unwrap();
         {
-            let mut t = Tables {
-                blocks: txn.open_table(BLOCKS).unwrap(),
-                runs: txn.open_table(RUNS).unwrap(),
-                filters: txn.open_table(FILTERS).unwrap(),
-                removed: txn.open_table(REMOVED).unwrap(),
-            };
+            let mut t = Tables::open(&txn).unwrap();
             let mut runs = Runs::default();
             // Run r holds keys r and 1000 (document r): 70 runs, no merge.
             for r in 0..70u32 {
