@@ -18,7 +18,9 @@
 //! 3. With passage reuse: the fingerprints go to grouping rows as stage 1 signs each
 //!    block of documents (to temporary files beside the texts when those are on disk,
 //!    read back a part at a time), boilerplate fingerprints are found, the documents
-//!    that hold some are fingerprinted again around it, and an inverted index
+//!    that hold some are fingerprinted again around it (only the fingerprints that
+//!    winnowing did not select are added, found around the boilerplate windows), and an
+//!    inverted index
 //!    ([`reuse::FingerprintIndex`]) gives the pairs that share two fingerprints in a
 //!    consistent order (passage candidates).
 //! 4. Per candidate pair, in parallel: the exact Jaccard of the two shingle sets when the
@@ -53,7 +55,9 @@ use crate::progress::{Progress, Stage};
 use crate::report::{
     Cluster, Comparison, Counts, DocumentStats, Pair, Passage, Repeat, RepeatedPassage, Report,
 };
-use crate::reuse::{self, Boilerplate, FingerprintIndex, Fingerprints, Occurrence, PrintRows};
+use crate::reuse::{
+    self, Again, AgainScratch, Boilerplate, FingerprintIndex, Fingerprints, Occurrence, PrintRows,
+};
 use crate::shingle::{self, ShingleSet};
 use crate::text::{self, Span, Token};
 
@@ -907,23 +911,34 @@ impl Detector {
             };
             let around_docs: Vec<usize> = (0..n).filter(|&d| around[d]).collect();
             let mut again = PrintRows::new(doc_bits, dir);
+            // What is fingerprinted again goes beside a document's first fingerprints
+            // (their boilerplate ones dropped), or instead of them.
+            let mut instead = vec![false; n];
             // As in stage 1, a block's rows are added while the next one is made.
-            let (mut last, mut made): (&[usize], Vec<Fingerprints>) = (&[], Vec::new());
+            let (mut last, mut made): (&[usize], Vec<Again>) = (&[], Vec::new());
             for block in around_docs.chunks(SIGN_BLOCK).chain([&[][..]]) {
                 let ((), next) = crate::par::join(
                     || {
                         for (&d, f) in last.iter().zip(&made) {
+                            let f = match f {
+                                Again::Beside(f) => f,
+                                Again::Instead(f) => {
+                                    instead[d] = true;
+                                    f
+                                }
+                            };
                             again.add(d as u32, f);
                         }
                     },
                     || {
-                        crate::par::map_init(block, Vec::new, |scratch, &d| {
-                            let mut f = Fingerprints::default();
+                        let init = || (Vec::new(), AgainScratch::default());
+                        crate::par::map_init(block, init, |(scratch, working), &d| {
+                            let mut f = Again::Instead(Fingerprints::default());
                             if progress.is_cancelled() {
                                 return f;
                             }
                             with_hashes(d, scratch, &mut |h| {
-                                f = Fingerprints::around_boilerplate(h, layout, long, &common)
+                                f = Fingerprints::again_around(h, layout, long, &common, working)
                             });
                             f
                         })
@@ -943,7 +958,7 @@ impl Detector {
                     });
                 }
             };
-            rows.replace(&again, &around);
+            rows.replace(&again, &instead, &common);
             drop(again);
             let index = FingerprintIndex::build(&rows, n, max, Some(&windows));
             (index, common)

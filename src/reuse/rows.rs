@@ -11,8 +11,8 @@
 //! fingerprint, about 0.29 a token: ~1.2 KB for a 2 KB English text).
 //!
 //! Documents that hold boilerplate are fingerprinted again around it: their new rows are
-//! added to a second set, which [`PrintRows::replace`] puts in place of their old rows
-//! part by part.
+//! added to a second set, which [`PrintRows::replace`] merges in part by part, beside
+//! their old rows (less the boilerplate ones) or in place of them.
 //!
 //! If the file cannot be made, or a write fails (a full disk), the rows not written stay
 //! in memory: the run goes on, holding more.
@@ -21,7 +21,7 @@
 //! back once per pass that takes it, and once more when rows are replaced (merged and
 //! written again after the rest of the file, which grows by them).
 
-use super::{Fingerprints, row};
+use super::{Boilerplate, Fingerprints, row};
 use crate::corpus::spill::Spill;
 use std::borrow::Cow;
 use std::path::Path;
@@ -108,14 +108,47 @@ impl PrintRows {
         self.len += f.len();
     }
 
-    /// Puts the rows of `new` in place of those of the documents marked in `replaced`,
-    /// a part at a time (documents still ascend in each part). In memory a part is made
-    /// anew in its exact size; on disk the merged part is written after the rest of the
-    /// file (which grows by it) and read back from there.
-    pub(crate) fn replace(&mut self, new: &PrintRows, replaced: &[bool]) {
+    /// Adds the rows of `new`, in place of those of the documents marked in `replaced`
+    /// and of every row of a fingerprint in `dropped`, a part at a time (documents still
+    /// ascend in each part). In memory the parts are merged in parallel, each into room
+    /// for all its rows (room never written is never touched); on disk the merged part
+    /// is written after the rest of the file (which grows by it) and read back from
+    /// there.
+    pub(crate) fn replace(&mut self, new: &PrintRows, replaced: &[bool], dropped: &Boilerplate) {
         let mask = (1u64 << self.doc_bits) - 1;
         let doc = |r: u64| (r & mask) as usize;
-        let is_kept = |&(r, _): &(u64, u32)| !replaced.get(doc(r)).copied().unwrap_or(false);
+        let is_kept = |&(r, _): &(u64, u32)| {
+            !replaced.get(doc(r)).copied().unwrap_or(false) && !dropped.contains(r)
+        };
+        let in_memory = |rows: &PrintRows| rows.parts.iter().all(|p| p.chunks.is_empty());
+        if !self.writing && in_memory(self) && in_memory(new) {
+            let (old, fresh) = (&self.parts, &new.parts);
+            let parts: Vec<usize> = (0..PARTS).collect();
+            let merged = crate::par::map(&parts, |&k| {
+                let room = old[k].rows.len() + fresh[k].rows.len();
+                let mut out = Part {
+                    chunks: Vec::new(),
+                    rows: Vec::with_capacity(room),
+                    positions: Vec::with_capacity(room),
+                };
+                let mut push = |(r, p): (u64, u32)| {
+                    out.rows.push(r);
+                    out.positions.push(p);
+                };
+                let mut added = fresh[k].pairs().peekable();
+                for kept in old[k].pairs().filter(is_kept) {
+                    while let Some(n) = added.next_if(|&(n, _)| doc(n) < doc(kept.0)) {
+                        push(n);
+                    }
+                    push(kept);
+                }
+                added.for_each(push);
+                out
+            });
+            self.parts = merged;
+            self.len = (0..PARTS).map(|k| self.part_len(k)).sum();
+            return;
+        }
         let mut writing = self.writing;
         for k in 0..PARTS {
             // In memory the part is counted first, so that it takes its exact size; on
@@ -217,7 +250,7 @@ impl PrintRows {
                 .collect();
             rows
         });
-        written.chain(p.rows.iter().copied().zip(p.positions.iter().copied()))
+        written.chain(p.pairs())
     }
 }
 
@@ -233,6 +266,14 @@ fn part_of(fingerprint: u64) -> usize {
 }
 
 impl Part {
+    /// The rows in memory with their positions.
+    fn pairs(&self) -> impl Iterator<Item = (u64, u32)> + '_ {
+        self.rows
+            .iter()
+            .copied()
+            .zip(self.positions.iter().copied())
+    }
+
     /// Writes the buffered rows to `spill` as one chunk; false when the write failed
     /// (they stay in memory).
     fn write(&mut self, spill: &Spill) -> bool {
@@ -301,24 +342,25 @@ mod tests {
 
     #[test]
     fn replacing_rows_gives_those_of_the_new_fingerprints() {
+        // Documents 1, 4, 7, ... are replaced; 2, 5, 8, ... get rows beside their own;
+        // every document's first fingerprint is dropped.
         let docs: Vec<Fingerprints> = (0..700).map(|d| prints(d, 300)).collect();
         let replaced: Vec<bool> = (0..700).map(|d| d % 3 == 1).collect();
+        let dropped = Boilerplate::new(docs.iter().map(|f| f.hashes()[0]), 24);
         let again: Vec<Fingerprints> = (0..700)
-            .map(|d| {
-                if replaced[d] {
-                    prints(1000 + d as u64, 400)
-                } else {
-                    Fingerprints::default()
-                }
+            .map(|d| match d % 3 {
+                0 => Fingerprints::default(),
+                _ => prints(1000 + d as u64, 400),
             })
             .collect();
         let want: Vec<Fingerprints> = (0..700)
             .map(|d| {
-                if replaced[d] {
-                    again[d].clone()
-                } else {
-                    docs[d].clone()
-                }
+                let kept = docs[d].iter_raw().filter(|&(h, _)| !dropped.contains(h));
+                let mut picked: Vec<(u64, u32)> = match d % 3 {
+                    1 => again[d].iter_raw().collect(),
+                    _ => kept.chain(again[d].iter_raw()).collect(),
+                };
+                Fingerprints::from_picked(&mut picked)
             })
             .collect();
         let expected = PrintRows::of(&want, 24);
@@ -335,12 +377,20 @@ mod tests {
                     "new rows on disk"
                 );
             }
-            base.replace(&new, &replaced);
+            base.replace(&new, &replaced, &dropped);
             assert_eq!(base.len(), expected.len());
+            // The same rows, documents ascending; one document's rows in any order.
+            let sorted = |(rows, at): PartRows<'_>| {
+                let mut pairs: Vec<(u64, u32)> =
+                    rows.iter().copied().zip(at.iter().copied()).collect();
+                assert!(pairs.is_sorted_by_key(|p| p.0 & 0xff_ffff));
+                pairs.sort_unstable_by_key(|&(r, p)| (r & 0xff_ffff, r, p));
+                pairs
+            };
             for k in 0..PARTS {
                 assert_eq!(
-                    base.part(k),
-                    expected.part(k),
+                    sorted(base.part(k)),
+                    sorted(expected.part(k)),
                     "part {k}, on disk {}",
                     disk.is_some()
                 );
