@@ -59,7 +59,9 @@ use crate::cluster::UnionFind;
 use crate::corpus::DocId;
 use crate::text::Span;
 
+mod again;
 mod rows;
+pub(crate) use again::{Again, AgainScratch};
 pub(crate) use rows::PrintRows;
 
 /// The default number of documents above which a fingerprint counts as boilerplate.
@@ -137,10 +139,7 @@ fn winnow_into(hashes: &[u64], w: usize, out: &mut Vec<(u64, u32)>) {
         return;
     }
     let w = w.clamp(1, hashes.len());
-    // The rightmost minimum of hashes[from..=to].
-    let rightmost_min = |from: usize, to: usize| {
-        (from + 1..=to).fold(from, |m, i| if hashes[i] <= hashes[m] { i } else { m })
-    };
+    let rightmost_min = |from, to| rightmost_min(from, to, |i| hashes[i]);
     let mut min = rightmost_min(0, w - 1);
     out.push((hashes[min], min as u32));
     for end in w..hashes.len() {
@@ -154,6 +153,12 @@ fn winnow_into(hashes: &[u64], w: usize, out: &mut Vec<(u64, u32)>) {
             out.push((hashes[min], min as u32));
         }
     }
+}
+
+/// The position of the rightmost smallest `value` in `from..=to`: the one winnowing
+/// selects.
+fn rightmost_min(from: usize, to: usize, value: impl Fn(usize) -> u64) -> usize {
+    (from + 1..=to).fold(from, |m, i| if value(i) <= value(m) { i } else { m })
 }
 
 /// Sorts a document's selected `(hash, position)` pairs: a counting sort by the top byte
@@ -232,34 +237,6 @@ pub struct Fingerprints {
 
 /// The most positions a document keeps for one fingerprint hash (a phrase it repeats).
 pub const MAX_POSITIONS: usize = 4;
-
-/// A document fingerprinted again around boilerplate
-/// ([`Fingerprints::again_around`]).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Again {
-    /// To add beside its first fingerprints, less their boilerplate ones.
-    Beside(Fingerprints),
-    /// To put in place of its first fingerprints.
-    Instead(Fingerprints),
-}
-
-/// Working space of [`Fingerprints::again_around`], reused from one document to the
-/// next.
-#[derive(Default)]
-pub(crate) struct AgainScratch {
-    short: Vec<u64>,
-    /// Whether each short window is boilerplate.
-    is_common: Vec<bool>,
-    /// The positions of the boilerplate short windows, ascending.
-    common: Vec<u32>,
-    /// How many short windows fall in each slot of their top bits (saturating): a hash
-    /// in a slot of one is held once.
-    slots: Vec<u8>,
-    picked: Vec<(u64, u32)>,
-}
-
-/// The slots of [`AgainScratch::slots`].
-const SLOTS: usize = 4096;
 
 /// The bit of a position that marks a long fingerprint. A document is at most u32::MAX
 /// bytes, so it has fewer than 2^31 tokens and the bit is free.
@@ -344,182 +321,6 @@ impl Fingerprints {
             }
         }
         Fingerprints::from_picked(&mut all)
-    }
-
-    /// [`around_boilerplate`](Fingerprints::around_boilerplate) for a document whose
-    /// first fingerprints (those [`new`](Fingerprints::new) gives with `layout`) are
-    /// already rows: what to add beside them, the boilerplate ones among them dropped
-    /// ([`Again::Beside`]), or when that cannot be told apart, all of them again
-    /// ([`Again::Instead`]). The cost follows the boilerplate, not the document: one pass
-    /// over the short windows looks up which are boilerplate, then only the winnowing
-    /// windows whose smallest hash is boilerplate are winnowed again, and only the long
-    /// windows over boilerplate are hashed.
-    ///
-    /// Every fingerprint that `around_boilerplate` selects and winnowing did not is a
-    /// long one or the smallest non-boilerplate hash of a window whose smallest hash is
-    /// boilerplate; every other one winnowing selected already. So the first
-    /// fingerprints, less the boilerplate, plus the returned ones, are
-    /// `around_boilerplate`'s, as long as each hash returned, with the positions winnowing
-    /// selected it at, holds at most [`MAX_POSITIONS`] positions (the cap a hash's
-    /// positions share). When one holds more (a phrase the document repeats), or long
-    /// windows are winnowed more than one at a time, all are returned instead.
-    pub(crate) fn again_around(
-        token_hashes: &[u64],
-        (size, window): (usize, usize),
-        (long_size, long_window): (usize, usize),
-        boilerplate: &Boilerplate,
-        scratch: &mut AgainScratch,
-    ) -> Again {
-        let window = window.max(1);
-        let usable = token_hashes.len().min(u32::MAX as usize);
-        if usable < size + window - 1 || long_window > 1 {
-            let all = Fingerprints::around_boilerplate(
-                token_hashes,
-                (size, window),
-                (long_size, long_window),
-                boilerplate,
-            );
-            return Again::Instead(all);
-        }
-        let tokens = &token_hashes[..usable];
-        let AgainScratch {
-            short,
-            is_common,
-            common,
-            slots,
-            picked,
-        } = scratch;
-        let slot = |h: u64| (h >> (64 - SLOTS.trailing_zeros())) as usize;
-        short.clear();
-        short.extend(crate::shingle::shingles(tokens, size));
-        is_common.clear();
-        common.clear();
-        slots.clear();
-        slots.resize(SLOTS, 0);
-        for (i, &h) in short.iter().enumerate() {
-            slots[slot(h)] = slots[slot(h)].saturating_add(1);
-            let c = boilerplate.contains(h);
-            is_common.push(c);
-            if c {
-                common.push(i as u32);
-            }
-        }
-        // Boilerplate windows count as the largest hash, as winnowing around it sees them.
-        let masked = |i: usize| if is_common[i] { u64::MAX } else { short[i] };
-        let rightmost_min = |from: usize, to: usize, value: &dyn Fn(usize) -> u64| {
-            (from + 1..=to).fold(from, |m, i| if value(i) <= value(m) { i } else { m })
-        };
-        let plain = |i: usize| short[i];
-        let last_start = short.len() - window;
-        // Whether winnowing selected position p: the smallest of a window that holds it.
-        let selected = |p: usize| {
-            (p.saturating_sub(window - 1)..=p.min(last_start))
-                .any(|t| rightmost_min(t, t + window - 1, &plain) == p)
-        };
-        picked.clear();
-        // The winnowing windows that hold a boilerplate short window, a range of starts at
-        // a time; in each, the smallest of every window (and the smallest
-        // non-boilerplate), kept until it leaves the window as in `winnow_into`.
-        let mut k = 0;
-        while k < common.len() {
-            let from = (common[k] as usize).saturating_sub(window - 1);
-            let mut to = (common[k] as usize).min(last_start);
-            k += 1;
-            while k < common.len() && (common[k] as usize).saturating_sub(window - 1) <= to + 1 {
-                to = (common[k] as usize).min(last_start);
-                k += 1;
-            }
-            let (mut first, mut again) = (usize::MAX, usize::MAX);
-            for s in from..=to {
-                let end = s + window - 1;
-                first = if first < s || first == usize::MAX {
-                    rightmost_min(s, end, &plain)
-                } else if short[end] <= short[first] {
-                    end
-                } else {
-                    first
-                };
-                again = if again < s || again == usize::MAX {
-                    rightmost_min(s, end, &masked)
-                } else if masked(end) <= masked(again) {
-                    end
-                } else {
-                    again
-                };
-                if !is_common[first] || is_common[again] {
-                    continue;
-                }
-                // Selected by a window that winnowing saw the same way: already a row.
-                if !selected(again) && picked.last().is_none_or(|&(_, q)| q as usize != again) {
-                    picked.push((short[again], again as u32));
-                }
-            }
-        }
-        // A hash picked here that winnowing selected elsewhere in the document too: the
-        // positions of a hash are capped together, so when they are more than the cap,
-        // all are made again.
-        if picked.iter().any(|&(h, _)| slots[slot(h)] > 1) {
-            let mut mine = picked.clone();
-            mine.sort_unstable();
-            let mut marked = [0u64; SLOTS / 64];
-            for &(h, _) in &mine {
-                marked[slot(h) / 64] |= 1 << (slot(h) % 64);
-            }
-            // Other windows with a picked hash that winnowing selected, by hash.
-            let mut others: Vec<u64> = Vec::new();
-            for (q, &x) in short.iter().enumerate() {
-                if marked[slot(x) / 64] & 1 << (slot(x) % 64) == 0 {
-                    continue;
-                }
-                let same = &mine[mine.partition_point(|e| e.0 < x)..];
-                let same = &same[..same.partition_point(|e| e.0 == x)];
-                if !same.is_empty() && same.iter().all(|e| e.1 as usize != q) && selected(q) {
-                    others.push(x);
-                }
-            }
-            others.sort_unstable();
-            let over = others.chunk_by(|x, y| x == y).any(|held| {
-                let picked_too = mine.iter().filter(|e| e.0 == held[0]).count();
-                held.len() + picked_too > MAX_POSITIONS
-            });
-            if over {
-                let all = Fingerprints::around_boilerplate(
-                    token_hashes,
-                    (size, window),
-                    (long_size, long_window),
-                    boilerplate,
-                );
-                return Again::Instead(all);
-            }
-        }
-        // Long windows that hold a boilerplate short window: long window j holds the
-        // short windows j ..= j + long_size - size.
-        if usable >= long_size && long_size >= size {
-            let longs = usable - long_size + 1;
-            let reach = long_size - size;
-            let mut k = 0;
-            while k < common.len() {
-                let from = (common[k] as usize).saturating_sub(reach);
-                let mut to = common[k] as usize;
-                k += 1;
-                // Ranges of long windows that touch or overlap are hashed in one pass.
-                while k < common.len() && (common[k] as usize).saturating_sub(reach) <= to + 1 {
-                    to = common[k] as usize;
-                    k += 1;
-                }
-                let to = to.min(longs - 1);
-                if from > to {
-                    continue;
-                }
-                let hashes = crate::shingle::shingles(&tokens[from..to + long_size], long_size);
-                picked.extend(
-                    hashes
-                        .enumerate()
-                        .map(|(j, h)| (h, (from + j) as u32 | LONG)),
-                );
-            }
-        }
-        Again::Beside(Fingerprints::from_picked(picked))
     }
 
     /// Sorted by hash, one position (the first) per hash.
@@ -1569,37 +1370,6 @@ mod tests {
         assert!(longs > 0);
     }
 
-    #[test]
-    fn fingerprints_again_around_a_footer_are_added_beside_the_first_ones() {
-        // Distinct words with a footer held by many documents in the middle: the
-        // windows that straddle its edges and the long ones over it are added.
-        let footer: Vec<u64> = (1000..1040).collect();
-        let common = Fingerprints::new(&footer, 13, 6);
-        let boiler = Boilerplate::new(common.hashes().iter().copied(), 24);
-        let doc: Vec<u64> = (0..60)
-            .chain(footer.iter().copied())
-            .chain(60..120)
-            .collect();
-        let first = Fingerprints::new(&doc, 13, 6);
-        assert!(boiler.holds_any(&first));
-        let want = Fingerprints::around_boilerplate(&doc, (13, 6), (30, 1), &boiler);
-        let Again::Beside(extra) =
-            Fingerprints::again_around(&doc, (13, 6), (30, 1), &boiler, &mut Default::default())
-        else {
-            panic!("distinct words need no second winnowing of the whole document");
-        };
-        assert!(extra.entries().any(|e| e.2) && extra.entries().any(|e| !e.2));
-        let mut got: Vec<(u64, u32)> = first
-            .iter_raw()
-            .filter(|&(h, _)| !boiler.contains(h))
-            .chain(extra.iter_raw())
-            .collect();
-        got.sort_unstable();
-        let mut want: Vec<(u64, u32)> = want.iter_raw().collect();
-        want.sort_unstable();
-        assert_eq!(got, want);
-    }
-
     /// Brute force: occurrences merged by repeated pairwise overlap, components by
     /// repeated relaxation, each group sorted.
     fn naive_groups(links: &[(Occurrence, Occurrence)]) -> Vec<Vec<Occurrence>> {
@@ -1749,41 +1519,6 @@ mod tests {
                 }
             }
             prop_assert_eq!(got, Fingerprints::from_picked(&mut want));
-        }
-
-        /// Fingerprinted again around boilerplate, a document's first fingerprints less
-        /// the boilerplate ones, with those added beside them, are those of
-        /// `around_boilerplate`; or all of them come instead.
-        #[test]
-        fn fingerprints_again_are_those_around_boilerplate(
-            alphabet in 2u64..60,
-            doc in prop::collection::vec(0u64..1000, 0..160),
-            picks in prop::collection::vec(0usize..1000, 1..8),
-            (size, window, long_size) in (1usize..6, 1usize..5, 1usize..12),
-        ) {
-            let doc: Vec<u64> = doc.iter().map(|t| t % alphabet).collect();
-            let short: Vec<u64> = crate::shingle::shingles(&doc, size).collect();
-            // Boilerplate: some of the document's own windows, and their neighbours'.
-            let boiler = Boilerplate::new(picks.iter().filter_map(|&i| short.get(i % short.len().max(1)).copied()), 24);
-            let layout = (size, window);
-            let long = (long_size, 1);
-            let want = Fingerprints::around_boilerplate(&doc, layout, long, &boiler);
-            let mut scratch = AgainScratch::default();
-            match Fingerprints::again_around(&doc, layout, long, &boiler, &mut scratch) {
-                Again::Instead(all) => prop_assert_eq!(all, want),
-                Again::Beside(extra) => {
-                    let first = Fingerprints::new(&doc, size, window);
-                    let mut got: Vec<(u64, u32)> = first
-                        .iter_raw()
-                        .filter(|&(h, _)| !boiler.contains(h))
-                        .chain(extra.iter_raw())
-                        .collect();
-                    got.sort_unstable();
-                    let mut want: Vec<(u64, u32)> = want.iter_raw().collect();
-                    want.sort_unstable();
-                    prop_assert_eq!(got, want);
-                }
-            }
         }
 
         /// A boilerplate set finds exactly its fingerprints (by their high bits), whatever

@@ -26,7 +26,7 @@ mod table;
 use clap::Parser;
 /// The allocator of the command: mimalloc returns freed memory to the system, where the
 /// default allocator keeps it in per-thread arenas (peak RSS, `benches/dataset.sh`). It is
-/// built without transparent huge pages (Cargo.toml says why).
+/// built not to ask for transparent huge pages (Cargo.toml says why).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -18,9 +18,10 @@
 //! 3. With passage reuse: the fingerprints go to grouping rows as stage 1 signs each
 //!    block of documents (to temporary files beside the texts when those are on disk,
 //!    read back a part at a time), boilerplate fingerprints are found, the documents
-//!    that hold some are fingerprinted again around it (only the fingerprints that
-//!    winnowing did not select are added, found around the boilerplate windows), and an
-//!    inverted index
+//!    that hold some are fingerprinted again around it (what that adds goes beside their
+//!    first fingerprints: the windows next to boilerplate that winnowing now selects,
+//!    and the long windows over it; a document that repeats such a phrase is
+//!    fingerprinted whole again), and an inverted index
 //!    ([`reuse::FingerprintIndex`]) gives the pairs that share two fingerprints in a
 //!    consistent order (passage candidates).
 //! 4. Per candidate pair, in parallel: the exact Jaccard of the two shingle sets when the
@@ -958,7 +959,7 @@ impl Detector {
                     });
                 }
             };
-            rows.replace(&again, &instead, &common);
+            rows.replace(&again, &instead, (&common, &around));
             drop(again);
             let index = FingerprintIndex::build(&rows, n, max, Some(&windows));
             (index, common)

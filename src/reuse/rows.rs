@@ -30,6 +30,10 @@ use std::path::Path;
 /// takes 1, 2, 4, ... or all 64 of them.
 pub(crate) const PARTS: usize = 64;
 
+/// Parts merged at a time in memory ([`PrintRows::replace`]): the old and the merged
+/// rows of these parts are held together.
+const MERGED_AT_ONCE: usize = 4;
+
 /// Rows buffered per part before they are written to disk (12 KB; 768 KB for the 64
 /// parts). A power of two, so that a buffer that doubles as it grows ends at this size.
 const FLUSH_ROWS: usize = 1 << 10;
@@ -109,43 +113,54 @@ impl PrintRows {
     }
 
     /// Adds the rows of `new`, in place of those of the documents marked in `replaced`
-    /// and of every row of a fingerprint in `dropped`, a part at a time (documents still
-    /// ascend in each part). In memory the parts are merged in parallel, each into room
-    /// for all its rows (room never written is never touched); on disk the merged part
-    /// is written after the rest of the file (which grows by it) and read back from
-    /// there.
-    pub(crate) fn replace(&mut self, new: &PrintRows, replaced: &[bool], dropped: &Boilerplate) {
+    /// and of the rows of fingerprints in `dropped` (which only the documents marked in
+    /// `holders` hold), a part at a time (documents still ascend in each part). In
+    /// memory a few parts are merged at a time, in parallel, each into room for all its
+    /// rows (room never written is never touched); on disk the merged part is written
+    /// after the rest of the file (which grows by it) and read back from there.
+    pub(crate) fn replace(
+        &mut self,
+        new: &PrintRows,
+        replaced: &[bool],
+        (dropped, holders): (&Boilerplate, &[bool]),
+    ) {
         let mask = (1u64 << self.doc_bits) - 1;
         let doc = |r: u64| (r & mask) as usize;
+        let marked = |flags: &[bool], r: u64| flags.get(doc(r)).copied().unwrap_or(false);
         let is_kept = |&(r, _): &(u64, u32)| {
-            !replaced.get(doc(r)).copied().unwrap_or(false) && !dropped.contains(r)
+            let gone = marked(holders, r) && dropped.contains(r);
+            !marked(replaced, r) && !gone
         };
         let in_memory = |rows: &PrintRows| rows.parts.iter().all(|p| p.chunks.is_empty());
         if !self.writing && in_memory(self) && in_memory(new) {
-            let (old, fresh) = (&self.parts, &new.parts);
             let parts: Vec<usize> = (0..PARTS).collect();
-            let merged = crate::par::map(&parts, |&k| {
-                let room = old[k].rows.len() + fresh[k].rows.len();
-                let mut out = Part {
-                    chunks: Vec::new(),
-                    rows: Vec::with_capacity(room),
-                    positions: Vec::with_capacity(room),
-                };
-                let mut push = |(r, p): (u64, u32)| {
-                    out.rows.push(r);
-                    out.positions.push(p);
-                };
-                let mut added = fresh[k].pairs().peekable();
-                for kept in old[k].pairs().filter(is_kept) {
-                    while let Some(n) = added.next_if(|&(n, _)| doc(n) < doc(kept.0)) {
-                        push(n);
+            for some in parts.chunks(MERGED_AT_ONCE) {
+                let merged = crate::par::map(some, |&k| {
+                    let (old, fresh) = (&self.parts[k], &new.parts[k]);
+                    let room = old.rows.len() + fresh.rows.len();
+                    let mut out = Part {
+                        chunks: Vec::new(),
+                        rows: Vec::with_capacity(room),
+                        positions: Vec::with_capacity(room),
+                    };
+                    let mut push = |(r, p): (u64, u32)| {
+                        out.rows.push(r);
+                        out.positions.push(p);
+                    };
+                    let mut added = fresh.pairs().peekable();
+                    for kept in old.pairs().filter(is_kept) {
+                        while let Some(n) = added.next_if(|&(n, _)| doc(n) < doc(kept.0)) {
+                            push(n);
+                        }
+                        push(kept);
                     }
-                    push(kept);
+                    added.for_each(push);
+                    out
+                });
+                for (&k, part) in some.iter().zip(merged) {
+                    self.parts[k] = part;
                 }
-                added.for_each(push);
-                out
-            });
-            self.parts = merged;
+            }
             self.len = (0..PARTS).map(|k| self.part_len(k)).sum();
             return;
         }
@@ -342,11 +357,13 @@ mod tests {
 
     #[test]
     fn replacing_rows_gives_those_of_the_new_fingerprints() {
-        // Documents 1, 4, 7, ... are replaced; 2, 5, 8, ... get rows beside their own;
-        // every document's first fingerprint is dropped.
+        // Documents 1, 4, 7, ... are replaced; 2, 5, 8, ... get rows beside their own.
         let docs: Vec<Fingerprints> = (0..700).map(|d| prints(d, 300)).collect();
         let replaced: Vec<bool> = (0..700).map(|d| d % 3 == 1).collect();
+        // Every document's first fingerprint is dropped from the even ones (marked as
+        // its holders), kept in the odd ones.
         let dropped = Boilerplate::new(docs.iter().map(|f| f.hashes()[0]), 24);
+        let holders: Vec<bool> = (0..700).map(|d| d % 2 == 0).collect();
         let again: Vec<Fingerprints> = (0..700)
             .map(|d| match d % 3 {
                 0 => Fingerprints::default(),
@@ -355,7 +372,9 @@ mod tests {
             .collect();
         let want: Vec<Fingerprints> = (0..700)
             .map(|d| {
-                let kept = docs[d].iter_raw().filter(|&(h, _)| !dropped.contains(h));
+                let kept = docs[d]
+                    .iter_raw()
+                    .filter(|&(h, _)| !(holders[d] && dropped.contains(h)));
                 let mut picked: Vec<(u64, u32)> = match d % 3 {
                     1 => again[d].iter_raw().collect(),
                     _ => kept.chain(again[d].iter_raw()).collect(),
@@ -377,7 +396,7 @@ mod tests {
                     "new rows on disk"
                 );
             }
-            base.replace(&new, &replaced, &dropped);
+            base.replace(&new, &replaced, (&dropped, &holders));
             assert_eq!(base.len(), expected.len());
             // The same rows, documents ascending; one document's rows in any order.
             let sorted = |(rows, at): PartRows<'_>| {
