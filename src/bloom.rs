@@ -132,7 +132,6 @@ impl Filter {
     }
 }
 
-/// The splitmix64 finalizer.
 /// `items` into `out`, ordered by the top `bits` bits of `key(item)` (a counting sort,
 /// stable): the order in which a filter's blocks hold them, whatever the filter's size,
 /// since a key's block is its mixed value scaled to the filter.
@@ -159,6 +158,7 @@ pub(crate) fn by_top_bits<T: Copy + Default>(
     }
 }
 
+/// The splitmix64 finalizer.
 pub(crate) fn mix(mut x: u64) -> u64 {
     x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);

@@ -139,16 +139,11 @@ fn winnow_into(hashes: &[u64], w: usize, out: &mut Vec<(u64, u32)>) {
         return;
     }
     let w = w.clamp(1, hashes.len());
-    let rightmost_min = |from, to| rightmost_min(from, to, |i| hashes[i]);
-    let mut min = rightmost_min(0, w - 1);
+    let value = |i: usize| hashes[i];
+    let mut min = rightmost_min(0, w - 1, value);
     out.push((hashes[min], min as u32));
     for end in w..hashes.len() {
-        let start = end + 1 - w;
-        if min < start {
-            min = rightmost_min(start, end);
-        } else if hashes[end] <= hashes[min] {
-            min = end;
-        }
+        min = slide(min, end + 1 - w, end, value);
         if out.last().map(|f| f.1 as usize) != Some(min) {
             out.push((hashes[min], min as u32));
         }
@@ -159,6 +154,19 @@ fn winnow_into(hashes: &[u64], w: usize, out: &mut Vec<(u64, u32)>) {
 /// selects.
 fn rightmost_min(from: usize, to: usize, value: impl Fn(usize) -> u64) -> usize {
     (from + 1..=to).fold(from, |m, i| if value(i) <= value(m) { i } else { m })
+}
+
+/// The rightmost smallest `value` in the window `start..=end`, given `min`, that of the
+/// window before (`usize::MAX` for none): kept until it leaves the window, then the
+/// window is scanned again.
+fn slide(min: usize, start: usize, end: usize, value: impl Fn(usize) -> u64) -> usize {
+    if min == usize::MAX || min < start {
+        rightmost_min(start, end, value)
+    } else if value(end) <= value(min) {
+        end
+    } else {
+        min
+    }
 }
 
 /// Sorts a document's selected `(hash, position)` pairs: a counting sort by the top byte

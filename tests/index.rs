@@ -34,6 +34,16 @@ fn no_near_duplicate(index: &Index, text: &str) -> bool {
 
 /// Originals, edited copies (near-duplicates), chains of edits, quotes of an earlier
 /// text (shared passages) and texts that repeat a stretch of their own.
+/// Adds `text` as `id` in a batch cancelled before it starts: a `Cancelled` error.
+fn add_cancelled(index: &mut Index, id: &str, text: &str) {
+    let progress = neardup::progress::Progress::new();
+    progress.cancel();
+    let e = index
+        .add_batch_with_progress([(id, text.as_bytes())], &progress)
+        .unwrap_err();
+    assert!(matches!(e.kind(), ErrorKind::Cancelled), "{e}");
+}
+
 fn texts(n: usize, seed: u64) -> Vec<String> {
     let mut rng = Rng(seed);
     let mut out: Vec<String> = Vec::new();
@@ -201,12 +211,7 @@ fn a_batch_that_fails_while_runs_merge_adds_nothing() {
         .add_batch([("x", copy.as_bytes()), ("p3", texts[7].as_bytes())])
         .unwrap_err();
     assert!(matches!(e.kind(), ErrorKind::IdExists { .. }), "{e}");
-    let progress = neardup::progress::Progress::new();
-    progress.cancel();
-    let e = index
-        .add_batch_with_progress([("y", texts[8].as_bytes())], &progress)
-        .unwrap_err();
-    assert!(matches!(e.kind(), ErrorKind::Cancelled), "{e}");
+    add_cancelled(&mut index, "y", &texts[8]);
     let after = index.stats().unwrap();
     let held =
         |s: neardup::index::IndexStats| (s.documents, s.band_keys, s.fingerprints, s.stored_bytes);
@@ -291,12 +296,7 @@ fn bad_uses_are_typed_errors_and_a_failed_batch_adds_nothing() {
     assert!(no_near_duplicate(&index, &texts[0]));
     index.add("a", texts[0].as_bytes()).unwrap();
     // A cancelled batch adds nothing.
-    let progress = neardup::progress::Progress::new();
-    progress.cancel();
-    let e = index
-        .add_batch_with_progress([("z", texts[5].as_bytes())], &progress)
-        .unwrap_err();
-    assert!(matches!(e.kind(), ErrorKind::Cancelled), "{e}");
+    add_cancelled(&mut index, "z", &texts[5]);
     assert!(index.get("z").unwrap().is_none());
     // A second writer on the same file is refused while the first holds it.
     let e = Index::open(&path).err().expect("the file is held");

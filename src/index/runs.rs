@@ -730,7 +730,8 @@ const FAN_IN: usize = 6;
 /// Merges the newest [`FAN_IN`] runs while the oldest of them holds at most twice the
 /// entries of the newest: runs of about the same size are merged six at a time, so with
 /// batches of b entries and n in all there are at most about 5 log6(n/b) + 7 runs (12
-/// after 100 batches in a simulation, the batch's own run counted) and an entry is written about log6(n/b) + 1 times.
+/// after 100 batches in a simulation, the batch's own run counted) and an entry is
+/// written about log6(n/b) + 1 times.
 /// A batch calls this before it [adds](add) its run, so the merge needs nothing of the
 /// batch and runs while the batch is matched; `stop` stops it
 /// ([`ErrorKind::Cancelled`](crate::ErrorKind::Cancelled)).

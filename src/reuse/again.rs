@@ -25,7 +25,7 @@
 //! (w the winnowing window); O(1) for each long window over boilerplate. A document that
 //! holds a picked hash elsewhere too costs one more O(n log p) pass for p picks.
 
-use super::{Boilerplate, Fingerprints, LONG, MAX_POSITIONS, rightmost_min};
+use super::{Boilerplate, Fingerprints, LONG, MAX_POSITIONS, slide};
 use crate::shingle::shingles;
 
 /// A document that holds boilerplate, fingerprinted again around it
@@ -78,12 +78,12 @@ impl Fingerprints {
     ) -> Again {
         let window = window.max(1);
         let usable = token_hashes.len().min(u32::MAX as usize);
+        let (layout, long) = ((size, window), (long_size, long_window));
         let whole = || {
-            let layouts = ((size, window), (long_size, long_window));
             Again::Instead(Fingerprints::around_boilerplate(
                 token_hashes,
-                layouts.0,
-                layouts.1,
+                layout,
+                long,
                 boilerplate,
             ))
         };
@@ -217,18 +217,6 @@ impl AgainScratch {
                     .map(|(j, h)| (h, (from + j) as u32 | LONG)),
             );
         }
-    }
-}
-
-/// The rightmost smallest `value` in the window `start..=end`, given `min`, that of the
-/// window before (`usize::MAX` for none): kept until it leaves, as `winnow_into` does.
-fn slide(min: usize, start: usize, end: usize, value: impl Fn(usize) -> u64) -> usize {
-    if min == usize::MAX || min < start {
-        rightmost_min(start, end, value)
-    } else if value(end) <= value(min) {
-        end
-    } else {
-        min
     }
 }
 

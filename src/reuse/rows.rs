@@ -143,18 +143,11 @@ impl PrintRows {
                         rows: Vec::with_capacity(room),
                         positions: Vec::with_capacity(room),
                     };
-                    let mut push = |(r, p): (u64, u32)| {
+                    let push = |(r, p): (u64, u32)| {
                         out.rows.push(r);
                         out.positions.push(p);
                     };
-                    let mut added = fresh.pairs().peekable();
-                    for kept in old.pairs().filter(is_kept) {
-                        while let Some(n) = added.next_if(|&(n, _)| doc(n) < doc(kept.0)) {
-                            push(n);
-                        }
-                        push(kept);
-                    }
-                    added.for_each(push);
+                    merge_by_doc(old.pairs().filter(is_kept), fresh.pairs(), doc, push);
                     out
                 });
                 for (&k, part) in some.iter().zip(merged) {
@@ -178,8 +171,7 @@ impl PrintRows {
                 rows: Vec::with_capacity(room),
                 positions: Vec::with_capacity(room),
             };
-            let mut fresh = new.rows_of(k).peekable();
-            let mut push = |merged: &mut Part, (r, p): (u64, u32)| {
+            let push = |(r, p): (u64, u32)| {
                 merged.rows.push(r);
                 merged.positions.push(p);
                 if writing && merged.rows.len() >= FLUSH_ROWS {
@@ -188,15 +180,7 @@ impl PrintRows {
                     }
                 }
             };
-            for kept in self.rows_of(k).filter(is_kept) {
-                while let Some(n) = fresh.next_if(|&(n, _)| doc(n) < doc(kept.0)) {
-                    push(&mut merged, n);
-                }
-                push(&mut merged, kept);
-            }
-            for n in fresh {
-                push(&mut merged, n);
-            }
+            merge_by_doc(self.rows_of(k).filter(is_kept), new.rows_of(k), doc, push);
             self.parts[k] = merged;
         }
         self.writing = writing;
@@ -267,6 +251,25 @@ impl PrintRows {
         });
         written.chain(p.pairs())
     }
+}
+
+/// The `(row, position)` pairs of `kept` and `added` (each with its documents ascending)
+/// given to `push` in one order of ascending documents: a document's kept rows before
+/// its added ones.
+fn merge_by_doc(
+    kept: impl Iterator<Item = (u64, u32)>,
+    added: impl Iterator<Item = (u64, u32)>,
+    doc: impl Fn(u64) -> usize,
+    mut push: impl FnMut((u64, u32)),
+) {
+    let mut added = added.peekable();
+    for row in kept {
+        while let Some(n) = added.next_if(|&(n, _)| doc(n) < doc(row.0)) {
+            push(n);
+        }
+        push(row);
+    }
+    added.for_each(push);
 }
 
 /// One part's rows and their positions, borrowed when in memory.
