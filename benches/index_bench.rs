@@ -74,7 +74,7 @@ fn main() {
         return;
     }
     std::fs::create_dir_all(&dir).expect("DIR");
-    let _ = std::fs::remove_file(&path);
+    let _ = std::fs::remove_dir_all(&path);
     let det = Detector::builder().build().expect("default detector");
     let mut index = Index::create(&path, &det).expect("index");
 
@@ -94,7 +94,8 @@ fn main() {
         matched += answers.iter().filter(|m| !m.is_empty()).count();
     }
     let secs = start.elapsed().as_secs_f64() - made_time;
-    let size = std::fs::metadata(&path).map_or(0, |m| m.len());
+    let stats = index.stats().expect("stats");
+    let size = stats.file_bytes;
     println!(
         "added {n} documents ({:.1} MB, {matched} matched something) in {secs:.1} s: {:.0} documents/s, {:.1} MB/s",
         bytes as f64 / 1e6,
@@ -102,15 +103,14 @@ fn main() {
         bytes as f64 / 1e6 / secs
     );
     println!(
-        "index file {:.1} MB: {:.0} bytes per document ({:.0} of text)",
+        "index on disk {:.1} MB: {:.0} bytes per document ({:.0} of text)",
         size as f64 / 1e6,
         size as f64 / n as f64,
         bytes as f64 / n as f64
     );
 
-    let stats = index.stats().expect("stats");
     index.compact().expect("compact");
-    let compacted = std::fs::metadata(&path).map_or(0, |m| m.len());
+    let compacted = index.stats().expect("stats").file_bytes;
     println!(
         "after compact(): {:.1} MB, {:.0} bytes per document ({} band keys, {} fingerprints, {:.0} bytes of records a document)",
         compacted as f64 / 1e6,
@@ -128,7 +128,7 @@ fn main() {
         .expect("the query process");
     print!("{}", String::from_utf8_lossy(&out.stdout));
     eprint!("{}", String::from_utf8_lossy(&out.stderr));
-    let _ = std::fs::remove_file(&path);
+    let _ = std::fs::remove_dir_all(&path);
 }
 
 /// Query latencies against the index of `n` documents at `path`, and this process's

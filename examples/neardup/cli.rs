@@ -36,7 +36,7 @@ pub enum Command {
     Dedup(DedupArgs),
     /// Compare two files: Jaccard (exact and estimated), verdict, shared passages.
     Compare(CompareArgs),
-    /// Keep documents in a persistent index file and ask what new ones match.
+    /// Keep documents in a persistent index (a folder) and ask what new ones match.
     Index(IndexArgs),
 }
 
@@ -74,7 +74,7 @@ pub enum IndexCommand {
 
 #[derive(Args, Debug)]
 pub struct IndexFilterArgs {
-    /// The index file (made when it does not exist).
+    /// The index folder (made when it does not exist).
     #[arg(value_name = "DB")]
     pub db: PathBuf,
     /// Where to write what matched [default: standard error].
@@ -92,14 +92,14 @@ pub struct IndexFilterArgs {
 
 #[derive(Args, Debug)]
 pub struct IndexDbArgs {
-    /// The index file.
+    /// The index folder.
     #[arg(value_name = "DB")]
     pub db: PathBuf,
 }
 
 #[derive(Args, Debug)]
 pub struct IndexAddArgs {
-    /// The index file (made when it does not exist).
+    /// The index folder (made when it does not exist).
     #[arg(value_name = "DB")]
     pub db: PathBuf,
     /// Folders, files or datasets to add, in order.
@@ -121,7 +121,7 @@ pub struct IndexAddArgs {
 
 #[derive(Args, Debug)]
 pub struct IndexQueryArgs {
-    /// The index file.
+    /// The index folder.
     #[arg(value_name = "DB")]
     pub db: PathBuf,
     /// The document to look up (`-` for standard input).
@@ -131,7 +131,7 @@ pub struct IndexQueryArgs {
 
 #[derive(Args, Debug)]
 pub struct IndexRemoveArgs {
-    /// The index file.
+    /// The index folder.
     #[arg(value_name = "DB")]
     pub db: PathBuf,
     /// The ids to remove.
@@ -141,7 +141,7 @@ pub struct IndexRemoveArgs {
 
 #[derive(Args, Debug)]
 pub struct IndexPruneArgs {
-    /// The index file.
+    /// The index folder.
     #[arg(value_name = "DB")]
     pub db: PathBuf,
     /// Remove documents added longer ago than this: a number and a unit, s, m, h or d

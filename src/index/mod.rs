@@ -1,7 +1,7 @@
 //! A persistent, incremental index: "have we seen this document before, and which of its
 //! passages were copied?" asked one document at a time, across runs of a program.
 //!
-//! [`Index`] keeps, in one file, the detector settings it was built with and for every
+//! [`Index`] keeps, in one folder, the detector settings it was built with and for every
 //! document its id, the time it was added, its text compressed with zstd (so that
 //! candidates are verified exactly without the original files), the band keys of its
 //! MinHash signature and its passage fingerprints. [`Index::add`] answers what a new
@@ -38,21 +38,28 @@
 //!
 //! # Storage
 //!
-//! [redb](https://docs.rs/redb): an embedded key-value store of copy-on-write B-trees
-//! whose transactions are atomic and durable. A batch ([`Index::add_batch`]) is one write
-//! transaction: after a crash the index holds every committed batch and nothing of the
-//! interrupted one. One process writes and any number of others read at the same time
-//! (redb's single-writer mode, byte-range file locks): a reader opened with
-//! [`Options::read_only`] sees every batch committed before its query began and nothing
-//! of a batch being written. A second writer gets an [`ErrorKind::Store`] error, and so
-//! does a write through a read-only index. Within a process, [`Index::query`] takes
-//! `&self` and [`Index::add`] `&mut self`.
+//! The index is a folder: `index.redb` and `runs/`.
 //!
-//! Band keys and fingerprints are not B-tree entries of their own: each committed batch
-//! writes them as one sorted, immutable run, and runs are merged six at a time as they
-//! accumulate (the `runs` module), so that adding a batch costs about the same in a
-//! small index as in a large one. A batch's merge runs on a second thread, in the
-//! batch's write transaction, while the batch is matched through a read transaction.
+//! `index.redb` is a [redb](https://docs.rs/redb) database, an embedded key-value store of
+//! copy-on-write B-trees whose transactions are atomic and durable. It holds the
+//! settings, the documents' records and texts, and the list of runs. A batch
+//! ([`Index::add_batch`]) is one write transaction: after a crash the index holds every
+//! committed batch and nothing of the interrupted one. One process writes and any number
+//! of others read at the same time (redb's single-writer mode, byte-range file locks): a
+//! reader opened with [`Options::read_only`] sees every batch committed before its query
+//! began and nothing of a batch being written. A second writer gets an
+//! [`ErrorKind::Store`] error, and so does a write through a read-only index. Within a
+//! process, [`Index::query`] takes `&self` and [`Index::add`] `&mut self`.
+//!
+//! Band keys and fingerprints are not B-tree entries: each committed batch writes them
+//! as one sorted, immutable run, a file in `runs/`, and runs are merged six at a time as
+//! they accumulate (the `runs` module), so that adding a batch costs about the same in a
+//! small index as in a large one. A run's file is written, checksummed and flushed to
+//! disk before the transaction that lists it commits, and the files of merged runs are
+//! deleted after; files that a crash left behind, listed by no committed transaction,
+//! are deleted when a writer opens the index. A batch's merge runs on a second thread,
+//! beside the batch's write transaction, while the batch is matched through a read
+//! transaction.
 //!
 //! # Cost
 //!
@@ -92,7 +99,7 @@ mod runs;
 
 /// The version of the index's layout, stored in it; an index of another version is
 /// refused (version 1 kept band keys and fingerprints in B-trees, one entry each).
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 /// Document number -> [`Record`] bytes.
@@ -111,7 +118,7 @@ const ZSTD_LEVEL: i32 = 1;
 /// # let dir = std::env::temp_dir().join(format!("neardup-index-doc-{}", std::process::id()));
 /// # std::fs::create_dir_all(&dir).unwrap();
 /// # let path = dir.join("news.ndx");
-/// # let _ = std::fs::remove_file(&path);
+/// # let _ = std::fs::remove_dir_all(&path);
 /// use neardup::index::Index;
 ///
 /// let story = "The council voted on Tuesday to close the old bridge to traffic after \
@@ -122,7 +129,7 @@ const ZSTD_LEVEL: i32 = 1;
 /// let matches = index.add("a2", copy.as_bytes())?;
 /// assert_eq!(matches.near_duplicates[0].id, "a1");
 /// drop(index);
-/// // Later, in another run: the same index, its settings read back from the file.
+/// // Later, in another run: the same index, its settings read back from its folder.
 /// let index = Index::open(&path)?;
 /// assert_eq!(index.len()?, 2);
 /// assert_eq!(index.get("a1")?.as_deref(), Some(story.as_bytes()));
@@ -131,13 +138,16 @@ const ZSTD_LEVEL: i32 = 1;
 /// ```
 pub struct Index {
     db: Store,
+    /// The index's folder.
     path: PathBuf,
+    /// Its run files.
+    folder: runs::Folder,
     detector: Detector,
     /// The runs loaded so far (they never change once written).
     cache: Mutex<runs::Cache>,
 }
 
-/// The open file: a writer, or a reader beside another process's writer.
+/// The open database: a writer, or a reader beside another process's writer.
 enum Store {
     Writer(Database),
     Reader(ReadOnlyDatabase),
@@ -274,7 +284,7 @@ pub struct IndexStats {
     pub text_bytes: u64,
     /// The documents' records as stored (id, time, compressed text).
     pub stored_bytes: u64,
-    /// The index file.
+    /// The index on disk: the database and the run files.
     pub file_bytes: u64,
 }
 
@@ -487,8 +497,9 @@ impl Holders {
 }
 
 impl Index {
-    /// Opens the index at `path` for `detector`'s settings, making a new one when the file
-    /// does not exist. An existing index built with other settings is refused
+    /// Opens the index in folder `path` for `detector`'s settings, making a new one when
+    /// the folder does not exist or is empty (a folder that holds other files is
+    /// refused). An existing index built with other settings is refused
     /// ([`ErrorKind::IndexMismatch`]).
     pub fn create(path: impl AsRef<Path>, detector: &Detector) -> Result<Index, Error> {
         Options::new().create(path, detector)
@@ -496,13 +507,25 @@ impl Index {
 
     fn create_with(options: &Options, path: &Path, detector: &Detector) -> Result<Index, Error> {
         let path = path.to_path_buf();
+        let (db_path, folder) = files(&path);
+        if !db_path.exists() {
+            if path.is_file() {
+                return Err(Error::store(&path, NOT_A_FOLDER));
+            }
+            let busy = std::fs::read_dir(&path).is_ok_and(|mut d| d.next().is_some());
+            if busy {
+                return Err(Error::store(&path, "a folder that is not a neardup index"));
+            }
+        }
+        std::fs::create_dir_all(folder.path()).map_err(|e| Error::io(folder.path(), e))?;
         let db = options
             .builder()
-            .create(&path)
+            .create(&db_path)
             .map_err(|e| Error::store(&path, e))?;
         let index = Index {
             db: Store::Writer(db),
             path,
+            folder,
             detector: detector.clone(),
             cache: Mutex::default(),
         };
@@ -516,7 +539,10 @@ impl Index {
             Some(stored) if as_read(&stored)? != want => {
                 Err(Error::index_mismatch(one_line(&stored), one_line(&want)))
             }
-            Some(_) => Ok(index),
+            Some(_) => {
+                index.clean()?;
+                Ok(index)
+            }
             None => {
                 let txn = index.writer()?.begin_write().map_err(|e| index.store(e))?;
                 {
@@ -547,18 +573,29 @@ impl Index {
             let gone = std::io::Error::new(std::io::ErrorKind::NotFound, "no such index");
             return Err(Error::io(&path, gone));
         }
+        if path.is_file() {
+            return Err(Error::store(&path, NOT_A_FOLDER));
+        }
+        let (db_path, folder) = files(&path);
+        if !db_path.is_file() || !folder.path().is_dir() {
+            return Err(Error::store(
+                &path,
+                "not a neardup index (no index.redb and runs)",
+            ));
+        }
         let b = options.builder();
         let db = if options.read_only {
             Store::Reader(
-                b.open_read_only(&path)
+                b.open_read_only(&db_path)
                     .map_err(|e| Error::store(&path, e))?,
             )
         } else {
-            Store::Writer(b.open(&path).map_err(|e| Error::store(&path, e))?)
+            Store::Writer(b.open(&db_path).map_err(|e| Error::store(&path, e))?)
         };
         let mut index = Index {
             db,
             path,
+            folder,
             detector: Detector::builder().build()?,
             cache: Mutex::default(),
         };
@@ -566,7 +603,17 @@ impl Index {
             .stored_settings()?
             .ok_or_else(|| index.store("not a neardup index (no settings)"))?;
         index.detector = Settings::decode(&stored)?.build()?;
+        if !options.read_only {
+            index.clean()?;
+        }
         Ok(index)
+    }
+
+    /// Deletes the run files a crash left behind (a writer's first step).
+    fn clean(&self) -> Result<(), Error> {
+        let txn = self.db.begin_read().map_err(|e| self.store(e))?;
+        let runs = txn.open_table(runs::RUNS).map_err(|e| self.store(e))?;
+        self.folder.clean(&runs)
     }
 
     /// The detector the index was built with.
@@ -620,12 +667,10 @@ impl Index {
 
     /// What `text` matches among the indexed documents, without adding it.
     pub fn query(&self, text: &[u8]) -> Result<Matches, Error> {
-        let txn = self.db.begin_read().map_err(|e| self.store(e))?;
+        let (txn, runs) = self.snapshot()?;
         let docs = txn.open_table(DOCS).map_err(|e| self.store(e))?;
-        let blocks = txn.open_table(runs::BLOCKS).map_err(|e| self.store(e))?;
-        let runs = self.committed_runs(&txn)?;
         let keys = self.keys(text, &mut IndexScratch::default());
-        let found = self.found(std::slice::from_ref(&keys), (&blocks, &runs))?;
+        let found = self.found(std::slice::from_ref(&keys), &runs)?;
         let found = found.into_iter().next().unwrap_or_default();
         let pending = Pending::default();
         let candidates = self.candidates(&keys, found, &pending, &mut Vec::new());
@@ -634,26 +679,40 @@ impl Index {
         Ok(matches)
     }
 
-    /// The runs a read transaction sees, through the cache.
-    fn committed_runs(&self, txn: &ReadTransaction) -> Result<Runs, Error> {
-        self.read_runs(
-            &txn.open_table(runs::RUNS).map_err(|e| self.store(e))?,
-            &txn.open_table(runs::FILTERS).map_err(|e| self.store(e))?,
-            &txn.open_table(runs::REMOVED).map_err(|e| self.store(e))?,
-            &txn.open_table(META).map_err(|e| self.store(e))?,
-        )
+    /// A read transaction and the runs it sees. A reader beside a writer may begin one
+    /// just before the writer commits a merge and deletes the merged runs' files; it
+    /// then begins another, which lists the merged run instead.
+    fn snapshot(&self) -> Result<(ReadTransaction, Runs), Error> {
+        for _ in 0..SNAPSHOT_TRIES {
+            let txn = self.db.begin_read().map_err(|e| self.store(e))?;
+            if let Some(runs) = self.committed_runs(&txn)? {
+                return Ok((txn, runs));
+            }
+        }
+        Err(self.store("a run file is missing"))
     }
 
-    /// The runs of a transaction, through the cache.
+    /// The runs a read transaction sees, through the cache; `None` when a run's file is
+    /// gone ([`Runs::read`]).
+    fn committed_runs(&self, txn: &ReadTransaction) -> Result<Option<Runs>, Error> {
+        let generation = self.removed_gen(&txn.open_table(META).map_err(|e| self.store(e))?)?;
+        let tables = (
+            &txn.open_table(runs::RUNS).map_err(|e| self.store(e))?,
+            &txn.open_table(runs::REMOVED).map_err(|e| self.store(e))?,
+        );
+        Runs::read(tables, generation, &self.cache, &self.folder)
+    }
+
+    /// The runs of a write transaction, through the cache (the writer deletes run files,
+    /// so every file its transaction lists is there).
     fn read_runs(
         &self,
-        runs: &impl ReadableTable<u64, &'static [u8]>,
-        filters: &impl ReadableTable<(u64, u8, u32), &'static [u8]>,
-        removed: &impl ReadableTable<u64, ()>,
+        t: &runs::Tables<'_>,
         meta: &impl ReadableTable<&'static str, &'static [u8]>,
     ) -> Result<Runs, Error> {
         let generation = self.removed_gen(meta)?;
-        Runs::read(runs, filters, removed, generation, &self.cache, &self.path)
+        Runs::read((&t.runs, &t.removed), generation, &self.cache, &self.folder)?
+            .ok_or_else(|| self.store("a run file is missing"))
     }
 
     /// How many times documents were removed (0 for an index that never removed one).
@@ -720,8 +779,7 @@ impl Index {
         // What the batch is matched against: the committed documents, read in parallel
         // through a read transaction (the writer is this one, so it sees what the write
         // transaction below starts from).
-        let read = self.db.begin_read().map_err(|e| self.store(e))?;
-        let runs = self.committed_runs(&read)?;
+        let (read, runs) = self.snapshot()?;
         let txn = self.writer()?.begin_write().map_err(|e| self.store(e))?;
         // The runs due a merge are merged in the write transaction on a second thread
         // while the batch is matched against the committed runs: a merge moves entries,
@@ -754,12 +812,7 @@ impl Index {
             for &(id, n) in &batch.ids {
                 ids.insert(id, n).map_err(|e| self.store(e))?;
             }
-            runs::add(
-                &mut runs,
-                batch.entries,
-                &mut self.tables(&txn)?,
-                &self.path,
-            )?;
+            runs::add(&mut runs, batch.entries, &mut self.tables(&txn)?)?;
             let mut meta = txn.open_table(META).map_err(|e| self.store(e))?;
             meta.insert("next", batch.next.to_le_bytes().as_slice())
                 .map_err(|e| self.store(e))?;
@@ -795,7 +848,6 @@ impl Index {
         progress: &Progress,
     ) -> Result<Batch<'a>, Error> {
         let stored_docs = read.open_table(DOCS).map_err(|e| self.store(e))?;
-        let blocks = read.open_table(runs::BLOCKS).map_err(|e| self.store(e))?;
         let ids = read.open_table(IDS).map_err(|e| self.store(e))?;
         let first = match read
             .open_table(META)
@@ -829,7 +881,7 @@ impl Index {
             .collect::<Result<Vec<_>, Error>>()?
             .into_iter()
             .unzip();
-        let found = self.found(&keys, (&blocks, runs))?;
+        let found = self.found(&keys, runs)?;
         // In order: each document's candidates among the batch before it.
         let mut pending = Pending::for_keys(&keys);
         let mut full = Vec::new();
@@ -883,7 +935,7 @@ impl Index {
 
     /// The tables of the runs, open for writing.
     fn tables<'t>(&self, txn: &'t redb::WriteTransaction) -> Result<runs::Tables<'t>, Error> {
-        runs::Tables::open(txn).map_err(|e| self.store(e))
+        runs::Tables::open(txn, &self.folder).map_err(|e| self.store(e))
     }
 
     /// Commits a write transaction whose runs are now `runs`, and remembers them.
@@ -895,6 +947,7 @@ impl Index {
         txn.commit().map_err(|e| self.store(e))?;
         let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
         runs.remember(&mut cache, generation);
+        self.folder.delete(&runs.dropped);
         Ok(())
     }
 
@@ -915,7 +968,7 @@ impl Index {
         let docs = txn.open_table(DOCS).map_err(|e| self.store(e))?;
         let mut stats = IndexStats {
             documents: docs.len().map_err(|e| self.store(e))?,
-            file_bytes: std::fs::metadata(&self.path).map_or(0, |m| m.len()),
+            file_bytes: self.bytes_on_disk(),
             ..IndexStats::default()
         };
         for entry in docs.iter().map_err(|e| self.store(e))? {
@@ -931,13 +984,13 @@ impl Index {
     }
 
     /// Merges the band keys and fingerprints into one run, leaving out those of removed
-    /// documents, and gives the file's free pages back to the file system.
+    /// documents, and gives the database's free pages back to the file system.
     pub fn compact(&mut self) -> Result<(), Error> {
         let txn = self.writer()?.begin_write().map_err(|e| self.store(e))?;
         let runs = {
             let meta = txn.open_table(META).map_err(|e| self.store(e))?;
             let mut t = self.tables(&txn)?;
-            let mut runs = self.read_runs(&t.runs, &t.filters, &t.removed, &meta)?;
+            let mut runs = self.read_runs(&t, &meta)?;
             runs::merge_all(&mut runs, &mut t, &self.path)?;
             runs
         };
@@ -966,7 +1019,7 @@ impl Index {
             let mut docs = txn.open_table(DOCS).map_err(|e| self.store(e))?;
             let mut ids = txn.open_table(IDS).map_err(|e| self.store(e))?;
             let mut t = self.tables(&txn)?;
-            let mut runs = self.read_runs(&t.runs, &t.filters, &t.removed, &meta)?;
+            let mut runs = self.read_runs(&t, &meta)?;
             let numbers: Vec<u64> = match id {
                 Some(id) => match ids.get(id).map_err(|e| self.store(e))? {
                     Some(n) => vec![n.value()],
@@ -1017,14 +1070,7 @@ impl Index {
     /// of the filters together, in the order their bits lie in every filter (see
     /// [`probe_order`]), so that a large filter is read front to back instead of missing
     /// the cache on every key; then the runs that may hold a key are read, in parallel.
-    fn found(
-        &self,
-        keys: &[Keys],
-        (blocks, runs): (
-            &(impl ReadableTable<(u64, u8, u32), &'static [u8]> + Sync),
-            &Runs,
-        ),
-    ) -> Result<Vec<Found>, Error> {
+    fn found(&self, keys: &[Keys], runs: &Runs) -> Result<Vec<Found>, Error> {
         let settings = self.detector.settings();
         let max_group = settings.max_group().max(2);
         let mut found: Vec<Found> = keys
@@ -1036,7 +1082,7 @@ impl Index {
             .collect();
         let bands = self.look_up(
             (Kind::Bands, keys.iter().map(|k| k.bands.as_slice())),
-            (blocks, runs),
+            runs,
             |holders: &mut SmallVec<[u64; 2]>, n, _| {
                 holders.push(u64::from(n));
                 holders.len() < max_group
@@ -1050,7 +1096,7 @@ impl Index {
         let limit = settings.boilerplate_docs().saturating_sub(1) + 1;
         let prints = self.look_up(
             (Kind::Prints, keys.iter().map(|k| k.prints.hashes())),
-            (blocks, runs),
+            runs,
             |held: &mut Holders, n, pos| held.push((u64::from(n), pos), limit),
         )?;
         for (d, i, held) in prints {
@@ -1069,10 +1115,7 @@ impl Index {
     fn look_up<'k, T: Default + Send>(
         &self,
         (kind, lists): (Kind, impl Iterator<Item = &'k [u64]>),
-        (blocks, runs): (
-            &(impl ReadableTable<(u64, u8, u32), &'static [u8]> + Sync),
-            &Runs,
-        ),
+        runs: &Runs,
         fold: impl Fn(&mut T, u32, u32) -> bool + Sync,
     ) -> Result<Vec<(usize, usize, T)>, Error> {
         let lists: Vec<&[u64]> = lists.collect();
@@ -1097,7 +1140,7 @@ impl Index {
         let mut read = crate::par::map_if(parallel, &hits, |&(d, i, mask)| {
             let key = lists[d][i];
             let mut value = T::default();
-            runs.visit(blocks, (kind, key, mask), &self.path, |n, pos| {
+            runs.visit((kind, key, mask), &self.folder, |n, pos| {
                 fold(&mut value, n, pos)
             })?;
             Ok::<_, Error>((d, i, value))
@@ -1251,6 +1294,14 @@ impl Index {
         }
     }
 
+    /// The bytes of the database and the run files.
+    fn bytes_on_disk(&self) -> u64 {
+        let size = |p: &Path| std::fs::metadata(p).map_or(0, |m| m.len());
+        let runs = std::fs::read_dir(self.folder.path()).into_iter().flatten();
+        let runs: u64 = runs.flatten().map(|e| size(&e.path())).sum();
+        size(&files(&self.path).0) + runs
+    }
+
     /// The stored settings, checking the format version; `None` for a new file.
     fn stored_settings(&self) -> Result<Option<String>, Error> {
         let txn = self.db.begin_read().map_err(|e| self.store(e))?;
@@ -1309,6 +1360,22 @@ const CACHE_BYTES: usize = 128 << 20;
 
 const READ_ONLY: &str = "the index is open read-only";
 
+const NOT_A_FOLDER: &str = "not a neardup index: a file (an index is a folder since format \
+     version 3; an index made before is one file: add its documents to a new index)";
+
+/// Read transactions begun, each after a writer deleted a file the one before listed,
+/// before a query gives up (a writer deletes files once a merge commits, a few times a
+/// batch at most).
+const SNAPSHOT_TRIES: usize = 8;
+
+/// The database and the run files of the index in folder `path`.
+fn files(path: &Path) -> (PathBuf, runs::Folder) {
+    (
+        path.join("index.redb"),
+        runs::Folder::new(path.join("runs")),
+    )
+}
+
 /// Keys asked of the filters per part, a part per task.
 const PROBE_PART: usize = 1 << 16;
 
@@ -1341,7 +1408,7 @@ mod tests {
     use crate::error::ErrorKind;
     use crate::test_scratch::Scratch;
 
-    /// A test's own empty folder and the path of an index file in it; the folder is
+    /// A test's own empty folder and the path of an index folder in it; the folder is
     /// removed when the first value is dropped.
     fn temp(name: &str) -> (Scratch, PathBuf) {
         let dir = Scratch::new(&format!("index-{name}"));

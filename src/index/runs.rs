@@ -6,12 +6,21 @@
 //!
 //! A committed batch adds one run: every `(key, document, position)` entry of its
 //! documents, band keys and fingerprints apart ([`Kind`]), sorted, 16 bytes each, in
-//! blocks of [`BLOCK_ENTRIES`] stored as redb values. Beside the blocks each list keeps
-//! the first key of every block and a Bloom filter of its keys ([`Filter`], 10 bits a
-//! key in a run that holds more than half of all entries, 14 in the others). Runs never
-//! change once written, so a reader loads a run's filter once and keeps it; a run holds
-//! the documents of a range of document numbers, and runs are ordered by age, so entries
-//! come out by document number.
+//! blocks of [`BLOCK_ENTRIES`], each with its checksum, 4 KiB apart in a file of its own
+//! (`runs/{number}.run`). After the blocks the file holds, for each list, the first key
+//! of every block and a Bloom filter of its keys ([`Filter`], 10 bits a key in a run
+//! that holds more than half of all entries, 14 in the others); the run's header in the
+//! database holds their checksum. Runs never change once written, so a reader loads a
+//! run's filters once and keeps them, with the file open; a run holds the documents of a
+//! range of document numbers, and runs are ordered by age, so entries come out by
+//! document number.
+//!
+//! A run's file is written whole and flushed to disk before the transaction that lists
+//! the run commits; the files of runs merged away are deleted after the transaction that
+//! drops them commits ([`Folder::delete`]), and files that a crash left behind are
+//! deleted when a writer opens the index ([`Folder::clean`]). A reader that began its
+//! transaction before a writer deleted a file the transaction lists finds the file gone
+//! ([`Runs::read`] gives `None`) and begins another.
 //!
 //! # Merging
 //!
@@ -23,7 +32,7 @@
 //! at most half of the entries have the larger filters). The merge comes before the
 //! batch's run so that it needs nothing of the batch: [`Index::add_batch`](super::Index)
 //! merges on a second thread while it matches the batch. A merge reads its runs a
-//! block at a time, writes the merged run as it goes, and leaves out the entries of
+//! megabyte at a time, writes the merged run as it goes, and leaves out the entries of
 //! removed documents; [`merge_all`] merges every run (compaction). A merged run takes a
 //! new number, higher than any before, and is kept even when empty: run numbers never
 //! come back, so a reader's runs, kept by number, are never stale.
@@ -31,41 +40,43 @@
 //! # Cost
 //!
 //! A lookup asks each run's filter (one cache line) and reads, in the runs that may hold
-//! the key, the block where its entries start (a B-tree lookup): one block in each run
-//! that holds the key, plus about one in a hundred of the largest run and one in 450 of
-//! each other. Asked the keys of a whole batch in the order their bits lie in the
-//! filters, the filters are read front to back instead of a cache miss a key. In memory,
-//! each run costs 10 or 14 bits per entry for the filter and 8 bytes per block of 248
-//! entries. Filters are built a part at a time (keys sorted by their top bits first),
-//! since a large one taking keys in random order would miss the cache on every key.
+//! the key, the block where its entries start (one `pread` of 4 KiB, served by the
+//! operating system's page cache when the block was read or written lately): one block
+//! in each run that holds the key, plus about one in a hundred of the largest run and
+//! one in 450 of each other. Asked the keys of a whole batch in the order their bits lie
+//! in the filters, the filters are read front to back instead of a cache miss a key. In
+//! memory, each run costs 10 or 14 bits per entry for the filter and 8 bytes per block
+//! of 255 entries. Filters are built a part at a time (keys sorted by their top bits
+//! first), since a large one taking keys in random order would miss the cache on every
+//! key. Writing and merging runs is sequential file I/O, in megabytes.
 
 use crate::bloom::Filter;
 pub(super) use crate::bloom::mix;
 use crate::error::Error;
 use redb::{ReadableTable, Table, TableDefinition};
 use std::collections::HashMap;
-use std::path::Path;
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+use xxhash_rust::xxh3::{Xxh3, xxh3_64_with_seed};
 
-/// `(run, kind, block)` -> the block's entries.
-pub(super) const BLOCKS: TableDefinition<(u64, u8, u32), &[u8]> =
-    TableDefinition::new("run_blocks");
 /// Run -> its header ([`Run::header`]), oldest run first.
 pub(super) const RUNS: TableDefinition<u64, &[u8]> = TableDefinition::new("runs");
-/// `(run, kind, chunk)` -> the first key of every block and the filter ([`List::words`]),
-/// in chunks of [`FILTER_CHUNK`] bytes, so that loading a large one needs no second copy.
-pub(super) const FILTERS: TableDefinition<(u64, u8, u32), &[u8]> =
-    TableDefinition::new("run_filters");
-const FILTER_CHUNK: usize = 1 << 20;
 /// Removed documents whose entries a run may still hold: each is forgotten when the
 /// runs that cover its number are merged.
 pub(super) const REMOVED: TableDefinition<u64, ()> = TableDefinition::new("removed");
 
 /// Bytes of a run's header ([`Run::header`]).
-const HEADER_BYTES: usize = 40;
-/// Entries in a block: a block with its B-tree entry fits a 4 KiB page.
-pub(super) const BLOCK_ENTRIES: usize = 248;
+const HEADER_BYTES: usize = 48;
+/// Entries in a block: with their checksum they fit a 4 KiB page.
+pub(super) const BLOCK_ENTRIES: usize = 255;
 const ENTRY_BYTES: usize = 16;
+/// Bytes from the start of one block of a run file to the next: the entries, their
+/// checksum, and zeros up to 4 KiB.
+const BLOCK_BYTES: usize = 4096;
+/// Bytes a merge, or the loading of a run's filters, reads at once.
+const READ_CHUNK: usize = 1 << 20;
 /// Filter bits per key of a run that holds more than half of all entries: about one
 /// key in a hundred that the run does not hold passes its filter.
 const FILTER_BITS: u64 = 10;
@@ -82,6 +93,101 @@ fn filter_bits(entries: u64, total: u64) -> u64 {
     } else {
         SMALL_RUN_FILTER_BITS
     }
+}
+
+/// The folder of an index's run files: run `id` is the file `{id}.run` in it.
+#[derive(Clone, Debug)]
+pub(super) struct Folder(PathBuf);
+
+impl Folder {
+    pub fn new(dir: PathBuf) -> Folder {
+        Folder(dir)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+
+    /// Run `id`'s file.
+    fn file(&self, id: u64) -> PathBuf {
+        self.0.join(format!("{id}.run"))
+    }
+
+    /// The run numbers of the files in the folder.
+    fn ids(&self) -> Result<Vec<u64>, Error> {
+        let io = |e| Error::io(&self.0, e);
+        let mut ids = Vec::new();
+        for entry in std::fs::read_dir(&self.0).map_err(io)? {
+            let name = entry.map_err(io)?.file_name();
+            let id = name.to_str().and_then(|n| n.strip_suffix(".run"));
+            if let Some(id) = id.and_then(|n| n.parse().ok()) {
+                ids.push(id);
+            }
+        }
+        Ok(ids)
+    }
+
+    /// Deletes the files of runs `ids`, once the transaction that dropped them has
+    /// committed. A file that cannot be deleted is left for [`clean`](Folder::clean):
+    /// every run it held is in the runs that replaced it.
+    pub fn delete(&self, ids: &[u64]) {
+        for &id in ids {
+            let _ = std::fs::remove_file(self.file(id));
+        }
+    }
+
+    /// Deletes every run file but those of `runs`: what a crash left behind (the runs of
+    /// a transaction that never committed, and runs merged away whose files were not yet
+    /// deleted). Only a writer calls this, when it opens the index.
+    pub fn clean(&self, runs: &impl ReadableTable<u64, &'static [u8]>) -> Result<(), Error> {
+        let mut keep = Vec::new();
+        for entry in runs.iter().map_err(|e| Error::store(&self.0, e))? {
+            keep.push(entry.map_err(|e| Error::store(&self.0, e))?.0.value());
+        }
+        for id in self.ids()? {
+            if !keep.contains(&id) {
+                let path = self.file(id);
+                std::fs::remove_file(&path).map_err(|e| Error::io(path, e))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Makes the folder's new file names durable (on Unix; elsewhere the file system
+    /// does it with the files).
+    fn sync(&self) -> Result<(), Error> {
+        #[cfg(unix)]
+        File::open(&self.0)
+            .and_then(|dir| dir.sync_all())
+            .map_err(|e| Error::io(&self.0, e))?;
+        Ok(())
+    }
+}
+
+/// Reads `buf.len()` bytes of `file` at `offset`.
+fn read_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
+    }
+    #[cfg(windows)]
+    {
+        use std::os::windows::fs::FileExt;
+        let mut done = 0;
+        while done < buf.len() {
+            match file.seek_read(&mut buf[done..], offset + done as u64)? {
+                0 => return Err(std::io::ErrorKind::UnexpectedEof.into()),
+                n => done += n,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The checksum of a block's entries: `seed` names the block, so that a block read
+/// from the wrong place fails it too.
+fn block_sum(entries: &[u8], kind: Kind, b: usize) -> u64 {
+    xxh3_64_with_seed(entries, ((kind as u64) << 32) | b as u64)
 }
 
 /// The two lists a run holds.
@@ -201,13 +307,20 @@ impl Filling {
     }
 }
 
-/// A run as lookups see it: its number, the documents it covers and its two lists.
-#[derive(Clone, Debug)]
+/// A run as lookups see it: its number, the documents it covers, its two lists and its
+/// file, open.
+///
+/// The file holds the band keys' blocks, then the fingerprints', each [`BLOCK_BYTES`]
+/// from the last (the entries, then their checksum); then each list's
+/// [words](List::words). The header, in the index's `runs` table, holds the checksum of
+/// the words, which are read whole when the run is loaded.
+#[derive(Debug)]
 pub(super) struct Run {
     pub id: u64,
     /// The smallest and largest document number with an entry (empty: `min > max`).
     pub docs: (u32, u32),
     lists: [List; 2],
+    file: File,
 }
 
 impl Run {
@@ -217,9 +330,10 @@ impl Run {
     }
 
     /// `[band entries u64][print entries u64][min doc u32][max doc u32][band filter
-    /// words u64][print filter words u64]`, little-endian. (A merged run's filter is
-    /// sized before the entries of removed documents are left out.)
-    fn header(&self) -> Vec<u8> {
+    /// words u64][print filter words u64][checksum of the words u64]`, little-endian. (A
+    /// merged run's filter is sized before the entries of removed documents are left
+    /// out.)
+    fn header(&self, words_sum: u64) -> Vec<u8> {
         let mut out = Vec::with_capacity(HEADER_BYTES);
         out.extend_from_slice(&self.lists[0].entries.to_le_bytes());
         out.extend_from_slice(&self.lists[1].entries.to_le_bytes());
@@ -228,66 +342,121 @@ impl Run {
         for list in &self.lists {
             out.extend_from_slice(&(list.filter.word_count() as u64).to_le_bytes());
         }
+        out.extend_from_slice(&words_sum.to_le_bytes());
         out
     }
 
-    fn load(
-        id: u64,
-        header: &[u8],
-        filters: &impl ReadableTable<(u64, u8, u32), &'static [u8]>,
-        path: &Path,
-    ) -> Result<Run, Error> {
-        let bad = || Error::store(path, format!("run {id} is damaged"));
+    /// Run `id` from its header and file; `None` when the file is gone (a writer
+    /// merged the run away since the transaction that lists it began).
+    fn load(id: u64, header: &[u8], folder: &Folder) -> Result<Option<Run>, Error> {
+        let path = folder.file(id);
+        let bad = |why: &str| Error::store(&path, format!("run {id} is damaged ({why})"));
         if header.len() != HEADER_BYTES {
-            return Err(bad());
+            return Err(bad("header"));
         }
         let u64_at = |at: usize| u64::from_le_bytes(header[at..at + 8].try_into().expect("8"));
         let u32_at = |at: usize| u32::from_le_bytes(header[at..at + 4].try_into().expect("4"));
-        let mut lists: [List; 2] = Default::default();
-        for kind in KINDS {
-            let entries = u64_at(8 * kind as usize);
+        let file = match File::open(&path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(Error::io(path, e)),
+        };
+        let mut lists = KINDS.map(|kind| {
             let words = u64_at(24 + 8 * kind as usize);
-            // A filter has 8 words a block (and the chunks must hold them all).
-            if words % 8 != 0 {
-                return Err(bad());
-            }
-            let k = kind as u8;
-            let mut list = Filling::new(entries, words as usize);
-            // Room for every word at once (growing would copy a large filter, and hold
-            // it twice), once the file is seen to hold them: the last chunk is there and
-            // as long as it should be.
-            let bytes = (list.blocks as u64).saturating_add(words).saturating_mul(8);
-            if bytes > 0 {
-                let chunks = bytes.div_ceil(FILTER_CHUNK as u64);
-                let last = u32::try_from(chunks - 1).map_err(|_| bad())?;
-                let tail = bytes - (chunks - 1) * FILTER_CHUNK as u64;
-                match filters
-                    .get((id, k, last))
-                    .map_err(|e| Error::store(path, e))?
-                {
-                    Some(chunk) if chunk.value().len() as u64 == tail => list.reserve(),
-                    _ => return Err(bad()),
-                }
-            }
-            let chunks = filters
-                .range((id, k, 0)..=(id, k, u32::MAX))
-                .map_err(|e| Error::store(path, e))?;
-            for chunk in chunks {
-                if !list.fill(chunk.map_err(|e| Error::store(path, e))?.1.value()) {
-                    return Err(bad());
-                }
-            }
-            lists[kind as usize] = list.finish().ok_or_else(bad)?;
+            // A filter has 8 words a block; more words than the file can hold are refused
+            // below, before anything is allocated for them.
+            (words % 8 == 0).then(|| Filling::new(u64_at(8 * kind as usize), words as usize))
+        });
+        let blocks: usize = lists.iter().flatten().map(|l| l.blocks).sum();
+        let start = (blocks as u64).saturating_mul(BLOCK_BYTES as u64);
+        let words: u64 = lists
+            .iter()
+            .flatten()
+            .map(|l| (l.blocks as u64).saturating_add(l.words as u64))
+            .fold(0, u64::saturating_add);
+        let len = file.metadata().map_err(|e| Error::io(&path, e))?.len();
+        if lists.iter().any(Option::is_none) || start.saturating_add(words.saturating_mul(8)) != len
+        {
+            return Err(bad("length"));
         }
-        Ok(Run {
+        // The words, a chunk at a time, each put straight in its place (a large filter
+        // is not held twice).
+        let (mut at, mut sum, mut chunk) = (start, Xxh3::new(), Vec::new());
+        for list in lists.iter_mut().flatten() {
+            list.reserve();
+            let mut left = (list.blocks + list.words) * 8;
+            while left > 0 {
+                chunk.resize(left.min(READ_CHUNK), 0);
+                read_at(&file, &mut chunk, at).map_err(|e| Error::io(&path, e))?;
+                sum.update(&chunk);
+                if !list.fill(&chunk) {
+                    return Err(bad("filters"));
+                }
+                at += chunk.len() as u64;
+                left -= chunk.len();
+            }
+        }
+        if sum.digest() != u64_at(40) {
+            return Err(bad("checksum"));
+        }
+        let [bands, prints] = lists.map(|l| l.and_then(Filling::finish));
+        let (Some(bands), Some(prints)) = (bands, prints) else {
+            return Err(bad("filters"));
+        };
+        Ok(Some(Run {
             id,
             docs: (u32_at(16), u32_at(20)),
-            lists,
-        })
+            lists: [bands, prints],
+            file,
+        }))
     }
 
     fn total(&self) -> u64 {
         self.lists.iter().map(|l| l.entries).sum()
+    }
+
+    /// Where block `b` of `kind` starts in the file, and its entries.
+    fn block_at(&self, kind: Kind, b: usize) -> (u64, usize) {
+        let before = match kind {
+            Kind::Bands => 0,
+            Kind::Prints => self.lists[0].first_keys.len(),
+        };
+        let entries = self.lists[kind as usize].entries as usize;
+        let n = (entries - b * BLOCK_ENTRIES).min(BLOCK_ENTRIES);
+        ((before + b) as u64 * BLOCK_BYTES as u64, n)
+    }
+
+    /// Reads blocks `b..b + count` of `kind` (as many as are left, at most) and appends
+    /// their entries to `out`, each block checked against its checksum; `raw` is
+    /// scratch space.
+    fn read_blocks(
+        &self,
+        (kind, b, count): (Kind, usize, usize),
+        (raw, out): (&mut Vec<u8>, &mut Vec<u8>),
+        folder: &Folder,
+    ) -> Result<(), Error> {
+        let count = count.min(self.lists[kind as usize].first_keys.len() - b);
+        if count == 0 {
+            return Ok(());
+        }
+        let (start, _) = self.block_at(kind, b);
+        let (last, n) = self.block_at(kind, b + count - 1);
+        raw.resize((last - start) as usize + n * ENTRY_BYTES + 8, 0);
+        read_at(&self.file, raw, start).map_err(|e| Error::io(folder.file(self.id), e))?;
+        for (i, block) in raw.chunks(BLOCK_BYTES).enumerate() {
+            let n = self.block_at(kind, b + i).1 * ENTRY_BYTES;
+            let sum = u64::from_le_bytes(block[n..n + 8].try_into().expect("8 bytes"));
+            if sum != block_sum(&block[..n], kind, b + i) {
+                let why = format!(
+                    "run {} is damaged (block {} fails its checksum)",
+                    self.id,
+                    b + i
+                );
+                return Err(Error::store(folder.file(self.id), why));
+            }
+            out.extend_from_slice(&block[..n]);
+        }
+        Ok(())
     }
 }
 
@@ -296,6 +465,9 @@ impl Run {
 pub(super) struct Runs {
     pub list: Vec<Arc<Run>>,
     removed: Arc<Vec<u32>>,
+    /// Runs merged away in the transaction: their files are deleted once it commits
+    /// ([`Folder::delete`]).
+    pub dropped: Vec<u64>,
 }
 
 /// Runs already loaded, by number, and the removed documents as last read: what a
@@ -310,16 +482,18 @@ impl Runs {
     /// The runs of a transaction, from `cache` where it has them; `removed_gen` counts
     /// the changes to the removed documents (read again when it moved). Runs missing
     /// from the cache are loaded without holding its lock (a large filter takes a while),
-    /// so other queries go on meanwhile.
+    /// so other queries go on meanwhile. `None` when a run's file is gone: a writer
+    /// merged it away since the transaction began, and a new one will not list it.
     pub fn read(
-        runs: &impl ReadableTable<u64, &'static [u8]>,
-        filters: &impl ReadableTable<(u64, u8, u32), &'static [u8]>,
-        removed: &impl ReadableTable<u64, ()>,
+        (runs, removed): (
+            &impl ReadableTable<u64, &'static [u8]>,
+            &impl ReadableTable<u64, ()>,
+        ),
         removed_gen: u64,
         cache: &Mutex<Cache>,
-        path: &Path,
-    ) -> Result<Runs, Error> {
-        let store = |e: redb::StorageError| Error::store(path, e);
+        folder: &Folder,
+    ) -> Result<Option<Runs>, Error> {
+        let store = |e: redb::StorageError| Error::store(&folder.0, e);
         let lock = || cache.lock().unwrap_or_else(|e| e.into_inner());
         let (known, known_removed) = {
             let c = lock();
@@ -331,7 +505,10 @@ impl Runs {
             let id = id.value();
             let run = match known.get(&id) {
                 Some(run) => run.clone(),
-                None => Arc::new(Run::load(id, header.value(), filters, path)?),
+                None => match Run::load(id, header.value(), folder)? {
+                    Some(run) => Arc::new(run),
+                    None => return Ok(None),
+                },
             };
             list.push(run);
         }
@@ -341,14 +518,19 @@ impl Runs {
                 let mut docs = Vec::new();
                 for entry in removed.iter().map_err(store)? {
                     let n = entry.map_err(store)?.0.value();
-                    docs.push(u32::try_from(n).map_err(|_| Error::store(path, "bad removal"))?);
+                    let bad = || Error::store(&folder.0, "bad removal");
+                    docs.push(u32::try_from(n).map_err(|_| bad())?);
                 }
                 Arc::new(docs)
             }
         };
-        let runs = Runs { list, removed };
+        let runs = Runs {
+            list,
+            removed,
+            dropped: Vec::new(),
+        };
         runs.remember(&mut lock(), removed_gen);
-        Ok(runs)
+        Ok(Some(runs))
     }
 
     /// Remembers these runs and removed documents in `cache`, as of generation
@@ -378,11 +560,11 @@ impl Runs {
     /// is what [`probe_mixed`](Runs::probe_mixed) gave for the key.
     pub fn visit(
         &self,
-        blocks: &impl ReadableTable<(u64, u8, u32), &'static [u8]>,
         (kind, key, mask): (Kind, u64, u64),
-        path: &Path,
+        folder: &Folder,
         mut f: impl FnMut(u32, u32) -> bool,
     ) -> Result<(), Error> {
+        let (mut raw, mut block) = (Vec::new(), Vec::new());
         for (r, run) in self.list.iter().enumerate() {
             let list = &run.lists[kind as usize];
             let maybe = match r {
@@ -398,16 +580,13 @@ impl Runs {
                 .partition_point(|&k| k < key)
                 .saturating_sub(1);
             while b < list.first_keys.len() {
-                let block = blocks
-                    .get((run.id, kind as u8, b as u32))
-                    .map_err(|e| Error::store(path, e))?
-                    .ok_or_else(|| Error::store(path, format!("run {} lacks a block", run.id)))?;
-                let block = block.value();
+                block.clear();
+                run.read_blocks((kind, b, 1), (&mut raw, &mut block), folder)?;
                 let n = block.len() / ENTRY_BYTES;
-                let start = partition(n, |i| Entry::key_at(block, i) < key);
+                let start = partition(n, |i| Entry::key_at(&block, i) < key);
                 let mut i = start;
                 while i < n {
-                    let e = Entry::at(block, i);
+                    let e = Entry::at(&block, i);
                     if e.key != key {
                         break;
                     }
@@ -455,29 +634,70 @@ fn partition(n: usize, before: impl Fn(usize) -> bool) -> usize {
     lo
 }
 
-/// The tables a writer changes.
+/// The tables a writer changes, and the folder of the run files.
 pub(super) struct Tables<'t> {
-    pub blocks: Table<'t, (u64, u8, u32), &'static [u8]>,
     pub runs: Table<'t, u64, &'static [u8]>,
-    pub filters: Table<'t, (u64, u8, u32), &'static [u8]>,
     pub removed: Table<'t, u64, ()>,
+    pub folder: Folder,
 }
 
 impl<'t> Tables<'t> {
-    /// The tables of the runs in `txn`, open for writing.
-    pub fn open(txn: &'t redb::WriteTransaction) -> Result<Tables<'t>, redb::TableError> {
+    /// The tables of the runs in `txn`, open for writing, with their files in `folder`.
+    pub fn open(
+        txn: &'t redb::WriteTransaction,
+        folder: &Folder,
+    ) -> Result<Tables<'t>, redb::TableError> {
         Ok(Tables {
-            blocks: txn.open_table(BLOCKS)?,
             runs: txn.open_table(RUNS)?,
-            filters: txn.open_table(FILTERS)?,
             removed: txn.open_table(REMOVED)?,
+            folder: folder.clone(),
         })
+    }
+}
+
+/// A new run's file being written: blocks, then the lists' words.
+struct RunFile {
+    out: std::io::BufWriter<File>,
+    path: PathBuf,
+}
+
+impl RunFile {
+    fn create(folder: &Folder, id: u64) -> Result<RunFile, Error> {
+        let path = folder.file(id);
+        // A file of this number can only be one a crash or a failed transaction left
+        // behind: it is written over.
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&path)
+            .map_err(|e| Error::io(&path, e))?;
+        let out = std::io::BufWriter::with_capacity(READ_CHUNK, file);
+        Ok(RunFile { out, path })
+    }
+
+    fn write(&mut self, bytes: &[u8]) -> Result<(), Error> {
+        self.out
+            .write_all(bytes)
+            .map_err(|e| Error::io(&self.path, e))
+    }
+
+    /// Writes the buffered bytes and makes the file durable; returns it, open for
+    /// reading.
+    fn finish(self) -> Result<File, Error> {
+        let path = self.path;
+        let file = self
+            .out
+            .into_inner()
+            .map_err(|e| Error::io(&path, e.into_error()))?;
+        file.sync_data().map_err(|e| Error::io(&path, e))?;
+        Ok(file)
     }
 }
 
 /// Writes one list of a new run, entries in sorted order.
 struct ListWriter {
-    run: u64,
     kind: Kind,
     /// Filter bits per key.
     bits: u64,
@@ -493,9 +713,8 @@ struct ListWriter {
 const FILTER_BATCH: usize = 1 << 20;
 
 impl ListWriter {
-    fn new(run: u64, kind: Kind, entries: u64, bits: u64) -> ListWriter {
+    fn new(kind: Kind, entries: u64, bits: u64) -> ListWriter {
         ListWriter {
-            run,
             kind,
             bits,
             list: List {
@@ -503,14 +722,14 @@ impl ListWriter {
                 first_keys: Vec::with_capacity(entries.div_ceil(BLOCK_ENTRIES as u64) as usize),
                 filter: Filter::with_keys(entries, bits),
             },
-            block: Vec::with_capacity(BLOCK_ENTRIES * ENTRY_BYTES),
+            block: Vec::with_capacity(BLOCK_BYTES),
             docs: (u32::MAX, 0),
             to_filter: Vec::with_capacity(entries.min(FILTER_BATCH as u64) as usize),
             scratch: Vec::new(),
         }
     }
 
-    fn push(&mut self, e: Entry, t: &mut Tables<'_>, path: &Path) -> Result<(), Error> {
+    fn push(&mut self, e: Entry, out: &mut RunFile) -> Result<(), Error> {
         if self.block.is_empty() {
             self.list.first_keys.push(e.key);
         }
@@ -523,45 +742,29 @@ impl ListWriter {
         self.list.entries += 1;
         self.docs = (self.docs.0.min(e.doc), self.docs.1.max(e.doc));
         if self.block.len() == BLOCK_ENTRIES * ENTRY_BYTES {
-            self.flush(t, path)?;
+            self.flush(out)?;
         }
         Ok(())
     }
 
-    fn flush(&mut self, t: &mut Tables<'_>, path: &Path) -> Result<(), Error> {
+    /// Writes the block: its entries, their checksum, zeros up to [`BLOCK_BYTES`].
+    fn flush(&mut self, out: &mut RunFile) -> Result<(), Error> {
         if !self.block.is_empty() {
-            let b = self.list.first_keys.len() as u32 - 1;
-            t.blocks
-                .insert((self.run, self.kind as u8, b), self.block.as_slice())
-                .map_err(|e| Error::store(path, e))?;
+            let b = self.list.first_keys.len() - 1;
+            let sum = block_sum(&self.block, self.kind, b);
+            self.block.extend_from_slice(&sum.to_le_bytes());
+            self.block.resize(BLOCK_BYTES, 0);
+            out.write(&self.block)?;
             self.block.clear();
         }
         Ok(())
     }
 
-    fn finish(mut self, t: &mut Tables<'_>, path: &Path) -> Result<(List, (u32, u32)), Error> {
-        self.flush(t, path)?;
+    fn finish(mut self, out: &mut RunFile) -> Result<(List, (u32, u32)), Error> {
+        self.flush(out)?;
         let filter = &mut self.list.filter;
         filter.insert_all_mixed(&mut self.to_filter, &mut self.scratch);
         filter.shrink_to(self.list.entries, self.bits);
-        let mut chunk = Vec::with_capacity(FILTER_CHUNK);
-        let mut n = 0;
-        let mut put = |chunk: &mut Vec<u8>| {
-            let key = (self.run, self.kind as u8, n);
-            n += 1;
-            let put = t.filters.insert(key, chunk.as_slice());
-            chunk.clear();
-            put.map(|_| ()).map_err(|e| Error::store(path, e))
-        };
-        for w in self.list.words() {
-            chunk.extend_from_slice(&w.to_le_bytes());
-            if chunk.len() == FILTER_CHUNK {
-                put(&mut chunk)?;
-            }
-        }
-        if !chunk.is_empty() {
-            put(&mut chunk)?;
-        }
         Ok((self.list, self.docs))
     }
 }
@@ -582,40 +785,58 @@ fn write_run(
     (id, total): (u64, u64),
     mut sources: [&mut dyn EntrySource; 2],
     t: &mut Tables<'_>,
-    (path, stop): (&Path, Stop<'_>),
+    stop: Stop<'_>,
 ) -> Result<Run, Error> {
     let mut lists: [List; 2] = Default::default();
     let mut docs = (u32::MAX, 0);
     let bits = filter_bits(sources.iter().map(|s| s.len()).sum(), total);
+    let mut out = RunFile::create(&t.folder, id)?;
     for kind in KINDS {
         let source = &mut sources[kind as usize];
-        let mut w = ListWriter::new(id, kind, source.len(), bits);
-        while let Some(e) = source.next(&t.blocks, path)? {
-            w.push(e, t, path)?;
+        let mut w = ListWriter::new(kind, source.len(), bits);
+        while let Some(e) = source.next(&t.folder)? {
+            w.push(e, &mut out)?;
             if w.list.entries % STOP_EVERY == 0 && stop() {
                 return Err(Error::cancelled());
             }
         }
-        let (list, d) = w.finish(t, path)?;
+        let (list, d) = w.finish(&mut out)?;
         lists[kind as usize] = list;
         docs = (docs.0.min(d.0), docs.1.max(d.1));
     }
-    let run = Run { id, docs, lists };
+    let mut sum = Xxh3::new();
+    let mut words = Vec::with_capacity(READ_CHUNK);
+    for list in &lists {
+        for w in list.words() {
+            words.extend_from_slice(&w.to_le_bytes());
+            if words.len() == READ_CHUNK {
+                sum.update(&words);
+                out.write(&words)?;
+                words.clear();
+            }
+        }
+    }
+    sum.update(&words);
+    out.write(&words)?;
+    let file = out.finish()?;
+    t.folder.sync()?;
+    let run = Run {
+        id,
+        docs,
+        lists,
+        file,
+    };
     t.runs
-        .insert(id, run.header().as_slice())
-        .map_err(|e| Error::store(path, e))?;
+        .insert(id, run.header(sum.digest()).as_slice())
+        .map_err(|e| Error::store(&t.folder.0, e))?;
     Ok(run)
 }
 
-/// Entries in sorted order, read from the blocks table as they are needed.
+/// Entries in sorted order, read from the run files as they are needed.
 trait EntrySource {
     /// An upper bound on the entries left.
     fn len(&self) -> u64;
-    fn next(
-        &mut self,
-        blocks: &Table<'_, (u64, u8, u32), &'static [u8]>,
-        path: &Path,
-    ) -> Result<Option<Entry>, Error>;
+    fn next(&mut self, folder: &Folder) -> Result<Option<Entry>, Error>;
 }
 
 impl EntrySource for std::vec::IntoIter<Entry> {
@@ -623,22 +844,20 @@ impl EntrySource for std::vec::IntoIter<Entry> {
         ExactSizeIterator::len(self) as u64
     }
 
-    fn next(
-        &mut self,
-        _: &Table<'_, (u64, u8, u32), &'static [u8]>,
-        _: &Path,
-    ) -> Result<Option<Entry>, Error> {
+    fn next(&mut self, _: &Folder) -> Result<Option<Entry>, Error> {
         Ok(Iterator::next(self))
     }
 }
 
-/// The entries of one list of a stored run, a block at a time, removed documents left
-/// out.
+/// The entries of one list of a stored run, [`READ_CHUNK`] bytes of blocks at a time,
+/// removed documents left out.
 struct Cursor<'r> {
     run: &'r Run,
     kind: Kind,
-    block: u32,
+    /// The next block to read.
+    block: usize,
     at: usize,
+    raw: Vec<u8>,
     bytes: Vec<u8>,
     removed: &'r [u32],
     /// The entry the cursor is at (`None` before the first [`advance`](Cursor::advance)
@@ -647,29 +866,22 @@ struct Cursor<'r> {
 }
 
 impl Cursor<'_> {
-    /// Moves to the next entry (the first, the first time), reading its block when it
-    /// starts one.
-    fn advance(
-        &mut self,
-        blocks: &Table<'_, (u64, u8, u32), &'static [u8]>,
-        path: &Path,
-    ) -> Result<(), Error> {
+    /// Moves to the next entry (the first, the first time), reading the next blocks
+    /// when it has used those it read.
+    fn advance(&mut self, folder: &Folder) -> Result<(), Error> {
         loop {
             if self.at * ENTRY_BYTES >= self.bytes.len() {
                 let list = &self.run.lists[self.kind as usize];
-                if self.block as usize >= list.first_keys.len() {
+                if self.block >= list.first_keys.len() {
                     self.head = None;
                     return Ok(());
                 }
-                let key = (self.run.id, self.kind as u8, self.block);
-                let got = blocks.get(key).map_err(|e| Error::store(path, e))?;
-                let got = got.ok_or_else(|| Error::store(path, "a run lacks a block"))?;
-                if got.value().is_empty() || got.value().len() % ENTRY_BYTES != 0 {
-                    return Err(Error::store(path, "a run's block is damaged"));
-                }
+                let count = READ_CHUNK / BLOCK_BYTES;
                 self.bytes.clear();
-                self.bytes.extend_from_slice(got.value());
-                self.block += 1;
+                let to = (&mut self.raw, &mut self.bytes);
+                self.run
+                    .read_blocks((self.kind, self.block, count), to, folder)?;
+                self.block += count;
                 self.at = 0;
                 continue;
             }
@@ -696,15 +908,11 @@ impl EntrySource for Merged<'_> {
         self.left
     }
 
-    fn next(
-        &mut self,
-        blocks: &Table<'_, (u64, u8, u32), &'static [u8]>,
-        path: &Path,
-    ) -> Result<Option<Entry>, Error> {
+    fn next(&mut self, folder: &Folder) -> Result<Option<Entry>, Error> {
         if !self.started {
             self.started = true;
             for c in &mut self.cursors {
-                c.advance(blocks, path)?;
+                c.advance(folder)?;
             }
         }
         let mut best: Option<(usize, Entry)> = None;
@@ -718,7 +926,7 @@ impl EntrySource for Merged<'_> {
         let Some((i, e)) = best else {
             return Ok(None);
         };
-        self.cursors[i].advance(blocks, path)?;
+        self.cursors[i].advance(folder)?;
         self.left = self.left.saturating_sub(1);
         Ok(Some(e))
     }
@@ -759,7 +967,6 @@ pub(super) fn add(
     runs: &mut Runs,
     entries: [Vec<Entry>; 2],
     t: &mut Tables<'_>,
-    path: &Path,
 ) -> Result<(), Error> {
     let [bands, prints] = entries;
     if bands.is_empty() && prints.is_empty() {
@@ -768,7 +975,7 @@ pub(super) fn add(
     let id = runs.next_id();
     let total = runs.total() + (bands.len() + prints.len()) as u64;
     let (mut bands, mut prints) = (bands.into_iter(), prints.into_iter());
-    let run = write_run((id, total), [&mut bands, &mut prints], t, (path, GO_ON))?;
+    let run = write_run((id, total), [&mut bands, &mut prints], t, GO_ON)?;
     runs.list.push(Arc::new(run));
     Ok(())
 }
@@ -788,6 +995,7 @@ fn cursor<'r>(run: &'r Run, kind: Kind, removed: &'r [u32]) -> Cursor<'r> {
         kind,
         block: 0,
         at: 0,
+        raw: Vec::new(),
         bytes: Vec::new(),
         removed,
         head: None,
@@ -815,10 +1023,11 @@ fn merge_newest(
             started: false,
         });
         let [a, b] = &mut sources;
-        write_run((id, total), [a, b], t, (path, stop))?
+        write_run((id, total), [a, b], t, stop)?
     };
     for old in &merged {
-        drop_run(old, t, path)?;
+        t.runs.remove(old.id).map_err(|e| Error::store(path, e))?;
+        runs.dropped.push(old.id);
     }
     // The removed documents of the merged runs are gone from the runs: documents of a
     // run are in no other.
@@ -827,22 +1036,6 @@ fn merge_newest(
     // Kept even when empty: run numbers must never come back (readers keep runs by
     // number), and the newest run gives the next number.
     runs.list.push(Arc::new(run));
-    Ok(())
-}
-
-/// Deletes a run's blocks, filters and header.
-fn drop_run(run: &Run, t: &mut Tables<'_>, path: &Path) -> Result<(), Error> {
-    let store = |e: redb::StorageError| Error::store(path, e);
-    for kind in KINDS {
-        let k = kind as u8;
-        t.blocks
-            .retain_in((run.id, k, 0)..=(run.id, k, u32::MAX), |_, _| false)
-            .map_err(store)?;
-        t.filters
-            .retain_in((run.id, k, 0)..=(run.id, k, u32::MAX), |_, _| false)
-            .map_err(store)?;
-    }
-    t.runs.remove(run.id).map_err(store)?;
     Ok(())
 }
 
@@ -900,24 +1093,21 @@ mod tests {
     use redb::{Database, ReadableDatabase};
 
     /// Every visit of every key in `keys` through runs read back from the database.
-    fn visit_all(db: &Database, keys: &[u64], path: &Path) -> Vec<(u64, Vec<(u32, u32)>)> {
+    fn visit_all(db: &Database, keys: &[u64], folder: &Folder) -> Vec<(u64, Vec<(u32, u32)>)> {
         let txn = db.begin_read().unwrap();
-        let runs = Runs::read(
+        let tables = (
             &txn.open_table(RUNS).unwrap(),
-            &txn.open_table(FILTERS).unwrap(),
             &txn.open_table(REMOVED).unwrap(),
-            0,
-            &Mutex::default(),
-            path,
-        )
-        .unwrap();
-        let blocks = txn.open_table(BLOCKS).unwrap();
+        );
+        let runs = Runs::read(tables, 0, &Mutex::default(), folder)
+            .unwrap()
+            .unwrap();
         let mut out = Vec::new();
         for kind in KINDS {
             for &key in keys {
                 let mut seen = Vec::new();
                 let mask = runs.probe_mixed(kind, &[mix(key)])[0];
-                runs.visit(&blocks, (kind, key, mask), path, |d, p| {
+                runs.visit((kind, key, mask), folder, |d, p| {
                     seen.push((d, p));
                     true
                 })
@@ -928,23 +1118,36 @@ mod tests {
         out
     }
 
-    /// Applies one step (a batch of entries, or removals) to the runs in `db`.
-    fn step(db: &Database, path: &Path, batch: Option<[Vec<Entry>; 2]>, removed: &[u64]) {
+    /// A database and a folder for its run files, in `dir`.
+    fn store(dir: &Path) -> (Database, Folder, PathBuf) {
+        let path = dir.join("runs.redb");
+        let folder = Folder::new(dir.join("runs"));
+        std::fs::create_dir_all(&folder.0).unwrap();
+        (Database::create(&path).unwrap(), folder, path)
+    }
+
+    /// Applies one step (a batch of entries, or removals) to the runs in `db`, and
+    /// deletes the files of the runs merged away.
+    fn step(db: &Database, folder: &Folder, batch: Option<[Vec<Entry>; 2]>, removed: &[u64]) {
+        let path = &folder.0;
         let txn = db.begin_write().unwrap();
-        {
-            let mut t = Tables::open(&txn).unwrap();
-            let mut runs =
-                Runs::read(&t.runs, &t.filters, &t.removed, 0, &Mutex::default(), path).unwrap();
+        let dropped = {
+            let mut t = Tables::open(&txn, folder).unwrap();
+            let mut runs = Runs::read((&t.runs, &t.removed), 0, &Mutex::default(), folder)
+                .unwrap()
+                .unwrap();
             match batch {
                 Some(entries) => {
                     merge_due(&mut runs, &mut t, (path, GO_ON)).unwrap();
-                    add(&mut runs, entries, &mut t, path).unwrap();
+                    add(&mut runs, entries, &mut t).unwrap();
                 }
                 None if removed.is_empty() => merge_all(&mut runs, &mut t, path).unwrap(),
                 None => remove(&mut runs, removed, &mut t, path).unwrap(),
             }
-        }
+            runs.dropped
+        };
         txn.commit().unwrap();
+        folder.delete(&dropped);
     }
 
     proptest! {
@@ -959,8 +1162,7 @@ mod tests {
             seed in any::<u64>(),
         ) {
             let dir = Scratch::new("runs-oracle");
-            let path = dir.join("runs.redb");
-            let db = Database::create(&path).unwrap();
+            let (db, folder, _) = store(&dir);
             let mut oracle: Vec<(Kind, Entry)> = Vec::new();
             let mut removed: Vec<u32> = Vec::new();
             let mut next_doc = 0u32;
@@ -982,21 +1184,21 @@ mod tests {
                     list.sort_unstable();
                     list.dedup();
                 }
-                step(&db, &path, Some(entries), &[]);
+                step(&db, &folder, Some(entries), &[]);
                 match action {
                     0 => {
                         let gone: Vec<u64> = (0..3).map(|_| draw(next_doc as u64)).collect();
                         removed.extend(gone.iter().map(|&d| d as u32));
-                        step(&db, &path, None, &gone);
+                        step(&db, &folder, None, &gone);
                     }
-                    1 => step(&db, &path, None, &[]),
+                    1 => step(&db, &folder, None, &[]),
                     _ => {}
                 }
             }
             oracle.sort_unstable_by_key(|&(k, e)| (k as u8, e));
             oracle.dedup();
             let keys: Vec<u64> = (0..40).collect();
-            let got = visit_all(&db, &keys, &path);
+            let got = visit_all(&db, &keys, &folder);
             let mut want = Vec::new();
             for kind in KINDS {
                 for &key in &keys {
@@ -1017,11 +1219,10 @@ mod tests {
     #[test]
     fn runs_past_the_64th_are_found() {
         let dir = Scratch::new("runs-past-64");
-        let path = dir.join("runs.redb");
-        let db = Database::create(&path).unwrap();
+        let (db, folder, _) = store(&dir);
         let txn = db.begin_write().unwrap();
         {
-            let mut t = Tables::open(&txn).unwrap();
+            let mut t = Tables::open(&txn, &folder).unwrap();
             let mut runs = Runs::default();
             // Run r holds keys r and 1000 (document r): 70 runs, no merge.
             for r in 0..70u32 {
@@ -1031,12 +1232,12 @@ mod tests {
                     pos: 0,
                 };
                 let bands = vec![entry(u64::from(r)), entry(1000)];
-                add(&mut runs, [bands, Vec::new()], &mut t, &path).unwrap();
+                add(&mut runs, [bands, Vec::new()], &mut t).unwrap();
             }
             assert_eq!(runs.list.len(), 70);
         }
         txn.commit().unwrap();
-        let got = visit_all(&db, &[3, 66, 69, 1000], &path);
+        let got = visit_all(&db, &[3, 66, 69, 1000], &folder);
         let bands: Vec<(u64, Vec<(u32, u32)>)> = got.into_iter().take(4).collect();
         let every: Vec<(u32, u32)> = (0..70).map(|d| (d, 0)).collect();
         assert_eq!(
