@@ -272,7 +272,7 @@ class Matches:
 
 @final
 class Index:
-    """A persistent, incremental index in one file (one process at a time)."""
+    """A persistent, incremental index in one folder (one writer, any number of readers)."""
     def __new__(
         cls,
         path: Union[str, PathLike[str]],

@@ -1843,7 +1843,7 @@ impl Matches {
     }
 }
 
-/// A persistent, incremental index in one file: add documents as they come, ask what a
+/// A persistent, incremental index in one folder: add documents as they come, ask what a
 /// new one matches (near-duplicates with exact Jaccard, shared and repeated passages).
 /// One process writes while any number read (`read_only=True`); within a process, calls
 /// from several threads take turns.

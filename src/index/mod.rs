@@ -802,27 +802,41 @@ impl Index {
         };
         let batch = matched?;
         let (txn, mut runs) = merged?;
-        {
-            let mut docs = txn.open_table(DOCS).map_err(|e| self.store(e))?;
-            for (n, record) in &batch.records {
-                docs.insert(*n, record.as_slice())
-                    .map_err(|e| self.store(e))?;
-            }
-            let mut ids = txn.open_table(IDS).map_err(|e| self.store(e))?;
-            for &(id, n) in &batch.ids {
-                ids.insert(id, n).map_err(|e| self.store(e))?;
-            }
-            runs::add(&mut runs, batch.entries, &mut self.tables(&txn)?)?;
-            let mut meta = txn.open_table(META).map_err(|e| self.store(e))?;
-            meta.insert("next", batch.next.to_le_bytes().as_slice())
-                .map_err(|e| self.store(e))?;
-        }
+        // The batch's run file is written on a second thread while its records go in.
+        let (new, put) = crate::par::beside(
+            || runs::NewRun::write(&runs, batch.entries, &self.folder),
+            || self.put_records(&txn, (&batch.records, &batch.ids), batch.next),
+        );
+        put?;
+        runs::add(&mut runs, new?, &mut self.tables(&txn)?)?;
         if progress.is_cancelled() {
             return Err(Error::cancelled());
         }
         self.commit(txn, &runs)?;
         progress.start(Stage::Done, 0);
         Ok(batch.answers)
+    }
+
+    /// Puts a batch's records and ids in their tables, and the next document number.
+    fn put_records(
+        &self,
+        txn: &redb::WriteTransaction,
+        (records, ids): (&[(u64, Vec<u8>)], &[(&str, u64)]),
+        next: u64,
+    ) -> Result<(), Error> {
+        let mut docs = txn.open_table(DOCS).map_err(|e| self.store(e))?;
+        for (n, record) in records {
+            docs.insert(*n, record.as_slice())
+                .map_err(|e| self.store(e))?;
+        }
+        let mut table = txn.open_table(IDS).map_err(|e| self.store(e))?;
+        for &(id, n) in ids {
+            table.insert(id, n).map_err(|e| self.store(e))?;
+        }
+        let mut meta = txn.open_table(META).map_err(|e| self.store(e))?;
+        meta.insert("next", next.to_le_bytes().as_slice())
+            .map_err(|e| self.store(e))?;
+        Ok(())
     }
 
     /// Merges the runs due a merge ([`runs::merge_due`]) in `txn`, and gives both back;
@@ -1468,5 +1482,139 @@ mod tests {
             .err()
             .expect("refused");
         assert!(matches!(e.kind(), ErrorKind::Io { .. }), "{e}");
+    }
+
+    /// An index of a few documents in one run (made by one batch), and a text that
+    /// shares band keys and passages with them.
+    fn one_run(name: &str) -> (Scratch, PathBuf, String) {
+        let (dir, path) = temp(name);
+        let det = Detector::builder().build().unwrap();
+        let mut index = Index::create(&path, &det).unwrap();
+        let texts: Vec<String> = (0..40)
+            .map(|d| {
+                (0..120)
+                    .map(|w| format!("w{}x{} ", d, w % 60 + d))
+                    .collect()
+            })
+            .collect();
+        let batch = texts.iter().enumerate().map(|(i, t)| (i, t.as_bytes()));
+        let ids: Vec<String> = (0..40).map(|i| format!("d{i}")).collect();
+        index
+            .add_batch(batch.map(|(i, t)| (ids[i].as_str(), t)))
+            .unwrap();
+        assert!(!index.query(texts[7].as_bytes()).unwrap().is_empty());
+        (dir, path, texts[7].clone())
+    }
+
+    /// The run files of the index at `path`.
+    fn run_files(path: &Path) -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(path.join("runs"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort();
+        files
+    }
+
+    fn store_error(e: Error) -> String {
+        assert!(matches!(e.kind(), ErrorKind::Store { .. }), "{e}");
+        e.to_string()
+    }
+
+    #[test]
+    fn a_damaged_block_is_a_typed_error() {
+        let (_dir, path, text) = one_run("damaged-block");
+        let files = run_files(&path);
+        assert_eq!(files.len(), 1);
+        // A byte changed in every block (the 21st of a block is an entry's, or the
+        // checksum's of a block of one entry).
+        // The index has loaded the run (its filters, checked) before the blocks change.
+        let index = Index::open(&path).unwrap();
+        assert!(!index.query(text.as_bytes()).unwrap().is_empty());
+        let mut bytes = std::fs::read(&files[0]).unwrap();
+        for b in 0..bytes.len() / runs::BLOCK_BYTES {
+            bytes[b * runs::BLOCK_BYTES + 20] ^= 1;
+        }
+        std::fs::write(&files[0], &bytes).unwrap();
+        let e = index.query(text.as_bytes()).err().expect("refused");
+        assert!(store_error(e).contains("fails its checksum"));
+    }
+
+    #[test]
+    fn damaged_filters_a_short_file_and_a_missing_one_are_typed_errors() {
+        let (_dir, path, text) = one_run("damaged-filters");
+        let file = run_files(&path).remove(0);
+        let bytes = std::fs::read(&file).unwrap();
+        let mut flipped = bytes.clone();
+        *flipped.last_mut().unwrap() ^= 1;
+        std::fs::write(&file, &flipped).unwrap();
+        let e = Index::open(&path).unwrap().query(text.as_bytes()).err();
+        assert!(store_error(e.expect("refused")).contains("checksum"));
+        std::fs::write(&file, &bytes[..bytes.len() - 8]).unwrap();
+        let e = Index::open(&path).unwrap().query(text.as_bytes()).err();
+        assert!(store_error(e.expect("refused")).contains("length"));
+        std::fs::remove_file(&file).unwrap();
+        let e = Index::open(&path).unwrap().query(text.as_bytes()).err();
+        assert!(store_error(e.expect("refused")).contains("missing"));
+        // Put back, it answers again.
+        std::fs::write(&file, &bytes).unwrap();
+        assert!(
+            !Index::open(&path)
+                .unwrap()
+                .query(text.as_bytes())
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn a_writer_deletes_run_files_no_transaction_lists() {
+        let (_dir, path, text) = one_run("leftovers");
+        let listed = run_files(&path);
+        let left = path.join("runs").join("999.run");
+        std::fs::write(&left, b"left by a crash").unwrap();
+        let reader = Options::new().read_only(true).open(&path).unwrap();
+        assert!(left.exists(), "a reader deletes nothing");
+        assert!(!reader.query(text.as_bytes()).unwrap().is_empty());
+        drop(reader);
+        let writer = Index::open(&path).unwrap();
+        assert_eq!(run_files(&path), listed);
+        assert!(!writer.query(text.as_bytes()).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_folder_that_holds_other_files_is_not_made_an_index() {
+        let (dir, _) = temp("busy-folder");
+        std::fs::write(dir.join("notes.txt"), b"mine").unwrap();
+        let det = Detector::builder().build().unwrap();
+        let e = Index::create(&*dir, &det).err().expect("refused");
+        assert!(store_error(e).contains("not a neardup index"));
+        assert!(!dir.join("index.redb").exists());
+        let e = Index::open(&*dir).err().expect("refused");
+        assert!(store_error(e).contains("not a neardup index"));
+    }
+
+    #[test]
+    fn a_reader_whose_runs_were_merged_away_reads_again() {
+        let (_dir, path) = temp("merged-away");
+        let det = Detector::builder().build().unwrap();
+        let mut writer = Index::create(&path, &det).unwrap();
+        let text = |i: usize| format!("batch {i} makes a small run of its own, as each does");
+        writer.add("first", text(0).as_bytes()).unwrap();
+        let reader = Options::new().read_only(true).open(&path).unwrap();
+        // A transaction begun before the writer merges the first run away and deletes
+        // its file.
+        let before = reader.db.begin_read().unwrap();
+        for i in 1..8 {
+            writer
+                .add(&format!("more {i}"), text(i).as_bytes())
+                .unwrap();
+        }
+        assert!(reader.committed_runs(&before).unwrap().is_none());
+        drop(before);
+        let (_, runs) = reader.snapshot().unwrap();
+        assert!(runs.list.len() < 8, "merged: {} runs", runs.list.len());
+        let found = reader.query(text(0).as_bytes()).unwrap();
+        assert_eq!(found.near_duplicates[0].id, "first");
     }
 }

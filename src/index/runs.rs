@@ -74,7 +74,7 @@ pub(super) const BLOCK_ENTRIES: usize = 255;
 const ENTRY_BYTES: usize = 16;
 /// Bytes from the start of one block of a run file to the next: the entries, their
 /// checksum, and zeros up to 4 KiB.
-const BLOCK_BYTES: usize = 4096;
+pub(super) const BLOCK_BYTES: usize = 4096;
 /// Bytes a merge, or the loading of a run's filters, reads at once.
 const READ_CHUNK: usize = 1 << 20;
 /// Filter bits per key of a run that holds more than half of all entries: about one
@@ -778,23 +778,24 @@ const GO_ON: Stop<'static> = &|| false;
 /// Entries written between two looks at whether to stop.
 const STOP_EVERY: u64 = 1 << 16;
 
-/// Writes run `id` from each kind's entries (sorted), and returns it. `total` is the
-/// number of entries of all runs with this one, which sets its filters' bits per key.
-/// Stops with [`ErrorKind::Cancelled`](crate::ErrorKind::Cancelled) when `stop` says so.
+/// Writes the file of run `id` from each kind's entries (sorted), and returns the run
+/// and its header (which goes in the `runs` table). `total` is the number of entries of
+/// all runs with this one, which sets its filters' bits per key. Stops with
+/// [`ErrorKind::Cancelled`](crate::ErrorKind::Cancelled) when `stop` says so.
 fn write_run(
     (id, total): (u64, u64),
     mut sources: [&mut dyn EntrySource; 2],
-    t: &mut Tables<'_>,
+    folder: &Folder,
     stop: Stop<'_>,
-) -> Result<Run, Error> {
+) -> Result<(Run, Vec<u8>), Error> {
     let mut lists: [List; 2] = Default::default();
     let mut docs = (u32::MAX, 0);
     let bits = filter_bits(sources.iter().map(|s| s.len()).sum(), total);
-    let mut out = RunFile::create(&t.folder, id)?;
+    let mut out = RunFile::create(folder, id)?;
     for kind in KINDS {
         let source = &mut sources[kind as usize];
         let mut w = ListWriter::new(kind, source.len(), bits);
-        while let Some(e) = source.next(&t.folder)? {
+        while let Some(e) = source.next(folder)? {
             w.push(e, &mut out)?;
             if w.list.entries % STOP_EVERY == 0 && stop() {
                 return Err(Error::cancelled());
@@ -819,17 +820,24 @@ fn write_run(
     sum.update(&words);
     out.write(&words)?;
     let file = out.finish()?;
-    t.folder.sync()?;
+    folder.sync()?;
     let run = Run {
         id,
         docs,
         lists,
         file,
     };
+    let header = run.header(sum.digest());
+    Ok((run, header))
+}
+
+/// Lists a run written by [`write_run`] in the `runs` table and in `runs`.
+fn push(runs: &mut Runs, (run, header): (Run, Vec<u8>), t: &mut Tables<'_>) -> Result<(), Error> {
     t.runs
-        .insert(id, run.header(sum.digest()).as_slice())
+        .insert(run.id, header.as_slice())
         .map_err(|e| Error::store(&t.folder.0, e))?;
-    Ok(run)
+    runs.list.push(Arc::new(run));
+    Ok(())
 }
 
 /// Entries in sorted order, read from the run files as they are needed.
@@ -962,22 +970,36 @@ pub(super) fn is_merge_due(runs: &Runs) -> bool {
     }
 }
 
-/// Adds a run of `entries` (each kind's sorted) to `runs`.
-pub(super) fn add(
-    runs: &mut Runs,
-    entries: [Vec<Entry>; 2],
-    t: &mut Tables<'_>,
-) -> Result<(), Error> {
-    let [bands, prints] = entries;
-    if bands.is_empty() && prints.is_empty() {
-        return Ok(());
+/// A batch's run of `entries` (each kind's sorted), written to its file after `runs`
+/// and not yet listed (see [`add`]); `None` inside for a batch without entries. Writing
+/// it needs no table, so that it is written while the batch's records go into theirs.
+pub(super) struct NewRun(Option<(Run, Vec<u8>)>);
+
+impl NewRun {
+    pub fn write(runs: &Runs, entries: [Vec<Entry>; 2], folder: &Folder) -> Result<NewRun, Error> {
+        let [bands, prints] = entries;
+        if bands.is_empty() && prints.is_empty() {
+            return Ok(NewRun(None));
+        }
+        let id = runs.next_id();
+        let total = runs.total() + (bands.len() + prints.len()) as u64;
+        let (mut bands, mut prints) = (bands.into_iter(), prints.into_iter());
+        let sources: [&mut dyn EntrySource; 2] = [&mut bands, &mut prints];
+        Ok(NewRun(Some(write_run(
+            (id, total),
+            sources,
+            folder,
+            GO_ON,
+        )?)))
     }
-    let id = runs.next_id();
-    let total = runs.total() + (bands.len() + prints.len()) as u64;
-    let (mut bands, mut prints) = (bands.into_iter(), prints.into_iter());
-    let run = write_run((id, total), [&mut bands, &mut prints], t, GO_ON)?;
-    runs.list.push(Arc::new(run));
-    Ok(())
+}
+
+/// Adds a batch's run, [written](NewRun::write) after `runs`, to them.
+pub(super) fn add(runs: &mut Runs, new: NewRun, t: &mut Tables<'_>) -> Result<(), Error> {
+    match new.0 {
+        Some(new) => push(runs, new, t),
+        None => Ok(()),
+    }
 }
 
 /// Merges every run into one (compaction), leaving out removed documents: no removed
@@ -1023,7 +1045,7 @@ fn merge_newest(
             started: false,
         });
         let [a, b] = &mut sources;
-        write_run((id, total), [a, b], t, stop)?
+        write_run((id, total), [a, b], &t.folder, stop)?
     };
     for old in &merged {
         t.runs.remove(old.id).map_err(|e| Error::store(path, e))?;
@@ -1035,8 +1057,7 @@ fn merge_newest(
     forget(runs, in_merged, t, path)?;
     // Kept even when empty: run numbers must never come back (readers keep runs by
     // number), and the newest run gives the next number.
-    runs.list.push(Arc::new(run));
-    Ok(())
+    push(runs, run, t)
 }
 
 /// Forgets the removed documents that no run covers.
@@ -1139,7 +1160,8 @@ mod tests {
             match batch {
                 Some(entries) => {
                     merge_due(&mut runs, &mut t, (path, GO_ON)).unwrap();
-                    add(&mut runs, entries, &mut t).unwrap();
+                    let new = NewRun::write(&runs, entries, folder).unwrap();
+                    add(&mut runs, new, &mut t).unwrap();
                 }
                 None if removed.is_empty() => merge_all(&mut runs, &mut t, path).unwrap(),
                 None => remove(&mut runs, removed, &mut t, path).unwrap(),
@@ -1232,7 +1254,8 @@ mod tests {
                     pos: 0,
                 };
                 let bands = vec![entry(u64::from(r)), entry(1000)];
-                add(&mut runs, [bands, Vec::new()], &mut t).unwrap();
+                let new = NewRun::write(&runs, [bands, Vec::new()], &folder).unwrap();
+                add(&mut runs, new, &mut t).unwrap();
             }
             assert_eq!(runs.list.len(), 70);
         }
