@@ -805,7 +805,7 @@ impl Index {
         // The batch's run file is written on a second thread while its records go in.
         let (new, put) = crate::par::beside(
             || runs::NewRun::write(&runs, batch.entries, &self.folder),
-            || self.put_records(&txn, (&batch.records, &batch.ids), batch.next),
+            || self.put_records(&txn, &batch.records, &batch.ids, batch.next),
         );
         put?;
         runs::add(&mut runs, new?, &mut self.tables(&txn)?)?;
@@ -821,7 +821,8 @@ impl Index {
     fn put_records(
         &self,
         txn: &redb::WriteTransaction,
-        (records, ids): (&[(u64, Vec<u8>)], &[(&str, u64)]),
+        records: &[(u64, Vec<u8>)],
+        ids: &[(&str, u64)],
         next: u64,
     ) -> Result<(), Error> {
         let mut docs = txn.open_table(DOCS).map_err(|e| self.store(e))?;
