@@ -1537,7 +1537,7 @@ mod tests {
             bytes[b * runs::BLOCK_BYTES + 20] ^= 1;
         }
         std::fs::write(&files[0], &bytes).unwrap();
-        let e = index.query(text.as_bytes()).err().expect("refused");
+        let e = index.query(text.as_bytes()).expect_err("refused");
         assert!(store_error(e).contains("fails its checksum"));
     }
 
