@@ -46,10 +46,10 @@ pub enum ErrorKind {
         /// Why it was rejected.
         reason: String,
     },
-    /// The index file could not be used: not an index, corrupted, truncated, held by
-    /// another writer, or a read or write of it failed.
+    /// The index could not be used: not an index, corrupted, truncated, held by another
+    /// writer, or a read or write of it failed.
     Store {
-        /// The index file.
+        /// The index's folder, or the file of it at fault.
         path: PathBuf,
         /// What the store reported.
         message: String,

@@ -49,20 +49,19 @@ pub fn run(args: IndexArgs) -> Result<ExitCode, String> {
     }
 }
 
-/// An existing index (never made here: a mistyped path is an error, not a new file).
+/// An existing index (never made here: a mistyped path is an error, not a new index).
 fn open(db: &std::path::Path, options: &Options) -> Result<Index, String> {
     options.open(db).map_err(|e| e.to_string())
 }
 
-/// The index at `db`, made with the detector options when there is none (a file that
-/// exists and holds nothing, as `mktemp` makes, counts as none).
+/// The index at `db`, made with the detector options when there is none (an empty
+/// folder, as `mktemp -d` makes, counts as none).
 fn open_or_create(
     db: &std::path::Path,
     detect: &crate::cli::DetectArgs,
     options: &Options,
 ) -> Result<Index, String> {
-    let empty = std::fs::metadata(db).is_ok_and(|m| m.len() == 0);
-    match db.exists() && !empty {
+    match Index::exists(db) {
         true => open(db, options),
         false => options
             .create(db, &detect.detector()?)

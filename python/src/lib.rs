@@ -1925,8 +1925,8 @@ impl Index {
 
 #[pymethods]
 impl Index {
-    /// Opens the index at `path`, or creates it with `detector`'s settings (the default
-    /// detector when none is given) if the file does not exist. An existing index built
+    /// Opens the index in folder `path`, or creates it with `detector`'s settings (the
+    /// default detector when none is given) if there is none. An existing index built
     /// with other settings than a given `detector`'s is a `ValueError`.
     ///
     /// `read_only=True` opens an existing index for queries beside a writer in another
@@ -1945,7 +1945,7 @@ impl Index {
         if let Some(n) = count::<usize>("cache_bytes", cache_bytes)? {
             options = options.cache_bytes(n);
         }
-        let exists = std::fs::metadata(&path).is_ok_and(|m| m.len() > 0);
+        let exists = neardup::index::Index::exists(&path);
         let inner = py
             .detach(|| match detector {
                 Some(d) if !read_only => options.create(&path, &d.inner),

@@ -460,6 +460,15 @@ struct Keys {
     repeats: Vec<RepeatedPassage>,
 }
 
+/// What proposes a new document's candidates ([`Index::proposals`]).
+#[derive(Default)]
+struct Proposals {
+    /// Documents that share a band key (no anchors), by key.
+    candidates: Vec<(u64, Vec<(usize, usize)>)>,
+    /// Documents that share a fingerprint that is not boilerplate, with the positions.
+    shared: Vec<(u64, SharedFingerprint)>,
+}
+
 /// What the committed runs hold for a document's keys ([`Index::found`]).
 #[derive(Default)]
 struct Found {
@@ -505,6 +514,12 @@ impl Index {
         Options::new().create(path, detector)
     }
 
+    /// Whether `path` holds an index (what [`open`](Index::open) opens, unless it is
+    /// damaged).
+    pub fn exists(path: impl AsRef<Path>) -> bool {
+        files(path.as_ref()).0.is_file()
+    }
+
     fn create_with(options: &Options, path: &Path, detector: &Detector) -> Result<Index, Error> {
         let path = path.to_path_buf();
         let (db_path, folder) = files(&path);
@@ -512,16 +527,27 @@ impl Index {
             if path.is_file() {
                 return Err(Error::store(&path, NOT_A_FOLDER));
             }
-            let busy = std::fs::read_dir(&path).is_ok_and(|mut d| d.next().is_some());
-            if busy {
-                return Err(Error::store(&path, "a folder that is not a neardup index"));
+            // Empty, or holding only the empty `runs` of a creation cut short.
+            let other = |e: std::fs::DirEntry| {
+                let runs = e.path() == folder.path();
+                !runs || std::fs::read_dir(e.path()).is_ok_and(|mut d| d.next().is_some())
+            };
+            let mut entries = std::fs::read_dir(&path).into_iter().flatten().flatten();
+            if entries.any(other) {
+                return Err(Error::store(&path, NOT_AN_INDEX));
             }
+            std::fs::create_dir_all(&path).map_err(|e| Error::io(&path, e))?;
         }
-        std::fs::create_dir_all(folder.path()).map_err(|e| Error::io(folder.path(), e))?;
         let db = options
             .builder()
             .create(&db_path)
             .map_err(|e| Error::store(&path, e))?;
+        std::fs::create_dir_all(folder.path()).map_err(|e| Error::io(folder.path(), e))?;
+        // The new names made durable: the folder's in its parent, the database's and
+        // the runs' in the folder.
+        let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
+        runs::sync_dir(parent.unwrap_or(Path::new(".")))?;
+        runs::sync_dir(&path)?;
         let index = Index {
             db: Store::Writer(db),
             path,
@@ -578,10 +604,7 @@ impl Index {
         }
         let (db_path, folder) = files(&path);
         if !db_path.is_file() || !folder.path().is_dir() {
-            return Err(Error::store(
-                &path,
-                "not a neardup index (no index.redb and runs)",
-            ));
+            return Err(Error::store(&path, NOT_AN_INDEX));
         }
         let b = options.builder();
         let db = if options.read_only {
@@ -673,7 +696,8 @@ impl Index {
         let found = self.found(std::slice::from_ref(&keys), &runs)?;
         let found = found.into_iter().next().unwrap_or_default();
         let pending = Pending::default();
-        let candidates = self.candidates(&keys, found, &pending, &mut Vec::new());
+        let proposals = self.proposals(&keys, found, &pending, &mut Vec::new());
+        let candidates = self.candidates(&proposals);
         let mut matches = self.verify(text, &candidates, &docs, &pending)?;
         matches.repeats = keys.repeats;
         Ok(matches)
@@ -682,29 +706,42 @@ impl Index {
     /// A read transaction and the runs it sees. A reader beside a writer may begin one
     /// just before the writer commits a merge and deletes the merged runs' files; it
     /// then begins another, which lists the merged run instead.
+    ///
+    /// A run file that a new transaction still lists once it is found gone is missing
+    /// (a writer deletes a merged run's file only after the commit that drops it): an
+    /// error naming it.
     fn snapshot(&self) -> Result<(ReadTransaction, Runs), Error> {
+        let mut gone = None;
         for _ in 0..SNAPSHOT_TRIES {
             let txn = self.db.begin_read().map_err(|e| self.store(e))?;
-            if let Some(runs) = self.committed_runs(&txn)? {
-                return Ok((txn, runs));
+            match self.committed_runs(&txn)? {
+                Ok(runs) => return Ok((txn, runs)),
+                Err(id) if gone == Some(id) => return Err(self.folder.missing(id)),
+                Err(id) => gone = Some(id),
             }
         }
-        Err(self.store("a run file is missing"))
+        Err(self.folder.missing(gone.unwrap_or_default()))
     }
 
-    /// The runs a read transaction sees, through the cache; `None` when a run's file is
-    /// gone ([`Runs::read`]).
-    fn committed_runs(&self, txn: &ReadTransaction) -> Result<Option<Runs>, Error> {
+    /// The runs a read transaction sees, through the cache, which keeps them; `Err(id)`
+    /// when run `id`'s file is gone ([`Runs::read`]).
+    fn committed_runs(&self, txn: &ReadTransaction) -> Result<Result<Runs, u64>, Error> {
         let generation = self.removed_gen(&txn.open_table(META).map_err(|e| self.store(e))?)?;
         let tables = (
             &txn.open_table(runs::RUNS).map_err(|e| self.store(e))?,
             &txn.open_table(runs::REMOVED).map_err(|e| self.store(e))?,
         );
-        Runs::read(tables, generation, &self.cache, &self.folder)
+        let runs = Runs::read(tables, generation, &self.cache, &self.folder)?;
+        if let Ok(runs) = &runs {
+            let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+            runs.remember(&mut cache, generation);
+        }
+        Ok(runs)
     }
 
-    /// The runs of a write transaction, through the cache (the writer deletes run files,
-    /// so every file its transaction lists is there).
+    /// The runs at the start of a write transaction, through the cache (which keeps
+    /// only committed runs: see [`commit`](Index::commit)). The writer deletes run files,
+    /// so every file its transaction lists is there, or missing.
     fn read_runs(
         &self,
         t: &runs::Tables<'_>,
@@ -712,7 +749,7 @@ impl Index {
     ) -> Result<Runs, Error> {
         let generation = self.removed_gen(meta)?;
         Runs::read((&t.runs, &t.removed), generation, &self.cache, &self.folder)?
-            .ok_or_else(|| self.store("a run file is missing"))
+            .map_err(|id| self.folder.missing(id))
     }
 
     /// How many times documents were removed (0 for an index that never removed one).
@@ -761,6 +798,17 @@ impl Index {
         progress: &Progress,
     ) -> Result<Vec<Matches>, Error> {
         let documents: Vec<(&str, &[u8])> = documents.into_iter().collect();
+        let added = self.write_batch(&documents, progress);
+        self.cleaned(added)
+    }
+
+    /// [`add_batch_with_progress`](Index::add_batch_with_progress), but for the run files
+    /// a failure leaves.
+    fn write_batch(
+        &mut self,
+        documents: &[(&str, &[u8])],
+        progress: &Progress,
+    ) -> Result<Vec<Matches>, Error> {
         progress.start(Stage::Checking, documents.len());
         let added = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -914,8 +962,8 @@ impl Index {
                 return Err(Error::id_exists(id));
             }
             full.clear();
-            let candidates = self.candidates(keys, found, &pending, &mut full);
-            checks.push((text, candidates, std::mem::take(&mut keys.repeats)));
+            let proposals = self.proposals(keys, found, &pending, &mut full);
+            checks.push((text, proposals, std::mem::take(&mut keys.repeats)));
             let n = first + k as u64;
             // Boilerplate already: no more holders are kept for it.
             full.sort_unstable();
@@ -923,11 +971,13 @@ impl Index {
             records.push((n, Record::encode(id, added, text.len(), entries, packed)));
         }
         // Then every document checked against its candidates, in parallel.
-        let answers = crate::par::map(&checks, |(text, candidates, _)| {
+        // Then every document's candidates made and checked, in parallel.
+        let answers = crate::par::map(&checks, |(text, proposals, _)| {
             if progress.is_cancelled() {
                 return Err(Error::cancelled());
             }
-            let m = self.verify(text, candidates, &stored_docs, &pending);
+            let candidates = self.candidates(proposals);
+            let m = self.verify(text, &candidates, &stored_docs, &pending);
             progress.add(1);
             m
         });
@@ -1001,6 +1051,19 @@ impl Index {
     /// Merges the band keys and fingerprints into one run, leaving out those of removed
     /// documents, and gives the database's free pages back to the file system.
     pub fn compact(&mut self) -> Result<(), Error> {
+        let merged = self.merge_all();
+        self.cleaned(merged)?;
+        let path = self.path.clone();
+        let db = match &mut self.db {
+            Store::Writer(db) => db,
+            Store::Reader(_) => return Err(Error::store(path, READ_ONLY)),
+        };
+        db.compact().map_err(|e| Error::store(&path, e))?;
+        Ok(())
+    }
+
+    /// Merges every run into one, in one transaction.
+    fn merge_all(&self) -> Result<(), Error> {
         let txn = self.writer()?.begin_write().map_err(|e| self.store(e))?;
         let runs = {
             let meta = txn.open_table(META).map_err(|e| self.store(e))?;
@@ -1009,14 +1072,19 @@ impl Index {
             runs::merge_all(&mut runs, &mut t, &self.path)?;
             runs
         };
-        self.commit(txn, &runs)?;
-        let path = self.path.clone();
-        let db = match &mut self.db {
-            Store::Writer(db) => db,
-            Store::Reader(_) => return Err(Error::store(path, READ_ONLY)),
-        };
-        db.compact().map_err(|e| Error::store(&path, e))?;
-        Ok(())
+        self.commit(txn, &runs)
+    }
+
+    /// `result`, once the run files that a write transaction of this writer left are
+    /// deleted when it is an error ([`clean`](Index::clean): every file that the
+    /// committed transactions list is kept, so this is right whether or not a failed
+    /// commit took effect).
+    fn cleaned<T>(&self, result: Result<T, Error>) -> Result<T, Error> {
+        if result.is_err() && matches!(self.db, Store::Writer(_)) {
+            // At worst the files stay until the next writer opens the index.
+            let _ = self.clean();
+        }
+        result
     }
 
     /// Removes, in one transaction, every document whose record `doomed` picks (only the
@@ -1166,19 +1234,18 @@ impl Index {
         Ok(read)
     }
 
-    /// The documents a new one is checked against, with the anchors a batch run would
-    /// align each around (none for a document that only shares a band key): those
-    /// `found` in the runs and those of the batch before it (`pending`). The fingerprints
-    /// that are boilerplate already go to `full`.
-    fn candidates(
+    /// What proposes the documents a new one is checked against: those `found` in the
+    /// runs and those of the batch before it (`pending`). The fingerprints that are
+    /// boilerplate already go to `full`. The part of matching that must go in order;
+    /// [`candidates`](Index::candidates) makes the rest.
+    fn proposals(
         &self,
         keys: &Keys,
         found: Found,
         pending: &Pending,
         full: &mut Vec<u64>,
-    ) -> Vec<(u64, Vec<(usize, usize)>)> {
-        let det = &self.detector;
-        let settings = det.settings();
+    ) -> Proposals {
+        let settings = self.detector.settings();
         let mut candidates: Vec<(u64, Vec<(usize, usize)>)> = Vec::new();
         // As in a batch run: the first `max_group` holders of a band key pair with each
         // other, a later one with the first holder only (so at most `max_group` are read).
@@ -1233,6 +1300,15 @@ impl Index {
                 shared.push((n, s));
             }
         }
+        Proposals { candidates, shared }
+    }
+
+    /// The documents a new one is checked against, with the anchors a batch run would
+    /// align each around (none for a document that only shares a band key).
+    fn candidates(&self, proposals: &Proposals) -> Vec<(u64, Vec<(usize, usize)>)> {
+        let det = &self.detector;
+        let mut candidates = proposals.candidates.clone();
+        let mut shared = proposals.shared.clone();
         shared.sort_unstable_by_key(|&(n, s)| (n, s.pos_a, s.pos_b));
         for pair in shared.chunk_by(|x, y| x.0 == y.0) {
             let entries: Vec<SharedFingerprint> = pair.iter().map(|p| p.1).collect();
@@ -1375,6 +1451,8 @@ const CACHE_BYTES: usize = 128 << 20;
 
 const READ_ONLY: &str = "the index is open read-only";
 
+const NOT_AN_INDEX: &str = "a folder that is not a neardup index";
+
 const NOT_A_FOLDER: &str = "not a neardup index: a file (an index is a folder since format \
      version 3; an index made before is one file: add its documents to a new index)";
 
@@ -1503,8 +1581,14 @@ mod tests {
         index
             .add_batch(batch.map(|(i, t)| (ids[i].as_str(), t)))
             .unwrap();
-        assert!(!index.query(texts[7].as_bytes()).unwrap().is_empty());
+        assert!(finds_d7(&index, &texts[7]));
         (dir, path, texts[7].clone())
+    }
+
+    /// Whether the index answers `text` (document d7's) with d7 as a near-duplicate.
+    fn finds_d7(index: &Index, text: &str) -> bool {
+        let found = index.query(text.as_bytes()).unwrap();
+        found.near_duplicates.iter().any(|m| m.id == "d7")
     }
 
     /// The run files of the index at `path`.
@@ -1531,7 +1615,7 @@ mod tests {
         // checksum's of a block of one entry).
         // The index has loaded the run (its filters, checked) before the blocks change.
         let index = Index::open(&path).unwrap();
-        assert!(!index.query(text.as_bytes()).unwrap().is_empty());
+        assert!(finds_d7(&index, &text));
         let mut bytes = std::fs::read(&files[0]).unwrap();
         for b in 0..bytes.len() / runs::BLOCK_BYTES {
             bytes[b * runs::BLOCK_BYTES + 20] ^= 1;
@@ -1556,16 +1640,15 @@ mod tests {
         assert!(store_error(e.expect("refused")).contains("length"));
         std::fs::remove_file(&file).unwrap();
         let e = Index::open(&path).unwrap().query(text.as_bytes()).err();
-        assert!(store_error(e.expect("refused")).contains("missing"));
+        let e = e.expect("refused");
+        assert!(
+            matches!(e.kind(), ErrorKind::Store { path, .. } if *path == file),
+            "{e}"
+        );
+        assert!(e.to_string().contains("missing"), "{e}");
         // Put back, it answers again.
         std::fs::write(&file, &bytes).unwrap();
-        assert!(
-            !Index::open(&path)
-                .unwrap()
-                .query(text.as_bytes())
-                .unwrap()
-                .is_empty()
-        );
+        assert!(finds_d7(&Index::open(&path).unwrap(), &text));
     }
 
     #[test]
@@ -1576,11 +1659,11 @@ mod tests {
         std::fs::write(&left, b"left by a crash").unwrap();
         let reader = Options::new().read_only(true).open(&path).unwrap();
         assert!(left.exists(), "a reader deletes nothing");
-        assert!(!reader.query(text.as_bytes()).unwrap().is_empty());
+        assert!(finds_d7(&reader, &text));
         drop(reader);
         let writer = Index::open(&path).unwrap();
         assert_eq!(run_files(&path), listed);
-        assert!(!writer.query(text.as_bytes()).unwrap().is_empty());
+        assert!(finds_d7(&writer, &text));
     }
 
     #[test]
@@ -1596,7 +1679,7 @@ mod tests {
     }
 
     #[test]
-    fn a_reader_whose_runs_were_merged_away_reads_again() {
+    fn a_stale_transaction_finds_its_runs_gone_and_a_new_one_reads() {
         let (_dir, path) = temp("merged-away");
         let det = Detector::builder().build().unwrap();
         let mut writer = Index::create(&path, &det).unwrap();
@@ -1611,11 +1694,21 @@ mod tests {
                 .add(&format!("more {i}"), text(i).as_bytes())
                 .unwrap();
         }
-        assert!(reader.committed_runs(&before).unwrap().is_none());
+        assert!(reader.committed_runs(&before).unwrap().is_err());
         drop(before);
         let (_, runs) = reader.snapshot().unwrap();
         assert!(runs.list.len() < 8, "merged: {} runs", runs.list.len());
         let found = reader.query(text(0).as_bytes()).unwrap();
         assert_eq!(found.near_duplicates[0].id, "first");
+    }
+
+    #[test]
+    fn a_folder_with_a_damaged_database_is_a_typed_error() {
+        let (_dir, path, _) = one_run("damaged-database");
+        std::fs::write(path.join("index.redb"), vec![7u8; 10_000]).unwrap();
+        let e = Index::open(&path).err().expect("refused");
+        store_error(e);
+        let det = Detector::builder().build().unwrap();
+        store_error(Index::create(&path, &det).err().expect("refused"));
     }
 }

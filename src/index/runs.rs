@@ -70,13 +70,16 @@ pub(super) const REMOVED: TableDefinition<u64, ()> = TableDefinition::new("remov
 /// Bytes of a run's header ([`Run::header`]).
 const HEADER_BYTES: usize = 48;
 /// Entries in a block: with their checksum they fit a 4 KiB page.
-pub(super) const BLOCK_ENTRIES: usize = 255;
+const BLOCK_ENTRIES: usize = 255;
 const ENTRY_BYTES: usize = 16;
 /// Bytes from the start of one block of a run file to the next: the entries, their
 /// checksum, and zeros up to 4 KiB.
 pub(super) const BLOCK_BYTES: usize = 4096;
-/// Bytes a merge, or the loading of a run's filters, reads at once.
-const READ_CHUNK: usize = 1 << 20;
+/// Bytes written at once, and read at once when a run's filters are loaded.
+const IO_CHUNK: usize = 1 << 20;
+/// Blocks a merge reads at once from each run it merges (256 KiB).
+const MERGE_BLOCKS: usize = 64;
+const _: () = assert!(BLOCK_ENTRIES * ENTRY_BYTES + 8 <= BLOCK_BYTES);
 /// Filter bits per key of a run that holds more than half of all entries: about one
 /// key in a hundred that the run does not hold passes its filter.
 const FILTER_BITS: u64 = 10;
@@ -119,17 +122,22 @@ impl Folder {
         let mut ids = Vec::new();
         for entry in std::fs::read_dir(&self.0).map_err(io)? {
             let name = entry.map_err(io)?.file_name();
-            let id = name.to_str().and_then(|n| n.strip_suffix(".run"));
-            if let Some(id) = id.and_then(|n| n.parse().ok()) {
+            let name = name.to_str().unwrap_or_default();
+            let id = name
+                .strip_suffix(".run")
+                .and_then(|n| n.parse::<u64>().ok());
+            // Only the names runs take ("5.run", not "05.run").
+            if let Some(id) = id.filter(|&id| format!("{id}.run") == name) {
                 ids.push(id);
             }
         }
         Ok(ids)
     }
 
-    /// Deletes the files of runs `ids`, once the transaction that dropped them has
-    /// committed. A file that cannot be deleted is left for [`clean`](Folder::clean):
-    /// every run it held is in the runs that replaced it.
+    /// Deletes the files of runs `ids`: once the transaction that dropped them has
+    /// committed, or those a transaction that failed wrote. A file that cannot be
+    /// deleted now (on some systems, while a reader holds it open) is left for
+    /// [`clean`](Folder::clean): no committed transaction lists it.
     pub fn delete(&self, ids: &[u64]) {
         for &id in ids {
             let _ = std::fs::remove_file(self.file(id));
@@ -138,30 +146,46 @@ impl Folder {
 
     /// Deletes every run file but those of `runs`: what a crash left behind (the runs of
     /// a transaction that never committed, and runs merged away whose files were not yet
-    /// deleted). Only a writer calls this, when it opens the index.
+    /// deleted). Only a writer calls this, when it opens the index. As in
+    /// [`delete`](Folder::delete), a file that cannot be deleted is left.
     pub fn clean(&self, runs: &impl ReadableTable<u64, &'static [u8]>) -> Result<(), Error> {
         let mut keep = Vec::new();
         for entry in runs.iter().map_err(|e| Error::store(&self.0, e))? {
             keep.push(entry.map_err(|e| Error::store(&self.0, e))?.0.value());
         }
-        for id in self.ids()? {
-            if !keep.contains(&id) {
-                let path = self.file(id);
-                std::fs::remove_file(&path).map_err(|e| Error::io(path, e))?;
-            }
-        }
+        let left: Vec<u64> = self
+            .ids()?
+            .into_iter()
+            .filter(|id| !keep.contains(id))
+            .collect();
+        self.delete(&left);
         Ok(())
     }
 
-    /// Makes the folder's new file names durable (on Unix; elsewhere the file system
-    /// does it with the files).
+    /// Makes the folder's new file names durable.
     fn sync(&self) -> Result<(), Error> {
-        #[cfg(unix)]
-        File::open(&self.0)
-            .and_then(|dir| dir.sync_all())
-            .map_err(|e| Error::io(&self.0, e))?;
-        Ok(())
+        sync_dir(&self.0)
     }
+
+    /// The error for run `id`, listed by a transaction, whose file is not there.
+    pub fn missing(&self, id: u64) -> Error {
+        Error::store(
+            self.file(id),
+            format!("run {id} is listed but its file is missing"),
+        )
+    }
+}
+
+/// Makes the names of a folder's new files durable (on Unix; elsewhere the file system
+/// does it with the files).
+pub(super) fn sync_dir(dir: &Path) -> Result<(), Error> {
+    #[cfg(unix)]
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| Error::io(dir, e))?;
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
 }
 
 /// Reads `buf.len()` bytes of `file` at `offset`.
@@ -188,6 +212,19 @@ fn read_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
 /// from the wrong place fails it too.
 fn block_sum(entries: &[u8], kind: Kind, b: usize) -> u64 {
     xxh3_64_with_seed(entries, ((kind as u64) << 32) | b as u64)
+}
+
+/// Run `id`'s file is not as written.
+fn damaged(folder: &Folder, id: u64, why: &str) -> Error {
+    Error::store(folder.file(id), format!("run {id} is damaged ({why})"))
+}
+
+/// An error reading run `id`'s file: one that ends too soon is damaged.
+fn read_error(folder: &Folder, id: u64, e: std::io::Error) -> Error {
+    match e.kind() {
+        std::io::ErrorKind::UnexpectedEof => damaged(folder, id, "short"),
+        _ => Error::io(folder.file(id), e),
+    }
 }
 
 /// The two lists a run holds.
@@ -261,9 +298,10 @@ struct Filling {
 impl Filling {
     /// A list of `entries` entries with a filter of `words` words (read from the
     /// file: nothing is allocated for them before the words come).
-    fn new(entries: u64, words: usize) -> Filling {
-        let blocks = entries.div_ceil(BLOCK_ENTRIES as u64) as usize;
-        Filling {
+    /// (`None` when the number of blocks does not fit this machine's words.)
+    fn new(entries: u64, words: usize) -> Option<Filling> {
+        let blocks = usize::try_from(entries.div_ceil(BLOCK_ENTRIES as u64)).ok()?;
+        Some(Filling {
             list: List {
                 entries,
                 first_keys: Vec::new(),
@@ -272,7 +310,7 @@ impl Filling {
             blocks,
             words,
             filled: 0,
-        }
+        })
     }
 
     /// Makes room for every word.
@@ -346,26 +384,36 @@ impl Run {
         out
     }
 
-    /// Run `id` from its header and file; `None` when the file is gone (a writer
-    /// merged the run away since the transaction that lists it began).
-    fn load(id: u64, header: &[u8], folder: &Folder) -> Result<Option<Run>, Error> {
+    /// Run `id`'s file, open; `None` when it is gone (a writer merged the run away
+    /// since the transaction that lists it began, or it is missing).
+    fn open(id: u64, folder: &Folder) -> Result<Option<File>, Error> {
         let path = folder.file(id);
-        let bad = |why: &str| Error::store(&path, format!("run {id} is damaged ({why})"));
+        match File::open(&path) {
+            Ok(file) => Ok(Some(file)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            // A file deleted while another process holds it open stays, until closed,
+            // a name that cannot be opened, where deleting it does not unlink it.
+            #[cfg(windows)]
+            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => Ok(None),
+            Err(e) => Err(Error::io(path, e)),
+        }
+    }
+
+    /// Run `id` from its header and its [open](Run::open) file.
+    fn load(id: u64, header: &[u8], file: File, folder: &Folder) -> Result<Run, Error> {
+        let path = folder.file(id);
+        let bad = |why: &str| damaged(folder, id, why);
         if header.len() != HEADER_BYTES {
             return Err(bad("header"));
         }
         let u64_at = |at: usize| u64::from_le_bytes(header[at..at + 8].try_into().expect("8"));
         let u32_at = |at: usize| u32::from_le_bytes(header[at..at + 4].try_into().expect("4"));
-        let file = match File::open(&path) {
-            Ok(file) => file,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(Error::io(path, e)),
-        };
         let mut lists = KINDS.map(|kind| {
             let words = u64_at(24 + 8 * kind as usize);
             // A filter has 8 words a block; more words than the file can hold are refused
             // below, before anything is allocated for them.
-            (words % 8 == 0).then(|| Filling::new(u64_at(8 * kind as usize), words as usize))
+            let words = usize::try_from(words).ok().filter(|w| w % 8 == 0);
+            words.and_then(|w| Filling::new(u64_at(8 * kind as usize), w))
         });
         let blocks: usize = lists.iter().flatten().map(|l| l.blocks).sum();
         let start = (blocks as u64).saturating_mul(BLOCK_BYTES as u64);
@@ -386,8 +434,8 @@ impl Run {
             list.reserve();
             let mut left = (list.blocks + list.words) * 8;
             while left > 0 {
-                chunk.resize(left.min(READ_CHUNK), 0);
-                read_at(&file, &mut chunk, at).map_err(|e| Error::io(&path, e))?;
+                chunk.resize(left.min(IO_CHUNK), 0);
+                read_at(&file, &mut chunk, at).map_err(|e| read_error(folder, id, e))?;
                 sum.update(&chunk);
                 if !list.fill(&chunk) {
                     return Err(bad("filters"));
@@ -403,12 +451,12 @@ impl Run {
         let (Some(bands), Some(prints)) = (bands, prints) else {
             return Err(bad("filters"));
         };
-        Ok(Some(Run {
+        Ok(Run {
             id,
             docs: (u32_at(16), u32_at(20)),
             lists: [bands, prints],
             file,
-        }))
+        })
     }
 
     fn total(&self) -> u64 {
@@ -442,21 +490,42 @@ impl Run {
         let (start, _) = self.block_at(kind, b);
         let (last, n) = self.block_at(kind, b + count - 1);
         raw.resize((last - start) as usize + n * ENTRY_BYTES + 8, 0);
-        read_at(&self.file, raw, start).map_err(|e| Error::io(folder.file(self.id), e))?;
+        read_at(&self.file, raw, start).map_err(|e| read_error(folder, self.id, e))?;
         for (i, block) in raw.chunks(BLOCK_BYTES).enumerate() {
-            let n = self.block_at(kind, b + i).1 * ENTRY_BYTES;
-            let sum = u64::from_le_bytes(block[n..n + 8].try_into().expect("8 bytes"));
-            if sum != block_sum(&block[..n], kind, b + i) {
-                let why = format!(
-                    "run {} is damaged (block {} fails its checksum)",
-                    self.id,
-                    b + i
-                );
-                return Err(Error::store(folder.file(self.id), why));
-            }
-            out.extend_from_slice(&block[..n]);
+            out.extend_from_slice(self.checked(block, (kind, b + i), folder)?);
         }
         Ok(())
+    }
+
+    /// Reads block `b` of `kind` into `raw`, and gives its entries, checked against
+    /// their checksum.
+    fn read_block<'a>(
+        &self,
+        (kind, b): (Kind, usize),
+        raw: &'a mut [u8; BLOCK_BYTES],
+        folder: &Folder,
+    ) -> Result<&'a [u8], Error> {
+        let (start, n) = self.block_at(kind, b);
+        let raw = &mut raw[..n * ENTRY_BYTES + 8];
+        read_at(&self.file, raw, start).map_err(|e| read_error(folder, self.id, e))?;
+        self.checked(raw, (kind, b), folder)
+    }
+
+    /// The entries of `block`, block `b` of `kind` as read (its checksum after them),
+    /// once they match their checksum.
+    fn checked<'a>(
+        &self,
+        block: &'a [u8],
+        (kind, b): (Kind, usize),
+        folder: &Folder,
+    ) -> Result<&'a [u8], Error> {
+        let n = self.block_at(kind, b).1 * ENTRY_BYTES;
+        let sum = u64::from_le_bytes(block[n..n + 8].try_into().expect("8 bytes"));
+        if sum != block_sum(&block[..n], kind, b) {
+            let why = format!("block {b} fails its checksum");
+            return Err(damaged(folder, self.id, &why));
+        }
+        Ok(&block[..n])
     }
 }
 
@@ -480,10 +549,12 @@ pub(super) struct Cache {
 
 impl Runs {
     /// The runs of a transaction, from `cache` where it has them; `removed_gen` counts
-    /// the changes to the removed documents (read again when it moved). Runs missing
-    /// from the cache are loaded without holding its lock (a large filter takes a while),
-    /// so other queries go on meanwhile. `None` when a run's file is gone: a writer
-    /// merged it away since the transaction began, and a new one will not list it.
+    /// the changes to the removed documents (read again when it moved). The files of the
+    /// runs missing from the cache are all opened first (an open file outlives its
+    /// deletion), then loaded without holding the cache's lock (a large filter takes a
+    /// while), so other queries go on meanwhile. `Err(id)` when run `id`'s file is gone:
+    /// a writer merged it away since the transaction began (a new one will not list it),
+    /// or it is missing.
     pub fn read(
         (runs, removed): (
             &impl ReadableTable<u64, &'static [u8]>,
@@ -492,25 +563,31 @@ impl Runs {
         removed_gen: u64,
         cache: &Mutex<Cache>,
         folder: &Folder,
-    ) -> Result<Option<Runs>, Error> {
+    ) -> Result<Result<Runs, u64>, Error> {
         let store = |e: redb::StorageError| Error::store(&folder.0, e);
-        let lock = || cache.lock().unwrap_or_else(|e| e.into_inner());
         let (known, known_removed) = {
-            let c = lock();
+            let c = cache.lock().unwrap_or_else(|e| e.into_inner());
             (c.runs.clone(), c.removed.clone())
         };
-        let mut list = Vec::new();
+        let mut listed = Vec::new();
         for entry in runs.iter().map_err(store)? {
             let (id, header) = entry.map_err(store)?;
             let id = id.value();
             let run = match known.get(&id) {
-                Some(run) => run.clone(),
-                None => match Run::load(id, header.value(), folder)? {
-                    Some(run) => Arc::new(run),
-                    None => return Ok(None),
+                Some(run) => Ok(run.clone()),
+                None => match Run::open(id, folder)? {
+                    Some(file) => Err((header.value().to_vec(), file)),
+                    None => return Ok(Err(id)),
                 },
             };
-            list.push(run);
+            listed.push((id, run));
+        }
+        let mut list = Vec::with_capacity(listed.len());
+        for (id, run) in listed {
+            list.push(match run {
+                Ok(run) => run,
+                Err((header, file)) => Arc::new(Run::load(id, &header, file, folder)?),
+            });
         }
         let removed = match known_removed {
             Some((generation, docs)) if generation == removed_gen => docs,
@@ -524,13 +601,11 @@ impl Runs {
                 Arc::new(docs)
             }
         };
-        let runs = Runs {
+        Ok(Ok(Runs {
             list,
             removed,
             dropped: Vec::new(),
-        };
-        runs.remember(&mut lock(), removed_gen);
-        Ok(Some(runs))
+        }))
     }
 
     /// Remembers these runs and removed documents in `cache`, as of generation
@@ -564,7 +639,7 @@ impl Runs {
         folder: &Folder,
         mut f: impl FnMut(u32, u32) -> bool,
     ) -> Result<(), Error> {
-        let (mut raw, mut block) = (Vec::new(), Vec::new());
+        let mut raw = [0u8; BLOCK_BYTES];
         for (r, run) in self.list.iter().enumerate() {
             let list = &run.lists[kind as usize];
             let maybe = match r {
@@ -580,13 +655,12 @@ impl Runs {
                 .partition_point(|&k| k < key)
                 .saturating_sub(1);
             while b < list.first_keys.len() {
-                block.clear();
-                run.read_blocks((kind, b, 1), (&mut raw, &mut block), folder)?;
+                let block = run.read_block((kind, b), &mut raw, folder)?;
                 let n = block.len() / ENTRY_BYTES;
-                let start = partition(n, |i| Entry::key_at(&block, i) < key);
+                let start = partition(n, |i| Entry::key_at(block, i) < key);
                 let mut i = start;
                 while i < n {
-                    let e = Entry::at(&block, i);
+                    let e = Entry::at(block, i);
                     if e.key != key {
                         break;
                     }
@@ -673,7 +747,7 @@ impl RunFile {
             .truncate(true)
             .open(&path)
             .map_err(|e| Error::io(&path, e))?;
-        let out = std::io::BufWriter::with_capacity(READ_CHUNK, file);
+        let out = std::io::BufWriter::with_capacity(IO_CHUNK, file);
         Ok(RunFile { out, path })
     }
 
@@ -806,11 +880,11 @@ fn write_run(
         docs = (docs.0.min(d.0), docs.1.max(d.1));
     }
     let mut sum = Xxh3::new();
-    let mut words = Vec::with_capacity(READ_CHUNK);
+    let mut words = Vec::with_capacity(IO_CHUNK);
     for list in &lists {
         for w in list.words() {
             words.extend_from_slice(&w.to_le_bytes());
-            if words.len() == READ_CHUNK {
+            if words.len() == IO_CHUNK {
                 sum.update(&words);
                 out.write(&words)?;
                 words.clear();
@@ -857,7 +931,7 @@ impl EntrySource for std::vec::IntoIter<Entry> {
     }
 }
 
-/// The entries of one list of a stored run, [`READ_CHUNK`] bytes of blocks at a time,
+/// The entries of one list of a stored run, [`MERGE_BLOCKS`] blocks at a time,
 /// removed documents left out.
 struct Cursor<'r> {
     run: &'r Run,
@@ -884,7 +958,7 @@ impl Cursor<'_> {
                     self.head = None;
                     return Ok(());
                 }
-                let count = READ_CHUNK / BLOCK_BYTES;
+                let count = MERGE_BLOCKS;
                 self.bytes.clear();
                 let to = (&mut self.raw, &mut self.bytes);
                 self.run
@@ -1274,6 +1348,40 @@ mod tests {
         );
     }
 
+    /// Runs longer than a merge reads at once, merged: every key's entries come out
+    /// whole, across the reads and the blocks.
+    #[test]
+    fn merges_read_long_runs_in_parts() {
+        let dir = Scratch::new("runs-long");
+        let (db, folder, _) = store(&dir);
+        let per_run = 3 * MERGE_BLOCKS * BLOCK_ENTRIES + 7;
+        let mut oracle: Vec<Entry> = Vec::new();
+        for r in 0..3u32 {
+            let mut prints: Vec<Entry> = (0..per_run as u32)
+                .map(|i| Entry {
+                    key: mix(u64::from(i % 5000)) >> 3,
+                    doc: r * 1000 + i % 1000,
+                    pos: i,
+                })
+                .collect();
+            prints.sort_unstable();
+            oracle.extend(&prints);
+            step(&db, &folder, Some([Vec::new(), prints]), &[]);
+        }
+        step(&db, &folder, None, &[]);
+        let keys: Vec<u64> = (0..5000).map(|k| mix(k) >> 3).collect();
+        let got = visit_all(&db, &keys, &folder);
+        oracle.sort_unstable_by_key(|e| (e.key, e.doc, e.pos));
+        for (key, seen) in got.into_iter().skip(keys.len()) {
+            let want: Vec<(u32, u32)> = oracle
+                .iter()
+                .filter(|e| e.key == key)
+                .map(|e| (e.doc, e.pos))
+                .collect();
+            assert_eq!(seen, want, "key {key}");
+        }
+    }
+
     #[test]
     fn lists_round_trip_and_reject_bad_bytes() {
         let mut f = Filter::with_keys(300, FILTER_BITS);
@@ -1285,19 +1393,19 @@ mod tests {
         };
         let bytes: Vec<u8> = list.words().flat_map(u64::to_le_bytes).collect();
         let f_words = list.filter.word_count();
-        let mut back = Filling::new(300, f_words);
+        let mut back = Filling::new(300, f_words).unwrap();
         // In two pieces, as chunks come.
         assert!(back.fill(&bytes[..16]) && back.fill(&bytes[16..]));
         let back = back.finish().unwrap();
         assert_eq!(back.first_keys, vec![1, 9]);
         assert!(back.filter.may_hold(mix(5)));
-        let mut short = Filling::new(300, f_words);
+        let mut short = Filling::new(300, f_words).unwrap();
         assert!(short.fill(&bytes[..bytes.len() - 8]) && short.finish().is_none());
         assert!(
-            !Filling::new(300, f_words).fill(&bytes[..7]),
+            !Filling::new(300, f_words).unwrap().fill(&bytes[..7]),
             "a part of a word"
         );
-        let mut long = Filling::new(300, f_words);
+        let mut long = Filling::new(300, f_words).unwrap();
         assert!(
             long.fill(&bytes) && !long.fill(&bytes[..8]),
             "a word too many"
