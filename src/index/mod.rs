@@ -839,13 +839,13 @@ impl Index {
             crate::par::beside(
                 || self.merge_due(txn, runs.clone(), &stop),
                 || {
-                    let matched = self.match_batch(&documents, (&read, &runs), added, progress);
+                    let matched = self.match_batch(documents, (&read, &runs), added, progress);
                     failed.store(matched.is_err(), Ordering::Relaxed);
                     matched
                 },
             )
         } else {
-            let matched = self.match_batch(&documents, (&read, &runs), added, progress);
+            let matched = self.match_batch(documents, (&read, &runs), added, progress);
             (Ok((txn, runs)), matched)
         };
         let batch = matched?;
