@@ -2031,7 +2031,8 @@ impl Index {
         self.lock(py, |ix| ix.prune(before))?.map_err(py_err)
     }
 
-    /// Rewrites the file to reclaim the space of removed documents.
+    /// Merges the runs into one, leaving out removed documents, and gives the database's
+    /// free pages back.
     fn compact(&self, py: Python<'_>) -> PyResult<()> {
         self.lock(py, |ix| ix.compact())?.map_err(py_err)
     }

@@ -1393,7 +1393,7 @@ impl Index {
         size(&files(&self.path).0) + runs
     }
 
-    /// The stored settings, checking the format version; `None` for a new file.
+    /// The stored settings, checking the format version; `None` for a new index.
     fn stored_settings(&self) -> Result<Option<String>, Error> {
         let txn = self.db.begin_read().map_err(|e| self.store(e))?;
         let meta = match txn.open_table(META) {

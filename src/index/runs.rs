@@ -30,7 +30,7 @@
 //! at most about 5 log6(n/b) + 7 runs, and an entry is written about log6(n/b) + 1 times
 //! (a third as often as merging two at a time, for more filters to ask; runs that hold
 //! at most half of the entries have the larger filters). The merge comes before the
-//! batch's run so that it needs nothing of the batch: [`Index::add_batch`](super::Index)
+//! batch's run so that it needs nothing of the batch: [`Index::add_batch`](super::Index::add_batch)
 //! merges on a second thread while it matches the batch. A merge reads its runs a
 //! megabyte at a time, writes the merged run as it goes, and leaves out the entries of
 //! removed documents; [`merge_all`] merges every run (compaction). A merged run takes a
