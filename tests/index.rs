@@ -205,6 +205,13 @@ fn a_batch_that_fails_while_runs_merge_adds_nothing() {
     // Six batches of one make six runs of about one size: the next batch merges them.
     add_each(&mut index, "p", &texts[..6]);
     let before = index.stats().unwrap();
+    let run_files = || {
+        let files = std::fs::read_dir(path.join("runs")).unwrap();
+        let mut names: Vec<_> = files.map(|f| f.unwrap().file_name()).collect();
+        names.sort();
+        names
+    };
+    let files = run_files();
     let copy = format!("{} own", texts[0]);
     // An id the index holds, and a cancelled batch: nothing is added.
     let e = index
@@ -217,6 +224,8 @@ fn a_batch_that_fails_while_runs_merge_adds_nothing() {
         |s: neardup::index::IndexStats| (s.documents, s.band_keys, s.fingerprints, s.stored_bytes);
     assert_eq!(held(after), held(before));
     assert!(index.get("x").unwrap().is_none() && index.get("y").unwrap().is_none());
+    // The runs the failed batches merged, or began to, are deleted with them.
+    assert_eq!(run_files(), files);
     // Then a batch goes through, and finds what it should.
     let m = index.add_batch([("x", copy.as_bytes())]).unwrap();
     assert_eq!(m[0].near_duplicates[0].id, "p0");

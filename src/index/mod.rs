@@ -56,8 +56,9 @@
 //! they accumulate (the `runs` module), so that adding a batch costs about the same in a
 //! small index as in a large one. A run's file is written, checksummed and flushed to
 //! disk before the transaction that lists it commits, and the files of merged runs are
-//! deleted after; files that a crash left behind, listed by no committed transaction,
-//! are deleted when a writer opens the index. A batch's merge runs on a second thread,
+//! deleted after; files that a crash or a failed write left behind, listed by no
+//! committed transaction, are deleted when a writer opens the index and after a write
+//! of its fails. A batch's merge runs on a second thread,
 //! beside the batch's write transaction, while the batch is matched through a read
 //! transaction.
 //!
@@ -515,39 +516,36 @@ impl Index {
     }
 
     /// Whether `path` holds an index (what [`open`](Index::open) opens, unless it is
-    /// damaged).
+    /// damaged): its database and its `runs` folder, made once the settings are in. A
+    /// creation cut short is not an index yet: [`create`](Index::create) completes it.
     pub fn exists(path: impl AsRef<Path>) -> bool {
-        files(path.as_ref()).0.is_file()
+        let (db, folder) = files(path.as_ref());
+        db.is_file() && folder.path().is_dir()
     }
 
     fn create_with(options: &Options, path: &Path, detector: &Detector) -> Result<Index, Error> {
         let path = path.to_path_buf();
+        if path.as_os_str().is_empty() {
+            return Err(Error::store(&path, "an empty path"));
+        }
         let (db_path, folder) = files(&path);
         if !db_path.exists() {
             if path.is_file() {
                 return Err(Error::store(&path, NOT_A_FOLDER));
             }
-            // Empty, or holding only the empty `runs` of a creation cut short.
-            let other = |e: std::fs::DirEntry| {
-                let runs = e.path() == folder.path();
-                !runs || std::fs::read_dir(e.path()).is_ok_and(|mut d| d.next().is_some())
-            };
-            let mut entries = std::fs::read_dir(&path).into_iter().flatten().flatten();
-            if entries.any(other) {
-                return Err(Error::store(&path, NOT_AN_INDEX));
+            match std::fs::read_dir(&path).map(|mut entries| entries.next().is_some()) {
+                Ok(true) => return Err(Error::store(&path, NOT_AN_INDEX)),
+                Ok(false) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    std::fs::create_dir_all(&path).map_err(|e| Error::io(&path, e))?;
+                }
+                Err(e) => return Err(Error::io(&path, e)),
             }
-            std::fs::create_dir_all(&path).map_err(|e| Error::io(&path, e))?;
         }
         let db = options
             .builder()
             .create(&db_path)
             .map_err(|e| Error::store(&path, e))?;
-        std::fs::create_dir_all(folder.path()).map_err(|e| Error::io(folder.path(), e))?;
-        // The new names made durable: the folder's in its parent, the database's and
-        // the runs' in the folder.
-        let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
-        runs::sync_dir(parent.unwrap_or(Path::new(".")))?;
-        runs::sync_dir(&path)?;
         let index = Index {
             db: Store::Writer(db),
             path,
@@ -566,6 +564,7 @@ impl Index {
                 Err(Error::index_mismatch(one_line(&stored), one_line(&want)))
             }
             Some(_) => {
+                index.make_runs_folder()?;
                 index.clean()?;
                 Ok(index)
             }
@@ -583,9 +582,25 @@ impl Index {
                 }
                 index.open_all(&txn)?;
                 txn.commit().map_err(|e| index.store(e))?;
+                // Last, so that a folder with `runs` holds settings ([`Index::exists`]).
+                index.make_runs_folder()?;
                 Ok(index)
             }
         }
+    }
+
+    /// Makes the `runs` folder (when a creation was cut short before it), and the new
+    /// names durable: the index folder's in its parent, the database's and the runs'
+    /// in the index folder.
+    fn make_runs_folder(&self) -> Result<(), Error> {
+        let runs = self.folder.path();
+        if runs.is_dir() {
+            return Ok(());
+        }
+        std::fs::create_dir_all(runs).map_err(|e| Error::io(runs, e))?;
+        let parent = self.path.parent().filter(|p| !p.as_os_str().is_empty());
+        runs::sync_dir(parent.unwrap_or(Path::new(".")))?;
+        runs::sync_dir(&self.path)
     }
 
     /// Opens an existing index with the settings it was built with.
@@ -632,7 +647,8 @@ impl Index {
         Ok(index)
     }
 
-    /// Deletes the run files a crash left behind (a writer's first step).
+    /// Deletes the run files that no committed transaction lists: what a crash left
+    /// behind (a writer's first step), or a failed write ([`cleaned`](Index::cleaned)).
     fn clean(&self) -> Result<(), Error> {
         let txn = self.db.begin_read().map_err(|e| self.store(e))?;
         let runs = txn.open_table(runs::RUNS).map_err(|e| self.store(e))?;
@@ -720,7 +736,10 @@ impl Index {
                 Err(id) => gone = Some(id),
             }
         }
-        Err(self.folder.missing(gone.unwrap_or_default()))
+        Err(self.store(format!(
+            "{SNAPSHOT_TRIES} transactions in a row found a run merged away before they \
+             could read it: the index changes faster than it is read; try again"
+        )))
     }
 
     /// The runs a read transaction sees, through the cache, which keeps them; `Err(id)`
@@ -921,7 +940,7 @@ impl Index {
             Some(v) => read_u64(v.value()).ok_or_else(|| self.store("bad 'next' counter"))?,
             None => return Err(self.store("not a neardup index (no counter)")),
         };
-        let next = first + documents.len() as u64;
+        let next = first.saturating_add(documents.len() as u64);
         if next > u64::from(u32::MAX) {
             return Err(Error::invalid(
                 "documents added",

@@ -17,10 +17,11 @@
 //!
 //! A run's file is written whole and flushed to disk before the transaction that lists
 //! the run commits; the files of runs merged away are deleted after the transaction that
-//! drops them commits ([`Folder::delete`]), and files that a crash left behind are
-//! deleted when a writer opens the index ([`Folder::clean`]). A reader that began its
-//! transaction before a writer deleted a file the transaction lists finds the file gone
-//! ([`Runs::read`] gives `None`) and begins another.
+//! drops them commits ([`Folder::delete`]), and files that a crash or a failed write
+//! left behind are deleted when a writer opens the index, and after a failed write
+//! ([`Folder::clean`]). A reader that began its transaction before a writer deleted a
+//! file the transaction lists finds the file gone ([`Runs::read`] gives `Err` with the
+//! run's number) and begins another.
 //!
 //! # Merging
 //!
@@ -31,8 +32,8 @@
 //! (a third as often as merging two at a time, for more filters to ask; runs that hold
 //! at most half of the entries have the larger filters). The merge comes before the
 //! batch's run so that it needs nothing of the batch: [`Index::add_batch`](super::Index::add_batch)
-//! merges on a second thread while it matches the batch. A merge reads its runs a
-//! megabyte at a time, writes the merged run as it goes, and leaves out the entries of
+//! merges on a second thread while it matches the batch. A merge reads its runs
+//! [`MERGE_BLOCKS`] blocks (256 KiB) at a time, writes the merged run as it goes, and leaves out the entries of
 //! removed documents; [`merge_all`] merges every run (compaction). A merged run takes a
 //! new number, higher than any before, and is kept even when empty: run numbers never
 //! come back, so a reader's runs, kept by number, are never stale.
@@ -56,7 +57,7 @@ use crate::error::Error;
 use redb::{ReadableTable, Table, TableDefinition};
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::Write;
+use std::io::{ErrorKind, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use xxhash_rust::xxh3::{Xxh3, xxh3_64_with_seed};
@@ -146,8 +147,9 @@ impl Folder {
 
     /// Deletes every run file but those of `runs`: what a crash left behind (the runs of
     /// a transaction that never committed, and runs merged away whose files were not yet
-    /// deleted). Only a writer calls this, when it opens the index. As in
-    /// [`delete`](Folder::delete), a file that cannot be deleted is left.
+    /// deleted), or a write that failed. Only a writer calls this: when it opens the
+    /// index, and after a write of its fails. As in [`delete`](Folder::delete), a file
+    /// that cannot be deleted is left.
     pub fn clean(&self, runs: &impl ReadableTable<u64, &'static [u8]>) -> Result<(), Error> {
         let mut keep = Vec::new();
         for entry in runs.iter().map_err(|e| Error::store(&self.0, e))? {
@@ -180,15 +182,20 @@ impl Folder {
 /// does it with the files).
 pub(super) fn sync_dir(dir: &Path) -> Result<(), Error> {
     #[cfg(unix)]
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(|e| Error::io(dir, e))?;
+    match File::open(dir).and_then(|d| d.sync_all()) {
+        // Some file systems (network, FUSE) cannot sync a folder.
+        Err(e) if matches!(e.kind(), ErrorKind::InvalidInput | ErrorKind::Unsupported) => {}
+        other => other.map_err(|e| Error::io(dir, e))?,
+    }
     #[cfg(not(unix))]
     let _ = dir;
     Ok(())
 }
 
-/// Reads `buf.len()` bytes of `file` at `offset`.
+#[cfg(not(any(unix, windows)))]
+compile_error!("the index reads its run files at offsets, which needs Unix or Windows");
+
+/// Reads `buf.len()` bytes of `file` at `offset` (threads read the same file at once).
 fn read_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
     #[cfg(unix)]
     {
