@@ -1242,9 +1242,7 @@ impl Index {
         let mut read = crate::par::map_if(parallel, &hits, |&(d, i, mask)| {
             let key = lists[d][i];
             let mut value = T::default();
-            runs.visit((kind, key, mask), &self.folder, |n, pos| {
-                fold(&mut value, n, pos)
-            })?;
+            runs.visit((kind, key, mask), |n, pos| fold(&mut value, n, pos))?;
             Ok::<_, Error>((d, i, value))
         })
         .into_iter()

@@ -222,15 +222,15 @@ fn block_sum(entries: &[u8], kind: Kind, b: usize) -> u64 {
 }
 
 /// Run `id`'s file is not as written.
-fn damaged(folder: &Folder, id: u64, why: &str) -> Error {
-    Error::store(folder.file(id), format!("run {id} is damaged ({why})"))
+fn damaged(path: &Path, id: u64, why: &str) -> Error {
+    Error::store(path, format!("run {id} is damaged ({why})"))
 }
 
 /// An error reading run `id`'s file: one that ends too soon is damaged.
-fn read_error(folder: &Folder, id: u64, e: std::io::Error) -> Error {
+fn read_error(path: &Path, id: u64, e: std::io::Error) -> Error {
     match e.kind() {
-        std::io::ErrorKind::UnexpectedEof => damaged(folder, id, "short"),
-        _ => Error::io(folder.file(id), e),
+        std::io::ErrorKind::UnexpectedEof => damaged(path, id, "short"),
+        _ => Error::io(path, e),
     }
 }
 
@@ -366,6 +366,8 @@ pub(super) struct Run {
     pub docs: (u32, u32),
     lists: [List; 2],
     file: File,
+    /// The file's path, for errors.
+    path: PathBuf,
 }
 
 impl Run {
@@ -409,7 +411,7 @@ impl Run {
     /// Run `id` from its header and its [open](Run::open) file.
     fn load(id: u64, header: &[u8], file: File, folder: &Folder) -> Result<Run, Error> {
         let path = folder.file(id);
-        let bad = |why: &str| damaged(folder, id, why);
+        let bad = |why: &str| damaged(&path, id, why);
         if header.len() != HEADER_BYTES {
             return Err(bad("header"));
         }
@@ -442,7 +444,7 @@ impl Run {
             let mut left = (list.blocks + list.words) * 8;
             while left > 0 {
                 chunk.resize(left.min(IO_CHUNK), 0);
-                read_at(&file, &mut chunk, at).map_err(|e| read_error(folder, id, e))?;
+                read_at(&file, &mut chunk, at).map_err(|e| read_error(&path, id, e))?;
                 sum.update(&chunk);
                 if !list.fill(&chunk) {
                     return Err(bad("filters"));
@@ -463,6 +465,7 @@ impl Run {
             docs: (u32_at(16), u32_at(20)),
             lists: [bands, prints],
             file,
+            path,
         })
     }
 
@@ -488,7 +491,6 @@ impl Run {
         &self,
         (kind, b, count): (Kind, usize, usize),
         (raw, out): (&mut Vec<u8>, &mut Vec<u8>),
-        folder: &Folder,
     ) -> Result<(), Error> {
         let count = count.min(self.lists[kind as usize].first_keys.len() - b);
         if count == 0 {
@@ -497,9 +499,9 @@ impl Run {
         let (start, _) = self.block_at(kind, b);
         let (last, n) = self.block_at(kind, b + count - 1);
         raw.resize((last - start) as usize + n * ENTRY_BYTES + 8, 0);
-        read_at(&self.file, raw, start).map_err(|e| read_error(folder, self.id, e))?;
+        read_at(&self.file, raw, start).map_err(|e| read_error(&self.path, self.id, e))?;
         for (i, block) in raw.chunks(BLOCK_BYTES).enumerate() {
-            out.extend_from_slice(self.checked(block, (kind, b + i), folder)?);
+            out.extend_from_slice(self.checked(block, (kind, b + i))?);
         }
         Ok(())
     }
@@ -510,27 +512,21 @@ impl Run {
         &self,
         (kind, b): (Kind, usize),
         raw: &'a mut [u8; BLOCK_BYTES],
-        folder: &Folder,
     ) -> Result<&'a [u8], Error> {
         let (start, n) = self.block_at(kind, b);
         let raw = &mut raw[..n * ENTRY_BYTES + 8];
-        read_at(&self.file, raw, start).map_err(|e| read_error(folder, self.id, e))?;
-        self.checked(raw, (kind, b), folder)
+        read_at(&self.file, raw, start).map_err(|e| read_error(&self.path, self.id, e))?;
+        self.checked(raw, (kind, b))
     }
 
     /// The entries of `block`, block `b` of `kind` as read (its checksum after them),
     /// once they match their checksum.
-    fn checked<'a>(
-        &self,
-        block: &'a [u8],
-        (kind, b): (Kind, usize),
-        folder: &Folder,
-    ) -> Result<&'a [u8], Error> {
+    fn checked<'a>(&self, block: &'a [u8], (kind, b): (Kind, usize)) -> Result<&'a [u8], Error> {
         let n = self.block_at(kind, b).1 * ENTRY_BYTES;
         let sum = u64::from_le_bytes(block[n..n + 8].try_into().expect("8 bytes"));
         if sum != block_sum(&block[..n], kind, b) {
             let why = format!("block {b} fails its checksum");
-            return Err(damaged(folder, self.id, &why));
+            return Err(damaged(&self.path, self.id, &why));
         }
         Ok(&block[..n])
     }
@@ -643,7 +639,6 @@ impl Runs {
     pub fn visit(
         &self,
         (kind, key, mask): (Kind, u64, u64),
-        folder: &Folder,
         mut f: impl FnMut(u32, u32) -> bool,
     ) -> Result<(), Error> {
         let mut raw = [0u8; BLOCK_BYTES];
@@ -662,7 +657,7 @@ impl Runs {
                 .partition_point(|&k| k < key)
                 .saturating_sub(1);
             while b < list.first_keys.len() {
-                let block = run.read_block((kind, b), &mut raw, folder)?;
+                let block = run.read_block((kind, b), &mut raw)?;
                 let n = block.len() / ENTRY_BYTES;
                 let start = partition(n, |i| Entry::key_at(block, i) < key);
                 let mut i = start;
@@ -766,14 +761,14 @@ impl RunFile {
 
     /// Writes the buffered bytes and makes the file durable; returns it, open for
     /// reading.
-    fn finish(self) -> Result<File, Error> {
+    fn finish(self) -> Result<(File, PathBuf), Error> {
         let path = self.path;
         let file = self
             .out
             .into_inner()
             .map_err(|e| Error::io(&path, e.into_error()))?;
         file.sync_data().map_err(|e| Error::io(&path, e))?;
-        Ok(file)
+        Ok((file, path))
     }
 }
 
@@ -876,7 +871,7 @@ fn write_run(
     for kind in KINDS {
         let source = &mut sources[kind as usize];
         let mut w = ListWriter::new(kind, source.len(), bits);
-        while let Some(e) = source.next(folder)? {
+        while let Some(e) = source.next()? {
             w.push(e, &mut out)?;
             if w.list.entries % STOP_EVERY == 0 && stop() {
                 return Err(Error::cancelled());
@@ -900,13 +895,14 @@ fn write_run(
     }
     sum.update(&words);
     out.write(&words)?;
-    let file = out.finish()?;
+    let (file, path) = out.finish()?;
     folder.sync()?;
     let run = Run {
         id,
         docs,
         lists,
         file,
+        path,
     };
     let header = run.header(sum.digest());
     Ok((run, header))
@@ -925,7 +921,7 @@ fn push(runs: &mut Runs, (run, header): (Run, Vec<u8>), t: &mut Tables<'_>) -> R
 trait EntrySource {
     /// An upper bound on the entries left.
     fn len(&self) -> u64;
-    fn next(&mut self, folder: &Folder) -> Result<Option<Entry>, Error>;
+    fn next(&mut self) -> Result<Option<Entry>, Error>;
 }
 
 impl EntrySource for std::vec::IntoIter<Entry> {
@@ -933,7 +929,7 @@ impl EntrySource for std::vec::IntoIter<Entry> {
         ExactSizeIterator::len(self) as u64
     }
 
-    fn next(&mut self, _: &Folder) -> Result<Option<Entry>, Error> {
+    fn next(&mut self) -> Result<Option<Entry>, Error> {
         Ok(Iterator::next(self))
     }
 }
@@ -957,7 +953,7 @@ struct Cursor<'r> {
 impl Cursor<'_> {
     /// Moves to the next entry (the first, the first time), reading the next blocks
     /// when it has used those it read.
-    fn advance(&mut self, folder: &Folder) -> Result<(), Error> {
+    fn advance(&mut self) -> Result<(), Error> {
         loop {
             if self.at * ENTRY_BYTES >= self.bytes.len() {
                 let list = &self.run.lists[self.kind as usize];
@@ -968,8 +964,7 @@ impl Cursor<'_> {
                 let count = MERGE_BLOCKS;
                 self.bytes.clear();
                 let to = (&mut self.raw, &mut self.bytes);
-                self.run
-                    .read_blocks((self.kind, self.block, count), to, folder)?;
+                self.run.read_blocks((self.kind, self.block, count), to)?;
                 self.block += count;
                 self.at = 0;
                 continue;
@@ -997,11 +992,11 @@ impl EntrySource for Merged<'_> {
         self.left
     }
 
-    fn next(&mut self, folder: &Folder) -> Result<Option<Entry>, Error> {
+    fn next(&mut self) -> Result<Option<Entry>, Error> {
         if !self.started {
             self.started = true;
             for c in &mut self.cursors {
-                c.advance(folder)?;
+                c.advance()?;
             }
         }
         let mut best: Option<(usize, Entry)> = None;
@@ -1015,7 +1010,7 @@ impl EntrySource for Merged<'_> {
         let Some((i, e)) = best else {
             return Ok(None);
         };
-        self.cursors[i].advance(folder)?;
+        self.cursors[i].advance()?;
         self.left = self.left.saturating_sub(1);
         Ok(Some(e))
     }
@@ -1209,7 +1204,7 @@ mod tests {
             for &key in keys {
                 let mut seen = Vec::new();
                 let mask = runs.probe_mixed(kind, &[mix(key)])[0];
-                runs.visit((kind, key, mask), folder, |d, p| {
+                runs.visit((kind, key, mask), |d, p| {
                     seen.push((d, p));
                     true
                 })

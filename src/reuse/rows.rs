@@ -138,11 +138,7 @@ impl PrintRows {
                 let merged = crate::par::map(some, |&k| {
                     let (old, fresh) = (&self.parts[k], &new.parts[k]);
                     let room = old.rows.len() + fresh.rows.len();
-                    let mut out = Part {
-                        chunks: Vec::new(),
-                        rows: Vec::with_capacity(room),
-                        positions: Vec::with_capacity(room),
-                    };
+                    let mut out = Part::with_capacity(room);
                     let push = |(r, p): (u64, u32)| {
                         out.rows.push(r);
                         out.positions.push(p);
@@ -166,11 +162,7 @@ impl PrintRows {
             } else {
                 self.rows_of(k).filter(is_kept).count() + new.part_len(k)
             };
-            let mut merged = Part {
-                chunks: Vec::new(),
-                rows: Vec::with_capacity(room),
-                positions: Vec::with_capacity(room),
-            };
+            let mut merged = Part::with_capacity(room);
             let push = |(r, p): (u64, u32)| {
                 merged.rows.push(r);
                 merged.positions.push(p);
@@ -284,6 +276,15 @@ fn part_of(fingerprint: u64) -> usize {
 }
 
 impl Part {
+    /// An empty part in memory with room for `room` rows.
+    fn with_capacity(room: usize) -> Part {
+        Part {
+            chunks: Vec::new(),
+            rows: Vec::with_capacity(room),
+            positions: Vec::with_capacity(room),
+        }
+    }
+
     /// The rows in memory with their positions.
     fn pairs(&self) -> impl Iterator<Item = (u64, u32)> + '_ {
         self.rows
