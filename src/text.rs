@@ -126,10 +126,81 @@ pub(crate) fn token_spans(bytes: &[u8]) -> impl Iterator<Item = Span> + '_ {
     })
 }
 
-/// Collects the tokens of `bytes` into `out` (cleared first), reusing its allocation.
+/// Collects the tokens of `bytes` into `out` (cleared first), reusing its allocation:
+/// the tokens of [`tokens`], found about twice as fast in text that is mostly ASCII.
+///
+/// ```
+/// let mut out = Vec::new();
+/// neardup::text::tokenize_into("Größe, Ferry".as_bytes(), &mut out);
+/// assert_eq!(out, neardup::text::tokens("Größe, Ferry".as_bytes()).collect::<Vec<_>>());
+/// ```
 pub fn tokenize_into(bytes: &[u8], out: &mut Vec<Token>) {
     out.clear();
-    out.extend(tokens(bytes));
+    scan(bytes, |hash, start, end| {
+        out.push(token(Span::new(start, end), hash))
+    });
+}
+
+/// Calls `emit(hash, start, end)` for each token of `bytes` in order: the tokens of
+/// [`tokens`], without an iterator's state between them. A word of ASCII letters and
+/// digits between ASCII separators (most of an English text) is scanned and hashed
+/// here; a stretch that holds any other byte, up to the next ASCII separator, goes
+/// through [`tokens`]. No token holds an ASCII separator, and UTF-8 decoding starts
+/// afresh after any ASCII byte, so cutting the input there changes no token.
+pub(crate) fn scan(bytes: &[u8], mut emit: impl FnMut(u64, usize, usize)) {
+    let n = bytes.len();
+    let mut i = 0;
+    while i < n {
+        let class = ASCII_CLASS[bytes[i] as usize];
+        if class == SEP {
+            i += 1;
+            continue;
+        }
+        if class != NON_ASCII {
+            let start = i;
+            let mut upper = class == UPPER;
+            i += 1;
+            while i < n {
+                match ASCII_CLASS[bytes[i] as usize] {
+                    LOWER => {}
+                    UPPER => upper = true,
+                    _ => break,
+                }
+                i += 1;
+            }
+            if i == n || ASCII_CLASS[bytes[i] as usize] == SEP {
+                emit(ascii_word_hash(&bytes[start..i], upper), start, i);
+                continue;
+            }
+            // The word goes on past ASCII: the general path takes it whole.
+            i = start;
+        }
+        let end = bytes[i..]
+            .iter()
+            .position(|&b| ASCII_CLASS[b as usize] == SEP)
+            .map_or(n, |k| i + k);
+        for t in tokens(&bytes[i..end]) {
+            emit(t.hash, i + t.span.start, i + t.span.end);
+        }
+        i = end;
+    }
+}
+
+/// [`Token::hash`] of a word of ASCII letters and digits, `upper` when it holds an
+/// uppercase letter: the hash of its lowercase form.
+fn ascii_word_hash(word: &[u8], upper: bool) -> u64 {
+    if !upper {
+        return xxh3_64_with_seed(word, TOKEN_SEED);
+    }
+    let mut buf = [0u8; 64];
+    match buf.get_mut(..word.len()) {
+        Some(lower) => {
+            lower.copy_from_slice(word);
+            lower.make_ascii_lowercase();
+            xxh3_64_with_seed(lower, TOKEN_SEED)
+        }
+        None => xxh3_64_with_seed(&word.to_ascii_lowercase(), TOKEN_SEED),
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -385,6 +456,35 @@ mod tests {
             for input in [&bytes[..], text.as_bytes()] {
                 let spans: Vec<Span> = tokens(input).map(|t| t.span).collect();
                 prop_assert_eq!(token_spans(input).collect::<Vec<Span>>(), spans);
+            }
+        }
+    }
+
+    /// Mostly ASCII words (some past 64 bytes), cut by separators, other characters,
+    /// and bytes that are not UTF-8.
+    fn mixed_text() -> impl Strategy<Value = Vec<u8>> {
+        let piece = prop_oneof![
+            4 => "[a-zA-Z0-9]{1,70}".prop_map(String::into_bytes),
+            3 => "[ ,.\n]".prop_map(String::into_bytes),
+            2 => "[\u{00C0}\u{00E9}\u{00AD}\u{200D}\u{2014}\u{201C}\u{4E00}\u{0301}\u{FB01}]"
+                .prop_map(String::into_bytes),
+            1 => Just(vec![0xFF]),
+            1 => Just(vec![0xE2, 0x80]),
+        ];
+        proptest::collection::vec(piece, 0..40).prop_map(|p| p.concat())
+    }
+
+    proptest! {
+        #[test]
+        fn scanned_tokens_are_the_tokens(
+            bytes in proptest::collection::vec(any::<u8>(), 0..300),
+            text in "[a-zA-Z0-9 ,.\u{00AD}\u{0301}\u{4E00}-\u{4E10}\u{00C0}-\u{017F}\u{FFFD}]{0,80}",
+            mixed in mixed_text(),
+        ) {
+            for input in [&bytes[..], text.as_bytes(), &mixed[..]] {
+                let mut got = Vec::new();
+                tokenize_into(input, &mut got);
+                prop_assert_eq!(got, tokens(input).collect::<Vec<Token>>());
             }
         }
     }

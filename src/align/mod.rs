@@ -205,7 +205,7 @@ impl Aligner {
         if wa.is_empty() {
             return Vec::new();
         }
-        let (pa, pb) = (Prefix::new(a), Prefix::new(b));
+        let mut measure = Measure::new(a, b);
         let mut candidates = Vec::new();
         let (mut ga, mut gb) = (
             wa.chunk_by(same_key).peekable(),
@@ -229,7 +229,7 @@ impl Aligner {
                                 continue; // inside a longer match that starts further left
                             }
                             let max = (a.len() - i).min(b.len() - j);
-                            let len = common_prefix(&pa, i, &pb, j, m, max);
+                            let len = measure.common_prefix(i, j, m, max);
                             if len >= m {
                                 candidates.push(Match { a: i, b: j, len });
                             }
@@ -276,10 +276,12 @@ impl Aligner {
             return Vec::new();
         }
         let windows = repeated_windows(t, m);
-        if windows.is_empty() {
+        // Most windows through the marks are there by chance: no key twice, no repeat,
+        // and no prefix hashes to make.
+        if !windows.windows(2).any(|w| w[0].0 == w[1].0) {
             return Vec::new();
         }
-        let p = Prefix::new(t);
+        let mut measure = Measure::new(t, t);
         let mut candidates = Vec::new();
         for group in windows.chunk_by(same_key).filter(|g| g.len() > 1) {
             // Positions ascend within a group: the anchors of a later copy are the first
@@ -292,7 +294,7 @@ impl Aligner {
                     if d < m || (i > 0 && t[i - 1] == t[j - 1]) {
                         continue; // too close to make m tokens, or not left-maximal
                     }
-                    let len = common_prefix(&p, i, &p, j, m, t.len() - j).min(d);
+                    let len = measure.common_prefix(i, j, m, t.len() - j).min(d);
                     if len >= m {
                         candidates.push(Match { a: i, b: j, len });
                     }
@@ -525,6 +527,51 @@ impl Prefix {
         } else {
             h + MERSENNE_61 - sub
         }
+    }
+}
+
+/// Tokens a match is measured by one at a time before its length is searched for on
+/// prefix hashes.
+const DIRECT_TOKENS: usize = 64;
+
+/// Measures the matches between two token sequences (or one with itself): token by token
+/// for up to [`DIRECT_TOKENS`], then, for the few longer ones, by galloping on prefix
+/// hashes made on first need. Most matches are short, and most texts need no hashes.
+struct Measure<'t> {
+    x: &'t [u64],
+    y: &'t [u64],
+    px: Option<Prefix>,
+    py: Option<Prefix>,
+}
+
+impl<'t> Measure<'t> {
+    fn new(x: &'t [u64], y: &'t [u64]) -> Measure<'t> {
+        Measure {
+            x,
+            y,
+            px: None,
+            py: None,
+        }
+    }
+
+    /// The length of the longest common prefix of `x[i..]` and `y[j..]`, at most `max`,
+    /// given that the first `known` tokens match. O(min(L, 64) + log L).
+    fn common_prefix(&mut self, i: usize, j: usize, known: usize, max: usize) -> usize {
+        let (x, y) = (self.x, self.y);
+        let mut len = known.min(max);
+        let direct = len.saturating_add(DIRECT_TOKENS).min(max);
+        while len < direct && x[i + len] == y[j + len] {
+            len += 1;
+        }
+        if len < direct || len == max {
+            return len;
+        }
+        let px = self.px.get_or_insert_with(|| Prefix::new(x));
+        if std::ptr::eq(x, y) {
+            return common_prefix(px, i, px, j, len, max);
+        }
+        let py = self.py.get_or_insert_with(|| Prefix::new(y));
+        common_prefix(px, i, py, j, len, max)
     }
 }
 
@@ -801,6 +848,30 @@ mod tests {
         fn repeats_equal_the_naive_oracle(t in small_seq(3, 60), m in 1usize..6) {
             let fast = Aligner::new(m).unwrap().repeats(&t);
             prop_assert_eq!(fast, naive_repeats(&t, m));
+        }
+
+        /// Matches longer than [`DIRECT_TOKENS`] are measured on prefix hashes: a block
+        /// of up to 200 tokens, twice in one text and once in another, with some of its
+        /// tokens changed in one copy. (The alphabet is large enough that no window
+        /// occurs more than [`DEFAULT_MAX_OCCURRENCES`] times, where the oracle, which
+        /// has no cap, would differ.)
+        #[test]
+        fn long_matches_equal_the_naive_oracle(
+            block in small_seq(20, 200),
+            changes in prop::collection::vec((0usize..200, 0u64..20), 0..3),
+            head in small_seq(20, 20),
+            m in 2usize..12,
+        ) {
+            let mut copy = block.clone();
+            for &(i, v) in &changes {
+                if let Some(t) = copy.get_mut(i) {
+                    *t = v;
+                }
+            }
+            let t: Vec<u64> = head.iter().chain(&block).chain(&head).chain(&copy).copied().collect();
+            let al = Aligner::new(m).unwrap();
+            prop_assert_eq!(al.repeats(&t), naive_repeats(&t, m));
+            prop_assert_eq!(al.shared(&t, &block), naive_shared(&t, &block, m));
         }
 
         /// Head and middle use other tokens than the block, so the block's two copies

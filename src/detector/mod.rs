@@ -637,7 +637,8 @@ impl Detector {
     /// The signature of one text, as [`Detector::run`] computes it. `None` when the text
     /// has no token.
     pub fn sign(&self, bytes: &[u8]) -> Option<Signature> {
-        let tokens: Vec<Token> = text::tokens(bytes).collect();
+        let mut tokens = Vec::new();
+        text::tokenize_into(bytes, &mut tokens);
         self.sign_tokens(&tokens)
     }
 
@@ -710,8 +711,9 @@ impl Detector {
     /// # Ok::<(), neardup::Error>(())
     /// ```
     pub fn compare(&self, a: &[u8], b: &[u8]) -> Comparison {
-        let (ta, tb): (Vec<Token>, Vec<Token>) =
-            (text::tokens(a).collect(), text::tokens(b).collect());
+        let (mut ta, mut tb) = (Vec::new(), Vec::new());
+        text::tokenize_into(a, &mut ta);
+        text::tokenize_into(b, &mut tb);
         let k = self.settings.shingle_size;
         let jaccard = if ta.is_empty() || tb.is_empty() {
             0.0

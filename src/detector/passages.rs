@@ -28,14 +28,16 @@ use std::sync::{Arc, OnceLock};
 
 /// The token hashes of `bytes`.
 pub(crate) fn token_hashes(bytes: &[u8]) -> Arc<[u64]> {
-    text::tokens(bytes).map(|t| t.hash).collect()
+    let mut hashes = Vec::new();
+    token_hashes_into(bytes, &mut hashes);
+    hashes.into()
 }
 
 /// The token hashes of `bytes` into `hashes` (cleared first): working space reused
 /// across documents.
 pub(crate) fn token_hashes_into(bytes: &[u8], hashes: &mut Vec<u64>) {
     hashes.clear();
-    hashes.extend(text::tokens(bytes).map(|t| t.hash));
+    text::scan(bytes, |hash, _, _| hashes.push(hash));
 }
 
 /// What a document keeps for passage search.
@@ -220,11 +222,11 @@ impl DocTokens<'static> {
 pub(crate) fn tokenize_into(bytes: &[u8], hashes: &mut Vec<u64>, spans: &mut Vec<(u32, u32)>) {
     hashes.clear();
     spans.clear();
-    for t in text::tokens(bytes) {
-        hashes.push(t.hash);
+    text::scan(bytes, |hash, start, end| {
+        hashes.push(hash);
         // A document is at most u32::MAX bytes (the corpus skips larger ones).
-        spans.push((t.span.start as u32, t.span.end as u32));
-    }
+        spans.push((start as u32, end as u32));
+    });
 }
 
 impl<'a> DocTokens<'a> {
