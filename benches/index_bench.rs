@@ -9,7 +9,10 @@
 //! ```
 //!
 //! N defaults to 100,000 and BATCH (documents per `add_batch`) to 10,000; the index is
-//! written to DIR (default target/index-bench) and removed at the end. Run it under
+//! written to DIR (default target/index-bench) and removed at the end. The documents are
+//! made first, into a file in DIR, and read back a batch at a time while the adds are
+//! timed (a merge that runs beside the batches must not get the time spent making
+//! them); the time ends once the last merge is committed. Run it under
 //! `/usr/bin/time -v` for the peak RSS of the process that adds.
 
 #[path = "../tests/common/mod.rs"]
@@ -78,27 +81,31 @@ fn main() {
     let det = Detector::builder().build().expect("default detector");
     let mut index = Index::create(&path, &det).expect("index");
 
+    let made = std::path::Path::new(&dir).join("documents.bin");
+    write_documents(n, &made);
+    let mut input = std::io::BufReader::new(std::fs::File::open(&made).expect("documents"));
     let (mut bytes, mut matched) = (0usize, 0usize);
-    let start = Instant::now();
-    let mut made_time = 0.0;
+    let (start, cpu_start) = (Instant::now(), cpu_seconds());
     for first in (0..n).step_by(batch) {
-        let t = Instant::now();
         let docs: Vec<(String, String)> = (first..(first + batch).min(n))
-            .map(|i| (format!("{i:08}"), make(i)))
+            .map(|i| (format!("{i:08}"), read_document(&mut input)))
             .collect();
-        made_time += t.elapsed().as_secs_f64();
         bytes += docs.iter().map(|d| d.1.len()).sum::<usize>();
         let answers = index
             .add_batch(docs.iter().map(|(id, t)| (id.as_str(), t.as_bytes())))
             .expect("add");
         matched += answers.iter().filter(|m| !m.is_empty()).count();
     }
-    let secs = start.elapsed().as_secs_f64() - made_time;
+    index.wait_for_merge().expect("the last merge");
+    let secs = start.elapsed().as_secs_f64();
+    let cpu = cpu_seconds().zip(cpu_start).map(|(b, a)| b - a);
+    let _ = std::fs::remove_file(&made);
     let stats = index.stats().expect("stats");
     let size = stats.file_bytes;
     println!(
-        "added {n} documents ({:.1} MB, {matched} matched something) in {secs:.1} s: {:.0} documents/s, {:.1} MB/s",
+        "added {n} documents ({:.1} MB, {matched} matched something) in {secs:.1} s{}: {:.0} documents/s, {:.1} MB/s",
         bytes as f64 / 1e6,
+        cpu.map_or(String::new(), |c| format!(" ({c:.1} s of CPU)")),
         n as f64 / secs,
         bytes as f64 / 1e6 / secs
     );
@@ -129,6 +136,38 @@ fn main() {
     print!("{}", String::from_utf8_lossy(&out.stdout));
     eprint!("{}", String::from_utf8_lossy(&out.stderr));
     let _ = std::fs::remove_dir_all(&path);
+}
+
+/// Writes documents `0..n` to `path`, each its length (4 bytes, little-endian) then its
+/// text.
+fn write_documents(n: usize, path: &std::path::Path) {
+    use std::io::Write;
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path).expect("documents file"));
+    for i in 0..n {
+        let text = make(i);
+        out.write_all(&(text.len() as u32).to_le_bytes())
+            .expect("write");
+        out.write_all(text.as_bytes()).expect("write");
+    }
+    out.flush().expect("write");
+}
+
+/// The next document of a file that [`write_documents`] wrote.
+fn read_document(input: &mut impl std::io::Read) -> String {
+    let mut len = [0u8; 4];
+    input.read_exact(&mut len).expect("read");
+    let mut text = vec![0u8; u32::from_le_bytes(len) as usize];
+    input.read_exact(&mut text).expect("read");
+    String::from_utf8(text).expect("UTF-8")
+}
+
+/// This process's CPU time so far, user and system, where /proc tells it.
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let fields: Vec<&str> = stat.rsplit(')').next()?.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    // The kernel counts in USER_HZ, 100 a second on Linux.
+    Some(ticks / 100.0)
 }
 
 /// Query latencies against the index of `n` documents at `path`, and this process's

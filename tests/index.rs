@@ -197,21 +197,24 @@ fn batches_of_adds_find_what_a_batch_run_finds() {
     assert_same(&streamed, streamed_repeats, &batch, repeats);
 }
 
+/// The names of the run files in the index at `path`.
+fn run_files(path: &Path) -> Vec<std::ffi::OsString> {
+    let files = std::fs::read_dir(path.join("runs")).unwrap();
+    let mut names: Vec<_> = files.map(|f| f.unwrap().file_name()).collect();
+    names.sort();
+    names
+}
+
 #[test]
 fn a_batch_that_fails_while_runs_merge_adds_nothing() {
     let texts = texts(30, 9);
     let (_dir, path) = temp("merge-fails");
     let (mut index, _) = new_index(&path);
-    // Six batches of one make six runs of about one size: the next batch merges them.
+    // Six batches of one make six runs of about one size: after the sixth, they are
+    // merged beside the batches that follow.
     add_each(&mut index, "p", &texts[..6]);
     let before = index.stats().unwrap();
-    let run_files = || {
-        let files = std::fs::read_dir(path.join("runs")).unwrap();
-        let mut names: Vec<_> = files.map(|f| f.unwrap().file_name()).collect();
-        names.sort();
-        names
-    };
-    let files = run_files();
+    assert_eq!(before.runs, 6);
     let copy = format!("{} own", texts[0]);
     // An id the index holds, and a cancelled batch: nothing is added.
     let e = index
@@ -224,12 +227,34 @@ fn a_batch_that_fails_while_runs_merge_adds_nothing() {
         |s: neardup::index::IndexStats| (s.documents, s.band_keys, s.fingerprints, s.stored_bytes);
     assert_eq!(held(after), held(before));
     assert!(index.get("x").unwrap().is_none() && index.get("y").unwrap().is_none());
-    // The runs the failed batches merged, or began to, are deleted with them.
-    assert_eq!(run_files(), files);
+    // The failed batches' run files are deleted, and the merge goes on: once it is
+    // committed, one run file holds what the six did.
+    index.wait_for_merge().unwrap();
+    assert_eq!(index.stats().unwrap().runs, 1);
+    assert_eq!(run_files(&path).len(), 1);
     // Then a batch goes through, and finds what it should.
     let m = index.add_batch([("x", copy.as_bytes())]).unwrap();
     assert_eq!(m[0].near_duplicates[0].id, "p0");
     assert_eq!(index.len().unwrap(), 7);
+}
+
+#[test]
+fn an_index_dropped_while_runs_merge_commits_the_merge() {
+    let texts = texts(8, 5);
+    let (_dir, path) = temp("merge-dropped");
+    let (mut index, _) = new_index(&path);
+    // After the sixth batch a merge begins beside the batches; dropping the index waits
+    // for it, so that a program adding one batch a run still has its runs merged.
+    add_each(&mut index, "d", &texts[..6]);
+    drop(index);
+    assert_eq!(run_files(&path).len(), 1);
+    let index = Index::open(&path).unwrap();
+    assert_eq!(index.stats().unwrap().runs, 1);
+    let copy = format!("{} again", texts[2]);
+    assert_eq!(
+        index.query(copy.as_bytes()).unwrap().near_duplicates[0].id,
+        "d2"
+    );
 }
 
 proptest::proptest! {

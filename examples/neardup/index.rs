@@ -43,6 +43,7 @@ pub fn run(args: IndexArgs) -> Result<ExitCode, String> {
                 "text_bytes": s.text_bytes,
                 "stored_bytes": s.stored_bytes,
                 "file_bytes": s.file_bytes,
+                "runs": s.runs,
             }))?;
             Ok(ExitCode::SUCCESS)
         }
@@ -161,6 +162,7 @@ fn filter(args: IndexFilterArgs, options: &Options) -> Result<ExitCode, String> 
     }
     out.flush()
         .map_err(|e| format!("writing the output: {e}"))?;
+    index.wait_for_merge().map_err(|e| e.to_string())?;
     let summary = serde_json::json!({
         "type": "summary", "passed": counts[0], "dropped": counts[1], "unchecked": counts[2],
     });
@@ -205,6 +207,8 @@ fn add(args: IndexAddArgs, options: &Options) -> Result<ExitCode, String> {
             }
         }
     }
+    // A merge of runs still running beside the batches is committed before the summary.
+    index.wait_for_merge().map_err(|e| e.to_string())?;
     line(&serde_json::json!({
         "type": "summary", "added": added, "matched": matched, "skipped": skipped,
         "already_in": skipped_existing,

@@ -2038,7 +2038,7 @@ impl Index {
     }
 
     /// What the index holds: documents, band_keys, fingerprints, text_bytes,
-    /// stored_bytes, file_bytes.
+    /// stored_bytes, file_bytes, runs.
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let s = self.lock(py, |ix| ix.stats())?.map_err(py_err)?;
         let d = PyDict::new(py);
@@ -2049,6 +2049,7 @@ impl Index {
             ("text_bytes", s.text_bytes),
             ("stored_bytes", s.stored_bytes),
             ("file_bytes", s.file_bytes),
+            ("runs", s.runs),
         ] {
             d.set_item(name, value)?;
         }

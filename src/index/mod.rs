@@ -33,8 +33,8 @@
 //! text) are made, in parallel; the keys of all the documents are looked up together in
 //! the committed index, through a read transaction; then, in order, each document's
 //! candidates are completed with the documents of the batch before it; then every
-//! candidate is checked, in parallel. Meanwhile a second thread merges the runs due a
-//! merge, in the batch's write transaction.
+//! candidate is checked, in parallel. Runs due a merge are merged beside the batches,
+//! on a thread of their own (see Storage).
 //!
 //! # Storage
 //!
@@ -58,9 +58,19 @@
 //! disk before the transaction that lists it commits, and the files of merged runs are
 //! deleted after; files that a crash or a failed write left behind, listed by no
 //! committed transaction, are deleted when a writer opens the index and after a write
-//! of its fails. A batch's merge runs on a second thread,
-//! beside the batch's write transaction, while the batch is matched through a read
-//! transaction.
+//! of its fails.
+//!
+//! A merge runs beside the batches: once a batch commits and runs are due a merge, a
+//! thread of its own writes the merged run's file while later batches are added, and
+//! the first write that finds it done commits it, in a transaction of its own, in place
+//! of the runs it merged (which were immutable meanwhile). Adding a batch never waits
+//! for a merge, so the other core does a merge's work while a batch's steps that use one
+//! core run (matching in order, writing, committing), and a large merge does not hold up
+//! the batches. What the index answers does not change with a merge. One merge runs at
+//! a time; [`Index::wait_for_merge`] waits for it and commits it, and
+//! [`remove`](Index::remove), [`prune`](Index::prune), [`compact`](Index::compact) and
+//! dropping the index do so first. After a crash, the merge is begun again by a later
+//! batch (its file, listed by no transaction, is deleted).
 //!
 //! # Cost
 //!
@@ -93,7 +103,6 @@ use smallvec::SmallVec;
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 mod runs;
@@ -146,6 +155,85 @@ pub struct Index {
     detector: Detector,
     /// The runs loaded so far (they never change once written).
     cache: Mutex<runs::Cache>,
+    /// The merge running beside the adds, if any (a writer's).
+    merging: Option<Background>,
+}
+
+/// A merge of runs that [`Index::add_batch`] began after a commit, written on a thread
+/// of its own while later batches go on, and installed by the next write that finds it
+/// done (or waits for it: [`Index::wait_for_merge`]).
+struct Background {
+    /// The merged run's number: runs written meanwhile take higher ones.
+    id: u64,
+    job: Job,
+}
+
+/// A merge and what writing its file gave.
+type Merged = (runs::Merge, Result<(), Error>);
+
+enum Job {
+    #[cfg(feature = "parallel")]
+    Running(std::thread::JoinHandle<Merged>),
+    #[cfg(not(feature = "parallel"))]
+    Done(Merged),
+}
+
+impl Background {
+    /// Begins `merge` on a thread of its own; `None` when no thread can be made (the
+    /// merge is then begun again after a later batch). Without the `parallel` feature
+    /// the merge is written here and now.
+    fn begin(mut merge: runs::Merge, folder: &runs::Folder) -> Option<Background> {
+        let id = merge.id();
+        #[cfg(feature = "parallel")]
+        let job = {
+            let folder = folder.clone();
+            let handle = std::thread::Builder::new()
+                .name("neardup-merge".into())
+                .spawn(move || {
+                    let written = merge.write(&folder, &|| false);
+                    (merge, written)
+                })
+                .ok()?;
+            Job::Running(handle)
+        };
+        #[cfg(not(feature = "parallel"))]
+        let job = {
+            let written = merge.write(folder, &|| false);
+            Job::Done((merge, written))
+        };
+        Some(Background { id, job })
+    }
+
+    /// Whether the merge's file is written (or writing it failed).
+    fn is_done(&self) -> bool {
+        match &self.job {
+            #[cfg(feature = "parallel")]
+            Job::Running(handle) => handle.is_finished(),
+            #[cfg(not(feature = "parallel"))]
+            Job::Done(_) => true,
+        }
+    }
+
+    /// Waits for the merge to be written (a panic in its thread goes on here).
+    fn join(self) -> Merged {
+        match self.job {
+            #[cfg(feature = "parallel")]
+            Job::Running(handle) => handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            #[cfg(not(feature = "parallel"))]
+            Job::Done(merged) => merged,
+        }
+    }
+}
+
+impl Drop for Index {
+    /// Waits for a merge running beside the batches and commits it, as
+    /// [`wait_for_merge`](Index::wait_for_merge) does but without its errors: a program
+    /// that opens an index, adds a batch and stops, again and again, has its runs merged.
+    fn drop(&mut self) {
+        let _ = self.install_merge(true);
+    }
 }
 
 /// The open database: a writer, or a reader beside another process's writer.
@@ -287,6 +375,9 @@ pub struct IndexStats {
     pub stored_bytes: u64,
     /// The index on disk: the database and the run files.
     pub file_bytes: u64,
+    /// Runs of band keys and fingerprints: a lookup asks each one's filter.
+    /// [`compact`](Index::compact) merges them into one.
+    pub runs: u64,
 }
 
 /// A stored document, as the `DOCS` table holds it.
@@ -552,6 +643,7 @@ impl Index {
             folder,
             detector: detector.clone(),
             cache: Mutex::default(),
+            merging: None,
         };
         let want = detector.settings().encode();
         // Compared as read back, so that an index written before a setting existed
@@ -636,6 +728,7 @@ impl Index {
             folder,
             detector: Detector::builder().build()?,
             cache: Mutex::default(),
+            merging: None,
         };
         let stored = index
             .stored_settings()?
@@ -652,7 +745,9 @@ impl Index {
     fn clean(&self) -> Result<(), Error> {
         let txn = self.db.begin_read().map_err(|e| self.store(e))?;
         let runs = txn.open_table(runs::RUNS).map_err(|e| self.store(e))?;
-        self.folder.clean(&runs)
+        // The file of the merge running beside the batches is not listed yet.
+        self.folder
+            .clean(&runs, self.merging.as_ref().map(|m| m.id))
     }
 
     /// The detector the index was built with.
@@ -798,8 +893,9 @@ impl Index {
     /// them looked up in the index together, then each document is matched in order
     /// against the documents of the batch before it (in memory), then the candidates are
     /// checked in parallel; the batch's band keys and fingerprints are written as one run
-    /// at the end. Runs due a merge are merged on a second thread meanwhile; an error or
-    /// a cancellation stops the merge at its next 65,536 entries.
+    /// at the end. A merge of runs that an earlier batch began and that is done by then
+    /// is committed first, in a transaction of its own; once the batch commits, a merge
+    /// of the runs due one begins on a thread of its own (see the [module docs](self)).
     pub fn add_batch<'a>(
         &mut self,
         documents: impl IntoIterator<Item = (&'a str, &'a [u8])>,
@@ -843,35 +939,19 @@ impl Index {
                 format!("{} bytes for {id:?}", text.len()),
             ));
         }
+        // A merge done since the last batch goes in first, in a transaction of its own.
+        self.install_merge(false)?;
         // What the batch is matched against: the committed documents, read in parallel
         // through a read transaction (the writer is this one, so it sees what the write
         // transaction below starts from).
-        let (read, runs) = self.snapshot()?;
+        let (read, mut runs) = self.snapshot()?;
         let txn = self.writer()?.begin_write().map_err(|e| self.store(e))?;
-        // The runs due a merge are merged in the write transaction on a second thread
-        // while the batch is matched against the committed runs: a merge moves entries,
-        // it does not change what a lookup finds. A batch that fails or is cancelled
-        // stops the merge (at its next block) and adds nothing.
-        let failed = AtomicBool::new(false);
-        let stop = || failed.load(Ordering::Relaxed) || progress.is_cancelled();
-        let (merged, matched) = if runs::is_merge_due(&runs) {
-            crate::par::beside(
-                || self.merge_due(txn, runs.clone(), &stop),
-                || {
-                    let matched = self.match_batch(documents, (&read, &runs), added, progress);
-                    failed.store(matched.is_err(), Ordering::Relaxed);
-                    matched
-                },
-            )
-        } else {
-            let matched = self.match_batch(documents, (&read, &runs), added, progress);
-            (Ok((txn, runs)), matched)
-        };
-        let batch = matched?;
-        let (txn, mut runs) = merged?;
-        // The batch's run file is written on a second thread while its records go in.
+        let batch = self.match_batch(documents, (&read, &runs), added, progress)?;
+        // The batch's run file is written on a second thread while its records go in,
+        // numbered after the merge running beside, if any.
+        let floor = self.merging.as_ref().map_or(0, |m| m.id + 1);
         let (new, put) = crate::par::beside(
-            || runs::NewRun::write(&runs, batch.entries, &self.folder),
+            || runs::NewRun::write(&runs, floor, batch.entries, &self.folder),
             || self.put_records(&txn, &batch.records, &batch.ids, batch.next),
         );
         put?;
@@ -880,8 +960,50 @@ impl Index {
             return Err(Error::cancelled());
         }
         self.commit(txn, &runs)?;
+        // The runs due a merge are merged beside the batches that follow: a merge moves
+        // entries, it changes no answer.
+        if self.merging.is_none() {
+            self.merging = runs::Merge::due(&runs).and_then(|m| Background::begin(m, &self.folder));
+        }
         progress.start(Stage::Done, 0);
         Ok(batch.answers)
+    }
+
+    /// Waits for the merge of runs that [`add_batch`](Index::add_batch) runs beside
+    /// later batches, if one is running, and commits it. Adding never waits for a
+    /// merge, and what the index answers does not change with one: this is for a
+    /// program that wants the merging work done at a time of its choosing, or its
+    /// errors (dropping the index waits for the merge too, but cannot report them).
+    /// [`remove`](Index::remove), [`prune`](Index::prune) and
+    /// [`compact`](Index::compact) wait for it themselves.
+    pub fn wait_for_merge(&mut self) -> Result<(), Error> {
+        self.install_merge(true)
+    }
+
+    /// Commits the merge running beside the batches once it is done (`wait`: waits for
+    /// it), in a transaction of its own. A merge whose writing failed is dropped, its
+    /// file deleted, and its error returned.
+    fn install_merge(&mut self, wait: bool) -> Result<(), Error> {
+        match &self.merging {
+            Some(m) if wait || m.is_done() => {}
+            _ => return Ok(()),
+        }
+        let Some(background) = self.merging.take() else {
+            return Ok(());
+        };
+        let (merge, written) = background.join();
+        let installed = written.and_then(|()| {
+            let txn = self.writer()?.begin_write().map_err(|e| self.store(e))?;
+            let runs = {
+                let meta = txn.open_table(META).map_err(|e| self.store(e))?;
+                let mut t = self.tables(&txn)?;
+                let mut runs = self.read_runs(&t, &meta)?;
+                merge.install(&mut runs, &mut t, &self.path)?;
+                runs
+            };
+            self.commit(txn, &runs)
+        });
+        self.cleaned(installed)
     }
 
     /// Puts a batch's records and ids in their tables, and the next document number.
@@ -905,18 +1027,6 @@ impl Index {
         meta.insert("next", next.to_le_bytes().as_slice())
             .map_err(|e| self.store(e))?;
         Ok(())
-    }
-
-    /// Merges the runs due a merge ([`runs::merge_due`]) in `txn`, and gives both back;
-    /// [`ErrorKind::Cancelled`] once `stop` says so.
-    fn merge_due(
-        &self,
-        txn: redb::WriteTransaction,
-        mut runs: Runs,
-        stop: &(dyn Fn() -> bool + Sync),
-    ) -> Result<(redb::WriteTransaction, Runs), Error> {
-        runs::merge_due(&mut runs, &mut self.tables(&txn)?, (&self.path, stop))?;
-        Ok((txn, runs))
     }
 
     /// Matches a batch against the committed documents (`read`, whose runs are `runs`)
@@ -1053,6 +1163,9 @@ impl Index {
         let mut stats = IndexStats {
             documents: docs.len().map_err(|e| self.store(e))?,
             file_bytes: self.bytes_on_disk(),
+            runs: (txn.open_table(runs::RUNS).map_err(|e| self.store(e))?)
+                .len()
+                .map_err(|e| self.store(e))?,
             ..IndexStats::default()
         };
         for entry in docs.iter().map_err(|e| self.store(e))? {
@@ -1070,6 +1183,7 @@ impl Index {
     /// Merges the band keys and fingerprints into one run, leaving out those of removed
     /// documents, and gives the database's free pages back to the file system.
     pub fn compact(&mut self) -> Result<(), Error> {
+        self.install_merge(true)?;
         let merged = self.merge_all();
         self.cleaned(merged)?;
         let path = self.path.clone();
@@ -1115,6 +1229,8 @@ impl Index {
         doomed: impl Fn(&Record) -> bool,
         id: Option<&str>,
     ) -> Result<usize, Error> {
+        // A merge leaves out the documents removed when it began, and no others.
+        self.install_merge(true)?;
         let txn = self.writer()?.begin_write().map_err(|e| self.store(e))?;
         let (removed, runs) = {
             let mut meta = txn.open_table(META).map_err(|e| self.store(e))?;

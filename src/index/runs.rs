@@ -30,13 +30,15 @@
 //! same size are merged six at a time. With batches of b entries and n in all there are
 //! at most about 5 log6(n/b) + 7 runs, and an entry is written about log6(n/b) + 1 times
 //! (a third as often as merging two at a time, for more filters to ask; runs that hold
-//! at most half of the entries have the larger filters). The merge comes before the
-//! batch's run so that it needs nothing of the batch: [`Index::add_batch`](super::Index::add_batch)
-//! merges on a second thread while it matches the batch. A merge reads its runs
+//! at most half of the entries have the larger filters). A merge ([`Merge`]) needs
+//! nothing of later batches: [`Index::add_batch`](super::Index::add_batch) writes it on
+//! a thread of its own while later batches add their runs, and installs it once done.
+//! A merge reads its runs
 //! [`MERGE_BLOCKS`] blocks (256 KiB) at a time, writes the merged run as it goes, and leaves out the entries of
-//! removed documents; [`merge_all`] merges every run (compaction). A merged run takes a
-//! new number, higher than any before, and is kept even when empty: run numbers never
-//! come back, so a reader's runs, kept by number, are never stale.
+//! removed documents; [`merge_all`] merges every run (compaction). A merged run takes the
+//! number after every run listed when its merge began (runs added meanwhile take higher
+//! ones), and is kept even when empty: committed run numbers never come back, so a
+//! reader's runs, kept by number, are never stale.
 //!
 //! # Cost
 //!
@@ -145,13 +147,18 @@ impl Folder {
         }
     }
 
-    /// Deletes every run file but those of `runs`: what a crash left behind (the runs of
-    /// a transaction that never committed, and runs merged away whose files were not yet
-    /// deleted), or a write that failed. Only a writer calls this: when it opens the
-    /// index, and after a write of its fails. As in [`delete`](Folder::delete), a file
-    /// that cannot be deleted is left.
-    pub fn clean(&self, runs: &impl ReadableTable<u64, &'static [u8]>) -> Result<(), Error> {
-        let mut keep = Vec::new();
+    /// Deletes every run file but those of `runs` and run `writing` (a merge's, not
+    /// listed yet): what a crash left behind (the runs of a transaction that never
+    /// committed, and runs merged away whose files were not yet deleted), or a write
+    /// that failed. Only a writer calls this: when it opens the index, and after a write
+    /// of its fails. As in [`delete`](Folder::delete), a file that cannot be deleted is
+    /// left.
+    pub fn clean(
+        &self,
+        runs: &impl ReadableTable<u64, &'static [u8]>,
+        writing: Option<u64>,
+    ) -> Result<(), Error> {
+        let mut keep: Vec<u64> = writing.into_iter().collect();
         for entry in runs.iter().map_err(|e| Error::store(&self.0, e))? {
             keep.push(entry.map_err(|e| Error::store(&self.0, e))?.0.value());
         }
@@ -1019,14 +1026,10 @@ impl EntrySource for Merged<'_> {
 /// Runs merged at once.
 const FAN_IN: usize = 6;
 
-/// Merges the newest [`FAN_IN`] runs while the oldest of them holds at most twice the
-/// entries of the newest: runs of about the same size are merged six at a time, so with
-/// batches of b entries and n in all there are at most about 5 log6(n/b) + 7 runs (12
-/// after 100 batches in a simulation, the batch's own run counted) and an entry is
-/// written about log6(n/b) + 1 times.
-/// A batch calls this before it [adds](add) its run, so the merge needs nothing of the
-/// batch and runs while the batch is matched; `stop` stops it
-/// ([`ErrorKind::Cancelled`](crate::ErrorKind::Cancelled)).
+/// Merges the runs due a merge ([`is_merge_due`]) at once, one merge after another: what
+/// the merges [`Index::add_batch`](super::Index::add_batch) runs beside later batches come
+/// to. `stop` stops it ([`ErrorKind::Cancelled`](crate::ErrorKind::Cancelled)).
+#[cfg(test)]
 pub(super) fn merge_due(
     runs: &mut Runs,
     t: &mut Tables<'_>,
@@ -1038,8 +1041,12 @@ pub(super) fn merge_due(
     Ok(())
 }
 
-/// Whether [`merge_due`] would merge anything.
-pub(super) fn is_merge_due(runs: &Runs) -> bool {
+/// Whether the newest [`FAN_IN`] runs are due a merge: while the oldest of them holds at
+/// most twice the entries of the newest. Runs of about the same size are merged six at a
+/// time, so with batches of b entries and n in all there are at most about
+/// 5 log6(n/b) + 7 runs (12 after 100 batches in a simulation, the batch's own run
+/// counted), and an entry is written about log6(n/b) + 1 times.
+fn is_merge_due(runs: &Runs) -> bool {
     match runs.list.len().checked_sub(FAN_IN) {
         Some(oldest) => runs.list[oldest].total() <= 2 * runs.list[runs.list.len() - 1].total(),
         None => false,
@@ -1052,12 +1059,19 @@ pub(super) fn is_merge_due(runs: &Runs) -> bool {
 pub(super) struct NewRun(Option<(Run, Vec<u8>)>);
 
 impl NewRun {
-    pub fn write(runs: &Runs, entries: [Vec<Entry>; 2], folder: &Folder) -> Result<NewRun, Error> {
+    /// Writes the run, numbered after every run of `runs` and at least `floor` (past the
+    /// number of a [`Merge`] not yet installed).
+    pub fn write(
+        runs: &Runs,
+        floor: u64,
+        entries: [Vec<Entry>; 2],
+        folder: &Folder,
+    ) -> Result<NewRun, Error> {
         let [bands, prints] = entries;
         if bands.is_empty() && prints.is_empty() {
             return Ok(NewRun(None));
         }
-        let id = runs.next_id();
+        let id = runs.next_id().max(floor);
         let total = runs.total() + (bands.len() + prints.len()) as u64;
         let (mut bands, mut prints) = (bands.into_iter(), prints.into_iter());
         let sources: [&mut dyn EntrySource; 2] = [&mut bands, &mut prints];
@@ -1110,30 +1124,114 @@ fn merge_newest(
     if k == 0 {
         return Ok(());
     }
-    let id = runs.next_id();
-    let total = runs.total();
-    let merged: Vec<Arc<Run>> = runs.list.split_off(runs.list.len() - k);
-    let removed = runs.removed.clone();
-    let run = {
+    let mut merge = Merge::newest(runs, k);
+    merge.write(&t.folder, stop)?;
+    merge.install(runs, t, path)
+}
+
+/// A merge of the newest runs into one, in two steps: [`write`](Merge::write) writes the
+/// merged run's file and needs no table, so that it can run on a thread of its own while
+/// later batches add their runs; [`install`](Merge::install) then puts the merged run in
+/// place of the runs it merged, in a write transaction. The merged run takes the number
+/// after every run listed when the merge began: later runs must take higher ones (see
+/// [`NewRun::write`]), so that the list, in order of number, stays in order of age. A
+/// number that was never committed may be taken again once its merge is dropped: no
+/// reader has seen it.
+pub(super) struct Merge {
+    /// The runs merged, oldest first.
+    merged: Vec<Arc<Run>>,
+    /// The removed documents as the merge began: their entries are left out.
+    removed: Arc<Vec<u32>>,
+    /// The merged run's number, and the entries of all runs (which set its filter bits).
+    id: u64,
+    total: u64,
+    written: Option<(Run, Vec<u8>)>,
+}
+
+impl Merge {
+    /// The merge of the newest `k` runs (at least one) of `runs`.
+    pub fn newest(runs: &Runs, k: usize) -> Merge {
+        Merge {
+            merged: runs.list[runs.list.len() - k..].to_vec(),
+            removed: runs.removed.clone(),
+            id: runs.next_id(),
+            total: runs.total(),
+            written: None,
+        }
+    }
+
+    /// The merge of the newest runs when they are due one ([`is_merge_due`]).
+    pub fn due(runs: &Runs) -> Option<Merge> {
+        is_merge_due(runs).then(|| Merge::newest(runs, FAN_IN))
+    }
+
+    /// The merged run's number.
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// Writes the merged run's file; [`ErrorKind::Cancelled`](crate::ErrorKind::Cancelled)
+    /// once `stop` says so.
+    pub fn write(&mut self, folder: &Folder, stop: Stop<'_>) -> Result<(), Error> {
         let mut sources = KINDS.map(|kind| Merged {
-            cursors: merged.iter().map(|r| cursor(r, kind, &removed)).collect(),
-            left: merged.iter().map(|r| r.entries(kind)).sum(),
+            cursors: self
+                .merged
+                .iter()
+                .map(|r| cursor(r, kind, &self.removed))
+                .collect(),
+            left: self.merged.iter().map(|r| r.entries(kind)).sum(),
             started: false,
         });
         let [a, b] = &mut sources;
-        write_run((id, total), [a, b], &t.folder, stop)?
-    };
-    for old in &merged {
-        t.runs.remove(old.id).map_err(|e| Error::store(path, e))?;
-        runs.dropped.push(old.id);
+        self.written = Some(write_run((self.id, self.total), [a, b], folder, stop)?);
+        Ok(())
     }
-    // The removed documents of the merged runs are gone from the runs: documents of a
-    // run are in no other.
-    let in_merged = |d: u32| merged.iter().any(|r| r.docs.0 <= d && d <= r.docs.1);
-    forget(runs, in_merged, t, path)?;
-    // Kept even when empty: run numbers must never come back (readers keep runs by
-    // number), and the newest run gives the next number.
-    push(runs, run, t)
+
+    /// Puts the merged run, [written](Merge::write), in place of the runs it merged,
+    /// which `runs` must still list one after another. Documents removed since the merge
+    /// began must not be (their entries are in the merged run).
+    pub fn install(self, runs: &mut Runs, t: &mut Tables<'_>, path: &Path) -> Result<(), Error> {
+        let changed = || Error::store(path, "the runs changed under a merge");
+        let (Some((run, header)), Some(first)) = (self.written, self.merged.first()) else {
+            return Err(changed());
+        };
+        let at = runs.list.iter().position(|r| r.id == first.id);
+        let at = match at {
+            Some(at)
+                if runs.list[at..]
+                    .iter()
+                    .map(|r| r.id)
+                    .take(self.merged.len())
+                    .eq(self.merged.iter().map(|r| r.id)) =>
+            {
+                at
+            }
+            _ => return Err(changed()),
+        };
+        if !runs.list[at + self.merged.len()..]
+            .iter()
+            .all(|r| r.id > run.id)
+        {
+            return Err(changed());
+        }
+        for old in &self.merged {
+            t.runs.remove(old.id).map_err(|e| Error::store(path, e))?;
+            runs.dropped.push(old.id);
+        }
+        // The removed documents of the merged runs are gone from the runs: documents of a
+        // run are in no other.
+        let merged = &self.merged;
+        let in_merged = |d: u32| merged.iter().any(|r| r.docs.0 <= d && d <= r.docs.1);
+        forget(runs, in_merged, t, path)?;
+        // Kept even when empty: run numbers must never come back (readers keep runs by
+        // number), and the newest listed run gives the next number.
+        t.runs
+            .insert(run.id, header.as_slice())
+            .map_err(|e| Error::store(&t.folder.0, e))?;
+        runs.list
+            .splice(at..at + self.merged.len(), [Arc::new(run)]);
+        Ok(())
+    }
 }
 
 /// Forgets the removed documents that no run covers.
@@ -1236,7 +1334,7 @@ mod tests {
             match batch {
                 Some(entries) => {
                     merge_due(&mut runs, &mut t, (path, GO_ON)).unwrap();
-                    let new = NewRun::write(&runs, entries, folder).unwrap();
+                    let new = NewRun::write(&runs, 0, entries, folder).unwrap();
                     add(&mut runs, new, &mut t).unwrap();
                 }
                 None if removed.is_empty() => merge_all(&mut runs, &mut t, path).unwrap(),
@@ -1330,7 +1428,7 @@ mod tests {
                     pos: 0,
                 };
                 let bands = vec![entry(u64::from(r)), entry(1000)];
-                let new = NewRun::write(&runs, [bands, Vec::new()], &folder).unwrap();
+                let new = NewRun::write(&runs, 0, [bands, Vec::new()], &folder).unwrap();
                 add(&mut runs, new, &mut t).unwrap();
             }
             assert_eq!(runs.list.len(), 70);
@@ -1380,6 +1478,78 @@ mod tests {
                 .filter(|e| e.key == key)
                 .map(|e| (e.doc, e.pos))
                 .collect();
+            assert_eq!(seen, want, "key {key}");
+        }
+    }
+
+    /// A merge written while later batches add their runs, then installed: the runs
+    /// stay in order of age, and answer like a list of the entries.
+    #[test]
+    fn a_merge_installed_after_later_runs_answers_like_a_list() {
+        let dir = Scratch::new("runs-merge-beside");
+        let (db, folder, path) = store(&dir);
+        let batch = |r: u32| {
+            let mut bands: Vec<Entry> = (0..40u32)
+                .map(|i| Entry {
+                    key: u64::from((i * 7 + r) % 50),
+                    doc: r,
+                    pos: i,
+                })
+                .collect();
+            bands.sort_unstable();
+            [bands, Vec::new()]
+        };
+        let read = |t: &Tables<'_>| {
+            Runs::read((&t.runs, &t.removed), 0, &Mutex::default(), &folder)
+                .unwrap()
+                .unwrap()
+        };
+        // Six runs of one document each, then a merge of them begun.
+        let mut merge = None;
+        for r in 0..9u32 {
+            let txn = db.begin_write().unwrap();
+            {
+                let mut t = Tables::open(&txn, &folder).unwrap();
+                let mut runs = read(&t);
+                let floor = merge.as_ref().map_or(0, |m: &Merge| m.id() + 1);
+                let new = NewRun::write(&runs, floor, batch(r), &folder).unwrap();
+                add(&mut runs, new, &mut t).unwrap();
+                if r == 5 {
+                    let mut m = Merge::due(&runs).expect("six runs of a size are due");
+                    m.write(&folder, GO_ON).unwrap();
+                    merge = Some(m);
+                }
+            }
+            txn.commit().unwrap();
+        }
+        let txn = db.begin_write().unwrap();
+        let dropped = {
+            let mut t = Tables::open(&txn, &folder).unwrap();
+            let mut runs = read(&t);
+            merge
+                .take()
+                .unwrap()
+                .install(&mut runs, &mut t, &path)
+                .unwrap();
+            let ids: Vec<u64> = runs.list.iter().map(|r| r.id).collect();
+            assert_eq!(ids, [6, 7, 8, 9]);
+            let docs: Vec<(u32, u32)> = runs.list.iter().map(|r| r.docs).collect();
+            assert_eq!(docs, [(0, 5), (6, 6), (7, 7), (8, 8)]);
+            runs.dropped
+        };
+        txn.commit().unwrap();
+        folder.delete(&dropped);
+        let mut ids = folder.ids().unwrap();
+        ids.sort_unstable();
+        assert_eq!(ids, [6, 7, 8, 9]);
+        let keys: Vec<u64> = (0..50).collect();
+        for (key, seen) in visit_all(&db, &keys, &folder).into_iter().take(keys.len()) {
+            let want: Vec<(u32, u32)> = (0..9)
+                .flat_map(|r| batch(r)[0].clone())
+                .filter(|e| e.key == key)
+                .map(|e| (e.doc, e.pos))
+                .collect();
+            assert!(!want.is_empty());
             assert_eq!(seen, want, "key {key}");
         }
     }
