@@ -88,9 +88,9 @@ pub(crate) fn join<A: Send, B: Send>(
 }
 
 /// Runs `a` on a thread of its own while `b` runs on this one (with the `parallel`
-/// feature; one after the other, `a` first, without). For a long job that uses one core
-/// (a merge) beside one that uses the thread pool: on the pool, `a` would hold one of
-/// its threads for its whole length.
+/// feature; one after the other, `a` first, without). For a job that uses one core
+/// (writing a batch's run file) beside another: on the pool, `a` would hold one of its
+/// threads for its whole length.
 #[cfg(feature = "parallel")]
 #[cfg_attr(not(feature = "index"), allow(dead_code))]
 pub(crate) fn beside<A: Send, B>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B) -> (A, B) {

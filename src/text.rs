@@ -149,6 +149,8 @@ pub fn tokenize_into(bytes: &[u8], out: &mut Vec<Token>) {
 /// afresh after any ASCII byte, so cutting the input there changes no token.
 pub(crate) fn scan(bytes: &[u8], mut emit: impl FnMut(u64, usize, usize)) {
     let n = bytes.len();
+    // The general path's buffer for normalized words, reused across stretches.
+    let mut buf = String::new();
     let mut i = 0;
     while i < n {
         let class = ASCII_CLASS[bytes[i] as usize];
@@ -179,9 +181,12 @@ pub(crate) fn scan(bytes: &[u8], mut emit: impl FnMut(u64, usize, usize)) {
             .iter()
             .position(|&b| ASCII_CLASS[b as usize] == SEP)
             .map_or(n, |k| i + k);
-        for t in tokens(&bytes[i..end]) {
+        let mut stretch = tokens(&bytes[i..end]);
+        stretch.buf = std::mem::take(&mut buf);
+        for t in &mut stretch {
             emit(t.hash, i + t.span.start, i + t.span.end);
         }
+        buf = stretch.buf;
         i = end;
     }
 }

@@ -162,12 +162,22 @@ fn filter(args: IndexFilterArgs, options: &Options) -> Result<ExitCode, String> 
     }
     out.flush()
         .map_err(|e| format!("writing the output: {e}"))?;
-    index.wait_for_merge().map_err(|e| e.to_string())?;
+    merged(&mut index);
     let summary = serde_json::json!({
         "type": "summary", "passed": counts[0], "dropped": counts[1], "unchecked": counts[2],
     });
     writeln!(log, "{summary}").map_err(|e| format!("the log: {e}"))?;
     Ok(ExitCode::from(if counts[2] > 0 { 2 } else { 0 }))
+}
+
+/// Waits for a merge of the index's runs still running beside the batches; one that
+/// fails is a warning (every batch is committed, and a later batch merges again).
+fn merged(index: &mut Index) {
+    if let Err(e) = index.wait_for_merge() {
+        eprintln!(
+            "neardup: warning: merging the index's runs failed (a later batch tries again): {e}"
+        );
+    }
 }
 
 fn add(args: IndexAddArgs, options: &Options) -> Result<ExitCode, String> {
@@ -208,7 +218,7 @@ fn add(args: IndexAddArgs, options: &Options) -> Result<ExitCode, String> {
         }
     }
     // A merge of runs still running beside the batches is committed before the summary.
-    index.wait_for_merge().map_err(|e| e.to_string())?;
+    merged(&mut index);
     line(&serde_json::json!({
         "type": "summary", "added": added, "matched": matched, "skipped": skipped,
         "already_in": skipped_existing,

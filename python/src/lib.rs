@@ -1852,6 +1852,20 @@ struct Index {
     inner: Mutex<neardup::index::Index>,
 }
 
+impl Drop for Index {
+    /// A merge of runs still running beside the batches is waited for and committed
+    /// with the GIL released (the library's index would wait holding it).
+    fn drop(&mut self) {
+        if let Ok(inner) = self.inner.get_mut() {
+            Python::attach(|py| {
+                py.detach(|| {
+                    let _ = inner.wait_for_merge();
+                })
+            });
+        }
+    }
+}
+
 /// The library's answer in Python terms: the new text's spans in its own units (code
 /// points for a `str`), the indexed texts' spans in bytes of their stored text
 /// (`Index.get`).
@@ -2029,6 +2043,13 @@ impl Index {
             count("before", Some(before))?.expect("given")
         };
         self.lock(py, |ix| ix.prune(before))?.map_err(py_err)
+    }
+
+    /// Waits for the merge of runs that `add_batch` runs beside later batches, if one
+    /// is running, and commits it; raises what made it fail. Adding never waits for a
+    /// merge, and answers do not change with one.
+    fn wait_for_merge(&self, py: Python<'_>) -> PyResult<()> {
+        self.lock(py, |ix| ix.wait_for_merge())?.map_err(py_err)
     }
 
     /// Merges the runs into one, leaving out removed documents, and gives the database's

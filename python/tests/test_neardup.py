@@ -213,6 +213,8 @@ def test_index_answers_and_errors(tmp_path):
     assert index.query(STORY).near_duplicates
     assert index.remove("a2") and len(index) == 3
     assert index.stats()["documents"] == 3
+    index.wait_for_merge()
+    assert index.stats()["runs"] >= 1
     reader = neardup.Index(path, read_only=True, cache_bytes=1 << 20)
     assert len(reader) == 3 and reader.query(MIXED).near_duplicates
     with pytest.raises(OSError, match="read-only"):

@@ -27,10 +27,12 @@
 //! Seed and extend. Every window of m tokens gets a 64-bit rolling key. A table of 8
 //! marks per window first lets through only the windows whose key may occur twice (or in
 //! both sequences); those are sorted, and equal windows, now adjacent, are seeds. Text
-//! without repeats costs two linear passes, no sort and nothing more. Match lengths come
-//! from a prefix table of polynomial hashes modulo the Mersenne prime 2^61 − 1. Only left-maximal seeds
-//! start a candidate, and its length comes from a galloping search over the prefix table,
-//! O(log L) however long the match, so periodic text ("a a a …") stays fast. At most
+//! without repeats costs two linear passes, no sort and nothing more. Only left-maximal
+//! seeds start a candidate. Its length is measured token by token for up to 64 tokens
+//! (most matches are shorter); a longer one is measured by a galloping search over a
+//! prefix table of polynomial hashes modulo the Mersenne prime 2^61 − 1, made the first
+//! time a match needs it, O(log L) however long the match, so periodic text
+//! ("a a a …") stays fast. At most
 //! `max_occurrences` earlier positions of one window are kept as anchors: below that bound
 //! (always true for ordinary prose) the output is exactly the definition above, which the
 //! tests check against a brute-force O(n·m) oracle; above it, later occurrences of that
@@ -39,10 +41,11 @@
 //!
 //! # Cost
 //!
-//! For sequences of n and p tokens: O((n + p)·(log n + c·log L)) where c ≤
+//! For sequences of n and p tokens: O((n + p)·(log n + c·(64 + log L))) where c ≤
 //! `max_occurrences` is the number of anchors per window (0 or 1 for text without repeated
-//! windows), plus O(q log q) to select among q candidates; 32 bytes per token of working
-//! memory.
+//! windows), plus O(q log q) to select among q candidates; up to 24 bytes per token of
+//! working memory (window keys, and the windows kept), and 16 more, the prefix table,
+//! when a match is longer than 64 tokens.
 
 mod local;
 

@@ -64,13 +64,16 @@
 //! thread of its own writes the merged run's file while later batches are added, and
 //! the first write that finds it done commits it, in a transaction of its own, in place
 //! of the runs it merged (which were immutable meanwhile). Adding a batch never waits
-//! for a merge, so the other core does a merge's work while a batch's steps that use one
+//! for a merge (with the `parallel` feature; without it, the batch that begins a merge
+//! writes it), so the other core does a merge's work while a batch's steps that use one
 //! core run (matching in order, writing, committing), and a large merge does not hold up
-//! the batches. What the index answers does not change with a merge. One merge runs at
+//! the batches. What the index answers does not change with a merge. A merge that fails
+//! is dropped and begun again after a later batch; its error is kept for
+//! [`Index::wait_for_merge`]. One merge runs at
 //! a time; [`Index::wait_for_merge`] waits for it and commits it, and
 //! [`remove`](Index::remove), [`prune`](Index::prune), [`compact`](Index::compact) and
-//! dropping the index do so first. After a crash, the merge is begun again by a later
-//! batch (its file, listed by no transaction, is deleted).
+//! dropping the index do so first. After a crash the merge's file, listed by no
+//! transaction, is deleted, and a later batch begins a merge when runs are due one.
 //!
 //! # Cost
 //!
@@ -157,6 +160,8 @@ pub struct Index {
     cache: Mutex<runs::Cache>,
     /// The merge running beside the adds, if any (a writer's).
     merging: Option<Background>,
+    /// Why the last merge that failed did, for [`wait_for_merge`](Index::wait_for_merge).
+    merge_error: Option<Error>,
 }
 
 /// A merge of runs that [`Index::add_batch`] began after a commit, written on a thread
@@ -214,15 +219,13 @@ impl Background {
         }
     }
 
-    /// Waits for the merge to be written (a panic in its thread goes on here).
-    fn join(self) -> Merged {
+    /// Waits for the merge to be written; `None` when its thread panicked.
+    fn join(self) -> Option<Merged> {
         match self.job {
             #[cfg(feature = "parallel")]
-            Job::Running(handle) => handle
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            Job::Running(handle) => handle.join().ok(),
             #[cfg(not(feature = "parallel"))]
-            Job::Done(merged) => merged,
+            Job::Done(merged) => Some(merged),
         }
     }
 }
@@ -231,8 +234,15 @@ impl Drop for Index {
     /// Waits for a merge running beside the batches and commits it, as
     /// [`wait_for_merge`](Index::wait_for_merge) does but without its errors: a program
     /// that opens an index, adds a batch and stops, again and again, has its runs merged.
+    /// While a panic unwinds, the merge is waited for and dropped.
     fn drop(&mut self) {
-        let _ = self.install_merge(true);
+        if !std::thread::panicking() {
+            self.install_merge(true);
+        } else if let Some(background) = self.merging.take() {
+            let id = background.id;
+            drop(background.join());
+            self.folder.delete(&[id]);
+        }
     }
 }
 
@@ -373,7 +383,8 @@ pub struct IndexStats {
     pub text_bytes: u64,
     /// The documents' records as stored (id, time, compressed text).
     pub stored_bytes: u64,
-    /// The index on disk: the database and the run files.
+    /// The index on disk: the database and the run files (with the file of a merge
+    /// being written, which counts until the merge is committed).
     pub file_bytes: u64,
     /// Runs of band keys and fingerprints: a lookup asks each one's filter.
     /// [`compact`](Index::compact) merges them into one.
@@ -644,6 +655,7 @@ impl Index {
             detector: detector.clone(),
             cache: Mutex::default(),
             merging: None,
+            merge_error: None,
         };
         let want = detector.settings().encode();
         // Compared as read back, so that an index written before a setting existed
@@ -729,6 +741,7 @@ impl Index {
             detector: Detector::builder().build()?,
             cache: Mutex::default(),
             merging: None,
+            merge_error: None,
         };
         let stored = index
             .stored_settings()?
@@ -940,7 +953,7 @@ impl Index {
             ));
         }
         // A merge done since the last batch goes in first, in a transaction of its own.
-        self.install_merge(false)?;
+        self.install_merge(false);
         // What the batch is matched against: the committed documents, read in parallel
         // through a read transaction (the writer is this one, so it sees what the write
         // transaction below starts from).
@@ -977,21 +990,29 @@ impl Index {
     /// [`remove`](Index::remove), [`prune`](Index::prune) and
     /// [`compact`](Index::compact) wait for it themselves.
     pub fn wait_for_merge(&mut self) -> Result<(), Error> {
-        self.install_merge(true)
+        self.install_merge(true);
+        self.merge_error.take().map_or(Ok(()), Err)
     }
 
     /// Commits the merge running beside the batches once it is done (`wait`: waits for
-    /// it), in a transaction of its own. A merge whose writing failed is dropped, its
-    /// file deleted, and its error returned.
-    fn install_merge(&mut self, wait: bool) -> Result<(), Error> {
+    /// it), in a transaction of its own. A merge that fails, writing its file or
+    /// committing, is dropped and its file deleted: the runs stay as they were, a later
+    /// batch begins the merge again, and the error is kept for
+    /// [`wait_for_merge`](Index::wait_for_merge). The write that installs it goes on
+    /// either way.
+    fn install_merge(&mut self, wait: bool) {
         match &self.merging {
             Some(m) if wait || m.is_done() => {}
-            _ => return Ok(()),
+            _ => return,
         }
         let Some(background) = self.merging.take() else {
-            return Ok(());
+            return;
         };
-        let (merge, written) = background.join();
+        let Some((merge, written)) = background.join() else {
+            let failed: Result<(), Error> = Err(self.store("the thread merging runs panicked"));
+            self.merge_error = self.cleaned(failed).err();
+            return;
+        };
         let installed = written.and_then(|()| {
             let txn = self.writer()?.begin_write().map_err(|e| self.store(e))?;
             let runs = {
@@ -1003,7 +1024,9 @@ impl Index {
             };
             self.commit(txn, &runs)
         });
-        self.cleaned(installed)
+        if let Err(e) = self.cleaned(installed) {
+            self.merge_error = Some(e);
+        }
     }
 
     /// Puts a batch's records and ids in their tables, and the next document number.
@@ -1183,7 +1206,7 @@ impl Index {
     /// Merges the band keys and fingerprints into one run, leaving out those of removed
     /// documents, and gives the database's free pages back to the file system.
     pub fn compact(&mut self) -> Result<(), Error> {
-        self.install_merge(true)?;
+        self.install_merge(true);
         let merged = self.merge_all();
         self.cleaned(merged)?;
         let path = self.path.clone();
@@ -1230,7 +1253,7 @@ impl Index {
         id: Option<&str>,
     ) -> Result<usize, Error> {
         // A merge leaves out the documents removed when it began, and no others.
-        self.install_merge(true)?;
+        self.install_merge(true);
         let txn = self.writer()?.begin_write().map_err(|e| self.store(e))?;
         let (removed, runs) = {
             let mut meta = txn.open_table(META).map_err(|e| self.store(e))?;

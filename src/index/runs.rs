@@ -25,10 +25,12 @@
 //!
 //! # Merging
 //!
-//! Before a batch adds its run, the newest [`FAN_IN`] (6) runs are merged into one while
-//! the oldest of them holds at most twice the entries of the newest: runs of about the
-//! same size are merged six at a time. With batches of b entries and n in all there are
-//! at most about 5 log6(n/b) + 7 runs, and an entry is written about log6(n/b) + 1 times
+//! Once a batch's run is committed, the newest [`FAN_IN`] (6) runs are merged into one
+//! while the oldest of them holds at most twice the entries of the newest: runs of about
+//! the same size are merged six at a time. With batches of b entries and n in all there
+//! are at most about 5 log6(n/b) + 7 runs when each merge is done before the next batch
+//! (a merge running beside the batches leaves theirs unmerged until it is committed,
+//! and one merge runs at a time), and an entry is written about log6(n/b) + 1 times
 //! (a third as often as merging two at a time, for more filters to ask; runs that hold
 //! at most half of the entries have the larger filters). A merge ([`Merge`]) needs
 //! nothing of later batches: [`Index::add_batch`](super::Index::add_batch) writes it on
@@ -1026,9 +1028,9 @@ impl EntrySource for Merged<'_> {
 /// Runs merged at once.
 const FAN_IN: usize = 6;
 
-/// Merges the runs due a merge ([`is_merge_due`]) at once, one merge after another: what
-/// the merges [`Index::add_batch`](super::Index::add_batch) runs beside later batches come
-/// to. `stop` stops it ([`ErrorKind::Cancelled`](crate::ErrorKind::Cancelled)).
+/// Merges the runs due a merge ([`is_merge_due`]) at once, one merge after another: the
+/// merges of [`Index::add_batch`](super::Index::add_batch) as if each were done before
+/// the next batch. `stop` stops it ([`ErrorKind::Cancelled`](crate::ErrorKind::Cancelled)).
 #[cfg(test)]
 pub(super) fn merge_due(
     runs: &mut Runs,
@@ -1188,8 +1190,9 @@ impl Merge {
     }
 
     /// Puts the merged run, [written](Merge::write), in place of the runs it merged,
-    /// which `runs` must still list one after another. Documents removed since the merge
-    /// began must not be (their entries are in the merged run).
+    /// which `runs` must still list one after another. The removed documents it forgets
+    /// are those it left out: one removed since the merge began stays removed (its
+    /// entries are in the merged run).
     pub fn install(self, runs: &mut Runs, t: &mut Tables<'_>, path: &Path) -> Result<(), Error> {
         let changed = || Error::store(path, "the runs changed under a merge");
         let (Some((run, header)), Some(first)) = (self.written, self.merged.first()) else {
@@ -1220,8 +1223,11 @@ impl Merge {
         }
         // The removed documents of the merged runs are gone from the runs: documents of a
         // run are in no other.
-        let merged = &self.merged;
-        let in_merged = |d: u32| merged.iter().any(|r| r.docs.0 <= d && d <= r.docs.1);
+        let (merged, left_out) = (&self.merged, &self.removed);
+        let in_merged = |d: u32| {
+            left_out.binary_search(&d).is_ok()
+                && merged.iter().any(|r| r.docs.0 <= d && d <= r.docs.1)
+        };
         forget(runs, in_merged, t, path)?;
         // Kept even when empty: run numbers must never come back (readers keep runs by
         // number), and the newest listed run gives the next number.
@@ -1408,6 +1414,163 @@ mod tests {
             }
             prop_assert_eq!(got, want);
         }
+    }
+
+    /// One write to the runs as [`Index`](super::Index) makes it, with a merge begun
+    /// after a batch commits (written at once, as if its thread were done) and installed
+    /// in a transaction of its own at a later batch that finds it `done`, or before a
+    /// compaction. Removals do not install it first, so that documents are removed while
+    /// a merge is pending.
+    enum Op {
+        Batch([Vec<Entry>; 2], bool),
+        Remove(Vec<u64>),
+        Compact,
+    }
+
+    fn apply(db: &Database, folder: &Folder, merging: &mut Option<Merge>, op: Op) {
+        let path = &folder.0;
+        let read = |t: &Tables<'_>| {
+            Runs::read((&t.runs, &t.removed), 0, &Mutex::default(), folder)
+                .unwrap()
+                .unwrap()
+        };
+        let commit = |txn: redb::WriteTransaction, dropped: &[u64]| {
+            txn.commit().unwrap();
+            folder.delete(dropped);
+        };
+        if matches!(op, Op::Batch(_, true) | Op::Compact)
+            && let Some(merge) = merging.take()
+        {
+            let txn = db.begin_write().unwrap();
+            let dropped = {
+                let mut t = Tables::open(&txn, folder).unwrap();
+                let mut runs = read(&t);
+                merge.install(&mut runs, &mut t, path).unwrap();
+                runs.dropped
+            };
+            commit(txn, &dropped);
+        }
+        let txn = db.begin_write().unwrap();
+        let (dropped, due) = {
+            let mut t = Tables::open(&txn, folder).unwrap();
+            let mut runs = read(&t);
+            let batch = matches!(op, Op::Batch(..));
+            match op {
+                Op::Batch(entries, _) => {
+                    let floor = merging.as_ref().map_or(0, |m| m.id() + 1);
+                    let new = NewRun::write(&runs, floor, entries, folder).unwrap();
+                    add(&mut runs, new, &mut t).unwrap();
+                }
+                Op::Remove(docs) => remove(&mut runs, &docs, &mut t, path).unwrap(),
+                Op::Compact => merge_all(&mut runs, &mut t, path).unwrap(),
+            }
+            let due = if batch && merging.is_none() {
+                Merge::due(&runs)
+            } else {
+                None
+            };
+            (runs.dropped, due)
+        };
+        commit(txn, &dropped);
+        if let Some(mut merge) = due {
+            merge.write(folder, GO_ON).unwrap();
+            *merging = Some(merge);
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+
+        /// As [`runs_answer_like_a_list_of_entries`], with merges installed after later
+        /// batches and removals, as an index makes them.
+        #[test]
+        fn runs_merged_beside_batches_answer_like_a_list(
+            batches in proptest::collection::vec((1usize..300, 0u8..6), 1..50),
+            seed in any::<u64>(),
+        ) {
+            let dir = Scratch::new("runs-beside");
+            let (db, folder, _) = store(&dir);
+            let mut merging = None;
+            let mut oracle: Vec<(Kind, Entry)> = Vec::new();
+            let mut removed: Vec<u32> = Vec::new();
+            let mut next_doc = 0u32;
+            let mut rng = seed;
+            let mut draw = |n: u64| {
+                rng = mix(rng.wrapping_add(0x9e37_79b9_7f4a_7c15));
+                rng % n
+            };
+            for (size, action) in batches {
+                let mut entries: [Vec<Entry>; 2] = Default::default();
+                for _ in 0..size {
+                    let kind = KINDS[draw(2) as usize];
+                    let e = Entry { key: draw(40), doc: next_doc + draw(5) as u32, pos: draw(3) as u32 };
+                    entries[kind as usize].push(e);
+                    oracle.push((kind, e));
+                }
+                next_doc += 5;
+                for list in &mut entries {
+                    list.sort_unstable();
+                    list.dedup();
+                }
+                apply(&db, &folder, &mut merging, Op::Batch(entries, draw(3) > 0));
+                match action {
+                    0 | 1 => {
+                        let gone: Vec<u64> = (0..3).map(|_| draw(next_doc as u64)).collect();
+                        removed.extend(gone.iter().map(|&d| d as u32));
+                        apply(&db, &folder, &mut merging, Op::Remove(gone));
+                    }
+                    2 => apply(&db, &folder, &mut merging, Op::Compact),
+                    _ => {}
+                }
+            }
+            oracle.sort_unstable_by_key(|&(k, e)| (k as u8, e));
+            oracle.dedup();
+            let keys: Vec<u64> = (0..40).collect();
+            let mut want = Vec::new();
+            for kind in KINDS {
+                for &key in &keys {
+                    let list: Vec<(u32, u32)> = oracle
+                        .iter()
+                        .filter(|(k, e)| *k == kind && e.key == key && !removed.contains(&e.doc))
+                        .map(|(_, e)| (e.doc, e.pos))
+                        .collect();
+                    want.push((key, list));
+                }
+            }
+            prop_assert_eq!(visit_all(&db, &keys, &folder), want.clone());
+            // And once the pending merge, if any, is installed.
+            apply(&db, &folder, &mut merging, Op::Compact);
+            prop_assert_eq!(visit_all(&db, &keys, &folder), want);
+        }
+    }
+
+    #[test]
+    fn clean_keeps_listed_runs_and_the_merge_being_written() {
+        let dir = Scratch::new("runs-clean");
+        let (db, folder, _) = store(&dir);
+        let txn = db.begin_write().unwrap();
+        {
+            let mut t = Tables::open(&txn, &folder).unwrap();
+            let mut runs = Runs::default();
+            let bands = vec![Entry {
+                key: 1,
+                doc: 0,
+                pos: 0,
+            }];
+            let new = NewRun::write(&runs, 0, [bands, Vec::new()], &folder).unwrap();
+            add(&mut runs, new, &mut t).unwrap();
+        }
+        txn.commit().unwrap();
+        for id in [5, 6, 7] {
+            std::fs::write(folder.file(id), b"left").unwrap();
+        }
+        let txn = db.begin_read().unwrap();
+        folder
+            .clean(&txn.open_table(RUNS).unwrap(), Some(6))
+            .unwrap();
+        let mut ids = folder.ids().unwrap();
+        ids.sort_unstable();
+        assert_eq!(ids, [0, 6]);
     }
 
     /// More runs than a probe's mask has bits (an index whose batches were never
