@@ -9,7 +9,7 @@ mod common;
 use common::{Markov, Rng, edit, paragraphs_in, system_text_files, text};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use neardup::shingle::{ShingleSet, shingles};
-use neardup::text::{Token, tokens};
+use neardup::text::{Token, tokenize_into, tokens};
 use neardup::{Aligner, Corpus, Detector, LshIndex, MinHasher, lsh};
 use std::hint::black_box;
 
@@ -70,6 +70,21 @@ fn bench_text(c: &mut Criterion) {
     assert_eq!(count(), expected);
     assert!(expected > 200 * 300);
     g.bench_function("tokenize/ascii", |b| b.iter(|| black_box(count())));
+    // The same tokens, as the detector and the index make them.
+    let mut out = Vec::new();
+    let mut count_into = || {
+        corpus
+            .iter()
+            .map(|(id, _)| {
+                tokenize_into(&corpus.text(id), &mut out);
+                out.len()
+            })
+            .sum::<usize>()
+    };
+    assert_eq!(count_into(), expected);
+    g.bench_function("tokenize_into/ascii", |b| {
+        b.iter(|| black_box(count_into()))
+    });
     let mixed = "Größe café naïve ЖЁЛТЫЙ 東京都 ﬁne “quoted” ".repeat(2000);
     let mixed_tokens = tokens(mixed.as_bytes()).count();
     assert_eq!(mixed_tokens, 9 * 2000);

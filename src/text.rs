@@ -127,7 +127,9 @@ pub(crate) fn token_spans(bytes: &[u8]) -> impl Iterator<Item = Span> + '_ {
 }
 
 /// Collects the tokens of `bytes` into `out` (cleared first), reusing its allocation:
-/// the tokens of [`tokens`], found about twice as fast in text that is mostly ASCII.
+/// the tokens of [`tokens`], found faster in text that is mostly ASCII (words of ASCII
+/// letters and digits are scanned and hashed in one loop, with no iterator state
+/// between them).
 ///
 /// ```
 /// let mut out = Vec::new();
