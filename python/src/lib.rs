@@ -1856,13 +1856,15 @@ impl Drop for Index {
     /// A merge of runs still running beside the batches is waited for and committed
     /// with the GIL released (the library's index would wait holding it).
     fn drop(&mut self) {
-        if let Ok(inner) = self.inner.get_mut() {
-            Python::attach(|py| {
-                py.detach(|| {
-                    let _ = inner.wait_for_merge();
-                })
-            });
-        }
+        let inner = self
+            .inner
+            .get_mut()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        Python::attach(|py| {
+            py.detach(|| {
+                let _ = inner.wait_for_merge();
+            })
+        });
     }
 }
 
@@ -2046,8 +2048,9 @@ impl Index {
     }
 
     /// Waits for the merge of runs that `add_batch` runs beside later batches, if one
-    /// is running, and commits it; raises what made it fail. Adding never waits for a
-    /// merge, and answers do not change with one.
+    /// is running, and commits it; raises the error of the last merge that failed since
+    /// one last succeeded (a failed merge changes nothing). Adding does not wait for a
+    /// merge, and answers do not change with one; dropping the index waits for it.
     fn wait_for_merge(&self, py: Python<'_>) -> PyResult<()> {
         self.lock(py, |ix| ix.wait_for_merge())?.map_err(py_err)
     }

@@ -67,9 +67,9 @@
 //! for a merge (with the `parallel` feature; without it, the batch that begins a merge
 //! writes it), so the other core does a merge's work while a batch's steps that use one
 //! core run (matching in order, writing, committing), and a large merge does not hold up
-//! the batches. What the index answers does not change with a merge. A merge that fails
-//! is dropped and begun again after a later batch; its error is kept for
-//! [`Index::wait_for_merge`]. One merge runs at
+//! the batches. What the index answers does not change with a merge. A merge whose file
+//! cannot be written is dropped (a later batch merges again when runs are due one), and
+//! its error kept for [`Index::wait_for_merge`]. One merge runs at
 //! a time; [`Index::wait_for_merge`] waits for it and commits it, and
 //! [`remove`](Index::remove), [`prune`](Index::prune), [`compact`](Index::compact) and
 //! dropping the index do so first. After a crash the merge's file, listed by no
@@ -79,9 +79,9 @@
 //!
 //! Per document on disk: its compressed text, 16 bytes per band key and per fingerprint
 //! (about 0.29 fingerprints per token), and in memory, for every process that has the
-//! index open, 10 bits per band key and fingerprint in a run that held more than half of
+//! index open, 12 bits per band key and fingerprint in a run that held more than half of
 //! the entries when it was written and 14 in the others (the runs' Bloom filters; a
-//! compacted index has one run, of 10) and a little for the runs' block keys. A query
+//! compacted index has one run, of 12) and a little for the runs' block keys. A query
 //! tokenizes and signs the new text (linear in its length), asks each run's filter about
 //! each key and reads a block of the runs that may hold it, and decompresses and compares
 //! each candidate. A batch asks the filters about the keys of all its documents at once,
@@ -237,7 +237,7 @@ impl Drop for Index {
     /// While a panic unwinds, the merge is waited for and dropped.
     fn drop(&mut self) {
         if !std::thread::panicking() {
-            self.install_merge(true);
+            let _ = self.install_merge(true);
         } else if let Some(background) = self.merging.take() {
             let id = background.id;
             drop(background.join());
@@ -908,7 +908,8 @@ impl Index {
     /// checked in parallel; the batch's band keys and fingerprints are written as one run
     /// at the end. A merge of runs that an earlier batch began and that is done by then
     /// is committed first, in a transaction of its own; once the batch commits, a merge
-    /// of the runs due one begins on a thread of its own (see the [module docs](self)).
+    /// of the runs due one begins on a thread of its own (with the `parallel` feature;
+    /// without it, it is written before this returns; see the [module docs](self)).
     pub fn add_batch<'a>(
         &mut self,
         documents: impl IntoIterator<Item = (&'a str, &'a [u8])>,
@@ -953,7 +954,7 @@ impl Index {
             ));
         }
         // A merge done since the last batch goes in first, in a transaction of its own.
-        self.install_merge(false);
+        self.install_merge(false)?;
         // What the batch is matched against: the committed documents, read in parallel
         // through a read transaction (the writer is this one, so it sees what the write
         // transaction below starts from).
@@ -983,37 +984,47 @@ impl Index {
     }
 
     /// Waits for the merge of runs that [`add_batch`](Index::add_batch) runs beside
-    /// later batches, if one is running, and commits it. Adding never waits for a
-    /// merge, and what the index answers does not change with one: this is for a
-    /// program that wants the merging work done at a time of its choosing, or its
-    /// errors (dropping the index waits for the merge too, but cannot report them).
+    /// later batches, if one is running, and commits it. Adding does not wait for a
+    /// merge (with the `parallel` feature), and what the index answers does not change
+    /// with one: this is for a program that wants the merging work done at a time of its
+    /// choosing, or its errors (dropping the index waits for the merge too, but cannot
+    /// report them). Returns the error of the last merge that failed since a merge last
+    /// succeeded, once: a failed merge changes nothing, and a later batch merges again.
     /// [`remove`](Index::remove), [`prune`](Index::prune) and
     /// [`compact`](Index::compact) wait for it themselves.
     pub fn wait_for_merge(&mut self) -> Result<(), Error> {
-        self.install_merge(true);
+        self.install_merge(true)?;
         self.merge_error.take().map_or(Ok(()), Err)
     }
 
     /// Commits the merge running beside the batches once it is done (`wait`: waits for
-    /// it), in a transaction of its own. A merge that fails, writing its file or
-    /// committing, is dropped and its file deleted: the runs stay as they were, a later
-    /// batch begins the merge again, and the error is kept for
-    /// [`wait_for_merge`](Index::wait_for_merge). The write that installs it goes on
-    /// either way.
-    fn install_merge(&mut self, wait: bool) {
+    /// it), in a transaction of its own. A merge whose file could not be written (or
+    /// whose thread panicked) is dropped and its file deleted: the runs stay as they
+    /// were, a later batch begins a merge when runs are due one, and the error is kept
+    /// for [`wait_for_merge`](Index::wait_for_merge) (until a merge succeeds). An error
+    /// of the transaction that installs it is returned, after the merge's file is
+    /// deleted: the write that called this has changed nothing yet.
+    fn install_merge(&mut self, wait: bool) -> Result<(), Error> {
         match &self.merging {
             Some(m) if wait || m.is_done() => {}
-            _ => return,
+            _ => return Ok(()),
         }
         let Some(background) = self.merging.take() else {
-            return;
+            return Ok(());
         };
-        let Some((merge, written)) = background.join() else {
-            let failed: Result<(), Error> = Err(self.store("the thread merging runs panicked"));
-            self.merge_error = self.cleaned(failed).err();
-            return;
+        let written = match background.join() {
+            Some((merge, Ok(()))) => merge,
+            failed => {
+                let e = match failed {
+                    Some((_, Err(e))) => e,
+                    _ => self.store("the thread merging runs panicked"),
+                };
+                self.merge_error = self.cleaned(Err::<(), _>(e)).err();
+                return Ok(());
+            }
         };
-        let installed = written.and_then(|()| {
+        let merge = written;
+        let installed = (|| {
             let txn = self.writer()?.begin_write().map_err(|e| self.store(e))?;
             let runs = {
                 let meta = txn.open_table(META).map_err(|e| self.store(e))?;
@@ -1023,10 +1034,10 @@ impl Index {
                 runs
             };
             self.commit(txn, &runs)
-        });
-        if let Err(e) = self.cleaned(installed) {
-            self.merge_error = Some(e);
-        }
+        })();
+        self.cleaned(installed)?;
+        self.merge_error = None;
+        Ok(())
     }
 
     /// Puts a batch's records and ids in their tables, and the next document number.
@@ -1206,7 +1217,7 @@ impl Index {
     /// Merges the band keys and fingerprints into one run, leaving out those of removed
     /// documents, and gives the database's free pages back to the file system.
     pub fn compact(&mut self) -> Result<(), Error> {
-        self.install_merge(true);
+        self.install_merge(true)?;
         let merged = self.merge_all();
         self.cleaned(merged)?;
         let path = self.path.clone();
@@ -1252,8 +1263,10 @@ impl Index {
         doomed: impl Fn(&Record) -> bool,
         id: Option<&str>,
     ) -> Result<usize, Error> {
-        // A merge leaves out the documents removed when it began, and no others.
-        self.install_merge(true);
+        // Committed first, so that the merge's work is not lost to the removal's own
+        // merges (a merge installed later would still be right: it forgets only the
+        // documents it left out).
+        self.install_merge(true)?;
         let txn = self.writer()?.begin_write().map_err(|e| self.store(e))?;
         let (removed, runs) = {
             let mut meta = txn.open_table(META).map_err(|e| self.store(e))?;
