@@ -1005,14 +1005,10 @@ impl Index {
     /// of the transaction that installs it is returned, after the merge's file is
     /// deleted: the write that called this has changed nothing yet.
     fn install_merge(&mut self, wait: bool) -> Result<(), Error> {
-        match &self.merging {
-            Some(m) if wait || m.is_done() => {}
-            _ => return Ok(()),
-        }
-        let Some(background) = self.merging.take() else {
+        let Some(background) = self.merging.take_if(|m| wait || m.is_done()) else {
             return Ok(());
         };
-        let written = match background.join() {
+        let merge = match background.join() {
             Some((merge, Ok(()))) => merge,
             failed => {
                 let e = match failed {
@@ -1023,7 +1019,6 @@ impl Index {
                 return Ok(());
             }
         };
-        let merge = written;
         let installed = (|| {
             let txn = self.writer()?.begin_write().map_err(|e| self.store(e))?;
             let runs = {

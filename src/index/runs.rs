@@ -1356,6 +1356,55 @@ mod tests {
         folder.delete(&dropped);
     }
 
+    /// A batch of `size` random entries (keys below 40, documents `first..first + 5`),
+    /// each kind's sorted and deduplicated, also pushed to `oracle`.
+    fn random_batch(
+        size: usize,
+        first: u32,
+        draw: &mut impl FnMut(u64) -> u64,
+        oracle: &mut Vec<(Kind, Entry)>,
+    ) -> [Vec<Entry>; 2] {
+        let mut entries: [Vec<Entry>; 2] = Default::default();
+        for _ in 0..size {
+            let kind = KINDS[draw(2) as usize];
+            let e = Entry {
+                key: draw(40),
+                doc: first + draw(5) as u32,
+                pos: draw(3) as u32,
+            };
+            entries[kind as usize].push(e);
+            oracle.push((kind, e));
+        }
+        for list in &mut entries {
+            list.sort_unstable();
+            list.dedup();
+        }
+        entries
+    }
+
+    /// What [`visit_all`] should give for `keys`: the entries of `oracle` but those of
+    /// `removed` documents, by kind then key, each key's by document.
+    fn expected(
+        mut oracle: Vec<(Kind, Entry)>,
+        removed: &[u32],
+        keys: &[u64],
+    ) -> Vec<(u64, Vec<(u32, u32)>)> {
+        oracle.sort_unstable_by_key(|&(k, e)| (k as u8, e));
+        oracle.dedup();
+        let mut want = Vec::new();
+        for kind in KINDS {
+            for &key in keys {
+                let list: Vec<(u32, u32)> = oracle
+                    .iter()
+                    .filter(|(k, e)| *k == kind && e.key == key && !removed.contains(&e.doc))
+                    .map(|(_, e)| (e.doc, e.pos))
+                    .collect();
+                want.push((key, list));
+            }
+        }
+        want
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(24))]
 
@@ -1378,18 +1427,8 @@ mod tests {
                 rng % n
             };
             for (size, action) in batches {
-                let mut entries: [Vec<Entry>; 2] = Default::default();
-                for _ in 0..size {
-                    let kind = KINDS[draw(2) as usize];
-                    let e = Entry { key: draw(40), doc: next_doc + draw(5) as u32, pos: draw(3) as u32 };
-                    entries[kind as usize].push(e);
-                    oracle.push((kind, e));
-                }
+                let entries = random_batch(size, next_doc, &mut draw, &mut oracle);
                 next_doc += 5;
-                for list in &mut entries {
-                    list.sort_unstable();
-                    list.dedup();
-                }
                 step(&db, &folder, Some(entries), &[]);
                 match action {
                     0 => {
@@ -1401,21 +1440,9 @@ mod tests {
                     _ => {}
                 }
             }
-            oracle.sort_unstable_by_key(|&(k, e)| (k as u8, e));
-            oracle.dedup();
             let keys: Vec<u64> = (0..40).collect();
             let got = visit_all(&db, &keys, &folder);
-            let mut want = Vec::new();
-            for kind in KINDS {
-                for &key in &keys {
-                    let list: Vec<(u32, u32)> = oracle
-                        .iter()
-                        .filter(|(k, e)| *k == kind && e.key == key && !removed.contains(&e.doc))
-                        .map(|(_, e)| (e.doc, e.pos))
-                        .collect();
-                    want.push((key, list));
-                }
-            }
+            let want = expected(oracle, &removed, &keys);
             prop_assert_eq!(got, want);
         }
     }
@@ -1504,18 +1531,8 @@ mod tests {
                 rng % n
             };
             for (size, action) in batches {
-                let mut entries: [Vec<Entry>; 2] = Default::default();
-                for _ in 0..size {
-                    let kind = KINDS[draw(2) as usize];
-                    let e = Entry { key: draw(40), doc: next_doc + draw(5) as u32, pos: draw(3) as u32 };
-                    entries[kind as usize].push(e);
-                    oracle.push((kind, e));
-                }
+                let entries = random_batch(size, next_doc, &mut draw, &mut oracle);
                 next_doc += 5;
-                for list in &mut entries {
-                    list.sort_unstable();
-                    list.dedup();
-                }
                 apply(&db, &folder, &mut merging, Op::Batch(entries, draw(3) > 0));
                 match action {
                     0 | 1 => {
@@ -1527,20 +1544,8 @@ mod tests {
                     _ => {}
                 }
             }
-            oracle.sort_unstable_by_key(|&(k, e)| (k as u8, e));
-            oracle.dedup();
             let keys: Vec<u64> = (0..40).collect();
-            let mut want = Vec::new();
-            for kind in KINDS {
-                for &key in &keys {
-                    let list: Vec<(u32, u32)> = oracle
-                        .iter()
-                        .filter(|(k, e)| *k == kind && e.key == key && !removed.contains(&e.doc))
-                        .map(|(_, e)| (e.doc, e.pos))
-                        .collect();
-                    want.push((key, list));
-                }
-            }
+            let want = expected(oracle, &removed, &keys);
             prop_assert_eq!(visit_all(&db, &keys, &folder), want.clone());
             // And once the pending merge, if any, is installed and everything compacted:
             // no removed document is left to remember, and the files are the runs.
