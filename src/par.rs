@@ -110,3 +110,110 @@ pub(crate) fn beside<A: Send, B>(a: impl FnOnce() -> A + Send, b: impl FnOnce() 
     let a = a();
     (a, b())
 }
+
+/// Runs `produce` on a thread of its own and `consume` on this one, on each item
+/// `produce` sends, in order (with the `parallel` feature; without it, `consume` runs
+/// inside `produce`'s sends). A send returns false once `consume` has failed: `produce`
+/// should stop. Returns what `produce` returned and `consume`'s first error. At most
+/// `queue` items wait between the two. If the thread cannot be started, both run on
+/// this one.
+#[cfg(feature = "parallel")]
+#[cfg_attr(not(feature = "walk"), allow(dead_code))]
+pub(crate) fn pipeline<T: Send, R: Send, E>(
+    queue: usize,
+    produce: impl FnOnce(&mut dyn FnMut(T) -> bool) -> R + Send,
+    mut consume: impl FnMut(T) -> Result<(), E>,
+) -> (R, Result<(), E>) {
+    use std::sync::{Mutex, mpsc};
+    // `produce` waits here for the thread; if it cannot start, this thread takes it.
+    let waiting = Mutex::new(Some(produce));
+    let take = || waiting.lock().unwrap_or_else(|e| e.into_inner()).take();
+    std::thread::scope(|scope| {
+        let (tx, rx) = mpsc::sync_channel::<T>(queue);
+        let started = std::thread::Builder::new()
+            .name("neardup-list".into())
+            .spawn_scoped(scope, move || {
+                let produce = take().expect("taken once, by the thread that started");
+                produce(&mut |item| tx.send(item).is_ok())
+            });
+        let Ok(handle) = started else {
+            return serial(take().expect("the thread never started"), consume);
+        };
+        let mut consumed = Ok(());
+        for item in rx.iter() {
+            consumed = consume(item);
+            if consumed.is_err() {
+                break;
+            }
+        }
+        // The producer's next send fails and it stops.
+        drop(rx);
+        let produced = handle
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (produced, consumed)
+    })
+}
+
+#[cfg(not(feature = "parallel"))]
+#[cfg_attr(not(feature = "walk"), allow(dead_code))]
+pub(crate) fn pipeline<T: Send, R: Send, E>(
+    _queue: usize,
+    produce: impl FnOnce(&mut dyn FnMut(T) -> bool) -> R + Send,
+    consume: impl FnMut(T) -> Result<(), E>,
+) -> (R, Result<(), E>) {
+    serial(produce, consume)
+}
+
+/// [`pipeline`] on this thread alone.
+fn serial<T, R, E>(
+    produce: impl FnOnce(&mut dyn FnMut(T) -> bool) -> R,
+    mut consume: impl FnMut(T) -> Result<(), E>,
+) -> (R, Result<(), E>) {
+    let mut consumed = Ok(());
+    let produced = produce(&mut |item| {
+        if consumed.is_ok() {
+            consumed = consume(item);
+        }
+        consumed.is_ok()
+    });
+    (produced, consumed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pipeline_consumes_in_order_and_stops_its_producer_on_an_error() {
+        let mut seen = Vec::new();
+        let (sent, consumed) = pipeline(
+            2,
+            |send| (0..100).take_while(|&i| send(i)).count(),
+            |i: i32| {
+                seen.push(i);
+                Ok::<(), String>(())
+            },
+        );
+        assert_eq!((sent, consumed), (100, Ok(())));
+        assert_eq!(seen, (0..100).collect::<Vec<_>>());
+
+        let mut seen = Vec::new();
+        let (sent, consumed) = pipeline(
+            2,
+            |send| (0..100_000).take_while(|&i| send(i)).count(),
+            |i: i32| {
+                seen.push(i);
+                if i == 10 {
+                    Err(format!("failed at {i}"))
+                } else {
+                    Ok(())
+                }
+            },
+        );
+        assert_eq!(consumed, Err("failed at 10".to_string()));
+        assert_eq!(seen, (0..=10).collect::<Vec<_>>());
+        // The producer stopped soon after: at most the queue and one send were ahead.
+        assert!(sent < 20, "{sent} sent");
+    }
+}

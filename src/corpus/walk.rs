@@ -1,8 +1,8 @@
 //! Loading folders into a [`Corpus`] (feature `walk`).
 //!
 //! The walk is the `ignore` crate's (ripgrep's walker), single-threaded and sorted by file
-//! name so that ids are the same on every run; the files it lists are then read in
-//! parallel. By default every entry under the folder is listed (hidden files too, ignore
+//! name so that ids are the same on every run, on a thread of its own; the files it lists
+//! are read in parallel, a block at a time, while it goes on. By default every entry under the folder is listed (hidden files too, ignore
 //! files not consulted), so that every input is accounted for; glob, depth, hidden-file
 //! and ignore-file rules narrow what is listed, and what they leave out is not a document.
 //!
@@ -22,6 +22,9 @@ use std::sync::Arc;
 
 /// Files read in parallel at a time.
 const READ_BLOCK: usize = 1024;
+
+/// Blocks of files listed and waiting to be read, at most.
+const LISTED_AHEAD: usize = 4;
 
 /// How [`Loader::load`] walks a folder.
 ///
@@ -153,23 +156,40 @@ impl Loader {
         progress: &Progress,
     ) -> Result<Corpus, Error> {
         progress.start(Stage::Reading, 0);
-        let mut listing = Vec::new();
-        for root in roots {
-            let root = root.as_ref();
-            let prefix =
-                (roots.len() > 1).then(|| display_path(root).trim_end_matches('/').to_owned());
-            self.list(root, prefix, &mut listing)?;
-        }
-        progress.start(Stage::Reading, listing.len());
         let mut corpus = Corpus::with_texts_in(self.texts_on_disk.as_deref())?;
-        // Read in parallel a block at a time, so that texts bound for disk are not all
-        // in memory at once.
-        let mut listing = listing.into_iter().peekable();
-        while listing.peek().is_some() {
-            let block: Vec<Listed> = listing.by_ref().take(READ_BLOCK).collect();
+        let roots: Vec<&Path> = roots.iter().map(AsRef::as_ref).collect();
+        // The folders are listed on a thread of their own while the files listed so far
+        // are read, in parallel a block at a time (so that texts bound for disk are not
+        // all in memory at once).
+        let list = |send: &mut dyn FnMut(Vec<Listed>) -> bool| {
+            let mut block = Vec::with_capacity(READ_BLOCK);
+            let mut sending = true;
+            for &root in &roots {
+                let prefix =
+                    (roots.len() > 1).then(|| display_path(root).trim_end_matches('/').to_owned());
+                self.list(root, prefix, &mut |item| {
+                    block.push(item);
+                    if block.len() == READ_BLOCK {
+                        sending = send(std::mem::take(&mut block));
+                    }
+                    sending
+                })?;
+                if !sending {
+                    return Ok(());
+                }
+            }
+            if !block.is_empty() {
+                send(block);
+            }
+            Ok::<(), Error>(())
+        };
+        let (listed, read) = crate::par::pipeline(LISTED_AHEAD, list, |block| {
+            progress.add_total(block.len());
             self.add_block(block, &mut corpus, progress);
-            corpus.texts_written()?;
-        }
+            corpus.texts_written()
+        });
+        listed?;
+        read?;
         Ok(corpus)
     }
 
@@ -201,17 +221,18 @@ impl Loader {
         }
     }
 
-    /// Lists one root: a file as itself, a folder by walking it.
+    /// Lists one root: a file as itself, a folder by walking it. Stops when `out`
+    /// returns false.
     fn list(
         &self,
         root: &Path,
         prefix: Option<String>,
-        out: &mut Vec<Listed>,
+        out: &mut dyn FnMut(Listed) -> bool,
     ) -> Result<(), Error> {
         let md = fs::metadata(root).map_err(|e| Error::io(root, e))?;
         if !md.is_dir() {
             let name = prefix.unwrap_or_else(|| display_path(root));
-            out.push(match md.is_file() {
+            out(match md.is_file() {
                 true => Listed::File {
                     name,
                     rel: root.to_path_buf(),
@@ -229,15 +250,19 @@ impl Loader {
         fs::read_dir(root).map_err(|e| Error::io(root, e))?;
         let prefix = prefix.map_or_else(String::new, |p| format!("{p}/"));
         for result in self.walker(root)? {
-            match result {
-                Ok(entry) if entry.depth() == 0 => {}
+            let more = match result {
+                Ok(entry) if entry.depth() == 0 => true,
                 Ok(entry) => {
                     let rel = entry.path().strip_prefix(root).unwrap_or(entry.path());
-                    if let Some(item) = self.classify(&entry, named(&prefix, rel), rel) {
-                        out.push(item);
+                    match self.classify(&entry, named(&prefix, rel), rel) {
+                        Some(item) => out(item),
+                        None => true,
                     }
                 }
-                Err(err) => out.push(skipped_for(&err, root, &prefix)),
+                Err(err) => out(skipped_for(&err, root, &prefix)),
+            };
+            if !more {
+                break;
             }
         }
         Ok(())
