@@ -162,16 +162,8 @@ pub(crate) fn scan(bytes: &[u8], mut emit: impl FnMut(u64, usize, usize)) {
         }
         if class != NON_ASCII {
             let start = i;
-            let mut upper = class == UPPER;
-            i += 1;
-            while i < n {
-                match ASCII_CLASS[bytes[i] as usize] {
-                    LOWER => {}
-                    UPPER => upper = true,
-                    _ => break,
-                }
-                i += 1;
-            }
+            let upper;
+            (i, upper) = ascii_word_end(bytes, i);
             if i == n || ASCII_CLASS[bytes[i] as usize] == SEP {
                 emit(ascii_word_hash(&bytes[start..i], upper), start, i);
                 continue;
@@ -191,6 +183,63 @@ pub(crate) fn scan(bytes: &[u8], mut emit: impl FnMut(u64, usize, usize)) {
         buf = stretch.buf;
         i = end;
     }
+}
+
+/// Where the run of ASCII letters and digits that starts at `i` ends, and whether it
+/// holds an uppercase letter. Eight bytes at a time (SWAR: each byte's class is worked
+/// out in its own lane of a `u64`), then byte by byte for the last few.
+fn ascii_word_end(bytes: &[u8], mut i: usize) -> (usize, bool) {
+    let mut upper = false;
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        let x = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        let (word, up) = word_lanes(x);
+        let ends = !word & HIGH;
+        if ends == 0 {
+            upper |= up != 0;
+            i += 8;
+            continue;
+        }
+        let k = ends.trailing_zeros() as usize / 8;
+        // The lanes before the first byte that ends the word.
+        let before = (1u64 << (8 * k)) - 1;
+        return (i + k, upper | (up & before != 0));
+    }
+    while let Some(&b) = bytes.get(i) {
+        match ASCII_CLASS[b as usize] {
+            LOWER => {}
+            UPPER => upper = true,
+            _ => break,
+        }
+        i += 1;
+    }
+    (i, upper)
+}
+
+/// The high bit of each byte of a `u64`.
+const HIGH: u64 = 0x8080_8080_8080_8080;
+/// One in each byte of a `u64`.
+const ONES: u64 = 0x0101_0101_0101_0101;
+
+/// For each byte (lane) of `x`: the high bit set in the first value when it is an ASCII
+/// letter or digit, in the second when it is an uppercase ASCII letter. Every lane is
+/// worked out below 0x100, so no carry crosses into the next lane.
+fn word_lanes(x: u64) -> (u64, u64) {
+    // The low seven bits of each byte: at most 0x7f, so adding at most 0x80 stays in
+    // the lane.
+    let low = x & !HIGH;
+    // High bit set where a lane is >= c, and where it is > c.
+    let at_least = |v: u64, c: u8| v + (0x80 - u64::from(c)) * ONES;
+    let above = |v: u64, c: u8| v + (0x7f - u64::from(c)) * ONES;
+    let digit = at_least(low, b'0') & !above(low, b'9');
+    // Setting bit 5 turns an uppercase letter into its lowercase one, and no other
+    // byte into a letter.
+    let folded = low | 0x20 * ONES;
+    let letter = at_least(folded, b'a') & !above(folded, b'z');
+    let ascii = !x & HIGH;
+    let word = (digit | letter) & ascii;
+    // An uppercase letter is a letter whose bit 5 is clear.
+    let upper = letter & ascii & (!low << 2) & HIGH;
+    (word & HIGH, upper)
 }
 
 /// [`Token::hash`] of a word of ASCII letters and digits, `upper` when it holds an
@@ -493,6 +542,37 @@ mod tests {
                 tokenize_into(input, &mut got);
                 prop_assert_eq!(got, tokens(input).collect::<Vec<Token>>());
             }
+        }
+    }
+
+    #[test]
+    fn word_lanes_class_every_byte_in_every_lane() {
+        for b in 0..=255u8 {
+            let class = ASCII_CLASS[b as usize];
+            for lane in 0..8 {
+                for around in [0x00, b'0', b'Z', b'z', 0x7f, 0x80, 0xff] {
+                    let mut lanes = [around; 8];
+                    lanes[lane] = b;
+                    let (word, upper) = word_lanes(u64::from_le_bytes(lanes));
+                    let bit = 0x80u64 << (8 * lane);
+                    assert_eq!(word & bit != 0, class == LOWER || class == UPPER, "{b:#x}");
+                    assert_eq!(upper & bit != 0, class == UPPER, "{b:#x}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn ascii_words_end_where_the_table_says() {
+        let text = b"abcdefghIJKLMNOP0123456789xyz-qrsTUVWXyz\xC3\xA9Q stuvwxyzabcdefgh";
+        for start in 0..text.len() {
+            let mut end = start;
+            let mut upper = false;
+            while end < text.len() && matches!(ASCII_CLASS[text[end] as usize], LOWER | UPPER) {
+                upper |= ASCII_CLASS[text[end] as usize] == UPPER;
+                end += 1;
+            }
+            assert_eq!(ascii_word_end(text, start), (end, upper), "from {start}");
         }
     }
 
