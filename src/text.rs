@@ -233,7 +233,7 @@ fn word_lanes(x: u64) -> (u64, u64) {
     let digit = at_least(low, b'0') & !above(low, b'9');
     // Setting bit 5 turns an uppercase letter into its lowercase one, and no other
     // byte into a letter.
-    let folded = low | 0x20 * ONES;
+    let folded = low | (0x20 * ONES);
     let letter = at_least(folded, b'a') & !above(folded, b'z');
     let ascii = !x & HIGH;
     let word = (digit | letter) & ascii;
