@@ -236,11 +236,17 @@ pub(crate) fn check_threshold(threshold: f64) -> Result<(), Error> {
 }
 
 fn band_key(band: usize, values: &[u32]) -> u64 {
-    let mut buf: SmallVec<[u8; 64]> = SmallVec::with_capacity(4 * values.len());
-    for v in values {
-        buf.extend_from_slice(&v.to_le_bytes());
+    let seed = BAND_SEED.wrapping_add(band as u64);
+    // Up to 16 rows (the usual layouts have 4 to 10) on the stack, in one pass.
+    let mut buf = [0u8; 64];
+    if let Some(bytes) = buf.get_mut(..4 * values.len()) {
+        for (b, v) in bytes.chunks_exact_mut(4).zip(values) {
+            b.copy_from_slice(&v.to_le_bytes());
+        }
+        return xxh3_64_with_seed(bytes, seed);
     }
-    xxh3_64_with_seed(&buf, BAND_SEED.wrapping_add(band as u64))
+    let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+    xxh3_64_with_seed(&bytes, seed)
 }
 
 fn collision_probability(s: f64, b: usize, r: usize) -> f64 {
@@ -632,5 +638,15 @@ mod tests {
         assert_eq!(keys[0], xxh3_64_with_seed(&first, BAND_SEED));
         assert_eq!(keys.len(), 2);
         assert_ne!(keys[0], keys[1]);
+        // A band of more rows than fit on the stack: the same bytes hashed.
+        let h = MinHasher::new(40, 9).unwrap();
+        let sig = h.sign([10, 20, 30]);
+        let wide = Layout::new(2, 20, 40).unwrap().with_seed(9);
+        let keys: Vec<u64> = wide.band_keys(&sig).unwrap().collect();
+        for (band, key) in keys.into_iter().enumerate() {
+            let rows = &sig.values()[20 * band..20 * (band + 1)];
+            let bytes: Vec<u8> = rows.iter().flat_map(|v| v.to_le_bytes()).collect();
+            assert_eq!(key, xxh3_64_with_seed(&bytes, BAND_SEED + band as u64));
+        }
     }
 }
