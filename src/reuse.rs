@@ -575,6 +575,33 @@ impl Boilerplate {
         self.index_of(fingerprint).is_some()
     }
 
+    /// Calls `found(k, i)` for each of `fingerprints` that is here, in order: `k` its
+    /// place in `fingerprints`, `i` its place among the sorted rows. Looks up a block of
+    /// them at a time, first in the slots without a branch (so that the loads of
+    /// several overlap), then searches the few whose slot is set.
+    fn find_all(&self, fingerprints: &[u64], mut found: impl FnMut(usize, usize)) {
+        if self.rows.is_empty() {
+            return;
+        }
+        const BLOCK: usize = 64;
+        let shift = 64 - (self.slots.len() * 64).trailing_zeros();
+        let mut set = [0u8; BLOCK];
+        for (b, block) in fingerprints.chunks(BLOCK).enumerate() {
+            let mut n = 0;
+            for (k, &h) in block.iter().enumerate() {
+                let i = (row(h, 0, self.doc_bits) >> shift) as usize;
+                set[n] = k as u8;
+                n += (self.slots[i / 64] >> (i % 64)) as usize & 1;
+            }
+            for &k in &set[..n] {
+                let k = b * BLOCK + k as usize;
+                if let Some(i) = self.index_of(fingerprints[k]) {
+                    found(k, i);
+                }
+            }
+        }
+    }
+
     /// Where `fingerprint` is among the sorted rows, if it is there.
     fn index_of(&self, fingerprint: u64) -> Option<usize> {
         if self.rows.is_empty() {
@@ -1169,11 +1196,8 @@ fn crowded(
         let found = crate::par::map_init(block, Vec::new, |scratch, &d| {
             scratch.clear();
             windows(d, scratch);
-            let mut hits: Vec<u32> = scratch
-                .iter()
-                .filter_map(|&h| wanted.index_of(h))
-                .map(|i| i as u32)
-                .collect();
+            let mut hits: Vec<u32> = Vec::new();
+            wanted.find_all(scratch, |_, i| hits.push(i as u32));
             hits.sort_unstable();
             hits.dedup();
             hits

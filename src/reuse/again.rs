@@ -112,15 +112,15 @@ impl AgainScratch {
         self.slots.clear();
         self.slots.resize(SLOTS, 0);
         self.picked.clear();
-        for (i, &h) in self.short.iter().enumerate() {
+        for &h in &self.short {
             let held = &mut self.slots[slot(h)];
             *held = held.saturating_add(1);
-            let common = boilerplate.contains(h);
-            self.is_boilerplate.push(common);
-            if common {
-                self.boilerplate_at.push(i as u32);
-            }
         }
+        self.is_boilerplate.resize(self.short.len(), false);
+        boilerplate.find_all(&self.short, |i, _| {
+            self.is_boilerplate[i] = true;
+            self.boilerplate_at.push(i as u32);
+        });
     }
 
     /// Picks, in each winnowing window (`window` short windows) whose smallest hash is
