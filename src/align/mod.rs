@@ -317,31 +317,51 @@ fn same_key(x: &Window, y: &Window) -> bool {
     x.0 == y.0
 }
 
-/// A table of two-bit marks indexed by window hash: a cheap first pass that lets only the
-/// windows that may have a partner through to the sort. About 8 slots per window, so a
-/// window without a partner gets through with probability about 1/8.
+/// Two bits per slot, in two bitsets, indexed by window hash: a cheap first pass that
+/// lets only the windows that may have a partner through to the sort. About 32 slots
+/// per window, 8 bytes a window, so a window without a partner gets through with
+/// probability about 1/32.
 struct Marks {
-    slots: Vec<u8>,
+    first: Vec<u64>,
+    second: Vec<u64>,
     shift: u32,
 }
 
 impl Marks {
     fn new(windows: usize) -> Marks {
-        let size = (8 * windows.max(1)).next_power_of_two();
+        let size = (32 * windows.max(1)).next_power_of_two().max(64);
         Marks {
-            slots: vec![0; size],
+            first: vec![0; size / 64],
+            second: vec![0; size / 64],
             shift: 64 - size.trailing_zeros(),
         }
     }
 
-    fn slot(&mut self, hash: u64) -> &mut u8 {
+    /// The word and the bit of `hash`'s slot.
+    fn slot(&self, hash: u64) -> (usize, u64) {
         // The hashes are uniform, so their top bits make a fine index.
-        let i = if self.shift == 64 {
-            0
-        } else {
-            (hash >> self.shift) as usize
-        };
-        &mut self.slots[i]
+        let i = (hash >> self.shift) as usize;
+        (i / 64, 1 << (i % 64))
+    }
+
+    /// Counts `hash` (up to twice), without a branch.
+    fn count(&mut self, hash: u64) {
+        let (w, bit) = self.slot(hash);
+        self.second[w] |= self.first[w] & bit;
+        self.first[w] |= bit;
+    }
+
+    /// Marks `hash` as seen in the first sequence (`second`: in the second one).
+    fn mark(&mut self, hash: u64, second: bool) {
+        let (w, bit) = self.slot(hash);
+        let marks = if second { &mut self.second } else { &mut self.first };
+        marks[w] |= bit;
+    }
+
+    /// Whether `hash`'s slot was counted twice, or marked in both sequences.
+    fn both(&self, hash: u64) -> bool {
+        let (w, bit) = self.slot(hash);
+        self.first[w] & self.second[w] & bit != 0
     }
 }
 
@@ -369,10 +389,9 @@ fn repeated_windows(t: &[u64], m: usize) -> Vec<(u64, u32)> {
     let hashes = window_keys(t, m);
     let mut marks = Marks::new(hashes.len());
     for &h in &hashes {
-        let s = marks.slot(h);
-        *s = (*s + 1).min(2);
+        marks.count(h);
     }
-    let mut out = keep_marked(&hashes, &mut marks, 2);
+    let mut out = keep_marked(&hashes, &marks);
     out.sort_unstable();
     out
 }
@@ -383,24 +402,24 @@ fn common_windows(a: &[u64], b: &[u64], m: usize) -> (Vec<Window>, Vec<Window>) 
     let hb = window_keys(b, m);
     let mut marks = Marks::new(ha.len() + hb.len());
     for &h in &ha {
-        *marks.slot(h) |= 1;
+        marks.mark(h, false);
     }
     for &h in &hb {
-        *marks.slot(h) |= 2;
+        marks.mark(h, true);
     }
-    let mut wa = keep_marked(&ha, &mut marks, 3);
-    let mut wb = keep_marked(&hb, &mut marks, 3);
+    let mut wa = keep_marked(&ha, &marks);
+    let mut wb = keep_marked(&hb, &marks);
     wa.sort_unstable();
     wb.sort_unstable();
     (wa, wb)
 }
 
-/// `(hash, position)` of the windows whose slot holds `mark`.
-fn keep_marked(hashes: &[u64], marks: &mut Marks, mark: u8) -> Vec<(u64, u32)> {
+/// `(hash, position)` of the windows whose slot is marked [`both`](Marks::both) ways.
+fn keep_marked(hashes: &[u64], marks: &Marks) -> Vec<(u64, u32)> {
     hashes
         .iter()
         .enumerate()
-        .filter(|&(_, &h)| *marks.slot(h) == mark)
+        .filter(|&(_, &h)| marks.both(h))
         .map(|(i, &h)| (h, i as u32))
         .collect()
 }

@@ -1140,23 +1140,23 @@ impl Detector {
         Ok(report)
     }
 
-    /// The pairs of documents that share a band key, a band at a time (so that the rows
-    /// sorted at once are one per document); the same pairs as
+    /// The pairs of documents that share a band key, a band at a time on each thread (so
+    /// that the rows sorted at once are one per document); the same pairs as
     /// [`lsh::pairs_sharing_a_key`] over all rows.
     fn pairs_sharing_a_key(&self, band_keys: &[Box<[u64]>]) -> Vec<(u32, u32)> {
-        let mut packed = Vec::new();
-        let mut rows = Vec::with_capacity(band_keys.len());
-        for band in 0..self.lsh.bands() {
-            rows.clear();
-            rows.extend(
-                band_keys
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(i, keys)| Some((*keys.get(band)?, i as u32))),
-            );
+        // The bands in parallel: each sorts its own keys.
+        let bands: Vec<usize> = (0..self.lsh.bands()).collect();
+        let packed = crate::par::map(&bands, |&band| {
+            let mut rows: Vec<(u64, u32)> = band_keys
+                .iter()
+                .enumerate()
+                .filter_map(|(i, keys)| Some((*keys.get(band)?, i as u32)))
+                .collect();
+            let mut packed = Vec::new();
             lsh::packed_pairs_sharing_a_key(&mut rows, self.settings.max_group, &mut packed);
-        }
-        lsh::sorted_pairs(packed)
+            packed
+        });
+        lsh::sorted_pairs(packed.concat())
     }
 
     /// The pair of a document (`copy`) with the first document of identical bytes
