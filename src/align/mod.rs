@@ -259,7 +259,19 @@ impl Aligner {
     /// with at least `min_tokens` matching tokens are kept, sorted by later copy. A `seed`
     /// of 0 is taken as 1.
     pub fn repeat_chains(&self, t: &[u64], seed: usize, max_gap: usize) -> Vec<Chain> {
-        let mut runs = self.repeats_min(t, seed.clamp(1, self.min_tokens));
+        self.repeat_chains_in(t, seed, max_gap, &mut WindowScratch::default())
+    }
+
+    /// [`repeat_chains`](Aligner::repeat_chains) with working space that a caller reuses
+    /// across documents.
+    pub(crate) fn repeat_chains_in(
+        &self,
+        t: &[u64],
+        seed: usize,
+        max_gap: usize,
+        scratch: &mut WindowScratch,
+    ) -> Vec<Chain> {
+        let mut runs = self.repeats_min_in(t, seed.clamp(1, self.min_tokens), scratch);
         runs.sort_unstable_by_key(|r| (r.b, r.a));
         let mut chains = chain_runs(runs, |c, run| {
             let ((_, start_b), (end_a, end_b)) = (c.start(), c.end());
@@ -274,11 +286,15 @@ impl Aligner {
     }
 
     fn repeats_min(&self, t: &[u64], min: usize) -> Vec<Match> {
+        self.repeats_min_in(t, min, &mut WindowScratch::default())
+    }
+
+    fn repeats_min_in(&self, t: &[u64], min: usize, scratch: &mut WindowScratch) -> Vec<Match> {
         let m = min;
         if t.len() < 2 * m {
             return Vec::new();
         }
-        let windows = repeated_windows(t, m);
+        let windows = scratch.repeated(t, m);
         // Most windows through the marks are there by chance: no key twice, no repeat,
         // and no prefix hashes to make.
         if !windows.windows(2).any(|w| w[0].0 == w[1].0) {
@@ -321,6 +337,7 @@ fn same_key(x: &Window, y: &Window) -> bool {
 /// lets only the windows that may have a partner through to the sort. About 32 slots
 /// per window, 8 bytes a window, so a window without a partner gets through with
 /// probability about 1/32.
+#[derive(Default)]
 struct Marks {
     first: Vec<u64>,
     second: Vec<u64>,
@@ -329,12 +346,19 @@ struct Marks {
 
 impl Marks {
     fn new(windows: usize) -> Marks {
+        let mut marks = Marks::default();
+        marks.reset(windows);
+        marks
+    }
+
+    /// No marks, with room for `windows` windows (the space kept from earlier use).
+    fn reset(&mut self, windows: usize) {
         let size = (32 * windows.max(1)).next_power_of_two().max(64);
-        Marks {
-            first: vec![0; size / 64],
-            second: vec![0; size / 64],
-            shift: 64 - size.trailing_zeros(),
+        for bits in [&mut self.first, &mut self.second] {
+            bits.clear();
+            bits.resize(size / 64, 0);
         }
+        self.shift = 64 - size.trailing_zeros();
     }
 
     /// The word and the bit of `hash`'s slot.
@@ -369,31 +393,57 @@ impl Marks {
 /// 2^64, finished with a multiply-xorshift. Only seeds use it; lengths come from the
 /// exact-arithmetic [`Prefix`].
 fn window_keys(t: &[u64], m: usize) -> Vec<u64> {
+    let mut keys = Vec::new();
+    window_keys_into(t, m, &mut keys);
+    keys
+}
+
+/// [`window_keys`] into `keys` (cleared first).
+fn window_keys_into(t: &[u64], m: usize, keys: &mut Vec<u64>) {
+    keys.clear();
     const B: u64 = 0x9e37_79b9_7f4a_7c15;
     let drop = (1..m).fold(1u64, |acc, _| acc.wrapping_mul(B));
     let mut poly = t[..m - 1]
         .iter()
         .fold(0u64, |acc, &x| acc.wrapping_mul(B).wrapping_add(x));
-    let mut keys = Vec::with_capacity(t.len() - m + 1);
+    keys.reserve(t.len() - m + 1);
     for i in 0..=t.len() - m {
         let full = poly.wrapping_mul(B).wrapping_add(t[i + m - 1]);
         poly = full.wrapping_sub(t[i].wrapping_mul(drop));
         let x = full ^ (full >> 29);
         keys.push(x.wrapping_mul(0xbf58_476d_1ce4_e5b9) ^ (x >> 32));
     }
-    keys
 }
 
-/// The windows of `t` whose key may occur twice, sorted.
-fn repeated_windows(t: &[u64], m: usize) -> Vec<(u64, u32)> {
-    let hashes = window_keys(t, m);
-    let mut marks = Marks::new(hashes.len());
-    for &h in &hashes {
-        marks.count(h);
+/// Working space for the windows of one sequence at a time, reused from one to the
+/// next.
+#[derive(Default)]
+pub(crate) struct WindowScratch {
+    keys: Vec<u64>,
+    marks: Marks,
+    kept: Vec<Window>,
+}
+
+impl WindowScratch {
+    /// The windows of `t` whose key may occur twice, sorted.
+    fn repeated(&mut self, t: &[u64], m: usize) -> &[Window] {
+        window_keys_into(t, m, &mut self.keys);
+        self.marks.reset(self.keys.len());
+        for &h in &self.keys {
+            self.marks.count(h);
+        }
+        self.kept.clear();
+        let marks = &self.marks;
+        self.kept.extend(
+            self.keys
+                .iter()
+                .enumerate()
+                .filter(|&(_, &h)| marks.both(h))
+                .map(|(i, &h)| (h, i as u32)),
+        );
+        self.kept.sort_unstable();
+        &self.kept
     }
-    let mut out = keep_marked(&hashes, &marks);
-    out.sort_unstable();
-    out
 }
 
 /// The windows of `a` and of `b` whose key may occur in both, each sorted.

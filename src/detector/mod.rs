@@ -44,7 +44,7 @@ pub use engine::DocumentKeys;
 use self::passages::{
     DocTokens, Reusable, estimated_jaccard, near_margin, token_hashes_into, tokenize_into,
 };
-use crate::align::{Aligner, Chain, Match};
+use crate::align::{Aligner, Chain, Match, WindowScratch};
 use crate::cluster::UnionFind;
 use crate::corpus::{Corpus, DocId};
 use crate::error::Error;
@@ -532,6 +532,7 @@ pub(crate) struct IndexScratch {
     hashes: Vec<u64>,
     spans: Vec<(u32, u32)>,
     winnowing: (Vec<u64>, Vec<(u64, u32)>),
+    windows: WindowScratch,
 }
 
 /// Working buffers of stage 1, reused from one document to the next.
@@ -544,6 +545,8 @@ struct Scratch {
     fingerprints: (Vec<u64>, Vec<(u64, u32)>),
     /// Folded shingle hashes, for signing.
     folded: Vec<u32>,
+    /// Window keys, for repeats.
+    windows: WindowScratch,
 }
 
 /// For every document, the first document with the same bytes (itself when none
@@ -658,6 +661,7 @@ impl Detector {
             hashes,
             spans,
             winnowing,
+            windows,
         } = scratch;
         passages::tokenize_into(text, hashes, spans);
         if hashes.is_empty() {
@@ -675,7 +679,7 @@ impl Detector {
             Fingerprints::default()
         };
         let repeats = if self.settings.find_repeats {
-            self.repeats_of(text, &DocTokens::borrowed(hashes, spans))
+            self.repeats_of(text, &DocTokens::borrowed(hashes, spans), windows)
         } else {
             Vec::new()
         };
@@ -771,15 +775,20 @@ impl Detector {
 
     /// The passages repeated inside one text, verified, sorted by first copy.
     pub fn repeats(&self, bytes: &[u8]) -> Vec<RepeatedPassage> {
-        self.repeats_of(bytes, &DocTokens::new(bytes))
+        self.repeats_of(bytes, &DocTokens::new(bytes), &mut WindowScratch::default())
     }
 
-    fn repeats_of(&self, bytes: &[u8], tokens: &DocTokens) -> Vec<RepeatedPassage> {
+    fn repeats_of(
+        &self,
+        bytes: &[u8],
+        tokens: &DocTokens,
+        windows: &mut WindowScratch,
+    ) -> Vec<RepeatedPassage> {
         let (m, c) = (self.aligner.min_tokens(), &self.settings);
         let mut out = Vec::new();
-        for chain in self
-            .aligner
-            .repeat_chains(&tokens.hashes, c.seed_tokens, c.max_gap)
+        for chain in
+            self.aligner
+                .repeat_chains_in(&tokens.hashes, c.seed_tokens, c.max_gap, windows)
         {
             let span = |i: usize| tokens.span(i);
             let Some(v) = verified_chain((bytes, span), (bytes, span), &chain, c.seed_tokens, m)
@@ -1295,7 +1304,7 @@ impl Detector {
         tokenize_into(bytes, &mut scratch.hashes, &mut scratch.spans);
         let tokens = DocTokens::borrowed(&scratch.hashes, &scratch.spans);
         let repeats = if self.settings.find_repeats {
-            self.repeats_of(bytes, &tokens)
+            self.repeats_of(bytes, &tokens, &mut scratch.windows)
         } else {
             Vec::new()
         };
