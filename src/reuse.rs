@@ -365,7 +365,7 @@ impl Fingerprints {
         // Positions are u32; a document is at most u32::MAX bytes, so this never cuts.
         let usable = token_hashes.len().min(u32::MAX as usize);
         windows.clear();
-        windows.extend(crate::shingle::shingles(&token_hashes[..usable], size));
+        crate::shingle::extend_shingles(windows, &token_hashes[..usable], size, |h| h);
         winnow_into(windows, window, picked);
         // The working space stays the caller's: only the result (and a sort's scratch)
         // is allocated.

@@ -378,7 +378,11 @@ impl Marks {
     /// Marks `hash` as seen in the first sequence (`second`: in the second one).
     fn mark(&mut self, hash: u64, second: bool) {
         let (w, bit) = self.slot(hash);
-        let marks = if second { &mut self.second } else { &mut self.first };
+        let marks = if second {
+            &mut self.second
+        } else {
+            &mut self.first
+        };
         marks[w] |= bit;
     }
 

@@ -966,7 +966,7 @@ impl Detector {
             let windows = |d: usize, out: &mut Vec<u64>| {
                 if around[d] {
                     with_hashes(d, &mut Vec::new(), &mut |h| {
-                        out.extend(shingle::shingles(h, f))
+                        shingle::extend_shingles(out, h, f, |x| x)
                     });
                 }
             };
@@ -1311,8 +1311,9 @@ impl Detector {
         if tokens.len() == 0 {
             return Signed::default();
         }
-        let sig = self.hasher.sign_in(
-            shingle::shingles(&tokens.hashes, self.settings.shingle_size),
+        let sig = self.hasher.sign_tokens_in(
+            &tokens.hashes,
+            self.settings.shingle_size,
             &mut scratch.folded,
         );
         let reuse = if self.settings.passage_reuse {

@@ -106,7 +106,7 @@ impl AgainScratch {
     /// boilerplate ones.
     fn find_boilerplate(&mut self, tokens: &[u64], size: usize, boilerplate: &Boilerplate) {
         self.short.clear();
-        self.short.extend(shingles(tokens, size));
+        crate::shingle::extend_shingles(&mut self.short, tokens, size, |h| h);
         self.is_boilerplate.clear();
         self.boilerplate_at.clear();
         self.slots.clear();
