@@ -1056,70 +1056,75 @@ impl Detector {
             checked.extend(outcomes.into_iter().flatten().filter(|c| c.0.is_some()));
         }
         progress.start(Stage::Grouping, 0);
-        drop(kept);
-        let mut pairs = Vec::new();
-        let mut links = Vec::new();
-        let mut reuse = Vec::new();
-        let mut counts = Counts {
-            candidate_pairs: near.len(),
-            boilerplate_fingerprints: common.len() + index.boilerplate().len(),
-            ..Counts::default()
-        };
-        counts.passage_candidates = passage_candidates;
-        counts.identical_documents = copies.len();
-        // A copy's pair was not found by passages: it counts as proposed directly.
-        checked.extend(copies.into_iter().map(|p| (Some(p), true, false)));
-        checked.sort_by_key(|c| c.0.as_ref().map(|p| (p.a, p.b)));
-        {
-            for (outcome, lsh, fingerprinted) in checked {
-                let Some(outcome) = outcome else { continue };
-                for p in &outcome.passages {
-                    links.push((
-                        Occurrence {
-                            doc: outcome.a,
-                            span: p.a,
-                        },
-                        Occurrence {
-                            doc: outcome.b,
-                            span: p.b,
-                        },
-                    ));
-                }
-                if fingerprinted && !outcome.passages.is_empty() {
-                    counts.passage_candidates_with_passages += 1;
-                }
-                if outcome.jaccard_exact && outcome.jaccard >= self.settings.threshold {
-                    if !lsh {
-                        counts.pairs_from_passages += 1;
+        // The kept tokens are freed on one thread while the pairs are grouped.
+        let group = || {
+            let mut pairs = Vec::new();
+            let mut links = Vec::new();
+            let mut reuse = Vec::new();
+            let mut counts = Counts {
+                candidate_pairs: near.len(),
+                boilerplate_fingerprints: common.len() + index.boilerplate().len(),
+                ..Counts::default()
+            };
+            counts.passage_candidates = passage_candidates;
+            counts.identical_documents = copies.len();
+            // A copy's pair was not found by passages: it counts as proposed directly.
+            checked.extend(copies.into_iter().map(|p| (Some(p), true, false)));
+            checked.sort_by_key(|c| c.0.as_ref().map(|p| (p.a, p.b)));
+            {
+                for (outcome, lsh, fingerprinted) in checked {
+                    let Some(outcome) = outcome else { continue };
+                    for p in &outcome.passages {
+                        links.push((
+                            Occurrence {
+                                doc: outcome.a,
+                                span: p.a,
+                            },
+                            Occurrence {
+                                doc: outcome.b,
+                                span: p.b,
+                            },
+                        ));
                     }
-                    pairs.push(outcome);
-                } else if !outcome.passages.is_empty() {
-                    reuse.push(outcome);
+                    if fingerprinted && !outcome.passages.is_empty() {
+                        counts.passage_candidates_with_passages += 1;
+                    }
+                    if outcome.jaccard_exact && outcome.jaccard >= self.settings.threshold {
+                        if !lsh {
+                            counts.pairs_from_passages += 1;
+                        }
+                        pairs.push(outcome);
+                    } else if !outcome.passages.is_empty() {
+                        reuse.push(outcome);
+                    }
                 }
             }
-        }
-        for r in &repeats {
-            for p in &r.passages {
-                let at = |span| Occurrence { doc: r.doc, span };
-                links.push((at(p.first), at(p.again)));
+            for r in &repeats {
+                for p in &r.passages {
+                    let at = |span| Occurrence { doc: r.doc, span };
+                    links.push((at(p.first), at(p.again)));
+                }
             }
-        }
-        let passage_groups = reuse::group_occurrences(&links);
+            let passage_groups = reuse::group_occurrences(&links);
 
-        let mut uf = UnionFind::new(corpus.len());
-        for p in &pairs {
-            uf.union(p.a.as_u32(), p.b.as_u32());
-        }
-        let clusters = uf
-            .groups()
-            .into_iter()
-            .map(|g| Cluster {
-                members: g
-                    .into_iter()
-                    .map(|i| DocId::from_index(i as usize))
-                    .collect(),
-            })
-            .collect();
+            let mut uf = UnionFind::new(corpus.len());
+            for p in &pairs {
+                uf.union(p.a.as_u32(), p.b.as_u32());
+            }
+            let clusters = uf
+                .groups()
+                .into_iter()
+                .map(|g| Cluster {
+                    members: g
+                        .into_iter()
+                        .map(|i| DocId::from_index(i as usize))
+                        .collect(),
+                })
+                .collect();
+            (pairs, reuse, counts, passage_groups, clusters)
+        };
+        let ((), (pairs, reuse, counts, passage_groups, clusters)) =
+            crate::par::join(move || drop(kept), group);
         progress.start(Stage::Done, 0);
         Report {
             corpus,
