@@ -362,26 +362,24 @@ impl Corpus {
     /// When the corpus already holds `u32::MAX` documents.
     pub fn add(&mut self, name: impl Into<String>, bytes: impl Into<Vec<u8>>) -> DocId {
         let bytes = bytes.into();
+        let examined = Examined::of(&bytes);
+        self.add_examined(name, bytes, examined)
+    }
+
+    /// [`add`](Corpus::add) of bytes already [examined](Examined::of) (on another
+    /// thread, by a loader that reads files in parallel).
+    pub(crate) fn add_examined(
+        &mut self,
+        name: impl Into<String>,
+        bytes: Vec<u8>,
+        Examined { skip, hash }: Examined,
+    ) -> DocId {
         let len = bytes.len() as u64;
-        let skip = if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
-            Some(SkipReason::Utf16)
-        } else if memchr::memchr(0, &bytes).is_some() {
-            Some(SkipReason::Binary)
-        } else if u32::try_from(bytes.len()).is_err() {
-            Some(SkipReason::TooLarge {
-                limit: MAX_DOCUMENT_BYTES,
-            })
-        } else {
-            None
-        };
         let (text, hash, skipped) = match (skip, &self.spill) {
             (Some(reason), _) => (Text::Memory(Box::default()), 0, Some(reason)),
-            (None, None) => {
-                let hash = xxhash_rust::xxh3::xxh3_64(&bytes);
-                (Text::Memory(bytes.into()), hash, None)
-            }
+            (None, None) => (Text::Memory(bytes.into()), hash, None),
             (None, Some(spill)) => match spill.append(&bytes) {
-                Ok(at) => (Text::Disk(at), xxhash_rust::xxh3::xxh3_64(&bytes), None),
+                Ok(at) => (Text::Disk(at), hash, None),
                 Err(lost) => {
                     let why = format!("writing to {}: {}", spill.path().display(), lost.why);
                     if let Some(from) = lost.from {
@@ -513,6 +511,35 @@ fn dotted(path: &str) -> Vec<String> {
 
 /// The largest document, in bytes: offsets are kept in `u32`.
 pub const MAX_DOCUMENT_BYTES: u64 = u32::MAX as u64;
+
+/// What [`Corpus::add`] finds in a text before it keeps it: why it is skipped, if it
+/// is (UTF-16, binary, too large), and the hash that finds identical copies.
+pub(crate) struct Examined {
+    skip: Option<SkipReason>,
+    hash: u64,
+}
+
+impl Examined {
+    /// Examines `bytes`: O(n), a scan for a NUL byte and a hash.
+    pub(crate) fn of(bytes: &[u8]) -> Examined {
+        let skip = if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+            Some(SkipReason::Utf16)
+        } else if memchr::memchr(0, bytes).is_some() {
+            Some(SkipReason::Binary)
+        } else if u32::try_from(bytes.len()).is_err() {
+            Some(SkipReason::TooLarge {
+                limit: MAX_DOCUMENT_BYTES,
+            })
+        } else {
+            None
+        };
+        let hash = match skip {
+            None => xxhash_rust::xxh3::xxh3_64(bytes),
+            Some(_) => 0,
+        };
+        Examined { skip, hash }
+    }
+}
 
 #[cfg(test)]
 mod tests {

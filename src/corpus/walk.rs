@@ -11,7 +11,7 @@
 //! regular file is opened without blocking and checked again after opening, in case it
 //! was replaced. Cost: one `stat` per entry and one read per file.
 
-use super::{Corpus, MAX_DOCUMENT_BYTES, SkipReason};
+use super::{Corpus, Examined, MAX_DOCUMENT_BYTES, SkipReason};
 use crate::error::Error;
 use crate::progress::{Progress, Stage};
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
@@ -195,9 +195,16 @@ impl Loader {
 
     /// Reads the files of `block` in parallel and adds them to `corpus` in order.
     fn add_block(&self, block: Vec<Listed>, corpus: &mut Corpus, progress: &Progress) {
+        // Each file is read and examined (a scan for NUL bytes, a hash) on the threads,
+        // then added in order.
         let read = crate::par::map(&block, |item| {
             let bytes = match item {
-                Listed::File { path, .. } => Some(read_regular(path, self.max_file_bytes)),
+                Listed::File { path, .. } => Some(
+                    read_regular(path, self.max_file_bytes).map(|b| {
+                        let examined = Examined::of(&b);
+                        (b, examined)
+                    }),
+                ),
                 Listed::Skipped { .. } => None,
             };
             progress.add(1);
@@ -205,7 +212,9 @@ impl Loader {
         });
         for (item, bytes) in block.into_iter().zip(read) {
             let (id, rel) = match (item, bytes) {
-                (Listed::File { name, rel, .. }, Some(Ok(bytes))) => (corpus.add(name, bytes), rel),
+                (Listed::File { name, rel, .. }, Some(Ok((bytes, examined)))) => {
+                    (corpus.add_examined(name, bytes, examined), rel)
+                }
                 (Listed::File { name, rel, .. }, Some(Err((len, reason)))) => {
                     (corpus.add_skipped(name, len, reason), rel)
                 }
