@@ -533,6 +533,7 @@ pub(crate) struct IndexScratch {
     spans: Vec<(u32, u32)>,
     winnowing: (Vec<u64>, Vec<(u64, u32)>),
     windows: WindowScratch,
+    folded: Vec<u32>,
 }
 
 /// Working buffers of stage 1, reused from one document to the next.
@@ -662,15 +663,15 @@ impl Detector {
             spans,
             winnowing,
             windows,
+            folded,
         } = scratch;
         passages::tokenize_into(text, hashes, spans);
         if hashes.is_empty() {
             return Default::default();
         }
-        let sig = self.hasher.sign(shingle::shingles(
-            hashes.as_slice(),
-            self.settings.shingle_size,
-        ));
+        let sig = self
+            .hasher
+            .sign_tokens_in(hashes, self.settings.shingle_size, folded);
         let bands = self.lsh.keys_of(&sig).collect();
         let prints = if self.settings.passage_reuse {
             let (f, w) = self.fingerprint_layout();
