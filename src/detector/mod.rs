@@ -874,6 +874,9 @@ impl Detector {
                     for (s, &i) in signed[added..].iter_mut().zip(last) {
                         rows.add(i as u32, &std::mem::take(&mut s.reuse.fingerprints));
                     }
+                    if added == 0 {
+                        rows.reserve_like(last.len(), distinct.len());
+                    }
                 },
                 || {
                     crate::par::map_init(block, Scratch::default, |s, &i| {

@@ -112,6 +112,20 @@ impl PrintRows {
         self.len += f.len();
     }
 
+    /// Makes room at once for the rows of `all` documents when `done` of them gave the
+    /// rows held now (in memory; room never written is never touched), so that the parts
+    /// do not grow, and copy themselves, a doubling at a time.
+    pub(crate) fn reserve_like(&mut self, done: usize, all: usize) {
+        if done == 0 || self.disk.is_some() {
+            return;
+        }
+        for part in &mut self.parts {
+            let expected = part.rows.len() * all / done + part.rows.len() / 8;
+            part.rows.reserve(expected.saturating_sub(part.rows.len()));
+            part.positions.reserve(expected.saturating_sub(part.positions.len()));
+        }
+    }
+
     /// Adds the rows of `new`, in place of those of the documents marked in `replaced`
     /// and of the rows of fingerprints in `dropped` (which only the documents marked in
     /// `holders` hold), a part at a time (documents still ascend in each part). In
