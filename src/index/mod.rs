@@ -475,6 +475,7 @@ impl Record {
 #[derive(Default)]
 struct Pending<'a> {
     ids: std::collections::HashMap<&'a str, u64>,
+    docs: MixMap<u64, (&'a str, &'a [u8])>,
     bands: MixMap<u64, SmallVec<[u64; 1]>>,
     prints: MixMap<u64, SmallVec<[(u64, u32); 1]>>,
 }
@@ -486,6 +487,7 @@ impl<'a> Pending<'a> {
         let prints = keys.iter().map(|k| k.prints.len()).sum();
         Pending {
             ids: std::collections::HashMap::with_capacity(keys.len()),
+            docs: MixMap::with_capacity_and_hasher(keys.len(), Default::default()),
             bands: MixMap::with_capacity_and_hasher(bands, Default::default()),
             prints: MixMap::with_capacity_and_hasher(prints, Default::default()),
         }
@@ -493,8 +495,16 @@ impl<'a> Pending<'a> {
 
     /// Adds document `n`, leaving out its fingerprints in `full` (sorted); returns the
     /// band keys and fingerprints it holds in the lookup tables.
-    fn add(&mut self, n: u64, id: &'a str, keys: &Keys, full: &[u64]) -> (u32, u32) {
+    fn add(
+        &mut self,
+        n: u64,
+        id: &'a str,
+        text: &'a [u8],
+        keys: &Keys,
+        full: &[u64],
+    ) -> (u32, u32) {
         self.ids.insert(id, n);
+        self.docs.insert(n, (id, text));
         for &key in &keys.bands {
             self.bands.entry(key).or_default().push(n);
         }
@@ -524,66 +534,13 @@ impl<'a> Pending<'a> {
             .prints
             .iter()
             .flat_map(|(&k, held)| held.iter().map(move |&(n, pos)| entry(k, n, pos)));
-        let (bands, prints) = crate::par::join(
-            || sorted_entries(bands.collect()),
-            || sorted_entries(prints.collect()),
-        );
-        [bands, prints]
+        [bands.collect(), prints.collect()].map(|mut list: Vec<Entry>| {
+            list.sort_unstable();
+            list.dedup();
+            list
+        })
     }
 }
-
-/// `list` sorted, without repeats: spread by the top byte of the key (keys are hashes,
-/// so the 256 buckets are about even), then each bucket sorted, the buckets in parallel.
-fn sorted_entries(list: Vec<Entry>) -> Vec<Entry> {
-    let bucket = |e: &Entry| (e.key >> 56) as usize;
-    let mut sizes = [0usize; 256];
-    for e in &list {
-        sizes[bucket(e)] += 1;
-    }
-    let mut next = [0usize; 256];
-    let mut at = 0;
-    for (n, &size) in next.iter_mut().zip(&sizes) {
-        (*n, at) = (at, at + size);
-    }
-    let mut out = vec![
-        Entry {
-            key: 0,
-            doc: 0,
-            pos: 0
-        };
-        list.len()
-    ];
-    for e in list {
-        let b = bucket(&e);
-        out[next[b]] = e;
-        next[b] += 1;
-    }
-    let mut buckets: Vec<&mut [Entry]> = Vec::with_capacity(sizes.len());
-    let mut rest = out.as_mut_slice();
-    for &n in &sizes {
-        let (part, later) = std::mem::take(&mut rest).split_at_mut(n);
-        buckets.push(part);
-        rest = later;
-    }
-    crate::par::for_each_mut(&mut buckets, |_, b| b.sort_unstable());
-    out.dedup();
-    out
-}
-
-/// A document of a batch matched in order: its text, what proposes its candidates, and
-/// the passages it repeats.
-type Check<'a> = (&'a [u8], Proposals, Vec<RepeatedPassage>);
-
-/// The parts a batch is matched in order in, so that checking one part overlaps
-/// matching the next.
-const PARTS_OF_A_BATCH: usize = 4;
-
-/// The fewest documents in a part (a small batch is one part; the unit tests cut small
-/// batches into parts too).
-#[cfg(not(test))]
-const MIN_PART: usize = 1024;
-#[cfg(test)]
-const MIN_PART: usize = 2;
 
 /// What a matched batch writes, and answers.
 struct Batch<'a> {
@@ -865,7 +822,7 @@ impl Index {
         let pending = Pending::default();
         let proposals = self.proposals(&keys, found, &pending, &mut Vec::new());
         let candidates = self.candidates(&proposals);
-        let mut matches = self.verify(text, &candidates, &docs, &|_| None)?;
+        let mut matches = self.verify(text, &candidates, &docs, &pending)?;
         matches.repeats = keys.repeats;
         Ok(matches)
     }
@@ -947,10 +904,9 @@ impl Index {
     ///
     /// The documents' keys and compressed texts are made in parallel, the keys of all of
     /// them looked up in the index together, then each document is matched in order
-    /// against the documents of the batch before it (in memory, on one thread, a quarter
-    /// of the batch at a time) while the candidates of the quarter before are checked
-    /// (in parallel on the other threads); the batch's band keys and fingerprints are
-    /// sorted while the last quarter is checked, and written as one run at the end. A merge of runs that an earlier batch began and that is done by then
+    /// against the documents of the batch before it (in memory), then the candidates are
+    /// checked in parallel; the batch's band keys and fingerprints are written as one run
+    /// at the end. A merge of runs that an earlier batch began and that is done by then
     /// is committed first, in a transaction of its own; once the batch commits, a merge
     /// of the runs due one begins on a thread of its own (with the `parallel` feature;
     /// without it, it is written before this returns; see the [module docs](self)).
@@ -1147,78 +1103,47 @@ impl Index {
             .into_iter()
             .unzip();
         let found = self.found(&keys, runs)?;
-        // A document of this batch by number (what a candidate among them is read from).
-        let in_batch = |n: u64| {
-            let k = usize::try_from(n.checked_sub(first)?).ok()?;
-            documents.get(k).copied()
-        };
-        // Checks each document of a part against its candidates, in parallel.
-        let verify_part = |checks: &[Check<'a>]| {
-            crate::par::map(checks, |(text, proposals, _)| {
-                if progress.is_cancelled() {
-                    return Err(Error::cancelled());
-                }
-                let candidates = self.candidates(proposals);
-                let m = self.verify(text, &candidates, &stored_docs, &in_batch);
-                progress.add(1);
-                m
-            })
-        };
-        // In order, a part of the batch at a time: each document's candidates among the
-        // batch before it (on one thread), while the part before is checked (on the
-        // others).
+        // In order: each document's candidates among the batch before it.
         let mut pending = Pending::for_keys(&keys);
         let mut full = Vec::new();
         let mut records = Vec::with_capacity(documents.len());
-        let mut answers = Vec::with_capacity(documents.len());
-        let mut repeats = Vec::with_capacity(documents.len());
-        let part_len = documents.len().div_ceil(PARTS_OF_A_BATCH).max(MIN_PART);
-        let mut each = documents
+        let mut checks = Vec::with_capacity(documents.len());
+        let each = documents
             .iter()
             .zip(keys.iter_mut().zip(&packed))
-            .zip(found)
-            .enumerate();
-        let mut checked: Vec<Check<'a>> = Vec::new();
-        let entries = loop {
-            let part: Vec<_> = each.by_ref().take(part_len).collect();
-            if part.is_empty() {
-                // The last part is checked while the batch's entries are sorted.
-                let (entries, verified) =
-                    crate::par::join(|| pending.entries(), || verify_part(&checked));
-                answers.extend(verified);
-                repeats.extend(checked.drain(..).map(|(_, _, r)| r));
-                break entries;
+            .zip(found);
+        for (k, ((&(id, text), (keys, (packed, held))), found)) in each.enumerate() {
+            if progress.is_cancelled() {
+                return Err(Error::cancelled());
             }
-            let in_order = || {
-                let mut checks = Vec::with_capacity(part.len());
-                for (k, ((&(id, text), (keys, (packed, held))), found)) in part {
-                    if progress.is_cancelled() {
-                        return Err(Error::cancelled());
-                    }
-                    if *held || pending.ids.contains_key(id) {
-                        return Err(Error::id_exists(id));
-                    }
-                    full.clear();
-                    let proposals = self.proposals(keys, found, &pending, &mut full);
-                    checks.push((text, proposals, std::mem::take(&mut keys.repeats)));
-                    let n = first + k as u64;
-                    // Boilerplate already: no more holders are kept for it.
-                    full.sort_unstable();
-                    let entries = pending.add(n, id, keys, &full);
-                    records.push((n, Record::encode(id, added, text.len(), entries, packed)));
-                }
-                Ok(checks)
-            };
-            let (checks, verified) = crate::par::join(in_order, || verify_part(&checked));
-            answers.extend(verified);
-            repeats.extend(checked.drain(..).map(|(_, _, r)| r));
-            checked = checks?;
-        };
+            if *held || pending.ids.contains_key(id) {
+                return Err(Error::id_exists(id));
+            }
+            full.clear();
+            let proposals = self.proposals(keys, found, &pending, &mut full);
+            checks.push((text, proposals, std::mem::take(&mut keys.repeats)));
+            let n = first + k as u64;
+            // Boilerplate already: no more holders are kept for it.
+            full.sort_unstable();
+            let entries = pending.add(n, id, text, keys, &full);
+            records.push((n, Record::encode(id, added, text.len(), entries, packed)));
+        }
+        // Then every document checked against its candidates, in parallel.
+        // Then every document's candidates made and checked, in parallel.
+        let answers = crate::par::map(&checks, |(text, proposals, _)| {
+            if progress.is_cancelled() {
+                return Err(Error::cancelled());
+            }
+            let candidates = self.candidates(proposals);
+            let m = self.verify(text, &candidates, &stored_docs, &pending);
+            progress.add(1);
+            m
+        });
         let mut answers = answers
             .into_iter()
             .collect::<Result<Vec<Matches>, Error>>()?;
-        for (m, r) in answers.iter_mut().zip(repeats) {
-            m.repeats = r;
+        for (m, (_, _, repeats)) in answers.iter_mut().zip(checks) {
+            m.repeats = repeats;
         }
         let mut ids: Vec<(&str, u64)> = pending.ids.iter().map(|(&id, &n)| (id, n)).collect();
         ids.sort_unstable();
@@ -1226,7 +1151,7 @@ impl Index {
             answers,
             records,
             ids,
-            entries,
+            entries: pending.entries(),
             next,
         })
     }
@@ -1566,19 +1491,19 @@ impl Index {
     /// What `text` matches among its candidates, each checked exactly as a batch run
     /// checks the pair (the repeats, which depend on it alone, are the caller's).
     /// `pending` holds the texts of the batch.
-    fn verify<'a>(
+    fn verify(
         &self,
         text: &[u8],
         candidates: &[(u64, Vec<(usize, usize)>)],
         docs: &impl ReadableTable<u64, &'static [u8]>,
-        in_batch: &impl Fn(u64) -> Option<(&'a str, &'a [u8])>,
+        pending: &Pending,
     ) -> Result<Matches, Error> {
         let det = &self.detector;
         let settings = det.settings();
         let mut out = Matches::default();
         for &(n, ref anchors) in candidates {
-            let (id, other) = match in_batch(n) {
-                Some((id, other)) => (id.to_string(), Cow::Borrowed(other)),
+            let (id, other) = match pending.docs.get(&n) {
+                Some(&(id, other)) => (id.to_string(), Cow::Borrowed(other)),
                 None => match self.record(docs, n, true)? {
                     Some(r) => (r.id, Cow::Owned(r.text)),
                     None => return Err(self.store(format!("document {n} is listed but missing"))),
@@ -1822,50 +1747,6 @@ mod tests {
             .unwrap();
         assert!(finds_d7(&index, &texts[7]));
         (dir, path, texts[7].clone())
-    }
-
-    #[test]
-    fn a_batch_matched_in_parts_answers_as_one_document_at_a_time() {
-        // Near-copies, a passage shared with a later part, a repeat inside one.
-        let shared: String = (0..40).map(|w| format!("shared{w} ")).collect();
-        let texts: Vec<String> = (0..23)
-            .map(|d| {
-                let own: String = (0..60).map(|w| format!("d{}w{} ", d % 7, w)).collect();
-                match d % 5 {
-                    0 => format!("{own}{shared}"),
-                    3 => format!("{shared}{own}{shared}"),
-                    _ => format!("{own} tail{d}"),
-                }
-            })
-            .collect();
-        let ids: Vec<String> = (0..texts.len()).map(|i| format!("d{i}")).collect();
-        let docs: Vec<(&str, &[u8])> = ids
-            .iter()
-            .zip(&texts)
-            .map(|(i, t)| (i.as_str(), t.as_bytes()))
-            .collect();
-        let det = Detector::builder().build().unwrap();
-        let (_dir, path) = temp("parts");
-        let mut whole = Index::create(&path, &det).unwrap();
-        let at_once = whole.add_batch(docs.iter().copied()).unwrap();
-        let (_dir2, path2) = temp("one-by-one");
-        let mut single = Index::create(&path2, &det).unwrap();
-        let one_by_one: Vec<Matches> = docs
-            .iter()
-            .map(|&(id, text)| single.add(id, text).unwrap())
-            .collect();
-        assert_eq!(at_once, one_by_one);
-        assert!(at_once.iter().any(|m| !m.near_duplicates.is_empty()));
-        assert!(at_once.iter().any(|m| !m.shared.is_empty()));
-        assert!(at_once.iter().any(|m| !m.repeats.is_empty()));
-        // An id taken earlier in the batch, met in a later part, fails the batch.
-        let (_dir3, path3) = temp("parts-taken");
-        let mut taken = Index::create(&path3, &det).unwrap();
-        let mut again = docs.clone();
-        again[20].0 = "d1";
-        let e = taken.add_batch(again).unwrap_err();
-        assert!(matches!(e.kind(), crate::ErrorKind::IdExists { .. }), "{e}");
-        assert_eq!(taken.len().unwrap(), 0);
     }
 
     /// Whether the index answers `text` (document d7's) with d7 as a near-duplicate.
