@@ -199,12 +199,12 @@ impl Loader {
         // then added in order.
         let read = crate::par::map(&block, |item| {
             let bytes = match item {
-                Listed::File { path, .. } => Some(
-                    read_regular(path, self.max_file_bytes).map(|b| {
+                Listed::File { path, .. } => {
+                    Some(read_regular(path, self.max_file_bytes).map(|b| {
                         let examined = Examined::of(&b);
                         (b, examined)
-                    }),
-                ),
+                    }))
+                }
                 Listed::Skipped { .. } => None,
             };
             progress.add(1);

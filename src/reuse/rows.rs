@@ -122,7 +122,8 @@ impl PrintRows {
         for part in &mut self.parts {
             let expected = part.rows.len() * all / done + part.rows.len() / 8;
             part.rows.reserve(expected.saturating_sub(part.rows.len()));
-            part.positions.reserve(expected.saturating_sub(part.positions.len()));
+            part.positions
+                .reserve(expected.saturating_sub(part.positions.len()));
         }
     }
 
