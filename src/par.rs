@@ -1,4 +1,5 @@
-//! Order-preserving parallel map: rayon with the `parallel` feature, a plain loop without.
+//! Order-preserving parallel map, join and pipeline: rayon (and, for a pipeline's
+//! producer, a thread of its own) with the `parallel` feature, plain loops without.
 //! Output order never depends on the number of threads.
 
 #[cfg(feature = "parallel")]
@@ -115,8 +116,8 @@ pub(crate) fn beside<A: Send, B>(a: impl FnOnce() -> A + Send, b: impl FnOnce() 
 /// `produce` sends, in order (with the `parallel` feature; without it, `consume` runs
 /// inside `produce`'s sends). A send returns false once `consume` has failed: `produce`
 /// should stop. Returns what `produce` returned and `consume`'s first error. At most
-/// `queue` items wait between the two. If the thread cannot be started, both run on
-/// this one.
+/// `queue` items wait between the two. If the thread cannot be started, or the pool
+/// has one thread (`--threads 1`), both run on this one.
 #[cfg(feature = "parallel")]
 #[cfg_attr(not(feature = "walk"), allow(dead_code))]
 pub(crate) fn pipeline<T: Send, R: Send, E>(
@@ -125,6 +126,9 @@ pub(crate) fn pipeline<T: Send, R: Send, E>(
     mut consume: impl FnMut(T) -> Result<(), E>,
 ) -> (R, Result<(), E>) {
     use std::sync::{Mutex, mpsc};
+    if rayon::current_num_threads() <= 1 {
+        return serial(produce, consume);
+    }
     // `produce` waits here for the thread; if it cannot start, this thread takes it.
     let waiting = Mutex::new(Some(produce));
     let take = || waiting.lock().unwrap_or_else(|e| e.into_inner()).take();

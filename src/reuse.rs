@@ -1564,11 +1564,21 @@ mod tests {
             let rows = &set.rows;
             // Members, their neighbours in the high bits, and others.
             let near = members.iter().map(|&m| m ^ (1 << 40));
-            for h in members.iter().copied().chain(near).chain(others) {
+            let asked: Vec<u64> = members.iter().copied().chain(near).chain(others).collect();
+            for &h in &asked {
                 let r = row(h, 0, 24);
                 prop_assert_eq!(set.index_of(h), rows.binary_search(&r).ok());
                 prop_assert_eq!(set.contains(h), rows.binary_search(&r).is_ok());
             }
+            // Looked up a block at a time: the same places, in order.
+            let mut found = Vec::new();
+            set.find_all(&asked, |k, i| found.push((k, i)));
+            let want: Vec<(usize, usize)> = asked
+                .iter()
+                .enumerate()
+                .filter_map(|(k, &h)| Some((k, set.index_of(h)?)))
+                .collect();
+            prop_assert_eq!(found, want);
         }
 
         /// Grouped in many passes (a few rows at a time), the fingerprints give the same

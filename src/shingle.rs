@@ -123,8 +123,16 @@ pub(crate) fn fmix64(mut x: u64) -> u64 {
 /// [`shingles`] of token hashes, each mapped by `f`, added to `out`: the same values, in
 /// a loop that `Vec::extend` runs without a check per item (a map over two slice
 /// iterators zipped, the first and last token of each window), for the hot paths.
+///
+/// # Panics
+///
+/// As [`shingles`]: when `k` is 0 or larger than [`MAX_SHINGLE_SIZE`].
 pub(crate) fn extend_shingles<U>(out: &mut Vec<U>, tokens: &[u64], k: usize, f: impl Fn(u64) -> U) {
-    if tokens.len() < k || k == 0 {
+    assert!(
+        (1..=MAX_SHINGLE_SIZE).contains(&k),
+        "shingle size {k} is outside 1..={MAX_SHINGLE_SIZE}"
+    );
+    if tokens.len() < k {
         out.extend(shingles(tokens, k).map(f));
         return;
     }

@@ -160,9 +160,14 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
         ExitCode::SUCCESS
     };
     // The process ends here: the system takes back the texts and the report's memory at
-    // once, where freeing them block by block would take a share of a run's time.
+    // once, where freeing them block by block would take a share of a run's time. A
+    // corpus whose texts are in a file on disk is dropped (where the system cannot
+    // remove an open file, dropping it does).
     std::mem::forget(report);
-    std::mem::forget(corpus);
+    match corpus {
+        Some(corpus) if !corpus.is_on_disk() => std::mem::forget(corpus),
+        on_disk => drop(on_disk),
+    }
     Ok(code)
 }
 

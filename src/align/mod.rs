@@ -24,9 +24,9 @@
 //!
 //! # Algorithm
 //!
-//! Seed and extend. Every window of m tokens gets a 64-bit rolling key. A table of 8
-//! marks per window first lets through only the windows whose key may occur twice (or in
-//! both sequences); those are sorted, and equal windows, now adjacent, are seeds. Text
+//! Seed and extend. Every window of m tokens gets a 64-bit rolling key. Two bitsets of 32
+//! slots per window first let through only the windows whose key may occur twice (or in
+//! both sequences; 1 in 32 of the others by chance); those are sorted, and equal windows, now adjacent, are seeds. Text
 //! without repeats costs two linear passes, no sort and nothing more. Only left-maximal
 //! seeds start a candidate. Its length is measured token by token for up to 64 tokens
 //! (most matches are shorter); a longer one is measured by a galloping search over a
@@ -781,6 +781,29 @@ mod tests {
         let c = &chains[0];
         assert_eq!((c.start(), c.end()), ((1, 14), (10, 23)));
         assert_eq!((c.matched, c.differing), (8, 1));
+    }
+
+    #[test]
+    fn working_space_reused_across_sequences_finds_the_same_chains() {
+        let texts = [
+            "h a b c d e f g i j k l m x a b c d E f g i j l m",
+            "a b",
+            "p q r s t u v w p q r s t u v w p q r s t u v w y",
+            "",
+            "h a b c d e f g i j k l m x a b c d E f g i j l m",
+        ];
+        let al = Aligner::new(4).unwrap();
+        let mut scratch = WindowScratch::default();
+        for text in texts {
+            let t = seq(text);
+            let fresh = al.repeat_chains(&t, 3, 2);
+            let reused = al.repeat_chains_in(&t, 3, 2, &mut scratch);
+            assert_eq!(format!("{reused:?}"), format!("{fresh:?}"), "{text}");
+        }
+        assert!(
+            !al.repeat_chains_in(&seq(texts[2]), 3, 2, &mut scratch)
+                .is_empty()
+        );
     }
 
     #[test]

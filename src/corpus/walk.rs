@@ -2,9 +2,11 @@
 //!
 //! The walk is the `ignore` crate's (ripgrep's walker), single-threaded and sorted by file
 //! name so that ids are the same on every run, on a thread of its own; the files it lists
-//! are read in parallel, a block at a time, while it goes on. By default every entry under the folder is listed (hidden files too, ignore
-//! files not consulted), so that every input is accounted for; glob, depth, hidden-file
-//! and ignore-file rules narrow what is listed, and what they leave out is not a document.
+//! are read in parallel, a block at a time, while it goes on (so a folder that cannot be
+//! listed, given after others, fails the load once those are read). By default every
+//! entry under the folder is listed (hidden files too, ignore files not consulted), so
+//! that every input is accounted for; glob, depth, hidden-file and ignore-file rules
+//! narrow what is listed, and what they leave out is not a document.
 //!
 //! Every listed entry becomes a document: regular files are read, everything else is
 //! skipped with a reason. Special files (FIFOs, sockets, devices) are never opened; a
@@ -585,6 +587,39 @@ mod tests {
             escaped_name(literal),
             escaped_name(std::ffi::OsStr::from_bytes(b"a\xFFb"))
         );
+    }
+
+    #[test]
+    fn blocks_listed_beside_reading_keep_the_order_across_roots() {
+        // More files than a block in the first root, a block that spans two roots.
+        let (a, b) = (Scratch::new("walk-blocks-a"), Scratch::new("walk-blocks-b"));
+        for i in 0..READ_BLOCK + 30 {
+            fs::write(a.join(format!("{i:05}.txt")), format!("text {i}")).unwrap();
+        }
+        for i in 0..3 {
+            fs::write(b.join(format!("{i}.txt")), format!("other {i}")).unwrap();
+        }
+        let roots: [&Path; 2] = [&a, &b];
+        let corpus = Loader::new().load_all(&roots).unwrap();
+        assert_eq!(corpus.len(), READ_BLOCK + 33);
+        let got = names(&corpus);
+        let (pa, pb) = (display_path(&a), display_path(&b));
+        assert_eq!(got[0], format!("{}/00000.txt", pa.trim_end_matches('/')));
+        assert_eq!(
+            got[READ_BLOCK + 29],
+            format!("{}/{:05}.txt", pa.trim_end_matches('/'), READ_BLOCK + 29)
+        );
+        assert_eq!(
+            got[READ_BLOCK + 30],
+            format!("{}/0.txt", pb.trim_end_matches('/'))
+        );
+        let third = corpus.text(corpus.id(READ_BLOCK + 32).unwrap());
+        assert_eq!(&*third, b"other 2");
+        // A later root that cannot be listed fails the load after the first was read.
+        let missing = b.join("not-here");
+        let roots: [&Path; 2] = [&a, &missing];
+        let e = Loader::new().load_all(&roots).unwrap_err();
+        assert!(e.to_string().contains("not-here"), "{e}");
     }
 
     #[cfg(feature = "walk")]

@@ -864,6 +864,11 @@ impl Detector {
         // (on disk when the texts are), so that no document holds its own.
         let dir = corpus.spill_dir().filter(|_| self.settings.passage_reuse);
         let mut rows = PrintRows::new(doc_bits, dir);
+        let bytes_of = |docs: &[usize]| -> u64 {
+            docs.iter()
+                .map(|&i| corpus.get(DocId::from_index(i)).len())
+                .sum()
+        };
         let mut signed: Vec<Signed> = Vec::with_capacity(n);
         // A block's rows are added (on one thread) while the next block is signed.
         let mut last: &[usize] = &[];
@@ -875,7 +880,7 @@ impl Detector {
                         rows.add(i as u32, &std::mem::take(&mut s.reuse.fingerprints));
                     }
                     if added == 0 {
-                        rows.reserve_like(last.len(), distinct.len());
+                        rows.reserve_like(bytes_of(last), bytes_of(&distinct));
                     }
                 },
                 || {
@@ -1158,23 +1163,30 @@ impl Detector {
         Ok(report)
     }
 
-    /// The pairs of documents that share a band key, a band at a time on each thread (so
-    /// that the rows sorted at once are one per document); the same pairs as
-    /// [`lsh::pairs_sharing_a_key`] over all rows.
+    /// The pairs of documents that share a band key, two bands at a time, in parallel (so
+    /// that the rows sorted at once are two per document, whatever the number of
+    /// threads); the same pairs as [`lsh::pairs_sharing_a_key`] over all rows.
     fn pairs_sharing_a_key(&self, band_keys: &[Box<[u64]>]) -> Vec<(u32, u32)> {
-        // The bands in parallel: each sorts its own keys.
         let bands: Vec<usize> = (0..self.lsh.bands()).collect();
-        let packed = crate::par::map(&bands, |&band| {
-            let mut rows: Vec<(u64, u32)> = band_keys
-                .iter()
-                .enumerate()
-                .filter_map(|(i, keys)| Some((*keys.get(band)?, i as u32)))
-                .collect();
-            let mut packed = Vec::new();
-            lsh::packed_pairs_sharing_a_key(&mut rows, self.settings.max_group, &mut packed);
-            packed
-        });
+        let mut packed = Vec::new();
+        for two in bands.chunks(2) {
+            packed.extend(crate::par::map(two, |&band| {
+                self.band_pairs(band_keys, band)
+            }));
+        }
         lsh::sorted_pairs(packed.concat())
+    }
+
+    /// The pairs of documents that share their key of band `band`, packed.
+    fn band_pairs(&self, band_keys: &[Box<[u64]>], band: usize) -> Vec<u64> {
+        let mut rows: Vec<(u64, u32)> = band_keys
+            .iter()
+            .enumerate()
+            .filter_map(|(i, keys)| Some((*keys.get(band)?, i as u32)))
+            .collect();
+        let mut packed = Vec::new();
+        lsh::packed_pairs_sharing_a_key(&mut rows, self.settings.max_group, &mut packed);
+        packed
     }
 
     /// The pair of a document (`copy`) with the first document of identical bytes

@@ -112,15 +112,22 @@ impl PrintRows {
         self.len += f.len();
     }
 
-    /// Makes room at once for the rows of `all` documents when `done` of them gave the
-    /// rows held now (in memory; room never written is never touched), so that the parts
-    /// do not grow, and copy themselves, a doubling at a time.
-    pub(crate) fn reserve_like(&mut self, done: usize, all: usize) {
+    /// Makes room at once for the rows of texts of `all` bytes when the rows held now
+    /// came from `done` bytes (in memory), so that the parts do not grow, and copy
+    /// themselves, a doubling at a time. Rows come from tokens, so the room is at most
+    /// about the texts' own size, which a corpus in memory holds already; room never
+    /// written is never touched where the system commits memory lazily.
+    pub(crate) fn reserve_like(&mut self, done: u64, all: u64) {
         if done == 0 || self.disk.is_some() {
             return;
         }
+        // Rows per byte of the first texts: at most one a token, a token 2 bytes at least.
+        let scale = |n: usize| {
+            let n = n as u128 * u128::from(all) / u128::from(done);
+            usize::try_from(n.min(u128::from(all / 2))).unwrap_or(0)
+        };
         for part in &mut self.parts {
-            let expected = part.rows.len() * all / done + part.rows.len() / 8;
+            let expected = scale(part.rows.len()) + part.rows.len() / 8;
             part.rows.reserve(expected.saturating_sub(part.rows.len()));
             part.positions
                 .reserve(expected.saturating_sub(part.positions.len()));
@@ -350,6 +357,32 @@ mod tests {
                 r.iter().copied().zip(p.iter().copied()).collect::<Vec<_>>()
             })
             .collect()
+    }
+
+    #[test]
+    fn room_reserved_from_the_first_texts_changes_no_row() {
+        let docs: Vec<Fingerprints> = (0..40).map(|d| prints(d, 64)).collect();
+        let mut rows = PrintRows::new(24, None);
+        for (d, f) in docs.iter().enumerate().take(10) {
+            rows.add(d as u32, f);
+        }
+        // Ten texts of 1,000 bytes gave these rows; room for forty.
+        rows.reserve_like(10_000, 40_000);
+        for part in &rows.parts {
+            assert!(part.rows.capacity() >= 4 * part.rows.len());
+            assert!(
+                part.rows.capacity() <= 20_000 + part.rows.len(),
+                "at most a row a 2 bytes"
+            );
+        }
+        for (d, f) in docs.iter().enumerate().skip(10) {
+            rows.add(d as u32, f);
+        }
+        assert_eq!(all(&rows), all(&PrintRows::of(&docs, 24)));
+        // No texts read yet: nothing to go by.
+        let mut empty = PrintRows::new(24, None);
+        empty.reserve_like(0, 40_000);
+        assert!(empty.parts.iter().all(|p| p.rows.capacity() == 0));
     }
 
     #[test]
