@@ -84,7 +84,7 @@ pub fn shingles<T: TokenHash>(tokens: &[T], k: usize) -> Shingles<'_, T> {
     } else {
         0
     };
-    let drop = (1..k).fold(1u64, |acc, _| acc.wrapping_mul(P));
+    let drop = first_power(k);
     Shingles {
         tokens,
         k,
@@ -136,13 +136,25 @@ pub(crate) fn extend_shingles<U>(out: &mut Vec<U>, tokens: &[u64], k: usize, f: 
         out.extend(shingles(tokens, k).map(f));
         return;
     }
-    let drop = (1..k).fold(1u64, |acc, _| acc.wrapping_mul(P));
+    let drop = first_power(k);
     let mut poly = horner(&tokens[..k - 1]);
     out.extend(tokens.iter().zip(&tokens[k - 1..]).map(|(&first, &last)| {
-        let full = poly.wrapping_mul(P).wrapping_add(last);
-        poly = full.wrapping_sub(first.wrapping_mul(drop));
+        let full;
+        (full, poly) = roll(poly, first, last, drop);
         f(finish(full, k))
     }));
+}
+
+/// P^(k-1): what a window's first token was multiplied by, to drop it.
+fn first_power(k: usize) -> u64 {
+    (1..k).fold(1u64, |acc, _| acc.wrapping_mul(P))
+}
+
+/// One step of the rolling hash: the polynomial of the window that `last` ends (given
+/// `poly`, that of the tokens before it), and that of its tokens after `first`.
+fn roll(poly: u64, first: u64, last: u64, drop: u64) -> (u64, u64) {
+    let full = poly.wrapping_mul(P).wrapping_add(last);
+    (full, full.wrapping_sub(first.wrapping_mul(drop)))
 }
 
 /// The hash of one shingle made of `window` (see the module docs).
@@ -163,8 +175,8 @@ impl<T: TokenHash> Iterator for Shingles<'_, T> {
         }
         let first = self.tokens[self.next].token_hash();
         let last = self.tokens[self.next + self.k - 1].token_hash();
-        let full = self.poly.wrapping_mul(P).wrapping_add(last);
-        self.poly = full.wrapping_sub(first.wrapping_mul(self.drop));
+        let full;
+        (full, self.poly) = roll(self.poly, first, last, self.drop);
         self.next += 1;
         Some(finish(full, self.k))
     }
