@@ -70,6 +70,20 @@ pub(crate) fn for_each_mut<T: Send>(items: &mut [T], f: impl Fn(usize, &mut T) +
     items.iter_mut().enumerate().for_each(|(i, x)| f(i, x));
 }
 
+/// Sorts `items`, in parallel with the `parallel` feature.
+#[cfg(feature = "parallel")]
+#[cfg_attr(not(feature = "index"), allow(dead_code))]
+pub(crate) fn sort_unstable<T: Ord + Send>(items: &mut [T]) {
+    use rayon::prelude::*;
+    items.par_sort_unstable();
+}
+
+#[cfg(not(feature = "parallel"))]
+#[cfg_attr(not(feature = "index"), allow(dead_code))]
+pub(crate) fn sort_unstable<T: Ord + Send>(items: &mut [T]) {
+    items.sort_unstable();
+}
+
 /// Runs `a` and `b`, at the same time with the `parallel` feature: `a` on this thread,
 /// `b` (which may itself run in parallel) on any thread that is free.
 #[cfg(feature = "parallel")]

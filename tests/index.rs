@@ -321,6 +321,25 @@ fn bad_uses_are_typed_errors_and_a_failed_batch_adds_nothing() {
         ("b", texts[3].as_bytes()),
     ];
     assert!(index.add_batch(batch).is_err());
+    // The error names the first document, in order, whose id is taken.
+    let batch = [
+        ("d", texts[1].as_bytes()),
+        ("c", texts[2].as_bytes()),
+        ("c", texts[3].as_bytes()),
+        ("a", texts[4].as_bytes()),
+        ("d", texts[5].as_bytes()),
+    ];
+    let e = index.add_batch(batch).unwrap_err();
+    assert!(
+        matches!(e.kind(), ErrorKind::IdExists { id } if id == "c"),
+        "{e}"
+    );
+    let batch = [("e", texts[1].as_bytes()), ("a", texts[2].as_bytes())];
+    let e = index.add_batch(batch.into_iter().chain(batch)).unwrap_err();
+    assert!(
+        matches!(e.kind(), ErrorKind::IdExists { id } if id == "a"),
+        "{e}"
+    );
     assert_eq!(index.len().unwrap(), 1);
     assert!(index.get("c").unwrap().is_none());
     // Removing, then adding again.

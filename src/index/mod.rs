@@ -31,10 +31,11 @@
 //!
 //! A batch is matched in four steps: each document's keys (and repeats, and compressed
 //! text) are made, in parallel; the keys of all the documents are looked up together in
-//! the committed index, through a read transaction; then, in order, each document's
-//! candidates are completed with the documents of the batch before it; then every
-//! candidate is checked, in parallel. Runs due a merge are merged beside the batches,
-//! on a thread of their own (see Storage).
+//! the committed index, through a read transaction; the keys of the batch are sorted,
+//! which tells for each document which documents before it in the batch hold its keys
+//! (the `batch` module); then each document's candidates are made and checked, in
+//! parallel. The result is the same as adding the documents one at a time. Runs due a
+//! merge are merged beside the batches, on a thread of their own (see Storage).
 //!
 //! # Storage
 //!
@@ -66,7 +67,7 @@
 //! of the runs it merged (which were immutable meanwhile). Adding a batch never waits
 //! for a merge (with the `parallel` feature; without it, the batch that begins a merge
 //! writes it), so the other core does a merge's work while a batch's steps that use one
-//! core run (matching in order, writing, committing), and a large merge does not hold up
+//! core run (writing, committing), and a large merge does not hold up
 //! the batches. What the index answers does not change with a merge. A merge whose file
 //! cannot be written is dropped (a later batch merges again when runs are due one), and
 //! its error kept for [`Index::wait_for_merge`]. One merge runs at
@@ -93,10 +94,10 @@ use crate::detector::{Detector, IndexScratch, Settings};
 use crate::error::Error;
 #[cfg(doc)]
 use crate::error::ErrorKind;
-use crate::lsh::MixMap;
 use crate::progress::{Progress, Stage};
 use crate::report::{Passage, RepeatedPassage};
 use crate::reuse::{self, Fingerprints, SharedFingerprint};
+use batch::BatchKeys;
 use redb::{
     ConcurrencyMode, Database, ReadOnlyDatabase, ReadTransaction, ReadableDatabase, ReadableTable,
     ReadableTableMetadata, TableDefinition,
@@ -108,6 +109,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+mod batch;
 mod runs;
 
 /// The version of the index's layout, stored in it; an index of another version is
@@ -471,74 +473,52 @@ impl Record {
 }
 
 /// The documents of a batch being added, not yet in the tables: what later documents of
-/// the batch are matched against.
+/// the batch are matched against (see [`batch`]).
 #[derive(Default)]
 struct Pending<'a> {
-    ids: std::collections::HashMap<&'a str, u64>,
-    docs: MixMap<u64, (&'a str, &'a [u8])>,
-    bands: MixMap<u64, SmallVec<[u64; 1]>>,
-    prints: MixMap<u64, SmallVec<[(u64, u32); 1]>>,
+    /// The number of the batch's first document.
+    first: u64,
+    docs: &'a [(&'a str, &'a [u8])],
+    bands: BatchKeys,
+    /// Fingerprints, tagged with their positions.
+    prints: BatchKeys,
 }
 
 impl<'a> Pending<'a> {
-    /// Room for the documents with these keys, so that the tables never grow.
-    fn for_keys(keys: &[Keys]) -> Pending<'a> {
-        let bands = keys.iter().map(|k| k.bands.len()).sum();
-        let prints = keys.iter().map(|k| k.prints.len()).sum();
+    /// The batch `docs`, numbered from `first`, with their keys.
+    fn new(first: u64, docs: &'a [(&'a str, &'a [u8])], keys: &[Keys]) -> Pending<'a> {
+        let (bands, prints) = crate::par::join(
+            || BatchKeys::new(keys.len(), |d| keys[d].bands.iter().copied().zip(0..)),
+            || BatchKeys::new(keys.len(), |d| keys[d].prints.iter()),
+        );
         Pending {
-            ids: std::collections::HashMap::with_capacity(keys.len()),
-            docs: MixMap::with_capacity_and_hasher(keys.len(), Default::default()),
-            bands: MixMap::with_capacity_and_hasher(bands, Default::default()),
-            prints: MixMap::with_capacity_and_hasher(prints, Default::default()),
+            first,
+            docs,
+            bands,
+            prints,
         }
     }
 
-    /// Adds document `n`, leaving out its fingerprints in `full` (sorted); returns the
-    /// band keys and fingerprints it holds in the lookup tables.
-    fn add(
-        &mut self,
-        n: u64,
-        id: &'a str,
-        text: &'a [u8],
-        keys: &Keys,
-        full: &[u64],
-    ) -> (u32, u32) {
-        self.ids.insert(id, n);
-        self.docs.insert(n, (id, text));
-        for &key in &keys.bands {
-            self.bands.entry(key).or_default().push(n);
-        }
-        let mut prints = 0;
-        for (hash, pos) in keys.prints.iter() {
-            if full.binary_search(&hash).is_err() {
-                self.prints.entry(hash).or_default().push((n, pos));
-                prints += 1;
-            }
-        }
-        (keys.bands.len() as u32, prints)
+    /// The number of the batch's document `d`.
+    fn number(&self, d: u32) -> u64 {
+        self.first + u64::from(d)
     }
 
-    /// The batch's entries for a new run: band keys and fingerprints, each sorted.
-    fn entries(&self) -> [Vec<Entry>; 2] {
-        // Document numbers were checked to fit when the documents were numbered.
-        let entry = |key, doc: u64, pos| Entry {
-            key,
-            doc: doc as u32,
-            pos,
-        };
-        let bands = self
-            .bands
-            .iter()
-            .flat_map(|(&k, docs)| docs.iter().map(move |&n| entry(k, n, 0)));
-        let prints = self
-            .prints
-            .iter()
-            .flat_map(|(&k, held)| held.iter().map(move |&(n, pos)| entry(k, n, pos)));
-        [bands.collect(), prints.collect()].map(|mut list: Vec<Entry>| {
-            list.sort_unstable();
-            list.dedup();
-            list
-        })
+    /// Document `n` of the batch: its id and text.
+    fn doc(&self, n: u64) -> Option<(&'a str, &'a [u8])> {
+        let d = usize::try_from(n.checked_sub(self.first)?).ok()?;
+        self.docs.get(d).copied()
+    }
+
+    /// The batch's entries for a new run: band keys and fingerprints, each sorted,
+    /// without the fingerprints each document holds in `full` (sorted).
+    fn entries(&self, full: &[Vec<u64>]) -> [Vec<Entry>; 2] {
+        let kept = |d: usize, key: u64| full[d].binary_search(&key).is_err();
+        crate::par::join(
+            || self.bands.entries(self.first, false, |_, _| true),
+            || self.prints.entries(self.first, true, kept),
+        )
+        .into()
     }
 }
 
@@ -584,7 +564,7 @@ struct Found {
 }
 
 /// The holders `(document, position)` of a fingerprint, by document, read up to a limit.
-#[derive(Default)]
+#[derive(Clone, Default)]
 struct Holders {
     list: Vec<(u64, u32)>,
     /// The documents in `list`.
@@ -820,7 +800,7 @@ impl Index {
         let found = self.found(std::slice::from_ref(&keys), &runs)?;
         let found = found.into_iter().next().unwrap_or_default();
         let pending = Pending::default();
-        let proposals = self.proposals(&keys, found, &pending, &mut Vec::new());
+        let proposals = self.proposals(&keys, &found, (&pending, 0), &mut Vec::new());
         let candidates = self.candidates(&proposals);
         let mut matches = self.verify(text, &candidates, &docs, &pending)?;
         matches.repeats = keys.repeats;
@@ -903,10 +883,10 @@ impl Index {
     /// none.
     ///
     /// The documents' keys and compressed texts are made in parallel, the keys of all of
-    /// them looked up in the index together, then each document is matched in order
-    /// against the documents of the batch before it (in memory), then the candidates are
-    /// checked in parallel; the batch's band keys and fingerprints are written as one run
-    /// at the end. A merge of runs that an earlier batch began and that is done by then
+    /// them looked up in the index together and sorted (which tells each document's
+    /// holders among the documents before it in the batch), then each document's
+    /// candidates are made and checked in parallel; the batch's band keys and
+    /// fingerprints are written as one run at the end. A merge of runs that an earlier batch began and that is done by then
     /// is committed first, in a transaction of its own; once the batch commits, a merge
     /// of the runs due one begins on a thread of its own (with the `parallel` feature;
     /// without it, it is written before this returns; see the [module docs](self)).
@@ -1059,8 +1039,8 @@ impl Index {
     }
 
     /// Matches a batch against the committed documents (`read`, whose runs are `runs`)
-    /// and, in order, against the documents of the batch before each; returns what each
-    /// matched and what the batch writes. Reads only.
+    /// and against the documents of the batch before each; returns what each matched
+    /// and what the batch writes. Reads only.
     fn match_batch<'a>(
         &self,
         documents: &[(&'a str, &'a [u8])],
@@ -1102,56 +1082,56 @@ impl Index {
             .collect::<Result<Vec<_>, Error>>()?
             .into_iter()
             .unzip();
+        // The first document, in order, whose id the index or an earlier one holds.
+        let mut ids: Vec<(&str, u64)> = documents.iter().map(|&(id, _)| id).zip(first..).collect();
+        ids.sort_unstable();
+        let twice = ids.windows(2).filter(|w| w[0].0 == w[1].0).map(|w| w[1].1);
+        let held = packed.iter().zip(first..).filter(|((_, held), _)| *held);
+        if let Some(n) = twice.chain(held.map(|(_, n)| n)).min() {
+            return Err(Error::id_exists(documents[(n - first) as usize].0));
+        }
         let found = self.found(&keys, runs)?;
-        // In order: each document's candidates among the batch before it.
-        let mut pending = Pending::for_keys(&keys);
-        let mut full = Vec::new();
-        let mut records = Vec::with_capacity(documents.len());
-        let mut checks = Vec::with_capacity(documents.len());
-        let each = documents
-            .iter()
-            .zip(keys.iter_mut().zip(&packed))
-            .zip(found);
-        for (k, ((&(id, text), (keys, (packed, held))), found)) in each.enumerate() {
+        let repeats: Vec<Vec<RepeatedPassage>> = keys
+            .iter_mut()
+            .map(|k| std::mem::take(&mut k.repeats))
+            .collect();
+        let pending = Pending::new(first, documents, &keys);
+        // Each document matched against the runs and the batch before it, and checked
+        // against its candidates, in parallel.
+        let order: Vec<usize> = (0..documents.len()).collect();
+        let matched = crate::par::map(&order, |&d| {
             if progress.is_cancelled() {
                 return Err(Error::cancelled());
             }
-            if *held || pending.ids.contains_key(id) {
-                return Err(Error::id_exists(id));
-            }
-            full.clear();
-            let proposals = self.proposals(keys, found, &pending, &mut full);
-            checks.push((text, proposals, std::mem::take(&mut keys.repeats)));
-            let n = first + k as u64;
+            let ((id, text), keys) = (documents[d], &keys[d]);
+            let mut full = Vec::new();
+            let proposals = self.proposals(keys, &found[d], (&pending, d), &mut full);
             // Boilerplate already: no more holders are kept for it.
             full.sort_unstable();
-            let entries = pending.add(n, id, text, keys, &full);
-            records.push((n, Record::encode(id, added, text.len(), entries, packed)));
-        }
-        // Then every document checked against its candidates, in parallel.
-        // Then every document's candidates made and checked, in parallel.
-        let answers = crate::par::map(&checks, |(text, proposals, _)| {
-            if progress.is_cancelled() {
-                return Err(Error::cancelled());
-            }
-            let candidates = self.candidates(proposals);
-            let m = self.verify(text, &candidates, &stored_docs, &pending);
+            let candidates = self.candidates(&proposals);
+            let m = self.verify(text, &candidates, &stored_docs, &pending)?;
+            let prints = keys.prints.hashes().iter();
+            let prints = prints.filter(|h| full.binary_search(h).is_err()).count();
+            let entries = (keys.bands.len() as u32, prints as u32);
+            let record = Record::encode(id, added, text.len(), entries, &packed[d].0);
             progress.add(1);
-            m
+            Ok((m, record, full))
         });
-        let mut answers = answers
-            .into_iter()
-            .collect::<Result<Vec<Matches>, Error>>()?;
-        for (m, (_, _, repeats)) in answers.iter_mut().zip(checks) {
+        let mut answers = Vec::with_capacity(documents.len());
+        let mut records = Vec::with_capacity(documents.len());
+        let mut full = Vec::with_capacity(documents.len());
+        for ((one, repeats), n) in matched.into_iter().zip(repeats).zip(first..) {
+            let (mut m, record, held) = one?;
             m.repeats = repeats;
+            answers.push(m);
+            records.push((n, record));
+            full.push(held);
         }
-        let mut ids: Vec<(&str, u64)> = pending.ids.iter().map(|(&id, &n)| (id, n)).collect();
-        ids.sort_unstable();
         Ok(Batch {
             answers,
             records,
             ids,
-            entries: pending.entries(),
+            entries: pending.entries(&full),
             next,
         })
     }
@@ -1399,14 +1379,14 @@ impl Index {
     }
 
     /// What proposes the documents a new one is checked against: those `found` in the
-    /// runs and those of the batch before it (`pending`). The fingerprints that are
-    /// boilerplate already go to `full`. The part of matching that must go in order;
+    /// runs and those of the batch before it (document `d` of `pending`). The
+    /// fingerprints that are boilerplate already go to `full`;
     /// [`candidates`](Index::candidates) makes the rest.
     fn proposals(
         &self,
         keys: &Keys,
-        found: Found,
-        pending: &Pending,
+        found: &Found,
+        (pending, d): (&Pending, usize),
         full: &mut Vec<u64>,
     ) -> Proposals {
         let settings = self.detector.settings();
@@ -1414,10 +1394,11 @@ impl Index {
         // As in a batch run: the first `max_group` holders of a band key pair with each
         // other, a later one with the first holder only (so at most `max_group` are read).
         let max_group = settings.max_group().max(2);
-        for (&key, mut earlier) in keys.bands.iter().zip(found.bands) {
-            let pending_docs = pending.bands.get(&key).into_iter().flatten();
+        for (i, (&key, earlier)) in keys.bands.iter().zip(&found.bands).enumerate() {
+            let mut earlier = earlier.clone();
+            let pending_docs = pending.bands.before(d, key, i as u32).iter();
             let room = max_group - earlier.len().min(max_group);
-            earlier.extend(pending_docs.take(room).copied());
+            earlier.extend(pending_docs.take(room).map(|e| pending.number(e.1)));
             if earlier.len() >= max_group {
                 earlier.truncate(1);
             }
@@ -1429,15 +1410,15 @@ impl Index {
         // `a`, the new one as `b`.
         let mut shared: Vec<(u64, SharedFingerprint)> = Vec::new();
         let others = settings.boilerplate_docs().saturating_sub(1);
-        let mut in_runs = found.prints.into_iter().peekable();
+        let mut in_runs = found.prints.iter().peekable();
         for (i, (hash, pos)) in keys.prints.iter().enumerate() {
             let mut held = match in_runs.next_if(|(at, _)| *at == i) {
-                Some((_, held)) => held,
+                Some((_, held)) => held.clone(),
                 None => Holders::default(),
             };
             if !held.full {
-                for &h in pending.prints.get(&hash).into_iter().flatten() {
-                    if !held.push(h, others + 1) {
+                for &(_, n, at) in pending.prints.before(d, hash, pos) {
+                    if !held.push((pending.number(n), at), others + 1) {
                         break;
                     }
                 }
@@ -1502,8 +1483,8 @@ impl Index {
         let settings = det.settings();
         let mut out = Matches::default();
         for &(n, ref anchors) in candidates {
-            let (id, other) = match pending.docs.get(&n) {
-                Some(&(id, other)) => (id.to_string(), Cow::Borrowed(other)),
+            let (id, other) = match pending.doc(n) {
+                Some((id, other)) => (id.to_string(), Cow::Borrowed(other)),
                 None => match self.record(docs, n, true)? {
                     Some(r) => (r.id, Cow::Owned(r.text)),
                     None => return Err(self.store(format!("document {n} is listed but missing"))),
