@@ -120,7 +120,8 @@ fn earlier_holders(sorted: &[(u64, u32, u32)]) -> Vec<Note> {
     let mut group = 0;
     while group < sorted.len() {
         let key = sorted[group].0;
-        let end = group + sorted[group..].partition_point(|e| e.0 == key);
+        let same = sorted[group..].iter().position(|e| e.0 != key);
+        let end = same.map_or(sorted.len(), |k| group + k);
         let mut own = group;
         for (j, &(_, d, tag)) in sorted.iter().enumerate().take(end).skip(group) {
             if d != sorted[own].1 {
