@@ -1090,12 +1090,16 @@ impl Index {
         if let Some(n) = twice.chain(held.map(|(_, n)| n)).min() {
             return Err(Error::id_exists(documents[(n - first) as usize].0));
         }
-        let found = self.found(&keys, runs)?;
         let repeats: Vec<Vec<RepeatedPassage>> = keys
             .iter_mut()
             .map(|k| std::mem::take(&mut k.repeats))
             .collect();
-        let pending = Pending::new(first, documents, &keys);
+        // The keys looked up in the runs while the batch's own are sorted.
+        let (found, pending) = crate::par::join(
+            || self.found(&keys, runs),
+            || Pending::new(first, documents, &keys),
+        );
+        let found = found?;
         // Each document matched against the runs and the batch before it, and checked
         // against its candidates, in parallel.
         let order: Vec<usize> = (0..documents.len()).collect();
@@ -1309,26 +1313,36 @@ impl Index {
                 prints: Vec::new(),
             })
             .collect();
-        let bands = self.look_up(
-            (Kind::Bands, keys.iter().map(|k| k.bands.as_slice())),
-            runs,
-            |holders: &mut SmallVec<[u64; 2]>, n, _| {
-                holders.push(u64::from(n));
-                holders.len() < max_group
-            },
-        )?;
-        for (d, i, holders) in bands {
-            found[d].bands[i] = holders;
-        }
+        let bands = || {
+            self.look_up(
+                (Kind::Bands, keys.iter().map(|k| k.bands.as_slice())),
+                runs,
+                |holders: &mut SmallVec<[u64; 2]>, n, _| {
+                    holders.push(u64::from(n));
+                    holders.len() < max_group
+                },
+            )
+        };
         // The new document holds each of its fingerprints: at most `boilerplate_docs - 1`
         // others may, and no more than one more than that are read.
         let limit = settings.boilerplate_docs().saturating_sub(1) + 1;
-        let prints = self.look_up(
-            (Kind::Prints, keys.iter().map(|k| k.prints.hashes())),
-            runs,
-            |held: &mut Holders, n, pos| held.push((u64::from(n), pos), limit),
-        )?;
-        for (d, i, held) in prints {
+        let prints = || {
+            self.look_up(
+                (Kind::Prints, keys.iter().map(|k| k.prints.hashes())),
+                runs,
+                |held: &mut Holders, n, pos| held.push((u64::from(n), pos), limit),
+            )
+        };
+        // A batch's two kinds side by side (each orders its keys on one thread before
+        // it probes them on all); a query's on this thread.
+        let (bands, prints) = match keys.len() {
+            0..=1 => (bands(), prints()),
+            _ => crate::par::join(bands, prints),
+        };
+        for (d, i, holders) in bands? {
+            found[d].bands[i] = holders;
+        }
+        for (d, i, held) in prints? {
             if !held.list.is_empty() {
                 found[d].prints.push((i, held));
             }
