@@ -8,7 +8,7 @@
 //! cargo run --release --example index-bench -- [N] [DIR] [BATCH]
 //! ```
 //!
-//! N defaults to 100,000 and BATCH (documents per `add_batch`) to 10,000; the index is
+//! N defaults to 100,000 and BATCH (documents per batch, added by `add_batches`) to 10,000; the index is
 //! written to DIR (default target/index-bench) and removed at the end. The documents are
 //! made first, into a file in DIR, and read back a batch at a time while the adds are
 //! timed (a merge that runs beside the batches must not get the time spent making
@@ -86,16 +86,21 @@ fn main() {
     let mut input = std::io::BufReader::new(std::fs::File::open(&made).expect("documents"));
     let (mut bytes, mut matched) = (0usize, 0usize);
     let (start, cpu_start) = (Instant::now(), cpu_seconds());
-    for first in (0..n).step_by(batch) {
+    // Each batch read when the index asks for it (its keys are made while the batch
+    // before it is added).
+    let batches = (0..n).step_by(batch).map(|first| {
         let docs: Vec<(String, String)> = (first..(first + batch).min(n))
             .map(|i| (format!("{i:08}"), read_document(&mut input)))
             .collect();
         bytes += docs.iter().map(|d| d.1.len()).sum::<usize>();
-        let answers = index
-            .add_batch(docs.iter().map(|(id, t)| (id.as_str(), t.as_bytes())))
-            .expect("add");
-        matched += answers.iter().filter(|m| !m.is_empty()).count();
-    }
+        docs
+    });
+    index
+        .add_batches(batches, |_, answers| -> Result<(), neardup::Error> {
+            matched += answers.iter().filter(|m| !m.is_empty()).count();
+            Ok(())
+        })
+        .expect("add");
     index.wait_for_merge().expect("the last merge");
     let secs = start.elapsed().as_secs_f64();
     let cpu = cpu_seconds().zip(cpu_start).map(|(b, a)| b - a);

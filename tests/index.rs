@@ -618,3 +618,98 @@ fn a_footer_every_document_holds_becomes_boilerplate() {
         "the footer is boilerplate by the 120th document"
     );
 }
+
+/// What stopped [`Index::add_batches`] in a test: an error of the index, or the
+/// callback's own.
+#[derive(Debug)]
+enum Stopped {
+    Index(neardup::Error),
+    Told,
+}
+
+impl From<neardup::Error> for Stopped {
+    fn from(e: neardup::Error) -> Stopped {
+        Stopped::Index(e)
+    }
+}
+
+#[test]
+fn batches_added_together_answer_as_one_by_one_and_stop_at_an_error() {
+    let texts = texts(40, 17);
+    let batches: Vec<Vec<(String, String)>> = texts
+        .chunks(7)
+        .enumerate()
+        .map(|(b, chunk)| {
+            let named = chunk.iter().enumerate();
+            named
+                .map(|(k, t)| (format!("d{b}-{k}"), t.clone()))
+                .collect()
+        })
+        .collect();
+    let (_one_dir, one_path) = temp("batches-one");
+    let (mut one, _) = new_index(&one_path);
+    let expected: Vec<Vec<neardup::index::Matches>> = batches
+        .iter()
+        .map(|b| one.add_batch(b.iter().map(|(id, t)| (id.as_str(), t.as_bytes()))))
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let answers = expected.iter().flatten();
+    let near = answers
+        .clone()
+        .filter(|m| !m.near_duplicates.is_empty())
+        .count();
+    let shared = answers.filter(|m| !m.shared.is_empty()).count();
+    assert!(
+        near > 0 && shared > 0,
+        "{near} near-duplicate, {shared} shared answers"
+    );
+
+    let (_all_dir, all_path) = temp("batches-all");
+    let (mut all, _) = new_index(&all_path);
+    let mut got = Vec::new();
+    all.add_batches(batches.clone(), |batch, answers| -> Result<(), Stopped> {
+        got.push((batch, answers));
+        Ok(())
+    })
+    .unwrap();
+    let (given, got): (Vec<_>, Vec<_>) = got.into_iter().unzip();
+    assert_eq!(given, batches, "each batch handed back, in order");
+    assert_eq!(got, expected);
+
+    // A batch that fails (an id twice) stops the adds: the batches before it are
+    // committed, it and those after are not.
+    let (_bad_dir, bad_path) = temp("batches-bad");
+    let (mut bad, _) = new_index(&bad_path);
+    let mut twice = batches.clone();
+    let again = twice[2][0].clone();
+    twice[2].push(again);
+    let mut seen = 0;
+    let e = bad
+        .add_batches(twice, |_, _| -> Result<(), Stopped> {
+            seen += 1;
+            Ok(())
+        })
+        .unwrap_err();
+    assert!(matches!(&e, Stopped::Index(e) if matches!(e.kind(), ErrorKind::IdExists { .. })));
+    assert_eq!((seen, bad.len().unwrap()), (2, 14));
+    assert!(bad.contains("d1-6").unwrap() && !bad.contains("d3-0").unwrap());
+
+    // So does an error of the callback: the batch it was given is committed.
+    let (_told_dir, told_path) = temp("batches-told");
+    let (mut told, _) = new_index(&told_path);
+    let e = told
+        .add_batches(batches.clone(), |batch, _| match batch[0].0.as_str() {
+            "d1-0" => Err(Stopped::Told),
+            _ => Ok(()),
+        })
+        .unwrap_err();
+    assert!(matches!(e, Stopped::Told), "{e:?}");
+    assert_eq!(told.len().unwrap(), 14);
+    assert!(!told.contains("d2-0").unwrap());
+    // Nothing to add, nothing asked.
+    told.add_batches(
+        Vec::<Vec<(String, String)>>::new(),
+        |_, _| -> Result<(), Stopped> { panic!("no batch") },
+    )
+    .unwrap();
+}

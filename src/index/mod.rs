@@ -543,6 +543,58 @@ struct Keys {
     repeats: Vec<RepeatedPassage>,
 }
 
+impl Keys {
+    /// The band keys, fingerprints and repeats of `text`, as `detector` makes them.
+    fn of(detector: &Detector, text: &[u8], scratch: &mut IndexScratch) -> Keys {
+        let (bands, prints, repeats) = detector.index_keys(text, scratch);
+        Keys {
+            bands,
+            prints,
+            repeats,
+        }
+    }
+}
+
+/// What a batch's documents give alone, before they are matched: their keys and their
+/// compressed texts. [`Index::add_batches`] makes a batch's while the batch before it is
+/// added.
+struct Prepared {
+    keys: Vec<Keys>,
+    packed: Vec<Vec<u8>>,
+}
+
+impl Prepared {
+    /// The keys and compressed texts of `documents`, in parallel; an error for a
+    /// document longer than [`MAX_DOCUMENT_BYTES`](crate::corpus::MAX_DOCUMENT_BYTES).
+    fn of(detector: &Detector, documents: &[(&str, &[u8])]) -> Result<Prepared, Error> {
+        if let Some((id, text)) = documents
+            .iter()
+            .find(|(_, text)| text.len() as u64 > crate::corpus::MAX_DOCUMENT_BYTES)
+        {
+            return Err(Error::invalid(
+                "document length",
+                format!("at most {} bytes", crate::corpus::MAX_DOCUMENT_BYTES),
+                format!("{} bytes for {id:?}", text.len()),
+            ));
+        }
+        let init = || {
+            (
+                zstd::bulk::Compressor::new(ZSTD_LEVEL),
+                IndexScratch::default(),
+            )
+        };
+        let made = crate::par::map_init(documents, init, |(c, scratch), &(_, text)| {
+            Ok::<_, Error>((Keys::of(detector, text, scratch), Record::pack(text, c)?))
+        });
+        let (keys, packed) = made
+            .into_iter()
+            .collect::<Result<Vec<_>, Error>>()?
+            .into_iter()
+            .unzip();
+        Ok(Prepared { keys, packed })
+    }
+}
+
 /// What proposes a new document's candidates ([`Index::proposals`]).
 #[derive(Default)]
 struct Proposals {
@@ -796,7 +848,7 @@ impl Index {
     pub fn query(&self, text: &[u8]) -> Result<Matches, Error> {
         let (txn, runs) = self.snapshot()?;
         let docs = txn.open_table(DOCS).map_err(|e| self.store(e))?;
-        let keys = self.keys(text, &mut IndexScratch::default());
+        let keys = Keys::of(&self.detector, text, &mut IndexScratch::default());
         let found = self.found(std::slice::from_ref(&keys), &runs)?;
         let found = found.into_iter().next().unwrap_or_default();
         let pending = Pending::default();
@@ -911,6 +963,89 @@ impl Index {
         self.cleaned(added)
     }
 
+    /// Adds batches one after another, each in one transaction as
+    /// [`add_batch`](Index::add_batch) adds it, and gives each batch, with what its
+    /// documents matched, to `answered` once it is committed (before the next batch
+    /// commits). The keys and compressed texts of the next batch are made while a batch
+    /// is added, so that the steps of adding that use one core (writing, committing)
+    /// leave the other cores work: for bulk loads.
+    ///
+    /// Stops at the first error, of a batch or of `answered` (whose error type takes
+    /// this crate's), and returns it: the batches given to `answered` are committed, the
+    /// others are not added.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), neardup::Error> {
+    /// use neardup::{Detector, index::Index};
+    /// let dir = std::env::temp_dir().join(format!("neardup-doc-batches-{}", std::process::id()));
+    /// let mut index = Index::create(&dir, &Detector::builder().build()?)?;
+    /// let batches = vec![
+    ///     vec![("a", "the cat sat on the mat and looked at the dog".as_bytes())],
+    ///     vec![("b", "the cat sat on the mat and looked at the dog".as_bytes())],
+    /// ];
+    /// let mut matched = Vec::new();
+    /// index.add_batches(batches, |batch, answers| -> Result<(), neardup::Error> {
+    ///     for ((id, _), m) in batch.iter().zip(answers) {
+    ///         matched.push((id.to_string(), m.near_duplicates.len()));
+    ///     }
+    ///     Ok(())
+    /// })?;
+    /// assert_eq!(matched, [("a".to_string(), 0), ("b".to_string(), 1)]);
+    /// # drop(index);
+    /// # std::fs::remove_dir_all(&dir).ok();
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn add_batches<B, S, T, E>(
+        &mut self,
+        batches: impl IntoIterator<Item = B>,
+        mut answered: impl FnMut(B, Vec<Matches>) -> Result<(), E>,
+    ) -> Result<(), E>
+    where
+        B: AsRef<[(S, T)]>,
+        S: AsRef<str> + Sync,
+        T: AsRef<[u8]> + Sync,
+        E: From<Error>,
+    {
+        fn views<S: AsRef<str>, T: AsRef<[u8]>>(batch: &[(S, T)]) -> Vec<(&str, &[u8])> {
+            batch
+                .iter()
+                .map(|(s, t)| (s.as_ref(), t.as_ref()))
+                .collect()
+        }
+        self.writer()?;
+        // A copy of the settings, which the next batch is prepared with while this
+        // index adds the one before.
+        let detector = self.detector.clone();
+        let mut batches = batches.into_iter();
+        let Some(mut batch) = batches.next() else {
+            return Ok(());
+        };
+        let mut prepared = Prepared::of(&detector, &views(batch.as_ref()))?;
+        loop {
+            let next = batches.next();
+            let documents = views(batch.as_ref());
+            let next_documents = next.as_ref().map(|b| views(b.as_ref()));
+            let progress = Progress::new();
+            let (added, made) = crate::par::join(
+                || {
+                    let added = self.write_prepared(&documents, prepared, &progress);
+                    self.cleaned(added)
+                },
+                || {
+                    let next = next_documents.as_ref()?;
+                    Some(Prepared::of(&detector, next))
+                },
+            );
+            drop((documents, next_documents));
+            answered(batch, added?)?;
+            match (next, made) {
+                (Some(next), Some(made)) => (batch, prepared) = (next, made?),
+                _ => return Ok(()),
+            }
+        }
+    }
+
     /// [`add_batch_with_progress`](Index::add_batch_with_progress), but for the run files
     /// a failure leaves.
     fn write_batch(
@@ -919,20 +1054,22 @@ impl Index {
         progress: &Progress,
     ) -> Result<Vec<Matches>, Error> {
         progress.start(Stage::Checking, documents.len());
+        self.writer()?;
+        let prepared = Prepared::of(&self.detector, documents)?;
+        self.write_prepared(documents, prepared, progress)
+    }
+
+    /// Adds a batch whose keys and texts are [prepared](Prepared::of), in one
+    /// transaction.
+    fn write_prepared(
+        &mut self,
+        documents: &[(&str, &[u8])],
+        prepared: Prepared,
+        progress: &Progress,
+    ) -> Result<Vec<Matches>, Error> {
         let added = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
-        self.writer()?;
-        if let Some((id, text)) = documents
-            .iter()
-            .find(|(_, text)| text.len() as u64 > crate::corpus::MAX_DOCUMENT_BYTES)
-        {
-            return Err(Error::invalid(
-                "document length",
-                format!("at most {} bytes", crate::corpus::MAX_DOCUMENT_BYTES),
-                format!("{} bytes for {id:?}", text.len()),
-            ));
-        }
         // A merge done since the last batch goes in first, in a transaction of its own.
         self.install_merge(false)?;
         // What the batch is matched against: the committed documents, read in parallel
@@ -940,7 +1077,7 @@ impl Index {
         // transaction below starts from).
         let (read, mut runs) = self.snapshot()?;
         let txn = self.writer()?.begin_write().map_err(|e| self.store(e))?;
-        let batch = self.match_batch(documents, (&read, &runs), added, progress)?;
+        let batch = self.match_batch((documents, prepared), (&read, &runs), added, progress)?;
         // The batch's run file is written on a second thread while its records go in,
         // numbered after the merge running beside, if any.
         let floor = self.merging.as_ref().map_or(0, |m| m.id + 1);
@@ -1043,7 +1180,7 @@ impl Index {
     /// and what the batch writes. Reads only.
     fn match_batch<'a>(
         &self,
-        documents: &[(&'a str, &'a [u8])],
+        (documents, prepared): (&[(&'a str, &'a [u8])], Prepared),
         (read, runs): (&ReadTransaction, &Runs),
         added: u64,
         progress: &Progress,
@@ -1067,26 +1204,16 @@ impl Index {
                 format!("{next}"),
             ));
         }
-        let init = || {
-            (
-                zstd::bulk::Compressor::new(ZSTD_LEVEL),
-                IndexScratch::default(),
-            )
-        };
-        let prepared = crate::par::map_init(documents, init, |(c, scratch), &(id, text)| {
-            let held = ids.get(id).map_err(|e| self.store(e))?.is_some();
-            Ok::<_, Error>((self.keys(text, scratch), (Record::pack(text, c)?, held)))
+        let Prepared { mut keys, packed } = prepared;
+        let held = crate::par::map(documents, |&(id, _)| {
+            Ok::<_, Error>(ids.get(id).map_err(|e| self.store(e))?.is_some())
         });
-        let (mut keys, packed): (Vec<Keys>, Vec<(Vec<u8>, bool)>) = prepared
-            .into_iter()
-            .collect::<Result<Vec<_>, Error>>()?
-            .into_iter()
-            .unzip();
+        let held = held.into_iter().collect::<Result<Vec<bool>, Error>>()?;
         // The first document, in order, whose id the index or an earlier one holds.
         let mut ids: Vec<(&str, u64)> = documents.iter().map(|&(id, _)| id).zip(first..).collect();
         ids.sort_unstable();
         let twice = ids.windows(2).filter(|w| w[0].0 == w[1].0).map(|w| w[1].1);
-        let held = packed.iter().zip(first..).filter(|((_, held), _)| *held);
+        let held = held.iter().zip(first..).filter(|(held, _)| **held);
         if let Some(n) = twice.chain(held.map(|(_, n)| n)).min() {
             return Err(Error::id_exists(documents[(n - first) as usize].0));
         }
@@ -1117,7 +1244,7 @@ impl Index {
             let prints = keys.prints.hashes().iter();
             let prints = prints.filter(|h| full.binary_search(h).is_err()).count();
             let entries = (keys.bands.len() as u32, prints as u32);
-            let record = Record::encode(id, added, text.len(), entries, &packed[d].0);
+            let record = Record::encode(id, added, text.len(), entries, &packed[d]);
             progress.add(1);
             Ok((m, record, full))
         });
@@ -1286,16 +1413,6 @@ impl Index {
         };
         self.commit(txn, &runs)?;
         Ok(removed)
-    }
-
-    /// The band keys, fingerprints and repeats of `text`, as the detector makes them.
-    fn keys(&self, text: &[u8], scratch: &mut IndexScratch) -> Keys {
-        let (bands, prints, repeats) = self.detector.index_keys(text, scratch);
-        Keys {
-            bands,
-            prints,
-            repeats,
-        }
     }
 
     /// What the committed runs hold for the keys of each document: the first step of
