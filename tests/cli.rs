@@ -1125,6 +1125,19 @@ fn index_add_query_remove_prune_and_stats() {
         .find(|l| l["id"] == "library-reprint.txt")
         .expect("the reprint matched");
     assert_eq!(reprint["near_duplicates"][0]["id"], "library-opening.txt");
+    // Two documents a batch (three batches, each made ready while the one before is
+    // added): the same answers.
+    let small = dir.join("small.ndx");
+    let batched = run(&[
+        "index",
+        "add",
+        small.to_str().unwrap(),
+        demo,
+        "--batch",
+        "2",
+    ]);
+    assert!(batched.status.success());
+    assert_eq!(json_lines(&batched), lines);
     // Adding the same folder again: every id is already there, nothing is added.
     let again = run(&["index", "add", db_s, demo]);
     assert_eq!(again.status.code(), Some(2));

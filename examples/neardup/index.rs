@@ -180,43 +180,58 @@ fn merged(index: &mut Index) {
     }
 }
 
+/// Why adding stopped: the index's error or the output's, as the command prints it.
+struct Failed(String);
+
+impl From<neardup::Error> for Failed {
+    fn from(e: neardup::Error) -> Failed {
+        Failed(e.to_string())
+    }
+}
+
 fn add(args: IndexAddArgs, options: &Options) -> Result<ExitCode, String> {
     let mut index = open_or_create(&args.db, &args.detect, options)?;
     let source = crate::Source::of(&args.source, &args.paths)?;
     let corpus = source.load(&args.paths, &neardup::progress::Progress::new())?;
     let (mut added, mut matched, mut skipped, mut skipped_existing) = (0, 0, 0, 0);
-    let docs: Vec<_> = corpus.iter().collect();
-    // Ids met in this run, for --skip-existing (an id twice in the input).
+    // Which documents go in, decided before any is added: with --skip-existing, ids the
+    // index held before this run or that came earlier in it are left out.
     let mut seen = std::collections::HashSet::new();
-    for batch in docs.chunks(args.batch as usize) {
-        let mut texts = Vec::new();
-        for (id, d) in batch {
-            match d.status() {
-                Status::Skipped(reason) => {
-                    eprintln!("neardup: skipped {}: {reason}", d.name());
-                    skipped += 1;
-                }
-                _ if args.skip_existing
-                    && (!seen.insert(d.name())
-                        || index.contains(d.name()).map_err(|e| e.to_string())?) =>
-                {
-                    eprintln!("neardup: {} is in the index already: skipped", d.name());
-                    skipped_existing += 1;
-                }
-                _ => texts.push((d.name(), corpus.text(*id))),
+    let mut chosen = Vec::new();
+    for (id, d) in corpus.iter() {
+        match d.status() {
+            Status::Skipped(reason) => {
+                eprintln!("neardup: skipped {}: {reason}", d.name());
+                skipped += 1;
             }
-        }
-        let answers = index
-            .add_batch(texts.iter().map(|(name, text)| (*name, &**text)))
-            .map_err(|e| e.to_string())?;
-        for ((name, _), m) in texts.iter().zip(&answers) {
-            added += 1;
-            if !m.is_empty() {
-                matched += 1;
-                line(&matches_json(Some(name), m))?;
+            _ if args.skip_existing
+                && (!seen.insert(d.name())
+                    || index.contains(d.name()).map_err(|e| e.to_string())?) =>
+            {
+                eprintln!("neardup: {} is in the index already: skipped", d.name());
+                skipped_existing += 1;
             }
+            _ => chosen.push((id, d.name())),
         }
     }
+    // Each batch's texts read when the index asks for them: it makes a batch's keys
+    // while it adds the one before.
+    let batches = chosen.chunks(args.batch as usize).map(|chunk| {
+        let texts = chunk.iter().map(|&(id, name)| (name, corpus.text(id)));
+        texts.collect::<Vec<_>>()
+    });
+    index
+        .add_batches(batches, |texts, answers| -> Result<(), Failed> {
+            for ((name, _), m) in texts.iter().zip(&answers) {
+                added += 1;
+                if !m.is_empty() {
+                    matched += 1;
+                    line(&matches_json(Some(name), m)).map_err(Failed)?;
+                }
+            }
+            Ok(())
+        })
+        .map_err(|Failed(e)| e)?;
     // A merge of runs still running beside the batches is committed before the summary.
     merged(&mut index);
     line(&serde_json::json!({
