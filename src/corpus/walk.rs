@@ -520,14 +520,33 @@ fn read_regular(path: &Path, max: u64) -> Result<Vec<u8>, (u64, SkipReason)> {
     if md.len() > max {
         return Err((md.len(), SkipReason::TooLarge { limit: max }));
     }
-    let mut bytes = Vec::with_capacity(md.len() as usize);
-    // A file that grew since: read at most one byte past the limit to notice.
-    file.take(max + 1)
-        .read_to_end(&mut bytes)
-        .map_err(unreadable)?;
-    if bytes.len() as u64 > max {
-        return Err((bytes.len() as u64, SkipReason::TooLarge { limit: max }));
+    if md.len() == 0 {
+        // Empty, or a file whose length is not known before it is read (/proc): read
+        // to its end, at most one byte past the limit to notice one too large.
+        let mut bytes = Vec::new();
+        file.take(max + 1)
+            .read_to_end(&mut bytes)
+            .map_err(unreadable)?;
+        if bytes.len() as u64 > max {
+            return Err((bytes.len() as u64, SkipReason::TooLarge { limit: max }));
+        }
+        return Ok(bytes);
     }
+    // The file as long as it was when it was opened: once that many bytes are read, no
+    // read is made to find its end (a read per file saved; a file that grows while it is
+    // read is taken as it was). One that shrank ends where a read finds its end.
+    let mut bytes = vec![0; md.len() as usize];
+    let mut got = 0;
+    let mut file = file;
+    while got < bytes.len() {
+        match file.read(&mut bytes[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(unreadable(e)),
+        }
+    }
+    bytes.truncate(got);
     Ok(bytes)
 }
 
@@ -571,6 +590,29 @@ mod tests {
         assert_eq!(read_regular(&path, 10).unwrap(), b"0123456789");
         let (len, reason) = read_regular(&path, 9).unwrap_err();
         assert_eq!((len, reason), (10, SkipReason::TooLarge { limit: 9 }));
+        // Longer than a read gives at once, and empty.
+        let long = vec![b'x'; 300_000];
+        std::fs::write(&path, &long).unwrap();
+        assert_eq!(read_regular(&path, 300_000).unwrap(), long);
+        std::fs::write(&path, "").unwrap();
+        assert_eq!(read_regular(&path, 0).unwrap(), b"");
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_file_that_tells_no_length_is_read_to_its_end() {
+        // Files in /proc say they are empty, and are not.
+        let status = read_regular(Path::new("/proc/self/status"), 1 << 20).unwrap();
+        assert!(
+            status.starts_with(b"Name:"),
+            "{:?}",
+            &status[..status.len().min(20)]
+        );
+        let (_, reason) = read_regular(Path::new("/proc/self/status"), 10).unwrap_err();
+        assert!(
+            matches!(reason, SkipReason::TooLarge { limit: 10 }),
+            "{reason}"
+        );
     }
 
     #[cfg(unix)]
