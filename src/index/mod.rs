@@ -86,8 +86,10 @@
 //! tokenizes and signs the new text (linear in its length), asks each run's filter about
 //! each key and reads a block of the runs that may hold it, and decompresses and compares
 //! each candidate. A batch asks the filters about the keys of all its documents at once,
-//! in the order of their bits in the filters. A batch of b documents also writes its
-//! run, and merges write each entry about log6(n/b) + 1 times over an index of n.
+//! in the order of their bits in the filters, and sorts its own keys (which tells each
+//! document which documents before it in the batch hold them). A batch of b documents
+//! also writes its run, and merges write each entry about log6(n/b) + 1 times over an
+//! index of n.
 
 use crate::bloom::{by_top_bits, mix};
 use crate::detector::{Detector, IndexScratch, Settings};
