@@ -8,7 +8,8 @@
 //! cargo run --release --example index-bench -- [N] [DIR] [BATCH]
 //! ```
 //!
-//! N defaults to 100,000 and BATCH (documents per batch, added by `add_batches`) to 10,000; the index is
+//! N defaults to 100,000 and BATCH (documents per batch, added by `add_batches`) to
+//! 10,000; the index is
 //! written to DIR (default target/index-bench) and removed at the end. The documents are
 //! made first, into a file in DIR, and read back a batch at a time while the adds are
 //! timed (a merge that runs beside the batches must not get the time spent making

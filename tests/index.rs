@@ -634,7 +634,7 @@ impl From<neardup::Error> for Stopped {
 }
 
 #[test]
-fn batches_added_together_answer_as_one_by_one_and_stop_at_an_error() {
+fn batches_added_together_answer_as_batch_by_batch_and_stop_at_an_error() {
     let texts = texts(40, 17);
     let batches: Vec<Vec<(String, String)>> = texts
         .chunks(7)
@@ -712,4 +712,67 @@ fn batches_added_together_answer_as_one_by_one_and_stop_at_an_error() {
         |_, _| -> Result<(), Stopped> { panic!("no batch") },
     )
     .unwrap();
+}
+
+#[test]
+fn a_batch_answers_and_stores_as_one_document_at_a_time_with_boilerplate() {
+    // A footer most documents hold, with a small boilerplate limit and group size: the
+    // batch's own documents find it boilerplate part way through a batch.
+    let mut rng = Rng(47);
+    let footer = text(&mut rng, 200);
+    let mut texts: Vec<String> = Vec::new();
+    for i in 0..30 {
+        let t = match i % 5 {
+            3 => edit(&mut rng, &texts[i - 1], 0.02),
+            4 => text(&mut rng, 250),
+            _ => format!("{} {footer}", text(&mut rng, 80)),
+        };
+        texts.push(t);
+    }
+    let det = |limit| {
+        let b = Detector::builder().boilerplate_docs(limit).max_group(3);
+        b.build().unwrap()
+    };
+    let named: Vec<(String, String)> = texts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (format!("t{i}"), t.clone()))
+        .collect();
+    let docs = || named.iter().map(|(id, t)| (id.as_str(), t.as_bytes()));
+    let held = |s: neardup::index::IndexStats| (s.documents, s.band_keys, s.fingerprints);
+
+    let (_one_dir, one_path) = temp("boiler-one");
+    let mut one = Index::create(&one_path, &det(4)).unwrap();
+    let expected: Vec<neardup::index::Matches> =
+        docs().map(|(id, t)| one.add(id, t).unwrap()).collect();
+    let (_batch_dir, batch_path) = temp("boiler-batch");
+    let mut batch = Index::create(&batch_path, &det(4)).unwrap();
+    assert_eq!(batch.add_batch(docs()).unwrap(), expected);
+    let (_chunks_dir, chunks_path) = temp("boiler-chunks");
+    let mut chunks = Index::create(&chunks_path, &det(4)).unwrap();
+    let mut got = Vec::new();
+    let batches: Vec<Vec<(String, String)>> = named.chunks(7).map(|c| c.to_vec()).collect();
+    chunks
+        .add_batches(batches, |_, answers| -> Result<(), Stopped> {
+            got.extend(answers);
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(got, expected);
+    let stored = held(one.stats().unwrap());
+    assert_eq!(held(batch.stats().unwrap()), stored);
+    assert_eq!(held(chunks.stats().unwrap()), stored);
+    // The footer did become boilerplate: without the limit more fingerprints are kept,
+    // and it pairs documents through it.
+    let (_all_dir, all_path) = temp("boiler-all");
+    let mut all = Index::create(&all_path, &det(1000)).unwrap();
+    let unlimited = all.add_batch(docs()).unwrap();
+    assert!(held(all.stats().unwrap()).2 > stored.2);
+    let shared = |m: &[neardup::index::Matches]| m.iter().filter(|m| !m.shared.is_empty()).count();
+    assert!(
+        shared(&unlimited) > shared(&expected),
+        "{} {}",
+        shared(&unlimited),
+        shared(&expected)
+    );
 }

@@ -501,7 +501,9 @@ fn escaped_name(name: &std::ffi::OsStr) -> String {
 }
 
 /// Reads a file that was listed as regular, without blocking if it has been replaced by a
-/// FIFO meanwhile, and without reading more than `max` bytes.
+/// FIFO meanwhile, and without reading more than `max` bytes. The file is read as long
+/// as it was when it was opened: bytes appended while it is read are left out (a file
+/// that says it is empty, as those of /proc do, is read to its end).
 fn read_regular(path: &Path, max: u64) -> Result<Vec<u8>, (u64, SkipReason)> {
     use std::io::Read;
     let unreadable = |e: std::io::Error| (0, SkipReason::Unreadable(e.to_string()));
@@ -532,22 +534,27 @@ fn read_regular(path: &Path, max: u64) -> Result<Vec<u8>, (u64, SkipReason)> {
         }
         return Ok(bytes);
     }
-    // The file as long as it was when it was opened: once that many bytes are read, no
-    // read is made to find its end (a read per file saved; a file that grows while it is
-    // read is taken as it was). One that shrank ends where a read finds its end.
+    // Once as many bytes as the file held are read, no read is made to find its end (a
+    // read a file saved).
     let mut bytes = vec![0; md.len() as usize];
+    let got = read_up_to(&mut &file, &mut bytes).map_err(unreadable)?;
+    bytes.truncate(got);
+    Ok(bytes)
+}
+
+/// Fills `buf` from `r` as far as `r` goes: the bytes read, fewer than `buf` holds when
+/// `r` ends first.
+fn read_up_to(r: &mut impl std::io::Read, buf: &mut [u8]) -> std::io::Result<usize> {
     let mut got = 0;
-    let mut file = file;
-    while got < bytes.len() {
-        match file.read(&mut bytes[got..]) {
+    while got < buf.len() {
+        match r.read(&mut buf[got..]) {
             Ok(0) => break,
             Ok(n) => got += n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(unreadable(e)),
+            Err(e) => return Err(e),
         }
     }
-    bytes.truncate(got);
-    Ok(bytes)
+    Ok(got)
 }
 
 fn special_kind(t: &fs::FileType) -> &'static str {
@@ -590,12 +597,45 @@ mod tests {
         assert_eq!(read_regular(&path, 10).unwrap(), b"0123456789");
         let (len, reason) = read_regular(&path, 9).unwrap_err();
         assert_eq!((len, reason), (10, SkipReason::TooLarge { limit: 9 }));
-        // Longer than a read gives at once, and empty.
+        // Long, and empty.
         let long = vec![b'x'; 300_000];
         std::fs::write(&path, &long).unwrap();
         assert_eq!(read_regular(&path, 300_000).unwrap(), long);
         std::fs::write(&path, "").unwrap();
         assert_eq!(read_regular(&path, 0).unwrap(), b"");
+    }
+
+    /// Gives its bytes a few at a time, interrupted before each read.
+    struct Halting<'a> {
+        left: &'a [u8],
+        interrupted: bool,
+    }
+
+    impl std::io::Read for Halting<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            self.interrupted = !self.interrupted;
+            if self.interrupted {
+                return Err(std::io::ErrorKind::Interrupted.into());
+            }
+            let n = buf.len().min(self.left.len()).min(3);
+            buf[..n].copy_from_slice(&self.left[..n]);
+            self.left = &self.left[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn reads_go_on_after_short_and_interrupted_reads_up_to_the_end() {
+        let text = b"0123456789abcdef";
+        for room in [0, 5, 16, 20] {
+            let mut buf = vec![0; room];
+            let mut r = Halting {
+                left: text,
+                interrupted: false,
+            };
+            let got = read_up_to(&mut r, &mut buf).unwrap();
+            assert_eq!(&buf[..got], &text[..room.min(16)], "room {room}");
+        }
     }
 
     #[cfg(target_os = "linux")]

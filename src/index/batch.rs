@@ -17,8 +17,8 @@
 //!
 //! O(e log e) for the e keys of the batch (the sort), one pass over them, and one note
 //! for each key that a document shares with an earlier one of the batch; 16 bytes a key
-//! while the batch is matched. Looking up a document's earlier holders is a binary
-//! search among its notes (none for most documents).
+//! while the batch is matched, and 32 more a note. Looking up a document's earlier
+//! holders is a binary search among its notes (none for most documents).
 
 use super::runs::Entry;
 
@@ -166,8 +166,8 @@ mod tests {
             docs in proptest::collection::vec(
                 proptest::collection::vec((0u64..12, 0u32..6), 0..10), 0..12),
         ) {
-            // Tags are ascending within a document, as band indices and (per key)
-            // fingerprint positions are.
+            // Tags ascending within a document, as band indices and (per key)
+            // fingerprint positions are: the order the map below gets them in.
             let docs: Vec<Vec<(u64, u32)>> = docs
                 .into_iter()
                 .map(|mut keys| {
