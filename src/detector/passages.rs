@@ -169,20 +169,20 @@ impl PackedSpans {
         let mut offsets = Vec::with_capacity(spans.len());
         let mut lens = Vec::with_capacity(spans.len());
         let mut wide = Vec::new();
-        for (i, &(start, end)) in spans.iter().enumerate() {
-            if i % SPAN_BLOCK == 0 {
-                bases.push(start);
-            }
-            let offset = start - bases[i / SPAN_BLOCK];
-            match (u16::try_from(offset), u8::try_from(end - start)) {
-                (Ok(o), Ok(n)) if n != WIDE => {
-                    offsets.push(o);
-                    lens.push(n);
-                }
-                _ => {
-                    offsets.push(0);
-                    lens.push(WIDE);
-                    wide.push((i as u32, start, end));
+        for (b, block) in spans.chunks(SPAN_BLOCK).enumerate() {
+            let base = block[0].0;
+            bases.push(base);
+            for (k, &(start, end)) in block.iter().enumerate() {
+                match (u16::try_from(start - base), u8::try_from(end - start)) {
+                    (Ok(o), Ok(n)) if n != WIDE => {
+                        offsets.push(o);
+                        lens.push(n);
+                    }
+                    _ => {
+                        offsets.push(0);
+                        lens.push(WIDE);
+                        wide.push(((b * SPAN_BLOCK + k) as u32, start, end));
+                    }
                 }
             }
         }
