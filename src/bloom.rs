@@ -142,13 +142,7 @@ pub(crate) fn by_top_bits<T: Copy + Default>(
     out: &mut Vec<T>,
 ) {
     let part = |item: &T| (key(item) >> (64 - bits)) as usize;
-    let mut start = vec![0usize; (1 << bits) + 1];
-    for item in items {
-        start[part(item) + 1] += 1;
-    }
-    for i in 1..start.len() {
-        start[i] += start[i - 1];
-    }
+    let mut start = slot_starts(1 << bits, items.iter().map(part));
     out.clear();
     out.resize(items.len(), T::default());
     for item in items {
@@ -156,6 +150,19 @@ pub(crate) fn by_top_bits<T: Copy + Default>(
         out[start[p]] = *item;
         start[p] += 1;
     }
+}
+
+/// Where each of `slots` slots starts when items go to the slots `at` gives, in order
+/// (a counting sort's first step): `slots + 1` offsets, the last one the items' number.
+pub(crate) fn slot_starts(slots: usize, at: impl Iterator<Item = usize>) -> Vec<usize> {
+    let mut starts = vec![0usize; slots + 1];
+    for slot in at {
+        starts[slot + 1] += 1;
+    }
+    for i in 1..starts.len() {
+        starts[i] += starts[i - 1];
+    }
+    starts
 }
 
 /// The splitmix64 finalizer.
@@ -168,6 +175,12 @@ pub(crate) fn mix(mut x: u64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn slot_starts_count_each_slot_then_add_up() {
+        assert_eq!(slot_starts(4, [2, 0, 2, 3, 2].into_iter()), [0, 1, 1, 4, 5]);
+        assert_eq!(slot_starts(2, std::iter::empty()), [0, 0, 0]);
+    }
 
     #[test]
     fn a_halved_filter_still_holds_its_keys() {

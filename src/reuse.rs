@@ -806,15 +806,7 @@ impl FingerprintIndex {
             docs.truncate(docs.len().min(SMALL_GROUP) - 1);
             docs
         };
-        let mut led_start = vec![0usize; docs + 1];
-        for g in 0..groups {
-            for d in pairs_from(g) {
-                led_start[d + 1] += 1;
-            }
-        }
-        for i in 1..led_start.len() {
-            led_start[i] += led_start[i - 1];
-        }
+        let led_start = crate::bloom::slot_starts(docs, (0..groups).flat_map(pairs_from));
         let mut next = led_start.clone();
         let mut led = vec![0u32; led_start[docs]];
         for g in 0..groups {

@@ -21,6 +21,7 @@
 //! holders is a binary search among its notes (none for most documents).
 
 use super::runs::Entry;
+use crate::bloom::slot_starts;
 
 /// An entry `(document, key, tag)` whose key documents before its own hold, and the
 /// range of the sorted entries that holds their entries.
@@ -54,13 +55,7 @@ impl BatchKeys {
         crate::par::sort_unstable(&mut sorted);
         let mut earlier = earlier_holders(&sorted);
         earlier.sort_unstable_by_key(|e| e.0);
-        let mut starts = vec![0; docs + 1];
-        for e in &earlier {
-            starts[e.0.0 as usize + 1] += 1;
-        }
-        for d in 1..starts.len() {
-            starts[d] += starts[d - 1];
-        }
+        let starts = slot_starts(docs, earlier.iter().map(|e| e.0.0 as usize));
         BatchKeys {
             sorted,
             earlier,
