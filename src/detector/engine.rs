@@ -154,9 +154,7 @@ impl Detector {
     /// # Ok::<(), neardup::Error>(())
     /// ```
     pub fn passage_windows(&self, text: &[u8]) -> Vec<u64> {
-        let hashes = token_hashes(text);
-        let mut windows: Vec<u64> =
-            shingle::shingles(&hashes, self.fingerprint_layout().0).collect();
+        let mut windows = self.fingerprint_windows(text);
         windows.sort_unstable();
         windows.dedup();
         windows

@@ -687,6 +687,23 @@ impl Detector {
         (bands, prints, repeats)
     }
 
+    /// The hashes of every fingerprint window of `text`, in order: the windows that
+    /// winnowing picks fingerprints from, so that a fingerprint's position is its
+    /// window's index here.
+    pub(crate) fn fingerprint_windows(&self, text: &[u8]) -> Vec<u64> {
+        let mut hashes = Vec::new();
+        passages::token_hashes_into(text, &mut hashes);
+        let mut windows = Vec::new();
+        let usable = hashes.len().min(u32::MAX as usize);
+        crate::shingle::extend_shingles(
+            &mut windows,
+            &hashes[..usable],
+            self.fingerprint_layout().0,
+            |h| h,
+        );
+        windows
+    }
+
     fn sign_tokens(&self, tokens: &[Token]) -> Option<Signature> {
         if tokens.is_empty() {
             return None;

@@ -80,6 +80,26 @@ impl BatchKeys {
         }
     }
 
+    /// For each entry of document `d` whose key documents before it hold, the key and
+    /// their entries (as [`before`](BatchKeys::before) gives them), by key and tag.
+    pub fn shared_by(&self, d: usize) -> impl Iterator<Item = (u64, &[(u64, u32, u32)])> {
+        let notes = match self.starts.get(d..d + 2) {
+            Some(&[start, end]) => &self.earlier[start..end],
+            _ => &[],
+        };
+        notes
+            .iter()
+            .map(|&((_, key, _), (from, to))| (key, &self.sorted[from..to]))
+    }
+
+    /// The entries `(key, document, tag)` of every document that holds `key`, in the
+    /// batch's order. A binary search.
+    pub fn holding(&self, key: u64) -> &[(u64, u32, u32)] {
+        let from = self.sorted.partition_point(|e| e.0 < key);
+        let to = self.sorted.partition_point(|e| e.0 <= key);
+        &self.sorted[from..to]
+    }
+
     /// The entries of a run, sorted and without repeats: document `d` as number
     /// `first + d`, with the tag as the position when `positions` is set (0 otherwise),
     /// for the keys `keep(d, key)` keeps.
@@ -178,6 +198,18 @@ mod tests {
                     want.sort_unstable();
                     prop_assert_eq!(batch.before(d, key, tag), want.as_slice());
                 }
+                // The entries whose keys earlier documents hold, by key and tag.
+                let mut shared: Vec<(u64, u32)> = keys
+                    .iter()
+                    .copied()
+                    .filter(|&(key, tag)| !batch.before(d, key, tag).is_empty())
+                    .collect();
+                shared.sort_unstable();
+                let listed: Vec<_> = shared
+                    .iter()
+                    .map(|&(key, tag)| (key, batch.before(d, key, tag)))
+                    .collect();
+                prop_assert_eq!(batch.shared_by(d).collect::<Vec<_>>(), listed);
             }
         }
     }
@@ -213,5 +245,7 @@ mod tests {
         assert_eq!(batch.before(1, 7, 0), [(7, 0, 3)]);
         assert_eq!(batch.before(0, 7, 3), []);
         assert_eq!(BatchKeys::default().before(0, 7, 3), []);
+        assert_eq!(batch.holding(7), [(7, 0, 3), (7, 1, 0), (7, 1, 0)]);
+        assert_eq!(batch.holding(6), []);
     }
 }

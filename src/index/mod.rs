@@ -22,19 +22,25 @@
 //! `boilerplate_docs` documents hold it (the new one counted), later additions no longer
 //! pair through it, and no more holders are stored for it. So the first
 //! `boilerplate_docs` documents that hold a footer pair through it (a batch run, which
-//! sees them all, pairs none). The batch run's second look at documents that hold common
-//! text (fingerprints chosen around it, and windows counted by containment) is not done
-//! either: winnowing at the edges of a footer picks different windows in different
-//! documents, and those pair documents through the footer until they too are held by
-//! more than `boilerplate_docs`. So on text with shared boilerplate the index reports
-//! more shared passages than a batch run (each one verified, but boilerplate).
+//! sees them all, pairs none). Winnowing at the edges of a footer picks different windows
+//! in different documents, and counted only where picked, those would pair documents
+//! through the footer long after it is common. A batch run counts them by containment;
+//! the index does too, from the time a document holds boilerplate: it stores the windows
+//! near the ends of its boilerplate as holders that pair with nobody (the `edges`
+//! module). A footer that every document holds pairs none once about `2 ·
+//! boilerplate_docs` documents hold it. The batch run's other second look at documents
+//! that hold common text, fingerprints chosen around it, is not done: a run of common
+//! phrases that few documents hold in that order, which a batch run finds with long
+//! fingerprints, the index finds only when winnowing picks rare windows in it.
 //!
-//! A batch is matched in four steps: each document's keys (and repeats, and compressed
+//! A batch is matched in five steps: each document's keys (and repeats, and compressed
 //! text) are made, in parallel; the keys of all the documents are looked up together in
 //! the committed index, through a read transaction; the keys of the batch are sorted,
 //! which tells for each document which documents before it in the batch hold its keys
-//! (the `batch` module); then each document's candidates are made and checked, in
-//! parallel. The result is the same as adding the documents one at a time. Runs due a
+//! (the `batch` module); each document's boilerplate is counted, in parallel, in rounds
+//! when documents of the batch count windows by containment (each round gets at least
+//! one more document right; a batch whose documents hold no boilerplate needs one); then each document's candidates
+//! are made and checked, in parallel. The result is the same as adding the documents one at a time. Runs due a
 //! merge are merged beside the batches, on a thread of their own (see Storage).
 //!
 //! # Storage
@@ -100,6 +106,7 @@ use crate::progress::{Progress, Stage};
 use crate::report::{Passage, RepeatedPassage};
 use crate::reuse::{self, Fingerprints, SharedFingerprint};
 use batch::BatchKeys;
+use edges::CONTAINED;
 use redb::{
     ConcurrencyMode, Database, ReadOnlyDatabase, ReadTransaction, ReadableDatabase, ReadableTable,
     ReadableTableMetadata, TableDefinition,
@@ -112,6 +119,7 @@ use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 mod batch;
+mod edges;
 mod runs;
 
 /// The version of the index's layout, stored in it; an index of another version is
@@ -381,7 +389,8 @@ pub struct IndexStats {
     pub documents: u64,
     /// Band-key entries (one per band per document with a token).
     pub band_keys: u64,
-    /// Fingerprint entries (about 0.29 per token).
+    /// Fingerprint entries (about 0.29 per token), with the windows counted at the
+    /// edges of boilerplate.
     pub fingerprints: u64,
     /// The documents' texts, uncompressed.
     pub text_bytes: u64,
@@ -513,12 +522,23 @@ impl<'a> Pending<'a> {
     }
 
     /// The batch's entries for a new run: band keys and fingerprints, each sorted,
-    /// without the fingerprints that each document found `boilerplate` (sorted).
-    fn entries(&self, boilerplate: &[Vec<u64>]) -> [Vec<Entry>; 2] {
-        let kept = |d: usize, key: u64| boilerplate[d].binary_search(&key).is_err();
+    /// without the fingerprints that each document found boilerplate, and with the
+    /// windows counted by containment.
+    fn entries(&self, boilerplate: &Boilerplate) -> [Vec<Entry>; 2] {
+        let kept = |d: usize, key: u64| boilerplate.fingerprints[d].binary_search(&key).is_err();
+        let prints = || {
+            let picked = self.prints.entries(self.first, true, kept);
+            let counted = boilerplate.counted.iter().map(|&(key, d)| Entry {
+                key,
+                // Numbers were checked to fit when the documents were numbered.
+                doc: (self.first + u64::from(d)) as u32,
+                pos: CONTAINED,
+            });
+            merged(picked, counted.collect())
+        };
         crate::par::join(
             || self.bands.entries(self.first, false, |_, _| true),
-            || self.prints.entries(self.first, true, kept),
+            prints,
         )
         .into()
     }
@@ -601,9 +621,6 @@ impl Prepared {
 struct Matched {
     answer: Matches,
     record: Vec<u8>,
-    /// The fingerprints it holds that are boilerplate already (its run leaves them out),
-    /// sorted.
-    boilerplate: Vec<u64>,
 }
 
 /// The batch's ids with their document numbers (from `first`), sorted by id; an error
@@ -622,6 +639,37 @@ fn numbered_ids<'a>(
         Some(n) => Err(Error::id_exists(documents[(n - first) as usize].0)),
         None => Ok(ids),
     }
+}
+
+/// A batch's boilerplate, as [`Index::batch_boilerplate`] works it out.
+struct Boilerplate {
+    /// Each document's boilerplate fingerprints, sorted.
+    fingerprints: Vec<Vec<u64>>,
+    /// The windows each document counts by containment, sorted.
+    contained: Vec<Vec<u64>>,
+    /// The same as `(hash, document)`, sorted.
+    counted: Vec<(u64, u32)>,
+}
+
+/// For every document of a batch whose fingerprints are `prints`, `(hash, documents)`
+/// for each of its fingerprints that documents before it count by containment
+/// (`counted`: `(hash, document)`, sorted), by hash. One binary search per hash counted.
+fn counted_before(
+    prints: &BatchKeys,
+    counted: &[(u64, u32)],
+    docs: usize,
+) -> Vec<Vec<(u64, usize)>> {
+    let mut out = vec![Vec::new(); docs];
+    for group in counted.chunk_by(|x, y| x.0 == y.0) {
+        let hash = group[0].0;
+        for &(_, d, _) in prints.holding(hash) {
+            let before = group.partition_point(|c| c.1 < d);
+            if before > 0 && out[d as usize].last() != Some(&(hash, before)) {
+                out[d as usize].push((hash, before));
+            }
+        }
+    }
+    out
 }
 
 /// What proposes a new document's candidates ([`Index::proposals`]).
@@ -644,28 +692,43 @@ struct Found {
     prints: Vec<(usize, Holders)>,
 }
 
-/// The holders `(document, position)` of a fingerprint, by document, read up to a limit.
+/// The holders of a fingerprint, read up to a limit: the documents that picked it, with
+/// their positions, and how many hold it (those that only contain it, at an edge of
+/// their boilerplate, counted too: see the `edges` module).
 #[derive(Default)]
 struct Holders {
+    /// `(document, position)` of the documents that picked it, by document.
     list: Vec<(u64, u32)>,
-    /// The documents in `list`.
+    /// The documents counted, picked or contained.
     docs: usize,
-    /// Whether more than the limit hold it (the list stops at the limit).
+    /// The last document counted.
+    last: Option<u64>,
+    /// Whether more than the limit hold it (the count stops at the limit).
     full: bool,
 }
 
 impl Holders {
-    /// Adds a holder unless it is a document past `limit`; false then (and from then on).
+    /// Adds a holder (its entries come together) unless it is a document past `limit`;
+    /// false then (and from then on). An entry at [`CONTAINED`] counts the document
+    /// and is not listed.
     fn push(&mut self, h: (u64, u32), limit: usize) -> bool {
-        if self.list.last().is_none_or(|last| last.0 != h.0) {
+        if self.last != Some(h.0) {
             if self.docs == limit {
                 self.full = true;
                 return false;
             }
             self.docs += 1;
+            self.last = Some(h.0);
         }
-        self.list.push(h);
+        if h.1 != CONTAINED {
+            self.list.push(h);
+        }
         true
+    }
+
+    /// The documents that picked it.
+    fn picked_by(&self) -> usize {
+        self.list.chunk_by(|x, y| x.0 == y.0).count()
     }
 }
 
@@ -881,7 +944,8 @@ impl Index {
         let found = self.found(std::slice::from_ref(&keys), &runs)?;
         let found = found.into_iter().next().unwrap_or_default();
         let pending = Pending::default();
-        let proposals = self.proposals(&keys, found, (&pending, 0), &mut Vec::new());
+        let boilerplate = self.boilerplate(&keys, &found, (&pending, 0), &[]);
+        let proposals = self.proposals(&keys, found, (&pending, 0), &boilerplate);
         let candidates = self.candidates(&proposals);
         let mut matches = self.verify(text, &candidates, &docs, &pending)?;
         matches.repeats = keys.repeats;
@@ -1256,48 +1320,44 @@ impl Index {
             || self.found(&keys, runs),
             || Pending::new(first, documents, &keys),
         );
+        let found = found?;
+        let boilerplate = self.batch_boilerplate(documents, &keys, &found, &pending);
         // Each document matched against the runs and the batch before it, and checked
         // against its candidates, in parallel (each takes what the runs hold for it).
         let mut slots: Vec<(Found, Option<Result<Matched, Error>>)> =
-            found?.into_iter().map(|f| (f, None)).collect();
+            found.into_iter().map(|f| (f, None)).collect();
         crate::par::for_each_mut(&mut slots, |d, (found, out)| {
             if progress.is_cancelled() {
                 *out = Some(Err(Error::cancelled()));
                 return;
             }
             let ((id, text), keys) = (documents[d], &keys[d]);
-            let mut boilerplate = Vec::new();
             let found = std::mem::take(found);
-            let proposals = self.proposals(keys, found, (&pending, d), &mut boilerplate);
             // Boilerplate already: the run keeps no more holders for it.
-            boilerplate.sort_unstable();
+            let full = &boilerplate.fingerprints[d];
+            let proposals = self.proposals(keys, found, (&pending, d), full);
             let candidates = self.candidates(&proposals);
             *out = Some(
                 self.verify(text, &candidates, &stored_docs, &pending)
                     .map(|answer| {
                         let prints = keys.prints.hashes().iter();
-                        let prints = prints.filter(|h| boilerplate.binary_search(h).is_err());
-                        let entries = (keys.bands.len() as u32, prints.count() as u32);
+                        let prints = prints.filter(|h| full.binary_search(h).is_err());
+                        let prints = prints.count() + boilerplate.contained[d].len();
+                        let entries = (keys.bands.len() as u32, prints as u32);
                         let record = Record::encode(id, added, text.len(), entries, &packed[d]);
-                        Matched {
-                            answer,
-                            record,
-                            boilerplate,
-                        }
+                        Matched { answer, record }
                     }),
             );
             progress.add(1);
         });
         let mut answers = Vec::with_capacity(documents.len());
         let mut records = Vec::with_capacity(documents.len());
-        let mut boilerplate = Vec::with_capacity(documents.len());
         for (((_, out), repeats), n) in slots.into_iter().zip(repeats).zip(first..) {
             let unmatched = || self.store("a document of the batch was not matched");
             let mut one = out.ok_or_else(unmatched)??;
             one.answer.repeats = repeats;
             answers.push(one.answer);
             records.push((n, one.record));
-            boilerplate.push(one.boilerplate);
         }
         Ok(Batch {
             answers,
@@ -1550,16 +1610,151 @@ impl Index {
         Ok(read)
     }
 
+    /// The fingerprints of a new document (document `d` of `pending`) that are
+    /// boilerplate, sorted: those that more than `boilerplate_docs - 1` other documents
+    /// hold, in the runs (`found`) or before it in the batch, picked or contained
+    /// (`contained`: `(hash, documents)` of the windows that documents before it in
+    /// the batch count at the edges of their boilerplate, see the `edges` module).
+    fn boilerplate(
+        &self,
+        keys: &Keys,
+        found: &Found,
+        (pending, d): (&Pending, usize),
+        contained: &[(u64, usize)],
+    ) -> Vec<u64> {
+        let others = self
+            .detector
+            .settings()
+            .boilerplate_docs()
+            .saturating_sub(1);
+        // A fingerprint an earlier document of the batch found boilerplate is among the
+        // holders `pending` gives (a batch added one document at a time would have left
+        // it out): that changes no answer. Holders are counted in order, the runs' first,
+        // and a document finds a fingerprint boilerplate once they are more than
+        // `others`, so the first document of the batch that found it so saw the same
+        // holders either way, and every later one finds it boilerplate either way.
+        //
+        // Only the fingerprints that others hold are counted: `(hash, documents)` from
+        // each source, once per hash (a hash at two positions has the same holders at
+        // both).
+        let hashes = keys.prints.hashes();
+        let mut counts: Vec<(u64, usize)> = Vec::new();
+        let runs = found.prints.iter();
+        counts.extend(runs.map(|(i, h)| (hashes[*i], if h.full { usize::MAX } else { h.docs })));
+        counts.dedup_by_key(|c| c.0);
+        let batch = pending.prints.shared_by(d);
+        // The documents counted up to one past the limit: a common fingerprint's
+        // holders are not all read.
+        let docs = |e: &[(u64, u32, u32)]| e.chunk_by(|x, y| x.1 == y.1).take(others + 1).count();
+        let batch = batch.map(|(key, e)| (key, docs(e)));
+        let from = counts.len();
+        counts.extend(batch);
+        dedup_from(&mut counts, from);
+        counts.extend_from_slice(contained);
+        counts.sort_unstable_by_key(|c| c.0);
+        let mut out: Vec<u64> = counts
+            .chunk_by(|x, y| x.0 == y.0)
+            .filter(|c| c.iter().fold(0usize, |n, c| n.saturating_add(c.1)) > others)
+            .map(|c| c[0].0)
+            .collect();
+        out.dedup();
+        out
+    }
+
+    /// The hashes of the windows that document `text`, whose keys are `keys` and
+    /// `boilerplate` its boilerplate fingerprints, counts by containment (see the
+    /// `edges` module): none when it holds no boilerplate.
+    fn contained(&self, text: &[u8], keys: &Keys, boilerplate: &[u64]) -> Vec<u64> {
+        if boilerplate.is_empty() {
+            return Vec::new();
+        }
+        let mut positions: Vec<u32> = keys
+            .prints
+            .iter()
+            .filter(|(h, _)| boilerplate.binary_search(h).is_ok())
+            .map(|(_, p)| p)
+            .collect();
+        positions.sort_unstable();
+        let windows = self.detector.fingerprint_windows(text);
+        let (_, w) = self.detector.fingerprint_layout();
+        edges::edge_windows(&windows, &positions, w, keys.prints.hashes())
+    }
+
+    /// Every document's boilerplate ([`boilerplate`](Index::boilerplate)) and the
+    /// windows it counts by containment ([`contained`](Index::contained)), as if the
+    /// documents of the batch were added one at a time: a document's count takes in
+    /// the windows the documents before it count, which depend on their boilerplate.
+    /// Worked out in rounds until nothing changes: round `r` gets the first `r`
+    /// documents right (each depends only on those before it), and a round that
+    /// changes nothing has every document's right. Most batches need one round, and
+    /// those whose documents count no window by containment need no more.
+    fn batch_boilerplate(
+        &self,
+        documents: &[(&str, &[u8])],
+        keys: &[Keys],
+        found: &[Found],
+        pending: &Pending,
+    ) -> Boilerplate {
+        let n = keys.len();
+        let mut boilerplate: Vec<Vec<u64>> = vec![Vec::new(); n];
+        let mut contained: Vec<Vec<u64>> = vec![Vec::new(); n];
+        let mut counted = Vec::new();
+        let mut before: Vec<Vec<(u64, usize)>> = vec![Vec::new(); n];
+        // The documents to count again: in the first round all, then those whose
+        // windows counted before them changed.
+        let mut again = vec![true; n];
+        loop {
+            let mut slots: Vec<Option<(Vec<u64>, Vec<u64>)>> = vec![None; n];
+            crate::par::for_each_mut(&mut slots, |d, slot| {
+                if !again[d] {
+                    return;
+                }
+                let now = self.boilerplate(&keys[d], &found[d], (pending, d), &before[d]);
+                if now != boilerplate[d] {
+                    *slot = Some((self.contained(documents[d].1, &keys[d], &now), now));
+                }
+            });
+            let mut changed = false;
+            for (d, slot) in slots.into_iter().enumerate() {
+                if let Some((windows, now)) = slot {
+                    changed |= windows != contained[d];
+                    contained[d] = windows;
+                    boilerplate[d] = now;
+                }
+            }
+            if !changed {
+                break;
+            }
+            counted = contained
+                .iter()
+                .zip(0u32..)
+                .flat_map(|(c, e)| c.iter().map(move |&h| (h, e)))
+                .collect();
+            crate::par::sort_unstable(&mut counted);
+            let now = counted_before(&pending.prints, &counted, n);
+            for (d, now) in now.into_iter().enumerate() {
+                again[d] = now != before[d];
+                before[d] = now;
+            }
+        }
+        Boilerplate {
+            fingerprints: boilerplate,
+            contained,
+            counted,
+        }
+    }
+
     /// What proposes the documents a new one is checked against: those `found` in the
-    /// runs and those of the batch before it (document `d` of `pending`). The
-    /// fingerprints that are boilerplate already go to `full`;
-    /// [`candidates`](Index::candidates) makes the rest.
+    /// runs and those of the batch before it (document `d` of `pending`), through
+    /// fingerprints other than its `boilerplate` (sorted, as
+    /// [`boilerplate`](Index::boilerplate) gives it); [`candidates`](Index::candidates)
+    /// makes the rest.
     fn proposals(
         &self,
         keys: &Keys,
         found: Found,
         (pending, d): (&Pending, usize),
-        full: &mut Vec<u64>,
+        boilerplate: &[u64],
     ) -> Proposals {
         let settings = self.detector.settings();
         let mut candidates: Vec<(u64, Vec<(usize, usize)>)> = Vec::new();
@@ -1576,38 +1771,28 @@ impl Index {
             candidates.extend(earlier.iter().map(|&n| (n, Vec::new())));
         }
         // Passage candidates: documents that share two fingerprints in a consistent
-        // order, through fingerprints that at most `boilerplate_docs` documents hold.
-        // Oriented as a batch run orients the pair: the indexed (earlier) document as
-        // `a`, the new one as `b`.
+        // order, through fingerprints that are not boilerplate. Oriented as a batch run
+        // orients the pair: the indexed (earlier) document as `a`, the new one as `b`.
         let mut shared: Vec<(u64, SharedFingerprint)> = Vec::new();
-        let others = settings.boilerplate_docs().saturating_sub(1);
-        // A fingerprint an earlier document of the batch found boilerplate is among the
-        // holders `pending` gives (a batch added one document at a time would have left
-        // it out): that changes no answer. Holders are counted in order, the runs' first,
-        // and a document finds a fingerprint boilerplate once they are more than
-        // `others`, so the first document of the batch that found it so saw the same
-        // holders either way, and every later one finds it boilerplate either way.
         let mut in_runs = found.prints.into_iter().peekable();
         for (i, (hash, pos)) in keys.prints.iter().enumerate() {
             let mut held = match in_runs.next_if(|(at, _)| *at == i) {
                 Some((_, held)) => held,
                 None => Holders::default(),
             };
-            if !held.full {
-                for &(_, n, at) in pending.prints.before(d, hash, pos) {
-                    if !held.push((pending.number(n), at), others + 1) {
-                        break;
-                    }
-                }
-            }
-            if held.full || held.docs > others {
-                full.push(hash);
+            if boilerplate.binary_search(&hash).is_ok() {
                 continue;
             }
+            // Not boilerplate: at most `boilerplate_docs - 1` documents hold it, and
+            // all are read.
+            for &(_, n, at) in pending.prints.before(d, hash, pos) {
+                held.push((pending.number(n), at), usize::MAX);
+            }
+            let picked_by = held.picked_by();
             let mut holders = held.list;
             // As in a batch run: the first SMALL_GROUP holders pair with each other, a
             // later one with the first holder only.
-            if held.docs + 1 > reuse::SMALL_GROUP {
+            if picked_by + 1 > reuse::SMALL_GROUP {
                 let first = holders[0].0;
                 holders.retain(|h| h.0 == first);
             }
@@ -1797,6 +1982,34 @@ const PROBE_PART: usize = 1 << 16;
 /// Every key of every list as `(mixed key, list, index in the list)`, in the order in
 /// which the filters hold them ([`by_top_bits`], 12 bits), so that every filter is read
 /// from front to back, a few blocks at a time.
+/// `counts[from..]` (in order of hash) without repeated hashes.
+fn dedup_from(counts: &mut Vec<(u64, usize)>, from: usize) {
+    let mut kept = from;
+    for k in from..counts.len() {
+        if kept == from || counts[kept - 1].0 != counts[k].0 {
+            counts[kept] = counts[k];
+            kept += 1;
+        }
+    }
+    counts.truncate(kept);
+}
+
+/// Two sorted lists of entries as one, sorted.
+fn merged(a: Vec<Entry>, b: Vec<Entry>) -> Vec<Entry> {
+    if b.is_empty() {
+        return a;
+    }
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
+    while let (Some(x), Some(y)) = (a.peek(), b.peek()) {
+        let next = if x <= y { a.next() } else { b.next() };
+        out.extend(next);
+    }
+    out.extend(a);
+    out.extend(b);
+    out
+}
+
 fn probe_order(lists: &[&[u64]]) -> Vec<(u64, u32, u32)> {
     let mut mixed = Vec::with_capacity(lists.iter().map(|l| l.len()).sum());
     for (d, list) in lists.iter().enumerate() {
