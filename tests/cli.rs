@@ -1126,7 +1126,8 @@ fn index_add_query_remove_prune_and_stats() {
         .expect("the reprint matched");
     assert_eq!(reprint["near_duplicates"][0]["id"], "library-opening.txt");
     // Two documents a batch (three batches, each made ready while the one before is
-    // added): the same answers.
+    // added): the same answers. --quiet is taken (stderr is no terminal here, so it
+    // shows no bar either way).
     let small = dir.join("small.ndx");
     let batched = run(&[
         "index",
@@ -1135,9 +1136,11 @@ fn index_add_query_remove_prune_and_stats() {
         demo,
         "--batch",
         "2",
+        "--quiet",
     ]);
     assert!(batched.status.success());
     assert_eq!(json_lines(&batched), lines);
+    assert!(batched.stderr.is_empty());
     // Adding the same folder again: every id is already there, nothing is added.
     let again = run(&["index", "add", db_s, demo]);
     assert_eq!(again.status.code(), Some(2));

@@ -113,6 +113,9 @@ pub struct IndexAddArgs {
     /// stopping at the first.
     #[arg(long)]
     pub skip_existing: bool,
+    /// No progress bar on stderr (there is none either when stderr is not a terminal).
+    #[arg(short, long)]
+    pub quiet: bool,
     #[command(flatten)]
     pub detect: DetectArgs,
     #[command(flatten)]

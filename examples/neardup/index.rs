@@ -192,7 +192,11 @@ impl From<neardup::Error> for Failed {
 fn add(args: IndexAddArgs, options: &Options) -> Result<ExitCode, String> {
     let mut index = open_or_create(&args.db, &args.detect, options)?;
     let source = crate::Source::of(&args.source, &args.paths)?;
-    let corpus = source.load(&args.paths, &neardup::progress::Progress::new())?;
+    let progress = std::sync::Arc::new(neardup::progress::Progress::new());
+    let reading = crate::progress::Bar::start(std::sync::Arc::clone(&progress), args.quiet);
+    let corpus = source.load(&args.paths, &progress);
+    drop(reading);
+    let corpus = corpus?;
     let (mut added, mut matched, mut skipped, mut skipped_existing) = (0, 0, 0, 0);
     // Which documents go in, decided before any is added: with --skip-existing, ids the
     // index held before this run or that came earlier in it are left out.
@@ -220,18 +224,20 @@ fn add(args: IndexAddArgs, options: &Options) -> Result<ExitCode, String> {
         let texts = chunk.iter().map(|&(id, name)| (name, corpus.text(id)));
         texts.collect::<Vec<_>>()
     });
-    index
-        .add_batches(batches, |texts, answers| -> Result<(), Failed> {
-            for ((name, _), m) in texts.iter().zip(&answers) {
-                added += 1;
-                if !m.is_empty() {
-                    matched += 1;
-                    line(&matches_json(Some(name), m)).map_err(Failed)?;
-                }
+    let bar = crate::progress::counting("adding", chosen.len() as u64, args.quiet);
+    let adding = index.add_batches(batches, |texts, answers| -> Result<(), Failed> {
+        bar.inc(answers.len() as u64);
+        for ((name, _), m) in texts.iter().zip(&answers) {
+            added += 1;
+            if !m.is_empty() {
+                matched += 1;
+                line(&matches_json(Some(name), m)).map_err(Failed)?;
             }
-            Ok(())
-        })
-        .map_err(|Failed(e)| e)?;
+        }
+        Ok(())
+    });
+    bar.finish_and_clear();
+    adding.map_err(|Failed(e)| e)?;
     // A merge of runs still running beside the batches is committed before the summary.
     merged(&mut index);
     line(&serde_json::json!({

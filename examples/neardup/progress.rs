@@ -42,20 +42,35 @@ impl Drop for Bar {
     }
 }
 
+/// A bar for a count the command keeps itself, of `total` items, with the style of a
+/// [`Bar`]'s counted stages, drawn under the same conditions (hidden when `quiet` or
+/// when stderr is not a terminal).
+pub fn counting(prefix: &'static str, total: u64, quiet: bool) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    ProgressBar::new(total)
+        .with_style(counted_style())
+        .with_prefix(prefix)
+}
+
+/// A bar with the items done of how many, the rate and the time left.
+fn counted_style() -> ProgressStyle {
+    let rate = |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+        let _ = write!(w, "{:.0}/s", state.per_sec());
+    };
+    ProgressStyle::with_template("{prefix:>9} [{bar:30}] {human_pos}/{human_len} {rate} eta {eta}")
+        .expect("a valid template")
+        .with_key("rate", rate)
+        .progress_chars("=> ")
+}
+
 /// Redraws ten times a second: a bar per stage with the items done of how many, the rate
 /// and the time left, or a spinner for a stage without a count. A stage gets a new bar
 /// when it starts or when its count becomes known, so no frame shows another stage's
 /// style.
 fn follow(progress: &Progress, stop: &AtomicBool, target: ProgressDrawTarget) {
-    let rate = |state: &ProgressState, w: &mut dyn std::fmt::Write| {
-        let _ = write!(w, "{:.0}/s", state.per_sec());
-    };
-    let counted = ProgressStyle::with_template(
-        "{prefix:>9} [{bar:30}] {human_pos}/{human_len} {rate} eta {eta}",
-    )
-    .expect("a valid template")
-    .with_key("rate", rate)
-    .progress_chars("=> ");
+    let counted = counted_style();
     let spinning =
         ProgressStyle::with_template("{prefix:>9} {spinner} {elapsed}").expect("a valid template");
     let mut target = Some(target);
