@@ -102,6 +102,16 @@ pub fn layout(t: usize) -> (usize, usize) {
     (f, (t - f).div_ceil(2).max(1))
 }
 
+/// The hashes of every window of `size` tokens of a document whose token hashes are
+/// `token_hashes`, in order, into `out` (cleared first): the windows fingerprints are
+/// picked from, a fingerprint's position being its window's index.
+pub(crate) fn windows_into(token_hashes: &[u64], size: usize, out: &mut Vec<u64>) {
+    // Positions are u32; a document is at most u32::MAX bytes, so this never cuts.
+    let usable = token_hashes.len().min(u32::MAX as usize);
+    out.clear();
+    crate::shingle::extend_shingles(out, &token_hashes[..usable], size, |h| h);
+}
+
 /// Winnows `hashes` with a window of `w`: the selected hashes, each with its position,
 /// in order. A sequence shorter than the window selects its minimum once.
 ///
@@ -362,10 +372,7 @@ impl Fingerprints {
         if token_hashes.len() < size + window - 1 {
             return Fingerprints::default();
         }
-        // Positions are u32; a document is at most u32::MAX bytes, so this never cuts.
-        let usable = token_hashes.len().min(u32::MAX as usize);
-        windows.clear();
-        crate::shingle::extend_shingles(windows, &token_hashes[..usable], size, |h| h);
+        windows_into(token_hashes, size, windows);
         winnow_into(windows, window, picked);
         // The working space stays the caller's: only the result (and a sort's scratch)
         // is allocated.

@@ -32,8 +32,6 @@ fn no_near_duplicate(index: &Index, text: &str) -> bool {
         .is_empty()
 }
 
-/// Originals, edited copies (near-duplicates), chains of edits, quotes of an earlier
-/// text (shared passages) and texts that repeat a stretch of their own.
 /// Adds `text` as `id` in a batch cancelled before it starts: a `Cancelled` error.
 fn add_cancelled(index: &mut Index, id: &str, text: &str) {
     let progress = neardup::progress::Progress::new();
@@ -44,6 +42,8 @@ fn add_cancelled(index: &mut Index, id: &str, text: &str) {
     assert!(matches!(e.kind(), ErrorKind::Cancelled), "{e}");
 }
 
+/// Originals, edited copies (near-duplicates), chains of edits, quotes of an earlier
+/// text (shared passages) and texts that repeat a stretch of their own.
 fn texts(n: usize, seed: u64) -> Vec<String> {
     let mut rng = Rng(seed);
     let mut out: Vec<String> = Vec::new();
@@ -601,13 +601,19 @@ fn a_footer_every_document_holds_becomes_boilerplate() {
     let (mut index, det) = new_index(&path);
     let common_by = 2 * det.settings().boilerplate_docs();
     assert!(common_by < 200);
-    let mut sharing = Vec::new();
+    let (mut sharing, mut answers) = (Vec::new(), 0);
     for (i, t) in texts.iter().enumerate() {
         let m = index.add(&format!("f{i}"), t.as_bytes()).unwrap();
         if !m.shared.is_empty() {
             sharing.push(i);
         }
+        answers += m.shared.len();
     }
+    eprintln!(
+        "{answers} shared-passage answers, to {} documents, the last to document {:?}",
+        sharing.len(),
+        sharing.last()
+    );
     // Every document of the first `boilerplate_docs` but the first shares the footer
     // with an earlier one.
     let first: Vec<usize> = (1..det.settings().boilerplate_docs()).collect();
@@ -791,4 +797,106 @@ fn a_batch_answers_and_stores_as_one_document_at_a_time_with_boilerplate() {
         shared(&unlimited),
         shared(&expected)
     );
+}
+
+#[test]
+fn a_large_batch_trains_a_dictionary_that_later_adds_and_readers_use() {
+    let texts = texts(1_100, 53);
+    let ids: Vec<String> = (0..texts.len()).map(|i| format!("d{i}")).collect();
+    let (ids, texts) = (&ids, &texts);
+    let docs = |r: std::ops::Range<usize>| r.map(move |i| (ids[i].as_str(), texts[i].as_bytes()));
+    // One batch of 1,050 documents trains the index's dictionary; the rest are added
+    // one at a time, compressed with it, and matched against texts stored with it.
+    let (_dir, path) = temp("dictionary");
+    let (mut index, _) = new_index(&path);
+    let mut got = index.add_batch(docs(0..1_050)).unwrap();
+    for (id, t) in docs(1_050..1_100) {
+        got.push(index.add(id, t).unwrap());
+    }
+    assert!(got[1_050..].iter().any(|m| !m.near_duplicates.is_empty()));
+    // The same answers from batches too small to train one.
+    let (_plain_dir, plain_path) = temp("no-dictionary");
+    let (mut plain, _) = new_index(&plain_path);
+    let mut expected = Vec::new();
+    for start in (0..texts.len()).step_by(100) {
+        expected.extend(plain.add_batch(docs(start..start + 100)).unwrap());
+    }
+    assert_eq!(got, expected);
+    let (with, without) = (index.stats().unwrap(), plain.stats().unwrap());
+    assert_eq!(with.text_bytes, without.text_bytes);
+    assert!(
+        with.stored_bytes * 10 < without.stored_bytes * 9,
+        "{} bytes of records with the dictionary, {} without",
+        with.stored_bytes,
+        without.stored_bytes
+    );
+    // Reopened, and by a reader: every text reads back.
+    drop(index);
+    let index = Index::open(&path).unwrap();
+    let reader = neardup::index::Options::new()
+        .read_only(true)
+        .open(&path)
+        .unwrap();
+    for (id, t) in docs(0..texts.len()) {
+        assert_eq!(reader.get(id).unwrap().as_deref(), Some(t));
+    }
+    let m = reader.query(texts[3].as_bytes()).unwrap();
+    assert!(m.near_duplicates.iter().any(|n| n.id == "d3"));
+    drop(index);
+}
+
+#[test]
+fn batches_of_any_size_answer_as_one_document_at_a_time_with_footers() {
+    // Three footers that most documents end with, and a small boilerplate limit: the
+    // windows at the footers' edges are counted by containment, by documents of
+    // earlier batches and of the same batch, before and after documents pick them.
+    let mut rng = Rng(61);
+    let footers: Vec<String> = (0..3).map(|_| text(&mut rng, 60)).collect();
+    let texts: Vec<String> = (0..90)
+        .map(|i| match i % 6 {
+            5 => text(&mut rng, 120),
+            k => format!("{} {}", text(&mut rng, 30 + 10 * k), footers[i % 3]),
+        })
+        .collect();
+    let det = Detector::builder()
+        .boilerplate_docs(4)
+        .max_group(3)
+        .build()
+        .unwrap();
+    let named: Vec<(String, String)> = texts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (format!("t{i}"), t.clone()))
+        .collect();
+    let held = |s: neardup::index::IndexStats| (s.documents, s.band_keys, s.fingerprints);
+    let (_one_dir, one_path) = temp("footers-one");
+    let mut one = Index::create(&one_path, &det).unwrap();
+    let expected: Vec<neardup::index::Matches> = named
+        .iter()
+        .map(|(id, t)| one.add(id, t.as_bytes()).unwrap())
+        .collect();
+    assert!(expected.iter().any(|m| !m.shared.is_empty()));
+    let probes: Vec<neardup::index::Matches> = (0..90)
+        .step_by(7)
+        .map(|i| one.query(texts[i].as_bytes()).unwrap())
+        .collect();
+    for size in [2, 5, 13, 90] {
+        let (_dir, path) = temp(&format!("footers-{size}"));
+        let mut chunked = Index::create(&path, &det).unwrap();
+        let mut got = Vec::new();
+        let batches: Vec<Vec<(String, String)>> = named.chunks(size).map(|c| c.to_vec()).collect();
+        chunked
+            .add_batches(batches, |_, answers| -> Result<(), Stopped> {
+                got.extend(answers);
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(got, expected, "batches of {size}");
+        assert_eq!(held(chunked.stats().unwrap()), held(one.stats().unwrap()));
+        let answers: Vec<neardup::index::Matches> = (0..90)
+            .step_by(7)
+            .map(|i| chunked.query(texts[i].as_bytes()).unwrap())
+            .collect();
+        assert_eq!(answers, probes, "queries after batches of {size}");
+    }
 }

@@ -694,13 +694,7 @@ impl Detector {
         let mut hashes = Vec::new();
         passages::token_hashes_into(text, &mut hashes);
         let mut windows = Vec::new();
-        let usable = hashes.len().min(u32::MAX as usize);
-        crate::shingle::extend_shingles(
-            &mut windows,
-            &hashes[..usable],
-            self.fingerprint_layout().0,
-            |h| h,
-        );
+        reuse::windows_into(&hashes, self.fingerprint_layout().0, &mut windows);
         windows
     }
 

@@ -11,7 +11,8 @@
 //! a document are then the entries of the key's group before the document's own: one
 //! pass over the sorted list notes where they are for every entry that has some, and
 //! each document is matched on its own, in parallel. The sorted lists, less the
-//! fingerprints that matching finds held by too many documents, are the batch's run.
+//! fingerprints that matching finds held by too many documents, and with the windows
+//! that documents count by containment (the `edges` module), are the batch's run.
 //!
 //! # Cost
 //!
@@ -210,6 +211,16 @@ mod tests {
                     .map(|&(key, tag)| (key, batch.before(d, key, tag)))
                     .collect();
                 prop_assert_eq!(batch.shared_by(d).collect::<Vec<_>>(), listed);
+                // Every key, held by `d` or not: all its holders, in the batch's order.
+                for key in 0..12 {
+                    let mut all: Vec<(u64, u32, u32)> = docs
+                        .iter()
+                        .zip(0u32..)
+                        .flat_map(|(k, e)| k.iter().filter(|x| x.0 == key).map(move |x| (key, e, x.1)))
+                        .collect();
+                    all.sort_unstable();
+                    prop_assert_eq!(batch.holding(key), all.as_slice());
+                }
             }
         }
     }

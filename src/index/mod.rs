@@ -24,10 +24,10 @@
 //! `boilerplate_docs` documents that hold a footer pair through it (a batch run, which
 //! sees them all, pairs none). Winnowing at the edges of a footer picks different windows
 //! in different documents, and counted only where picked, those would pair documents
-//! through the footer long after it is common. A batch run counts them by containment;
-//! the index does too, from the time a document holds boilerplate: it stores the windows
-//! near the ends of its boilerplate as holders that pair with nobody (the `edges`
-//! module). A footer that every document holds pairs none once about `2 ·
+//! through the footer long after it is common. A batch run counts every window of the
+//! documents that hold boilerplate by containment; the index counts a narrower set, from
+//! the time a document holds boilerplate: the windows near the ends of its boilerplate,
+//! stored as holders that pair with nobody (the `edges` module). A footer that every document holds pairs none once about `2 ·
 //! boilerplate_docs` documents hold it. The batch run's other second look at documents
 //! that hold common text, fingerprints chosen around it, is not done: a run of common
 //! phrases that few documents hold in that order, which a batch run finds with long
@@ -39,9 +39,10 @@
 //! which tells for each document which documents before it in the batch hold its keys
 //! (the `batch` module); each document's boilerplate is counted, in parallel, in rounds
 //! when documents of the batch count windows by containment (each round gets at least
-//! one more document right; a batch whose documents hold no boilerplate needs one); then each document's candidates
-//! are made and checked, in parallel. The result is the same as adding the documents one at a time. Runs due a
-//! merge are merged beside the batches, on a thread of their own (see Storage).
+//! one more document right; a batch whose documents hold no boilerplate needs one);
+//! then each document's candidates are made and checked, in parallel. The result is
+//! the same as adding the documents one at a time. Runs due a merge are merged beside
+//! the batches, on a thread of their own (see Storage).
 //!
 //! # Storage
 //!
@@ -85,7 +86,9 @@
 //! # Cost
 //!
 //! Per document on disk: its compressed text, 16 bytes per band key and per fingerprint
-//! (about 0.29 fingerprints per token), and in memory, for every process that has the
+//! (about 0.29 fingerprints per token; a document that holds boilerplate also stores up
+//! to `2(w - 1)` windows counted by containment per stretch of it, even where those are
+//! boilerplate already), and in memory, for every process that has the
 //! index open, 12 bits per band key and fingerprint in a run that held more than half of
 //! the entries when it was written and 14 in the others (the runs' Bloom filters; a
 //! compacted index has one run, of 12) and a little for the runs' block keys. A query
@@ -115,27 +118,25 @@ use runs::{Entry, Kind, Runs};
 use smallvec::SmallVec;
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
+use texts::{DICTS, Dictionary, Unpacker};
 
 mod batch;
 mod edges;
 mod runs;
+mod texts;
 
 /// The version of the index's layout, stored in it; an index of another version is
-/// refused (version 1 kept band keys and fingerprints in B-trees, one entry each).
-pub const FORMAT_VERSION: u32 = 3;
+/// refused (version 1 kept band keys and fingerprints in B-trees, one entry each;
+/// version 3 compressed texts without a dictionary).
+pub const FORMAT_VERSION: u32 = 4;
 
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 /// Document number -> [`Record`] bytes.
 const DOCS: TableDefinition<u64, &[u8]> = TableDefinition::new("docs");
 /// Document id -> document number.
 const IDS: TableDefinition<&str, u64> = TableDefinition::new("ids");
-
-/// The zstd level of stored texts: on texts of 2 KB, level 1 compresses about a fifth
-/// faster than level 3 for 3% more bytes (1,063 instead of 1,030 a document in the
-/// index bench). Any level reads back.
-const ZSTD_LEVEL: i32 = 1;
 
 /// A persistent index of documents. See the [module docs](self).
 ///
@@ -174,6 +175,11 @@ pub struct Index {
     merging: Option<Background>,
     /// Why the last merge that failed did, for [`wait_for_merge`](Index::wait_for_merge).
     merge_error: Option<Error>,
+    /// The dictionary new texts are compressed with, once the index has one (the
+    /// `texts` module).
+    packing: Option<Arc<Dictionary>>,
+    /// What reads stored texts back.
+    unpacker: Unpacker,
 }
 
 /// A merge of runs that [`Index::add_batch`] began after a commit, written on a thread
@@ -421,7 +427,7 @@ const RECORD_HEAD: usize = 28;
 
 impl Record {
     /// `[id length u32][id][added u64][text length u64][band keys u32][fingerprints u32]
-    /// [zstd text]`, little-endian; the text is compressed with [`Record::pack`].
+    /// [zstd text]`, little-endian; the text is compressed as the `texts` module says.
     fn encode(id: &str, added: u64, len: usize, entries: (u32, u32), packed: &[u8]) -> Vec<u8> {
         let mut out = Vec::with_capacity(RECORD_HEAD + id.len() + packed.len());
         out.extend_from_slice(&(id.len() as u32).to_le_bytes());
@@ -434,27 +440,17 @@ impl Record {
         out
     }
 
-    /// The text compressed, with a compressor made for [`ZSTD_LEVEL`] (one per thread:
-    /// making one costs as much as compressing a short text).
-    fn pack(
-        text: &[u8],
-        compressor: &mut std::io::Result<zstd::bulk::Compressor<'static>>,
-    ) -> Result<Vec<u8>, Error> {
-        let bad = |e: &std::io::Error| Error::malformed("document text", e.to_string());
-        compressor
-            .as_mut()
-            .map_err(|e| bad(e))?
-            .compress(text)
-            .map_err(|e| bad(&e))
-    }
-
     /// The id, time and text length of a record, its text left compressed (empty).
     fn header(bytes: &[u8]) -> Result<Record, Error> {
-        Record::read(bytes, false)
+        Record::read(bytes, None)
     }
 
-    /// The record, with its text when `text` is set.
-    fn read(bytes: &[u8], text: bool) -> Result<Record, Error> {
+    /// The record, with its text when `unpack` is given (it turns the stored,
+    /// compressed text into the text).
+    fn read(
+        bytes: &[u8],
+        unpack: Option<&Unpack<'_>>,
+    ) -> Result<Record, Error> {
         let bad = |why: &str| Error::malformed("index record", why.to_string());
         let take = |at: usize, n: usize| bytes.get(at..at + n).ok_or_else(|| bad("short"));
         let u64_at = |at| take(at, 8).map(|b| u64::from_le_bytes(b.try_into().expect("8")));
@@ -468,13 +464,11 @@ impl Record {
             entries: (u32_at(20 + id_len)?, u32_at(24 + id_len)?),
             text: Vec::new(),
         };
-        if text {
+        if let Some(unpack) = unpack {
             let packed = bytes
                 .get(RECORD_HEAD + id_len..)
                 .ok_or_else(|| bad("short"))?;
-            // Streaming, so that a corrupted length allocates nothing up front.
-            record.text = zstd::stream::decode_all(packed)
-                .map_err(|e| Error::malformed("index record", e.to_string()))?;
+            record.text = unpack(packed)?;
             if record.text.len() as u64 != record.len {
                 return Err(bad("text length"));
             }
@@ -482,6 +476,9 @@ impl Record {
         Ok(record)
     }
 }
+
+/// What turns a record's stored, compressed text into the text.
+type Unpack<'a> = dyn Fn(&[u8]) -> Result<Vec<u8>, Error> + 'a;
 
 /// The documents of a batch being added, not yet in the tables: what later documents of
 /// the batch are matched against (see [`batch`]).
@@ -524,7 +521,7 @@ impl<'a> Pending<'a> {
     /// The batch's entries for a new run: band keys and fingerprints, each sorted,
     /// without the fingerprints that each document found boilerplate, and with the
     /// windows counted by containment.
-    fn entries(&self, boilerplate: &Boilerplate) -> [Vec<Entry>; 2] {
+    fn entries(&self, boilerplate: &BatchBoilerplate) -> [Vec<Entry>; 2] {
         let kept = |d: usize, key: u64| boilerplate.fingerprints[d].binary_search(&key).is_err();
         let prints = || {
             let picked = self.prints.entries(self.first, true, kept);
@@ -583,12 +580,20 @@ impl Keys {
 struct Prepared {
     keys: Vec<Keys>,
     packed: Vec<Vec<u8>>,
+    /// The dictionary the batch trained (the index had none), which it stores.
+    trained: Option<Arc<Dictionary>>,
 }
 
 impl Prepared {
-    /// The keys and compressed texts of `documents`, in parallel; an error for a
-    /// document longer than [`MAX_DOCUMENT_BYTES`](crate::corpus::MAX_DOCUMENT_BYTES).
-    fn of(detector: &Detector, documents: &[(&str, &[u8])]) -> Result<Prepared, Error> {
+    /// The keys and compressed texts of `documents`, in parallel, the texts with
+    /// `dictionary` (when the index has none, the batch trains one if it is large
+    /// enough: the `texts` module); an error for a document longer than
+    /// [`MAX_DOCUMENT_BYTES`](crate::corpus::MAX_DOCUMENT_BYTES).
+    fn of(
+        detector: &Detector,
+        documents: &[(&str, &[u8])],
+        dictionary: Option<&Arc<Dictionary>>,
+    ) -> Result<Prepared, Error> {
         if let Some((id, text)) = documents
             .iter()
             .find(|(_, text)| text.len() as u64 > crate::corpus::MAX_DOCUMENT_BYTES)
@@ -599,21 +604,25 @@ impl Prepared {
                 format!("{} bytes for {id:?}", text.len()),
             ));
         }
-        let init = || {
-            (
-                zstd::bulk::Compressor::new(ZSTD_LEVEL),
-                IndexScratch::default(),
-            )
+        let trained = match dictionary {
+            Some(_) => None,
+            None => Dictionary::train(documents.iter().map(|d| d.1)).map(Arc::new),
         };
+        let packing = dictionary.or(trained.as_ref()).map(|d| &**d);
+        let init = || (texts::compressor(packing), IndexScratch::default());
         let made = crate::par::map_init(documents, init, |(c, scratch), &(_, text)| {
-            Ok::<_, Error>((Keys::of(detector, text, scratch), Record::pack(text, c)?))
+            Ok::<_, Error>((Keys::of(detector, text, scratch), texts::pack(text, c)?))
         });
         let (keys, packed) = made
             .into_iter()
             .collect::<Result<Vec<_>, Error>>()?
             .into_iter()
             .unzip();
-        Ok(Prepared { keys, packed })
+        Ok(Prepared {
+            keys,
+            packed,
+            trained,
+        })
     }
 }
 
@@ -642,7 +651,7 @@ fn numbered_ids<'a>(
 }
 
 /// A batch's boilerplate, as [`Index::batch_boilerplate`] works it out.
-struct Boilerplate {
+struct BatchBoilerplate {
     /// Each document's boilerplate fingerprints, sorted.
     fingerprints: Vec<Vec<u64>>,
     /// The windows each document counts by containment, sorted.
@@ -780,6 +789,8 @@ impl Index {
             cache: Mutex::default(),
             merging: None,
             merge_error: None,
+            packing: None,
+            unpacker: Unpacker::default(),
         };
         let want = detector.settings().encode();
         // Compared as read back, so that an index written before a setting existed
@@ -866,11 +877,14 @@ impl Index {
             cache: Mutex::default(),
             merging: None,
             merge_error: None,
+            packing: None,
+            unpacker: Unpacker::default(),
         };
         let stored = index
             .stored_settings()?
             .ok_or_else(|| index.store("not a neardup index (no settings)"))?;
         index.detector = Settings::decode(&stored)?.build()?;
+        index.packing = index.stored_dictionary()?;
         if !options.read_only {
             index.clean()?;
         }
@@ -930,7 +944,7 @@ impl Index {
             return Ok(None);
         };
         let n = n.value();
-        let record = self.record(&docs, n, text)?;
+        let record = self.record(&docs, n, text.then_some(&txn))?;
         record
             .map(Some)
             .ok_or_else(|| self.store(format!("document {n} is listed but missing")))
@@ -947,7 +961,7 @@ impl Index {
         let boilerplate = self.boilerplate(&keys, &found, (&pending, 0), &[]);
         let proposals = self.proposals(&keys, found, (&pending, 0), &boilerplate);
         let candidates = self.candidates(&proposals);
-        let mut matches = self.verify(text, &candidates, &docs, &pending)?;
+        let mut matches = self.verify(text, &candidates, (&docs, &txn), &pending)?;
         matches.repeats = keys.repeats;
         Ok(matches)
     }
@@ -1029,9 +1043,10 @@ impl Index {
     ///
     /// The documents' keys and compressed texts are made in parallel, the keys of all of
     /// them looked up in the index together and sorted (which tells each document's
-    /// holders among the documents before it in the batch), then each document's
-    /// candidates are made and checked in parallel; the batch's band keys and
-    /// fingerprints are written as one run at the end. A merge of runs that an earlier
+    /// holders among the documents before it in the batch), each document's
+    /// boilerplate counted, then its candidates made and checked, in parallel; the
+    /// batch's band keys and fingerprints (and the windows counted at the edges of
+    /// boilerplate) are written as one run at the end. A merge of runs that an earlier
     /// batch began and that is done by then is committed first, in a transaction of its
     /// own; once the batch commits, a merge of the runs due one begins on a thread of its
     /// own (with the `parallel` feature; without it, it is written before this returns;
@@ -1119,8 +1134,10 @@ impl Index {
         let Some(mut batch) = batches.next() else {
             return Ok(());
         };
-        let mut prepared = Prepared::of(&detector, &views(batch.as_ref()))?;
+        let mut prepared = Prepared::of(&detector, &views(batch.as_ref()), self.packing.as_ref())?;
         loop {
+            // The next batch is compressed with the dictionary this one trains, if any.
+            let packing = prepared.trained.clone().or_else(|| self.packing.clone());
             let next = batches.next();
             let documents = views(batch.as_ref());
             let next_documents = next.as_ref().map(|b| views(b.as_ref()));
@@ -1135,7 +1152,7 @@ impl Index {
                 },
                 || {
                     let next = next_documents.as_ref()?;
-                    Some(Prepared::of(&detector, next))
+                    Some(Prepared::of(&detector, next, packing.as_ref()))
                 },
             );
             drop((documents, next_documents));
@@ -1156,7 +1173,7 @@ impl Index {
     ) -> Result<Vec<Matches>, Error> {
         progress.start(Stage::Checking, documents.len());
         self.writer()?;
-        let prepared = Prepared::of(&self.detector, documents)?;
+        let prepared = Prepared::of(&self.detector, documents, self.packing.as_ref())?;
         self.write_prepared(documents, prepared, progress)
     }
 
@@ -1178,6 +1195,7 @@ impl Index {
         // transaction below starts from).
         let (read, mut runs) = self.snapshot()?;
         let txn = self.writer()?.begin_write().map_err(|e| self.store(e))?;
+        let trained = prepared.trained.clone();
         let batch = self.match_batch((documents, prepared), (&read, &runs), added, progress)?;
         // The batch's run file is written on a second thread while its records go in,
         // numbered after the merge running beside, if any.
@@ -1187,11 +1205,17 @@ impl Index {
             || self.put_records(&txn, &batch.records, &batch.ids, batch.next),
         );
         put?;
+        if let Some(d) = &trained {
+            self.put_dictionary(&txn, d)?;
+        }
         runs::add(&mut runs, new?, &mut self.tables(&txn)?)?;
         if progress.is_cancelled() {
             return Err(Error::cancelled());
         }
         self.commit(txn, &runs)?;
+        if trained.is_some() {
+            self.packing = trained;
+        }
         // The runs due a merge are merged beside the batches that follow: a merge moves
         // entries, it changes no answer.
         if self.merging.is_none() {
@@ -1276,6 +1300,42 @@ impl Index {
         Ok(())
     }
 
+    /// Stores `dictionary`, the one new texts are compressed with from now on.
+    fn put_dictionary(&self, txn: &redb::WriteTransaction, d: &Dictionary) -> Result<(), Error> {
+        let mut dicts = txn.open_table(DICTS).map_err(|e| self.store(e))?;
+        dicts
+            .insert(d.id, d.bytes.as_slice())
+            .map_err(|e| self.store(e))?;
+        let mut meta = txn.open_table(META).map_err(|e| self.store(e))?;
+        meta.insert("dictionary", d.id.to_le_bytes().as_slice())
+            .map_err(|e| self.store(e))?;
+        Ok(())
+    }
+
+    /// The dictionary new texts are compressed with, as the index stores it: `None`
+    /// before it has one.
+    fn stored_dictionary(&self) -> Result<Option<Arc<Dictionary>>, Error> {
+        let txn = self.db.begin_read().map_err(|e| self.store(e))?;
+        let meta = txn.open_table(META).map_err(|e| self.store(e))?;
+        let Some(id) = meta.get("dictionary").map_err(|e| self.store(e))? else {
+            return Ok(None);
+        };
+        let id = id.value().try_into().map(u32::from_le_bytes);
+        let id = id.map_err(|_| self.store("bad dictionary id"))?;
+        let bytes = self.dictionary_bytes(&txn, id)?;
+        let d = bytes.and_then(Dictionary::new);
+        d.map(Arc::new)
+            .map(Some)
+            .ok_or_else(|| self.store(format!("dictionary {id} is missing or damaged")))
+    }
+
+    /// Dictionary `id`'s bytes as `txn` sees them.
+    fn dictionary_bytes(&self, txn: &ReadTransaction, id: u32) -> Result<Option<Vec<u8>>, Error> {
+        let dicts = txn.open_table(DICTS).map_err(|e| self.store(e))?;
+        let bytes = dicts.get(id).map_err(|e| self.store(e))?;
+        Ok(bytes.map(|b| b.value().to_vec()))
+    }
+
     /// Matches a batch against the committed documents (`read`, whose runs are `runs`)
     /// and against the documents of the batch before each; returns what each matched
     /// and what the batch writes. Reads only.
@@ -1305,7 +1365,9 @@ impl Index {
                 format!("{next}"),
             ));
         }
-        let Prepared { mut keys, packed } = prepared;
+        let Prepared {
+            mut keys, packed, ..
+        } = prepared;
         let in_index = crate::par::map(documents, |&(id, _)| {
             Ok::<_, Error>(ids.get(id).map_err(|e| self.store(e))?.is_some())
         });
@@ -1338,7 +1400,7 @@ impl Index {
             let proposals = self.proposals(keys, found, (&pending, d), full);
             let candidates = self.candidates(&proposals);
             *out = Some(
-                self.verify(text, &candidates, &stored_docs, &pending)
+                self.verify(text, &candidates, (&stored_docs, read), &pending)
                     .map(|answer| {
                         let prints = keys.prints.hashes().iter();
                         let prints = prints.filter(|h| full.binary_search(h).is_err());
@@ -1497,7 +1559,7 @@ impl Index {
             let mut removed = Vec::new();
             for n in numbers {
                 let missing = || self.store(format!("no document {n}"));
-                let header = self.record(&docs, n, false)?.ok_or_else(missing)?;
+                let header = self.record(&docs, n, None)?.ok_or_else(missing)?;
                 if doomed(&header) {
                     ids.remove(header.id.as_str()).map_err(|e| self.store(e))?;
                     docs.remove(n).map_err(|e| self.store(e))?;
@@ -1560,8 +1622,10 @@ impl Index {
         for (d, i, holders) in bands? {
             found[d].bands[i] = holders;
         }
+        // A fingerprint that the runs' documents only contain (at the edges of their
+        // boilerplate) is kept too: they count.
         for (d, i, held) in prints? {
-            if !held.list.is_empty() {
+            if held.docs > 0 {
                 found[d].prints.push((i, held));
             }
         }
@@ -1613,14 +1677,15 @@ impl Index {
     /// The fingerprints of a new document (document `d` of `pending`) that are
     /// boilerplate, sorted: those that more than `boilerplate_docs - 1` other documents
     /// hold, in the runs (`found`) or before it in the batch, picked or contained
-    /// (`contained`: `(hash, documents)` of the windows that documents before it in
-    /// the batch count at the edges of their boilerplate, see the `edges` module).
+    /// (`contained_before`: `(hash, documents)` for its fingerprints that documents
+    /// before it in the batch count at the edges of their boilerplate, by hash; see the
+    /// `edges` module).
     fn boilerplate(
         &self,
         keys: &Keys,
         found: &Found,
         (pending, d): (&Pending, usize),
-        contained: &[(u64, usize)],
+        contained_before: &[(u64, usize)],
     ) -> Vec<u64> {
         let others = self
             .detector
@@ -1642,29 +1707,32 @@ impl Index {
         let runs = found.prints.iter();
         counts.extend(runs.map(|(i, h)| (hashes[*i], if h.full { usize::MAX } else { h.docs })));
         counts.dedup_by_key(|c| c.0);
-        let batch = pending.prints.shared_by(d);
         // The documents counted up to one past the limit: a common fingerprint's
         // holders are not all read.
         let docs = |e: &[(u64, u32, u32)]| e.chunk_by(|x, y| x.1 == y.1).take(others + 1).count();
-        let batch = batch.map(|(key, e)| (key, docs(e)));
+        let batch = pending.prints.shared_by(d).map(|(key, e)| (key, docs(e)));
         let from = counts.len();
         counts.extend(batch);
         dedup_from(&mut counts, from);
-        counts.extend_from_slice(contained);
+        counts.extend_from_slice(contained_before);
         counts.sort_unstable_by_key(|c| c.0);
-        let mut out: Vec<u64> = counts
+        counts
             .chunk_by(|x, y| x.0 == y.0)
             .filter(|c| c.iter().fold(0usize, |n, c| n.saturating_add(c.1)) > others)
             .map(|c| c[0].0)
-            .collect();
-        out.dedup();
-        out
+            .collect()
     }
 
     /// The hashes of the windows that document `text`, whose keys are `keys` and
     /// `boilerplate` its boilerplate fingerprints, counts by containment (see the
-    /// `edges` module): none when it holds no boilerplate.
-    fn contained(&self, text: &[u8], keys: &Keys, boilerplate: &[u64]) -> Vec<u64> {
+    /// `edges` module): none when it holds no boilerplate. `windows` keeps its
+    /// fingerprint windows, made when first needed.
+    fn contained(
+        &self,
+        (text, keys): (&[u8], &Keys),
+        boilerplate: &[u64],
+        windows: &mut Option<Vec<u64>>,
+    ) -> Vec<u64> {
         if boilerplate.is_empty() {
             return Vec::new();
         }
@@ -1675,9 +1743,9 @@ impl Index {
             .map(|(_, p)| p)
             .collect();
         positions.sort_unstable();
-        let windows = self.detector.fingerprint_windows(text);
+        let windows = windows.get_or_insert_with(|| self.detector.fingerprint_windows(text));
         let (_, w) = self.detector.fingerprint_layout();
-        edges::edge_windows(&windows, &positions, w, keys.prints.hashes())
+        edges::edge_windows(windows, &positions, w, keys.prints.hashes())
     }
 
     /// Every document's boilerplate ([`boilerplate`](Index::boilerplate)) and the
@@ -1686,59 +1754,70 @@ impl Index {
     /// the windows the documents before it count, which depend on their boilerplate.
     /// Worked out in rounds until nothing changes: round `r` gets the first `r`
     /// documents right (each depends only on those before it), and a round that
-    /// changes nothing has every document's right. Most batches need one round, and
-    /// those whose documents count no window by containment need no more.
+    /// changes nothing has every document's right. A batch none of whose documents
+    /// holds boilerplate needs one round; the man pages of the folders bench, in one
+    /// batch, need four. A round counts again only the documents whose windows counted
+    /// before them changed; it sorts the batch's counted windows once.
     fn batch_boilerplate(
         &self,
         documents: &[(&str, &[u8])],
         keys: &[Keys],
         found: &[Found],
         pending: &Pending,
-    ) -> Boilerplate {
+    ) -> BatchBoilerplate {
+        /// Where a document of the batch stands between rounds.
+        #[derive(Clone, Default)]
+        struct Counted {
+            boilerplate: Vec<u64>,
+            contained: Vec<u64>,
+            contained_before: Vec<(u64, usize)>,
+            again: bool,
+            changed: bool,
+            windows: Option<Vec<u64>>,
+        }
         let n = keys.len();
-        let mut boilerplate: Vec<Vec<u64>> = vec![Vec::new(); n];
-        let mut contained: Vec<Vec<u64>> = vec![Vec::new(); n];
+        let first = Counted {
+            again: true,
+            ..Counted::default()
+        };
+        let mut docs = vec![first; n];
         let mut counted = Vec::new();
-        let mut before: Vec<Vec<(u64, usize)>> = vec![Vec::new(); n];
-        // The documents to count again: in the first round all, then those whose
-        // windows counted before them changed.
-        let mut again = vec![true; n];
         loop {
-            let mut slots: Vec<Option<(Vec<u64>, Vec<u64>)>> = vec![None; n];
-            crate::par::for_each_mut(&mut slots, |d, slot| {
-                if !again[d] {
+            crate::par::for_each_mut(&mut docs, |d, doc| {
+                doc.changed = false;
+                if !doc.again {
                     return;
                 }
-                let now = self.boilerplate(&keys[d], &found[d], (pending, d), &before[d]);
-                if now != boilerplate[d] {
-                    *slot = Some((self.contained(documents[d].1, &keys[d], &now), now));
+                let before = &doc.contained_before;
+                let now = self.boilerplate(&keys[d], &found[d], (pending, d), before);
+                if now != doc.boilerplate {
+                    let text = (documents[d].1, &keys[d]);
+                    let windows = self.contained(text, &now, &mut doc.windows);
+                    doc.changed = windows != doc.contained;
+                    (doc.boilerplate, doc.contained) = (now, windows);
                 }
             });
-            let mut changed = false;
-            for (d, slot) in slots.into_iter().enumerate() {
-                if let Some((windows, now)) = slot {
-                    changed |= windows != contained[d];
-                    contained[d] = windows;
-                    boilerplate[d] = now;
-                }
-            }
-            if !changed {
+            if !docs.iter().any(|doc| doc.changed) {
                 break;
             }
-            counted = contained
+            counted = docs
                 .iter()
                 .zip(0u32..)
-                .flat_map(|(c, e)| c.iter().map(move |&h| (h, e)))
+                .flat_map(|(doc, e)| doc.contained.iter().map(move |&h| (h, e)))
                 .collect();
             crate::par::sort_unstable(&mut counted);
             let now = counted_before(&pending.prints, &counted, n);
-            for (d, now) in now.into_iter().enumerate() {
-                again[d] = now != before[d];
-                before[d] = now;
+            for (doc, now) in docs.iter_mut().zip(now) {
+                doc.again = now != doc.contained_before;
+                doc.contained_before = now;
             }
         }
-        Boilerplate {
-            fingerprints: boilerplate,
+        let (fingerprints, contained) = docs
+            .into_iter()
+            .map(|doc| (doc.boilerplate, doc.contained))
+            .unzip();
+        BatchBoilerplate {
+            fingerprints,
             contained,
             counted,
         }
@@ -1833,12 +1912,13 @@ impl Index {
 
     /// What `text` matches among its candidates, each checked exactly as a batch run
     /// checks the pair (the repeats, which depend on it alone, are the caller's).
-    /// `pending` holds the texts of the batch.
+    /// `docs` is the table of records of the read transaction `read`; `pending` holds
+    /// the texts of the batch.
     fn verify(
         &self,
         text: &[u8],
         candidates: &[(u64, Vec<(usize, usize)>)],
-        docs: &impl ReadableTable<u64, &'static [u8]>,
+        (docs, read): (&impl ReadableTable<u64, &'static [u8]>, &ReadTransaction),
         pending: &Pending,
     ) -> Result<Matches, Error> {
         let det = &self.detector;
@@ -1847,7 +1927,7 @@ impl Index {
         for &(n, ref anchors) in candidates {
             let (id, other) = match pending.doc(n) {
                 Some((id, other)) => (id.to_string(), Cow::Borrowed(other)),
-                None => match self.record(docs, n, true)? {
+                None => match self.record(docs, n, Some(read))? {
                     Some(r) => (r.id, Cow::Owned(r.text)),
                     None => return Err(self.store(format!("document {n} is listed but missing"))),
                 },
@@ -1878,18 +1958,26 @@ impl Index {
         Ok(out)
     }
 
-    /// Document `n`'s record (with its text when `text` is set), `None` when there is
-    /// no document `n`.
+    /// Document `n`'s record, `None` when there is no document `n`; with its text when
+    /// `text` gives the read transaction that `docs` is a table of (a text compressed
+    /// with a dictionary is read back with the dictionary that transaction holds).
     fn record(
         &self,
         docs: &impl ReadableTable<u64, &'static [u8]>,
         n: u64,
-        text: bool,
+        text: Option<&ReadTransaction>,
     ) -> Result<Option<Record>, Error> {
-        match docs.get(n).map_err(|e| self.store(e))? {
-            Some(bytes) => Record::read(bytes.value(), text).map(Some),
-            None => Ok(None),
-        }
+        let Some(bytes) = docs.get(n).map_err(|e| self.store(e))? else {
+            return Ok(None);
+        };
+        let Some(txn) = text else {
+            return Record::header(bytes.value()).map(Some);
+        };
+        let unpack = |packed: &[u8]| {
+            let stored = |id| self.dictionary_bytes(txn, id);
+            self.unpacker.unpack(packed, stored)
+        };
+        Record::read(bytes.value(), Some(&unpack)).map(Some)
     }
 
     /// The bytes of the database and the run files.
@@ -1934,6 +2022,7 @@ impl Index {
     fn open_all(&self, txn: &redb::WriteTransaction) -> Result<(), Error> {
         txn.open_table(DOCS).map_err(|e| self.store(e))?;
         txn.open_table(IDS).map_err(|e| self.store(e))?;
+        txn.open_table(DICTS).map_err(|e| self.store(e))?;
         self.tables(txn)?;
         Ok(())
     }
@@ -1979,9 +2068,6 @@ fn files(path: &Path) -> (PathBuf, runs::Folder) {
 /// Keys asked of the filters per part, a part per task.
 const PROBE_PART: usize = 1 << 16;
 
-/// Every key of every list as `(mixed key, list, index in the list)`, in the order in
-/// which the filters hold them ([`by_top_bits`], 12 bits), so that every filter is read
-/// from front to back, a few blocks at a time.
 /// `counts[from..]` (in order of hash) without repeated hashes.
 fn dedup_from(counts: &mut Vec<(u64, usize)>, from: usize) {
     let mut kept = from;
@@ -2010,6 +2096,9 @@ fn merged(a: Vec<Entry>, b: Vec<Entry>) -> Vec<Entry> {
     out
 }
 
+/// Every key of every list as `(mixed key, list, index in the list)`, in the order in
+/// which the filters hold them ([`by_top_bits`], 12 bits), so that every filter is read
+/// from front to back, a few blocks at a time.
 fn probe_order(lists: &[&[u64]]) -> Vec<(u64, u32, u32)> {
     let mut mixed = Vec::with_capacity(lists.iter().map(|l| l.len()).sum());
     for (d, list) in lists.iter().enumerate() {
@@ -2046,15 +2135,17 @@ mod tests {
 
     #[test]
     fn records_round_trip_and_reject_bad_bytes() {
-        let packed = Record::pack(b"some text", &mut zstd::bulk::Compressor::new(3)).unwrap();
+        let packed = texts::pack(b"some text", &mut texts::compressor(None)).unwrap();
         let bytes = Record::encode("ü-1", 7, 9, (16, 3), &packed);
-        let r = Record::read(&bytes, true).unwrap();
+        let plain = |p: &[u8]| Unpacker::default().unpack(p, |_| Ok(None));
+        let text = Some(&plain as &Unpack<'_>);
+        let r = Record::read(&bytes, text).unwrap();
         let h = Record::header(&bytes).unwrap();
         assert_eq!((h.id.as_str(), h.added, h.text.len()), ("ü-1", 7, 0));
         assert_eq!((h.len, h.entries), (9, (16, 3)));
         let lying = Record::encode("x", 7, 10, (16, 3), &packed);
         assert!(
-            Record::read(&lying, true).is_err(),
+            Record::read(&lying, text).is_err(),
             "the text length is checked"
         );
         assert!(Record::header(&bytes[..6]).is_err());
@@ -2062,8 +2153,8 @@ mod tests {
             (r.id.as_str(), r.added, r.text.as_slice()),
             ("ü-1", 7, &b"some text"[..])
         );
-        assert!(Record::read(&bytes[..10], true).is_err());
-        assert!(Record::read(&[], true).is_err());
+        assert!(Record::read(&bytes[..10], text).is_err());
+        assert!(Record::read(&[], text).is_err());
     }
 
     #[test]
