@@ -805,44 +805,94 @@ fn a_large_batch_trains_a_dictionary_that_later_adds_and_readers_use() {
     let ids: Vec<String> = (0..texts.len()).map(|i| format!("d{i}")).collect();
     let (ids, texts) = (&ids, &texts);
     let docs = |r: std::ops::Range<usize>| r.map(move |i| (ids[i].as_str(), texts[i].as_bytes()));
+    let stored = |index: &Index| index.stats().unwrap().stored_bytes;
     // One batch of 1,050 documents trains the index's dictionary; the rest are added
-    // one at a time, compressed with it, and matched against texts stored with it.
+    // one at a time, compressed with it, and matched against texts stored with it. A
+    // reader opened before there was a dictionary reads them all back.
     let (_dir, path) = temp("dictionary");
-    let (mut index, _) = new_index(&path);
-    let mut got = index.add_batch(docs(0..1_050)).unwrap();
-    for (id, t) in docs(1_050..1_100) {
-        got.push(index.add(id, t).unwrap());
-    }
-    assert!(got[1_050..].iter().any(|m| !m.near_duplicates.is_empty()));
-    // The same answers from batches too small to train one.
-    let (_plain_dir, plain_path) = temp("no-dictionary");
-    let (mut plain, _) = new_index(&plain_path);
-    let mut expected = Vec::new();
-    for start in (0..texts.len()).step_by(100) {
-        expected.extend(plain.add_batch(docs(start..start + 100)).unwrap());
-    }
-    assert_eq!(got, expected);
-    let (with, without) = (index.stats().unwrap(), plain.stats().unwrap());
-    assert_eq!(with.text_bytes, without.text_bytes);
-    assert!(
-        with.stored_bytes * 10 < without.stored_bytes * 9,
-        "{} bytes of records with the dictionary, {} without",
-        with.stored_bytes,
-        without.stored_bytes
-    );
-    // Reopened, and by a reader: every text reads back.
-    drop(index);
-    let index = Index::open(&path).unwrap();
+    let (mut index, det) = new_index(&path);
     let reader = neardup::index::Options::new()
         .read_only(true)
         .open(&path)
         .unwrap();
-    for (id, t) in docs(0..texts.len()) {
+    let mut got = index.add_batch(docs(0..1_050)).unwrap();
+    let trained = stored(&index);
+    for (id, t) in docs(1_050..1_099) {
+        got.push(index.add(id, t).unwrap());
+    }
+    let later = stored(&index) - trained;
+    assert!(got[1_050..].iter().any(|m| !m.near_duplicates.is_empty()));
+    // The same answers from batches too small to train one, and more bytes.
+    let (_plain_dir, plain_path) = temp("no-dictionary");
+    let (mut plain, _) = new_index(&plain_path);
+    let mut expected = Vec::new();
+    for start in (0..1_050).step_by(105) {
+        expected.extend(plain.add_batch(docs(start..start + 105)).unwrap());
+    }
+    let plain_trained = stored(&plain);
+    for (id, t) in docs(1_050..1_099) {
+        expected.push(plain.add(id, t).unwrap());
+    }
+    let plain_later = stored(&plain) - plain_trained;
+    assert_eq!(got, expected);
+    assert!(
+        trained * 10 < plain_trained * 9 && later * 10 < plain_later * 9,
+        "records: {trained} and {later} bytes with the dictionary, \
+         {plain_trained} and {plain_later} without"
+    );
+    for (id, t) in docs(0..1_099) {
         assert_eq!(reader.get(id).unwrap().as_deref(), Some(t));
     }
     let m = reader.query(texts[3].as_bytes()).unwrap();
     assert!(m.near_duplicates.iter().any(|n| n.id == "d3"));
+    // Made again (`create` on the existing index), the writer compresses with the
+    // dictionary too.
     drop(index);
+    let mut index = Index::create(&path, &det).unwrap();
+    let before = stored(&index);
+    index.add(&ids[1_099], texts[1_099].as_bytes()).unwrap();
+    let plain_before = stored(&plain);
+    plain.add(&ids[1_099], texts[1_099].as_bytes()).unwrap();
+    assert!(stored(&index) - before < stored(&plain) - plain_before);
+    assert_eq!(
+        index.get(&ids[1_099]).unwrap().as_deref(),
+        Some(texts[1_099].as_bytes())
+    );
+}
+
+#[test]
+fn batches_added_together_use_the_dictionary_the_first_trains() {
+    // The second batch is compressed while the first, which trains the dictionary, is
+    // written; the third fails (an id twice) and adds nothing.
+    let texts = texts(1_080, 59);
+    let mut batches: Vec<Vec<(String, String)>> = vec![Vec::new(); 3];
+    for (i, t) in texts.iter().enumerate() {
+        let b = match i {
+            0..1_000 => 0,
+            1_000..1_040 => 1,
+            _ => 2,
+        };
+        batches[b].push((format!("d{i}"), t.clone()));
+    }
+    batches[2][5].0 = "d1041".to_string();
+    let (_dir, path) = temp("dictionary-batches");
+    let (mut index, _) = new_index(&path);
+    let mut committed = 0;
+    let e = index
+        .add_batches(batches, |batch, _| -> Result<(), Stopped> {
+            committed += batch.len();
+            Ok(())
+        })
+        .unwrap_err();
+    assert!(matches!(&e, Stopped::Index(e) if matches!(e.kind(), ErrorKind::IdExists { .. })));
+    assert_eq!(committed, 1_040);
+    drop(index);
+    let index = Index::open(&path).unwrap();
+    assert_eq!(index.len().unwrap(), 1_040);
+    for (i, t) in texts.iter().enumerate() {
+        let stored = index.get(&format!("d{i}")).unwrap();
+        assert_eq!(stored.as_deref(), (i < 1_040).then_some(t.as_bytes()));
+    }
 }
 
 #[test]

@@ -213,11 +213,11 @@ mod tests {
                 prop_assert_eq!(batch.shared_by(d).collect::<Vec<_>>(), listed);
                 // Every key, held by `d` or not: all its holders, in the batch's order.
                 for key in 0..12 {
-                    let mut all: Vec<(u64, u32, u32)> = docs
-                        .iter()
-                        .zip(0u32..)
-                        .flat_map(|(k, e)| k.iter().filter(|x| x.0 == key).map(move |x| (key, e, x.1)))
-                        .collect();
+                    let mut all: Vec<(u64, u32, u32)> = Vec::new();
+                    for (e, k) in docs.iter().enumerate() {
+                        let held = k.iter().filter(|x| x.0 == key);
+                        all.extend(held.map(|x| (key, e as u32, x.1)));
+                    }
                     all.sort_unstable();
                     prop_assert_eq!(batch.holding(key), all.as_slice());
                 }

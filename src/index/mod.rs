@@ -27,11 +27,12 @@
 //! through the footer long after it is common. A batch run counts every window of the
 //! documents that hold boilerplate by containment; the index counts a narrower set, from
 //! the time a document holds boilerplate: the windows near the ends of its boilerplate,
-//! stored as holders that pair with nobody (the `edges` module). A footer that every document holds pairs none once about `2 ·
-//! boilerplate_docs` documents hold it. The batch run's other second look at documents
-//! that hold common text, fingerprints chosen around it, is not done: a run of common
-//! phrases that few documents hold in that order, which a batch run finds with long
-//! fingerprints, the index finds only when winnowing picks rare windows in it.
+//! stored as holders that pair with nobody (the `edges` module). A footer that every
+//! document holds pairs none once about `2 · boilerplate_docs` documents hold it. The
+//! batch run's other second look at documents that hold common text, fingerprints
+//! chosen around it, is not done: a run of common phrases that few documents hold in
+//! that order, which a batch run finds with long fingerprints, the index finds only when
+//! winnowing picks rare windows in it.
 //!
 //! A batch is matched in five steps: each document's keys (and repeats, and compressed
 //! text) are made, in parallel; the keys of all the documents are looked up together in
@@ -50,7 +51,8 @@
 //!
 //! `index.redb` is a [redb](https://docs.rs/redb) database, an embedded key-value store of
 //! copy-on-write B-trees whose transactions are atomic and durable. It holds the
-//! settings, the documents' records and texts, and the list of runs. A batch
+//! settings, the documents' records and texts, the zstd dictionary the texts are
+//! compressed with (the `texts` module), and the list of runs. A batch
 //! ([`Index::add_batch`]) is one write transaction: after a crash the index holds every
 //! committed batch and nothing of the interrupted one. One process writes and any number
 //! of others read at the same time (redb's single-writer mode, byte-range file locks): a
@@ -447,10 +449,7 @@ impl Record {
 
     /// The record, with its text when `unpack` is given (it turns the stored,
     /// compressed text into the text).
-    fn read(
-        bytes: &[u8],
-        unpack: Option<&Unpack<'_>>,
-    ) -> Result<Record, Error> {
+    fn read(bytes: &[u8], unpack: Option<&Unpack<'_>>) -> Result<Record, Error> {
         let bad = |why: &str| Error::malformed("index record", why.to_string());
         let take = |at: usize, n: usize| bytes.get(at..at + n).ok_or_else(|| bad("short"));
         let u64_at = |at| take(at, 8).map(|b| u64::from_le_bytes(b.try_into().expect("8")));
@@ -781,7 +780,7 @@ impl Index {
             .builder()
             .create(&db_path)
             .map_err(|e| Error::store(&path, e))?;
-        let index = Index {
+        let mut index = Index {
             db: Store::Writer(db),
             path,
             folder,
@@ -805,6 +804,7 @@ impl Index {
             Some(_) => {
                 index.make_runs_folder()?;
                 index.clean()?;
+                index.packing = index.stored_dictionary()?;
                 Ok(index)
             }
             None => {
@@ -884,9 +884,9 @@ impl Index {
             .stored_settings()?
             .ok_or_else(|| index.store("not a neardup index (no settings)"))?;
         index.detector = Settings::decode(&stored)?.build()?;
-        index.packing = index.stored_dictionary()?;
         if !options.read_only {
             index.clean()?;
+            index.packing = index.stored_dictionary()?;
         }
         Ok(index)
     }
@@ -1300,9 +1300,15 @@ impl Index {
         Ok(())
     }
 
-    /// Stores `dictionary`, the one new texts are compressed with from now on.
+    /// Stores `dictionary`, the one new texts are compressed with from now on. Another
+    /// dictionary with its id (zstd's ids are hashes of their content, so all but never)
+    /// is refused rather than replaced: texts compressed with it would read back wrong.
     fn put_dictionary(&self, txn: &redb::WriteTransaction, d: &Dictionary) -> Result<(), Error> {
         let mut dicts = txn.open_table(DICTS).map_err(|e| self.store(e))?;
+        let there = dicts.get(d.id).map_err(|e| self.store(e))?;
+        if there.is_some_and(|b| b.value() != d.bytes.as_slice()) {
+            return Err(self.store(format!("another dictionary {} is stored", d.id)));
+        }
         dicts
             .insert(d.id, d.bytes.as_slice())
             .map_err(|e| self.store(e))?;
@@ -1768,11 +1774,18 @@ impl Index {
         /// Where a document of the batch stands between rounds.
         #[derive(Clone, Default)]
         struct Counted {
+            /// Its boilerplate fingerprints, sorted.
             boilerplate: Vec<u64>,
+            /// The windows it counts by containment, sorted.
             contained: Vec<u64>,
+            /// `(hash, documents)` for its fingerprints that documents before it count.
             contained_before: Vec<(u64, usize)>,
+            /// Whether the next round counts it again.
             again: bool,
+            /// Whether the last round changed `contained`.
             changed: bool,
+            /// Its fingerprint windows, once needed (8 bytes a token, kept for the
+            /// batch's rounds).
             windows: Option<Vec<u64>>,
         }
         let n = keys.len();
@@ -1959,18 +1972,18 @@ impl Index {
     }
 
     /// Document `n`'s record, `None` when there is no document `n`; with its text when
-    /// `text` gives the read transaction that `docs` is a table of (a text compressed
-    /// with a dictionary is read back with the dictionary that transaction holds).
+    /// `with_text` gives the read transaction that `docs` is a table of (a text
+    /// compressed with a dictionary is read back with the dictionary it holds).
     fn record(
         &self,
         docs: &impl ReadableTable<u64, &'static [u8]>,
         n: u64,
-        text: Option<&ReadTransaction>,
+        with_text: Option<&ReadTransaction>,
     ) -> Result<Option<Record>, Error> {
         let Some(bytes) = docs.get(n).map_err(|e| self.store(e))? else {
             return Ok(None);
         };
-        let Some(txn) = text else {
+        let Some(txn) = with_text else {
             return Record::header(bytes.value()).map(Some);
         };
         let unpack = |packed: &[u8]| {
