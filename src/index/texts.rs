@@ -244,6 +244,21 @@ mod tests {
     }
 
     #[test]
+    fn no_text_trains_no_dictionary_and_one_of_little_text_works() {
+        let empty = vec![Vec::new(); TRAIN_MIN_DOCS];
+        assert!(Dictionary::train(empty.iter().map(Vec::as_slice)).is_none());
+        // zstd makes one of a thousand one-byte texts (zstd 1.5.7): it packs and reads
+        // back.
+        let tiny: Vec<Vec<u8>> = (0..TRAIN_MIN_DOCS)
+            .map(|i| vec![b'a' + (i % 3) as u8])
+            .collect();
+        let d = Dictionary::train(tiny.iter().map(Vec::as_slice)).expect("a dictionary");
+        let packed = pack(b"abcabc", &mut compressor(Some(&d))).unwrap();
+        let back = Unpacker::default().unpack(&packed, |_| Ok(Some(d.bytes.clone())));
+        assert_eq!(back.unwrap(), b"abcabc");
+    }
+
+    #[test]
     fn texts_without_a_dictionary_read_back_and_an_unknown_one_is_an_error() {
         let texts = texts(TRAIN_MIN_DOCS);
         assert!(Dictionary::train(texts[1..].iter().map(Vec::as_slice)).is_none());
