@@ -522,39 +522,19 @@ fn read_regular(path: &Path, max: u64) -> Result<Vec<u8>, (u64, SkipReason)> {
     if md.len() > max {
         return Err((md.len(), SkipReason::TooLarge { limit: max }));
     }
-    if md.len() == 0 {
-        // Empty, or a file whose length is not known before it is read (/proc): read
-        // to its end, at most one byte past the limit to notice one too large.
-        let mut bytes = Vec::new();
-        file.take(max + 1)
-            .read_to_end(&mut bytes)
-            .map_err(unreadable)?;
-        if bytes.len() as u64 > max {
-            return Err((bytes.len() as u64, SkipReason::TooLarge { limit: max }));
-        }
-        return Ok(bytes);
+    // A file that says it is empty may not be (/proc): it is read to its end, at most
+    // one byte past the limit to notice one too large. Any other is read as long as it
+    // was when opened: `take` ends the read there, with no read made to find its end
+    // (a read a file saved).
+    let limit = if md.len() == 0 { max + 1 } else { md.len() };
+    let mut bytes = Vec::with_capacity(md.len() as usize);
+    file.take(limit)
+        .read_to_end(&mut bytes)
+        .map_err(unreadable)?;
+    if bytes.len() as u64 > max {
+        return Err((bytes.len() as u64, SkipReason::TooLarge { limit: max }));
     }
-    // Once as many bytes as the file held are read, no read is made to find its end (a
-    // read a file saved).
-    let mut bytes = vec![0; md.len() as usize];
-    let got = read_up_to(&mut &file, &mut bytes).map_err(unreadable)?;
-    bytes.truncate(got);
     Ok(bytes)
-}
-
-/// Fills `buf` from `r` as far as `r` goes: the bytes read, fewer than `buf` holds when
-/// `r` ends first.
-fn read_up_to(r: &mut impl std::io::Read, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut got = 0;
-    while got < buf.len() {
-        match r.read(&mut buf[got..]) {
-            Ok(0) => break,
-            Ok(n) => got += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(got)
 }
 
 fn special_kind(t: &fs::FileType) -> &'static str {
@@ -603,39 +583,6 @@ mod tests {
         assert_eq!(read_regular(&path, 300_000).unwrap(), long);
         std::fs::write(&path, "").unwrap();
         assert_eq!(read_regular(&path, 0).unwrap(), b"");
-    }
-
-    /// Gives its bytes a few at a time, interrupted before each read.
-    struct Halting<'a> {
-        left: &'a [u8],
-        interrupted: bool,
-    }
-
-    impl std::io::Read for Halting<'_> {
-        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-            self.interrupted = !self.interrupted;
-            if self.interrupted {
-                return Err(std::io::ErrorKind::Interrupted.into());
-            }
-            let n = buf.len().min(self.left.len()).min(3);
-            buf[..n].copy_from_slice(&self.left[..n]);
-            self.left = &self.left[n..];
-            Ok(n)
-        }
-    }
-
-    #[test]
-    fn reads_go_on_after_short_and_interrupted_reads_up_to_the_end() {
-        let text = b"0123456789abcdef";
-        for room in [0, 5, 16, 20] {
-            let mut buf = vec![0; room];
-            let mut r = Halting {
-                left: text,
-                interrupted: false,
-            };
-            let got = read_up_to(&mut r, &mut buf).unwrap();
-            assert_eq!(&buf[..got], &text[..room.min(16)], "room {room}");
-        }
     }
 
     #[cfg(target_os = "linux")]

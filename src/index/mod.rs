@@ -1716,10 +1716,13 @@ impl Index {
         // The documents counted up to one past the limit: a common fingerprint's
         // holders are not all read.
         let docs = |e: &[(u64, u32, u32)]| e.chunk_by(|x, y| x.1 == y.1).take(others + 1).count();
-        let batch = pending.prints.shared_by(d).map(|(key, e)| (key, docs(e)));
-        let from = counts.len();
-        counts.extend(batch);
-        dedup_from(&mut counts, from);
+        let mut batch: Vec<(u64, usize)> = pending
+            .prints
+            .shared_by(d)
+            .map(|(key, e)| (key, docs(e)))
+            .collect();
+        batch.dedup_by_key(|c| c.0);
+        counts.append(&mut batch);
         counts.extend_from_slice(contained_before);
         counts.sort_unstable_by_key(|c| c.0);
         counts
@@ -2080,18 +2083,6 @@ fn files(path: &Path) -> (PathBuf, runs::Folder) {
 
 /// Keys asked of the filters per part, a part per task.
 const PROBE_PART: usize = 1 << 16;
-
-/// `counts[from..]` (in order of hash) without repeated hashes.
-fn dedup_from(counts: &mut Vec<(u64, usize)>, from: usize) {
-    let mut kept = from;
-    for k in from..counts.len() {
-        if kept == from || counts[kept - 1].0 != counts[k].0 {
-            counts[kept] = counts[k];
-            kept += 1;
-        }
-    }
-    counts.truncate(kept);
-}
 
 /// Two sorted lists of entries as one, sorted.
 fn merged(a: Vec<Entry>, b: Vec<Entry>) -> Vec<Entry> {
