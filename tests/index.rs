@@ -822,24 +822,43 @@ fn a_large_batch_trains_a_dictionary_that_later_adds_and_readers_use() {
     }
     let later = stored(&index) - trained;
     assert!(got[1_050..].iter().any(|m| !m.near_duplicates.is_empty()));
-    // The same answers from batches too small to train one, and more bytes.
-    let (_plain_dir, plain_path) = temp("no-dictionary");
-    let (mut plain, _) = new_index(&plain_path);
+    // The same answers from batches too small to train one alone: the tenth, which takes
+    // the index past 1,000 documents, trains one with the index's first texts, and the
+    // adds after it are compressed with it.
+    let (_small_dir, small_path) = temp("small-batches");
+    let (mut small, _) = new_index(&small_path);
     let mut expected = Vec::new();
     for start in (0..1_050).step_by(105) {
-        expected.extend(plain.add_batch(docs(start..start + 105)).unwrap());
+        expected.extend(small.add_batch(docs(start..start + 105)).unwrap());
     }
-    let plain_trained = stored(&plain);
+    let small_trained = stored(&small);
     for (id, t) in docs(1_050..1_099) {
-        expected.push(plain.add(id, t).unwrap());
+        expected.push(small.add(id, t).unwrap());
     }
-    let plain_later = stored(&plain) - plain_trained;
+    let small_later = stored(&small) - small_trained;
     assert_eq!(got, expected);
+    // An index that never reaches 1,000 documents has no dictionary: more bytes.
+    let (_plain_dir, plain_path) = temp("no-dictionary");
+    let (mut plain, _) = new_index(&plain_path);
+    for start in (0..900).step_by(100) {
+        plain.add_batch(docs(start..start + 100)).unwrap();
+    }
+    let plain_900 = stored(&plain);
+    for (id, t) in docs(1_050..1_099) {
+        plain.add(id, t).unwrap();
+    }
+    let plain_later = stored(&plain) - plain_900;
     assert!(
-        trained * 10 < plain_trained * 9 && later * 10 < plain_later * 9,
-        "records: {trained} and {later} bytes with the dictionary, \
-         {plain_trained} and {plain_later} without"
+        trained * 900 * 10 < plain_900 * 1_050 * 9
+            && later * 10 < plain_later * 9
+            && small_later * 10 < plain_later * 9,
+        "records: {trained} bytes for 1,050 with the dictionary, {plain_900} for 900 \
+         without; the same 49 later: {later} and {small_later} bytes with one, \
+         {plain_later} without"
     );
+    for (id, t) in docs(0..1_099) {
+        assert_eq!(small.get(id).unwrap().as_deref(), Some(t));
+    }
     for (id, t) in docs(0..1_099) {
         assert_eq!(reader.get(id).unwrap().as_deref(), Some(t));
     }

@@ -585,13 +585,17 @@ struct Prepared {
 
 impl Prepared {
     /// The keys and compressed texts of `documents`, in parallel, the texts with
-    /// `dictionary` (when the index has none, the batch trains one if it is large
-    /// enough: the `texts` module); an error for a document longer than
+    /// `dictionary` (when the index has none, the batch trains one, with `earlier` if
+    /// it is too small alone: the `texts` module); an error for a document longer than
     /// [`MAX_DOCUMENT_BYTES`](crate::corpus::MAX_DOCUMENT_BYTES).
+    ///
+    /// `earlier`: texts of the index to train a dictionary with, beside the batch's (see
+    /// [`Index::training_texts`]).
     fn of(
         detector: &Detector,
         documents: &[(&str, &[u8])],
         dictionary: Option<&Arc<Dictionary>>,
+        earlier: &[Vec<u8>],
     ) -> Result<Prepared, Error> {
         if let Some((id, text)) = documents
             .iter()
@@ -605,7 +609,11 @@ impl Prepared {
         }
         let trained = match dictionary {
             Some(_) => None,
-            None => Dictionary::train(documents.iter().map(|d| d.1)).map(Arc::new),
+            None => {
+                let texts = earlier.iter().map(Vec::as_slice);
+                let texts: Vec<&[u8]> = texts.chain(documents.iter().map(|d| d.1)).collect();
+                Dictionary::train(texts.into_iter()).map(Arc::new)
+            }
         };
         let packing = dictionary.or(trained.as_ref()).map(|d| &**d);
         let init = || (texts::compressor(packing), IndexScratch::default());
@@ -925,6 +933,36 @@ impl Index {
         Ok(ids.get(id).map_err(|e| self.store(e))?.is_some())
     }
 
+    /// The first texts of the index (the first [`SAMPLE_BYTES`](texts::SAMPLE_BYTES) of
+    /// each) that a batch of `batch` documents, too few to train a dictionary alone,
+    /// trains one with: enough for [`TRAIN_MIN_DOCS`](texts::TRAIN_MIN_DOCS) with the
+    /// batch's, when the index has no dictionary and the batch takes its count of
+    /// documents past 1,000, 2,000, 4,000 and so on (zstd can fail to train one on too
+    /// little text: it is tried again, a doubling later). None otherwise.
+    fn training_texts(&self, batch: usize) -> Result<Vec<Vec<u8>>, Error> {
+        if self.packing.is_some() || batch == 0 || batch >= texts::TRAIN_MIN_DOCS {
+            return Ok(Vec::new());
+        }
+        let before = self.len()?;
+        if !texts::passes_a_doubling(before, before + batch) {
+            return Ok(Vec::new());
+        }
+        let txn = self.db.begin_read().map_err(|e| self.store(e))?;
+        let docs = txn.open_table(DOCS).map_err(|e| self.store(e))?;
+        let mut out = Vec::with_capacity(texts::TRAIN_MIN_DOCS - batch);
+        for entry in docs.iter().map_err(|e| self.store(e))? {
+            if out.len() == texts::TRAIN_MIN_DOCS - batch {
+                break;
+            }
+            let n = entry.map_err(|e| self.store(e))?.0.value();
+            if let Some(mut record) = self.record(&docs, n, Some(&txn))? {
+                record.text.truncate(texts::SAMPLE_BYTES);
+                out.push(record.text);
+            }
+        }
+        Ok(out)
+    }
+
     /// The text of document `id`, or `None` when the index does not hold it.
     pub fn get(&self, id: &str) -> Result<Option<Vec<u8>>, Error> {
         Ok(self.stored(id, true)?.map(|r| r.text))
@@ -1134,7 +1172,10 @@ impl Index {
         let Some(mut batch) = batches.next() else {
             return Ok(());
         };
-        let mut prepared = Prepared::of(&detector, &views(batch.as_ref()), self.packing.as_ref())?;
+        let first = views(batch.as_ref());
+        let earlier = self.training_texts(first.len())?;
+        let mut prepared = Prepared::of(&detector, &first, self.packing.as_ref(), &earlier)?;
+        drop((first, earlier));
         loop {
             // The next batch is compressed with the dictionary this one trains, if any.
             let packing = prepared.trained.clone().or_else(|| self.packing.clone());
@@ -1152,7 +1193,9 @@ impl Index {
                 },
                 || {
                     let next = next_documents.as_ref()?;
-                    Some(Prepared::of(&detector, next, packing.as_ref()))
+                    // (A batch made ready beside another trains no dictionary with the
+                    // index's texts: it cannot read the one being written.)
+                    Some(Prepared::of(&detector, next, packing.as_ref(), &[]))
                 },
             );
             drop((documents, next_documents));
@@ -1173,7 +1216,8 @@ impl Index {
     ) -> Result<Vec<Matches>, Error> {
         progress.start(Stage::Checking, documents.len());
         self.writer()?;
-        let prepared = Prepared::of(&self.detector, documents, self.packing.as_ref())?;
+        let earlier = self.training_texts(documents.len())?;
+        let prepared = Prepared::of(&self.detector, documents, self.packing.as_ref(), &earlier)?;
         self.write_prepared(documents, prepared, progress)
     }
 

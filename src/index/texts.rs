@@ -13,19 +13,25 @@
 //!
 //! # Algorithm
 //!
-//! The first batch of at least [`TRAIN_MIN_DOCS`] documents trains one (zstd's
-//! `ZDICT_trainFromBuffer` on its first documents, [`SAMPLE_BYTES`] of each at most,
-//! [`TRAIN_BYTES`] in all). It is stored in the index in that batch's transaction and
-//! compresses every text after. zstd writes the dictionary's id in the header of every
-//! frame compressed with it, so a text is read back with the dictionary its frame
-//! names, and a text stored before the index had one needs none. An index whose
-//! batches are all smaller (documents added one at a time, `neardup index filter`'s
-//! batches of 256) has none; a dictionary is never trained again, and texts are never
-//! compressed again (not by [`compact`](super::Index::compact) either).
+//! The first batch that brings the index to at least [`TRAIN_MIN_DOCS`] documents
+//! trains one (zstd's `ZDICT_trainFromBuffer`, [`SAMPLE_BYTES`] of each text at most,
+//! [`TRAIN_BYTES`] in all): a batch that large alone, on its own first texts; a smaller
+//! one (documents added one at a time, `neardup index filter`'s batches of 256), on the
+//! index's first texts, read back, and its own. The dictionary is stored in the index
+//! in that batch's transaction and compresses every text after. zstd writes the
+//! dictionary's id in the header of every frame compressed with it, so a text is read
+//! back with the dictionary its frame names, and a text stored before the index had one
+//! needs none. Where zstd cannot train one (too little text), a small batch tries again
+//! once the index has twice as many documents, and a large one every time. A dictionary
+//! is never trained again once the index has one, and texts are never compressed again
+//! (not by [`compact`](super::Index::compact) either). In
+//! [`add_batches`](super::Index::add_batches), only the first batch trains one with the
+//! index's texts: the others are made ready while the batch before is written.
 //!
 //! # Cost
 //!
-//! Training: about 0.15 s, once, on one core. A dictionary: 32 KiB in the index, and
+//! Training: about 0.15 s, once, on one core (and for a small batch, reading back up to
+//! a thousand texts). A dictionary: 32 KiB in the index, and
 //! about as much again in a writer's memory, and in the memory of a process once it
 //! reads a text compressed with it.
 
@@ -54,6 +60,19 @@ pub(super) const TRAIN_BYTES: usize = 2 << 20;
 pub(super) const SAMPLE_BYTES: usize = 4_096;
 /// The size of a dictionary.
 const DICT_BYTES: usize = 32 * 1024;
+
+/// Whether a count of documents that goes from `before` to `after` passes 1,000 (the
+/// first [`TRAIN_MIN_DOCS`]), or one of its doublings after: 2,000, 4,000 and so on.
+pub(super) fn passes_a_doubling(before: usize, after: usize) -> bool {
+    let mut mark = TRAIN_MIN_DOCS;
+    while mark <= before {
+        let Some(next) = mark.checked_mul(2) else {
+            return false;
+        };
+        mark = next;
+    }
+    after >= mark
+}
 
 /// A zstd dictionary that the index compresses texts with.
 pub(super) struct Dictionary {
@@ -241,6 +260,17 @@ mod tests {
         );
         // Read from the index once, then kept.
         assert_eq!(reads, 1);
+    }
+
+    #[test]
+    fn small_batches_train_at_a_thousand_documents_then_at_each_doubling() {
+        assert!(!passes_a_doubling(0, 999));
+        assert!(passes_a_doubling(0, 1_000) && passes_a_doubling(999, 1_000));
+        // Past 1,000 (training failed there, or the index is older), at 2,000.
+        assert!(!passes_a_doubling(1_000, 1_999) && !passes_a_doubling(1_500, 1_600));
+        assert!(passes_a_doubling(1_999, 2_000) && passes_a_doubling(1_000, 5_000));
+        assert!(passes_a_doubling(3_999, 4_000) && !passes_a_doubling(4_000, 7_999));
+        assert!(!passes_a_doubling(usize::MAX - 1, usize::MAX));
     }
 
     #[test]
