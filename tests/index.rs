@@ -880,6 +880,106 @@ fn a_large_batch_trains_a_dictionary_that_later_adds_and_readers_use() {
 }
 
 #[test]
+fn small_batches_and_single_adds_train_a_dictionary_at_a_thousand_documents() {
+    let texts = texts(1_100, 67);
+    let ids: Vec<String> = (0..texts.len()).map(|i| format!("d{i}")).collect();
+    let (ids, texts) = (&ids, &texts);
+    let docs = |r: std::ops::Range<usize>| r.map(move |i| (ids[i].as_str(), texts[i].as_bytes()));
+    let stored = |index: &Index| index.stats().unwrap().stored_bytes;
+    // One at a time past 1,000: the thousandth add trains the dictionary with the 999
+    // texts before it, and the adds after it are compressed with it.
+    let (_one_dir, one_path) = temp("dictionary-one-at-a-time");
+    let (mut one, _) = new_index(&one_path);
+    let mut got = one.add_batch(docs(0..990)).unwrap();
+    for (id, t) in docs(990..1_000) {
+        got.push(one.add(id, t).unwrap());
+    }
+    let one_before = stored(&one);
+    got.extend(one.add_batch(docs(1_000..1_100)).unwrap());
+    let one_later = stored(&one) - one_before;
+    // In batches of 256 added together: the fourth, made ready while the third is
+    // written, trains one with the committed texts and the third's.
+    let (_together_dir, together_path) = temp("dictionary-together");
+    let (mut together, _) = new_index(&together_path);
+    let batches: Vec<Vec<(&str, &[u8])>> = (0..1_100)
+        .step_by(256)
+        .map(|start| docs(start..(start + 256).min(1_100)).collect())
+        .collect();
+    let (mut answers, mut before_last) = (Vec::new(), 0);
+    together
+        .add_batches(batches, |batch, got| -> Result<(), Stopped> {
+            answers.extend(got);
+            if batch.len() == 256 {
+                before_last = answers.len();
+            }
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!((before_last, answers.len()), (1_024, 1_100));
+    assert_eq!(answers, got);
+    // The same texts, in an index of fewer than 1,000 documents: no dictionary.
+    let (_plain_dir, plain_path) = temp("dictionary-none");
+    let (mut plain, _) = new_index(&plain_path);
+    plain.add_batch(docs(0..800)).unwrap();
+    let plain_before = stored(&plain);
+    plain.add_batch(docs(1_000..1_100)).unwrap();
+    let plain_later = stored(&plain) - plain_before;
+    assert!(
+        one_later * 10 < plain_later * 9,
+        "the last 100: {one_later} bytes with a dictionary, {plain_later} without"
+    );
+    // Batched together, the documents from 768 on are compressed with one; one at a
+    // time, those from 999 on: fewer bytes in all.
+    let (together_all, one_all) = (stored(&together), stored(&one));
+    assert!(
+        together_all < one_all,
+        "{together_all} bytes batched together, {one_all} one at a time"
+    );
+    for (id, t) in docs(0..1_100) {
+        assert_eq!(one.get(id).unwrap().as_deref(), Some(t));
+        assert_eq!(together.get(id).unwrap().as_deref(), Some(t));
+    }
+}
+
+#[test]
+fn a_dictionary_zstd_cannot_train_is_tried_again_a_doubling_later() {
+    let texts = texts(1_100, 71);
+    let ids: Vec<String> = (0..texts.len()).map(|i| format!("d{i}")).collect();
+    let (ids, texts) = (&ids, &texts);
+    let docs = |r: std::ops::Range<usize>| r.map(move |i| (ids[i].as_str(), texts[i].as_bytes()));
+    let stored = |index: &Index| index.stats().unwrap().stored_bytes;
+    // 999 empty texts and a one-letter one: at 1,000 documents there is too little text
+    // to train a dictionary on, and none is.
+    let (_dir, path) = temp("dictionary-retry");
+    let (mut index, _) = new_index(&path);
+    let empty: Vec<String> = (0..999).map(|i| format!("e{i}")).collect();
+    index
+        .add_batch(empty.iter().map(|id| (id.as_str(), &b""[..])))
+        .unwrap();
+    index.add("a", b"a").unwrap();
+    for start in (0..999).step_by(111) {
+        index.add_batch(docs(start..start + 111)).unwrap();
+    }
+    // The batch that takes it past 2,000 trains one with the texts there are now.
+    let before = stored(&index);
+    index.add_batch(docs(1_000..1_100)).unwrap();
+    let later = stored(&index) - before;
+    let (_plain_dir, plain_path) = temp("dictionary-retry-none");
+    let (mut plain, _) = new_index(&plain_path);
+    plain.add_batch(docs(1_000..1_100)).unwrap();
+    let without = stored(&plain);
+    assert!(
+        later * 10 < without * 9,
+        "{later} bytes past 2,000 documents, {without} with no dictionary"
+    );
+    assert_eq!(index.len().unwrap(), 2_099);
+    let added = docs(0..999).chain(docs(1_000..1_100));
+    for (id, t) in added.chain([("a", &b"a"[..]), ("e5", &b""[..])]) {
+        assert_eq!(index.get(id).unwrap().as_deref(), Some(t));
+    }
+}
+
+#[test]
 fn batches_added_together_use_the_dictionary_the_first_trains() {
     // The second batch is compressed while the first, which trains the dictionary, is
     // written; the third fails (an id twice) and adds nothing.

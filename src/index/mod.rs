@@ -449,6 +449,16 @@ impl Record {
 
     /// The record, with its text when `unpack` is given (it turns the stored,
     /// compressed text into the text).
+    /// The compressed text of a record's bytes.
+    fn packed_text(bytes: &[u8]) -> Result<&[u8], Error> {
+        let id_len = bytes
+            .get(..4)
+            .map(|b| u32::from_le_bytes(b.try_into().expect("4")));
+        id_len
+            .and_then(|n| bytes.get(RECORD_HEAD + n as usize..))
+            .ok_or_else(|| Error::malformed("index record", "short"))
+    }
+
     fn read(bytes: &[u8], unpack: Option<&Unpack<'_>>) -> Result<Record, Error> {
         let bad = |why: &str| Error::malformed("index record", why.to_string());
         let take = |at: usize, n: usize| bytes.get(at..at + n).ok_or_else(|| bad("short"));
@@ -464,10 +474,7 @@ impl Record {
             text: Vec::new(),
         };
         if let Some(unpack) = unpack {
-            let packed = bytes
-                .get(RECORD_HEAD + id_len..)
-                .ok_or_else(|| bad("short"))?;
-            record.text = unpack(packed)?;
+            record.text = unpack(Record::packed_text(bytes)?)?;
             if record.text.len() as u64 != record.len {
                 return Err(bad("text length"));
             }
@@ -589,13 +596,14 @@ impl Prepared {
     /// it is too small alone: the `texts` module); an error for a document longer than
     /// [`MAX_DOCUMENT_BYTES`](crate::corpus::MAX_DOCUMENT_BYTES).
     ///
-    /// `earlier`: texts of the index to train a dictionary with, beside the batch's (see
-    /// [`Index::training_texts`]).
+    /// `earlier`: when the batch is too small to train a dictionary alone but the index
+    /// has grown enough for one, texts of the index to train it with before the batch's
+    /// (see [`Index::training_texts`]).
     fn of(
         detector: &Detector,
         documents: &[(&str, &[u8])],
         dictionary: Option<&Arc<Dictionary>>,
-        earlier: &[Vec<u8>],
+        earlier: Option<&[Vec<u8>]>,
     ) -> Result<Prepared, Error> {
         if let Some((id, text)) = documents
             .iter()
@@ -607,13 +615,16 @@ impl Prepared {
                 format!("{} bytes for {id:?}", text.len()),
             ));
         }
-        let trained = match dictionary {
-            Some(_) => None,
-            None => {
-                let texts = earlier.iter().map(Vec::as_slice);
-                let texts: Vec<&[u8]> = texts.chain(documents.iter().map(|d| d.1)).collect();
-                Dictionary::train(texts.into_iter()).map(Arc::new)
+        let batch = documents.iter().map(|d| d.1);
+        let trained = match (dictionary, earlier) {
+            (Some(_), _) => None,
+            (None, Some(earlier)) => {
+                Dictionary::train(earlier.iter().map(Vec::as_slice).chain(batch)).map(Arc::new)
             }
+            (None, None) if documents.len() >= texts::TRAIN_MIN_DOCS => {
+                Dictionary::train(batch).map(Arc::new)
+            }
+            (None, None) => None,
         };
         let packing = dictionary.or(trained.as_ref()).map(|d| &**d);
         let init = || (texts::compressor(packing), IndexScratch::default());
@@ -933,34 +944,54 @@ impl Index {
         Ok(ids.get(id).map_err(|e| self.store(e))?.is_some())
     }
 
-    /// The first texts of the index (the first [`SAMPLE_BYTES`](texts::SAMPLE_BYTES) of
-    /// each) that a batch of `batch` documents, too few to train a dictionary alone,
-    /// trains one with: enough for [`TRAIN_MIN_DOCS`](texts::TRAIN_MIN_DOCS) with the
-    /// batch's, when the index has no dictionary and the batch takes its count of
-    /// documents past 1,000, 2,000, 4,000 and so on (zstd can fail to train one on too
-    /// little text: it is tried again, a doubling later). None otherwise.
-    fn training_texts(&self, batch: usize) -> Result<Vec<Vec<u8>>, Error> {
+    /// The texts that a batch of `batch` documents, too few to train a dictionary alone,
+    /// trains one with before its own, when the index has no dictionary and the batch
+    /// takes its count of documents past 1,000, 2,000, 4,000 and so on (zstd can fail to
+    /// train one on too little text): the first [`SAMPLE_BYTES`](texts::SAMPLE_BYTES) of
+    /// each of the index's texts, then of those of `pending` (a batch being written),
+    /// in order, until they hold [`TRAIN_BYTES`](texts::TRAIN_BYTES). `None` when the
+    /// batch trains none. A text that does not read back is left out: a dictionary is
+    /// worth no failed add.
+    fn training_texts(
+        &self,
+        batch: usize,
+        pending: &[(&str, &[u8])],
+    ) -> Result<Option<Vec<Vec<u8>>>, Error> {
         if self.packing.is_some() || batch == 0 || batch >= texts::TRAIN_MIN_DOCS {
-            return Ok(Vec::new());
+            return Ok(None);
         }
-        let before = self.len()?;
+        let before = self.len()? + pending.len();
         if !texts::passes_a_doubling(before, before + batch) {
-            return Ok(Vec::new());
+            return Ok(None);
         }
         let txn = self.db.begin_read().map_err(|e| self.store(e))?;
         let docs = txn.open_table(DOCS).map_err(|e| self.store(e))?;
-        let mut out = Vec::with_capacity(texts::TRAIN_MIN_DOCS - batch);
-        for entry in docs.iter().map_err(|e| self.store(e))? {
-            if out.len() == texts::TRAIN_MIN_DOCS - batch {
-                break;
+        let (mut samples, mut total) = (Vec::new(), 0);
+        let mut keep = |sample: Vec<u8>| {
+            total += sample.len();
+            if !sample.is_empty() {
+                samples.push(sample);
             }
-            let n = entry.map_err(|e| self.store(e))?.0.value();
-            if let Some(mut record) = self.record(&docs, n, Some(&txn))? {
-                record.text.truncate(texts::SAMPLE_BYTES);
-                out.push(record.text);
+            total < texts::TRAIN_BYTES
+        };
+        let limit = texts::SAMPLE_BYTES as u64;
+        for entry in docs.iter().map_err(|e| self.store(e))? {
+            let entry = entry.map_err(|e| self.store(e))?;
+            let stored = |id| self.dictionary_bytes(&txn, id);
+            let sample = Record::packed_text(entry.1.value())
+                .and_then(|p| self.unpacker.unpack_start(p, limit, stored));
+            if let Ok(sample) = sample
+                && !keep(sample)
+            {
+                return Ok(Some(samples));
             }
         }
-        Ok(out)
+        for (_, text) in pending {
+            if !keep(text[..text.len().min(texts::SAMPLE_BYTES)].to_vec()) {
+                break;
+            }
+        }
+        Ok(Some(samples))
     }
 
     /// The text of document `id`, or `None` when the index does not hold it.
@@ -1173,8 +1204,9 @@ impl Index {
             return Ok(());
         };
         let first = views(batch.as_ref());
-        let earlier = self.training_texts(first.len())?;
-        let mut prepared = Prepared::of(&detector, &first, self.packing.as_ref(), &earlier)?;
+        let earlier = self.training_texts(first.len(), &[])?;
+        let mut prepared =
+            Prepared::of(&detector, &first, self.packing.as_ref(), earlier.as_deref())?;
         drop((first, earlier));
         loop {
             // The next batch is compressed with the dictionary this one trains, if any.
@@ -1182,6 +1214,12 @@ impl Index {
             let next = batches.next();
             let documents = views(batch.as_ref());
             let next_documents = next.as_ref().map(|b| views(b.as_ref()));
+            // The texts the next batch trains a dictionary with, if it does: the
+            // committed ones, then this batch's.
+            let earlier = match &next_documents {
+                Some(next) if packing.is_none() => self.training_texts(next.len(), &documents)?,
+                _ => None,
+            };
             let progress = Progress::new();
             // Both on the pool. (Making the next batch ready on a thread of its own while
             // this one writes the batch, so that no thread of the pool waits for the
@@ -1193,12 +1231,11 @@ impl Index {
                 },
                 || {
                     let next = next_documents.as_ref()?;
-                    // (A batch made ready beside another trains no dictionary with the
-                    // index's texts: it cannot read the one being written.)
-                    Some(Prepared::of(&detector, next, packing.as_ref(), &[]))
+                    let earlier = earlier.as_deref();
+                    Some(Prepared::of(&detector, next, packing.as_ref(), earlier))
                 },
             );
-            drop((documents, next_documents));
+            drop((documents, next_documents, earlier));
             answered(batch, added?)?;
             match (next, made) {
                 (Some(next), Some(made)) => (batch, prepared) = (next, made?),
@@ -1216,8 +1253,9 @@ impl Index {
     ) -> Result<Vec<Matches>, Error> {
         progress.start(Stage::Checking, documents.len());
         self.writer()?;
-        let earlier = self.training_texts(documents.len())?;
-        let prepared = Prepared::of(&self.detector, documents, self.packing.as_ref(), &earlier)?;
+        let earlier = self.training_texts(documents.len(), &[])?;
+        let packing = self.packing.as_ref();
+        let prepared = Prepared::of(&self.detector, documents, packing, earlier.as_deref())?;
         self.write_prepared(documents, prepared, progress)
     }
 

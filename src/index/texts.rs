@@ -13,20 +13,21 @@
 //!
 //! # Algorithm
 //!
-//! The first batch that brings the index to at least [`TRAIN_MIN_DOCS`] documents
-//! trains one (zstd's `ZDICT_trainFromBuffer`, [`SAMPLE_BYTES`] of each text at most,
-//! [`TRAIN_BYTES`] in all): a batch that large alone, on its own first texts; a smaller
-//! one (documents added one at a time, `neardup index filter`'s batches of 256), on the
-//! index's first texts, read back, and its own. The dictionary is stored in the index
-//! in that batch's transaction and compresses every text after. zstd writes the
-//! dictionary's id in the header of every frame compressed with it, so a text is read
-//! back with the dictionary its frame names, and a text stored before the index had one
-//! needs none. Where zstd cannot train one (too little text), a small batch tries again
-//! once the index has twice as many documents, and a large one every time. A dictionary
-//! is never trained again once the index has one, and texts are never compressed again
-//! (not by [`compact`](super::Index::compact) either). In
-//! [`add_batches`](super::Index::add_batches), only the first batch trains one with the
-//! index's texts: the others are made ready while the batch before is written.
+//! A batch of at least [`TRAIN_MIN_DOCS`] documents trains one on its own texts; a
+//! smaller one (documents added one at a time, `neardup index filter`'s batches of 256)
+//! that takes the index past [`TRAIN_MIN_DOCS`] documents trains one on the index's
+//! texts, read back, then its own. Either way zstd's `ZDICT_trainFromBuffer` gets the
+//! first [`SAMPLE_BYTES`] of each text, [`TRAIN_BYTES`] in all at most. The dictionary
+//! is stored in the index in that batch's transaction and compresses every text after.
+//! zstd writes the dictionary's id in the header of every frame compressed with it, so
+//! a text is read back with the dictionary its frame names, and a text stored before
+//! the index had one needs none. Where zstd cannot train one (too little text: empty
+//! documents, say), a large batch tries again, and a small one once the index has
+//! twice as many documents, on the more text it then holds. A dictionary is never
+//! trained again once the index has one, and texts are never compressed again (not by
+//! [`compact`](super::Index::compact) either). In
+//! [`add_batches`](super::Index::add_batches), a batch made ready while the one before
+//! is written takes that one's texts after the committed ones.
 //!
 //! # Cost
 //!
@@ -93,15 +94,14 @@ impl Dictionary {
         Some(Dictionary { id, bytes, encoder })
     }
 
-    /// A dictionary trained on `texts` (see the module docs); `None` when there are
-    /// fewer than [`TRAIN_MIN_DOCS`] or zstd cannot train one on them (too little
-    /// text, say).
-    pub fn train<'t>(texts: impl ExactSizeIterator<Item = &'t [u8]>) -> Option<Dictionary> {
-        if texts.len() < TRAIN_MIN_DOCS {
-            return None;
-        }
+    /// A dictionary trained on the first [`TRAIN_BYTES`] of `texts`, the first
+    /// [`SAMPLE_BYTES`] of each at most (empty ones left out); `None` when zstd cannot
+    /// train one on them (too little text, say). Whether there are enough documents to
+    /// train one is the caller's to say (see the module docs).
+    pub fn train<'t>(texts: impl IntoIterator<Item = &'t [u8]>) -> Option<Dictionary> {
         let mut total = 0;
         let samples: Vec<&[u8]> = texts
+            .into_iter()
             .map(|t| &t[..t.len().min(SAMPLE_BYTES)])
             .filter(|t| !t.is_empty())
             .take_while(|t| {
@@ -152,16 +152,35 @@ impl Unpacker {
         packed: &[u8],
         stored: impl FnOnce(u32) -> Result<Option<Vec<u8>>, Error>,
     ) -> Result<Vec<u8>, Error> {
+        self.unpack_start(packed, u64::MAX, stored)
+    }
+
+    /// The first `limit` bytes of the text that `packed` holds compressed, as
+    /// [`unpack`](Unpacker::unpack) reads it, decompressing no further.
+    pub fn unpack_start(
+        &self,
+        packed: &[u8],
+        limit: u64,
+        stored: impl FnOnce(u32) -> Result<Option<Vec<u8>>, Error>,
+    ) -> Result<Vec<u8>, Error> {
+        use std::io::Read;
+        use zstd::stream::read::Decoder;
         let bad = |e: std::io::Error| Error::malformed("index record", e.to_string());
-        let Some(id) = zstd::zstd_safe::get_dict_id_from_frame(packed) else {
-            return zstd::stream::decode_all(packed).map_err(bad);
-        };
-        let dictionary = self.dictionary(id.get(), stored)?;
-        let mut decoder =
-            zstd::stream::read::Decoder::with_prepared_dictionary(packed, &dictionary)
-                .map_err(bad)?;
         let mut text = Vec::new();
-        std::io::Read::read_to_end(&mut decoder, &mut text).map_err(bad)?;
+        match zstd::zstd_safe::get_dict_id_from_frame(packed) {
+            None => Decoder::with_buffer(packed)
+                .map_err(bad)?
+                .take(limit)
+                .read_to_end(&mut text),
+            Some(id) => {
+                let dictionary = self.dictionary(id.get(), stored)?;
+                Decoder::with_prepared_dictionary(packed, &dictionary)
+                    .map_err(bad)?
+                    .take(limit)
+                    .read_to_end(&mut text)
+            }
+        }
+        .map_err(bad)?;
         Ok(text)
     }
 
@@ -253,6 +272,8 @@ mod tests {
                 Ok(Some(d.bytes.clone()))
             });
             assert_eq!(&back.unwrap(), t);
+            let start = unpacker.unpack_start(&packed, 10, |_| panic!("loaded"));
+            assert_eq!(start.unwrap(), t[..10]);
         }
         assert!(
             small < plain,
@@ -277,6 +298,9 @@ mod tests {
     fn no_text_trains_no_dictionary_and_one_of_little_text_works() {
         let empty = vec![Vec::new(); TRAIN_MIN_DOCS];
         assert!(Dictionary::train(empty.iter().map(Vec::as_slice)).is_none());
+        // Nor does one short text.
+        assert!(Dictionary::train([&b"a"[..]]).is_none());
+        assert!(Dictionary::train([&b"the cat sat on the mat"[..]]).is_none());
         // zstd makes one of a thousand one-byte texts (zstd 1.5.7): it packs and reads
         // back.
         let tiny: Vec<Vec<u8>> = (0..TRAIN_MIN_DOCS)
@@ -291,11 +315,12 @@ mod tests {
     #[test]
     fn texts_without_a_dictionary_read_back_and_an_unknown_one_is_an_error() {
         let texts = texts(TRAIN_MIN_DOCS);
-        assert!(Dictionary::train(texts[1..].iter().map(Vec::as_slice)).is_none());
         let unpacker = Unpacker::default();
         let packed = pack(&texts[0], &mut compressor(None)).unwrap();
         let back = unpacker.unpack(&packed, |_| panic!("no dictionary needed"));
         assert_eq!(back.unwrap(), texts[0]);
+        let start = unpacker.unpack_start(&packed, 7, |_| panic!("no dictionary needed"));
+        assert_eq!(start.unwrap(), texts[0][..7]);
         let d = Dictionary::train(texts.iter().map(Vec::as_slice)).unwrap();
         let packed = pack(&texts[0], &mut compressor(Some(&d))).unwrap();
         let e = unpacker.unpack(&packed, |_| Ok(None)).unwrap_err();
