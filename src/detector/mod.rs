@@ -607,6 +607,32 @@ impl Signed {
     }
 }
 
+/// A text as [`Detector::check_pair`] checks it: its tokens and its shingle set, made
+/// once for all the pairs it is in.
+#[cfg_attr(not(feature = "index"), allow(dead_code))]
+pub(crate) struct Checked<'t> {
+    bytes: &'t [u8],
+    tokens: DocTokens<'static>,
+    /// `None` for a text with no token.
+    set: Option<ShingleSet>,
+}
+
+#[cfg_attr(not(feature = "index"), allow(dead_code))]
+impl<'t> Checked<'t> {
+    /// `bytes` tokenized and shingled as `detector` does.
+    pub(crate) fn new(detector: &Detector, bytes: &'t [u8]) -> Checked<'t> {
+        let tokens = DocTokens::new(bytes);
+        let k = detector.settings.shingle_size;
+        let set = (!tokens.hashes.is_empty())
+            .then(|| ShingleSet::from_hashes(shingle::shingles(&tokens.hashes, k).collect()));
+        Checked { bytes, tokens, set }
+    }
+
+    fn text(&self) -> (&[u8], &DocTokens<'static>) {
+        (self.bytes, &self.tokens)
+    }
+}
+
 impl Detector {
     /// A builder with every setting at its default.
     pub fn builder() -> DetectorBuilder {
@@ -758,31 +784,27 @@ impl Detector {
     /// What a batch run finds for a candidate pair of texts (`a` the earlier): the exact
     /// Jaccard, and the passages, all of them for a near-duplicate, those around
     /// `anchors` (positions of shared fingerprints, in `a` and `b`) otherwise. The index
-    /// checks its candidates with it, so that its answers are a batch run's.
+    /// checks its candidates with it, so that its answers are a batch run's; a text
+    /// checked against several others is made [`Checked`] once.
     #[cfg_attr(not(feature = "index"), allow(dead_code))]
     pub(crate) fn check_pair(
         &self,
-        a: &[u8],
-        b: &[u8],
+        a: &Checked,
+        b: &Checked,
         anchors: &[(usize, usize)],
     ) -> (f64, Vec<Passage>) {
-        let (ta, tb) = (DocTokens::new(a), DocTokens::new(b));
-        let k = self.settings.shingle_size;
-        let set = |h: &[u64]| ShingleSet::from_hashes(crate::shingle::shingles(h, k).collect());
-        let jaccard = if ta.hashes.is_empty() || tb.hashes.is_empty() {
-            0.0
-        } else {
-            set(&ta.hashes).jaccard(&set(&tb.hashes))
+        let jaccard = match (&a.set, &b.set) {
+            (Some(x), Some(y)) => x.jaccard(y),
+            _ => 0.0,
         };
         if jaccard >= self.settings.threshold {
-            return (jaccard, self.shared_of((a, &ta), (b, &tb)));
+            return (jaccard, self.shared_of(a.text(), b.text()));
         }
         if anchors.is_empty() {
             return (jaccard, Vec::new());
         }
-        let none = Reusable::default();
-        let passages = self.passages_around((a, &none), (b, &none), anchors.iter().copied());
-        (jaccard, passages)
+        let anchors = anchors.iter().copied();
+        (jaccard, self.passages_between(a.text(), b.text(), anchors))
     }
 
     /// The passages repeated inside one text, verified, sorted by first copy.

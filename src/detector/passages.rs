@@ -310,8 +310,18 @@ impl Detector {
         (db, rb): (&[u8], &Reusable),
         anchors: impl IntoIterator<Item = (usize, usize)>,
     ) -> Vec<Passage> {
-        let c = &self.settings;
         let (ta, tb) = (ra.tokens(da), rb.tokens(db));
+        self.passages_between((da, &ta), (db, &tb), anchors)
+    }
+
+    /// [`passages_around`](Detector::passages_around) two texts whose tokens are made.
+    pub(crate) fn passages_between(
+        &self,
+        (da, ta): (&[u8], &DocTokens),
+        (db, tb): (&[u8], &DocTokens),
+        anchors: impl IntoIterator<Item = (usize, usize)>,
+    ) -> Vec<Passage> {
+        let c = &self.settings;
         self.aligner
             .chains_around(&ta.hashes, &tb.hashes, anchors, c.seed_tokens, c.max_gap)
             .iter()

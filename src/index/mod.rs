@@ -103,7 +103,7 @@
 //! index of n.
 
 use crate::bloom::{by_top_bits, mix};
-use crate::detector::{Detector, IndexScratch, Settings};
+use crate::detector::{Checked, Detector, IndexScratch, Settings};
 use crate::error::Error;
 #[cfg(doc)]
 use crate::error::ErrorKind;
@@ -2022,6 +2022,7 @@ impl Index {
         let det = &self.detector;
         let settings = det.settings();
         let mut out = Matches::default();
+        let new = Checked::new(det, text);
         for &(n, ref anchors) in candidates {
             let (id, other) = match pending.doc(n) {
                 Some((id, other)) => (id.to_string(), Cow::Borrowed(other)),
@@ -2033,7 +2034,7 @@ impl Index {
             // Checked as a batch run checks the pair, the earlier document first (where
             // a text repeats itself, the two orders can pair a run with different
             // copies), then told from the new document's side.
-            let (jaccard, passages) = det.check_pair(&other, text, anchors);
+            let (jaccard, passages) = det.check_pair(&Checked::new(det, &other), &new, anchors);
             let passages = passages
                 .into_iter()
                 .map(|p| Passage {
