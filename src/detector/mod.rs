@@ -61,6 +61,7 @@ use crate::reuse::{
 };
 use crate::shingle::{self, ShingleSet};
 use crate::text::{self, Span, Token};
+use std::borrow::Cow;
 
 /// The default shingle size, in tokens.
 pub const DEFAULT_SHINGLE_SIZE: usize = 5;
@@ -611,7 +612,7 @@ impl Signed {
 /// once for all the pairs it is in.
 #[cfg_attr(not(feature = "index"), allow(dead_code))]
 pub(crate) struct Checked<'t> {
-    bytes: &'t [u8],
+    bytes: Cow<'t, [u8]>,
     tokens: DocTokens<'static>,
     /// `None` for a text with no token.
     set: Option<ShingleSet>,
@@ -620,8 +621,9 @@ pub(crate) struct Checked<'t> {
 #[cfg_attr(not(feature = "index"), allow(dead_code))]
 impl<'t> Checked<'t> {
     /// `bytes` tokenized and shingled as `detector` does.
-    pub(crate) fn new(detector: &Detector, bytes: &'t [u8]) -> Checked<'t> {
-        let tokens = DocTokens::new(bytes);
+    pub(crate) fn new(detector: &Detector, bytes: impl Into<Cow<'t, [u8]>>) -> Checked<'t> {
+        let bytes = bytes.into();
+        let tokens = DocTokens::new(&bytes);
         let k = detector.settings.shingle_size;
         let set = (!tokens.hashes.is_empty())
             .then(|| ShingleSet::from_hashes(shingle::shingles(&tokens.hashes, k).collect()));
@@ -629,7 +631,7 @@ impl<'t> Checked<'t> {
     }
 
     fn text(&self) -> (&[u8], &DocTokens<'static>) {
-        (self.bytes, &self.tokens)
+        (&self.bytes, &self.tokens)
     }
 }
 

@@ -119,6 +119,7 @@ use redb::{
 use runs::{Entry, Kind, Runs};
 use smallvec::SmallVec;
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -485,6 +486,21 @@ impl Record {
 
 /// What turns a record's stored, compressed text into the text.
 type Unpack<'a> = dyn Fn(&[u8]) -> Result<Vec<u8>, Error> + 'a;
+
+/// A document to check a new one against, with the anchors to align them around (none
+/// for a document that only shares a band key with it).
+type Candidate = (u64, Vec<(usize, usize)>);
+
+/// The table of the documents' records.
+type StoredDocs = redb::ReadOnlyTable<u64, &'static [u8]>;
+
+/// The documents that several documents of a batch are checked against, by number:
+/// their id, tokens and shingle set, made once ([`Index::checked_often`]).
+type Often<'t> = HashMap<u64, (String, Checked<'t>)>;
+
+/// The most text [`Index::checked_often`] keeps tokenized for a batch: about five
+/// times as many bytes of tokens, spans and shingles.
+const OFTEN_BYTES: u64 = 8 << 20;
 
 /// The documents of a batch being added, not yet in the tables: what later documents of
 /// the batch are matched against (see [`batch`]).
@@ -1030,7 +1046,8 @@ impl Index {
         let boilerplate = self.boilerplate(&keys, &found, (&pending, 0), &[]);
         let proposals = self.proposals(&keys, found, (&pending, 0), &boilerplate);
         let candidates = self.candidates(&proposals);
-        let mut matches = self.verify(text, &candidates, (&docs, &txn), &pending)?;
+        let earlier = (&docs, &txn, &Often::new());
+        let mut matches = self.verify(text, &candidates, earlier, &pending)?;
         matches.repeats = keys.repeats;
         Ok(matches)
     }
@@ -1474,21 +1491,30 @@ impl Index {
         let boilerplate = self.batch_boilerplate(documents, &keys, &found, &pending);
         // Each document matched against the runs and the batch before it, and checked
         // against its candidates, in parallel (each takes what the runs hold for it).
-        let mut slots: Vec<(Found, Option<Result<Matched, Error>>)> =
-            found.into_iter().map(|f| (f, None)).collect();
-        crate::par::for_each_mut(&mut slots, |d, (found, out)| {
+        // First every document's candidates, so that a document that several are
+        // checked against is read and tokenized once for all of them.
+        let mut listed: Vec<(Found, Vec<Candidate>)> =
+            found.into_iter().map(|f| (f, Vec::new())).collect();
+        crate::par::for_each_mut(&mut listed, |d, (found, out)| {
+            // Boilerplate already: the run keeps no more holders for it.
+            let full = &boilerplate.fingerprints[d];
+            let proposals = self.proposals(&keys[d], std::mem::take(found), (&pending, d), full);
+            *out = self.candidates(&proposals);
+        });
+        let candidates: Vec<Vec<Candidate>> = listed.into_iter().map(|l| l.1).collect();
+        let often = self.checked_often(&candidates, (&stored_docs, read), &pending)?;
+        let mut slots: Vec<Option<Result<Matched, Error>>> = Vec::new();
+        slots.resize_with(documents.len(), || None);
+        crate::par::for_each_mut(&mut slots, |d, out| {
             if progress.is_cancelled() {
                 *out = Some(Err(Error::cancelled()));
                 return;
             }
             let ((id, text), keys) = (documents[d], &keys[d]);
-            let found = std::mem::take(found);
-            // Boilerplate already: the run keeps no more holders for it.
             let full = &boilerplate.fingerprints[d];
-            let proposals = self.proposals(keys, found, (&pending, d), full);
-            let candidates = self.candidates(&proposals);
+            let earlier = (&stored_docs, read, &often);
             *out = Some(
-                self.verify(text, &candidates, (&stored_docs, read), &pending)
+                self.verify(text, &candidates[d], earlier, &pending)
                     .map(|answer| {
                         let prints = keys.prints.hashes().iter();
                         let prints = prints.filter(|h| full.binary_search(h).is_err());
@@ -1502,7 +1528,7 @@ impl Index {
         });
         let mut answers = Vec::with_capacity(documents.len());
         let mut records = Vec::with_capacity(documents.len());
-        for (((_, out), repeats), n) in slots.into_iter().zip(repeats).zip(first..) {
+        for ((out, repeats), n) in slots.into_iter().zip(repeats).zip(first..) {
             let unmatched = || self.store("a document of the batch was not matched");
             let mut one = out.ok_or_else(unmatched)??;
             one.answer.repeats = repeats;
@@ -1989,7 +2015,7 @@ impl Index {
 
     /// The documents a new one is checked against, with the anchors a batch run would
     /// align each around (none for a document that only shares a band key).
-    fn candidates(&self, proposals: &Proposals) -> Vec<(u64, Vec<(usize, usize)>)> {
+    fn candidates(&self, proposals: &Proposals) -> Vec<Candidate> {
         let det = &self.detector;
         let mut candidates = proposals.candidates.clone();
         let mut shared = proposals.shared.clone();
@@ -2015,26 +2041,31 @@ impl Index {
     fn verify(
         &self,
         text: &[u8],
-        candidates: &[(u64, Vec<(usize, usize)>)],
-        (docs, read): (&impl ReadableTable<u64, &'static [u8]>, &ReadTransaction),
+        candidates: &[Candidate],
+        (docs, read, often): (&StoredDocs, &ReadTransaction, &Often),
         pending: &Pending,
     ) -> Result<Matches, Error> {
         let det = &self.detector;
         let settings = det.settings();
         let mut out = Matches::default();
+        if candidates.is_empty() {
+            return Ok(out);
+        }
         let new = Checked::new(det, text);
         for &(n, ref anchors) in candidates {
-            let (id, other) = match pending.doc(n) {
-                Some((id, other)) => (id.to_string(), Cow::Borrowed(other)),
-                None => match self.record(docs, n, Some(read))? {
-                    Some(r) => (r.id, Cow::Owned(r.text)),
-                    None => return Err(self.store(format!("document {n} is listed but missing"))),
-                },
+            let made;
+            let (id, earlier) = match often.get(&n) {
+                Some((id, earlier)) => (id.clone(), earlier),
+                None => {
+                    let (id, text) = self.earlier(n, (docs, read), pending)?;
+                    made = Checked::new(det, text);
+                    (id, &made)
+                }
             };
             // Checked as a batch run checks the pair, the earlier document first (where
             // a text repeats itself, the two orders can pair a run with different
             // copies), then told from the new document's side.
-            let (jaccard, passages) = det.check_pair(&Checked::new(det, &other), &new, anchors);
+            let (jaccard, passages) = det.check_pair(earlier, &new, anchors);
             let passages = passages
                 .into_iter()
                 .map(|p| Passage {
@@ -2055,6 +2086,62 @@ impl Index {
             }
         }
         Ok(out)
+    }
+
+    /// The id and text of document `n`, in the batch (`pending`) or in the index.
+    fn earlier<'p>(
+        &self,
+        n: u64,
+        (docs, read): (&StoredDocs, &ReadTransaction),
+        pending: &Pending<'p>,
+    ) -> Result<(String, Cow<'p, [u8]>), Error> {
+        if let Some((id, text)) = pending.doc(n) {
+            return Ok((id.to_string(), Cow::Borrowed(text)));
+        }
+        match self.record(docs, n, Some(read))? {
+            Some(r) => Ok((r.id, Cow::Owned(r.text))),
+            None => Err(self.store(format!("document {n} is listed but missing"))),
+        }
+    }
+
+    /// The documents that more than one document of a batch is checked against (by
+    /// `candidates`, each document's), [`Checked`] once for all of them: the most
+    /// checked first, up to [`OFTEN_BYTES`] of text.
+    fn checked_often<'p>(
+        &self,
+        candidates: &[Vec<Candidate>],
+        (docs, read): (&StoredDocs, &ReadTransaction),
+        pending: &Pending<'p>,
+    ) -> Result<Often<'p>, Error> {
+        let mut all: Vec<u64> = candidates.iter().flatten().map(|c| c.0).collect();
+        all.sort_unstable();
+        let mut counted: Vec<(usize, u64)> = all
+            .chunk_by(|x, y| x == y)
+            .filter(|same| same.len() > 1)
+            .map(|same| (same.len(), same[0]))
+            .collect();
+        counted.sort_unstable_by(|x, y| y.cmp(x));
+        let mut chosen = Vec::new();
+        let mut bytes = 0;
+        for (_, n) in counted {
+            let len = match pending.doc(n) {
+                Some((_, text)) => text.len() as u64,
+                None => match self.record(docs, n, None)? {
+                    Some(r) => r.len,
+                    None => continue,
+                },
+            };
+            bytes += len;
+            if bytes > OFTEN_BYTES {
+                break;
+            }
+            chosen.push(n);
+        }
+        let made = crate::par::map(&chosen, |&n| {
+            let (id, text) = self.earlier(n, (docs, read), pending)?;
+            Ok::<_, Error>((n, (id, Checked::new(&self.detector, text))))
+        });
+        made.into_iter().collect()
     }
 
     /// Document `n`'s record, `None` when there is no document `n`; with its text when
