@@ -41,8 +41,10 @@
 //! (the `batch` module); each document's boilerplate is counted, in parallel, in rounds
 //! when documents of the batch count windows by containment (each round gets at least
 //! one more document right; a batch whose documents hold no boilerplate needs one);
-//! then each document's candidates are made and checked, in parallel. The result is
-//! the same as adding the documents one at a time. Runs due a merge are merged beside
+//! then every document's candidates are made, in parallel; the documents that several
+//! are checked against are read and tokenized once for all of them (up to 8 MiB of
+//! text a batch); and each document is checked against its candidates, in parallel.
+//! The result is the same as adding the documents one at a time. Runs due a merge are merged beside
 //! the batches, on a thread of their own (see Storage).
 //!
 //! # Storage
@@ -498,8 +500,9 @@ type StoredDocs = redb::ReadOnlyTable<u64, &'static [u8]>;
 /// their id, tokens and shingle set, made once ([`Index::checked_often`]).
 type Often<'t> = HashMap<u64, (String, Checked<'t>)>;
 
-/// The most text [`Index::checked_often`] keeps tokenized for a batch: about five
-/// times as many bytes of tokens, spans and shingles.
+/// The most text [`Index::checked_often`] keeps tokenized for a batch: its tokens, spans
+/// and shingles take about five times as many bytes for English text, up to about 16
+/// times for text of one-letter words or of Han characters (a token each).
 const OFTEN_BYTES: u64 = 8 << 20;
 
 /// The documents of a batch being added, not yet in the tables: what later documents of
@@ -719,7 +722,7 @@ fn counted_before(
 #[derive(Default)]
 struct Proposals {
     /// Documents that share a band key (no anchors), by key.
-    candidates: Vec<(u64, Vec<(usize, usize)>)>,
+    candidates: Vec<Candidate>,
     /// Documents that share a fingerprint that is not boilerplate, with the positions.
     shared: Vec<(u64, SharedFingerprint)>,
 }
@@ -1130,7 +1133,8 @@ impl Index {
     /// The documents' keys and compressed texts are made in parallel, the keys of all of
     /// them looked up in the index together and sorted (which tells each document's
     /// holders among the documents before it in the batch), each document's
-    /// boilerplate counted, then its candidates made and checked, in parallel; the
+    /// boilerplate counted, then its candidates made, the documents that several are
+    /// checked against tokenized once, and each document checked, in parallel; the
     /// batch's band keys and fingerprints (and the windows counted at the edges of
     /// boilerplate) are written as one run at the end. A merge of runs that an earlier
     /// batch began and that is done by then is committed first, in a transaction of its
@@ -1496,13 +1500,19 @@ impl Index {
         let mut listed: Vec<(Found, Vec<Candidate>)> =
             found.into_iter().map(|f| (f, Vec::new())).collect();
         crate::par::for_each_mut(&mut listed, |d, (found, out)| {
+            if progress.is_cancelled() {
+                return;
+            }
             // Boilerplate already: the run keeps no more holders for it.
             let full = &boilerplate.fingerprints[d];
             let proposals = self.proposals(&keys[d], std::mem::take(found), (&pending, d), full);
             *out = self.candidates(&proposals);
         });
         let candidates: Vec<Vec<Candidate>> = listed.into_iter().map(|l| l.1).collect();
-        let often = self.checked_often(&candidates, (&stored_docs, read), &pending)?;
+        if progress.is_cancelled() {
+            return Err(Error::cancelled());
+        }
+        let often = self.checked_often(&candidates, (&stored_docs, read), &pending);
         let mut slots: Vec<Option<Result<Matched, Error>>> = Vec::new();
         slots.resize_with(documents.len(), || None);
         crate::par::for_each_mut(&mut slots, |d, out| {
@@ -1960,7 +1970,7 @@ impl Index {
         boilerplate: &[u64],
     ) -> Proposals {
         let settings = self.detector.settings();
-        let mut candidates: Vec<(u64, Vec<(usize, usize)>)> = Vec::new();
+        let mut candidates: Vec<Candidate> = Vec::new();
         // As in a batch run: the first `max_group` holders of a band key pair with each
         // other, a later one with the first holder only (so at most `max_group` are read).
         let max_group = settings.max_group().max(2);
@@ -2036,8 +2046,10 @@ impl Index {
 
     /// What `text` matches among its candidates, each checked exactly as a batch run
     /// checks the pair (the repeats, which depend on it alone, are the caller's).
-    /// `docs` is the table of records of the read transaction `read`; `pending` holds
-    /// the texts of the batch.
+    /// `docs` is the table of records of the read transaction `read`; `often` holds
+    /// the documents that several of the batch are checked against, made once
+    /// ([`checked_often`](Index::checked_often)); `pending` holds the texts of the
+    /// batch.
     fn verify(
         &self,
         text: &[u8],
@@ -2106,13 +2118,14 @@ impl Index {
 
     /// The documents that more than one document of a batch is checked against (by
     /// `candidates`, each document's), [`Checked`] once for all of them: the most
-    /// checked first, up to [`OFTEN_BYTES`] of text.
+    /// checked first, those that fit in [`OFTEN_BYTES`] of text. A document that does
+    /// not read is left out here: checking the pair reports it, in the batch's order.
     fn checked_often<'p>(
         &self,
         candidates: &[Vec<Candidate>],
         (docs, read): (&StoredDocs, &ReadTransaction),
         pending: &Pending<'p>,
-    ) -> Result<Often<'p>, Error> {
+    ) -> Often<'p> {
         let mut all: Vec<u64> = candidates.iter().flatten().map(|c| c.0).collect();
         all.sort_unstable();
         let mut counted: Vec<(usize, u64)> = all
@@ -2126,22 +2139,21 @@ impl Index {
         for (_, n) in counted {
             let len = match pending.doc(n) {
                 Some((_, text)) => text.len() as u64,
-                None => match self.record(docs, n, None)? {
-                    Some(r) => r.len,
-                    None => continue,
+                None => match self.record(docs, n, None) {
+                    Ok(Some(r)) => r.len,
+                    _ => continue,
                 },
             };
-            bytes += len;
-            if bytes > OFTEN_BYTES {
-                break;
+            if bytes + len <= OFTEN_BYTES {
+                bytes += len;
+                chosen.push(n);
             }
-            chosen.push(n);
         }
         let made = crate::par::map(&chosen, |&n| {
-            let (id, text) = self.earlier(n, (docs, read), pending)?;
-            Ok::<_, Error>((n, (id, Checked::new(&self.detector, text))))
+            let (id, text) = self.earlier(n, (docs, read), pending).ok()?;
+            Some((n, (id, Checked::new(&self.detector, text))))
         });
-        made.into_iter().collect()
+        made.into_iter().flatten().collect()
     }
 
     /// Document `n`'s record, `None` when there is no document `n`; with its text when
