@@ -715,6 +715,25 @@ impl Detector {
         (bands, prints, repeats)
     }
 
+    /// The long fingerprints of `text` over its fingerprint windows at the ascending
+    /// `positions` (those of its boilerplate fingerprints): every long window
+    /// ([`reuse::long_layout`]) that holds one, as a batch run takes them over
+    /// boilerplate ([`Fingerprints::around_boilerplate`]).
+    #[cfg(feature = "index")]
+    pub(crate) fn long_fingerprints(&self, text: &[u8], positions: &[u32]) -> Fingerprints {
+        if positions.is_empty() {
+            return Fingerprints::default();
+        }
+        let mut hashes = Vec::new();
+        passages::token_hashes_into(text, &mut hashes);
+        let usable = &hashes[..hashes.len().min(u32::MAX as usize)];
+        let sizes = (
+            self.fingerprint_layout().0,
+            reuse::long_layout(self.fingerprint_tokens()).0,
+        );
+        Fingerprints::long_over(usable, positions, sizes)
+    }
+
     /// The hashes of every fingerprint window of `text`, in order: the windows that
     /// winnowing picks fingerprints from, so that a fingerprint's position is its
     /// window's index here.

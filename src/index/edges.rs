@@ -50,21 +50,49 @@ pub(super) fn edge_windows(
         let unpicked = part.iter().filter(|h| picked.binary_search(h).is_err());
         out.extend(unpicked);
     };
-    let mut k = 0;
-    while k < positions.len() {
-        let first = positions[k] as usize;
-        let mut last = first;
-        k += 1;
-        while k < positions.len() && positions[k] as usize <= last + w {
-            last = positions[k] as usize;
-            k += 1;
-        }
+    for (first, last) in runs(positions, w) {
         count(first.saturating_sub(reach), first);
         count(last + 1, last + 1 + reach);
     }
     out.sort_unstable();
     out.dedup();
     out
+}
+
+/// Every position within `w - 1` of a run of the boilerplate fingerprints at
+/// `positions` (sorted), `w` the winnowing window, ascending: the windows a long
+/// fingerprint over the boilerplate may hold. A batch run takes the long windows that
+/// hold a boilerplate window anywhere in a document, picked or not
+/// ([`Fingerprints::around_boilerplate`](crate::reuse::Fingerprints::around_boilerplate));
+/// near a run's ends the windows that other documents pick are not all this one's, so
+/// the index takes them all there, and every document that holds the same common text
+/// takes the same long windows over it.
+pub(super) fn around_runs(positions: &[u32], w: usize) -> Vec<u32> {
+    let reach = w.saturating_sub(1);
+    let mut out = Vec::new();
+    for (first, last) in runs(positions, w) {
+        let from = first
+            .saturating_sub(reach)
+            .max(out.last().map_or(0, |&p: &u32| p as usize + 1));
+        let to = (last + reach).min(u32::MAX as usize - 1);
+        out.extend((from..=to).map(|p| p as u32));
+    }
+    out
+}
+
+/// The runs `(first, last)` of `positions` (sorted): two at most `w` apart are in one.
+fn runs(positions: &[u32], w: usize) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let mut k = 0;
+    std::iter::from_fn(move || {
+        let first = *positions.get(k)? as usize;
+        let mut last = first;
+        k += 1;
+        while k < positions.len() && positions[k] as usize <= last + w {
+            last = positions[k] as usize;
+            k += 1;
+        }
+        Some((first, last))
+    })
 }
 
 #[cfg(test)]

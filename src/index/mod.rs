@@ -27,12 +27,21 @@
 //! through the footer long after it is common. A batch run counts every window of the
 //! documents that hold boilerplate by containment; the index counts a narrower set, from
 //! the time a document holds boilerplate: the windows near the ends of its boilerplate,
-//! stored as holders that pair with nobody (the `edges` module). A footer that every
-//! document holds pairs none once about `2 · boilerplate_docs` documents hold it. The
-//! batch run's other second look at documents that hold common text, fingerprints
-//! chosen around it, is not done: a run of common phrases that few documents hold in
-//! that order, which a batch run finds with long fingerprints, the index finds only when
-//! winnowing picks rare windows in it.
+//! stored as holders that pair with nobody (the `edges` module).
+//!
+//! A document that holds boilerplate when it is added also takes every long window
+//! ([`reuse::long_layout`], 30 tokens) over it as a fingerprint, as a batch run does
+//! ([`Fingerprints::around_boilerplate`](reuse::Fingerprints::around_boilerplate)); one
+//! is enough to align a pair: a run of common phrases that few documents hold in that
+//! order is found (the footer with the word before it, say). Over the windows within `w - 1` of the ends of its boilerplate
+//! too, so that every document that holds the same common text takes the same long
+//! windows over it. Long fingerprints become boilerplate as others do, once more than
+//! `boilerplate_docs` documents hold them; a document added before its common text was
+//! common never took them, so a long window over a footer pairs documents through it
+//! until that many more have: a footer that every document holds pairs none once about
+//! `2 · boilerplate_docs` documents hold it, apart from the rare runs that a batch run
+//! pairs through it too. The batch run's other second look, the short windows next to
+//! common text that winnowing picks once it is masked, is not taken.
 //!
 //! A batch is matched in five steps: each document's keys (and repeats, and compressed
 //! text) are made, in parallel; the keys of all the documents are looked up together in
@@ -546,10 +555,12 @@ impl<'a> Pending<'a> {
     /// The batch's entries for a new run: band keys and fingerprints, each sorted,
     /// without the fingerprints that each document found boilerplate, and with the
     /// windows counted by containment.
-    fn entries(&self, boilerplate: &BatchBoilerplate) -> [Vec<Entry>; 2] {
+    fn entries(&self, boilerplate: &BatchBoilerplate, long: &Long) -> [Vec<Entry>; 2] {
         let kept = |d: usize, key: u64| boilerplate.fingerprints[d].binary_search(&key).is_err();
+        let long_kept = |d: usize, key: u64| long.boilerplate[d].binary_search(&key).is_err();
         let prints = || {
             let picked = self.prints.entries(self.first, true, kept);
+            let picked = merged(picked, long.pending.entries(self.first, true, long_kept));
             let counted = boilerplate.counted.iter().map(|&(key, d)| Entry {
                 key,
                 // Numbers were checked to fit when the documents were numbered.
@@ -685,6 +696,28 @@ fn numbered_ids<'a>(
         Some(n) => Err(Error::id_exists(documents[(n - first) as usize].0)),
         None => Ok(ids),
     }
+}
+
+/// A batch's long fingerprints ([`Index::long`]): those each document takes over its
+/// boilerplate, what the runs hold of them, the batch's, and those each document
+/// finds boilerplate (sorted).
+#[derive(Default)]
+struct Long {
+    prints: Vec<Fingerprints>,
+    found: Vec<Vec<(usize, Holders)>>,
+    pending: BatchKeys,
+    boilerplate: Vec<Vec<u64>>,
+}
+
+/// What the runs hold for a document's fingerprints ([`Found`]) and for its long ones.
+type FoundBoth = (Found, Vec<(usize, Holders)>);
+
+/// One document's part of a batch's [`Long`] fingerprints, what proposes through them.
+struct LongOf<'l> {
+    prints: &'l Fingerprints,
+    /// The batch's.
+    pending: &'l BatchKeys,
+    boilerplate: &'l [u64],
 }
 
 /// A batch's boilerplate, as [`Index::batch_boilerplate`] works it out.
@@ -1046,8 +1079,21 @@ impl Index {
         let found = self.found(std::slice::from_ref(&keys), &runs)?;
         let found = found.into_iter().next().unwrap_or_default();
         let pending = Pending::default();
-        let boilerplate = self.boilerplate(&keys, &found, (&pending, 0), &[]);
-        let proposals = self.proposals(&keys, found, (&pending, 0), &boilerplate);
+        let prints = (&keys.prints, found.prints.as_slice());
+        let boilerplate = self.boilerplate(prints, (&pending.prints, 0), &[]);
+        let at = self.around_boilerplate(&keys.prints, &boilerplate);
+        let long = self.detector.long_fingerprints(text, &at);
+        let long_found = self.held(std::iter::once(&long), &runs)?.pop();
+        let long_found = long_found.unwrap_or_default();
+        let no_batch = BatchKeys::default();
+        let long_boilerplate = self.boilerplate((&long, &long_found), (&no_batch, 0), &[]);
+        let long = LongOf {
+            prints: &long,
+            pending: &no_batch,
+            boilerplate: &long_boilerplate,
+        };
+        let found = (found, long_found);
+        let proposals = self.proposals(&keys, found, (&pending, 0), (&boilerplate, &long));
         let candidates = self.candidates(&proposals);
         let earlier = (&docs, &txn, &Often::new());
         let mut matches = self.verify(text, &candidates, earlier, &pending)?;
@@ -1493,19 +1539,30 @@ impl Index {
         );
         let found = found?;
         let boilerplate = self.batch_boilerplate(documents, &keys, &found, &pending);
+        let mut long = self.long(documents, (&keys, &boilerplate.fingerprints), runs)?;
+        let long_found = std::mem::take(&mut long.found);
         // Each document matched against the runs and the batch before it, and checked
         // against its candidates, in parallel (each takes what the runs hold for it).
         // First every document's candidates, so that a document that several are
         // checked against is read and tokenized once for all of them.
-        let mut listed: Vec<(Found, Vec<Candidate>)> =
-            found.into_iter().map(|f| (f, Vec::new())).collect();
+        let mut listed: Vec<(FoundBoth, Vec<Candidate>)> = found
+            .into_iter()
+            .zip(long_found)
+            .map(|f| (f, Vec::new()))
+            .collect();
         crate::par::for_each_mut(&mut listed, |d, (found, out)| {
             if progress.is_cancelled() {
                 return;
             }
             // Boilerplate already: the run keeps no more holders for it.
             let full = &boilerplate.fingerprints[d];
-            let proposals = self.proposals(&keys[d], std::mem::take(found), (&pending, d), full);
+            let long = LongOf {
+                prints: &long.prints[d],
+                pending: &long.pending,
+                boilerplate: &long.boilerplate[d],
+            };
+            let found = std::mem::take(found);
+            let proposals = self.proposals(&keys[d], found, (&pending, d), (full, &long));
             *out = self.candidates(&proposals);
         });
         let candidates: Vec<Vec<Candidate>> = listed.into_iter().map(|l| l.1).collect();
@@ -1528,7 +1585,11 @@ impl Index {
                     .map(|answer| {
                         let prints = keys.prints.hashes().iter();
                         let prints = prints.filter(|h| full.binary_search(h).is_err());
-                        let prints = prints.count() + boilerplate.contained[d].len();
+                        let long_kept = long.prints[d].hashes().iter();
+                        let long_full = &long.boilerplate[d];
+                        let long_kept = long_kept.filter(|h| long_full.binary_search(h).is_err());
+                        let prints =
+                            prints.count() + boilerplate.contained[d].len() + long_kept.count();
                         let entries = (keys.bands.len() as u32, prints as u32);
                         let record = Record::encode(id, added, text.len(), entries, &packed[d]);
                         Matched { answer, record }
@@ -1549,7 +1610,7 @@ impl Index {
             answers,
             records,
             ids,
-            entries: pending.entries(&boilerplate),
+            entries: pending.entries(&boilerplate, &long),
             next,
         })
     }
@@ -1727,16 +1788,7 @@ impl Index {
                 },
             )
         };
-        // The new document holds each of its fingerprints: at most `boilerplate_docs - 1`
-        // others may, and no more than one more than that are read.
-        let limit = settings.boilerplate_docs().saturating_sub(1) + 1;
-        let prints = || {
-            self.look_up(
-                (Kind::Prints, keys.iter().map(|k| k.prints.hashes())),
-                runs,
-                |held: &mut Holders, n, pos| held.push((u64::from(n), pos), limit),
-            )
-        };
+        let prints = || self.held(keys.iter().map(|k| &k.prints), runs);
         // A batch's two kinds side by side (each orders its keys on one thread before
         // it probes them on all); a query's on this thread.
         let (bands, prints) = match keys.len() {
@@ -1746,14 +1798,41 @@ impl Index {
         for (d, i, holders) in bands? {
             found[d].bands[i] = holders;
         }
-        // A fingerprint that the runs' documents only contain (at the edges of their
-        // boilerplate) is kept too: they count.
-        for (d, i, held) in prints? {
-            if held.docs > 0 {
-                found[d].prints.push((i, held));
-            }
+        for (f, prints) in found.iter_mut().zip(prints?) {
+            f.prints = prints;
         }
         Ok(found)
+    }
+
+    /// What the runs hold for each document's `prints`: for each fingerprint some run
+    /// holds (its index among the document's), its holders, read up to one past
+    /// `boilerplate_docs - 1` (the new document holds it too).
+    fn held<'k>(
+        &self,
+        prints: impl ExactSizeIterator<Item = &'k Fingerprints>,
+        runs: &Runs,
+    ) -> Result<Vec<Vec<(usize, Holders)>>, Error> {
+        let limit = self
+            .detector
+            .settings()
+            .boilerplate_docs()
+            .saturating_sub(1)
+            + 1;
+        let mut out: Vec<Vec<(usize, Holders)>> = Vec::new();
+        out.resize_with(prints.len(), Vec::new);
+        let found = self.look_up(
+            (Kind::Prints, prints.map(Fingerprints::hashes)),
+            runs,
+            |held: &mut Holders, n, pos| held.push((u64::from(n), pos), limit),
+        )?;
+        // A fingerprint that the runs' documents only contain (at the edges of their
+        // boilerplate) is kept too: they count.
+        for (d, i, held) in found {
+            if held.docs > 0 {
+                out[d].push((i, held));
+            }
+        }
+        Ok(out)
     }
 
     /// For the keys of `kind` of every document (`lists`), what the runs hold: `fold`
@@ -1806,9 +1885,8 @@ impl Index {
     /// `edges` module).
     fn boilerplate(
         &self,
-        keys: &Keys,
-        found: &Found,
-        (pending, d): (&Pending, usize),
+        (prints, found): (&Fingerprints, &[(usize, Holders)]),
+        (pending, d): (&BatchKeys, usize),
         contained_before: &[(u64, usize)],
     ) -> Vec<u64> {
         let others = self
@@ -1826,16 +1904,15 @@ impl Index {
         // Only the fingerprints that others hold are counted: `(hash, documents)` from
         // each source, once per hash (a hash at two positions has the same holders at
         // both).
-        let hashes = keys.prints.hashes();
+        let hashes = prints.hashes();
         let mut counts: Vec<(u64, usize)> = Vec::new();
-        let runs = found.prints.iter();
+        let runs = found.iter();
         counts.extend(runs.map(|(i, h)| (hashes[*i], if h.full { usize::MAX } else { h.docs })));
         counts.dedup_by_key(|c| c.0);
         // The documents counted up to one past the limit: a common fingerprint's
         // holders are not all read.
         let docs = |e: &[(u64, u32, u32)]| e.chunk_by(|x, y| x.1 == y.1).take(others + 1).count();
         let mut batch: Vec<(u64, usize)> = pending
-            .prints
             .shared_by(d)
             .map(|(key, e)| (key, docs(e)))
             .collect();
@@ -1863,13 +1940,7 @@ impl Index {
         if boilerplate.is_empty() {
             return Vec::new();
         }
-        let mut positions: Vec<u32> = keys
-            .prints
-            .iter()
-            .filter(|(h, _)| boilerplate.binary_search(h).is_ok())
-            .map(|(_, p)| p)
-            .collect();
-        positions.sort_unstable();
+        let positions = positions_of(&keys.prints, boilerplate);
         let windows = windows.get_or_insert_with(|| self.detector.fingerprint_windows(text));
         let (_, w) = self.detector.fingerprint_layout();
         edges::edge_windows(windows, &positions, w, keys.prints.hashes())
@@ -1923,7 +1994,8 @@ impl Index {
                     return;
                 }
                 let before = &doc.contained_before;
-                let now = self.boilerplate(&keys[d], &found[d], (pending, d), before);
+                let prints = (&keys[d].prints, found[d].prints.as_slice());
+                let now = self.boilerplate(prints, (&pending.prints, d), before);
                 if now != doc.boilerplate {
                     let text = (documents[d].1, &keys[d]);
                     let windows = self.contained(text, &now, &mut doc.windows);
@@ -1957,6 +2029,53 @@ impl Index {
         }
     }
 
+    /// The positions of the windows that the long fingerprints of a document whose
+    /// fingerprints are `prints` take in, given its `boilerplate` ones (see
+    /// [`edges::around_runs`]).
+    fn around_boilerplate(&self, prints: &Fingerprints, boilerplate: &[u64]) -> Vec<u32> {
+        let (_, w) = self.detector.fingerprint_layout();
+        edges::around_runs(&positions_of(prints, boilerplate), w)
+    }
+
+    /// The long fingerprints of the batch's `documents` (see [`Long`]), whose
+    /// fingerprints are `keys` and boilerplate fingerprints `boilerplate`: a document
+    /// that holds boilerplate takes every long window over it
+    /// ([`Detector::long_fingerprints`]), as a batch run does, so that a run of rare
+    /// length made of common text is found. A long fingerprint that more than
+    /// `boilerplate_docs - 1` other documents hold, in the runs or before it in the
+    /// batch, is boilerplate too.
+    fn long(
+        &self,
+        documents: &[(&str, &[u8])],
+        (keys, boilerplate): (&[Keys], &[Vec<u64>]),
+        runs: &Runs,
+    ) -> Result<Long, Error> {
+        let docs: Vec<usize> = (0..documents.len()).collect();
+        let prints = crate::par::map(&docs, |&d| {
+            let at = self.around_boilerplate(&keys[d].prints, &boilerplate[d]);
+            self.detector.long_fingerprints(documents[d].1, &at)
+        });
+        if prints.iter().all(Fingerprints::is_empty) {
+            return Ok(Long {
+                found: docs.iter().map(|_| Vec::new()).collect(),
+                boilerplate: vec![Vec::new(); docs.len()],
+                prints,
+                ..Long::default()
+            });
+        }
+        let found = self.held(prints.iter(), runs)?;
+        let pending = BatchKeys::new(prints.len(), |d| prints[d].iter());
+        let boilerplate = crate::par::map(&docs, |&d| {
+            self.boilerplate((&prints[d], &found[d]), (&pending, d), &[])
+        });
+        Ok(Long {
+            prints,
+            found,
+            pending,
+            boilerplate,
+        })
+    }
+
     /// What proposes the documents a new one is checked against: those `found` in the
     /// runs and those of the batch before it (document `d` of `pending`), through
     /// fingerprints other than its `boilerplate` (sorted, as
@@ -1965,9 +2084,9 @@ impl Index {
     fn proposals(
         &self,
         keys: &Keys,
-        found: Found,
+        (found, long_found): FoundBoth,
         (pending, d): (&Pending, usize),
-        boilerplate: &[u64],
+        (boilerplate, long): (&[u64], &LongOf),
     ) -> Proposals {
         let settings = self.detector.settings();
         let mut candidates: Vec<Candidate> = Vec::new();
@@ -1987,8 +2106,34 @@ impl Index {
         // order, through fingerprints that are not boilerplate. Oriented as a batch run
         // orients the pair: the indexed (earlier) document as `a`, the new one as `b`.
         let mut shared: Vec<(u64, SharedFingerprint)> = Vec::new();
-        let mut in_runs = found.prints.into_iter().peekable();
-        for (i, (hash, pos)) in keys.prints.iter().enumerate() {
+        let short = (&keys.prints, found.prints, false);
+        self.shared_through(
+            short,
+            (pending, &pending.prints, d),
+            boilerplate,
+            &mut shared,
+        );
+        let long_prints = (long.prints, long_found, true);
+        let batch = (pending, long.pending, d);
+        self.shared_through(long_prints, batch, long.boilerplate, &mut shared);
+        Proposals { candidates, shared }
+    }
+
+    /// Adds to `shared` the documents that hold one of `prints` (long ones when
+    /// `long`), those of document `d` of `pending`, other than its `boilerplate`: those
+    /// `found` in the runs, and those before it in the batch (`before`, the batch's
+    /// fingerprints of that kind); as in a batch run, the first
+    /// [`SMALL_GROUP`](reuse::SMALL_GROUP) holders of a fingerprint pair with each
+    /// other, a later one with the first holder only.
+    fn shared_through(
+        &self,
+        (prints, found, long): (&Fingerprints, Vec<(usize, Holders)>, bool),
+        (pending, before, d): (&Pending, &BatchKeys, usize),
+        boilerplate: &[u64],
+        shared: &mut Vec<(u64, SharedFingerprint)>,
+    ) {
+        let mut in_runs = found.into_iter().peekable();
+        for (i, (hash, pos)) in prints.iter().enumerate() {
             let mut held = match in_runs.next_if(|(at, _)| *at == i) {
                 Some((_, held)) => held,
                 None => Holders::default(),
@@ -1998,13 +2143,11 @@ impl Index {
             }
             // Not boilerplate: at most `boilerplate_docs - 1` documents hold it, and
             // all are read.
-            for &(_, n, at) in pending.prints.before(d, hash, pos) {
+            for &(_, n, at) in before.before(d, hash, pos) {
                 held.push((pending.number(n), at), usize::MAX);
             }
             let picked_by = held.picked_by();
             let mut holders = held.list;
-            // As in a batch run: the first SMALL_GROUP holders pair with each other, a
-            // later one with the first holder only.
             if picked_by + 1 > reuse::SMALL_GROUP {
                 let first = holders[0].0;
                 holders.retain(|h| h.0 == first);
@@ -2015,12 +2158,11 @@ impl Index {
                     b: 1,
                     pos_a: at,
                     pos_b: pos,
-                    long: false,
+                    long,
                 };
                 shared.push((n, s));
             }
         }
-        Proposals { candidates, shared }
     }
 
     /// The documents a new one is checked against, with the anchors a batch run would
@@ -2280,6 +2422,18 @@ fn merged(a: Vec<Entry>, b: Vec<Entry>) -> Vec<Entry> {
     out.extend(a);
     out.extend(b);
     out
+}
+
+/// The positions of the fingerprints among `prints` whose hashes are in `of` (sorted),
+/// ascending.
+fn positions_of(prints: &Fingerprints, of: &[u64]) -> Vec<u32> {
+    let mut positions: Vec<u32> = prints
+        .iter()
+        .filter(|(h, _)| of.binary_search(h).is_ok())
+        .map(|(_, p)| p)
+        .collect();
+    positions.sort_unstable();
+    positions
 }
 
 /// Every key of every list as `(mixed key, list, index in the list)`, in the order in

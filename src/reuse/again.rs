@@ -202,21 +202,52 @@ impl AgainScratch {
     }
 
     /// Picks every long window (`long_size` tokens) that holds a boilerplate short
-    /// window (`size` tokens): long window j holds the short windows
-    /// j ..= j + long_size - size.
+    /// window (`size` tokens).
     fn pick_long(&mut self, tokens: &[u64], size: usize, long_size: usize) {
-        if tokens.len() < long_size || long_size < size {
-            return;
-        }
-        let last = tokens.len() - long_size;
-        for (from, to) in ranges_around(&self.boilerplate_at, long_size - size, last) {
-            let hashes = shingles(&tokens[from..to + long_size], long_size);
-            self.picked.extend(
-                hashes
-                    .enumerate()
-                    .map(|(j, h)| (h, (from + j) as u32 | LONG)),
-            );
-        }
+        let at = &self.boilerplate_at;
+        long_windows_into(tokens, at, (size, long_size), &mut self.picked);
+    }
+}
+
+impl Fingerprints {
+    /// The long fingerprints (`long_size` tokens, every one) of a document whose token
+    /// hashes are `tokens` over its short windows (`size` tokens) at the ascending
+    /// positions `at`: each long window that holds one of them, as
+    /// [`around_boilerplate`](Fingerprints::around_boilerplate) takes them over the
+    /// boilerplate ones.
+    #[cfg_attr(not(feature = "index"), allow(dead_code))]
+    pub(crate) fn long_over(
+        tokens: &[u64],
+        at: &[u32],
+        (size, long_size): (usize, usize),
+    ) -> Fingerprints {
+        let mut picked = Vec::new();
+        long_windows_into(tokens, at, (size, long_size), &mut picked);
+        Fingerprints::from_picked(&mut picked)
+    }
+}
+
+/// Appends to `out` the long windows (`long_size` tokens) of `tokens` that hold a
+/// short window (`size` tokens) at one of the ascending positions `at`, as
+/// `(hash, position | LONG)`: long window j holds the short windows
+/// j ..= j + long_size - size.
+fn long_windows_into(
+    tokens: &[u64],
+    at: &[u32],
+    (size, long_size): (usize, usize),
+    out: &mut Vec<(u64, u32)>,
+) {
+    if tokens.len() < long_size || long_size < size {
+        return;
+    }
+    let last = tokens.len() - long_size;
+    for (from, to) in ranges_around(at, long_size - size, last) {
+        let hashes = shingles(&tokens[from..to + long_size], long_size);
+        out.extend(
+            hashes
+                .enumerate()
+                .map(|(j, h)| (h, (from + j) as u32 | LONG)),
+        );
     }
 }
 
