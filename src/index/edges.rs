@@ -106,6 +106,20 @@ mod tests {
     }
 
     #[test]
+    fn long_windows_take_in_the_ends_of_each_run() {
+        // Runs 10..=20 (picks at most w = 6 apart) and 40..=40; w - 1 = 5 around each.
+        let at = around_runs(&[10, 14, 20, 40], 6);
+        let want: Vec<u32> = (5..=25).chain(35..=45).collect();
+        assert_eq!(at, want);
+        // Runs that come within reach of each other do not repeat a position.
+        let at = around_runs(&[0, 30, 38], 6);
+        let want: Vec<u32> = (0..=5).chain(25..=43).collect();
+        assert_eq!(at, want);
+        assert!(around_runs(&[], 6).is_empty());
+        assert_eq!(around_runs(&[3], 1), [3]);
+    }
+
+    #[test]
     fn counts_the_unpicked_windows_within_reach_of_each_run_s_ends() {
         // w = 3: picks at 10, 12, 15 are one run (gaps of at most 3); 30 another.
         let picked = [110, 112, 115, 118, 130];
