@@ -716,12 +716,18 @@ impl Detector {
     }
 
     /// The long fingerprints of `text` over its fingerprint windows at the ascending
-    /// `positions` (those of its boilerplate fingerprints): every long window
+    /// `positions` (those around its boilerplate fingerprints): every long window
     /// ([`reuse::long_layout`]) that holds one, as a batch run takes them over
-    /// boilerplate ([`Fingerprints::around_boilerplate`]).
+    /// boilerplate ([`Fingerprints::around_boilerplate`]). None where long windows are
+    /// no longer than the others (`fingerprint_tokens` of 127 or more: both are cut to
+    /// 64 tokens).
     #[cfg(feature = "index")]
     pub(crate) fn long_fingerprints(&self, text: &[u8], positions: &[u32]) -> Fingerprints {
-        if positions.is_empty() {
+        let sizes = (
+            self.fingerprint_layout().0,
+            reuse::long_layout(self.fingerprint_tokens()).0,
+        );
+        if positions.is_empty() || sizes.1 <= sizes.0 {
             return Fingerprints::default();
         }
         let mut hashes = Vec::new();

@@ -139,6 +139,30 @@ mod tests {
     }
 
     proptest! {
+        /// Against a position-by-position oracle: a position is taken when it lies
+        /// within w - 1 of a boilerplate position, or between two at most w apart.
+        #[test]
+        fn long_windows_match_a_position_by_position_oracle(
+            w in 1usize..8,
+            marks in proptest::collection::vec(0u32..80, 0..10),
+        ) {
+            let mut positions = marks.clone();
+            positions.sort_unstable();
+            positions.dedup();
+            let marked = |i: usize| positions.binary_search(&(i as u32)).is_ok();
+            let near = |i: usize| (i.saturating_sub(w - 1)..=i + (w - 1)).any(marked);
+            let between = |i: usize| {
+                let before = (i.saturating_sub(w)..i).rev().find(|&j| marked(j));
+                let after = (i + 1..=i + w).find(|&j| marked(j));
+                matches!((before, after), (Some(b), Some(a)) if a - b <= w)
+            };
+            let expected: Vec<u32> = (0..100usize)
+                .filter(|&i| near(i) || between(i))
+                .map(|i| i as u32)
+                .collect();
+            prop_assert_eq!(around_runs(&positions, w), expected);
+        }
+
         /// Against a window-by-window oracle: a window is counted when it is not
         /// picked, lies within w - 1 of a boilerplate position, and no boilerplate
         /// position on its other side is within w of that one (it is outside the run).

@@ -12,8 +12,9 @@
 //!
 //! The same candidates as [`Detector::run`](crate::Detector::run): documents that share a
 //! band key with the new one (near-duplicate candidates), and documents that share two of
-//! its passage fingerprints in a consistent order ([`reuse::consistent`]), leaving out a
-//! fingerprint that more than `boilerplate_docs` documents of the index hold. Every
+//! its passage fingerprints in a consistent order, or one long one (below;
+//! [`reuse::consistent`]), leaving out a fingerprint that more than `boilerplate_docs`
+//! documents of the index hold. Every
 //! candidate is then compared exactly ([`Detector::compare`](crate::Detector::compare)):
 //! exact Jaccard, and the passages the two share, verified, with byte spans in both.
 //!
@@ -33,28 +34,34 @@
 //! ([`reuse::long_layout`], 30 tokens) over it as a fingerprint, as a batch run does
 //! ([`Fingerprints::around_boilerplate`](reuse::Fingerprints::around_boilerplate)); one
 //! is enough to align a pair: a run of common phrases that few documents hold in that
-//! order is found (the footer with the word before it, say). Over the windows within `w - 1` of the ends of its boilerplate
-//! too, so that every document that holds the same common text takes the same long
-//! windows over it. Long fingerprints become boilerplate as others do, once more than
-//! `boilerplate_docs` documents hold them; a document added before its common text was
-//! common never took them, so a long window over a footer pairs documents through it
-//! until that many more have: a footer that every document holds pairs none once about
+//! order is found (the footer with the word before it, say). It takes them over the
+//! windows within `w - 1` of the ends of its boilerplate too, so that every document
+//! that holds the same common text takes the same long windows over it. Long
+//! fingerprints become boilerplate as others do, once more than `boilerplate_docs`
+//! documents hold them; a document added before its common text was common never took
+//! them, so a long window over a footer pairs documents through it until that many more
+//! have: a footer that every document holds pairs none once about
 //! `2 · boilerplate_docs` documents hold it, apart from the rare runs that a batch run
 //! pairs through it too. The batch run's other second look, the short windows next to
-//! common text that winnowing picks once it is masked, is not taken.
+//! common text that winnowing picks once it is masked, is not taken. Nor are the long
+//! windows over the copies of common text that a document repeats past the
+//! [`MAX_POSITIONS`](reuse::MAX_POSITIONS)th (it keeps that many positions of a
+//! fingerprint; a batch run looks at every window).
 //!
-//! A batch is matched in five steps: each document's keys (and repeats, and compressed
+//! A batch is matched in six steps: each document's keys (and repeats, and compressed
 //! text) are made, in parallel; the keys of all the documents are looked up together in
 //! the committed index, through a read transaction; the keys of the batch are sorted,
 //! which tells for each document which documents before it in the batch hold its keys
 //! (the `batch` module); each document's boilerplate is counted, in parallel, in rounds
 //! when documents of the batch count windows by containment (each round gets at least
 //! one more document right; a batch whose documents hold no boilerplate needs one);
+//! the documents that hold boilerplate take their long fingerprints over it (each
+//! tokenized once more), which are looked up and sorted as the others;
 //! then every document's candidates are made, in parallel; the documents that several
 //! are checked against are read and tokenized once for all of them (up to 8 MiB of
 //! text a batch); and each document is checked against its candidates, in parallel.
-//! The result is the same as adding the documents one at a time. Runs due a merge are merged beside
-//! the batches, on a thread of their own (see Storage).
+//! The result is the same as adding the documents one at a time. Runs due a merge are
+//! merged beside the batches, on a thread of their own (see Storage).
 //!
 //! # Storage
 //!
@@ -101,7 +108,9 @@
 //! Per document on disk: its compressed text, 16 bytes per band key and per fingerprint
 //! (about 0.29 fingerprints per token; a document that holds boilerplate also stores up
 //! to `2(w - 1)` windows counted by containment per stretch of it, even where those are
-//! boilerplate already), and in memory, for every process that has the
+//! boilerplate already, and about one long fingerprint per token of it, those not
+//! boilerplate already: on the man pages 1.65 million fingerprint entries instead of
+//! 0.98), and in memory, for every process that has the
 //! index open, 12 bits per band key and fingerprint in a run that held more than half of
 //! the entries when it was written and 14 in the others (the runs' Bloom filters; a
 //! compacted index has one run, of 12) and a little for the runs' block keys. A query
@@ -409,8 +418,9 @@ pub struct IndexStats {
     pub documents: u64,
     /// Band-key entries (one per band per document with a token).
     pub band_keys: u64,
-    /// Fingerprint entries (about 0.29 per token), with the windows counted at the
-    /// edges of boilerplate.
+    /// Fingerprint entries (about 0.29 per token, and about one per token of the
+    /// common text a document held when it was added: its long fingerprints), with the
+    /// windows counted at the edges of boilerplate.
     pub fingerprints: u64,
     /// The documents' texts, uncompressed.
     pub text_bytes: u64,
@@ -553,8 +563,8 @@ impl<'a> Pending<'a> {
     }
 
     /// The batch's entries for a new run: band keys and fingerprints, each sorted,
-    /// without the fingerprints that each document found boilerplate, and with the
-    /// windows counted by containment.
+    /// without the fingerprints that each document found boilerplate, with the long
+    /// fingerprints that it did not, and with the windows counted by containment.
     fn entries(&self, boilerplate: &BatchBoilerplate, long: &Long) -> [Vec<Entry>; 2] {
         let kept = |d: usize, key: u64| boilerplate.fingerprints[d].binary_search(&key).is_err();
         let long_kept = |d: usize, key: u64| long.boilerplate[d].binary_search(&key).is_err();
@@ -1539,7 +1549,12 @@ impl Index {
         );
         let found = found?;
         let boilerplate = self.batch_boilerplate(documents, &keys, &found, &pending);
-        let mut long = self.long(documents, (&keys, &boilerplate.fingerprints), runs)?;
+        let mut long = self.long(
+            documents,
+            (&keys, &boilerplate.fingerprints),
+            runs,
+            progress,
+        )?;
         let long_found = std::mem::take(&mut long.found);
         // Each document matched against the runs and the batch before it, and checked
         // against its candidates, in parallel (each takes what the runs hold for it).
@@ -1823,7 +1838,14 @@ impl Index {
         let found = self.look_up(
             (Kind::Prints, prints.map(Fingerprints::hashes)),
             runs,
-            |held: &mut Holders, n, pos| held.push((u64::from(n), pos), limit),
+            |held: &mut Holders, n, pos| {
+                let more = held.push((u64::from(n), pos), limit);
+                if !more {
+                    // Boilerplate: nobody pairs through it, and its holders are not read.
+                    held.list = Vec::new();
+                }
+                more
+            },
         )?;
         // A fingerprint that the runs' documents only contain (at the edges of their
         // boilerplate) is kept too: they count.
@@ -2049,6 +2071,7 @@ impl Index {
         documents: &[(&str, &[u8])],
         (keys, boilerplate): (&[Keys], &[Vec<u64>]),
         runs: &Runs,
+        progress: &Progress,
     ) -> Result<Long, Error> {
         let docs: Vec<usize> = (0..documents.len()).collect();
         let prints = crate::par::map(&docs, |&d| {
@@ -2062,6 +2085,9 @@ impl Index {
                 prints,
                 ..Long::default()
             });
+        }
+        if progress.is_cancelled() {
+            return Err(Error::cancelled());
         }
         let found = self.held(prints.iter(), runs)?;
         let pending = BatchKeys::new(prints.len(), |d| prints[d].iter());
