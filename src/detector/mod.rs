@@ -733,10 +733,6 @@ impl Detector {
         let mut hashes = Vec::new();
         passages::token_hashes_into(text, &mut hashes);
         let usable = &hashes[..hashes.len().min(u32::MAX as usize)];
-        let sizes = (
-            self.fingerprint_layout().0,
-            reuse::long_layout(self.fingerprint_tokens()).0,
-        );
         Fingerprints::long_over(usable, positions, sizes)
     }
 

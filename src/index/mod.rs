@@ -14,9 +14,9 @@
 //! band key with the new one (near-duplicate candidates), and documents that share two of
 //! its passage fingerprints in a consistent order, or one long one (below;
 //! [`reuse::consistent`]), leaving out a fingerprint that more than `boilerplate_docs`
-//! documents of the index hold. Every
-//! candidate is then compared exactly ([`Detector::compare`](crate::Detector::compare)):
-//! exact Jaccard, and the passages the two share, verified, with byte spans in both.
+//! documents of the index hold. Every candidate is then compared exactly
+//! ([`Detector::compare`](crate::Detector::compare)): exact Jaccard, and the passages the
+//! two share, verified, with byte spans in both.
 //!
 //! Unlike a batch run, boilerplate is decided when a document is added, from the documents
 //! already in the index: a fingerprint becomes boilerplate once more than
@@ -469,8 +469,6 @@ impl Record {
         Record::read(bytes, None)
     }
 
-    /// The record, with its text when `unpack` is given (it turns the stored,
-    /// compressed text into the text).
     /// The compressed text of a record's bytes.
     fn packed_text(bytes: &[u8]) -> Result<&[u8], Error> {
         let id_len = bytes
@@ -481,6 +479,8 @@ impl Record {
             .ok_or_else(|| Error::malformed("index record", "short"))
     }
 
+    /// The record, with its text when `unpack` is given (it turns the stored,
+    /// compressed text into the text).
     fn read(bytes: &[u8], unpack: Option<&Unpack<'_>>) -> Result<Record, Error> {
         let bad = |why: &str| Error::malformed("index record", why.to_string());
         let take = |at: usize, n: usize| bytes.get(at..at + n).ok_or_else(|| bad("short"));
