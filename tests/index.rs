@@ -825,13 +825,30 @@ fn a_batch_answers_and_stores_as_one_document_at_a_time_with_boilerplate() {
     );
 }
 
+/// Ids `d0`, `d1`, ... for `texts`.
+fn ids_of(texts: &[String]) -> Vec<String> {
+    (0..texts.len()).map(|i| format!("d{i}")).collect()
+}
+
+/// Documents `r` as `(id, text)`.
+fn numbered<'a>(
+    ids: &'a [String],
+    texts: &'a [String],
+    r: std::ops::Range<usize>,
+) -> impl Iterator<Item = (&'a str, &'a [u8])> {
+    r.map(move |i| (ids[i].as_str(), texts[i].as_bytes()))
+}
+
+/// The bytes of the records an index stores.
+fn stored(index: &Index) -> u64 {
+    index.stats().unwrap().stored_bytes
+}
+
 #[test]
 fn a_large_batch_trains_a_dictionary_that_later_adds_and_readers_use() {
     let texts = texts(1_100, 53);
-    let ids: Vec<String> = (0..texts.len()).map(|i| format!("d{i}")).collect();
-    let (ids, texts) = (&ids, &texts);
-    let docs = |r: std::ops::Range<usize>| r.map(move |i| (ids[i].as_str(), texts[i].as_bytes()));
-    let stored = |index: &Index| index.stats().unwrap().stored_bytes;
+    let ids = ids_of(&texts);
+    let docs = |r: std::ops::Range<usize>| numbered(&ids, &texts, r);
     // One batch of 1,050 documents trains the index's dictionary; the rest are added
     // one at a time, compressed with it, and matched against texts stored with it. A
     // reader opened before there was a dictionary reads them all back.
@@ -908,10 +925,8 @@ fn a_large_batch_trains_a_dictionary_that_later_adds_and_readers_use() {
 #[test]
 fn small_batches_and_single_adds_train_a_dictionary_at_a_thousand_documents() {
     let texts = texts(1_100, 67);
-    let ids: Vec<String> = (0..texts.len()).map(|i| format!("d{i}")).collect();
-    let (ids, texts) = (&ids, &texts);
-    let docs = |r: std::ops::Range<usize>| r.map(move |i| (ids[i].as_str(), texts[i].as_bytes()));
-    let stored = |index: &Index| index.stats().unwrap().stored_bytes;
+    let ids = ids_of(&texts);
+    let docs = |r: std::ops::Range<usize>| numbered(&ids, &texts, r);
     // One at a time past 1,000: the thousandth add trains the dictionary with the 999
     // texts before it, and the adds after it are compressed with it.
     let (_one_dir, one_path) = temp("dictionary-one-at-a-time");
@@ -970,10 +985,8 @@ fn small_batches_and_single_adds_train_a_dictionary_at_a_thousand_documents() {
 #[test]
 fn a_dictionary_zstd_cannot_train_is_tried_again_a_doubling_later() {
     let texts = texts(1_100, 71);
-    let ids: Vec<String> = (0..texts.len()).map(|i| format!("d{i}")).collect();
-    let (ids, texts) = (&ids, &texts);
-    let docs = |r: std::ops::Range<usize>| r.map(move |i| (ids[i].as_str(), texts[i].as_bytes()));
-    let stored = |index: &Index| index.stats().unwrap().stored_bytes;
+    let ids = ids_of(&texts);
+    let docs = |r: std::ops::Range<usize>| numbered(&ids, &texts, r);
     // 999 empty texts and a one-letter one: at 1,000 documents there is too little text
     // to train a dictionary on, and none is.
     let (_dir, path) = temp("dictionary-retry");

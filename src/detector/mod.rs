@@ -715,14 +715,15 @@ impl Detector {
         (bands, prints, repeats)
     }
 
-    /// The long fingerprints of `text` over its fingerprint windows at the ascending
+    /// The long fingerprints of a text whose token hashes are `tokens` over its
+    /// fingerprint windows at the ascending
     /// `positions` (those around its boilerplate fingerprints): every long window
     /// ([`reuse::long_layout`]) that holds one, as a batch run takes them over
     /// boilerplate ([`Fingerprints::around_boilerplate`]). None where long windows are
     /// no longer than the others (`fingerprint_tokens` of 127 or more: both are cut to
     /// 64 tokens).
     #[cfg(feature = "index")]
-    pub(crate) fn long_fingerprints(&self, text: &[u8], positions: &[u32]) -> Fingerprints {
+    pub(crate) fn long_fingerprints(&self, tokens: &[u64], positions: &[u32]) -> Fingerprints {
         let sizes = (
             self.fingerprint_layout().0,
             reuse::long_layout(self.fingerprint_tokens()).0,
@@ -730,9 +731,7 @@ impl Detector {
         if positions.is_empty() || sizes.1 <= sizes.0 {
             return Fingerprints::default();
         }
-        let mut hashes = Vec::new();
-        passages::token_hashes_into(text, &mut hashes);
-        let usable = &hashes[..hashes.len().min(u32::MAX as usize)];
+        let usable = &tokens[..tokens.len().min(u32::MAX as usize)];
         Fingerprints::long_over(usable, positions, sizes)
     }
 
@@ -740,11 +739,22 @@ impl Detector {
     /// winnowing picks fingerprints from, so that a fingerprint's position is its
     /// window's index here.
     pub(crate) fn fingerprint_windows(&self, text: &[u8]) -> Vec<u64> {
+        self.windows_of(&Detector::token_hashes(text))
+    }
+
+    /// [`fingerprint_windows`](Detector::fingerprint_windows) of a text whose token
+    /// hashes are `tokens`.
+    pub(crate) fn windows_of(&self, tokens: &[u64]) -> Vec<u64> {
+        let mut windows = Vec::new();
+        reuse::windows_into(tokens, self.fingerprint_layout().0, &mut windows);
+        windows
+    }
+
+    /// The token hashes of `text`.
+    pub(crate) fn token_hashes(text: &[u8]) -> Vec<u64> {
         let mut hashes = Vec::new();
         passages::token_hashes_into(text, &mut hashes);
-        let mut windows = Vec::new();
-        reuse::windows_into(&hashes, self.fingerprint_layout().0, &mut windows);
-        windows
+        hashes
     }
 
     fn sign_tokens(&self, tokens: &[Token]) -> Option<Signature> {

@@ -56,7 +56,8 @@
 //! when documents of the batch count windows by containment (each round gets at least
 //! one more document right; a batch whose documents hold no boilerplate needs one);
 //! the documents that hold boilerplate take their long fingerprints over it (each
-//! tokenized once more), which are looked up and sorted as the others;
+//! from the token hashes made to count its windows), which are looked up and sorted as
+//! the others;
 //! then every document's candidates are made, in parallel; the documents that several
 //! are checked against are read and tokenized once for all of them (up to 8 MiB of
 //! text a batch); and each document is checked against its candidates, in parallel.
@@ -731,6 +732,7 @@ struct LongOf<'l> {
 }
 
 /// A batch's boilerplate, as [`Index::batch_boilerplate`] works it out.
+#[derive(Default)]
 struct BatchBoilerplate {
     /// Each document's boilerplate fingerprints, sorted.
     fingerprints: Vec<Vec<u64>>,
@@ -738,6 +740,9 @@ struct BatchBoilerplate {
     contained: Vec<Vec<u64>>,
     /// The same as `(hash, document)`, sorted.
     counted: Vec<(u64, u32)>,
+    /// The token hashes of each document that holds boilerplate (made to count its
+    /// windows; its long fingerprints take them).
+    tokens: Vec<Option<Vec<u64>>>,
 }
 
 /// For every document of a batch whose fingerprints are `prints`, `(hash, documents)`
@@ -1092,7 +1097,12 @@ impl Index {
         let prints = (&keys.prints, found.prints.as_slice());
         let boilerplate = self.boilerplate(prints, (&pending.prints, 0), &[]);
         let at = self.around_boilerplate(&keys.prints, &boilerplate);
-        let long = self.detector.long_fingerprints(text, &at);
+        let long = match at.is_empty() {
+            true => Fingerprints::default(),
+            false => self
+                .detector
+                .long_fingerprints(&Detector::token_hashes(text), &at),
+        };
         let long_found = self.held(std::iter::once(&long), &runs)?.pop();
         let long_found = long_found.unwrap_or_default();
         let no_batch = BatchKeys::default();
@@ -1548,13 +1558,16 @@ impl Index {
             || Pending::new(first, documents, &keys),
         );
         let found = found?;
-        let boilerplate = self.batch_boilerplate(documents, &keys, &found, &pending);
+        let mut boilerplate = self.batch_boilerplate(documents, &keys, &found, &pending);
+        let tokens = std::mem::take(&mut boilerplate.tokens);
         let mut long = self.long(
             documents,
             (&keys, &boilerplate.fingerprints),
+            &tokens,
             runs,
             progress,
         )?;
+        drop(tokens);
         let long_found = std::mem::take(&mut long.found);
         // Each document matched against the runs and the batch before it, and checked
         // against its candidates, in parallel (each takes what the runs hold for it).
@@ -1951,21 +1964,22 @@ impl Index {
 
     /// The hashes of the windows that document `text`, whose keys are `keys` and
     /// `boilerplate` its boilerplate fingerprints, counts by containment (see the
-    /// `edges` module): none when it holds no boilerplate. `windows` keeps its
-    /// fingerprint windows, made when first needed.
+    /// `edges` module): none when it holds no boilerplate. `tokens` keeps its token
+    /// hashes, made when first needed.
     fn contained(
         &self,
         (text, keys): (&[u8], &Keys),
         boilerplate: &[u64],
-        windows: &mut Option<Vec<u64>>,
+        tokens: &mut Option<Vec<u64>>,
     ) -> Vec<u64> {
         if boilerplate.is_empty() {
             return Vec::new();
         }
         let positions = positions_of(&keys.prints, boilerplate);
-        let windows = windows.get_or_insert_with(|| self.detector.fingerprint_windows(text));
+        let tokens = tokens.get_or_insert_with(|| Detector::token_hashes(text));
+        let windows = self.detector.windows_of(tokens);
         let (_, w) = self.detector.fingerprint_layout();
-        edges::edge_windows(windows, &positions, w, keys.prints.hashes())
+        edges::edge_windows(&windows, &positions, w, keys.prints.hashes())
     }
 
     /// Every document's boilerplate ([`boilerplate`](Index::boilerplate)) and the
@@ -1998,9 +2012,9 @@ impl Index {
             again: bool,
             /// Whether the last round changed `contained`.
             changed: bool,
-            /// Its fingerprint windows, once needed (8 bytes a token, kept for the
-            /// batch's rounds).
-            windows: Option<Vec<u64>>,
+            /// Its token hashes, once needed (8 bytes a token, kept for the batch's
+            /// rounds and its long fingerprints).
+            tokens: Option<Vec<u64>>,
         }
         let n = keys.len();
         let first = Counted {
@@ -2020,7 +2034,7 @@ impl Index {
                 let now = self.boilerplate(prints, (&pending.prints, d), before);
                 if now != doc.boilerplate {
                     let text = (documents[d].1, &keys[d]);
-                    let windows = self.contained(text, &now, &mut doc.windows);
+                    let windows = self.contained(text, &now, &mut doc.tokens);
                     doc.changed = windows != doc.contained;
                     (doc.boilerplate, doc.contained) = (now, windows);
                 }
@@ -2040,15 +2054,16 @@ impl Index {
                 doc.contained_before = now;
             }
         }
-        let (fingerprints, contained) = docs
-            .into_iter()
-            .map(|doc| (doc.boilerplate, doc.contained))
-            .unzip();
-        BatchBoilerplate {
-            fingerprints,
-            contained,
+        let mut out = BatchBoilerplate {
             counted,
+            ..BatchBoilerplate::default()
+        };
+        for doc in docs {
+            out.fingerprints.push(doc.boilerplate);
+            out.contained.push(doc.contained);
+            out.tokens.push(doc.tokens);
         }
+        out
     }
 
     /// The positions of the windows that the long fingerprints of a document whose
@@ -2065,18 +2080,32 @@ impl Index {
     /// ([`Detector::long_fingerprints`]), as a batch run does, so that a run of rare
     /// length made of common text is found. A long fingerprint that more than
     /// `boilerplate_docs - 1` other documents hold, in the runs or before it in the
-    /// batch, is boilerplate too.
+    /// batch, is boilerplate too. `tokens` holds the token hashes that
+    /// [`batch_boilerplate`](Index::batch_boilerplate) made of the documents that hold
+    /// boilerplate (a document's is made again where it is missing).
     fn long(
         &self,
         documents: &[(&str, &[u8])],
         (keys, boilerplate): (&[Keys], &[Vec<u64>]),
+        tokens: &[Option<Vec<u64>>],
         runs: &Runs,
         progress: &Progress,
     ) -> Result<Long, Error> {
         let docs: Vec<usize> = (0..documents.len()).collect();
         let prints = crate::par::map(&docs, |&d| {
             let at = self.around_boilerplate(&keys[d].prints, &boilerplate[d]);
-            self.detector.long_fingerprints(documents[d].1, &at)
+            if at.is_empty() {
+                return Fingerprints::default();
+            }
+            let made;
+            let tokens = match &tokens[d] {
+                Some(t) => t,
+                None => {
+                    made = Detector::token_hashes(documents[d].1);
+                    &made
+                }
+            };
+            self.detector.long_fingerprints(tokens, &at)
         });
         if prints.iter().all(Fingerprints::is_empty) {
             return Ok(Long {
