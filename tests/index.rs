@@ -90,13 +90,27 @@ fn stream_in_batches_and_batch(
     (texts, per): (&[String], usize),
     det: &Detector,
 ) -> (Found, usize, Found, usize) {
+    stream_in_sessions_and_batch(name, (texts, per, usize::MAX), det)
+}
+
+/// [`stream_in_batches_and_batch`], the index closed and opened again after every
+/// `session` batches.
+fn stream_in_sessions_and_batch(
+    name: &str,
+    (texts, per, session): (&[String], usize, usize),
+    det: &Detector,
+) -> (Found, usize, Found, usize) {
     let (dir, path) = temp(name);
     let mut index = Index::create(&path, det).unwrap();
     let mut streamed = Found::new();
     let mut streamed_repeats = 0;
     let ids: Vec<String> = (0..texts.len()).map(|i| format!("{i:04}")).collect();
     let mut answers = Vec::new();
-    for (ids, texts) in ids.chunks(per).zip(texts.chunks(per)) {
+    for (b, (ids, texts)) in ids.chunks(per).zip(texts.chunks(per)).enumerate() {
+        if b > 0 && b % session == 0 {
+            drop(index);
+            index = Index::open(&path).unwrap();
+        }
         let batch = ids
             .iter()
             .zip(texts)
@@ -193,6 +207,37 @@ fn batches_of_adds_find_what_a_batch_run_finds() {
     let det = Detector::builder().build().unwrap();
     let (streamed, streamed_repeats, batch, repeats) =
         stream_in_batches_and_batch("batches", (&texts, 7), &det);
+    assert!(near(&batch).len() >= 20 && batch.len() > near(&batch).len() + 10);
+    assert_same(&streamed, streamed_repeats, &batch, repeats);
+}
+
+#[test]
+fn a_stream_across_reopenings_finds_what_a_batch_run_finds() {
+    // A writer looks a key up in the runs of the documents it added itself only when
+    // its filter of their keys lets it through; the runs from before it opened, and
+    // their merges with its own, are asked about every key. Three documents a batch and
+    // a new session every five batches: runs of several sessions are merged together.
+    let mut texts = texts(80, 11);
+    // Then edited copies and quotes of documents of every earlier session.
+    let mut rng = Rng(12);
+    for i in 0..40 {
+        let source = &texts[i * 2];
+        let t = if i % 2 == 0 {
+            format!("{} own{i}", edit(&mut rng, source, 0.01))
+        } else {
+            let quote: Vec<&str> = source.split(' ').skip(100).take(60).collect();
+            format!(
+                "{} {} {}",
+                text(&mut rng, 100),
+                quote.join(" "),
+                text(&mut rng, 100)
+            )
+        };
+        texts.push(t);
+    }
+    let det = Detector::builder().build().unwrap();
+    let (streamed, streamed_repeats, batch, repeats) =
+        stream_in_sessions_and_batch("sessions", (&texts, 4, 5), &det);
     assert!(near(&batch).len() >= 20 && batch.len() > near(&batch).len() + 10);
     assert_same(&streamed, streamed_repeats, &batch, repeats);
 }

@@ -114,10 +114,15 @@
 //! 0.98), and in memory, for every process that has the
 //! index open, 12 bits per band key and fingerprint in a run that held more than half of
 //! the entries when it was written and 14 in the others (the runs' Bloom filters; a
-//! compacted index has one run, of 12) and a little for the runs' block keys. A query
+//! compacted index has one run, of 12) and a little for the runs' block keys. A writer
+//! also keeps 12 to 24 bits for every key it adds (the `seen` module). A query
 //! tokenizes and signs the new text (linear in its length), asks each run's filter about
 //! each key and reads a block of the runs that may hold it, and decompresses and compares
-//! each candidate. A batch asks the filters about the keys of all its documents at once,
+//! each candidate. A writer asks the runs of the documents it added itself only about
+//! the keys its own filter of their keys lets through: most of a new document's
+//! fingerprints are in no run, and one probe turns them away instead of one a run and a
+//! block read for each that lets them through. A batch asks the filters about the keys
+//! of all its documents at once,
 //! in the order of their bits in the filters, and sorts its own keys (which tells each
 //! document which documents before it in the batch hold them). A batch of b documents
 //! also writes its run, and merges write each entry about log6(n/b) + 1 times over an
@@ -138,6 +143,7 @@ use redb::{
     ReadableTableMetadata, TableDefinition,
 };
 use runs::{Entry, Kind, Runs};
+use seen::Seen;
 use smallvec::SmallVec;
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -149,6 +155,7 @@ use texts::{DICTS, Dictionary, Unpacker};
 mod batch;
 mod edges;
 mod runs;
+mod seen;
 mod texts;
 
 /// The version of the index's layout, stored in it; an index of another version is
@@ -204,6 +211,8 @@ pub struct Index {
     packing: Option<Arc<Dictionary>>,
     /// What reads stored texts back.
     unpacker: Unpacker,
+    /// The keys this writer added, from its first batch on (the `seen` module).
+    seen: Option<Seen>,
 }
 
 /// A merge of runs that [`Index::add_batch`] began after a commit, written on a thread
@@ -876,6 +885,7 @@ impl Index {
             merge_error: None,
             packing: None,
             unpacker: Unpacker::default(),
+            seen: None,
         };
         let want = detector.settings().encode();
         // Compared as read back, so that an index written before a setting existed
@@ -965,6 +975,7 @@ impl Index {
             merge_error: None,
             packing: None,
             unpacker: Unpacker::default(),
+            seen: None,
         };
         let stored = index
             .stored_settings()?
@@ -1366,6 +1377,11 @@ impl Index {
         let txn = self.writer()?.begin_write().map_err(|e| self.store(e))?;
         let trained = prepared.trained.clone();
         let batch = self.match_batch((documents, prepared), (&read, &runs), added, progress)?;
+        // Its keys go into the filter of the keys this writer added before its run is
+        // written (a failed batch's stay: they only let more through).
+        let from = batch.next - documents.len() as u64;
+        let seen = self.seen.get_or_insert_with(|| Seen::new(from));
+        seen.insert(&batch.entries);
         // The batch's run file is written on a second thread while its records go in,
         // numbered after the merge running beside, if any.
         let floor = self.merging.as_ref().map_or(0, |m| m.id + 1);
@@ -1887,11 +1903,12 @@ impl Index {
         let parts: Vec<&[u64]> = mixed.chunks(PROBE_PART).collect();
         // One document (a query) is looked up on this thread.
         let parallel = lists.len() > 1;
-        let masks: Vec<u64> =
-            crate::par::map_if(parallel, &parts, |part| runs.probe_mixed(kind, part))
-                .into_iter()
-                .flatten()
-                .collect();
+        let masks: Vec<u64> = crate::par::map_if(parallel, &parts, |part| {
+            runs.probe_mixed(kind, part, self.seen.as_ref())
+        })
+        .into_iter()
+        .flatten()
+        .collect();
         // A run past the 64th has no bit in the mask: `visit` asks its filter itself.
         let every = runs.list.len() > 64;
         let hits: Vec<(usize, usize, u64)> = order

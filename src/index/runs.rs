@@ -55,6 +55,7 @@
 //! first), since a large one taking keys in random order would miss the cache on every
 //! key. Writing and merging runs is sequential file I/O, in megabytes.
 
+use super::seen::Seen;
 use crate::bloom::Filter;
 pub(super) use crate::bloom::mix;
 use crate::error::Error;
@@ -633,12 +634,28 @@ impl Runs {
     /// hold it, as a bit mask (bit r for run r), for [`visit`](Runs::visit). Every
     /// filter is asked about every key in one go, so that the probes, each a cache miss
     /// in a large filter unless the keys come in the filters' order, overlap in memory.
-    pub fn probe_mixed(&self, kind: Kind, mixed: &[u64]) -> Vec<u64> {
+    /// With `seen`, the runs it covers are asked only about the keys it may hold.
+    pub fn probe_mixed(&self, kind: Kind, mixed: &[u64], seen: Option<&Seen>) -> Vec<u64> {
         let mut masks = vec![0u64; mixed.len()];
+        let passed: Vec<usize> = match seen {
+            Some(seen) => (0..mixed.len())
+                .filter(|&i| seen.may_hold(kind as usize, mixed[i]))
+                .collect(),
+            None => Vec::new(),
+        };
         for (r, run) in self.list.iter().take(64).enumerate() {
             let filter = &run.lists[kind as usize].filter;
-            for (mask, &h) in masks.iter_mut().zip(mixed) {
-                *mask |= u64::from(filter.may_hold(h)) << r;
+            match seen {
+                Some(seen) if seen.covers(run) => {
+                    for &i in &passed {
+                        masks[i] |= u64::from(filter.may_hold(mixed[i])) << r;
+                    }
+                }
+                _ => {
+                    for (mask, &h) in masks.iter_mut().zip(mixed) {
+                        *mask |= u64::from(filter.may_hold(h)) << r;
+                    }
+                }
             }
         }
         masks
@@ -1311,7 +1328,7 @@ mod tests {
         for kind in KINDS {
             for &key in keys {
                 let mut seen = Vec::new();
-                let mask = runs.probe_mixed(kind, &[mix(key)])[0];
+                let mask = runs.probe_mixed(kind, &[mix(key)], None)[0];
                 runs.visit((kind, key, mask), |d, p| {
                     seen.push((d, p));
                     true
