@@ -31,9 +31,10 @@
 //! # Cost
 //!
 //! 12 bits a key written, in the writer's memory only, and up to twice as much while
-//! the last filter fills: about 200 MB at a million documents of 2 KB (the adding process of the index bench peaked at 1,064 and 1,087 MB instead of 881 and 841). A lookup asks
-//! the filters about each key, in the order their bits lie in them (front to back).
-//! Nothing is stored: a writer opened again starts with no run covered.
+//! the last filter fills: about 200 MB at a million documents of 2 KB (the adding
+//! process of the index bench peaked at 1,064 and 1,087 MB instead of 881 and 841). A
+//! lookup asks the filters about each key, in the order their bits lie in them (front
+//! to back). Nothing is stored: a writer opened again starts with no run covered.
 
 use super::runs::{Entry, Run, mix};
 use crate::bloom::Filter;
