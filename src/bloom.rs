@@ -74,11 +74,15 @@ impl Filter {
 
     /// The block and the six bits of `h = mix(key)`: the block grows with `h`.
     fn place(&self, h: u64) -> (usize, [u32; 6]) {
-        let block = ((h as u128 * self.blocks.len() as u128) >> 64) as usize;
-        let g = mix(h ^ 0x9e37_79b9_7f4a_7c15);
+        self.place_of(Probe::of(h))
+    }
+
+    /// The block and the six bits of a probe.
+    fn place_of(&self, p: Probe) -> (usize, [u32; 6]) {
+        let block = ((p.h as u128 * self.blocks.len() as u128) >> 64) as usize;
         let mut bits = [0u32; 6];
         for (i, b) in bits.iter_mut().enumerate() {
-            *b = ((g >> (9 * i)) & 511) as u32;
+            *b = ((p.bits >> (9 * i)) & 511) as u32;
         }
         (block, bits)
     }
@@ -121,14 +125,38 @@ impl Filter {
     /// key, and for one or two in a hundred others. Without branches, so that the probes
     /// of several filters overlap in memory.
     pub(crate) fn may_hold(&self, h: u64) -> bool {
+        self.may_hold_probe(Probe::of(h))
+    }
+
+    /// [`may_hold`](Filter::may_hold) for a key's probe, made once for all the filters
+    /// asked about it.
+    pub(crate) fn may_hold_probe(&self, p: Probe) -> bool {
         if self.blocks.is_empty() {
             return false;
         }
-        let (block, bits) = self.place(h);
+        let (block, bits) = self.place_of(p);
         let block = &self.blocks[block].0;
         bits.iter().fold(true, |ok, &b| {
             ok & (block[(b >> 6) as usize] >> (b & 63) & 1 == 1)
         })
+    }
+}
+
+/// What places a key in any filter: its mix `h` (which picks the block, by the
+/// filter's size) and the word its six bits in the block come from.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Probe {
+    h: u64,
+    bits: u64,
+}
+
+impl Probe {
+    /// The probe of the key whose mix is `h`.
+    pub(crate) fn of(h: u64) -> Probe {
+        Probe {
+            h,
+            bits: mix(h ^ 0x9e37_79b9_7f4a_7c15),
+        }
     }
 }
 

@@ -242,6 +242,40 @@ fn a_stream_across_reopenings_finds_what_a_batch_run_finds() {
     assert_same(&streamed, streamed_repeats, &batch, repeats);
 }
 
+#[test]
+fn runs_merged_across_a_reopening_are_asked_about_every_key() {
+    // Runs merged from documents added before and after the writer opened (here by
+    // `compact`, and by merges waited for after each batch) are not covered by its
+    // filter of the keys it added: copies of documents of both sessions are found.
+    let texts = texts(60, 23);
+    let (_dir, path) = temp("straddle");
+    let (index, _det) = new_index(&path);
+    drop(index);
+    let mut index = Index::open(&path).unwrap();
+    add_each(&mut index, "a", &texts[..20]);
+    drop(index);
+    let mut index = Index::open(&path).unwrap();
+    for (i, t) in texts[20..40].iter().enumerate() {
+        index.add(&format!("b{i}"), t.as_bytes()).unwrap();
+        index.wait_for_merge().unwrap();
+    }
+    let finds = |index: &mut Index, id: &str, source: &str, text: &str| {
+        let m = index.add(id, format!("{text} own").as_bytes()).unwrap();
+        let ids: Vec<&str> = m.near_duplicates.iter().map(|x| x.id.as_str()).collect();
+        assert!(ids.contains(&source), "{id}: {ids:?}");
+    };
+    // Merges of runs of both sessions, waited for: a copy of an old and of a new one.
+    finds(&mut index, "c0", "a3", &texts[3]);
+    finds(&mut index, "c1", "b5", &texts[25]);
+    assert!(index.remove("a7").unwrap());
+    index.compact().unwrap();
+    // One run of both sessions.
+    finds(&mut index, "c2", "a11", &texts[11]);
+    finds(&mut index, "c3", "b12", &texts[32]);
+    let m = index.add("c4", texts[7].as_bytes()).unwrap();
+    assert!(m.near_duplicates.is_empty(), "a7 was removed");
+}
+
 /// The names of the run files in the index at `path`.
 fn run_files(path: &Path) -> Vec<std::ffi::OsString> {
     let files = std::fs::read_dir(path.join("runs")).unwrap();

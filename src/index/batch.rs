@@ -134,9 +134,9 @@ const SLOT_BITS: u32 = 16;
 /// Sorts `entries` as `sort_unstable` would: a counting sort into slots by the top
 /// [`SLOT_BITS`] bits of the key, then each slot on its own, the slots in parallel.
 /// Keys are hashes, spread over their range (winnowed fingerprints, minima, a little
-/// more towards the low end), so a batch's million entries come a few dozen to a slot:
-/// about a third of the time of a comparison sort of the whole list. A short list is
-/// sorted by comparison.
+/// more towards the low end), so a batch's million entries come about 15 to a slot. A
+/// short list, and one whose keys crowd into a slot larger than a thread's share, is
+/// sorted by comparison, in parallel.
 fn sort_by_slots(entries: &mut Vec<(u64, u32, u32)>) {
     if entries.len() < 1 << SLOT_BITS {
         crate::par::sort_unstable(entries);
@@ -153,6 +153,11 @@ fn sort_by_slots(entries: &mut Vec<(u64, u32, u32)>) {
         let mut cut = size.min(rest.len());
         while cut < rest.len() && slot(&rest[cut]) == slot(&rest[cut - 1]) {
             cut += 1;
+        }
+        if cut > 2 * size {
+            crate::par::sort_unstable(&mut slotted);
+            *entries = slotted;
+            return;
         }
         let (part, after) = rest.split_at_mut(cut);
         parts.push(part);

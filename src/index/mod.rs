@@ -115,18 +115,18 @@
 //! index open, 12 bits per band key and fingerprint in a run that held more than half of
 //! the entries when it was written and 14 in the others (the runs' Bloom filters; a
 //! compacted index has one run, of 12) and a little for the runs' block keys. A writer
-//! also keeps 12 to 24 bits for every key it adds (the `seen` module). A query
-//! tokenizes and signs the new text (linear in its length), asks each run's filter about
-//! each key and reads a block of the runs that may hold it, and decompresses and compares
-//! each candidate. A writer asks the runs of the documents it added itself only about
-//! the keys its own filter of their keys lets through: most of a new document's
-//! fingerprints are in no run, and one probe turns them away instead of one a run and a
-//! block read for each that lets them through. A batch asks the filters about the keys
-//! of all its documents at once,
-//! in the order of their bits in the filters, and sorts its own keys (which tells each
-//! document which documents before it in the batch hold them). A batch of b documents
-//! also writes its run, and merges write each entry about log6(n/b) + 1 times over an
-//! index of n.
+//! also keeps 12 to 24 bits for every key it adds, while it is open (the `seen`
+//! module). A query tokenizes and signs the new text (linear in its length), asks each
+//! run's filter about each key and reads a block of the runs that may hold it, and
+//! decompresses and compares each candidate. A writer asks the runs of the documents it
+//! added itself only about the keys that its own filters of their keys let through: most
+//! of a new document's fingerprints are in no run, and those filters (about seven at a
+//! million documents) turn them away instead of every run's filter, and a block read for
+//! each that lets one through. A batch asks the filters about the keys of all its
+//! documents at once, in the order of their bits in the filters, and sorts its own keys
+//! (which tells each document which documents before it in the batch hold them). A batch
+//! of b documents also writes its run, and merges write each entry about log6(n/b) + 1
+//! times over an index of n.
 
 use crate::bloom::{by_top_bits, mix};
 use crate::detector::{Checked, Detector, IndexScratch, Settings};
@@ -606,6 +606,8 @@ struct Batch<'a> {
     ids: Vec<(&'a str, u64)>,
     /// The batch's run.
     entries: [Vec<Entry>; 2],
+    /// The number of the batch's first document.
+    first: u64,
     /// The document number after the batch's.
     next: u64,
 }
@@ -1379,8 +1381,7 @@ impl Index {
         let batch = self.match_batch((documents, prepared), (&read, &runs), added, progress)?;
         // Its keys go into the filter of the keys this writer added before its run is
         // written (a failed batch's stay: they only let more through).
-        let from = batch.next - documents.len() as u64;
-        let seen = self.seen.get_or_insert_with(|| Seen::new(from));
+        let seen = self.seen.get_or_insert_with(|| Seen::new(batch.first));
         seen.insert(&batch.entries);
         // The batch's run file is written on a second thread while its records go in,
         // numbered after the merge running beside, if any.
@@ -1655,6 +1656,7 @@ impl Index {
             records,
             ids,
             entries: pending.entries(&boilerplate, &long),
+            first,
             next,
         })
     }

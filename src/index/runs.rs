@@ -56,8 +56,8 @@
 //! key. Writing and merging runs is sequential file I/O, in megabytes.
 
 use super::seen::Seen;
-use crate::bloom::Filter;
 pub(super) use crate::bloom::mix;
+use crate::bloom::{Filter, Probe};
 use crate::error::Error;
 use redb::{ReadableTable, Table, TableDefinition};
 use std::collections::HashMap;
@@ -637,9 +637,13 @@ impl Runs {
     /// With `seen`, the runs it covers are asked only about the keys it may hold.
     pub fn probe_mixed(&self, kind: Kind, mixed: &[u64], seen: Option<&Seen>) -> Vec<u64> {
         let mut masks = vec![0u64; mixed.len()];
+        // Each key's probe made once for all the filters.
+        let probes: Vec<Probe> = mixed.iter().map(|&h| Probe::of(h)).collect();
+        // The keys the runs `seen` covers are asked about, if it covers any.
+        let seen = seen.filter(|seen| self.list.iter().take(64).any(|r| seen.covers(r)));
         let passed: Vec<usize> = match seen {
             Some(seen) => (0..mixed.len())
-                .filter(|&i| seen.may_hold(kind as usize, mixed[i]))
+                .filter(|&i| seen.may_hold(kind, probes[i]))
                 .collect(),
             None => Vec::new(),
         };
@@ -648,12 +652,12 @@ impl Runs {
             match seen {
                 Some(seen) if seen.covers(run) => {
                     for &i in &passed {
-                        masks[i] |= u64::from(filter.may_hold(mixed[i])) << r;
+                        masks[i] |= u64::from(filter.may_hold_probe(probes[i])) << r;
                     }
                 }
                 _ => {
-                    for (mask, &h) in masks.iter_mut().zip(mixed) {
-                        *mask |= u64::from(filter.may_hold(h)) << r;
+                    for (mask, &p) in masks.iter_mut().zip(&probes) {
+                        *mask |= u64::from(filter.may_hold_probe(p)) << r;
                     }
                 }
             }

@@ -1,6 +1,6 @@
-//! The keys of the runs a writer wrote itself, in one filter per kind: a batch's lookup
-//! asks it about each key first, and asks the filters of those runs only about the keys
-//! it may hold.
+//! The keys of the runs a writer wrote itself, in Bloom filters of their own: a batch's
+//! lookup asks them about each key first, and asks the filters of those runs only about
+//! the keys they may hold.
 //!
 //! # Why
 //!
@@ -13,34 +13,36 @@
 //!
 //! # Algorithm
 //!
-//! A writer puts every key of each batch it writes into the filter of its kind before
+//! A writer puts every key of each batch it writes into the filters of its kind before
 //! the batch's run is written. Only this writer adds documents while it is open (one
 //! writer at a time), so every entry of a document numbered from the first it added
-//! ([`Seen::from`]) is in the filters: a run whose documents are all numbered from
-//! there, written by a batch or merged from such runs, is covered, and a key that the
-//! filter turns away is in none of the covered runs. A run with an earlier document
-//! (the runs the index held when it was opened, and the merges of those) is asked as
-//! before. Keys of a batch that failed stay in the filter: it only lets more through.
+//! is in the filters: a run whose documents are all numbered from there, written by a
+//! batch or merged from such runs, is covered, and a key that the filters turn away is
+//! in none of the covered runs. A run with an earlier document (the runs the index held
+//! when it was opened, and the merges of those) is asked as before. Keys of a batch
+//! that failed stay in the filters: they only let more through.
 //!
-//! The filter grows with the keys: each kind keeps a list of Bloom filters, keys go
-//! into the last until it holds as many as it was made for, and then into a new one of
-//! twice that. A key is looked for in each (about log2 of the keys over the first's
-//! size of them, seven at a million documents), which lets about one key in 225 through
-//! each.
+//! The filters grow with the keys: each kind keeps a list, keys go into the last until
+//! it holds as many as it was made for, the rest into a new one of twice that (or of
+//! the rest, if larger). A key is looked for in each (about log2 of the keys over
+//! 65,536 of them, seven at a million documents), each letting about one key in 225
+//! through.
 //!
 //! # Cost
 //!
-//! 12 bits a key written, in the writer's memory only, and up to twice as much while
-//! the last filter fills: about 200 MB at a million documents of 2 KB (the adding
-//! process of the index bench peaked at 1,064 and 1,087 MB instead of 881 and 841). A
-//! lookup asks the filters about each key, in the order their bits lie in them (front
-//! to back). Nothing is stored: a writer opened again starts with no run covered.
+//! 12 bits a key written, up to 24 while the last filter fills, in the writer's memory
+//! only, as long as it is open: about 200 MB at a million documents of 2 KB (the adding
+//! process of the index bench peaked at 1,064 and 1,087 MB instead of 881 and 841), and
+//! about 1.5 GB at a billion keys. A lookup asks the filters about each key, in the
+//! order their bits lie in them (front to back), and asks a covered run's filter about
+//! the few keys they let through. Nothing is stored: a writer opened again starts with
+//! no run covered.
 
-use super::runs::{Entry, Run, mix};
-use crate::bloom::Filter;
+use super::runs::{Entry, Kind, Run, mix};
+use crate::bloom::{Filter, Probe};
 
 /// Filter bits per key.
-const BITS: u64 = 12;
+const BITS_PER_KEY: u64 = 12;
 
 /// The keys a first filter is made for, at least.
 const FIRST_KEYS: u64 = 1 << 16;
@@ -48,31 +50,39 @@ const FIRST_KEYS: u64 = 1 << 16;
 /// The keys of both kinds of the runs written since the writer opened.
 #[derive(Debug)]
 pub(super) struct Seen {
-    /// The first document number added since: a run whose documents are all numbered
-    /// from here is covered.
-    from: u64,
-    kinds: [Grown; 2],
+    /// The number of the first document added since: a run whose documents are all
+    /// numbered from here is covered.
+    first_added: u64,
+    kinds: [GrowingFilters; 2],
 }
 
 /// Filters of growing size, the last taking keys until full.
 #[derive(Debug, Default)]
-struct Grown {
-    /// Each filter, the keys it was made for and the keys put in it.
-    filters: Vec<(Filter, u64, u64)>,
+struct GrowingFilters {
+    filters: Vec<SizedFilter>,
+}
+
+/// A filter, the keys it was made for, and the keys put in it.
+#[derive(Debug)]
+struct SizedFilter {
+    filter: Filter,
+    room: u64,
+    held: u64,
 }
 
 impl Seen {
-    /// Nothing seen yet; documents numbered `from` on are to be added by this writer.
-    pub fn new(from: u64) -> Seen {
+    /// Nothing seen yet; documents numbered `first_added` on are to be added by this
+    /// writer.
+    pub fn new(first_added: u64) -> Seen {
         Seen {
-            from,
+            first_added,
             kinds: Default::default(),
         }
     }
 
     /// Whether every key of `run` went into the filters.
     pub fn covers(&self, run: &Run) -> bool {
-        u64::from(run.docs.0) >= self.from
+        u64::from(run.docs.0) >= self.first_added
     }
 
     /// Puts the keys of a batch's entries, of both kinds, into the filters.
@@ -81,40 +91,55 @@ impl Seen {
         crate::par::join(|| a.insert(&entries[0]), || b.insert(&entries[1]));
     }
 
-    /// False when no covered run holds the key of kind `kind` whose mix is `h`.
-    pub fn may_hold(&self, kind: usize, h: u64) -> bool {
-        self.kinds[kind]
-            .filters
-            .iter()
-            .any(|(f, _, _)| f.may_hold(h))
+    /// False when no covered run holds the key of `kind` whose probe is `p`.
+    pub fn may_hold(&self, kind: Kind, p: Probe) -> bool {
+        let filters = &self.kinds[kind as usize].filters;
+        filters.iter().any(|f| f.filter.may_hold_probe(p))
     }
 }
 
-impl Grown {
+impl GrowingFilters {
+    fn insert(&mut self, entries: &[Entry]) {
+        let mut rest = entries;
+        if let Some(last) = self.filters.last_mut() {
+            let (now, later) = rest.split_at(((last.room - last.held) as usize).min(rest.len()));
+            last.insert(now);
+            rest = later;
+        }
+        if !rest.is_empty() {
+            let last = self.filters.last().map_or(0, |f| f.room);
+            let room = (2 * last).max(rest.len() as u64).max(FIRST_KEYS);
+            let filter = Filter::with_keys(room, BITS_PER_KEY);
+            let mut new = SizedFilter {
+                filter,
+                room,
+                held: 0,
+            };
+            new.insert(rest);
+            self.filters.push(new);
+        }
+    }
+}
+
+impl SizedFilter {
     fn insert(&mut self, entries: &[Entry]) {
         if entries.is_empty() {
             return;
         }
-        let n = entries.len() as u64;
-        let full = match self.filters.last() {
-            Some(&(_, room, held)) => held + n > room,
-            None => true,
-        };
-        if full {
-            let last = self.filters.last().map_or(0, |f| f.1);
-            let room = (2 * last).max(n).max(FIRST_KEYS);
-            self.filters.push((Filter::with_keys(room, BITS), room, 0));
-        }
-        let (filter, _, held) = self.filters.last_mut().expect("a filter");
         let mut keys: Vec<u64> = entries.iter().map(|e| mix(e.key)).collect();
-        filter.insert_all_mixed(&mut keys, &mut Vec::new());
-        *held += n;
+        self.filter.insert_all_mixed(&mut keys, &mut Vec::new());
+        self.held += entries.len() as u64;
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Whether `seen` may hold `key` of kind `kind`.
+    fn held(seen: &Seen, kind: Kind, key: u64) -> bool {
+        seen.may_hold(kind, Probe::of(mix(key)))
+    }
 
     fn entries(keys: impl Iterator<Item = u64>) -> Vec<Entry> {
         keys.map(|key| Entry {
@@ -135,33 +160,44 @@ mod tests {
             put.push((bands.clone(), prints.clone()));
             seen.insert(&[bands, prints]);
         }
-        // 400,000 band keys: filters for 65,536, 131,072 and 262,144 keys.
-        let sizes: Vec<u64> = seen.kinds[0].filters.iter().map(|f| f.1).collect();
-        assert_eq!(sizes, [1 << 16, 1 << 17, 1 << 18]);
+        // 400,000 band keys: filters for 65,536, 131,072 and 262,144 keys, each full
+        // before the next.
+        let filters = &seen.kinds[0].filters;
+        let sizes: Vec<(u64, u64)> = filters.iter().map(|f| (f.room, f.held)).collect();
+        assert_eq!(
+            sizes,
+            [
+                (1 << 16, 1 << 16),
+                (1 << 17, 1 << 17),
+                (1 << 18, 400_000 - 196_608)
+            ]
+        );
         assert_eq!(seen.kinds[1].filters.len(), 1);
         for (bands, prints) in &put {
-            assert!(bands.iter().all(|e| seen.may_hold(0, mix(e.key))));
-            assert!(prints.iter().all(|e| seen.may_hold(1, mix(e.key))));
+            assert!(bands.iter().all(|e| held(&seen, Kind::Bands, e.key)));
+            assert!(prints.iter().all(|e| held(&seen, Kind::Prints, e.key)));
         }
         // Keys never put in: about one in 225 passes each filter.
         let passed = (0..100_000u64)
-            .filter(|&k| seen.may_hold(0, mix(k + (1 << 40))))
+            .filter(|&k| held(&seen, Kind::Bands, k + (1 << 40)))
             .count();
         assert!(passed < 3 * 100_000 * 3 / 225, "{passed} passed");
         let passed = (0..100_000u64)
-            .filter(|&k| seen.may_hold(1, mix(k)))
+            .filter(|&k| held(&seen, Kind::Prints, k))
             .count();
         assert!(passed < 10, "{passed} passed the nearly empty filter");
     }
 
     #[test]
-    fn a_batch_larger_than_twice_the_last_filter_gets_a_filter_of_its_size() {
+    fn a_batch_fills_the_last_filter_and_the_rest_gets_one_of_its_size_if_larger() {
         let mut seen = Seen::new(0);
         seen.insert(&[entries(0..10), Vec::new()]);
         seen.insert(&[entries(10..300_010), Vec::new()]);
-        let sizes: Vec<u64> = seen.kinds[0].filters.iter().map(|f| f.1).collect();
-        assert_eq!(sizes, [1 << 16, 300_000]);
-        assert!((0..300_010).all(|k| seen.may_hold(0, mix(k))));
-        assert!(seen.kinds[1].filters.is_empty() && !seen.may_hold(1, mix(3)));
+        let filters = &seen.kinds[0].filters;
+        let sizes: Vec<(u64, u64)> = filters.iter().map(|f| (f.room, f.held)).collect();
+        let rest = 300_010 - (1 << 16);
+        assert_eq!(sizes, [(1 << 16, 1 << 16), (rest, rest)]);
+        assert!((0..300_010).all(|k| held(&seen, Kind::Bands, k)));
+        assert!(seen.kinds[1].filters.is_empty() && !held(&seen, Kind::Prints, 3));
     }
 }
