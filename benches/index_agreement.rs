@@ -1,0 +1,100 @@
+//! How far a stream of adds to an [`Index`] answers like a batch run on a folder of real
+//! text: every file is added in order (by name) in one batch, then, for documents spread
+//! over the stream, the answer the index gave when the document was added is compared
+//! with what a batch run over the documents up to it finds for it (the pairs whose later
+//! member it is). The two agree exactly on text without boilerplate (the index tests);
+//! on real text they differ where the stream decided boilerplate differently (see the
+//! `index` module docs).
+//!
+//! ```text
+//! cargo run --release --example index-agreement -- DIR [SAMPLES]
+//! ```
+//!
+//! SAMPLES (default 25) documents are compared, evenly spread; the index is written to
+//! `target/index-agreement` and removed at the end. Prints one line per document and a
+//! total: pairs both find (and how many of those report other passages), pairs only the
+//! index finds, pairs only the batch run finds.
+
+use neardup::index::Index;
+use neardup::{Corpus, Detector};
+use std::collections::BTreeMap;
+
+/// The earlier document of each pair, with the passages as `(later, earlier)` byte spans.
+type Answer = BTreeMap<usize, Vec<((usize, usize), (usize, usize))>>;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().collect();
+    let Some(dir) = args.get(1) else {
+        return Err("usage: index-agreement DIR [SAMPLES]".into());
+    };
+    let samples: usize = args.get(2).map_or(Ok(25), |s| s.parse())?;
+    let mut paths: Vec<_> = std::fs::read_dir(dir)?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<Result<_, _>>()?;
+    paths.retain(|p| p.is_file());
+    paths.sort();
+    let texts: Vec<Vec<u8>> = paths
+        .iter()
+        .map(std::fs::read)
+        .collect::<Result<_, _>>()?;
+    if texts.len() < 2 || samples == 0 {
+        return Err("need at least two files and one sample".into());
+    }
+    let det = Detector::builder().build()?;
+    let db = std::path::Path::new("target/index-agreement");
+    if db.exists() {
+        std::fs::remove_dir_all(db)?;
+    }
+    let ids: Vec<String> = (0..texts.len()).map(|i| format!("{i:07}")).collect();
+    let streamed = {
+        let mut index = Index::create(db, &det)?;
+        let docs = ids.iter().zip(&texts);
+        index.add_batch(docs.map(|(id, t)| (id.as_str(), t.as_slice())))?
+    };
+    std::fs::remove_dir_all(db)?;
+    let (mut both, mut differ, mut stream_only, mut batch_only) = (0, 0, 0, 0);
+    for s in 1..=samples {
+        let last = s * (texts.len() - 1) / samples;
+        let mut corpus = Corpus::new();
+        for (id, t) in ids.iter().zip(&texts).take(last + 1) {
+            corpus.add(id.clone(), t.clone());
+        }
+        let report = det.run(&corpus);
+        let mut batch = Answer::new();
+        for p in report.pairs().chain(report.reuse()) {
+            if p.b.index() == last {
+                let spans = p.passages().iter();
+                let spans = spans.map(|x| ((x.b.start, x.b.end), (x.a.start, x.a.end)));
+                batch.insert(p.a.index(), spans.collect());
+            }
+        }
+        let m = &streamed[last];
+        let mut stream = Answer::new();
+        for x in m.near_duplicates.iter().chain(&m.shared) {
+            let spans = x.passages.iter();
+            let spans = spans.map(|p| ((p.a.start, p.a.end), (p.b.start, p.b.end)));
+            stream.insert(x.id.parse()?, spans.collect());
+        }
+        let shared: Vec<usize> = stream
+            .keys()
+            .filter(|k| batch.contains_key(k))
+            .copied()
+            .collect();
+        let other = shared.iter().filter(|k| stream[k] != batch[k]).count();
+        let only = |a: &Answer, b: &Answer| a.keys().filter(|k| !b.contains_key(k)).count();
+        let (s_only, b_only) = (only(&stream, &batch), only(&batch, &stream));
+        println!(
+            "{} (document {last}): both {} ({other} with other passages), index only {s_only}, batch only {b_only}",
+            paths[last].display(),
+            shared.len()
+        );
+        both += shared.len();
+        differ += other;
+        stream_only += s_only;
+        batch_only += b_only;
+    }
+    println!(
+        "{samples} documents: both {both} ({differ} with other passages), index only {stream_only}, batch only {batch_only}"
+    );
+    Ok(())
+}
