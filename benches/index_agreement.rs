@@ -33,10 +33,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .collect::<Result<_, _>>()?;
     paths.retain(|p| p.is_file());
     paths.sort();
-    let texts: Vec<Vec<u8>> = paths
-        .iter()
-        .map(std::fs::read)
-        .collect::<Result<_, _>>()?;
+    let texts: Vec<Vec<u8>> = paths.iter().map(std::fs::read).collect::<Result<_, _>>()?;
     if texts.len() < 2 || samples == 0 {
         return Err("need at least two files and one sample".into());
     }
