@@ -135,8 +135,9 @@ const SLOT_BITS: u32 = 16;
 /// [`SLOT_BITS`] bits of the key, then each slot on its own, the slots in parallel.
 /// Keys are hashes, spread over their range (winnowed fingerprints, minima, a little
 /// more towards the low end), so a batch's million entries come about 15 to a slot. A
-/// short list, and one whose keys crowd into a slot larger than a thread's share, is
-/// sorted by comparison, in parallel.
+/// list of fewer than 65,536 entries, and one whose keys crowd into a slot larger than
+/// two of the 64 parts the slots are shared out in, is sorted by comparison, in
+/// parallel.
 fn sort_by_slots(entries: &mut Vec<(u64, u32, u32)>) {
     if entries.len() < 1 << SLOT_BITS {
         crate::par::sort_unstable(entries);

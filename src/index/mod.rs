@@ -121,8 +121,8 @@
 //! decompresses and compares each candidate. A writer asks the runs of the documents it
 //! added itself only about the keys that its own filters of their keys let through: most
 //! of a new document's fingerprints are in no run, and those filters (about seven at a
-//! million documents) turn them away instead of every run's filter, and a block read for
-//! each that lets one through. A batch asks the filters about the keys of all its
+//! million documents) turn them away, where otherwise every run's filter is asked and a
+//! block read for each key one lets through. A batch asks the filters about the keys of all its
 //! documents at once, in the order of their bits in the filters, and sorts its own keys
 //! (which tells each document which documents before it in the batch hold them). A batch
 //! of b documents also writes its run, and merges write each entry about log6(n/b) + 1
@@ -439,7 +439,8 @@ pub struct IndexStats {
     /// The index on disk: the database and the run files (with the file of a merge
     /// being written, which counts until the merge is committed).
     pub file_bytes: u64,
-    /// Runs of band keys and fingerprints: a lookup asks each one's filter.
+    /// Runs of band keys and fingerprints: a lookup asks each one's filter (a writer,
+    /// those of the runs of its own documents only about some keys).
     /// [`compact`](Index::compact) merges them into one.
     pub runs: u64,
 }
@@ -1379,17 +1380,20 @@ impl Index {
         let txn = self.writer()?.begin_write().map_err(|e| self.store(e))?;
         let trained = prepared.trained.clone();
         let batch = self.match_batch((documents, prepared), (&read, &runs), added, progress)?;
-        // Its keys go into the filter of the keys this writer added before its run is
-        // written (a failed batch's stay: they only let more through).
-        let seen = self.seen.get_or_insert_with(|| Seen::new(batch.first));
-        seen.insert(&batch.entries);
         // The batch's run file is written on a second thread while its records go in,
-        // numbered after the merge running beside, if any.
+        // numbered after the merge running beside, if any, and its keys go into the
+        // filters of the keys this writer added (before the run is listed; a failed
+        // batch's stay: they only let more through).
         let floor = self.merging.as_ref().map_or(0, |m| m.id + 1);
+        let mut seen = self.seen.take().unwrap_or_else(|| Seen::new(batch.first));
         let (new, put) = crate::par::beside(
-            || runs::NewRun::write(&runs, floor, batch.entries, &self.folder),
-            || self.put_records(&txn, &batch.records, &batch.ids, batch.next),
+            || runs::NewRun::write(&runs, floor, &batch.entries, &self.folder),
+            || {
+                seen.insert(&batch.entries);
+                self.put_records(&txn, &batch.records, &batch.ids, batch.next)
+            },
         );
+        self.seen = Some(seen);
         put?;
         if let Some(d) = &trained {
             self.put_dictionary(&txn, d)?;

@@ -44,8 +44,9 @@
 //!
 //! # Cost
 //!
-//! A lookup asks each run's filter (one cache line) and reads, in the runs that may hold
-//! the key, the block where its entries start (one `pread` of 4 KiB, served by the
+//! A lookup asks each run's filter (one cache line; a writer asks the runs of its own
+//! documents only about the keys that its filters of them let through, the `seen`
+//! module) and reads, in the runs that may hold the key, the block where its entries start (one `pread` of 4 KiB, served by the
 //! operating system's page cache when the block was read or written lately): one block
 //! in each run that holds the key, plus about one in 225 of the largest run and one in
 //! 450 of each other. Asked the keys of a whole batch in the order their bits lie
@@ -92,7 +93,8 @@ const _: () = assert!(BLOCK_ENTRIES * ENTRY_BYTES + 8 <= BLOCK_BYTES);
 /// the querying process held 144 MB instead of 170.)
 const FILTER_BITS: u64 = 12;
 /// Filter bits per key of the other runs: one in 450 passes. Every run's filter is asked
-/// about every key looked up, and a key that passes costs a block read; the smaller runs
+/// about every key looked up (in a reader; see the `seen` module for a writer), and a
+/// key that passes costs a block read; the smaller runs
 /// take the larger filters since they hold the fewer keys. (16 bits, one in 800, made no
 /// measurable difference to a million adds.)
 const SMALL_RUN_FILTER_BITS: u64 = 14;
@@ -956,7 +958,7 @@ trait EntrySource {
     fn next(&mut self) -> Result<Option<Entry>, Error>;
 }
 
-impl EntrySource for std::vec::IntoIter<Entry> {
+impl EntrySource for std::iter::Copied<std::slice::Iter<'_, Entry>> {
     fn len(&self) -> u64 {
         ExactSizeIterator::len(self) as u64
     }
@@ -1089,7 +1091,7 @@ impl NewRun {
     pub fn write(
         runs: &Runs,
         floor: u64,
-        entries: [Vec<Entry>; 2],
+        entries: &[Vec<Entry>; 2],
         folder: &Folder,
     ) -> Result<NewRun, Error> {
         let [bands, prints] = entries;
@@ -1098,7 +1100,7 @@ impl NewRun {
         }
         let id = runs.next_id().max(floor);
         let total = runs.total() + (bands.len() + prints.len()) as u64;
-        let (mut bands, mut prints) = (bands.into_iter(), prints.into_iter());
+        let (mut bands, mut prints) = (bands.iter().copied(), prints.iter().copied());
         let sources: [&mut dyn EntrySource; 2] = [&mut bands, &mut prints];
         Ok(NewRun(Some(write_run(
             (id, total),
@@ -1365,7 +1367,7 @@ mod tests {
             match batch {
                 Some(entries) => {
                     merge_due(&mut runs, &mut t, (path, GO_ON)).unwrap();
-                    let new = NewRun::write(&runs, 0, entries, folder).unwrap();
+                    let new = NewRun::write(&runs, 0, &entries, folder).unwrap();
                     add(&mut runs, new, &mut t).unwrap();
                 }
                 None if removed.is_empty() => merge_all(&mut runs, &mut t, path).unwrap(),
@@ -1510,7 +1512,7 @@ mod tests {
             match op {
                 Op::Batch(entries, _) => {
                     let floor = merging.as_ref().map_or(0, |m| m.id() + 1);
-                    let new = NewRun::write(&runs, floor, entries, folder).unwrap();
+                    let new = NewRun::write(&runs, floor, &entries, folder).unwrap();
                     add(&mut runs, new, &mut t).unwrap();
                 }
                 Op::Remove(docs) => remove(&mut runs, &docs, &mut t, path).unwrap(),
@@ -1595,7 +1597,7 @@ mod tests {
                 doc: 0,
                 pos: 0,
             }];
-            let new = NewRun::write(&runs, 0, [bands, Vec::new()], &folder).unwrap();
+            let new = NewRun::write(&runs, 0, &[bands, Vec::new()], &folder).unwrap();
             add(&mut runs, new, &mut t).unwrap();
         }
         txn.commit().unwrap();
@@ -1609,6 +1611,36 @@ mod tests {
         let mut ids = folder.ids().unwrap();
         ids.sort_unstable();
         assert_eq!(ids, [0, 6]);
+    }
+
+    /// A writer's filters of the keys it added: a run they cover is asked only about
+    /// the keys they may hold; one they do not cover, about every key.
+    #[test]
+    fn covered_runs_are_asked_only_about_keys_the_writer_added() {
+        let dir = Scratch::new("runs-seen");
+        let (db, folder, _) = store(&dir);
+        let txn = db.begin_write().unwrap();
+        let mut t = Tables::open(&txn, &folder).unwrap();
+        let mut runs = Runs::default();
+        // Run 0: key 5 of document 0; run 1: key 7 of document 10.
+        let one = |key, doc| vec![Entry { key, doc, pos: 0 }];
+        for (key, doc) in [(5, 0), (7, 10)] {
+            let new = NewRun::write(&runs, 0, &[one(key, doc), Vec::new()], &folder).unwrap();
+            add(&mut runs, new, &mut t).unwrap();
+        }
+        let keys = [mix(5), mix(7)];
+        assert_eq!(runs.probe_mixed(Kind::Bands, &keys, None), [0b01, 0b10]);
+        // A writer that added documents from 10 on covers run 1: with nothing in its
+        // filters, run 1 is not asked about key 7 (which it holds: a writer puts every
+        // key it adds in its filters first); run 0 still is about key 5.
+        let mut seen = Seen::new(10);
+        assert!(!seen.covers(&runs.list[0]) && seen.covers(&runs.list[1]));
+        assert_eq!(runs.probe_mixed(Kind::Bands, &keys, Some(&seen)), [0b01, 0]);
+        seen.insert(&[one(7, 10), Vec::new()]);
+        assert_eq!(
+            runs.probe_mixed(Kind::Bands, &keys, Some(&seen)),
+            [0b01, 0b10]
+        );
     }
 
     /// More runs than a probe's mask has bits (an index whose batches were never
@@ -1629,7 +1661,7 @@ mod tests {
                     pos: 0,
                 };
                 let bands = vec![entry(u64::from(r)), entry(1000)];
-                let new = NewRun::write(&runs, 0, [bands, Vec::new()], &folder).unwrap();
+                let new = NewRun::write(&runs, 0, &[bands, Vec::new()], &folder).unwrap();
                 add(&mut runs, new, &mut t).unwrap();
             }
             assert_eq!(runs.list.len(), 70);
@@ -1713,7 +1745,7 @@ mod tests {
                 let mut t = Tables::open(&txn, &folder).unwrap();
                 let mut runs = read(&t);
                 let floor = merge.as_ref().map_or(0, |m: &Merge| m.id() + 1);
-                let new = NewRun::write(&runs, floor, batch(r), &folder).unwrap();
+                let new = NewRun::write(&runs, floor, &batch(r), &folder).unwrap();
                 add(&mut runs, new, &mut t).unwrap();
                 if r == 5 {
                     let mut m = Merge::due(&runs).expect("six runs of a size are due");
