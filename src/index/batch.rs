@@ -281,7 +281,8 @@ mod tests {
             // and equal entries) among keys spread over the range.
             let mut entries: Vec<(u64, u32, u32)> = keys.clone();
             entries.extend((0..crowded).map(|i| (7 + i as u64 % 5, 1, 0)));
-            entries.extend((0..spread as u64).map(|i| (i.wrapping_mul(0x9e37_79b9_7f4a_7c15), 0, 0)));
+            let spread_key = |i: u64| i.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+            entries.extend((0..spread as u64).map(|i| (spread_key(i), 0, 0)));
             let mut want = entries.clone();
             want.sort_unstable();
             sort_by_slots(&mut entries);

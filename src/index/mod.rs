@@ -115,18 +115,18 @@
 //! index open, 12 bits per band key and fingerprint in a run that held more than half of
 //! the entries when it was written and 14 in the others (the runs' Bloom filters; a
 //! compacted index has one run, of 12) and a little for the runs' block keys. A writer
-//! also keeps 12 to 24 bits for every key it adds, while it is open (the `seen`
-//! module). A query tokenizes and signs the new text (linear in its length), asks each
-//! run's filter about each key and reads a block of the runs that may hold it, and
-//! decompresses and compares each candidate. A writer asks the runs of the documents it
-//! added itself only about the keys that its own filters of their keys let through: most
-//! of a new document's fingerprints are in no run, and those filters (about seven at a
-//! million documents) turn them away, where otherwise every run's filter is asked and a
-//! block read for each key one lets through. A batch asks the filters about the keys of all its
-//! documents at once, in the order of their bits in the filters, and sorts its own keys
-//! (which tells each document which documents before it in the batch hold them). A batch
-//! of b documents also writes its run, and merges write each entry about log6(n/b) + 1
-//! times over an index of n.
+//! also keeps 12 bits for every key it adds, up to about three times that just after
+//! its filters grow, while it is open (the `seen` module). A query tokenizes and signs
+//! the new text (linear in its length), asks each run's filter about each key and reads
+//! a block of the runs that may hold it, and decompresses and compares each candidate.
+//! A writer asks the runs of the documents it added itself only about the keys that its
+//! own filters of their keys let through: most of a new document's fingerprints are in
+//! no run, and those filters (about seven at a million documents) turn them away, where
+//! otherwise every run's filter is asked and a block read for each key one lets through.
+//! A batch asks the filters about the keys of all its documents at once, in the order of
+//! their bits in the filters, and sorts its own keys (which tells each document which
+//! documents before it in the batch hold them). A batch of b documents also writes its
+//! run, and merges write each entry about log6(n/b) + 1 times over an index of n.
 
 use crate::bloom::{by_top_bits, mix};
 use crate::detector::{Checked, Detector, IndexScratch, Settings};

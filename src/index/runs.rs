@@ -46,15 +46,16 @@
 //!
 //! A lookup asks each run's filter (one cache line; a writer asks the runs of its own
 //! documents only about the keys that its filters of them let through, the `seen`
-//! module) and reads, in the runs that may hold the key, the block where its entries start (one `pread` of 4 KiB, served by the
-//! operating system's page cache when the block was read or written lately): one block
-//! in each run that holds the key, plus about one in 225 of the largest run and one in
-//! 450 of each other. Asked the keys of a whole batch in the order their bits lie
-//! in the filters, the filters are read front to back instead of a cache miss a key. In
-//! memory, each run costs 10 or 14 bits per entry for the filter and 8 bytes per block
-//! of 255 entries. Filters are built a part at a time (keys sorted by their top bits
-//! first), since a large one taking keys in random order would miss the cache on every
-//! key. Writing and merging runs is sequential file I/O, in megabytes.
+//! module) and reads, in the runs that may hold the key, the block where its entries
+//! start (one `pread` of 4 KiB, served by the operating system's page cache when the
+//! block was read or written lately): one block in each run that holds the key, plus
+//! about one in 225 of the largest run and one in 450 of each other. Asked the keys of
+//! a whole batch in the order their bits lie in the filters, the filters are read front
+//! to back instead of a cache miss a key. In memory, each run costs 10 or 14 bits per
+//! entry for the filter and 8 bytes per block of 255 entries. Filters are built a part
+//! at a time (keys sorted by their top bits first), since a large one taking keys in
+//! random order would miss the cache on every key. Writing and merging runs is
+//! sequential file I/O, in megabytes.
 
 use super::seen::Seen;
 pub(super) use crate::bloom::mix;

@@ -31,14 +31,14 @@
 //!
 //! # Cost
 //!
-//! 12 bits a key written once the last filter is full, and up to about three times
-//! that just after a new one is made (24 on average as the filters double), in the
-//! writer's memory only, as long as it is open: about 200 MB at a million documents of
-//! 2 KB (the adding process of the index bench peaked at 1,064 and 1,087 MB instead of
-//! 881 and 841), and 1.5 to 3 GB at a billion keys. A lookup asks the filters about each key, in the
-//! order their bits lie in them (front to back), and asks a covered run's filter about
-//! the few keys they let through. Nothing is stored: a writer opened again starts with
-//! no run covered.
+//! 12 bits a key written once the last filter is full, and up to about three times that
+//! just after a new one is made (24 on average as the filters double), in the writer's
+//! memory only, as long as it is open: about 200 MB at a million documents of 2 KB (the
+//! adding process of the index bench peaked at 1,064 and 1,087 MB instead of 881 and
+//! 841), and 1.5 to 3 GB at a billion keys. A lookup asks the filters about each key,
+//! in the order their bits lie in them (front to back), and asks a covered run's filter
+//! about the few keys they let through. Nothing is stored: a writer opened again starts
+//! with no run covered.
 
 use super::runs::{Entry, Kind, Run, mix};
 use crate::bloom::{Filter, Probe};
