@@ -1321,6 +1321,25 @@ mod tests {
     use proptest::prelude::*;
     use redb::{Database, ReadableDatabase, ReadableTableMetadata};
 
+    /// Writes `entries` as a batch's run, numbered at least `floor`, and adds it to `runs`.
+    fn add_run(
+        (runs, t): (&mut Runs, &mut Tables<'_>),
+        floor: u64,
+        entries: &[Vec<Entry>; 2],
+        folder: &Folder,
+    ) {
+        let new = NewRun::write(runs, floor, entries, folder).unwrap();
+        add(runs, new, t).unwrap();
+    }
+
+    /// A run's entries: band keys `(key, document)`, no fingerprints.
+    fn bands(keys: impl IntoIterator<Item = (u64, u32)>) -> [Vec<Entry>; 2] {
+        let bands = keys
+            .into_iter()
+            .map(|(key, doc)| Entry { key, doc, pos: 0 });
+        [bands.collect(), Vec::new()]
+    }
+
     /// Every visit of every key in `keys` through runs read back from the database.
     fn visit_all(db: &Database, keys: &[u64], folder: &Folder) -> Vec<(u64, Vec<(u32, u32)>)> {
         let txn = db.begin_read().unwrap();
@@ -1368,8 +1387,7 @@ mod tests {
             match batch {
                 Some(entries) => {
                     merge_due(&mut runs, &mut t, (path, GO_ON)).unwrap();
-                    let new = NewRun::write(&runs, 0, &entries, folder).unwrap();
-                    add(&mut runs, new, &mut t).unwrap();
+                    add_run((&mut runs, &mut t), 0, &entries, folder);
                 }
                 None if removed.is_empty() => merge_all(&mut runs, &mut t, path).unwrap(),
                 None => remove(&mut runs, removed, &mut t, path).unwrap(),
@@ -1513,8 +1531,7 @@ mod tests {
             match op {
                 Op::Batch(entries, _) => {
                     let floor = merging.as_ref().map_or(0, |m| m.id() + 1);
-                    let new = NewRun::write(&runs, floor, &entries, folder).unwrap();
-                    add(&mut runs, new, &mut t).unwrap();
+                    add_run((&mut runs, &mut t), floor, &entries, folder);
                 }
                 Op::Remove(docs) => remove(&mut runs, &docs, &mut t, path).unwrap(),
                 Op::Compact => merge_all(&mut runs, &mut t, path).unwrap(),
@@ -1593,13 +1610,7 @@ mod tests {
         {
             let mut t = Tables::open(&txn, &folder).unwrap();
             let mut runs = Runs::default();
-            let bands = vec![Entry {
-                key: 1,
-                doc: 0,
-                pos: 0,
-            }];
-            let new = NewRun::write(&runs, 0, &[bands, Vec::new()], &folder).unwrap();
-            add(&mut runs, new, &mut t).unwrap();
+            add_run((&mut runs, &mut t), 0, &bands([(1, 0)]), &folder);
         }
         txn.commit().unwrap();
         for id in [5, 6, 7] {
@@ -1624,10 +1635,8 @@ mod tests {
         let mut t = Tables::open(&txn, &folder).unwrap();
         let mut runs = Runs::default();
         // Run 0: key 5 of document 0; run 1: key 7 of document 10.
-        let one = |key, doc| vec![Entry { key, doc, pos: 0 }];
         for (key, doc) in [(5, 0), (7, 10)] {
-            let new = NewRun::write(&runs, 0, &[one(key, doc), Vec::new()], &folder).unwrap();
-            add(&mut runs, new, &mut t).unwrap();
+            add_run((&mut runs, &mut t), 0, &bands([(key, doc)]), &folder);
         }
         let keys = [mix(5), mix(7)];
         assert_eq!(runs.probe_mixed(Kind::Bands, &keys, None), [0b01, 0b10]);
@@ -1637,7 +1646,7 @@ mod tests {
         let mut seen = Seen::new(10);
         assert!(!seen.covers(&runs.list[0]) && seen.covers(&runs.list[1]));
         assert_eq!(runs.probe_mixed(Kind::Bands, &keys, Some(&seen)), [0b01, 0]);
-        seen.insert(&[one(7, 10), Vec::new()]);
+        seen.insert(&bands([(7, 10)]));
         assert_eq!(
             runs.probe_mixed(Kind::Bands, &keys, Some(&seen)),
             [0b01, 0b10]
@@ -1656,14 +1665,12 @@ mod tests {
             let mut runs = Runs::default();
             // Run r holds keys r and 1000 (document r): 70 runs, no merge.
             for r in 0..70u32 {
-                let entry = |key| Entry {
-                    key,
-                    doc: r,
-                    pos: 0,
-                };
-                let bands = vec![entry(u64::from(r)), entry(1000)];
-                let new = NewRun::write(&runs, 0, &[bands, Vec::new()], &folder).unwrap();
-                add(&mut runs, new, &mut t).unwrap();
+                add_run(
+                    (&mut runs, &mut t),
+                    0,
+                    &bands([(u64::from(r), r), (1000, r)]),
+                    &folder,
+                );
             }
             assert_eq!(runs.list.len(), 70);
         }
@@ -1746,8 +1753,7 @@ mod tests {
                 let mut t = Tables::open(&txn, &folder).unwrap();
                 let mut runs = read(&t);
                 let floor = merge.as_ref().map_or(0, |m: &Merge| m.id() + 1);
-                let new = NewRun::write(&runs, floor, &batch(r), &folder).unwrap();
-                add(&mut runs, new, &mut t).unwrap();
+                add_run((&mut runs, &mut t), floor, &batch(r), &folder);
                 if r == 5 {
                     let mut m = Merge::due(&runs).expect("six runs of a size are due");
                     m.write(&folder, GO_ON).unwrap();
