@@ -3,6 +3,7 @@
 use neardup::corpus::Status;
 use neardup::text::{LineIndex, Span};
 use neardup::{Comparison, Detector, Report};
+use std::cell::OnceCell;
 use std::io::{self, Write};
 
 /// A file name or a snippet for a terminal: control characters (which could move the
@@ -31,14 +32,11 @@ fn differing(n: usize) -> String {
 /// clusters, skipped files and a summary line.
 pub fn write_human<W: Write>(w: &mut W, report: &Report<'_>, det: &Detector) -> io::Result<()> {
     let corpus = report.corpus();
-    let lines: Vec<Option<LineIndex>> = corpus
-        .iter()
-        .map(|(id, d)| d.is_ok().then(|| LineIndex::new(&corpus.text(id))))
-        .collect();
+    // The lines of the files the report names, indexed when first named (most files
+    // of a large folder are in no pair).
+    let lines: Vec<OnceCell<LineIndex>> = (0..corpus.len()).map(|_| OnceCell::new()).collect();
     let place = |id: neardup::DocId, span: Span| {
-        let idx = lines[id.index()]
-            .as_ref()
-            .expect("passages are in compared documents");
+        let idx = lines[id.index()].get_or_init(|| LineIndex::new(&corpus.text(id)));
         let (first, last) = (idx.line(span.start), idx.line(span.end.saturating_sub(1)));
         format!("{}:{first}-{last}", shown(corpus.get(id).name()))
     };
