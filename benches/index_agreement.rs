@@ -15,7 +15,9 @@
 //! spread; BATCH defaults to 100. The index is written to `target/index-agreement` and
 //! removed at the end. Prints one line per document and a total: pairs both find (and
 //! how many of those with different passages), pairs only the index finds, pairs only
-//! the batch run finds.
+//! the batch run finds. With `SHOW=K` in the environment, the pairs of the Kth
+//! document compared (from 1) are printed too, each passage with its spans and the
+//! start of its text, marked `both`, `index only` or `batch only`.
 
 use neardup::index::Index;
 use neardup::{Corpus, Detector};
@@ -43,6 +45,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Err("need at least two files, one sample and a batch of one".into());
     }
     let samples = samples.min(texts.len() - 1);
+    let show: Option<usize> = std::env::var("SHOW").ok().map(|v| v.parse()).transpose()?;
     let det = Detector::builder().build()?;
     let db = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/index-agreement");
     let db = db.as_path();
@@ -87,6 +90,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .filter(|k| batch.contains_key(k))
             .copied()
             .collect();
+        if show == Some(s) {
+            print_pairs(&texts[last], (&stream, &batch));
+        }
         let other = shared.iter().filter(|k| stream[k] != batch[k]).count();
         let only = |a: &Answer, b: &Answer| a.keys().filter(|k| !b.contains_key(k)).count();
         let (s_only, b_only) = (only(&stream, &batch), only(&batch, &stream));
@@ -104,4 +110,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "{samples} documents: both {both} ({differ} with different passages), index only {stream_only}, batch only {batch_only}"
     );
     Ok(())
+}
+
+/// Prints each passage of the pairs of a document whose text is `text`, as the index
+/// and the batch run answered it: where it is in both documents and how it begins.
+fn print_pairs(text: &[u8], (stream, batch): (&Answer, &Answer)) {
+    let only_batch = batch.iter().filter(|(k, _)| !stream.contains_key(k));
+    for (k, spans) in stream.iter().chain(only_batch) {
+        let tag = match (stream.contains_key(k), batch.contains_key(k)) {
+            (true, true) => "both",
+            (true, false) => "index only",
+            _ => "batch only",
+        };
+        for &((a0, a1), (b0, b1)) in spans {
+            let start: String = String::from_utf8_lossy(&text[a0..a1])
+                .chars()
+                .take(120)
+                .collect();
+            println!("  {tag}: document {k} {b0}..{b1}, here {a0}..{a1}: {start:?}");
+        }
+    }
 }

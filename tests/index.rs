@@ -339,16 +339,24 @@ fn an_index_dropped_while_runs_merge_commits_the_merge() {
 proptest::proptest! {
     #![proptest_config(proptest::prelude::ProptestConfig::with_cases(12))]
 
-    /// On random corpora with planted near-duplicates, chains, quotes and repeats, a
-    /// stream of adds answers what a batch run over the same documents finds, also when
-    /// band-key groups are larger than `max_group`.
+    /// On random corpora with planted near-duplicates, chains, quotes, repeats and
+    /// identical copies, a stream of adds answers what a batch run over the same
+    /// documents finds, also when band-key groups are larger than `max_group`.
     #[test]
     fn random_streams_answer_like_a_batch_run(
         n in 20usize..90,
         seed in proptest::prelude::any::<u64>(),
         max_group in proptest::sample::select(vec![3usize, 200]),
     ) {
-        let texts = random_texts(n, seed);
+        let mut texts = random_texts(n, seed);
+        // Exact copies of earlier texts: a batch run pairs each with its first copy
+        // alone.
+        let mut rng = Rng(seed ^ 0x636f_7079);
+        for _ in 0..n / 8 {
+            let at = 1 + rng.below(texts.len() - 1);
+            let copy = texts[rng.below(at)].clone();
+            texts.insert(at, copy);
+        }
         let det = Detector::builder().max_group(max_group).build().unwrap();
         let (streamed, streamed_repeats, batch, repeats) =
             stream_and_batch(&format!("prop-{seed}"), &texts, &det);
@@ -378,9 +386,15 @@ fn answers_survive_reopening_and_queries_add_nothing() {
     assert_eq!(index.get("d3").unwrap().unwrap(), texts[3].as_bytes());
     assert!(index.get("nope").unwrap().is_none());
     assert!(index.added("d3").unwrap().unwrap() > 1_600_000_000);
-    // Text 18 is an edited copy of 17: asked again, it finds 17 (and itself).
+    // Text 18 is an edited copy of 17: asked again, it is a copy of d18, which it
+    // answers alone (as a batch run pairs a copy with its first copy only); with a
+    // word more, it finds 17 and 18.
     let m = index.query(texts[18].as_bytes()).unwrap();
-    let ids: Vec<&str> = m.near_duplicates.iter().map(|x| x.id.as_str()).collect();
+    assert_eq!(matched(&m.near_duplicates), ["d18"]);
+    let m = index
+        .query(format!("{} more", texts[18]).as_bytes())
+        .unwrap();
+    let ids = matched(&m.near_duplicates);
     assert!(ids.contains(&"d17") && ids.contains(&"d18"), "{ids:?}");
     assert_eq!(index.len().unwrap(), texts.len(), "a query adds nothing");
 }
@@ -657,11 +671,18 @@ fn removed_documents_stay_out_through_merges_and_reopening() {
     assert_eq!(ids, ["s3"], "r3 was removed");
     index.compact().unwrap();
     drop(index);
-    let index = Index::open(&path).unwrap();
+    let mut index = Index::open(&path).unwrap();
+    // s4 is a copy of r4, which it stands for; with r4 removed, s4 takes its place.
     let m = index.query(texts[4].as_bytes()).unwrap();
-    let ids: Vec<&str> = m.near_duplicates.iter().map(|x| x.id.as_str()).collect();
-    assert_eq!(ids, ["r4", "s4"]);
+    assert_eq!(matched(&m.near_duplicates), ["r4"]);
     assert_eq!(index.len().unwrap(), 40 - 14 + 20);
+    assert!(index.remove("r4").unwrap());
+    let m = index.query(texts[4].as_bytes()).unwrap();
+    assert_eq!(matched(&m.near_duplicates), ["s4"]);
+    let m = index
+        .query(format!("{} more", texts[4]).as_bytes())
+        .unwrap();
+    assert_eq!(matched(&m.near_duplicates), ["s4"]);
 }
 
 /// Boilerplate in a stream: a footer that every document holds, after words of its own.
@@ -1186,4 +1207,96 @@ fn batches_of_any_size_answer_as_one_document_at_a_time_with_footers() {
             .collect();
         assert_eq!(answers, probes, "queries after batches of {size}");
     }
+}
+
+/// The ids of the documents matched.
+fn matched(m: &[neardup::index::Match]) -> Vec<&str> {
+    m.iter().map(|x| x.id.as_str()).collect()
+}
+
+/// Identical texts, as a batch run takes them: a copy, in the batch of its first copy or
+/// a later one, answers its first copy alone, with Jaccard 1 and the whole text shared;
+/// it holds no keys, so later documents pair with the first copy only. Once the first
+/// copy is removed, its earliest copy takes its place, also after reopening and
+/// compacting.
+#[test]
+fn a_copy_answers_its_first_copy_alone_and_takes_its_place_when_it_goes() {
+    let texts = texts(4, 41);
+    let original = texts[0].as_str();
+    let near = format!("{} own", edit(&mut Rng(5), original, 0.01));
+    let words: Vec<&str> = original.split(' ').skip(40).take(80).collect();
+    let quote = format!("{} {} {}", texts[2], words.join(" "), texts[3]);
+    let (_dir, path) = temp("copies");
+    let (mut index, det) = new_index(&path);
+    let batch = [("a0", original), ("c1", original), ("x", texts[1].as_str())];
+    let m = index
+        .add_batch(batch.iter().map(|(id, t)| (*id, t.as_bytes())))
+        .unwrap();
+    assert!(m[0].is_empty());
+    let whole = |m: &neardup::index::Matches| {
+        let p = &m.near_duplicates[0].passages;
+        assert_eq!(m.near_duplicates[0].jaccard, 1.0);
+        assert_eq!(p.len(), 1);
+        assert_eq!((p[0].a, p[0].b), (p[0].b, p[0].a));
+        assert_eq!(
+            p[0].tokens,
+            neardup::text::tokens(original.as_bytes()).count()
+        );
+        assert!(m.shared.is_empty());
+    };
+    assert_eq!(matched(&m[1].near_duplicates), ["a0"]);
+    whole(&m[1]);
+    let before = index.stats().unwrap();
+    let m = index.add("c2", original.as_bytes()).unwrap();
+    assert_eq!(matched(&m.near_duplicates), ["a0"]);
+    whole(&m);
+    let after = index.stats().unwrap();
+    assert_eq!(after.documents, before.documents + 1);
+    assert_eq!(
+        (after.band_keys, after.fingerprints),
+        (before.band_keys, before.fingerprints),
+        "a copy holds no keys"
+    );
+    let q = index.query(original.as_bytes()).unwrap();
+    assert_eq!(matched(&q.near_duplicates), ["a0"]);
+    // A near-duplicate and a quote of the text pair with its first copy alone.
+    let first = |index: &Index| {
+        let n = index.query(near.as_bytes()).unwrap();
+        let q = index.query(quote.as_bytes()).unwrap();
+        let (n, q) = (matched(&n.near_duplicates), matched(&q.shared));
+        assert_eq!(n, q);
+        n.into_iter().map(String::from).collect::<Vec<_>>()
+    };
+    assert_eq!(first(&index), ["a0"]);
+    // As a batch run does over the same documents.
+    let mut corpus = neardup::Corpus::new();
+    for (id, t) in [("a0", original), ("c1", original), ("c2", original)] {
+        corpus.add(id, t);
+    }
+    corpus.add("n", near.as_str());
+    let report = det.run(&corpus);
+    let pairs: Vec<(usize, usize)> = report.pairs().map(|p| (p.a.index(), p.b.index())).collect();
+    assert_eq!(pairs, [(0, 1), (0, 2), (0, 3)]);
+    // The first copy removed, the earliest copy takes its place, and its keys.
+    let held = |s: neardup::index::IndexStats| (s.documents, s.band_keys, s.fingerprints);
+    assert!(index.remove("a0").unwrap());
+    let (documents, band_keys, fingerprints) = held(after);
+    assert_eq!(
+        held(index.stats().unwrap()),
+        (documents - 1, band_keys, fingerprints)
+    );
+    assert_eq!(first(&index), ["c1"]);
+    let m = index.add("c3", original.as_bytes()).unwrap();
+    assert_eq!(matched(&m.near_duplicates), ["c1"]);
+    drop(index);
+    let mut index = Index::open(&path).unwrap();
+    index.compact().unwrap();
+    assert_eq!(first(&index), ["c1"]);
+    assert!(index.remove("c1").unwrap());
+    assert_eq!(first(&index), ["c2"]);
+    let m = index.add("c4", original.as_bytes()).unwrap();
+    assert_eq!(matched(&m.near_duplicates), ["c2"]);
+    // All its copies removed, the text is new again.
+    assert_eq!(index.prune(u64::MAX).unwrap(), 4);
+    assert!(index.add("c5", original.as_bytes()).unwrap().is_empty());
 }

@@ -1258,22 +1258,41 @@ impl Detector {
     /// The pair of a document (`copy`) with the first document of identical bytes
     /// (`first`): Jaccard 1, and one passage from the first token to the last.
     fn identical_pair(&self, first: usize, copy: usize, tokens: usize, whole: Span) -> Pair {
-        let passages = if tokens >= self.aligner.min_tokens() {
-            vec![Passage {
-                a: whole,
-                b: whole,
-                tokens,
-                differing: 0,
-            }]
-        } else {
-            Vec::new()
-        };
         Pair {
             a: DocId::from_index(first),
             b: DocId::from_index(copy),
             jaccard: 1.0,
             jaccard_exact: true,
-            passages,
+            passages: self.whole_passage(tokens, whole),
+        }
+    }
+
+    /// The passage two copies of a text of `tokens` tokens, from the first token's first
+    /// byte to the last one's last (`whole`), share: none when it is shorter than a
+    /// passage.
+    fn whole_passage(&self, tokens: usize, whole: Span) -> Vec<Passage> {
+        if tokens == 0 || tokens < self.aligner.min_tokens() {
+            return Vec::new();
+        }
+        vec![Passage {
+            a: whole,
+            b: whole,
+            tokens,
+            differing: 0,
+        }]
+    }
+
+    /// The passages a copy of `text` shares with it, as a run reports them for two
+    /// documents of identical bytes ([`whole_passage`](Detector::whole_passage)).
+    #[cfg_attr(not(feature = "index"), allow(dead_code))]
+    pub(crate) fn copy_passages(&self, text: &[u8]) -> Vec<Passage> {
+        let tokens = DocTokens::new(text);
+        match tokens.len() {
+            0 => Vec::new(),
+            n => {
+                let whole = Span::new(tokens.span(0).start, tokens.span(n - 1).end);
+                self.whole_passage(n, whole)
+            }
         }
     }
 

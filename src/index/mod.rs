@@ -18,6 +18,13 @@
 //! ([`Detector::compare`](crate::Detector::compare)): exact Jaccard, and the passages the
 //! two share, verified, with byte spans in both.
 //!
+//! Identical texts are taken as a batch run takes them (the `copies` module): a
+//! document whose bytes an earlier one holds is a copy of the first that held them, and
+//! answers that one alone, a near-duplicate of Jaccard 1 sharing the whole text. A copy
+//! adds no band key or fingerprint, so later documents pair with the first copy only,
+//! and boilerplate is counted over distinct texts. When the first copy is removed, its
+//! earliest copy takes its place and its keys.
+//!
 //! Unlike a batch run, boilerplate is decided when a document is added, from the documents
 //! already in the index: a fingerprint becomes boilerplate once more than
 //! `boilerplate_docs` documents hold it (the new one counted), later additions no longer
@@ -49,7 +56,7 @@
 //! fingerprint; a batch run looks at every window).
 //!
 //! A batch is matched in six steps: each document's keys (and repeats, and compressed
-//! text) are made, in parallel; the keys of all the documents are looked up together in
+//! text) are made, in parallel, and its first copy looked up; the keys of all the documents are looked up together in
 //! the committed index, through a read transaction; the keys of the batch are sorted,
 //! which tells for each document which documents before it in the batch hold its keys
 //! (the `batch` module); each document's boilerplate is counted, in parallel, in rounds
@@ -106,8 +113,9 @@
 //!
 //! # Cost
 //!
-//! Per document on disk: its compressed text, 16 bytes per band key and per fingerprint
-//! (about 0.29 fingerprints per token; a document that holds boilerplate also stores up
+//! Per document on disk: its compressed text, an entry of 16 bytes listing it by the
+//! hash of its text (or, for a copy, its first copy), 16 bytes per band key and per
+//! fingerprint (none for a copy; about 0.29 fingerprints per token; a document that holds boilerplate also stores up
 //! to `2(w - 1)` windows counted by containment per stretch of it, even where those are
 //! boilerplate already, and about one long fingerprint per token of it, those not
 //! boilerplate already: on the man pages 1.65 million fingerprint entries instead of
@@ -153,6 +161,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use texts::{DICTS, Dictionary, Unpacker};
 
 mod batch;
+mod copies;
 mod edges;
 mod runs;
 mod seen;
@@ -160,8 +169,9 @@ mod texts;
 
 /// The version of the index's layout, stored in it; an index of another version is
 /// refused (version 1 kept band keys and fingerprints in B-trees, one entry each;
-/// version 3 compressed texts without a dictionary).
-pub const FORMAT_VERSION: u32 = 4;
+/// version 3 compressed texts without a dictionary; version 4 matched a copy of a text
+/// as a document of its own).
+pub const FORMAT_VERSION: u32 = 5;
 
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 /// Document number -> [`Record`] bytes.
@@ -475,6 +485,17 @@ impl Record {
         out
     }
 
+    /// The bytes of a record with its counts of band keys and fingerprints set to
+    /// `entries`.
+    fn with_entries(bytes: &[u8], entries: (u32, u32)) -> Result<Vec<u8>, Error> {
+        let header = Record::header(bytes)?;
+        let at = RECORD_HEAD - 8 + header.id.len();
+        let mut out = bytes.to_vec();
+        out[at..at + 4].copy_from_slice(&entries.0.to_le_bytes());
+        out[at + 4..at + 8].copy_from_slice(&entries.1.to_le_bytes());
+        Ok(out)
+    }
+
     /// The id, time and text length of a record, its text left compressed (empty).
     fn header(bytes: &[u8]) -> Result<Record, Error> {
         Record::read(bytes, None)
@@ -607,6 +628,8 @@ struct Batch<'a> {
     ids: Vec<(&'a str, u64)>,
     /// The batch's run.
     entries: [Vec<Entry>; 2],
+    /// Its first copies and copies.
+    copies: copies::BatchCopies,
     /// The number of the batch's first document.
     first: u64,
     /// The document number after the batch's.
@@ -1105,6 +1128,15 @@ impl Index {
         let (txn, runs) = self.snapshot()?;
         let docs = txn.open_table(DOCS).map_err(|e| self.store(e))?;
         let keys = Keys::of(&self.detector, text, &mut IndexScratch::default());
+        // A copy of an indexed text answers that text alone (see the `copies` module).
+        if let Some(n) = self.indexed_copy((&docs, &txn), copies::text_hash(text), text)? {
+            let (id, _) = self.earlier(n, (&docs, &txn), &Pending::default())?;
+            return Ok(Matches {
+                near_duplicates: vec![self.copy_match(id, text)],
+                repeats: keys.repeats,
+                ..Matches::default()
+            });
+        }
         let found = self.found(std::slice::from_ref(&keys), &runs)?;
         let found = found.into_iter().next().unwrap_or_default();
         let pending = Pending::default();
@@ -1395,6 +1427,7 @@ impl Index {
         );
         self.seen = Some(seen);
         put?;
+        self.put_copies(&txn, &batch.copies, batch.first)?;
         if let Some(d) = &trained {
             self.put_dictionary(&txn, d)?;
         }
@@ -1569,6 +1602,13 @@ impl Index {
         });
         let in_index = in_index.into_iter().collect::<Result<Vec<bool>, Error>>()?;
         let ids = numbered_ids(documents, &in_index, first)?;
+        // A copy of an earlier text takes no part in matching: it has no keys.
+        let copies = self.first_copies(documents, first, (&stored_docs, read))?;
+        for (d, k) in keys.iter_mut().enumerate() {
+            if copies.is_copy(d) {
+                (k.bands, k.prints) = Default::default();
+            }
+        }
         let repeats: Vec<Vec<RepeatedPassage>> = keys
             .iter_mut()
             .map(|k| std::mem::take(&mut k.repeats))
@@ -1652,6 +1692,11 @@ impl Index {
             let unmatched = || self.store("a document of the batch was not matched");
             let mut one = out.ok_or_else(unmatched)??;
             one.answer.repeats = repeats;
+            if let Some(of) = copies.first[(n - first) as usize] {
+                let (id, _) = self.earlier(of, (&stored_docs, read), &pending)?;
+                let text = documents[(n - first) as usize].1;
+                one.answer.near_duplicates = vec![self.copy_match(id, text)];
+            }
             answers.push(one.answer);
             records.push((n, one.record));
         }
@@ -1660,6 +1705,7 @@ impl Index {
             records,
             ids,
             entries: pending.entries(&boilerplate, &long),
+            copies,
             first,
             next,
         })
@@ -1685,13 +1731,15 @@ impl Index {
 
     /// Removes document `id`; false when the index does not hold it.
     pub fn remove(&mut self, id: &str) -> Result<bool, Error> {
-        Ok(self.remove_where(|r| r.id == id, Some(id))? == 1)
+        let removed = self.remove_where(|r| r.id == id, Some(id));
+        Ok(self.cleaned(removed)? == 1)
     }
 
     /// Removes every document added before `before` (seconds since the Unix epoch), in
     /// one transaction, and returns how many.
     pub fn prune(&mut self, before: u64) -> Result<usize, Error> {
-        self.remove_where(|r| r.added < before, None)
+        let removed = self.remove_where(|r| r.added < before, None);
+        self.cleaned(removed)
     }
 
     /// What the index holds.
@@ -1771,6 +1819,10 @@ impl Index {
         // merges (a merge installed later would still be right: it forgets only the
         // documents it left out).
         self.install_merge(true)?;
+        // What the index held before: the texts of the documents removed and of the
+        // copies that take their place.
+        let read = self.db.begin_read().map_err(|e| self.store(e))?;
+        let stored = read.open_table(DOCS).map_err(|e| self.store(e))?;
         let txn = self.writer()?.begin_write().map_err(|e| self.store(e))?;
         let (removed, runs) = {
             let mut meta = txn.open_table(META).map_err(|e| self.store(e))?;
@@ -1806,6 +1858,17 @@ impl Index {
                 let generation = self.removed_gen(&meta)? + 1;
                 meta.insert("removed", generation.to_le_bytes().as_slice())
                     .map_err(|e| self.store(e))?;
+                // A removed first copy's earliest copy takes its place, with keys.
+                let promoted = self.remove_copies(&txn, (&stored, &read), &removed)?;
+                for (n, record) in &promoted.records {
+                    docs.insert(*n, record.as_slice())
+                        .map_err(|e| self.store(e))?;
+                }
+                let new = runs::NewRun::write(&runs, 0, &promoted.entries, &self.folder)?;
+                if let Some(seen) = &mut self.seen {
+                    seen.insert(&promoted.entries);
+                }
+                runs::add(&mut runs, new, &mut t)?;
             }
             (removed.len(), runs)
         };
@@ -2227,7 +2290,9 @@ impl Index {
             let picked_by = held.picked_by();
             let mut holders = held.list;
             if picked_by + 1 > reuse::SMALL_GROUP {
-                let first = holders[0].0;
+                // The first by number (a copy that took a removed first copy's place
+                // holds its keys in a later run than its number).
+                let first = holders.iter().map(|h| h.0).min().unwrap_or_default();
                 holders.retain(|h| h.0 == first);
             }
             for (n, at) in holders {
@@ -2441,6 +2506,8 @@ impl Index {
         txn.open_table(DOCS).map_err(|e| self.store(e))?;
         txn.open_table(IDS).map_err(|e| self.store(e))?;
         txn.open_table(DICTS).map_err(|e| self.store(e))?;
+        txn.open_table(copies::FIRSTS).map_err(|e| self.store(e))?;
+        txn.open_table(copies::COPY_OF).map_err(|e| self.store(e))?;
         self.tables(txn)?;
         Ok(())
     }
@@ -2625,11 +2692,13 @@ mod tests {
         index
             .add_batch(batch.map(|(i, t)| (ids[i].as_str(), t)))
             .unwrap();
-        assert!(finds_d7(&index, &texts[7]));
-        (dir, path, texts[7].clone())
+        // Not d7's text itself, which a query finds as a copy, without the runs.
+        let near = format!("{} more", texts[7]);
+        assert!(finds_d7(&index, &near));
+        (dir, path, near)
     }
 
-    /// Whether the index answers `text` (document d7's) with d7 as a near-duplicate.
+    /// Whether the index answers `text` (a near-duplicate of document d7's) with d7.
     fn finds_d7(index: &Index, text: &str) -> bool {
         let found = index.query(text.as_bytes()).unwrap();
         found.near_duplicates.iter().any(|m| m.id == "d7")
