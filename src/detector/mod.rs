@@ -1271,7 +1271,7 @@ impl Detector {
     /// byte to the last one's last (`whole`), share: none when it is shorter than a
     /// passage.
     fn whole_passage(&self, tokens: usize, whole: Span) -> Vec<Passage> {
-        if tokens == 0 || tokens < self.aligner.min_tokens() {
+        if tokens < self.aligner.min_tokens() {
             return Vec::new();
         }
         vec![Passage {
@@ -1283,17 +1283,14 @@ impl Detector {
     }
 
     /// The passages a copy of `text` shares with it, as a run reports them for two
-    /// documents of identical bytes ([`whole_passage`](Detector::whole_passage)).
+    /// documents of identical bytes ([`whole_passage`](Detector::whole_passage)):
+    /// `None` for a text without a token, whose copies a run pairs with nothing.
     #[cfg_attr(not(feature = "index"), allow(dead_code))]
-    pub(crate) fn copy_passages(&self, text: &[u8]) -> Vec<Passage> {
+    pub(crate) fn copy_passages(&self, text: &[u8]) -> Option<Vec<Passage>> {
         let tokens = DocTokens::new(text);
-        match tokens.len() {
-            0 => Vec::new(),
-            n => {
-                let whole = Span::new(tokens.span(0).start, tokens.span(n - 1).end);
-                self.whole_passage(n, whole)
-            }
-        }
+        let n = tokens.len().checked_sub(1)?;
+        let whole = Span::new(tokens.span(0).start, tokens.span(n).end);
+        Some(self.whole_passage(n + 1, whole))
     }
 
     /// The candidate pairs `(a, b)` with `b > a`: those in `near` (LSH candidates, sorted)

@@ -8,55 +8,78 @@
 //!
 //! # Algorithm
 //!
-//! Every first copy is listed in `FIRSTS` by the xxh3 hash of its bytes (with its
-//! number, so that texts whose hashes collide are both listed), and every copy in
-//! `COPY_OF` with its first copy's number. A new document's hash is looked up there,
-//! and the bytes of each document listed under it compared with its own; then those of
-//! the earlier first copies of its batch with the same hash.
+//! Every first copy puts one more key in the runs beside its band keys: a hash of its
+//! bytes ([`text_key`]). A new document's is looked up with the other keys (through
+//! the runs' filters, which turn away nearly all), the bytes of each document that
+//! holds it compared with its own, then those of the earlier first copies of its batch
+//! with the same key. `COPY_OF` lists every copy with its first copy's number.
 //!
 //! When a first copy is removed while copies of it stay, the earliest of them becomes
 //! the first copy in its place (as a batch run over the documents left would take it):
-//! its band keys and fingerprints are made and written as a run of their own, and the
-//! other copies point to it.
+//! its band keys, fingerprints and text key are made and written as a run of their own,
+//! and the other copies point to it.
 //!
 //! # Cost
 //!
-//! One hash of the text and one B-tree lookup per document added or queried, and one
-//! decompression per document listed under its hash (nearly always none or its
-//! copy). A removal decompresses each removed first copy (to find its hash) and reads
-//! `COPY_OF` once; each copy that becomes a first copy costs its keys and a small run.
+//! One hash of the text and one key looked up per document added or queried, and one
+//! decompression per document that holds its key (nearly always none, or the one it
+//! copies); 16 bytes per first copy in the runs and a table entry per copy. A removal
+//! reads `COPY_OF` once; each copy that becomes a first copy costs its keys and a small
+//! run.
 
-use super::runs::Entry;
+use super::runs::{Entry, Kind, Runs};
 use super::{Index, Keys, Record, StoredDocs};
 use crate::detector::IndexScratch;
 use crate::error::Error;
 use crate::index::Match;
 use redb::{ReadTransaction, ReadableTable, TableDefinition};
-use std::collections::HashMap;
-
-/// `(hash of the bytes, number)` of every document that no earlier document equals.
-pub(super) const FIRSTS: TableDefinition<(u64, u64), ()> = TableDefinition::new("firsts");
+use std::collections::{HashMap, HashSet};
 
 /// A copy's number -> its first copy's number.
 pub(super) const COPY_OF: TableDefinition<u64, u64> = TableDefinition::new("copy_of");
 
-/// The hash a text is listed by in [`FIRSTS`].
-pub(super) fn text_hash(text: &[u8]) -> u64 {
-    xxhash_rust::xxh3::xxh3_64(text)
+/// The seed of [`text_key`]: other than the band keys' (a key of each kind that
+/// happened to be equal would only make a candidate that is checked exactly).
+const TEXT_SEED: u64 = 0x6e65_6172_6475_7021;
+
+/// The key a first copy puts in the runs beside its band keys: the xxh3 hash of its
+/// bytes.
+pub(super) fn text_key(text: &[u8]) -> u64 {
+    xxhash_rust::xxh3::xxh3_64_with_seed(text, TEXT_SEED)
 }
 
-/// The documents of a batch and their hashes, as [`Index::first_copies`] finds them.
+/// The most documents of the runs with one text key that are compared with a new one
+/// (more than one only when different texts' keys are equal).
+const SAME_KEY: usize = 8;
+
+/// The documents of a batch, as [`Index::first_copies`] finds them.
 pub(super) struct BatchCopies {
-    /// Each document's hash.
-    pub hashes: Vec<u64>,
-    /// Each document's first copy, by number: `None` for a first copy.
-    pub first: Vec<Option<u64>>,
+    /// Each document's [`text_key`].
+    pub keys: Vec<u64>,
+    /// Each document's first copy, by number, with its id: `None` for a first copy.
+    pub first: Vec<Option<(u64, String)>>,
 }
 
 impl BatchCopies {
     /// Whether document `d` of the batch is a copy.
     pub fn is_copy(&self, d: usize) -> bool {
         self.first[d].is_some()
+    }
+
+    /// The text keys of the batch's first copies (numbered from `first`), as entries of
+    /// the band keys' kind, sorted.
+    pub fn entries(&self, first: u64) -> Vec<Entry> {
+        let mut out: Vec<Entry> = (self.keys.iter().zip(&self.first).zip(first..))
+            .filter(|(k, _)| k.1.is_none())
+            .map(|((&key, _), n)| Entry {
+                key,
+                // Numbers were checked to fit when the documents were numbered.
+                doc: n as u32,
+                pos: 0,
+            })
+            .collect();
+        out.sort_unstable_by_key(|e| (e.key, e.doc));
+        out
     }
 }
 
@@ -71,137 +94,138 @@ pub(super) struct Promoted {
 
 impl Index {
     /// The first copy of each of `documents` (numbered from `first`): a document of the
-    /// index (as `read` sees it, `docs` its records) with the same bytes, or an earlier
-    /// first copy of the batch.
+    /// index (the runs `runs` of the read transaction `read`, whose records are `docs`)
+    /// with the same bytes, or an earlier first copy of the batch.
     pub(super) fn first_copies(
         &self,
         documents: &[(&str, &[u8])],
         first: u64,
-        (docs, read): (&StoredDocs, &ReadTransaction),
+        (docs, read, runs): (&StoredDocs, &ReadTransaction, &Runs),
     ) -> Result<BatchCopies, Error> {
-        let hashes = crate::par::map(documents, |&(_, text)| text_hash(text));
-        let pairs: Vec<(u64, &[u8])> = hashes
-            .iter()
-            .zip(documents)
-            .map(|(&h, d)| (h, d.1))
-            .collect();
-        let indexed = crate::par::map(&pairs, |&(h, text)| {
-            self.indexed_copy((docs, read), h, text)
-        });
+        let keys = crate::par::map(documents, |&(_, text)| text_key(text));
+        let texts: Vec<&[u8]> = documents.iter().map(|d| d.1).collect();
+        let indexed = self.indexed_copies((&keys, &texts), (docs, read, runs))?;
         let mut batch: HashMap<u64, Vec<usize>> = HashMap::new();
         let mut out = Vec::with_capacity(documents.len());
-        for (d, (indexed, &h)) in indexed.into_iter().zip(&hashes).enumerate() {
-            let mut found = indexed?;
+        for (d, (mut found, &key)) in indexed.into_iter().zip(&keys).enumerate() {
             if found.is_none() {
-                let earlier = batch.get(&h).into_iter().flatten();
+                let earlier = batch.get(&key).into_iter().flatten();
                 let mut same = earlier.filter(|&&e| documents[e].1 == documents[d].1);
-                found = same.next().map(|&e| first + e as u64);
+                found = same
+                    .next()
+                    .map(|&e| (first + e as u64, documents[e].0.to_string()));
             }
             if found.is_none() {
-                batch.entry(h).or_default().push(d);
+                batch.entry(key).or_default().push(d);
             }
             out.push(found);
         }
-        Ok(BatchCopies { hashes, first: out })
+        Ok(BatchCopies { keys, first: out })
     }
 
-    /// The number of the document of the index whose bytes are `text` (of hash `hash`),
-    /// if any: a first copy.
-    pub(super) fn indexed_copy(
+    /// For each text (given with its [`text_key`]), the document of the index with the
+    /// same bytes, a first copy, by number, with its id; `None` when the index holds no
+    /// such text.
+    pub(super) fn indexed_copies(
         &self,
-        (docs, read): (&StoredDocs, &ReadTransaction),
-        hash: u64,
-        text: &[u8],
-    ) -> Result<Option<u64>, Error> {
-        let firsts = match read.open_table(FIRSTS) {
-            Ok(t) => t,
-            Err(e) => return Err(self.store(e)),
-        };
-        let listed = firsts
-            .range((hash, 0)..=(hash, u64::MAX))
-            .map_err(|e| self.store(e))?;
-        for entry in listed {
-            let n = entry.map_err(|e| self.store(e))?.0.value().1;
-            let record = self.record(docs, n, Some(read))?;
-            let record = record.ok_or_else(|| self.store(format!("document {n} is missing")))?;
-            if record.text == text {
-                return Ok(Some(n));
+        (keys, texts): (&[u64], &[&[u8]]),
+        (docs, read, runs): (&StoredDocs, &ReadTransaction, &Runs),
+    ) -> Result<Vec<Option<(u64, String)>>, Error> {
+        let lists = keys.iter().map(std::slice::from_ref);
+        let found = self.look_up((Kind::Bands, lists), runs, |held: &mut Vec<u64>, n, _| {
+            held.push(u64::from(n));
+            held.len() < SAME_KEY
+        })?;
+        let mut out = vec![None; texts.len()];
+        let same = crate::par::map(&found, |(d, _, held)| {
+            for &n in held {
+                let record = self.record(docs, n, Some(read))?;
+                let record =
+                    record.ok_or_else(|| self.store(format!("document {n} is missing")))?;
+                if record.text == texts[*d] {
+                    return Ok(Some((n, record.id)));
+                }
             }
+            Ok::<_, Error>(None)
+        });
+        for ((d, _, _), same) in found.iter().zip(same) {
+            out[*d] = same?;
         }
-        Ok(None)
+        Ok(out)
     }
 
-    /// What a copy of document `n` (whose id is `id`) whose text is `text` answers.
-    pub(super) fn copy_match(&self, id: String, text: &[u8]) -> Match {
-        Match {
-            id,
+    /// What a copy of `text` whose first copy is `first` answers: `None` when the text
+    /// has no token (a batch run pairs such copies with nothing).
+    pub(super) fn copy_answer(&self, first: Option<&(u64, String)>, text: &[u8]) -> Option<Match> {
+        let (_, id) = first?;
+        Some(Match {
+            id: id.clone(),
             jaccard: 1.0,
-            passages: self.detector.copy_passages(text),
-        }
+            passages: self.detector.copy_passages(text)?,
+        })
     }
 
-    /// Lists a committed batch's first copies and copies (numbered from `first`).
+    /// The first copy of a text that is not added (a query), as
+    /// [`first_copies`](Index::first_copies) finds it.
+    pub(super) fn first_copy_of(
+        &self,
+        text: &[u8],
+        index: (&StoredDocs, &ReadTransaction, &Runs),
+    ) -> Result<Option<(u64, String)>, Error> {
+        let mut found = self.indexed_copies((&[text_key(text)], &[text]), index)?;
+        Ok(found.pop().flatten())
+    }
+
+    /// Lists a committed batch's copies (numbered from `first`) with their first copies.
     pub(super) fn put_copies(
         &self,
         txn: &redb::WriteTransaction,
         copies: &BatchCopies,
         first: u64,
     ) -> Result<(), Error> {
-        let mut firsts = txn.open_table(FIRSTS).map_err(|e| self.store(e))?;
         let mut copy_of = txn.open_table(COPY_OF).map_err(|e| self.store(e))?;
-        for ((&h, of), n) in copies.hashes.iter().zip(&copies.first).zip(first..) {
-            match of {
-                Some(of) => copy_of.insert(n, *of).map(|_| ()),
-                None => firsts.insert((h, n), ()).map(|_| ()),
+        for (of, n) in copies.first.iter().zip(first..) {
+            if let Some((of, _)) = of {
+                copy_of.insert(n, *of).map_err(|e| self.store(e))?;
             }
-            .map_err(|e| self.store(e))?;
         }
         Ok(())
     }
 
     /// Takes the `removed` documents out of the lists of copies, in the write
     /// transaction `txn` (`read` sees the index before it): a removed first copy whose
-    /// copies stay is replaced by the earliest of them, which takes keys.
+    /// copies stay is replaced by the earliest of them, which takes keys (its band keys,
+    /// fingerprints and text key; the record counts the first two).
     pub(super) fn remove_copies(
         &self,
         txn: &redb::WriteTransaction,
         (docs, read): (&StoredDocs, &ReadTransaction),
         removed: &[u64],
     ) -> Result<Promoted, Error> {
-        let mut firsts = txn.open_table(FIRSTS).map_err(|e| self.store(e))?;
         let mut copy_of = txn.open_table(COPY_OF).map_err(|e| self.store(e))?;
         let missing = |n| self.store(format!("document {n} is missing"));
-        // The removed first copies, with their hashes.
-        let mut gone: HashMap<u64, u64> = HashMap::new();
+        // The removed first copies (every document is a first copy or a copy).
+        let mut gone = HashSet::new();
         for &n in removed {
-            if copy_of.remove(n).map_err(|e| self.store(e))?.is_some() {
-                continue;
+            if copy_of.remove(n).map_err(|e| self.store(e))?.is_none() {
+                gone.insert(n);
             }
-            let record = self
-                .record(docs, n, Some(read))?
-                .ok_or_else(|| missing(n))?;
-            let h = text_hash(&record.text);
-            firsts.remove((h, n)).map_err(|e| self.store(e))?;
-            gone.insert(n, h);
         }
         if gone.is_empty() {
-            return Ok(Default::default());
+            return Ok(Promoted::default());
         }
         let mut left: HashMap<u64, Vec<u64>> = HashMap::new();
         for entry in copy_of.iter().map_err(|e| self.store(e))? {
             let (copy, of) = entry.map_err(|e| self.store(e))?;
-            if gone.contains_key(&of.value()) {
+            if gone.contains(&of.value()) {
                 left.entry(of.value()).or_default().push(copy.value());
             }
         }
         let mut out = Promoted::default();
         let mut scratch = IndexScratch::default();
-        for (of, mut copies) in left {
+        for (_, mut copies) in left {
             copies.sort_unstable();
             let promoted = copies[0];
-            firsts
-                .insert((gone[&of], promoted), ())
-                .map_err(|e| self.store(e))?;
             copy_of.remove(promoted).map_err(|e| self.store(e))?;
             for &c in &copies[1..] {
                 copy_of.insert(c, promoted).map_err(|e| self.store(e))?;
@@ -210,7 +234,9 @@ impl Index {
             let record = record.ok_or_else(|| missing(promoted))?;
             let keys = Keys::of(&self.detector, &record.text, &mut scratch);
             let doc = promoted as u32;
-            let bands = keys.bands.iter().map(|&key| Entry { key, doc, pos: 0 });
+            let text = std::iter::once(text_key(&record.text));
+            let bands = keys.bands.iter().copied().chain(text);
+            let bands = bands.map(|key| Entry { key, doc, pos: 0 });
             let prints = keys.prints.iter().map(|(key, pos)| Entry { key, doc, pos });
             let (before, count) = (out.entries[1].len(), keys.bands.len());
             out.entries[0].extend(bands);

@@ -113,9 +113,9 @@
 //!
 //! # Cost
 //!
-//! Per document on disk: its compressed text, an entry of 16 bytes listing it by the
-//! hash of its text (or, for a copy, its first copy), 16 bytes per band key and per
-//! fingerprint (none for a copy; about 0.29 fingerprints per token; a document that holds boilerplate also stores up
+//! Per document on disk: its compressed text, 16 bytes for the hash of its text (a
+//! copy: a table entry naming its first copy, instead of any key), 16 bytes per band
+//! key and per fingerprint (none for a copy; about 0.29 fingerprints per token; a document that holds boilerplate also stores up
 //! to `2(w - 1)` windows counted by containment per stretch of it, even where those are
 //! boilerplate already, and about one long fingerprint per token of it, those not
 //! boilerplate already: on the man pages 1.65 million fingerprint entries instead of
@@ -1129,10 +1129,9 @@ impl Index {
         let docs = txn.open_table(DOCS).map_err(|e| self.store(e))?;
         let keys = Keys::of(&self.detector, text, &mut IndexScratch::default());
         // A copy of an indexed text answers that text alone (see the `copies` module).
-        if let Some(n) = self.indexed_copy((&docs, &txn), copies::text_hash(text), text)? {
-            let (id, _) = self.earlier(n, (&docs, &txn), &Pending::default())?;
+        if let Some(first) = self.first_copy_of(text, (&docs, &txn, &runs))? {
             return Ok(Matches {
-                near_duplicates: vec![self.copy_match(id, text)],
+                near_duplicates: self.copy_answer(Some(&first), text).into_iter().collect(),
                 repeats: keys.repeats,
                 ..Matches::default()
             });
@@ -1603,7 +1602,7 @@ impl Index {
         let in_index = in_index.into_iter().collect::<Result<Vec<bool>, Error>>()?;
         let ids = numbered_ids(documents, &in_index, first)?;
         // A copy of an earlier text takes no part in matching: it has no keys.
-        let copies = self.first_copies(documents, first, (&stored_docs, read))?;
+        let copies = self.first_copies(documents, first, (&stored_docs, read, runs))?;
         for (d, k) in keys.iter_mut().enumerate() {
             if copies.is_copy(d) {
                 (k.bands, k.prints) = Default::default();
@@ -1692,10 +1691,9 @@ impl Index {
             let unmatched = || self.store("a document of the batch was not matched");
             let mut one = out.ok_or_else(unmatched)??;
             one.answer.repeats = repeats;
-            if let Some(of) = copies.first[(n - first) as usize] {
-                let (id, _) = self.earlier(of, (&stored_docs, read), &pending)?;
-                let text = documents[(n - first) as usize].1;
-                one.answer.near_duplicates = vec![self.copy_match(id, text)];
+            let d = (n - first) as usize;
+            if let Some(m) = self.copy_answer(copies.first[d].as_ref(), documents[d].1) {
+                one.answer.near_duplicates = vec![m];
             }
             answers.push(one.answer);
             records.push((n, one.record));
@@ -1704,7 +1702,10 @@ impl Index {
             answers,
             records,
             ids,
-            entries: pending.entries(&boilerplate, &long),
+            entries: {
+                let [bands, prints] = pending.entries(&boilerplate, &long);
+                [merged(bands, copies.entries(first)), prints]
+            },
             copies,
             first,
             next,
@@ -1819,8 +1820,8 @@ impl Index {
         // merges (a merge installed later would still be right: it forgets only the
         // documents it left out).
         self.install_merge(true)?;
-        // What the index held before: the texts of the documents removed and of the
-        // copies that take their place.
+        // What the index held before: the texts of the copies that take the place of
+        // removed first copies.
         let read = self.db.begin_read().map_err(|e| self.store(e))?;
         let stored = read.open_table(DOCS).map_err(|e| self.store(e))?;
         let txn = self.writer()?.begin_write().map_err(|e| self.store(e))?;
@@ -2506,7 +2507,6 @@ impl Index {
         txn.open_table(DOCS).map_err(|e| self.store(e))?;
         txn.open_table(IDS).map_err(|e| self.store(e))?;
         txn.open_table(DICTS).map_err(|e| self.store(e))?;
-        txn.open_table(copies::FIRSTS).map_err(|e| self.store(e))?;
         txn.open_table(copies::COPY_OF).map_err(|e| self.store(e))?;
         self.tables(txn)?;
         Ok(())
