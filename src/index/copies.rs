@@ -12,7 +12,8 @@
 //! bytes ([`text_key`]). A new document's is looked up with the other keys (through
 //! the runs' filters, which turn away nearly all), the bytes of each document that
 //! holds it compared with its own, then those of the earlier first copies of its batch
-//! with the same key. `COPY_OF` lists every copy with its first copy's number.
+//! with the same key. `COPY_OF` lists every copy with its first copy's number, and
+//! `COPIES` the copies of each first copy.
 //!
 //! When a first copy is removed while copies of it stay, the earliest of them becomes
 //! the first copy in its place (as a batch run over the documents left would take it):
@@ -23,20 +24,25 @@
 //!
 //! One hash of the text and one key looked up per document added or queried, and one
 //! decompression per document that holds its key (nearly always none, or the one it
-//! copies); 16 bytes per first copy in the runs and a table entry per copy. A removal
-//! reads `COPY_OF` once; each copy that becomes a first copy costs its keys and a small
-//! run.
+//! copies); 16 bytes per first copy in the runs (and 12 bits in memory, in the runs'
+//! filters) and two table entries per copy. A removal looks up each removed document in
+//! `COPY_OF` and each removed first copy's copies in `COPIES`; each copy that becomes a
+//! first copy costs its keys and a small run.
 
+use super::batch::BatchKeys;
 use super::runs::{Entry, Kind, Runs};
 use super::{Index, Keys, Record, StoredDocs};
 use crate::detector::IndexScratch;
 use crate::error::Error;
 use crate::index::Match;
 use redb::{ReadTransaction, ReadableTable, TableDefinition};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 /// A copy's number -> its first copy's number.
 pub(super) const COPY_OF: TableDefinition<u64, u64> = TableDefinition::new("copy_of");
+
+/// `(first copy's number, copy's number)` of every copy: [`COPY_OF`] the other way.
+pub(super) const COPIES: TableDefinition<(u64, u64), ()> = TableDefinition::new("copies");
 
 /// The seed of [`text_key`]: other than the band keys' (a key of each kind that
 /// happened to be equal would only make a candidate that is checked exactly).
@@ -184,60 +190,87 @@ impl Index {
         first: u64,
     ) -> Result<(), Error> {
         let mut copy_of = txn.open_table(COPY_OF).map_err(|e| self.store(e))?;
+        let mut of_first = txn.open_table(COPIES).map_err(|e| self.store(e))?;
         for (of, n) in copies.first.iter().zip(first..) {
             if let Some((of, _)) = of {
                 copy_of.insert(n, *of).map_err(|e| self.store(e))?;
+                of_first.insert((*of, n), ()).map_err(|e| self.store(e))?;
             }
         }
         Ok(())
     }
 
     /// Takes the `removed` documents out of the lists of copies, in the write
-    /// transaction `txn` (`read` sees the index before it): a removed first copy whose
-    /// copies stay is replaced by the earliest of them, which takes keys (its band keys,
-    /// fingerprints and text key; the record counts the first two).
+    /// transaction `txn` (`read` sees the index before it; `runs`, the runs with the
+    /// documents removed): a removed first copy whose copies stay is replaced by the
+    /// earliest of them, which takes keys: its band keys, its fingerprints that the runs
+    /// do not find boilerplate, and its text key (the record counts the first two). It
+    /// takes no long fingerprint over boilerplate, nor windows counted at its edges,
+    /// which a batch run over the documents left would count for it.
     pub(super) fn remove_copies(
         &self,
         txn: &redb::WriteTransaction,
-        (docs, read): (&StoredDocs, &ReadTransaction),
+        (docs, read, runs): (&StoredDocs, &ReadTransaction, &Runs),
         removed: &[u64],
     ) -> Result<Promoted, Error> {
         let mut copy_of = txn.open_table(COPY_OF).map_err(|e| self.store(e))?;
+        let mut of_first = txn.open_table(COPIES).map_err(|e| self.store(e))?;
         let missing = |n| self.store(format!("document {n} is missing"));
         // The removed first copies (every document is a first copy or a copy).
-        let mut gone = HashSet::new();
+        let mut gone = Vec::new();
         for &n in removed {
-            if copy_of.remove(n).map_err(|e| self.store(e))?.is_none() {
-                gone.insert(n);
+            let of = copy_of.remove(n).map_err(|e| self.store(e))?;
+            match of {
+                Some(of) => {
+                    of_first
+                        .remove((of.value(), n))
+                        .map_err(|e| self.store(e))?;
+                }
+                None => gone.push(n),
             }
         }
-        if gone.is_empty() {
-            return Ok(Promoted::default());
-        }
-        let mut left: HashMap<u64, Vec<u64>> = HashMap::new();
-        for entry in copy_of.iter().map_err(|e| self.store(e))? {
-            let (copy, of) = entry.map_err(|e| self.store(e))?;
-            if gone.contains(&of.value()) {
-                left.entry(of.value()).or_default().push(copy.value());
+        // Their copies left, by number.
+        let mut left: Vec<(u64, Vec<u64>)> = Vec::new();
+        for &of in &gone {
+            let listed = (of_first.range((of, 0)..=(of, u64::MAX))).map_err(|e| self.store(e))?;
+            let copies: Vec<u64> = listed
+                .map(|e| e.map(|(k, _)| k.value().1))
+                .collect::<Result<_, _>>()
+                .map_err(|e| self.store(e))?;
+            if !copies.is_empty() {
+                left.push((of, copies));
             }
         }
         let mut out = Promoted::default();
         let mut scratch = IndexScratch::default();
-        for (_, mut copies) in left {
-            copies.sort_unstable();
+        for (of, copies) in left {
             let promoted = copies[0];
             copy_of.remove(promoted).map_err(|e| self.store(e))?;
+            for &c in &copies {
+                of_first.remove((of, c)).map_err(|e| self.store(e))?;
+            }
             for &c in &copies[1..] {
                 copy_of.insert(c, promoted).map_err(|e| self.store(e))?;
+                of_first
+                    .insert((promoted, c), ())
+                    .map_err(|e| self.store(e))?;
             }
             let record = self.record(docs, promoted, Some(read))?;
             let record = record.ok_or_else(|| missing(promoted))?;
             let keys = Keys::of(&self.detector, &record.text, &mut scratch);
+            // Less the fingerprints that are boilerplate: no more holders are kept for
+            // them.
+            let found = self.found(std::slice::from_ref(&keys), runs)?;
+            let found = found.into_iter().next().unwrap_or_default();
+            let prints = (&keys.prints, found.prints.as_slice());
+            let boilerplate = self.boilerplate(prints, (&BatchKeys::default(), 0), &[]);
             let doc = promoted as u32;
             let text = std::iter::once(text_key(&record.text));
             let bands = keys.bands.iter().copied().chain(text);
             let bands = bands.map(|key| Entry { key, doc, pos: 0 });
-            let prints = keys.prints.iter().map(|(key, pos)| Entry { key, doc, pos });
+            let prints = keys.prints.iter();
+            let prints = prints.filter(|(key, _)| boilerplate.binary_search(key).is_err());
+            let prints = prints.map(|(key, pos)| Entry { key, doc, pos });
             let (before, count) = (out.entries[1].len(), keys.bands.len());
             out.entries[0].extend(bands);
             out.entries[1].extend(prints);

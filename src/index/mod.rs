@@ -56,8 +56,9 @@
 //! fingerprint; a batch run looks at every window).
 //!
 //! A batch is matched in six steps: each document's keys (and repeats, and compressed
-//! text) are made, in parallel, and its first copy looked up; the keys of all the documents are looked up together in
-//! the committed index, through a read transaction; the keys of the batch are sorted,
+//! text) are made, in parallel, and its first copy looked up; the keys of all the
+//! documents are looked up together in the committed index, through a read
+//! transaction; the keys of the batch are sorted,
 //! which tells for each document which documents before it in the batch hold its keys
 //! (the `batch` module); each document's boilerplate is counted, in parallel, in rounds
 //! when documents of the batch count windows by containment (each round gets at least
@@ -114,8 +115,9 @@
 //! # Cost
 //!
 //! Per document on disk: its compressed text, 16 bytes for the hash of its text (a
-//! copy: a table entry naming its first copy, instead of any key), 16 bytes per band
-//! key and per fingerprint (none for a copy; about 0.29 fingerprints per token; a document that holds boilerplate also stores up
+//! copy: two table entries naming its first copy, instead of any key), 16 bytes per
+//! band key and per fingerprint (none for a copy; about 0.29 fingerprints per token; a
+//! document that holds boilerplate also stores up
 //! to `2(w - 1)` windows counted by containment per stretch of it, even where those are
 //! boilerplate already, and about one long fingerprint per token of it, those not
 //! boilerplate already: on the man pages 1.65 million fingerprint entries instead of
@@ -436,7 +438,9 @@ pub struct Match {
 pub struct IndexStats {
     /// Documents.
     pub documents: u64,
-    /// Band-key entries (one per band per document with a token).
+    /// Band-key entries (one per band per document with a token, none for a copy of an
+    /// earlier text; the key of the text each other document puts in the runs is not
+    /// counted).
     pub band_keys: u64,
     /// Fingerprint entries (about 0.29 per token, and about one per token of the
     /// common text a document held when it was added: its long fingerprints), with the
@@ -826,7 +830,8 @@ struct Found {
 /// their boilerplate, counted too: see the `edges` module).
 #[derive(Default)]
 struct Holders {
-    /// `(document, position)` of the documents that picked it, by document.
+    /// `(document, position)` of the documents that picked it, by document (in the
+    /// runs' order: see [`Runs::visit`]).
     list: Vec<(u64, u32)>,
     /// The documents counted, picked or contained.
     docs: usize,
@@ -1730,14 +1735,17 @@ impl Index {
         Ok(())
     }
 
-    /// Removes document `id`; false when the index does not hold it.
+    /// Removes document `id`; false when the index does not hold it. When it is the
+    /// first copy of a text that later documents copy, the earliest of those takes its
+    /// place (see the [module docs](self)).
     pub fn remove(&mut self, id: &str) -> Result<bool, Error> {
         let removed = self.remove_where(|r| r.id == id, Some(id));
         Ok(self.cleaned(removed)? == 1)
     }
 
     /// Removes every document added before `before` (seconds since the Unix epoch), in
-    /// one transaction, and returns how many.
+    /// one transaction, and returns how many. A removed first copy's earliest copy left
+    /// takes its place, as [`remove`](Index::remove) says.
     pub fn prune(&mut self, before: u64) -> Result<usize, Error> {
         let removed = self.remove_where(|r| r.added < before, None);
         self.cleaned(removed)
@@ -1860,7 +1868,7 @@ impl Index {
                 meta.insert("removed", generation.to_le_bytes().as_slice())
                     .map_err(|e| self.store(e))?;
                 // A removed first copy's earliest copy takes its place, with keys.
-                let promoted = self.remove_copies(&txn, (&stored, &read), &removed)?;
+                let promoted = self.remove_copies(&txn, (&stored, &read, &runs), &removed)?;
                 for (n, record) in &promoted.records {
                     docs.insert(*n, record.as_slice())
                         .map_err(|e| self.store(e))?;
@@ -2240,7 +2248,9 @@ impl Index {
             let room = max_group - earlier.len().min(max_group);
             earlier.extend(pending_docs.take(room).map(|e| pending.number(e.1)));
             if earlier.len() >= max_group {
-                earlier.truncate(1);
+                // The first by number (see `shared_through`).
+                let first = earlier.iter().copied().min().unwrap_or_default();
+                earlier = smallvec::smallvec![first];
             }
             candidates.extend(earlier.iter().map(|&n| (n, Vec::new())));
         }
@@ -2508,6 +2518,7 @@ impl Index {
         txn.open_table(IDS).map_err(|e| self.store(e))?;
         txn.open_table(DICTS).map_err(|e| self.store(e))?;
         txn.open_table(copies::COPY_OF).map_err(|e| self.store(e))?;
+        txn.open_table(copies::COPIES).map_err(|e| self.store(e))?;
         self.tables(txn)?;
         Ok(())
     }

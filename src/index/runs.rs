@@ -13,7 +13,8 @@
 //! database holds their checksum. Runs never change once written, so a reader loads a
 //! run's filters once and keeps them, with the file open; a run holds the documents of a
 //! range of document numbers, and runs are ordered by age, so entries come out by
-//! document number.
+//! document number, but for the runs of copies that took the place of removed first
+//! copies (the `copies` module), which hold older numbers than the runs before them.
 //!
 //! A run's file is written whole and flushed to disk before the transaction that lists
 //! the run commits; the files of runs merged away are deleted after the transaction that
@@ -669,7 +670,8 @@ impl Runs {
     }
 
     /// Calls `f(doc, pos)` for every entry of `key` in the runs, oldest first (so by
-    /// document number), leaving out removed documents, until `f` returns false. `mask`
+    /// document number, but for copies that took a removed first copy's place), leaving
+    /// out removed documents, until `f` returns false. `mask`
     /// is what [`probe_mixed`](Runs::probe_mixed) gave for the key.
     pub fn visit(
         &self,
@@ -1247,14 +1249,19 @@ impl Merge {
             t.runs.remove(old.id).map_err(|e| Error::store(path, e))?;
             runs.dropped.push(old.id);
         }
-        // The removed documents of the merged runs are gone from the runs: documents of a
-        // run are in no other.
+        // The merge left out the entries of the documents removed when it began: they are
+        // gone from the runs unless a run it did not merge may hold some (its range takes
+        // them in; a copy that took a removed first copy's place holds its keys in a run
+        // newer than its number, the `copies` module).
         let (merged, left_out) = (&self.merged, &self.removed);
-        let in_merged = |d: u32| {
-            left_out.binary_search(&d).is_ok()
-                && merged.iter().any(|r| r.docs.0 <= d && d <= r.docs.1)
+        let others: Vec<(u32, u32)> = (runs.list.iter())
+            .filter(|r| !merged.iter().any(|m| m.id == r.id))
+            .map(|r| r.docs)
+            .collect();
+        let gone = |d: u32| {
+            left_out.binary_search(&d).is_ok() && !others.iter().any(|&(a, b)| a <= d && d <= b)
         };
-        forget(runs, in_merged, t, path)?;
+        forget(runs, gone, t, path)?;
         // Kept even when empty: run numbers must never come back (readers keep runs by
         // number), and the newest listed run gives the next number.
         t.runs
