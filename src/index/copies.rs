@@ -18,7 +18,14 @@
 //! When a first copy is removed while copies of it stay, the earliest of them becomes
 //! the first copy in its place (as a batch run over the documents left would take it):
 //! its band keys, fingerprints and text key are made and written as a run of their own,
-//! and the other copies point to it.
+//! and the other copies point to it. That run holds an older number than the runs
+//! before it; lookups, merges and the first holder of a key take that into account, with
+//! three approximations where a batch run over the documents left could differ: the
+//! copy takes no long fingerprint over boilerplate nor windows counted at its edges;
+//! copies promoted by one removal do not count each other's fingerprints when their
+//! boilerplate is decided; and a band key that `max_group` documents or more hold is
+//! read up to that many in the runs' order, so a promoted copy past them is not its
+//! first holder.
 //!
 //! # Cost
 //!
