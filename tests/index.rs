@@ -340,8 +340,9 @@ proptest::proptest! {
     #![proptest_config(proptest::prelude::ProptestConfig::with_cases(12))]
 
     /// On random corpora with planted near-duplicates, chains, quotes, repeats and
-    /// identical copies, a stream of adds answers what a batch run over the same
-    /// documents finds, also when band-key groups are larger than `max_group`.
+    /// identical copies, a stream of adds, one document or a few a batch, answers what a
+    /// batch run over the same documents finds, also when band-key groups are larger
+    /// than `max_group`.
     #[test]
     fn random_streams_answer_like_a_batch_run(
         n in 20usize..90,
@@ -360,6 +361,11 @@ proptest::proptest! {
         let det = Detector::builder().max_group(max_group).build().unwrap();
         let (streamed, streamed_repeats, batch, repeats) =
             stream_and_batch(&format!("prop-{seed}"), &texts, &det);
+        assert_same(&streamed, streamed_repeats, &batch, repeats);
+        // Added a few at a time, copies and their first copies share batches.
+        let name = format!("prop-batches-{seed}");
+        let (streamed, streamed_repeats, ..) =
+            stream_in_batches_and_batch(&name, (&texts, 1 + (seed % 7) as usize), &det);
         assert_same(&streamed, streamed_repeats, &batch, repeats);
     }
 }
