@@ -267,9 +267,9 @@ impl Index {
             let keys = Keys::of(&self.detector, &record.text, &mut scratch);
             // Less the fingerprints that are boilerplate: no more holders are kept for
             // them.
-            let found = self.found(std::slice::from_ref(&keys), runs)?;
-            let found = found.into_iter().next().unwrap_or_default();
-            let prints = (&keys.prints, found.prints.as_slice());
+            let held = self.held(std::iter::once(&keys.prints), runs)?;
+            let held = held.into_iter().next().unwrap_or_default();
+            let prints = (&keys.prints, held.as_slice());
             let boilerplate = self.boilerplate(prints, (&BatchKeys::default(), 0), &[]);
             let doc = promoted as u32;
             let text = std::iter::once(text_key(&record.text));
