@@ -165,6 +165,7 @@ use texts::{DICTS, Dictionary, Unpacker};
 mod batch;
 mod copies;
 mod edges;
+mod late;
 mod runs;
 mod seen;
 mod texts;
@@ -173,7 +174,7 @@ mod texts;
 /// refused (version 1 kept band keys and fingerprints in B-trees, one entry each;
 /// version 3 compressed texts without a dictionary; version 4 matched a copy of a text
 /// as a document of its own).
-pub const FORMAT_VERSION: u32 = 5;
+pub const FORMAT_VERSION: u32 = 6;
 
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 /// Document number -> [`Record`] bytes.
@@ -600,7 +601,9 @@ impl<'a> Pending<'a> {
 
     /// The batch's entries for a new run: band keys and fingerprints, each sorted,
     /// without the fingerprints that each document found boilerplate, with the long
-    /// fingerprints that it did not, and with the windows counted by containment.
+    /// fingerprints that it did not, with the windows counted by containment and the
+    /// fingerprints that turned common at a document (counted the same way), and with
+    /// the long windows that documents took late (the `late` module).
     fn entries(&self, boilerplate: &BatchBoilerplate, long: &Long) -> [Vec<Entry>; 2] {
         let kept = |d: usize, key: u64| boilerplate.fingerprints[d].binary_search(&key).is_err();
         let long_kept = |d: usize, key: u64| long.boilerplate[d].binary_search(&key).is_err();
@@ -613,7 +616,20 @@ impl<'a> Pending<'a> {
                 doc: (self.first + u64::from(d)) as u32,
                 pos: CONTAINED,
             });
-            merged(picked, counted.collect())
+            let mut turned: Vec<Entry> = (boilerplate.turning.iter().zip(self.first..))
+                .flat_map(|(turning, n)| {
+                    // Numbers were checked to fit when the documents were numbered.
+                    let entry = move |&key| Entry {
+                        key,
+                        doc: n as u32,
+                        pos: CONTAINED,
+                    };
+                    turning.iter().map(entry)
+                })
+                .collect();
+            turned.sort_unstable();
+            let late = merged(turned, long.late.entries());
+            merged(merged(picked, counted.collect()), late)
         };
         crate::par::join(
             || self.bands.entries(self.first, false, |_, _| true),
@@ -626,7 +642,8 @@ impl<'a> Pending<'a> {
 /// What a matched batch writes, and answers.
 struct Batch<'a> {
     answers: Vec<Matches>,
-    /// `(document number, record)`, by number.
+    /// `(document number, record)`: the batch's, by number, then those of earlier
+    /// documents that took entries late (the `late` module), with their new counts.
     records: Vec<(u64, Vec<u8>)>,
     /// `(id, document number)`, by id.
     ids: Vec<(&'a str, u64)>,
@@ -757,6 +774,8 @@ struct Long {
     found: Vec<Vec<(usize, Holders)>>,
     pending: BatchKeys,
     boilerplate: Vec<Vec<u64>>,
+    /// Those that earlier documents take late (the `late` module).
+    late: late::LateWindows,
 }
 
 /// What the runs hold for a document's fingerprints ([`Found`]) and for its long ones.
@@ -768,6 +787,8 @@ struct LongOf<'l> {
     /// The batch's.
     pending: &'l BatchKeys,
     boilerplate: &'l [u64],
+    /// Those taken late.
+    late: &'l late::LateWindows,
 }
 
 /// A batch's boilerplate, as [`Index::batch_boilerplate`] works it out.
@@ -777,6 +798,8 @@ struct BatchBoilerplate {
     fingerprints: Vec<Vec<u64>>,
     /// The windows each document counts by containment, sorted.
     contained: Vec<Vec<u64>>,
+    /// The fingerprints that turn common at each document, sorted (the `late` module).
+    turning: Vec<Vec<u64>>,
     /// The same as `(hash, document)`, sorted.
     counted: Vec<(u64, u32)>,
     /// The token hashes of each document that holds boilerplate (made to count its
@@ -1142,28 +1165,38 @@ impl Index {
             });
         }
         let found = self.found(std::slice::from_ref(&keys), &runs)?;
-        let found = found.into_iter().next().unwrap_or_default();
         let pending = Pending::default();
-        let prints = (&keys.prints, found.prints.as_slice());
-        let boilerplate = self.boilerplate(prints, (&pending.prints, 0), &[]);
-        let at = self.around_boilerplate(&keys.prints, &boilerplate);
-        let long = match at.is_empty() {
-            true => Fingerprints::default(),
-            false => self
-                .detector
-                .long_fingerprints(&Detector::token_hashes(text), &at),
+        let prints = (&keys.prints, found[0].prints.as_slice());
+        let (boilerplate, turning) = self.common(prints, (&pending.prints, 0), &[]);
+        // Matched as a batch of one document, numbered past every indexed one, whose
+        // entries are not written.
+        let (query, first) = ([("", text)], u64::MAX);
+        let one = std::slice::from_ref(&keys);
+        let late = self.late(
+            (&query, first),
+            (one, &found),
+            (&pending.prints, &[turning]),
+            &[None],
+            (&docs, &txn),
+        )?;
+        let (common, progress) = (std::slice::from_ref(&boilerplate), Progress::new());
+        let mut long = self.long(
+            (&query, first),
+            (one, common),
+            &[None],
+            late,
+            &runs,
+            &progress,
+        )?;
+        let long_found = long.found.pop().unwrap_or_default();
+        let long_of = LongOf {
+            prints: &long.prints[0],
+            pending: &long.pending,
+            boilerplate: &long.boilerplate[0],
+            late: &long.late,
         };
-        let long_found = self.held(std::iter::once(&long), &runs)?.pop();
-        let long_found = long_found.unwrap_or_default();
-        let no_batch = BatchKeys::default();
-        let long_boilerplate = self.boilerplate((&long, &long_found), (&no_batch, 0), &[]);
-        let long = LongOf {
-            prints: &long,
-            pending: &no_batch,
-            boilerplate: &long_boilerplate,
-        };
-        let found = (found, long_found);
-        let proposals = self.proposals(&keys, found, (&pending, 0), (&boilerplate, &long));
+        let found = (found.into_iter().next().unwrap_or_default(), long_found);
+        let proposals = self.proposals(&keys, found, (&pending, 0), (&boilerplate, &long_of));
         let candidates = self.candidates(&proposals);
         let earlier = (&docs, &txn, &Often::new());
         let mut matches = self.verify(text, &candidates, earlier, &pending)?;
@@ -1625,10 +1658,18 @@ impl Index {
         let found = found?;
         let mut boilerplate = self.batch_boilerplate(documents, &keys, &found, &pending);
         let tokens = std::mem::take(&mut boilerplate.tokens);
+        let late = self.late(
+            (documents, first),
+            (&keys, &found),
+            (&pending.prints, &boilerplate.turning),
+            &tokens,
+            (&stored_docs, read),
+        )?;
         let mut long = self.long(
-            documents,
+            (documents, first),
             (&keys, &boilerplate.fingerprints),
             &tokens,
+            late,
             runs,
             progress,
         )?;
@@ -1653,6 +1694,7 @@ impl Index {
                 prints: &long.prints[d],
                 pending: &long.pending,
                 boilerplate: &long.boilerplate[d],
+                late: &long.late,
             };
             let found = std::mem::take(found);
             let proposals = self.proposals(&keys[d], found, (&pending, d), (full, &long));
@@ -1663,6 +1705,12 @@ impl Index {
             return Err(Error::cancelled());
         }
         let often = self.checked_often(&candidates, (&stored_docs, read), &pending);
+        // The entries each document takes late, in the batch or before it.
+        let late = long.late.per_holder();
+        let late_of = |n: u64| match late.binary_search_by_key(&n, |l| l.0) {
+            Ok(k) => late[k].1,
+            Err(_) => 0,
+        };
         let mut slots: Vec<Option<Result<Matched, Error>>> = Vec::new();
         slots.resize_with(documents.len(), || None);
         crate::par::for_each_mut(&mut slots, |d, out| {
@@ -1681,9 +1729,12 @@ impl Index {
                         let long_kept = long.prints[d].hashes().iter();
                         let long_full = &long.boilerplate[d];
                         let long_kept = long_kept.filter(|h| long_full.binary_search(h).is_err());
-                        let prints =
-                            prints.count() + boilerplate.contained[d].len() + long_kept.count();
-                        let entries = (keys.bands.len() as u32, prints as u32);
+                        let prints = prints.count()
+                            + boilerplate.contained[d].len()
+                            + boilerplate.turning[d].len()
+                            + long_kept.count();
+                        let prints = prints as u32 + late_of(first + d as u64);
+                        let entries = (keys.bands.len() as u32, prints);
                         let record = Record::encode(id, added, text.len(), entries, &packed[d]);
                         Matched { answer, record }
                     }),
@@ -1702,6 +1753,14 @@ impl Index {
             }
             answers.push(one.answer);
             records.push((n, one.record));
+        }
+        // The records of earlier documents that took entries late, with their counts.
+        for &(n, more) in late.iter().filter(|l| l.0 < first) {
+            let bytes = stored_docs.get(n).map_err(|e| self.store(e))?;
+            let bytes = bytes.ok_or_else(|| self.store(format!("document {n} is missing")))?;
+            let (bands, prints) = Record::header(bytes.value())?.entries;
+            let entries = (bands, prints.saturating_add(more));
+            records.push((n, Record::with_entries(bytes.value(), entries)?));
         }
         Ok(Batch {
             answers,
@@ -2015,10 +2074,22 @@ impl Index {
     /// `edges` module).
     fn boilerplate(
         &self,
+        prints: (&Fingerprints, &[(usize, Holders)]),
+        batch: (&BatchKeys, usize),
+        contained_before: &[(u64, usize)],
+    ) -> Vec<u64> {
+        self.common(prints, batch, contained_before).0
+    }
+
+    /// [`boilerplate`](Index::boilerplate), and those of its fingerprints that turn
+    /// common at the document: that exactly `boilerplate_docs` others hold (sorted; see
+    /// the `late` module).
+    fn common(
+        &self,
         (prints, found): (&Fingerprints, &[(usize, Holders)]),
         (pending, d): (&BatchKeys, usize),
         contained_before: &[(u64, usize)],
-    ) -> Vec<u64> {
+    ) -> (Vec<u64>, Vec<u64>) {
         let others = self
             .detector
             .settings()
@@ -2039,9 +2110,9 @@ impl Index {
         let runs = found.iter();
         counts.extend(runs.map(|(i, h)| (hashes[*i], if h.full { usize::MAX } else { h.docs })));
         counts.dedup_by_key(|c| c.0);
-        // The documents counted up to one past the limit: a common fingerprint's
-        // holders are not all read.
-        let docs = |e: &[(u64, u32, u32)]| e.chunk_by(|x, y| x.1 == y.1).take(others + 1).count();
+        // The documents counted up to two past the limit: a common fingerprint's
+        // holders are not all read, and one that turns common has exactly one more.
+        let docs = |e: &[(u64, u32, u32)]| e.chunk_by(|x, y| x.1 == y.1).take(others + 2).count();
         let mut batch: Vec<(u64, usize)> = pending
             .shared_by(d)
             .map(|(key, e)| (key, docs(e)))
@@ -2050,11 +2121,17 @@ impl Index {
         counts.append(&mut batch);
         counts.extend_from_slice(contained_before);
         counts.sort_unstable_by_key(|c| c.0);
-        counts
-            .chunk_by(|x, y| x.0 == y.0)
-            .filter(|c| c.iter().fold(0usize, |n, c| n.saturating_add(c.1)) > others)
-            .map(|c| c[0].0)
-            .collect()
+        let (mut common, mut turning) = (Vec::new(), Vec::new());
+        for c in counts.chunk_by(|x, y| x.0 == y.0) {
+            let n = c.iter().fold(0usize, |n, c| n.saturating_add(c.1));
+            if n > others {
+                common.push(c[0].0);
+                if n == others + 1 {
+                    turning.push(c[0].0);
+                }
+            }
+        }
+        (common, turning)
     }
 
     /// The hashes of the windows that document `text`, whose keys are `keys` and
@@ -2099,6 +2176,8 @@ impl Index {
         struct Counted {
             /// Its boilerplate fingerprints, sorted.
             boilerplate: Vec<u64>,
+            /// Those that turn common at it, sorted.
+            turning: Vec<u64>,
             /// The windows it counts by containment, sorted.
             contained: Vec<u64>,
             /// `(hash, documents)` for its fingerprints that documents before it count.
@@ -2126,7 +2205,8 @@ impl Index {
                 }
                 let before = &doc.contained_before;
                 let prints = (&keys[d].prints, found[d].prints.as_slice());
-                let now = self.boilerplate(prints, (&pending.prints, d), before);
+                let (now, turning) = self.common(prints, (&pending.prints, d), before);
+                doc.turning = turning;
                 if now != doc.boilerplate {
                     let text = (documents[d].1, &keys[d]);
                     let windows = self.contained(text, &now, &mut doc.tokens);
@@ -2155,6 +2235,7 @@ impl Index {
         };
         for doc in docs {
             out.fingerprints.push(doc.boilerplate);
+            out.turning.push(doc.turning);
             out.contained.push(doc.contained);
             out.tokens.push(doc.tokens);
         }
@@ -2177,12 +2258,16 @@ impl Index {
     /// `boilerplate_docs - 1` other documents hold, in the runs or before it in the
     /// batch, is boilerplate too. `tokens` holds the token hashes that
     /// [`batch_boilerplate`](Index::batch_boilerplate) made of the documents that hold
-    /// boilerplate (a document's is made again where it is missing).
+    /// boilerplate (a document's is made again where it is missing). The documents are
+    /// numbered from `first`; `late` are the long windows that earlier documents take
+    /// at them (the `late` module), counted and paired through from there on.
+    #[allow(clippy::too_many_arguments)]
     fn long(
         &self,
-        documents: &[(&str, &[u8])],
+        (documents, first): (&[(&str, &[u8])], u64),
         (keys, boilerplate): (&[Keys], &[Vec<u64>]),
         tokens: &[Option<Vec<u64>>],
+        late: Vec<late::Late>,
         runs: &Runs,
         progress: &Progress,
     ) -> Result<Long, Error> {
@@ -2202,7 +2287,7 @@ impl Index {
             };
             self.detector.long_fingerprints(tokens, &at)
         });
-        if prints.iter().all(Fingerprints::is_empty) {
+        if prints.iter().all(Fingerprints::is_empty) && late.is_empty() {
             return Ok(Long {
                 found: docs.iter().map(|_| Vec::new()).collect(),
                 boilerplate: vec![Vec::new(); docs.len()],
@@ -2213,16 +2298,23 @@ impl Index {
         if progress.is_cancelled() {
             return Err(Error::cancelled());
         }
-        let found = self.held(prints.iter(), runs)?;
+        let late_prints = late.iter().map(|l| &l.prints);
+        let all: Vec<&Fingerprints> = prints.iter().chain(late_prints).collect();
+        let mut found = self.held(all.into_iter(), runs)?;
+        let late_found = found.split_off(prints.len());
         let pending = BatchKeys::new(prints.len(), |d| prints[d].iter());
+        let limit = self.detector.settings().boilerplate_docs();
+        let late = late::LateWindows::new(&late, late_found, (&pending, first), limit);
         let boilerplate = crate::par::map(&docs, |&d| {
-            self.boilerplate((&prints[d], &found[d]), (&pending, d), &[])
+            let counted = late.counts(d, &prints[d]);
+            self.boilerplate((&prints[d], &found[d]), (&pending, d), &counted)
         });
         Ok(Long {
             prints,
             found,
             pending,
             boilerplate,
+            late,
         })
     }
 
@@ -2259,28 +2351,30 @@ impl Index {
         // orients the pair: the indexed (earlier) document as `a`, the new one as `b`.
         let mut shared: Vec<(u64, SharedFingerprint)> = Vec::new();
         let short = (&keys.prints, found.prints, false);
+        let none = late::LateWindows::default();
         self.shared_through(
             short,
-            (pending, &pending.prints, d),
+            (pending, &pending.prints, &none, d),
             boilerplate,
             &mut shared,
         );
         let long_prints = (long.prints, long_found, true);
-        let batch = (pending, long.pending, d);
+        let batch = (pending, long.pending, long.late, d);
         self.shared_through(long_prints, batch, long.boilerplate, &mut shared);
         Proposals { candidates, shared }
     }
 
     /// Adds to `shared` the documents that hold one of `prints` (long ones when
     /// `long`), those of document `d` of `pending`, other than its `boilerplate`: those
-    /// `found` in the runs, and those before it in the batch (`before`, the batch's
-    /// fingerprints of that kind); as in a batch run, the first
+    /// `found` in the runs, those before it in the batch (`before`, the batch's
+    /// fingerprints of that kind), and those that took them late by then (`late`); as
+    /// in a batch run, the first
     /// [`SMALL_GROUP`](reuse::SMALL_GROUP) holders of a fingerprint pair with each
     /// other, a later one with the first holder only.
     fn shared_through(
         &self,
         (prints, found, long): (&Fingerprints, Vec<(usize, Holders)>, bool),
-        (pending, before, d): (&Pending, &BatchKeys, usize),
+        (pending, before, late, d): (&Pending, &BatchKeys, &late::LateWindows, usize),
         boilerplate: &[u64],
         shared: &mut Vec<(u64, SharedFingerprint)>,
     ) {
@@ -2297,6 +2391,9 @@ impl Index {
             // all are read.
             for &(_, n, at) in before.before(d, hash, pos) {
                 held.push((pending.number(n), at), usize::MAX);
+            }
+            for holder in late.seen_by(d, hash) {
+                held.push(holder, usize::MAX);
             }
             let picked_by = held.picked_by();
             let mut holders = held.list;

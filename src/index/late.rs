@@ -1,0 +1,277 @@
+//! Long windows that a document takes late: over text of its own that became common
+//! after it was added.
+//!
+//! # Why
+//!
+//! A document that holds boilerplate takes every long window over it (the `index`
+//! module's docs), as a batch run does: a run of common phrases that few documents
+//! hold in that order pairs them. The index takes them when a document is added, over
+//! the text that is common then. A document added before its text became common took
+//! none over it, where a batch run over the documents up to a later one takes them in
+//! it too. Without them, a later document that holds the same text with the same words
+//! around it does not pair with the early holders (pairs that only a batch run finds),
+//! and the long windows over common text are counted over its later holders only, so
+//! they pair documents through it long after a batch run finds them common (pairs that
+//! only the index finds).
+//!
+//! # Algorithm
+//!
+//! A fingerprint turns common at the document that finds exactly `boilerplate_docs`
+//! other documents holding it: its holders are then all listed (no more are kept once
+//! it is common). That document writes it as an entry that counts the document and
+//! pairs it with nobody (at [`CONTAINED`](super::edges::CONTAINED)), so that later
+//! documents find more than `boilerplate_docs` holders: it is common for them, and
+//! turns common at none. Each holder that picked it then takes the long windows over
+//! the positions where it holds the fingerprints turning common there
+//! ([`edges::around_runs`](super::edges::around_runs),
+//! [`Detector::long_fingerprints`](crate::Detector)), made from its stored text, less
+//! those it holds already (in the runs, or taken when it was added, or earlier in the
+//! batch) and those that more than `boilerplate_docs` documents hold already. They go
+//! in the batch's run under the holder's number, and the documents of the batch from
+//! the one where they were taken on count them and pair through them, as when the
+//! documents are added one at a time. A query takes them as the document would if it
+//! were added, and stores nothing.
+//!
+//! Three approximations remain, where a batch run could differ: a holder takes the
+//! windows around the fingerprints turning common only (a long window that also holds
+//! text common before is taken only where the two lie within a winnowing window of each
+//! other); a holder that only contains the fingerprint, at an edge of its own
+//! boilerplate, takes none; and the windows at the edges of the newly common text are
+//! not counted by containment for the early holders.
+//!
+//! # Cost
+//!
+//! Nothing for a document at which nothing turns common. Otherwise, per holder (at most
+//! `boilerplate_docs` per fingerprint, each read once a batch): its text read and
+//! tokenized, and its long windows around those positions made and looked up with the
+//! batch's. The run takes about one entry per token of newly common text per early
+//! holder, once, and each such holder's record is written again with its new count.
+
+use super::batch::BatchKeys;
+use super::runs::Entry;
+use super::{Found, Holders, Index, Keys, StoredDocs, edges};
+use crate::detector::Detector;
+use crate::error::Error;
+use crate::reuse::Fingerprints;
+use redb::ReadTransaction;
+use std::collections::HashMap;
+
+/// The long windows one holder takes late, at one document of a batch.
+pub(super) struct Late {
+    /// The document of the batch at which its fingerprints turn common.
+    at: usize,
+    /// The holder's number.
+    holder: u64,
+    /// The windows, before those it holds already are left out.
+    pub(super) prints: Fingerprints,
+}
+
+/// The long windows taken late in a batch (or by a query), as
+/// `(hash, document of the batch from which they count, holder, position)`, sorted.
+#[derive(Default)]
+pub(super) struct LateWindows {
+    sorted: Vec<(u64, u32, u64, u32)>,
+}
+
+impl LateWindows {
+    /// The late windows of `late` (by document, then holder), less those their holder
+    /// holds already and those that `limit` other documents hold already: `found` is
+    /// what the runs hold of each one's windows, `batch` the long fingerprints the
+    /// documents of the batch (numbered from `first`) took when added. Holders of the
+    /// batch are counted before the document at which the windows are taken, as when
+    /// the documents are added one at a time, and so are the windows taken late before
+    /// it.
+    pub(super) fn new(
+        late: &[Late],
+        found: Vec<Vec<(usize, Holders)>>,
+        (batch, first): (&BatchKeys, u64),
+        limit: usize,
+    ) -> LateWindows {
+        // hash -> (document at which it was taken, holder), in that order.
+        let mut taken: HashMap<u64, Vec<(usize, u64)>> = HashMap::new();
+        let mut sorted = Vec::new();
+        for (l, found) in late.iter().zip(found) {
+            let own = l.holder.checked_sub(first);
+            let mut in_runs = found.into_iter().peekable();
+            let mut now = Vec::new();
+            for (i, (hash, pos)) in l.prints.iter().enumerate() {
+                let held = in_runs.next_if(|(at, _)| *at == i).map(|h| h.1);
+                let held = held.unwrap_or_default();
+                let before = taken.get(&hash).map_or(&[][..], Vec::as_slice);
+                let mut in_batch: Vec<u64> = (batch.holding(hash).iter())
+                    .map(|e| u64::from(e.1))
+                    .filter(|&e| e < l.at as u64 || Some(e) == own)
+                    .collect();
+                in_batch.dedup();
+                // Taken at an earlier document (those taken at this one are not seen
+                // by each other).
+                let earlier = before.iter().filter(|t| t.0 < l.at);
+                let mut late_before: Vec<u64> = earlier.map(|t| t.1).collect();
+                late_before.sort_unstable();
+                late_before.dedup();
+                let holds = held.list.iter().any(|x| x.0 == l.holder)
+                    || own.is_some_and(|e| in_batch.contains(&e))
+                    || before.iter().any(|t| t.1 == l.holder);
+                let in_runs = if held.full { usize::MAX } else { held.docs };
+                let others = in_runs
+                    .saturating_add(in_batch.len())
+                    .saturating_add(late_before.len());
+                if holds || others >= limit {
+                    continue;
+                }
+                now.push((hash, l.at as u32, l.holder, pos));
+            }
+            for e in &now {
+                taken.entry(e.0).or_default().push((l.at, l.holder));
+            }
+            sorted.append(&mut now);
+        }
+        sorted.sort_unstable();
+        LateWindows { sorted }
+    }
+
+    /// The holders `(number, position)` of `hash` that document `d` of the batch
+    /// counts: those taken at it or before.
+    pub(super) fn seen_by(&self, d: usize, hash: u64) -> impl Iterator<Item = (u64, u32)> + '_ {
+        let from = self.sorted.partition_point(|e| e.0 < hash);
+        let with = self.sorted[from..].iter().take_while(move |e| e.0 == hash);
+        with.filter(move |e| e.1 as usize <= d).map(|e| (e.2, e.3))
+    }
+
+    /// `(hash, documents)` for each of `prints` that holders of late windows seen by
+    /// document `d` hold, by hash: what they add to its count.
+    pub(super) fn counts(&self, d: usize, prints: &Fingerprints) -> Vec<(u64, usize)> {
+        if self.sorted.is_empty() {
+            return Vec::new();
+        }
+        let mut hashes = prints.hashes().to_vec();
+        hashes.sort_unstable();
+        hashes.dedup();
+        let mut out = Vec::new();
+        for hash in hashes {
+            let mut holders: Vec<u64> = self.seen_by(d, hash).map(|h| h.0).collect();
+            holders.sort_unstable();
+            holders.dedup();
+            if !holders.is_empty() {
+                out.push((hash, holders.len()));
+            }
+        }
+        out
+    }
+
+    /// The run's entries, sorted by key, document and position.
+    pub(super) fn entries(&self) -> Vec<Entry> {
+        let mut out: Vec<Entry> = self
+            .sorted
+            .iter()
+            .map(|&(key, _, doc, pos)| Entry {
+                key,
+                // Holders are numbered documents of the index: numbers fit.
+                doc: doc as u32,
+                pos,
+            })
+            .collect();
+        out.sort_unstable_by_key(|e| (e.key, e.doc, e.pos));
+        out.dedup();
+        out
+    }
+
+    /// The entries each holder takes, by number.
+    pub(super) fn per_holder(&self) -> Vec<(u64, u32)> {
+        let mut holders: Vec<u64> = self.sorted.iter().map(|e| e.2).collect();
+        holders.sort_unstable();
+        let counted = holders.chunk_by(|a, b| a == b);
+        counted.map(|c| (c[0], c.len() as u32)).collect()
+    }
+}
+
+impl Index {
+    /// The long windows that the holders of the fingerprints turning common at each
+    /// document of a batch take (see the module docs), before those they hold already
+    /// are left out, by document and holder. The batch's `documents` are numbered
+    /// from `first`, with their `keys`, what the runs hold of them (`found`), the batch's
+    /// fingerprints (`batch`), the fingerprints turning common at each (`turning`,
+    /// sorted), and the token hashes made of some (`tokens`); the stored texts are read
+    /// through `read`.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn late(
+        &self,
+        (documents, first): (&[(&str, &[u8])], u64),
+        (keys, found): (&[Keys], &[Found]),
+        (batch, turning): (&BatchKeys, &[Vec<u64>]),
+        tokens: &[Option<Vec<u64>>],
+        (docs, read): (&StoredDocs, &ReadTransaction),
+    ) -> Result<Vec<Late>, Error> {
+        // (document, holder, position) of each holder of what turns common.
+        let mut wanted: Vec<(usize, u64, u32)> = Vec::new();
+        for (d, turning) in turning.iter().enumerate() {
+            if turning.is_empty() {
+                continue;
+            }
+            let turns = |hash: &u64| turning.binary_search(hash).is_ok();
+            let hashes = keys[d].prints.hashes();
+            for (i, held) in &found[d].prints {
+                if turns(&hashes[*i]) {
+                    wanted.extend(held.list.iter().map(|&(n, pos)| (d, n, pos)));
+                }
+            }
+            for (hash, pos) in keys[d].prints.iter().filter(|(h, _)| turns(h)) {
+                let before = batch.before(d, hash, pos).iter();
+                wanted.extend(before.map(|&(_, e, at)| (d, first + u64::from(e), at)));
+            }
+        }
+        if wanted.is_empty() {
+            return Ok(Vec::new());
+        }
+        wanted.sort_unstable();
+        wanted.dedup();
+        // The token hashes of each holder: of its stored text, or of the batch's.
+        let mut stored: Vec<u64> = wanted.iter().map(|w| w.1).filter(|&n| n < first).collect();
+        stored.sort_unstable();
+        stored.dedup();
+        let missing = |n| self.store(format!("document {n} is listed but missing"));
+        let read_tokens = |&n: &u64| {
+            let record = self
+                .record(docs, n, Some(read))?
+                .ok_or_else(|| missing(n))?;
+            Ok::<_, Error>(Detector::token_hashes(&record.text))
+        };
+        let stored_tokens = crate::par::map(&stored, read_tokens);
+        let stored_tokens = stored_tokens.into_iter().collect::<Result<Vec<_>, _>>()?;
+        let mut in_batch: Vec<usize> = (wanted.iter())
+            .filter_map(|w| w.1.checked_sub(first).map(|e| e as usize))
+            .filter(|&e| tokens[e].is_none())
+            .collect();
+        in_batch.sort_unstable();
+        in_batch.dedup();
+        let mut made: Vec<Option<Vec<u64>>> = vec![None; documents.len()];
+        for e in in_batch {
+            made[e] = Some(Detector::token_hashes(documents[e].1));
+        }
+        let tokens_of = |n: u64| -> &[u64] {
+            match n.checked_sub(first) {
+                Some(e) => {
+                    let e = e as usize;
+                    tokens[e]
+                        .as_deref()
+                        .or(made[e].as_deref())
+                        .unwrap_or_default()
+                }
+                None => &stored_tokens[stored.binary_search(&n).unwrap_or_default()],
+            }
+        };
+        let groups: Vec<&[(usize, u64, u32)]> =
+            wanted.chunk_by(|x, y| (x.0, x.1) == (y.0, y.1)).collect();
+        let (_, w) = self.detector.fingerprint_layout();
+        Ok(crate::par::map(&groups, |group| {
+            let (at, holder) = (group[0].0, group[0].1);
+            let positions: Vec<u32> = group.iter().map(|g| g.2).collect();
+            let around = edges::around_runs(&positions, w);
+            Late {
+                at,
+                holder,
+                prints: self.detector.long_fingerprints(tokens_of(holder), &around),
+            }
+        }))
+    }
+}
