@@ -132,7 +132,13 @@ fn stream_in_sessions_and_batch(
     assert_eq!(index.len().unwrap(), texts.len());
     drop(index);
     drop(dir);
+    let (batch, repeats) = batch_run(texts, det);
+    (streamed, streamed_repeats, batch, repeats)
+}
 
+/// What a batch run over `texts` finds, as [`stream_and_batch`] gives it, and the
+/// number of repeats.
+fn batch_run(texts: &[String], det: &Detector) -> (Found, usize) {
     let mut corpus = Corpus::new();
     for (i, t) in texts.iter().enumerate() {
         corpus.add(format!("{i:04}"), t.as_str());
@@ -157,7 +163,7 @@ fn stream_in_sessions_and_batch(
         batch.insert((a, b), (jaccard, spans));
     }
     let repeats: usize = report.repeats().map(|r| r.passages().len()).sum();
-    (streamed, streamed_repeats, batch, repeats)
+    (batch, repeats)
 }
 
 fn near(f: &Found) -> Vec<(usize, usize)> {
@@ -689,6 +695,58 @@ fn removed_documents_stay_out_through_merges_and_reopening() {
         .query(format!("{} more", texts[4]).as_bytes())
         .unwrap();
     assert_eq!(matched(&m.near_duplicates), ["s4"]);
+}
+
+/// A footer that turns common part way through a stream, after a few words that groups
+/// of documents share: each document answers what a batch run over the documents up to
+/// it finds (the pairs whose later member it is). Once the footer is common, a batch
+/// run pairs the documents of a group through the long windows over their words and
+/// the footer, those added before it was common too: the index has those take the
+/// long windows when it turns common (the index's `late` module).
+#[test]
+fn a_footer_that_turns_common_pairs_as_batch_runs_over_the_stream_so_far() {
+    let mut rng = Rng(71);
+    let footer = text(&mut rng, 120);
+    // Groups of four documents that share three words before the footer: a group's
+    // long windows over them stay rarer than the limit.
+    let (groups, limit) = (8, 5);
+    let leads: Vec<String> = (0..groups).map(|_| text(&mut rng, 3)).collect();
+    let texts: Vec<String> = (0..4 * groups)
+        .map(|i| format!("{} {} {footer}", text(&mut rng, 60), leads[i % groups]))
+        .collect();
+    let det = Detector::builder().boilerplate_docs(limit).build().unwrap();
+    let (streamed, ..) = stream_and_batch("turns-common", &texts, &det);
+    let mut so_far = Found::new();
+    for j in 1..texts.len() {
+        let (found, _) = batch_run(&texts[..=j], &det);
+        so_far.extend(found.into_iter().filter(|((_, b), _)| *b == j));
+    }
+    // Pairs of a group, one added before the footer was common, the other after.
+    let early_late = |f: &Found| {
+        let keys = f.keys().filter(|(a, b)| *a < limit && *b > limit);
+        keys.filter(|(a, b)| a % groups == b % groups).count()
+    };
+    assert!(early_late(&so_far) >= 8, "{}", early_late(&so_far));
+    assert_same(&streamed, 0, &so_far, 0);
+    // A query at which the footer turns common answers as the document would if added:
+    // through the long windows that the documents before take then.
+    let (_dir, path) = temp("turns-common-query");
+    let mut index = Index::create(&path, &det).unwrap();
+    for (i, t) in texts[..limit].iter().enumerate() {
+        index.add(&format!("{i:04}"), t.as_bytes()).unwrap();
+    }
+    let asked = &texts[groups];
+    let m = index.query(asked.as_bytes()).unwrap();
+    let mut answered: Vec<usize> = m.shared.iter().map(|x| x.id.parse().unwrap()).collect();
+    answered.sort_unstable();
+    let mut with_it = texts[..limit].to_vec();
+    with_it.push(asked.clone());
+    let (found, _) = batch_run(&with_it, &det);
+    let batch: Vec<usize> = (found.keys().filter(|k| k.1 == limit))
+        .map(|k| k.0)
+        .collect();
+    assert_eq!(answered, batch);
+    assert_eq!(answered, [0]);
 }
 
 /// Boilerplate in a stream: a footer that every document holds, after words of its own.
