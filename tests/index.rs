@@ -807,10 +807,11 @@ fn a_footer_every_document_holds_becomes_boilerplate() {
         late += batch[i].len();
         found += shared[i].len();
     }
-    // And it finds most of those: the footer with the word before it, where a few
-    // documents end their own words alike (the long fingerprints over the footer).
+    // And it finds them all: the footer with the word before it, where a few
+    // documents end their own words alike (the long fingerprints over the footer, which
+    // the documents added before it was common take when it turns common).
     eprintln!("past {common_by}: {found} of the batch run's {late} pairs");
-    assert!(late > 20 && found * 3 > late * 2, "{found} of {late}");
+    assert!(late > 20 && found == late, "{found} of {late}");
     // Rare text next to the footer still pairs: the last 60 words of document 10 before
     // the footer, in a new document, are a passage shared with it that runs on through
     // the footer.

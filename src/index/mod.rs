@@ -45,11 +45,13 @@
 //! windows within `w - 1` of the ends of its boilerplate too, so that every document
 //! that holds the same common text takes the same long windows over it. Long
 //! fingerprints become boilerplate as others do, once more than `boilerplate_docs`
-//! documents hold them; a document added before its common text was common never took
-//! them, so a long window over a footer pairs documents through it until that many more
-//! have: a footer that every document holds pairs none once about
-//! `2 · boilerplate_docs` documents hold it, apart from the rare runs that a batch run
-//! pairs through it too. The batch run's other second look, the short windows next to
+//! documents hold them. The documents added before their text was common take the long
+//! windows over it when it turns common (the `late` module), as a batch run over the
+//! documents up to then takes them in every document: a footer that every document
+//! holds pairs none once more than `boilerplate_docs` documents hold it, apart from the
+//! rare runs that a batch run pairs through it too, and those runs pair the footer's
+//! early holders as well as its later ones. The batch run's other second look, the
+//! short windows next to
 //! common text that winnowing picks once it is masked, is not taken. Nor are the long
 //! windows over the copies of common text that a document repeats past the
 //! [`MAX_POSITIONS`](reuse::MAX_POSITIONS)th (it keeps that many positions of a
@@ -64,8 +66,9 @@
 //! when documents of the batch count windows by containment (each round gets at least
 //! one more document right; a batch whose documents hold no boilerplate needs one);
 //! the documents that hold boilerplate take their long fingerprints over it (each
-//! from the token hashes made to count its windows), which are looked up and sorted as
-//! the others;
+//! from the token hashes made to count its windows), and the earlier holders of what
+//! turns common at a document take theirs (from their stored texts), which are looked
+//! up and sorted as the others;
 //! then every document's candidates are made, in parallel; the documents that several
 //! are checked against are read and tokenized once for all of them (up to 8 MiB of
 //! text a batch); and each document is checked against its candidates, in parallel.
@@ -173,7 +176,8 @@ mod texts;
 /// The version of the index's layout, stored in it; an index of another version is
 /// refused (version 1 kept band keys and fingerprints in B-trees, one entry each;
 /// version 3 compressed texts without a dictionary; version 4 matched a copy of a text
-/// as a document of its own).
+/// as a document of its own; version 5 did not count the document at which a
+/// fingerprint turned common among its holders: see the `late` module).
 pub const FORMAT_VERSION: u32 = 6;
 
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
