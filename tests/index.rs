@@ -728,6 +728,12 @@ fn a_footer_that_turns_common_pairs_as_batch_runs_over_the_stream_so_far() {
     };
     assert!(early_late(&so_far) >= 8, "{}", early_late(&so_far));
     assert_same(&streamed, 0, &so_far, 0);
+    // The same, two documents a batch and the index opened again every third batch:
+    // a writer's runs that hold the entries of documents added before it opened, and
+    // the merges of those, are matched as the others.
+    let name = "turns-common-sessions";
+    let (streamed, ..) = stream_in_sessions_and_batch(name, (&texts, 2, 3), &det);
+    assert_same(&streamed, 0, &so_far, 0);
     // A query at which the footer turns common answers as the document would if added:
     // through the long windows that the documents before take then.
     let (_dir, path) = temp("turns-common-query");

@@ -30,7 +30,9 @@
 //! that holds no boilerplate.
 
 /// The position of an entry that counts a document as holding a window it did not
-/// pick (no fingerprint has it: positions are window indices, fewer than `u32::MAX`).
+/// pick, or a fingerprint that turned common at it (the `late` module), and pairs it
+/// with nobody (no fingerprint has it: positions are window indices, fewer than
+/// `u32::MAX`).
 pub(super) const CONTAINED: u32 = u32::MAX;
 
 /// The hashes (sorted, without repeats) of the windows to count by containment in a

@@ -26,32 +26,38 @@
 //! ([`edges::around_runs`](super::edges::around_runs),
 //! [`Detector::long_fingerprints`](crate::Detector)), made from its stored text, less
 //! those it holds already (in the runs, or taken when it was added, or earlier in the
-//! batch) and those that more than `boilerplate_docs` documents hold already. They go
+//! batch) and those that `boilerplate_docs` other documents hold already (common for
+//! any new holder). They go
 //! in the batch's run under the holder's number, and the documents of the batch from
 //! the one where they were taken on count them and pair through them, as when the
 //! documents are added one at a time. A query takes them as the document would if it
 //! were added, and stores nothing.
 //!
-//! Three approximations remain, where a batch run could differ: a holder takes the
+//! Four approximations remain, where a batch run could differ: a holder takes the
 //! windows around the fingerprints turning common only (a long window that also holds
 //! text common before is taken only where the two lie within a winnowing window of each
 //! other); a holder that only contains the fingerprint, at an edge of its own
-//! boilerplate, takes none; and the windows at the edges of the newly common text are
-//! not counted by containment for the early holders.
+//! boilerplate, takes none; a fingerprint that documents which only contain it take
+//! past the limit never turns common at a document, and its holders take none; and the
+//! windows at the edges of the newly common text are not counted by containment for
+//! the early holders.
 //!
 //! # Cost
 //!
 //! Nothing for a document at which nothing turns common. Otherwise, per holder (at most
 //! `boilerplate_docs` per fingerprint, each read once a batch): its text read and
-//! tokenized, and its long windows around those positions made and looked up with the
-//! batch's. The run takes about one entry per token of newly common text per early
-//! holder, once, and each such holder's record is written again with its new count.
+//! tokenized (the token hashes of all the batch's such holders are kept until its long
+//! windows are made), and its long windows around those positions made and looked up
+//! with the batch's. The run takes about one entry per token of newly common text per
+//! early holder, once, and each such holder's record is written again with its new
+//! count. A query that a fingerprint would turn common at does the same work, and
+//! stores nothing: every such query does it again, until a document added turns the
+//! fingerprint common.
 
 use super::batch::BatchKeys;
 use super::runs::Entry;
 use super::{Found, Holders, Index, Keys, StoredDocs, edges};
 use crate::detector::Detector;
-use crate::error::Error;
 use crate::reuse::Fingerprints;
 use redb::ReadTransaction;
 use std::collections::HashMap;
@@ -98,11 +104,14 @@ impl LateWindows {
                 let held = in_runs.next_if(|(at, _)| *at == i).map(|h| h.1);
                 let held = held.unwrap_or_default();
                 let before = taken.get(&hash).map_or(&[][..], Vec::as_slice);
-                let mut in_batch: Vec<u64> = (batch.holding(hash).iter())
-                    .map(|e| u64::from(e.1))
-                    .filter(|&e| e < l.at as u64 || Some(e) == own)
-                    .collect();
-                in_batch.dedup();
+                // The batch's holders, by document: those before the document at which
+                // the window is taken, counted up to the limit.
+                let holding = batch.holding(hash);
+                let earlier = &holding[..holding.partition_point(|e| (e.1 as usize) < l.at)];
+                let in_batch = earlier.chunk_by(|x, y| x.1 == y.1).take(limit).count();
+                let own_holds = own.is_some_and(|own| {
+                    (holding.binary_search_by(|e| u64::from(e.1).cmp(&own))).is_ok()
+                });
                 // Taken at an earlier document (those taken at this one are not seen
                 // by each other).
                 let earlier = before.iter().filter(|t| t.0 < l.at);
@@ -110,11 +119,11 @@ impl LateWindows {
                 late_before.sort_unstable();
                 late_before.dedup();
                 let holds = held.list.iter().any(|x| x.0 == l.holder)
-                    || own.is_some_and(|e| in_batch.contains(&e))
+                    || own_holds
                     || before.iter().any(|t| t.1 == l.holder);
                 let in_runs = if held.full { usize::MAX } else { held.docs };
                 let others = in_runs
-                    .saturating_add(in_batch.len())
+                    .saturating_add(in_batch)
                     .saturating_add(late_before.len());
                 if holds || others >= limit {
                     continue;
@@ -201,7 +210,7 @@ impl Index {
         (batch, turning): (&BatchKeys, &[Vec<u64>]),
         tokens: &[Option<Vec<u64>>],
         (docs, read): (&StoredDocs, &ReadTransaction),
-    ) -> Result<Vec<Late>, Error> {
+    ) -> Vec<Late> {
         // (document, holder, position) of each holder of what turns common.
         let mut wanted: Vec<(usize, u64, u32)> = Vec::new();
         for (d, turning) in turning.iter().enumerate() {
@@ -221,7 +230,7 @@ impl Index {
             }
         }
         if wanted.is_empty() {
-            return Ok(Vec::new());
+            return Vec::new();
         }
         wanted.sort_unstable();
         wanted.dedup();
@@ -229,15 +238,13 @@ impl Index {
         let mut stored: Vec<u64> = wanted.iter().map(|w| w.1).filter(|&n| n < first).collect();
         stored.sort_unstable();
         stored.dedup();
-        let missing = |n| self.store(format!("document {n} is listed but missing"));
-        let read_tokens = |&n: &u64| {
-            let record = self
-                .record(docs, n, Some(read))?
-                .ok_or_else(|| missing(n))?;
-            Ok::<_, Error>(Detector::token_hashes(&record.text))
+        // A holder whose text cannot be read (a damaged record, reported where it is
+        // read for its own sake) takes none.
+        let read_tokens = |&n: &u64| match self.record(docs, n, Some(read)) {
+            Ok(Some(record)) => Detector::token_hashes(&record.text),
+            _ => Vec::new(),
         };
         let stored_tokens = crate::par::map(&stored, read_tokens);
-        let stored_tokens = stored_tokens.into_iter().collect::<Result<Vec<_>, _>>()?;
         let mut in_batch: Vec<usize> = (wanted.iter())
             .filter_map(|w| w.1.checked_sub(first).map(|e| e as usize))
             .filter(|&e| tokens[e].is_none())
@@ -257,13 +264,16 @@ impl Index {
                         .or(made[e].as_deref())
                         .unwrap_or_default()
                 }
-                None => &stored_tokens[stored.binary_search(&n).unwrap_or_default()],
+                // Every holder numbered before the batch is in `stored`.
+                None => {
+                    (stored.binary_search(&n).ok()).map_or(&[][..], |k| stored_tokens[k].as_slice())
+                }
             }
         };
         let groups: Vec<&[(usize, u64, u32)]> =
             wanted.chunk_by(|x, y| (x.0, x.1) == (y.0, y.1)).collect();
         let (_, w) = self.detector.fingerprint_layout();
-        Ok(crate::par::map(&groups, |group| {
+        crate::par::map(&groups, |group| {
             let (at, holder) = (group[0].0, group[0].1);
             let positions: Vec<u32> = group.iter().map(|g| g.2).collect();
             let around = edges::around_runs(&positions, w);
@@ -272,6 +282,6 @@ impl Index {
                 holder,
                 prints: self.detector.long_fingerprints(tokens_of(holder), &around),
             }
-        }))
+        })
     }
 }

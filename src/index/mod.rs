@@ -28,7 +28,8 @@
 //! Unlike a batch run, boilerplate is decided when a document is added, from the documents
 //! already in the index: a fingerprint becomes boilerplate once more than
 //! `boilerplate_docs` documents hold it (the new one counted), later additions no longer
-//! pair through it, and no more holders are stored for it. So the first
+//! pair through it, and no more holders are stored for it (but the document at which it
+//! turns common, counted: see the `late` module). So the first
 //! `boilerplate_docs` documents that hold a footer pair through it (a batch run, which
 //! sees them all, pairs none). Winnowing at the edges of a footer picks different windows
 //! in different documents, and counted only where picked, those would pair documents
@@ -123,8 +124,9 @@
 //! document that holds boilerplate also stores up
 //! to `2(w - 1)` windows counted by containment per stretch of it, even where those are
 //! boilerplate already, and about one long fingerprint per token of it, those not
-//! boilerplate already: on the man pages 1.65 million fingerprint entries instead of
-//! 0.98), and in memory, for every process that has the
+//! boilerplate already, taken when it is added or later, when its text turns common:
+//! on the man pages 1.78 million fingerprint entries instead of 0.98), and in memory,
+//! for every process that has the
 //! index open, 12 bits per band key and fingerprint in a run that held more than half of
 //! the entries when it was written and 14 in the others (the runs' Bloom filters; a
 //! compacted index has one run, of 12) and a little for the runs' block keys. A writer
@@ -1182,7 +1184,7 @@ impl Index {
             (&pending.prints, &[turning]),
             &[None],
             (&docs, &txn),
-        )?;
+        );
         let (common, progress) = (std::slice::from_ref(&boilerplate), Progress::new());
         let mut long = self.long(
             (&query, first),
@@ -1472,11 +1474,16 @@ impl Index {
         if let Some(d) = &trained {
             self.put_dictionary(&txn, d)?;
         }
-        runs::add(&mut runs, new?, &mut self.tables(&txn)?)?;
+        let new = new?;
+        let new_id = new.id();
+        runs::add(&mut runs, new, &mut self.tables(&txn)?)?;
         if progress.is_cancelled() {
             return Err(Error::cancelled());
         }
         self.commit(txn, &runs)?;
+        if let (Some(seen), Some(id)) = (self.seen.as_mut(), new_id) {
+            seen.wrote(id);
+        }
         if trained.is_some() {
             self.packing = trained;
         }
@@ -1525,6 +1532,9 @@ impl Index {
                 return Ok(());
             }
         };
+        // A merge of runs whose keys all went into this writer's filters is covered too.
+        let (id, merged) = merge.runs();
+        let covered = (self.seen.as_ref()).is_some_and(|s| merged.iter().all(|r| s.covers(r)));
         let installed = (|| {
             let txn = self.writer()?.begin_write().map_err(|e| self.store(e))?;
             let runs = {
@@ -1537,6 +1547,9 @@ impl Index {
             self.commit(txn, &runs)
         })();
         self.cleaned(installed)?;
+        if let Some(seen) = self.seen.as_mut().filter(|_| covered) {
+            seen.wrote(id);
+        }
         self.merge_error = None;
         Ok(())
     }
@@ -1668,7 +1681,7 @@ impl Index {
             (&pending.prints, &boilerplate.turning),
             &tokens,
             (&stored_docs, read),
-        )?;
+        );
         let mut long = self.long(
             (documents, first),
             (&keys, &boilerplate.fingerprints),
@@ -1895,6 +1908,8 @@ impl Index {
         // removed first copies.
         let read = self.db.begin_read().map_err(|e| self.store(e))?;
         let stored = read.open_table(DOCS).map_err(|e| self.store(e))?;
+        // The run of the copies promoted, if any.
+        let mut written = None;
         let txn = self.writer()?.begin_write().map_err(|e| self.store(e))?;
         let (removed, runs) = {
             let mut meta = txn.open_table(META).map_err(|e| self.store(e))?;
@@ -1940,11 +1955,15 @@ impl Index {
                 if let Some(seen) = &mut self.seen {
                     seen.insert(&promoted.entries);
                 }
+                written = new.id();
                 runs::add(&mut runs, new, &mut t)?;
             }
             (removed.len(), runs)
         };
         self.commit(txn, &runs)?;
+        if let (Some(seen), Some(id)) = (self.seen.as_mut(), written) {
+            seen.wrote(id);
+        }
         Ok(removed)
     }
 

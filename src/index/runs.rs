@@ -14,7 +14,8 @@
 //! run's filters once and keeps them, with the file open; a run holds the documents of a
 //! range of document numbers, and runs are ordered by age, so entries come out by
 //! document number, but for the runs of copies that took the place of removed first
-//! copies (the `copies` module), which hold older numbers than the runs before them.
+//! copies (the `copies` module), which hold older numbers than the runs before them, and
+//! the entries of long windows that documents take late (the `late` module).
 //!
 //! A run's file is written whole and flushed to disk before the transaction that lists
 //! the run commits; the files of runs merged away are deleted after the transaction that
@@ -670,7 +671,8 @@ impl Runs {
     }
 
     /// Calls `f(doc, pos)` for every entry of `key` in the runs, oldest first (so by
-    /// document number, but for copies that took a removed first copy's place), leaving
+    /// document number, but for copies that took a removed first copy's place and long
+    /// windows that documents took late, in the runs of later batches), leaving
     /// out removed documents, until `f` returns false. `mask`
     /// is what [`probe_mixed`](Runs::probe_mixed) gave for the key.
     pub fn visit(
@@ -1089,6 +1091,11 @@ fn is_merge_due(runs: &Runs) -> bool {
 pub(super) struct NewRun(Option<(Run, Vec<u8>)>);
 
 impl NewRun {
+    /// The run's number; `None` when the batch had no entries and no run was written.
+    pub fn id(&self) -> Option<u64> {
+        self.0.as_ref().map(|(run, _)| run.id)
+    }
+
     /// Writes the run, numbered after every run of `runs` and at least `floor` (past the
     /// number of a [`Merge`] not yet installed).
     pub fn write(
@@ -1179,6 +1186,11 @@ pub(super) struct Merge {
 }
 
 impl Merge {
+    /// The merged run's number, and the runs it merges.
+    pub fn runs(&self) -> (u64, &[Arc<Run>]) {
+        (self.id, &self.merged)
+    }
+
     /// The merge of the newest `k` runs (at least one) of `runs`.
     pub fn newest(runs: &Runs, k: usize) -> Merge {
         Merge {

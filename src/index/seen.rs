@@ -18,8 +18,11 @@
 //! writer at a time), so every entry of a document numbered from the first it added
 //! is in the filters: a run whose documents are all numbered from there, written by a
 //! batch or merged from such runs, is covered, and a key that the filters turn away is
-//! in none of the covered runs. A run with an earlier document (the runs the index held
-//! when it was opened, and the merges of those) is asked as before. Keys of a batch
+//! in none of the covered runs. So is a run the writer wrote that holds entries of
+//! earlier documents (the long windows they take late, the `late` module, or a copy's in
+//! a removed first copy's place), noted by number once its transaction commits, and a
+//! merge of covered runs only. Another run with an earlier document (the runs the index
+//! held when it was opened, and the merges of those) is asked as before. Keys of a batch
 //! that failed stay in the filters: they only let more through.
 //!
 //! The filters grow with the keys: each kind keeps a list, keys go into the last until
@@ -42,6 +45,7 @@
 
 use super::runs::{Entry, Kind, Run, mix};
 use crate::bloom::{Filter, Probe};
+use std::collections::HashSet;
 
 /// Filter bits per key.
 const BITS_PER_KEY: u64 = 12;
@@ -55,6 +59,10 @@ pub(super) struct Seen {
     /// The number of the first document added since: a run whose documents are all
     /// numbered from here is covered.
     first_added: u64,
+    /// Runs written since that also hold entries of earlier documents (those that
+    /// earlier documents take late, or a copy's in a removed first copy's place), and
+    /// merges of covered runs only: covered too.
+    written: HashSet<u64>,
     /// The filters of band keys, then of fingerprints ([`Kind`]).
     kinds: [GrowingFilters; 2],
 }
@@ -81,13 +89,20 @@ impl Seen {
     pub fn new(first_added: u64) -> Seen {
         Seen {
             first_added,
+            written: HashSet::new(),
             kinds: Default::default(),
         }
     }
 
     /// Whether every key of `run` went into the filters.
     pub fn covers(&self, run: &Run) -> bool {
-        u64::from(run.docs.0) >= self.first_added
+        u64::from(run.docs.0) >= self.first_added || self.written.contains(&run.id)
+    }
+
+    /// Notes that every key of run `id` went into the filters: a run whose entries
+    /// were [inserted](Seen::insert), or the merge of covered runs.
+    pub fn wrote(&mut self, id: u64) {
+        self.written.insert(id);
     }
 
     /// Puts the keys of a batch's entries, of both kinds, into the filters.
