@@ -58,6 +58,7 @@ use super::batch::BatchKeys;
 use super::runs::Entry;
 use super::{Found, Holders, Index, Keys, StoredDocs, edges};
 use crate::detector::Detector;
+use crate::error::Error;
 use crate::reuse::Fingerprints;
 use redb::ReadTransaction;
 use std::collections::HashMap;
@@ -210,7 +211,7 @@ impl Index {
         (batch, turning): (&BatchKeys, &[Vec<u64>]),
         tokens: &[Option<Vec<u64>>],
         (docs, read): (&StoredDocs, &ReadTransaction),
-    ) -> Vec<Late> {
+    ) -> Result<Vec<Late>, Error> {
         // (document, holder, position) of each holder of what turns common.
         let mut wanted: Vec<(usize, u64, u32)> = Vec::new();
         for (d, turning) in turning.iter().enumerate() {
@@ -230,7 +231,7 @@ impl Index {
             }
         }
         if wanted.is_empty() {
-            return Vec::new();
+            return Ok(Vec::new());
         }
         wanted.sort_unstable();
         wanted.dedup();
@@ -238,13 +239,18 @@ impl Index {
         let mut stored: Vec<u64> = wanted.iter().map(|w| w.1).filter(|&n| n < first).collect();
         stored.sort_unstable();
         stored.dedup();
-        // A holder whose text cannot be read (a damaged record, reported where it is
-        // read for its own sake) takes none.
-        let read_tokens = |&n: &u64| match self.record(docs, n, Some(read)) {
-            Ok(Some(record)) => Detector::token_hashes(&record.text),
-            _ => Vec::new(),
+        // A holder whose text cannot be read fails the batch (nothing of it is
+        // stored) or the query: taking no windows would change what the index holds
+        // for good, since the fingerprint does not turn common again.
+        let missing = |n| self.store(format!("document {n} is listed but missing"));
+        let read_tokens = |&n: &u64| {
+            let record = self
+                .record(docs, n, Some(read))?
+                .ok_or_else(|| missing(n))?;
+            Ok::<_, Error>(Detector::token_hashes(&record.text))
         };
         let stored_tokens = crate::par::map(&stored, read_tokens);
+        let stored_tokens = stored_tokens.into_iter().collect::<Result<Vec<_>, _>>()?;
         let mut in_batch: Vec<usize> = (wanted.iter())
             .filter_map(|w| w.1.checked_sub(first).map(|e| e as usize))
             .filter(|&e| tokens[e].is_none())
@@ -273,7 +279,7 @@ impl Index {
         let groups: Vec<&[(usize, u64, u32)]> =
             wanted.chunk_by(|x, y| (x.0, x.1) == (y.0, y.1)).collect();
         let (_, w) = self.detector.fingerprint_layout();
-        crate::par::map(&groups, |group| {
+        Ok(crate::par::map(&groups, |group| {
             let (at, holder) = (group[0].0, group[0].1);
             let positions: Vec<u32> = group.iter().map(|g| g.2).collect();
             let around = edges::around_runs(&positions, w);
@@ -282,6 +288,6 @@ impl Index {
                 holder,
                 prints: self.detector.long_fingerprints(tokens_of(holder), &around),
             }
-        })
+        }))
     }
 }

@@ -1184,7 +1184,7 @@ impl Index {
             (&pending.prints, &[turning]),
             &[None],
             (&docs, &txn),
-        );
+        )?;
         let (common, progress) = (std::slice::from_ref(&boilerplate), Progress::new());
         let mut long = self.long(
             (&query, first),
@@ -1681,7 +1681,7 @@ impl Index {
             (&pending.prints, &boilerplate.turning),
             &tokens,
             (&stored_docs, read),
-        );
+        )?;
         let mut long = self.long(
             (documents, first),
             (&keys, &boilerplate.fingerprints),
