@@ -56,7 +56,7 @@
 
 use super::batch::BatchKeys;
 use super::runs::Entry;
-use super::{Found, Holders, Index, Keys, StoredDocs, edges};
+use super::{Found, Holders, Index, Keys, StoredDocs};
 use crate::detector::Detector;
 use crate::error::Error;
 use crate::reuse::Fingerprints;
@@ -114,18 +114,15 @@ impl LateWindows {
                     (holding.binary_search_by(|e| u64::from(e.1).cmp(&own))).is_ok()
                 });
                 // Taken at an earlier document (those taken at this one are not seen
-                // by each other).
-                let earlier = before.iter().filter(|t| t.0 < l.at);
-                let mut late_before: Vec<u64> = earlier.map(|t| t.1).collect();
-                late_before.sort_unstable();
-                late_before.dedup();
+                // by each other): `before` is in the order of the documents, then the
+                // holders, and a holder takes a window at one document only.
+                let earlier = &before[..before.partition_point(|t| t.0 < l.at)];
+                let late_before = earlier.chunk_by(|x, y| x.1 == y.1).count();
                 let holds = held.list.iter().any(|x| x.0 == l.holder)
                     || own_holds
                     || before.iter().any(|t| t.1 == l.holder);
                 let in_runs = if held.full { usize::MAX } else { held.docs };
-                let others = in_runs
-                    .saturating_add(in_batch)
-                    .saturating_add(late_before.len());
+                let others = in_runs.saturating_add(in_batch).saturating_add(late_before);
                 if holds || others >= limit {
                     continue;
                 }
@@ -157,16 +154,17 @@ impl LateWindows {
         let mut hashes = prints.hashes().to_vec();
         hashes.sort_unstable();
         hashes.dedup();
-        let mut out = Vec::new();
-        for hash in hashes {
-            let mut holders: Vec<u64> = self.seen_by(d, hash).map(|h| h.0).collect();
-            holders.sort_unstable();
-            holders.dedup();
-            if !holders.is_empty() {
-                out.push((hash, holders.len()));
-            }
-        }
-        out
+        // A holder's entries of a hash come together (sorted by the document at which
+        // they were taken, then holder), and it takes a window at one document only.
+        let holders = |hash| {
+            let mut last = None;
+            let new = |h: &(u64, u32)| last.replace(h.0) != Some(h.0);
+            self.seen_by(d, hash).filter(new).count()
+        };
+        (hashes.into_iter())
+            .map(|hash| (hash, holders(hash)))
+            .filter(|&(_, n)| n > 0)
+            .collect()
     }
 
     /// The run's entries, sorted by key, document and position.
@@ -258,8 +256,9 @@ impl Index {
         in_batch.sort_unstable();
         in_batch.dedup();
         let mut made: Vec<Option<Vec<u64>>> = vec![None; documents.len()];
-        for e in in_batch {
-            made[e] = Some(Detector::token_hashes(documents[e].1));
+        let tokenized = crate::par::map(&in_batch, |&e| Detector::token_hashes(documents[e].1));
+        for (e, t) in in_batch.into_iter().zip(tokenized) {
+            made[e] = Some(t);
         }
         let tokens_of = |n: u64| -> &[u64] {
             match n.checked_sub(first) {
@@ -278,11 +277,10 @@ impl Index {
         };
         let groups: Vec<&[(usize, u64, u32)]> =
             wanted.chunk_by(|x, y| (x.0, x.1) == (y.0, y.1)).collect();
-        let (_, w) = self.detector.fingerprint_layout();
         Ok(crate::par::map(&groups, |group| {
             let (at, holder) = (group[0].0, group[0].1);
             let positions: Vec<u32> = group.iter().map(|g| g.2).collect();
-            let around = edges::around_runs(&positions, w);
+            let around = self.around(&positions);
             Late {
                 at,
                 holder,

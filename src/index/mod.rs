@@ -1724,9 +1724,9 @@ impl Index {
         let often = self.checked_often(&candidates, (&stored_docs, read), &pending);
         // The entries each document takes late, in the batch or before it.
         let late = long.late.per_holder();
-        let late_of = |n: u64| match late.binary_search_by_key(&n, |l| l.0) {
-            Ok(k) => late[k].1,
-            Err(_) => 0,
+        let late_of = |n: u64| {
+            late.binary_search_by_key(&n, |l| l.0)
+                .map_or(0, |k| late[k].1)
         };
         let mut slots: Vec<Option<Result<Matched, Error>>> = Vec::new();
         slots.resize_with(documents.len(), || None);
@@ -2269,8 +2269,14 @@ impl Index {
     /// fingerprints are `prints` take in, given its `boilerplate` ones (see
     /// [`edges::around_runs`]).
     fn around_boilerplate(&self, prints: &Fingerprints, boilerplate: &[u64]) -> Vec<u32> {
+        self.around(&positions_of(prints, boilerplate))
+    }
+
+    /// Every position within `w - 1` of a run of the fingerprints at `positions`
+    /// (sorted), `w` the winnowing window: [`edges::around_runs`].
+    fn around(&self, positions: &[u32]) -> Vec<u32> {
         let (_, w) = self.detector.fingerprint_layout();
-        edges::around_runs(&positions_of(prints, boilerplate), w)
+        edges::around_runs(positions, w)
     }
 
     /// The long fingerprints of the batch's `documents` (see [`Long`]), whose
