@@ -267,7 +267,7 @@ impl Index {
             let keys = Keys::of(&self.detector, &record.text, &mut scratch);
             // Less the fingerprints that are boilerplate: no more holders are kept for
             // them.
-            let held = self.held(std::iter::once(&keys.prints), runs)?;
+            let held = self.held(std::iter::once(keys.prints.hashes()), runs)?;
             let held = held.into_iter().next().unwrap_or_default();
             let prints = (&keys.prints, held.as_slice());
             let boilerplate = self.boilerplate(prints, (&BatchKeys::default(), 0), &[]);

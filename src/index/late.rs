@@ -55,8 +55,9 @@
 //! fingerprint common.
 
 use super::batch::BatchKeys;
+use super::edges::{self, CONTAINED};
 use super::runs::Entry;
-use super::{Found, Holders, Index, Keys, StoredDocs};
+use super::{Found, Holders, Index, Keys, Runs, StoredDocs};
 use crate::detector::Detector;
 use crate::error::Error;
 use crate::reuse::Fingerprints;
@@ -71,6 +72,10 @@ pub(super) struct Late {
     holder: u64,
     /// The windows, before those it holds already are left out.
     pub(super) prints: Fingerprints,
+    /// The hashes of the windows at the edges of what turns common that it holds and
+    /// did not pick (sorted): it counts them by containment from then on (the `edges`
+    /// module), as the documents that hold the same text later do.
+    pub(super) contained: Vec<u64>,
 }
 
 /// The long windows taken late in a batch (or by a query), as
@@ -78,6 +83,10 @@ pub(super) struct Late {
 #[derive(Default)]
 pub(super) struct LateWindows {
     sorted: Vec<(u64, u32, u64, u32)>,
+    /// `(hash, holder)` of the windows that holders count by containment late,
+    /// sorted: written at [`CONTAINED`], they count their holder for the documents of
+    /// later batches.
+    contained: Vec<(u64, u64)>,
 }
 
 impl LateWindows {
@@ -94,6 +103,11 @@ impl LateWindows {
         (batch, first): (&BatchKeys, u64),
         limit: usize,
     ) -> LateWindows {
+        let mut contained: Vec<(u64, u64)> = (late.iter())
+            .flat_map(|l| l.contained.iter().map(|&hash| (hash, l.holder)))
+            .collect();
+        contained.sort_unstable();
+        contained.dedup();
         // hash -> (document at which it was taken, holder), in that order.
         let mut taken: HashMap<u64, Vec<(usize, u64)>> = HashMap::new();
         let mut sorted = Vec::new();
@@ -134,7 +148,7 @@ impl LateWindows {
             sorted.append(&mut now);
         }
         sorted.sort_unstable();
-        LateWindows { sorted }
+        LateWindows { sorted, contained }
     }
 
     /// The holders `(number, position)` of `hash` that document `d` of the batch
@@ -169,16 +183,18 @@ impl LateWindows {
 
     /// The run's entries, sorted by key, document and position.
     pub(super) fn entries(&self) -> Vec<Entry> {
-        let mut out: Vec<Entry> = self
+        // Holders are numbered documents of the index: numbers fit.
+        let entry = |key, doc, pos| Entry {
+            key,
+            doc: doc as u32,
+            pos,
+        };
+        let taken = self
             .sorted
             .iter()
-            .map(|&(key, _, doc, pos)| Entry {
-                key,
-                // Holders are numbered documents of the index: numbers fit.
-                doc: doc as u32,
-                pos,
-            })
-            .collect();
+            .map(|&(key, _, doc, pos)| entry(key, doc, pos));
+        let contained = (self.contained.iter()).map(|&(key, doc)| entry(key, doc, CONTAINED));
+        let mut out: Vec<Entry> = taken.chain(contained).collect();
         out.sort_unstable_by_key(|e| (e.key, e.doc, e.pos));
         out.dedup();
         out
@@ -186,11 +202,42 @@ impl LateWindows {
 
     /// The entries each holder takes, by number.
     pub(super) fn per_holder(&self) -> Vec<(u64, u32)> {
-        let mut holders: Vec<u64> = self.sorted.iter().map(|e| e.2).collect();
+        let taken = self.sorted.iter().map(|e| e.2);
+        let mut holders: Vec<u64> = taken.chain(self.contained.iter().map(|e| e.1)).collect();
         holders.sort_unstable();
         let counted = holders.chunk_by(|a, b| a == b);
         counted.map(|c| (c[0], c.len() as u32)).collect()
     }
+}
+
+/// `(hash, document of the batch)` for the windows that holders count by containment
+/// in `late` (by document, then holder), each holder's at the first document where it
+/// takes it, sorted: they count for the documents after that one, as the windows that
+/// the batch's documents count do.
+pub(super) fn counted_from(late: &[Late]) -> Vec<(u64, u32)> {
+    let mut taken: Vec<(u64, u64, usize)> = (late.iter())
+        .flat_map(|l| l.contained.iter().map(|&hash| (hash, l.holder, l.at)))
+        .collect();
+    taken.sort_unstable();
+    taken.dedup_by_key(|t| (t.0, t.1));
+    // Documents of a batch are numbered in `u32`.
+    let mut out: Vec<(u64, u32)> = taken.into_iter().map(|t| (t.0, t.2 as u32)).collect();
+    out.sort_unstable();
+    out
+}
+
+/// `(hash, holders)` for the windows of `counted` (as [`counted_from`] gives them)
+/// that holders count from document `d` of the batch on, among `hashes` (sorted).
+pub(super) fn counted_at(counted: &[(u64, u32)], d: usize, hashes: &[u64]) -> Vec<(u64, usize)> {
+    let at_d = counted.iter().filter(|c| c.1 as usize == d);
+    let mut out: Vec<(u64, usize)> = Vec::new();
+    for &(hash, _) in at_d.filter(|c| hashes.binary_search(&c.0).is_ok()) {
+        match out.last_mut() {
+            Some(last) if last.0 == hash => last.1 += 1,
+            _ => out.push((hash, 1)),
+        }
+    }
+    out
 }
 
 impl Index {
@@ -206,9 +253,9 @@ impl Index {
         &self,
         (documents, first): (&[(&str, &[u8])], u64),
         (keys, found): (&[Keys], &[Found]),
-        (batch, turning): (&BatchKeys, &[Vec<u64>]),
-        tokens: &[Option<Vec<u64>>],
-        (docs, read): (&StoredDocs, &ReadTransaction),
+        (batch, turning, contained): (&BatchKeys, &[&[u64]], &[&[u64]]),
+        tokens: &[Option<&[u64]>],
+        (docs, read, runs): (&StoredDocs, &ReadTransaction, &Runs),
     ) -> Result<Vec<Late>, Error> {
         // (document, holder, position) of each holder of what turns common.
         let mut wanted: Vec<(usize, u64, u32)> = Vec::new();
@@ -264,10 +311,7 @@ impl Index {
             match n.checked_sub(first) {
                 Some(e) => {
                     let e = e as usize;
-                    tokens[e]
-                        .as_deref()
-                        .or(made[e].as_deref())
-                        .unwrap_or_default()
+                    tokens[e].or(made[e].as_deref()).unwrap_or_default()
                 }
                 // Every holder numbered before the batch is in `stored`.
                 None => {
@@ -277,15 +321,36 @@ impl Index {
         };
         let groups: Vec<&[(usize, u64, u32)]> =
             wanted.chunk_by(|x, y| (x.0, x.1) == (y.0, y.1)).collect();
-        Ok(crate::par::map(&groups, |group| {
+        let (f, w) = self.detector.fingerprint_layout();
+        let mut late = crate::par::map(&groups, |group| {
             let (at, holder) = (group[0].0, group[0].1);
             let positions: Vec<u32> = group.iter().map(|g| g.2).collect();
+            let tokens = tokens_of(holder);
             let around = self.around(&positions);
+            // The windows at the edges that it did not pick, nor counts in the batch.
+            let picked = Fingerprints::new_in(tokens, f, w, &mut Default::default());
+            let windows = self.detector.windows_of(tokens);
+            let mut edges = edges::edge_windows(&windows, &positions, w, picked.hashes());
+            if let Some(e) = holder.checked_sub(first) {
+                edges.retain(|h| contained[e as usize].binary_search(h).is_err());
+            }
             Late {
                 at,
                 holder,
-                prints: self.detector.long_fingerprints(tokens_of(holder), &around),
+                prints: self.detector.long_fingerprints(tokens, &around),
+                contained: edges,
             }
-        }))
+        });
+        // Less the windows that holders count in the runs already, and those that more
+        // than the limit count (boilerplate already).
+        let held = self.held(late.iter().map(|l| l.contained.as_slice()), runs)?;
+        for (l, held) in late.iter_mut().zip(held) {
+            let counted: Vec<u64> = (held.iter())
+                .filter(|(_, h)| h.full || h.counts(l.holder))
+                .map(|&(i, _)| l.contained[i])
+                .collect();
+            l.contained.retain(|h| counted.binary_search(h).is_err());
+        }
+        Ok(late)
     }
 }

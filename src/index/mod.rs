@@ -622,15 +622,16 @@ impl<'a> Pending<'a> {
                 doc: (self.first + u64::from(d)) as u32,
                 pos: CONTAINED,
             });
-            let mut turned: Vec<Entry> = (boilerplate.turning.iter().zip(self.first..))
-                .flat_map(|(turning, n)| {
+            let marked = boilerplate.turning.iter().zip(&boilerplate.marked);
+            let mut turned: Vec<Entry> = (marked.zip(self.first..))
+                .flat_map(|((turning, marked), n)| {
                     // Numbers were checked to fit when the documents were numbered.
                     let entry = move |&key| Entry {
                         key,
                         doc: n as u32,
                         pos: CONTAINED,
                     };
-                    turning.iter().map(entry)
+                    turning.iter().chain(marked).map(entry)
                 })
                 .collect();
             turned.sort_unstable();
@@ -797,6 +798,18 @@ struct LongOf<'l> {
     late: &'l late::LateWindows,
 }
 
+/// What a document finds common ([`Index::common`]), each sorted.
+#[derive(Default)]
+struct Common {
+    /// Its boilerplate fingerprints.
+    boilerplate: Vec<u64>,
+    /// Those that turn common at it: exactly `boilerplate_docs` others hold them.
+    turning: Vec<u64>,
+    /// Those common through what earlier documents count from it on only (the `late`
+    /// module).
+    marked: Vec<u64>,
+}
+
 /// A batch's boilerplate, as [`Index::batch_boilerplate`] works it out.
 #[derive(Default)]
 struct BatchBoilerplate {
@@ -806,8 +819,16 @@ struct BatchBoilerplate {
     contained: Vec<Vec<u64>>,
     /// The fingerprints that turn common at each document, sorted (the `late` module).
     turning: Vec<Vec<u64>>,
+    /// The fingerprints that each document finds common only through the windows that
+    /// earlier documents count from it on (the `late` module), sorted. Like those
+    /// turning common, it writes them as counted entries: the batch's later documents
+    /// count its holding them either way.
+    marked: Vec<Vec<u64>>,
     /// The same as `(hash, document)`, sorted.
     counted: Vec<(u64, u32)>,
+    /// What earlier documents take late at documents of the batch (the `late`
+    /// module).
+    late: Vec<late::Late>,
     /// The token hashes of each document that holds boilerplate (made to count its
     /// windows; its long fingerprints take them).
     tokens: Vec<Option<Vec<u64>>>,
@@ -862,6 +883,8 @@ struct Holders {
     /// `(document, position)` of the documents that picked it, by document (in the
     /// runs' order: see [`Runs::visit`]).
     list: Vec<(u64, u32)>,
+    /// The documents that only contain it (entries at [`CONTAINED`]), by document.
+    contained: Vec<u64>,
     /// The documents counted, picked or contained.
     docs: usize,
     /// The last document counted.
@@ -885,8 +908,15 @@ impl Holders {
         }
         if h.1 != CONTAINED {
             self.list.push(h);
+        } else if self.contained.last() != Some(&h.0) {
+            self.contained.push(h.0);
         }
         true
+    }
+
+    /// Whether document `n` is counted among them, picked or contained.
+    fn counts(&self, n: u64) -> bool {
+        self.list.iter().any(|x| x.0 == n) || self.contained.contains(&n)
     }
 
     /// The documents that picked it.
@@ -1173,7 +1203,8 @@ impl Index {
         let found = self.found(std::slice::from_ref(&keys), &runs)?;
         let pending = Pending::default();
         let prints = (&keys.prints, found[0].prints.as_slice());
-        let (boilerplate, turning) = self.common(prints, (&pending.prints, 0), &[]);
+        let common = self.common(prints, (&pending.prints, 0), (&[], &[]));
+        let (mut boilerplate, turning) = (common.boilerplate, common.turning);
         // Matched as a batch of one document, numbered past every indexed one, whose
         // entries are not written.
         let (query, first) = ([("", text)], u64::MAX);
@@ -1181,10 +1212,16 @@ impl Index {
         let late = self.late(
             (&query, first),
             (one, &found),
-            (&pending.prints, &[turning]),
+            (&pending.prints, &[&turning], &[&[]]),
             &[None],
-            (&docs, &txn),
+            (&docs, &txn, &runs),
         )?;
+        let here = late::counted_at(&late::counted_from(&late), 0, keys.prints.hashes());
+        if !here.is_empty() {
+            boilerplate = self
+                .common(prints, (&pending.prints, 0), (&[], &here))
+                .boilerplate;
+        }
         let (common, progress) = (std::slice::from_ref(&boilerplate), Progress::new());
         let mut long = self.long(
             (&query, first),
@@ -1673,15 +1710,11 @@ impl Index {
             || Pending::new(first, documents, &keys),
         );
         let found = found?;
-        let mut boilerplate = self.batch_boilerplate(documents, &keys, &found, &pending);
+        let stored = (&stored_docs, read, runs);
+        let mut boilerplate =
+            self.batch_boilerplate((documents, first), (&keys, &found), &pending, stored)?;
         let tokens = std::mem::take(&mut boilerplate.tokens);
-        let late = self.late(
-            (documents, first),
-            (&keys, &found),
-            (&pending.prints, &boilerplate.turning),
-            &tokens,
-            (&stored_docs, read),
-        )?;
+        let late = std::mem::take(&mut boilerplate.late);
         let mut long = self.long(
             (documents, first),
             (&keys, &boilerplate.fingerprints),
@@ -1749,6 +1782,7 @@ impl Index {
                         let prints = prints.count()
                             + boilerplate.contained[d].len()
                             + boilerplate.turning[d].len()
+                            + boilerplate.marked[d].len()
                             + long_kept.count();
                         let prints = prints as u32 + late_of(first + d as u64);
                         let entries = (keys.bands.len() as u32, prints);
@@ -1779,14 +1813,15 @@ impl Index {
             let entries = (bands, prints.saturating_add(more));
             records.push((n, Record::with_entries(bytes.value(), entries)?));
         }
+        let entries = {
+            let [bands, prints] = pending.entries(&boilerplate, &long);
+            [merged(bands, copies.entries(first)), prints]
+        };
         Ok(Batch {
             answers,
             records,
             ids,
-            entries: {
-                let [bands, prints] = pending.entries(&boilerplate, &long);
-                [merged(bands, copies.entries(first)), prints]
-            },
+            entries,
             copies,
             first,
             next,
@@ -1992,7 +2027,7 @@ impl Index {
                 },
             )
         };
-        let prints = || self.held(keys.iter().map(|k| &k.prints), runs);
+        let prints = || self.held(keys.iter().map(|k| k.prints.hashes()), runs);
         // A batch's two kinds side by side (each orders its keys on one thread before
         // it probes them on all); a query's on this thread.
         let (bands, prints) = match keys.len() {
@@ -2013,7 +2048,7 @@ impl Index {
     /// `boilerplate_docs - 1` (the new document holds it too).
     fn held<'k>(
         &self,
-        prints: impl ExactSizeIterator<Item = &'k Fingerprints>,
+        prints: impl ExactSizeIterator<Item = &'k [u64]>,
         runs: &Runs,
     ) -> Result<Vec<Vec<(usize, Holders)>>, Error> {
         let limit = self
@@ -2025,13 +2060,13 @@ impl Index {
         let mut out: Vec<Vec<(usize, Holders)>> = Vec::new();
         out.resize_with(prints.len(), Vec::new);
         let found = self.look_up(
-            (Kind::Prints, prints.map(Fingerprints::hashes)),
+            (Kind::Prints, prints),
             runs,
             |held: &mut Holders, n, pos| {
                 let more = held.push((u64::from(n), pos), limit);
                 if !more {
                     // Boilerplate: nobody pairs through it, and its holders are not read.
-                    held.list = Vec::new();
+                    (held.list, held.contained) = Default::default();
                 }
                 more
             },
@@ -2101,18 +2136,21 @@ impl Index {
         batch: (&BatchKeys, usize),
         contained_before: &[(u64, usize)],
     ) -> Vec<u64> {
-        self.common(prints, batch, contained_before).0
+        self.common(prints, batch, (contained_before, &[]))
+            .boilerplate
     }
 
-    /// [`boilerplate`](Index::boilerplate), and those of its fingerprints that turn
-    /// common at the document: that exactly `boilerplate_docs` others hold (sorted; see
-    /// the `late` module).
+    /// [`boilerplate`](Index::boilerplate), those of its fingerprints that turn common
+    /// at the document (that exactly `boilerplate_docs` others hold) and those common
+    /// only through `late_here`: `(hash, documents)` for the windows that earlier
+    /// documents count from this one on, having taken them when something turned
+    /// common at it (see [`Common`] and the `late` module).
     fn common(
         &self,
         (prints, found): (&Fingerprints, &[(usize, Holders)]),
         (pending, d): (&BatchKeys, usize),
-        contained_before: &[(u64, usize)],
-    ) -> (Vec<u64>, Vec<u64>) {
+        (contained_before, late_here): (&[(u64, usize)], &[(u64, usize)]),
+    ) -> Common {
         let others = self
             .detector
             .settings()
@@ -2143,18 +2181,28 @@ impl Index {
         batch.dedup_by_key(|c| c.0);
         counts.append(&mut batch);
         counts.extend_from_slice(contained_before);
+        // The documents that take a window when something turns common at this one
+        // count towards what is common at it, not towards what turns common (which
+        // they follow from).
+        counts.extend(late_here.iter().map(|c| (c.0, 0)));
         counts.sort_unstable_by_key(|c| c.0);
-        let (mut common, mut turning) = (Vec::new(), Vec::new());
+        let here = |hash: u64| {
+            let at = late_here.binary_search_by_key(&hash, |c| c.0);
+            at.map_or(0, |k| late_here[k].1)
+        };
+        let mut out = Common::default();
         for c in counts.chunk_by(|x, y| x.0 == y.0) {
             let n = c.iter().fold(0usize, |n, c| n.saturating_add(c.1));
-            if n > others {
-                common.push(c[0].0);
+            if n.saturating_add(here(c[0].0)) > others {
+                out.boilerplate.push(c[0].0);
                 if n == others + 1 {
-                    turning.push(c[0].0);
+                    out.turning.push(c[0].0);
+                } else if n <= others {
+                    out.marked.push(c[0].0);
                 }
             }
         }
-        (common, turning)
+        out
     }
 
     /// The hashes of the windows that document `text`, whose keys are `keys` and
@@ -2189,11 +2237,11 @@ impl Index {
     /// before them changed; it sorts the batch's counted windows once.
     fn batch_boilerplate(
         &self,
-        documents: &[(&str, &[u8])],
-        keys: &[Keys],
-        found: &[Found],
+        (documents, first): (&[(&str, &[u8])], u64),
+        (keys, found): (&[Keys], &[Found]),
         pending: &Pending,
-    ) -> BatchBoilerplate {
+        stored: (&StoredDocs, &ReadTransaction, &Runs),
+    ) -> Result<BatchBoilerplate, Error> {
         /// Where a document of the batch stands between rounds.
         #[derive(Clone, Default)]
         struct Counted {
@@ -2201,35 +2249,51 @@ impl Index {
             boilerplate: Vec<u64>,
             /// Those that turn common at it, sorted.
             turning: Vec<u64>,
+            /// Those it finds common through what earlier documents count from it on
+            /// only, sorted.
+            marked: Vec<u64>,
             /// The windows it counts by containment, sorted.
             contained: Vec<u64>,
             /// `(hash, documents)` for its fingerprints that documents before it count.
             contained_before: Vec<(u64, usize)>,
+            /// The same for those that earlier documents count from it on (see
+            /// `late`).
+            late_here: Vec<(u64, usize)>,
             /// Whether the next round counts it again.
             again: bool,
-            /// Whether the last round changed `contained`.
+            /// Whether the last round changed `contained`, or `turning`.
             changed: bool,
+            turned: bool,
             /// Its token hashes, once needed (8 bytes a token, kept for the batch's
             /// rounds and its long fingerprints).
             tokens: Option<Vec<u64>>,
         }
         let n = keys.len();
-        let first = Counted {
+        let start = Counted {
             again: true,
             ..Counted::default()
         };
-        let mut docs = vec![first; n];
+        let mut docs = vec![start; n];
         let mut counted = Vec::new();
+        // What earlier documents take when something turns common at a document of
+        // the batch (the `late` module), and the windows they then count, as
+        // `(hash, document from which they count)`.
+        let (mut late, mut late_counted) = (Vec::new(), Vec::new());
         loop {
             crate::par::for_each_mut(&mut docs, |d, doc| {
-                doc.changed = false;
+                (doc.changed, doc.turned) = (false, false);
                 if !doc.again {
                     return;
                 }
-                let before = &doc.contained_before;
+                let before = (&doc.contained_before[..], &doc.late_here[..]);
                 let prints = (&keys[d].prints, found[d].prints.as_slice());
-                let (now, turning) = self.common(prints, (&pending.prints, d), before);
-                doc.turning = turning;
+                let Common {
+                    boilerplate: now,
+                    turning,
+                    marked,
+                } = self.common(prints, (&pending.prints, d), before);
+                doc.turned = turning != doc.turning;
+                (doc.turning, doc.marked) = (turning, marked);
                 if now != doc.boilerplate {
                     let text = (documents[d].1, &keys[d]);
                     let windows = self.contained(text, &now, &mut doc.tokens);
@@ -2237,7 +2301,25 @@ impl Index {
                     (doc.boilerplate, doc.contained) = (now, windows);
                 }
             });
-            if !docs.iter().any(|doc| doc.changed) {
+            let changed = docs.iter().any(|doc| doc.changed);
+            let mut late_changed = false;
+            if docs.iter().any(|doc| doc.turned) || (changed && !late.is_empty()) {
+                let turning: Vec<&[u64]> = docs.iter().map(|doc| &doc.turning[..]).collect();
+                let contained: Vec<&[u64]> = docs.iter().map(|doc| &doc.contained[..]).collect();
+                let tokens: Vec<Option<&[u64]>> =
+                    docs.iter().map(|doc| doc.tokens.as_deref()).collect();
+                late = self.late(
+                    (documents, first),
+                    (keys, found),
+                    (&pending.prints, &turning, &contained),
+                    &tokens,
+                    stored,
+                )?;
+                let now = late::counted_from(&late);
+                late_changed = now != late_counted;
+                late_counted = now;
+            }
+            if !changed && !late_changed {
                 break;
             }
             counted = docs
@@ -2246,23 +2328,32 @@ impl Index {
                 .flat_map(|(doc, e)| doc.contained.iter().map(move |&h| (h, e)))
                 .collect();
             crate::par::sort_unstable(&mut counted);
-            let now = counted_before(&pending.prints, &counted, n);
-            for (doc, now) in docs.iter_mut().zip(now) {
-                doc.again = now != doc.contained_before;
-                doc.contained_before = now;
+            let counting = if late_counted.is_empty() {
+                counted_before(&pending.prints, &counted, n)
+            } else {
+                let mut all = [&counted[..], &late_counted[..]].concat();
+                all.sort_unstable();
+                counted_before(&pending.prints, &all, n)
+            };
+            for (d, (doc, now)) in docs.iter_mut().zip(counting).enumerate() {
+                let here = late::counted_at(&late_counted, d, keys[d].prints.hashes());
+                doc.again = now != doc.contained_before || here != doc.late_here;
+                (doc.contained_before, doc.late_here) = (now, here);
             }
         }
         let mut out = BatchBoilerplate {
             counted,
+            late,
             ..BatchBoilerplate::default()
         };
         for doc in docs {
             out.fingerprints.push(doc.boilerplate);
             out.turning.push(doc.turning);
+            out.marked.push(doc.marked);
             out.contained.push(doc.contained);
             out.tokens.push(doc.tokens);
         }
-        out
+        Ok(out)
     }
 
     /// The positions of the windows that the long fingerprints of a document whose
@@ -2327,8 +2418,10 @@ impl Index {
         if progress.is_cancelled() {
             return Err(Error::cancelled());
         }
-        let late_prints = late.iter().map(|l| &l.prints);
-        let all: Vec<&Fingerprints> = prints.iter().chain(late_prints).collect();
+        let late_prints = late.iter().map(|l| l.prints.hashes());
+        let all: Vec<&[u64]> = (prints.iter().map(Fingerprints::hashes))
+            .chain(late_prints)
+            .collect();
         let mut found = self.held(all.into_iter(), runs)?;
         let late_found = found.split_off(prints.len());
         let pending = BatchKeys::new(prints.len(), |d| prints[d].iter());
