@@ -226,15 +226,24 @@ pub(super) fn counted_from(late: &[Late]) -> Vec<(u64, u32)> {
     out
 }
 
-/// `(hash, holders)` for the windows of `counted` (as [`counted_from`] gives them)
-/// that holders count from document `d` of the batch on, among `hashes` (sorted).
-pub(super) fn counted_at(counted: &[(u64, u32)], d: usize, hashes: &[u64]) -> Vec<(u64, usize)> {
-    let at_d = counted.iter().filter(|c| c.1 as usize == d);
-    let mut out: Vec<(u64, usize)> = Vec::new();
-    for &(hash, _) in at_d.filter(|c| hashes.binary_search(&c.0).is_ok()) {
-        match out.last_mut() {
+/// For each of the `n` documents of a batch, `(hash, holders)` for the windows of
+/// `counted` (as [`counted_from`] gives them) that holders count from it on, among
+/// `hashes(d)` (sorted) for document `d`, by hash.
+pub(super) fn counted_at<'h>(
+    counted: &[(u64, u32)],
+    n: usize,
+    hashes: impl Fn(usize) -> &'h [u64],
+) -> Vec<Vec<(u64, usize)>> {
+    let mut out: Vec<Vec<(u64, usize)>> = vec![Vec::new(); n];
+    // Sorted by hash, then document: a document's come in the order of their hashes.
+    for &(hash, d) in counted {
+        let d = d as usize;
+        if d >= n || hashes(d).binary_search(&hash).is_err() {
+            continue;
+        }
+        match out[d].last_mut() {
             Some(last) if last.0 == hash => last.1 += 1,
-            _ => out.push((hash, 1)),
+            _ => out[d].push((hash, 1)),
         }
     }
     out
@@ -319,28 +328,35 @@ impl Index {
                 }
             }
         };
-        let groups: Vec<&[(usize, u64, u32)]> =
-            wanted.chunk_by(|x, y| (x.0, x.1) == (y.0, y.1)).collect();
+        // By holder, so that each holder's windows and picks are made once.
+        wanted.sort_unstable_by_key(|&(at, holder, pos)| (holder, at, pos));
+        let by_holder: Vec<&[(usize, u64, u32)]> = wanted.chunk_by(|x, y| x.1 == y.1).collect();
         let (f, w) = self.detector.fingerprint_layout();
-        let mut late = crate::par::map(&groups, |group| {
-            let (at, holder) = (group[0].0, group[0].1);
-            let positions: Vec<u32> = group.iter().map(|g| g.2).collect();
+        let late = crate::par::map(&by_holder, |wanted| {
+            let holder = wanted[0].1;
             let tokens = tokens_of(holder);
-            let around = self.around(&positions);
-            // The windows at the edges that it did not pick, nor counts in the batch.
             let picked = Fingerprints::new_in(tokens, f, w, &mut Default::default());
             let windows = self.detector.windows_of(tokens);
-            let mut edges = edges::edge_windows(&windows, &positions, w, picked.hashes());
-            if let Some(e) = holder.checked_sub(first) {
-                edges.retain(|h| contained[e as usize].binary_search(h).is_err());
-            }
-            Late {
-                at,
-                holder,
-                prints: self.detector.long_fingerprints(tokens, &around),
-                contained: edges,
-            }
+            let at_each = wanted.chunk_by(|x, y| x.0 == y.0);
+            let late = at_each.map(|group| {
+                let positions: Vec<u32> = group.iter().map(|g| g.2).collect();
+                // The windows at the edges that it did not pick, nor counts in the batch.
+                let mut edges = edges::edge_windows(&windows, &positions, w, picked.hashes());
+                if let Some(e) = holder.checked_sub(first) {
+                    edges.retain(|h| contained[e as usize].binary_search(h).is_err());
+                }
+                let around = self.around(&positions);
+                Late {
+                    at: group[0].0,
+                    holder,
+                    prints: self.detector.long_fingerprints(tokens, &around),
+                    contained: edges,
+                }
+            });
+            late.collect::<Vec<Late>>()
         });
+        let mut late: Vec<Late> = late.into_iter().flatten().collect();
+        late.sort_unstable_by_key(|l| (l.at, l.holder));
         // Less the windows that holders count in the runs already, and those that more
         // than the limit count (boilerplate already).
         let held = self.held(late.iter().map(|l| l.contained.as_slice()), runs)?;

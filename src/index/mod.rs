@@ -1216,7 +1216,8 @@ impl Index {
             &[None],
             (&docs, &txn, &runs),
         )?;
-        let here = late::counted_at(&late::counted_from(&late), 0, keys.prints.hashes());
+        let counted = late::counted_from(&late);
+        let here = late::counted_at(&counted, 1, |_| keys.prints.hashes()).remove(0);
         if !here.is_empty() {
             boilerplate = self
                 .common(prints, (&pending.prints, 0), (&[], &here))
@@ -2335,8 +2336,8 @@ impl Index {
                 all.sort_unstable();
                 counted_before(&pending.prints, &all, n)
             };
-            for (d, (doc, now)) in docs.iter_mut().zip(counting).enumerate() {
-                let here = late::counted_at(&late_counted, d, keys[d].prints.hashes());
+            let here = late::counted_at(&late_counted, n, |d| keys[d].prints.hashes());
+            for ((doc, now), here) in docs.iter_mut().zip(counting).zip(here) {
                 doc.again = now != doc.contained_before || here != doc.late_here;
                 (doc.contained_before, doc.late_here) = (now, here);
             }
