@@ -33,22 +33,40 @@
 //! documents are added one at a time. A query takes them as the document would if it
 //! were added, and stores nothing.
 //!
-//! Four approximations remain, where a batch run could differ: a holder takes the
+//! Each such holder also counts by containment the windows at the edges of what turns
+//! common in it that it did not pick ([`edges::edge_windows`](super::edges::edge_windows),
+//! as a document that holds boilerplate when added does), less those it counts already
+//! and those more than `boilerplate_docs` documents count: a batch run counts those
+//! windows in every document that holds the text, and without them a window at the
+//! edge that winnowing picks in a few holders only stays rare and pairs them through
+//! the common text. They are written at [`CONTAINED`] under the holder's number. The
+//! documents after the one at which they are taken count them as the windows that
+//! earlier documents of the batch count; that document counts them towards what is
+//! common at it but not towards what turns common at it (which they follow from), and
+//! writes a counted entry for each fingerprint it finds common through them only, so
+//! that a later document counts its holding it whether or not it is in the same batch.
+//! They are worked out in the batch's boilerplate rounds
+//! ([`Index::batch_boilerplate`](super::Index)), since what is common at a document
+//! depends on them, and what turns common at later ones on that.
+//!
+//! Three approximations remain, where a batch run could differ: a holder takes the
 //! windows around the fingerprints turning common only (a long window that also holds
 //! text common before is taken only where the two lie within a winnowing window of each
-//! other); a holder that only contains the fingerprint, at an edge of its own
-//! boilerplate, takes none; a fingerprint that documents which only contain it take
-//! past the limit never turns common at a document, and its holders take none; and the
-//! windows at the edges of the newly common text are not counted by containment for
-//! the early holders.
+//! other, and the windows counted at the edges are those of the newly common text
+//! alone); a holder that only contains the fingerprint, at an edge of its own
+//! boilerplate, takes none; and a fingerprint that documents which only contain it take
+//! past the limit never turns common at a document, and its holders take none.
 //!
 //! # Cost
 //!
 //! Nothing for a document at which nothing turns common. Otherwise, per holder (at most
 //! `boilerplate_docs` per fingerprint, each read once a batch): its text read and
 //! tokenized (the token hashes of all the batch's such holders are kept until its long
-//! windows are made), and its long windows around those positions made and looked up
-//! with the batch's. The run takes about one entry per token of newly common text per
+//! windows are made), its windows and picks made once, and its long windows around
+//! those positions and its edge windows made and looked up with the batch's. The
+//! batch's boilerplate rounds make them again when what turns common or what the
+//! batch's documents count changes (the man pages of the folders bench, in one batch:
+//! four times, about 65 ms each on 2 cores). The run takes about one entry per token of newly common text per
 //! early holder, once, and each such holder's record is written again with its new
 //! count. A query that a fingerprint would turn common at does the same work, and
 //! stores nothing: every such query does it again, until a document added turns the
