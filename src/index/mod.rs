@@ -788,6 +788,9 @@ struct Long {
 /// What the runs hold for a document's fingerprints ([`Found`]) and for its long ones.
 type FoundBoth = (Found, Vec<(usize, Holders)>);
 
+/// `(hash, documents)` counted for some of a document's fingerprints, by hash.
+type Counts = [(u64, usize)];
+
 /// One document's part of a batch's [`Long`] fingerprints, what proposes through them.
 struct LongOf<'l> {
     prints: &'l Fingerprints,
@@ -2150,7 +2153,7 @@ impl Index {
         &self,
         (prints, found): (&Fingerprints, &[(usize, Holders)]),
         (pending, d): (&BatchKeys, usize),
-        (contained_before, late_here): (&[(u64, usize)], &[(u64, usize)]),
+        (contained_before, late_here): (&Counts, &Counts),
     ) -> Common {
         let others = self
             .detector
