@@ -87,7 +87,7 @@ pub(super) struct Late {
     /// The document of the batch at which its fingerprints turn common.
     at: usize,
     /// The holder's number.
-    holder: u64,
+    pub(super) holder: u64,
     /// The windows, before those it holds already are left out.
     pub(super) prints: Fingerprints,
     /// The hashes of the windows at the edges of what turns common that it holds and
@@ -375,15 +375,46 @@ impl Index {
         });
         let mut late: Vec<Late> = late.into_iter().flatten().collect();
         late.sort_unstable_by_key(|l| (l.at, l.holder));
-        // Less the windows that holders count in the runs already, and those that more
-        // than the limit count (boilerplate already).
+        // Less the windows that holders count already, and those that more than the
+        // limit count before the document they are taken at (boilerplate already), as
+        // when the documents are added one at a time: in the runs, and in the batch
+        // before it, picked, counted by the batch's documents, or taken late.
         let held = self.held(late.iter().map(|l| l.contained.as_slice()), runs)?;
+        let limit = self.detector.settings().boilerplate_docs();
+        let mut own: Vec<(u64, u32)> = (contained.iter().zip(0u32..))
+            .flat_map(|(c, e)| c.iter().map(move |&hash| (hash, e)))
+            .collect();
+        own.sort_unstable();
+        // hash -> (document it was taken at, holder), in that order.
+        let mut taken: HashMap<u64, Vec<(usize, u64)>> = HashMap::new();
         for (l, held) in late.iter_mut().zip(held) {
-            let counted: Vec<u64> = (held.iter())
-                .filter(|(_, h)| h.full || h.counts(l.holder))
-                .map(|&(i, _)| l.contained[i])
-                .collect();
-            l.contained.retain(|h| counted.binary_search(h).is_err());
+            let mut in_runs = held.into_iter().peekable();
+            let mut kept = Vec::new();
+            for (i, &hash) in l.contained.iter().enumerate() {
+                let held = in_runs.next_if(|(k, _)| *k == i).map(|h| h.1);
+                let before = taken.get(&hash).map_or(&[][..], Vec::as_slice);
+                let late_before = &before[..before.partition_point(|t| t.0 < l.at)];
+                if held.as_ref().is_some_and(|h| h.counts(l.holder))
+                    || late_before.iter().any(|t| t.1 == l.holder)
+                {
+                    continue;
+                }
+                let in_runs = held.map_or(0, |h| if h.full { usize::MAX } else { h.docs });
+                let picks = batch.holding(hash);
+                let picks = &picks[..picks.partition_point(|e| (e.1 as usize) < l.at)];
+                let from = own.partition_point(|c| c.0 < hash);
+                let counting = own[from..].iter().take_while(|c| c.0 == hash);
+                let counting = counting.filter(|c| (c.1 as usize) < l.at).count();
+                let others = (in_runs.saturating_add(picks.chunk_by(|x, y| x.1 == y.1).count()))
+                    .saturating_add(counting + late_before.len());
+                if others <= limit {
+                    kept.push(hash);
+                }
+            }
+            for &hash in &kept {
+                taken.entry(hash).or_default().push((l.at, l.holder));
+            }
+            l.contained = kept;
         }
         Ok(late)
     }

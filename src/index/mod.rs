@@ -2265,8 +2265,9 @@ impl Index {
             late_here: Vec<(u64, usize)>,
             /// Whether the next round counts it again.
             again: bool,
-            /// Whether the last round changed `contained`, or `turning`.
+            /// Whether the last round changed `contained`.
             changed: bool,
+            /// Whether the last round changed `turning`.
             turned: bool,
             /// Its token hashes, once needed (8 bytes a token, kept for the batch's
             /// rounds and its long fingerprints).
@@ -2307,7 +2308,12 @@ impl Index {
             });
             let changed = docs.iter().any(|doc| doc.changed);
             let mut late_changed = false;
-            if docs.iter().any(|doc| doc.turned) || (changed && !late.is_empty()) {
+            // `late` reads what the batch's holders count, and they come before the
+            // documents they take windows at.
+            let holder_changed = late.iter().any(|l: &late::Late| {
+                (l.holder.checked_sub(first)).is_some_and(|e| docs[e as usize].changed)
+            });
+            if docs.iter().any(|doc| doc.turned) || holder_changed {
                 let turning: Vec<&[u64]> = docs.iter().map(|doc| &doc.turning[..]).collect();
                 let contained: Vec<&[u64]> = docs.iter().map(|doc| &doc.contained[..]).collect();
                 let tokens: Vec<Option<&[u64]>> =
