@@ -60,14 +60,14 @@
 //! # Cost
 //!
 //! Nothing for a document at which nothing turns common. Otherwise, per holder (at most
-//! `boilerplate_docs` per fingerprint, each read once a batch): its text read and
+//! `boilerplate_docs` per fingerprint, each read once per making): its text read and
 //! tokenized (the token hashes of all the batch's such holders are kept until its long
 //! windows are made), its windows and picks made once, and its long windows around
 //! those positions and its edge windows made and looked up with the batch's. The
-//! batch's boilerplate rounds make them again when what turns common or what the
-//! batch's documents count changes (the man pages of the folders bench, in one batch:
-//! four times, about 65 ms each on 2 cores). The run takes about one entry per token of newly common text per
-//! early holder, once, and each such holder's record is written again with its new
+//! batch's boilerplate rounds make them again when what turns common changes, or what
+//! a holder in the batch counts (the man pages of the folders bench, in one batch: a
+//! few times, about 65 ms each on 2 cores). The run takes about one entry per token of
+//! newly common text per early holder, once, and each such holder's record is written again with its new
 //! count. A query that a fingerprint would turn common at does the same work, and
 //! stores nothing: every such query does it again, until a document added turns the
 //! fingerprint common.
@@ -231,7 +231,8 @@ impl LateWindows {
 /// `(hash, document of the batch)` for the windows that holders count by containment
 /// in `late` (by document, then holder), each holder's at the first document where it
 /// takes it, sorted: they count for the documents after that one, as the windows that
-/// the batch's documents count do.
+/// the batch's documents count do, and for that one towards what is common at it only
+/// ([`counted_at`]).
 pub(super) fn counted_from(late: &[Late]) -> Vec<(u64, u32)> {
     let mut taken: Vec<(u64, u64, usize)> = (late.iter())
         .flat_map(|l| l.contained.iter().map(|&hash| (hash, l.holder, l.at)))

@@ -827,7 +827,8 @@ struct BatchBoilerplate {
     /// turning common, it writes them as counted entries: the batch's later documents
     /// count its holding them either way.
     marked: Vec<Vec<u64>>,
-    /// The same as `(hash, document)`, sorted.
+    /// The windows each document counts by containment, as `(hash, document)`,
+    /// sorted.
     counted: Vec<(u64, u32)>,
     /// What earlier documents take late at documents of the batch (the `late`
     /// module).
@@ -2237,8 +2238,12 @@ impl Index {
     /// documents right (each depends only on those before it), and a round that
     /// changes nothing has every document's right. A batch none of whose documents
     /// holds boilerplate needs one round; the man pages of the folders bench, in one
-    /// batch, need four. A round counts again only the documents whose windows counted
-    /// before them changed; it sorts the batch's counted windows once.
+    /// batch, need five. A round counts again only the documents whose windows counted
+    /// before them changed; it sorts the batch's counted windows once. The windows that
+    /// earlier documents take when something turns common at a document of the batch
+    /// (the `late` module, `stored` the committed documents and runs they are read
+    /// from) are made again in a round where what turns common changes, or what a
+    /// holder in the batch counts, and counted as those the batch's documents count.
     fn batch_boilerplate(
         &self,
         (documents, first): (&[(&str, &[u8])], u64),
