@@ -354,13 +354,21 @@ impl Index {
         let late = crate::par::map(&by_holder, |wanted| {
             let holder = wanted[0].1;
             let tokens = tokens_of(holder);
-            let picked = Fingerprints::new_in(tokens, f, w, &mut Default::default());
+            // Its picks: a holder in the batch has them already.
+            let made;
+            let picked = match holder.checked_sub(first) {
+                Some(e) => keys[e as usize].prints.hashes(),
+                None => {
+                    made = Fingerprints::new_in(tokens, f, w, &mut Default::default());
+                    made.hashes()
+                }
+            };
             let windows = self.detector.windows_of(tokens);
             let at_each = wanted.chunk_by(|x, y| x.0 == y.0);
             let late = at_each.map(|group| {
                 let positions: Vec<u32> = group.iter().map(|g| g.2).collect();
                 // The windows at the edges that it did not pick, nor counts in the batch.
-                let mut edges = edges::edge_windows(&windows, &positions, w, picked.hashes());
+                let mut edges = edges::edge_windows(&windows, &positions, w, picked);
                 if let Some(e) = holder.checked_sub(first) {
                     edges.retain(|h| contained[e as usize].binary_search(h).is_err());
                 }
