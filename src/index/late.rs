@@ -75,7 +75,7 @@
 use super::batch::BatchKeys;
 use super::edges::{self, CONTAINED};
 use super::runs::Entry;
-use super::{Found, Holders, Index, Keys, Runs, StoredDocs};
+use super::{Counted, Found, Holders, Index, Keys, Runs, StoredDocs};
 use crate::detector::Detector;
 use crate::error::Error;
 use crate::reuse::Fingerprints;
@@ -126,8 +126,7 @@ impl LateWindows {
             .collect();
         contained.sort_unstable();
         contained.dedup();
-        // hash -> (document at which it was taken, holder), in that order.
-        let mut taken: HashMap<u64, Vec<(usize, u64)>> = HashMap::new();
+        let mut taken = Taken::default();
         let mut sorted = Vec::new();
         for (l, found) in late.iter().zip(found) {
             let own = l.holder.checked_sub(first);
@@ -136,33 +135,29 @@ impl LateWindows {
             for (i, (hash, pos)) in l.prints.iter().enumerate() {
                 let held = in_runs.next_if(|(at, _)| *at == i).map(|h| h.1);
                 let held = held.unwrap_or_default();
-                let before = taken.get(&hash).map_or(&[][..], Vec::as_slice);
-                // The batch's holders, by document: those before the document at which
-                // the window is taken, counted up to the limit.
-                let holding = batch.holding(hash);
-                let earlier = &holding[..holding.partition_point(|e| (e.1 as usize) < l.at)];
-                let in_batch = earlier.chunk_by(|x, y| x.1 == y.1).take(limit).count();
+                // The batch's holders before the document at which the window is
+                // taken, counted up to the limit.
+                let in_batch = picked_before(batch, hash, l.at).take(limit).count();
                 let own_holds = own.is_some_and(|own| {
+                    let holding = batch.holding(hash);
                     (holding.binary_search_by(|e| u64::from(e.1).cmp(&own))).is_ok()
                 });
                 // Taken at an earlier document (those taken at this one are not seen
-                // by each other): `before` is in the order of the documents, then the
-                // holders, and a holder takes a window at one document only.
-                let earlier = &before[..before.partition_point(|t| t.0 < l.at)];
-                let late_before = earlier.chunk_by(|x, y| x.1 == y.1).count();
+                // by each other); a holder takes a window at one document only.
+                let late_before = taken.before(hash, l.at).len();
                 let holds = held.list.iter().any(|x| x.0 == l.holder)
                     || own_holds
-                    || before.iter().any(|t| t.1 == l.holder);
-                let in_runs = if held.full { usize::MAX } else { held.docs };
-                let others = in_runs.saturating_add(in_batch).saturating_add(late_before);
+                    || taken.of(hash).iter().any(|t| t.1 == l.holder);
+                let others = held
+                    .count()
+                    .saturating_add(in_batch)
+                    .saturating_add(late_before);
                 if holds || others >= limit {
                     continue;
                 }
                 now.push((hash, l.at as u32, l.holder, pos));
             }
-            for e in &now {
-                taken.entry(e.0).or_default().push((l.at, l.holder));
-            }
+            taken.add(l, now.iter().map(|e| e.0));
             sorted.append(&mut now);
         }
         sorted.sort_unstable();
@@ -268,12 +263,55 @@ pub(super) fn counted_at<'h>(
     out
 }
 
+/// The windows taken late so far in a batch, by hash: `(document of the batch at
+/// which each was taken, holder)`, in that order (documents, then holders, come in
+/// order).
+#[derive(Default)]
+struct Taken(HashMap<u64, Vec<(usize, u64)>>);
+
+impl Taken {
+    /// Those of `hash`.
+    fn of(&self, hash: u64) -> &[(usize, u64)] {
+        self.0.get(&hash).map_or(&[][..], Vec::as_slice)
+    }
+
+    /// Those of `hash` taken at documents before document `at`.
+    fn before(&self, hash: u64, at: usize) -> &[(usize, u64)] {
+        let of = self.of(hash);
+        &of[..of.partition_point(|t| t.0 < at)]
+    }
+
+    /// Notes that `l`'s holder took the windows `hashes` at its document (once each:
+    /// a window at two of its positions is one holder).
+    fn add(&mut self, l: &Late, hashes: impl Iterator<Item = u64>) {
+        for hash in hashes {
+            let of = self.0.entry(hash).or_default();
+            if of.last() != Some(&(l.at, l.holder)) {
+                of.push((l.at, l.holder));
+            }
+        }
+    }
+}
+
+/// The entries of the batch's documents before document `at` that picked `hash`, a
+/// slice for each document.
+fn picked_before(
+    batch: &BatchKeys,
+    hash: u64,
+    at: usize,
+) -> impl Iterator<Item = &[(u64, u32, u32)]> {
+    let holding = batch.holding(hash);
+    let before = &holding[..holding.partition_point(|e| (e.1 as usize) < at)];
+    before.chunk_by(|x, y| x.1 == y.1)
+}
+
 impl Index {
     /// The long windows that the holders of the fingerprints turning common at each
     /// document of a batch take (see the module docs), before those they hold already
     /// are left out, by document and holder. The batch's `documents` are numbered
     /// from `first`, with their `keys`, what the runs hold of them (`found`), the batch's
     /// fingerprints (`batch`), the fingerprints turning common at each (`turning`,
+    /// sorted), the windows they count by containment (`counted`: `(hash, document)`,
     /// sorted), and the token hashes made of some (`tokens`); the stored texts are read
     /// through `read`.
     #[allow(clippy::too_many_arguments)]
@@ -281,7 +319,7 @@ impl Index {
         &self,
         (documents, first): (&[(&str, &[u8])], u64),
         (keys, found): (&[Keys], &[Found]),
-        (batch, turning, contained): (&BatchKeys, &[&[u64]], &[&[u64]]),
+        (batch, turning, counted): (&BatchKeys, &[&[u64]], &Counted),
         tokens: &[Option<&[u64]>],
         (docs, read, runs): (&StoredDocs, &ReadTransaction, &Runs),
     ) -> Result<Vec<Late>, Error> {
@@ -370,7 +408,7 @@ impl Index {
                 // The windows at the edges that it did not pick, nor counts in the batch.
                 let mut edges = edges::edge_windows(&windows, &positions, w, picked);
                 if let Some(e) = holder.checked_sub(first) {
-                    edges.retain(|h| contained[e as usize].binary_search(h).is_err());
+                    edges.retain(|&h| counted.binary_search(&(h, e as u32)).is_err());
                 }
                 let around = self.around(&positions);
                 Late {
@@ -390,39 +428,30 @@ impl Index {
         // before it, picked, counted by the batch's documents, or taken late.
         let held = self.held(late.iter().map(|l| l.contained.as_slice()), runs)?;
         let limit = self.detector.settings().boilerplate_docs();
-        let mut own: Vec<(u64, u32)> = (contained.iter().zip(0u32..))
-            .flat_map(|(c, e)| c.iter().map(move |&hash| (hash, e)))
-            .collect();
-        own.sort_unstable();
-        // hash -> (document it was taken at, holder), in that order.
-        let mut taken: HashMap<u64, Vec<(usize, u64)>> = HashMap::new();
+        let mut taken = Taken::default();
         for (l, held) in late.iter_mut().zip(held) {
             let mut in_runs = held.into_iter().peekable();
             let mut kept = Vec::new();
             for (i, &hash) in l.contained.iter().enumerate() {
                 let held = in_runs.next_if(|(k, _)| *k == i).map(|h| h.1);
-                let before = taken.get(&hash).map_or(&[][..], Vec::as_slice);
-                let late_before = &before[..before.partition_point(|t| t.0 < l.at)];
+                let late_before = taken.before(hash, l.at);
                 if held.as_ref().is_some_and(|h| h.counts(l.holder))
                     || late_before.iter().any(|t| t.1 == l.holder)
                 {
                     continue;
                 }
-                let in_runs = held.map_or(0, |h| if h.full { usize::MAX } else { h.docs });
-                let picks = batch.holding(hash);
-                let picks = &picks[..picks.partition_point(|e| (e.1 as usize) < l.at)];
-                let from = own.partition_point(|c| c.0 < hash);
-                let counting = own[from..].iter().take_while(|c| c.0 == hash);
+                let in_runs = held.map_or(0, |h| h.count());
+                let picks = picked_before(batch, hash, l.at).count();
+                let from = counted.partition_point(|c| c.0 < hash);
+                let counting = counted[from..].iter().take_while(|c| c.0 == hash);
                 let counting = counting.filter(|c| (c.1 as usize) < l.at).count();
-                let others = (in_runs.saturating_add(picks.chunk_by(|x, y| x.1 == y.1).count()))
-                    .saturating_add(counting + late_before.len());
+                let others =
+                    (in_runs.saturating_add(picks)).saturating_add(counting + late_before.len());
                 if others <= limit {
                     kept.push(hash);
                 }
             }
-            for &hash in &kept {
-                taken.entry(hash).or_default().push((l.at, l.holder));
-            }
+            taken.add(l, kept.iter().copied());
             l.contained = kept;
         }
         Ok(late)

@@ -791,6 +791,10 @@ type FoundBoth = (Found, Vec<(usize, Holders)>);
 /// `(hash, documents)` counted for some of a document's fingerprints, by hash.
 type Counts = [(u64, usize)];
 
+/// `(hash, document of the batch)` for the windows that documents of a batch count by
+/// containment, sorted.
+type Counted = [(u64, u32)];
+
 /// One document's part of a batch's [`Long`] fingerprints, what proposes through them.
 struct LongOf<'l> {
     prints: &'l Fingerprints,
@@ -841,11 +845,7 @@ struct BatchBoilerplate {
 /// For every document of a batch whose fingerprints are `prints`, `(hash, documents)`
 /// for each of its fingerprints that documents before it count by containment
 /// (`counted`: `(hash, document)`, sorted), by hash. One binary search per hash counted.
-fn counted_before(
-    prints: &BatchKeys,
-    counted: &[(u64, u32)],
-    docs: usize,
-) -> Vec<Vec<(u64, usize)>> {
+fn counted_before(prints: &BatchKeys, counted: &Counted, docs: usize) -> Vec<Vec<(u64, usize)>> {
     let mut out = vec![Vec::new(); docs];
     for group in counted.chunk_by(|x, y| x.0 == y.0) {
         let hash = group[0].0;
@@ -921,6 +921,11 @@ impl Holders {
     /// Whether document `n` is counted among them, picked or contained.
     fn counts(&self, n: u64) -> bool {
         self.list.iter().any(|x| x.0 == n) || self.contained.contains(&n)
+    }
+
+    /// The documents counted: `usize::MAX` when more than the limit hold it.
+    fn count(&self) -> usize {
+        if self.full { usize::MAX } else { self.docs }
     }
 
     /// The documents that picked it.
@@ -2159,7 +2164,7 @@ impl Index {
         let hashes = prints.hashes();
         let mut counts: Vec<(u64, usize)> = Vec::new();
         let runs = found.iter();
-        counts.extend(runs.map(|(i, h)| (hashes[*i], if h.full { usize::MAX } else { h.docs })));
+        counts.extend(runs.map(|(i, h)| (hashes[*i], h.count())));
         counts.dedup_by_key(|c| c.0);
         // The documents counted up to two past the limit: a common fingerprint's
         // holders are not all read, and one that turns common has exactly one more.
@@ -2297,6 +2302,14 @@ impl Index {
                 }
             });
             let changed = docs.iter().any(|doc| doc.changed);
+            if changed {
+                counted = docs
+                    .iter()
+                    .zip(0u32..)
+                    .flat_map(|(doc, e)| doc.contained.iter().map(move |&h| (h, e)))
+                    .collect();
+                crate::par::sort_unstable(&mut counted);
+            }
             let mut late_changed = false;
             // `late` reads what the batch's holders count, and they come before the
             // documents they take windows at.
@@ -2305,13 +2318,12 @@ impl Index {
             });
             if docs.iter().any(|doc| doc.turned) || holder_changed {
                 let turning: Vec<&[u64]> = docs.iter().map(|doc| &doc.turning[..]).collect();
-                let contained: Vec<&[u64]> = docs.iter().map(|doc| &doc.contained[..]).collect();
                 let tokens: Vec<Option<&[u64]>> =
                     docs.iter().map(|doc| doc.tokens.as_deref()).collect();
                 late = self.late(
                     (documents, first),
                     (keys, found),
-                    (&pending.prints, &turning, &contained),
+                    (&pending.prints, &turning, &counted),
                     &tokens,
                     stored,
                 )?;
@@ -2322,17 +2334,10 @@ impl Index {
             if !changed && !late_changed {
                 break;
             }
-            counted = docs
-                .iter()
-                .zip(0u32..)
-                .flat_map(|(doc, e)| doc.contained.iter().map(move |&h| (h, e)))
-                .collect();
-            crate::par::sort_unstable(&mut counted);
             let counting = if late_counted.is_empty() {
                 counted_before(&pending.prints, &counted, n)
             } else {
-                let mut all = [&counted[..], &late_counted[..]].concat();
-                all.sort_unstable();
+                let all = merged(counted.clone(), late_counted.clone());
                 counted_before(&pending.prints, &all, n)
             };
             let here = late::counted_at(&late_counted, n, |d| keys[d].prints.hashes());
@@ -2783,8 +2788,8 @@ fn files(path: &Path) -> (PathBuf, runs::Folder) {
 /// Keys asked of the filters per part, a part per task.
 const PROBE_PART: usize = 1 << 16;
 
-/// Two sorted lists of entries as one, sorted.
-fn merged(a: Vec<Entry>, b: Vec<Entry>) -> Vec<Entry> {
+/// Two sorted lists as one, sorted.
+fn merged<T: Ord>(a: Vec<T>, b: Vec<T>) -> Vec<T> {
     if b.is_empty() {
         return a;
     }
