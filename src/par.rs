@@ -1,10 +1,19 @@
 //! Order-preserving parallel map, join and pipeline: rayon (and, for a pipeline's
 //! producer, a thread of its own) with the `parallel` feature, plain loops without.
-//! Output order never depends on the number of threads.
+//! Output order never depends on the number of threads. A job of one item (a
+//! query's one document) runs on the calling thread, and so does a sort of a few
+//! thousand items: neither starts nor wakes the thread pool.
+
+/// Items at most that [`sort_unstable`] sorts on the calling thread.
+#[cfg(feature = "parallel")]
+const SMALL_SORT: usize = 4096;
 
 #[cfg(feature = "parallel")]
 pub(crate) fn map<T: Sync, U: Send>(items: &[T], f: impl Fn(&T) -> U + Sync + Send) -> Vec<U> {
     use rayon::prelude::*;
+    if items.len() <= 1 {
+        return items.iter().map(f).collect();
+    }
     items.par_iter().map(f).collect()
 }
 
@@ -14,8 +23,8 @@ pub(crate) fn map<T: Sync, U: Send>(items: &[T], f: impl Fn(&T) -> U + Sync + Se
 }
 
 /// [`map`], in parallel only when `parallel` is set: a small job runs on this thread and
-/// never starts or wakes the thread pool (a process that only answers queries then
-/// has no pool at all).
+/// never starts or wakes the thread pool (with the one-item jobs and small sorts, a
+/// query of one document does most of its work on its own thread).
 #[cfg_attr(not(feature = "index"), allow(dead_code))]
 pub(crate) fn map_if<T: Sync, U: Send>(
     parallel: bool,
@@ -62,6 +71,9 @@ pub(crate) fn map_init<T: Sync, U: Send, S>(
 #[cfg(feature = "parallel")]
 pub(crate) fn for_each_mut<T: Send>(items: &mut [T], f: impl Fn(usize, &mut T) + Sync + Send) {
     use rayon::prelude::*;
+    if items.len() <= 1 {
+        return items.iter_mut().enumerate().for_each(|(i, x)| f(i, x));
+    }
     items.par_iter_mut().enumerate().for_each(|(i, x)| f(i, x));
 }
 
@@ -75,6 +87,9 @@ pub(crate) fn for_each_mut<T: Send>(items: &mut [T], f: impl Fn(usize, &mut T) +
 #[cfg_attr(not(feature = "index"), allow(dead_code))]
 pub(crate) fn sort_unstable<T: Ord + Send>(items: &mut [T]) {
     use rayon::prelude::*;
+    if items.len() <= SMALL_SORT {
+        return items.sort_unstable();
+    }
     items.par_sort_unstable();
 }
 

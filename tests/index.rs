@@ -721,10 +721,11 @@ fn a_footer_that_turns_common_pairs_as_batch_runs_over_the_stream_so_far() {
         .map(|i| format!("{} {} {footer}", text(&mut rng, 60), leads[i % groups]))
         .collect();
     let det = Detector::builder().boilerplate_docs(limit).build().unwrap();
-    let (streamed, ..) = stream_and_batch("turns-common", &texts, &det);
-    let mut so_far = Found::new();
+    let (streamed, streamed_repeats, ..) = stream_and_batch("turns-common", &texts, &det);
+    let (mut so_far, mut repeats) = (Found::new(), 0);
     for j in 1..texts.len() {
-        let (found, _) = batch_run(&texts[..=j], &det);
+        let found;
+        (found, repeats) = batch_run(&texts[..=j], &det);
         so_far.extend(found.into_iter().filter(|((_, b), _)| *b == j));
     }
     // Pairs of a group, one added before the footer was common, the other after.
@@ -733,13 +734,13 @@ fn a_footer_that_turns_common_pairs_as_batch_runs_over_the_stream_so_far() {
         keys.filter(|(a, b)| a % groups == b % groups).count()
     };
     assert!(early_late(&so_far) >= 8, "{}", early_late(&so_far));
-    assert_same(&streamed, 0, &so_far, 0);
+    assert_same(&streamed, streamed_repeats, &so_far, repeats);
     // The same, two documents a batch and the index opened again every third batch:
     // a writer's runs that hold the entries of documents added before it opened, and
     // the merges of those, are matched as the others.
     let name = "turns-common-sessions";
-    let (streamed, ..) = stream_in_sessions_and_batch(name, (&texts, 2, 3), &det);
-    assert_same(&streamed, 0, &so_far, 0);
+    let (streamed, streamed_repeats, ..) = stream_in_sessions_and_batch(name, (&texts, 2, 3), &det);
+    assert_same(&streamed, streamed_repeats, &so_far, repeats);
     // A query at which the footer turns common answers as the document would if added:
     // through the long windows that the documents before take then.
     let (_dir, path) = temp("turns-common-query");
@@ -1439,21 +1440,27 @@ fn a_footer_turns_common(
     let texts: Vec<String> = (0..n)
         .map(|i| {
             let (own, lead) = (text(&mut rng, 60), &lead[i % leads]);
-            let tail = tail.get(i % tails.max(1)).map_or("", String::as_str);
+            // Not tied to the lead: every lead comes with every tail.
+            let tail = tail
+                .get((i / leads) % tails.max(1))
+                .map_or("", String::as_str);
             format!("{own} {lead} {footer}{tail}")
         })
         .collect();
     let det = Detector::builder().boilerplate_docs(limit).build().unwrap();
-    let mut so_far = Found::new();
+    let (mut so_far, mut repeats) = (Found::new(), 0);
     for j in 1..texts.len() {
-        let (found, _) = batch_run(&texts[..=j], &det);
+        let found;
+        (found, repeats) = batch_run(&texts[..=j], &det);
         so_far.extend(found.into_iter().filter(|((_, b), _)| *b == j));
     }
-    let (streamed, ..) = stream_and_batch(&format!("{name}-stream"), &texts, &det);
-    assert_same(&streamed, 0, &so_far, 0);
+    let (streamed, streamed_repeats, ..) =
+        stream_and_batch(&format!("{name}-stream"), &texts, &det);
+    assert_same(&streamed, streamed_repeats, &so_far, repeats);
     let batches = (&texts[..], per, 2);
-    let (streamed, ..) = stream_in_sessions_and_batch(&format!("{name}-batches"), batches, &det);
-    assert_same(&streamed, 0, &so_far, 0);
+    let (streamed, streamed_repeats, ..) =
+        stream_in_sessions_and_batch(&format!("{name}-batches"), batches, &det);
+    assert_same(&streamed, streamed_repeats, &so_far, repeats);
     // The same entries stored either way.
     let stored = |per: usize| {
         let (_dir, path) = temp(&format!("{name}-stored-{per}"));
@@ -1474,12 +1481,14 @@ fn a_footer_turns_common(
     assert_eq!(stored(per), stored(1), "entries stored in batches of {per}");
     let (_dir, path) = temp(&format!("{name}-queries"));
     let mut index = Index::create(&path, &det).unwrap();
-    let mut asked = Found::new();
+    let (mut asked, mut asked_repeats) = (Found::new(), 0);
     for (i, t) in texts.iter().enumerate() {
-        note(&mut asked, i, &index.query(t.as_bytes()).unwrap());
+        let m = index.query(t.as_bytes()).unwrap();
+        note(&mut asked, i, &m);
+        asked_repeats += m.repeats.len();
         index.add(&format!("{i:04}"), t.as_bytes()).unwrap();
     }
-    assert_same(&asked, 0, &so_far, 0);
+    assert_same(&asked, asked_repeats, &so_far, repeats);
 }
 
 /// Streams in which a footer turns common, one of which each earlier failure was: the
@@ -1494,6 +1503,9 @@ fn a_footer_turns_common_at_cases_that_failed() {
     a_footer_turns_common(name, 11000015021859076861, 6, (2, 3, 0, 3));
     a_footer_turns_common(name, 1193003506968901408, 10, (7, 7, 0, 4));
     a_footer_turns_common(name, 11704471505327212361, 6, (5, 6, 0, 2));
+    // With two tails after the footer: fails when the early holders do not count the
+    // windows at its edges.
+    a_footer_turns_common(name, 17628921736888794032, 6, (4, 4, 2, 2));
 }
 
 proptest::proptest! {

@@ -832,7 +832,7 @@ struct BatchBoilerplate {
     /// count its holding them either way.
     marked: Vec<Vec<u64>>,
     /// The windows each document counts by containment, as `(hash, document)`,
-    /// sorted.
+    /// sorted ([`Counted`]).
     counted: Vec<(u64, u32)>,
     /// What earlier documents take late at documents of the batch (the `late`
     /// module).
@@ -1216,13 +1216,13 @@ impl Index {
         let (query, first) = ([("", text)], u64::MAX);
         let one = std::slice::from_ref(&keys);
         let stored = (&docs, &txn, &runs);
-        let counted = self.batch_boilerplate((&query, first), (one, &found), &pending, stored)?;
-        let (common, progress) = (&counted.fingerprints[..], Progress::new());
+        let rounds = self.batch_boilerplate((&query, first), (one, &found), &pending, stored)?;
+        let (common, progress) = (&rounds.fingerprints[..], Progress::new());
         let mut long = self.long(
             (&query, first),
             (one, common),
-            &counted.tokens,
-            counted.late,
+            &rounds.tokens,
+            rounds.late,
             &runs,
             &progress,
         )?;
@@ -2229,11 +2229,14 @@ impl Index {
     /// changes nothing has every document's right. A batch none of whose documents
     /// holds boilerplate needs one round; the man pages of the folders bench, in one
     /// batch, need five. A round counts again only the documents whose windows counted
-    /// before them changed; it sorts the batch's counted windows once. The windows that
-    /// earlier documents take when something turns common at a document of the batch
-    /// (the `late` module, `stored` the committed documents and runs they are read
-    /// from) are made again in a round where what turns common changes, or what a
-    /// holder in the batch counts, and counted as those the batch's documents count.
+    /// before them changed; it sorts the batch's counted windows again only when a
+    /// document's changed. The windows that earlier documents take when something
+    /// turns common at a document of the batch (the `late` module, `stored` the
+    /// committed documents and runs they are read from) are made again in a round where
+    /// what turns common changes, or what a holder in the batch counts, and counted as
+    /// those the batch's documents count. A query is worked out as a batch of one
+    /// document numbered `u64::MAX`, with no other document before it in the batch
+    /// (nothing of it is written; the windows it counts are made and go unused).
     fn batch_boilerplate(
         &self,
         (documents, first): (&[(&str, &[u8])], u64),
@@ -2243,7 +2246,7 @@ impl Index {
     ) -> Result<BatchBoilerplate, Error> {
         /// Where a document of the batch stands between rounds.
         #[derive(Clone, Default)]
-        struct Counted {
+        struct Standing {
             /// Its boilerplate fingerprints, sorted.
             boilerplate: Vec<u64>,
             /// Those that turn common at it, sorted.
@@ -2269,9 +2272,9 @@ impl Index {
             tokens: Option<Vec<u64>>,
         }
         let n = keys.len();
-        let start = Counted {
+        let start = Standing {
             again: true,
-            ..Counted::default()
+            ..Standing::default()
         };
         let mut docs = vec![start; n];
         let mut counted = Vec::new();
