@@ -17,7 +17,8 @@
 //! how many of those with different passages), pairs only the index finds, pairs only
 //! the batch run finds. With `SHOW=K` in the environment, the pairs of the Kth
 //! document compared (from 1) are printed too, each passage with its spans and the
-//! start of its text, marked `both`, `index only` or `batch only`.
+//! start of its text, marked `both`, `index only` or `batch only`; for a pair that both
+//! find with different passages, the batch run's follow, marked `batch's passages`.
 
 use neardup::index::Index;
 use neardup::{Corpus, Detector};
@@ -122,12 +123,23 @@ fn print_pairs(text: &[u8], (stream, batch): (&Answer, &Answer)) {
             (true, false) => "index only",
             _ => "batch only",
         };
-        for &((a0, a1), (b0, b1)) in spans {
-            let start: String = String::from_utf8_lossy(&text[a0..a1])
-                .chars()
-                .take(120)
-                .collect();
-            println!("  {tag}: document {k} {b0}..{b1}, here {a0}..{a1}: {start:?}");
+        print_spans(text, tag, *k, spans);
+        // A pair both find with other passages: the batch run's too.
+        if let Some(other) = batch
+            .get(k)
+            .filter(|&b| b != spans && stream.contains_key(k))
+        {
+            print_spans(text, "batch's passages", *k, other);
         }
+    }
+}
+
+fn print_spans(text: &[u8], tag: &str, k: usize, spans: &[((usize, usize), (usize, usize))]) {
+    for &((a0, a1), (b0, b1)) in spans {
+        let start: String = String::from_utf8_lossy(&text[a0..a1])
+            .chars()
+            .take(120)
+            .collect();
+        println!("  {tag}: document {k} {b0}..{b1}, here {a0}..{a1}: {start:?}");
     }
 }
