@@ -45,8 +45,8 @@
 //! order is found (the footer with the word before it, say). It takes them over the
 //! windows within `w - 1` of the ends of its boilerplate too, so that every document
 //! that holds the same common text takes the same long windows over it (a batch run
-//! takes those that hold a common window only, and the index does not know which of the
-//! windows it did not pick are common: on the manual pages of the folders bench, the
+//! takes only those that hold a common window, and the index does not know which of
+//! the windows it did not pick are common: on the manual pages of the folders bench, the
 //! pairs that only the index finds, 4 of 377 in `index-agreement`, go through two long
 //! windows that begin past the last common window). Long
 //! fingerprints become boilerplate as others do, once more than `boilerplate_docs`
@@ -62,9 +62,11 @@
 //! pages): the two documents share one rare window that both pick, and the window next
 //! to it that only masking picks, while the other windows they share are held by more
 //! than [`SMALL_GROUP`](reuse::SMALL_GROUP) documents, which pair the first holder
-//! only. So do most of the pairs both find with other passages (7 of 11): holders that
-//! pick a window only once masked are missing from the index, its group stays within
-//! `SMALL_GROUP`, and the index aligns around it too. Nor are the long
+//! only. Most of the pairs that both find with other passages (7 of 11) come from the
+//! same gap: the holders that pick a window only once masked are missing from the
+//! index, so its holders there stay within `SMALL_GROUP` (in the batch run they are
+//! more, and pair the first holder only) and the index aligns around it too. Nor are
+//! the long
 //! windows over the copies of common text that a document repeats past the
 //! [`MAX_POSITIONS`](reuse::MAX_POSITIONS)th (it keeps that many positions of a
 //! fingerprint; a batch run looks at every window).
