@@ -17,15 +17,19 @@
 //! how many of those with different passages), pairs only the index finds, pairs only
 //! the batch run finds. With `SHOW=K` in the environment, the pairs of the Kth
 //! document compared (from 1) are printed too, each passage with its spans and the
-//! start of its text, marked `both`, `index only` or `batch only`; for a pair that both
-//! find with different passages, the batch run's follow, marked `batch's passages`.
+//! start of its text, marked `both`, `index only` or `batch only`; a pair that both
+//! find with different passages is printed twice, marked `index's passages` and
+//! `batch's passages`.
 
 use neardup::index::Index;
 use neardup::{Corpus, Detector};
 use std::collections::BTreeMap;
 
-/// The earlier document of each pair, with the passages as `(later, earlier)` byte spans.
-type Answer = BTreeMap<usize, Vec<((usize, usize), (usize, usize))>>;
+/// A passage's byte spans, `(in the later document, in the earlier)`.
+type Spans = ((usize, usize), (usize, usize));
+
+/// The earlier document of each pair, with its passages.
+type Answer = BTreeMap<usize, Vec<Spans>>;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
@@ -118,23 +122,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 fn print_pairs(text: &[u8], (stream, batch): (&Answer, &Answer)) {
     let only_batch = batch.iter().filter(|(k, _)| !stream.contains_key(k));
     for (k, spans) in stream.iter().chain(only_batch) {
-        let tag = match (stream.contains_key(k), batch.contains_key(k)) {
-            (true, true) => "both",
-            (true, false) => "index only",
+        let tag = match (stream.contains_key(k), batch.get(k)) {
+            (true, Some(b)) if b == spans => "both",
+            (true, Some(_)) => "index's passages",
+            (true, None) => "index only",
             _ => "batch only",
         };
         print_spans(text, tag, *k, spans);
-        // A pair both find with other passages: the batch run's too.
-        if let Some(other) = batch
-            .get(k)
-            .filter(|&b| b != spans && stream.contains_key(k))
-        {
+        // A pair both find with other passages: the batch run's follow.
+        if let (true, Some(other)) = (tag == "index's passages", batch.get(k)) {
             print_spans(text, "batch's passages", *k, other);
         }
     }
 }
 
-fn print_spans(text: &[u8], tag: &str, k: usize, spans: &[((usize, usize), (usize, usize))]) {
+/// Prints the passages `spans` that the document whose text is `text` shares with
+/// document `k`, marked `tag`: where each is in both and how it begins.
+fn print_spans(text: &[u8], tag: &str, k: usize, spans: &[Spans]) {
     for &((a0, a1), (b0, b1)) in spans {
         let start: String = String::from_utf8_lossy(&text[a0..a1])
             .chars()

@@ -48,7 +48,8 @@
 //! takes only those that hold a common window, and the index does not know which of
 //! the windows it did not pick are common: on the manual pages of the folders bench, the
 //! pairs that only the index finds, 4 of 377 in `index-agreement`, go through two long
-//! windows that begin past the last common window). Long
+//! windows that begin past the last common window, and two pairs that both find take
+//! one more passage through them). Long
 //! fingerprints become boilerplate as others do, once more than `boilerplate_docs`
 //! documents hold them. The documents added before their text was common take the long
 //! windows over it when it turns common (the `late` module), as a batch run over the
