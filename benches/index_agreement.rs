@@ -17,7 +17,8 @@
 //! how many of those with different passages), pairs only the index finds, pairs only
 //! the batch run finds. With `SHOW=K` in the environment, the pairs of the Kth
 //! document compared (from 1) are printed too, each passage with its spans and the
-//! start of its text, marked `both`, `index only` or `batch only`; a pair that both
+//! start of its text, marked `both` (the same passages), `index only` or `batch only`
+//! (a pair without passages, a near-duplicate, on one line); a pair that both
 //! find with different passages is printed twice, marked `index's passages` and
 //! `batch's passages`.
 
@@ -26,10 +27,10 @@ use neardup::{Corpus, Detector};
 use std::collections::BTreeMap;
 
 /// A passage's byte spans, `(in the later document, in the earlier)`.
-type Spans = ((usize, usize), (usize, usize));
+type PassageSpans = ((usize, usize), (usize, usize));
 
 /// The earlier document of each pair, with its passages.
-type Answer = BTreeMap<usize, Vec<Spans>>;
+type Answer = BTreeMap<usize, Vec<PassageSpans>>;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
@@ -120,25 +121,27 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// Prints each passage of the pairs of a document whose text is `text`, as the index
 /// and the batch run answered it: where it is in both documents and how it begins.
 fn print_pairs(text: &[u8], (stream, batch): (&Answer, &Answer)) {
-    let only_batch = batch.iter().filter(|(k, _)| !stream.contains_key(k));
-    for (k, spans) in stream.iter().chain(only_batch) {
-        let tag = match (stream.contains_key(k), batch.get(k)) {
-            (true, Some(b)) if b == spans => "both",
-            (true, Some(_)) => "index's passages",
-            (true, None) => "index only",
-            _ => "batch only",
-        };
-        print_spans(text, tag, *k, spans);
-        // A pair both find with other passages: the batch run's follow.
-        if let (true, Some(other)) = (tag == "index's passages", batch.get(k)) {
-            print_spans(text, "batch's passages", *k, other);
+    for (&k, spans) in stream {
+        match batch.get(&k) {
+            Some(b) if b == spans => print_spans(text, "both", k, spans),
+            Some(b) => {
+                print_spans(text, "index's passages", k, spans);
+                print_spans(text, "batch's passages", k, b);
+            }
+            None => print_spans(text, "index only", k, spans),
         }
+    }
+    for (&k, spans) in batch.iter().filter(|(k, _)| !stream.contains_key(k)) {
+        print_spans(text, "batch only", k, spans);
     }
 }
 
 /// Prints the passages `spans` that the document whose text is `text` shares with
 /// document `k`, marked `tag`: where each is in both and how it begins.
-fn print_spans(text: &[u8], tag: &str, k: usize, spans: &[Spans]) {
+fn print_spans(text: &[u8], tag: &str, k: usize, spans: &[PassageSpans]) {
+    if spans.is_empty() {
+        println!("  {tag}: document {k}, no passages");
+    }
     for &((a0, a1), (b0, b1)) in spans {
         let start: String = String::from_utf8_lossy(&text[a0..a1])
             .chars()

@@ -44,33 +44,34 @@
 //! is enough to align a pair: a run of common phrases that few documents hold in that
 //! order is found (the footer with the word before it, say). It takes them over the
 //! windows within `w - 1` of the ends of its boilerplate too, so that every document
-//! that holds the same common text takes the same long windows over it (a batch run
-//! takes only those that hold a common window, and the index does not know which of
-//! the windows it did not pick are common: on the manual pages of the folders bench, the
-//! pairs that only the index finds, 4 of 377 in `index-agreement`, go through two long
-//! windows that begin past the last common window, and two pairs that both find take
-//! one more passage through them). Long
+//! that holds the same common text takes the same long windows over it. Long
 //! fingerprints become boilerplate as others do, once more than `boilerplate_docs`
 //! documents hold them. The documents added before their text was common take the long
 //! windows over it when it turns common (the `late` module), as a batch run over the
 //! documents up to then takes them in every document: a footer that every document
 //! holds pairs none once more than `boilerplate_docs` documents hold it, apart from the
 //! rare runs that a batch run pairs through it too, and those runs pair the footer's
-//! early holders as well as its later ones. The batch run's other second look, the
-//! short windows next to common text that winnowing picks once it is masked, is not
-//! taken. On the manual pages of the folders bench, every pair that only a batch run
-//! finds goes through one (`index-agreement`: 5 of 378 pairs, all between templated
-//! pages): the two documents share one rare window that both pick, and the window next
-//! to it that only masking picks, while the other windows they share are held by more
-//! than [`SMALL_GROUP`](reuse::SMALL_GROUP) documents, which pair the first holder
-//! only. Most of the pairs that both find with other passages (7 of 11) come from the
-//! same gap: the holders that pick a window only once masked are missing from the
-//! index, so its holders there stay within `SMALL_GROUP` (in the batch run they are
-//! more, and pair the first holder only) and the index aligns around it too. Nor are
-//! the long
-//! windows over the copies of common text that a document repeats past the
-//! [`MAX_POSITIONS`](reuse::MAX_POSITIONS)th (it keeps that many positions of a
-//! fingerprint; a batch run looks at every window).
+//! early holders as well as its later ones.
+//!
+//! Where the answers can still differ from a batch run's (the README measures how
+//! often, on real text):
+//!
+//! * A batch run takes only the long windows that hold a common window. The index does
+//!   not look up which of the windows near the ends of its boilerplate that a document
+//!   did not pick are common, and takes the long windows over up to `w - 1` windows
+//!   past the last common one too.
+//! * The batch run's other second look, the short windows next to common text that
+//!   winnowing picks once that text is masked, is not taken. A pair that shares one
+//!   rare window that both pick and, next to it, one that only that look picks in
+//!   both is not found (one short fingerprint does not propose a pair). And the
+//!   documents that pick a window only that way are not among its holders: where the
+//!   index counts at most [`SMALL_GROUP`](reuse::SMALL_GROUP) holders before a new
+//!   document, which then pairs with all of them and aligns around the window, a
+//!   batch run counts more, and pairs the new document with the first holder only.
+//! * The long windows over the copies of common text that a document repeats past the
+//!   [`MAX_POSITIONS`](reuse::MAX_POSITIONS)th are not taken (it keeps that many
+//!   positions of a fingerprint; a batch run looks at every window).
+//! * The approximations of the `late` module's docs.
 //!
 //! A batch is matched in six steps: each document's keys (and repeats, and compressed
 //! text) are made, in parallel, and its first copy looked up; the keys of all the
