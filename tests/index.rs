@@ -142,6 +142,19 @@ fn note(found: &mut Found, i: usize, m: &Matches) {
     }
 }
 
+/// For each document of `texts` from the second, what a batch run over the documents
+/// up to it finds for it (the pairs whose later member it is), as a stream of adds
+/// answers; and the number of repeats of the run over all of them.
+fn batch_runs_so_far(texts: &[String], det: &Detector) -> (Found, usize) {
+    let (mut so_far, mut repeats) = (Found::new(), 0);
+    for j in 1..texts.len() {
+        let found;
+        (found, repeats) = batch_run(&texts[..=j], det);
+        so_far.extend(found.into_iter().filter(|((_, b), _)| *b == j));
+    }
+    (so_far, repeats)
+}
+
 /// What a batch run over `texts` finds, as [`stream_and_batch`] gives it, and the
 /// number of repeats.
 fn batch_run(texts: &[String], det: &Detector) -> (Found, usize) {
@@ -722,12 +735,7 @@ fn a_footer_that_turns_common_pairs_as_batch_runs_over_the_stream_so_far() {
         .collect();
     let det = Detector::builder().boilerplate_docs(limit).build().unwrap();
     let (streamed, streamed_repeats, ..) = stream_and_batch("turns-common", &texts, &det);
-    let (mut so_far, mut repeats) = (Found::new(), 0);
-    for j in 1..texts.len() {
-        let found;
-        (found, repeats) = batch_run(&texts[..=j], &det);
-        so_far.extend(found.into_iter().filter(|((_, b), _)| *b == j));
-    }
+    let (so_far, repeats) = batch_runs_so_far(&texts, &det);
     // Pairs of a group, one added before the footer was common, the other after.
     let early_late = |f: &Found| {
         let keys = f.keys().filter(|(a, b)| *a < limit && *b > limit);
@@ -1448,12 +1456,7 @@ fn a_footer_turns_common(
         })
         .collect();
     let det = Detector::builder().boilerplate_docs(limit).build().unwrap();
-    let (mut so_far, mut repeats) = (Found::new(), 0);
-    for j in 1..texts.len() {
-        let found;
-        (found, repeats) = batch_run(&texts[..=j], &det);
-        so_far.extend(found.into_iter().filter(|((_, b), _)| *b == j));
-    }
+    let (so_far, repeats) = batch_runs_so_far(&texts, &det);
     let (streamed, streamed_repeats, ..) =
         stream_and_batch(&format!("{name}-stream"), &texts, &det);
     assert_same(&streamed, streamed_repeats, &so_far, repeats);

@@ -651,7 +651,7 @@ impl<'a> Pending<'a> {
                 .collect();
             turned.sort_unstable();
             let late = merged(turned, long.late.entries());
-            merged(merged(picked, counted.collect()), late)
+            merged(merged(picked, counted), late)
         };
         crate::par::join(
             || self.bands.entries(self.first, false, |_, _| true),
@@ -2355,7 +2355,7 @@ impl Index {
             let counting = if late_counted.is_empty() {
                 counted_before(&pending.prints, &counted, n)
             } else {
-                let all = merged(counted.clone(), late_counted.clone());
+                let all = merged(counted.clone(), late_counted.iter().copied());
                 counted_before(&pending.prints, &all, n)
             };
             let here = late::counted_at(&late_counted, n, |d| keys[d].prints.hashes());
@@ -2806,13 +2806,14 @@ fn files(path: &Path) -> (PathBuf, runs::Folder) {
 /// Keys asked of the filters per part, a part per task.
 const PROBE_PART: usize = 1 << 16;
 
-/// Two sorted lists as one, sorted.
-fn merged<T: Ord>(a: Vec<T>, b: Vec<T>) -> Vec<T> {
-    if b.is_empty() {
+/// Two sorted lists as one, sorted (`b` taken from any sorted iterator).
+fn merged<T: Ord>(a: Vec<T>, b: impl IntoIterator<Item = T>) -> Vec<T> {
+    let mut b = b.into_iter().peekable();
+    if b.peek().is_none() {
         return a;
     }
-    let mut out = Vec::with_capacity(a.len() + b.len());
-    let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
+    let mut out = Vec::with_capacity(a.len() + b.size_hint().0);
+    let mut a = a.into_iter().peekable();
     while let (Some(x), Some(y)) = (a.peek(), b.peek()) {
         let next = if x <= y { a.next() } else { b.next() };
         out.extend(next);
