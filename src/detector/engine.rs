@@ -231,7 +231,7 @@ impl Detector {
         } else {
             Box::default()
         };
-        let mut kept = Reusable::new(Fingerprints::default(), sketch);
+        let mut kept = Reusable::new(Vec::new(), sketch);
         kept.keep(hashes, None);
         kept
     }

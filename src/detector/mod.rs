@@ -545,6 +545,8 @@ struct Scratch {
     hashes: Vec<u64>,
     spans: Vec<(u32, u32)>,
     fingerprints: (Vec<u64>, Vec<(u64, u32)>),
+    /// Hash slots seen, for [`Fingerprints::picked_in`].
+    seen: Vec<u64>,
     /// Folded shingle hashes, for signing.
     folded: Vec<u32>,
     /// Window keys, for repeats.
@@ -943,7 +945,7 @@ impl Detector {
             let ((), done) = crate::par::join(
                 || {
                     for (s, &i) in signed[added..].iter_mut().zip(last) {
-                        rows.add(i as u32, &std::mem::take(&mut s.reuse.fingerprints));
+                        rows.add(i as u32, std::mem::take(&mut s.reuse.picks));
                     }
                     if added == 0 {
                         rows.reserve_like(bytes_of(last), bytes_of(&distinct));
@@ -1014,7 +1016,7 @@ impl Detector {
                                     f
                                 }
                             };
-                            again.add(d as u32, f);
+                            again.add(d as u32, f.iter_raw());
                         }
                     },
                     || {
@@ -1421,9 +1423,15 @@ impl Detector {
         );
         let reuse = if self.settings.passage_reuse {
             let (f, w) = self.fingerprint_layout();
-            let prints = Fingerprints::new_in(&tokens.hashes, f, w, &mut scratch.fingerprints);
+            let picks = Fingerprints::picked_in(
+                &tokens.hashes,
+                f,
+                w,
+                &mut scratch.fingerprints,
+                &mut scratch.seen,
+            );
             let sketch = sig.values().iter().map(|&v| v as u8).collect();
-            Reusable::new(prints, sketch)
+            Reusable::new(picks, sketch)
         } else {
             Reusable::default()
         };

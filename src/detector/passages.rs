@@ -20,7 +20,6 @@
 
 use super::{Detector, verified_chain};
 use crate::report::Passage;
-use crate::reuse::Fingerprints;
 use crate::shingle::ShingleSet;
 use crate::text::{self, Span};
 use std::borrow::Cow;
@@ -46,7 +45,8 @@ pub(crate) struct Reusable {
     /// Its tokens, while it may be in a candidate pair (boxed: most documents keep
     /// none, and a million of them keep this struct).
     tokens: Option<Box<Kept>>,
-    pub(crate) fingerprints: Fingerprints,
+    /// Its fingerprints `(hash, position)` in position order, until the run takes them.
+    pub(crate) picks: Vec<(u64, u32)>,
     /// The low byte of every MinHash slot.
     pub(crate) sketch: Box<[u8]>,
 }
@@ -66,10 +66,10 @@ impl Reusable {
     /// The fingerprints and the sketch; tokens are kept apart
     /// ([`keep`](Reusable::keep): in stage 1 with the texts in memory, or later for a
     /// document that needs them and has none).
-    pub(crate) fn new(fingerprints: Fingerprints, sketch: Box<[u8]>) -> Reusable {
+    pub(crate) fn new(picks: Vec<(u64, u32)>, sketch: Box<[u8]>) -> Reusable {
         Reusable {
             tokens: None,
-            fingerprints,
+            picks,
             sketch,
         }
     }
@@ -348,7 +348,7 @@ mod tests {
         let text: String = (0..300).map(|i| format!("Wörd{i}, ")).collect();
         let bytes = text.as_bytes();
         let tokens: Vec<Token> = text::tokens(bytes).collect();
-        let mut r = Reusable::new(Fingerprints::default(), Box::default());
+        let mut r = Reusable::new(Vec::new(), Box::default());
         assert!(!r.is_kept());
         r.keep(token_hashes(bytes), None);
         let again = DocTokens::new(bytes);

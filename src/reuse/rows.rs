@@ -82,19 +82,19 @@ impl PrintRows {
         super::assert_fits(by_doc.len(), doc_bits);
         let mut rows = PrintRows::new(doc_bits, None);
         for (d, f) in by_doc.iter().enumerate() {
-            rows.add(d as u32, f);
+            rows.add(d as u32, f.iter_raw());
         }
         rows
     }
 
-    /// Adds the fingerprints of document `doc`, which comes after every document added
-    /// before.
-    pub(crate) fn add(&mut self, doc: u32, f: &Fingerprints) {
+    /// Adds the fingerprints `(hash, position)` of document `doc` (in any order), which
+    /// comes after every document added before.
+    pub(crate) fn add(&mut self, doc: u32, f: impl IntoIterator<Item = (u64, u32)>) {
         debug_assert!(
             u64::from(doc) < 1u64 << self.doc_bits,
             "document {doc} fits"
         );
-        for (&h, &p) in f.hashes.iter().zip(f.positions.iter()) {
+        for (h, p) in f {
             let part = &mut self.parts[part_of(h)];
             debug_assert!(
                 part.rows
@@ -108,8 +108,8 @@ impl PrintRows {
                     self.writing = part.write(spill);
                 }
             }
+            self.len += 1;
         }
-        self.len += f.len();
     }
 
     /// Makes room at once for the rows of texts of `all` bytes when the rows held now
@@ -364,7 +364,7 @@ mod tests {
         let docs: Vec<Fingerprints> = (0..40).map(|d| prints(d, 64)).collect();
         let mut rows = PrintRows::new(24, None);
         for (d, f) in docs.iter().enumerate().take(10) {
-            rows.add(d as u32, f);
+            rows.add(d as u32, f.iter_raw());
         }
         // Ten texts of 1,000 bytes gave these rows; room for forty.
         rows.reserve_like(10_000, 40_000);
@@ -376,7 +376,7 @@ mod tests {
             );
         }
         for (d, f) in docs.iter().enumerate().skip(10) {
-            rows.add(d as u32, f);
+            rows.add(d as u32, f.iter_raw());
         }
         assert_eq!(all(&rows), all(&PrintRows::of(&docs, 24)));
         // No texts read yet: nothing to go by.
@@ -391,7 +391,7 @@ mod tests {
         let dir = crate::test_scratch::Scratch::new("print-rows");
         let mut on_disk = PrintRows::new(24, Some(&dir));
         for (d, f) in docs.iter().enumerate() {
-            on_disk.add(d as u32, f);
+            on_disk.add(d as u32, f.iter_raw());
         }
         assert!(on_disk.disk.is_some());
         assert!(on_disk.parts.iter().all(|p| !p.chunks.is_empty()));
@@ -439,8 +439,8 @@ mod tests {
         for disk in [None, Some(&*dir)] {
             let (mut base, mut new) = (PrintRows::new(24, disk), PrintRows::new(24, disk));
             for d in 0..700 {
-                base.add(d as u32, &docs[d]);
-                new.add(d as u32, &again[d]);
+                base.add(d as u32, docs[d].iter_raw());
+                new.add(d as u32, again[d].iter_raw());
             }
             if disk.is_some() {
                 assert!(
