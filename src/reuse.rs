@@ -160,6 +160,25 @@ fn winnow_into(hashes: &[u64], w: usize, out: &mut Vec<(u64, u32)>) {
     }
 }
 
+/// The windows of `size` tokens of a document whose token hashes are `token_hashes`,
+/// into `windows`, and those that winnowing `window` at a time selects (with their
+/// positions, ascending) into `picked`; false, with neither made, when the document is
+/// shorter than one winnowing window.
+fn pick_into(
+    token_hashes: &[u64],
+    size: usize,
+    window: usize,
+    (windows, picked): &mut (Vec<u64>, Vec<(u64, u32)>),
+) -> bool {
+    let window = window.max(1);
+    if token_hashes.len() < size + window - 1 {
+        return false;
+    }
+    windows_into(token_hashes, size, windows);
+    winnow_into(windows, window, picked);
+    true
+}
+
 /// The position of the rightmost smallest `value` in `from..=to`: the one winnowing
 /// selects.
 fn rightmost_min(from: usize, to: usize, value: impl Fn(usize) -> u64) -> usize {
@@ -257,7 +276,8 @@ pub struct Fingerprints {
 pub const MAX_POSITIONS: usize = 4;
 
 /// Slots of the bitmap [`keep_first_positions`] marks hashes in: a document's hundred or
-/// so picks land in one slot twice in a few documents out of a hundred.
+/// so picks land in one slot twice in a few documents out of a hundred (one with a
+/// thousand picks or more nearly always does, and takes the sort).
 const SEEN_SLOTS: usize = 1 << 16;
 
 /// Keeps, of `picked` (positions ascending), the first [`MAX_POSITIONS`] positions of
@@ -407,17 +427,14 @@ impl Fingerprints {
         token_hashes: &[u64],
         size: usize,
         window: usize,
-        (windows, picked): &mut (Vec<u64>, Vec<(u64, u32)>),
+        scratch: &mut (Vec<u64>, Vec<(u64, u32)>),
     ) -> Fingerprints {
-        let window = window.max(1);
-        if token_hashes.len() < size + window - 1 {
+        if !pick_into(token_hashes, size, window, scratch) {
             return Fingerprints::default();
         }
-        windows_into(token_hashes, size, windows);
-        winnow_into(windows, window, picked);
         // The working space stays the caller's: only the result (and a sort's scratch)
         // is allocated.
-        Fingerprints::from_picked(picked)
+        Fingerprints::from_picked(&mut scratch.1)
     }
 
     /// The `(hash, position)` pairs of [`new`](Fingerprints::new) (the same positions
@@ -428,17 +445,14 @@ impl Fingerprints {
         token_hashes: &[u64],
         size: usize,
         window: usize,
-        (windows, picked): &mut (Vec<u64>, Vec<(u64, u32)>),
+        scratch: &mut (Vec<u64>, Vec<(u64, u32)>),
         seen: &mut Vec<u64>,
     ) -> Vec<(u64, u32)> {
-        let window = window.max(1);
-        if token_hashes.len() < size + window - 1 {
+        if !pick_into(token_hashes, size, window, scratch) {
             return Vec::new();
         }
-        windows_into(token_hashes, size, windows);
-        winnow_into(windows, window, picked);
-        keep_first_positions(picked, seen);
-        picked.to_vec()
+        keep_first_positions(&mut scratch.1, seen);
+        scratch.1.to_vec()
     }
 
     /// The number of fingerprints (a hash counts once per position kept).

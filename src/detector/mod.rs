@@ -544,6 +544,7 @@ struct Scratch {
     text: Vec<u8>,
     hashes: Vec<u64>,
     spans: Vec<(u32, u32)>,
+    /// Fingerprint windows and winnowing picks, for [`Fingerprints::picked_in`].
     fingerprints: (Vec<u64>, Vec<(u64, u32)>),
     /// Hash slots seen, for [`Fingerprints::picked_in`].
     seen: Vec<u64>,
