@@ -1031,6 +1031,51 @@ fn stored(index: &Index) -> u64 {
 }
 
 #[test]
+fn batches_made_ahead_with_a_dictionary_answer_as_batch_by_batch() {
+    // The first batch trains a dictionary; from then on the batch after the next is
+    // made, in parts, while a batch is written.
+    let texts = texts(2_800, 71);
+    let ids = ids_of(&texts);
+    let ranges = [
+        0..1_000,
+        1_000..1_600,
+        1_600..2_200,
+        2_200..2_700,
+        2_700..2_800,
+    ];
+    let batches: Vec<Vec<(&str, &[u8])>> = ranges
+        .iter()
+        .map(|r| numbered(&ids, &texts, r.clone()).collect())
+        .collect();
+    let (_one_dir, one_path) = temp("ahead-one");
+    let (mut one, _) = new_index(&one_path);
+    let expected: Vec<Vec<neardup::index::Matches>> = batches
+        .iter()
+        .map(|b| one.add_batch(b.iter().copied()).unwrap())
+        .collect();
+    assert!(
+        expected[1..]
+            .iter()
+            .flatten()
+            .any(|m| !m.near_duplicates.is_empty())
+    );
+    let (_together_dir, together_path) = temp("ahead-together");
+    let (mut together, _) = new_index(&together_path);
+    let mut got = Vec::new();
+    together
+        .add_batches(batches, |_, answers| -> Result<(), Stopped> {
+            got.push(answers);
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(got, expected);
+    assert_eq!(stored(&together), stored(&one), "the same records");
+    for (id, t) in numbered(&ids, &texts, 0..2_800).step_by(37) {
+        assert_eq!(together.get(id).unwrap().as_deref(), Some(t));
+    }
+}
+
+#[test]
 fn a_large_batch_trains_a_dictionary_that_later_adds_and_readers_use() {
     let texts = texts(1_100, 53);
     let ids = ids_of(&texts);
