@@ -1063,7 +1063,7 @@ fn batches_made_ahead_with_a_dictionary_answer_as_batch_by_batch() {
     let (mut together, _) = new_index(&together_path);
     let mut got = Vec::new();
     together
-        .add_batches(batches, |_, answers| -> Result<(), Stopped> {
+        .add_batches(batches.clone(), |_, answers| -> Result<(), Stopped> {
             got.push(answers);
             Ok(())
         })
@@ -1073,6 +1073,21 @@ fn batches_made_ahead_with_a_dictionary_answer_as_batch_by_batch() {
     for (id, t) in numbered(&ids, &texts, 0..2_800).step_by(37) {
         assert_eq!(together.get(id).unwrap().as_deref(), Some(t));
     }
+    // An id twice in the fourth batch, made ahead while the second was written: the
+    // first three are committed, and the error is the fourth's.
+    let mut twice = batches.clone();
+    twice[3][7].0 = twice[3][3].0;
+    let (_bad_dir, bad_path) = temp("ahead-bad");
+    let (mut bad, _) = new_index(&bad_path);
+    let mut committed = 0;
+    let e = bad
+        .add_batches(twice, |batch, _| -> Result<(), Stopped> {
+            committed += batch.len();
+            Ok(())
+        })
+        .unwrap_err();
+    assert!(matches!(&e, Stopped::Index(e) if matches!(e.kind(), ErrorKind::IdExists { .. })));
+    assert_eq!((committed, bad.len().unwrap()), (2_200, 2_200));
 }
 
 #[test]

@@ -219,7 +219,7 @@ fn add(args: IndexAddArgs, options: &Options) -> Result<ExitCode, String> {
         }
     }
     // Each batch's texts read when the index asks for them: it makes a batch's keys
-    // while it adds the one before.
+    // (and the first of the one after) while it adds the one before.
     let batches = chosen.chunks(args.batch as usize).map(|chunk| {
         let texts = chunk.iter().map(|&(id, name)| (name, corpus.text(id)));
         texts.collect::<Vec<_>>()

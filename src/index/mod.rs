@@ -179,7 +179,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 use texts::{DICTS, Dictionary, Unpacker};
 
@@ -764,18 +764,19 @@ impl Prepared {
     }
 
     /// The first documents of `documents` made with `dictionary`, a part of
-    /// [`AHEAD_PART`] at a time, until `stop` is set: [`Index::add_batches`] makes the
-    /// batch after the next while a batch is written, so that the steps of writing that
-    /// use one core (a batch's run file, its commit) leave the pool work. `None` when
-    /// no part was made, or when a document is too long (the batch's turn reports it).
+    /// [`AHEAD_PART`] at a time, until `stop()` says so: [`Index::add_batches`] makes
+    /// the batch after the next while a batch is written, so that the pool has work
+    /// through the steps of writing that use one core (a batch's run file, its commit).
+    /// `None` when no part was made, or when a document is too long (the batch's turn
+    /// reports it).
     fn ahead(
         detector: &Detector,
         documents: &[(&str, &[u8])],
         dictionary: &Arc<Dictionary>,
-        stop: &AtomicBool,
+        stop: impl Fn() -> bool,
     ) -> Option<Prepared> {
         let mut part: Option<Prepared> = None;
-        while !stop.load(Ordering::Relaxed) {
+        while !stop() {
             let done = part.as_ref().map_or(0, |p| p.keys.len());
             let to = (done + AHEAD_PART).min(documents.len());
             if done == to {
@@ -790,14 +791,16 @@ impl Prepared {
         part
     }
 
-    /// This part of `documents` (their first, made by [`ahead`](Prepared::ahead)) with
-    /// the rest made, with `dictionary`.
+    /// This part of `documents` (their first, made by [`ahead`](Prepared::ahead) with
+    /// the same `dictionary`) with the rest made.
     fn finished(
         self,
         detector: &Detector,
         documents: &[(&str, &[u8])],
         dictionary: Option<&Arc<Dictionary>>,
     ) -> Result<Prepared, Error> {
+        debug_assert!(self.keys.len() <= documents.len());
+        debug_assert!(dictionary.is_some() || self.keys.is_empty());
         let rest = &documents[self.keys.len().min(documents.len())..];
         Ok(self.joined(Prepared::of(detector, rest, dictionary, None)?))
     }
@@ -1419,19 +1422,18 @@ impl Index {
     /// [`add_batch`](Index::add_batch) adds it, and gives each batch, with what its
     /// documents matched, to `answered` once it is committed (before the next batch
     /// commits). The keys and compressed texts of the next batch are made while a batch
-    /// is added, and once the index has a dictionary, those of the first documents of
-    /// the batch after it too, until the batch is committed; so that the steps of adding
-    /// that use one core (writing, committing) leave the other cores work: for bulk
-    /// loads. (The batch after the next made too: a million adds of the index bench took
-    /// 51.0 and 53.1 s instead of 56.1 and 57.1, alternately.)
+    /// is added, and once the index has a dictionary (with the `parallel` feature),
+    /// those of the first documents of the batch after it too, until the batch is
+    /// committed; so that the steps of adding that use one core (writing, committing)
+    /// leave the other cores work: for bulk loads.
     ///
     /// Stops at the first error, of a batch or of `answered` (whose error type takes
     /// this crate's), and returns it: the batches given to `answered` are committed, the
     /// others are not added. The next batch, and the one after it once the index has a
     /// dictionary, are taken from `batches` (on this thread) before a batch is added,
-    /// so they cannot depend on that batch's answers; a panic
-    /// while the next batch is made ready comes out once the batch being added is
-    /// committed, before it is given to `answered`.
+    /// so they cannot depend on that batch's answers; a panic while either is made
+    /// ready comes out once the batch being added is committed, before it is given to
+    /// `answered`.
     ///
     /// ```
     /// # fn main() -> Result<(), neardup::Error> {
@@ -1494,9 +1496,8 @@ impl Index {
             let packing = prepared.trained.clone().or_else(|| self.packing.clone());
             // With a dictionary known for the batch after the next, its first documents
             // are made too, while this one's are written (see `Prepared::ahead`).
-            let after = (next.is_some() && packing.is_some())
-                .then(|| batches.next())
-                .flatten();
+            let ahead_of_next = cfg!(feature = "parallel") && next.is_some() && packing.is_some();
+            let after = ahead_of_next.then(|| batches.next()).flatten();
             let documents = views(batch.as_ref());
             let next_documents = next.as_ref().map(|b| views(b.as_ref()));
             let after_documents = after.as_ref().map(|b| views(b.as_ref()));
@@ -1507,12 +1508,20 @@ impl Index {
                 _ => None,
             };
             let progress = Progress::new();
-            let written = AtomicBool::new(false);
+            // The batch after the next is made until this one is written, and never on
+            // the thread that writes it (which may take the job while it waits for its
+            // own parallel steps).
+            let (written, writer) = (AtomicBool::new(false), OnceLock::new());
+            let stop = || {
+                written.load(Ordering::Relaxed)
+                    || writer.get() == Some(&std::thread::current().id())
+            };
             // Both on the pool. (Making the next batch ready on a thread of its own while
             // this one writes the batch, so that no thread of the pool waits for the
             // commit, was slower: a million adds 54.8 s against 51.3 s, and more CPU.)
             let (added, made) = crate::par::join(
                 || {
+                    writer.get_or_init(|| std::thread::current().id());
                     let added = self.write_prepared(&documents, prepared, &progress);
                     written.store(true, Ordering::Relaxed);
                     self.cleaned(added)
@@ -1524,9 +1533,7 @@ impl Index {
                         None => Prepared::of(&detector, next, packing.as_ref(), earlier.as_deref()),
                     };
                     let part = (after_documents.as_ref()).zip(packing.as_ref()).and_then(
-                        |(after, dictionary)| {
-                            Prepared::ahead(&detector, after, dictionary, &written)
-                        },
+                        |(after, dictionary)| Prepared::ahead(&detector, after, dictionary, stop),
                     );
                     Some((made, part))
                 },
@@ -3000,9 +3007,9 @@ mod tests {
                 .collect()
         };
         // Not stopped: every part is made; stopped at once: none is.
-        let all = Prepared::ahead(&det, &docs, &dict, &AtomicBool::new(false)).unwrap();
+        let all = Prepared::ahead(&det, &docs, &dict, || false).unwrap();
         assert_eq!(summary(&all), summary(&whole));
-        assert!(Prepared::ahead(&det, &docs, &dict, &AtomicBool::new(true)).is_none());
+        assert!(Prepared::ahead(&det, &docs, &dict, || true).is_none());
         // A first part, finished with the rest.
         let part = Prepared::of(&det, &docs[..AHEAD_PART], Some(&dict), None).unwrap();
         let finished = part.finished(&det, &docs, Some(&dict)).unwrap();

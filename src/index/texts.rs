@@ -148,28 +148,27 @@ pub(super) struct Unpacker {
     contexts: Mutex<Vec<DCtx<'static>>>,
 }
 
-/// The longest text decompressed at once into a buffer of the length its frame states:
-/// a longer one (or a frame that states none) is streamed, so that a damaged frame
-/// allocates little up front.
+/// The longest text decompressed at once into a buffer of the length its frame states
+/// (allocated first: up to 1 MiB for a damaged frame); a longer one, or a frame that
+/// states none, is streamed.
 const AT_ONCE_BYTES: u64 = 1 << 20;
 
 impl Unpacker {
-    /// The text that `packed` holds compressed; `stored(id)` reads dictionary `id` from
-    /// the index when it is not loaded yet.
+    /// The text that `packed` (one zstd frame) holds compressed; `stored(id)` reads
+    /// dictionary `id` from the index when it is not loaded yet.
     pub fn unpack(
         &self,
         packed: &[u8],
         stored: impl FnOnce(u32) -> Result<Option<Vec<u8>>, Error>,
     ) -> Result<Vec<u8>, Error> {
+        let dictionary = self.dictionary_of(packed, stored)?;
         let size = zstd::zstd_safe::get_frame_content_size(packed);
         let Ok(Some(size)) = size.map(|s| s.filter(|&s| s <= AT_ONCE_BYTES)) else {
-            return self.unpack_start(packed, u64::MAX, stored);
+            return streamed(packed, u64::MAX, dictionary.as_deref());
         };
-        let dictionary = match zstd::zstd_safe::get_dict_id_from_frame(packed) {
-            Some(id) => Some(self.dictionary(id.get(), stored)?),
-            None => None,
+        let Some(mut context) = self.context().pop().or_else(DCtx::try_create) else {
+            return streamed(packed, u64::MAX, dictionary.as_deref());
         };
-        let mut context = self.context().pop().unwrap_or_else(DCtx::create);
         let mut text = Vec::with_capacity(size as usize);
         let made = match &dictionary {
             Some(d) => context.decompress_using_ddict(&mut text, packed, d.as_ddict()),
@@ -194,34 +193,32 @@ impl Unpacker {
         self.contexts.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The first `limit` bytes of the text that `packed` holds compressed, as
-    /// [`unpack`](Unpacker::unpack) reads it, decompressing no further. Streamed, so
-    /// that a damaged frame allocates nothing up front.
+    /// The first `limit` bytes of the text that `packed` (one zstd frame) holds
+    /// compressed, decompressing no further. Streamed, so that a damaged frame
+    /// allocates nothing up front.
     pub fn unpack_start(
         &self,
         packed: &[u8],
         limit: u64,
         stored: impl FnOnce(u32) -> Result<Option<Vec<u8>>, Error>,
     ) -> Result<Vec<u8>, Error> {
-        use std::io::Read;
-        use zstd::stream::read::Decoder;
-        let bad = |e: std::io::Error| Error::malformed("index record", e.to_string());
-        let mut text = Vec::new();
+        streamed(
+            packed,
+            limit,
+            self.dictionary_of(packed, stored)?.as_deref(),
+        )
+    }
+
+    /// The dictionary that frame `packed` names, if any.
+    fn dictionary_of(
+        &self,
+        packed: &[u8],
+        stored: impl FnOnce(u32) -> Result<Option<Vec<u8>>, Error>,
+    ) -> Result<Option<Arc<DecoderDictionary<'static>>>, Error> {
         match zstd::zstd_safe::get_dict_id_from_frame(packed) {
-            None => Decoder::with_buffer(packed)
-                .map_err(bad)?
-                .take(limit)
-                .read_to_end(&mut text),
-            Some(id) => {
-                let dictionary = self.dictionary(id.get(), stored)?;
-                Decoder::with_prepared_dictionary(packed, &dictionary)
-                    .map_err(bad)?
-                    .take(limit)
-                    .read_to_end(&mut text)
-            }
+            Some(id) => self.dictionary(id.get(), stored).map(Some),
+            None => Ok(None),
         }
-        .map_err(bad)?;
-        Ok(text)
     }
 
     fn dictionary(
@@ -252,6 +249,31 @@ impl Unpacker {
         loaded.push((id, Arc::clone(&d)));
         Ok(d)
     }
+}
+
+/// The first `limit` bytes of the text that frame `packed` holds compressed with
+/// `dictionary` (the one it names), streamed.
+fn streamed(
+    packed: &[u8],
+    limit: u64,
+    dictionary: Option<&DecoderDictionary<'static>>,
+) -> Result<Vec<u8>, Error> {
+    use std::io::Read;
+    use zstd::stream::read::Decoder;
+    let bad = |e: std::io::Error| Error::malformed("index record", e.to_string());
+    let mut text = Vec::new();
+    match dictionary {
+        None => Decoder::with_buffer(packed)
+            .map_err(bad)?
+            .take(limit)
+            .read_to_end(&mut text),
+        Some(d) => Decoder::with_prepared_dictionary(packed, d)
+            .map_err(bad)?
+            .take(limit)
+            .read_to_end(&mut text),
+    }
+    .map_err(bad)?;
+    Ok(text)
 }
 
 #[cfg(test)]
