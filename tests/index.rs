@@ -865,6 +865,24 @@ impl From<neardup::Error> for Stopped {
     }
 }
 
+/// Adds `batches` to `index` until one fails for an id it holds twice (checked), and
+/// returns how many documents the batches before it committed.
+fn committed_until_an_id_twice<S, T>(index: &mut Index, batches: Vec<Vec<(S, T)>>) -> usize
+where
+    S: AsRef<str> + Sync,
+    T: AsRef<[u8]> + Sync,
+{
+    let mut committed = 0;
+    let e = index
+        .add_batches(batches, |batch, _| -> Result<(), Stopped> {
+            committed += batch.len();
+            Ok(())
+        })
+        .unwrap_err();
+    assert!(matches!(&e, Stopped::Index(e) if matches!(e.kind(), ErrorKind::IdExists { .. })));
+    committed
+}
+
 #[test]
 fn batches_added_together_answer_as_batch_by_batch_and_stop_at_an_error() {
     let texts = texts(40, 17);
@@ -1079,14 +1097,7 @@ fn batches_made_ahead_with_a_dictionary_answer_as_batch_by_batch() {
     twice[3][7].0 = twice[3][3].0;
     let (_bad_dir, bad_path) = temp("ahead-bad");
     let (mut bad, _) = new_index(&bad_path);
-    let mut committed = 0;
-    let e = bad
-        .add_batches(twice, |batch, _| -> Result<(), Stopped> {
-            committed += batch.len();
-            Ok(())
-        })
-        .unwrap_err();
-    assert!(matches!(&e, Stopped::Index(e) if matches!(e.kind(), ErrorKind::IdExists { .. })));
+    let committed = committed_until_an_id_twice(&mut bad, twice);
     assert_eq!((committed, bad.len().unwrap()), (2_200, 2_200));
 }
 
@@ -1281,15 +1292,7 @@ fn batches_added_together_use_the_dictionary_the_first_trains() {
     batches[2][5].0 = "d1041".to_string();
     let (_dir, path) = temp("dictionary-batches");
     let (mut index, _) = new_index(&path);
-    let mut committed = 0;
-    let e = index
-        .add_batches(batches, |batch, _| -> Result<(), Stopped> {
-            committed += batch.len();
-            Ok(())
-        })
-        .unwrap_err();
-    assert!(matches!(&e, Stopped::Index(e) if matches!(e.kind(), ErrorKind::IdExists { .. })));
-    assert_eq!(committed, 1_040);
+    assert_eq!(committed_until_an_id_twice(&mut index, batches), 1_040);
     drop(index);
     let index = Index::open(&path).unwrap();
     assert_eq!(index.len().unwrap(), 1_040);
