@@ -27,13 +27,16 @@
 //!
 //! **Boilerplate.** A fingerprint held by more than `max_docs` documents (a footer, a
 //! licence) proposes no pair and seeds no passage; such fingerprints are counted
-//! instead. A document that holds boilerplate is fingerprinted again
-//! ([`Fingerprints::around_boilerplate`]): boilerplate windows are never selected, so
-//! rare text next to common text is fingerprinted by the windows that straddle the edge,
-//! and long windows ([`long_layout`], 30 tokens by default; one is enough to align a
-//! pair) are taken over the common text, so a run of rare length made of common phrases
-//! is caught too. A passage seeded by a rare fingerprint runs on through any boilerplate
-//! the two documents share next to it.
+//! instead. A document that holds boilerplate also takes long windows over it
+//! ([`Fingerprints::around_boilerplate`]; [`long_layout`], 30 tokens by default; one is
+//! enough to align a pair): a run of rare length made of common phrases is caught, and
+//! so is rare text next to common text where two documents share 30 tokens across the
+//! edge. Short windows are not winnowed again with the boilerplate ones masked: that
+//! would also catch runs of 25 to 29 tokens that end in common text, but a persistent
+//! index ([`crate::index`]), which decides boilerplate as documents come, cannot take
+//! that look the same way, and a batch run finds what the index finds. A passage seeded
+//! by a rare fingerprint runs on through any boilerplate the two documents share next
+//! to it.
 //!
 //! **Linear in how many share a passage.** The first [`SMALL_GROUP`] documents (in
 //! corpus order) that hold a fingerprint propose all their pairs, and the first of them
@@ -59,9 +62,9 @@ use crate::cluster::UnionFind;
 use crate::corpus::DocId;
 use crate::text::Span;
 
-mod again;
+mod long;
 mod rows;
-pub(crate) use again::{Again, AgainScratch};
+pub(crate) use long::LongScratch;
 pub(crate) use rows::PrintRows;
 
 /// The default number of documents above which a fingerprint counts as boilerplate.
@@ -334,20 +337,19 @@ impl Fingerprints {
     }
 
     /// The fingerprints of a document that holds `boilerplate` (windows of `layout.0`
-    /// tokens held by too many documents), taken again so that rare text next to or
-    /// inside common text is still caught:
+    /// tokens held by too many documents), taken again so that a run of common text that
+    /// few documents hold in that order is still caught:
     ///
-    /// * short windows (`layout`: size, winnowing window) that are boilerplate are never
-    ///   selected, so each window of w selects the smallest of the others: a rare passage
-    ///   that starts or ends next to common text is fingerprinted by the windows that
-    ///   straddle the edge;
-    /// * long windows (`long`: size, winnowing window, as [`long_layout`] gives them) are
+    /// * the document's own fingerprints ([`new`](Fingerprints::new) with `layout`: size,
+    ///   winnowing window), less the boilerplate ones;
+    /// * long windows (`long`: size, winnowing window, as [`long_layout`] gives them)
     ///   selected among those that hold a boilerplate short window: a run of rare length
     ///   made of common text (each short window held by many documents, the whole run by
-    ///   few) is caught by them. Long and short windows hash differently.
+    ///   few), or common text with rare text next to it, is caught by them. Long and
+    ///   short windows hash differently.
     ///
-    /// Which windows are eligible depends only on their text, so two documents that share
-    /// a run select the same fingerprints inside it.
+    /// Which long windows are eligible depends only on their text, so two documents that
+    /// share a run select the same long fingerprints inside it.
     ///
     /// # Panics
     ///
@@ -360,21 +362,15 @@ impl Fingerprints {
     ) -> Fingerprints {
         let usable = token_hashes.len().min(u32::MAX as usize);
         let tokens = &token_hashes[..usable];
-        if usable < size + window.max(1) - 1 {
-            return Fingerprints::default();
-        }
-        // The short windows, the boilerplate ones masked, in one pass.
-        let mut common = Vec::with_capacity(usable);
-        let short: Vec<u64> = crate::shingle::shingles(tokens, size)
-            .map(|h| {
-                let c = boilerplate.contains(h);
-                common.push(c);
-                if c { u64::MAX } else { h }
-            })
+        let own = Fingerprints::new(tokens, size, window);
+        let mut all: Vec<(u64, u32)> = own
+            .iter_raw()
+            .filter(|&(h, _)| !boilerplate.contains(h))
             .collect();
-        let mut all = Vec::new();
-        winnow_eligible_into(&short, window.max(1), |i| !common[i], &mut all);
         if usable >= long_size + long_window.max(1) - 1 && long_size >= size {
+            let common: Vec<bool> = crate::shingle::shingles(tokens, size)
+                .map(|h| boilerplate.contains(h))
+                .collect();
             let held = prefix_counts(&common, true);
             // Long window j holds the short windows j ..= j + long_size - size.
             let holds_common = |j: usize| {
@@ -1618,8 +1614,8 @@ mod tests {
         }
 
         /// Fingerprints around boilerplate, for any long winnowing window, are those of
-        /// the definition: short windows winnowed with the boilerplate ones never
-        /// selected, and long windows that hold a boilerplate short one winnowed likewise.
+        /// the definition: the document's own fingerprints less the boilerplate ones,
+        /// and long windows that hold a boilerplate short one, winnowed among those.
         #[test]
         fn fingerprints_around_boilerplate_follow_the_definition(
             doc in prop::collection::vec(0u64..3, 0..120),
@@ -1630,18 +1626,17 @@ mod tests {
             let (size, window, long_size) = (3, 2, 5);
             let boiler = Boilerplate::new(common.iter().map(|t| crate::shingle::shingle_hash(t)), 24);
             let got = Fingerprints::around_boilerplate(&doc, (size, window), (long_size, long_window), &boiler);
+            let short: Vec<u64> = crate::shingle::shingles(&doc, size).collect();
             let mut want: Vec<(u64, u32)> = Vec::new();
             if doc.len() >= size + window - 1 {
-                let short: Vec<u64> = crate::shingle::shingles(&doc, size).collect();
+                want.extend(naive_winnow(&short, window).into_iter().filter(|p| !boiler.contains(p.0)));
+            }
+            if doc.len() >= long_size + long_window - 1 {
                 let is_common: Vec<bool> = short.iter().map(|&h| boiler.contains(h)).collect();
-                let masked: Vec<u64> = short.iter().zip(&is_common).map(|(&h, &c)| if c { u64::MAX } else { h }).collect();
-                want.extend(naive_winnow(&masked, window).into_iter().filter(|p| !is_common[p.1 as usize]));
-                if doc.len() >= long_size + long_window - 1 {
-                    let long: Vec<u64> = crate::shingle::shingles(&doc, long_size).collect();
-                    let holds = |j: usize| is_common[j..(j + long_size - size + 1).min(short.len())].contains(&true);
-                    let masked: Vec<u64> = long.iter().enumerate().map(|(j, &h)| if holds(j) { h } else { u64::MAX }).collect();
-                    want.extend(naive_winnow(&masked, long_window).into_iter().filter(|p| holds(p.1 as usize)).map(|(h, p)| (h, p | LONG)));
-                }
+                let long: Vec<u64> = crate::shingle::shingles(&doc, long_size).collect();
+                let holds = |j: usize| is_common[j..(j + long_size - size + 1).min(short.len())].contains(&true);
+                let masked: Vec<u64> = long.iter().enumerate().map(|(j, &h)| if holds(j) { h } else { u64::MAX }).collect();
+                want.extend(naive_winnow(&masked, long_window).into_iter().filter(|p| holds(p.1 as usize)).map(|(h, p)| (h, p | LONG)));
             }
             prop_assert_eq!(got, Fingerprints::from_picked(&mut want));
         }

@@ -18,10 +18,8 @@
 //! 3. With passage reuse: the fingerprints go to grouping rows as stage 1 signs each
 //!    block of documents (to temporary files beside the texts when those are on disk,
 //!    read back a part at a time), boilerplate fingerprints are found, the documents
-//!    that hold some are fingerprinted again around it (what that adds goes beside their
-//!    first fingerprints: the windows next to boilerplate that winnowing now selects,
-//!    and the long windows over it; a document that repeats such a phrase is
-//!    fingerprinted whole again), and an inverted index
+//!    that hold some take the long windows over it beside their first fingerprints
+//!    (less the boilerplate ones), and an inverted index
 //!    ([`reuse::FingerprintIndex`]) gives the pairs that share two fingerprints in a
 //!    consistent order (passage candidates).
 //! 4. Per candidate pair, in parallel: the exact Jaccard of the two shingle sets when the
@@ -57,7 +55,7 @@ use crate::report::{
     Cluster, Comparison, Counts, DocumentStats, Pair, Passage, Repeat, RepeatedPassage, Report,
 };
 use crate::reuse::{
-    self, Again, AgainScratch, Boilerplate, FingerprintIndex, Fingerprints, Occurrence, PrintRows,
+    self, Boilerplate, LongScratch, FingerprintIndex, Fingerprints, Occurrence, PrintRows,
 };
 use crate::shingle::{self, ShingleSet};
 use crate::text::{self, Span, Token};
@@ -981,8 +979,9 @@ impl Detector {
         // text took no part: their first copy stands for them.
         let (index, common) = if self.settings.passage_reuse {
             let max = self.settings.boilerplate_docs;
-            // Documents that hold common text are fingerprinted again without the
-            // windows inside it, so that a rare passage next to it is still caught.
+            // Documents that hold common text take long fingerprints over it (beside
+            // their own, less the boilerplate ones), so that a run of common text that
+            // few documents hold in that order is still caught.
             let (common, around) = Boilerplate::of_rows(&rows, n, max);
             let layout = self.fingerprint_layout();
             let long = reuse::long_layout(self.fingerprint_tokens());
@@ -1001,34 +1000,24 @@ impl Detector {
             };
             let around_docs: Vec<usize> = (0..n).filter(|&d| around[d]).collect();
             let mut again = PrintRows::new(doc_bits, dir);
-            // What is fingerprinted again goes beside a document's first fingerprints
-            // (their boilerplate ones dropped), or instead of them.
-            let mut instead = vec![false; n];
             // As in stage 1, a block's rows are added while the next one is made.
-            let (mut last, mut made): (&[usize], Vec<Again>) = (&[], Vec::new());
+            let (mut last, mut made): (&[usize], Vec<Fingerprints>) = (&[], Vec::new());
             for block in around_docs.chunks(SIGN_BLOCK).chain([&[][..]]) {
                 let ((), next) = crate::par::join(
                     || {
                         for (&d, f) in last.iter().zip(&made) {
-                            let f = match f {
-                                Again::Beside(f) => f,
-                                Again::Instead(f) => {
-                                    instead[d] = true;
-                                    f
-                                }
-                            };
                             again.add(d as u32, f.iter_raw());
                         }
                     },
                     || {
-                        let init = || (Vec::new(), AgainScratch::default());
+                        let init = || (Vec::new(), LongScratch::default());
                         crate::par::map_init(block, init, |(scratch, working), &d| {
-                            let mut f = Again::Instead(Fingerprints::default());
+                            let mut f = Fingerprints::default();
                             if progress.is_cancelled() {
                                 return f;
                             }
                             with_hashes(d, scratch, &mut |h| {
-                                f = Fingerprints::again_around(h, layout, long, &common, working)
+                                f = Fingerprints::long_around(h, (layout.0, long.0), &common, working)
                             });
                             f
                         })
@@ -1048,7 +1037,7 @@ impl Detector {
                     });
                 }
             };
-            rows.replace(&again, &instead, (&common, &around));
+            rows.replace(&again, (&common, &around));
             drop(again);
             let index = FingerprintIndex::build(&rows, n, max, Some(&windows));
             (index, common)

@@ -10,9 +10,9 @@
 //! holds one pass's rows at a time instead of every document's fingerprints (12 bytes a
 //! fingerprint, about 0.29 a token: ~1.2 KB for a 2 KB English text).
 //!
-//! Documents that hold boilerplate are fingerprinted again around it: their new rows are
+//! Documents that hold boilerplate take long fingerprints over it: their new rows are
 //! added to a second set, which [`PrintRows::replace`] merges in part by part, beside
-//! their old rows (less the boilerplate ones) or in place of them.
+//! their old rows (less the boilerplate ones).
 //!
 //! If the file cannot be made, or a write fails (a full disk), the rows not written stay
 //! in memory: the run goes on, holding more.
@@ -134,25 +134,20 @@ impl PrintRows {
         }
     }
 
-    /// Adds the rows of `new`, in place of those of the documents marked in `replaced`
-    /// and of the rows of fingerprints in `dropped` (which only the documents marked in
-    /// `holders` hold), a part at a time (documents still ascend in each part). In
+    /// Adds the rows of `new`, in place of the rows of fingerprints in `dropped` (which
+    /// only the documents marked in `holders` hold), a part at a time (documents still ascend in each part). In
     /// memory a few parts are merged at a time, in parallel, each into room for all its
     /// rows (room never written is never touched); on disk the merged part is written
     /// after the rest of the file (which grows by it) and read back from there.
     pub(crate) fn replace(
         &mut self,
         new: &PrintRows,
-        replaced: &[bool],
         (dropped, holders): (&Boilerplate, &[bool]),
     ) {
         let mask = (1u64 << self.doc_bits) - 1;
         let doc = |r: u64| (r & mask) as usize;
-        let marked = |flags: &[bool], r: u64| flags.get(doc(r)).copied().unwrap_or(false);
-        let is_kept = |&(r, _): &(u64, u32)| {
-            let gone = marked(holders, r) && dropped.contains(r);
-            !marked(replaced, r) && !gone
-        };
+        let holds = |r: u64| holders.get(doc(r)).copied().unwrap_or(false);
+        let is_kept = |&(r, _): &(u64, u32)| !(holds(r) && dropped.contains(r));
         let in_memory = |rows: &PrintRows| rows.parts.iter().all(|p| p.chunks.is_empty());
         if !self.writing && in_memory(self) && in_memory(new) {
             let parts: Vec<usize> = (0..PARTS).collect();
@@ -409,9 +404,8 @@ mod tests {
 
     #[test]
     fn replacing_rows_gives_those_of_the_new_fingerprints() {
-        // Documents 1, 4, 7, ... are replaced; 2, 5, 8, ... get rows beside their own.
+        // Documents 1, 2, 4, 5, ... get rows beside their own; 0, 3, 6, ... none.
         let docs: Vec<Fingerprints> = (0..700).map(|d| prints(d, 300)).collect();
-        let replaced: Vec<bool> = (0..700).map(|d| d % 3 == 1).collect();
         // Every document's first fingerprint is dropped from the even ones (marked as
         // its holders), kept in the odd ones.
         let dropped = Boilerplate::new(docs.iter().map(|f| f.hashes()[0]), 24);
@@ -427,10 +421,7 @@ mod tests {
                 let kept = docs[d]
                     .iter_raw()
                     .filter(|&(h, _)| !(holders[d] && dropped.contains(h)));
-                let mut picked: Vec<(u64, u32)> = match d % 3 {
-                    1 => again[d].iter_raw().collect(),
-                    _ => kept.chain(again[d].iter_raw()).collect(),
-                };
+                let mut picked: Vec<(u64, u32)> = kept.chain(again[d].iter_raw()).collect();
                 Fingerprints::from_picked(&mut picked)
             })
             .collect();
@@ -448,7 +439,7 @@ mod tests {
                     "new rows on disk"
                 );
             }
-            base.replace(&new, &replaced, (&dropped, &holders));
+            base.replace(&new, (&dropped, &holders));
             assert_eq!(base.len(), expected.len());
             // The same rows, documents ascending; one document's rows in any order.
             let sorted = |(rows, at): PartRows<'_>| {

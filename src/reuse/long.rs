@@ -1,0 +1,201 @@
+//! The long fingerprints that a document which holds boilerplate takes over it: what
+//! [`Fingerprints::around_boilerplate`] adds to the document's first fingerprints (those
+//! [`Fingerprints::new`] gave it, which are rows already), less their boilerplate ones.
+//!
+//! # Algorithm
+//!
+//! One pass hashes the short windows and looks up which are boilerplate; then every long
+//! window that holds one is hashed, a range of them at a time (the ranges around the
+//! boilerplate windows, merged where they touch).
+//!
+//! # Cost
+//!
+//! O(n) for a document of n tokens to hash and look up its short windows; O(l) for each
+//! range of long windows over boilerplate, l the long window's tokens and the range's
+//! windows.
+
+use super::{Boilerplate, Fingerprints, LONG};
+use crate::shingle::shingles;
+
+/// Working space of [`Fingerprints::long_around`], reused from one document to the
+/// next.
+#[derive(Default)]
+pub(crate) struct LongScratch {
+    /// The hashes of the document's short windows.
+    short: Vec<u64>,
+    /// The positions of the boilerplate short windows, ascending.
+    boilerplate_at: Vec<u32>,
+    /// The long fingerprints taken so far: `(hash, position | LONG)`.
+    picked: Vec<(u64, u32)>,
+}
+
+impl Fingerprints {
+    /// The long fingerprints that [`around_boilerplate`](Fingerprints::around_boilerplate)
+    /// takes in a document whose token hashes are `token_hashes`, with long windows
+    /// winnowed one at a time (as [`long_layout`](super::long_layout) gives them): every
+    /// long window (`long_size` tokens) that holds a short window (`size` tokens) in
+    /// `boilerplate`. With the document's first fingerprints less their boilerplate
+    /// ones, they are `around_boilerplate`'s. See the module docs.
+    pub(crate) fn long_around(
+        token_hashes: &[u64],
+        (size, long_size): (usize, usize),
+        boilerplate: &Boilerplate,
+        work: &mut LongScratch,
+    ) -> Fingerprints {
+        let usable = token_hashes.len().min(u32::MAX as usize);
+        let tokens = &token_hashes[..usable];
+        work.short.clear();
+        work.boilerplate_at.clear();
+        work.picked.clear();
+        crate::shingle::extend_shingles(&mut work.short, tokens, size, |h| h);
+        let at = &mut work.boilerplate_at;
+        boilerplate.find_all(&work.short, |i, _| at.push(i as u32));
+        long_windows_into(tokens, at, (size, long_size), &mut work.picked);
+        Fingerprints::from_picked(&mut work.picked)
+    }
+
+    /// The long fingerprints (`long_size` tokens, every one) of a document whose token
+    /// hashes are `tokens` over its short windows (`size` tokens) at the ascending
+    /// positions `at`: each long window that holds one of them, as
+    /// [`around_boilerplate`](Fingerprints::around_boilerplate) takes them over the
+    /// boilerplate ones.
+    #[cfg_attr(not(feature = "index"), allow(dead_code))]
+    pub(crate) fn long_over(
+        tokens: &[u64],
+        at: &[u32],
+        (size, long_size): (usize, usize),
+    ) -> Fingerprints {
+        let mut picked = Vec::new();
+        long_windows_into(tokens, at, (size, long_size), &mut picked);
+        Fingerprints::from_picked(&mut picked)
+    }
+}
+
+/// Appends to `out` the long windows (`long_size` tokens) of `tokens` that hold a
+/// short window (`size` tokens) at one of the ascending positions `at`, as
+/// `(hash, position | LONG)`: long window j holds the short windows
+/// j ..= j + long_size - size.
+fn long_windows_into(
+    tokens: &[u64],
+    at: &[u32],
+    (size, long_size): (usize, usize),
+    out: &mut Vec<(u64, u32)>,
+) {
+    if tokens.len() < long_size || long_size < size {
+        return;
+    }
+    let last = tokens.len() - long_size;
+    for (from, to) in ranges_around(at, long_size - size, last) {
+        let hashes = shingles(&tokens[from..to + long_size], long_size);
+        out.extend(
+            hashes
+                .enumerate()
+                .map(|(j, h)| (h, (from + j) as u32 | LONG)),
+        );
+    }
+}
+
+/// The ranges `c - before ..= c` around the ascending positions `at`, merged where they
+/// touch, cut at `last`, and the empty ones left out.
+fn ranges_around(at: &[u32], before: usize, last: usize) -> impl Iterator<Item = (usize, usize)> {
+    let mut k = 0;
+    std::iter::from_fn(move || {
+        loop {
+            let c = *at.get(k)? as usize;
+            let from = c.saturating_sub(before);
+            let mut to = c;
+            k += 1;
+            while let Some(&next) = at.get(k)
+                && (next as usize).saturating_sub(before) <= to + 1
+            {
+                to = next as usize;
+                k += 1;
+            }
+            if from <= to.min(last) {
+                return Some((from, to.min(last)));
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The first fingerprints of `doc`, less the boilerplate ones, with `long` beside
+    /// them, as sorted `(hash, position)` pairs.
+    fn beside(
+        doc: &[u64],
+        (size, window): (usize, usize),
+        boiler: &Boilerplate,
+        long: &Fingerprints,
+    ) -> Vec<(u64, u32)> {
+        let first = Fingerprints::new(doc, size, window);
+        let mut all: Vec<(u64, u32)> = first
+            .iter_raw()
+            .filter(|&(h, _)| !boiler.contains(h))
+            .chain(long.iter_raw())
+            .collect();
+        all.sort_unstable();
+        all
+    }
+
+    fn sorted(f: &Fingerprints) -> Vec<(u64, u32)> {
+        let mut all: Vec<(u64, u32)> = f.iter_raw().collect();
+        all.sort_unstable();
+        all
+    }
+
+    #[test]
+    fn around_a_footer_the_long_fingerprints_complete_the_first_ones() {
+        // Distinct words with a footer that many documents hold in the middle: the long
+        // windows that hold one of its short ones are taken, and no other.
+        let footer: Vec<u64> = (1000..1040).collect();
+        let common = Fingerprints::new(&footer, 13, 6);
+        let boiler = Boilerplate::new(common.hashes().iter().copied(), 24);
+        let doc: Vec<u64> = (0..60)
+            .chain(footer.iter().copied())
+            .chain(60..120)
+            .collect();
+        assert!(boiler.holds_any(&Fingerprints::new(&doc, 13, 6)));
+        let want = Fingerprints::around_boilerplate(&doc, (13, 6), (30, 1), &boiler);
+        let long = Fingerprints::long_around(&doc, (13, 30), &boiler, &mut LongScratch::default());
+        assert!(long.entries().all(|e| e.2));
+        // The footer's boilerplate windows lie at 60..=87; a long window holds the short
+        // ones at j..=j + 17.
+        let short: Vec<u64> = shingles(&doc, 13).collect();
+        let holds = |j: usize| (j..=j + 17).any(|i| boiler.contains(short[i]));
+        let want_at: Vec<u32> = (0..doc.len() - 29).filter(|&j| holds(j)).map(|j| j as u32 | LONG).collect();
+        let mut at: Vec<u32> = long.iter_raw().map(|e| e.1).collect();
+        at.sort_unstable();
+        assert_eq!(at, want_at);
+        assert_eq!(beside(&doc, (13, 6), &boiler, &long), sorted(&want));
+    }
+
+    #[test]
+    fn ranges_merge_where_they_touch() {
+        let got: Vec<(usize, usize)> = ranges_around(&[0, 3, 4, 12, 30], 2, 20).collect();
+        assert_eq!(got, [(0, 4), (10, 12)]);
+    }
+
+    proptest! {
+        /// A document's first fingerprints less the boilerplate ones, with its long
+        /// fingerprints beside them, are those of `around_boilerplate`.
+        #[test]
+        fn the_long_fingerprints_complete_the_first_ones(
+            alphabet in 2u64..60,
+            doc in prop::collection::vec(0u64..1000, 0..160),
+            picks in prop::collection::vec(0usize..1000, 1..8),
+            (size, window, long_size) in (1usize..6, 1usize..5, 1usize..12),
+        ) {
+            let doc: Vec<u64> = doc.iter().map(|t| t % alphabet).collect();
+            let short: Vec<u64> = shingles(&doc, size).collect();
+            // Boilerplate: some of the document's own windows.
+            let boiler = Boilerplate::new(picks.iter().filter_map(|&i| short.get(i % short.len().max(1)).copied()), 24);
+            let want = Fingerprints::around_boilerplate(&doc, (size, window), (long_size, 1), &boiler);
+            let long = Fingerprints::long_around(&doc, (size, long_size), &boiler, &mut LongScratch::default());
+            prop_assert_eq!(beside(&doc, (size, window), &boiler, &long), sorted(&want));
+        }
+    }
+}
