@@ -64,7 +64,7 @@ use crate::text::Span;
 
 mod long;
 mod rows;
-pub(crate) use long::LongScratch;
+pub(crate) use long::{LongScratch, around_runs, boilerplate_runs};
 pub(crate) use rows::PrintRows;
 
 /// The default number of documents above which a fingerprint counts as boilerplate.
@@ -343,13 +343,17 @@ impl Fingerprints {
     /// * the document's own fingerprints ([`new`](Fingerprints::new) with `layout`: size,
     ///   winnowing window), less the boilerplate ones;
     /// * long windows (`long`: size, winnowing window, as [`long_layout`] gives them)
-    ///   selected among those that hold a boilerplate short window: a run of rare length
-    ///   made of common text (each short window held by many documents, the whole run by
-    ///   few), or common text with rare text next to it, is caught by them. Long and
-    ///   short windows hash differently.
+    ///   selected among those that hold a boilerplate short window, or a short window
+    ///   within `window - 1` of a run of the boilerplate fingerprints the document picked
+    ///   (two at most `window` apart are in one run): a run of rare length made of
+    ///   common text (each short window held by many documents, the whole run by few),
+    ///   or common text with rare text next to it, is caught by them. Long and short
+    ///   windows hash differently; none is taken where long windows are no longer than
+    ///   short ones.
     ///
-    /// Which long windows are eligible depends only on their text, so two documents that
-    /// share a run select the same long fingerprints inside it.
+    /// Which long windows are eligible depends only on their text and on the text
+    /// within a winnowing window of it, so two documents that share a run select the
+    /// same long fingerprints inside it, but for the winnowing window's reach at its ends.
     ///
     /// # Panics
     ///
@@ -363,14 +367,27 @@ impl Fingerprints {
         let usable = token_hashes.len().min(u32::MAX as usize);
         let tokens = &token_hashes[..usable];
         let own = Fingerprints::new(tokens, size, window);
-        let mut all: Vec<(u64, u32)> = own
-            .iter_raw()
-            .filter(|&(h, _)| !boilerplate.contains(h))
-            .collect();
-        if usable >= long_size + long_window.max(1) - 1 && long_size >= size {
-            let common: Vec<bool> = crate::shingle::shingles(tokens, size)
+        let (mut all, mut picked): (Vec<(u64, u32)>, Vec<u32>) = (Vec::new(), Vec::new());
+        for (h, p) in own.iter_raw() {
+            if boilerplate.contains(h) {
+                picked.push(p);
+            } else {
+                all.push((h, p));
+            }
+        }
+        if usable >= long_size + long_window.max(1) - 1 && long_size > size {
+            // The short windows a long one may hold: the boilerplate ones, and those
+            // near the ends of a run of the boilerplate ones the document picked.
+            let mut eligible: Vec<bool> = crate::shingle::shingles(tokens, size)
                 .map(|h| boilerplate.contains(h))
                 .collect();
+            picked.sort_unstable();
+            for p in around_runs(&picked, window.max(1)) {
+                if let Some(e) = eligible.get_mut(p as usize) {
+                    *e = true;
+                }
+            }
+            let common = eligible;
             let held = prefix_counts(&common, true);
             // Long window j holds the short windows j ..= j + long_size - size.
             let holds_common = |j: usize| {
@@ -1467,7 +1484,11 @@ mod tests {
             } else {
                 longs += 1;
                 assert_eq!(long[p], h);
-                assert!((p..=p + 17).any(|i| boiler.contains(short[i])));
+                // Over a boilerplate window, or within 5 (w - 1) of one the run picked.
+                assert!(
+                    (p.saturating_sub(5)..=p + 22)
+                        .any(|i| short.get(i).is_some_and(|&s| boiler.contains(s)))
+                );
             }
         }
         assert!(longs > 0);
@@ -1632,7 +1653,18 @@ mod tests {
                 want.extend(naive_winnow(&short, window).into_iter().filter(|p| !boiler.contains(p.0)));
             }
             if doc.len() >= long_size + long_window - 1 {
-                let is_common: Vec<bool> = short.iter().map(|&h| boiler.contains(h)).collect();
+                // The boilerplate windows picked, the first MAX_POSITIONS of each hash.
+                let mut picked: Vec<usize> = Vec::new();
+                for (h, p) in naive_winnow(&short, window) {
+                    let kept = picked.iter().filter(|&&q| short[q] == h).count();
+                    if boiler.contains(h) && kept < MAX_POSITIONS {
+                        picked.push(p as usize);
+                    }
+                }
+                // Within window - 1 of a pick, or between two picks at most window apart.
+                let near = |i: usize| picked.iter().any(|&p| p.abs_diff(i) < window)
+                    || picked.iter().any(|&a| picked.iter().any(|&b| a < i && i < b && b - a <= window));
+                let is_common: Vec<bool> = short.iter().enumerate().map(|(i, &h)| boiler.contains(h) || near(i)).collect();
                 let long: Vec<u64> = crate::shingle::shingles(&doc, long_size).collect();
                 let holds = |j: usize| is_common[j..(j + long_size - size + 1).min(short.len())].contains(&true);
                 let masked: Vec<u64> = long.iter().enumerate().map(|(j, &h)| if holds(j) { h } else { u64::MAX }).collect();

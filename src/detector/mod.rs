@@ -55,7 +55,7 @@ use crate::report::{
     Cluster, Comparison, Counts, DocumentStats, Pair, Passage, Repeat, RepeatedPassage, Report,
 };
 use crate::reuse::{
-    self, Boilerplate, LongScratch, FingerprintIndex, Fingerprints, Occurrence, PrintRows,
+    self, Boilerplate, FingerprintIndex, Fingerprints, LongScratch, Occurrence, PrintRows,
 };
 use crate::shingle::{self, ShingleSet};
 use crate::text::{self, Span, Token};
@@ -1017,7 +1017,7 @@ impl Detector {
                                 return f;
                             }
                             with_hashes(d, scratch, &mut |h| {
-                                f = Fingerprints::long_around(h, (layout.0, long.0), &common, working)
+                                f = Fingerprints::long_around(h, layout, long.0, &common, working)
                             });
                             f
                         })

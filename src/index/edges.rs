@@ -29,6 +29,8 @@
 //! O(w) per run of boilerplate, and at most `2(w - 1)` entries; nothing for a document
 //! that holds no boilerplate.
 
+use crate::reuse::boilerplate_runs;
+
 /// The position of an entry that counts a document as holding a window it did not
 /// pick, or a fingerprint that turned common at it (the `late` module), and pairs it
 /// with nobody (no fingerprint has it: positions are window indices, fewer than
@@ -52,49 +54,13 @@ pub(super) fn edge_windows(
         let unpicked = part.iter().filter(|h| picked.binary_search(h).is_err());
         out.extend(unpicked);
     };
-    for (first, last) in runs(positions, w) {
+    for (first, last) in boilerplate_runs(positions, w) {
         count(first.saturating_sub(reach), first);
         count(last + 1, last + 1 + reach);
     }
     out.sort_unstable();
     out.dedup();
     out
-}
-
-/// Every position within `w - 1` of a run of the boilerplate fingerprints at
-/// `positions` (sorted), `w` the winnowing window, ascending: the windows a long
-/// fingerprint over the boilerplate may hold. A batch run takes the long windows that
-/// hold a boilerplate window anywhere in a document, picked or not
-/// ([`Fingerprints::around_boilerplate`](crate::reuse::Fingerprints::around_boilerplate));
-/// near a run's ends the windows that other documents pick are not all this one's, so
-/// the index takes them all there, and every document that holds the same common text
-/// takes the same long windows over it.
-pub(super) fn around_runs(positions: &[u32], w: usize) -> Vec<u32> {
-    let reach = w.saturating_sub(1);
-    let mut out = Vec::new();
-    for (first, last) in runs(positions, w) {
-        let from = first
-            .saturating_sub(reach)
-            .max(out.last().map_or(0, |&p: &u32| p as usize + 1));
-        let to = (last + reach).min(u32::MAX as usize - 1);
-        out.extend((from..=to).map(|p| p as u32));
-    }
-    out
-}
-
-/// The runs `(first, last)` of `positions` (sorted): two at most `w` apart are in one.
-fn runs(positions: &[u32], w: usize) -> impl Iterator<Item = (usize, usize)> + '_ {
-    let mut k = 0;
-    std::iter::from_fn(move || {
-        let first = *positions.get(k)? as usize;
-        let mut last = first;
-        k += 1;
-        while k < positions.len() && positions[k] as usize <= last + w {
-            last = positions[k] as usize;
-            k += 1;
-        }
-        Some((first, last))
-    })
 }
 
 #[cfg(test)]
@@ -105,20 +71,6 @@ mod tests {
     /// Windows `0..n`, each hashed as 100 + its index.
     fn windows(n: u64) -> Vec<u64> {
         (100..100 + n).collect()
-    }
-
-    #[test]
-    fn long_windows_take_in_the_ends_of_each_run() {
-        // Runs 10..=20 (picks at most w = 6 apart) and 40..=40; w - 1 = 5 around each.
-        let at = around_runs(&[10, 14, 20, 40], 6);
-        let want: Vec<u32> = (5..=25).chain(35..=45).collect();
-        assert_eq!(at, want);
-        // Runs that come within reach of each other do not repeat a position.
-        let at = around_runs(&[0, 30, 38], 6);
-        let want: Vec<u32> = (0..=5).chain(25..=43).collect();
-        assert_eq!(at, want);
-        assert!(around_runs(&[], 6).is_empty());
-        assert_eq!(around_runs(&[3], 1), [3]);
     }
 
     #[test]
@@ -141,30 +93,6 @@ mod tests {
     }
 
     proptest! {
-        /// Against a position-by-position oracle: a position is taken when it lies
-        /// within w - 1 of a boilerplate position, or between two at most w apart.
-        #[test]
-        fn long_windows_match_a_position_by_position_oracle(
-            w in 1usize..8,
-            marks in proptest::collection::vec(0u32..80, 0..10),
-        ) {
-            let mut positions = marks.clone();
-            positions.sort_unstable();
-            positions.dedup();
-            let marked = |i: usize| positions.binary_search(&(i as u32)).is_ok();
-            let near = |i: usize| (i.saturating_sub(w - 1)..=i + (w - 1)).any(marked);
-            let between = |i: usize| {
-                let before = (i.saturating_sub(w)..i).rev().find(|&j| marked(j));
-                let after = (i + 1..=i + w).find(|&j| marked(j));
-                matches!((before, after), (Some(b), Some(a)) if a - b <= w)
-            };
-            let expected: Vec<u32> = (0..100usize)
-                .filter(|&i| near(i) || between(i))
-                .map(|i| i as u32)
-                .collect();
-            prop_assert_eq!(around_runs(&positions, w), expected);
-        }
-
         /// Against a window-by-window oracle: a window is counted when it is not
         /// picked, lies within w - 1 of a boilerplate position, and no boilerplate
         /// position on its other side is within w of that one (it is outside the run).

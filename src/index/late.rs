@@ -23,7 +23,7 @@
 //! documents find more than `boilerplate_docs` holders: it is common for them, and
 //! turns common at none. Each holder that picked it then takes the long windows over
 //! the positions where it holds the fingerprints turning common there
-//! ([`edges::around_runs`](super::edges::around_runs),
+//! ([`reuse::around_runs`](crate::reuse::around_runs),
 //! [`Detector::long_fingerprints`](crate::Detector)), made from its stored text, less
 //! those it holds already (in the runs, or taken when it was added, or earlier in the
 //! batch) and those that `boilerplate_docs` other documents hold already (common for

@@ -43,8 +43,9 @@
 //! ([`Fingerprints::around_boilerplate`](reuse::Fingerprints::around_boilerplate)); one
 //! is enough to align a pair: a run of common phrases that few documents hold in that
 //! order is found (the footer with the word before it, say). It takes them over the
-//! windows within `w - 1` of the ends of its boilerplate too, so that every document
-//! that holds the same common text takes the same long windows over it. Long
+//! windows within `w - 1` of the ends of its boilerplate too, as a batch run does
+//! ([`reuse::around_runs`]), so that every document that holds the same common text
+//! takes the same long windows over it. Long
 //! fingerprints become boilerplate as others do, once more than `boilerplate_docs`
 //! documents hold them. The documents added before their text was common take the long
 //! windows over it when it turns common (the `late` module), as a batch run over the
@@ -56,18 +57,10 @@
 //! Where the answers can still differ from a batch run's (the README measures how
 //! often, on real text):
 //!
-//! * A batch run takes only the long windows that hold a common window. The index does
-//!   not look up which of the windows near the ends of its boilerplate that a document
-//!   did not pick are common, and takes the long windows over up to `w - 1` windows
-//!   past the last common one too.
-//! * The batch run's other second look, the short windows next to common text that
-//!   winnowing picks once that text is masked, is not taken. A pair that shares one
-//!   rare window that both pick and, next to it, one that only that look picks in
-//!   both is not found (one short fingerprint does not propose a pair). And the
-//!   documents that pick a window only that way are not among its holders: where the
-//!   index counts at most [`SMALL_GROUP`](reuse::SMALL_GROUP) holders before a new
-//!   document, which then pairs with all of them and aligns around the window, a
-//!   batch run counts more, and pairs the new document with the first holder only.
+//! * A batch run also takes the long windows over a common window farther than `w - 1`
+//!   windows from a run of the boilerplate a document picked (a common window that
+//!   winnowing did not pick there); the index, which knows only which of a document's
+//!   picks are common, does not.
 //! * The long windows over the copies of common text that a document repeats past the
 //!   [`MAX_POSITIONS`](reuse::MAX_POSITIONS)th are not taken (it keeps that many
 //!   positions of a fingerprint; a batch run looks at every window).
@@ -2464,16 +2457,16 @@ impl Index {
 
     /// The positions of the windows that the long fingerprints of a document whose
     /// fingerprints are `prints` take in, given its `boilerplate` ones (see
-    /// [`edges::around_runs`]).
+    /// [`reuse::around_runs`]).
     fn around_boilerplate(&self, prints: &Fingerprints, boilerplate: &[u64]) -> Vec<u32> {
         self.around(&positions_of(prints, boilerplate))
     }
 
     /// Every position within `w - 1` of a run of the fingerprints at `positions`
-    /// (sorted), `w` the winnowing window: [`edges::around_runs`].
+    /// (sorted), `w` the winnowing window: [`reuse::around_runs`].
     fn around(&self, positions: &[u32]) -> Vec<u32> {
         let (_, w) = self.detector.fingerprint_layout();
-        edges::around_runs(positions, w)
+        reuse::around_runs(positions, w)
     }
 
     /// The long fingerprints of the batch's `documents` (see [`Long`]), whose

@@ -4,17 +4,23 @@
 //!
 //! # Algorithm
 //!
-//! One pass hashes the short windows and looks up which are boilerplate; then every long
-//! window that holds one is hashed, a range of them at a time (the ranges around the
-//! boilerplate windows, merged where they touch).
+//! One pass hashes the short windows and looks up which are boilerplate; those that
+//! winnowing picks form runs (two at most a winnowing window apart are in one), and the
+//! short windows within a winnowing window of a run's ends are taken too ([`around_runs`]):
+//! there the windows picked depend on the text around, so the documents that share the
+//! common text and the words next to it take the same long windows whether or not those
+//! short windows are common (a persistent index, which knows only the windows it picked
+//! are common, takes the same). Then every long window that holds one of these short
+//! windows is hashed, a range of them at a time (merged where they touch).
 //!
 //! # Cost
 //!
-//! O(n) for a document of n tokens to hash and look up its short windows; O(l) for each
-//! range of long windows over boilerplate, l the long window's tokens and the range's
-//! windows.
+//! O(n) for a document of n tokens to hash and look up its short windows; O(w) for each
+//! boilerplate one (w the winnowing window) to tell whether winnowing picks it; O(l) for
+//! each range of long windows over boilerplate, l the long window's tokens and the
+//! range's windows.
 
-use super::{Boilerplate, Fingerprints, LONG};
+use super::{Boilerplate, Fingerprints, LONG, MAX_POSITIONS};
 use crate::shingle::shingles;
 
 /// Working space of [`Fingerprints::long_around`], reused from one document to the
@@ -33,15 +39,19 @@ impl Fingerprints {
     /// The long fingerprints that [`around_boilerplate`](Fingerprints::around_boilerplate)
     /// takes in a document whose token hashes are `token_hashes`, with long windows
     /// winnowed one at a time (as [`long_layout`](super::long_layout) gives them): every
-    /// long window (`long_size` tokens) that holds a short window (`size` tokens) in
-    /// `boilerplate`. With the document's first fingerprints less their boilerplate
-    /// ones, they are `around_boilerplate`'s. See the module docs.
+    /// long window (`long_size` tokens) that holds a short window (`layout`: size,
+    /// winnowing window) in `boilerplate`, or one within `window - 1` of a run of the
+    /// boilerplate fingerprints that winnowing picks ([`around_runs`]). With the
+    /// document's first fingerprints less their boilerplate ones, they are
+    /// `around_boilerplate`'s. See the module docs.
     pub(crate) fn long_around(
         token_hashes: &[u64],
-        (size, long_size): (usize, usize),
+        (size, window): (usize, usize),
+        long_size: usize,
         boilerplate: &Boilerplate,
         work: &mut LongScratch,
     ) -> Fingerprints {
+        let window = window.max(1);
         let usable = token_hashes.len().min(u32::MAX as usize);
         let tokens = &token_hashes[..usable];
         work.short.clear();
@@ -50,7 +60,19 @@ impl Fingerprints {
         crate::shingle::extend_shingles(&mut work.short, tokens, size, |h| h);
         let at = &mut work.boilerplate_at;
         boilerplate.find_all(&work.short, |i, _| at.push(i as u32));
-        long_windows_into(tokens, at, (size, long_size), &mut work.picked);
+        if usable >= size + window - 1 {
+            let near = around_runs(&work.picked_boilerplate(window), window);
+            let at = &mut work.boilerplate_at;
+            at.extend(near);
+            at.sort_unstable();
+            at.dedup();
+        }
+        long_windows_into(
+            tokens,
+            &work.boilerplate_at,
+            (size, long_size),
+            &mut work.picked,
+        );
         Fingerprints::from_picked(&mut work.picked)
     }
 
@@ -71,6 +93,80 @@ impl Fingerprints {
     }
 }
 
+impl LongScratch {
+    /// The positions, ascending, of the boilerplate short windows that winnowing (with
+    /// windows of `window`) picks, as [`Fingerprints::new`] keeps them: the first
+    /// [`MAX_POSITIONS`] of each hash.
+    fn picked_boilerplate(&mut self, window: usize) -> Vec<u32> {
+        let short = &self.short;
+        let picked = &mut self.picked;
+        picked.clear();
+        picked.extend(
+            (self.boilerplate_at.iter())
+                .filter(|&&p| selects(short, p as usize, window))
+                .map(|&p| (short[p as usize], p)),
+        );
+        picked.sort_unstable();
+        let mut at: Vec<u32> = (picked.chunk_by(|x, y| x.0 == y.0))
+            .flat_map(|same| same.iter().take(MAX_POSITIONS).map(|x| x.1))
+            .collect();
+        picked.clear();
+        at.sort_unstable();
+        at
+    }
+}
+
+/// Whether winnowing `short` with windows of `window` (at most its length) selects
+/// position `p`: whether a window that holds it has its rightmost smallest hash there,
+/// that is, whether `p` has `window - 1` neighbours in a row around it, those before no
+/// smaller and those after larger. O(window).
+fn selects(short: &[u64], p: usize, window: usize) -> bool {
+    let h = short[p];
+    let reach = window - 1;
+    let before = short[..p].iter().rev().take(reach);
+    let after = short[p + 1..].iter().take(reach);
+    let before = before.take_while(|&&x| x >= h).count();
+    let after = after.take_while(|&&x| x > h).count();
+    before + after >= reach
+}
+
+/// Every position within `w - 1` of a run of the boilerplate fingerprints at
+/// `positions` (sorted), `w` the winnowing window, ascending: near a run's ends the
+/// windows that winnowing picks depend on the text around, so the long windows over
+/// those are taken whether or not the short windows they hold are common, and two
+/// documents that share the common text and the words next to it take the same ones.
+pub(crate) fn around_runs(positions: &[u32], w: usize) -> Vec<u32> {
+    let reach = w.saturating_sub(1);
+    let mut out = Vec::new();
+    for (first, last) in boilerplate_runs(positions, w) {
+        let from = first
+            .saturating_sub(reach)
+            .max(out.last().map_or(0, |&p: &u32| p as usize + 1));
+        let to = (last + reach).min(u32::MAX as usize - 1);
+        out.extend((from..=to).map(|p| p as u32));
+    }
+    out
+}
+
+/// The runs `(first, last)` of `positions` (sorted): two at most `w` apart are in one
+/// (winnowing picks at least one window in every `w`).
+pub(crate) fn boilerplate_runs(
+    positions: &[u32],
+    w: usize,
+) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let mut k = 0;
+    std::iter::from_fn(move || {
+        let first = *positions.get(k)? as usize;
+        let mut last = first;
+        k += 1;
+        while k < positions.len() && positions[k] as usize <= last + w {
+            last = positions[k] as usize;
+            k += 1;
+        }
+        Some((first, last))
+    })
+}
+
 /// Appends to `out` the long windows (`long_size` tokens) of `tokens` that hold a
 /// short window (`size` tokens) at one of the ascending positions `at`, as
 /// `(hash, position | LONG)`: long window j holds the short windows
@@ -81,7 +177,7 @@ fn long_windows_into(
     (size, long_size): (usize, usize),
     out: &mut Vec<(u64, u32)>,
 ) {
-    if tokens.len() < long_size || long_size < size {
+    if tokens.len() < long_size || long_size <= size {
         return;
     }
     let last = tokens.len() - long_size;
@@ -150,7 +246,8 @@ mod tests {
     #[test]
     fn around_a_footer_the_long_fingerprints_complete_the_first_ones() {
         // Distinct words with a footer that many documents hold in the middle: the long
-        // windows that hold one of its short ones are taken, and no other.
+        // windows that hold one of its short ones, or one near the ends of the run its
+        // picked ones form, are taken, and no other.
         let footer: Vec<u64> = (1000..1040).collect();
         let common = Fingerprints::new(&footer, 13, 6);
         let boiler = Boilerplate::new(common.hashes().iter().copied(), 24);
@@ -160,17 +257,46 @@ mod tests {
             .collect();
         assert!(boiler.holds_any(&Fingerprints::new(&doc, 13, 6)));
         let want = Fingerprints::around_boilerplate(&doc, (13, 6), (30, 1), &boiler);
-        let long = Fingerprints::long_around(&doc, (13, 30), &boiler, &mut LongScratch::default());
+        let long =
+            Fingerprints::long_around(&doc, (13, 6), 30, &boiler, &mut LongScratch::default());
         assert!(long.entries().all(|e| e.2));
-        // The footer's boilerplate windows lie at 60..=87; a long window holds the short
-        // ones at j..=j + 17.
+        // A long window holds the short ones at j..=j + 17.
+        // The boilerplate windows, and those within 5 of the run the picked ones form.
         let short: Vec<u64> = shingles(&doc, 13).collect();
-        let holds = |j: usize| (j..=j + 17).any(|i| boiler.contains(short[i]));
-        let want_at: Vec<u32> = (0..doc.len() - 29).filter(|&j| holds(j)).map(|j| j as u32 | LONG).collect();
+        let picked: Vec<u32> = Fingerprints::new(&doc, 13, 6)
+            .iter_raw()
+            .filter(|&(h, _)| boiler.contains(h))
+            .map(|(_, p)| p)
+            .collect();
+        let (first, last) = (*picked.iter().min().unwrap(), *picked.iter().max().unwrap());
+        let taken = |i: usize| {
+            boiler.contains(short[i])
+                || (first as usize).abs_diff(i) < 6
+                || (last as usize).abs_diff(i) < 6
+        };
+        let holds = |j: usize| (j..=j + 17).any(taken);
+        let want_at: Vec<u32> = (0..doc.len() - 29)
+            .filter(|&j| holds(j))
+            .map(|j| j as u32 | LONG)
+            .collect();
         let mut at: Vec<u32> = long.iter_raw().map(|e| e.1).collect();
         at.sort_unstable();
         assert_eq!(at, want_at);
         assert_eq!(beside(&doc, (13, 6), &boiler, &long), sorted(&want));
+    }
+
+    #[test]
+    fn long_windows_take_in_the_ends_of_each_run() {
+        // Runs 10..=20 (picks at most w = 6 apart) and 40..=40; w - 1 = 5 around each.
+        let at = around_runs(&[10, 14, 20, 40], 6);
+        let want: Vec<u32> = (5..=25).chain(35..=45).collect();
+        assert_eq!(at, want);
+        // Runs that come within reach of each other do not repeat a position.
+        let at = around_runs(&[0, 30, 38], 6);
+        let want: Vec<u32> = (0..=5).chain(25..=43).collect();
+        assert_eq!(at, want);
+        assert!(around_runs(&[], 6).is_empty());
+        assert_eq!(around_runs(&[3], 1), [3]);
     }
 
     #[test]
@@ -180,6 +306,30 @@ mod tests {
     }
 
     proptest! {
+        /// Against a position-by-position oracle: a position is taken when it lies
+        /// within w - 1 of a boilerplate position, or between two at most w apart.
+        #[test]
+        fn long_windows_match_a_position_by_position_oracle(
+            w in 1usize..8,
+            marks in proptest::collection::vec(0u32..80, 0..10),
+        ) {
+            let mut positions = marks.clone();
+            positions.sort_unstable();
+            positions.dedup();
+            let marked = |i: usize| positions.binary_search(&(i as u32)).is_ok();
+            let near = |i: usize| (i.saturating_sub(w - 1)..=i + (w - 1)).any(marked);
+            let between = |i: usize| {
+                let before = (i.saturating_sub(w)..i).rev().find(|&j| marked(j));
+                let after = (i + 1..=i + w).find(|&j| marked(j));
+                matches!((before, after), (Some(b), Some(a)) if a - b <= w)
+            };
+            let expected: Vec<u32> = (0..100usize)
+                .filter(|&i| near(i) || between(i))
+                .map(|i| i as u32)
+                .collect();
+            prop_assert_eq!(around_runs(&positions, w), expected);
+        }
+
         /// A document's first fingerprints less the boilerplate ones, with its long
         /// fingerprints beside them, are those of `around_boilerplate`.
         #[test]
@@ -194,7 +344,7 @@ mod tests {
             // Boilerplate: some of the document's own windows.
             let boiler = Boilerplate::new(picks.iter().filter_map(|&i| short.get(i % short.len().max(1)).copied()), 24);
             let want = Fingerprints::around_boilerplate(&doc, (size, window), (long_size, 1), &boiler);
-            let long = Fingerprints::long_around(&doc, (size, long_size), &boiler, &mut LongScratch::default());
+            let long = Fingerprints::long_around(&doc, (size, window), long_size, &boiler, &mut LongScratch::default());
             prop_assert_eq!(beside(&doc, (size, window), &boiler, &long), sorted(&want));
         }
     }
