@@ -27,8 +27,9 @@
 //!
 //! **Boilerplate.** A fingerprint held by more than `max_docs` documents (a footer, a
 //! licence) proposes no pair and seeds no passage; such fingerprints are counted
-//! instead. A document that holds boilerplate also takes long windows over it
-//! ([`Fingerprints::around_boilerplate`]; [`long_layout`], 30 tokens by default; one is
+//! instead. A document that holds boilerplate also takes long windows over it (over the
+//! runs of the boilerplate fingerprints it picked, and `w - 1` windows past their ends:
+//! [`Fingerprints::around_boilerplate`]; [`long_layout`], 30 tokens by default; one is
 //! enough to align a pair): a run of rare length made of common phrases is caught, and
 //! so is rare text next to common text where two documents share 30 tokens across the
 //! edge. Short windows are not winnowed again with the boilerplate ones masked: that
@@ -343,9 +344,10 @@ impl Fingerprints {
     /// * the document's own fingerprints ([`new`](Fingerprints::new) with `layout`: size,
     ///   winnowing window), less the boilerplate ones;
     /// * long windows (`long`: size, winnowing window, as [`long_layout`] gives them)
-    ///   selected among those that hold a boilerplate short window, or a short window
-    ///   within `window - 1` of a run of the boilerplate fingerprints the document picked
-    ///   (two at most `window` apart are in one run): a run of rare length made of
+    ///   selected among those that hold a short window of a run of the boilerplate
+    ///   fingerprints the document picked (two at most `window` apart are in one run;
+    ///   the first [`MAX_POSITIONS`] positions of a hash, as [`new`](Fingerprints::new)
+    ///   keeps them), or within `window - 1` of its ends: a run of rare length made of
     ///   common text (each short window held by many documents, the whole run by few),
     ///   or common text with rare text next to it, is caught by them. Long and short
     ///   windows hash differently; none is taken where long windows are no longer than
@@ -376,22 +378,19 @@ impl Fingerprints {
             }
         }
         if usable >= long_size + long_window.max(1) - 1 && long_size > size {
-            // The short windows a long one may hold: the boilerplate ones, and those
-            // near the ends of a run of the boilerplate ones the document picked.
-            let mut eligible: Vec<bool> = crate::shingle::shingles(tokens, size)
-                .map(|h| boilerplate.contains(h))
-                .collect();
+            // The short windows a long one may hold: those of a run of the boilerplate
+            // ones the document picked, or near its ends.
+            let mut eligible = vec![false; usable + 1 - size];
             picked.sort_unstable();
             for p in around_runs(&picked, window.max(1)) {
                 if let Some(e) = eligible.get_mut(p as usize) {
                     *e = true;
                 }
             }
-            let common = eligible;
-            let held = prefix_counts(&common, true);
+            let held = prefix_counts(&eligible, true);
             // Long window j holds the short windows j ..= j + long_size - size.
-            let holds_common = |j: usize| {
-                let end = (j + long_size - size + 1).min(common.len());
+            let holds_eligible = |j: usize| {
+                let end = (j + long_size - size + 1).min(eligible.len());
                 held[end] > held[j.min(end)]
             };
             let long = crate::shingle::shingles(tokens, long_size);
@@ -399,16 +398,16 @@ impl Fingerprints {
                 // Winnowed one at a time, every eligible window is selected.
                 all.extend(
                     long.enumerate()
-                        .filter(|&(j, _)| holds_common(j))
+                        .filter(|&(j, _)| holds_eligible(j))
                         .map(|(j, h)| (h, j as u32 | LONG)),
                 );
             } else {
                 let masked: Vec<u64> = long
                     .enumerate()
-                    .map(|(j, h)| if holds_common(j) { h } else { u64::MAX })
+                    .map(|(j, h)| if holds_eligible(j) { h } else { u64::MAX })
                     .collect();
                 let mut picked = Vec::new();
-                winnow_eligible_into(&masked, long_window, holds_common, &mut picked);
+                winnow_eligible_into(&masked, long_window, holds_eligible, &mut picked);
                 all.extend(picked.iter().map(|&(h, p)| (h, p | LONG)));
             }
         }
@@ -1636,7 +1635,8 @@ mod tests {
 
         /// Fingerprints around boilerplate, for any long winnowing window, are those of
         /// the definition: the document's own fingerprints less the boilerplate ones,
-        /// and long windows that hold a boilerplate short one, winnowed among those.
+        /// and long windows that hold a short one near the boilerplate it picked,
+        /// winnowed among those.
         #[test]
         fn fingerprints_around_boilerplate_follow_the_definition(
             doc in prop::collection::vec(0u64..3, 0..120),
@@ -1664,7 +1664,7 @@ mod tests {
                 // Within window - 1 of a pick, or between two picks at most window apart.
                 let near = |i: usize| picked.iter().any(|&p| p.abs_diff(i) < window)
                     || picked.iter().any(|&a| picked.iter().any(|&b| a < i && i < b && b - a <= window));
-                let is_common: Vec<bool> = short.iter().enumerate().map(|(i, &h)| boiler.contains(h) || near(i)).collect();
+                let is_common: Vec<bool> = (0..short.len()).map(near).collect();
                 let long: Vec<u64> = crate::shingle::shingles(&doc, long_size).collect();
                 let holds = |j: usize| is_common[j..(j + long_size - size + 1).min(short.len())].contains(&true);
                 let masked: Vec<u64> = long.iter().enumerate().map(|(j, &h)| if holds(j) { h } else { u64::MAX }).collect();

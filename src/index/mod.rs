@@ -55,16 +55,9 @@
 //! early holders as well as its later ones.
 //!
 //! Where the answers can still differ from a batch run's (the README measures how
-//! often, on real text):
-//!
-//! * A batch run also takes the long windows over a common window farther than `w - 1`
-//!   windows from a run of the boilerplate a document picked (a common window that
-//!   winnowing did not pick there); the index, which knows only which of a document's
-//!   picks are common, does not.
-//! * The long windows over the copies of common text that a document repeats past the
-//!   [`MAX_POSITIONS`](reuse::MAX_POSITIONS)th are not taken (it keeps that many
-//!   positions of a fingerprint; a batch run looks at every window).
-//! * The approximations of the `late` module's docs.
+//! often, on real text): the windows counted by containment (the index counts those
+//! near the ends of a document's boilerplate, a batch run every window of the documents
+//! that hold boilerplate), and the approximations of the `late` module's docs.
 //!
 //! A batch is matched in six steps: each document's keys (and repeats, and compressed
 //! text) are made, in parallel, and its first copy looked up; the keys of all the

@@ -5,13 +5,15 @@
 //! # Algorithm
 //!
 //! One pass hashes the short windows and looks up which are boilerplate; those that
-//! winnowing picks form runs (two at most a winnowing window apart are in one), and the
-//! short windows within a winnowing window of a run's ends are taken too ([`around_runs`]):
-//! there the windows picked depend on the text around, so the documents that share the
-//! common text and the words next to it take the same long windows whether or not those
-//! short windows are common (a persistent index, which knows only the windows it picked
-//! are common, takes the same). Then every long window that holds one of these short
-//! windows is hashed, a range of them at a time (merged where they touch).
+//! winnowing picks (the first [`MAX_POSITIONS`] of each hash, as the document's
+//! fingerprints keep them) form runs (two at most a winnowing window apart are in one),
+//! and every short window of a run, or within `w - 1` windows of its ends, is taken
+//! ([`around_runs`]): near the ends the windows picked depend on the text around, so the
+//! documents that share the common text and the words next to it take the same long
+//! windows whether or not those short windows are common. A persistent index, which
+//! knows which of a document's fingerprints are common but not which of its other
+//! windows, takes the same. Then every long window that holds one of these short windows
+//! is hashed, a range of them at a time (merged where they touch).
 //!
 //! # Cost
 //!
@@ -40,10 +42,10 @@ impl Fingerprints {
     /// takes in a document whose token hashes are `token_hashes`, with long windows
     /// winnowed one at a time (as [`long_layout`](super::long_layout) gives them): every
     /// long window (`long_size` tokens) that holds a short window (`layout`: size,
-    /// winnowing window) in `boilerplate`, or one within `window - 1` of a run of the
-    /// boilerplate fingerprints that winnowing picks ([`around_runs`]). With the
-    /// document's first fingerprints less their boilerplate ones, they are
-    /// `around_boilerplate`'s. See the module docs.
+    /// winnowing window) within `window - 1` of a run of the fingerprints in
+    /// `boilerplate` that winnowing picks ([`around_runs`]). With the document's first
+    /// fingerprints less their boilerplate ones, they are `around_boilerplate`'s. See the
+    /// module docs.
     pub(crate) fn long_around(
         token_hashes: &[u64],
         (size, window): (usize, usize),
@@ -60,19 +62,12 @@ impl Fingerprints {
         crate::shingle::extend_shingles(&mut work.short, tokens, size, |h| h);
         let at = &mut work.boilerplate_at;
         boilerplate.find_all(&work.short, |i, _| at.push(i as u32));
-        if usable >= size + window - 1 {
-            let near = around_runs(&work.picked_boilerplate(window), window);
-            let at = &mut work.boilerplate_at;
-            at.extend(near);
-            at.sort_unstable();
-            at.dedup();
-        }
-        long_windows_into(
-            tokens,
-            &work.boilerplate_at,
-            (size, long_size),
-            &mut work.picked,
-        );
+        let near = if usable >= size + window - 1 {
+            around_runs(&work.picked_boilerplate(window), window)
+        } else {
+            Vec::new()
+        };
+        long_windows_into(tokens, &near, (size, long_size), &mut work.picked);
         Fingerprints::from_picked(&mut work.picked)
     }
 
@@ -246,8 +241,8 @@ mod tests {
     #[test]
     fn around_a_footer_the_long_fingerprints_complete_the_first_ones() {
         // Distinct words with a footer that many documents hold in the middle: the long
-        // windows that hold one of its short ones, or one near the ends of the run its
-        // picked ones form, are taken, and no other.
+        // windows that hold a short one of the run its picked ones form, or one within
+        // 5 (w - 1) of its ends, are taken, and no other.
         let footer: Vec<u64> = (1000..1040).collect();
         let common = Fingerprints::new(&footer, 13, 6);
         let boiler = Boilerplate::new(common.hashes().iter().copied(), 24);
@@ -260,20 +255,18 @@ mod tests {
         let long =
             Fingerprints::long_around(&doc, (13, 6), 30, &boiler, &mut LongScratch::default());
         assert!(long.entries().all(|e| e.2));
-        // A long window holds the short ones at j..=j + 17.
-        // The boilerplate windows, and those within 5 of the run the picked ones form.
-        let short: Vec<u64> = shingles(&doc, 13).collect();
-        let picked: Vec<u32> = Fingerprints::new(&doc, 13, 6)
+        // The picked boilerplate windows form one run (at most w = 6 apart); the long
+        // windows hold the run and the windows within 5 of its ends. A long window
+        // holds the short ones at j..=j + 17.
+        let mut picked: Vec<u32> = Fingerprints::new(&doc, 13, 6)
             .iter_raw()
             .filter(|&(h, _)| boiler.contains(h))
             .map(|(_, p)| p)
             .collect();
-        let (first, last) = (*picked.iter().min().unwrap(), *picked.iter().max().unwrap());
-        let taken = |i: usize| {
-            boiler.contains(short[i])
-                || (first as usize).abs_diff(i) < 6
-                || (last as usize).abs_diff(i) < 6
-        };
+        picked.sort_unstable();
+        assert!(picked.windows(2).all(|w| w[1] - w[0] <= 6));
+        let (first, last) = (picked[0], picked[picked.len() - 1]);
+        let taken = |i: usize| (first as usize).saturating_sub(5) <= i && i <= last as usize + 5;
         let holds = |j: usize| (j..=j + 17).any(taken);
         let want_at: Vec<u32> = (0..doc.len() - 29)
             .filter(|&j| holds(j))
