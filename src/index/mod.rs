@@ -43,9 +43,9 @@
 //! ([`Fingerprints::around_boilerplate`](reuse::Fingerprints::around_boilerplate)); one
 //! is enough to align a pair: a run of common phrases that few documents hold in that
 //! order is found (the footer with the word before it, say). It takes them over the
-//! windows within `w - 1` of the ends of its boilerplate too, as a batch run does
-//! ([`reuse::around_runs`]), so that every document that holds the same common text
-//! takes the same long windows over it. Long
+//! windows within `w - 1` of the ends of its boilerplate too, as a batch run does, so
+//! that every document that holds the same common text takes the same long windows
+//! over it. Long
 //! fingerprints become boilerplate as others do, once more than `boilerplate_docs`
 //! documents hold them. The documents added before their text was common take the long
 //! windows over it when it turns common (the `late` module), as a batch run over the
