@@ -35,7 +35,8 @@
 //! edge. Short windows are not winnowed again with the boilerplate ones masked: that
 //! would also catch runs of 25 to 29 tokens that end in common text, but a persistent
 //! index ([`crate::index`]), which decides boilerplate as documents come, cannot take
-//! that look the same way, and a batch run finds what the index finds. A passage seeded
+//! that look the same way, and a batch run takes the fingerprints the index takes. A
+//! passage seeded
 //! by a rare fingerprint runs on through any boilerplate the two documents share next
 //! to it.
 //!
@@ -1474,23 +1475,37 @@ mod tests {
         let f = Fingerprints::around_boilerplate(&doc, (13, 6), (30, 1), boiler);
         let short: Vec<u64> = crate::shingle::shingles(&doc, 13).collect();
         let long: Vec<u64> = crate::shingle::shingles(&doc, 30).collect();
-        let mut longs = 0;
+        // The boilerplate windows the document picked, and the short windows of their
+        // runs (picks at most w = 6 apart) or within 5 of a pick.
+        let picked: Vec<usize> = Fingerprints::new(&doc, 13, 6)
+            .iter_raw()
+            .filter(|&(h, _)| boiler.contains(h))
+            .map(|(_, p)| p as usize)
+            .collect();
+        let near = |i: usize| {
+            picked.iter().any(|&p| p.abs_diff(i) < 6)
+                || picked
+                    .iter()
+                    .any(|&a| picked.iter().any(|&b| a < i && i < b && b - a <= 6))
+        };
+        let mut longs = Vec::new();
         for (h, raw) in f.iter_raw() {
             let p = (raw & !LONG) as usize;
             if raw & LONG == 0 {
                 assert_eq!(short[p], h);
                 assert!(!boiler.contains(h), "a boilerplate window was selected");
             } else {
-                longs += 1;
                 assert_eq!(long[p], h);
-                // Over a boilerplate window, or within 5 (w - 1) of one the run picked.
-                assert!(
-                    (p.saturating_sub(5)..=p + 22)
-                        .any(|i| short.get(i).is_some_and(|&s| boiler.contains(s)))
-                );
+                longs.push(p);
             }
         }
-        assert!(longs > 0);
+        // Exactly the long windows that hold one of those (window j holds j..=j + 17).
+        longs.sort_unstable();
+        let want: Vec<usize> = (0..long.len())
+            .filter(|&j| (j..=j + 17).any(near))
+            .collect();
+        assert!(!want.is_empty());
+        assert_eq!(longs, want);
     }
 
     /// Brute force: occurrences merged by repeated pairwise overlap, components by
@@ -1641,10 +1656,10 @@ mod tests {
         fn fingerprints_around_boilerplate_follow_the_definition(
             doc in prop::collection::vec(0u64..3, 0..120),
             common in prop::collection::vec([0u64..3, 0u64..3, 0u64..3], 1..6),
-            long_window in 1usize..6,
+            (window, longer, long_window) in (1usize..5, 1usize..6, 1usize..6),
         ) {
             // Three kinds of token, so that the boilerplate windows are everywhere.
-            let (size, window, long_size) = (3, 2, 5);
+            let (size, long_size) = (3, 3 + longer);
             let boiler = Boilerplate::new(common.iter().map(|t| crate::shingle::shingle_hash(t)), 24);
             let got = Fingerprints::around_boilerplate(&doc, (size, window), (long_size, long_window), &boiler);
             let short: Vec<u64> = crate::shingle::shingles(&doc, size).collect();

@@ -999,14 +999,14 @@ impl Detector {
                 }
             };
             let around_docs: Vec<usize> = (0..n).filter(|&d| around[d]).collect();
-            let mut again = PrintRows::new(doc_bits, dir);
+            let mut long_rows = PrintRows::new(doc_bits, dir);
             // As in stage 1, a block's rows are added while the next one is made.
             let (mut last, mut made): (&[usize], Vec<Fingerprints>) = (&[], Vec::new());
             for block in around_docs.chunks(SIGN_BLOCK).chain([&[][..]]) {
                 let ((), next) = crate::par::join(
                     || {
                         for (&d, f) in last.iter().zip(&made) {
-                            again.add(d as u32, f.iter_raw());
+                            long_rows.add(d as u32, f.iter_raw());
                         }
                     },
                     || {
@@ -1025,7 +1025,7 @@ impl Detector {
                 );
                 (last, made) = (block, next);
             }
-            again.shrink();
+            long_rows.shrink();
             // Winnowing selects a window at the edge of common text in some of the
             // documents that hold it; its short windows are counted by containment, in
             // the documents that hold common text. Every long window there is selected.
@@ -1037,8 +1037,8 @@ impl Detector {
                     });
                 }
             };
-            rows.replace(&again, (&common, &around));
-            drop(again);
+            rows.replace(&long_rows, (&common, &around));
+            drop(long_rows);
             let index = FingerprintIndex::build(&rows, n, max, Some(&windows));
             (index, common)
         } else {

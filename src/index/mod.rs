@@ -38,8 +38,9 @@
 //! the time a document holds boilerplate: the windows near the ends of its boilerplate,
 //! stored as holders that pair with nobody (the `edges` module).
 //!
-//! A document that holds boilerplate when it is added also takes every long window
-//! ([`reuse::long_layout`], 30 tokens) over it as a fingerprint, as a batch run does
+//! A document that holds boilerplate when it is added also takes the long windows
+//! ([`reuse::long_layout`], 30 tokens) over the runs of the boilerplate fingerprints it
+//! picked as fingerprints, as a batch run does
 //! ([`Fingerprints::around_boilerplate`](reuse::Fingerprints::around_boilerplate)); one
 //! is enough to align a pair: a run of common phrases that few documents hold in that
 //! order is found (the footer with the word before it, say). It takes them over the
@@ -57,7 +58,8 @@
 //! Where the answers can still differ from a batch run's (the README measures how
 //! often, on real text): the windows counted by containment (the index counts those
 //! near the ends of a document's boilerplate, a batch run every window of the documents
-//! that hold boilerplate), and the approximations of the `late` module's docs.
+//! that hold boilerplate), the approximations of the `late` module's docs, and
+//! differences not traced yet.
 //!
 //! A batch is matched in six steps: each document's keys (and repeats, and compressed
 //! text) are made, in parallel, and its first copy looked up; the keys of all the

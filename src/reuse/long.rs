@@ -5,7 +5,7 @@
 //! # Algorithm
 //!
 //! One pass hashes the short windows and looks up which are boilerplate; those that
-//! winnowing picks (the first [`MAX_POSITIONS`] of each hash, as the document's
+//! winnowing picks (the first [`MAX_POSITIONS`](super::MAX_POSITIONS) of each hash, as the document's
 //! fingerprints keep them) form runs (two at most a winnowing window apart are in one),
 //! and every short window of a run, or within `w - 1` windows of its ends, is taken
 //! ([`around_runs`]): near the ends the windows picked depend on the text around, so the
@@ -17,12 +17,11 @@
 //!
 //! # Cost
 //!
-//! O(n) for a document of n tokens to hash and look up its short windows; O(w) for each
-//! boilerplate one (w the winnowing window) to tell whether winnowing picks it; O(l) for
+//! O(n) for a document of n tokens to hash, look up and winnow its short windows; O(l) for
 //! each range of long windows over boilerplate, l the long window's tokens and the
 //! range's windows.
 
-use super::{Boilerplate, Fingerprints, LONG, MAX_POSITIONS};
+use super::{Boilerplate, Fingerprints, LONG, winnow_into};
 use crate::shingle::shingles;
 
 /// Working space of [`Fingerprints::long_around`], reused from one document to the
@@ -90,39 +89,18 @@ impl Fingerprints {
 
 impl LongScratch {
     /// The positions, ascending, of the boilerplate short windows that winnowing (with
-    /// windows of `window`) picks, as [`Fingerprints::new`] keeps them: the first
-    /// [`MAX_POSITIONS`] of each hash.
+    /// windows of `window`, at most as many as the short windows) picks, as
+    /// [`Fingerprints::new`] keeps them: the first [`MAX_POSITIONS`](super::MAX_POSITIONS) of each hash.
     fn picked_boilerplate(&mut self, window: usize) -> Vec<u32> {
-        let short = &self.short;
-        let picked = &mut self.picked;
-        picked.clear();
-        picked.extend(
-            (self.boilerplate_at.iter())
-                .filter(|&&p| selects(short, p as usize, window))
-                .map(|&p| (short[p as usize], p)),
-        );
-        picked.sort_unstable();
-        let mut at: Vec<u32> = (picked.chunk_by(|x, y| x.0 == y.0))
-            .flat_map(|same| same.iter().take(MAX_POSITIONS).map(|x| x.1))
-            .collect();
-        picked.clear();
-        at.sort_unstable();
-        at
+        winnow_into(&self.short, window, &mut self.picked);
+        let at = &self.boilerplate_at;
+        self.picked.retain(|p| at.binary_search(&p.1).is_ok());
+        let kept = Fingerprints::from_picked(&mut self.picked);
+        self.picked.clear();
+        let mut out: Vec<u32> = kept.iter_raw().map(|(_, p)| p).collect();
+        out.sort_unstable();
+        out
     }
-}
-
-/// Whether winnowing `short` with windows of `window` (at most its length) selects
-/// position `p`: whether a window that holds it has its rightmost smallest hash there,
-/// that is, whether `p` has `window - 1` neighbours in a row around it, those before no
-/// smaller and those after larger. O(window).
-fn selects(short: &[u64], p: usize, window: usize) -> bool {
-    let h = short[p];
-    let reach = window - 1;
-    let before = short[..p].iter().rev().take(reach);
-    let after = short[p + 1..].iter().take(reach);
-    let before = before.take_while(|&&x| x >= h).count();
-    let after = after.take_while(|&&x| x > h).count();
-    before + after >= reach
 }
 
 /// Every position within `w - 1` of a run of the boilerplate fingerprints at

@@ -135,10 +135,11 @@ impl PrintRows {
     }
 
     /// Adds the rows of `new`, in place of the rows of fingerprints in `dropped` (which
-    /// only the documents marked in `holders` hold), a part at a time (documents still ascend in each part). In
-    /// memory a few parts are merged at a time, in parallel, each into room for all its
-    /// rows (room never written is never touched); on disk the merged part is written
-    /// after the rest of the file (which grows by it) and read back from there.
+    /// only the documents marked in `holders` hold), a part at a time (documents still
+    /// ascend in each part). In memory a few parts are merged at a time, in parallel,
+    /// each into room for all its rows (room never written is never touched); on disk
+    /// the merged part is written after the rest of the file (which grows by it) and
+    /// read back from there.
     pub(crate) fn replace(&mut self, new: &PrintRows, (dropped, holders): (&Boilerplate, &[bool])) {
         let mask = (1u64 << self.doc_bits) - 1;
         let doc = |r: u64| (r & mask) as usize;
