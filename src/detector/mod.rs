@@ -54,9 +54,7 @@ use crate::progress::{Progress, Stage};
 use crate::report::{
     Cluster, Comparison, Counts, DocumentStats, Pair, Passage, Repeat, RepeatedPassage, Report,
 };
-use crate::reuse::{
-    self, Boilerplate, FingerprintIndex, Fingerprints, LongScratch, Occurrence, PrintRows,
-};
+use crate::reuse::{self, Boilerplate, FingerprintIndex, Fingerprints, Occurrence, PrintRows};
 use crate::shingle::{self, ShingleSet};
 use crate::text::{self, Span, Token};
 use std::borrow::Cow;
@@ -723,7 +721,6 @@ impl Detector {
     /// boilerplate ([`Fingerprints::around_boilerplate`]). None where long windows are
     /// no longer than the others (`fingerprint_tokens` of 127 or more: both are cut to
     /// 64 tokens).
-    #[cfg(feature = "index")]
     pub(crate) fn long_fingerprints(&self, tokens: &[u64], positions: &[u32]) -> Fingerprints {
         let sizes = (
             self.fingerprint_layout().0,
@@ -982,9 +979,15 @@ impl Detector {
             // Documents that hold common text take long fingerprints over it (beside
             // their own, less the boilerplate ones), so that a run of common text that
             // few documents hold in that order is still caught.
-            let (common, around) = Boilerplate::of_rows(&rows, n, max);
+            // Where each document that holds boilerplate picked it: its long
+            // fingerprints are taken around those positions.
+            let (common, picked) = Boilerplate::of_rows(&rows, max);
+            let mut around = vec![false; n];
+            for &(d, _) in &picked {
+                around[d as usize] = true;
+            }
+            let by_doc: Vec<&[(u32, u32)]> = picked.chunk_by(|x, y| x.0 == y.0).collect();
             let layout = self.fingerprint_layout();
-            let long = reuse::long_layout(self.fingerprint_tokens());
             // The kept token hashes of document `d`, or made again from its text (into
             // working space, when the texts are on disk). Tokens are kept until the index
             // is built (those of the documents in no candidate pair are freed then):
@@ -998,26 +1001,26 @@ impl Detector {
                     f(scratch)
                 }
             };
-            let around_docs: Vec<usize> = (0..n).filter(|&d| around[d]).collect();
             let mut long_rows = PrintRows::new(doc_bits, dir);
             // As in stage 1, a block's rows are added while the next one is made.
-            let (mut last, mut made): (&[usize], Vec<Fingerprints>) = (&[], Vec::new());
-            for block in around_docs.chunks(SIGN_BLOCK).chain([&[][..]]) {
+            let (mut last, mut made): (&[&[(u32, u32)]], Vec<Fingerprints>) = (&[], Vec::new());
+            for block in by_doc.chunks(SIGN_BLOCK).chain([&[][..]]) {
                 let ((), next) = crate::par::join(
                     || {
-                        for (&d, f) in last.iter().zip(&made) {
-                            long_rows.add(d as u32, f.iter_raw());
+                        for (held, f) in last.iter().zip(&made) {
+                            long_rows.add(held[0].0, f.iter_raw());
                         }
                     },
                     || {
-                        let init = || (Vec::new(), LongScratch::default());
-                        crate::par::map_init(block, init, |(scratch, working), &d| {
+                        crate::par::map_init(block, Vec::new, |scratch, held| {
                             let mut f = Fingerprints::default();
                             if progress.is_cancelled() {
                                 return f;
                             }
-                            with_hashes(d, scratch, &mut |h| {
-                                f = Fingerprints::long_around(h, layout, long.0, &common, working)
+                            let at: Vec<u32> = held.iter().map(|h| h.1).collect();
+                            let at = reuse::around_runs(&at, layout.1.max(1));
+                            with_hashes(held[0].0 as usize, scratch, &mut |h| {
+                                f = self.long_fingerprints(h, &at)
                             });
                             f
                         })
@@ -1026,6 +1029,8 @@ impl Detector {
                 (last, made) = (block, next);
             }
             long_rows.shrink();
+            drop(by_doc);
+            drop(picked);
             // Winnowing selects a window at the edge of common text in some of the
             // documents that hold it; its short windows are counted by containment, in
             // the documents that hold common text. Every long window there is selected.

@@ -1,81 +1,34 @@
 //! The long fingerprints that a document which holds boilerplate takes over it: what
 //! [`Fingerprints::around_boilerplate`] adds to the document's first fingerprints (those
-//! [`Fingerprints::new`] gave it, which are rows already), less their boilerplate ones.
+//! [`Fingerprints::new`] gave it), less their boilerplate ones.
 //!
 //! # Algorithm
 //!
-//! One pass hashes the short windows and looks up which are boilerplate; those that
-//! winnowing picks (the first [`MAX_POSITIONS`](super::MAX_POSITIONS) of each hash, as the document's
-//! fingerprints keep them) form runs (two at most a winnowing window apart are in one),
+//! The boilerplate fingerprints that the document picked (the first
+//! [`MAX_POSITIONS`](super::MAX_POSITIONS) positions of each hash, as its first
+//! fingerprints keep them; a run has them from its grouping, the persistent index from
+//! the runs of its keys) form runs (two at most a winnowing window apart are in one),
 //! and every short window of a run, or within `w - 1` windows of its ends, is taken
 //! ([`around_runs`]): near the ends the windows picked depend on the text around, so the
 //! documents that share the common text and the words next to it take the same long
-//! windows whether or not those short windows are common. A persistent index, which
-//! knows which of a document's fingerprints are common but not which of its other
-//! windows, takes the same. Then every long window that holds one of these short windows
-//! is hashed, a range of them at a time (merged where they touch).
+//! windows whether or not those short windows are common. Then every long window that
+//! holds one of these short windows is hashed, a range of them at a time (merged where
+//! they touch): [`Fingerprints::long_over`].
 //!
 //! # Cost
 //!
-//! O(n) for a document of n tokens to hash, look up and winnow its short windows; O(l) for
-//! each range of long windows over boilerplate, l the long window's tokens and the
-//! range's windows.
+//! O(p) for p picked positions to find the runs; O(l) for each range of long windows
+//! over boilerplate, l the long window's tokens and the range's windows.
 
-use super::{Boilerplate, Fingerprints, LONG, winnow_into};
+use super::{Fingerprints, LONG};
 use crate::shingle::shingles;
 
-/// Working space of [`Fingerprints::long_around`], reused from one document to the
-/// next.
-#[derive(Default)]
-pub(crate) struct LongScratch {
-    /// The hashes of the document's short windows.
-    short: Vec<u64>,
-    /// The positions of the boilerplate short windows, ascending.
-    boilerplate_at: Vec<u32>,
-    /// The long fingerprints taken so far: `(hash, position | LONG)`.
-    picked: Vec<(u64, u32)>,
-}
-
 impl Fingerprints {
-    /// The long fingerprints that [`around_boilerplate`](Fingerprints::around_boilerplate)
-    /// takes in a document whose token hashes are `token_hashes`, with long windows
-    /// winnowed one at a time (as [`long_layout`](super::long_layout) gives them): every
-    /// long window (`long_size` tokens) that holds a short window (`layout`: size,
-    /// winnowing window) within `window - 1` of a run of the fingerprints in
-    /// `boilerplate` that winnowing picks ([`around_runs`]). With the document's first
-    /// fingerprints less their boilerplate ones, they are `around_boilerplate`'s. See the
-    /// module docs.
-    pub(crate) fn long_around(
-        token_hashes: &[u64],
-        (size, window): (usize, usize),
-        long_size: usize,
-        boilerplate: &Boilerplate,
-        work: &mut LongScratch,
-    ) -> Fingerprints {
-        let window = window.max(1);
-        let usable = token_hashes.len().min(u32::MAX as usize);
-        let tokens = &token_hashes[..usable];
-        work.short.clear();
-        work.boilerplate_at.clear();
-        work.picked.clear();
-        crate::shingle::extend_shingles(&mut work.short, tokens, size, |h| h);
-        let at = &mut work.boilerplate_at;
-        boilerplate.find_all(&work.short, |i, _| at.push(i as u32));
-        let near = if usable >= size + window - 1 {
-            around_runs(&work.picked_boilerplate(window), window)
-        } else {
-            Vec::new()
-        };
-        long_windows_into(tokens, &near, (size, long_size), &mut work.picked);
-        Fingerprints::from_picked(&mut work.picked)
-    }
-
     /// The long fingerprints (`long_size` tokens, every one) of a document whose token
     /// hashes are `tokens` over its short windows (`size` tokens) at the ascending
     /// positions `at`: each long window that holds one of them, as
     /// [`around_boilerplate`](Fingerprints::around_boilerplate) takes them over the
     /// boilerplate ones.
-    #[cfg_attr(not(feature = "index"), allow(dead_code))]
     pub(crate) fn long_over(
         tokens: &[u64],
         at: &[u32],
@@ -84,22 +37,6 @@ impl Fingerprints {
         let mut picked = Vec::new();
         long_windows_into(tokens, at, (size, long_size), &mut picked);
         Fingerprints::from_picked(&mut picked)
-    }
-}
-
-impl LongScratch {
-    /// The positions, ascending, of the boilerplate short windows that winnowing (with
-    /// windows of `window`, at most as many as the short windows) picks, as
-    /// [`Fingerprints::new`] keeps them: the first [`MAX_POSITIONS`](super::MAX_POSITIONS) of each hash.
-    fn picked_boilerplate(&mut self, window: usize) -> Vec<u32> {
-        winnow_into(&self.short, window, &mut self.picked);
-        let at = &self.boilerplate_at;
-        self.picked.retain(|p| at.binary_search(&p.1).is_ok());
-        let kept = Fingerprints::from_picked(&mut self.picked);
-        self.picked.clear();
-        let mut out: Vec<u32> = kept.iter_raw().map(|(_, p)| p).collect();
-        out.sort_unstable();
-        out
     }
 }
 
@@ -190,6 +127,7 @@ fn ranges_around(at: &[u32], before: usize, last: usize) -> impl Iterator<Item =
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::reuse::Boilerplate;
     use proptest::prelude::*;
 
     /// The first fingerprints of `doc`, less the boilerplate ones, with `long` beside
@@ -208,6 +146,24 @@ mod tests {
             .collect();
         all.sort_unstable();
         all
+    }
+
+    /// The long fingerprints of `doc` as a run takes them: over the runs of the
+    /// boilerplate fingerprints among its first ones.
+    fn long_of(
+        doc: &[u64],
+        (size, window): (usize, usize),
+        long_size: usize,
+        boiler: &Boilerplate,
+    ) -> Fingerprints {
+        let mut picked: Vec<u32> = Fingerprints::new(doc, size, window)
+            .iter_raw()
+            .filter(|&(h, _)| boiler.contains(h))
+            .map(|(_, p)| p)
+            .collect();
+        picked.sort_unstable();
+        let at = around_runs(&picked, window);
+        Fingerprints::long_over(doc, &at, (size, long_size))
     }
 
     fn sorted(f: &Fingerprints) -> Vec<(u64, u32)> {
@@ -230,8 +186,7 @@ mod tests {
             .collect();
         assert!(boiler.holds_any(&Fingerprints::new(&doc, 13, 6)));
         let want = Fingerprints::around_boilerplate(&doc, (13, 6), (30, 1), &boiler);
-        let long =
-            Fingerprints::long_around(&doc, (13, 6), 30, &boiler, &mut LongScratch::default());
+        let long = long_of(&doc, (13, 6), 30, &boiler);
         assert!(long.entries().all(|e| e.2));
         // The picked boilerplate windows form one run (at most w = 6 apart); the long
         // windows hold the run and the windows within 5 of its ends. A long window
@@ -315,7 +270,7 @@ mod tests {
             // Boilerplate: some of the document's own windows.
             let boiler = Boilerplate::new(picks.iter().filter_map(|&i| short.get(i % short.len().max(1)).copied()), 24);
             let want = Fingerprints::around_boilerplate(&doc, (size, window), (long_size, 1), &boiler);
-            let long = Fingerprints::long_around(&doc, (size, window), long_size, &boiler, &mut LongScratch::default());
+            let long = long_of(&doc, (size, window), long_size, &boiler);
             prop_assert_eq!(beside(&doc, (size, window), &boiler, &long), sorted(&want));
         }
     }
