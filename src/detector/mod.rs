@@ -1590,6 +1590,13 @@ fn same_token(a: &[u8], x: Span, b: &[u8], y: Span) -> bool {
 /// Checks a match token by token on the normalized text. Token hashes are 64-bit, so a
 /// mismatch is a hash collision (about 2^-64 per token pair); the match is then cut at
 /// the mismatching tokens, and `f` gets each piece of at least `min` tokens.
+///
+/// Where the match's bytes are the same in both texts, from its first token's first byte
+/// to its last token's last byte, so is every token: both ranges begin at a token's first
+/// byte and end at a token's last, and a token is made of the characters from its first
+/// byte on (a run of word characters, or one character of a script written without
+/// spaces, with what continues it), so the same bytes hold the same tokens in the same
+/// places. One comparison then checks the whole match (copied text, most matches).
 fn for_each_verified(
     (a, span_a): (&[u8], impl Fn(usize) -> Span),
     (b, span_b): (&[u8], impl Fn(usize) -> Span),
@@ -1597,6 +1604,19 @@ fn for_each_verified(
     min: usize,
     mut f: impl FnMut(Match),
 ) {
+    if m.len > 0 && m.len >= min {
+        let (last_a, last_b) = (m.a + m.len - 1, m.b + m.len - 1);
+        let in_a = &a[span_a(m.a).start..span_a(last_a).end];
+        let in_b = &b[span_b(m.b).start..span_b(last_b).end];
+        if in_a == in_b {
+            debug_assert!(
+                (0..m.len).all(|i| same_token(a, span_a(m.a + i), b, span_b(m.b + i))),
+                "the same bytes hold the same tokens"
+            );
+            f(m);
+            return;
+        }
+    }
     let mut run_start = 0;
     for i in 0..=m.len {
         let same = i < m.len && same_token(a, span_a(m.a + i), b, span_b(m.b + i));
