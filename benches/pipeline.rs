@@ -113,6 +113,21 @@ fn bench_shingle_and_floor(c: &mut Criterion) {
         b.iter(|| assert_eq!(black_box(hash_all()), want))
     });
     g.finish();
+    // Winnowing the windows of 13 tokens 6 at a time, as a run picks each document's
+    // passage fingerprints (the default `reuse::layout`).
+    let windows: Vec<Vec<u64>> = toks.iter().map(|t| shingles(t, 13).collect()).collect();
+    let mut g = c.benchmark_group("reuse");
+    g.throughput(Throughput::Bytes(bytes));
+    g.bench_function("winnow/13-tokens-6-windows", |b| {
+        b.iter(|| {
+            let picked: usize = windows
+                .iter()
+                .map(|w| neardup::reuse::winnow(black_box(w), 6).len())
+                .sum();
+            black_box(picked)
+        })
+    });
+    g.finish();
     // The speed limit of signing: tokenize and hash every shingle, nothing else.
     let mut g = c.benchmark_group("floor");
     g.throughput(Throughput::Bytes(bytes));
