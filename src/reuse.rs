@@ -567,22 +567,26 @@ impl Boilerplate {
     /// The fingerprints among `by_doc` held by more than `max_docs` documents, without
     /// building an index. `doc_bits` as [`doc_bits`] gives for the corpus.
     pub fn of(by_doc: &[Fingerprints], doc_bits: u32, max_docs: usize) -> Boilerplate {
-        Boilerplate::of_rows(&PrintRows::of(by_doc, doc_bits), max_docs).0
+        Boilerplate::of_rows(&PrintRows::of(by_doc, doc_bits), by_doc.len(), max_docs).0
     }
 
-    /// The fingerprints among `rows` held by more than `max_docs` documents, and where
-    /// the documents picked them: `(document, position)` for every row of one, sorted
-    /// (the positions of a document that holds boilerplate, which its long fingerprints
-    /// are taken around: [`around_runs`]).
-    pub(crate) fn of_rows(rows: &PrintRows, max_docs: usize) -> (Boilerplate, Vec<(u32, u32)>) {
-        let (mut keys, mut picked) = (Vec::new(), Vec::new());
+    /// The fingerprints among `rows` held by more than `max_docs` documents, and for each
+    /// of the `docs` documents whether it holds any of them.
+    pub(crate) fn of_rows(
+        rows: &PrintRows,
+        docs: usize,
+        max_docs: usize,
+    ) -> (Boilerplate, Vec<bool>) {
+        let mut holds = vec![false; docs];
+        let mut keys = Vec::new();
         let params = (rows.doc_bits(), max_docs);
         group_in_passes(rows, params, false, ROWS_PER_PASS, &mut |part| {
-            picked.extend_from_slice(&part.boilerplate_holders);
+            for &d in &part.boilerplate_docs {
+                holds[d as usize] = true;
+            }
             keys.extend_from_slice(&part.boilerplate);
         });
-        picked.sort_unstable();
-        (Boilerplate::from_rows(keys, rows.doc_bits()), picked)
+        (Boilerplate::from_rows(keys, rows.doc_bits()), holds)
     }
 
     /// The given fingerprints (any order, repeats allowed) as boilerplate, compared by
@@ -1012,18 +1016,18 @@ struct Pass {
     /// Each group's fingerprint, as a row with document 0.
     group_key: Vec<u64>,
     boilerplate: Vec<u64>,
-    /// The holders `(doc, position)` of each boilerplate fingerprint, when the holders
-    /// of the other groups are not kept.
-    boilerplate_holders: Vec<(u32, u32)>,
+    /// The documents that hold each boilerplate fingerprint, when the holders of the
+    /// other groups are not kept.
+    boilerplate_docs: Vec<u32>,
 }
 
 /// The rows are grouped in this many buckets, by their top bits.
 const BUCKETS: usize = 256;
 
 /// Groups every document's fingerprint rows: rows are bucketed by their top bits, and
-/// the buckets are sorted and grouped in parallel, with their positions. The holders
-/// `(doc, position)` of each group are kept only when `holders` is set; otherwise those
-/// of each boilerplate fingerprint are (the boilerplate always).
+/// the buckets are sorted and grouped in parallel. The holders of each group (with their
+/// positions, sorted along with the rows) are kept only when `holders` is set; otherwise
+/// the documents that hold each boilerplate fingerprint are (the boilerplate always).
 /// Buckets come out in hash order.
 fn group(rows: &PrintRows, doc_bits: u32, max_docs: usize, holders: bool) -> Vec<Pass> {
     let mut out = Vec::with_capacity(BUCKETS);
@@ -1086,7 +1090,8 @@ fn group_in_passes(
             .collect();
         let total: usize = sizes.iter().sum();
         let mut sorted = vec![0u64; total];
-        let mut positions = vec![0u32; total];
+        // The positions go along with the rows when the holders are kept.
+        let mut positions = vec![0u32; if holders { total } else { 0 }];
         // Each block's place in each bucket, cut from `sorted` (and `positions`) in order.
         let mut places: Vec<Places<'_>> = cut_places(&mut sorted, &counts)
             .into_iter()
@@ -1098,16 +1103,19 @@ fn group_in_passes(
             for (&x, &p) in part.iter().zip(at) {
                 let b = bucket(x) - first;
                 place[b][next[b]] = x;
-                place_at[b][next[b]] = p;
+                if let Some(at) = place_at.get_mut(b) {
+                    at[next[b]] = p;
+                }
                 next[b] += 1;
             }
         });
         drop(places);
         drop(blocks);
         drop(parts);
+        let cut = |&n: &usize| if holders { n } else { 0 };
         let mut buckets: Vec<(&mut [u64], &mut [u32])> = cut_in(&mut sorted, sizes.iter().copied())
             .into_iter()
-            .zip(cut_in(&mut positions, sizes.iter().copied()))
+            .zip(cut_in(&mut positions, sizes.iter().map(cut)))
             .collect();
         crate::par::for_each_mut(&mut buckets, |_, (b, at)| {
             sort_rows(b, at, doc_bits);
@@ -1176,7 +1184,8 @@ fn sort_rows(rows: &mut [u64], positions: &mut [u32], doc_bits: u32) {
     }
 }
 
-/// One block's places in every bucket: for its rows, and for their positions.
+/// One block's places in every bucket: for its rows, and for their positions (none when
+/// the positions are not kept).
 type Places<'a> = (Vec<&'a mut [u64]>, Vec<&'a mut [u32]>);
 
 /// `all` cut into consecutive slices of the given lengths.
@@ -1222,7 +1231,7 @@ fn group_sorted(
         group_end: Vec::new(),
         group_key: Vec::new(),
         boilerplate: Vec::new(),
-        boilerplate_holders: Vec::new(),
+        boilerplate_docs: Vec::new(),
     };
     let mut docs: Vec<u32> = Vec::new();
     let mut start = 0;
@@ -1236,18 +1245,18 @@ fn group_sorted(
         docs.extend(group.iter().map(|&r| (r & mask) as u32));
         docs.dedup();
         let key = group[0] & !mask;
-        let held = || {
-            (group.iter())
-                .zip(&positions[at.clone()])
-                .map(|(&r, &p)| ((r & mask) as u32, p))
-        };
         if docs.len() > max_docs {
             out.boilerplate.push(key);
             if !holders {
-                out.boilerplate_holders.extend(held());
+                out.boilerplate_docs.extend_from_slice(&docs);
             }
         } else if holders && docs.len() > 1 {
-            out.holders.extend(held());
+            out.holders.extend(
+                group
+                    .iter()
+                    .zip(&positions[at])
+                    .map(|(&r, &p)| ((r & mask) as u32, p)),
+            );
             out.group_end.push(out.holders.len());
             out.group_key.push(key);
         }
@@ -1727,7 +1736,7 @@ mod tests {
                         start = end;
                     }
                 }
-                let docs: Vec<(u32, u32)> = parts.iter().flat_map(|p| p.boilerplate_holders.clone()).collect();
+                let docs: Vec<u32> = parts.iter().flat_map(|p| p.boilerplate_docs.clone()).collect();
                 (keys, boiler, held, docs)
             };
             let rows = PrintRows::of(&prints, 24);
@@ -1741,26 +1750,17 @@ mod tests {
             prop_assert_eq!(one, many);
         }
 
-        /// The boilerplate grouping gives every position at which a document picked a
-        /// boilerplate fingerprint, and no other: the documents that hold one are
-        /// those it names.
+        /// The documents that the boilerplate grouping marks are those that hold a
+        /// boilerplate fingerprint.
         #[test]
-        fn boilerplate_holders_are_where_the_documents_picked_it(
+        fn boilerplate_holders_are_the_documents_that_hold_it(
             docs in prop::collection::vec(prop::collection::vec(0u64..30, 0..60), 1..12),
             max_docs in 1usize..6,
         ) {
             let prints: Vec<Fingerprints> = docs.iter().map(|d| Fingerprints::new(d, 2, 2)).collect();
-            let (common, picked) = Boilerplate::of_rows(&PrintRows::of(&prints, 24), max_docs);
-            let mut want: Vec<(u32, u32)> = Vec::new();
-            for (d, p) in prints.iter().enumerate() {
-                want.extend(p.iter_raw().filter(|&(h, _)| common.contains(h)).map(|(_, at)| (d as u32, at)));
-            }
-            want.sort_unstable();
-            prop_assert_eq!(&picked, &want);
-            for (d, p) in prints.iter().enumerate() {
-                let named = picked.iter().any(|h| h.0 as usize == d);
-                prop_assert_eq!(named, common.holds_any(p));
-            }
+            let (common, holds) = Boilerplate::of_rows(&PrintRows::of(&prints, 24), prints.len(), max_docs);
+            let want: Vec<bool> = prints.iter().map(|p| common.holds_any(p)).collect();
+            prop_assert_eq!(holds, want);
         }
 
         #[test]

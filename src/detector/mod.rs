@@ -721,6 +721,7 @@ impl Detector {
     /// boilerplate ([`Fingerprints::around_boilerplate`]). None where long windows are
     /// no longer than the others (`fingerprint_tokens` of 127 or more: both are cut to
     /// 64 tokens).
+    #[cfg(feature = "index")]
     pub(crate) fn long_fingerprints(&self, tokens: &[u64], positions: &[u32]) -> Fingerprints {
         let sizes = (
             self.fingerprint_layout().0,
@@ -979,15 +980,9 @@ impl Detector {
             // Documents that hold common text take long fingerprints over it (beside
             // their own, less the boilerplate ones), so that a run of common text that
             // few documents hold in that order is still caught.
-            // Where each document that holds boilerplate picked it: its long
-            // fingerprints are taken around those positions.
-            let (common, picked) = Boilerplate::of_rows(&rows, max);
-            let mut around = vec![false; n];
-            for &(d, _) in &picked {
-                around[d as usize] = true;
-            }
-            let by_doc: Vec<&[(u32, u32)]> = picked.chunk_by(|x, y| x.0 == y.0).collect();
+            let (common, around) = Boilerplate::of_rows(&rows, n, max);
             let layout = self.fingerprint_layout();
+            let long = reuse::long_layout(self.fingerprint_tokens());
             // The kept token hashes of document `d`, or made again from its text (into
             // working space, when the texts are on disk). Tokens are kept until the index
             // is built (those of the documents in no candidate pair are freed then):
@@ -1001,26 +996,36 @@ impl Detector {
                     f(scratch)
                 }
             };
+            let around_docs: Vec<usize> = (0..n).filter(|&d| around[d]).collect();
             let mut long_rows = PrintRows::new(doc_bits, dir);
-            // As in stage 1, a block's rows are added while the next one is made.
-            let (mut last, mut made): (&[&[(u32, u32)]], Vec<Fingerprints>) = (&[], Vec::new());
-            for block in by_doc.chunks(SIGN_BLOCK).chain([&[][..]]) {
+            // As in stage 1, a block's rows are added while the next one is made. Each
+            // document's long fingerprints are taken around the positions of the
+            // boilerplate among its first fingerprints (picked again from its tokens,
+            // as stage 1 picked them: the grouping keeps no positions).
+            let (mut last, mut made): (&[usize], Vec<Fingerprints>) = (&[], Vec::new());
+            for block in around_docs.chunks(SIGN_BLOCK).chain([&[][..]]) {
                 let ((), next) = crate::par::join(
                     || {
-                        for (held, f) in last.iter().zip(&made) {
-                            long_rows.add(held[0].0, f.iter_raw());
+                        for (&d, f) in last.iter().zip(&made) {
+                            long_rows.add(d as u32, f.iter_raw());
                         }
                     },
                     || {
-                        crate::par::map_init(block, Vec::new, |scratch, held| {
+                        crate::par::map_init(block, Scratch::default, |scratch, &d| {
                             let mut f = Fingerprints::default();
                             if progress.is_cancelled() {
                                 return f;
                             }
-                            let at: Vec<u32> = held.iter().map(|h| h.1).collect();
-                            let at = reuse::around_runs(&at, layout.1.max(1));
-                            with_hashes(held[0].0 as usize, scratch, &mut |h| {
-                                f = self.long_fingerprints(h, &at)
+                            let Scratch {
+                                hashes,
+                                fingerprints,
+                                seen,
+                                ..
+                            } = scratch;
+                            with_hashes(d, hashes, &mut |h| {
+                                let (size, w) = layout;
+                                let own = Fingerprints::picked_in(h, size, w, fingerprints, seen);
+                                f = Fingerprints::long_around(h, &own, &common, layout, long.0);
                             });
                             f
                         })
@@ -1029,8 +1034,6 @@ impl Detector {
                 (last, made) = (block, next);
             }
             long_rows.shrink();
-            drop(by_doc);
-            drop(picked);
             // Winnowing selects a window at the edge of common text in some of the
             // documents that hold it; its short windows are counted by containment, in
             // the documents that hold common text. Every long window there is selected.
@@ -1604,7 +1607,11 @@ fn for_each_verified(
     min: usize,
     mut f: impl FnMut(Match),
 ) {
-    if m.len > 0 && m.len >= min {
+    if m.len < min {
+        // No piece of it can be long enough.
+        return;
+    }
+    if m.len > 0 {
         let (last_a, last_b) = (m.a + m.len - 1, m.b + m.len - 1);
         let in_a = &a[span_a(m.a).start..span_a(last_a).end];
         let in_b = &b[span_b(m.b).start..span_b(last_b).end];

@@ -6,8 +6,8 @@
 //!
 //! The boilerplate fingerprints that the document picked (the first
 //! [`MAX_POSITIONS`](super::MAX_POSITIONS) positions of each hash, as its first
-//! fingerprints keep them; a run has them from its grouping, the persistent index from
-//! the runs of its keys) form runs (two at most a winnowing window apart are in one),
+//! fingerprints keep them; a run picks them again from its tokens, the persistent
+//! index has them from the runs of its keys) form runs (two at most a winnowing window apart are in one),
 //! and every short window of a run, or within `w - 1` windows of its ends, is taken
 //! ([`around_runs`]): near the ends the windows picked depend on the text around, so the
 //! documents that share the common text and the words next to it take the same long
@@ -20,10 +20,35 @@
 //! O(p) for p picked positions to find the runs; O(l) for each range of long windows
 //! over boilerplate, l the long window's tokens and the range's windows.
 
-use super::{Fingerprints, LONG};
+use super::{Boilerplate, Fingerprints, LONG};
 use crate::shingle::shingles;
 
 impl Fingerprints {
+    /// The long fingerprints that [`around_boilerplate`](Fingerprints::around_boilerplate)
+    /// takes in a document whose token hashes are `tokens` and whose first fingerprints
+    /// are `picked` (in position order, as [`picked_in`](Fingerprints::picked_in) gives
+    /// them, with `layout`: size, winnowing window): every long window (`long_size`
+    /// tokens) over the runs of those in `boilerplate` ([`around_runs`]). With the
+    /// first fingerprints less the boilerplate ones, they are `around_boilerplate`'s.
+    pub(crate) fn long_around(
+        tokens: &[u64],
+        picked: &[(u64, u32)],
+        boilerplate: &Boilerplate,
+        (size, window): (usize, usize),
+        long_size: usize,
+    ) -> Fingerprints {
+        let at: Vec<u32> = (picked.iter())
+            .filter(|p| boilerplate.contains(p.0))
+            .map(|p| p.1)
+            .collect();
+        if at.is_empty() {
+            return Fingerprints::default();
+        }
+        let usable = &tokens[..tokens.len().min(u32::MAX as usize)];
+        let near = around_runs(&at, window.max(1));
+        Fingerprints::long_over(usable, &near, (size, long_size))
+    }
+
     /// The long fingerprints (`long_size` tokens, every one) of a document whose token
     /// hashes are `tokens` over its short windows (`size` tokens) at the ascending
     /// positions `at`: each long window that holds one of them, as
@@ -127,7 +152,6 @@ fn ranges_around(at: &[u32], before: usize, last: usize) -> impl Iterator<Item =
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::reuse::Boilerplate;
     use proptest::prelude::*;
 
     /// The first fingerprints of `doc`, less the boilerplate ones, with `long` beside
@@ -156,14 +180,9 @@ mod tests {
         long_size: usize,
         boiler: &Boilerplate,
     ) -> Fingerprints {
-        let mut picked: Vec<u32> = Fingerprints::new(doc, size, window)
-            .iter_raw()
-            .filter(|&(h, _)| boiler.contains(h))
-            .map(|(_, p)| p)
-            .collect();
-        picked.sort_unstable();
-        let at = around_runs(&picked, window);
-        Fingerprints::long_over(doc, &at, (size, long_size))
+        let mut scratch = Default::default();
+        let picked = Fingerprints::picked_in(doc, size, window, &mut scratch, &mut Vec::new());
+        Fingerprints::long_around(doc, &picked, boiler, (size, window), long_size)
     }
 
     fn sorted(f: &Fingerprints) -> Vec<(u64, u32)> {
