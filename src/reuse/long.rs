@@ -6,14 +6,14 @@
 //!
 //! The boilerplate fingerprints that the document picked (the first
 //! [`MAX_POSITIONS`](super::MAX_POSITIONS) positions of each hash, as its first
-//! fingerprints keep them; a run picks them again from its tokens, the persistent
-//! index has them from the runs of its keys) form runs (two at most a winnowing window apart are in one),
-//! and every short window of a run, or within `w - 1` windows of its ends, is taken
-//! ([`around_runs`]): near the ends the windows picked depend on the text around, so the
-//! documents that share the common text and the words next to it take the same long
-//! windows whether or not those short windows are common. Then every long window that
-//! holds one of these short windows is hashed, a range of them at a time (merged where
-//! they touch): [`Fingerprints::long_over`].
+//! fingerprints keep them; a run picks them again from its tokens, the persistent index
+//! has them from the runs of its keys) form runs (two at most a winnowing window apart
+//! are in one), and every short window of a run, or within `w - 1` windows of its ends,
+//! is taken ([`around_runs`]): near the ends the windows picked depend on the text
+//! around, so the documents that share the common text and the words next to it take
+//! the same long windows whether or not those short windows are common. Then every long
+//! window that holds one of these short windows is hashed, a range of them at a time
+//! (merged where they touch): [`Fingerprints::long_over`].
 //!
 //! # Cost
 //!
