@@ -714,24 +714,15 @@ impl Detector {
         (bands, prints, repeats)
     }
 
-    /// The long fingerprints of a text whose token hashes are `tokens` over its
-    /// fingerprint windows at the ascending
-    /// `positions` (those around its boilerplate fingerprints): every long window
-    /// ([`reuse::long_layout`]) that holds one, as a batch run takes them over
-    /// boilerplate ([`Fingerprints::around_boilerplate`]). None where long windows are
-    /// no longer than the others (`fingerprint_tokens` of 127 or more: both are cut to
-    /// 64 tokens).
+    /// The long fingerprints of a text whose token hashes are `tokens`, given the
+    /// ascending `positions` of the boilerplate fingerprints it picked: every long window
+    /// ([`reuse::long_layout`]) over their runs and near their ends, as a batch run takes
+    /// them ([`Fingerprints::around_boilerplate`]). None where long windows are no longer
+    /// than the others (`fingerprint_tokens` of 127 or more: both are cut to 64 tokens).
     #[cfg(feature = "index")]
     pub(crate) fn long_fingerprints(&self, tokens: &[u64], positions: &[u32]) -> Fingerprints {
-        let sizes = (
-            self.fingerprint_layout().0,
-            reuse::long_layout(self.fingerprint_tokens()).0,
-        );
-        if positions.is_empty() || sizes.1 <= sizes.0 {
-            return Fingerprints::default();
-        }
-        let usable = &tokens[..tokens.len().min(u32::MAX as usize)];
-        Fingerprints::long_over(usable, positions, sizes)
+        let long = reuse::long_layout(self.fingerprint_tokens()).0;
+        Fingerprints::long_at(tokens, positions, self.fingerprint_layout(), long)
     }
 
     /// The hashes of every fingerprint window of `text`, in order: the windows that

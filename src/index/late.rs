@@ -410,11 +410,10 @@ impl Index {
                 if let Some(e) = holder.checked_sub(first) {
                     edges.retain(|&h| counted.binary_search(&(h, e as u32)).is_err());
                 }
-                let around = self.around(&positions);
                 Late {
                     at: group[0].0,
                     holder,
-                    prints: self.detector.long_fingerprints(tokens, &around),
+                    prints: self.detector.long_fingerprints(tokens, &positions),
                     contained: edges,
                 }
             });

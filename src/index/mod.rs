@@ -2450,20 +2450,6 @@ impl Index {
         Ok(out)
     }
 
-    /// The positions of the windows that the long fingerprints of a document whose
-    /// fingerprints are `prints` take in, given its `boilerplate` ones (see
-    /// [`reuse::around_runs`]).
-    fn around_boilerplate(&self, prints: &Fingerprints, boilerplate: &[u64]) -> Vec<u32> {
-        self.around(&positions_of(prints, boilerplate))
-    }
-
-    /// Every position within `w - 1` of a run of the fingerprints at `positions`
-    /// (sorted), `w` the winnowing window: [`reuse::around_runs`].
-    fn around(&self, positions: &[u32]) -> Vec<u32> {
-        let (_, w) = self.detector.fingerprint_layout();
-        reuse::around_runs(positions, w)
-    }
-
     /// The long fingerprints of the batch's `documents` (see [`Long`]), whose
     /// fingerprints are `keys` and boilerplate fingerprints `boilerplate`: a document
     /// that holds boilerplate takes every long window over it
@@ -2487,7 +2473,7 @@ impl Index {
     ) -> Result<Long, Error> {
         let docs: Vec<usize> = (0..documents.len()).collect();
         let prints = crate::par::map(&docs, |&d| {
-            let at = self.around_boilerplate(&keys[d].prints, &boilerplate[d]);
+            let at = positions_of(&keys[d].prints, &boilerplate[d]);
             if at.is_empty() {
                 return Fingerprints::default();
             }

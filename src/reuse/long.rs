@@ -13,7 +13,7 @@
 //! around, so the documents that share the common text and the words next to it take
 //! the same long windows whether or not those short windows are common. Then every long
 //! window that holds one of these short windows is hashed, a range of them at a time
-//! (merged where they touch): [`Fingerprints::long_over`].
+//! (merged where they touch): [`Fingerprints::long_at`].
 //!
 //! # Cost
 //!
@@ -41,26 +41,27 @@ impl Fingerprints {
             .filter(|p| boilerplate.contains(p.0))
             .map(|p| p.1)
             .collect();
-        if at.is_empty() {
+        Fingerprints::long_at(tokens, &at, (size, window), long_size)
+    }
+
+    /// [`long_around`](Fingerprints::long_around) given the ascending positions `at` of
+    /// the boilerplate fingerprints the document picked (the persistent index has them
+    /// from its stored keys): every long window (`long_size` tokens) that holds a short
+    /// one (`size` tokens) of their runs or within `window - 1` of their ends
+    /// ([`around_runs`]). None where long windows are no longer than short ones.
+    pub(crate) fn long_at(
+        tokens: &[u64],
+        at: &[u32],
+        (size, window): (usize, usize),
+        long_size: usize,
+    ) -> Fingerprints {
+        if at.is_empty() || long_size <= size {
             return Fingerprints::default();
         }
         let usable = &tokens[..tokens.len().min(u32::MAX as usize)];
-        let near = around_runs(&at, window.max(1));
-        Fingerprints::long_over(usable, &near, (size, long_size))
-    }
-
-    /// The long fingerprints (`long_size` tokens, every one) of a document whose token
-    /// hashes are `tokens` over its short windows (`size` tokens) at the ascending
-    /// positions `at`: each long window that holds one of them, as
-    /// [`around_boilerplate`](Fingerprints::around_boilerplate) takes them over the
-    /// boilerplate ones.
-    pub(crate) fn long_over(
-        tokens: &[u64],
-        at: &[u32],
-        (size, long_size): (usize, usize),
-    ) -> Fingerprints {
+        let near = around_runs(at, window.max(1));
         let mut picked = Vec::new();
-        long_windows_into(tokens, at, (size, long_size), &mut picked);
+        long_windows_into(usable, &near, (size, long_size), &mut picked);
         Fingerprints::from_picked(&mut picked)
     }
 }
