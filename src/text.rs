@@ -633,7 +633,7 @@ mod tests {
         let piece = prop_oneof![
             4 => "[a-zA-Z0-9]{1,70}".prop_map(String::into_bytes),
             3 => "[ ,.\n]".prop_map(String::into_bytes),
-            2 => "[\u{00C0}\u{00E9}\u{00AD}\u{200D}\u{2014}\u{201C}\u{4E00}\u{0301}\u{FB01}]"
+            2 => "[\u{00C0}\u{00E9}\u{00AD}\u{200D}\u{2014}\u{201C}\u{4E00}\u{0301}\u{FB01}\u{0E01}\u{0E48}\u{3042}]"
                 .prop_map(String::into_bytes),
             1 => Just(vec![0xFF]),
             1 => Just(vec![0xE2, 0x80]),
@@ -652,6 +652,48 @@ mod tests {
                 let mut got = Vec::new();
                 tokenize_into(input, &mut got);
                 prop_assert_eq!(got, tokens(input).collect::<Vec<Token>>());
+            }
+        }
+    }
+
+    /// The tokens of `text` whose spans lie in `start..end`, as `(hash, span)` with the
+    /// span counted from `start`.
+    fn tokens_in(text: &[u8], (start, end): (usize, usize)) -> Vec<(u64, usize, usize)> {
+        (tokens(text).filter(|t| start <= t.span.start && t.span.end <= end))
+            .map(|t| (t.hash, t.span.start - start, t.span.end - start))
+            .collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// The bytes from one token's first byte to a later token's last byte hold the
+        /// same tokens wherever they stand, when they begin and end a token there too:
+        /// the argument by which the aligner accepts a match whose bytes are the same in
+        /// both documents with one comparison (the detector's `for_each_verified`).
+        #[test]
+        fn whole_tokens_hold_the_same_tokens_in_any_text(
+            text in mixed_text(),
+            (before, after) in (mixed_text(), mixed_text()),
+            (first, n) in (any::<proptest::sample::Index>(), 1usize..12),
+        ) {
+            // A word at the end, so that there is a token to start from.
+            let text = [&text[..], b" end"].concat();
+            let all: Vec<Token> = tokens(&text).collect();
+            let first = first.index(all.len());
+            let last = (first + n - 1).min(all.len() - 1);
+            let (start, end) = (all[first].span.start, all[last].span.end);
+            let range = &text[start..end];
+            let here = tokens_in(&text, (start, end));
+            prop_assert_eq!(here.len(), last - first + 1);
+            // Alone, and put between other bytes where a token begins and one ends at
+            // its edges.
+            prop_assert_eq!(&tokens_in(range, (0, range.len())), &here);
+            let moved = [&before[..], range, &after[..]].concat();
+            let (start, end) = (before.len(), before.len() + range.len());
+            let spans: Vec<Span> = tokens(&moved).map(|t| t.span).collect();
+            if spans.iter().any(|s| s.start == start) && spans.iter().any(|s| s.end == end) {
+                prop_assert_eq!(&tokens_in(&moved, (start, end)), &here);
             }
         }
     }
