@@ -610,12 +610,12 @@ impl<'a> Pending<'a> {
     }
 
     /// The batch's entries for a new run: band keys and fingerprints, each sorted,
-    /// without the fingerprints that each document found boilerplate, with the long
-    /// fingerprints that it did not, with the windows counted by containment and the
-    /// fingerprints that turned common at a document (counted the same way), and with
-    /// the long windows that documents took late (the `late` module).
+    /// without the fingerprints that more than the limit picked before each document
+    /// ([`BatchBoilerplate::keeps`]), with the long fingerprints that it did not find
+    /// boilerplate, with the windows counted by containment, and with the long windows
+    /// that documents took late (the `late` module).
     fn entries(&self, boilerplate: &BatchBoilerplate, long: &Long) -> [Vec<Entry>; 2] {
-        let kept = |d: usize, key: u64| boilerplate.fingerprints[d].binary_search(&key).is_err();
+        let kept = |d: usize, key: u64| boilerplate.keeps(d, key);
         let long_kept = |d: usize, key: u64| long.boilerplate[d].binary_search(&key).is_err();
         let prints = || {
             let picked = self.prints.entries(self.first, true, kept);
@@ -626,21 +626,7 @@ impl<'a> Pending<'a> {
                 doc: (self.first + u64::from(d)) as u32,
                 pos: CONTAINED,
             });
-            let marked = boilerplate.turning.iter().zip(&boilerplate.marked);
-            let mut turned: Vec<Entry> = (marked.zip(self.first..))
-                .flat_map(|((turning, marked), n)| {
-                    // Numbers were checked to fit when the documents were numbered.
-                    let entry = move |&key| Entry {
-                        key,
-                        doc: n as u32,
-                        pos: CONTAINED,
-                    };
-                    turning.iter().chain(marked).map(entry)
-                })
-                .collect();
-            turned.sort_unstable();
-            let late = merged(turned, long.late.entries());
-            merged(merged(picked, counted), late)
+            merged(merged(picked, counted), long.late.entries())
         };
         crate::par::join(
             || self.bands.entries(self.first, false, |_, _| true),
@@ -865,29 +851,30 @@ struct LongOf<'l> {
 /// What a document finds common ([`Index::common`]), each sorted.
 #[derive(Default)]
 struct Common {
-    /// Its boilerplate fingerprints.
+    /// Its boilerplate fingerprints: those that more than `boilerplate_docs - 1` other
+    /// documents hold, picked or contained. None pairs it with another document.
     boilerplate: Vec<u64>,
-    /// Those that turn common at it: exactly `boilerplate_docs` others hold them.
+    /// Those that more than `boilerplate_docs - 1` other documents picked, as a batch
+    /// run finds common text before it counts windows by containment
+    /// ([`Boilerplate`](crate::reuse::Boilerplate)): it takes the long windows over
+    /// these, and counts the windows at their edges by containment.
+    picked: Vec<u64>,
+    /// Those of `picked` that turn common at it: exactly `boilerplate_docs` others
+    /// picked them (the `late` module).
     turning: Vec<u64>,
-    /// Those common through what earlier documents count from it on only (the `late`
-    /// module).
-    marked: Vec<u64>,
 }
 
 /// A batch's boilerplate, as [`Index::batch_boilerplate`] works it out.
 #[derive(Default)]
 struct BatchBoilerplate {
-    /// Each document's boilerplate fingerprints, sorted.
+    /// Each document's boilerplate fingerprints, sorted ([`Common::boilerplate`]).
     fingerprints: Vec<Vec<u64>>,
+    /// Those that more than the limit picked, sorted ([`Common::picked`]).
+    picked: Vec<Vec<u64>>,
     /// The windows each document counts by containment, sorted.
     contained: Vec<Vec<u64>>,
     /// The fingerprints that turn common at each document, sorted (the `late` module).
     turning: Vec<Vec<u64>>,
-    /// The fingerprints that each document finds common only through the windows that
-    /// earlier documents count from it on (the `late` module), sorted. Like those
-    /// turning common, it writes them as counted entries: the batch's later documents
-    /// count its holding them either way.
-    marked: Vec<Vec<u64>>,
     /// The windows each document counts by containment, as `(hash, document)`,
     /// sorted ([`Counted`]).
     counted: Vec<(u64, u32)>,
@@ -897,6 +884,18 @@ struct BatchBoilerplate {
     /// The token hashes of each document that holds boilerplate (made to count its
     /// windows; its long fingerprints take them).
     tokens: Vec<Option<Vec<u64>>>,
+}
+
+impl BatchBoilerplate {
+    /// Whether document `d` writes its pick of fingerprint `key`: unless more than
+    /// `boilerplate_docs` others picked it before. The pickers of a fingerprint are
+    /// written until it turns common by them (the one at which it turns included, so
+    /// that later documents find it common and turning at none), also when it is
+    /// common by containment already: a batch run counts them all.
+    fn keeps(&self, d: usize, key: u64) -> bool {
+        let common = |set: &[Vec<u64>]| set[d].binary_search(&key).is_ok();
+        !common(&self.picked) || common(&self.turning)
+    }
 }
 
 /// For every document of a batch whose fingerprints are `prints`, `(hash, documents)`
@@ -939,6 +938,12 @@ struct Found {
 /// The holders of a fingerprint, read up to a limit: the documents that picked it, with
 /// their positions, and how many hold it (those that only contain it, at an edge of
 /// their boilerplate, counted too: see the `edges` module).
+///
+/// Reading stops at the first document past the limit that picked it (the fingerprint
+/// is common by its pickers then, as a batch run finds common text: see
+/// [`Common::picked`]), or at [`COUNTED_AT_MOST`] times the limit documents: one
+/// held by that many is common by containment whoever picked it, and is counted as if
+/// no more picked it.
 #[derive(Default)]
 struct Holders {
     /// `(document, position)` of the documents that picked it, by document (in the
@@ -948,24 +953,40 @@ struct Holders {
     contained: Vec<u64>,
     /// The documents counted, picked or contained.
     docs: usize,
+    /// The documents that picked it.
+    picked: usize,
     /// The last document counted.
     last: Option<u64>,
-    /// Whether more than the limit hold it (the count stops at the limit).
+    /// Whether more than the limit picked it (the count stops there).
     full: bool,
+    /// Whether the count stopped at [`COUNTED_AT_MOST`] times the limit documents.
+    capped: bool,
 }
 
+/// How many times `boilerplate_docs` documents the holders of a fingerprint are read
+/// up to, to find how many of them picked it: see [`Holders`].
+const COUNTED_AT_MOST: usize = 8;
+
 impl Holders {
-    /// Adds a holder (its entries come together) unless it is a document past `limit`;
-    /// false then (and from then on). An entry at [`CONTAINED`] counts the document
-    /// and is not listed.
+    /// Adds a holder (its entries come together, those at positions first) unless it
+    /// picked the fingerprint and `limit` others did, or it is the
+    /// [`COUNTED_AT_MOST`] times `limit`th document; false then (and from then on). An
+    /// entry at [`CONTAINED`] counts the document and is not listed.
     fn push(&mut self, h: (u64, u32), limit: usize) -> bool {
         if self.last != Some(h.0) {
-            if self.docs == limit {
+            if h.1 != CONTAINED && self.picked == limit {
                 self.full = true;
+                return false;
+            }
+            if self.docs == limit.saturating_mul(COUNTED_AT_MOST) {
+                self.capped = true;
                 return false;
             }
             self.docs += 1;
             self.last = Some(h.0);
+            if h.1 != CONTAINED {
+                self.picked += 1;
+            }
         }
         if h.1 != CONTAINED {
             self.list.push(h);
@@ -980,12 +1001,21 @@ impl Holders {
         self.list.iter().any(|x| x.0 == n) || self.contained.contains(&n)
     }
 
-    /// The documents counted: `usize::MAX` when more than the limit hold it.
+    /// The documents counted: `usize::MAX` when reading stopped before all were.
     fn count(&self) -> usize {
-        if self.full { usize::MAX } else { self.docs }
+        if self.full || self.capped {
+            usize::MAX
+        } else {
+            self.docs
+        }
     }
 
-    /// The documents that picked it.
+    /// The documents that picked it: `usize::MAX` when more than the limit did.
+    fn picks(&self) -> usize {
+        if self.full { usize::MAX } else { self.picked }
+    }
+
+    /// The documents listed as having picked it.
     fn picked_by(&self) -> usize {
         self.list.chunk_by(|x, y| x.0 == y.0).count()
     }
@@ -1277,7 +1307,7 @@ impl Index {
         let (common, progress) = (&rounds.fingerprints[..], Progress::new());
         let mut long = self.long(
             (&query, first),
-            (one, common),
+            (one, &rounds.picked),
             &rounds.tokens,
             rounds.late,
             &runs,
@@ -1798,7 +1828,7 @@ impl Index {
         let late = std::mem::take(&mut boilerplate.late);
         let mut long = self.long(
             (documents, first),
-            (&keys, &boilerplate.fingerprints),
+            (&keys, &boilerplate.picked),
             &tokens,
             late,
             runs,
@@ -1850,21 +1880,17 @@ impl Index {
                 return;
             }
             let ((id, text), keys) = (documents[d], &keys[d]);
-            let full = &boilerplate.fingerprints[d];
             let earlier = (&stored_docs, read, &often);
             *out = Some(
                 self.verify(text, &candidates[d], earlier, &pending)
                     .map(|answer| {
                         let prints = keys.prints.hashes().iter();
-                        let prints = prints.filter(|h| full.binary_search(h).is_err());
+                        let prints = prints.filter(|&&h| boilerplate.keeps(d, h));
                         let long_kept = long.prints[d].hashes().iter();
                         let long_full = &long.boilerplate[d];
                         let long_kept = long_kept.filter(|h| long_full.binary_search(h).is_err());
-                        let prints = prints.count()
-                            + boilerplate.contained[d].len()
-                            + boilerplate.turning[d].len()
-                            + boilerplate.marked[d].len()
-                            + long_kept.count();
+                        let prints =
+                            prints.count() + boilerplate.contained[d].len() + long_kept.count();
                         let prints = prints as u32 + late_of(first + d as u64);
                         let entries = (keys.bands.len() as u32, prints);
                         let record = Record::encode(id, added, text.len(), entries, &packed[d]);
@@ -2125,8 +2151,9 @@ impl Index {
     }
 
     /// What the runs hold for each document's `prints`: for each fingerprint some run
-    /// holds (its index among the document's), its holders, read up to one past
-    /// `boilerplate_docs - 1` (the new document holds it too).
+    /// holds (its index among the document's), its holders, read up to one picker past
+    /// `boilerplate_docs - 1` (the new document holds it too), or up to
+    /// [`COUNTED_AT_MOST`] times `boilerplate_docs` holders ([`Holders`]).
     fn held<'k>(
         &self,
         prints: impl ExactSizeIterator<Item = &'k [u64]>,
@@ -2145,8 +2172,9 @@ impl Index {
             runs,
             |held: &mut Holders, n, pos| {
                 let more = held.push((u64::from(n), pos), limit);
-                if !more {
-                    // Boilerplate: nobody pairs through it, and its holders are not read.
+                if held.full {
+                    // Common by its pickers: nobody pairs through it, nor takes long
+                    // windows late over it, and its holders are not read.
                     (held.list, held.contained) = Default::default();
                 }
                 more
@@ -2221,11 +2249,12 @@ impl Index {
             .boilerplate
     }
 
-    /// [`boilerplate`](Index::boilerplate), those of its fingerprints that turn common
-    /// at the document (that exactly `boilerplate_docs` others hold) and those common
-    /// only through `late_here`: `(hash, documents)` for the windows that earlier
-    /// documents count from this one on, having taken them when something turned
-    /// common at it (see [`Common`] and the `late` module).
+    /// [`boilerplate`](Index::boilerplate), counting also `late_here`: `(hash,
+    /// documents)` for the windows that earlier documents count from this one on,
+    /// having taken them when something turned common at it (the `late` module); and
+    /// those of its fingerprints that more than `boilerplate_docs - 1` others picked,
+    /// and those that turn common at it by them (exactly `boilerplate_docs` others
+    /// picked them): see [`Common`].
     fn common(
         &self,
         (prints, found): (&Fingerprints, &[(usize, Holders)]),
@@ -2237,49 +2266,46 @@ impl Index {
             .settings()
             .boilerplate_docs()
             .saturating_sub(1);
-        // A fingerprint an earlier document of the batch found boilerplate is among the
-        // holders `pending` gives (a batch added one document at a time would have left
-        // it out): that changes no answer. Holders are counted in order, the runs' first,
-        // and a document finds a fingerprint boilerplate once they are more than
-        // `others`, so the first document of the batch that found it so saw the same
-        // holders either way, and every later one finds it boilerplate either way.
+        // A fingerprint an earlier document of the batch found common by its pickers
+        // is among the holders `pending` gives (a batch added one document at a time
+        // would have left it out): that changes no answer. Holders are counted in
+        // order, the runs' first, and a document finds a fingerprint common once they
+        // are more than `others`, so the first document of the batch that found it so
+        // saw the same holders either way, and every later one finds it common either
+        // way.
         //
-        // Only the fingerprints that others hold are counted: `(hash, documents)` from
-        // each source, once per hash (a hash at two positions has the same holders at
-        // both).
+        // Only the fingerprints that others hold are counted: `(hash, documents,
+        // pickers)` from each source, once per hash (a hash at two positions has the
+        // same holders at both).
         let hashes = prints.hashes();
-        let mut counts: Vec<(u64, usize)> = Vec::new();
+        let mut counts: Vec<(u64, usize, usize)> = Vec::new();
         let runs = found.iter();
-        counts.extend(runs.map(|(i, h)| (hashes[*i], h.count())));
+        counts.extend(runs.map(|(i, h)| (hashes[*i], h.count(), h.picks())));
         counts.dedup_by_key(|c| c.0);
         // The documents counted up to two past the limit: a common fingerprint's
         // holders are not all read, and one that turns common has exactly one more.
+        // The batch's are pickers.
         let docs = |e: &[(u64, u32, u32)]| e.chunk_by(|x, y| x.1 == y.1).take(others + 2).count();
-        let mut batch: Vec<(u64, usize)> = pending
+        let mut batch: Vec<(u64, usize, usize)> = pending
             .shared_by(d)
-            .map(|(key, e)| (key, docs(e)))
+            .map(|(key, e)| (key, docs(e), docs(e)))
             .collect();
         batch.dedup_by_key(|c| c.0);
         counts.append(&mut batch);
-        counts.extend_from_slice(contained_before);
-        // The documents that take a window when something turns common at this one
-        // count towards what is common at it, not towards what turns common (which
-        // they follow from).
-        counts.extend(late_here.iter().map(|c| (c.0, 0)));
+        let contained = contained_before.iter().chain(late_here);
+        counts.extend(contained.map(|&(hash, n)| (hash, n, 0)));
         counts.sort_unstable_by_key(|c| c.0);
-        let here = |hash: u64| {
-            let at = late_here.binary_search_by_key(&hash, |c| c.0);
-            at.map_or(0, |k| late_here[k].1)
-        };
         let mut out = Common::default();
         for c in counts.chunk_by(|x, y| x.0 == y.0) {
             let n = c.iter().fold(0usize, |n, c| n.saturating_add(c.1));
-            if n.saturating_add(here(c[0].0)) > others {
+            let picks = c.iter().fold(0usize, |n, c| n.saturating_add(c.2));
+            if n > others {
                 out.boilerplate.push(c[0].0);
-                if n == others + 1 {
+            }
+            if picks > others {
+                out.picked.push(c[0].0);
+                if picks == others + 1 {
                     out.turning.push(c[0].0);
-                } else if n <= others {
-                    out.marked.push(c[0].0);
                 }
             }
         }
@@ -2306,17 +2332,17 @@ impl Index {
         edges::edge_windows(&windows, &positions, w, keys.prints.hashes())
     }
 
-    /// Every document's boilerplate ([`boilerplate`](Index::boilerplate)) and the
-    /// windows it counts by containment ([`contained`](Index::contained)), as if the
-    /// documents of the batch were added one at a time: a document's count takes in
-    /// the windows the documents before it count, which depend on their boilerplate.
-    /// Worked out in rounds until nothing changes: round `r` gets the first `r`
-    /// documents right (each depends only on those before it), and a round that
-    /// changes nothing has every document's right. A batch none of whose documents
-    /// holds boilerplate needs one round; the man pages of the folders bench, in one
-    /// batch, need five. A round counts again only the documents whose windows counted
-    /// before them changed; it sorts the batch's counted windows again only when a
-    /// document's changed. The windows that earlier documents take when something
+    /// Every document's boilerplate ([`common`](Index::common)) and the windows it
+    /// counts by containment ([`contained`](Index::contained)), as if the documents of
+    /// the batch were added one at a time: a document's count takes in the windows the
+    /// documents before it count, which depend on what their pickers made common
+    /// before them. Worked out in rounds until nothing changes: what pickers make
+    /// common depends on no window counted, so the first round gets it and the windows
+    /// counted right, and the second what is common by containment (a round that
+    /// changes nothing has every document's right; a batch none of whose documents
+    /// holds boilerplate needs one round). A round counts again only the documents
+    /// whose windows counted before them changed; it sorts the batch's counted windows
+    /// again only when a document's changed. The windows that earlier documents take when something
     /// turns common at a document of the batch (the `late` module, `stored` the
     /// committed documents and runs they are read from) are made again in a round where
     /// what turns common changes, or what a holder in the batch counts, and counted as
@@ -2335,11 +2361,10 @@ impl Index {
         struct Standing {
             /// Its boilerplate fingerprints, sorted.
             boilerplate: Vec<u64>,
+            /// Those that more than the limit picked, sorted.
+            picked: Vec<u64>,
             /// Those that turn common at it, sorted.
             turning: Vec<u64>,
-            /// Those it finds common through what earlier documents count from it on
-            /// only, sorted.
-            marked: Vec<u64>,
             /// The windows it counts by containment, sorted.
             contained: Vec<u64>,
             /// `(hash, documents)` for its fingerprints that documents before it count.
@@ -2377,17 +2402,17 @@ impl Index {
                 let before = (&doc.contained_before[..], &doc.late_here[..]);
                 let prints = (&keys[d].prints, found[d].prints.as_slice());
                 let Common {
-                    boilerplate: now,
+                    boilerplate,
+                    picked,
                     turning,
-                    marked,
                 } = self.common(prints, (&pending.prints, d), before);
                 doc.turned = turning != doc.turning;
-                (doc.turning, doc.marked) = (turning, marked);
-                if now != doc.boilerplate {
+                (doc.boilerplate, doc.turning) = (boilerplate, turning);
+                if picked != doc.picked {
                     let text = (documents[d].1, &keys[d]);
-                    let windows = self.contained(text, &now, &mut doc.tokens);
+                    let windows = self.contained(text, &picked, &mut doc.tokens);
                     doc.changed = windows != doc.contained;
-                    (doc.boilerplate, doc.contained) = (now, windows);
+                    (doc.picked, doc.contained) = (picked, windows);
                 }
             });
             let changed = docs.iter().any(|doc| doc.changed);
@@ -2442,8 +2467,8 @@ impl Index {
         };
         for doc in docs {
             out.fingerprints.push(doc.boilerplate);
+            out.picked.push(doc.picked);
             out.turning.push(doc.turning);
-            out.marked.push(doc.marked);
             out.contained.push(doc.contained);
             out.tokens.push(doc.tokens);
         }
@@ -2451,8 +2476,8 @@ impl Index {
     }
 
     /// The long fingerprints of the batch's `documents` (see [`Long`]), whose
-    /// fingerprints are `keys` and boilerplate fingerprints `boilerplate`: a document
-    /// that holds boilerplate takes every long window over it
+    /// fingerprints are `keys` and those common by their pickers `picked`
+    /// ([`Common::picked`]): a document that holds such takes every long window over it
     /// ([`Detector::long_fingerprints`]), as a batch run does, so that a run of rare
     /// length made of common text is found. A long fingerprint that more than
     /// `boilerplate_docs - 1` other documents hold, in the runs or before it in the
@@ -2465,7 +2490,7 @@ impl Index {
     fn long(
         &self,
         (documents, first): (&[(&str, &[u8])], u64),
-        (keys, boilerplate): (&[Keys], &[Vec<u64>]),
+        (keys, picked): (&[Keys], &[Vec<u64>]),
         tokens: &[Option<Vec<u64>>],
         late: Vec<late::Late>,
         runs: &Runs,
@@ -2473,7 +2498,7 @@ impl Index {
     ) -> Result<Long, Error> {
         let docs: Vec<usize> = (0..documents.len()).collect();
         let prints = crate::par::map(&docs, |&d| {
-            let at = positions_of(&keys[d].prints, &boilerplate[d]);
+            let at = positions_of(&keys[d].prints, &picked[d]);
             if at.is_empty() {
                 return Fingerprints::default();
             }
