@@ -11,14 +11,14 @@
 //! where it is picked, it stays rare long after the footer is common, and pairs
 //! documents through the footer. A batch run counts such windows by containment
 //! ([`FingerprintIndex::counting_containment`](crate::reuse::FingerprintIndex::counting_containment)).
-//! The index keeps only the windows picked, so a document that holds boilerplate also
-//! writes, for every window near an end of its boilerplate that it did not pick, an
-//! entry at position [`CONTAINED`]: it counts the document among the window's holders,
-//! and pairs it with nobody.
+//! The index keeps only the windows picked, so a document that holds text common by
+//! its pickers (the `index` module's docs) also writes, for every window near an end of
+//! that text that it did not pick, an entry at position [`CONTAINED`]: it counts the
+//! document among the window's holders, and pairs it with nobody.
 //!
 //! # Algorithm
 //!
-//! The document's boilerplate fingerprints, by position, form runs: two that are at
+//! The document's fingerprints common by their pickers, by position, form runs: two that are at
 //! most `w` windows apart are in one run (winnowing picks at least one window in every
 //! `w`). The windows within `w - 1` before a run's first and after its last are the
 //! ones whose picking depends on the text around; those the document did not pick are
@@ -32,8 +32,7 @@
 use crate::reuse::boilerplate_runs;
 
 /// The position of an entry that counts a document as holding a window it did not
-/// pick, or a fingerprint that turned common at it (the `late` module), and pairs it
-/// with nobody (no fingerprint has it: positions are window indices, fewer than
+/// pick, and pairs it with nobody (no fingerprint has it: positions are window indices, fewer than
 /// `u32::MAX`).
 pub(super) const CONTAINED: u32 = u32::MAX;
 

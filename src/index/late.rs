@@ -17,11 +17,11 @@
 //! # Algorithm
 //!
 //! A fingerprint turns common at the document that finds exactly `boilerplate_docs`
-//! other documents holding it: its holders are then all listed (no more are kept once
-//! it is common). That document writes it as an entry that counts the document and
-//! pairs it with nobody (at [`CONTAINED`](super::edges::CONTAINED)), so that later
-//! documents find more than `boilerplate_docs` holders: it is common for them, and
-//! turns common at none. Each holder that picked it then takes the long windows over
+//! other documents that picked it (those that only contain it not counted, as a batch
+//! run finds common text by its pickers): they are then all listed (pickers are
+//! stored until it turns common, whatever contains it). That document's pick is
+//! stored too, so that later documents find more than `boilerplate_docs` pickers: it
+//! is common for them, and turns common at none. Each holder that picked it then takes the long windows over
 //! the positions where it holds the fingerprints turning common there
 //! ([`reuse::around_runs`](crate::reuse::around_runs),
 //! [`Detector::long_fingerprints`](crate::Detector)), made from its stored text, less
@@ -42,20 +42,19 @@
 //! the common text. They are written at [`CONTAINED`] under the holder's number. The
 //! documents after the one at which they are taken count them as the windows that
 //! earlier documents of the batch count; that document counts them towards what is
-//! common at it but not towards what turns common at it (which they follow from), and
-//! writes a counted entry for each fingerprint it finds common through them only, so
-//! that a later document counts its holding it whether or not it is in the same batch.
-//! They are worked out in the batch's boilerplate rounds
+//! common at it (its pick of a fingerprint common through them only is stored as any
+//! pick is, so that a later document counts its holding it whether or not it is in the
+//! same batch), not towards what turns common at it (pickers alone decide that). They
+//! are worked out in the batch's boilerplate rounds
 //! ([`Index::batch_boilerplate`](super::Index)), since what is common at a document
-//! depends on them, and what turns common at later ones on that.
+//! depends on them.
 //!
-//! Three approximations remain, where a batch run could differ: a holder takes the
+//! Two approximations remain, where a batch run could differ: a holder takes the
 //! windows around the fingerprints turning common only (a long window that also holds
 //! text common before is taken only where the two lie within a winnowing window of each
 //! other, and the windows counted at the edges are those of the newly common text
-//! alone); a holder that only contains the fingerprint, at an edge of its own
-//! boilerplate, takes none; and a fingerprint that documents which only contain it take
-//! past the limit never turns common at a document, and its holders take none.
+//! alone); and a holder that only contains the fingerprint, at an edge of its own
+//! common text, takes none.
 //!
 //! # Cost
 //!
@@ -64,9 +63,8 @@
 //! tokenized (the token hashes of all the batch's such holders are kept until its long
 //! windows are made), its windows and picks made once, and its long windows around
 //! those positions and its edge windows made and looked up with the batch's. The
-//! batch's boilerplate rounds make them again when what turns common changes, or what
-//! a holder in the batch counts (the man pages of the folders bench, in one batch: a
-//! few times, about 65 ms each on 2 cores). The run takes about one entry per token of
+//! batch's boilerplate rounds make them once (what turns common, and what a holder in
+//! the batch counts, do not change between rounds). The run takes about one entry per token of
 //! newly common text per early holder, once, and each such holder's record is written again with its new
 //! count. A query that a fingerprint would turn common at does the same work, and
 //! stores nothing: every such query does it again, until a document added turns the

@@ -26,27 +26,32 @@
 //! earliest copy takes its place and its keys.
 //!
 //! Unlike a batch run, boilerplate is decided when a document is added, from the documents
-//! already in the index: a fingerprint becomes boilerplate once more than
-//! `boilerplate_docs` documents hold it (the new one counted), later additions no longer
-//! pair through it, and no more holders are stored for it (but the document at which it
-//! turns common, counted: see the `late` module). So the first
+//! already in the index. As in a batch run, common text is found in two steps. First by
+//! its pickers: a fingerprint is common once more than `boilerplate_docs` documents
+//! picked it (the new one counted), as a batch run finds it
+//! ([`Boilerplate`](reuse::Boilerplate)); its pickers are stored until then, and no more
+//! after (the one at which it turns common included, so that later documents find it
+//! common: see the `late` module). Then by containment: winnowing at the edges of a
+//! footer picks different windows in different documents, and counted only where
+//! picked, those would pair documents through the footer long after it is common. A
+//! batch run counts every window of the documents that hold text common by its pickers;
+//! the index counts a narrower set, from the time a document holds such text: the
+//! windows near the ends of it, stored as holders that pair with nobody (the `edges`
+//! module). A fingerprint that more than `boilerplate_docs` documents hold, picked or
+//! contained, is boilerplate: later additions no longer pair through it. So the first
 //! `boilerplate_docs` documents that hold a footer pair through it (a batch run, which
-//! sees them all, pairs none). Winnowing at the edges of a footer picks different windows
-//! in different documents, and counted only where picked, those would pair documents
-//! through the footer long after it is common. A batch run counts every window of the
-//! documents that hold boilerplate by containment; the index counts a narrower set, from
-//! the time a document holds boilerplate: the windows near the ends of its boilerplate,
-//! stored as holders that pair with nobody (the `edges` module).
+//! sees them all, pairs none).
 //!
-//! A document that holds boilerplate when it is added also takes the long windows
-//! ([`reuse::long_layout`], 30 tokens) over the runs of the boilerplate fingerprints it
-//! picked as fingerprints, as a batch run does
+//! A document that holds text common by its pickers when it is added also takes the
+//! long windows ([`reuse::long_layout`], 30 tokens) over the runs of those fingerprints
+//! it picked, as a batch run does
 //! ([`Fingerprints::around_boilerplate`](reuse::Fingerprints::around_boilerplate)); one
 //! is enough to align a pair: a run of common phrases that few documents hold in that
 //! order is found (the footer with the word before it, say). It takes them over the
-//! windows within `w - 1` of the ends of its boilerplate too, as a batch run does, so
+//! windows within `w - 1` of the ends of that text too, as a batch run does, so
 //! that every document that holds the same common text takes the same long windows
-//! over it. Long
+//! over it. Text common by containment alone takes none, in the index as in a batch
+//! run. Long
 //! fingerprints become boilerplate as others do, once more than `boilerplate_docs`
 //! documents hold them. The documents added before their text was common take the long
 //! windows over it when it turns common (the `late` module), as a batch run over the
@@ -57,19 +62,22 @@
 //!
 //! Where the answers can still differ from a batch run's (the README measures how
 //! often, on real text): the windows counted by containment (the index counts those
-//! near the ends of a document's boilerplate, a batch run every window of the documents
-//! that hold boilerplate), the approximations of the `late` module's docs, and
-//! differences not traced yet.
+//! near the ends of a document's common text, a batch run every window of the
+//! documents that hold common text), the holders of a fingerprint read up to
+//! eight times `boilerplate_docs` documents (past that, the pickers
+//! among the rest are not counted), the approximations of the `late` module's docs,
+//! and differences not traced yet.
 //!
 //! A batch is matched in six steps: each document's keys (and repeats, and compressed
 //! text) are made, in parallel, and its first copy looked up; the keys of all the
 //! documents are looked up together in the committed index, through a read
 //! transaction; the keys of the batch are sorted,
 //! which tells for each document which documents before it in the batch hold its keys
-//! (the `batch` module); each document's boilerplate is counted, in parallel, in rounds
-//! when documents of the batch count windows by containment (each round gets at least
-//! one more document right; a batch whose documents hold no boilerplate needs one);
-//! the documents that hold boilerplate take their long fingerprints over it (each
+//! (the `batch` module); each document's boilerplate is counted, in parallel, in two
+//! rounds when documents of the batch count windows by containment (the first finds
+//! what pickers make common and the windows counted, the second what they make
+//! common by containment; a batch whose documents hold no boilerplate needs one);
+//! the documents that hold text common by its pickers take their long fingerprints over it (each
 //! from the token hashes made to count its windows), and the earlier holders of what
 //! turns common at a document take theirs (from their stored texts), which are looked
 //! up and sorted as the others;
@@ -124,11 +132,13 @@
 //! Per document on disk: its compressed text, 16 bytes for the hash of its text (a
 //! copy: two table entries naming its first copy, instead of any key), 16 bytes per
 //! band key and per fingerprint (none for a copy; about 0.29 fingerprints per token; a
-//! document that holds boilerplate also stores up
+//! document that holds text common by its pickers also stores up
 //! to `2(w - 1)` windows counted by containment per stretch of it, even where those are
 //! boilerplate already, and about one long fingerprint per token of it, those not
-//! boilerplate already, taken when it is added or later, when its text turns common:
-//! on the man pages 1.78 million fingerprint entries instead of 0.98), and in memory,
+//! boilerplate already, taken when it is added or later, when its text turns common;
+//! and pickers are stored until more than `boilerplate_docs` picked a fingerprint,
+//! also while it is common by containment only:
+//! on the man pages 1.85 million fingerprint entries instead of 0.98), and in memory,
 //! for every process that has the
 //! index open, 12 bits per band key and fingerprint in a run that held more than half of
 //! the entries when it was written and 14 in the others (the runs' Bloom filters; a
@@ -136,7 +146,10 @@
 //! also keeps 12 bits for every key it adds, up to about three times that just after
 //! its filters grow, while it is open (the `seen` module). A query tokenizes and signs
 //! the new text (linear in its length), asks each run's filter about each key and reads
-//! a block of the runs that may hold it, and decompresses and compares each candidate.
+//! a block of the runs that may hold it (the holders of a fingerprint that more than
+//! `boilerplate_docs` documents hold but fewer picked are read up to
+//! eight times `boilerplate_docs` documents, 400 by default, 16 bytes
+//! each), and decompresses and compares each candidate.
 //! A writer asks the runs of the documents it added itself only about the keys that its
 //! own filters of their keys let through: most of a new document's fingerprints are in
 //! no run, and those filters (about seven at a million documents) turn them away, where
@@ -183,8 +196,10 @@ mod texts;
 /// refused (version 1 kept band keys and fingerprints in B-trees, one entry each;
 /// version 3 compressed texts without a dictionary; version 4 matched a copy of a text
 /// as a document of its own; version 5 did not count the document at which a
-/// fingerprint turned common among its holders: see the `late` module).
-pub const FORMAT_VERSION: u32 = 6;
+/// fingerprint turned common among its holders: see the `late` module; version 6
+/// stopped storing a fingerprint's pickers once it was common by containment, and
+/// wrote the document at which it turned common as a containing one).
+pub const FORMAT_VERSION: u32 = 7;
 
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 /// Document number -> [`Record`] bytes.
@@ -2313,19 +2328,19 @@ impl Index {
     }
 
     /// The hashes of the windows that document `text`, whose keys are `keys` and
-    /// `boilerplate` its boilerplate fingerprints, counts by containment (see the
-    /// `edges` module): none when it holds no boilerplate. `tokens` keeps its token
-    /// hashes, made when first needed.
+    /// `picked` its fingerprints common by their pickers ([`Common::picked`]), counts
+    /// by containment (see the `edges` module): none when it holds none. `tokens`
+    /// keeps its token hashes, made when first needed.
     fn contained(
         &self,
         (text, keys): (&[u8], &Keys),
-        boilerplate: &[u64],
+        picked: &[u64],
         tokens: &mut Option<Vec<u64>>,
     ) -> Vec<u64> {
-        if boilerplate.is_empty() {
+        if picked.is_empty() {
             return Vec::new();
         }
-        let positions = positions_of(&keys.prints, boilerplate);
+        let positions = positions_of(&keys.prints, picked);
         let tokens = tokens.get_or_insert_with(|| Detector::token_hashes(text));
         let windows = self.detector.windows_of(tokens);
         let (_, w) = self.detector.fingerprint_layout();
@@ -2960,6 +2975,75 @@ mod tests {
         let dir = Scratch::new(&format!("index-{name}"));
         let path = dir.join("i.ndx");
         (dir, path)
+    }
+
+    /// The holders read for fingerprints with entries `(document, position)`, up to
+    /// `limit`.
+    fn read(entries: &[(u64, u32)], limit: usize) -> Holders {
+        let mut held = Holders::default();
+        for &e in entries {
+            if !held.push(e, limit) {
+                break;
+            }
+        }
+        held
+    }
+
+    #[test]
+    fn holders_count_pickers_past_the_documents_that_contain_a_fingerprint() {
+        // Three documents contain it and two picked it: common by containment (for a
+        // limit of 3), not by its pickers, whose positions are all listed.
+        let contained = [(1, CONTAINED), (2, CONTAINED), (3, CONTAINED)];
+        let mut entries = contained.to_vec();
+        entries.extend([(4, 7), (4, 9), (5, 2)]);
+        let held = read(&entries, 3);
+        assert_eq!((held.count(), held.picks()), (5, 2));
+        assert_eq!(held.list, [(4, 7), (4, 9), (5, 2)]);
+        assert_eq!(held.contained, [1, 2, 3]);
+        assert!(held.counts(2) && held.counts(5) && !held.counts(6));
+        // A third picker: exactly the limit, so it turns common at the next one.
+        entries.push((6, 1));
+        assert_eq!(read(&entries, 3).picks(), 3);
+        // A fourth: common by its pickers, and no more are read.
+        entries.extend([(7, 4), (8, CONTAINED)]);
+        let held = read(&entries, 3);
+        assert_eq!((held.count(), held.picks()), (usize::MAX, usize::MAX));
+        assert_eq!(held.docs, 6);
+        // A document that contains it past the third picker is read on.
+        let mut entries = vec![(1, 0), (2, 0), (3, 0), (4, CONTAINED), (5, CONTAINED)];
+        assert_eq!(
+            (read(&entries, 3).count(), read(&entries, 3).picks()),
+            (5, 3)
+        );
+        entries.push((6, 0));
+        assert_eq!(read(&entries, 3).picks(), usize::MAX);
+    }
+
+    #[test]
+    fn holders_are_read_up_to_a_bound_of_documents_that_contain_a_fingerprint() {
+        // Past `COUNTED_AT_MOST` times the limit documents reading stops: counted as
+        // many, and the pickers among those read.
+        let limit = 2;
+        let mut entries: Vec<(u64, u32)> = vec![(0, 5)];
+        entries.extend((1..40).map(|d| (d, CONTAINED)));
+        let held = read(&entries, limit);
+        assert_eq!(held.docs, limit * COUNTED_AT_MOST);
+        assert_eq!((held.count(), held.picks()), (usize::MAX, 1));
+        assert_eq!(held.list, [(0, 5)]);
+    }
+
+    #[test]
+    fn a_pick_is_written_until_its_fingerprint_is_common_by_pickers() {
+        // 5 common by pickers before the document, 9 turning common at it, 7 common
+        // by containment only (boilerplate, not picked by many).
+        let batch = BatchBoilerplate {
+            fingerprints: vec![vec![5, 7, 9]],
+            picked: vec![vec![5, 9]],
+            turning: vec![vec![9]],
+            ..BatchBoilerplate::default()
+        };
+        assert!(!batch.keeps(0, 5));
+        assert!(batch.keeps(0, 9) && batch.keeps(0, 7) && batch.keeps(0, 3));
     }
 
     #[test]
