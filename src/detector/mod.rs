@@ -715,7 +715,8 @@ impl Detector {
     }
 
     /// The long fingerprints of a text whose token hashes are `tokens`, given the
-    /// ascending `positions` of the boilerplate fingerprints it picked: every long window
+    /// ascending `positions` of the common fingerprints it picked (those common by
+    /// their pickers, or turning common, in the persistent index): every long window
     /// ([`reuse::long_layout`]) over their runs and near their ends, as a batch run takes
     /// them ([`Fingerprints::around_boilerplate`]). None where long windows are no longer
     /// than the others (`fingerprint_tokens` of 127 or more: both are cut to 64 tokens).

@@ -21,7 +21,7 @@
 //! and the other copies point to it. That run holds an older number than the runs
 //! before it; lookups, merges and the first holder of a key take that into account, with
 //! three approximations where a batch run over the documents left could differ: the
-//! copy takes no long fingerprint over boilerplate nor windows counted at its edges;
+//! copy takes no long fingerprint over common text nor windows counted at its edges;
 //! copies promoted by one removal do not count each other's fingerprints when their
 //! boilerplate is decided; and a band key that `max_group` documents or more hold is
 //! read up to that many in the runs' order, so a promoted copy past them is not its
@@ -38,7 +38,7 @@
 
 use super::batch::BatchKeys;
 use super::runs::{Entry, Kind, Runs};
-use super::{Index, Keys, Record, StoredDocs};
+use super::{Index, Keys, Record, StoredDocs, keeps_pick};
 use crate::detector::IndexScratch;
 use crate::error::Error;
 use crate::index::Match;
@@ -211,9 +211,10 @@ impl Index {
     /// transaction `txn` (`read` sees the index before it; `runs`, the runs with the
     /// documents removed): a removed first copy whose copies stay is replaced by the
     /// earliest of them, which takes keys: its band keys, its fingerprints that the runs
-    /// do not find boilerplate, and its text key (the record counts the first two). It
-    /// takes no long fingerprint over boilerplate, nor windows counted at its edges,
-    /// which a batch run over the documents left would count for it.
+    /// do not find common by their pickers (but the ones turning common at it), and its
+    /// text key (the record counts the first two). It takes no long fingerprint over
+    /// common text, nor windows counted at its edges, which a batch run over the
+    /// documents left would count for it.
     pub(super) fn remove_copies(
         &self,
         txn: &redb::WriteTransaction,
@@ -265,18 +266,19 @@ impl Index {
             let record = self.record(docs, promoted, Some(read))?;
             let record = record.ok_or_else(|| missing(promoted))?;
             let keys = Keys::of(&self.detector, &record.text, &mut scratch);
-            // Less the fingerprints that are boilerplate: no more holders are kept for
-            // them.
+            // Less the fingerprints that more than the limit picked: no more pickers
+            // are kept for them.
             let held = self.held(std::iter::once(keys.prints.hashes()), runs)?;
             let held = held.into_iter().next().unwrap_or_default();
             let prints = (&keys.prints, held.as_slice());
-            let boilerplate = self.boilerplate(prints, (&BatchKeys::default(), 0), &[]);
+            let common = self.common(prints, (&BatchKeys::default(), 0), (&[], &[]));
+            let kept = (&common.picked[..], &common.turning[..]);
             let doc = promoted as u32;
             let text = std::iter::once(text_key(&record.text));
             let bands = keys.bands.iter().copied().chain(text);
             let bands = bands.map(|key| Entry { key, doc, pos: 0 });
             let prints = keys.prints.iter();
-            let prints = prints.filter(|(key, _)| boilerplate.binary_search(key).is_err());
+            let prints = prints.filter(|&(key, _)| keeps_pick(kept, key));
             let prints = prints.map(|(key, pos)| Entry { key, doc, pos });
             let (before, count) = (out.entries[1].len(), keys.bands.len());
             out.entries[0].extend(bands);

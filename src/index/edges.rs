@@ -26,8 +26,8 @@
 //!
 //! # Cost
 //!
-//! O(w) per run of boilerplate, and at most `2(w - 1)` entries; nothing for a document
-//! that holds no boilerplate.
+//! O(w) per run of common text, and at most `2(w - 1)` entries; nothing for a document
+//! that holds none.
 
 use crate::reuse::boilerplate_runs;
 
@@ -39,7 +39,7 @@ pub(super) const CONTAINED: u32 = u32::MAX;
 /// The hashes (sorted, without repeats) of the windows to count by containment in a
 /// document whose fingerprint windows are `windows`, that picked the windows of the
 /// hashes `picked` (sorted), and whose fingerprints at `positions` (sorted) are
-/// boilerplate; `w` is the winnowing window.
+/// common by their pickers; `w` is the winnowing window.
 pub(super) fn edge_windows(
     windows: &[u64],
     positions: &[u32],

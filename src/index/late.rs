@@ -3,7 +3,7 @@
 //!
 //! # Why
 //!
-//! A document that holds boilerplate takes every long window over it (the `index`
+//! A document that holds text common by its pickers takes every long window over it (the `index`
 //! module's docs), as a batch run does: a run of common phrases that few documents
 //! hold in that order pairs them. The index takes them when a document is added, over
 //! the text that is common then. A document added before its text became common took
@@ -35,7 +35,7 @@
 //!
 //! Each such holder also counts by containment the windows at the edges of what turns
 //! common in it that it did not pick ([`edges::edge_windows`](super::edges::edge_windows),
-//! as a document that holds boilerplate when added does), less those it counts already
+//! as a document that holds such text when added does), less those it counts already
 //! and those more than `boilerplate_docs` documents count: a batch run counts those
 //! windows in every document that holds the text, and without them a window at the
 //! edge that winnowing picks in a few holders only stays rare and pairs them through
@@ -45,7 +45,7 @@
 //! common at it (its pick of a fingerprint common through them only is stored as any
 //! pick is, so that a later document counts its holding it whether or not it is in the
 //! same batch), not towards what turns common at it (pickers alone decide that). They
-//! are worked out in the batch's boilerplate rounds
+//! are worked out between the two passes of the batch's boilerplate
 //! ([`Index::batch_boilerplate`](super::Index)), since what is common at a document
 //! depends on them.
 //!
@@ -63,8 +63,7 @@
 //! tokenized (the token hashes of all the batch's such holders are kept until its long
 //! windows are made), its windows and picks made once, and its long windows around
 //! those positions and its edge windows made and looked up with the batch's. The
-//! batch's boilerplate rounds make them once (what turns common, and what a holder in
-//! the batch counts, do not change between rounds). The run takes about one entry per token of
+//! batch's boilerplate makes them once. The run takes about one entry per token of
 //! newly common text per early holder, once, and each such holder's record is written again with its new
 //! count. A query that a fingerprint would turn common at does the same work, and
 //! stores nothing: every such query does it again, until a document added turns the

@@ -64,8 +64,8 @@
 //! often, on real text): the windows counted by containment (the index counts those
 //! near the ends of a document's common text, a batch run every window of the
 //! documents that hold common text), the holders of a fingerprint read up to
-//! eight times `boilerplate_docs` documents (past that, the pickers
-//! among the rest are not counted), the approximations of the `late` module's docs,
+//! eight times `boilerplate_docs` documents (one that more hold is taken as common
+//! by its pickers too, whoever picked it), the approximations of the `late` module's docs,
 //! and differences not traced yet.
 //!
 //! A batch is matched in six steps: each document's keys (and repeats, and compressed
@@ -74,9 +74,8 @@
 //! transaction; the keys of the batch are sorted,
 //! which tells for each document which documents before it in the batch hold its keys
 //! (the `batch` module); each document's boilerplate is counted, in parallel, in two
-//! rounds when documents of the batch count windows by containment (the first finds
-//! what pickers make common and the windows counted, the second what they make
-//! common by containment; a batch whose documents hold no boilerplate needs one);
+//! passes: what pickers make common and the windows each document then counts by
+//! containment, then what is common by containment too;
 //! the documents that hold text common by its pickers take their long fingerprints over it (each
 //! from the token hashes made to count its windows), and the earlier holders of what
 //! turns common at a document take theirs (from their stored texts), which are looked
@@ -831,7 +830,7 @@ fn numbered_ids<'a>(
 }
 
 /// A batch's long fingerprints ([`Index::long`]): those each document takes over its
-/// boilerplate, what the runs hold of them, the batch's, and those each document
+/// text common by its pickers, what the runs hold of them, the batch's, and those each document
 /// finds boilerplate (sorted).
 #[derive(Default)]
 struct Long {
@@ -896,8 +895,8 @@ struct BatchBoilerplate {
     /// What earlier documents take late at documents of the batch (the `late`
     /// module).
     late: Vec<late::Late>,
-    /// The token hashes of each document that holds boilerplate (made to count its
-    /// windows; its long fingerprints take them).
+    /// The token hashes of each document that holds text common by its pickers (made
+    /// to count its windows; its long fingerprints take them).
     tokens: Vec<Option<Vec<u64>>>,
 }
 
@@ -908,9 +907,15 @@ impl BatchBoilerplate {
     /// that later documents find it common and turning at none), also when it is
     /// common by containment already: a batch run counts them all.
     fn keeps(&self, d: usize, key: u64) -> bool {
-        let common = |set: &[Vec<u64>]| set[d].binary_search(&key).is_ok();
-        !common(&self.picked) || common(&self.turning)
+        keeps_pick((&self.picked[d], &self.turning[d]), key)
     }
+}
+
+/// Whether a document writes its pick of `key`, given the fingerprints common by their
+/// pickers at it and those turning common at it ([`Common`], sorted): see
+/// [`BatchBoilerplate::keeps`].
+fn keeps_pick((picked, turning): (&[u64], &[u64]), key: u64) -> bool {
+    picked.binary_search(&key).is_err() || turning.binary_search(&key).is_ok()
 }
 
 /// For every document of a batch whose fingerprints are `prints`, `(hash, documents)`
@@ -952,19 +957,27 @@ struct Found {
 
 /// The holders of a fingerprint, read up to a limit: the documents that picked it, with
 /// their positions, and how many hold it (those that only contain it, at an edge of
-/// their boilerplate, counted too: see the `edges` module).
+/// their text common by its pickers, counted too: see the `edges` module).
 ///
 /// Reading stops at the first document past the limit that picked it (the fingerprint
 /// is common by its pickers then, as a batch run finds common text: see
-/// [`Common::picked`]), or at [`COUNTED_AT_MOST`] times the limit documents: one
-/// held by that many is common by containment whoever picked it, and is counted as if
-/// no more picked it.
+/// [`Common::picked`]), or once [`COUNTED_AT_MOST`] times the limit documents are
+/// counted: one held by that many is taken as common by its pickers too, whoever
+/// picked it (the pickers among the rest are not read).
+///
+/// A document's entries of one fingerprint are read together, its picks before the
+/// entry that counts it as containing the fingerprint ([`CONTAINED`] sorts last);
+/// and a document that picked a fingerprint has no such entry for it (the windows a
+/// document counts by containment are those it did not pick, see the `edges` module),
+/// so its first entry tells whether it picked it.
 #[derive(Default)]
 struct Holders {
     /// `(document, position)` of the documents that picked it, by document (in the
     /// runs' order: see [`Runs::visit`]).
     list: Vec<(u64, u32)>,
-    /// The documents that only contain it (entries at [`CONTAINED`]), by document.
+    /// The documents that only contain it (entries at [`CONTAINED`]), by document, up
+    /// to the limit (past it, the fingerprint is boilerplate, and who holds it is not
+    /// asked).
     contained: Vec<u64>,
     /// The documents counted, picked or contained.
     docs: usize,
@@ -984,9 +997,10 @@ const COUNTED_AT_MOST: usize = 8;
 
 impl Holders {
     /// Adds a holder (its entries come together, those at positions first) unless it
-    /// picked the fingerprint and `limit` others did, or it is the
-    /// [`COUNTED_AT_MOST`] times `limit`th document; false then (and from then on). An
-    /// entry at [`CONTAINED`] counts the document and is not listed.
+    /// picked the fingerprint and `limit` others did, or [`COUNTED_AT_MOST`] times
+    /// `limit` documents are counted already; false then (and from then on). An entry
+    /// at [`CONTAINED`] counts the document, and lists it while `limit` are counted at
+    /// most.
     fn push(&mut self, h: (u64, u32), limit: usize) -> bool {
         if self.last != Some(h.0) {
             if h.1 != CONTAINED && self.picked == limit {
@@ -1005,13 +1019,14 @@ impl Holders {
         }
         if h.1 != CONTAINED {
             self.list.push(h);
-        } else if self.contained.last() != Some(&h.0) {
+        } else if self.docs <= limit && self.contained.last() != Some(&h.0) {
             self.contained.push(h.0);
         }
         true
     }
 
-    /// Whether document `n` is counted among them, picked or contained.
+    /// Whether document `n` is counted among them, picked or contained (among the
+    /// first `limit` that contain it).
     fn counts(&self, n: u64) -> bool {
         self.list.iter().any(|x| x.0 == n) || self.contained.contains(&n)
     }
@@ -1025,14 +1040,14 @@ impl Holders {
         }
     }
 
-    /// The documents that picked it: `usize::MAX` when more than the limit did.
+    /// The documents that picked it: `usize::MAX` when more than the limit did, or
+    /// reading stopped at [`COUNTED_AT_MOST`] times the limit documents.
     fn picks(&self) -> usize {
-        if self.full { usize::MAX } else { self.picked }
-    }
-
-    /// The documents listed as having picked it.
-    fn picked_by(&self) -> usize {
-        self.list.chunk_by(|x, y| x.0 == y.0).count()
+        if self.full || self.capped {
+            usize::MAX
+        } else {
+            self.picked
+        }
     }
 }
 
@@ -1318,13 +1333,13 @@ impl Index {
         let (query, first) = ([("", text)], u64::MAX);
         let one = std::slice::from_ref(&keys);
         let stored = (&docs, &txn, &runs);
-        let rounds = self.batch_boilerplate((&query, first), (one, &found), &pending, stored)?;
-        let (common, progress) = (&rounds.fingerprints[..], Progress::new());
+        let common = self.batch_boilerplate((&query, first), (one, &found), &pending, stored)?;
+        let progress = Progress::new();
         let mut long = self.long(
             (&query, first),
-            (one, &rounds.picked),
-            &rounds.tokens,
-            rounds.late,
+            (one, &common.picked),
+            &common.tokens,
+            common.late,
             &runs,
             &progress,
         )?;
@@ -1336,7 +1351,8 @@ impl Index {
             late: &long.late,
         };
         let found = (found.into_iter().next().unwrap_or_default(), long_found);
-        let proposals = self.proposals(&keys, found, (&pending, 0), (&common[0], &long_of));
+        let boilerplate = &common.fingerprints[0];
+        let proposals = self.proposals(&keys, found, (&pending, 0), (boilerplate, &long_of));
         let candidates = self.candidates(&proposals);
         let earlier = (&docs, &txn, &Often::new());
         let mut matches = self.verify(text, &candidates, earlier, &pending)?;
@@ -1864,7 +1880,7 @@ impl Index {
             if progress.is_cancelled() {
                 return;
             }
-            // Boilerplate already: the run keeps no more holders for it.
+            // Boilerplate: it proposes no pair.
             let full = &boilerplate.fingerprints[d];
             let long = LongOf {
                 prints: &long.prints[d],
@@ -2196,7 +2212,7 @@ impl Index {
             },
         )?;
         // A fingerprint that the runs' documents only contain (at the edges of their
-        // boilerplate) is kept too: they count.
+        // common text) is kept too: they count.
         for (d, i, held) in found {
             if held.docs > 0 {
                 out[d].push((i, held));
@@ -2252,7 +2268,7 @@ impl Index {
     /// boilerplate, sorted: those that more than `boilerplate_docs - 1` other documents
     /// hold, in the runs (`found`) or before it in the batch, picked or contained
     /// (`contained_before`: `(hash, documents)` for its fingerprints that documents
-    /// before it in the batch count at the edges of their boilerplate, by hash; see the
+    /// before it in the batch count at the edges of their common text, by hash; see the
     /// `edges` module).
     fn boilerplate(
         &self,
@@ -2303,7 +2319,10 @@ impl Index {
         let docs = |e: &[(u64, u32, u32)]| e.chunk_by(|x, y| x.1 == y.1).take(others + 2).count();
         let mut batch: Vec<(u64, usize, usize)> = pending
             .shared_by(d)
-            .map(|(key, e)| (key, docs(e), docs(e)))
+            .map(|(key, e)| {
+                let n = docs(e);
+                (key, n, n)
+            })
             .collect();
         batch.dedup_by_key(|c| c.0);
         counts.append(&mut batch);
@@ -2351,19 +2370,14 @@ impl Index {
     /// counts by containment ([`contained`](Index::contained)), as if the documents of
     /// the batch were added one at a time: a document's count takes in the windows the
     /// documents before it count, which depend on what their pickers made common
-    /// before them. Worked out in rounds until nothing changes: what pickers make
-    /// common depends on no window counted, so the first round gets it and the windows
-    /// counted right, and the second what is common by containment (a round that
-    /// changes nothing has every document's right; a batch none of whose documents
-    /// holds boilerplate needs one round). A round counts again only the documents
-    /// whose windows counted before them changed; it sorts the batch's counted windows
-    /// again only when a document's changed. The windows that earlier documents take when something
-    /// turns common at a document of the batch (the `late` module, `stored` the
-    /// committed documents and runs they are read from) are made again in a round where
-    /// what turns common changes, or what a holder in the batch counts, and counted as
-    /// those the batch's documents count. A query is worked out as a batch of one
-    /// document numbered `u64::MAX`, with no other document before it in the batch
-    /// (nothing of it is written; the windows it counts are made and go unused).
+    /// before them. What pickers make common depends on no window counted, so it is
+    /// worked out first for every document, with the windows each then counts, and
+    /// the windows that earlier documents take when something turns common at a
+    /// document of the batch (the `late` module, `stored` the committed documents and
+    /// runs they are read from); then what is common at each, picked or contained,
+    /// those windows counted. A query is worked out as a batch of one document numbered
+    /// `u64::MAX`, with no other document before it in the batch (nothing of it is
+    /// written; the windows it counts are made and go unused).
     fn batch_boilerplate(
         &self,
         (documents, first): (&[(&str, &[u8])], u64),
@@ -2371,122 +2385,61 @@ impl Index {
         pending: &Pending,
         stored: (&StoredDocs, &ReadTransaction, &Runs),
     ) -> Result<BatchBoilerplate, Error> {
-        /// Where a document of the batch stands between rounds.
-        #[derive(Clone, Default)]
-        struct Standing {
-            /// Its boilerplate fingerprints, sorted.
-            boilerplate: Vec<u64>,
-            /// Those that more than the limit picked, sorted.
-            picked: Vec<u64>,
-            /// Those that turn common at it, sorted.
-            turning: Vec<u64>,
-            /// The windows it counts by containment, sorted.
-            contained: Vec<u64>,
-            /// `(hash, documents)` for its fingerprints that documents before it count.
-            contained_before: Vec<(u64, usize)>,
-            /// The same for those that earlier documents count from it on (see
-            /// `late`).
-            late_here: Vec<(u64, usize)>,
-            /// Whether the next round counts it again.
-            again: bool,
-            /// Whether the last round changed `contained`.
-            changed: bool,
-            /// Whether the last round changed `turning`.
-            turned: bool,
-            /// Its token hashes, once needed (8 bytes a token, kept for the batch's
-            /// rounds and its long fingerprints).
-            tokens: Option<Vec<u64>>,
-        }
         let n = keys.len();
-        let start = Standing {
-            again: true,
-            ..Standing::default()
-        };
-        let mut docs = vec![start; n];
-        let mut counted = Vec::new();
+        let docs: Vec<usize> = (0..n).collect();
+        let prints = |d: usize| (&keys[d].prints, found[d].prints.as_slice());
+        // First what each document finds common by its pickers, and the windows it
+        // counts by containment at the edges of that text: neither depends on a window
+        // counted.
+        let by_pickers = crate::par::map(&docs, |&d| {
+            let Common {
+                picked, turning, ..
+            } = self.common(prints(d), (&pending.prints, d), (&[], &[]));
+            let mut tokens = None;
+            let text = (documents[d].1, &keys[d]);
+            let contained = self.contained(text, &picked, &mut tokens);
+            (picked, turning, contained, tokens)
+        });
+        let mut out = BatchBoilerplate::default();
+        for (picked, turning, contained, tokens) in by_pickers {
+            out.picked.push(picked);
+            out.turning.push(turning);
+            out.contained.push(contained);
+            out.tokens.push(tokens);
+        }
+        out.counted = (out.contained.iter().zip(0u32..))
+            .flat_map(|(windows, e)| windows.iter().map(move |&h| (h, e)))
+            .collect();
+        crate::par::sort_unstable(&mut out.counted);
         // What earlier documents take when something turns common at a document of
         // the batch (the `late` module), and the windows they then count, as
         // `(hash, document from which they count)`.
-        let (mut late, mut late_counted) = (Vec::new(), Vec::new());
-        loop {
-            crate::par::for_each_mut(&mut docs, |d, doc| {
-                (doc.changed, doc.turned) = (false, false);
-                if !doc.again {
-                    return;
-                }
-                let before = (&doc.contained_before[..], &doc.late_here[..]);
-                let prints = (&keys[d].prints, found[d].prints.as_slice());
-                let Common {
-                    boilerplate,
-                    picked,
-                    turning,
-                } = self.common(prints, (&pending.prints, d), before);
-                doc.turned = turning != doc.turning;
-                (doc.boilerplate, doc.turning) = (boilerplate, turning);
-                if picked != doc.picked {
-                    let text = (documents[d].1, &keys[d]);
-                    let windows = self.contained(text, &picked, &mut doc.tokens);
-                    doc.changed = windows != doc.contained;
-                    (doc.picked, doc.contained) = (picked, windows);
-                }
-            });
-            let changed = docs.iter().any(|doc| doc.changed);
-            if changed {
-                counted = docs
-                    .iter()
-                    .zip(0u32..)
-                    .flat_map(|(doc, e)| doc.contained.iter().map(move |&h| (h, e)))
-                    .collect();
-                crate::par::sort_unstable(&mut counted);
-            }
-            let mut late_changed = false;
-            // `late` reads what the batch's holders count, and they come before the
-            // documents they take windows at.
-            let holder_changed = late.iter().any(|l: &late::Late| {
-                (l.holder.checked_sub(first)).is_some_and(|e| docs[e as usize].changed)
-            });
-            if docs.iter().any(|doc| doc.turned) || holder_changed {
-                let turning: Vec<&[u64]> = docs.iter().map(|doc| &doc.turning[..]).collect();
-                let tokens: Vec<Option<&[u64]>> =
-                    docs.iter().map(|doc| doc.tokens.as_deref()).collect();
-                late = self.late(
-                    (documents, first),
-                    (keys, found),
-                    (&pending.prints, &turning, &counted),
-                    &tokens,
-                    stored,
-                )?;
-                let now = late::counted_from(&late);
-                late_changed = now != late_counted;
-                late_counted = now;
-            }
-            if !changed && !late_changed {
-                break;
-            }
-            let counting = if late_counted.is_empty() {
-                counted_before(&pending.prints, &counted, n)
-            } else {
-                let all = merged(counted.clone(), late_counted.iter().copied());
-                counted_before(&pending.prints, &all, n)
-            };
-            let here = late::counted_at(&late_counted, n, |d| keys[d].prints.hashes());
-            for ((doc, now), here) in docs.iter_mut().zip(counting).zip(here) {
-                doc.again = now != doc.contained_before || here != doc.late_here;
-                (doc.contained_before, doc.late_here) = (now, here);
-            }
+        if out.turning.iter().any(|t| !t.is_empty()) {
+            let turning: Vec<&[u64]> = out.turning.iter().map(Vec::as_slice).collect();
+            let tokens: Vec<Option<&[u64]>> = out.tokens.iter().map(Option::as_deref).collect();
+            out.late = self.late(
+                (documents, first),
+                (keys, found),
+                (&pending.prints, &turning, &out.counted),
+                &tokens,
+                stored,
+            )?;
         }
-        let mut out = BatchBoilerplate {
-            counted,
-            late,
-            ..BatchBoilerplate::default()
+        let late_counted = late::counted_from(&out.late);
+        // Then what is common at each document, picked or contained, the windows
+        // counted before it included.
+        let counting = if late_counted.is_empty() {
+            counted_before(&pending.prints, &out.counted, n)
+        } else {
+            let all = merged(out.counted.clone(), late_counted.iter().copied());
+            counted_before(&pending.prints, &all, n)
         };
-        for doc in docs {
-            out.fingerprints.push(doc.boilerplate);
-            out.picked.push(doc.picked);
-            out.turning.push(doc.turning);
-            out.contained.push(doc.contained);
-            out.tokens.push(doc.tokens);
-        }
+        let here = late::counted_at(&late_counted, n, |d| keys[d].prints.hashes());
+        out.fingerprints = crate::par::map(&docs, |&d| {
+            let before = (&counting[d][..], &here[d][..]);
+            self.common(prints(d), (&pending.prints, d), before)
+                .boilerplate
+        });
         Ok(out)
     }
 
@@ -2498,7 +2451,7 @@ impl Index {
     /// `boilerplate_docs - 1` other documents hold, in the runs or before it in the
     /// batch, is boilerplate too. `tokens` holds the token hashes that
     /// [`batch_boilerplate`](Index::batch_boilerplate) made of the documents that hold
-    /// boilerplate (a document's is made again where it is missing). The documents are
+    /// text common by its pickers (a document's is made again where it is missing). The documents are
     /// numbered from `first`; `late` are the long windows that earlier documents take
     /// at them (the `late` module), counted and paired through from there on.
     #[allow(clippy::too_many_arguments)]
@@ -2637,9 +2590,9 @@ impl Index {
             for holder in late.seen_by(d, hash) {
                 held.push(holder, usize::MAX);
             }
-            let picked_by = held.picked_by();
+            let picks = held.picks();
             let mut holders = held.list;
-            if picked_by + 1 > reuse::SMALL_GROUP {
+            if picks.saturating_add(1) > reuse::SMALL_GROUP {
                 // The first by number (a copy that took a removed first copy's place
                 // holds its keys in a later run than its number).
                 let first = holders.iter().map(|h| h.0).min().unwrap_or_default();
@@ -3021,15 +2974,20 @@ mod tests {
 
     #[test]
     fn holders_are_read_up_to_a_bound_of_documents_that_contain_a_fingerprint() {
-        // Past `COUNTED_AT_MOST` times the limit documents reading stops: counted as
-        // many, and the pickers among those read.
+        // Past `COUNTED_AT_MOST` times the limit documents reading stops, and the
+        // fingerprint is taken as common by its pickers too, though one picked it;
+        // those that contain it are listed up to the limit.
         let limit = 2;
         let mut entries: Vec<(u64, u32)> = vec![(0, 5)];
         entries.extend((1..40).map(|d| (d, CONTAINED)));
         let held = read(&entries, limit);
         assert_eq!(held.docs, limit * COUNTED_AT_MOST);
-        assert_eq!((held.count(), held.picks()), (usize::MAX, 1));
+        assert_eq!((held.count(), held.picks()), (usize::MAX, usize::MAX));
         assert_eq!(held.list, [(0, 5)]);
+        assert_eq!(held.contained, [1]);
+        // One fewer: all read, one picker.
+        let held = read(&entries[..limit * COUNTED_AT_MOST], limit);
+        assert_eq!((held.count(), held.picks()), (limit * COUNTED_AT_MOST, 1));
     }
 
     #[test]

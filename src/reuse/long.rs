@@ -55,6 +55,8 @@ impl Fingerprints {
         (size, window): (usize, usize),
         long_size: usize,
     ) -> Fingerprints {
+        // (`long_windows_into` takes none either then; this returns before the runs
+        // are made.)
         if at.is_empty() || long_size <= size {
             return Fingerprints::default();
         }
