@@ -38,7 +38,7 @@
 
 use super::batch::BatchKeys;
 use super::runs::{Entry, Kind, Runs};
-use super::{Index, Keys, Record, StoredDocs, keeps_pick};
+use super::{Index, Keys, Record, StoredDocs};
 use crate::detector::IndexScratch;
 use crate::error::Error;
 use crate::index::Match;
@@ -211,7 +211,7 @@ impl Index {
     /// transaction `txn` (`read` sees the index before it; `runs`, the runs with the
     /// documents removed): a removed first copy whose copies stay is replaced by the
     /// earliest of them, which takes keys: its band keys, its fingerprints that the runs
-    /// do not find common by their pickers (but the ones turning common at it), and its
+    /// do not find common by their pickers (nor turning common at it), and its
     /// text key (the record counts the first two). It takes no long fingerprint over
     /// common text, nor windows counted at its edges, which a batch run over the
     /// documents left would count for it.
@@ -271,14 +271,15 @@ impl Index {
             let held = self.held(std::iter::once(keys.prints.hashes()), runs)?;
             let held = held.into_iter().next().unwrap_or_default();
             let prints = (&keys.prints, held.as_slice());
+            // One turning common at it is left out too: the next document added turns
+            // it common, and its earlier holders take their windows late then.
             let common = self.common(prints, (&BatchKeys::default(), 0), (&[], &[]));
-            let kept = (&common.picked[..], &common.turning[..]);
             let doc = promoted as u32;
             let text = std::iter::once(text_key(&record.text));
             let bands = keys.bands.iter().copied().chain(text);
             let bands = bands.map(|key| Entry { key, doc, pos: 0 });
             let prints = keys.prints.iter();
-            let prints = prints.filter(|&(key, _)| keeps_pick(kept, key));
+            let prints = prints.filter(|(key, _)| common.picked.binary_search(key).is_err());
             let prints = prints.map(|(key, pos)| Entry { key, doc, pos });
             let (before, count) = (out.entries[1].len(), keys.bands.len());
             out.entries[0].extend(bands);

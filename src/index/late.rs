@@ -49,12 +49,15 @@
 //! ([`Index::batch_boilerplate`](super::Index)), since what is common at a document
 //! depends on them.
 //!
-//! Two approximations remain, where a batch run could differ: a holder takes the
+//! Three approximations remain, where a batch run could differ: a holder takes the
 //! windows around the fingerprints turning common only (a long window that also holds
 //! text common before is taken only where the two lie within a winnowing window of each
 //! other, and the windows counted at the edges are those of the newly common text
-//! alone); and a holder that only contains the fingerprint, at an edge of its own
-//! common text, takes none.
+//! alone); a holder that only contains the fingerprint, at an edge of its own
+//! common text, takes none; and a fingerprint that more than eight times
+//! `boilerplate_docs` documents hold before it turns common by its pickers is taken as
+//! common by them (the index reads no further: see `Holders`) and turns common at
+//! none, so its holders take none.
 //!
 //! # Cost
 //!

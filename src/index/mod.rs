@@ -907,15 +907,9 @@ impl BatchBoilerplate {
     /// that later documents find it common and turning at none), also when it is
     /// common by containment already: a batch run counts them all.
     fn keeps(&self, d: usize, key: u64) -> bool {
-        keeps_pick((&self.picked[d], &self.turning[d]), key)
+        let common = |set: &[Vec<u64>]| set[d].binary_search(&key).is_ok();
+        !common(&self.picked) || common(&self.turning)
     }
-}
-
-/// Whether a document writes its pick of `key`, given the fingerprints common by their
-/// pickers at it and those turning common at it ([`Common`], sorted): see
-/// [`BatchBoilerplate::keeps`].
-fn keeps_pick((picked, turning): (&[u64], &[u64]), key: u64) -> bool {
-    picked.binary_search(&key).is_err() || turning.binary_search(&key).is_ok()
 }
 
 /// For every document of a batch whose fingerprints are `prints`, `(hash, documents)`
@@ -962,8 +956,8 @@ struct Found {
 /// Reading stops at the first document past the limit that picked it (the fingerprint
 /// is common by its pickers then, as a batch run finds common text: see
 /// [`Common::picked`]), or once [`COUNTED_AT_MOST`] times the limit documents are
-/// counted: one held by that many is taken as common by its pickers too, whoever
-/// picked it (the pickers among the rest are not read).
+/// counted: one held by more is taken as common by its pickers too, whoever picked
+/// it (the pickers among the rest are not read), and turns common at no document.
 ///
 /// A document's entries of one fingerprint are read together, its picks before the
 /// entry that counts it as containing the fingerprint ([`CONTAINED`] sorts last);
@@ -975,9 +969,9 @@ struct Holders {
     /// `(document, position)` of the documents that picked it, by document (in the
     /// runs' order: see [`Runs::visit`]).
     list: Vec<(u64, u32)>,
-    /// The documents that only contain it (entries at [`CONTAINED`]), by document, up
-    /// to the limit (past it, the fingerprint is boilerplate, and who holds it is not
-    /// asked).
+    /// The documents that only contain it (entries at [`CONTAINED`]), by document,
+    /// among the first `limit` documents counted, picked or contained (past them the
+    /// count alone is over the limit).
     contained: Vec<u64>,
     /// The documents counted, picked or contained.
     docs: usize,
@@ -1025,8 +1019,8 @@ impl Holders {
         true
     }
 
-    /// Whether document `n` is counted among them, picked or contained (among the
-    /// first `limit` that contain it).
+    /// Whether document `n` is counted among them, picked, or contained among the
+    /// first `limit` documents counted.
     fn counts(&self, n: u64) -> bool {
         self.list.iter().any(|x| x.0 == n) || self.contained.contains(&n)
     }
@@ -2392,16 +2386,20 @@ impl Index {
         // counts by containment at the edges of that text: neither depends on a window
         // counted.
         let by_pickers = crate::par::map(&docs, |&d| {
-            let Common {
-                picked, turning, ..
-            } = self.common(prints(d), (&pending.prints, d), (&[], &[]));
+            let common = self.common(prints(d), (&pending.prints, d), (&[], &[]));
             let mut tokens = None;
             let text = (documents[d].1, &keys[d]);
-            let contained = self.contained(text, &picked, &mut tokens);
-            (picked, turning, contained, tokens)
+            let contained = self.contained(text, &common.picked, &mut tokens);
+            (common, contained, tokens)
         });
         let mut out = BatchBoilerplate::default();
-        for (picked, turning, contained, tokens) in by_pickers {
+        for (common, contained, tokens) in by_pickers {
+            let Common {
+                boilerplate,
+                picked,
+                turning,
+            } = common;
+            out.fingerprints.push(boilerplate);
             out.picked.push(picked);
             out.turning.push(turning);
             out.contained.push(contained);
@@ -2427,7 +2425,7 @@ impl Index {
         }
         let late_counted = late::counted_from(&out.late);
         // Then what is common at each document, picked or contained, the windows
-        // counted before it included.
+        // counted before it included (where there are any).
         let counting = if late_counted.is_empty() {
             counted_before(&pending.prints, &out.counted, n)
         } else {
@@ -2435,10 +2433,13 @@ impl Index {
             counted_before(&pending.prints, &all, n)
         };
         let here = late::counted_at(&late_counted, n, |d| keys[d].prints.hashes());
-        out.fingerprints = crate::par::map(&docs, |&d| {
-            let before = (&counting[d][..], &here[d][..]);
-            self.common(prints(d), (&pending.prints, d), before)
-                .boilerplate
+        crate::par::for_each_mut(&mut out.fingerprints, |d, boilerplate| {
+            if !(counting[d].is_empty() && here[d].is_empty()) {
+                let before = (&counting[d][..], &here[d][..]);
+                *boilerplate = self
+                    .common(prints(d), (&pending.prints, d), before)
+                    .boilerplate;
+            }
         });
         Ok(out)
     }
