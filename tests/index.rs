@@ -1572,6 +1572,9 @@ fn a_footer_turns_common_at_cases_that_failed() {
     // With two tails after the footer: fails when the early holders do not count the
     // windows at its edges.
     a_footer_turns_common(name, 17628921736888794032, 6, (4, 4, 2, 2));
+    // In batches of four one entry fewer was stored than one at a time, when the
+    // holders of a fingerprint were read up to 8 times the limit documents.
+    a_footer_turns_common(name, 15064201131716782565, 20, (2, 1, 1, 4));
 }
 
 proptest::proptest! {

@@ -54,7 +54,7 @@
 //! text common before is taken only where the two lie within a winnowing window of each
 //! other, and the windows counted at the edges are those of the newly common text
 //! alone); a holder that only contains the fingerprint, at an edge of its own
-//! common text, takes none; and a fingerprint that more than eight times
+//! common text, takes none; and a fingerprint that more than 64 times
 //! `boilerplate_docs` documents hold before it turns common by its pickers is taken as
 //! common by them (the index reads no further: see `Holders`) and turns common at
 //! none, so its holders take none.
