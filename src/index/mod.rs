@@ -65,9 +65,8 @@
 //! near the ends of a document's common text, a batch run every window of the
 //! documents that hold common text), the holders of a fingerprint read up to
 //! 64 times `boilerplate_docs` documents (one that more hold is taken as common by
-//! its pickers too, whoever picked it, and past that bound how the documents were
-//! batched can change what is stored), the approximations of the `late` module's docs,
-//! and differences not traced yet.
+//! its pickers too, whoever picked it), the approximations of the `late` module's
+//! docs, and differences not traced yet.
 //!
 //! A batch is matched in six steps: each document's keys (and repeats, and compressed
 //! text) are made, in parallel, and its first copy looked up; the keys of all the
@@ -76,7 +75,9 @@
 //! which tells for each document which documents before it in the batch hold its keys
 //! (the `batch` module); each document's boilerplate is counted, in parallel, in two
 //! passes: what pickers make common and the windows each document then counts by
-//! containment, then what is common by containment too;
+//! containment, then what is common by containment too (both again where those
+//! windows took a fingerprint past the bound of reading its holders, which changes
+//! what its pickers made common);
 //! the documents that hold text common by its pickers take their long fingerprints over it (each
 //! from the token hashes made to count its windows), and the earlier holders of what
 //! turns common at a document take theirs (from their stored texts), which are looked
@@ -84,8 +85,7 @@
 //! then every document's candidates are made, in parallel; the documents that several
 //! are checked against are read and tokenized once for all of them (up to 8 MiB of
 //! text a batch); and each document is checked against its candidates, in parallel.
-//! The result is the same as adding the documents one at a time (but past the bound
-//! of `Holders`). Runs due a merge are
+//! The result is the same as adding the documents one at a time. Runs due a merge are
 //! merged beside the batches, on a thread of their own (see Storage).
 //!
 //! # Storage
@@ -252,6 +252,10 @@ pub struct Index {
     unpacker: Unpacker,
     /// The keys this writer added, from its first batch on (the `seen` module).
     seen: Option<Seen>,
+    /// How many documents the holders of a fingerprint are read up to ([`Holders`]):
+    /// [`read_at_most`] for the detector (lower in tests, to reach the bound with few
+    /// documents).
+    read_at_most: usize,
 }
 
 /// A merge of runs that [`Index::add_batch`] began after a commit, written on a thread
@@ -850,6 +854,11 @@ type FoundBoth = (Found, Vec<(usize, Holders)>);
 /// `(hash, documents)` counted for some of a document's fingerprints, by hash.
 type Counts = [(u64, usize)];
 
+/// For each document of a batch, the [`Counts`] of the windows that documents before
+/// it count by containment, and of those that earlier documents take late at it: what
+/// [`Index::common`] counts beside the holders.
+type CountedBefore = (Vec<Vec<(u64, usize)>>, Vec<Vec<(u64, usize)>>);
+
 /// `(hash, document of the batch)` for the windows that documents of a batch count by
 /// containment, sorted.
 type Counted = [(u64, u32)];
@@ -988,29 +997,31 @@ struct Holders {
 }
 
 /// How many times `boilerplate_docs` documents the holders of a fingerprint are read
-/// up to, to find how many of them picked it: see [`Holders`].
-///
-/// The bound makes what is common depend a little on how documents were batched: a
-/// batch counts its own documents beside the holders read from the runs, which one
-/// added alone finds in the runs and may not read. So it is set high enough that only
+/// up to, to find how many of them picked it: see [`Holders`]. High enough that only
 /// text held by thousands of documents (3,200 at the default `boilerplate_docs`) meets
-/// it: `tests/index.rs` found a batch of four storing one entry fewer than the same
-/// documents added one at a time, with the bound at 16 documents.
+/// it: that text is boilerplate by containment anyway, and only a batch run, which
+/// counts every picker, can tell whether more than the limit picked it.
 const COUNTED_AT_MOST: usize = 64;
+
+/// How many documents the holders of a fingerprint are read up to, for `detector`:
+/// [`COUNTED_AT_MOST`] times its `boilerplate_docs` (at least one).
+fn read_at_most(detector: &Detector) -> usize {
+    let limit = detector.settings().boilerplate_docs().max(1);
+    limit.saturating_mul(COUNTED_AT_MOST)
+}
 
 impl Holders {
     /// Adds a holder (its entries come together, those at positions first) unless it
-    /// picked the fingerprint and `limit` others did, or [`COUNTED_AT_MOST`] times
-    /// `limit` documents are counted already; false then (and from then on). An entry
-    /// at [`CONTAINED`] counts the document, and lists it while `limit` are counted at
-    /// most.
-    fn push(&mut self, h: (u64, u32), limit: usize) -> bool {
+    /// picked the fingerprint and `limit` others did, or `at_most` documents are
+    /// counted already; false then (and from then on). An entry at [`CONTAINED`]
+    /// counts the document, and lists it while `limit` are counted at most.
+    fn push(&mut self, h: (u64, u32), (limit, at_most): (usize, usize)) -> bool {
         if self.last != Some(h.0) {
             if h.1 != CONTAINED && self.picked == limit {
                 self.full = true;
                 return false;
             }
-            if self.docs == limit.saturating_mul(COUNTED_AT_MOST) {
+            if self.docs == at_most {
                 self.capped = true;
                 return false;
             }
@@ -1105,6 +1116,7 @@ impl Index {
             packing: None,
             unpacker: Unpacker::default(),
             seen: None,
+            read_at_most: read_at_most(detector),
         };
         let want = detector.settings().encode();
         // Compared as read back, so that an index written before a setting existed
@@ -1195,11 +1207,13 @@ impl Index {
             packing: None,
             unpacker: Unpacker::default(),
             seen: None,
+            read_at_most: 0,
         };
         let stored = index
             .stored_settings()?
             .ok_or_else(|| index.store("not a neardup index (no settings)"))?;
         index.detector = Settings::decode(&stored)?.build()?;
+        index.read_at_most = read_at_most(&index.detector);
         if !options.read_only {
             index.clean()?;
             index.packing = index.stored_dictionary()?;
@@ -2193,19 +2207,15 @@ impl Index {
         prints: impl ExactSizeIterator<Item = &'k [u64]>,
         runs: &Runs,
     ) -> Result<Vec<Vec<(usize, Holders)>>, Error> {
-        let limit = self
-            .detector
-            .settings()
-            .boilerplate_docs()
-            .saturating_sub(1)
-            + 1;
+        let limit = self.detector.settings().boilerplate_docs().max(1);
+        let bounds = (limit, self.read_at_most);
         let mut out: Vec<Vec<(usize, Holders)>> = Vec::new();
         out.resize_with(prints.len(), Vec::new);
         let found = self.look_up(
             (Kind::Prints, prints),
             runs,
             |held: &mut Holders, n, pos| {
-                let more = held.push((u64::from(n), pos), limit);
+                let more = held.push((u64::from(n), pos), bounds);
                 if held.full {
                     // Common by its pickers: nobody pairs through it, nor takes long
                     // windows late over it, and its holders are not read.
@@ -2288,7 +2298,10 @@ impl Index {
     /// having taken them when something turned common at it (the `late` module); and
     /// those of its fingerprints that more than `boilerplate_docs - 1` others picked,
     /// and those that turn common at it by them (exactly `boilerplate_docs` others
-    /// picked them): see [`Common`].
+    /// picked them): see [`Common`]. A fingerprint held by more documents than the
+    /// document added alone would read ([`Holders`]: in the runs, and before it in
+    /// the batch, picked or counted by containment) is taken as common by its pickers
+    /// too, as it is when read.
     fn common(
         &self,
         (prints, found): (&Fingerprints, &[(usize, Holders)]),
@@ -2309,33 +2322,45 @@ impl Index {
         // way.
         //
         // Only the fingerprints that others hold are counted: `(hash, documents,
-        // pickers)` from each source, once per hash (a hash at two positions has the
-        // same holders at both).
+        // pickers, read)` from each source, once per hash (a hash at two positions has
+        // the same holders at both), where `read` are the documents that the document
+        // added alone would read among the holders in the runs: those of the runs, and
+        // those before it in the batch, picked or contained; not the late windows taken
+        // at it (those go into its own run).
         let hashes = prints.hashes();
-        let mut counts: Vec<(u64, usize, usize)> = Vec::new();
+        let mut counts: Vec<(u64, usize, usize, usize)> = Vec::new();
         let runs = found.iter();
-        counts.extend(runs.map(|(i, h)| (hashes[*i], h.count(), h.picks())));
+        counts.extend(runs.map(|(i, h)| (hashes[*i], h.count(), h.picks(), h.count())));
         counts.dedup_by_key(|c| c.0);
         // The documents counted up to two past the limit: a common fingerprint's
         // holders are not all read, and one that turns common has exactly one more.
         // The batch's are pickers.
         let docs = |e: &[(u64, u32, u32)]| e.chunk_by(|x, y| x.1 == y.1).take(others + 2).count();
-        let mut batch: Vec<(u64, usize, usize)> = pending
+        let mut batch: Vec<(u64, usize, usize, usize)> = pending
             .shared_by(d)
             .map(|(key, e)| {
                 let n = docs(e);
-                (key, n, n)
+                (key, n, n, n)
             })
             .collect();
         batch.dedup_by_key(|c| c.0);
         counts.append(&mut batch);
-        let contained = contained_before.iter().chain(late_here);
-        counts.extend(contained.map(|&(hash, n)| (hash, n, 0)));
+        counts.extend(contained_before.iter().map(|&(hash, n)| (hash, n, 0, n)));
+        counts.extend(late_here.iter().map(|&(hash, n)| (hash, n, 0, 0)));
         counts.sort_unstable_by_key(|c| c.0);
+        // Reading the holders stops past this many documents, and the fingerprint is
+        // then taken as common by its pickers ([`Holders`]): in a batch too, whose
+        // documents before this one the runs do not hold yet.
+        let read_at_most = self.read_at_most;
         let mut out = Common::default();
         for c in counts.chunk_by(|x, y| x.0 == y.0) {
-            let n = c.iter().fold(0usize, |n, c| n.saturating_add(c.1));
-            let picks = c.iter().fold(0usize, |n, c| n.saturating_add(c.2));
+            let sum = |field: fn(&(u64, usize, usize, usize)) -> usize| {
+                c.iter().fold(0usize, |n, c| n.saturating_add(field(c)))
+            };
+            let (mut n, mut picks) = (sum(|c| c.1), sum(|c| c.2));
+            if sum(|c| c.3) > read_at_most {
+                (n, picks) = (usize::MAX, usize::MAX);
+            }
             if n > others {
                 out.boilerplate.push(c[0].0);
             }
@@ -2373,14 +2398,19 @@ impl Index {
     /// counts by containment ([`contained`](Index::contained)), as if the documents of
     /// the batch were added one at a time: a document's count takes in the windows the
     /// documents before it count, which depend on what their pickers made common
-    /// before them. What pickers make common depends on no window counted, so it is
-    /// worked out first for every document, with the windows each then counts, and
-    /// the windows that earlier documents take when something turns common at a
-    /// document of the batch (the `late` module, `stored` the committed documents and
-    /// runs they are read from); then what is common at each, picked or contained,
-    /// those windows counted. A query is worked out as a batch of one document numbered
-    /// `u64::MAX`, with no other document before it in the batch (nothing of it is
-    /// written; the windows it counts are made and go unused).
+    /// before them. What pickers make common depends on no window counted, but for
+    /// the fingerprints whose holders are counted past the bound of reading
+    /// ([`Holders`]), so it is worked out first for every document, with the windows
+    /// each then counts, and the windows that earlier documents take when something
+    /// turns common at a document of the batch (the `late` module, `stored` the
+    /// committed documents and runs they are read from); then what is common at each,
+    /// picked or contained, those windows counted. Where those windows take a
+    /// fingerprint past the bound, and so change what its pickers made common at a
+    /// document, all is worked out again with the windows counted before each
+    /// document as the last round counted them: each round settles at least one more
+    /// document, in order, and most batches need one. A query is worked out as a batch
+    /// of one document numbered `u64::MAX`, with no other document before it in the
+    /// batch (nothing of it is written; the windows it counts are made and go unused).
     fn batch_boilerplate(
         &self,
         (documents, first): (&[(&str, &[u8])], u64),
@@ -2391,11 +2421,75 @@ impl Index {
         let n = keys.len();
         let docs: Vec<usize> = (0..n).collect();
         let prints = |d: usize| (&keys[d].prints, found[d].prints.as_slice());
-        // First what each document finds common by its pickers, and the windows it
-        // counts by containment at the edges of that text: neither depends on a window
-        // counted.
+        // The windows counted before each document and at it, as the last round
+        // counted them (none at first).
+        let none = vec![Vec::new(); n];
+        let mut before: CountedBefore = (none.clone(), none);
+        loop {
+            let mut out = self.by_pickers(documents, (keys, found), pending, &before);
+            // What earlier documents take when something turns common at a document
+            // of the batch (the `late` module), and the windows they then count, as
+            // `(hash, document from which they count)`.
+            if out.turning.iter().any(|t| !t.is_empty()) {
+                let turning: Vec<&[u64]> = out.turning.iter().map(Vec::as_slice).collect();
+                let tokens: Vec<Option<&[u64]>> = out.tokens.iter().map(Option::as_deref).collect();
+                out.late = self.late(
+                    (documents, first),
+                    (keys, found),
+                    (&pending.prints, &turning, &out.counted),
+                    &tokens,
+                    stored,
+                )?;
+            }
+            let late_counted = late::counted_from(&out.late);
+            // Then what is common at each document, picked or contained, the windows
+            // counted before it included (where there are any).
+            let counting = if late_counted.is_empty() {
+                counted_before(&pending.prints, &out.counted, n)
+            } else {
+                let all = merged(out.counted.clone(), late_counted.iter().copied());
+                counted_before(&pending.prints, &all, n)
+            };
+            let here = late::counted_at(&late_counted, n, |d| keys[d].prints.hashes());
+            // Worked out again only where other windows are counted than the round
+            // began with (none at first).
+            let again = crate::par::map(&docs, |&d| {
+                if (&counting[d], &here[d]) == (&before.0[d], &before.1[d]) {
+                    return None;
+                }
+                let now = (&counting[d][..], &here[d][..]);
+                Some(self.common(prints(d), (&pending.prints, d), now))
+            });
+            let mut settled = true;
+            for (d, common) in again.into_iter().enumerate() {
+                if let Some(common) = common {
+                    settled &= common.picked == out.picked[d] && common.turning == out.turning[d];
+                    out.fingerprints[d] = common.boilerplate;
+                }
+            }
+            if settled {
+                return Ok(out);
+            }
+            before = (counting, here);
+        }
+    }
+
+    /// What each document of a batch finds common by its pickers
+    /// ([`Common::picked`]), and the windows it counts by containment at the edges of
+    /// that text, the windows `before` (counted before each document, and at it)
+    /// counted past the bound of reading; its boilerplate, those windows counted.
+    fn by_pickers(
+        &self,
+        documents: &[(&str, &[u8])],
+        (keys, found): (&[Keys], &[Found]),
+        pending: &Pending,
+        before: &CountedBefore,
+    ) -> BatchBoilerplate {
+        let docs: Vec<usize> = (0..keys.len()).collect();
         let by_pickers = crate::par::map(&docs, |&d| {
-            let common = self.common(prints(d), (&pending.prints, d), (&[], &[]));
+            let prints = (&keys[d].prints, found[d].prints.as_slice());
+            let counted = (&before.0[d][..], &before.1[d][..]);
+            let common = self.common(prints, (&pending.prints, d), counted);
             let mut tokens = None;
             let text = (documents[d].1, &keys[d]);
             let contained = self.contained(text, &common.picked, &mut tokens);
@@ -2418,39 +2512,7 @@ impl Index {
             .flat_map(|(windows, e)| windows.iter().map(move |&h| (h, e)))
             .collect();
         crate::par::sort_unstable(&mut out.counted);
-        // What earlier documents take when something turns common at a document of
-        // the batch (the `late` module), and the windows they then count, as
-        // `(hash, document from which they count)`.
-        if out.turning.iter().any(|t| !t.is_empty()) {
-            let turning: Vec<&[u64]> = out.turning.iter().map(Vec::as_slice).collect();
-            let tokens: Vec<Option<&[u64]>> = out.tokens.iter().map(Option::as_deref).collect();
-            out.late = self.late(
-                (documents, first),
-                (keys, found),
-                (&pending.prints, &turning, &out.counted),
-                &tokens,
-                stored,
-            )?;
-        }
-        let late_counted = late::counted_from(&out.late);
-        // Then what is common at each document, picked or contained, the windows
-        // counted before it included (where there are any).
-        let counting = if late_counted.is_empty() {
-            counted_before(&pending.prints, &out.counted, n)
-        } else {
-            let all = merged(out.counted.clone(), late_counted.iter().copied());
-            counted_before(&pending.prints, &all, n)
-        };
-        let here = late::counted_at(&late_counted, n, |d| keys[d].prints.hashes());
-        crate::par::for_each_mut(&mut out.fingerprints, |d, boilerplate| {
-            if !(counting[d].is_empty() && here[d].is_empty()) {
-                let before = (&counting[d][..], &here[d][..]);
-                *boilerplate = self
-                    .common(prints(d), (&pending.prints, d), before)
-                    .boilerplate;
-            }
-        });
-        Ok(out)
+        out
     }
 
     /// The long fingerprints of the batch's `documents` (see [`Long`]), whose
@@ -2595,10 +2657,10 @@ impl Index {
             // Not boilerplate: at most `boilerplate_docs - 1` documents hold it, and
             // all are read.
             for &(_, n, at) in before.before(d, hash, pos) {
-                held.push((pending.number(n), at), usize::MAX);
+                held.push((pending.number(n), at), (usize::MAX, usize::MAX));
             }
             for holder in late.seen_by(d, hash) {
-                held.push(holder, usize::MAX);
+                held.push(holder, (usize::MAX, usize::MAX));
             }
             let picks = held.picks();
             let mut holders = held.list;
@@ -2945,7 +3007,7 @@ mod tests {
     fn read(entries: &[(u64, u32)], limit: usize) -> Holders {
         let mut held = Holders::default();
         for &e in entries {
-            if !held.push(e, limit) {
+            if !held.push(e, (limit, limit * COUNTED_AT_MOST)) {
                 break;
             }
         }
@@ -2998,6 +3060,64 @@ mod tests {
         // One fewer: all read, one picker.
         let held = read(&entries[..limit * COUNTED_AT_MOST], limit);
         assert_eq!((held.count(), held.picks()), (limit * COUNTED_AT_MOST, 1));
+    }
+
+    /// `n` made-up words from `seed`, of a vocabulary of a million.
+    fn words(seed: u64, n: usize) -> String {
+        let mut x = seed;
+        let mut next = || {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            format!("w{}", (x >> 33) % 1_000_000)
+        };
+        (0..n).map(|_| next()).collect::<Vec<_>>().join(" ")
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+        /// With the holders of a fingerprint read up to only `limit` documents, a
+        /// footer that every document holds after one of a few leads meets the bound
+        /// part way through the stream, its pickers and the documents that contain it
+        /// counted: added in batches, the documents answer and store what they do
+        /// added one at a time.
+        #[test]
+        fn past_the_bound_of_reading_a_batch_does_what_adds_one_at_a_time_do(
+            seed in proptest::prelude::any::<u64>(),
+            n in 6usize..24,
+            limit in 2usize..6,
+            leads in 1usize..5,
+            per in 2usize..6,
+        ) {
+            let footer = words(seed, 120);
+            let texts: Vec<String> = (0..n as u64)
+                .map(|i| {
+                    let own = words(seed ^ (i + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15), 60);
+                    let lead = words(seed.wrapping_add(1 + i % leads as u64), 3);
+                    format!("{own} {lead} {footer}")
+                })
+                .collect();
+            let det = Detector::builder().boilerplate_docs(limit).build().unwrap();
+            let added = |per: usize| {
+                let (_dir, path) = temp(&format!("bound-{per}"));
+                let mut index = Index::create(&path, &det).unwrap();
+                index.read_at_most = limit;
+                let mut answers = Vec::new();
+                for (b, chunk) in texts.chunks(per).enumerate() {
+                    let ids: Vec<String> = (0..chunk.len())
+                        .map(|i| format!("{:04}", b * per + i))
+                        .collect();
+                    let docs = ids.iter().zip(chunk).map(|(id, t)| (id.as_str(), t.as_bytes()));
+                    for m in index.add_batch(docs).unwrap() {
+                        answers.push((m.near_duplicates, m.shared, m.repeats.len()));
+                    }
+                }
+                (index.stats().unwrap().fingerprints, answers)
+            };
+            let (one, batched) = (added(1), added(per));
+            proptest::prop_assert_eq!(one.0, batched.0, "entries stored");
+            proptest::prop_assert_eq!(one.1, batched.1);
+        }
     }
 
     #[test]
