@@ -73,9 +73,10 @@
 //! fingerprint common.
 
 use super::batch::BatchKeys;
+use super::boilerplate::{Counted, Holders};
 use super::edges::{self, CONTAINED};
 use super::runs::Entry;
-use super::{Counted, Found, Holders, Index, Keys, Runs, StoredDocs};
+use super::{Found, Index, Keys, Runs, StoredDocs};
 use crate::detector::Detector;
 use crate::error::Error;
 use crate::reuse::Fingerprints;
