@@ -8,7 +8,7 @@
 //! all their pairs; with the texts on disk none are kept: they are made again where
 //! needed, once for a run of up to 8 pairs of one document and once per pair for the
 //! other document. A pair is aligned only around the fingerprints it shares
-//! ([`Aligner::chains_around`]); token spans, needed only to verify and report passages,
+//! ([`Aligner::chains_around`](crate::align::Aligner::chains_around)); token spans, needed only to verify and report passages,
 //! are the ones stage 1 made (or made once per document, the first time one of its pairs
 //! yields a passage, when its tokens were made again), and shingle sets, for exact
 //! Jaccard, the first time one of its pairs is checked as a near-duplicate.

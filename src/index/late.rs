@@ -34,7 +34,7 @@
 //! were added, and stores nothing.
 //!
 //! Each such holder also counts by containment the windows at the edges of what turns
-//! common in it that it did not pick ([`edges::edge_windows`](super::edges::edge_windows),
+//! common in it that it did not pick ([`edges::edge_windows`],
 //! as a document that holds such text when added does), less those it counts already
 //! and those more than `boilerplate_docs` documents count: a batch run counts those
 //! windows in every document that holds the text, and without them a window at the
