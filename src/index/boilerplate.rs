@@ -407,7 +407,9 @@ impl Index {
         // counted them (none at first).
         let none = vec![Vec::new(); n];
         let mut before: CountedBefore = (none.clone(), none);
+        let mut round = 0;
         loop {
+            round += 1;
             let mut out = self.by_pickers(documents, (keys, found), pending, &before);
             // What earlier documents take when something turns common at a document
             // of the batch (the `late` module), and the windows they then count, as
@@ -449,7 +451,13 @@ impl Index {
                     out.fingerprints[d] = common.boilerplate;
                 }
             }
-            if settled {
+            // Each round settles one more document at least: one round past the
+            // documents would be a bug (caught by the tests), not a reason to go on.
+            if settled || round > n {
+                debug_assert!(
+                    settled,
+                    "a batch's boilerplate unsettled after {round} rounds"
+                );
                 return Ok(out);
             }
             before = (counting, here);
@@ -457,9 +465,10 @@ impl Index {
     }
 
     /// What each document of a batch finds common by its pickers
-    /// ([`Common::picked`]), and the windows it counts by containment at the edges of
-    /// that text, the windows `before` (counted before each document, and at it)
-    /// counted past the bound of reading; its boilerplate, those windows counted.
+    /// ([`Common::picked`]) and the windows it then counts by containment at the edges
+    /// of that text, with `before` (the windows counted before each document and at it,
+    /// as the last round found them) counted toward the bound of reading; and its
+    /// boilerplate, those windows counted.
     fn by_pickers(
         &self,
         documents: &[(&str, &[u8])],
