@@ -45,9 +45,9 @@
 //! common at it (its pick of a fingerprint common through them only is stored as any
 //! pick is, so that a later document counts its holding it whether or not it is in the
 //! same batch), not towards what turns common at it (pickers alone decide that). They
-//! are worked out between the two passes of the batch's boilerplate
-//! ([`Index::batch_boilerplate`](super::Index)), since what is common at a document
-//! depends on them.
+//! are worked out in each round of the batch's boilerplate, between what pickers make
+//! common and what is common at each document
+//! ([`Index::batch_boilerplate`](super::Index)), since the latter depends on them.
 //!
 //! Three approximations remain, where a batch run could differ: a holder takes the
 //! windows around the fingerprints turning common only (a long window that also holds
