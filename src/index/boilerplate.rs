@@ -9,24 +9,28 @@
 //!
 //! A fingerprint's holders are read from the runs, oldest first ([`Holders`]): the
 //! documents that picked it, with their positions, and those that only contain it,
-//! until one more than the limit picked it or a bound of documents is counted. The
+//! until one more than the limit picked it or the bound of reading is counted
+//! ([`reading_bound`]). The
 //! documents before the new one in its batch are counted beside them: its pickers
 //! from the batch's sorted keys (the `batch` module), the windows they count by
 //! containment (the `edges` module) and those that earlier documents take late at
 //! them (the `late` module). What pickers make common depends on no window counted,
 //! but where windows take a fingerprint past the bound of reading: a batch works it
-//! out first for every document, with the windows each then counts, then what is
-//! common at each, picked or contained, those windows counted, and works both out
-//! again, rarely, where the windows change what pickers made common
-//! ([`Index::batch_boilerplate`]).
+//! out in rounds ([`Index::batch_boilerplate`]), each first for every document, with
+//! the windows each then counts, then what is common at each, picked or contained,
+//! those windows counted; another round only where the windows changed what pickers
+//! made common at a document.
 //!
 //! # Cost
 //!
 //! Reading a fingerprint's holders reads up to [`COUNTED_AT_MOST`] times
 //! `boilerplate_docs` entries (one run's block after another); most fingerprints have
-//! one holder or none. A batch's count is, for each document, in parallel, a sort of
-//! its fingerprints' counts, and a binary search per window counted before it; the
-//! windows a document counts are made from its token hashes, once.
+//! one holder or none. A round of a batch of n documents is, for each document, in
+//! parallel, a sort of its fingerprints' counts, a binary search per window counted
+//! before it, and the windows it counts made from its token hashes; and the late
+//! windows, where something turns common (the `late` module). A batch takes one
+//! round unless the windows counted by containment take a fingerprint past the bound
+//! of reading within it; at most n.
 
 use super::batch::BatchKeys;
 use super::edges::{self, CONTAINED};
@@ -41,10 +45,29 @@ use redb::ReadTransaction;
 /// `(hash, documents)` counted for some of a document's fingerprints, by hash.
 type Counts = [(u64, usize)];
 
-/// For each document of a batch, the [`Counts`] of the windows that documents before
-/// it count by containment, and of those that earlier documents take late at it: what
-/// [`Index::common`] counts beside the holders.
-type CountedBefore = (Vec<Vec<(u64, usize)>>, Vec<Vec<(u64, usize)>>);
+/// For each document of a batch, what [`Index::common`] counts beside the holders, as
+/// [`Counts`].
+struct Counting {
+    /// The windows that documents before it count by containment, those that earlier
+    /// documents take late at them included.
+    before: Vec<Vec<(u64, usize)>>,
+    /// The windows that earlier documents take late at it.
+    here: Vec<Vec<(u64, usize)>>,
+}
+
+/// What one source (the runs, the documents before in the batch, the windows counted
+/// by containment) tells of a fingerprint's holders ([`Index::common`]).
+#[derive(Clone, Copy)]
+struct Tally {
+    hash: u64,
+    /// The documents that hold it, picked or contained.
+    docs: usize,
+    /// Those that picked it.
+    picks: usize,
+    /// Those that the document added alone would read in the runs, toward the bound
+    /// of reading.
+    read: usize,
+}
 
 /// `(hash, document of the batch)` for the windows that documents of a batch count by
 /// containment, sorted.
@@ -123,9 +146,9 @@ fn counted_before(prints: &BatchKeys, counted: &Counted, docs: usize) -> Vec<Vec
 ///
 /// Reading stops at the first document past the limit that picked it (the fingerprint
 /// is common by its pickers then, as a batch run finds common text: see
-/// [`Common::picked`]), or once [`COUNTED_AT_MOST`] times the limit documents are
-/// counted: one held by more is taken as common by its pickers too, whoever picked
-/// it (the pickers among the rest are not read), and turns common at no document.
+/// [`Common::picked`]), or once the bound of reading is counted ([`reading_bound`]):
+/// one held by more is taken as common by its pickers too, whoever picked it (the
+/// pickers among the rest are not read), and turns common at no document.
 ///
 /// A document's entries of one fingerprint are read together, its picks before the
 /// entry that counts it as containing the fingerprint ([`CONTAINED`] sorts last);
@@ -149,7 +172,7 @@ pub(super) struct Holders {
     last: Option<u64>,
     /// Whether more than the limit picked it (the count stops there).
     full: bool,
-    /// Whether the count stopped at [`COUNTED_AT_MOST`] times the limit documents.
+    /// Whether the count stopped at the bound of reading.
     capped: bool,
 }
 
@@ -160,9 +183,11 @@ pub(super) struct Holders {
 /// counts every picker, can tell whether more than the limit picked it.
 const COUNTED_AT_MOST: usize = 64;
 
-/// How many documents the holders of a fingerprint are read up to, for `detector`:
-/// [`COUNTED_AT_MOST`] times its `boilerplate_docs` (at least one).
-pub(super) fn read_at_most(detector: &Detector) -> usize {
+/// The bound of reading: how many documents the holders of a fingerprint are read up
+/// to, for `detector`: [`COUNTED_AT_MOST`] times its `boilerplate_docs` (at least one).
+/// Never below `boilerplate_docs`: a fingerprint that fewer hold is read whole, as the
+/// boilerplate and late checks of a batch assume.
+pub(super) fn reading_bound(detector: &Detector) -> usize {
     let limit = detector.settings().boilerplate_docs().max(1);
     limit.saturating_mul(COUNTED_AT_MOST)
 }
@@ -212,7 +237,7 @@ impl Holders {
     }
 
     /// The documents that picked it: `usize::MAX` when more than the limit did, or
-    /// reading stopped at [`COUNTED_AT_MOST`] times the limit documents.
+    /// reading stopped at the bound.
     pub(super) fn picks(&self) -> usize {
         if self.full || self.capped {
             usize::MAX
@@ -225,8 +250,8 @@ impl Holders {
 impl Index {
     /// What the runs hold for each document's `prints`: for each fingerprint some run
     /// holds (its index among the document's), its holders, read up to one picker past
-    /// `boilerplate_docs - 1` (the new document holds it too), or up to
-    /// [`COUNTED_AT_MOST`] times `boilerplate_docs` holders ([`Holders`]).
+    /// `boilerplate_docs - 1` (the new document holds it too), or up to the bound of
+    /// reading ([`Holders`]).
     pub(super) fn held<'k>(
         &self,
         prints: impl ExactSizeIterator<Item = &'k [u64]>,
@@ -300,56 +325,62 @@ impl Index {
         // would have left it out): that changes no answer. Holders are counted in
         // order, the runs' first, and a document finds a fingerprint common once they
         // are more than `others`, so the first document of the batch that found it so
-        // saw the same holders either way, and every later one finds it common either
-        // way.
+        // saw the same holders either way (toward the bound of reading too), and every
+        // later one finds it common either way.
         //
-        // Only the fingerprints that others hold are counted: `(hash, documents,
-        // pickers, read)` from each source, once per hash (a hash at two positions has
-        // the same holders at both), where `read` are the documents that the document
-        // added alone would read among the holders in the runs: those of the runs, and
-        // those before it in the batch, picked or contained; not the late windows taken
-        // at it (those go into its own run).
+        // Only the fingerprints that others hold are counted: a [`Tally`] from each
+        // source, once per hash (a hash at two positions has the same holders at
+        // both). The document added alone would read the runs' holders and those
+        // before it in the batch, picked or contained, toward the bound of reading;
+        // not the late windows taken at it (those go into its own run).
         let hashes = prints.hashes();
-        let mut counts: Vec<(u64, usize, usize, usize)> = Vec::new();
+        let tally = |hash, docs, picks, read| Tally {
+            hash,
+            docs,
+            picks,
+            read,
+        };
+        let mut counts: Vec<Tally> = Vec::new();
         let runs = found.iter();
-        counts.extend(runs.map(|(i, h)| (hashes[*i], h.count(), h.picks(), h.count())));
-        counts.dedup_by_key(|c| c.0);
+        counts.extend(runs.map(|(i, h)| tally(hashes[*i], h.count(), h.picks(), h.count())));
+        counts.dedup_by_key(|c| c.hash);
         // The documents counted up to two past the limit: a common fingerprint's
         // holders are not all read, and one that turns common has exactly one more.
         // The batch's are pickers.
         let docs = |e: &[(u64, u32, u32)]| e.chunk_by(|x, y| x.1 == y.1).take(others + 2).count();
-        let mut batch: Vec<(u64, usize, usize, usize)> = pending
+        let mut batch: Vec<Tally> = pending
             .shared_by(d)
             .map(|(key, e)| {
                 let n = docs(e);
-                (key, n, n, n)
+                tally(key, n, n, n)
             })
             .collect();
-        batch.dedup_by_key(|c| c.0);
+        batch.dedup_by_key(|c| c.hash);
         counts.append(&mut batch);
-        counts.extend(contained_before.iter().map(|&(hash, n)| (hash, n, 0, n)));
-        counts.extend(late_here.iter().map(|&(hash, n)| (hash, n, 0, 0)));
-        counts.sort_unstable_by_key(|c| c.0);
-        // Reading the holders stops past this many documents, and the fingerprint is
-        // then taken as common by its pickers ([`Holders`]): in a batch too, whose
-        // documents before this one the runs do not hold yet.
-        let read_at_most = self.read_at_most;
+        counts.extend(
+            contained_before
+                .iter()
+                .map(|&(hash, n)| tally(hash, n, 0, n)),
+        );
+        counts.extend(late_here.iter().map(|&(hash, n)| tally(hash, n, 0, 0)));
+        counts.sort_unstable_by_key(|c| c.hash);
         let mut out = Common::default();
-        for c in counts.chunk_by(|x, y| x.0 == y.0) {
-            let sum = |field: fn(&(u64, usize, usize, usize)) -> usize| {
-                c.iter().fold(0usize, |n, c| n.saturating_add(field(c)))
-            };
-            let (mut n, mut picks) = (sum(|c| c.1), sum(|c| c.2));
-            if sum(|c| c.3) > read_at_most {
+        for c in counts.chunk_by(|x, y| x.hash == y.hash) {
+            let add = |a: usize, b: usize| a.saturating_add(b);
+            let (mut n, mut picks, read) = c.iter().fold((0, 0, 0), |(n, p, r), c| {
+                (add(n, c.docs), add(p, c.picks), add(r, c.read))
+            });
+            // Past the bound of reading, taken as common by its pickers ([`Holders`]).
+            if read > self.read_at_most {
                 (n, picks) = (usize::MAX, usize::MAX);
             }
             if n > others {
-                out.boilerplate.push(c[0].0);
+                out.boilerplate.push(c[0].hash);
             }
             if picks > others {
-                out.picked.push(c[0].0);
+                out.picked.push(c[0].hash);
                 if picks == others + 1 {
-                    out.turning.push(c[0].0);
+                    out.turning.push(c[0].hash);
                 }
             }
         }
@@ -406,11 +437,14 @@ impl Index {
         // The windows counted before each document and at it, as the last round
         // counted them (none at first).
         let none = vec![Vec::new(); n];
-        let mut before: CountedBefore = (none.clone(), none);
+        let mut last = Counting {
+            before: none.clone(),
+            here: none,
+        };
         let mut round = 0;
         loop {
             round += 1;
-            let mut out = self.by_pickers(documents, (keys, found), pending, &before);
+            let mut out = self.by_pickers(documents, (keys, found), pending, &last);
             // What earlier documents take when something turns common at a document
             // of the batch (the `late` module), and the windows they then count, as
             // `(hash, document from which they count)`.
@@ -428,20 +462,22 @@ impl Index {
             let late_counted = late::counted_from(&out.late);
             // Then what is common at each document, picked or contained, the windows
             // counted before it included (where there are any).
-            let counting = if late_counted.is_empty() {
-                counted_before(&pending.prints, &out.counted, n)
-            } else {
-                let all = merged(out.counted.clone(), late_counted.iter().copied());
-                counted_before(&pending.prints, &all, n)
+            let counting = Counting {
+                before: if late_counted.is_empty() {
+                    counted_before(&pending.prints, &out.counted, n)
+                } else {
+                    let all = merged(out.counted.clone(), late_counted.iter().copied());
+                    counted_before(&pending.prints, &all, n)
+                },
+                here: late::counted_at(&late_counted, n, |d| keys[d].prints.hashes()),
             };
-            let here = late::counted_at(&late_counted, n, |d| keys[d].prints.hashes());
             // Worked out again only where other windows are counted than the round
             // began with (none at first).
             let again = crate::par::map(&docs, |&d| {
-                if (&counting[d], &here[d]) == (&before.0[d], &before.1[d]) {
+                let now = (&counting.before[d][..], &counting.here[d][..]);
+                if now == (&last.before[d][..], &last.here[d][..]) {
                     return None;
                 }
-                let now = (&counting[d][..], &here[d][..]);
                 Some(self.common(prints(d), (&pending.prints, d), now))
             });
             let mut settled = true;
@@ -451,22 +487,22 @@ impl Index {
                     out.fingerprints[d] = common.boilerplate;
                 }
             }
-            // Each round settles one more document at least: one round past the
-            // documents would be a bug (caught by the tests), not a reason to go on.
-            if settled || round > n {
-                debug_assert!(
-                    settled,
-                    "a batch's boilerplate unsettled after {round} rounds"
-                );
+            if settled {
                 return Ok(out);
             }
-            before = (counting, here);
+            // Each round settles one more document at least, in order: a batch of n
+            // is settled by round n, and is refused (nothing written) if it is not.
+            if round >= n {
+                debug_assert!(settled, "a batch's boilerplate unsettled in {round} rounds");
+                return Err(self.store("a batch's boilerplate did not settle (a bug)"));
+            }
+            last = counting;
         }
     }
 
     /// What each document of a batch finds common by its pickers
     /// ([`Common::picked`]) and the windows it then counts by containment at the edges
-    /// of that text, with `before` (the windows counted before each document and at it,
+    /// of that text, with `last` (the windows counted before each document and at it,
     /// as the last round found them) counted toward the bound of reading; and its
     /// boilerplate, those windows counted.
     fn by_pickers(
@@ -474,12 +510,12 @@ impl Index {
         documents: &[(&str, &[u8])],
         (keys, found): (&[Keys], &[Found]),
         pending: &Pending,
-        before: &CountedBefore,
+        last: &Counting,
     ) -> BatchBoilerplate {
         let docs: Vec<usize> = (0..keys.len()).collect();
         let by_pickers = crate::par::map(&docs, |&d| {
             let prints = (&keys[d].prints, found[d].prints.as_slice());
-            let counted = (&before.0[d][..], &before.1[d][..]);
+            let counted = (&last.before[d][..], &last.here[d][..]);
             let common = self.common(prints, (&pending.prints, d), counted);
             let mut tokens = None;
             let text = (documents[d].1, &keys[d]);
@@ -586,11 +622,11 @@ mod tests {
 
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
-        /// With the holders of a fingerprint read up to only `limit` documents, a
-        /// footer that every document holds after one of a few leads meets the bound
-        /// part way through the stream, its pickers and the documents that contain it
-        /// counted: added in batches, the documents answer and store what they do
-        /// added one at a time.
+        /// With the holders of a fingerprint read up to only one to three times `limit`
+        /// documents, a footer that every document holds after one of a few leads
+        /// meets the bound part way through the stream, its pickers and the documents
+        /// that contain it counted: added in batches, the documents answer and store
+        /// what they do added one at a time.
         #[test]
         fn past_the_bound_of_reading_a_batch_does_what_adds_one_at_a_time_do(
             seed in proptest::prelude::any::<u64>(),
@@ -598,6 +634,7 @@ mod tests {
             limit in 2usize..6,
             leads in 1usize..5,
             per in 2usize..6,
+            times in 1usize..4,
         ) {
             let footer = words(seed, 120);
             let texts: Vec<String> = (0..n as u64)
@@ -611,7 +648,7 @@ mod tests {
             let added = |per: usize| {
                 let (_dir, path) = temp(&format!("bound-{per}"));
                 let mut index = Index::create(&path, &det).unwrap();
-                index.read_at_most = limit;
+                index.read_at_most = limit * times;
                 let mut answers = Vec::new();
                 for (b, chunk) in texts.chunks(per).enumerate() {
                     let ids: Vec<String> = (0..chunk.len())

@@ -50,7 +50,8 @@ pub(super) type Often<'t> = HashMap<u64, (String, Checked<'t>)>;
 /// times for text of one-letter words or of Han characters (a token each).
 const OFTEN_BYTES: u64 = 8 << 20;
 
-/// One document's part of a batch's [`Long`](super::Long) fingerprints, what proposes through them.
+/// One document's part of a batch's [`Long`](super::Long) fingerprints, what proposes
+/// through them.
 pub(super) struct LongOf<'l> {
     pub(super) prints: &'l Fingerprints,
     /// The batch's.

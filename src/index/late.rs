@@ -47,7 +47,8 @@
 //! same batch), not towards what turns common at it (pickers alone decide that). They
 //! are worked out in each round of the batch's boilerplate, between what pickers make
 //! common and what is common at each document
-//! ([`Index::batch_boilerplate`](super::Index)), since the latter depends on them.
+//! ([`Index::batch_boilerplate`](super::Index::batch_boilerplate)), since the latter
+//! depends on them.
 //!
 //! Three approximations remain, where a batch run could differ: a holder takes the
 //! windows around the fingerprints turning common only (a long window that also holds

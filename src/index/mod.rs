@@ -13,8 +13,8 @@
 //! The same candidates as [`Detector::run`](crate::Detector::run): documents that share a
 //! band key with the new one (near-duplicate candidates), and documents that share two of
 //! its passage fingerprints in a consistent order, or one long one (below;
-//! [`reuse::consistent`](crate::reuse::consistent)), leaving out a fingerprint that more than `boilerplate_docs`
-//! documents of the index hold. Every candidate is then compared exactly
+//! [`reuse::consistent`](crate::reuse::consistent)), leaving out a fingerprint that
+//! more than `boilerplate_docs` documents of the index hold. Every candidate is then compared exactly
 //! ([`Detector::compare`](crate::Detector::compare)): exact Jaccard, and the passages the
 //! two share, verified, with byte spans in both.
 //!
@@ -29,9 +29,9 @@
 //! already in the index. As in a batch run, common text is found in two steps. First by
 //! its pickers: a fingerprint is common once more than `boilerplate_docs` documents
 //! picked it (the new one counted), as a batch run finds it
-//! ([`Boilerplate`](crate::reuse::Boilerplate)); its pickers are stored until then, and no more
-//! after (the one at which it turns common included, so that later documents find it
-//! common: see the `late` module). Then by containment: winnowing at the edges of a
+//! ([`Boilerplate`](crate::reuse::Boilerplate)); its pickers are stored until then, and
+//! no more after (the one at which it turns common included, so that later documents
+//! find it common: see the `late` module). Then by containment: winnowing at the edges of a
 //! footer picks different windows in different documents, and counted only where
 //! picked, those would pair documents through the footer long after it is common. A
 //! batch run counts every window of the documents that hold text common by its pickers;
@@ -43,10 +43,10 @@
 //! sees them all, pairs none).
 //!
 //! A document that holds text common by its pickers when it is added also takes the
-//! long windows ([`reuse::long_layout`](crate::reuse::long_layout), 30 tokens) over the runs of those fingerprints
-//! it picked, as a batch run does
-//! ([`Fingerprints::around_boilerplate`](crate::reuse::Fingerprints::around_boilerplate)); one
-//! is enough to align a pair: a run of common phrases that few documents hold in that
+//! long windows ([`reuse::long_layout`](crate::reuse::long_layout), 30 tokens) over the
+//! runs of those fingerprints it picked, as a batch run does
+//! ([`Fingerprints::around_boilerplate`](crate::reuse::Fingerprints::around_boilerplate));
+//! one is enough to align a pair: a run of common phrases that few documents hold in that
 //! order is found (the footer with the word before it, say). It takes them over the
 //! windows within `w - 1` of the ends of that text too, as a batch run does, so
 //! that every document that holds the same common text takes the same long windows
@@ -73,11 +73,11 @@
 //! documents are looked up together in the committed index, through a read
 //! transaction; the keys of the batch are sorted,
 //! which tells for each document which documents before it in the batch hold its keys
-//! (the `batch` module); each document's boilerplate is counted, in parallel, in two
-//! passes (the `boilerplate` module): what pickers make common and the windows each document then counts by
-//! containment, then what is common by containment too (both again where those
-//! windows took a fingerprint past the bound of reading its holders, which changes
-//! what its pickers made common);
+//! (the `batch` module); each document's boilerplate is counted, in parallel (the
+//! `boilerplate` module): what pickers make common and the windows each document then
+//! counts by containment, then what is common by containment too (in a round again
+//! where those windows took a fingerprint past the bound of reading its holders,
+//! which changes what its pickers made common);
 //! the documents that hold text common by its pickers take their long fingerprints over it (each
 //! from the token hashes made to count its windows), and the earlier holders of what
 //! turns common at a document take theirs (from their stored texts), which are looked
@@ -169,7 +169,7 @@ use crate::progress::{Progress, Stage};
 use crate::report::{Passage, RepeatedPassage};
 use crate::reuse::Fingerprints;
 use batch::BatchKeys;
-use boilerplate::{BatchBoilerplate, Holders, read_at_most};
+use boilerplate::{BatchBoilerplate, Holders, reading_bound};
 use candidates::{Candidate, LongOf, Often};
 use edges::CONTAINED;
 use redb::{
@@ -255,8 +255,8 @@ pub struct Index {
     /// The keys this writer added, from its first batch on (the `seen` module).
     seen: Option<Seen>,
     /// How many documents the holders of a fingerprint are read up to ([`Holders`]):
-    /// [`read_at_most`] for the detector (lower in tests, to reach the bound with few
-    /// documents).
+    /// [`reading_bound`] for the detector (lower in tests, to reach the bound with few
+    /// documents, but never below `boilerplate_docs`).
     read_at_most: usize,
 }
 
@@ -902,7 +902,7 @@ impl Index {
             packing: None,
             unpacker: Unpacker::default(),
             seen: None,
-            read_at_most: read_at_most(detector),
+            read_at_most: reading_bound(detector),
         };
         let want = detector.settings().encode();
         // Compared as read back, so that an index written before a setting existed
@@ -999,7 +999,7 @@ impl Index {
             .stored_settings()?
             .ok_or_else(|| index.store("not a neardup index (no settings)"))?;
         index.detector = Settings::decode(&stored)?.build()?;
-        index.read_at_most = read_at_most(&index.detector);
+        index.read_at_most = reading_bound(&index.detector);
         if !options.read_only {
             index.clean()?;
             index.packing = index.stored_dictionary()?;
@@ -2029,15 +2029,16 @@ impl Index {
 
     /// The long fingerprints of the batch's `documents` (see [`Long`]), whose
     /// fingerprints are `keys` and those common by their pickers `picked`
-    /// ([`Common::picked`](boilerplate::Common::picked)): a document that holds such takes every long window over it
-    /// ([`Detector::long_fingerprints`]), as a batch run does, so that a run of rare
-    /// length made of common text is found. A long fingerprint that more than
-    /// `boilerplate_docs - 1` other documents hold, in the runs or before it in the
-    /// batch, is boilerplate too. `tokens` holds the token hashes that
-    /// [`batch_boilerplate`](Index::batch_boilerplate) made of the documents that hold
-    /// text common by its pickers (a document's is made again where it is missing). The documents are
-    /// numbered from `first`; `late` are the long windows that earlier documents take
-    /// at them (the `late` module), counted and paired through from there on.
+    /// ([`Common::picked`](boilerplate::Common::picked)): a document that holds such
+    /// takes every long window over it ([`Detector::long_fingerprints`]), as a batch
+    /// run does, so that a run of rare length made of common text is found. A long
+    /// fingerprint that more than `boilerplate_docs - 1` other documents hold, in the
+    /// runs or before it in the batch, is boilerplate too. `tokens` holds the token
+    /// hashes that [`batch_boilerplate`](Index::batch_boilerplate) made of the
+    /// documents that hold text common by its pickers (a document's is made again
+    /// where it is missing). The documents are numbered from `first`; `late` are the
+    /// long windows that earlier documents take at them (the `late` module), counted
+    /// and paired through from there on.
     #[allow(clippy::too_many_arguments)]
     fn long(
         &self,
