@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Rng, Scratch, edit, random_texts, text};
+use common::{Rng, Scratch, edit, random_texts, text, word};
 use neardup::index::{Index, Matches};
 use neardup::{Corpus, Detector, ErrorKind};
 use std::collections::BTreeMap;
@@ -1592,5 +1592,91 @@ proptest::proptest! {
         // The footer turns common before the last document.
         proptest::prop_assume!(n >= limit + 2);
         a_footer_turns_common("footer-random", seed, n, (limit, leads, tails, per));
+    }
+}
+
+/// `n` words, each [`word`].
+fn words(rng: &mut Rng, n: usize) -> Vec<String> {
+    (0..n).map(|_| word(rng)).collect()
+}
+
+/// A text that the first document holds four times, the last two copies differing
+/// from the first two in word 60, turns common in steps: the words around word 60 of
+/// the first two copies, then the rest but word 40, then the words around word 40, then
+/// those around word 60 of the last two copies. The first document takes long windows
+/// late at each step; from the second on, windows it holds already at the first two
+/// copies' positions at the other two too, as a batch run keeps the first positions of
+/// each window. Later documents that hold parts of the text pair with it through those
+/// windows: each answer, added one at a time or `per` a batch, is the batch run's over
+/// the documents up to it. (Here the copy a passage is aligned with is the same
+/// whether or not the later positions are taken; the copyright files of the README's
+/// agreement bench are where it was not.)
+fn a_text_held_four_times_turns_common_in_steps(seed: u64, limit: usize, per: usize) {
+    let mut rng = Rng(seed);
+    let text_of = |w: &[String]| w.join(" ");
+    let license = words(&mut rng, 120);
+    let mut variant = license.clone();
+    variant[60] = format!("{}x", variant[60]);
+    let mut own = |n| text_of(&words(&mut rng, n));
+    let copies = [&license, &license, &variant, &variant];
+    let first: Vec<String> = copies
+        .iter()
+        .map(|c| format!("{} {}", own(20), text_of(c)))
+        .collect();
+    let mut texts = vec![first.join(" ")];
+    // Every window of these 25 words holds word 60.
+    for _ in 0..=limit {
+        texts.push(format!(
+            "{} {} {}",
+            own(40),
+            text_of(&license[48..73]),
+            own(40)
+        ));
+    }
+    // Copies of the text with word 40 changed, then the words around it alone: every
+    // window of 13 words is common, and the long windows of 30 that hold word 40 are
+    // the first document's alone.
+    let mut copy = license.clone();
+    copy[40].push('q');
+    for _ in 0..=limit {
+        texts.push(format!("{} {} {}", own(40), text_of(&copy), own(40)));
+    }
+    for _ in 0..=limit {
+        texts.push(format!(
+            "{} {} {}",
+            own(40),
+            text_of(&license[28..53]),
+            own(40)
+        ));
+    }
+    // The words around word 60 of the last two copies.
+    for _ in 0..=limit {
+        texts.push(format!(
+            "{} {} {}",
+            own(40),
+            text_of(&variant[48..73]),
+            own(40)
+        ));
+    }
+    // Parts of the text, with and without word 60.
+    for (from, to) in [(26, 60), (26, 75), (20, 90), (40, 80)] {
+        let part = text_of(&variant[from..to]);
+        texts.push(format!("{} {part} {}", own(40), own(40)));
+    }
+    let det = Detector::builder().boilerplate_docs(limit).build().unwrap();
+    let (so_far, repeats) = batch_runs_so_far(&texts, &det);
+    let name = "held-four-times";
+    let (streamed, streamed_repeats, ..) = stream_and_batch(name, &texts, &det);
+    assert_same(&streamed, streamed_repeats, &so_far, repeats);
+    let (streamed, streamed_repeats, ..) = stream_in_batches_and_batch(name, (&texts, per), &det);
+    assert_same(&streamed, streamed_repeats, &so_far, repeats);
+}
+
+#[test]
+fn a_text_held_four_times_turns_common_as_in_a_batch_run() {
+    for seed in 0..4 {
+        for limit in 2..5 {
+            a_text_held_four_times_turns_common_in_steps(seed, limit, 1 + seed as usize % 4);
+        }
     }
 }

@@ -154,7 +154,10 @@ fn counted_before(prints: &BatchKeys, counted: &Counted, docs: usize) -> Vec<Vec
 /// entry that counts it as containing the fingerprint ([`CONTAINED`] sorts last);
 /// and a document that picked a fingerprint has no such entry for it (the windows a
 /// document counts by containment are those it did not pick, see the `edges` module),
-/// so its first entry tells whether it picked it.
+/// so its first entry tells whether it picked it. A document can also hold a long
+/// window at more positions in a later run (taken late, the `late` module), which
+/// comes after documents of higher numbers: a document numbered at most the highest
+/// counted is looked for among those counted, and counted once.
 #[derive(Default)]
 pub(super) struct Holders {
     /// `(document, position)` of the documents that picked it, by document (in the
@@ -170,6 +173,9 @@ pub(super) struct Holders {
     picked: usize,
     /// The last document counted.
     last: Option<u64>,
+    /// The highest document counted: one at most this is looked for among those
+    /// counted (a holder's entries of long windows it took late are in a later run).
+    highest: Option<u64>,
     /// Whether more than the limit picked it (the count stops there).
     full: bool,
     /// Whether the count stopped at the bound of reading.
@@ -193,12 +199,13 @@ pub(super) fn reading_bound(detector: &Detector) -> usize {
 }
 
 impl Holders {
-    /// Adds a holder (its entries come together, those at positions first) unless it
+    /// Adds a holder (its entries of a run come together, those at positions first) unless it
     /// picked the fingerprint and `limit` others did, or `at_most` documents are
     /// counted already; false then (and from then on). An entry at [`CONTAINED`]
     /// counts the document, and lists it while `limit` are counted at most.
     pub(super) fn push(&mut self, h: (u64, u32), (limit, at_most): (usize, usize)) -> bool {
-        if self.last != Some(h.0) {
+        let again = || self.highest.is_some_and(|n| h.0 <= n) && self.counts(h.0);
+        if self.last != Some(h.0) && !again() {
             if h.1 != CONTAINED && self.picked == limit {
                 self.full = true;
                 return false;
@@ -208,11 +215,12 @@ impl Holders {
                 return false;
             }
             self.docs += 1;
-            self.last = Some(h.0);
+            self.highest = self.highest.max(Some(h.0));
             if h.1 != CONTAINED {
                 self.picked += 1;
             }
         }
+        self.last = Some(h.0);
         if h.1 != CONTAINED {
             self.list.push(h);
         } else if self.docs <= limit && self.contained.last() != Some(&h.0) {
@@ -588,6 +596,18 @@ mod tests {
         );
         entries.push((6, 0));
         assert_eq!(read(&entries, 3).picks(), usize::MAX);
+    }
+
+    #[test]
+    fn a_holder_whose_late_windows_are_in_a_later_run_is_counted_once() {
+        // Document 4 took the window at position 9 late, in a later run than its
+        // first position and document 6's: still three holders, all listed.
+        let held = read(&[(4, 2), (6, 1), (1, 5), (4, 9)], 3);
+        assert_eq!((held.count(), held.picks()), (3, 3));
+        assert_eq!(held.list, [(4, 2), (6, 1), (1, 5), (4, 9)]);
+        // A fourth holder makes it common by its pickers.
+        let held = read(&[(4, 2), (6, 1), (1, 5), (4, 9), (3, 0)], 3);
+        assert_eq!(held.picks(), usize::MAX);
     }
 
     #[test]

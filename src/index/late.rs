@@ -25,9 +25,13 @@
 //! the positions where it holds the fingerprints turning common there
 //! ([`reuse::around_runs`](crate::reuse::around_runs),
 //! [`Detector::long_fingerprints`](crate::Detector)), made from its stored text, less
-//! those it holds already (in the runs, or taken when it was added, or earlier in the
-//! batch) and those that `boilerplate_docs` other documents hold already (common for
-//! any new holder). They go
+//! those at a position where it holds the window already (in the runs, taken when it
+//! was added, or earlier in the batch), those of a hash it holds at
+//! [`MAX_POSITIONS`] positions already (a document keeps the first of each hash, and
+//! a batch run takes its long windows over all its common text at once, where the
+//! index takes them a step at a time) and those that `boilerplate_docs` other
+//! documents hold already (common for any new holder). A window of a hash it held
+//! before counts it as a holder of that hash once: where it first held it. They go
 //! in the batch's run under the holder's number, and the documents of the batch from
 //! the one where they were taken on count them and pair through them, as when the
 //! documents are added one at a time. A query takes them as the document would if it
@@ -80,7 +84,7 @@ use super::runs::Entry;
 use super::{Found, Index, Keys, Runs, StoredDocs};
 use crate::detector::Detector;
 use crate::error::Error;
-use crate::reuse::Fingerprints;
+use crate::reuse::{Fingerprints, MAX_POSITIONS};
 use redb::ReadTransaction;
 use std::collections::HashMap;
 
@@ -90,7 +94,7 @@ pub(super) struct Late {
     at: usize,
     /// The holder's number.
     pub(super) holder: u64,
-    /// The windows, before those it holds already are left out.
+    /// The windows, before those at positions it holds already are left out.
     pub(super) prints: Fingerprints,
     /// The hashes of the windows at the edges of what turns common that it holds and
     /// did not pick (sorted): it counts them by containment from then on (the `edges`
@@ -98,11 +102,24 @@ pub(super) struct Late {
     pub(super) contained: Vec<u64>,
 }
 
-/// The long windows taken late in a batch (or by a query), as
-/// `(hash, document of the batch from which they count, holder, position)`, sorted.
+/// A long window taken late.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Window {
+    hash: u64,
+    /// The document of the batch from which it counts.
+    at: u32,
+    holder: u64,
+    pos: u32,
+    /// Whether its holder held the hash at no other position before: the window
+    /// counts the holder among the hash's holders (one held at more positions is
+    /// counted where it holds the first).
+    counts: bool,
+}
+
+/// The long windows taken late in a batch (or by a query), sorted.
 #[derive(Default)]
 pub(super) struct LateWindows {
-    sorted: Vec<(u64, u32, u64, u32)>,
+    sorted: Vec<Window>,
     /// `(hash, holder)` of the windows that holders count by containment late,
     /// sorted: written at [`CONTAINED`], they count their holder for the documents of
     /// later batches.
@@ -110,8 +127,9 @@ pub(super) struct LateWindows {
 }
 
 impl LateWindows {
-    /// The late windows of `late` (by document, then holder), less those their holder
-    /// holds already and those that `limit` other documents hold already: `found` is
+    /// The late windows of `late` (by document, then holder), less those at positions
+    /// their holder holds already (or of a hash it holds at [`MAX_POSITIONS`]
+    /// positions) and those that `limit` other documents hold already: `found` is
     /// what the runs hold of each one's windows, `batch` the long fingerprints the
     /// documents of the batch (numbered from `first`) took when added. Holders of the
     /// batch are counted before the document at which the windows are taken, as when
@@ -129,37 +147,64 @@ impl LateWindows {
         contained.sort_unstable();
         contained.dedup();
         let mut taken = Taken::default();
+        // The positions of each hash each holder took earlier in the batch.
+        let mut positions: HashMap<(u64, u64), Vec<u32>> = HashMap::new();
         let mut sorted = Vec::new();
         for (l, found) in late.iter().zip(found) {
-            let own = l.holder.checked_sub(first);
+            let own = l.holder.checked_sub(first).map(|e| e as u32);
             let mut in_runs = found.into_iter().peekable();
-            let mut now = Vec::new();
+            let mut now: Vec<Window> = Vec::new();
             for (i, (hash, pos)) in l.prints.iter().enumerate() {
                 let held = in_runs.next_if(|(at, _)| *at == i).map(|h| h.1);
                 let held = held.unwrap_or_default();
-                // The batch's holders before the document at which the window is
-                // taken, counted up to the limit.
-                let in_batch = picked_before(batch, hash, l.at).take(limit).count();
-                let own_holds = own.is_some_and(|own| {
-                    let holding = batch.holding(hash);
-                    (holding.binary_search_by(|e| u64::from(e.1).cmp(&own))).is_ok()
-                });
-                // Taken at an earlier document (those taken at this one are not seen
-                // by each other); a holder takes a window at one document only.
-                let late_before = taken.before(hash, l.at).len();
-                let holds = held.list.iter().any(|x| x.0 == l.holder)
-                    || own_holds
-                    || taken.of(hash).iter().any(|t| t.1 == l.holder);
-                let others = held
-                    .count()
-                    .saturating_add(in_batch)
-                    .saturating_add(late_before);
-                if holds || others >= limit {
+                // The positions it holds already: in the runs, in its own keys (a holder
+                // of the batch), and taken late earlier in the batch. A holder takes a
+                // window at a new position while it holds fewer than a document keeps
+                // of a hash, as a batch run keeps the first positions of each.
+                let in_runs_at = held.list.iter().filter(|x| x.0 == l.holder).map(|x| x.1);
+                let holding = batch.holding(hash);
+                let own_at = (holding.iter()).filter(|e| Some(e.1) == own).map(|e| e.2);
+                let late_at = positions
+                    .get(&(hash, l.holder))
+                    .into_iter()
+                    .flatten()
+                    .copied();
+                let held_at: Vec<u32> = in_runs_at.chain(own_at).chain(late_at).collect();
+                // (A hash's windows come together: `prints` are by hash.)
+                let taken_now = now.iter().rev().take_while(|e| e.hash == hash).count();
+                if held_at.contains(&pos) || held_at.len() + taken_now >= MAX_POSITIONS {
                     continue;
                 }
-                now.push((hash, l.at as u32, l.holder, pos));
+                let holds = !held_at.is_empty();
+                // The other documents that hold it: the runs' holders, the batch's
+                // before the document at which the window is taken (counted up to the
+                // limit), and those that took it late at an earlier document (those
+                // taken at this one are not seen by each other).
+                let in_runs = held
+                    .count()
+                    .saturating_sub(usize::from(held.counts(l.holder)));
+                let in_batch = (picked_before(batch, hash, l.at))
+                    .filter(|e| Some(e[0].1) != own)
+                    .take(limit)
+                    .count();
+                let late_before = taken.before(hash, l.at);
+                let late_before = late_before.iter().filter(|t| t.1 != l.holder).count();
+                let others = in_runs.saturating_add(in_batch).saturating_add(late_before);
+                if others >= limit {
+                    continue;
+                }
+                now.push(Window {
+                    hash,
+                    at: l.at as u32,
+                    holder: l.holder,
+                    pos,
+                    counts: !holds,
+                });
             }
-            taken.add(l, now.iter().map(|e| e.0));
+            for e in &now {
+                positions.entry((e.hash, e.holder)).or_default().push(e.pos);
+            }
+            taken.add(l, now.iter().filter(|e| e.counts).map(|e| e.hash));
             sorted.append(&mut now);
         }
         sorted.sort_unstable();
@@ -169,9 +214,16 @@ impl LateWindows {
     /// The holders `(number, position)` of `hash` that document `d` of the batch
     /// counts: those taken at it or before.
     pub(super) fn seen_by(&self, d: usize, hash: u64) -> impl Iterator<Item = (u64, u32)> + '_ {
-        let from = self.sorted.partition_point(|e| e.0 < hash);
-        let with = self.sorted[from..].iter().take_while(move |e| e.0 == hash);
-        with.filter(move |e| e.1 as usize <= d).map(|e| (e.2, e.3))
+        self.windows_seen_by(d, hash).map(|e| (e.holder, e.pos))
+    }
+
+    /// The windows of `hash` that document `d` of the batch counts.
+    fn windows_seen_by(&self, d: usize, hash: u64) -> impl Iterator<Item = &Window> + '_ {
+        let from = self.sorted.partition_point(|e| e.hash < hash);
+        let with = self.sorted[from..]
+            .iter()
+            .take_while(move |e| e.hash == hash);
+        with.filter(move |e| e.at as usize <= d)
     }
 
     /// `(hash, documents)` for each of `prints` that holders of late windows seen by
@@ -183,12 +235,12 @@ impl LateWindows {
         let mut hashes = prints.hashes().to_vec();
         hashes.sort_unstable();
         hashes.dedup();
-        // A holder's entries of a hash come together (sorted by the document at which
-        // they were taken, then holder), and it takes a window at one document only.
+        // A holder's windows that count it come together (sorted by the document at
+        // which they were taken, then holder): it first holds a hash at one document.
         let holders = |hash| {
             let mut last = None;
-            let new = |h: &(u64, u32)| last.replace(h.0) != Some(h.0);
-            self.seen_by(d, hash).filter(new).count()
+            let new = |e: &&Window| e.counts && last.replace(e.holder) != Some(e.holder);
+            self.windows_seen_by(d, hash).filter(new).count()
         };
         (hashes.into_iter())
             .map(|hash| (hash, holders(hash)))
@@ -204,10 +256,7 @@ impl LateWindows {
             doc: doc as u32,
             pos,
         };
-        let taken = self
-            .sorted
-            .iter()
-            .map(|&(key, _, doc, pos)| entry(key, doc, pos));
+        let taken = self.sorted.iter().map(|e| entry(e.hash, e.holder, e.pos));
         let contained = (self.contained.iter()).map(|&(key, doc)| entry(key, doc, CONTAINED));
         let mut out: Vec<Entry> = taken.chain(contained).collect();
         out.sort_unstable_by_key(|e| (e.key, e.doc, e.pos));
@@ -217,7 +266,7 @@ impl LateWindows {
 
     /// The entries each holder takes, by number.
     pub(super) fn per_holder(&self) -> Vec<(u64, u32)> {
-        let taken = self.sorted.iter().map(|e| e.2);
+        let taken = self.sorted.iter().map(|e| e.holder);
         let mut holders: Vec<u64> = taken.chain(self.contained.iter().map(|e| e.1)).collect();
         holders.sort_unstable();
         let counted = holders.chunk_by(|a, b| a == b);
@@ -309,8 +358,8 @@ fn picked_before(
 
 impl Index {
     /// The long windows that the holders of the fingerprints turning common at each
-    /// document of a batch take (see the module docs), before those they hold already
-    /// are left out, by document and holder. The batch's `documents` are numbered
+    /// document of a batch take (see the module docs), before those at positions they
+    /// hold already are left out, by document and holder. The batch's `documents` are numbered
     /// from `first`, with their `keys`, what the runs hold of them (`found`), the batch's
     /// fingerprints (`batch`), the fingerprints turning common at each (`turning`,
     /// sorted), the windows they count by containment (`counted`: `(hash, document)`,
@@ -456,5 +505,69 @@ impl Index {
             l.contained = kept;
         }
         Ok(late)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_holder_takes_a_held_hash_at_new_positions_up_to_the_positions_kept() {
+        // Token hashes a b a a a a, windows of one token each picked: `a` at its first
+        // four positions (0, 2, 3, 4), `b` at 1.
+        let prints = Fingerprints::new(&[5, 6, 5, 5, 5, 5], 1, 1);
+        let at = |p: u32| prints.iter().find(|e| e.1 == p).unwrap().0;
+        let (a, b) = (at(0), at(1));
+        assert_eq!(prints.iter().filter(|e| e.0 == a).count(), MAX_POSITIONS);
+        // Holder 3 holds `a` at 0 in the runs, holder 4 at 0 and 2; documents 10 on
+        // are the batch's (none holds either).
+        let runs = |held: &[(u64, u32)]| -> Vec<(usize, Holders)> {
+            let read = || {
+                let mut holders = Holders::default();
+                for &h in held {
+                    holders.push(h, (50, 50));
+                }
+                holders
+            };
+            let of_a = prints.iter().enumerate().filter(|e| e.1.0 == a);
+            of_a.map(|(i, _)| (i, read())).collect()
+        };
+        let late = |at, holder| Late {
+            at,
+            holder,
+            prints: prints.clone(),
+            contained: Vec::new(),
+        };
+        let lates = [late(0, 3), late(0, 4), late(1, 3)];
+        let found = vec![
+            runs(&[(3, 0)]),
+            runs(&[(3, 0), (4, 0), (4, 2)]),
+            runs(&[(3, 0)]),
+        ];
+        let batch = BatchKeys::new(2, |_| std::iter::empty());
+        let windows = LateWindows::new(&lates, found, (&batch, 10), 50);
+        let taken = |holder| {
+            let mut t: Vec<(u64, u32, bool)> = (windows.sorted.iter())
+                .filter(|w| w.holder == holder)
+                .map(|w| (w.hash, w.pos, w.counts))
+                .collect();
+            t.sort_unstable();
+            t
+        };
+        // Holder 3 takes `a` at its three new positions, and `b`, which alone counts
+        // it as a new holder; at document 1 it holds four positions of `a` already,
+        // and `b`.
+        let mut want = vec![(a, 2, false), (a, 3, false), (a, 4, false), (b, 1, true)];
+        want.sort_unstable();
+        assert_eq!(taken(3), want);
+        // Holder 4 takes `a` at 3 and 4 only.
+        let mut want = vec![(a, 3, false), (a, 4, false), (b, 1, true)];
+        want.sort_unstable();
+        assert_eq!(taken(4), want);
+        // Counted as holders of `b` only (they hold `a` in the runs, counted there).
+        assert_eq!(windows.counts(1, &prints), [(b, 2)]);
+        let seen: Vec<(u64, u32)> = windows.seen_by(1, a).collect();
+        assert_eq!(seen.len(), 5);
     }
 }
