@@ -64,9 +64,11 @@ use crate::cluster::UnionFind;
 use crate::corpus::DocId;
 use crate::text::Span;
 
+mod edges;
 mod long;
 mod rows;
-pub(crate) use long::{around_runs, boilerplate_runs};
+pub(crate) use edges::{contained_around, edge_windows};
+pub(crate) use long::around_runs;
 pub(crate) use rows::PrintRows;
 
 /// The default number of documents above which a fingerprint counts as boilerplate.
@@ -561,6 +563,9 @@ pub struct Boilerplate {
     /// Where the rows of each range of top bits start (about four rows per range, one
     /// more entry than ranges), so that a search looks at a few rows, not all of them.
     starts: Vec<u32>,
+    /// For each row, the document at which it turned common (the first holder past
+    /// `max_docs`, in corpus order); empty when all are common from the first document.
+    turning: Vec<u64>,
 }
 
 impl Boilerplate {
@@ -579,14 +584,18 @@ impl Boilerplate {
     ) -> (Boilerplate, Vec<bool>) {
         let mut holds = vec![false; docs];
         let mut keys = Vec::new();
+        let mut turning = Vec::new();
         let params = (rows.doc_bits(), max_docs);
         group_in_passes(rows, params, false, ROWS_PER_PASS, &mut |part| {
             for &d in &part.boilerplate_docs {
                 holds[d as usize] = true;
             }
             keys.extend_from_slice(&part.boilerplate);
+            turning.extend(part.turning.iter().map(|&d| u64::from(d)));
         });
-        (Boilerplate::from_rows(keys, rows.doc_bits()), holds)
+        let mut common = Boilerplate::from_rows(keys, rows.doc_bits());
+        common.turning = turning;
+        (common, holds)
     }
 
     /// The given fingerprints (any order, repeats allowed) as boilerplate, compared by
@@ -613,6 +622,49 @@ impl Boilerplate {
         rows.sort_unstable();
         rows.dedup();
         Boilerplate::from_rows(rows, doc_bits)
+    }
+
+    /// As [`new`](Boilerplate::new), with the document at which each fingerprint turned
+    /// common: `(fingerprint, document)`, the document of the first holder past
+    /// `boilerplate_docs` in corpus order (any order of the pairs; of two that agree in
+    /// the bits compared, the earlier document is kept). A document counts by
+    /// containment the windows at the edges of each step of its common text
+    /// ([`Detector::passage_windows`](crate::Detector::passage_windows)): an engine that
+    /// gives the steps gets a run's answers.
+    ///
+    /// ```
+    /// use neardup::reuse::Boilerplate;
+    /// let common = Boilerplate::turning_at([(7 << 40, 12), (3 << 40, 40), (3 << 40, 30)], 24);
+    /// assert_eq!(common.len(), 2);
+    /// assert_eq!(common.turned_at(3 << 40), Some(30));
+    /// assert_eq!(common.turned_at(5 << 40), None);
+    /// // Without the steps, every fingerprint is common from the first document.
+    /// assert_eq!(Boilerplate::new([3 << 40], 24).turned_at(3 << 40), Some(0));
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// As [`new`](Boilerplate::new).
+    pub fn turning_at(
+        fingerprints: impl IntoIterator<Item = (u64, u64)>,
+        doc_bits: u32,
+    ) -> Boilerplate {
+        let mut rows: Vec<(u64, u64)> = (fingerprints.into_iter())
+            .map(|(h, d)| (row(h, 0, doc_bits), d))
+            .collect();
+        rows.sort_unstable();
+        rows.dedup_by_key(|r| r.0);
+        let turning = rows.iter().map(|r| r.1).collect();
+        let mut common = Boilerplate::from_rows(rows.into_iter().map(|r| r.0).collect(), doc_bits);
+        common.turning = turning;
+        common
+    }
+
+    /// The document at which `fingerprint` turned common ([`turning_at`](Boilerplate::turning_at)),
+    /// if it is boilerplate.
+    pub fn turned_at(&self, fingerprint: u64) -> Option<u64> {
+        let i = self.index_of(fingerprint)?;
+        Some(self.turning.get(i).copied().unwrap_or(0))
     }
 
     /// The boilerplate given as sorted rows with document 0.
@@ -643,12 +695,15 @@ impl Boilerplate {
             doc_bits,
             slots,
             starts,
+            turning: Vec::new(),
         }
     }
 
-    /// Heap bytes held: about 11 per fingerprint (the row, its slots and its range).
+    /// Heap bytes held: about 11 per fingerprint (the row, its slots and its range), and
+    /// 8 more with the documents at which they turned common.
     pub fn memory_usage(&self) -> usize {
-        8 * (self.rows.capacity() + self.slots.capacity()) + 4 * self.starts.capacity()
+        8 * (self.rows.capacity() + self.slots.capacity() + self.turning.capacity())
+            + 4 * self.starts.capacity()
     }
 
     /// The number of boilerplate fingerprints.
@@ -741,7 +796,8 @@ impl SharedFingerprint {
     }
 }
 
-/// Appends to its `Vec` the hash of every window of a document, given its id.
+/// Appends to its `Vec` the hashes of the windows a document counts by containment,
+/// given its id.
 pub type WindowsOf<'a> = dyn Fn(usize, &mut Vec<u64>) + Sync + 'a;
 
 /// How many of a fingerprint's first holders propose all their pairs; the first holder is
@@ -820,14 +876,16 @@ impl FingerprintIndex {
         )
     }
 
-    /// As [`new`](FingerprintIndex::new), with boilerplate counted by containment: a
-    /// shared fingerprint is boilerplate when more than `max_docs` documents contain its
-    /// window anywhere, selected or not. `windows(doc, out)` appends to `out` the hashes of
-    /// the windows of document `doc` to count (the detector gives every short window of
-    /// the documents that hold boilerplate, and none of the others). Winnowing selects a window near
-    /// the edge of common text in some of the documents that hold it and not in others;
-    /// counted by selection, such a window of a footer held by a thousand documents could
-    /// look rare.
+    /// As [`new`](FingerprintIndex::new), with boilerplate counted by containment too: a
+    /// shared fingerprint is boilerplate when more than `max_docs` documents hold it or
+    /// count it by containment. `windows(doc, out)` appends to `out` the hashes of the
+    /// windows that document `doc` counts, which must leave out its own fingerprints (it
+    /// is counted as a holder of those; the detector gives the windows at the edges of
+    /// the common text of the documents that hold some, that they did not select, see
+    /// [`Detector::passage_windows`](crate::Detector::passage_windows), and none of the
+    /// others). Winnowing selects a window near the edge of common text in some of the
+    /// documents that hold it and not in others; counted by selection, such a window of
+    /// a footer held by a thousand documents could look rare.
     ///
     /// # Panics
     ///
@@ -859,7 +917,16 @@ impl FingerprintIndex {
                     .iter()
                     .flat_map(|p| p.group_key.iter().copied())
                     .collect();
-                crowded(keys, docs, w, doc_bits, max_docs)
+                // Each group's holders, each document once: counted with those that
+                // count its fingerprint by containment.
+                let pickers = parts.iter().flat_map(|p| {
+                    let starts = std::iter::once(0).chain(p.group_end.iter().copied());
+                    starts.zip(&p.group_end).map(|(start, &end)| {
+                        let held = &p.holders[start..end];
+                        1 + held.windows(2).filter(|x| x[0].0 != x[1].0).count() as u32
+                    })
+                });
+                crowded((keys, pickers.collect()), docs, w, doc_bits, max_docs)
             }
             None => Boilerplate::default(),
         };
@@ -1019,6 +1086,9 @@ struct Pass {
     /// The documents that hold each boilerplate fingerprint, when the holders of the
     /// other groups are not kept.
     boilerplate_docs: Vec<u32>,
+    /// For each boilerplate fingerprint, when the holders of the other groups are not
+    /// kept: the document past `max_docs` that holds it (it turns common there).
+    turning: Vec<u32>,
 }
 
 /// The rows are grouped in this many buckets, by their top bits.
@@ -1232,6 +1302,7 @@ fn group_sorted(
         group_key: Vec::new(),
         boilerplate: Vec::new(),
         boilerplate_docs: Vec::new(),
+        turning: Vec::new(),
     };
     let mut docs: Vec<u32> = Vec::new();
     let mut start = 0;
@@ -1249,6 +1320,7 @@ fn group_sorted(
             out.boilerplate.push(key);
             if !holders {
                 out.boilerplate_docs.extend_from_slice(&docs);
+                out.turning.push(docs[max_docs]);
             }
         } else if holders && docs.len() > 1 {
             out.holders.extend(
@@ -1264,10 +1336,11 @@ fn group_sorted(
     out
 }
 
-/// The `keys` (rows with document 0, sorted) that more than `max_docs` documents
-/// contain among their `windows`, as [`Boilerplate`].
+/// The `keys` (rows with document 0, sorted), each with how many documents hold it,
+/// that more than `max_docs` documents hold or contain among their `windows`, as
+/// [`Boilerplate`].
 fn crowded(
-    keys: Vec<u64>,
+    (keys, mut counts): (Vec<u64>, Vec<u32>),
     docs: usize,
     windows: &WindowsOf<'_>,
     doc_bits: u32,
@@ -1275,10 +1348,9 @@ fn crowded(
 ) -> Boilerplate {
     // The keys are sorted rows: the set's rows, in the same places.
     let wanted = Boilerplate::from_rows(keys, doc_bits);
-    // How many documents hold each key among their windows, counted a block of
+    // How many more documents hold each key among their windows, counted a block of
     // documents at a time (4 bytes per key for the counts, about 11 to look keys up, and
     // 4 per distinct hit of the block).
-    let mut counts = vec![0u32; wanted.rows.len()];
     let ids: Vec<usize> = (0..docs).collect();
     for block in ids.chunks(4096) {
         let found = crate::par::map_init(block, Vec::new, |scratch, &d| {

@@ -63,12 +63,12 @@ fn by_engine(det: &Detector, texts: &[String]) -> (Reported, Fired) {
         .iter()
         .map(|k| k.fingerprints.iter().map(|&(h, p)| (h, p, false)).collect())
         .collect();
-    let common: Vec<u64> = holders_of(&prints)
+    // Each with the first holder past `max`: it turns common there.
+    let common: Vec<(u64, u64)> = holders_of(&prints)
         .into_iter()
-        .filter(|(_, docs)| docs.len() > max)
-        .map(|(h, _)| h)
+        .filter_map(|(h, docs)| Some((h, *docs.iter().nth(max)? as u64)))
         .collect();
-    let common = Boilerplate::new(common, doc_bits(texts.len()));
+    let common = Boilerplate::turning_at(common, doc_bits(texts.len()));
     let mut again = Vec::new();
     for (d, t) in texts.iter().enumerate() {
         if let Some(f) = det.fingerprints_around(t.as_bytes(), &common) {
@@ -77,14 +77,12 @@ fn by_engine(det: &Detector, texts: &[String]) -> (Reported, Fired) {
         }
     }
     let held = holders_of(&prints);
+    // Counted: the holders and the documents that count it by containment.
     let mut contained: BTreeMap<u64, usize> = BTreeMap::new();
     for &d in &again {
-        for w in det.passage_windows(texts[d].as_bytes()) {
-            if held
-                .get(&w)
-                .is_some_and(|docs| (2..=max).contains(&docs.len()))
-            {
-                *contained.entry(w).or_default() += 1;
+        for w in det.passage_windows(texts[d].as_bytes(), d as u64, &common) {
+            if let Some(docs) = held.get(&w).filter(|docs| (2..=max).contains(&docs.len())) {
+                *contained.entry(w).or_insert(docs.len()) += 1;
             }
         }
     }

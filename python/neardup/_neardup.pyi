@@ -247,9 +247,11 @@ class Detector:
         `boilerplate` (a pyarrow int64/uint64 array, compared by the high 40 bits of each
         value; give it sorted) and its fingerprints taken again around it (`around`,
         `fp_hash`, `fp_pos`, `fp_long`)."""
-    def windows_batch(self, batch: Any) -> Any:
-        """For engines: per row of the `text` column, the distinct hashes of its windows
-        of the fingerprint size (`windows`)."""
+    def windows_batch(self, batch: Any, boilerplate: Any, turning: Any) -> Any:
+        """For engines: per row of the `text` column (`doc` its place in corpus order,
+        int64 or uint64), the distinct hashes of the windows it counts by containment
+        (`windows`), given `boilerplate` (as for `around_batch`) and, for each, the `doc`
+        of its first holder past `boilerplate_docs` (`turning`, of the `doc` type)."""
     def repeats_batch(self, batch: Any) -> Any:
         """For engines: per row of the `text` column, the passages repeated inside it."""
     def settings(self) -> dict[str, Any]: ...

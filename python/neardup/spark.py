@@ -11,9 +11,10 @@ called on Arrow batches (``mapInArrow``), with no Python work per row:
 3. band keys grouped: the first ``max_group`` documents of a key pair with each other,
    the first with every later one;
 4. fingerprints grouped; where some are held by more than ``boilerplate_docs`` documents
-   (boilerplate), those are collected to the driver and sent to every task, the
-   documents that hold any are fingerprinted again around them, and a fingerprint that
-   more than ``boilerplate_docs`` of those contain among their windows is boilerplate
+   (boilerplate), those are collected to the driver with the document at which each
+   turns common and sent to every task, the documents that hold any are fingerprinted
+   again around them, and a fingerprint that more than ``boilerplate_docs`` documents
+   hold or count among the windows at the edges of their common text is boilerplate
    too; boilerplate left out, the first 10 holders of a fingerprint pair with each
    other, the first with every later one, each pair with the positions of what it
    shares;
@@ -169,13 +170,16 @@ def _causal_pairs(rows: DataFrame, keys: list[str], small: int,
     return firsts.unionByName(stars)
 
 
-def _per_text(texts: DataFrame, work, schema: T.StructType) -> DataFrame:
+def _per_text(texts: DataFrame, work, schema: T.StructType, with_doc: bool = False) -> DataFrame:
     """``texts`` (``doc``, ``text``) through ``work`` (a ``Detector`` batch method) on
-    Arrow batches: its columns, after ``doc``, as ``schema`` names them."""
+    Arrow batches of ``text`` (and ``doc`` too, when ``with_doc``): its columns, after
+    ``doc``, as ``schema`` names them."""
+    names = ["doc", "text"] if with_doc else ["text"]
+
     def batches(it):
         for b in it:
-            text_only = pa.RecordBatch.from_arrays([b.column("text")], names=["text"])
-            out = _as_signed(pa.record_batch(work(text_only)))
+            given = pa.RecordBatch.from_arrays([b.column(n) for n in names], names=names)
+            out = _as_signed(pa.record_batch(work(given)))
             yield out.add_column(0, "doc", b.column("doc"))
 
     return texts.select("doc", "text").mapInArrow(batches, schema)
@@ -203,21 +207,25 @@ def _rare_fingerprints(prints: DataFrame, texts: DataFrame, det: Detector,
     """The fingerprints (``doc``, ``hash``, ``pos``, ``long``) that propose pairs, ranked
     (``_ranked``), as a run takes them (the library's ``detector::engine``, steps 3 and
     4): held by 2 to ``max_docs`` documents, and not boilerplate. Where some fingerprints
-    are held by more (boilerplate), those are collected (to the driver, 8 bytes each)
-    and sent to every task, the documents of ``texts`` that hold some are fingerprinted
-    again around them, and a fingerprint that more than ``max_docs`` of those contain
-    among their windows is boilerplate too. Without boilerplate this costs one sort of
-    the fingerprints, as before. Returns the fingerprints and what it cached (DataFrames
-    and a broadcast)."""
+    are held by more (boilerplate), those are collected with the document at which each
+    turns common (its first holder past ``max_docs``; to the driver, 16 bytes each) and
+    sent to every task, the documents of ``texts`` that hold some are fingerprinted
+    again around them, and a fingerprint that more than ``max_docs`` documents hold or
+    count among the windows at the edges of their common text is boilerplate too.
+    Without boilerplate this costs one sort of the fingerprints, as before. Returns the
+    fingerprints and what it cached (DataFrames and broadcasts)."""
     first = _ranked(prints).persist()
     rare = (F.col("holders") >= 2) & (F.col("holders") <= max_docs)
     held_widely = first.where(F.col("holders") > max_docs)
-    common = [r[0] for r in held_widely.select("hash").distinct().collect()]
-    if not common:
+    turns = held_widely.where(F.col("rank") == max_docs + 1).select("hash", "doc") \
+        .distinct().collect()
+    if not turns:
         return first.where(rare), [first]
     # Sorted as unsigned values, once: each batch makes its set in linear time.
-    shared = texts.sparkSession.sparkContext.broadcast(
-        sorted(h & 0xFFFF_FFFF_FFFF_FFFF for h in common))
+    turns = sorted((h & 0xFFFF_FFFF_FFFF_FFFF, d) for h, d in turns)
+    context = texts.sparkSession.sparkContext
+    shared = context.broadcast([h for h, _ in turns])
+    turned = context.broadcast([d for _, d in turns])
     schema = T.StructType([
         T.StructField("doc", T.LongType()), T.StructField("around", T.BooleanType()),
         T.StructField("fp_hash", T.ArrayType(T.LongType())),
@@ -242,15 +250,26 @@ def _rare_fingerprints(prints: DataFrame, texts: DataFrame, det: Detector,
     ranked = _ranked(prints).persist()
     windows_schema = T.StructType([T.StructField("doc", T.LongType()),
                                    T.StructField("windows", T.ArrayType(T.LongType()))])
+    steps: list[Any] = []
+
+    def windows_of(batch: Any) -> Any:
+        if not steps:  # once per task
+            steps.append((pa.array(shared.value, type=pa.uint64()),
+                          pa.array(turned.value, type=pa.int64())))
+        return det.windows_batch(batch, *steps[0])
+
     windows = _per_text(texts.join(around.select("doc"), "doc", "left_semi"),
-                        det.windows_batch, windows_schema) \
+                        windows_of, windows_schema, with_doc=True) \
         .select("doc", F.explode("windows").alias("window")) \
         .select("doc", F.col("window").bitwiseAND(F.lit(_HIGH_BITS)).alias("hash"))
-    # Distinct documents: two windows of one may agree in their high 40 bits.
-    crowded = windows.join(ranked.where(rare).select("hash").distinct(), "hash") \
-        .groupBy("hash").agg(F.countDistinct("doc").alias("n")) \
-        .where(F.col("n") > max_docs).select("hash")
-    return ranked.where(rare).join(crowded, "hash", "left_anti"), [first, around, ranked, shared]
+    # Distinct documents: two windows of one may agree in their high 40 bits. Counted
+    # with the fingerprint's holders (a document counts the windows it did not pick).
+    held = ranked.where(rare).select("hash", "holders").distinct()
+    crowded = windows.join(held.select("hash"), "hash") \
+        .groupBy("hash").agg(F.countDistinct("doc").alias("n")).join(held, "hash") \
+        .where(F.col("n") + F.col("holders") > max_docs).select("hash")
+    cached = [first, around, ranked, shared, turned]
+    return ranked.where(rare).join(crowded, "hash", "left_anti"), cached
 
 
 def _components(pairs: DataFrame) -> DataFrame:

@@ -310,26 +310,79 @@ pub(crate) fn fingerprints_around(
     )
 }
 
-/// Per document of the `text` column: the distinct hashes of the windows a fingerprint
-/// could be taken from (what boilerplate is counted by, in the documents fingerprinted
-/// again around it).
+/// Integer values in an order that `u64` keeps, one per row: int64 values with the
+/// sign bit flipped, uint64 values as they are; an error for a null or another type.
+fn ordered_values(array: &ArrayRef, what: &str) -> PyResult<Vec<u64>> {
+    if array.null_count() > 0 {
+        return Err(PyValueError::new_err(format!("{what}: null values")));
+    }
+    if let Some(a) = array.as_primitive_opt::<UInt64Type>() {
+        return Ok(a.values().to_vec());
+    }
+    if let Some(a) = array.as_primitive_opt::<Int64Type>() {
+        return Ok(a.values().iter().map(|&v| (v as u64) ^ (1 << 63)).collect());
+    }
+    Err(PyTypeError::new_err(format!(
+        "{what}: expected int64 or uint64 values, got {}",
+        array.data_type()
+    )))
+}
+
+/// Per document of the `text` column (its place in corpus order in the `doc` column):
+/// the distinct hashes of the windows it counts by containment, at the edges of its
+/// common text a step at a time (`Detector::passage_windows`), given `boilerplate`
+/// (the fingerprints more than `boilerplate_docs` documents hold, an int64 or uint64
+/// array) and `turning`, for each of them the `doc` of the first holder past
+/// `boilerplate_docs` (of the `doc` column's type).
 pub(crate) fn passage_windows(
     py: Python<'_>,
     det: &neardup::Detector,
     batch: PyRecordBatch,
+    (boilerplate, turning): (pyo3_arrow::PyArray, pyo3_arrow::PyArray),
 ) -> PyResult<Py<PyAny>> {
-    let row = |windows: &mut ListBuilder<UInt64Builder>, bytes: Option<&[u8]>, why, _| {
+    if boilerplate.array().null_count() > 0 {
+        return Err(PyValueError::new_err("boilerplate: null values"));
+    }
+    let hashes = u64_values(boilerplate.array(), "boilerplate")?;
+    let turning_type = turning.array().data_type().clone();
+    let turning = ordered_values(turning.array(), "turning")?;
+    if hashes.len() != turning.len() {
+        return Err(PyValueError::new_err(format!(
+            "boilerplate and turning differ in length ({} and {})",
+            hashes.len(),
+            turning.len()
+        )));
+    }
+    // Compared by their high 40 bits, as a run of up to 16.7 million documents does.
+    let common =
+        Boilerplate::turning_at(hashes.into_iter().zip(turning), neardup::reuse::doc_bits(0));
+    let doc_column = column(batch.as_ref(), "doc")?;
+    // Both in one order: of the same type.
+    if doc_column.data_type() != &turning_type {
+        return Err(PyTypeError::new_err(format!(
+            "turning is {turning_type} where the doc column is {}",
+            doc_column.data_type()
+        )));
+    }
+    let docs = ordered_values(doc_column, "doc")?;
+    let row = |(windows, next): &mut (ListBuilder<UInt64Builder>, usize),
+               bytes: Option<&[u8]>,
+               why,
+               _| {
         if let Some(b) = compared(bytes, &why) {
-            windows.values().append_slice(&det.passage_windows(b));
+            windows
+                .values()
+                .append_slice(&det.passage_windows(b, docs[*next], &common));
         }
         windows.append(true);
+        *next += 1;
     };
     per_text(
         py,
         batch,
-        ListBuilder::new(UInt64Builder::new()),
+        (ListBuilder::new(UInt64Builder::new()), 0),
         row,
-        |mut w| vec![("windows", Arc::new(w.finish()) as ArrayRef)],
+        |(mut w, _)| vec![("windows", Arc::new(w.finish()) as ArrayRef)],
     )
 }
 

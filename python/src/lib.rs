@@ -1433,14 +1433,17 @@ impl Detector {
         engine::fingerprints_around(py, &self.inner, batch, boilerplate)
     }
 
-    /// For engines: per row of the `text` column, the distinct hashes of its windows of
-    /// the fingerprint size (`windows`).
+    /// For engines: per row of the `text` column (`doc` its place in corpus order), the
+    /// distinct hashes of the windows it counts by containment (`windows`), given
+    /// `boilerplate` and, for each, the `doc` at which it turned common (`turning`).
     fn windows_batch(
         &self,
         py: Python<'_>,
         batch: pyo3_arrow::PyRecordBatch,
+        boilerplate: pyo3_arrow::PyArray,
+        turning: pyo3_arrow::PyArray,
     ) -> PyResult<Py<PyAny>> {
-        engine::passage_windows(py, &self.inner, batch)
+        engine::passage_windows(py, &self.inner, batch, (boilerplate, turning))
     }
 
     /// For engines: per row of the `text` column, the passages repeated inside it.

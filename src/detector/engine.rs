@@ -9,12 +9,13 @@
 //! 2. grouped by band key: the first `max_group` documents (in corpus order) that hold a
 //!    key pair with each other, and the first of them with each later one;
 //! 3. boilerplate, when some fingerprint is held by more than `boilerplate_docs`
-//!    documents: those fingerprints ([`Boilerplate::new`]) are given to
+//!    documents: those fingerprints, each with the first document past
+//!    `boilerplate_docs` that holds it ([`Boilerplate::turning_at`]), are given to
 //!    [`Detector::fingerprints_around`] for every document, and the documents that hold
 //!    any take the fingerprints it returns instead of their own; then a fingerprint held
-//!    by 2 to `boilerplate_docs` documents is boilerplate too when more than
-//!    `boilerplate_docs` of those fingerprinted again contain it among their
-//!    [`Detector::passage_windows`];
+//!    by 2 to `boilerplate_docs` documents is boilerplate too when those and the
+//!    documents fingerprinted again that count it among their
+//!    [`Detector::passage_windows`] are more than `boilerplate_docs`;
 //! 4. grouped by fingerprint, left out when it is boilerplate (held by more than
 //!    `boilerplate_docs` documents, or by step 3): the first
 //!    [`SMALL_GROUP`](crate::reuse::SMALL_GROUP) holders pair with each other and the
@@ -138,26 +139,43 @@ impl Detector {
         ))
     }
 
-    /// Step 3 of the [module docs](self): the hashes of every window of `text` that a
-    /// fingerprint could be taken from (windows of the fingerprint size), sorted,
-    /// distinct. A run counts, for each fingerprint, how many of the documents taken
-    /// again around boilerplate contain it among these.
+    /// Step 3 of the [module docs](self): the hashes (sorted, distinct) of the windows
+    /// of `text` (document `doc` in corpus order) that it counts by containment, given
+    /// `boilerplate` with the document at which each turned common
+    /// ([`Boilerplate::turning_at`]): the windows of the fingerprint size within
+    /// `w - 1` of the ends of each run of its common fingerprints (`w` the winnowing
+    /// window) that it did not pick, the fingerprints grouped by the document at which
+    /// they turned common (at `doc` for those common before it) and each group's runs
+    /// taken apart. Winnowing picks such a window in some of the documents that hold the
+    /// common text and not in others; a run counts, for each fingerprint that 2 to
+    /// `boilerplate_docs` documents hold, those and the documents that count it among
+    /// these.
     ///
     /// ```
+    /// use neardup::reuse::{doc_bits, Boilerplate};
     /// let det = neardup::Detector::builder().min_passage_tokens(8).build()?;
-    /// let text = b"one two three four five six seven eight nine ten";
-    /// let windows = det.passage_windows(text);
-    /// // Windows of 4 tokens (half of 8): 7 of them, and every fingerprint is one.
-    /// assert_eq!(windows.len(), 7);
-    /// let keys = det.document_keys(text);
-    /// assert!(keys.fingerprints.iter().all(|f| windows.binary_search(&f.0).is_ok()));
+    /// let footer = "subscribe to our newsletter for the latest news from the valley every week";
+    /// let text = format!("the bridge reopened to traffic on monday after repairs {footer}");
+    /// let footer_prints = det.document_keys(footer.as_bytes()).fingerprints;
+    /// let common = Boilerplate::new(footer_prints.iter().map(|f| f.0), doc_bits(1));
+    /// let windows = det.passage_windows(text.as_bytes(), 0, &common);
+    /// // Windows where the footer begins, that this document did not pick.
+    /// let own = det.document_keys(text.as_bytes()).fingerprints;
+    /// assert!(!windows.is_empty());
+    /// assert!(windows.iter().all(|w| own.iter().all(|f| f.0 != *w)));
+    /// // Nothing for a text that holds no common fingerprint.
+    /// assert!(det.passage_windows(b"nothing in common here at all, not one word", 0, &common).is_empty());
     /// # Ok::<(), neardup::Error>(())
     /// ```
-    pub fn passage_windows(&self, text: &[u8]) -> Vec<u64> {
-        let mut windows = self.fingerprint_windows(text);
-        windows.sort_unstable();
-        windows.dedup();
-        windows
+    pub fn passage_windows(&self, text: &[u8], doc: u64, boilerplate: &Boilerplate) -> Vec<u64> {
+        if !self.settings.passage_reuse || boilerplate.is_empty() {
+            return Vec::new();
+        }
+        let hashes = token_hashes(text);
+        let (size, w) = self.fingerprint_layout();
+        let mut scratch = Default::default();
+        let picked = Fingerprints::picked_in(&hashes, size, w, &mut scratch, &mut Vec::new());
+        reuse::contained_around(&scratch.0, &picked, boilerplate, doc, w)
     }
 
     /// Step 4 of the [module docs](self): the anchors `(position in a, position in b)`

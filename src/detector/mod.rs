@@ -409,9 +409,12 @@ impl DetectorBuilder {
     /// A fingerprint held by more than this many documents is boilerplate: it proposes
     /// no pair and seeds no passage (a passage seeded elsewhere still runs through it),
     /// at least 2. Default 50. Documents are counted as distinct texts (identical copies
-    /// once). In the documents that hold some boilerplate, every window is counted, not
-    /// only the winnowed ones, so a window that more than this many of them contain is
-    /// boilerplate wherever it sits.
+    /// once). A document that holds some boilerplate also counts, by containment, the
+    /// windows near the ends of that text that it did not pick (winnowing picks such a
+    /// window of a footer in some documents and not in others), a step at a time: the
+    /// text common at it, then the text that turns common at each later document
+    /// ([`Detector::passage_windows`]). A window that more than this many documents hold
+    /// or count is boilerplate too.
     pub fn boilerplate_docs(mut self, n: usize) -> DetectorBuilder {
         self.settings.boilerplate_docs = n;
         self
@@ -726,15 +729,9 @@ impl Detector {
         Fingerprints::long_at(tokens, positions, self.fingerprint_layout(), long)
     }
 
-    /// The hashes of every fingerprint window of `text`, in order: the windows that
-    /// winnowing picks fingerprints from, so that a fingerprint's position is its
-    /// window's index here.
-    pub(crate) fn fingerprint_windows(&self, text: &[u8]) -> Vec<u64> {
-        self.windows_of(&Detector::token_hashes(text))
-    }
-
-    /// [`fingerprint_windows`](Detector::fingerprint_windows) of a text whose token
-    /// hashes are `tokens`.
+    /// The hashes of every fingerprint window of a text whose token hashes are `tokens`,
+    /// in order: the windows that winnowing picks fingerprints from, so that a
+    /// fingerprint's position is its window's index here.
     pub(crate) fn windows_of(&self, tokens: &[u64]) -> Vec<u64> {
         let mut windows = Vec::new();
         reuse::windows_into(tokens, self.fingerprint_layout().0, &mut windows);
@@ -993,20 +990,29 @@ impl Detector {
             // As in stage 1, a block's rows are added while the next one is made. Each
             // document's long fingerprints are taken around the positions of the
             // boilerplate among its first fingerprints (picked again from its tokens,
-            // as stage 1 picked them: the grouping keeps no positions).
-            let (mut last, mut made): (&[usize], Vec<Fingerprints>) = (&[], Vec::new());
+            // as stage 1 picked them: the grouping keeps no positions). Winnowing
+            // selects a window at the edge of common text in some of the documents that
+            // hold it and not in others: each document that holds common text counts
+            // the windows at its edges by containment, a step at a time
+            // (`reuse::contained_around`), made in the same pass. Every long window
+            // there is selected.
+            let mut contained: Vec<Box<[u64]>> = vec![Box::default(); n];
+            // Each document's long fingerprints and the windows it counts.
+            type Made = (Fingerprints, Box<[u64]>);
+            let (mut last, mut made): (&[usize], Vec<Made>) = (&[], Vec::new());
             for block in around_docs.chunks(SIGN_BLOCK).chain([&[][..]]) {
                 let ((), next) = crate::par::join(
                     || {
-                        for (&d, f) in last.iter().zip(&made) {
+                        for (&d, (f, edges)) in last.iter().zip(&mut made) {
                             long_rows.add(d as u32, f.iter_raw());
+                            contained[d] = std::mem::take(edges);
                         }
                     },
                     || {
                         crate::par::map_init(block, Scratch::default, |scratch, &d| {
-                            let mut f = Fingerprints::default();
+                            let mut out = Default::default();
                             if progress.is_cancelled() {
-                                return f;
+                                return out;
                             }
                             let Scratch {
                                 hashes,
@@ -1017,26 +1023,22 @@ impl Detector {
                             with_hashes(d, hashes, &mut |h| {
                                 let (size, w) = layout;
                                 let own = Fingerprints::picked_in(h, size, w, fingerprints, seen);
-                                f = Fingerprints::long_around(h, &own, &common, layout, long.0);
+                                let windows = &fingerprints.0;
+                                let edges =
+                                    reuse::contained_around(windows, &own, &common, d as u64, w);
+                                out = (
+                                    Fingerprints::long_around(h, &own, &common, layout, long.0),
+                                    edges.into(),
+                                );
                             });
-                            f
+                            out
                         })
                     },
                 );
                 (last, made) = (block, next);
             }
             long_rows.shrink();
-            // Winnowing selects a window at the edge of common text in some of the
-            // documents that hold it; its short windows are counted by containment, in
-            // the documents that hold common text. Every long window there is selected.
-            let f = layout.0;
-            let windows = |d: usize, out: &mut Vec<u64>| {
-                if around[d] {
-                    with_hashes(d, &mut Vec::new(), &mut |h| {
-                        shingle::extend_shingles(out, h, f, |x| x)
-                    });
-                }
-            };
+            let windows = |d: usize, out: &mut Vec<u64>| out.extend_from_slice(&contained[d]);
             rows.replace(&long_rows, (&common, &around));
             drop(long_rows);
             let index = FingerprintIndex::build(&rows, n, max, Some(&windows));

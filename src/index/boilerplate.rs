@@ -160,8 +160,8 @@ fn counted_before(prints: &BatchKeys, counted: &Counted, docs: usize) -> Vec<Vec
 /// counted is looked for among those counted, and counted once.
 #[derive(Default)]
 pub(super) struct Holders {
-    /// `(document, position)` of the documents that picked it, by document (in the
-    /// runs' order: see [`Runs::visit`]).
+    /// `(document, position)` of the documents that picked it, in the runs' order (by
+    /// document within a run: see [`Runs::visit`]).
     pub(super) list: Vec<(u64, u32)>,
     /// The documents that only contain it (entries at [`CONTAINED`]), by document,
     /// among the first `limit` documents counted, picked or contained (past them the

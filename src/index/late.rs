@@ -54,11 +54,13 @@
 //! ([`Index::batch_boilerplate`](super::Index::batch_boilerplate)), since the latter
 //! depends on them.
 //!
-//! Three approximations remain, where a batch run could differ: a holder takes the
+//! The windows counted at the edges are those of the newly common text alone, as a
+//! batch run counts them too, a step at a time
+//! ([`Detector::passage_windows`](crate::Detector::passage_windows)). Three
+//! approximations remain, where a batch run could differ: a holder takes the long
 //! windows around the fingerprints turning common only (a long window that also holds
 //! text common before is taken only where the two lie within a winnowing window of each
-//! other, and the windows counted at the edges are those of the newly common text
-//! alone); a holder that only contains the fingerprint, at an edge of its own
+//! other); a holder that only contains the fingerprint, at an edge of its own
 //! common text, takes none; and a fingerprint that more than 64 times
 //! `boilerplate_docs` documents hold before it turns common by its pickers is taken as
 //! common by them (the index reads no further: see `Holders`) and turns common at
@@ -162,8 +164,13 @@ impl LateWindows {
                 // window at a new position while it holds fewer than a document keeps
                 // of a hash, as a batch run keeps the first positions of each.
                 let in_runs_at = held.list.iter().filter(|x| x.0 == l.holder).map(|x| x.1);
+                // (A document's entries of a hash come together, by position.)
                 let holding = batch.holding(hash);
-                let own_at = (holding.iter()).filter(|e| Some(e.1) == own).map(|e| e.2);
+                let own_at = own.map_or(&[][..], |own| {
+                    let from = holding.partition_point(|e| e.1 < own);
+                    &holding[from..holding.partition_point(|e| e.1 <= own)]
+                });
+                let own_at = own_at.iter().map(|e| e.2);
                 let late_at = positions
                     .get(&(hash, l.holder))
                     .into_iter()

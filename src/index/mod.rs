@@ -33,12 +33,15 @@
 //! no more after (the one at which it turns common included, so that later documents
 //! find it common: see the `late` module). Then by containment: winnowing at the edges of a
 //! footer picks different windows in different documents, and counted only where
-//! picked, those would pair documents through the footer long after it is common. A
-//! batch run counts every window of the documents that hold text common by its pickers;
-//! the index counts a narrower set, from the time a document holds such text: the
-//! windows near the ends of it, stored as holders that pair with nobody (the `edges`
-//! module). A fingerprint that more than `boilerplate_docs` documents hold, picked or
-//! contained, is boilerplate: later additions no longer pair through it. So the first
+//! picked, those would pair documents through the footer long after it is common. As a
+//! batch run does, a document that holds text common by its pickers counts the windows
+//! near the ends of it that it did not pick, from the time it holds such text, stored as
+//! holders that pair with nobody (the `edges` module): when it is added, around the text
+//! common then, and at each later document where more of its text turns common, around
+//! that text (a batch run counts them a step at a time too,
+//! [`Detector::passage_windows`](crate::Detector::passage_windows)). A fingerprint that
+//! more than `boilerplate_docs` documents hold, picked or contained, is boilerplate:
+//! later additions no longer pair through it. So the first
 //! `boilerplate_docs` documents that hold a footer pair through it (a batch run, which
 //! sees them all, pairs none).
 //!
@@ -61,9 +64,7 @@
 //! early holders as well as its later ones.
 //!
 //! Where the answers can still differ from a batch run's (the README measures how
-//! often, on real text): the windows counted by containment (the index counts those
-//! near the ends of a document's common text, a batch run every window of the
-//! documents that hold common text), the holders of a fingerprint read up to
+//! often, on real text): the holders of a fingerprint read up to
 //! 64 times `boilerplate_docs` documents (one that more hold is taken as common by
 //! its pickers too, whoever picked it), the approximations of the `late` module's
 //! docs, and differences not traced yet.

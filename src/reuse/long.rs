@@ -88,7 +88,7 @@ pub(crate) fn around_runs(positions: &[u32], w: usize) -> Vec<u32> {
 
 /// The runs `(first, last)` of `positions` (sorted): two at most `w` apart are in one
 /// (winnowing picks at least one window in every `w`).
-pub(crate) fn boilerplate_runs(
+pub(super) fn boilerplate_runs(
     positions: &[u32],
     w: usize,
 ) -> impl Iterator<Item = (usize, usize)> + '_ {
