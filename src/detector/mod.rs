@@ -996,7 +996,9 @@ impl Detector {
             // the windows at its edges by containment, a step at a time
             // (`reuse::contained_around`), made in the same pass. Every long window
             // there is selected.
-            let mut contained: Vec<Box<[u64]>> = vec![Box::default(); n];
+            // The windows each counts, by its place in `around_docs` (an entry for
+            // every document would cost 16 B each in a corpus of millions).
+            let mut contained: Vec<Box<[u64]>> = Vec::with_capacity(around_docs.len());
             // Each document's long fingerprints and the windows it counts.
             type Made = (Fingerprints, Box<[u64]>);
             let (mut last, mut made): (&[usize], Vec<Made>) = (&[], Vec::new());
@@ -1005,7 +1007,7 @@ impl Detector {
                     || {
                         for (&d, (f, edges)) in last.iter().zip(&mut made) {
                             long_rows.add(d as u32, f.iter_raw());
-                            contained[d] = std::mem::take(edges);
+                            contained.push(std::mem::take(edges));
                         }
                     },
                     || {
@@ -1038,7 +1040,11 @@ impl Detector {
                 (last, made) = (block, next);
             }
             long_rows.shrink();
-            let windows = |d: usize, out: &mut Vec<u64>| out.extend_from_slice(&contained[d]);
+            let windows = |d: usize, out: &mut Vec<u64>| {
+                if let Ok(k) = around_docs.binary_search(&d) {
+                    out.extend_from_slice(&contained[k]);
+                }
+            };
             rows.replace(&long_rows, (&common, &around));
             drop(long_rows);
             let index = FingerprintIndex::build(&rows, n, max, Some(&windows));
