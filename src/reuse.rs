@@ -67,7 +67,9 @@ use crate::text::Span;
 mod edges;
 mod long;
 mod rows;
-pub(crate) use edges::{contained_around, edge_windows};
+pub(crate) use edges::{
+    TokenWindows, WindowHashes, common_picks, contained_around, contained_at, edge_windows,
+};
 pub(crate) use long::around_runs;
 pub(crate) use rows::PrintRows;
 
@@ -1208,18 +1210,33 @@ fn assert_fits(docs: usize, doc_bits: u32) {
 }
 
 /// Sorts `rows` whose documents (the low `doc_bits` bits) ascend in the order they come,
-/// as [`group`] writes them, and `positions` (empty, or one per row) along with them: a
-/// stable least-significant-digit radix sort on the fingerprint bits, a byte at a time
-/// (bytes that every row shares are skipped). Being stable, it keeps a fingerprint's
-/// holders in document order, so the rows end up sorted, and each document's positions
-/// of one fingerprint in its own order. O(n) for each byte above the document bits (4
-/// with 24 of them; the top byte, the bucket's, is shared and skipped).
+/// as [`group`] writes them, and `positions` (empty, or one per row) along with them,
+/// stably: equal rows (a document's positions of one fingerprint) keep their order, and
+/// being sorted, a fingerprint's holders are in document order.
+///
+/// A least-significant-digit radix sort on the top bytes of the fingerprint bits (the
+/// top byte, the bucket's, is shared and skipped), then an insertion sort of the nearly
+/// sorted result: fingerprint hashes are uniform, so few rows share those bytes. Rows
+/// crowded there (many documents that hold one fingerprint, in order already, cost
+/// nothing; others would make the insertion sort quadratic) fall back to a radix sort
+/// on every byte above the document bits. O(n) for each byte sorted by radix (2 of
+/// them and a pass; 4 with 24 document bits in the fallback).
 fn sort_rows(rows: &mut [u64], positions: &mut [u32], doc_bits: u32) {
     debug_assert!(positions.is_empty() || positions.len() == rows.len());
     let digits: Vec<u32> = (doc_bits..64).step_by(8).collect();
+    radix_sort_rows(rows, positions, &digits[digits.len().saturating_sub(3)..]);
+    if !insertion_sort_rows(rows, positions, 4 * rows.len()) {
+        radix_sort_rows(rows, positions, &digits);
+    }
+}
+
+/// A stable least-significant-digit radix sort of `rows` (and `positions` along with
+/// them, when there are any) on the bytes at the bit shifts `digits` (ascending); a
+/// byte that every row shares is skipped.
+fn radix_sort_rows(rows: &mut [u64], positions: &mut [u32], digits: &[u32]) {
     let mut counts = vec![[0usize; 256]; digits.len()];
     for &r in rows.iter() {
-        for (c, &shift) in counts.iter_mut().zip(&digits) {
+        for (c, &shift) in counts.iter_mut().zip(digits) {
             c[(r >> shift) as usize & 0xff] += 1;
         }
     }
@@ -1227,7 +1244,7 @@ fn sort_rows(rows: &mut [u64], positions: &mut [u32], doc_bits: u32) {
     let (mut from, mut to): (&mut [u64], &mut [u64]) = (rows, &mut spare);
     let (mut from_at, mut to_at): (&mut [u32], &mut [u32]) = (positions, &mut spare_at);
     let mut moved = false;
-    for (c, &shift) in counts.iter_mut().zip(&digits) {
+    for (c, &shift) in counts.iter_mut().zip(digits) {
         if c.contains(&from.len()) {
             continue;
         }
@@ -1252,6 +1269,28 @@ fn sort_rows(rows: &mut [u64], positions: &mut [u32], doc_bits: u32) {
         to.copy_from_slice(from);
         to_at.copy_from_slice(from_at);
     }
+}
+
+/// A stable insertion sort of `rows` (and `positions` along with them, when there are
+/// any) that gives up after `most` moves, returning false: the rows are then in another
+/// order whose equal rows are still in their first order.
+fn insertion_sort_rows(rows: &mut [u64], positions: &mut [u32], most: usize) -> bool {
+    let mut moves = 0;
+    for i in 1..rows.len() {
+        let mut j = i;
+        while j > 0 && rows[j - 1] > rows[j] {
+            rows.swap(j - 1, j);
+            if !positions.is_empty() {
+                positions.swap(j - 1, j);
+            }
+            j -= 1;
+        }
+        moves += i - j;
+        if moves > most {
+            return false;
+        }
+    }
+    true
 }
 
 /// One block's places in every bucket: for its rows, and for their positions (none when
@@ -1670,6 +1709,28 @@ mod tests {
             want.sort_unstable();
             sort_picked(&mut picked);
             prop_assert_eq!(picked, want);
+        }
+
+        /// Rows crowded in their top bytes (documents ascending, as `group` writes
+        /// them) take the fallback and are still sorted stably.
+        #[test]
+        fn crowded_rows_are_sorted_with_their_positions(
+            pairs in proptest::collection::vec((0u64..4, 0u64..1 << 20, 0u32..500), 0..700),
+        ) {
+            let mut pairs = pairs;
+            pairs.sort_by_key(|p| p.2);
+            let rows: Vec<u64> = pairs
+                .iter()
+                .map(|&(top, low, d)| row((top << 40 | low) << 4, d, 16))
+                .collect();
+            let at: Vec<u32> = (0..rows.len() as u32).collect();
+            let mut stable: Vec<(u64, u32)> = rows.iter().copied().zip(at.iter().copied()).collect();
+            stable.sort_by_key(|p| p.0);
+            let (mut sorted, mut sorted_at) = (rows, at);
+            sort_rows(&mut sorted, &mut sorted_at, 16);
+            let (want, want_at): (Vec<u64>, Vec<u32>) = stable.into_iter().unzip();
+            prop_assert_eq!(sorted, want);
+            prop_assert_eq!(sorted_at, want_at);
         }
 
         #[test]

@@ -54,7 +54,9 @@ use crate::progress::{Progress, Stage};
 use crate::report::{
     Cluster, Comparison, Counts, DocumentStats, Pair, Passage, Repeat, RepeatedPassage, Report,
 };
-use crate::reuse::{self, Boilerplate, FingerprintIndex, Fingerprints, Occurrence, PrintRows};
+use crate::reuse::{
+    self, Boilerplate, FingerprintIndex, Fingerprints, Occurrence, PrintRows, WindowHashes,
+};
 use crate::shingle::{self, ShingleSet};
 use crate::text::{self, Span, Token};
 use std::borrow::Cow;
@@ -931,7 +933,11 @@ impl Detector {
             let ((), done) = crate::par::join(
                 || {
                     for (s, &i) in signed[added..].iter_mut().zip(last) {
-                        rows.add(i as u32, std::mem::take(&mut s.reuse.picks));
+                        let picks = std::mem::take(&mut s.reuse.picks);
+                        if keep {
+                            s.reuse.pick_positions = picks.iter().map(|p| p.1).collect();
+                        }
+                        rows.add(i as u32, picks);
                     }
                     if added == 0 {
                         rows.reserve_like(bytes_of(last), bytes_of(&distinct));
@@ -989,8 +995,9 @@ impl Detector {
             let mut long_rows = PrintRows::new(doc_bits, dir);
             // As in stage 1, a block's rows are added while the next one is made. Each
             // document's long fingerprints are taken around the positions of the
-            // boilerplate among its first fingerprints (picked again from its tokens,
-            // as stage 1 picked them: the grouping keeps no positions). Winnowing
+            // boilerplate among its first fingerprints (stage 1's picks, kept with the
+            // texts in memory, or picked again from its tokens: the grouping keeps no
+            // positions). Winnowing
             // selects a window at the edge of common text in some of the documents that
             // hold it and not in others: each document that holds common text counts
             // the windows at its edges by containment, a step at a time
@@ -1024,14 +1031,21 @@ impl Detector {
                             } = scratch;
                             with_hashes(d, hashes, &mut |h| {
                                 let (size, w) = layout;
-                                let own = Fingerprints::picked_in(h, size, w, fingerprints, seen);
-                                let windows = &fingerprints.0;
-                                let edges =
-                                    reuse::contained_around(windows, &own, &common, d as u64, w);
-                                out = (
-                                    Fingerprints::long_around(h, &own, &common, layout, long.0),
-                                    edges.into(),
-                                );
+                                // Only the windows picked and those near the edges of
+                                // common text are wanted: each is hashed from the tokens.
+                                let windows = reuse::TokenWindows::new(h, size);
+                                // Stage 1's picks (their positions kept with the tokens),
+                                // or picked again.
+                                let own = match &signed[d].reuse.pick_positions {
+                                    kept if !kept.is_empty() => (kept.iter())
+                                        .map(|&p| (windows.hash_at(p as usize), p))
+                                        .collect(),
+                                    _ => Fingerprints::picked_in(h, size, w, fingerprints, seen),
+                                };
+                                let at = reuse::common_picks(&own, &common);
+                                let edges = reuse::contained_at(&windows, &own, &at, d as u64, w);
+                                let at: Vec<u32> = at.iter().map(|a| a.1).collect();
+                                out = (Fingerprints::long_at(h, &at, layout, long.0), edges.into());
                             });
                             out
                         })
@@ -1072,7 +1086,11 @@ impl Detector {
             }
             // Without passage search this is empty (no fingerprints, no sketch) until the
             // tokens of the documents in near-duplicate pairs are kept below.
-            kept.push(s.reuse);
+            // The picks' positions were kept (with the texts in memory) for the long
+            // fingerprints.
+            let mut reuse = s.reuse;
+            reuse.pick_positions = Box::default();
+            kept.push(reuse);
             band_keys.push(s.band_keys);
         }
         let near = self.pairs_sharing_a_key(&band_keys);

@@ -45,8 +45,13 @@ pub(crate) struct Reusable {
     /// Its tokens, while it may be in a candidate pair (boxed: most documents keep
     /// none, and a million of them keep this struct).
     tokens: Option<Box<Kept>>,
-    /// Its fingerprints `(hash, position)` in position order, until the run takes them.
+    /// Its fingerprints `(hash, position)` in position order, until the run takes them
+    /// for its grouping rows.
     pub(crate) picks: Vec<(u64, u32)>,
+    /// Their positions, kept with the texts in memory until its long fingerprints are
+    /// made (4 bytes a pick: each hash is made again from the tokens, for less than
+    /// picking them again costs).
+    pub(crate) pick_positions: Box<[u32]>,
     /// The low byte of every MinHash slot.
     pub(crate) sketch: Box<[u8]>,
 }
@@ -70,6 +75,7 @@ impl Reusable {
         Reusable {
             tokens: None,
             picks,
+            pick_positions: Box::default(),
             sketch,
         }
     }

@@ -31,13 +31,67 @@
 
 use super::Boilerplate;
 use super::long::boilerplate_runs;
+use crate::shingle::shingle_hash;
+
+/// The hashes of a document's fingerprint windows, by position: all of them made
+/// beforehand (any slice of hashes), or each hashed from the token hashes when asked
+/// for ([`TokenWindows`]), where only the few near the edges of common text are wanted.
+pub(crate) trait WindowHashes {
+    /// How many windows there are.
+    fn count(&self) -> usize;
+    /// The hash of window `i`, for `i < count()`.
+    fn hash_at(&self, i: usize) -> u64;
+}
+
+impl<T: AsRef<[u64]> + ?Sized> WindowHashes for T {
+    fn count(&self) -> usize {
+        self.as_ref().len()
+    }
+
+    fn hash_at(&self, i: usize) -> u64 {
+        self.as_ref()[i]
+    }
+}
+
+/// The windows of `size` tokens of a document, as [`windows_into`](super::windows_into)
+/// makes them, each hashed from the token hashes when asked for: O(size) a window.
+pub(crate) struct TokenWindows<'a> {
+    tokens: &'a [u64],
+    size: usize,
+}
+
+impl<'a> TokenWindows<'a> {
+    /// The windows of `size` tokens (at least 1) over `tokens`.
+    pub(crate) fn new(tokens: &'a [u64], size: usize) -> TokenWindows<'a> {
+        let usable = tokens.len().min(u32::MAX as usize);
+        TokenWindows {
+            tokens: &tokens[..usable],
+            size: size.max(1),
+        }
+    }
+}
+
+impl WindowHashes for TokenWindows<'_> {
+    fn count(&self) -> usize {
+        match self.tokens.len() {
+            0 => 0,
+            n if n < self.size => 1,
+            n => n - self.size + 1,
+        }
+    }
+
+    fn hash_at(&self, i: usize) -> u64 {
+        let end = (i + self.size).min(self.tokens.len());
+        shingle_hash(&self.tokens[i..end])
+    }
+}
 
 /// The hashes (sorted, without repeats) of the windows to count by containment in a
 /// document whose fingerprint windows are `windows`, that picked the windows of the
 /// hashes `picked` (sorted), and whose fingerprints at `positions` (sorted) are
 /// common by their pickers; `w` is the winnowing window.
 pub(crate) fn edge_windows(
-    windows: &[u64],
+    windows: &(impl WindowHashes + ?Sized),
     positions: &[u32],
     w: usize,
     picked: &[u64],
@@ -45,8 +99,9 @@ pub(crate) fn edge_windows(
     let reach = w.saturating_sub(1);
     let mut out = Vec::new();
     let mut count = |from: usize, to: usize| {
-        let part = windows.get(from..to.min(windows.len())).unwrap_or_default();
-        let unpicked = part.iter().filter(|h| picked.binary_search(h).is_err());
+        let unpicked = (from..to.min(windows.count()))
+            .map(|i| windows.hash_at(i))
+            .filter(|h| picked.binary_search(h).is_err());
         out.extend(unpicked);
     };
     for (first, last) in boilerplate_runs(positions, w) {
@@ -69,14 +124,35 @@ pub(crate) fn edge_windows(
 /// added one at a time, around the text common when the document is added, and at each
 /// later document where more of its text turns common, around that text.
 pub(crate) fn contained_around(
-    windows: &[u64],
+    windows: &(impl WindowHashes + ?Sized),
     picked: &[(u64, u32)],
     common: &Boilerplate,
     doc: u64,
     w: usize,
 ) -> Vec<u64> {
-    let mut steps: Vec<(u64, u32)> = (picked.iter())
-        .filter_map(|p| Some((common.turned_at(p.0)?.max(doc), p.1)))
+    contained_at(windows, picked, &common_picks(picked, common), doc, w)
+}
+
+/// The document's picks (in position order) that are in `common`, as `(the document at
+/// which the fingerprint turned common, position)`, in position order: where its
+/// common text is, for [`contained_at`] and for its long fingerprints (one lookup a
+/// pick for both).
+pub(crate) fn common_picks(picked: &[(u64, u32)], common: &Boilerplate) -> Vec<(u64, u32)> {
+    (picked.iter())
+        .filter_map(|p| Some((common.turned_at(p.0)?, p.1)))
+        .collect()
+}
+
+/// [`contained_around`] given the document's [`common_picks`].
+pub(crate) fn contained_at(
+    windows: &(impl WindowHashes + ?Sized),
+    picked: &[(u64, u32)],
+    common_picks: &[(u64, u32)],
+    doc: u64,
+    w: usize,
+) -> Vec<u64> {
+    let mut steps: Vec<(u64, u32)> = (common_picks.iter())
+        .map(|&(turned, at)| (turned.max(doc), at))
         .collect();
     if steps.is_empty() {
         return Vec::new();
@@ -152,6 +228,19 @@ mod tests {
     }
 
     proptest! {
+        /// Windows hashed one at a time from the tokens are those made all at once.
+        #[test]
+        fn token_windows_are_the_windows_made_at_once(
+            tokens in proptest::collection::vec(any::<u64>(), 0..40),
+            size in 1usize..16,
+        ) {
+            let mut all = Vec::new();
+            crate::reuse::windows_into(&tokens, size, &mut all);
+            let one = TokenWindows::new(&tokens, size);
+            let each: Vec<u64> = (0..one.count()).map(|i| one.hash_at(i)).collect();
+            prop_assert_eq!(each, all);
+        }
+
         /// Against a window-by-window oracle: a window is counted when it is not
         /// picked, lies within w - 1 of a boilerplate position, and no boilerplate
         /// position on its other side is within w of that one (it is outside the run).

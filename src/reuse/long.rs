@@ -6,8 +6,8 @@
 //!
 //! The boilerplate fingerprints that the document picked (the first
 //! [`MAX_POSITIONS`](super::MAX_POSITIONS) positions of each hash, as its first
-//! fingerprints keep them; a run picks them again from its tokens, the persistent index
-//! has them from the runs of its keys) form runs (two at most a winnowing window apart
+//! fingerprints keep them; a run has them from the picks that stage 1 kept, or picks
+//! them again from the tokens, the persistent index from the runs of its keys) form runs (two at most a winnowing window apart
 //! are in one), and every short window of a run, or within `w - 1` windows of its ends,
 //! is taken ([`around_runs`]): near the ends the windows picked depend on the text
 //! around, so the documents that share the common text and the words next to it take
@@ -20,33 +20,15 @@
 //! O(p) for p picked positions to find the runs; O(l) for each range of long windows
 //! over boilerplate, l the long window's tokens and the range's windows.
 
-use super::{Boilerplate, Fingerprints, LONG};
+use super::{Fingerprints, LONG};
 use crate::shingle::shingles;
 
 impl Fingerprints {
     /// The long fingerprints that [`around_boilerplate`](Fingerprints::around_boilerplate)
-    /// takes in a document whose token hashes are `tokens` and whose first fingerprints
-    /// are `picked` (in position order, as [`picked_in`](Fingerprints::picked_in) gives
-    /// them, with `layout`: size, winnowing window): every long window (`long_size`
-    /// tokens) over the runs of those in `boilerplate` ([`around_runs`]). With the
-    /// first fingerprints less the boilerplate ones, they are `around_boilerplate`'s.
-    pub(crate) fn long_around(
-        tokens: &[u64],
-        picked: &[(u64, u32)],
-        boilerplate: &Boilerplate,
-        (size, window): (usize, usize),
-        long_size: usize,
-    ) -> Fingerprints {
-        let at: Vec<u32> = (picked.iter())
-            .filter(|p| boilerplate.contains(p.0))
-            .map(|p| p.1)
-            .collect();
-        Fingerprints::long_at(tokens, &at, (size, window), long_size)
-    }
-
-    /// [`long_around`](Fingerprints::long_around) given the ascending positions `at` of
-    /// the boilerplate fingerprints the document picked (the persistent index has them
-    /// from its stored keys): every long window (`long_size` tokens) that holds a short
+    /// takes in a document whose token hashes are `tokens`, given the ascending
+    /// positions `at` of the boilerplate fingerprints it picked (a run has them from the
+    /// picks, [`common_picks`](super::common_picks); the persistent index from its
+    /// stored keys): every long window (`long_size` tokens) that holds a short
     /// one (`size` tokens) of their runs or within `window - 1` of their ends
     /// ([`around_runs`]). None where long windows are no longer than short ones.
     pub(crate) fn long_at(
@@ -155,6 +137,7 @@ fn ranges_around(at: &[u32], before: usize, last: usize) -> impl Iterator<Item =
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::reuse::Boilerplate;
     use proptest::prelude::*;
 
     /// The first fingerprints of `doc`, less the boilerplate ones, with `long` beside
@@ -185,7 +168,10 @@ mod tests {
     ) -> Fingerprints {
         let mut scratch = Default::default();
         let picked = Fingerprints::picked_in(doc, size, window, &mut scratch, &mut Vec::new());
-        Fingerprints::long_around(doc, &picked, boiler, (size, window), long_size)
+        let at: Vec<u32> = (super::super::common_picks(&picked, boiler).iter())
+            .map(|a| a.1)
+            .collect();
+        Fingerprints::long_at(doc, &at, (size, window), long_size)
     }
 
     fn sorted(f: &Fingerprints) -> Vec<(u64, u32)> {
