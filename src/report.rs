@@ -519,8 +519,8 @@ mod tests {
             99,
             100,
             123_456_789,
-            u32::MAX as usize,
-            usize::MAX,
+            u64::from(u32::MAX),
+            u64::MAX,
         ] {
             let mut out = Vec::new();
             write_num(&mut out, n).unwrap();
