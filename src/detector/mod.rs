@@ -1006,14 +1006,15 @@ impl Detector {
             // The windows each counts, by its place in `around_docs` (an entry for
             // every document would cost 16 B each in a corpus of millions).
             let mut contained: Vec<Box<[u64]>> = Vec::with_capacity(around_docs.len());
-            // Each document's long fingerprints and the windows it counts.
-            type Made = (Fingerprints, Box<[u64]>);
+            // Each document's long fingerprints (in position order) and the windows it
+            // counts.
+            type Made = (Vec<(u64, u32)>, Box<[u64]>);
             let (mut last, mut made): (&[usize], Vec<Made>) = (&[], Vec::new());
             for block in around_docs.chunks(SIGN_BLOCK).chain([&[][..]]) {
                 let ((), next) = crate::par::join(
                     || {
                         for (&d, (f, edges)) in last.iter().zip(&mut made) {
-                            long_rows.add(d as u32, f.iter_raw());
+                            long_rows.add(d as u32, std::mem::take(f));
                             contained.push(std::mem::take(edges));
                         }
                     },
@@ -1045,7 +1046,10 @@ impl Detector {
                                 let at = reuse::common_picks(&own, &common);
                                 let edges = reuse::contained_at(&windows, &own, &at, d as u64, w);
                                 let at: Vec<u32> = at.iter().map(|a| a.1).collect();
-                                out = (Fingerprints::long_at(h, &at, layout, long.0), edges.into());
+                                out = (
+                                    Fingerprints::long_picked_at(h, &at, layout, long.0, seen),
+                                    edges.into(),
+                                );
                             });
                             out
                         })

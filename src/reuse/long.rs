@@ -37,16 +37,44 @@ impl Fingerprints {
         (size, window): (usize, usize),
         long_size: usize,
     ) -> Fingerprints {
+        let mut picked = Fingerprints::long_picks_at(tokens, at, (size, window), long_size);
+        Fingerprints::from_picked(&mut picked)
+    }
+
+    /// The `(hash, position | LONG)` pairs of [`long_at`](Fingerprints::long_at) (the
+    /// same positions kept), in position order, for a run's grouping rows, which take a
+    /// document's fingerprints in any order: no sort by hash. `seen` is working space,
+    /// as for [`picked_in`](Fingerprints::picked_in).
+    pub(crate) fn long_picked_at(
+        tokens: &[u64],
+        at: &[u32],
+        layout: (usize, usize),
+        long_size: usize,
+        seen: &mut Vec<u64>,
+    ) -> Vec<(u64, u32)> {
+        let mut picked = Fingerprints::long_picks_at(tokens, at, layout, long_size);
+        super::keep_first_positions(&mut picked, seen);
+        picked
+    }
+
+    /// Every long window of [`long_at`](Fingerprints::long_at), in position order, with
+    /// every position of a hash.
+    fn long_picks_at(
+        tokens: &[u64],
+        at: &[u32],
+        (size, window): (usize, usize),
+        long_size: usize,
+    ) -> Vec<(u64, u32)> {
         // (`long_windows_into` takes none either then; this returns before the runs
         // are made.)
         if at.is_empty() || long_size <= size {
-            return Fingerprints::default();
+            return Vec::new();
         }
         let usable = &tokens[..tokens.len().min(u32::MAX as usize)];
         let near = around_runs(at, window.max(1));
         let mut picked = Vec::new();
         long_windows_into(usable, &near, (size, long_size), &mut picked);
-        Fingerprints::from_picked(&mut picked)
+        picked
     }
 }
 
