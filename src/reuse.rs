@@ -1130,8 +1130,8 @@ fn group_in_passes(
     // about 90 million), each taking whole parts of the rows. In each, blocks of the
     // pass's rows count their rows per bucket in parallel, then write them in parallel
     // straight to their place in one array (bucket by bucket, block by block, so that
-    // within a bucket the documents ascend as they do in a part: `sort_rows` needs it),
-    // and each bucket is sorted.
+    // within a bucket the documents ascend as they do in each segment of a part, which
+    // `sort_rows` is fastest with), and each bucket is sorted.
     const BLOCK: usize = 1 << 16;
     let bucket = |x: u64| (x >> 56) as usize;
     let passes = rows
@@ -1144,7 +1144,7 @@ fn group_in_passes(
     for pass in 0..passes {
         let first = pass * per_pass;
         let parts: Vec<rows::PartRows<'_>> = (0..parts_per_pass)
-            .map(|k| rows.part(pass * parts_per_pass + k))
+            .flat_map(|k| rows.segments(pass * parts_per_pass + k))
             .collect();
         let blocks: Vec<(&[u64], &[u32])> = parts
             .iter()
@@ -1191,7 +1191,7 @@ fn group_in_passes(
             .collect();
         crate::par::for_each_mut(&mut buckets, |_, (b, at)| {
             sort_rows(b, at, doc_bits);
-            debug_assert!(b.is_sorted(), "rows came with their documents ascending");
+            debug_assert!(b.is_sorted());
         });
         for p in crate::par::map(&buckets, |(part, at)| {
             group_sorted((part, at), doc_bits, max_docs, holders)
@@ -1209,24 +1209,28 @@ fn assert_fits(docs: usize, doc_bits: u32) {
     );
 }
 
-/// Sorts `rows` whose documents (the low `doc_bits` bits) ascend in the order they come,
-/// as [`group`] writes them, and `positions` (empty, or one per row) along with them,
-/// stably: equal rows (a document's positions of one fingerprint) keep their order, and
-/// being sorted, a fingerprint's holders are in document order.
+/// Sorts `rows`, and `positions` (empty, or one per row) along with them, stably:
+/// equal rows (a document's positions of one fingerprint) keep their order. Fastest
+/// when the documents (the low `doc_bits` bits) of one fingerprint's rows ascend in the
+/// order they come, or nearly, as [`group`] writes them (from one or two segments of
+/// rows whose documents ascend); right in any order.
 ///
 /// A least-significant-digit radix sort on the top bytes of the fingerprint bits (the
 /// top byte, the bucket's, is shared and skipped), then an insertion sort of the nearly
 /// sorted result: fingerprint hashes are uniform, so few rows share those bytes. Rows
 /// crowded there (many documents that hold one fingerprint, in order already, cost
 /// nothing; others would make the insertion sort quadratic) fall back to a radix sort
-/// on every byte above the document bits. O(n) for each byte sorted by radix (2 of
-/// them and a pass; 4 with 24 document bits in the fallback).
+/// on every byte above the document bits, which leaves each fingerprint's rows in the
+/// order they came, and an insertion sort puts their documents in order (nothing to
+/// move where they came ascending). O(n) for each byte sorted by radix (2 of them and a
+/// pass; 4 with 24 document bits and another pass in the fallback).
 fn sort_rows(rows: &mut [u64], positions: &mut [u32], doc_bits: u32) {
     debug_assert!(positions.is_empty() || positions.len() == rows.len());
     let digits: Vec<u32> = (doc_bits..64).step_by(8).collect();
     radix_sort_rows(rows, positions, &digits[digits.len().saturating_sub(3)..]);
     if !insertion_sort_rows(rows, positions, 4 * rows.len()) {
         radix_sort_rows(rows, positions, &digits);
+        insertion_sort_rows(rows, positions, usize::MAX);
     }
 }
 
@@ -1711,14 +1715,18 @@ mod tests {
             prop_assert_eq!(picked, want);
         }
 
-        /// Rows crowded in their top bytes (documents ascending, as `group` writes
-        /// them) take the fallback and are still sorted stably.
+        /// Rows crowded in their top bytes take the fallback and are still sorted
+        /// stably: with their documents ascending (as `group` writes them), or in any
+        /// order.
         #[test]
         fn crowded_rows_are_sorted_with_their_positions(
             pairs in proptest::collection::vec((0u64..4, 0u64..1 << 20, 0u32..500), 0..700),
+            ascending in any::<bool>(),
         ) {
             let mut pairs = pairs;
-            pairs.sort_by_key(|p| p.2);
+            if ascending {
+                pairs.sort_by_key(|p| p.2);
+            }
             let rows: Vec<u64> = pairs
                 .iter()
                 .map(|&(top, low, d)| row((top << 40 | low) << 4, d, 16))

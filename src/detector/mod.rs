@@ -1063,8 +1063,7 @@ impl Detector {
                     out.extend_from_slice(&contained[k]);
                 }
             };
-            rows.replace(&long_rows, (&common, &around));
-            drop(long_rows);
+            rows.replace(long_rows, (&common, &around));
             let index = FingerprintIndex::build(&rows, n, max, Some(&windows));
             (index, common)
         } else {

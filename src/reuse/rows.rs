@@ -11,15 +11,18 @@
 //! fingerprint, about 0.29 a token: ~1.2 KB for a 2 KB English text).
 //!
 //! Documents that hold boilerplate take long fingerprints over it: their new rows are
-//! added to a second set, which [`PrintRows::replace`] merges in part by part, beside
-//! their old rows (less the boilerplate ones).
+//! added to a second set, which [`PrintRows::replace`] puts beside their old rows (less
+//! the boilerplate ones), part by part: in memory as a second segment of each part,
+//! moved as it is (the grouping's sort puts documents in order); on disk merged so
+//! that documents ascend.
 //!
 //! If the file cannot be made, or a write fails (a full disk), the rows not written stay
 //! in memory: the run goes on, holding more.
 //!
 //! Cost: O(F) to add F fingerprints (and 12 bytes each written on disk); a part is read
-//! back once per pass that takes it, and once more when rows are replaced (merged and
-//! written again after the rest of the file, which grows by them).
+//! back once per pass that takes it, and once more when rows are replaced (on disk:
+//! merged and written again after the rest of the file, which grows by them; in memory
+//! the old rows are filtered in place and nothing is copied).
 
 use super::{Boilerplate, Fingerprints, row};
 use crate::corpus::spill::Spill;
@@ -29,10 +32,6 @@ use std::path::Path;
 /// The parts the rows are split into, by the top six bits of the fingerprint: a pass
 /// takes 1, 2, 4, ... or all 64 of them.
 pub(crate) const PARTS: usize = 64;
-
-/// Parts merged at a time in memory ([`PrintRows::replace`]): the old and the merged
-/// rows of these parts are held together.
-const MERGED_AT_ONCE: usize = 4;
 
 /// Rows buffered per part before they are written to disk (12 KB; 768 KB for the 64
 /// parts). A power of two, so that a buffer that doubles as it grows ends at this size.
@@ -57,6 +56,9 @@ struct Part {
     chunks: Vec<(u64, usize)>,
     rows: Vec<u64>,
     positions: Vec<u32>,
+    /// The rows (and positions) that [`PrintRows::replace`] added in memory, after
+    /// the others.
+    added: Option<(Vec<u64>, Vec<u32>)>,
 }
 
 impl PrintRows {
@@ -135,35 +137,25 @@ impl PrintRows {
     }
 
     /// Adds the rows of `new`, in place of the rows of fingerprints in `dropped` (which
-    /// only the documents marked in `holders` hold), a part at a time (documents still
-    /// ascend in each part). In memory a few parts are merged at a time, in parallel,
-    /// each into room for all its rows (room never written is never touched); on disk
-    /// the merged part is written after the rest of the file (which grows by it) and
-    /// read back from there.
-    pub(crate) fn replace(&mut self, new: &PrintRows, (dropped, holders): (&Boilerplate, &[bool])) {
+    /// only the documents marked in `holders` hold), a part at a time. In memory each
+    /// part drops those rows in place, in parallel, and takes `new`'s rows of the part
+    /// as they are, after its own (documents ascend in each of the two, not across
+    /// them: the grouping sorts by document too); on disk the two are merged so that
+    /// documents still ascend, written after the rest of the file (which grows by it)
+    /// and read back from there. Called once, when every document is added.
+    pub(crate) fn replace(&mut self, new: PrintRows, (dropped, holders): (&Boilerplate, &[bool])) {
         let mask = (1u64 << self.doc_bits) - 1;
         let doc = |r: u64| (r & mask) as usize;
         let holds = |r: u64| holders.get(doc(r)).copied().unwrap_or(false);
-        let is_kept = |&(r, _): &(u64, u32)| !(holds(r) && dropped.contains(r));
+        let keeps = |r: u64| !(holds(r) && dropped.contains(r));
+        let is_kept = |&(r, _): &(u64, u32)| keeps(r);
         let in_memory = |rows: &PrintRows| rows.parts.iter().all(|p| p.chunks.is_empty());
-        if !self.writing && in_memory(self) && in_memory(new) {
-            let parts: Vec<usize> = (0..PARTS).collect();
-            for some in parts.chunks(MERGED_AT_ONCE) {
-                let merged = crate::par::map(some, |&k| {
-                    let (old, fresh) = (&self.parts[k], &new.parts[k]);
-                    let room = old.rows.len() + fresh.rows.len();
-                    let mut out = Part::with_capacity(room);
-                    let push = |(r, p): (u64, u32)| {
-                        out.rows.push(r);
-                        out.positions.push(p);
-                    };
-                    merge_by_doc(old.pairs().filter(is_kept), fresh.pairs(), doc, push);
-                    out
-                });
-                for (&k, part) in some.iter().zip(merged) {
-                    self.parts[k] = part;
-                }
-            }
+        if !self.writing && in_memory(self) && in_memory(&new) {
+            let mut pairs: Vec<(&mut Part, Part)> = self.parts.iter_mut().zip(new.parts).collect();
+            crate::par::for_each_mut(&mut pairs, |_, (old, fresh)| {
+                old.retain(keeps);
+                old.take_after(std::mem::take(fresh));
+            });
             self.len = (0..PARTS).map(|k| self.part_len(k)).sum();
             return;
         }
@@ -212,12 +204,16 @@ impl PrintRows {
         self.doc_bits
     }
 
-    /// The rows and positions of part `k`, in the order they were added: borrowed when
-    /// in memory, read back when on disk.
-    pub(crate) fn part(&self, k: usize) -> PartRows<'_> {
+    /// The rows and positions of part `k`, in the order they were added, in one or two
+    /// segments (the second, the rows [`replace`](PrintRows::replace) added in memory),
+    /// documents ascending in each: borrowed when in memory, read back when on disk.
+    pub(crate) fn segments(&self, k: usize) -> Vec<PartRows<'_>> {
         let p = &self.parts[k];
         if p.chunks.is_empty() {
-            return (Cow::Borrowed(&p.rows), Cow::Borrowed(&p.positions));
+            let own = (Cow::Borrowed(&p.rows[..]), Cow::Borrowed(&p.positions[..]));
+            let added =
+                (p.added.iter()).map(|(r, at)| (Cow::Borrowed(&r[..]), Cow::Borrowed(&at[..])));
+            return std::iter::once(own).chain(added).collect();
         }
         let n = self.part_len(k);
         let (mut rows, mut positions) = (Vec::with_capacity(n), Vec::with_capacity(n));
@@ -225,13 +221,14 @@ impl PrintRows {
             rows.push(r);
             positions.push(at);
         }
-        (Cow::Owned(rows), Cow::Owned(positions))
+        vec![(Cow::Owned(rows), Cow::Owned(positions))]
     }
 
     /// The number of rows in part `k`.
     fn part_len(&self, k: usize) -> usize {
         let p = &self.parts[k];
-        p.chunks.iter().map(|c| c.1).sum::<usize>() + p.rows.len()
+        let added = p.added.as_ref().map_or(0, |a| a.0.len());
+        p.chunks.iter().map(|c| c.1).sum::<usize>() + p.rows.len() + added
     }
 
     /// The `(row, position)` pairs of part `k` in the order they were added, read back
@@ -296,15 +293,52 @@ impl Part {
             chunks: Vec::new(),
             rows: Vec::with_capacity(room),
             positions: Vec::with_capacity(room),
+            added: None,
         }
     }
 
-    /// The rows in memory with their positions.
+    /// The rows in memory with their positions (the added ones last).
     fn pairs(&self) -> impl Iterator<Item = (u64, u32)> + '_ {
+        let added = self
+            .added
+            .iter()
+            .flat_map(|(r, at)| r.iter().copied().zip(at.iter().copied()));
         self.rows
             .iter()
             .copied()
             .zip(self.positions.iter().copied())
+            .chain(added)
+    }
+
+    /// Keeps the rows in memory (with their positions) that `keep`, in place.
+    fn retain(&mut self, keep: impl Fn(u64) -> bool) {
+        let retain = |rows: &mut Vec<u64>, positions: &mut Vec<u32>| {
+            let mut n = 0;
+            for i in 0..rows.len() {
+                if keep(rows[i]) {
+                    (rows[n], positions[n]) = (rows[i], positions[i]);
+                    n += 1;
+                }
+            }
+            rows.truncate(n);
+            positions.truncate(n);
+        };
+        retain(&mut self.rows, &mut self.positions);
+        if let Some((rows, positions)) = &mut self.added {
+            retain(rows, positions);
+        }
+    }
+
+    /// Takes the rows of `fresh` (in memory) as added ones, after its own.
+    fn take_after(&mut self, fresh: Part) {
+        debug_assert!(fresh.chunks.is_empty() && fresh.added.is_none());
+        match &mut self.added {
+            None => self.added = Some((fresh.rows, fresh.positions)),
+            Some((rows, positions)) => {
+                rows.extend(fresh.pairs().map(|p| p.0));
+                positions.extend(fresh.pairs().map(|p| p.1));
+            }
+        }
     }
 
     /// Writes the buffered rows to `spill` as one chunk; false when the write failed
@@ -342,13 +376,15 @@ mod tests {
         Fingerprints::from_picked(&mut picked)
     }
 
-    fn all(rows: &PrintRows) -> Vec<(u64, u32)> {
-        (0..PARTS)
-            .flat_map(|k| {
-                let (r, p) = rows.part(k);
-                r.iter().copied().zip(p.iter().copied()).collect::<Vec<_>>()
-            })
+    /// Part `k`'s rows with their positions, segment after segment.
+    fn part(rows: &PrintRows, k: usize) -> Vec<(u64, u32)> {
+        (rows.segments(k).into_iter())
+            .flat_map(|(r, p)| r.iter().copied().zip(p.iter().copied()).collect::<Vec<_>>())
             .collect()
+    }
+
+    fn all(rows: &PrintRows) -> Vec<(u64, u32)> {
+        (0..PARTS).flat_map(|k| part(rows, k)).collect()
     }
 
     #[test]
@@ -394,8 +430,11 @@ mod tests {
         assert_eq!(all(&on_disk), rows);
         // Within a part the documents ascend.
         for k in 0..PARTS {
-            let (r, _) = in_memory.part(k);
-            assert!(r.windows(2).all(|w| w[0] & 0xff_ffff <= w[1] & 0xff_ffff));
+            let r = part(&in_memory, k);
+            assert!(
+                r.windows(2)
+                    .all(|w| w[0].0 & 0xff_ffff <= w[1].0 & 0xff_ffff)
+            );
         }
     }
 
@@ -436,20 +475,24 @@ mod tests {
                     "new rows on disk"
                 );
             }
-            base.replace(&new, (&dropped, &holders));
+            base.replace(new, (&dropped, &holders));
             assert_eq!(base.len(), expected.len());
-            // The same rows, documents ascending; one document's rows in any order.
-            let sorted = |(rows, at): PartRows<'_>| {
-                let mut pairs: Vec<(u64, u32)> =
-                    rows.iter().copied().zip(at.iter().copied()).collect();
-                assert!(pairs.is_sorted_by_key(|p| p.0 & 0xff_ffff));
+            // The same rows, documents ascending in each segment (the new rows after
+            // the kept ones in memory, merged on disk).
+            let sorted = |rows: &PrintRows, k: usize| {
+                for (r, _) in &rows.segments(k) {
+                    assert!(r.is_sorted_by_key(|r| r & 0xff_ffff));
+                }
+                let mut pairs = part(rows, k);
                 pairs.sort_unstable_by_key(|&(r, p)| (r & 0xff_ffff, r, p));
                 pairs
             };
             for k in 0..PARTS {
+                let segments = base.segments(k).len();
+                assert_eq!(segments, if disk.is_some() { 1 } else { 2 });
                 assert_eq!(
-                    sorted(base.part(k)),
-                    sorted(expected.part(k)),
+                    sorted(&base, k),
+                    sorted(&expected, k),
                     "part {k}, on disk {}",
                     disk.is_some()
                 );
