@@ -36,8 +36,10 @@
 //! `max_occurrences` earlier positions of one window are kept as anchors: below that bound
 //! (always true for ordinary prose) the output is exactly the definition above, which the
 //! tests check against a brute-force O(n·m) oracle; above it, later occurrences of that
-//! window are only matched against its first `max_occurrences` ones. Kept candidates are
-//! checked token by token before they are returned.
+//! window are only matched against its first `max_occurrences` ones. Of the candidates of
+//! one later copy that are as long, only the one with the earliest first copy is kept
+//! (the others could not be selected). Kept candidates are checked token by token before
+//! they are returned.
 //!
 //! # Cost
 //!
@@ -307,6 +309,11 @@ impl Aligner {
             // `max_occurrences` positions before it.
             for (k, &(_, j)) in group.iter().enumerate().skip(1) {
                 let j = j as usize;
+                // Of the candidates of one later copy that are as long, only the one
+                // with the earliest first copy can be selected: the others are the same
+                // later copy (see `select_later_copies`). A text that repeats a stanza
+                // thousands of times would otherwise sort and select millions.
+                let from = candidates.len();
                 for &(_, i) in &group[..k.min(self.max_occurrences)] {
                     let i = i as usize;
                     let d = j - i;
@@ -314,7 +321,8 @@ impl Aligner {
                         continue; // too close to make m tokens, or not left-maximal
                     }
                     let len = measure.common_prefix(i, j, m, t.len() - j).min(d);
-                    if len >= m {
+                    // Earlier first copies come first (positions ascend in a group).
+                    if len >= m && !candidates[from..].iter().any(|c: &Match| c.len == len) {
                         candidates.push(Match { a: i, b: j, len });
                     }
                 }
