@@ -54,7 +54,8 @@
 //! # Cost
 //!
 //! For n documents of t tokens and F fingerprints (about 2t/(w+1) per document, 12 bytes
-//! each): O(t) per document to hash and winnow; O(F) to group them (a radix sort; 12
+//! each): O(t) per document to hash and winnow; O(F) to group them (a radix sort of
+//! their top bytes and an insertion sort; 12
 //! bytes a fingerprint while grouped, 8 without positions, and a bucket's worth of spare
 //! space per thread); at most `SMALL_GROUP²/2 + n`
 //! pairs per fingerprint held by n documents; each pair aligned in time proportional to
@@ -1216,18 +1217,29 @@ fn assert_fits(docs: usize, doc_bits: u32) {
 /// rows whose documents ascend); right in any order.
 ///
 /// A least-significant-digit radix sort on the top bytes of the fingerprint bits (the
-/// top byte, the bucket's, is shared and skipped), then an insertion sort of the nearly
-/// sorted result: fingerprint hashes are uniform, so few rows share those bytes. Rows
-/// crowded there (many documents that hold one fingerprint, in order already, cost
-/// nothing; others would make the insertion sort quadratic) fall back to a radix sort
-/// on every byte above the document bits, which leaves each fingerprint's rows in the
-/// order they came, and an insertion sort puts their documents in order (nothing to
-/// move where they came ascending). O(n) for each byte sorted by radix (2 of them and a
-/// pass; 4 with 24 document bits and another pass in the fallback).
+/// top byte, the bucket's, is shared and skipped; below it as many bytes as leave about
+/// two rows a value of them, at least two), then an insertion sort of the nearly sorted
+/// result: fingerprint hashes are uniform, so few rows share those bytes. Rows crowded
+/// there (many documents that hold one fingerprint, in order already, cost nothing;
+/// others would make the insertion sort quadratic) fall back to a radix sort on every
+/// byte above the document bits, which leaves each fingerprint's rows in the order they
+/// came, and an insertion sort puts their documents in order (nothing to move where
+/// they came ascending). O(n) for each byte sorted by radix (2 of them and a pass up to
+/// 131,072 rows, 3 up to 33 million; 4 with 24 document bits and another pass in the
+/// fallback).
 fn sort_rows(rows: &mut [u64], positions: &mut [u32], doc_bits: u32) {
     debug_assert!(positions.is_empty() || positions.len() == rows.len());
     let digits: Vec<u32> = (doc_bits..64).step_by(8).collect();
-    radix_sort_rows(rows, positions, &digits[digits.len().saturating_sub(3)..]);
+    // Bytes below the top one, so that 256^bytes >= rows / 2.
+    let mut bytes = 2;
+    while bytes < 7 && (1u64 << (8 * bytes)) < rows.len() as u64 / 2 {
+        bytes += 1;
+    }
+    radix_sort_rows(
+        rows,
+        positions,
+        &digits[digits.len().saturating_sub(bytes + 1)..],
+    );
     if !insertion_sort_rows(rows, positions, 4 * rows.len()) {
         radix_sort_rows(rows, positions, &digits);
         insertion_sort_rows(rows, positions, usize::MAX);
@@ -1742,7 +1754,7 @@ mod tests {
         }
 
         #[test]
-        fn radix_sorted_rows_are_sorted_with_their_positions(
+        fn rows_are_sorted_with_their_positions(
             pairs in proptest::collection::vec((0u64..1 << 10, 0u32..500), 0..700),
             doc_bits in prop_oneof![Just(24u32), Just(32u32)],
             spread in 0u32..40,

@@ -596,6 +596,10 @@ struct Signed {
     band_keys: Box<[u64]>,
     /// For passage search (empty when it is off).
     reuse: Reusable,
+    /// The positions of its fingerprints, kept with the texts in memory until its long
+    /// fingerprints are made (4 bytes a pick: each hash is made again from the tokens,
+    /// for less than picking them again costs).
+    pick_positions: Box<[u32]>,
     repeats: Vec<RepeatedPassage>,
 }
 
@@ -935,7 +939,7 @@ impl Detector {
                     for (s, &i) in signed[added..].iter_mut().zip(last) {
                         let picks = std::mem::take(&mut s.reuse.picks);
                         if keep {
-                            s.reuse.pick_positions = picks.iter().map(|p| p.1).collect();
+                            s.pick_positions = picks.iter().map(|p| p.1).collect();
                         }
                         rows.add(i as u32, picks);
                     }
@@ -995,13 +999,13 @@ impl Detector {
             let mut long_rows = PrintRows::new(doc_bits, dir);
             // As in stage 1, a block's rows are added while the next one is made. Each
             // document's long fingerprints are taken around the positions of the
-            // boilerplate among its first fingerprints (stage 1's picks, kept with the
-            // texts in memory, or picked again from its tokens: the grouping keeps no
-            // positions). Winnowing
-            // selects a window at the edge of common text in some of the documents that
-            // hold it and not in others: each document that holds common text counts
-            // the windows at its edges by containment, a step at a time
-            // (`reuse::contained_around`), made in the same pass. Every long window
+            // boilerplate among its first fingerprints (the positions of stage 1's
+            // picks, kept with the texts in memory, or picked again from its tokens: the
+            // grouping keeps no positions). Winnowing selects a window at the edge of
+            // common text in some of the documents that hold it and not in others: each
+            // document that holds common text counts the windows at its edges by
+            // containment, a step at a time (`reuse::contained_at`), made in the same
+            // pass. Every long window
             // there is selected.
             // The windows each counts, by its place in `around_docs` (an entry for
             // every document would cost 16 B each in a corpus of millions).
@@ -1037,7 +1041,7 @@ impl Detector {
                                 let windows = reuse::TokenWindows::new(h, size);
                                 // Stage 1's picks (their positions kept with the tokens),
                                 // or picked again.
-                                let own = match &signed[d].reuse.pick_positions {
+                                let own = match &signed[d].pick_positions {
                                     kept if !kept.is_empty() => (kept.iter())
                                         .map(|&p| (windows.hash_at(p as usize), p))
                                         .collect(),
@@ -1045,7 +1049,7 @@ impl Detector {
                                 };
                                 let at = reuse::common_picks(&own, &common);
                                 let edges = reuse::contained_at(&windows, &own, &at, d as u64, w);
-                                let at: Vec<u32> = at.iter().map(|a| a.1).collect();
+                                let at: Vec<u32> = at.iter().map(|c| c.at).collect();
                                 out = (
                                     Fingerprints::long_picked_at(h, &at, layout, long.0, seen),
                                     edges.into(),
@@ -1058,6 +1062,10 @@ impl Detector {
                 (last, made) = (block, next);
             }
             long_rows.shrink();
+            // The picks' positions are needed no more.
+            for s in &mut signed {
+                s.pick_positions = Box::default();
+            }
             let windows = |d: usize, out: &mut Vec<u64>| {
                 if let Ok(k) = around_docs.binary_search(&d) {
                     out.extend_from_slice(&contained[k]);
@@ -1089,11 +1097,7 @@ impl Detector {
             }
             // Without passage search this is empty (no fingerprints, no sketch) until the
             // tokens of the documents in near-duplicate pairs are kept below.
-            // The picks' positions were kept (with the texts in memory) for the long
-            // fingerprints.
-            let mut reuse = s.reuse;
-            reuse.pick_positions = Box::default();
-            kept.push(reuse);
+            kept.push(s.reuse);
             band_keys.push(s.band_keys);
         }
         let near = self.pairs_sharing_a_key(&band_keys);
@@ -1459,6 +1463,7 @@ impl Detector {
             whole: Span::new(tokens.span(0).start, tokens.span(tokens.len() - 1).end),
             band_keys: self.lsh.keys_of(&sig).collect(),
             reuse,
+            pick_positions: Box::default(),
             repeats,
         }
     }

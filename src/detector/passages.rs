@@ -48,10 +48,6 @@ pub(crate) struct Reusable {
     /// Its fingerprints `(hash, position)` in position order, until the run takes them
     /// for its grouping rows.
     pub(crate) picks: Vec<(u64, u32)>,
-    /// Their positions, kept with the texts in memory until its long fingerprints are
-    /// made (4 bytes a pick: each hash is made again from the tokens, for less than
-    /// picking them again costs).
-    pub(crate) pick_positions: Box<[u32]>,
     /// The low byte of every MinHash slot.
     pub(crate) sketch: Box<[u8]>,
 }
@@ -75,7 +71,6 @@ impl Reusable {
         Reusable {
             tokens: None,
             picks,
-            pick_positions: Box::default(),
             sketch,
         }
     }

@@ -26,8 +26,9 @@
 //!
 //! # Cost
 //!
-//! A sort of the document's common picks, and O(w) per run; at most `2(w - 1)` windows
-//! a run; nothing for a document that holds no common text.
+//! A sort of the document's common picks, and O(w·f) per run (each of its at most
+//! `2(w - 1)` windows hashed from its f tokens when the windows are not made
+//! beforehand); nothing for a document that holds no common text.
 
 use super::Boilerplate;
 use super::long::boilerplate_runs;
@@ -133,27 +134,36 @@ pub(crate) fn contained_around(
     contained_at(windows, picked, &common_picks(picked, common), doc, w)
 }
 
-/// The document's picks (in position order) that are in `common`, as `(the document at
-/// which the fingerprint turned common, position)`, in position order: where its
-/// common text is, for [`contained_at`] and for its long fingerprints (one lookup a
-/// pick for both).
-pub(crate) fn common_picks(picked: &[(u64, u32)], common: &Boilerplate) -> Vec<(u64, u32)> {
+/// A document's pick whose fingerprint is common.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct CommonPick {
+    /// The document at which the fingerprint turned common ([`Boilerplate::turned_at`]).
+    pub(crate) turned: u64,
+    /// The pick's position.
+    pub(crate) at: u32,
+}
+
+/// The document's picks (in position order) that are in `common`, in position order:
+/// where its common text is, for [`contained_at`] and for its long fingerprints (one
+/// lookup a pick for both).
+pub(crate) fn common_picks(picked: &[(u64, u32)], common: &Boilerplate) -> Vec<CommonPick> {
     (picked.iter())
-        .filter_map(|p| Some((common.turned_at(p.0)?, p.1)))
+        .filter_map(|p| {
+            let turned = common.turned_at(p.0)?;
+            Some(CommonPick { turned, at: p.1 })
+        })
         .collect()
 }
 
-/// [`contained_around`] given the document's [`common_picks`].
+/// [`contained_around`] given the document's picks that are common ([`common_picks`]).
 pub(crate) fn contained_at(
     windows: &(impl WindowHashes + ?Sized),
     picked: &[(u64, u32)],
-    common_picks: &[(u64, u32)],
+    common: &[CommonPick],
     doc: u64,
     w: usize,
 ) -> Vec<u64> {
-    let mut steps: Vec<(u64, u32)> = (common_picks.iter())
-        .map(|&(turned, at)| (turned.max(doc), at))
-        .collect();
+    let mut steps: Vec<(u64, u32)> = (common.iter()).map(|c| (c.turned.max(doc), c.at)).collect();
     if steps.is_empty() {
         return Vec::new();
     }

@@ -7,8 +7,9 @@
 //! The boilerplate fingerprints that the document picked (the first
 //! [`MAX_POSITIONS`](super::MAX_POSITIONS) positions of each hash, as its first
 //! fingerprints keep them; a run has them from the picks that stage 1 kept, or picks
-//! them again from the tokens, the persistent index from the runs of its keys) form runs (two at most a winnowing window apart
-//! are in one), and every short window of a run, or within `w - 1` windows of its ends,
+//! them again from the tokens, the persistent index from the runs of its keys) form
+//! runs (two at most a winnowing window apart are in one), and every short window of a
+//! run, or within `w - 1` windows of its ends,
 //! is taken ([`around_runs`]): near the ends the windows picked depend on the text
 //! around, so the documents that share the common text and the words next to it take
 //! the same long windows whether or not those short windows are common. Then every long
@@ -197,7 +198,7 @@ mod tests {
         let mut scratch = Default::default();
         let picked = Fingerprints::picked_in(doc, size, window, &mut scratch, &mut Vec::new());
         let at: Vec<u32> = (super::super::common_picks(&picked, boiler).iter())
-            .map(|a| a.1)
+            .map(|c| c.at)
             .collect();
         Fingerprints::long_at(doc, &at, (size, window), long_size)
     }
@@ -290,6 +291,27 @@ mod tests {
                 .map(|i| i as u32)
                 .collect();
             prop_assert_eq!(around_runs(&positions, w), expected);
+        }
+
+        /// The rows a run takes (`long_picked_at`, in position order) are the long
+        /// fingerprints of `long_at`: the same positions of each hash, at most
+        /// MAX_POSITIONS of them, on text that repeats its phrases.
+        #[test]
+        fn long_picks_in_position_order_are_the_long_fingerprints(
+            alphabet in 2u64..20,
+            doc in prop::collection::vec(0u64..1000, 0..200),
+            at in prop::collection::vec(0u32..200, 0..12),
+            (size, window, long_size) in (1usize..6, 1usize..5, 1usize..12),
+        ) {
+            let doc: Vec<u64> = doc.iter().map(|t| t % alphabet).collect();
+            let mut at = at;
+            at.sort_unstable();
+            at.dedup();
+            let layout = (size, window);
+            let mut rows = Fingerprints::long_picked_at(&doc, &at, layout, long_size, &mut Vec::new());
+            prop_assert!(rows.is_sorted_by_key(|r| r.1));
+            rows.sort_unstable();
+            prop_assert_eq!(rows, sorted(&Fingerprints::long_at(&doc, &at, layout, long_size)));
         }
 
         /// A document's first fingerprints less the boilerplate ones, with its long

@@ -329,14 +329,15 @@ impl Part {
         }
     }
 
-    /// Takes the rows of `fresh` (in memory) as added ones, after its own.
+    /// Takes the rows of `fresh` (in memory, none added to it) as added ones, after its
+    /// own.
     fn take_after(&mut self, fresh: Part) {
         debug_assert!(fresh.chunks.is_empty() && fresh.added.is_none());
         match &mut self.added {
             None => self.added = Some((fresh.rows, fresh.positions)),
             Some((rows, positions)) => {
-                rows.extend(fresh.pairs().map(|p| p.0));
-                positions.extend(fresh.pairs().map(|p| p.1));
+                rows.extend_from_slice(&fresh.rows);
+                positions.extend_from_slice(&fresh.positions);
             }
         }
     }
