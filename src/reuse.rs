@@ -1688,6 +1688,42 @@ mod tests {
         groups
     }
 
+    /// Enough rows in one bucket that the sort takes a third top byte, a tenth of them
+    /// crowded on one fingerprint held by many documents, documents ascending as
+    /// `group` writes them: sorted stably, positions along.
+    #[test]
+    fn a_large_bucket_is_sorted_with_its_positions() {
+        for seed in [1u64, 0x9e37_79b9_7f4a_7c15] {
+            let mut x = seed;
+            let mut next = || {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x
+            };
+            let doc_bits = 20;
+            let rows: Vec<u64> = (0..300_000u32)
+                .map(|i| {
+                    let h = if i % 10 == 0 {
+                        0x5a5a_5a5a_5a5a
+                    } else {
+                        next() >> 8
+                    };
+                    row(h | 0xab << 56, i % (1 << doc_bits), doc_bits)
+                })
+                .collect();
+            let at: Vec<u32> = (0..rows.len() as u32).collect();
+            let mut stable: Vec<(u64, u32)> =
+                rows.iter().copied().zip(at.iter().copied()).collect();
+            stable.sort_by_key(|p| p.0);
+            let (mut sorted, mut sorted_at) = (rows, at);
+            sort_rows(&mut sorted, &mut sorted_at, doc_bits);
+            let (want, want_at): (Vec<u64>, Vec<u32>) = stable.into_iter().unzip();
+            assert_eq!(sorted, want);
+            assert_eq!(sorted_at, want_at);
+        }
+    }
+
     proptest! {
         /// Against `Fingerprints::new`: the same pairs, in position order; tokens from
         /// a small vocabulary repeat phrases, so that hashes are picked past the cap.
