@@ -357,15 +357,8 @@ impl<'c> Report<'c> {
             }
             w.write_all(b",\"passages\":[")?;
             for (i, p) in pair.passages.iter().enumerate() {
-                w.write_all(if i == 0 { b"{\"a\":" } else { b",{\"a\":" })?;
-                write_span(&mut w, p.a)?;
-                w.write_all(b",\"b\":")?;
-                write_span(&mut w, p.b)?;
-                w.write_all(b",\"tokens\":")?;
-                write_num(&mut w, p.tokens as u64)?;
-                w.write_all(b",\"differing\":")?;
-                write_num(&mut w, p.differing as u64)?;
-                w.write_all(b"}")?;
+                let ends = (("a", p.a), ("b", p.b));
+                write_passage(&mut w, i == 0, ends, (p.tokens, p.differing))?;
             }
             w.write_all(b"]}\n")?;
         }
@@ -374,19 +367,8 @@ impl<'c> Report<'c> {
             write_str(&mut w, name(repeat.doc))?;
             w.write_all(b",\"passages\":[")?;
             for (i, p) in repeat.passages.iter().enumerate() {
-                w.write_all(if i == 0 {
-                    b"{\"first\":"
-                } else {
-                    b",{\"first\":"
-                })?;
-                write_span(&mut w, p.first)?;
-                w.write_all(b",\"again\":")?;
-                write_span(&mut w, p.again)?;
-                w.write_all(b",\"tokens\":")?;
-                write_num(&mut w, p.tokens as u64)?;
-                w.write_all(b",\"differing\":")?;
-                write_num(&mut w, p.differing as u64)?;
-                w.write_all(b"}")?;
+                let ends = (("first", p.first), ("again", p.again));
+                write_passage(&mut w, i == 0, ends, (p.tokens, p.differing))?;
             }
             w.write_all(b"]}\n")?;
         }
@@ -463,6 +445,29 @@ fn write_num<W: Write>(w: &mut W, n: u64) -> io::Result<()> {
         }
     }
     w.write_all(&digits[i..])
+}
+
+/// Writes one passage of a list, `{"A":[s,e],"B":[s,e],"tokens":N,"differing":N}` for
+/// its two ends named A and B (after a comma unless it is the `first` of its list).
+fn write_passage<W: Write>(
+    w: &mut W,
+    first: bool,
+    ((name_a, a), (name_b, b)): ((&str, Span), (&str, Span)),
+    (tokens, differing): (usize, usize),
+) -> io::Result<()> {
+    w.write_all(if first { b"{\"" } else { b",{\"" })?;
+    w.write_all(name_a.as_bytes())?;
+    w.write_all(b"\":")?;
+    write_span(w, a)?;
+    w.write_all(b",\"")?;
+    w.write_all(name_b.as_bytes())?;
+    w.write_all(b"\":")?;
+    write_span(w, b)?;
+    w.write_all(b",\"tokens\":")?;
+    write_num(w, tokens as u64)?;
+    w.write_all(b",\"differing\":")?;
+    write_num(w, differing as u64)?;
+    w.write_all(b"}")
 }
 
 /// Writes `span` as `[start,end]`.

@@ -920,15 +920,9 @@ impl FingerprintIndex {
                     .iter()
                     .flat_map(|p| p.group_key.iter().copied())
                     .collect();
-                // Each group's holders, each document once: counted with those that
-                // count its fingerprint by containment.
-                let pickers = parts.iter().flat_map(|p| {
-                    let starts = std::iter::once(0).chain(p.group_end.iter().copied());
-                    starts.zip(&p.group_end).map(|(start, &end)| {
-                        let held = &p.holders[start..end];
-                        1 + held.windows(2).filter(|x| x[0].0 != x[1].0).count() as u32
-                    })
-                });
+                // Each group's holders, each document once (as the grouping counted
+                // them): counted with those that count its fingerprint by containment.
+                let pickers = parts.iter().flat_map(|p| p.group_docs.iter().copied());
                 crowded((keys, pickers.collect()), docs, w, doc_bits, max_docs)
             }
             None => Boilerplate::default(),
@@ -1085,6 +1079,8 @@ struct Pass {
     group_end: Vec<usize>,
     /// Each group's fingerprint, as a row with document 0.
     group_key: Vec<u64>,
+    /// How many documents hold each group's fingerprint.
+    group_docs: Vec<u32>,
     boilerplate: Vec<u64>,
     /// The documents that hold each boilerplate fingerprint, when the holders of the
     /// other groups are not kept.
@@ -1355,6 +1351,7 @@ fn group_sorted(
         holders: Vec::new(),
         group_end: Vec::new(),
         group_key: Vec::new(),
+        group_docs: Vec::new(),
         boilerplate: Vec::new(),
         boilerplate_docs: Vec::new(),
         turning: Vec::new(),
@@ -1386,6 +1383,7 @@ fn group_sorted(
             );
             out.group_end.push(out.holders.len());
             out.group_key.push(key);
+            out.group_docs.push(docs.len() as u32);
         }
     }
     out
@@ -1688,6 +1686,20 @@ mod tests {
         groups
     }
 
+    /// Rows with their positions.
+    type SortedRows = (Vec<u64>, Vec<u32>);
+
+    /// `rows` sorted by `sort_rows` with their positions (the index of each row), and as
+    /// a stable sort orders them: `(got, want)`.
+    fn sorted_both_ways(rows: Vec<u64>, doc_bits: u32) -> (SortedRows, SortedRows) {
+        let at: Vec<u32> = (0..rows.len() as u32).collect();
+        let mut stable: Vec<(u64, u32)> = rows.iter().copied().zip(at.iter().copied()).collect();
+        stable.sort_by_key(|p| p.0);
+        let (mut sorted, mut sorted_at) = (rows, at);
+        sort_rows(&mut sorted, &mut sorted_at, doc_bits);
+        ((sorted, sorted_at), stable.into_iter().unzip())
+    }
+
     /// Enough rows in one bucket that the sort takes a third top byte, a tenth of them
     /// crowded on one fingerprint held by many documents, documents ascending as
     /// `group` writes them: sorted stably, positions along.
@@ -1712,13 +1724,7 @@ mod tests {
                     row(h | 0xab << 56, i % (1 << doc_bits), doc_bits)
                 })
                 .collect();
-            let at: Vec<u32> = (0..rows.len() as u32).collect();
-            let mut stable: Vec<(u64, u32)> =
-                rows.iter().copied().zip(at.iter().copied()).collect();
-            stable.sort_by_key(|p| p.0);
-            let (mut sorted, mut sorted_at) = (rows, at);
-            sort_rows(&mut sorted, &mut sorted_at, doc_bits);
-            let (want, want_at): (Vec<u64>, Vec<u32>) = stable.into_iter().unzip();
+            let ((sorted, sorted_at), (want, want_at)) = sorted_both_ways(rows, doc_bits);
             assert_eq!(sorted, want);
             assert_eq!(sorted_at, want_at);
         }
@@ -1779,12 +1785,7 @@ mod tests {
                 .iter()
                 .map(|&(top, low, d)| row((top << 40 | low) << 4, d, 16))
                 .collect();
-            let at: Vec<u32> = (0..rows.len() as u32).collect();
-            let mut stable: Vec<(u64, u32)> = rows.iter().copied().zip(at.iter().copied()).collect();
-            stable.sort_by_key(|p| p.0);
-            let (mut sorted, mut sorted_at) = (rows, at);
-            sort_rows(&mut sorted, &mut sorted_at, 16);
-            let (want, want_at): (Vec<u64>, Vec<u32>) = stable.into_iter().unzip();
+            let ((sorted, sorted_at), (want, want_at)) = sorted_both_ways(rows, 16);
             prop_assert_eq!(sorted, want);
             prop_assert_eq!(sorted_at, want_at);
         }
@@ -1803,14 +1804,9 @@ mod tests {
                 .iter()
                 .map(|&(k, d)| row(k.wrapping_mul(0x9e37_79b9_7f4a_7c15) << spread, d, doc_bits))
                 .collect();
-            let at: Vec<u32> = (0..rows.len() as u32).collect();
-            let mut stable: Vec<(u64, u32)> = rows.iter().copied().zip(at.iter().copied()).collect();
-            stable.sort_by_key(|p| p.0);
-            let (mut radix, mut radix_at) = (rows, at);
-            sort_rows(&mut radix, &mut radix_at, doc_bits);
-            let (want, want_at): (Vec<u64>, Vec<u32>) = stable.into_iter().unzip();
-            prop_assert_eq!(radix, want);
-            prop_assert_eq!(radix_at, want_at);
+            let ((sorted, sorted_at), (want, want_at)) = sorted_both_ways(rows, doc_bits);
+            prop_assert_eq!(sorted, want);
+            prop_assert_eq!(sorted_at, want_at);
         }
 
         /// Groups are the connected components of links and overlaps, listed with the
