@@ -186,7 +186,14 @@ fn next_seed(
         .map(|j| b[j])
         .collect();
     let mask = reachable_b.iter().fold(0u64, |m, &t| m | 1 << (t >> 58));
-    let mut hits: smallvec::SmallVec<[(usize, usize); 8]> = smallvec::SmallVec::new();
+    let seed_at = |(i, j): (usize, usize)| match dir {
+        Direction::Right => a[i..i + seed] == b[j..j + seed],
+        Direction::Left => a[i + 1 - seed..=i] == b[j + 1 - seed..=j],
+    };
+    // The nearest pair of gaps that starts a seed. Each pair has its own key, so the
+    // nearest is the same whatever order the pairs are tried in.
+    let key = |(ga, gb): (usize, usize)| (ga.max(gb), ga + gb, ga);
+    let mut nearest: Option<((usize, usize, usize), (usize, usize))> = None;
     for ga in 0..=max_gap {
         let Some(i) = at(ea, ga).filter(|&i| i < a.len() && fits(i, a.len())) else {
             break;
@@ -195,22 +202,18 @@ fn next_seed(
             continue;
         }
         for (gb, &t) in reachable_b.iter().enumerate() {
-            if a[i] == t {
-                hits.push((ga, gb));
+            if a[i] != t || nearest.is_some_and(|(k, _)| k <= key((ga, gb))) {
+                continue;
+            }
+            let j = at(eb, gb).expect("within reach");
+            if seed_at((i, j)) {
+                nearest = Some((key((ga, gb)), (i, j)));
             }
         }
     }
-    hits.sort_unstable_by_key(|&(ga, gb)| (ga.max(gb), ga + gb, ga));
-    hits.into_iter().find_map(|(ga, gb)| {
-        let (i, j) = (at(ea, ga)?, at(eb, gb)?);
-        let same = match dir {
-            Direction::Right => a[i..i + seed] == b[j..j + seed],
-            Direction::Left => a[i + 1 - seed..=i] == b[j + 1 - seed..=j],
-        };
-        same.then(|| match dir {
-            Direction::Right => (i, j),
-            Direction::Left => (i + 1, j + 1),
-        })
+    nearest.map(|(_, (i, j))| match dir {
+        Direction::Right => (i, j),
+        Direction::Left => (i + 1, j + 1),
     })
 }
 
@@ -340,6 +343,44 @@ mod tests {
             let whole = al.chains(&a, &b, 3, 4);
             let around = al.chains_around(&a, &b, anchors, 3, 4);
             prop_assert_eq!(around, whole);
+        }
+
+        /// The seed taken is the nearest of all those within reach, found by trying
+        /// every pair of gaps.
+        #[test]
+        fn the_seed_taken_is_the_nearest_of_all(
+            a in prop::collection::vec(0u64..3, 0..30),
+            b in prop::collection::vec(0u64..3, 0..30),
+            (ea, eb) in (0usize..32, 0usize..32),
+            seed in 1usize..4,
+            max_gap in 0usize..6,
+            right in any::<bool>(),
+        ) {
+            // Small alphabets, spread over the top bits the mask looks at.
+            let (a, b): (Vec<u64>, Vec<u64>) = (
+                a.iter().map(|t| t << 61).collect(),
+                b.iter().map(|t| t << 61).collect(),
+            );
+            let (ea, eb) = (ea.min(a.len()), eb.min(b.len()));
+            let dir = if right { Direction::Right } else { Direction::Left };
+            let naive = (0..=max_gap)
+                .flat_map(|ga| (0..=max_gap).map(move |gb| (ga, gb)))
+                .filter_map(|(ga, gb)| {
+                    let (i, j) = match dir {
+                        Direction::Right => (ea + ga, eb + gb),
+                        Direction::Left => (ea.checked_sub(ga + seed)?, eb.checked_sub(gb + seed)?),
+                    };
+                    let same = i + seed <= a.len() && j + seed <= b.len()
+                        && a[i..i + seed] == b[j..j + seed];
+                    let at = match dir {
+                        Direction::Right => (i, j),
+                        Direction::Left => (i + seed, j + seed),
+                    };
+                    same.then_some(((ga.max(gb), ga + gb, ga), at))
+                })
+                .min()
+                .map(|(_, at)| at);
+            prop_assert_eq!(next_seed(&a, &b, (ea, eb), seed, max_gap, dir), naive);
         }
     }
 }
