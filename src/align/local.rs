@@ -190,10 +190,10 @@ fn next_seed(
         Direction::Right => a[i..i + seed] == b[j..j + seed],
         Direction::Left => a[i + 1 - seed..=i] == b[j + 1 - seed..=j],
     };
-    // The nearest pair of gaps that starts a seed. Each pair has its own key, so the
-    // nearest is the same whatever order the pairs are tried in.
+    // The gaps of the nearest seed found so far. Each pair of gaps has its own key, so
+    // the nearest is the same whatever order the pairs are tried in.
     let key = |(ga, gb): (usize, usize)| (ga.max(gb), ga + gb, ga);
-    let mut nearest: Option<((usize, usize, usize), (usize, usize))> = None;
+    let mut nearest: Option<(usize, usize)> = None;
     for ga in 0..=max_gap {
         let Some(i) = at(ea, ga).filter(|&i| i < a.len() && fits(i, a.len())) else {
             break;
@@ -202,16 +202,17 @@ fn next_seed(
             continue;
         }
         for (gb, &t) in reachable_b.iter().enumerate() {
-            if a[i] != t || nearest.is_some_and(|(k, _)| k <= key((ga, gb))) {
+            if a[i] != t || nearest.is_some_and(|g| key(g) <= key((ga, gb))) {
                 continue;
             }
-            let j = at(eb, gb).expect("within reach");
-            if seed_at((i, j)) {
-                nearest = Some((key((ga, gb)), (i, j)));
+            if seed_at((i, at(eb, gb).expect("within reach"))) {
+                nearest = Some((ga, gb));
             }
         }
     }
-    nearest.map(|(_, (i, j))| match dir {
+    let (ga, gb) = nearest?;
+    let (i, j) = (at(ea, ga)?, at(eb, gb)?);
+    Some(match dir {
         Direction::Right => (i, j),
         Direction::Left => (i + 1, j + 1),
     })
