@@ -74,7 +74,7 @@ fn the_stated_guarantee_holds_on_copyright_files() {
         "copyright files: {} documents, {n} pairs sharing a run of 25 tokens in at most 50 documents, recall {r:.4}",
         texts.len()
     );
-    assert!(n > 1000, "the oracle should have pairs to find, got {n}");
+    assert!(n > 100, "the oracle should have pairs to find, got {n}");
     assert!(r >= 0.995, "recall {r:.4} over {n} pairs");
 }
 
