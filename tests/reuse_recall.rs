@@ -36,20 +36,30 @@ fn system_texts(limit: usize) -> Vec<Vec<u8>> {
         .collect()
 }
 
-#[test]
-fn cross_document_recall_on_copyright_files() {
+/// The recall of [`recall`] over the machine's first 400 copyright and licence files
+/// (`what` names the oracle in the log), and the oracle's size; `None` on a machine with
+/// fewer than 50 of them.
+fn copyright_recall(run: usize, max_docs: usize, what: &str) -> Option<(f64, usize)> {
     let texts = system_texts(400);
     if texts.len() < 50 {
         eprintln!(
             "skipped: fewer than 50 files under /usr/share/common-licenses and /usr/share/doc/*/copyright"
         );
-        return;
+        return None;
     }
-    let (r, n) = recall(&texts, 30, 10);
+    let (r, n) = recall(&texts, run, max_docs);
     eprintln!(
-        "copyright files: {} documents, {n} oracle pairs, recall {r:.4}",
+        "copyright files: {} documents, {n} {what}, recall {r:.4}",
         texts.len()
     );
+    Some((r, n))
+}
+
+#[test]
+fn cross_document_recall_on_copyright_files() {
+    let Some((r, n)) = copyright_recall(30, 10, "oracle pairs") else {
+        return;
+    };
     assert!(n > 100, "the oracle should have pairs to find, got {n}");
     assert!(r >= 0.97, "recall {r:.4} over {n} pairs");
 }
@@ -65,18 +75,10 @@ fn cross_document_recall_on_copyright_files() {
 /// overlap there.
 #[test]
 fn the_stated_guarantee_holds_on_copyright_files() {
-    let texts = system_texts(400);
-    if texts.len() < 50 {
-        eprintln!(
-            "skipped: fewer than 50 files under /usr/share/common-licenses and /usr/share/doc/*/copyright"
-        );
+    let what = "pairs sharing a run of 25 tokens in at most 50 documents";
+    let Some((r, n)) = copyright_recall(25, 50, what) else {
         return;
-    }
-    let (r, n) = recall(&texts, 25, 50);
-    eprintln!(
-        "copyright files: {} documents, {n} pairs sharing a run of 25 tokens in at most 50 documents, recall {r:.4}",
-        texts.len()
-    );
+    };
     assert!(n > 100, "the oracle should have pairs to find, got {n}");
     assert!(r >= 0.995, "recall {r:.4} over {n} pairs");
 }
