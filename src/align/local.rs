@@ -190,6 +190,23 @@ fn next_seed(
         Direction::Right => a[i..i + seed] == b[j..j + seed],
         Direction::Left => a[i + 1 - seed..=i] == b[j + 1 - seed..=j],
     };
+    let found = |(i, j): (usize, usize)| match dir {
+        Direction::Right => (i, j),
+        Direction::Left => (i + 1, j + 1),
+    };
+    // A token changed, added or dropped (most gaps in copied text): the four nearest
+    // pairs of gaps, in the order of `key` below, come before all others.
+    let within = |end: usize, g: usize, len: usize| {
+        at(end, g).filter(|&x| g <= max_gap && x < len && fits(x, len))
+    };
+    for (ga, gb) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
+        if let (Some(i), Some(j)) = (within(ea, ga, a.len()), within(eb, gb, b.len()))
+            && a[i] == b[j]
+            && seed_at((i, j))
+        {
+            return Some(found((i, j)));
+        }
+    }
     // The gaps of the nearest seed found so far. Each pair of gaps has its own key, so
     // the nearest is the same whatever order the pairs are tried in.
     let key = |(ga, gb): (usize, usize)| (ga.max(gb), ga + gb, ga);
@@ -211,11 +228,7 @@ fn next_seed(
         }
     }
     let (ga, gb) = nearest?;
-    let (i, j) = (at(ea, ga)?, at(eb, gb)?);
-    Some(match dir {
-        Direction::Right => (i, j),
-        Direction::Left => (i + 1, j + 1),
-    })
+    Some(found((at(ea, ga)?, at(eb, gb)?)))
 }
 
 /// Chains kept one to one, most matched tokens first (ties: earlier in `a`), then
