@@ -168,67 +168,86 @@ fn next_seed(
     max_gap: usize,
     dir: Direction,
 ) -> Option<(usize, usize)> {
-    // Where the seed's first token may be (to the right) or its last one (to the left),
-    // as the gap grows.
+    // Where the seed's first token is (to the right) or its last one (to the left), `g`
+    // tokens past `end`, and how many gaps fit: a side that has no room for a seed has
+    // none.
     let at = |end: usize, g: usize| match dir {
-        Direction::Right => Some(end + g),
-        Direction::Left => end.checked_sub(g + 1),
+        Direction::Right => end + g,
+        Direction::Left => end - g - 1,
     };
-    let fits = |i: usize, len: usize| match dir {
-        Direction::Right => i + seed <= len,
-        Direction::Left => i + 1 >= seed,
+    let reach = |end: usize, len: usize| {
+        let room = match dir {
+            Direction::Right => len
+                .saturating_sub(end)
+                .min((len + 1).saturating_sub(seed + end)),
+            Direction::Left if end > len => 0,
+            Direction::Left => end.min((end + 1).saturating_sub(seed)),
+        };
+        room.min(max_gap + 1)
     };
-    // First the pairs of gaps whose nearest tokens agree. The tokens of b within reach,
-    // and a 64-bit mask of their top bits: nearly every token of a is turned away by
-    // one test instead of max_gap + 1 comparisons.
-    let reachable_b: smallvec::SmallVec<[u64; 16]> = (0..=max_gap)
-        .map_while(|gb| at(eb, gb).filter(|&j| j < b.len() && fits(j, b.len())))
-        .map(|j| b[j])
-        .collect();
-    let mask = reachable_b.iter().fold(0u64, |m, &t| m | 1 << (t >> 58));
-    let seed_at = |(i, j): (usize, usize)| match dir {
-        Direction::Right => a[i..i + seed] == b[j..j + seed],
-        Direction::Left => a[i + 1 - seed..=i] == b[j + 1 - seed..=j],
-    };
-    let found = |(i, j): (usize, usize)| match dir {
-        Direction::Right => (i, j),
-        Direction::Left => (i + 1, j + 1),
+    let (na, nb) = (reach(ea, a.len()), reach(eb, b.len()));
+    let seed_at = |ga: usize, gb: usize| {
+        let (i, j) = (at(ea, ga), at(eb, gb));
+        match dir {
+            Direction::Right => a[i..i + seed] == b[j..j + seed],
+            Direction::Left => a[i + 1 - seed..=i] == b[j + 1 - seed..=j],
+        }
     };
     // A token changed, added or dropped (most gaps in copied text): the four nearest
-    // pairs of gaps, in the order of `key` below, come before all others.
-    let within = |end: usize, g: usize, len: usize| {
-        at(end, g).filter(|&x| g <= max_gap && x < len && fits(x, len))
+    // pairs of gaps, in the order of `nearest_gaps`, come before all others.
+    let near = [(0, 0), (0, 1), (1, 0), (1, 1)].into_iter();
+    let gaps = match near
+        .filter(|&(ga, gb)| ga < na && gb < nb)
+        .find(|&(ga, gb)| a[at(ea, ga)] == b[at(eb, gb)] && seed_at(ga, gb))
+    {
+        Some(gaps) => gaps,
+        None => match dir {
+            Direction::Right => {
+                nearest_gaps(a[ea..ea + na].iter(), b[eb..eb + nb].iter(), seed_at)?
+            }
+            Direction::Left => nearest_gaps(
+                a[ea - na..ea].iter().rev(),
+                b[eb - nb..eb].iter().rev(),
+                seed_at,
+            )?,
+        },
     };
-    for (ga, gb) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
-        if let (Some(i), Some(j)) = (within(ea, ga, a.len()), within(eb, gb, b.len()))
-            && a[i] == b[j]
-            && seed_at((i, j))
-        {
-            return Some(found((i, j)));
-        }
-    }
-    // The gaps of the nearest seed found so far. Each pair of gaps has its own key, so
-    // the nearest is the same whatever order the pairs are tried in.
+    let (i, j) = (at(ea, gaps.0), at(eb, gaps.1));
+    Some(match dir {
+        Direction::Right => (i, j),
+        Direction::Left => (i + 1, j + 1),
+    })
+}
+
+/// The nearest pair of gaps `(ga, gb)` (fewest differing tokens, then fewest skipped,
+/// then the smaller `ga`) whose tokens, `in_a` and `in_b` in the order of their gaps,
+/// agree and where `seed_at(ga, gb)`.
+fn nearest_gaps<'t>(
+    in_a: impl Iterator<Item = &'t u64>,
+    in_b: impl Iterator<Item = &'t u64> + Clone,
+    seed_at: impl Fn(usize, usize) -> bool,
+) -> Option<(usize, usize)> {
+    // A 64-bit mask of the top bits of the tokens of b: nearly every token of a is
+    // turned away by one test instead of a comparison with each.
+    let mask = in_b.clone().fold(0u64, |m, &t| m | 1 << (t >> 58));
+    // Each pair of gaps has its own key, so the nearest is the same whatever order the
+    // pairs are tried in.
     let key = |(ga, gb): (usize, usize)| (ga.max(gb), ga + gb, ga);
     let mut nearest: Option<(usize, usize)> = None;
-    for ga in 0..=max_gap {
-        let Some(i) = at(ea, ga).filter(|&i| i < a.len() && fits(i, a.len())) else {
-            break;
-        };
-        if mask & (1 << (a[i] >> 58)) == 0 {
+    for (ga, &x) in in_a.enumerate() {
+        if nearest.is_some_and(|g| key(g).0 < ga) {
+            break; // every pair from here on is farther
+        }
+        if mask & (1 << (x >> 58)) == 0 {
             continue;
         }
-        for (gb, &t) in reachable_b.iter().enumerate() {
-            if a[i] != t || nearest.is_some_and(|g| key(g) <= key((ga, gb))) {
-                continue;
-            }
-            if seed_at((i, at(eb, gb).expect("within reach"))) {
+        for (gb, &t) in in_b.clone().enumerate() {
+            if x == t && nearest.is_none_or(|g| key((ga, gb)) < key(g)) && seed_at(ga, gb) {
                 nearest = Some((ga, gb));
             }
         }
     }
-    let (ga, gb) = nearest?;
-    Some(found((at(ea, ga)?, at(eb, gb)?)))
+    nearest
 }
 
 /// Chains kept one to one, most matched tokens first (ties: earlier in `a`), then
