@@ -792,10 +792,22 @@ pub struct SharedFingerprint {
 }
 
 impl SharedFingerprint {
-    /// The sort key: `(b, pos_a, pos_b)` packed into one integer (`a` is the same for
-    /// all of one document's entries).
-    fn key(&self) -> u128 {
-        (self.b as u128) << 64 | (self.pos_a as u128) << 32 | self.pos_b as u128
+    /// The sort key: `(b, pos_a, pos_b, long)` packed into one integer (`a` is the same
+    /// for all of one document's entries; positions are below [`LONG`]).
+    fn key(b: u32, pos_a: u32, pos_b: u32, long: bool) -> u128 {
+        (b as u128) << 64 | (pos_a as u128) << 33 | (pos_b as u128) << 1 | long as u128
+    }
+
+    /// The entry of document `a` whose [`key`](SharedFingerprint::key) is `k`.
+    fn from_key(a: u32, k: u128) -> SharedFingerprint {
+        let position = |shift: u32| (k >> shift) as u32 & !LONG;
+        SharedFingerprint {
+            a,
+            b: (k >> 64) as u32,
+            pos_a: position(33),
+            pos_b: position(1),
+            long: k & 1 != 0,
+        }
     }
 }
 
@@ -1001,11 +1013,13 @@ impl FingerprintIndex {
     /// holders, with the later ones of those; sorted by `(b, pos_a, pos_b)`. Costs the
     /// number of such (document, fingerprint) pairs.
     pub fn shared_from(&self, a: u32) -> Vec<SharedFingerprint> {
-        let mut out = Vec::new();
         let a_i = a as usize;
         if a_i + 1 >= self.led_start.len() {
-            return out;
+            return Vec::new();
         }
+        // Each as its sort key, which holds all of it but `a` (sorting plain integers is
+        // faster than sorting the entries by a key made at each comparison).
+        let mut keys = Vec::new();
         for &g in &self.led[self.led_start[a_i]..self.led_start[a_i + 1]] {
             let group =
                 &self.holders[self.group_start[g as usize]..self.group_start[g as usize + 1]];
@@ -1021,17 +1035,18 @@ impl FingerprintIndex {
                 first_holders_end(group)
             };
             for &(_, pos_a) in &group[lo..hi] {
-                out.extend(group[hi..end].iter().map(|&(b, pos_b)| SharedFingerprint {
-                    a,
-                    b,
-                    pos_a: pos_a & !LONG,
-                    pos_b: pos_b & !LONG,
-                    long: pos_a & LONG != 0,
-                }));
+                let (at_a, long) = (pos_a & !LONG, pos_a & LONG != 0);
+                keys.extend(
+                    group[hi..end]
+                        .iter()
+                        .map(|&(b, pos_b)| SharedFingerprint::key(b, at_a, pos_b & !LONG, long)),
+                );
             }
         }
-        out.sort_unstable_by_key(SharedFingerprint::key);
-        out
+        keys.sort_unstable();
+        keys.into_iter()
+            .map(|k| SharedFingerprint::from_key(a, k))
+            .collect()
     }
 
     /// The number of fingerprints held by 2 to `max_docs` documents.
@@ -1731,6 +1746,45 @@ mod tests {
     }
 
     proptest! {
+        /// Against every pair of holders: with no more documents than [`SMALL_GROUP`],
+        /// each document is paired with every later one by each hash they both hold, at
+        /// every pair of their positions, sorted by `(b, pos_a, pos_b)`.
+        #[test]
+        fn each_document_shares_what_later_ones_hold_too(
+            docs in proptest::collection::vec(
+                proptest::collection::btree_set((0u64..6, 0u32..LONG, any::<bool>()), 0..8),
+                0..=SMALL_GROUP,
+            ),
+        ) {
+            let raw = |&(_, pos, long): &(u64, u32, bool)| if long { pos | LONG } else { pos };
+            let by_doc: Vec<Fingerprints> = docs
+                .iter()
+                .map(|d| Fingerprints {
+                    hashes: d.iter().map(|p| p.0 << 40).collect(),
+                    positions: d.iter().map(raw).collect(),
+                })
+                .collect();
+            let index = FingerprintIndex::new(&by_doc, 24, 50);
+            for (a, in_a) in docs.iter().enumerate() {
+                let mut want = Vec::new();
+                for (b, in_b) in docs.iter().enumerate().skip(a + 1) {
+                    for x in in_a {
+                        for y in in_b.iter().filter(|y| y.0 == x.0) {
+                            want.push((b as u32, x.1, y.1, x.2));
+                        }
+                    }
+                }
+                want.sort_unstable();
+                let got: Vec<(u32, u32, u32, bool)> = index
+                    .shared_from(a as u32)
+                    .iter()
+                    .inspect(|s| assert_eq!(s.a, a as u32))
+                    .map(|s| (s.b, s.pos_a, s.pos_b, s.long))
+                    .collect();
+                prop_assert_eq!(got, want);
+            }
+        }
+
         /// Against `Fingerprints::new`: the same pairs, in position order; tokens from
         /// a small vocabulary repeat phrases, so that hashes are picked past the cap.
         #[test]
