@@ -287,12 +287,13 @@ pub const MAX_POSITIONS: usize = 4;
 
 /// Slots of the bitmap [`keep_first_positions`] marks hashes in: a document's hundred or
 /// so picks land in one slot twice in a few documents out of a hundred (one with a
-/// thousand picks or more nearly always does, and takes the sort).
+/// thousand picks or more nearly always does, and takes the count).
 const SEEN_SLOTS: usize = 1 << 16;
 
 /// Keeps, of `picked` (positions ascending), the first [`MAX_POSITIONS`] positions of
 /// each hash, as [`Fingerprints::from_picked`] does. Most documents pick no hash twice:
-/// a bitmap of hash slots (`seen`, all clear before and after) tells so without a sort.
+/// a bitmap of hash slots (`seen`, all clear before and after) tells so without counting
+/// each hash's positions.
 fn keep_first_positions(picked: &mut Vec<(u64, u32)>, seen: &mut Vec<u64>) {
     seen.resize(SEEN_SLOTS / 64, 0);
     let slot = |h: u64| (h >> (64 - SEEN_SLOTS.trailing_zeros())) as usize;
@@ -308,22 +309,27 @@ fn keep_first_positions(picked: &mut Vec<(u64, u32)>, seen: &mut Vec<u64>) {
     if !twice {
         return;
     }
-    let mut hashes: Vec<u64> = picked.iter().map(|p| p.0).collect();
-    hashes.sort_unstable();
-    let mut over: Vec<(u64, usize)> = hashes
-        .chunk_by(|x, y| x == y)
-        .filter(|same| same.len() > MAX_POSITIONS)
-        .map(|same| (same[0], 0))
-        .collect();
-    if over.is_empty() {
-        return;
-    }
-    picked.retain(|&(h, _)| match over.binary_search_by_key(&h, |o| o.0) {
-        Ok(i) => {
-            over[i].1 += 1;
-            over[i].1 <= MAX_POSITIONS
+    // Each hash's positions counted as they come, in a table of at least twice as many
+    // slots as picks (open addressing from the hash's low bits, which winnowing leaves
+    // even where it favours small hashes; a count of 0 is a free slot): no sort.
+    let slots = (2 * picked.len()).next_power_of_two();
+    let mut counts: Vec<(u64, u32)> = vec![(0, 0); slots];
+    picked.retain(|&(h, _)| {
+        let mut i = h as usize & (slots - 1);
+        loop {
+            match &mut counts[i] {
+                (_, n @ 0) => {
+                    *n = 1;
+                    counts[i].0 = h;
+                    return true;
+                }
+                (x, n) if *x == h => {
+                    *n += 1;
+                    return *n as usize <= MAX_POSITIONS;
+                }
+                _ => i = (i + 1) & (slots - 1),
+            }
         }
-        Err(_) => true,
     });
 }
 
