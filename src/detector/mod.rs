@@ -851,7 +851,8 @@ impl Detector {
             self.aligner
                 .repeat_chains_in(&tokens.hashes, c.seed_tokens, c.max_gap, windows)
         {
-            let span = |i: usize| tokens.span(i);
+            let spans = tokens.spans();
+            let span = |i: usize| spans.span(i);
             let Some(v) = verified_chain((bytes, span), (bytes, span), &chain, c.seed_tokens, m)
             else {
                 continue;
@@ -883,7 +884,8 @@ impl Detector {
             .chains(&ta.hashes, &tb.hashes, c.seed_tokens, c.max_gap)
             .iter()
             .filter_map(|chain| {
-                let (sa, sb) = (|i: usize| ta.span(i), |j: usize| tb.span(j));
+                let (sa, sb) = (ta.spans(), tb.spans());
+                let (sa, sb) = (|i: usize| sa.span(i), |j: usize| sb.span(j));
                 verified_chain((a, sa), (b, sb), chain, c.seed_tokens, m)
             })
             .collect()
@@ -1612,6 +1614,7 @@ fn verified_chain(
 }
 
 /// Whether two tokens have the same normalized text: byte-equal tokens always do.
+#[inline]
 fn same_token(a: &[u8], x: Span, b: &[u8], y: Span) -> bool {
     a[x.start..x.end] == b[y.start..y.end] || text::normalized(a, x) == text::normalized(b, y)
 }
@@ -1650,9 +1653,24 @@ fn for_each_verified(
             return;
         }
     }
+    // Token by token, each checked against a stretch where the bytes of the two texts
+    // agree, from the first byte of a token on: a token at the same place in the
+    // stretch in both, and inside it, has the same bytes (no comparison of its own).
+    // Where one is not, the stretch is measured again from it (most differences are
+    // in the spaces between tokens, each costing one new stretch).
+    let ends = (span_a(m.a + m.len - 1).end, span_b(m.b + m.len - 1).end);
+    // The stretch: `(from in a, from in b, bytes)`.
+    let mut stretch = (0, 0, 0);
     let mut run_start = 0;
     for i in 0..=m.len {
-        let same = i < m.len && same_token(a, span_a(m.a + i), b, span_b(m.b + i));
+        let same = i < m.len && {
+            let (x, y) = (span_a(m.a + i), span_b(m.b + i));
+            in_stretch(x, y, stretch) || {
+                let agree = common_prefix(&a[x.start..ends.0], &b[y.start..ends.1]);
+                stretch = (x.start, y.start, agree);
+                in_stretch(x, y, stretch) || same_token(a, x, b, y)
+            }
+        };
         if !same {
             if i - run_start >= min {
                 f(Match {
@@ -1666,9 +1684,38 @@ fn for_each_verified(
     }
 }
 
+/// Whether token spans `x` (in a) and `y` (in b) are at the same place in a stretch
+/// `(from_a, from_b, len)` where the bytes of a from `from_a` and of b from `from_b`
+/// agree for `len` bytes, and inside it: then the two tokens have the same bytes.
+fn in_stretch(x: Span, y: Span, (from_a, from_b, len): (usize, usize, usize)) -> bool {
+    x.start >= from_a
+        && x.start - from_a == y.start.wrapping_sub(from_b)
+        && x.len() == y.len()
+        && x.start - from_a + x.len() <= len
+}
+
+/// The number of leading bytes `x` and `y` have in common, eight at a time.
+fn common_prefix(x: &[u8], y: &[u8]) -> usize {
+    let n = x.len().min(y.len());
+    let (x, y) = (&x[..n], &y[..n]);
+    let mut at = 0;
+    for (u, v) in x.chunks_exact(8).zip(y.chunks_exact(8)) {
+        let word = |c: &[u8]| u64::from_le_bytes(c.try_into().expect("eight bytes"));
+        let differ = word(u) ^ word(v);
+        if differ != 0 {
+            return at + differ.trailing_zeros() as usize / 8;
+        }
+        at += 8;
+    }
+    at + (x[at..].iter().zip(&y[at..]))
+        .take_while(|(u, v)| u == v)
+        .count()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn every_bad_setting_names_itself() {
@@ -1761,6 +1808,62 @@ mod tests {
         }
         for c in [memory, disk] {
             assert_eq!(first_copies(&c), [0, 1, 0, 3, 4, 1, 0]);
+        }
+    }
+
+    /// Text of `words` (indices into a small vocabulary with case and accent variants,
+    /// words of one length and a word that begins another) joined by the separators
+    /// `seps` picks.
+    fn text_of(words: &[usize], seps: &[usize]) -> String {
+        const WORDS: [&str; 8] = ["the", "The", "THE", "café", "cafe", "Café", "thy", "there"];
+        const SEPS: [&str; 5] = [" ", "  ", "\n", ", ", " -- "];
+        let mut out = String::new();
+        for (k, &w) in words.iter().enumerate() {
+            out.push_str(SEPS[seps.get(k).copied().unwrap_or(0) % SEPS.len()]);
+            out.push_str(WORDS[w % WORDS.len()]);
+        }
+        out
+    }
+
+    proptest! {
+        /// Against checking every token on its own: the same pieces, whatever the
+        /// spaces between tokens and however the tokens differ.
+        #[test]
+        fn verification_equals_checking_each_token(
+            words in proptest::collection::vec(0usize..8, 0..60),
+            // Often near the start of the match, the first token checked.
+            changed in proptest::collection::vec((prop_oneof![0usize..5, 0usize..60], 0usize..8), 0..6),
+            (seps_a, seps_b) in (
+                proptest::collection::vec(0usize..5, 0..60),
+                proptest::collection::vec(0usize..5, 0..60),
+            ),
+            (from_a, from_b, min) in (0usize..4, 0usize..4, 1usize..6),
+        ) {
+            let mut other = words.clone();
+            for (at, w) in changed {
+                if let Some(x) = other.get_mut(at) {
+                    *x = w;
+                }
+            }
+            let (a, b) = (text_of(&words, &seps_a), text_of(&other, &seps_b));
+            let ta: Vec<Token> = text::tokens(a.as_bytes()).collect();
+            let tb: Vec<Token> = text::tokens(b.as_bytes()).collect();
+            let len = ta.len().saturating_sub(from_a).min(tb.len().saturating_sub(from_b));
+            let m = Match { a: from_a, b: from_b, len };
+            let (a, b) = (a.as_bytes(), b.as_bytes());
+            let mut got = Vec::new();
+            for_each_verified((a, |i| ta[i].span), (b, |j| tb[j].span), m, min, |p| got.push(p));
+            let mut want = Vec::new();
+            let mut start = 0;
+            for i in 0..=len {
+                if i == len || !same_token(a, ta[from_a + i].span, b, tb[from_b + i].span) {
+                    if i - start >= min {
+                        want.push(Match { a: from_a + start, b: from_b + start, len: i - start });
+                    }
+                    start = i + 1;
+                }
+            }
+            prop_assert_eq!(got, want);
         }
     }
 

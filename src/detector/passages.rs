@@ -196,6 +196,7 @@ impl PackedSpans {
     }
 
     /// The span `(start, end)` of token `i`.
+    #[inline]
     fn get(&self, i: usize) -> (u32, u32) {
         if self.lens[i] == WIDE {
             let k = self.wide.partition_point(|w| (w.0 as usize) < i);
@@ -245,16 +246,37 @@ impl<'a> DocTokens<'a> {
     }
     /// The span of token `i`.
     pub(crate) fn span(&self, i: usize) -> Span {
-        let (s, e) = match &self.spans {
-            Spans::Ready(spans) => spans[i],
-            Spans::Later(cell, bytes) => cell
-                .get_or_init(|| {
-                    let spans: Vec<(u32, u32)> = text::token_spans(bytes)
-                        .map(|s| (s.start as u32, s.end as u32))
-                        .collect();
-                    PackedSpans::new(&spans)
-                })
-                .get(i),
+        self.spans().span(i)
+    }
+
+    /// The spans, made now if they were to be made on first use: for many lookups.
+    pub(crate) fn spans(&self) -> SpanView<'_> {
+        match &self.spans {
+            Spans::Ready(spans) => SpanView::Listed(spans),
+            Spans::Later(cell, bytes) => SpanView::Packed(cell.get_or_init(|| {
+                let spans: Vec<(u32, u32)> = text::token_spans(bytes)
+                    .map(|s| (s.start as u32, s.end as u32))
+                    .collect();
+                PackedSpans::new(&spans)
+            })),
+        }
+    }
+}
+
+/// A document's token spans, made (see [`DocTokens::spans`]).
+#[derive(Clone, Copy)]
+pub(crate) enum SpanView<'s> {
+    Listed(&'s [(u32, u32)]),
+    Packed(&'s PackedSpans),
+}
+
+impl SpanView<'_> {
+    /// The span of token `i`.
+    #[inline]
+    pub(crate) fn span(self, i: usize) -> Span {
+        let (s, e) = match self {
+            SpanView::Listed(spans) => spans[i],
+            SpanView::Packed(packed) => packed.get(i),
         };
         Span::new(s as usize, e as usize)
     }
@@ -327,9 +349,10 @@ impl Detector {
             .chains_around(&ta.hashes, &tb.hashes, anchors, c.seed_tokens, c.max_gap)
             .iter()
             .filter_map(|chain| {
+                let (sa, sb) = (ta.spans(), tb.spans());
                 verified_chain(
-                    (da, |i| ta.span(i)),
-                    (db, |j| tb.span(j)),
+                    (da, |i| sa.span(i)),
+                    (db, |j| sb.span(j)),
                     chain,
                     c.seed_tokens,
                     self.aligner.min_tokens(),
