@@ -453,7 +453,7 @@ impl WindowScratch {
                 .filter(|&(_, &h)| marks.both(h))
                 .map(|(i, &h)| (h, i as u32)),
         );
-        self.kept.sort_unstable();
+        sort_windows(&mut self.kept);
         &self.kept
     }
 }
@@ -471,9 +471,43 @@ fn common_windows(a: &[u64], b: &[u64], m: usize) -> (Vec<Window>, Vec<Window>) 
     }
     let mut wa = keep_marked(&ha, &marks);
     let mut wb = keep_marked(&hb, &marks);
-    wa.sort_unstable();
-    wb.sort_unstable();
+    sort_windows(&mut wa);
+    sort_windows(&mut wb);
     (wa, wb)
+}
+
+/// Sorts windows as `sort_unstable` does, in time linear in their number for keys spread
+/// evenly over their top bits (window keys are hashes): one counting pass puts each in a
+/// bucket by its top bits, about one window a bucket, then each bucket is sorted.
+fn sort_windows(windows: &mut Vec<Window>) {
+    const SMALL: usize = 64;
+    let n = windows.len();
+    if n < SMALL {
+        windows.sort_unstable();
+        return;
+    }
+    let bits = n.next_power_of_two().trailing_zeros();
+    let bucket = |w: &Window| (w.0 >> (64 - bits)) as usize;
+    let mut starts = vec![0usize; (1 << bits) + 1];
+    for w in windows.iter() {
+        starts[bucket(w) + 1] += 1;
+    }
+    for b in 1..starts.len() {
+        starts[b] += starts[b - 1];
+    }
+    let mut sorted = vec![(0, 0); n];
+    let mut next = starts.clone();
+    for &w in windows.iter() {
+        let b = bucket(&w);
+        sorted[next[b]] = w;
+        next[b] += 1;
+    }
+    for bounds in starts.windows(2) {
+        if bounds[1] - bounds[0] > 1 {
+            sorted[bounds[0]..bounds[1]].sort_unstable();
+        }
+    }
+    *windows = sorted;
 }
 
 /// `(hash, position)` of the windows whose slot is marked [`both`](Marks::both) ways.
@@ -870,6 +904,23 @@ mod tests {
     }
 
     proptest! {
+        /// As `sort_unstable`: keys spread over the top bits, or crowded into a few
+        /// buckets (shifted right), or repeated.
+        #[test]
+        fn windows_sort_as_pairs_do(
+            keys in prop::collection::vec(any::<u64>(), 0..600),
+            crowd in 0u32..64,
+            repeat in 1u64..4,
+        ) {
+            let mut windows: Vec<Window> = (keys.iter().enumerate())
+                .map(|(i, &k)| ((k >> crowd) / repeat * repeat, (i as u32).wrapping_mul(2_654_435_761)))
+                .collect();
+            let mut want = windows.clone();
+            want.sort_unstable();
+            sort_windows(&mut windows);
+            prop_assert_eq!(windows, want);
+        }
+
         #[test]
         fn shared_equals_the_naive_oracle(
             a in small_seq(3, 60),
