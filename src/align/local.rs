@@ -82,7 +82,7 @@ fn anchor_runs(
         .filter(|&(i, j)| i < a.len() && j < b.len() && a[i] == b[j])
         .collect();
     // By diagonal, then position: an anchor inside the previous run is skipped.
-    sorted.sort_unstable_by_key(|&(i, j)| (i as i64 - j as i64, i));
+    sort_by_diagonal(&mut sorted, a.len().max(b.len()));
     let mut runs: Vec<Match> = Vec::new();
     for (i, j) in sorted {
         if let Some(last) = runs.last()
@@ -148,6 +148,27 @@ fn grow(a: &[u64], b: &[u64], run: Match, seed: usize, max_gap: usize) -> Chain 
         chain.push(r);
     }
     chain
+}
+
+/// Sorts anchors `(i, j)` by diagonal `i - j`, then `i`: packed into one integer each
+/// (sorting plain integers is faster than comparing pairs of keys) when every position
+/// is below `2^31`, as in any document of at most `u32::MAX` bytes but the most
+/// extreme.
+fn sort_by_diagonal(anchors: &mut [(usize, usize)], len: usize) {
+    const BITS: u32 = 31;
+    if len > 1 << BITS {
+        anchors.sort_unstable_by_key(|&(i, j)| (i as i64 - j as i64, i));
+        return;
+    }
+    // The diagonal, shifted to be positive, above the position in a.
+    let pack = |(i, j): (usize, usize)| ((i as u64 + (1 << BITS) - j as u64) << BITS) | i as u64;
+    let mut keys: Vec<u64> = anchors.iter().map(|&x| pack(x)).collect();
+    keys.sort_unstable();
+    for (x, k) in anchors.iter_mut().zip(keys) {
+        let i = (k & ((1 << BITS) - 1)) as usize;
+        let shifted = (k >> BITS) as usize;
+        *x = (i, i + (1 << BITS) - shifted);
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -343,6 +364,19 @@ mod tests {
     }
 
     proptest! {
+        /// As sorting by the pair `(i - j, i)`, small positions and ones near the limit.
+        #[test]
+        fn anchors_sort_by_diagonal_then_position(
+            anchors in prop::collection::vec((0usize..50, 0usize..50), 0..200),
+            near_limit in any::<bool>(),
+        ) {
+            let far = if near_limit { (1 << 31) - 50 } else { 0 };
+            let mut got: Vec<(usize, usize)> = anchors.iter().map(|&(i, j)| (far + i, far + j)).collect();
+            let mut want = got.clone();
+            want.sort_unstable_by_key(|&(i, j)| (i as i64 - j as i64, i));
+            sort_by_diagonal(&mut got, 1 << 31);
+            prop_assert_eq!(got, want);
+        }
         /// Around anchors placed in every shared passage, the passages are those of the
         /// whole alignment, when the two sequences share nothing else.
         #[test]
