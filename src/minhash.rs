@@ -165,6 +165,14 @@ impl MinHasher {
         self.sign_folded(xs)
     }
 
+    /// [`sign_tokens_in`](MinHasher::sign_tokens_in) given the hashes of the shingles
+    /// (as [`extend_shingles`](crate::shingle::extend_shingles) makes them).
+    pub(crate) fn sign_shingles_in(&self, shingles: &[u64], xs: &mut Vec<u32>) -> Signature {
+        xs.clear();
+        xs.extend(shingles.iter().map(|&h| fold(h)));
+        self.sign_folded(xs)
+    }
+
     /// The signature of shingles folded to 32 bits.
     fn sign_folded(&self, xs: &[u32]) -> Signature {
         let mut values = vec![u32::MAX; self.mul.len()].into_boxed_slice();

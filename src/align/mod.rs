@@ -261,19 +261,25 @@ impl Aligner {
     /// with at least `min_tokens` matching tokens are kept, sorted by later copy. A `seed`
     /// of 0 is taken as 1.
     pub fn repeat_chains(&self, t: &[u64], seed: usize, max_gap: usize) -> Vec<Chain> {
-        self.repeat_chains_in(t, seed, max_gap, &mut WindowScratch::default())
+        self.repeat_chains_in(t, seed, max_gap, &mut WindowScratch::default(), None)
     }
 
     /// [`repeat_chains`](Aligner::repeat_chains) with working space that a caller reuses
-    /// across documents.
+    /// across documents, and the keys of the windows of `t` when the caller has them:
+    /// `(tokens a window, a hash of each window in order)`, taken when windows of that
+    /// many tokens are the ones searched (the shingle hashes a signature is made of, when
+    /// shingles are as long as seeds).
     pub(crate) fn repeat_chains_in(
         &self,
         t: &[u64],
         seed: usize,
         max_gap: usize,
         scratch: &mut WindowScratch,
+        keys: Option<(usize, &[u64])>,
     ) -> Vec<Chain> {
-        let mut runs = self.repeats_min_in(t, seed.clamp(1, self.min_tokens), scratch);
+        let m = seed.clamp(1, self.min_tokens);
+        let keys = keys.filter(|&(len, keys)| len == m && keys.len() + m == t.len() + 1);
+        let mut runs = self.repeats_min_in(t, m, scratch, keys.map(|k| k.1));
         runs.sort_unstable_by_key(|r| (r.b, r.a));
         let mut chains = chain_runs(runs, |c, run| {
             let ((_, start_b), (end_a, end_b)) = (c.start(), c.end());
@@ -288,15 +294,23 @@ impl Aligner {
     }
 
     fn repeats_min(&self, t: &[u64], min: usize) -> Vec<Match> {
-        self.repeats_min_in(t, min, &mut WindowScratch::default())
+        self.repeats_min_in(t, min, &mut WindowScratch::default(), None)
     }
 
-    fn repeats_min_in(&self, t: &[u64], min: usize, scratch: &mut WindowScratch) -> Vec<Match> {
+    /// Exact repeats of at least `min` tokens in `t`, given the keys of its windows of
+    /// `min` tokens if the caller has them (made here otherwise).
+    fn repeats_min_in(
+        &self,
+        t: &[u64],
+        min: usize,
+        scratch: &mut WindowScratch,
+        keys: Option<&[u64]>,
+    ) -> Vec<Match> {
         let m = min;
         if t.len() < 2 * m {
             return Vec::new();
         }
-        let windows = scratch.repeated(t, m);
+        let windows = scratch.repeated(t, m, keys);
         // Most windows through the marks are there by chance: no key twice, no repeat,
         // and no prefix hashes to make.
         if !windows.windows(2).any(|w| w[0].0 == w[1].0) {
@@ -437,18 +451,24 @@ pub(crate) struct WindowScratch {
 }
 
 impl WindowScratch {
-    /// The windows of `t` whose key may occur twice, sorted.
-    fn repeated(&mut self, t: &[u64], m: usize) -> &[Window] {
-        window_keys_into(t, m, &mut self.keys);
-        self.marks.reset(self.keys.len());
-        for &h in &self.keys {
+    /// The windows of `m` tokens of `t` whose key may occur twice, sorted; their keys
+    /// are `given` (one a window, in order), or made here.
+    fn repeated(&mut self, t: &[u64], m: usize, given: Option<&[u64]>) -> &[Window] {
+        let keys: &[u64] = match given {
+            Some(keys) => keys,
+            None => {
+                window_keys_into(t, m, &mut self.keys);
+                &self.keys
+            }
+        };
+        self.marks.reset(keys.len());
+        for &h in keys {
             self.marks.count(h);
         }
         self.kept.clear();
         let marks = &self.marks;
         self.kept.extend(
-            self.keys
-                .iter()
+            keys.iter()
                 .enumerate()
                 .filter(|&(_, &h)| marks.both(h))
                 .map(|(i, &h)| (h, i as u32)),
@@ -537,7 +557,7 @@ pub(crate) fn chain_runs(
 
 /// Greedy one-to-one selection for [`Aligner::shared`].
 fn select_one_to_one(mut candidates: Vec<Match>) -> Vec<Match> {
-    candidates.sort_unstable_by(|x, y| y.len.cmp(&x.len).then(x.a.cmp(&y.a)).then(x.b.cmp(&y.b)));
+    longest_first(&mut candidates, |m| (m.a, m.b));
     let (mut used_a, mut used_b) = (Intervals::default(), Intervals::default());
     let mut out = Vec::new();
     for c in candidates {
@@ -553,7 +573,7 @@ fn select_one_to_one(mut candidates: Vec<Match>) -> Vec<Match> {
 
 /// Greedy selection for [`Aligner::repeats`]: later copies never overlap.
 fn select_later_copies(mut candidates: Vec<Match>) -> Vec<Match> {
-    candidates.sort_unstable_by(|x, y| y.len.cmp(&x.len).then(x.b.cmp(&y.b)).then(x.a.cmp(&y.a)));
+    longest_first(&mut candidates, |m| (m.b, m.a));
     let mut used = Intervals::default();
     let mut out = Vec::new();
     for c in candidates {
@@ -564,6 +584,30 @@ fn select_later_copies(mut candidates: Vec<Match>) -> Vec<Match> {
     }
     out.sort_unstable();
     out
+}
+
+/// Sorts matches longest first, then by `then(match)`: as packed integers (sorting those
+/// is faster than comparing three keys) when every position and length is below 2^32.
+fn longest_first(matches: &mut [Match], then: impl Fn(&Match) -> (usize, usize)) {
+    let fits = |m: &Match| {
+        let (x, y) = then(m);
+        (x | y | m.len) >> 32 == 0
+    };
+    if !matches.iter().all(fits) {
+        matches.sort_unstable_by(|x, y| y.len.cmp(&x.len).then(then(x).cmp(&then(y))));
+        return;
+    }
+    // Each key is unique to its match (its length and two positions), so the order of
+    // equal matches does not arise.
+    let key = |m: &Match| {
+        let (x, y) = then(m);
+        (u32::MAX as u128 - m.len as u128) << 64 | (x as u128) << 32 | y as u128
+    };
+    let mut keyed: Vec<(u128, Match)> = matches.iter().map(|m| (key(m), *m)).collect();
+    keyed.sort_unstable_by_key(|k| k.0);
+    for (m, (_, k)) in matches.iter_mut().zip(keyed) {
+        *m = k;
+    }
 }
 
 /// Checks a kept candidate token by token. A window-hash collision (probability about
@@ -839,11 +883,11 @@ mod tests {
         for text in texts {
             let t = seq(text);
             let fresh = al.repeat_chains(&t, 3, 2);
-            let reused = al.repeat_chains_in(&t, 3, 2, &mut scratch);
+            let reused = al.repeat_chains_in(&t, 3, 2, &mut scratch, None);
             assert_eq!(format!("{reused:?}"), format!("{fresh:?}"), "{text}");
         }
         assert!(
-            !al.repeat_chains_in(&seq(texts[2]), 3, 2, &mut scratch)
+            !al.repeat_chains_in(&seq(texts[2]), 3, 2, &mut scratch, None)
                 .is_empty()
         );
     }

@@ -549,6 +549,8 @@ struct Scratch {
     fingerprints: (Vec<u64>, Vec<(u64, u32)>),
     /// Hash slots seen, for [`Fingerprints::picked_in`].
     seen: Vec<u64>,
+    /// Shingle hashes, for signing and repeats.
+    shingles: Vec<u64>,
     /// Folded shingle hashes, for signing.
     folded: Vec<u32>,
     /// Window keys, for repeats.
@@ -716,7 +718,7 @@ impl Detector {
             Fingerprints::default()
         };
         let repeats = if self.settings.find_repeats {
-            self.repeats_of(text, &DocTokens::borrowed(hashes, spans), windows)
+            self.repeats_of(text, &DocTokens::borrowed(hashes, spans), windows, None)
         } else {
             Vec::new()
         };
@@ -836,20 +838,26 @@ impl Detector {
 
     /// The passages repeated inside one text, verified, sorted by first copy.
     pub fn repeats(&self, bytes: &[u8]) -> Vec<RepeatedPassage> {
-        self.repeats_of(bytes, &DocTokens::new(bytes), &mut WindowScratch::default())
+        let tokens = DocTokens::new(bytes);
+        self.repeats_of(bytes, &tokens, &mut WindowScratch::default(), None)
     }
 
+    /// The repeats in a text whose tokens are made, given the hashes of its shingles when
+    /// they are made (see [`Aligner::repeat_chains_in`]).
     fn repeats_of(
         &self,
         bytes: &[u8],
         tokens: &DocTokens,
         windows: &mut WindowScratch,
+        shingles: Option<&[u64]>,
     ) -> Vec<RepeatedPassage> {
         let (m, c) = (self.aligner.min_tokens(), &self.settings);
+        let keys = shingles.map(|s| (c.shingle_size, s));
         let mut out = Vec::new();
-        for chain in
-            self.aligner
-                .repeat_chains_in(&tokens.hashes, c.seed_tokens, c.max_gap, windows)
+        let t = &tokens.hashes;
+        for chain in self
+            .aligner
+            .repeat_chains_in(t, c.seed_tokens, c.max_gap, windows, keys)
         {
             let spans = tokens.spans();
             let span = |i: usize| spans.span(i);
@@ -1433,19 +1441,27 @@ impl Detector {
         }
         tokenize_into(bytes, &mut scratch.hashes, &mut scratch.spans);
         let tokens = DocTokens::borrowed(&scratch.hashes, &scratch.spans);
+        // The shingle hashes, made once: the signature is made of them, and the search
+        // for repeats takes them as its windows' keys when seeds are shingles' length.
+        let shingles = &mut scratch.shingles;
+        shingles.clear();
+        if tokens.len() > 0 {
+            crate::shingle::extend_shingles(
+                shingles,
+                &tokens.hashes,
+                self.settings.shingle_size,
+                |h| h,
+            );
+        }
         let repeats = if self.settings.find_repeats {
-            self.repeats_of(bytes, &tokens, &mut scratch.windows)
+            self.repeats_of(bytes, &tokens, &mut scratch.windows, Some(shingles))
         } else {
             Vec::new()
         };
         if tokens.len() == 0 {
             return Signed::default();
         }
-        let sig = self.hasher.sign_tokens_in(
-            &tokens.hashes,
-            self.settings.shingle_size,
-            &mut scratch.folded,
-        );
+        let sig = self.hasher.sign_shingles_in(shingles, &mut scratch.folded);
         let reuse = if self.settings.passage_reuse {
             let (f, w) = self.fingerprint_layout();
             let picks = Fingerprints::picked_in(
@@ -1864,6 +1880,39 @@ mod tests {
                 }
             }
             prop_assert_eq!(got, want);
+        }
+    }
+
+    proptest! {
+        /// A run takes its shingles' hashes as the keys of its search for repeats (seeds
+        /// as long as shingles), [`Detector::repeats`] makes its own: the same repeats,
+        /// with seeds as long as shingles or not.
+        #[test]
+        fn a_run_finds_the_repeats_each_text_has_alone(
+            texts in proptest::collection::vec(proptest::collection::vec(0usize..8, 0..80), 1..4),
+            seps in proptest::collection::vec(0usize..5, 0..80),
+            (seed, shingle) in (3usize..6, 3usize..6),
+        ) {
+            let det = Detector::builder()
+                .min_passage_tokens(6)
+                .seed_tokens(seed)
+                .shingle_size(shingle)
+                .build()
+                .unwrap();
+            let mut corpus = Corpus::new();
+            for (k, words) in texts.iter().enumerate() {
+                // Each text twice over, with a change, so that it repeats itself.
+                let mut doubled = words.clone();
+                doubled.extend(words.iter().map(|w| (w + 1) % 8).take(3));
+                doubled.extend(words.iter().skip(3));
+                corpus.add(format!("{k}"), text_of(&doubled, &seps));
+            }
+            let report = det.run(&corpus);
+            for (id, _) in corpus.iter() {
+                let alone = det.repeats(&corpus.text(id));
+                let in_run = report.repeats().find(|r| r.doc == id).map(|r| r.passages().to_vec());
+                prop_assert_eq!(in_run.unwrap_or_default(), alone);
+            }
         }
     }
 
