@@ -26,7 +26,10 @@
 //!
 //! Seed and extend. Every window of m tokens gets a 64-bit rolling key. Two bitsets of 32
 //! slots per window first let through only the windows whose key may occur twice (or in
-//! both sequences; 1 in 32 of the others by chance); those are sorted, and equal windows, now adjacent, are seeds. Text
+//! both sequences; 1 in 32 of the others by chance); those are sorted (a counting pass on
+//! the keys' top bits, then each bucket), and equal windows, now adjacent, are seeds.
+//! The search for repeats takes the keys from its caller when it has them (a run's
+//! shingle hashes, when seeds are as long as shingles). Text
 //! without repeats costs two linear passes, no sort and nothing more. Only left-maximal
 //! seeds start a candidate. Its length is measured token by token for up to 64 tokens
 //! (most matches are shorter); a longer one is measured by a galloping search over a
