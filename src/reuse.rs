@@ -310,8 +310,11 @@ fn keep_first_positions(picked: &mut Vec<(u64, u32)>, seen: &mut Vec<u64>) {
         return;
     }
     // Each hash's positions counted as they come, in a table of at least twice as many
-    // slots as picks (open addressing from the hash's low bits, which winnowing leaves
-    // even where it favours small hashes; a count of 0 is a free slot): no sort.
+    // slots as picks (open addressing from the hash's low bits: winnowing keeps the
+    // smallest hash of each window, so the top bits crowd: indexed by them, the table
+    // made the run on the copyright files take 4.5 times the instructions; a count of 0
+    // is a free slot): no sort. (The bitmap above is only a first test: indexed by
+    // the low bits instead, the run took as many instructions.)
     let slots = (2 * picked.len()).next_power_of_two();
     let mut counts: Vec<(u64, u32)> = vec![(0, 0); slots];
     picked.retain(|&(h, _)| {

@@ -151,9 +151,9 @@ fn grow(a: &[u64], b: &[u64], run: Match, seed: usize, max_gap: usize) -> Chain 
 }
 
 /// Sorts anchors `(i, j)` by diagonal `i - j`, then `i`: packed into one integer each
-/// (sorting plain integers is faster than comparing pairs of keys) when every position
-/// is below `2^31`, as in any document of at most `u32::MAX` bytes but the most
-/// extreme.
+/// (sorting plain integers is faster than comparing pairs of keys) when the sequences,
+/// of at most `len` tokens, have positions below `2^31` (a document has fewer tokens
+/// than that, see the `LONG` bit of `reuse`); compared as pairs otherwise.
 fn sort_by_diagonal(anchors: &mut [(usize, usize)], len: usize) {
     const BITS: u32 = 31;
     if len > 1 << BITS {
@@ -207,6 +207,9 @@ fn next_seed(
         room.min(max_gap + 1)
     };
     let (na, nb) = (reach(ea, a.len()), reach(eb, b.len()));
+    if na == 0 || nb == 0 {
+        return None; // no room for a seed on one side (or a place past its end)
+    }
     let seed_at = |ga: usize, gb: usize| {
         let (i, j) = (at(ea, ga), at(eb, gb));
         match dir {

@@ -49,8 +49,8 @@
 //! For sequences of n and p tokens: O((n + p)·(log n + c·(64 + log L))) where c ≤
 //! `max_occurrences` is the number of anchors per window (0 or 1 for text without repeated
 //! windows), plus O(q log q) to select among q candidates; up to 24 bytes per token of
-//! working memory (window keys, and the windows kept), and 16 more, the prefix table,
-//! when a match is longer than 64 tokens.
+//! working memory (window keys, and the windows kept), 24 more while the windows kept are
+//! sorted, and 16 more, the prefix table, when a match is longer than 64 tokens.
 
 mod local;
 
@@ -505,30 +505,35 @@ fn common_windows(a: &[u64], b: &[u64], m: usize) -> (Vec<Window>, Vec<Window>) 
 fn sort_windows(windows: &mut Vec<Window>) {
     const SMALL: usize = 64;
     let n = windows.len();
-    if n < SMALL {
+    if n < SMALL || u32::try_from(n).is_err() {
         windows.sort_unstable();
         return;
     }
     let bits = n.next_power_of_two().trailing_zeros();
     let bucket = |w: &Window| (w.0 >> (64 - bits)) as usize;
-    let mut starts = vec![0usize; (1 << bits) + 1];
+    // Where each bucket starts, then (each a cursor as its windows are placed) where it
+    // ends: bucket b is `ends[b - 1]..ends[b]`.
+    let mut at = vec![0u32; 1 << bits];
     for w in windows.iter() {
-        starts[bucket(w) + 1] += 1;
+        at[bucket(w)] += 1;
     }
-    for b in 1..starts.len() {
-        starts[b] += starts[b - 1];
+    let mut start = 0;
+    for count in at.iter_mut() {
+        (*count, start) = (start, start + *count);
     }
     let mut sorted = vec![(0, 0); n];
-    let mut next = starts.clone();
     for &w in windows.iter() {
-        let b = bucket(&w);
-        sorted[next[b]] = w;
-        next[b] += 1;
+        let cursor = &mut at[bucket(&w)];
+        sorted[*cursor as usize] = w;
+        *cursor += 1;
     }
-    for bounds in starts.windows(2) {
-        if bounds[1] - bounds[0] > 1 {
-            sorted[bounds[0]..bounds[1]].sort_unstable();
+    let mut from = 0;
+    for &end in &at {
+        let end = end as usize;
+        if end - from > 1 {
+            sorted[from..end].sort_unstable();
         }
+        from = end;
     }
     *windows = sorted;
 }
@@ -594,7 +599,7 @@ fn select_later_copies(mut candidates: Vec<Match>) -> Vec<Match> {
 fn longest_first(matches: &mut [Match], then: impl Fn(&Match) -> (usize, usize)) {
     let fits = |m: &Match| {
         let (x, y) = then(m);
-        (x | y | m.len) >> 32 == 0
+        u32::try_from(x | y | m.len).is_ok()
     };
     if !matches.iter().all(fits) {
         matches.sort_unstable_by(|x, y| y.len.cmp(&x.len).then(then(x).cmp(&then(y))));
@@ -951,6 +956,29 @@ mod tests {
     }
 
     proptest! {
+        /// As the comparison sort it replaces, both ways round (the selections of shared
+        /// passages and of repeats), with positions that fit in 32 bits and with one that
+        /// does not (the comparison sort then).
+        #[test]
+        fn matches_sort_longest_first_as_compared(
+            matches in prop::collection::vec((0usize..40, 0usize..40, 1usize..12), 0..200),
+            huge in any::<bool>(),
+        ) {
+            let mut matches: Vec<Match> = matches.iter().map(|&(a, b, len)| Match { a, b, len }).collect();
+            if huge && let Some(m) = matches.first_mut() {
+                m.a += 1 << 40;
+            }
+            type Then = fn(&Match) -> (usize, usize);
+            let ways: [Then; 2] = [|m| (m.a, m.b), |m| (m.b, m.a)];
+            for then in ways {
+                let mut want = matches.clone();
+                want.sort_unstable_by(|x, y| y.len.cmp(&x.len).then(then(x).cmp(&then(y))));
+                let mut got = matches.clone();
+                longest_first(&mut got, then);
+                prop_assert_eq!(got, want);
+            }
+        }
+
         /// As `sort_unstable`: keys spread over the top bits, or crowded into a few
         /// buckets (shifted right), or repeated.
         #[test]

@@ -312,8 +312,8 @@ impl Loader {
             .overrides(overrides)
             // By name: the entries compared are in one folder, so their paths are the
             // same bytes up to the names. Compared as paths' bytes, they need no parse
-            // to find the names (in a folder of 50,000 files that took a tenth of a
-            // second, before any could be read).
+            // to find the names (100 million instructions for 5,000 files, measured,
+            // and the sort of a folder comes before any of its files can be read).
             .sort_by_file_path(|a, b| a.as_os_str().cmp(b.as_os_str()))
             .build())
     }

@@ -1674,7 +1674,10 @@ fn for_each_verified(
     // stretch in both, and inside it, has the same bytes (no comparison of its own).
     // Where one is not, the stretch is measured again from it (most differences are
     // in the spaces between tokens, each costing one new stretch).
-    let ends = (span_a(m.a + m.len - 1).end, span_b(m.b + m.len - 1).end);
+    let ends = match m.len {
+        0 => (0, 0), // no token to check
+        n => (span_a(m.a + n - 1).end, span_b(m.b + n - 1).end),
+    };
     // The stretch: `(from in a, from in b, bytes)`.
     let mut stretch = (0, 0, 0);
     let mut run_start = 0;
