@@ -157,22 +157,6 @@ impl MinHasher {
         self.sign_folded(xs)
     }
 
-    /// [`sign_in`](MinHasher::sign_in) of the shingles of `k` tokens of `tokens` (token
-    /// hashes), made by [`extend_shingles`](crate::shingle::extend_shingles).
-    pub(crate) fn sign_tokens_in(&self, tokens: &[u64], k: usize, xs: &mut Vec<u32>) -> Signature {
-        xs.clear();
-        crate::shingle::extend_shingles(xs, tokens, k, fold);
-        self.sign_folded(xs)
-    }
-
-    /// [`sign_tokens_in`](MinHasher::sign_tokens_in) given the hashes of the shingles
-    /// (as [`extend_shingles`](crate::shingle::extend_shingles) makes them).
-    pub(crate) fn sign_shingles_in(&self, shingles: &[u64], xs: &mut Vec<u32>) -> Signature {
-        xs.clear();
-        xs.extend(shingles.iter().map(|&h| fold(h)));
-        self.sign_folded(xs)
-    }
-
     /// The signature of shingles folded to 32 bits.
     fn sign_folded(&self, xs: &[u32]) -> Signature {
         let mut values = vec![u32::MAX; self.mul.len()].into_boxed_slice();

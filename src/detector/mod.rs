@@ -534,6 +534,7 @@ pub(crate) struct IndexScratch {
     hashes: Vec<u64>,
     spans: Vec<(u32, u32)>,
     winnowing: (Vec<u64>, Vec<(u64, u32)>),
+    shingles: Vec<u64>,
     windows: WindowScratch,
     folded: Vec<u32>,
 }
@@ -700,6 +701,7 @@ impl Detector {
             hashes,
             spans,
             winnowing,
+            shingles,
             windows,
             folded,
         } = scratch;
@@ -707,20 +709,14 @@ impl Detector {
         if hashes.is_empty() {
             return Default::default();
         }
-        let sig = self
-            .hasher
-            .sign_tokens_in(hashes, self.settings.shingle_size, folded);
+        let tokens = DocTokens::borrowed(hashes, spans);
+        let (sig, repeats) = self.signature_and_repeats(text, &tokens, (shingles, folded, windows));
         let bands = self.lsh.keys_of(&sig).collect();
         let prints = if self.settings.passage_reuse {
             let (f, w) = self.fingerprint_layout();
             Fingerprints::new_in(hashes, f, w, winnowing)
         } else {
             Fingerprints::default()
-        };
-        let repeats = if self.settings.find_repeats {
-            self.repeats_of(text, &DocTokens::borrowed(hashes, spans), windows, None)
-        } else {
-            Vec::new()
         };
         (bands, prints, repeats)
     }
@@ -840,6 +836,29 @@ impl Detector {
     pub fn repeats(&self, bytes: &[u8]) -> Vec<RepeatedPassage> {
         let tokens = DocTokens::new(bytes);
         self.repeats_of(bytes, &tokens, &mut WindowScratch::default(), None)
+    }
+
+    /// The signature and (with `find_repeats`) the repeats of a text whose tokens are
+    /// made, at least one, with working space: its shingle hashes are made once, for
+    /// the signature and as the keys of the search for repeats (see
+    /// [`Aligner::repeat_chains_in`]). Stage 1 of a run and the persistent index take
+    /// both from here.
+    fn signature_and_repeats(
+        &self,
+        bytes: &[u8],
+        tokens: &DocTokens,
+        (shingles, folded, windows): (&mut Vec<u64>, &mut Vec<u32>, &mut WindowScratch),
+    ) -> (Signature, Vec<RepeatedPassage>) {
+        shingles.clear();
+        let k = self.settings.shingle_size;
+        crate::shingle::extend_shingles(shingles, &tokens.hashes, k, |h| h);
+        let repeats = if self.settings.find_repeats {
+            self.repeats_of(bytes, tokens, windows, Some(shingles))
+        } else {
+            Vec::new()
+        };
+        let sig = self.hasher.sign_in(shingles.iter().copied(), folded);
+        (sig, repeats)
     }
 
     /// The repeats in a text whose tokens are made, given the hashes of its shingles when
@@ -1441,27 +1460,15 @@ impl Detector {
         }
         tokenize_into(bytes, &mut scratch.hashes, &mut scratch.spans);
         let tokens = DocTokens::borrowed(&scratch.hashes, &scratch.spans);
-        // The shingle hashes, made once: the signature is made of them, and the search
-        // for repeats takes them as its windows' keys when seeds are shingles' length.
-        let shingles = &mut scratch.shingles;
-        shingles.clear();
-        if tokens.len() > 0 {
-            crate::shingle::extend_shingles(
-                shingles,
-                &tokens.hashes,
-                self.settings.shingle_size,
-                |h| h,
-            );
-        }
-        let repeats = if self.settings.find_repeats {
-            self.repeats_of(bytes, &tokens, &mut scratch.windows, Some(shingles))
-        } else {
-            Vec::new()
-        };
         if tokens.len() == 0 {
             return Signed::default();
         }
-        let sig = self.hasher.sign_shingles_in(shingles, &mut scratch.folded);
+        let work = (
+            &mut scratch.shingles,
+            &mut scratch.folded,
+            &mut scratch.windows,
+        );
+        let (sig, repeats) = self.signature_and_repeats(bytes, &tokens, work);
         let reuse = if self.settings.passage_reuse {
             let (f, w) = self.fingerprint_layout();
             let picks = Fingerprints::picked_in(
@@ -1656,28 +1663,24 @@ fn for_each_verified(
         // No piece of it can be long enough.
         return;
     }
-    if m.len > 0 {
-        let (last_a, last_b) = (m.a + m.len - 1, m.b + m.len - 1);
-        let in_a = &a[span_a(m.a).start..span_a(last_a).end];
-        let in_b = &b[span_b(m.b).start..span_b(last_b).end];
-        if in_a == in_b {
-            debug_assert!(
-                (0..m.len).all(|i| same_token(a, span_a(m.a + i), b, span_b(m.b + i))),
-                "the same bytes hold the same tokens"
-            );
-            f(m);
-            return;
-        }
+    // Where the match ends in each text (nothing to check in an empty one).
+    let ends = match m.len {
+        0 => (0, 0),
+        n => (span_a(m.a + n - 1).end, span_b(m.b + n - 1).end),
+    };
+    if m.len > 0 && a[span_a(m.a).start..ends.0] == b[span_b(m.b).start..ends.1] {
+        debug_assert!(
+            (0..m.len).all(|i| same_token(a, span_a(m.a + i), b, span_b(m.b + i))),
+            "the same bytes hold the same tokens"
+        );
+        f(m);
+        return;
     }
     // Token by token, each checked against a stretch where the bytes of the two texts
     // agree, from the first byte of a token on: a token at the same place in the
     // stretch in both, and inside it, has the same bytes (no comparison of its own).
     // Where one is not, the stretch is measured again from it (most differences are
     // in the spaces between tokens, each costing one new stretch).
-    let ends = match m.len {
-        0 => (0, 0), // no token to check
-        n => (span_a(m.a + n - 1).end, span_b(m.b + n - 1).end),
-    };
     // The stretch: `(from in a, from in b, bytes)`.
     let mut stretch = (0, 0, 0);
     let mut run_start = 0;
