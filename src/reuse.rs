@@ -594,20 +594,49 @@ impl Boilerplate {
         docs: usize,
         max_docs: usize,
     ) -> (Boilerplate, Vec<bool>) {
+        let (common, holds, _) = Boilerplate::grouping(rows, docs, max_docs, Keep::BoilerplateDocs);
+        (common, holds)
+    }
+
+    /// [`of_rows`](Boilerplate::of_rows), and the other groups of the rows (those that
+    /// two to `max_docs` documents hold), for
+    /// [`FingerprintIndex::build_with`]: the rows need not be grouped again.
+    pub(crate) fn of_rows_grouped(
+        rows: &PrintRows,
+        docs: usize,
+        max_docs: usize,
+    ) -> (Boilerplate, Vec<bool>, Groups) {
+        Boilerplate::grouping(rows, docs, max_docs, Keep::Both)
+    }
+
+    fn grouping(
+        rows: &PrintRows,
+        docs: usize,
+        max_docs: usize,
+        keep: Keep,
+    ) -> (Boilerplate, Vec<bool>, Groups) {
         let mut holds = vec![false; docs];
         let mut keys = Vec::new();
         let mut turning = Vec::new();
+        let mut groups = Vec::new();
         let params = (rows.doc_bits(), max_docs);
-        group_in_passes(rows, params, false, ROWS_PER_PASS, &mut |part| {
+        group_in_passes(rows, params, keep, ROWS_PER_PASS, &mut |mut part| {
             for &d in &part.boilerplate_docs {
                 holds[d as usize] = true;
             }
             keys.extend_from_slice(&part.boilerplate);
             turning.extend(part.turning.iter().map(|&d| u64::from(d)));
+            if keep.holders() {
+                // The boilerplate is the caller's to keep: it is no group of the index.
+                part.boilerplate = Vec::new();
+                part.boilerplate_docs = Vec::new();
+                part.turning = Vec::new();
+                groups.push(part);
+            }
         });
         let mut common = Boilerplate::from_rows(keys, rows.doc_bits());
         common.turning = turning;
-        (common, holds)
+        (common, holds, Groups(groups))
     }
 
     /// The given fingerprints (any order, repeats allowed) as boilerplate, compared by
@@ -934,7 +963,43 @@ impl FingerprintIndex {
         windows: Option<&WindowsOf<'_>>,
     ) -> FingerprintIndex {
         let doc_bits = rows.doc_bits();
-        let parts = group(rows, doc_bits, max_docs, true);
+        let parts = group(rows, doc_bits, max_docs, Keep::Holders);
+        FingerprintIndex::of_groups(parts, docs, (doc_bits, max_docs), windows)
+    }
+
+    /// [`build`](FingerprintIndex::build) over the groups of the first rows, less their
+    /// boilerplate (as [`Boilerplate::of_rows_grouped`] gives them), and the `added`
+    /// rows, which are grouped here: the same index as `build` over the first rows
+    /// without the boilerplate's and with the added ones, but for a key whose rows in
+    /// one of the two are one document's (no grouping keeps a group of one document):
+    /// the index takes the other's rows of it alone. The added rows are the long
+    /// fingerprints, hashes of longer windows, so that a key in both is two windows
+    /// whose hashes agree by chance (1 in 2^40 a pair), no shared text; where the two
+    /// were grouped together, a chance agreement with a fingerprint that one document
+    /// held proposed a needless candidate pair (5 of the 81,158 in the generated
+    /// folder of 51,000 documents).
+    pub(crate) fn build_with(
+        first: Groups,
+        added: &PrintRows,
+        docs: usize,
+        max_docs: usize,
+        windows: Option<&WindowsOf<'_>>,
+    ) -> FingerprintIndex {
+        let doc_bits = added.doc_bits();
+        let then = group(added, doc_bits, max_docs, Keep::Holders);
+        let parts = (first.0.into_iter().zip(then))
+            .map(|(a, b)| merged(a, b, max_docs))
+            .collect();
+        FingerprintIndex::of_groups(parts, docs, (doc_bits, max_docs), windows)
+    }
+
+    /// The index of the groups of every bucket, in hash order.
+    fn of_groups(
+        parts: Vec<Pass>,
+        docs: usize,
+        (doc_bits, max_docs): (u32, usize),
+        windows: Option<&WindowsOf<'_>>,
+    ) -> FingerprintIndex {
         let crowded = match windows {
             Some(w) => {
                 let keys: Vec<u64> = parts
@@ -1095,6 +1160,7 @@ fn first_holders_end(group: &[(u32, u32)]) -> usize {
 }
 
 /// The groups of one bucket of rows.
+#[derive(Default)]
 struct Pass {
     /// The holders `(doc, position)` of each group, one group after the other, each sorted
     /// by document (a document once per position it holds the fingerprint at).
@@ -1106,12 +1172,31 @@ struct Pass {
     /// How many documents hold each group's fingerprint.
     group_docs: Vec<u32>,
     boilerplate: Vec<u64>,
-    /// The documents that hold each boilerplate fingerprint, when the holders of the
-    /// other groups are not kept.
+    /// The documents that hold each boilerplate fingerprint, when they are kept
+    /// ([`Keep`]).
     boilerplate_docs: Vec<u32>,
-    /// For each boilerplate fingerprint, when the holders of the other groups are not
-    /// kept: the document past `max_docs` that holds it (it turns common there).
+    /// For each boilerplate fingerprint, when its documents are kept: the document past
+    /// `max_docs` that holds it (it turns common there).
     turning: Vec<u32>,
+}
+
+/// What a grouping keeps besides the boilerplate fingerprints: the documents that hold
+/// each of them (and where it turns common), the holders of the other groups, or both.
+#[derive(Clone, Copy, Debug)]
+enum Keep {
+    BoilerplateDocs,
+    Holders,
+    Both,
+}
+
+impl Keep {
+    fn holders(self) -> bool {
+        matches!(self, Keep::Holders | Keep::Both)
+    }
+
+    fn boilerplate_docs(self) -> bool {
+        matches!(self, Keep::BoilerplateDocs | Keep::Both)
+    }
 }
 
 /// The rows are grouped in this many buckets, by their top bits.
@@ -1119,18 +1204,14 @@ const BUCKETS: usize = 256;
 
 /// Groups every document's fingerprint rows: rows are bucketed by their top bits, and
 /// the buckets are sorted and grouped in parallel. The holders of each group (with their
-/// positions, sorted along with the rows) are kept only when `holders` is set; otherwise
-/// the documents that hold each boilerplate fingerprint are (the boilerplate always).
-/// Buckets come out in hash order.
-fn group(rows: &PrintRows, doc_bits: u32, max_docs: usize, holders: bool) -> Vec<Pass> {
+/// positions, sorted along with the rows), the documents that hold each boilerplate
+/// fingerprint, or both, are kept as `keep` says (the boilerplate always). One [`Pass`]
+/// per bucket, in hash order.
+fn group(rows: &PrintRows, doc_bits: u32, max_docs: usize, keep: Keep) -> Vec<Pass> {
     let mut out = Vec::with_capacity(BUCKETS);
-    group_in_passes(
-        rows,
-        (doc_bits, max_docs),
-        holders,
-        ROWS_PER_PASS,
-        &mut |p| out.push(p),
-    );
+    group_in_passes(rows, (doc_bits, max_docs), keep, ROWS_PER_PASS, &mut |p| {
+        out.push(p)
+    });
     out
 }
 
@@ -1142,7 +1223,7 @@ const ROWS_PER_PASS: usize = 1 << 21;
 fn group_in_passes(
     rows: &PrintRows,
     (doc_bits, max_docs): (u32, usize),
-    holders: bool,
+    keep: Keep,
     rows_per_pass: usize,
     each: &mut dyn FnMut(Pass),
 ) {
@@ -1151,7 +1232,7 @@ fn group_in_passes(
     // about 90 million), each taking whole parts of the rows. In each, blocks of the
     // pass's rows count their rows per bucket in parallel, then write them in parallel
     // straight to their place in one array (bucket by bucket, block by block, so that
-    // within a bucket the documents ascend as they do in each segment of a part, which
+    // within a bucket the documents ascend as they do in a part, which
     // `sort_rows` is fastest with), and each bucket is sorted.
     const BLOCK: usize = 1 << 16;
     let bucket = |x: u64| (x >> 56) as usize;
@@ -1165,7 +1246,7 @@ fn group_in_passes(
     for pass in 0..passes {
         let first = pass * per_pass;
         let parts: Vec<rows::PartRows<'_>> = (0..parts_per_pass)
-            .flat_map(|k| rows.segments(pass * parts_per_pass + k))
+            .map(|k| rows.part(pass * parts_per_pass + k))
             .collect();
         let blocks: Vec<(&[u64], &[u32])> = parts
             .iter()
@@ -1184,6 +1265,7 @@ fn group_in_passes(
         let total: usize = sizes.iter().sum();
         let mut sorted = vec![0u64; total];
         // The positions go along with the rows when the holders are kept.
+        let holders = keep.holders();
         let mut positions = vec![0u32; if holders { total } else { 0 }];
         // Each block's place in each bucket, cut from `sorted` (and `positions`) in order.
         let mut places: Vec<Places<'_>> = cut_places(&mut sorted, &counts)
@@ -1215,7 +1297,7 @@ fn group_in_passes(
             debug_assert!(b.is_sorted());
         });
         for p in crate::par::map(&buckets, |(part, at)| {
-            group_sorted((part, at), doc_bits, max_docs, holders)
+            group_sorted((part, at), doc_bits, max_docs, keep)
         }) {
             each(p);
         }
@@ -1233,8 +1315,8 @@ fn assert_fits(docs: usize, doc_bits: u32) {
 /// Sorts `rows`, and `positions` (empty, or one per row) along with them, stably:
 /// equal rows (a document's positions of one fingerprint) keep their order. Fastest
 /// when the documents (the low `doc_bits` bits) of one fingerprint's rows ascend in the
-/// order they come, or nearly, as [`group`] writes them (from one or two segments of
-/// rows whose documents ascend); right in any order.
+/// order they come, as [`group`] writes them (a fingerprint's rows are in one part,
+/// whose documents ascend); right in any order.
 ///
 /// A least-significant-digit radix sort on the top bytes of the fingerprint bits (the
 /// top byte, the bucket's, is shared and skipped; below it as many bytes as leave about
@@ -1368,18 +1450,10 @@ fn group_sorted(
     (part, positions): (&[u64], &[u32]),
     doc_bits: u32,
     max_docs: usize,
-    holders: bool,
+    keep: Keep,
 ) -> Pass {
     let mask = (1u64 << doc_bits) - 1;
-    let mut out = Pass {
-        holders: Vec::new(),
-        group_end: Vec::new(),
-        group_key: Vec::new(),
-        group_docs: Vec::new(),
-        boilerplate: Vec::new(),
-        boilerplate_docs: Vec::new(),
-        turning: Vec::new(),
-    };
+    let mut out = Pass::default();
     let mut docs: Vec<u32> = Vec::new();
     let mut start = 0;
     for group in part.chunk_by(|x, y| x & !mask == y & !mask) {
@@ -1394,11 +1468,11 @@ fn group_sorted(
         let key = group[0] & !mask;
         if docs.len() > max_docs {
             out.boilerplate.push(key);
-            if !holders {
+            if keep.boilerplate_docs() {
                 out.boilerplate_docs.extend_from_slice(&docs);
                 out.turning.push(docs[max_docs]);
             }
-        } else if holders && docs.len() > 1 {
+        } else if keep.holders() && docs.len() > 1 {
             out.holders.extend(
                 group
                     .iter()
@@ -1410,6 +1484,96 @@ fn group_sorted(
             out.group_docs.push(docs.len() as u32);
         }
     }
+    out
+}
+
+/// The groups of a grouping's rows that two to `max_docs` documents hold, one [`Pass`]
+/// per bucket in hash order, without the boilerplate (see
+/// [`Boilerplate::of_rows_grouped`]).
+#[derive(Default)]
+pub(crate) struct Groups(Vec<Pass>);
+
+/// The groups of one bucket from two groupings, `first` (without its boilerplate) and
+/// `then`, as one grouping of both rows gives them: in key order; a key in both is one
+/// group, its holders by document (those of `first` first for a document in both),
+/// boilerplate where more than `max_docs` documents hold it; a key of `first` that is
+/// boilerplate in `then` is boilerplate.
+fn merged(first: Pass, then: Pass, max_docs: usize) -> Pass {
+    if first.group_key.is_empty() {
+        return then;
+    }
+    if then.group_key.is_empty() && then.boilerplate.is_empty() {
+        return first;
+    }
+    fn group(p: &Pass, k: usize) -> (u64, u32, &[(u32, u32)]) {
+        let start = k.checked_sub(1).map_or(0, |k| p.group_end[k]);
+        (
+            p.group_key[k],
+            p.group_docs[k],
+            &p.holders[start..p.group_end[k]],
+        )
+    }
+    let push = |out: &mut Pass, (key, docs, holders): (u64, u32, &[(u32, u32)])| {
+        out.holders.extend_from_slice(holders);
+        out.group_end.push(out.holders.len());
+        out.group_key.push(key);
+        out.group_docs.push(docs);
+    };
+    let mut out = Pass {
+        holders: Vec::with_capacity(first.holders.len() + then.holders.len()),
+        ..Pass::default()
+    };
+    let common = &then.boilerplate;
+    let (mut more, mut both) = (Vec::new(), Vec::new());
+    let (mut i, mut j, mut z) = (0, 0, 0);
+    while i < first.group_key.len() || j < then.group_key.len() {
+        let order = match (first.group_key.get(i), then.group_key.get(j)) {
+            (Some(a), Some(b)) => a.cmp(b),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, _) => std::cmp::Ordering::Greater,
+        };
+        match order {
+            std::cmp::Ordering::Less => {
+                let g = group(&first, i);
+                i += 1;
+                while common.get(z).is_some_and(|&c| c < g.0) {
+                    z += 1;
+                }
+                if common.get(z) == Some(&g.0) {
+                    continue;
+                }
+                push(&mut out, g);
+            }
+            std::cmp::Ordering::Greater => {
+                push(&mut out, group(&then, j));
+                j += 1;
+            }
+            std::cmp::Ordering::Equal => {
+                let (key, _, a) = group(&first, i);
+                let (_, _, b) = group(&then, j);
+                (i, j) = (i + 1, j + 1);
+                both.clear();
+                let (mut x, mut y) = (0, 0);
+                while x < a.len() || y < b.len() {
+                    if y == b.len() || (x < a.len() && a[x].0 <= b[y].0) {
+                        both.push(a[x]);
+                        x += 1;
+                    } else {
+                        both.push(b[y]);
+                        y += 1;
+                    }
+                }
+                let docs = 1 + both.windows(2).filter(|w| w[0].0 != w[1].0).count();
+                if docs > max_docs {
+                    more.push(key);
+                } else {
+                    push(&mut out, (key, docs as u32, &both));
+                }
+            }
+        }
+    }
+    out.boilerplate = then.boilerplate;
+    out.boilerplate.extend(more);
     out
 }
 
@@ -1973,7 +2137,7 @@ mod tests {
         fn grouping_in_passes_gives_the_same_groups(
             docs in prop::collection::vec(prop::collection::vec(0u64..30, 0..60), 1..12),
             max_docs in 1usize..6,
-            holders: bool,
+            keep in prop::sample::select(vec![Keep::BoilerplateDocs, Keep::Holders, Keep::Both]),
         ) {
             let prints: Vec<Fingerprints> = docs.iter().map(|d| Fingerprints::new(d, 2, 2)).collect();
             let flat = |parts: Vec<Pass>| {
@@ -1993,12 +2157,72 @@ mod tests {
             let rows = PrintRows::of(&prints, 24);
             let in_passes = |rows_per_pass| {
                 let mut parts = Vec::new();
-                group_in_passes(&rows, (24, max_docs), holders, rows_per_pass, &mut |p| parts.push(p));
+                group_in_passes(&rows, (24, max_docs), keep, rows_per_pass, &mut |p| parts.push(p));
                 parts
             };
             let one = flat(in_passes(1 << 23));
             let many = flat(in_passes(7));
             prop_assert_eq!(one, many);
+        }
+
+        /// An index over the first rows' groups, kept from the grouping that finds their
+        /// boilerplate, and the added rows is the index over one grouping of the first
+        /// rows less the boilerplate's and the added ones, but for a key one document
+        /// holds in one of the two, of which the index takes the other's rows alone.
+        /// Keys are few, so that many are in both, boilerplate in one or the other.
+        #[test]
+        fn an_index_over_kept_groups_equals_one_grouping_of_all_rows(
+            first in prop::collection::vec(prop::collection::vec((0u64..14, 0u32..40), 0..14), 1..12),
+            added in prop::collection::vec(prop::collection::vec((6u64..20, 0u32..40), 0..6), 12),
+            counted in prop::collection::vec(prop::collection::vec(0u64..20, 0..4), 12),
+            max_docs in 1usize..5,
+            containment: bool,
+        ) {
+            let n = first.len();
+            // Keys in the high bits; low bits (below the documents') vary.
+            let hash = |k: u64, p: u32| k << 40 | u64::from(p) << 3;
+            let entries = |docs: &[Vec<(u64, u32)>], long: u32| -> Vec<Vec<(u64, u32)>> {
+                docs.iter()
+                    .take(n)
+                    .map(|d| d.iter().map(|&(k, p)| (hash(k, p), p | long)).collect())
+                    .collect()
+            };
+            let (first, added) = (entries(&first, 0), entries(&added, LONG));
+            let rows_of = |docs: &[Vec<(u64, u32)>]| {
+                let mut rows = PrintRows::new(24, None);
+                for (d, e) in docs.iter().enumerate() {
+                    rows.add(d as u32, e.iter().copied());
+                }
+                rows
+            };
+            let key = |h: u64| h >> 40;
+            let docs_holding = |docs: &[Vec<(u64, u32)>], k: u64| {
+                docs.iter().filter(|d| d.iter().any(|e| key(e.0) == k)).count()
+            };
+            let windows = |d: usize, out: &mut Vec<u64>| {
+                out.extend(counted[d].iter().map(|&k| hash(k, 1)));
+            };
+            let windows: Option<&WindowsOf<'_>> = containment.then_some(&windows);
+            let (common, _, groups) = Boilerplate::of_rows_grouped(&rows_of(&first), n, max_docs);
+            let index = FingerprintIndex::build_with(groups, &rows_of(&added), n, max_docs, windows);
+            // The oracle: every row kept, a document's first rows then its added ones.
+            let kept = |e: &&(u64, u32), own: &[Vec<(u64, u32)>]| {
+                docs_holding(own, key(e.0)) > 1
+            };
+            let all: Vec<Vec<(u64, u32)>> = (0..n)
+                .map(|d| {
+                    let from_first = (first[d].iter())
+                        .filter(|e| !common.contains(e.0) && kept(e, &first));
+                    let from_added = added[d].iter().filter(|e| kept(e, &added));
+                    from_first.chain(from_added).copied().collect()
+                })
+                .collect();
+            let oracle = FingerprintIndex::build(&rows_of(&all), n, max_docs, windows);
+            for d in 0..n as u32 {
+                prop_assert_eq!(index.shared_from(d), oracle.shared_from(d));
+                prop_assert_eq!(index.shares_any(d), oracle.shares_any(d));
+            }
+            prop_assert_eq!(index.boilerplate(), oracle.boilerplate());
         }
 
         /// The documents that the boilerplate grouping marks are those that hold a

@@ -1008,7 +1008,10 @@ impl Detector {
             // Documents that hold common text take long fingerprints over it (beside
             // their own, less the boilerplate ones), so that a run of common text that
             // few documents hold in that order is still caught.
-            let (common, around) = Boilerplate::of_rows(&rows, n, max);
+            // The rows are grouped once: the groups that are not boilerplate are kept
+            // for the index, which groups only the long rows added below.
+            let (common, around, groups) = Boilerplate::of_rows_grouped(&rows, n, max);
+            drop(rows);
             let layout = self.fingerprint_layout();
             let long = reuse::long_layout(self.fingerprint_tokens());
             // The kept token hashes of document `d`, or made again from its text (into
@@ -1100,13 +1103,12 @@ impl Detector {
                     out.extend_from_slice(&contained[k]);
                 }
             };
-            rows.replace(long_rows, (&common, &around));
-            let index = FingerprintIndex::build(&rows, n, max, Some(&windows));
+            let index = FingerprintIndex::build_with(groups, &long_rows, n, max, Some(&windows));
             (index, common)
         } else {
+            drop(rows);
             Default::default()
         };
-        drop(rows);
         // Near-duplicate candidates: pairs that share a band key.
         let mut band_keys: Vec<Box<[u64]>> = Vec::with_capacity(n);
         let mut stats = Vec::with_capacity(signed.len());

@@ -10,21 +10,17 @@
 //! holds one pass's rows at a time instead of every document's fingerprints (12 bytes a
 //! fingerprint, about 0.29 a token: ~1.2 KB for a 2 KB English text).
 //!
-//! Documents that hold boilerplate take long fingerprints over it: their new rows are
-//! added to a second set, which [`PrintRows::replace`] puts beside their old rows (less
-//! the boilerplate ones), part by part: in memory as a second segment of each part,
-//! moved as it is (the grouping's sort puts documents in order); on disk merged so
-//! that documents ascend.
+//! Documents that hold boilerplate take long fingerprints over it: their rows are a
+//! second set, grouped on its own, whose groups the index merges with those of the first
+//! ([`FingerprintIndex::build_with`](super::FingerprintIndex::build_with)).
 //!
 //! If the file cannot be made, or a write fails (a full disk), the rows not written stay
 //! in memory: the run goes on, holding more.
 //!
 //! Cost: O(F) to add F fingerprints (and 12 bytes each written on disk); a part is read
-//! back once per pass that takes it, and once more when rows are replaced (on disk:
-//! merged and written again after the rest of the file, which grows by them; in memory
-//! the old rows are filtered in place and nothing is copied).
+//! back once per pass that takes it.
 
-use super::{Boilerplate, Fingerprints, row};
+use super::{Fingerprints, row};
 use crate::corpus::spill::Spill;
 use std::borrow::Cow;
 use std::path::Path;
@@ -56,9 +52,6 @@ struct Part {
     chunks: Vec<(u64, usize)>,
     rows: Vec<u64>,
     positions: Vec<u32>,
-    /// The rows (and positions) that [`PrintRows::replace`] added in memory, after
-    /// the others.
-    added: Option<(Vec<u64>, Vec<u32>)>,
 }
 
 impl PrintRows {
@@ -136,55 +129,6 @@ impl PrintRows {
         }
     }
 
-    /// Adds the rows of `new`, in place of the rows of fingerprints in `dropped` (which
-    /// only the documents marked in `holders` hold), a part at a time. In memory each
-    /// part drops those rows in place, in parallel, and takes `new`'s rows of the part
-    /// as they are, after its own (documents ascend in each of the two, not across
-    /// them: the grouping sorts by document too); on disk the two are merged so that
-    /// documents still ascend, written after the rest of the file (which grows by it)
-    /// and read back from there. Called once, when every document is added.
-    pub(crate) fn replace(&mut self, new: PrintRows, (dropped, holders): (&Boilerplate, &[bool])) {
-        let mask = (1u64 << self.doc_bits) - 1;
-        let doc = |r: u64| (r & mask) as usize;
-        let holds = |r: u64| holders.get(doc(r)).copied().unwrap_or(false);
-        let keeps = |r: u64| !(holds(r) && dropped.contains(r));
-        let is_kept = |&(r, _): &(u64, u32)| keeps(r);
-        let in_memory = |rows: &PrintRows| rows.parts.iter().all(|p| p.chunks.is_empty());
-        if !self.writing && in_memory(self) && in_memory(&new) {
-            let mut pairs: Vec<(&mut Part, Part)> = self.parts.iter_mut().zip(new.parts).collect();
-            crate::par::for_each_mut(&mut pairs, |_, (old, fresh)| {
-                old.retain(keeps);
-                old.take_after(std::mem::take(fresh));
-            });
-            self.len = (0..PARTS).map(|k| self.part_len(k)).sum();
-            return;
-        }
-        let mut writing = self.writing;
-        for k in 0..PARTS {
-            // In memory the part is counted first, so that it takes its exact size; on
-            // disk a chunk's worth of room is enough.
-            let room = if writing {
-                FLUSH_ROWS.min(self.part_len(k) + new.part_len(k))
-            } else {
-                self.rows_of(k).filter(is_kept).count() + new.part_len(k)
-            };
-            let mut merged = Part::with_capacity(room);
-            let push = |(r, p): (u64, u32)| {
-                merged.rows.push(r);
-                merged.positions.push(p);
-                if writing && merged.rows.len() >= FLUSH_ROWS {
-                    if let Some(spill) = &self.disk {
-                        writing = merged.write(spill);
-                    }
-                }
-            };
-            merge_by_doc(self.rows_of(k).filter(is_kept), new.rows_of(k), doc, push);
-            self.parts[k] = merged;
-        }
-        self.writing = writing;
-        self.len = (0..PARTS).map(|k| self.part_len(k)).sum();
-    }
-
     /// Gives back the room the parts in memory grew into but do not use (called once
     /// every document is added).
     pub(crate) fn shrink(&mut self) {
@@ -204,16 +148,12 @@ impl PrintRows {
         self.doc_bits
     }
 
-    /// The rows and positions of part `k`, in the order they were added, in one or two
-    /// segments (the second, the rows [`replace`](PrintRows::replace) added in memory),
-    /// documents ascending in each: borrowed when in memory, read back when on disk.
-    pub(crate) fn segments(&self, k: usize) -> Vec<PartRows<'_>> {
+    /// The rows and positions of part `k`, in the order they were added (documents
+    /// ascending): borrowed when in memory, read back when on disk.
+    pub(crate) fn part(&self, k: usize) -> PartRows<'_> {
         let p = &self.parts[k];
         if p.chunks.is_empty() {
-            let own = (Cow::Borrowed(&p.rows[..]), Cow::Borrowed(&p.positions[..]));
-            let added =
-                (p.added.iter()).map(|(r, at)| (Cow::Borrowed(&r[..]), Cow::Borrowed(&at[..])));
-            return std::iter::once(own).chain(added).collect();
+            return (Cow::Borrowed(&p.rows[..]), Cow::Borrowed(&p.positions[..]));
         }
         let n = self.part_len(k);
         let (mut rows, mut positions) = (Vec::with_capacity(n), Vec::with_capacity(n));
@@ -221,14 +161,13 @@ impl PrintRows {
             rows.push(r);
             positions.push(at);
         }
-        vec![(Cow::Owned(rows), Cow::Owned(positions))]
+        (Cow::Owned(rows), Cow::Owned(positions))
     }
 
     /// The number of rows in part `k`.
     fn part_len(&self, k: usize) -> usize {
         let p = &self.parts[k];
-        let added = p.added.as_ref().map_or(0, |a| a.0.len());
-        p.chunks.iter().map(|c| c.1).sum::<usize>() + p.rows.len() + added
+        p.chunks.iter().map(|c| c.1).sum::<usize>() + p.rows.len()
     }
 
     /// The `(row, position)` pairs of part `k` in the order they were added, read back
@@ -256,25 +195,6 @@ impl PrintRows {
     }
 }
 
-/// The `(row, position)` pairs of `kept` and `added` (each with its documents ascending)
-/// given to `push` in one order of ascending documents: a document's kept rows before
-/// its added ones.
-fn merge_by_doc(
-    kept: impl Iterator<Item = (u64, u32)>,
-    added: impl Iterator<Item = (u64, u32)>,
-    doc: impl Fn(u64) -> usize,
-    mut push: impl FnMut((u64, u32)),
-) {
-    let mut added = added.peekable();
-    for row in kept {
-        while let Some(n) = added.next_if(|&(n, _)| doc(n) < doc(row.0)) {
-            push(n);
-        }
-        push(row);
-    }
-    added.for_each(push);
-}
-
 /// One part's rows and their positions, borrowed when in memory.
 pub(crate) type PartRows<'a> = (Cow<'a, [u64]>, Cow<'a, [u32]>);
 
@@ -287,59 +207,12 @@ fn part_of(fingerprint: u64) -> usize {
 }
 
 impl Part {
-    /// An empty part in memory with room for `room` rows.
-    fn with_capacity(room: usize) -> Part {
-        Part {
-            chunks: Vec::new(),
-            rows: Vec::with_capacity(room),
-            positions: Vec::with_capacity(room),
-            added: None,
-        }
-    }
-
-    /// The rows in memory with their positions (the added ones last).
+    /// The rows in memory with their positions.
     fn pairs(&self) -> impl Iterator<Item = (u64, u32)> + '_ {
-        let added = self
-            .added
-            .iter()
-            .flat_map(|(r, at)| r.iter().copied().zip(at.iter().copied()));
         self.rows
             .iter()
             .copied()
             .zip(self.positions.iter().copied())
-            .chain(added)
-    }
-
-    /// Keeps the rows in memory (with their positions) that `keep`, in place.
-    fn retain(&mut self, keep: impl Fn(u64) -> bool) {
-        let retain = |rows: &mut Vec<u64>, positions: &mut Vec<u32>| {
-            let mut n = 0;
-            for i in 0..rows.len() {
-                if keep(rows[i]) {
-                    (rows[n], positions[n]) = (rows[i], positions[i]);
-                    n += 1;
-                }
-            }
-            rows.truncate(n);
-            positions.truncate(n);
-        };
-        retain(&mut self.rows, &mut self.positions);
-        if let Some((rows, positions)) = &mut self.added {
-            retain(rows, positions);
-        }
-    }
-
-    /// Takes the rows of `fresh` (in memory, none added to it) as added ones, after its
-    /// own.
-    fn take_after(&mut self, fresh: Part) {
-        debug_assert!(fresh.chunks.is_empty() && fresh.added.is_none());
-        match &mut self.added {
-            None => self.added = Some((fresh.rows, fresh.positions)),
-            Some((rows, positions)) => {
-                rows.extend_from_slice(&fresh.rows);
-                positions.extend_from_slice(&fresh.positions);
-            }
-        }
     }
 
     /// Writes the buffered rows to `spill` as one chunk; false when the write failed
@@ -377,11 +250,10 @@ mod tests {
         Fingerprints::from_picked(&mut picked)
     }
 
-    /// Part `k`'s rows with their positions, segment after segment.
+    /// Part `k`'s rows with their positions.
     fn part(rows: &PrintRows, k: usize) -> Vec<(u64, u32)> {
-        (rows.segments(k).into_iter())
-            .flat_map(|(r, p)| r.iter().copied().zip(p.iter().copied()).collect::<Vec<_>>())
-            .collect()
+        let (r, p) = rows.part(k);
+        r.iter().copied().zip(p.iter().copied()).collect()
     }
 
     fn all(rows: &PrintRows) -> Vec<(u64, u32)> {
@@ -436,68 +308,6 @@ mod tests {
                 r.windows(2)
                     .all(|w| w[0].0 & 0xff_ffff <= w[1].0 & 0xff_ffff)
             );
-        }
-    }
-
-    #[test]
-    fn replacing_rows_gives_those_of_the_new_fingerprints() {
-        // Documents 1, 2, 4, 5, ... get rows beside their own; 0, 3, 6, ... none.
-        let docs: Vec<Fingerprints> = (0..700).map(|d| prints(d, 300)).collect();
-        // Every document's first fingerprint is dropped from the even ones (marked as
-        // its holders), kept in the odd ones.
-        let dropped = Boilerplate::new(docs.iter().map(|f| f.hashes()[0]), 24);
-        let holders: Vec<bool> = (0..700).map(|d| d % 2 == 0).collect();
-        let again: Vec<Fingerprints> = (0..700)
-            .map(|d| match d % 3 {
-                0 => Fingerprints::default(),
-                _ => prints(1000 + d as u64, 400),
-            })
-            .collect();
-        let want: Vec<Fingerprints> = (0..700)
-            .map(|d| {
-                let kept = docs[d]
-                    .iter_raw()
-                    .filter(|&(h, _)| !(holders[d] && dropped.contains(h)));
-                let mut picked: Vec<(u64, u32)> = kept.chain(again[d].iter_raw()).collect();
-                Fingerprints::from_picked(&mut picked)
-            })
-            .collect();
-        let expected = PrintRows::of(&want, 24);
-        let dir = crate::test_scratch::Scratch::new("print-rows-replace");
-        for disk in [None, Some(&*dir)] {
-            let (mut base, mut new) = (PrintRows::new(24, disk), PrintRows::new(24, disk));
-            for d in 0..700 {
-                base.add(d as u32, docs[d].iter_raw());
-                new.add(d as u32, again[d].iter_raw());
-            }
-            if disk.is_some() {
-                assert!(
-                    new.parts.iter().all(|p| !p.chunks.is_empty()),
-                    "new rows on disk"
-                );
-            }
-            base.replace(new, (&dropped, &holders));
-            assert_eq!(base.len(), expected.len());
-            // The same rows, documents ascending in each segment (the new rows after
-            // the kept ones in memory, merged on disk).
-            let sorted = |rows: &PrintRows, k: usize| {
-                for (r, _) in &rows.segments(k) {
-                    assert!(r.is_sorted_by_key(|r| r & 0xff_ffff));
-                }
-                let mut pairs = part(rows, k);
-                pairs.sort_unstable_by_key(|&(r, p)| (r & 0xff_ffff, r, p));
-                pairs
-            };
-            for k in 0..PARTS {
-                let segments = base.segments(k).len();
-                assert_eq!(segments, if disk.is_some() { 1 } else { 2 });
-                assert_eq!(
-                    sorted(&base, k),
-                    sorted(&expected, k),
-                    "part {k}, on disk {}",
-                    disk.is_some()
-                );
-            }
         }
     }
 }
