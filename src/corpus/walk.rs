@@ -264,7 +264,7 @@ impl Loader {
             let more = match result {
                 Ok(entry) if entry.depth() == 0 => true,
                 Ok(entry) => {
-                    let rel = entry.path().strip_prefix(root).unwrap_or(entry.path());
+                    let rel = relative(entry.path(), root);
                     match self.classify(&entry, named(&prefix, rel), rel) {
                         Some(item) => out(item),
                         None => true,
@@ -458,8 +458,43 @@ fn is_symlink(path: &Path) -> bool {
 
 /// A relative path as a document name: components escaped, joined by `/`.
 fn named(prefix: &str, rel: &Path) -> String {
-    let parts: Vec<String> = rel.iter().map(escaped_name).collect();
-    format!("{prefix}{}", parts.join("/"))
+    let mut out = String::with_capacity(prefix.len() + rel.as_os_str().len());
+    out.push_str(prefix);
+    for (i, part) in rel.iter().enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        escape_into(&mut out, part);
+    }
+    out
+}
+
+/// `path` less the folder `root` it was found under, as `Path::strip_prefix` gives it
+/// (`path` itself where `root` is no prefix). The walk joins each name to its folder's
+/// path, so `root`'s bytes begin `path`'s, then a separator (or `root` ends with one),
+/// then names joined by single separators: that rest is cut off as bytes, where
+/// `strip_prefix` would compare every component of the two (1,500 instructions a file,
+/// measured on 51,000 files). Any other path is left to `strip_prefix`.
+fn relative<'p>(path: &'p Path, root: &Path) -> &'p Path {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let (p, r) = (path.as_os_str().as_bytes(), root.as_os_str().as_bytes());
+        if let Some(rest) = p.strip_prefix(r).filter(|_| !r.is_empty()) {
+            let rest = match rest.strip_prefix(b"/") {
+                Some(rest) => rest,
+                None if r.ends_with(b"/") => rest,
+                None => b"",
+            };
+            // Names joined by single separators: no empty or `.` component.
+            let plain = !rest.is_empty()
+                && (rest.split(|&b| b == b'/')).all(|name| !name.is_empty() && name != b".");
+            if plain {
+                return Path::new(std::ffi::OsStr::from_bytes(rest));
+            }
+        }
+    }
+    path.strip_prefix(root).unwrap_or(path)
 }
 
 /// A path as given, escaped like a name.
@@ -486,21 +521,33 @@ enum Listed {
 /// so that a name that is not UTF-8 can still be found, two different names never read
 /// the same, and JSON output stays valid.
 fn escaped_name(name: &std::ffi::OsStr) -> String {
+    let mut out = String::new();
+    escape_into(&mut out, name);
+    out
+}
+
+/// [`escaped_name`], appended to `out`.
+fn escape_into(out: &mut String, name: &std::ffi::OsStr) {
     #[cfg(unix)]
     {
+        use std::fmt::Write;
         use std::os::unix::ffi::OsStrExt;
-        let mut out = String::new();
         for chunk in name.as_bytes().utf8_chunks() {
-            out.push_str(&chunk.valid().replace('\\', "\\\\"));
+            for (i, piece) in chunk.valid().split('\\').enumerate() {
+                if i > 0 {
+                    out.push_str("\\\\");
+                }
+                out.push_str(piece);
+            }
             for b in chunk.invalid() {
-                out.push_str(&format!("\\x{b:02X}"));
+                // Writing to a String cannot fail.
+                let _ = write!(out, "\\x{b:02X}");
             }
         }
-        out
     }
     #[cfg(not(unix))]
     {
-        name.to_string_lossy().into_owned()
+        out.push_str(&name.to_string_lossy());
     }
 }
 
@@ -565,6 +612,53 @@ fn special_kind(t: &fs::FileType) -> &'static str {
 mod tests {
     use super::*;
     use crate::test_scratch::Scratch;
+
+    /// A path under a root, cut as bytes, is what `strip_prefix` gives, for roots
+    /// written in every way and paths joined as the walk joins them or not; a name is
+    /// its components escaped and joined by `/`.
+    #[test]
+    fn a_path_less_its_root_is_what_strip_prefix_gives() {
+        let roots = [
+            "docs", "docs/", "docs//", "./docs", "docs/.", "docs/./", ".", "./", "/", "/tmp/x",
+            "a/b", "..", "../docs",
+        ];
+        let tails = [
+            "a",
+            "a.txt",
+            "sub/a.txt",
+            "x/y/z",
+            ".hidden",
+            "..",
+            "a/../b",
+            "./a",
+            "a/./b",
+            "a//b",
+            "a/",
+            "a/.",
+            "\\n",
+        ];
+        for root in roots {
+            for tail in tails {
+                for path in [
+                    Path::new(root).join(tail),
+                    PathBuf::from(format!("{root}{tail}")),
+                    PathBuf::from(format!("{root}/{tail}")),
+                    PathBuf::from(format!("{root}//{tail}")),
+                ] {
+                    let want = path.strip_prefix(root).unwrap_or(&path);
+                    let got = relative(&path, Path::new(root));
+                    assert_eq!(got.as_os_str(), want.as_os_str(), "{path:?} under {root:?}");
+                    let joined: Vec<String> = got.iter().map(escaped_name).collect();
+                    assert_eq!(named("p/", got), format!("p/{}", joined.join("/")));
+                }
+            }
+        }
+        // Not under the root: the path as it is.
+        assert_eq!(
+            relative(Path::new("a/bc/d"), Path::new("a/b")),
+            Path::new("a/bc/d")
+        );
+    }
 
     #[test]
     fn a_file_that_vanished_after_listing_is_unreadable() {
