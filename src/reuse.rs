@@ -153,20 +153,29 @@ fn winnow_eligible_into(
 
 /// [`winnow`] into `out` (cleared first). The minimum is kept until it leaves the window,
 /// then the window is scanned again: O(n) for hashes in random order, O(n·w) at worst.
+/// A window's selection is new where its last hash is at most the minimum (which then
+/// is the rightmost smallest, whether or not the minimum has left) or where the minimum
+/// has left; otherwise it is the minimum, selected already.
 fn winnow_into(hashes: &[u64], w: usize, out: &mut Vec<(u64, u32)>) {
     out.clear();
     if hashes.is_empty() {
         return;
     }
     let w = w.clamp(1, hashes.len());
-    let value = |i: usize| hashes[i];
-    let mut min = rightmost_min(0, w - 1, value);
-    out.push((hashes[min], min as u32));
-    for end in w..hashes.len() {
-        min = slide(min, end + 1 - w, end, value);
-        if out.last().map(|f| f.1 as usize) != Some(min) {
-            out.push((hashes[min], min as u32));
+    let mut min = rightmost_min(&hashes[..w]);
+    let mut value = hashes[min];
+    out.push((value, min as u32));
+    for (end, &h) in hashes.iter().enumerate().skip(w) {
+        if h <= value {
+            (min, value) = (end, h);
+        } else if min + w <= end {
+            let start = end + 1 - w;
+            min = start + rightmost_min(&hashes[start..=end]);
+            value = hashes[min];
+        } else {
+            continue;
         }
+        out.push((value, min as u32));
     }
 }
 
@@ -189,23 +198,16 @@ fn pick_into(
     true
 }
 
-/// The position of the rightmost smallest `value` in `from..=to`: the one winnowing
+/// The index of the rightmost smallest of `values` (not empty): the one winnowing
 /// selects.
-fn rightmost_min(from: usize, to: usize, value: impl Fn(usize) -> u64) -> usize {
-    (from + 1..=to).fold(from, |m, i| if value(i) <= value(m) { i } else { m })
-}
-
-/// The rightmost smallest `value` in the window `start..=end`, given `min`, that of the
-/// window before (`usize::MAX` for none): kept until it leaves the window, then the
-/// window is scanned again.
-fn slide(min: usize, start: usize, end: usize, value: impl Fn(usize) -> u64) -> usize {
-    if min == usize::MAX || min < start {
-        rightmost_min(start, end, value)
-    } else if value(end) <= value(min) {
-        end
-    } else {
-        min
+fn rightmost_min(values: &[u64]) -> usize {
+    let mut m = 0;
+    for (i, &v) in values.iter().enumerate().skip(1) {
+        if v <= values[m] {
+            m = i;
+        }
     }
+    m
 }
 
 /// Sorts a document's selected `(hash, position)` pairs: a counting sort by the top byte
