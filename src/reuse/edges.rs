@@ -26,9 +26,10 @@
 //!
 //! # Cost
 //!
-//! A sort of the document's common picks, and O(w·f) per run (each of its at most
-//! `2(w - 1)` windows hashed from its f tokens when the windows are not made
-//! beforehand); nothing for a document that holds no common text.
+//! A sort of the document's common picks, a search among its few edge windows for each
+//! of its picks, and O(w·f) per run (each of its at most `2(w - 1)` windows hashed from
+//! its f tokens when the windows are not made beforehand); nothing for a document that
+//! holds no common text.
 
 use super::Boilerplate;
 use super::long::boilerplate_runs;
@@ -168,16 +169,24 @@ pub(crate) fn contained_at(
         return Vec::new();
     }
     steps.sort_unstable();
-    let mut hashes: Vec<u64> = picked.iter().map(|p| p.0).collect();
-    hashes.sort_unstable();
     let mut out = Vec::new();
     for step in steps.chunk_by(|a, b| a.0 == b.0) {
         let positions: Vec<u32> = step.iter().map(|s| s.1).collect();
-        out.append(&mut edge_windows(windows, &positions, w, &hashes));
+        out.append(&mut edge_windows(windows, &positions, w, &[]));
     }
     out.sort_unstable();
     out.dedup();
-    out
+    // Less the windows it picked, each pick looked up among the few edge windows (not
+    // the edge windows among its picks, which would sort every pick).
+    let mut was_picked = vec![false; out.len()];
+    for p in picked {
+        if let Ok(i) = out.binary_search(&p.0) {
+            was_picked[i] = true;
+        }
+    }
+    (out.iter().zip(was_picked))
+        .filter_map(|(&h, picked)| (!picked).then_some(h))
+        .collect()
 }
 
 #[cfg(test)]
