@@ -33,7 +33,7 @@
 
 use super::Boilerplate;
 use super::long::boilerplate_runs;
-use crate::shingle::shingle_hash;
+use crate::shingle::{extend_shingles, shingle_hash};
 
 /// The hashes of a document's fingerprint windows, by position: all of them made
 /// beforehand (any slice of hashes), or each hashed from the token hashes when asked
@@ -43,6 +43,11 @@ pub(crate) trait WindowHashes {
     fn count(&self) -> usize;
     /// The hash of window `i`, for `i < count()`.
     fn hash_at(&self, i: usize) -> u64;
+
+    /// The hashes of windows `from..to` (`to <= count()`), appended to `out`.
+    fn extend_range(&self, from: usize, to: usize, out: &mut Vec<u64>) {
+        out.extend((from..to).map(|i| self.hash_at(i)));
+    }
 }
 
 impl<T: AsRef<[u64]> + ?Sized> WindowHashes for T {
@@ -86,6 +91,15 @@ impl WindowHashes for TokenWindows<'_> {
         let end = (i + self.size).min(self.tokens.len());
         shingle_hash(&self.tokens[i..end])
     }
+
+    /// Consecutive windows by the rolling hash: O(size) for the first, O(1) for each
+    /// next one.
+    fn extend_range(&self, from: usize, to: usize, out: &mut Vec<u64>) {
+        if from < to {
+            let end = (to + self.size - 1).min(self.tokens.len());
+            extend_shingles(out, &self.tokens[from..end], self.size, |h| h);
+        }
+    }
 }
 
 /// The hashes (sorted, without repeats) of the windows to count by containment in a
@@ -101,10 +115,16 @@ pub(crate) fn edge_windows(
     let reach = w.saturating_sub(1);
     let mut out = Vec::new();
     let mut count = |from: usize, to: usize| {
-        let unpicked = (from..to.min(windows.count()))
-            .map(|i| windows.hash_at(i))
-            .filter(|h| picked.binary_search(h).is_err());
-        out.extend(unpicked);
+        let start = out.len();
+        windows.extend_range(from, to.min(windows.count()), &mut out);
+        let mut kept = start;
+        for i in start..out.len() {
+            if picked.binary_search(&out[i]).is_err() {
+                out[kept] = out[i];
+                kept += 1;
+            }
+        }
+        out.truncate(kept);
     };
     for (first, last) in boilerplate_runs(positions, w) {
         count(first.saturating_sub(reach), first);
@@ -257,7 +277,15 @@ mod tests {
             crate::reuse::windows_into(&tokens, size, &mut all);
             let one = TokenWindows::new(&tokens, size);
             let each: Vec<u64> = (0..one.count()).map(|i| one.hash_at(i)).collect();
-            prop_assert_eq!(each, all);
+            prop_assert_eq!(&each, &all);
+            // Any range of them, by the rolling hash.
+            for from in 0..=one.count() {
+                for to in from..=one.count() {
+                    let mut range = vec![7];
+                    one.extend_range(from, to, &mut range);
+                    prop_assert_eq!(&range[1..], &all[from..to]);
+                }
+            }
         }
 
         /// Against a window-by-window oracle: a window is counted when it is not
