@@ -173,6 +173,16 @@ impl PackedSpans {
         for (b, block) in spans.chunks(SPAN_BLOCK).enumerate() {
             let base = block[0].0;
             bases.push(base);
+            // Nearly every block fits: its offsets and lengths are then copied at once.
+            let fits = |&(start, end): &(u32, u32)| {
+                start.wrapping_sub(base) <= u32::from(u16::MAX)
+                    && end.wrapping_sub(start) < u32::from(WIDE)
+            };
+            if block.iter().fold(true, |all, s| all & fits(s)) {
+                offsets.extend(block.iter().map(|&(start, _)| (start - base) as u16));
+                lens.extend(block.iter().map(|&(start, end)| (end - start) as u8));
+                continue;
+            }
             for (k, &(start, end)) in block.iter().enumerate() {
                 match (u16::try_from(start - base), u8::try_from(end - start)) {
                     (Ok(o), Ok(n)) if n != WIDE => {
@@ -408,6 +418,27 @@ mod tests {
             assert_eq!(packed.get(i), s, "token {i}");
         }
         assert_eq!(PackedSpans::new(&[]).bases.len(), 0);
+        // Blocks of short tokens with one token at the limits: 254 or 255 bytes long,
+        // or starting 65,535 or 65,536 bytes after its block's first.
+        for (len, jump) in [
+            (254, 0),
+            (255, 0),
+            (3, 65_535 - 63 * 4),
+            (3, 65_536 - 63 * 4),
+        ] {
+            let spans: Vec<(u32, u32)> = (0..130u32)
+                .map(|i| {
+                    let start = 1000 + 4 * i + if i >= 63 { jump } else { 0 };
+                    (start, start + if i == 20 { len } else { 3 })
+                })
+                .collect();
+            let packed = PackedSpans::new(&spans);
+            let wide = len == 255 || jump == 65_536 - 63 * 4;
+            assert_eq!(packed.wide.is_empty(), !wide, "{len} {jump}");
+            for (i, &s) in spans.iter().enumerate() {
+                assert_eq!(packed.get(i), s, "token {i}, {len} {jump}");
+            }
+        }
     }
 
     #[test]
