@@ -969,29 +969,68 @@ impl FingerprintIndex {
         FingerprintIndex::of_groups(parts, docs, (doc_bits, max_docs), windows)
     }
 
-    /// [`build`](FingerprintIndex::build) over the groups of the first rows, less their
-    /// boilerplate (as [`Boilerplate::of_rows_grouped`] gives them), and the `added`
-    /// rows, which are grouped here: the same index as `build` over the first rows
-    /// without the boilerplate's and with the added ones, but for a key whose rows in
-    /// one of the two are one document's (no grouping keeps a group of one document):
-    /// the index takes the other's rows of it alone. The added rows are the long
-    /// fingerprints, hashes of longer windows, so that a key in both is two windows
-    /// whose hashes agree by chance (1 in 2^40 a pair), no shared text; where the two
-    /// were grouped together, a chance agreement with a fingerprint that one document
-    /// held proposed a needless candidate pair (5 of the 81,158 in the generated
-    /// folder of 51,000 documents).
+    /// [`build`](FingerprintIndex::build) over the first rows less the boilerplate's
+    /// and the `added` rows, given the groups of the first rows (as
+    /// [`Boilerplate::of_rows_grouped`] gives them, with their boilerplate `common`):
+    /// the same index, with the first rows grouped once. The added rows are grouped on
+    /// their own and the two groupings merged bucket by bucket, but for the keys that
+    /// both hold (the added rows are the long fingerprints, hashes of longer windows,
+    /// so that such a key agrees by chance: 5 in the generated folder of 51,000
+    /// documents): their rows in both are found by a pass over each (every row looked
+    /// up in a set of the other's keys, as long as any is found) and grouped together.
     pub(crate) fn build_with(
-        first: Groups,
+        (first, first_rows, common): (Groups, &PrintRows, &Boilerplate),
         added: &PrintRows,
         docs: usize,
         max_docs: usize,
         windows: Option<&WindowsOf<'_>>,
     ) -> FingerprintIndex {
         let doc_bits = added.doc_bits();
-        let then = group(added, doc_bits, max_docs, Keep::Holders);
-        let parts = (first.0.into_iter().zip(then))
-            .map(|(a, b)| merged(a, b, max_docs))
-            .collect();
+        let mask = (1u64 << doc_bits) - 1;
+        let mut then = group(added, doc_bits, max_docs, Keep::HoldersAndSingles);
+        // Every key of the added rows but their boilerplate (which stays boilerplate
+        // with more rows), sorted.
+        let mut added_keys = Vec::new();
+        for p in &mut then {
+            let singles = std::mem::take(&mut p.single_keys);
+            merge_sorted(&p.group_key, &singles, &mut added_keys);
+        }
+        let added_keys = Boilerplate::from_rows(added_keys, doc_bits);
+        // The first rows of those keys, but for the boilerplate's.
+        let mut clash: Vec<(u64, u32)> = Vec::new();
+        for k in 0..rows::PARTS {
+            let (part, at) = first_rows.part(k);
+            added_keys.find_all(&part, |x, _| {
+                if !common.contains(part[x]) {
+                    clash.push((part[x], at[x]));
+                }
+            });
+        }
+        drop(added_keys);
+        let parts: Vec<Pass> = if clash.is_empty() {
+            (first.0.into_iter().zip(then))
+                .map(|(a, b)| merged(a, b, max_docs))
+                .collect()
+        } else {
+            let keys =
+                Boilerplate::from_rows(clash.iter().map(|c| c.0 & !mask).collect(), doc_bits);
+            for k in 0..rows::PARTS {
+                let (part, at) = added.part(k);
+                keys.find_all(&part, |x, _| clash.push((part[x], at[x])));
+            }
+            // Grouped together: a document's first rows before its added ones (the
+            // first rows came first, the sort is stable).
+            clash.sort_by_key(|c| c.0 & mask);
+            let mut rows = PrintRows::new(doc_bits, None);
+            for &(r, at) in &clash {
+                rows.add((r & mask) as u32, [(r, at)]);
+            }
+            let together = group(&rows, doc_bits, max_docs, Keep::Holders);
+            let apart = |p: Pass| without(p, &keys);
+            (first.0.into_iter().zip(then).zip(together))
+                .map(|((a, b), c)| merged(merged(apart(a), apart(b), max_docs), c, max_docs))
+                .collect()
+        };
         FingerprintIndex::of_groups(parts, docs, (doc_bits, max_docs), windows)
     }
 
@@ -1180,6 +1219,8 @@ struct Pass {
     /// For each boilerplate fingerprint, when its documents are kept: the document past
     /// `max_docs` that holds it (it turns common there).
     turning: Vec<u32>,
+    /// The keys that one document holds, when they are kept ([`Keep`]).
+    single_keys: Vec<u64>,
 }
 
 /// What a grouping keeps besides the boilerplate fingerprints: the documents that hold
@@ -1189,11 +1230,18 @@ enum Keep {
     BoilerplateDocs,
     Holders,
     Both,
+    /// The holders of the groups, and the keys of those of one document (for a
+    /// grouping to merge with another, see [`FingerprintIndex::build_with`]).
+    HoldersAndSingles,
 }
 
 impl Keep {
     fn holders(self) -> bool {
-        matches!(self, Keep::Holders | Keep::Both)
+        matches!(self, Keep::Holders | Keep::Both | Keep::HoldersAndSingles)
+    }
+
+    fn singles(self) -> bool {
+        matches!(self, Keep::HoldersAndSingles)
     }
 
     fn boilerplate_docs(self) -> bool {
@@ -1462,6 +1510,9 @@ fn group_sorted(
         let at = start..start + group.len();
         start = at.end;
         if group.len() == 1 {
+            if keep.singles() {
+                out.single_keys.push(group[0] & !mask);
+            }
             continue;
         }
         docs.clear();
@@ -1474,6 +1525,8 @@ fn group_sorted(
                 out.boilerplate_docs.extend_from_slice(&docs);
                 out.turning.push(docs[max_docs]);
             }
+        } else if keep.singles() && docs.len() == 1 {
+            out.single_keys.push(key);
         } else if keep.holders() && docs.len() > 1 {
             out.holders.extend(
                 group
@@ -1492,22 +1545,73 @@ fn group_sorted(
 /// The groups of a grouping's rows that two to `max_docs` documents hold, one [`Pass`]
 /// per bucket in hash order, without the boilerplate (see
 /// [`Boilerplate::of_rows_grouped`]).
-#[derive(Default)]
 pub(crate) struct Groups(Vec<Pass>);
 
-/// The groups of one bucket from two groupings, `first` (without its boilerplate) and
-/// `then`, as one grouping of both rows gives them: in key order; a key in both is one
-/// group, its holders by document (those of `first` first for a document in both),
-/// boilerplate where more than `max_docs` documents hold it; a key of `first` that is
-/// boilerplate in `then` is boilerplate.
-fn merged(first: Pass, then: Pass, max_docs: usize) -> Pass {
-    if first.group_key.is_empty() {
-        return then;
+/// `a` and `b` (each sorted, without repeats) appended to `out` in order, a value in
+/// both once.
+fn merge_sorted(a: &[u64], b: &[u64], out: &mut Vec<u64>) {
+    let (mut i, mut j) = (0, 0);
+    loop {
+        let next = match (a.get(i), b.get(j)) {
+            (Some(&x), Some(&y)) if x == y => {
+                (i, j) = (i + 1, j + 1);
+                x
+            }
+            (Some(&x), Some(&y)) if x < y => {
+                i += 1;
+                x
+            }
+            (Some(&x), None) => {
+                i += 1;
+                x
+            }
+            (_, Some(&y)) => {
+                j += 1;
+                y
+            }
+            (None, None) => break,
+        };
+        out.push(next);
     }
+}
+
+/// The groups (and boilerplate) of one bucket but those whose key is in `keys`.
+fn without(p: Pass, keys: &Boilerplate) -> Pass {
+    let hit = |k: u64| keys.contains(k);
+    if !p.group_key.iter().chain(&p.boilerplate).any(|&k| hit(k)) {
+        return p;
+    }
+    let mut out = Pass {
+        boilerplate: p.boilerplate.iter().copied().filter(|&k| !hit(k)).collect(),
+        ..Pass::default()
+    };
+    let mut start = 0;
+    for ((&end, &key), &docs) in p.group_end.iter().zip(&p.group_key).zip(&p.group_docs) {
+        if !hit(key) {
+            out.holders.extend_from_slice(&p.holders[start..end]);
+            out.group_end.push(out.holders.len());
+            out.group_key.push(key);
+            out.group_docs.push(docs);
+        }
+        start = end;
+    }
+    out
+}
+
+/// The groups of one bucket from two groupings of different rows that no key holds
+/// in one document only in one and in the other too (see
+/// [`FingerprintIndex::build_with`]), as one grouping of both rows gives them: in key
+/// order; a key in both is one group, its holders by document (those of `first` first
+/// for a document in both), boilerplate where more than `max_docs` documents hold it;
+/// a key of one that is boilerplate in the other is boilerplate.
+fn merged(first: Pass, then: Pass, max_docs: usize) -> Pass {
     if then.group_key.is_empty() && then.boilerplate.is_empty() {
         return first;
     }
-    fn group(p: &Pass, k: usize) -> (u64, u32, &[(u32, u32)]) {
+    if first.group_key.is_empty() && first.boilerplate.is_empty() {
+        return then;
+    }
+    fn group_at(p: &Pass, k: usize) -> (u64, u32, &[(u32, u32)]) {
         let start = k.checked_sub(1).map_or(0, |k| p.group_end[k]);
         (
             p.group_key[k],
@@ -1521,13 +1625,20 @@ fn merged(first: Pass, then: Pass, max_docs: usize) -> Pass {
         out.group_key.push(key);
         out.group_docs.push(docs);
     };
+    // Whether `key` is boilerplate in `p`, for keys asked in ascending order (`at` is
+    // where the last search ended).
+    let in_boilerplate = |p: &Pass, at: &mut usize, key: u64| {
+        while p.boilerplate.get(*at).is_some_and(|&c| c < key) {
+            *at += 1;
+        }
+        p.boilerplate.get(*at) == Some(&key)
+    };
     let mut out = Pass {
         holders: Vec::with_capacity(first.holders.len() + then.holders.len()),
         ..Pass::default()
     };
-    let common = &then.boilerplate;
     let (mut more, mut both) = (Vec::new(), Vec::new());
-    let (mut i, mut j, mut z) = (0, 0, 0);
+    let (mut i, mut j, mut zi, mut zj) = (0, 0, 0, 0);
     while i < first.group_key.len() || j < then.group_key.len() {
         let order = match (first.group_key.get(i), then.group_key.get(j)) {
             (Some(a), Some(b)) => a.cmp(b),
@@ -1536,23 +1647,22 @@ fn merged(first: Pass, then: Pass, max_docs: usize) -> Pass {
         };
         match order {
             std::cmp::Ordering::Less => {
-                let g = group(&first, i);
+                let g = group_at(&first, i);
                 i += 1;
-                while common.get(z).is_some_and(|&c| c < g.0) {
-                    z += 1;
+                if !in_boilerplate(&then, &mut zj, g.0) {
+                    push(&mut out, g);
                 }
-                if common.get(z) == Some(&g.0) {
-                    continue;
-                }
-                push(&mut out, g);
             }
             std::cmp::Ordering::Greater => {
-                push(&mut out, group(&then, j));
+                let g = group_at(&then, j);
                 j += 1;
+                if !in_boilerplate(&first, &mut zi, g.0) {
+                    push(&mut out, g);
+                }
             }
             std::cmp::Ordering::Equal => {
-                let (key, _, a) = group(&first, i);
-                let (_, _, b) = group(&then, j);
+                let (key, _, a) = group_at(&first, i);
+                let (_, _, b) = group_at(&then, j);
                 (i, j) = (i + 1, j + 1);
                 both.clear();
                 let (mut x, mut y) = (0, 0);
@@ -1574,8 +1684,10 @@ fn merged(first: Pass, then: Pass, max_docs: usize) -> Pass {
             }
         }
     }
-    out.boilerplate = then.boilerplate;
+    out.boilerplate = first.boilerplate;
+    out.boilerplate.extend(then.boilerplate);
     out.boilerplate.extend(more);
+    out.boilerplate.sort_unstable();
     out
 }
 
@@ -2169,11 +2281,11 @@ mod tests {
 
         /// An index over the first rows' groups, kept from the grouping that finds their
         /// boilerplate, and the added rows is the index over one grouping of the first
-        /// rows less the boilerplate's and the added ones, but for a key one document
-        /// holds in one of the two, of which the index takes the other's rows alone.
-        /// Keys are few, so that many are in both, boilerplate in one or the other.
+        /// rows less the boilerplate's and the added ones. Keys are few, so that many
+        /// are in both (held by one document in one of them, or more), boilerplate in
+        /// one or the other; spread over the buckets and parts.
         #[test]
-        fn an_index_over_kept_groups_equals_one_grouping_of_all_rows(
+        fn an_index_over_kept_groups_equals_one_grouping_of_the_rows_left(
             first in prop::collection::vec(prop::collection::vec((0u64..14, 0u32..40), 0..14), 1..12),
             added in prop::collection::vec(prop::collection::vec((6u64..20, 0u32..40), 0..6), 12),
             counted in prop::collection::vec(prop::collection::vec(0u64..20, 0..4), 12),
@@ -2181,14 +2293,20 @@ mod tests {
             containment: bool,
         ) {
             let n = first.len();
-            // Keys in the high bits; low bits (below the documents') vary.
-            let hash = |k: u64, p: u32| k << 40 | u64::from(p) << 3;
+            // Keys in the high bits, spread (an odd multiplier); low bits (below the
+            // documents') vary.
+            let key_bits = |k: u64| k.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 24 << 24;
+            let hash = |k: u64, p: u32| key_bits(k) | u64::from(p) << 3;
             let entries = |docs: &[Vec<(u64, u32)>], long: u32| -> Vec<Vec<(u64, u32)>> {
                 docs.iter()
                     .take(n)
                     .map(|d| d.iter().map(|&(k, p)| (hash(k, p), p | long)).collect())
                     .collect()
             };
+            let keys_of = |docs: &[Vec<(u64, u32)>]| -> Vec<Vec<u64>> {
+                docs.iter().take(n).map(|d| d.iter().map(|e| e.0).collect()).collect()
+            };
+            let first_keys = keys_of(&first);
             let (first, added) = (entries(&first, 0), entries(&added, LONG));
             let rows_of = |docs: &[Vec<(u64, u32)>]| {
                 let mut rows = PrintRows::new(24, None);
@@ -2197,26 +2315,29 @@ mod tests {
                 }
                 rows
             };
-            let key = |h: u64| h >> 40;
-            let docs_holding = |docs: &[Vec<(u64, u32)>], k: u64| {
-                docs.iter().filter(|d| d.iter().any(|e| key(e.0) == k)).count()
-            };
             let windows = |d: usize, out: &mut Vec<u64>| {
                 out.extend(counted[d].iter().map(|&k| hash(k, 1)));
             };
             let windows: Option<&WindowsOf<'_>> = containment.then_some(&windows);
-            let (common, _, groups) = Boilerplate::of_rows_grouped(&rows_of(&first), n, max_docs);
-            let index = FingerprintIndex::build_with(groups, &rows_of(&added), n, max_docs, windows);
-            // The oracle: every row kept, a document's first rows then its added ones.
-            let kept = |e: &&(u64, u32), own: &[Vec<(u64, u32)>]| {
-                docs_holding(own, key(e.0)) > 1
-            };
+            let first_rows = rows_of(&first);
+            let (common, _, groups) = Boilerplate::of_rows_grouped(&first_rows, n, max_docs);
+            let index = FingerprintIndex::build_with(
+                (groups, &first_rows, &common),
+                &rows_of(&added),
+                n,
+                max_docs,
+                windows,
+            );
+            // The oracle: a first key is boilerplate when more than max_docs documents
+            // hold it; the rows left, a document's first rows then its added ones,
+            // grouped at once.
+            let common_key = |k: u64| first_keys.iter().filter(|d| d.contains(&k)).count() > max_docs;
             let all: Vec<Vec<(u64, u32)>> = (0..n)
                 .map(|d| {
-                    let from_first = (first[d].iter())
-                        .filter(|e| !common.contains(e.0) && kept(e, &first));
-                    let from_added = added[d].iter().filter(|e| kept(e, &added));
-                    from_first.chain(from_added).copied().collect()
+                    let from_first = (first[d].iter().zip(&first_keys[d]))
+                        .filter(|(_, k)| !common_key(**k))
+                        .map(|(e, _)| *e);
+                    from_first.chain(added[d].iter().copied()).collect()
                 })
                 .collect();
             let oracle = FingerprintIndex::build(&rows_of(&all), n, max_docs, windows);
@@ -2225,6 +2346,19 @@ mod tests {
                 prop_assert_eq!(index.shares_any(d), oracle.shares_any(d));
             }
             prop_assert_eq!(index.boilerplate(), oracle.boilerplate());
+        }
+
+        /// Two sorted lists merged are their union sorted, each value once.
+        #[test]
+        fn merging_sorted_keys_gives_their_union_in_order(
+            a in prop::collection::btree_set(0u64..60, 0..30),
+            b in prop::collection::btree_set(0u64..60, 0..30),
+        ) {
+            let (a, b): (Vec<u64>, Vec<u64>) = (a.into_iter().collect(), b.into_iter().collect());
+            let mut out = vec![99];
+            merge_sorted(&a, &b, &mut out);
+            let want: Vec<u64> = a.iter().chain(&b).copied().collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+            prop_assert_eq!(&out[1..], &want[..]);
         }
 
         /// The documents that the boilerplate grouping marks are those that hold a

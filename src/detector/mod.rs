@@ -1009,9 +1009,9 @@ impl Detector {
             // their own, less the boilerplate ones), so that a run of common text that
             // few documents hold in that order is still caught.
             // The rows are grouped once: the groups that are not boilerplate are kept
-            // for the index, which groups only the long rows added below.
+            // for the index, which groups only the long rows added below (with the
+            // first rows of the keys they hold that are in no group).
             let (common, around, groups) = Boilerplate::of_rows_grouped(&rows, n, max);
-            drop(rows);
             let layout = self.fingerprint_layout();
             let long = reuse::long_layout(self.fingerprint_tokens());
             // The kept token hashes of document `d`, or made again from its text (into
@@ -1069,7 +1069,7 @@ impl Detector {
                             with_hashes(d, hashes, &mut |h| {
                                 let (size, w) = layout;
                                 // Only the windows picked and those near the edges of
-                                // common text are wanted: each is hashed from the tokens.
+                                // common text are wanted: hashed from the tokens.
                                 let windows = reuse::TokenWindows::new(h, size);
                                 // Stage 1's picks (their positions kept with the tokens),
                                 // or picked again.
@@ -1103,7 +1103,9 @@ impl Detector {
                     out.extend_from_slice(&contained[k]);
                 }
             };
-            let index = FingerprintIndex::build_with(groups, &long_rows, n, max, Some(&windows));
+            let first = (groups, &rows, &common);
+            let index = FingerprintIndex::build_with(first, &long_rows, n, max, Some(&windows));
+            drop(rows);
             (index, common)
         } else {
             drop(rows);

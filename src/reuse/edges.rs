@@ -27,9 +27,9 @@
 //! # Cost
 //!
 //! A sort of the document's common picks, a search among its few edge windows for each
-//! of its picks, and O(w·f) per run (each of its at most `2(w - 1)` windows hashed from
-//! its f tokens when the windows are not made beforehand); nothing for a document that
-//! holds no common text.
+//! of its picks, and O(w + f) per run (its at most `2(w - 1)` windows hashed from their
+//! f tokens by the rolling hash, two ranges of them, when the windows are not made
+//! beforehand); nothing for a document that holds no common text.
 
 use super::Boilerplate;
 use super::long::boilerplate_runs;
@@ -44,7 +44,8 @@ pub(crate) trait WindowHashes {
     /// The hash of window `i`, for `i < count()`.
     fn hash_at(&self, i: usize) -> u64;
 
-    /// The hashes of windows `from..to` (`to <= count()`), appended to `out`.
+    /// The hashes of windows `from..to` (`to <= count()`; none where `from >= to`),
+    /// appended to `out`.
     fn extend_range(&self, from: usize, to: usize, out: &mut Vec<u64>) {
         out.extend((from..to).map(|i| self.hash_at(i)));
     }
@@ -61,7 +62,8 @@ impl<T: AsRef<[u64]> + ?Sized> WindowHashes for T {
 }
 
 /// The windows of `size` tokens of a document, as [`windows_into`](super::windows_into)
-/// makes them, each hashed from the token hashes when asked for: O(size) a window.
+/// makes them, each hashed from the token hashes when asked for: O(size) a window, or
+/// O(size) for the first of a range and O(1) for each next one.
 pub(crate) struct TokenWindows<'a> {
     tokens: &'a [u64],
     size: usize,
