@@ -976,18 +976,19 @@ impl FingerprintIndex {
     /// their own and the two groupings merged bucket by bucket, but for the keys that
     /// both hold (the added rows are the long fingerprints, hashes of longer windows,
     /// so that such a key agrees by chance: 5 in the generated folder of 51,000
-    /// documents): their rows in both are found by a pass over each (every row looked
-    /// up in a set of the other's keys, as long as any is found) and grouped together.
+    /// documents): their rows are found by a pass over each set (the first rows looked
+    /// up among every key of the added ones; then, if any is found, the added rows
+    /// among those found) and grouped together. The rows are freed after their pass.
     pub(crate) fn build_with(
-        (first, first_rows, common): (Groups, &PrintRows, &Boilerplate),
-        added: &PrintRows,
+        (first, first_rows, common): (Groups, PrintRows, &Boilerplate),
+        added: PrintRows,
         docs: usize,
         max_docs: usize,
         windows: Option<&WindowsOf<'_>>,
     ) -> FingerprintIndex {
         let doc_bits = added.doc_bits();
         let mask = (1u64 << doc_bits) - 1;
-        let mut then = group(added, doc_bits, max_docs, Keep::HoldersAndSingles);
+        let mut then = group(&added, doc_bits, max_docs, Keep::HoldersAndSingles);
         // Every key of the added rows but their boilerplate (which stays boilerplate
         // with more rows), sorted.
         let mut added_keys = Vec::new();
@@ -1006,18 +1007,19 @@ impl FingerprintIndex {
                 }
             });
         }
-        drop(added_keys);
+        drop((added_keys, first_rows));
         let parts: Vec<Pass> = if clash.is_empty() {
             (first.0.into_iter().zip(then))
                 .map(|(a, b)| merged(a, b, max_docs))
                 .collect()
         } else {
-            let keys =
-                Boilerplate::from_rows(clash.iter().map(|c| c.0 & !mask).collect(), doc_bits);
+            // (Sorted here: they came part by part, by document within a part.)
+            let keys = Boilerplate::new(clash.iter().map(|c| c.0), doc_bits);
             for k in 0..rows::PARTS {
                 let (part, at) = added.part(k);
                 keys.find_all(&part, |x, _| clash.push((part[x], at[x])));
             }
+            drop(added);
             // Grouped together: a document's first rows before its added ones (the
             // first rows came first, the sort is stable).
             clash.sort_by_key(|c| c.0 & mask);
@@ -2293,9 +2295,9 @@ mod tests {
             containment: bool,
         ) {
             let n = first.len();
-            // Keys in the high bits, spread (an odd multiplier); low bits (below the
-            // documents') vary.
-            let key_bits = |k: u64| k.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 24 << 24;
+            // Keys in the high bits, three to a part and a bucket (in an order unlike
+            // theirs); low bits (below the documents') vary.
+            let key_bits = |k: u64| (k % 3) << 58 | (19 - k) << 40;
             let hash = |k: u64, p: u32| key_bits(k) | u64::from(p) << 3;
             let entries = |docs: &[Vec<(u64, u32)>], long: u32| -> Vec<Vec<(u64, u32)>> {
                 docs.iter()
@@ -2322,8 +2324,8 @@ mod tests {
             let first_rows = rows_of(&first);
             let (common, _, groups) = Boilerplate::of_rows_grouped(&first_rows, n, max_docs);
             let index = FingerprintIndex::build_with(
-                (groups, &first_rows, &common),
-                &rows_of(&added),
+                (groups, first_rows, &common),
+                rows_of(&added),
                 n,
                 max_docs,
                 windows,

@@ -1009,8 +1009,8 @@ impl Detector {
             // their own, less the boilerplate ones), so that a run of common text that
             // few documents hold in that order is still caught.
             // The rows are grouped once: the groups that are not boilerplate are kept
-            // for the index, which groups only the long rows added below (with the
-            // first rows of the keys they hold that are in no group).
+            // for the index, which groups only the long rows added below (and the
+            // first rows of any key that both hold, with them).
             let (common, around, groups) = Boilerplate::of_rows_grouped(&rows, n, max);
             let layout = self.fingerprint_layout();
             let long = reuse::long_layout(self.fingerprint_tokens());
@@ -1103,9 +1103,8 @@ impl Detector {
                     out.extend_from_slice(&contained[k]);
                 }
             };
-            let first = (groups, &rows, &common);
-            let index = FingerprintIndex::build_with(first, &long_rows, n, max, Some(&windows));
-            drop(rows);
+            let first = (groups, rows, &common);
+            let index = FingerprintIndex::build_with(first, long_rows, n, max, Some(&windows));
             (index, common)
         } else {
             drop(rows);
