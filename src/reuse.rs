@@ -1010,7 +1010,7 @@ impl FingerprintIndex {
         drop((added_keys, first_rows));
         let parts: Vec<Pass> = if clash.is_empty() {
             (first.0.into_iter().zip(then))
-                .map(|(a, b)| merged(a, b, max_docs))
+                .map(|(a, b)| merged(a, b))
                 .collect()
         } else {
             // (Sorted here: they came part by part, by document within a part.)
@@ -1030,7 +1030,7 @@ impl FingerprintIndex {
             let together = group(&rows, doc_bits, max_docs, Keep::Holders);
             let apart = |p: Pass| without(p, &keys);
             (first.0.into_iter().zip(then).zip(together))
-                .map(|((a, b), c)| merged(merged(apart(a), apart(b), max_docs), c, max_docs))
+                .map(|((a, b), c)| merged(merged(apart(a), apart(b)), c))
                 .collect()
         };
         FingerprintIndex::of_groups(parts, docs, (doc_bits, max_docs), windows)
@@ -1600,33 +1600,17 @@ fn without(p: Pass, keys: &Boilerplate) -> Pass {
     out
 }
 
-/// The groups of one bucket from two groupings of different rows that no key holds
-/// in one document only in one and in the other too (see
-/// [`FingerprintIndex::build_with`]), as one grouping of both rows gives them: in key
-/// order; a key in both is one group, its holders by document (those of `first` first
-/// for a document in both), boilerplate where more than `max_docs` documents hold it;
-/// a key of one that is boilerplate in the other is boilerplate.
-fn merged(first: Pass, then: Pass, max_docs: usize) -> Pass {
+/// The groups of one bucket from two groupings of different rows whose groups share
+/// no key (see [`FingerprintIndex::build_with`]), in key order, as one grouping of both
+/// rows gives them: a group of one whose key is boilerplate in the other is left out
+/// (the key stays boilerplate).
+fn merged(first: Pass, then: Pass) -> Pass {
     if then.group_key.is_empty() && then.boilerplate.is_empty() {
         return first;
     }
     if first.group_key.is_empty() && first.boilerplate.is_empty() {
         return then;
     }
-    fn group_at(p: &Pass, k: usize) -> (u64, u32, &[(u32, u32)]) {
-        let start = k.checked_sub(1).map_or(0, |k| p.group_end[k]);
-        (
-            p.group_key[k],
-            p.group_docs[k],
-            &p.holders[start..p.group_end[k]],
-        )
-    }
-    let push = |out: &mut Pass, (key, docs, holders): (u64, u32, &[(u32, u32)])| {
-        out.holders.extend_from_slice(holders);
-        out.group_end.push(out.holders.len());
-        out.group_key.push(key);
-        out.group_docs.push(docs);
-    };
     // Whether `key` is boilerplate in `p`, for keys asked in ascending order (`at` is
     // where the last search ended).
     let in_boilerplate = |p: &Pass, at: &mut usize, key: u64| {
@@ -1639,57 +1623,32 @@ fn merged(first: Pass, then: Pass, max_docs: usize) -> Pass {
         holders: Vec::with_capacity(first.holders.len() + then.holders.len()),
         ..Pass::default()
     };
-    let (mut more, mut both) = (Vec::new(), Vec::new());
     let (mut i, mut j, mut zi, mut zj) = (0, 0, 0, 0);
     while i < first.group_key.len() || j < then.group_key.len() {
-        let order = match (first.group_key.get(i), then.group_key.get(j)) {
-            (Some(a), Some(b)) => a.cmp(b),
-            (Some(_), None) => std::cmp::Ordering::Less,
-            (None, _) => std::cmp::Ordering::Greater,
+        let from_first = match (first.group_key.get(i), then.group_key.get(j)) {
+            (Some(a), Some(b)) => {
+                debug_assert_ne!(a, b, "the two groupings share no key");
+                a < b
+            }
+            (Some(_), None) => true,
+            (None, _) => false,
         };
-        match order {
-            std::cmp::Ordering::Less => {
-                let g = group_at(&first, i);
-                i += 1;
-                if !in_boilerplate(&then, &mut zj, g.0) {
-                    push(&mut out, g);
-                }
-            }
-            std::cmp::Ordering::Greater => {
-                let g = group_at(&then, j);
-                j += 1;
-                if !in_boilerplate(&first, &mut zi, g.0) {
-                    push(&mut out, g);
-                }
-            }
-            std::cmp::Ordering::Equal => {
-                let (key, _, a) = group_at(&first, i);
-                let (_, _, b) = group_at(&then, j);
-                (i, j) = (i + 1, j + 1);
-                both.clear();
-                let (mut x, mut y) = (0, 0);
-                while x < a.len() || y < b.len() {
-                    if y == b.len() || (x < a.len() && a[x].0 <= b[y].0) {
-                        both.push(a[x]);
-                        x += 1;
-                    } else {
-                        both.push(b[y]);
-                        y += 1;
-                    }
-                }
-                let docs = 1 + both.windows(2).filter(|w| w[0].0 != w[1].0).count();
-                if docs > max_docs {
-                    more.push(key);
-                } else {
-                    push(&mut out, (key, docs as u32, &both));
-                }
-            }
+        let (p, k, other, at) = match from_first {
+            true => (&first, &mut i, &then, &mut zj),
+            false => (&then, &mut j, &first, &mut zi),
+        };
+        let start = k.checked_sub(1).map_or(0, |k| p.group_end[k]);
+        let key = p.group_key[*k];
+        if !in_boilerplate(other, at, key) {
+            out.holders
+                .extend_from_slice(&p.holders[start..p.group_end[*k]]);
+            out.group_end.push(out.holders.len());
+            out.group_key.push(key);
+            out.group_docs.push(p.group_docs[*k]);
         }
+        *k += 1;
     }
-    out.boilerplate = first.boilerplate;
-    out.boilerplate.extend(then.boilerplate);
-    out.boilerplate.extend(more);
-    out.boilerplate.sort_unstable();
+    merge_sorted(&first.boilerplate, &then.boilerplate, &mut out.boilerplate);
     out
 }
 
